@@ -1,0 +1,216 @@
+#include "cli.h"
+
+#include <cblas.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "duration.h"
+#include "log.h"
+#include "matrix_csv.h"
+
+static const char *const format_names[] = {
+	[INPUT_AUTO] = "auto", [INPUT_PCAP] = "pcap", [INPUT_IDS_CSV] = "ids-csv",
+	[INPUT_FLOW_CSV] = "flow-csv", [INPUT_NETFLOW_PCAP] = "netflow-pcap",
+	[INPUT_MATRIX_CSV] = "matrix-csv",
+};
+
+int cli_parse_int(const char *name, const char *arg, long lo, long hi, long *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v < lo || v > hi) {
+		log_err("--%s: expected a whole number from %ld to %ld, got '%s'", name, lo, hi, arg);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int cli_parse_double(const char *name, const char *arg, double lo, double hi, double *out)
+{
+	char *end;
+	double v = strtod(arg, &end);
+	if (end == arg || *end || !isfinite(v) || v < lo || v > hi) {
+		log_err("--%s: expected a number from %g to %g, got '%s'", name, lo, hi, arg);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static int parse_format(const char *arg, enum input_format *out)
+{
+	for (size_t i = 0; i < sizeof format_names / sizeof format_names[0]; i++)
+		if (strcmp(arg, format_names[i]) == 0) {
+			*out = (enum input_format)i;
+			return 0;
+		}
+	log_err("--input-format: expected auto, pcap, ids-csv, flow-csv, netflow-pcap or "
+		"matrix-csv, got '%s'", arg);
+	return -1;
+}
+
+int cli_common_option(struct cli_common *c, int opt, const char *arg)
+{
+	long v;
+
+	switch (opt) {
+	case 'c':
+		c->config = arg;
+		return 1;
+	case OPT_WINDOW:
+		if (duration_parse(arg, &c->window) < 0) {
+			log_err("--window: expected a duration such as 90s, 5m or 1h, got '%s'", arg);
+			return EX_USAGE;
+		}
+		return 1;
+	case OPT_KNOWN_NORMAL:
+		c->known_normal = arg;
+		return 1;
+	case OPT_KNOWN_ANOMALY:
+		c->known_anomaly = arg;
+		return 1;
+	case OPT_SEED: {
+		char *end;
+		errno = 0;
+		c->seed = strtoull(arg, &end, 10);
+		if (errno || end == arg || *end || *arg == '-') {
+			log_err("--seed: expected a non-negative whole number, got '%s'", arg);
+			return EX_USAGE;
+		}
+		c->seed_given = 1;
+		return 1;
+	}
+	case OPT_INPUT_FORMAT:
+		return parse_format(arg, &c->format) < 0 ? EX_USAGE : 1;
+	case OPT_THREADS:
+		if (cli_parse_int("threads", arg, 1, 256, &v) < 0)
+			return EX_USAGE;
+		c->threads = (int)v;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* Detects an input's format from its first bytes: capture magic numbers,
+ * then the CSV header. */
+static enum input_format sniff_format(FILE *f)
+{
+	unsigned char head[512] = { 0 };
+	size_t n = fread(head, 1, sizeof head - 1, f);
+	rewind(f);
+	if (n >= 4) {
+		uint32_t magic = (uint32_t)head[0] << 24 | (uint32_t)head[1] << 16 |
+				 (uint32_t)head[2] << 8 | head[3];
+		if (magic == 0xa1b2c3d4 || magic == 0xd4c3b2a1 || magic == 0xa1b23c4d ||
+		    magic == 0x4d3cb2a1 || magic == 0x0a0d0d0a)
+			return INPUT_PCAP;
+	}
+	if (strncmp((char *)head, "date_year,", 10) == 0)
+		return INPUT_IDS_CSV;
+	if (strncmp((char *)head, "ts,te,", 6) == 0)
+		return INPUT_FLOW_CSV;
+	if (matrix_csv_sniff((char *)head))
+		return INPUT_MATRIX_CSV;
+	return INPUT_AUTO;
+}
+
+/* Appends src's rows to dst; both must have the same feature columns. */
+static int append_dataset(struct dataset *dst, const struct dataset *src, const char *path)
+{
+	if (src->dim != dst->dim || !!src->window_start != !!dst->window_start ||
+	    !!src->src_ip != !!dst->src_ip) {
+		log_err("%s: its columns differ from the first input's", path);
+		return EX_DATAERR;
+	}
+	for (int j = 0; j < dst->dim; j++)
+		if (strcmp(dst->names[j], src->names[j]) != 0) {
+			log_err("%s: column '%s' where the first input has '%s'", path,
+				src->names[j], dst->names[j]);
+			return EX_DATAERR;
+		}
+	for (size_t i = 0; i < src->n; i++) {
+		long row = dataset_add_row(dst);
+		if (row < 0) {
+			log_err("out of memory");
+			return EX_OSERR;
+		}
+		memcpy(dst->x + (size_t)row * (size_t)dst->dim, src->x + i * (size_t)src->dim,
+		       (size_t)src->dim * sizeof(float));
+		dst->y[row] = src->y[i];
+		if (dst->window_start)
+			dst->window_start[row] = src->window_start[i];
+		if (dst->src_ip)
+			memcpy(dst->src_ip[row], src->src_ip[i], DATASET_ID_LEN);
+	}
+	return EX_OK;
+}
+
+static int load_one(const struct cli_common *c, const char *path, struct dataset *ds)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	char err[512];
+	int rc = EX_OK;
+
+	if (!f) {
+		log_err("%s: %s", path, strerror(errno));
+		return EX_NOINPUT;
+	}
+	enum input_format fmt = c->format != INPUT_AUTO ? c->format : sniff_format(f);
+	switch (fmt) {
+	case INPUT_MATRIX_CSV:
+		if (matrix_csv_read(ds, f, path, err, sizeof err) < 0) {
+			log_err("%s", err);
+			rc = EX_DATAERR;
+		}
+		break;
+	case INPUT_AUTO:
+		log_err("%s: unrecognised input: not a capture file, an IDS alert CSV, a flow "
+			"CSV or a feature matrix CSV (see --input-format)", path);
+		rc = EX_DATAERR;
+		break;
+	default:
+		log_err("%s: %s input is not built yet in this version; only matrix-csv is",
+			path, format_names[fmt]);
+		rc = EX_UNAVAILABLE;
+		break;
+	}
+	if (f != stdin)
+		fclose(f);
+	return rc;
+}
+
+int cli_load_inputs(const struct cli_common *c, char **paths, int n, struct dataset *ds)
+{
+	int rc;
+
+	if (c->threads > 0)
+		openblas_set_num_threads(c->threads);
+	if (n < 1) {
+		log_err("no INPUT given");
+		return EX_USAGE;
+	}
+	if (c->known_normal || c->known_anomaly) {
+		log_err("--known-normal/--known-anomaly lists are not built yet in this version; "
+			"give a matrix CSV a label column instead");
+		return EX_UNAVAILABLE;
+	}
+	if ((rc = load_one(c, paths[0], ds)) != EX_OK)
+		return rc;
+	for (int i = 1; i < n; i++) {
+		struct dataset more;
+		if ((rc = load_one(c, paths[i], &more)) != EX_OK)
+			return dataset_free(ds), rc;
+		rc = append_dataset(ds, &more, paths[i]);
+		dataset_free(&more);
+		if (rc != EX_OK)
+			return dataset_free(ds), rc;
+	}
+	return EX_OK;
+}

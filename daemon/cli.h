@@ -1,0 +1,62 @@
+/* cli: what the offline subcommands share: the common options of DESIGN.md,
+ * number parsing with usage errors, and reading INPUT files into a dataset. */
+#ifndef FLOWSAD_CLI_H
+#define FLOWSAD_CLI_H
+
+#include <getopt.h>
+#include <stdint.h>
+
+#include "dataset.h"
+
+enum input_format {
+	INPUT_AUTO,
+	INPUT_PCAP,
+	INPUT_IDS_CSV,
+	INPUT_FLOW_CSV,
+	INPUT_NETFLOW_PCAP,
+	INPUT_MATRIX_CSV,
+};
+
+struct cli_common {
+	const char *config;
+	uint32_t window;       /* seconds; 0 = not given */
+	const char *known_normal, *known_anomaly;
+	uint64_t seed;
+	int seed_given;
+	enum input_format format;
+	int threads;           /* BLAS threads; 0 = OpenBLAS's default */
+};
+
+/* Long option values of the common options (short ones use their letter). */
+enum {
+	OPT_WINDOW = 0x100,
+	OPT_KNOWN_NORMAL,
+	OPT_KNOWN_ANOMALY,
+	OPT_SEED,
+	OPT_INPUT_FORMAT,
+	OPT_THREADS,
+	OPT_FIRST_COMMAND_OPTION, /* commands number their own options from here */
+};
+
+#define CLI_COMMON_OPTIONS                                                   \
+	{ "config", required_argument, NULL, 'c' },                          \
+	{ "window", required_argument, NULL, OPT_WINDOW },                   \
+	{ "known-normal", required_argument, NULL, OPT_KNOWN_NORMAL },       \
+	{ "known-anomaly", required_argument, NULL, OPT_KNOWN_ANOMALY },     \
+	{ "seed", required_argument, NULL, OPT_SEED },                       \
+	{ "input-format", required_argument, NULL, OPT_INPUT_FORMAT },       \
+	{ "threads", required_argument, NULL, OPT_THREADS }
+
+/* Handles one common option. Returns 1 when it was one (and valid), 0 when
+ * it is not a common option, or EX_USAGE after logging why it is bad. */
+int cli_common_option(struct cli_common *c, int opt, const char *arg);
+
+/* Parses an integer in [lo, hi] for option name; logs and returns -1 if bad. */
+int cli_parse_int(const char *name, const char *arg, long lo, long hi, long *out);
+int cli_parse_double(const char *name, const char *arg, double lo, double hi, double *out);
+
+/* Reads every path into ds (one dataset; matrix CSVs must share their
+ * columns). Applies c->threads to BLAS. Returns a sysexits code, logging why. */
+int cli_load_inputs(const struct cli_common *c, char **paths, int n, struct dataset *ds);
+
+#endif

@@ -1,0 +1,97 @@
+/* flowsad model: a model file's metadata, as text for a person or JSON. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "commands.h"
+#include "duration.h"
+#include "isotime.h"
+#include "log.h"
+#include "model.h"
+
+static void print_layers(const struct mlp *enc)
+{
+	for (int l = 0; l <= enc->n_layers; l++)
+		printf("%s%d", l ? "-" : "", enc->sizes[l]);
+}
+
+static void print_features(const struct model *m)
+{
+	const int show = 8;
+	printf("features     %d (", m->n_features);
+	for (int j = 0; j < m->n_features && j < show; j++)
+		printf("%s%s", j ? ", " : "", m->features[j]);
+	printf("%s)\n", m->n_features > show ? ", ..." : "");
+}
+
+static void print_text(const char *path, const struct model *m)
+{
+	char t1[ISOTIME_LEN], t2[ISOTIME_LEN], win[32];
+	const struct deepsad *d = &m->det;
+
+	printf("model        %s\n", path);
+	printf("id           %s\n", m->id);
+	printf("format       %s v%d\n", MODEL_FORMAT, MODEL_FORMAT_VERSION);
+	printf("created      %s\n", isotime_format(m->created_at, t1));
+	print_features(m);
+	printf("network      ");
+	print_layers(&d->enc);
+	printf(" (bias-free, LeakyReLU %.1f, linear embedding)\n", MLP_LEAKY_SLOPE);
+	printf("scaling      %s\n", scaler_kind_name(m->scaler.kind));
+	printf("score scale  median %.6g, MAD %.6g\n", d->score_median, d->score_mad);
+	printf("training     %zu rows (%zu known normal, %zu known anomaly); eta %g, lam %g, "
+	       "lr %g, batch %d, seed %llu\n", m->train_rows, m->train_normal, m->train_anomaly,
+	       m->cfg.eta, m->cfg.lam, m->cfg.lr, m->cfg.batch_size, (unsigned long long)m->cfg.seed);
+	printf("epochs       %d pre-training, %d training; best epoch %d (loss %.6g)\n",
+	       d->n_loss_pretrain, d->n_loss_train, d->best_epoch + 1,
+	       d->best_epoch >= 0 && d->best_epoch < d->n_loss_train ? d->loss_train[d->best_epoch] : 0.0);
+	if (m->window_seconds) {
+		duration_format(m->window_seconds, win, sizeof win);
+		printf("window       %s\n", win);
+	}
+	if (m->data_start)
+		printf("data         %s .. %s\n", isotime_format(m->data_start, t1),
+		       isotime_format(m->data_end, t2));
+	printf("background   %d rows\n", m->n_background);
+}
+
+int cmd_model(int argc, char **argv)
+{
+	const char *path = NULL;
+	int json = 0;
+	char err[512];
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			json = 1;
+		else if (argv[i][0] == '-' && argv[i][1]) {
+			log_err("model: unknown option '%s'", argv[i]);
+			return EX_USAGE;
+		} else if (path) {
+			log_err("model: one MODEL at a time");
+			return EX_USAGE;
+		} else
+			path = argv[i];
+	}
+	if (!path) {
+		log_err("model: MODEL is required");
+		return EX_USAGE;
+	}
+	struct model *m = model_load(path, err, sizeof err);
+	if (!m) {
+		log_err("%s", err);
+		return EX_DATAERR;
+	}
+	if (json) {
+		json_t *info = model_info(m);
+		json_dumpf(info, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(9));
+		putchar('\n');
+		json_decref(info);
+	} else {
+		print_text(path, m);
+	}
+	model_free(m);
+	return EX_OK;
+}

@@ -1,0 +1,23 @@
+/* commands: the subcommands of the flowsad binary.
+ *
+ * Each handler gets argv with argv[0] = the subcommand name, parses its own
+ * options with getopt_long, and returns a sysexits code. "--help" never
+ * reaches a handler: main prints the usage text from the command table. */
+#ifndef FLOWSAD_COMMANDS_H
+#define FLOWSAD_COMMANDS_H
+
+struct command {
+	const char *name;
+	const char *usage;   /* option synopsis printed by --help */
+	const char *summary; /* one line for "flowsad --help" */
+	int (*run)(int argc, char **argv); /* NULL while the command is not built */
+};
+
+/* The table, ended by an entry whose name is NULL. */
+extern const struct command commands[];
+
+int cmd_train(int argc, char **argv);
+int cmd_score(int argc, char **argv);
+int cmd_model(int argc, char **argv);
+
+#endif

@@ -1,0 +1,110 @@
+/* flowsad: one binary, subcommands (DESIGN.md "One binary, subcommands"). */
+#include "commands.h"
+#include "log.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+
+#define COMMON_USAGE \
+	"common options:\n" \
+	"  -c, --config FILE         configuration file (INI)\n" \
+	"      --window DURATION     window length: 90s, 5m, 1h (default 1h)\n" \
+	"      --known-normal FILE   samples labelled normal (window_start,src_ip | src_ip | CIDR)\n" \
+	"      --known-anomaly FILE  samples labelled anomalous (same forms)\n" \
+	"      --seed N              random seed\n" \
+	"      --input-format F      auto|pcap|ids-csv|flow-csv|netflow-pcap|matrix-csv\n" \
+	"  -h, --help                this text\n" \
+	"      --version             print the version\n"
+
+const struct command commands[] = {
+	{ "run", "[-c CONF] [-i IFACE]... [-r FILE]... [-m MODEL] [--redis HOST:PORT|SOCKET]\n"
+		 "            [--stream KEY] [--jsonl FILE|-]",
+	  "capture, score closed windows, send alerts (daemon)", NULL },
+	{ "train", "[-c CONF] -o MODEL [options] INPUT...",
+	  "fit features and the Deep SAD detector, write a model file", cmd_train },
+	{ "score", "[-c CONF] -m MODEL [--format csv|jsonl] INPUT...",
+	  "one row per sample: window_start,src_ip,score,raw_score", cmd_score },
+	{ "detect", "[-c CONF] -m MODEL [-n TOP] [-k K] [-o DIR] INPUT...",
+	  "top anomalies with Shapley explanations (report.csv, stats.json, plots)", NULL },
+	{ "aggregate", "[--window D] INPUT...",
+	  "raw per-sample counters, one CSV row per sample", NULL },
+	{ "model", "[--json] MODEL", "print a model file's metadata", cmd_model },
+	{ "check-config", "-c CONF", "validate a configuration file", NULL },
+	{ NULL, NULL, NULL, NULL },
+};
+
+static void print_usage(FILE *out)
+{
+	fprintf(out, "usage: flowsad COMMAND [OPTIONS] [INPUT...]\n\ncommands:\n");
+	for (const struct command *c = commands; c->name; c++)
+		fprintf(out, "  %-13s %s%s\n", c->name, c->summary,
+			c->run ? "" : " [not built yet]");
+	fprintf(out, "\n%s\n'flowsad COMMAND --help' shows a command's options.\n",
+		COMMON_USAGE);
+}
+
+static void print_command_usage(const struct command *c)
+{
+	printf("usage: flowsad %s %s\n\n%s\n", c->name, c->usage, c->summary);
+	if (!c->run)
+		printf("(this command is not built yet)\n");
+	printf("\n%s", COMMON_USAGE);
+}
+
+static const struct command *find_command(const char *name)
+{
+	for (const struct command *c = commands; c->name; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+static int wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			return 0;
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return 1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const struct command *cmd;
+
+	log_init(LOG_INFO);
+	if (argc < 2) {
+		print_usage(stderr);
+		return EX_USAGE;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+		printf("flowsad %s\n", FLOWSAD_VERSION);
+		return EX_OK;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		print_usage(stdout);
+		return EX_OK;
+	}
+	cmd = find_command(argv[1]);
+	if (!cmd) {
+		log_err("unknown command '%s' (try 'flowsad --help')", argv[1]);
+		return EX_USAGE;
+	}
+	if (wants_help(argc - 1, argv + 1)) {
+		print_command_usage(cmd);
+		return EX_OK;
+	}
+	if (argc > 2 && strcmp(argv[2], "--version") == 0) {
+		printf("flowsad %s\n", FLOWSAD_VERSION);
+		return EX_OK;
+	}
+	if (!cmd->run) {
+		log_err("'%s' is not built yet in this version", cmd->name);
+		return EX_UNAVAILABLE;
+	}
+	return cmd->run(argc - 1, argv + 1);
+}

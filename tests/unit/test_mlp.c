@@ -1,0 +1,186 @@
+/* mlp and adam: every layer's gradient against finite differences, one Adam
+ * step against a hand computation. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "adam.h"
+#include "mlp.h"
+#include "rng.h"
+
+/* L = sum(out .* r): its gradient wrt the output is r. */
+static double probe_loss(const struct mlp *m, struct mlp_work *w, const float *x, int n,
+			 const float *r)
+{
+	const float *out = mlp_forward(m, w, x, n);
+	double s = 0;
+	for (int i = 0; i < n * mlp_dim_out(m); i++)
+		s += (double)out[i] * r[i];
+	return s;
+}
+
+static void assert_close(double analytic, double numeric, const char *what, size_t i)
+{
+	double tol = 3e-3 + 1e-2 * fabs(analytic);
+	if (fabs(analytic - numeric) > tol)
+		fail_msg("%s[%zu]: analytic %.6g numeric %.6g", what, i, analytic, numeric);
+}
+
+/* Checks d(L)/d(params) and d(L)/d(x) of a network by central differences. */
+static void check_gradients(int n_layers, const int *sizes, const uint8_t *leaky)
+{
+	struct mlp m;
+	struct rng rng;
+	const int n = 4;
+	const float h = 1e-3f;
+
+	rng_seed(&rng, 7);
+	assert_int_equal(mlp_init(&m, n_layers, sizes, leaky), 0);
+	mlp_init_he(&m, &rng);
+	struct mlp_work *w = mlp_work_new(&m, n);
+	assert_non_null(w);
+	float *x = malloc(sizeof(float) * (size_t)(n * sizes[0]));
+	float *r = malloc(sizeof(float) * (size_t)(n * mlp_dim_out(&m)));
+	float *grad = malloc(sizeof(float) * m.n_params);
+	float *dx = malloc(sizeof(float) * (size_t)(n * sizes[0]));
+	for (int i = 0; i < n * sizes[0]; i++)
+		x[i] = (float)rng_normal(&rng);
+	for (int i = 0; i < n * mlp_dim_out(&m); i++)
+		r[i] = (float)rng_normal(&rng);
+
+	probe_loss(&m, w, x, n, r);
+	mlp_backward(&m, w, r, n, grad, dx);
+	float *dx_copy = malloc(sizeof(float) * (size_t)(n * sizes[0]));
+	memcpy(dx_copy, dx, sizeof(float) * (size_t)(n * sizes[0]));
+
+	for (size_t i = 0; i < m.n_params; i++) {
+		float keep = m.params[i];
+		m.params[i] = keep + h;
+		double up = probe_loss(&m, w, x, n, r);
+		m.params[i] = keep - h;
+		double down = probe_loss(&m, w, x, n, r);
+		m.params[i] = keep;
+		assert_close(grad[i], (up - down) / (2 * h), "dW", i);
+	}
+	for (int i = 0; i < n * sizes[0]; i++) {
+		float keep = x[i];
+		x[i] = keep + h;
+		double up = probe_loss(&m, w, x, n, r);
+		x[i] = keep - h;
+		double down = probe_loss(&m, w, x, n, r);
+		x[i] = keep;
+		assert_close(dx_copy[i], (up - down) / (2 * h), "dx", (size_t)i);
+	}
+	free(x);
+	free(r);
+	free(grad);
+	free(dx);
+	free(dx_copy);
+	mlp_work_free(w);
+	mlp_free(&m);
+}
+
+static void test_linear_layer_gradient(void **state)
+{
+	(void)state;
+	check_gradients(1, (int[]){ 6, 3 }, (uint8_t[]){ 0 });
+}
+
+static void test_leaky_layer_gradient(void **state)
+{
+	(void)state;
+	check_gradients(1, (int[]){ 5, 7 }, (uint8_t[]){ 1 });
+}
+
+static void test_deep_encoder_gradient(void **state)
+{
+	(void)state;
+	/* encoder shape: leaky hidden layers, linear bottleneck */
+	check_gradients(4, (int[]){ 9, 8, 8, 6, 3 }, (uint8_t[]){ 1, 1, 1, 0 });
+}
+
+static void test_autoencoder_gradient(void **state)
+{
+	(void)state;
+	/* autoencoder shape: leaky everywhere but the output, bottleneck included */
+	check_gradients(4, (int[]){ 7, 5, 3, 5, 7 }, (uint8_t[]){ 1, 1, 1, 0 });
+}
+
+static void test_forward_matches_hand_computation(void **state)
+{
+	struct mlp m;
+	(void)state;
+	assert_int_equal(mlp_init(&m, 2, (int[]){ 2, 2, 1 }, (uint8_t[]){ 1, 0 }), 0);
+	/* W0 = [[1, -1], [2, 0.5]], W1 = [[1], [3]] */
+	memcpy(m.w[0], (float[]){ 1, -1, 2, 0.5f }, sizeof(float) * 4);
+	memcpy(m.w[1], (float[]){ 1, 3 }, sizeof(float) * 2);
+	struct mlp_work *w = mlp_work_new(&m, 1);
+	/* x = [1, -1]: z0 = [1 - 2, -1 - 0.5] = [-1, -1.5] -> leaky [-0.3, -0.45];
+	 * out = -0.3 + 3 * -0.45 = -1.65 */
+	const float *out = mlp_forward(&m, w, (float[]){ 1, -1 }, 1);
+	assert_float_equal(out[0], -1.65f, 1e-6);
+	mlp_work_free(w);
+	mlp_free(&m);
+}
+
+static void test_adam_two_steps_by_hand(void **state)
+{
+	struct adam a;
+	float p[2] = { 1.0f, -2.0f };
+	const float g[2] = { 0.5f, -0.1f };
+	(void)state;
+	assert_int_equal(adam_init(&a, 2, 0.1f), 0);
+	/* step 1: m = 0.1 g, v = 0.001 g^2, step size 0.1 sqrt(0.001) / 0.1 */
+	adam_step(&a, p, g);
+	assert_float_equal(p[0], 0.900000632f, 1e-6);
+	assert_float_equal(p[1], -1.900003162f, 1e-6);
+	adam_step(&a, p, g);
+	assert_float_equal(p[0], 0.800001080f, 1e-6);
+	assert_float_equal(p[1], -1.800005399f, 1e-6);
+	adam_reset(&a);
+	assert_int_equal(a.t, 0);
+	adam_free(&a);
+}
+
+static void test_he_init_variance(void **state)
+{
+	struct mlp m;
+	struct rng rng;
+	(void)state;
+	rng_seed(&rng, 3);
+	assert_int_equal(mlp_init(&m, 1, (int[]){ 200, 200 }, (uint8_t[]){ 0 }), 0);
+	mlp_init_he(&m, &rng);
+	double var = mlp_weight_sq(&m) / (double)m.n_params;
+	assert_true(fabs(var - 2.0 / 200) < 0.1 * (2.0 / 200));
+	mlp_free(&m);
+}
+
+static void test_bad_sizes_refused(void **state)
+{
+	struct mlp m;
+	(void)state;
+	assert_int_not_equal(mlp_init(&m, 0, (int[]){ 3 }, (uint8_t[]){ 0 }), 0);
+	assert_int_not_equal(mlp_init(&m, 1, (int[]){ 3, 0 }, (uint8_t[]){ 0 }), 0);
+	assert_int_not_equal(mlp_init(&m, MLP_MAX_LAYERS + 1, (int[MLP_MAX_LAYERS + 2]){ 1 },
+				      (uint8_t[MLP_MAX_LAYERS + 1]){ 0 }), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_linear_layer_gradient),
+		cmocka_unit_test(test_leaky_layer_gradient),
+		cmocka_unit_test(test_deep_encoder_gradient),
+		cmocka_unit_test(test_autoencoder_gradient),
+		cmocka_unit_test(test_forward_matches_hand_computation),
+		cmocka_unit_test(test_adam_two_steps_by_hand),
+		cmocka_unit_test(test_he_init_variance),
+		cmocka_unit_test(test_bad_sizes_refused),
+	};
+	return cmocka_run_group_tests_name("mlp", tests, NULL, NULL);
+}
