@@ -116,7 +116,7 @@ fuzz: deps
 		clang -std=c11 -D_GNU_SOURCE -DFLOWSAD_VERSION='"$(VERSION)"' $(WARN) $(FUZZ_FLAGS) -Ilib \
 			$(PC_CFLAGS) -o $(BUILD)/fuzz/$$n $$f $(LIB_SRC) $(PC_LIBS); \
 		mkdir -p $(BUILD)/fuzz/$$n.corpus; \
-		echo "fuzz: $$n (30 s)"; \
+		echo "fuzz: $$n ($${FUZZ_SECONDS:-30} s)"; \
 		$(BUILD)/fuzz/$$n -max_total_time=$${FUZZ_SECONDS:-30} $(BUILD)/fuzz/$$n.corpus \
 			fuzz/corpus/$$n 2>$(BUILD)/fuzz/$$n.log || { tail -40 $(BUILD)/fuzz/$$n.log; exit 1; }; \
 		tail -1 $(BUILD)/fuzz/$$n.log; \
@@ -124,13 +124,11 @@ fuzz: deps
 
 # --- run, install ---------------------------------------------------------------
 run: all
-	@BUILD=$(BUILD) bash tests/demo.sh
+	@BUILD=$(BUILD) bash tests/tools/demo.sh
 
 install: all
 	install -D -m 0755 $(BUILD)/flowsad $(DESTDIR)$(PREFIX)/bin/flowsad
 	install -D -m 0644 docs/flowsad.8 $(DESTDIR)$(PREFIX)/share/man/man8/flowsad.8
-	install -D -m 0644 conf/flowsad.conf $(DESTDIR)/etc/flowsad/flowsad.conf.example
-	install -D -m 0644 systemd/flowsad.service $(DESTDIR)$(PREFIX)/lib/systemd/system/flowsad.service
 
 clean:
 	rm -rf build build-san

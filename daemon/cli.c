@@ -196,6 +196,11 @@ int cli_load_inputs(const struct cli_common *c, char **paths, int n, struct data
 		log_err("no INPUT given");
 		return EX_USAGE;
 	}
+	if (c->config) {
+		log_err("-c %s: configuration files are not built yet in this version; give the "
+			"settings as options", c->config);
+		return EX_UNAVAILABLE;
+	}
 	if (c->known_normal || c->known_anomaly) {
 		log_err("--known-normal/--known-anomaly lists are not built yet in this version; "
 			"give a matrix CSV a label column instead");

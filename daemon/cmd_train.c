@@ -136,6 +136,17 @@ static int pick_background(struct model *m, const float *x, size_t n, long want,
 	return 0;
 }
 
+/* SOURCE_DATE_EPOCH, when set, stands for "now" so that a rebuild of the
+ * same model gives the same file (reproducible-builds convention). */
+static int64_t creation_time(void)
+{
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	char *end;
+	long long t = sde ? strtoll(sde, &end, 10) : 0;
+
+	return sde && *sde && !*end && t > 0 ? (int64_t)t : (int64_t)time(NULL);
+}
+
 static void record_data(struct model *m, struct dataset *ds, const struct train_opts *o)
 {
 	m->n_features = ds->dim;
@@ -151,7 +162,7 @@ static void record_data(struct model *m, struct dataset *ds, const struct train_
 		if (t + (int64_t)m->window_seconds > m->data_end)
 			m->data_end = t + (int64_t)m->window_seconds;
 	}
-	m->created_at = (int64_t)time(NULL);
+	m->created_at = creation_time();
 }
 
 static int train(struct train_opts *o, char **inputs, int n_inputs)
@@ -183,9 +194,9 @@ static int train(struct train_opts *o, char **inputs, int n_inputs)
 		rc = trc == -EDOM ? EX_DATAERR : EX_SOFTWARE;
 		goto out;
 	}
+	record_data(m, &ds, o);
 	if (pick_background(m, ds.x, ds.n, o->background, o->cfg.seed) < 0)
 		goto out;
-	record_data(m, &ds, o);
 	if (model_save(m, o->out, err, sizeof err) < 0) {
 		log_err("%s", err);
 		rc = EX_IOERR;

@@ -21,7 +21,7 @@ void deepsad_config_default(struct deepsad_config *cfg)
 	memcpy(cfg->hidden, hidden, sizeof hidden);
 	cfg->eta = 1.0;
 	cfg->lam = 1e-6;
-	cfg->lr = 1e-3;
+	cfg->lr = 1e-4;
 	cfg->batch_size = 64;
 	cfg->epochs_pretrain = 10;
 	cfg->epochs = 20;

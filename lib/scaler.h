@@ -1,9 +1,10 @@
 /* scaler: per-feature scaling fitted on training rows and stored in the model,
  * applied as x' = (x - offset) * mult.
  *
- * zscore is the default: on a planted-anomaly set it gave AUC ~0.96 where the
- * seed's divide-by-the-maximum gave ~0.8 (docs/detector.md). A constant
- * feature (zero spread) gets mult 1 so it passes through unscaled. */
+ * zscore is the default: on network-like planted anomalies it gave AUC ~0.96
+ * where the seed's divide-by-the-maximum gave ~0.8 (measurements in
+ * docs/detector.md). A constant feature (zero spread) gets mult 1 so it
+ * passes through unscaled. */
 #ifndef FLOWSAD_SCALER_H
 #define FLOWSAD_SCALER_H
 

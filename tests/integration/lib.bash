@@ -21,9 +21,10 @@ check_eq() {
 	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "expected: $2" "actual:   $3"; fi
 }
 
-# check_exit NAME CODE CMD...: ok when CMD exits with CODE
+# check_exit NAME CODE CMD...: ok when CMD exits with CODE; its output stays
+# in $T/exit.out for the checks that follow
 check_exit() {
 	local name=$1 want=$2 rc; shift 2
-	"$@" >"$T/check.out" 2>&1; rc=$?
-	if [ "$rc" = "$want" ]; then ok "$name"; else not_ok "$name" "exit $rc, expected $want" "$(tail -3 "$T/check.out")"; fi
+	"$@" >"$T/exit.out" 2>&1; rc=$?
+	if [ "$rc" = "$want" ]; then ok "$name"; else not_ok "$name" "exit $rc, expected $want" "$(tail -3 "$T/exit.out")"; fi
 }

@@ -26,6 +26,8 @@ pids=()
 need() { command -v "$1" >/dev/null 2>&1; }
 log() { printf 'make-sample: %s\n' "$*" >&2; }
 
+exports_only=
+[ "${1:-}" = --exports-only ] && exports_only=1 # remake the flow files from sample.pcap
 [ "$(id -u)" = 0 ] || { log "needs root (network namespaces)"; exit 77; }
 missing=()
 for t in ip tcpdump nginx dnsmasq nmap hping3 dig curl softflowd nfcapd nfdump python3; do
@@ -38,7 +40,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 ns() { local n=$1; shift; ip netns exec "$prefix-$n" "$@"; }
-bg() { "$@" & pids+=($!); }
+# bg HOST CMD...: ip netns exec execs CMD, so the recorded PID is CMD's own
+bg() { local n=$1; shift; ip netns exec "$prefix-$n" "$@" & pids+=($!); }
 
 cleanup() {
 	set +e
@@ -50,6 +53,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
+capture_lab() {
 # --- topology -----------------------------------------------------------
 # One switch namespace holds the bridge; every host has a veth into it.
 declare -A addr=(
@@ -92,13 +96,13 @@ nginx_conf() {
 chmod 755 "$work" "$work/www"
 nginx_conf web >"$work/nginx-web.conf"
 nginx_conf ext >"$work/nginx-ext.conf"
-bg ns web nginx -c "$work/nginx-web.conf"
-bg ns ext nginx -c "$work/nginx-ext.conf"
-bg ns dns dnsmasq --no-daemon --conf-file=/dev/null --no-resolv --no-hosts \
+bg web nginx -c "$work/nginx-web.conf"
+bg ext nginx -c "$work/nginx-ext.conf"
+bg dns dnsmasq --no-daemon --conf-file=/dev/null --no-resolv --no-hosts \
 	--listen-address=10.77.1.53 --bind-interfaces --pid-file="$work/dnsmasq.pid" \
 	--address=/lab.example/10.77.1.10 --address=/ext.example/198.51.100.10 \
 	--address=/db.lab.example/10.77.1.22
-bg ns ssh python3 "$here/tcp-service.py" 22 3306
+bg ssh python3 "$here/tcp-service.py" 22 3306
 sleep 2
 
 # --- clients ------------------------------------------------------------
@@ -144,11 +148,11 @@ deadline=$(( t0 + 3 * 60 + 40 + cooldown ))
 export deadline
 
 tcpdump_err=$work/tcpdump.err
-bg ns sw tcpdump -i br0 -s 128 -U -w "$work/sample.pcap" 2>"$tcpdump_err"
+bg sw tcpdump -i br0 -s 128 -U -w "$work/sample.pcap" 2>"$tcpdump_err"
 sleep 1
-for h in c1 c2 c3 c4 c7 c8; do bg ns "$h" bash -c web_user; done
-bg ns c5 bash -c admin
-bg ns c6 bash -c db_client
+for h in c1 c2 c3 c4 c7 c8; do bg "$h" bash -c web_user; done
+bg c5 bash -c admin
+bg c6 bash -c db_client
 log "normal traffic from $(date -u -d @"$start" +%H:%M:%S); episodes from $(date -u -d @"$t0" +%H:%M:%S)"
 
 # --- episodes -----------------------------------------------------------
@@ -169,7 +173,11 @@ syn_burst() { # many short connections to one port (brute-force shape)
 }
 export -f syn_burst
 episode "$t0" 10.77.0.18 syn-scan c8 nmap -sS -n -Pn -T4 --top-ports 300 10.77.1.10 10.77.1.22 10.77.1.53
-episode $((t0 + 60)) 10.77.0.17 ping-sweep c7 nmap -sn -n -PE --send-ip 10.77.0.0/24 10.77.1.0/24
+# A sweep of the local segment shows up as ARP; the sweep of a routed range
+# (through the "ext" host as gateway, which does not forward) is what an IP
+# sensor sees: ICMP echo requests to 254 addresses.
+ns c7 ip route add 203.0.113.0/24 via 198.51.100.10
+episode $((t0 + 60)) 10.77.0.17 ping-sweep c7 nmap -sn -n -PE --send-ip 10.77.1.0/24 203.0.113.0/24
 episode $((t0 + 120)) 10.77.0.13 hping3-burst c3 hping3 -S -p 80 -i u3000 -c 3000 10.77.1.10
 episode $((t0 + 180)) 10.77.0.15 short-connections c5 bash -c syn_burst
 
@@ -182,29 +190,36 @@ pids=()
 mkdir -p "$out"
 cp "$work/sample.pcap" "$out/sample.pcap"
 cp "$labels" "$out/sample-labels.csv"
-log "capture: $(tcpdump -r "$out/sample.pcap" 2>/dev/null | wc -l) packets"
+}
+
+[ -n "$exports_only" ] || capture_lab
+log "capture: $(tcpdump -n -r "$out/sample.pcap" 2>/dev/null | wc -l) packets"
 
 # --- flow exports -------------------------------------------------------
 # softflowd replays the capture and exports to nfcapd on loopback; tcpdump
 # records the export datagrams. -b on softflowd: count bytes as captured.
 export_flows() { # version port out.pcap
-	local v=$1 port=$2 dst=$3 dir=$work/nf-$v
+	local v=$1 port=$2 dst=$3
+	local dir=$work/nf-$v
 	mkdir -p "$dir"
-	nfcapd -p "$port" -b 127.0.0.1 -w "$dir" -t 3600 >"$work/nfcapd-$v.log" 2>&1 &
+	nfcapd -p "$port" -b 127.0.0.1 -B 33554432 -w "$dir" -t 3600 >"$work/nfcapd-$v.log" 2>&1 &
 	local nfpid=$!
-	tcpdump -i lo -s 0 -U -w "$dst" "udp and port $port" 2>/dev/null &
+	tcpdump -n -i lo -s 0 -U -w "$dst" "udp and port $port" 2>/dev/null &
 	local tdpid=$!
 	sleep 1.5
 	softflowd -r "$out/sample.pcap" -n "127.0.0.1:$port" -v "$v" -d -D >/dev/null 2>&1 || true
 	sleep 1.5
 	kill "$tdpid"; wait "$tdpid" 2>/dev/null || true
 	kill "$nfpid"; wait "$nfpid" 2>/dev/null || true
-	echo "$dir"
+	log "NetFlow v$v: $(nfdump -R "$dir" -q -o csv 2>/dev/null | grep -c '^20') flows collected by nfcapd"
 }
-export_flows 5 29995 "$out/sample-netflow-v5.pcap" >/dev/null
-v9dir=$(export_flows 9 29996 "$out/sample-netflow-v9.pcap")
-export_flows 10 29997 "$out/sample-ipfix.pcap" >/dev/null
-nfdump -R "$v9dir" -o csv -q >"$out/sample-flows.csv" 2>/dev/null ||
-	nfdump -R "$v9dir" -o csv >"$out/sample-flows.csv"
-log "flows: $(($(wc -l <"$out/sample-flows.csv") - 1)) rows in sample-flows.csv"
+export_flows 5 29995 "$out/sample-netflow-v5.pcap"
+export_flows 9 29996 "$out/sample-netflow-v9.pcap"
+export_flows 10 29997 "$out/sample-ipfix.pcap"
+# The flow CSV comes from nfdump's own pcap reader (nfpcapd): softflowd's
+# offline exports carry times relative to its wall-clock start (README).
+mkdir -p "$work/nfp"
+nfpcapd -r "$out/sample.pcap" -w "$work/nfp" -t 3600 >"$work/nfpcapd.log" 2>&1
+nfdump -R "$work/nfp" -o csv >"$out/sample-flows.csv"
+log "flows: $(grep -c '^20' "$out/sample-flows.csv") rows in sample-flows.csv"
 log "done: $(ls "$out")"
