@@ -186,16 +186,10 @@ static int load_one(const struct cli_common *c, const char *path, struct dataset
 	return rc;
 }
 
-int cli_load_inputs(const struct cli_common *c, char **paths, int n, struct dataset *ds)
+int cli_apply_common(const struct cli_common *c)
 {
-	int rc;
-
 	if (c->threads > 0)
 		openblas_set_num_threads(c->threads);
-	if (n < 1) {
-		log_err("no INPUT given");
-		return EX_USAGE;
-	}
 	if (c->config) {
 		log_err("-c %s: configuration files are not built yet in this version; give the "
 			"settings as options", c->config);
@@ -205,6 +199,17 @@ int cli_load_inputs(const struct cli_common *c, char **paths, int n, struct data
 		log_err("--known-normal/--known-anomaly lists are not built yet in this version; "
 			"give a matrix CSV a label column instead");
 		return EX_UNAVAILABLE;
+	}
+	return EX_OK;
+}
+
+int cli_load_inputs(const struct cli_common *c, char **paths, int n, struct dataset *ds)
+{
+	int rc;
+
+	if (n < 1) {
+		log_err("no INPUT given");
+		return EX_USAGE;
 	}
 	if ((rc = load_one(c, paths[0], ds)) != EX_OK)
 		return rc;

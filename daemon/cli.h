@@ -55,8 +55,12 @@ int cli_common_option(struct cli_common *c, int opt, const char *arg);
 int cli_parse_int(const char *name, const char *arg, long lo, long hi, long *out);
 int cli_parse_double(const char *name, const char *arg, double lo, double hi, double *out);
 
+/* Acts on the parsed common options: sets the BLAS thread count, refuses
+ * those not built yet. Returns a sysexits code, logging why. */
+int cli_apply_common(const struct cli_common *c);
+
 /* Reads every path into ds (one dataset; matrix CSVs must share their
- * columns). Applies c->threads to BLAS. Returns a sysexits code, logging why. */
+ * columns). Returns a sysexits code, logging why. */
 int cli_load_inputs(const struct cli_common *c, char **paths, int n, struct dataset *ds);
 
 #endif

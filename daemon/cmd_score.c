@@ -109,6 +109,8 @@ int cmd_score(int argc, char **argv)
 		log_err("score: -m MODEL is required");
 		return EX_USAGE;
 	}
+	if ((rc = cli_apply_common(&common)) != EX_OK)
+		return rc;
 	struct model *m = model_load(model_path, err, sizeof err);
 	if (!m) {
 		log_err("%s", err);

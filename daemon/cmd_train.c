@@ -246,5 +246,7 @@ int cmd_train(int argc, char **argv)
 		log_err("train: -o MODEL is required");
 		return EX_USAGE;
 	}
+	if ((rc = cli_apply_common(&o.common)) != EX_OK)
+		return rc;
 	return train(&o, argv + optind, argc - optind);
 }
