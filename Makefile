@@ -22,7 +22,7 @@ BUILD_PKGS := gcc make pkg-config libpcap-dev libev-dev libopenblas-dev libhired
 	libsystemd-dev libinih-dev libjansson-dev libmicrohttpd-dev
 TEST_PKGS := libcmocka-dev redis-server redis-tools softflowd nfdump tcpdump tshark \
 	tcpreplay iproute2 valgrind clang libclang-rt-14-dev python3
-BENCH_PKGS := python3-torch python3-numpy
+BENCH_PKGS := python3-torch python3-numpy bc
 
 LIBS_PC := openblas libpcap hiredis jansson inih libsystemd libmicrohttpd
 # libev ships no pkg-config file on Debian: plain -lev.
@@ -47,7 +47,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
 
-.PHONY: all deps deps-build deps-bench test check valgrind bench fuzz install clean run
+.PHONY: all deps deps-build deps-bench test check valgrind bench bench-detector fuzz install clean run
 all: deps-build $(BUILD)/flowsad
 
 # --- dependencies -----------------------------------------------------------
@@ -105,8 +105,15 @@ valgrind: deps $(BUILD)/flowsad $(UNIT_BIN)
 	@BUILD=$(BUILD) VALGRIND=1 bash tests/run.sh unit
 
 # --- benchmarks and fuzzing -------------------------------------------------------
-bench: deps-bench $(BUILD)/flowsad
-	@BUILD=$(BUILD) bash bench/run.sh
+BENCH_BIN := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libflowsad.a
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< $(BUILD)/libflowsad.a $(PC_LIBS)
+
+# ODDS data: the shared folder beside the checkout, or ODDS_DIR=...
+ODDS_DIR ?= ../shared/data/odds
+bench bench-detector: deps-bench $(BUILD)/flowsad $(BENCH_BIN)
+	@BUILD=$(BUILD) ODDS_DIR=$(ODDS_DIR) bash bench/run.sh
 
 FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -g -O1
 fuzz: deps
