@@ -156,6 +156,8 @@ static double run_seed(const struct bench_set *b, const struct dataset *ds, cons
 	cfg.lr_milestone = 50;
 	cfg.batch_size = 128;
 	cfg.lam = 0.5e-6 / 2; /* torch weight_decay wd adds wd*w: lam = wd / 2 */
+	cfg.batchnorm = 1;    /* their ODDS networks: BatchNorm after hidden layers */
+	cfg.init_uniform = 1; /* and PyTorch's default initialisation */
 	cfg.seed = seed;
 	if (deepsad_train(&d, &cfg, s.train, s.y_train, s.n_train, ds->dim, NULL, NULL) == 0) {
 		float *score = malloc(s.n_test * sizeof *score);

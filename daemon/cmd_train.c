@@ -29,6 +29,8 @@ enum {
 	OPT_SCALING,
 	OPT_BACKGROUND,
 	OPT_QUIET,
+	OPT_BATCHNORM,
+	OPT_INIT,
 };
 
 struct train_opts {
@@ -76,6 +78,14 @@ static int parse_train_option(struct train_opts *o, int opt, const char *arg)
 	case OPT_LAM: return cli_parse_double("lam", arg, 0, 1e3, &c->lam);
 	case OPT_LR: return cli_parse_double("lr", arg, 1e-9, 10, &c->lr);
 	case OPT_QUIET: o->quiet = 1; return 0;
+	case OPT_BATCHNORM: c->batchnorm = 1; return 0;
+	case OPT_INIT:
+		if (strcmp(arg, "he-normal") != 0 && strcmp(arg, "uniform") != 0) {
+			log_err("--init: expected he-normal or uniform, got '%s'", arg);
+			return -1;
+		}
+		c->init_uniform = arg[0] == 'u';
+		return 0;
 	case OPT_SCALING:
 		if ((s = scaler_kind_parse(arg)) < 0) {
 			log_err("--scaling: expected zscore, minmax, maxabs or none, got '%s'", arg);
@@ -228,6 +238,8 @@ int cmd_train(int argc, char **argv)
 		{ "scaling", required_argument, NULL, OPT_SCALING },
 		{ "background", required_argument, NULL, OPT_BACKGROUND },
 		{ "quiet", no_argument, NULL, OPT_QUIET },
+		{ "batchnorm", no_argument, NULL, OPT_BATCHNORM },
+		{ "init", required_argument, NULL, OPT_INIT },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct train_opts o = { .scaling = SCALER_ZSCORE, .background = DEFAULT_BACKGROUND };

@@ -115,8 +115,21 @@ struct phase {
 	const float *center; /* train phase only */
 	double *history;     /* [epochs] */
 	float *best;         /* NULL: keep the last epoch's weights */
+	float *best_bn;      /* with best: the running statistics of that epoch */
 	int best_epoch;
 };
+
+static void save_best(const struct phase *p)
+{
+	memcpy(p->best, p->net->params, p->net->n_params * sizeof(float));
+	memcpy(p->best_bn, p->net->bn_stats, p->net->n_bn_stats * sizeof(float));
+}
+
+static void restore_best(const struct phase *p)
+{
+	memcpy(p->net->params, p->best, p->net->n_params * sizeof(float));
+	memcpy(p->net->bn_stats, p->best_bn, p->net->n_bn_stats * sizeof(float));
+}
 
 static double batch_loss(const struct phase *p, const float *out, const float *xb,
 			 const int8_t *yb, int b, float *dout)
@@ -148,19 +161,22 @@ static int run_phase(struct phase *p, int epochs, struct rng *rng, deepsad_progr
 	for (int epoch = 0; epoch < epochs; epoch++) {
 		struct timespec t0;
 		double sum = 0;
+		size_t seen = 0;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		if (p->center && p->cfg->lr_milestone > 0 && epoch == p->cfg->lr_milestone)
 			opt.lr *= 0.1f;
 		rng_shuffle(rng, idx, p->n);
 		for (size_t start = 0; start < p->n; start += (size_t)bs) {
 			int b = (int)(p->n - start < (size_t)bs ? p->n - start : (size_t)bs);
+			if (b < 2 && p->cfg->batchnorm)
+				continue; /* no batch statistics from one row */
 			for (int i = 0; i < b; i++) {
 				memcpy(xb + (size_t)i * (size_t)p->dim,
 				       p->x + (size_t)idx[start + (size_t)i] * (size_t)p->dim,
 				       (size_t)p->dim * sizeof *xb);
 				yb[i] = p->y ? p->y[idx[start + (size_t)i]] : 0;
 			}
-			const float *out = mlp_forward(net, w, xb, b);
+			const float *out = mlp_forward_train(net, w, xb, b);
 			double loss = batch_loss(p, out, xb, yb, b, dout);
 			mlp_backward(net, w, dout, b, grad, NULL);
 			loss += add_l2(net, grad, p->cfg->lam);
@@ -170,19 +186,20 @@ static int run_phase(struct phase *p, int epochs, struct rng *rng, deepsad_progr
 			}
 			adam_step(&opt, net->params, grad);
 			sum += loss * b;
+			seen += (size_t)b;
 		}
-		double mean = sum / (double)p->n;
+		double mean = sum / (double)seen;
 		p->history[epoch] = mean;
 		if (p->best && mean < best) {
 			best = mean;
 			p->best_epoch = epoch;
-			memcpy(p->best, net->params, net->n_params * sizeof(float));
+			save_best(p);
 		}
 		if (progress)
 			progress(ctx, p->name, epoch + 1, epochs, mean, seconds_since(&t0));
 	}
 	if (p->best)
-		memcpy(net->params, p->best, net->n_params * sizeof(float));
+		restore_best(p);
 	rc = 0;
 out:
 	adam_free(&opt);
@@ -200,7 +217,7 @@ out:
 static int build_autoencoder(struct mlp *ae, const struct deepsad_config *cfg, int dim)
 {
 	int sizes[MLP_MAX_LAYERS + 1], k = cfg->n_hidden, n_layers = 2 * k;
-	uint8_t leaky[MLP_MAX_LAYERS];
+	uint8_t leaky[MLP_MAX_LAYERS], bn[MLP_MAX_LAYERS];
 
 	sizes[0] = dim;
 	for (int i = 0; i < k; i++)
@@ -208,22 +225,40 @@ static int build_autoencoder(struct mlp *ae, const struct deepsad_config *cfg, i
 	for (int i = 1; i < k; i++)
 		sizes[k + i] = cfg->hidden[k - 1 - i];
 	sizes[n_layers] = dim;
-	for (int l = 0; l < n_layers; l++)
+	for (int l = 0; l < n_layers; l++) {
 		leaky[l] = l < n_layers - 1;
-	return mlp_init(ae, n_layers, sizes, leaky);
+		/* hidden layers of encoder and decoder; not the code nor the output */
+		bn[l] = cfg->batchnorm && l != k - 1 && l != n_layers - 1;
+	}
+	int rc = mlp_init(ae, n_layers, sizes, leaky);
+	if (rc == 0 && (rc = mlp_enable_batchnorm(ae, bn)) < 0)
+		mlp_free(ae);
+	return rc;
 }
 
 static int build_encoder(struct mlp *enc, const struct deepsad_config *cfg, int dim)
 {
 	int sizes[MLP_MAX_LAYERS + 1], k = cfg->n_hidden;
-	uint8_t leaky[MLP_MAX_LAYERS];
+	uint8_t leaky[MLP_MAX_LAYERS], bn[MLP_MAX_LAYERS];
 
 	sizes[0] = dim;
 	for (int i = 0; i < k; i++) {
 		sizes[i + 1] = cfg->hidden[i];
 		leaky[i] = i < k - 1;
+		bn[i] = cfg->batchnorm && i < k - 1;
 	}
-	return mlp_init(enc, k, sizes, leaky);
+	int rc = mlp_init(enc, k, sizes, leaky);
+	if (rc == 0 && (rc = mlp_enable_batchnorm(enc, bn)) < 0)
+		mlp_free(enc);
+	return rc;
+}
+
+static void init_weights(struct mlp *m, const struct deepsad_config *cfg, struct rng *rng)
+{
+	if (cfg->init_uniform)
+		mlp_init_uniform(m, rng);
+	else
+		mlp_init_he(m, rng);
 }
 
 static int pretrain(struct deepsad *d, const struct deepsad_config *cfg, const float *x,
@@ -234,12 +269,14 @@ static int pretrain(struct deepsad *d, const struct deepsad_config *cfg, const f
 
 	if (rc < 0)
 		return rc;
-	mlp_init_he(&ae, rng);
+	init_weights(&ae, cfg, rng);
 	struct phase p = { .name = "pretrain", .net = &ae, .x = x, .n = n, .dim = dim,
 			   .cfg = cfg, .history = d->loss_pretrain };
 	rc = run_phase(&p, cfg->epochs_pretrain, rng, progress, ctx);
-	if (rc == 0) /* the encoder's layers are the autoencoder's first ones */
+	if (rc == 0) { /* the encoder's layers are the autoencoder's first ones */
 		memcpy(d->enc.params, ae.params, d->enc.n_params * sizeof(float));
+		memcpy(d->enc.bn_stats, ae.bn_stats, d->enc.n_bn_stats * sizeof(float));
+	}
 	mlp_free(&ae);
 	return rc;
 }
@@ -289,7 +326,7 @@ int deepsad_train(struct deepsad *d, const struct deepsad_config *cfg, const flo
 	int rc;
 
 	memset(d, 0, sizeof *d);
-	if (!config_valid(cfg) || n == 0 || dim < 1 || n > UINT32_MAX)
+	if (!config_valid(cfg) || n < (cfg->batchnorm ? 2u : 1u) || dim < 1 || n > UINT32_MAX)
 		return -EINVAL;
 	rng_seed(&rng, cfg->seed);
 	if ((rc = build_encoder(&d->enc, cfg, dim)) < 0)
@@ -298,27 +335,30 @@ int deepsad_train(struct deepsad *d, const struct deepsad_config *cfg, const flo
 	d->loss_pretrain = calloc((size_t)cfg->epochs_pretrain + 1, sizeof(double));
 	d->loss_train = calloc((size_t)cfg->epochs, sizeof(double));
 	float *best = malloc(d->enc.n_params * sizeof *best);
+	float *best_bn = malloc(d->enc.n_bn_stats * sizeof *best_bn + 1);
 	rc = -ENOMEM;
-	if (!d->center || !d->loss_pretrain || !d->loss_train || !best)
+	if (!d->center || !d->loss_pretrain || !d->loss_train || !best || !best_bn)
 		goto out;
 	d->n_loss_pretrain = cfg->epochs_pretrain;
 	d->n_loss_train = cfg->epochs;
 	if (cfg->epochs_pretrain > 0)
 		rc = pretrain(d, cfg, x, n, dim, &rng, progress, ctx);
 	else {
-		mlp_init_he(&d->enc, &rng);
+		init_weights(&d->enc, cfg, &rng);
 		rc = 0;
 	}
 	if (rc < 0 || (rc = fit_center(d, x, n)) < 0)
 		goto out;
 	struct phase p = { .name = "train", .net = &d->enc, .x = x, .y = y, .n = n, .dim = dim,
-			   .cfg = cfg, .center = d->center, .history = d->loss_train, .best = best };
+			   .cfg = cfg, .center = d->center, .history = d->loss_train, .best = best,
+			   .best_bn = best_bn };
 	if ((rc = run_phase(&p, cfg->epochs, &rng, progress, ctx)) < 0)
 		goto out;
 	d->best_epoch = p.best_epoch;
 	rc = fit_scale(d, x, n);
 out:
 	free(best);
+	free(best_bn);
 	if (rc < 0)
 		deepsad_free(d);
 	return rc;

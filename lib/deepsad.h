@@ -34,6 +34,8 @@ struct deepsad_config {
 	int batch_size;
 	int epochs_pretrain; /* autoencoder epochs (0: no pre-training) */
 	int epochs;          /* Deep SAD epochs */
+	int batchnorm;       /* batch normalisation after every hidden layer */
+	int init_uniform;    /* PyTorch's uniform initialisation instead of He-normal */
 	uint64_t seed;
 };
 

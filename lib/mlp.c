@@ -38,7 +38,33 @@ void mlp_free(struct mlp *m)
 	if (!m)
 		return;
 	free(m->params);
+	free(m->bn_stats);
 	memset(m, 0, sizeof *m);
+}
+
+int mlp_enable_batchnorm(struct mlp *m, const uint8_t *bn)
+{
+	size_t n = 0;
+
+	for (int l = 0; l < m->n_layers; l++)
+		n += bn[l] ? 2 * (size_t)m->sizes[l + 1] : 0;
+	free(m->bn_stats);
+	m->bn_stats = calloc(n + 1, sizeof(float));
+	if (!m->bn_stats)
+		return -ENOMEM;
+	m->n_bn_stats = n;
+	n = 0;
+	for (int l = 0; l < m->n_layers; l++) {
+		m->bn[l] = bn[l] != 0;
+		if (!m->bn[l])
+			continue;
+		m->bn_mean[l] = m->bn_stats + n;
+		m->bn_var[l] = m->bn_stats + n + m->sizes[l + 1];
+		for (int j = 0; j < m->sizes[l + 1]; j++)
+			m->bn_var[l][j] = 1.0f;
+		n += 2 * (size_t)m->sizes[l + 1];
+	}
+	return 0;
 }
 
 void mlp_init_he(struct mlp *m, struct rng *r)
@@ -56,6 +82,16 @@ void mlp_init_he(struct mlp *m, struct rng *r)
 			while (fabs(z) > 2.0);
 			m->w[l][i] = (float)(z * scale);
 		}
+	}
+}
+
+void mlp_init_uniform(struct mlp *m, struct rng *r)
+{
+	for (int l = 0; l < m->n_layers; l++) {
+		double bound = 1.0 / sqrt(m->sizes[l]);
+		size_t n = (size_t)m->sizes[l] * (size_t)m->sizes[l + 1];
+		for (size_t i = 0; i < n; i++)
+			m->w[l][i] = (float)((2.0 * rng_uniform(r) - 1.0) * bound);
 	}
 }
 
@@ -87,6 +123,9 @@ struct mlp_work *mlp_work_new(const struct mlp *m, int cap)
 	for (int l = 1; l <= m->n_layers; l++)
 		if (!(w->act[l] = malloc(sizeof(float) * (size_t)cap * (size_t)m->sizes[l])))
 			goto fail;
+	for (int l = 0; l < m->n_layers; l++)
+		if (m->bn[l] && !(w->inv_std[l] = malloc(sizeof(float) * (size_t)m->sizes[l + 1])))
+			goto fail;
 	w->d0 = malloc(sizeof(float) * wide);
 	w->d1 = malloc(sizeof(float) * wide);
 	if (!w->d0 || !w->d1)
@@ -103,6 +142,8 @@ void mlp_work_free(struct mlp_work *w)
 		return;
 	for (int l = 1; l <= MLP_MAX_LAYERS; l++)
 		free(w->act[l]);
+	for (int l = 0; l < MLP_MAX_LAYERS; l++)
+		free(w->inv_std[l]);
 	free(w->d0);
 	free(w->d1);
 	free(w);
@@ -114,17 +155,72 @@ static void leaky_relu(float *a, size_t n)
 		a[i] = a[i] > 0 ? a[i] : a[i] * MLP_LEAKY_SLOPE;
 }
 
-const float *mlp_forward(const struct mlp *m, struct mlp_work *w, const float *x, int n)
+/* Batch statistics of z [n, out] per column; folds them into the running
+ * ones (variance unbiased, as the authors' framework keeps it). */
+static void batch_stats(struct mlp *m, int l, const float *z, int n, float *mean, float *inv_std)
 {
+	int out = m->sizes[l + 1];
+	for (int j = 0; j < out; j++) {
+		double s = 0, sq = 0;
+		for (int i = 0; i < n; i++)
+			s += z[(size_t)i * (size_t)out + (size_t)j];
+		double mu = s / n;
+		for (int i = 0; i < n; i++) {
+			double d = z[(size_t)i * (size_t)out + (size_t)j] - mu;
+			sq += d * d;
+		}
+		mean[j] = (float)mu;
+		inv_std[j] = (float)(1.0 / sqrt(sq / n + MLP_BN_EPS));
+		if (n > 1) {
+			m->bn_mean[l][j] += MLP_BN_MOMENTUM * ((float)mu - m->bn_mean[l][j]);
+			m->bn_var[l][j] += MLP_BN_MOMENTUM * ((float)(sq / (n - 1)) - m->bn_var[l][j]);
+		}
+	}
+}
+
+static void normalize(float *z, int n, int out, const float *mean, const float *inv_std)
+{
+	for (int i = 0; i < n; i++) {
+		float *row = z + (size_t)i * (size_t)out;
+		for (int j = 0; j < out; j++)
+			row[j] = (row[j] - mean[j]) * inv_std[j];
+	}
+}
+
+/* The forward pass; m is written only in training mode (running statistics). */
+static const float *forward(struct mlp *m, struct mlp_work *w, const float *x, int n, int training)
+{
+	float *mean = w->d0; /* scratch: backward has not started */
+
 	w->act[0] = (float *)x; /* only read */
+	w->training = training;
 	for (int l = 0; l < m->n_layers; l++) {
 		int in = m->sizes[l], out = m->sizes[l + 1];
+		float *z = w->act[l + 1];
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, out, in, 1.0f,
-			    w->act[l], in, m->w[l], out, 0.0f, w->act[l + 1], out);
+			    w->act[l], in, m->w[l], out, 0.0f, z, out);
+		if (m->bn[l] && training) {
+			batch_stats(m, l, z, n, mean, w->inv_std[l]);
+			normalize(z, n, out, mean, w->inv_std[l]);
+		} else if (m->bn[l]) {
+			for (int j = 0; j < out; j++)
+				w->inv_std[l][j] = 1.0f / sqrtf(m->bn_var[l][j] + MLP_BN_EPS);
+			normalize(z, n, out, m->bn_mean[l], w->inv_std[l]);
+		}
 		if (m->leaky[l])
-			leaky_relu(w->act[l + 1], (size_t)n * (size_t)out);
+			leaky_relu(z, (size_t)n * (size_t)out);
 	}
 	return w->act[m->n_layers];
+}
+
+const float *mlp_forward(const struct mlp *m, struct mlp_work *w, const float *x, int n)
+{
+	return forward((struct mlp *)m, w, x, n, 0); /* inference writes nothing to m */
+}
+
+const float *mlp_forward_train(struct mlp *m, struct mlp_work *w, const float *x, int n)
+{
+	return forward(m, w, x, n, 1);
 }
 
 /* dz = da * LeakyReLU'(z); the slope is positive, so sign(z) = sign(a). */
@@ -132,6 +228,40 @@ static void leaky_relu_backward(const float *a, const float *da, float *dz, size
 {
 	for (size_t i = 0; i < n; i++)
 		dz[i] = a[i] > 0 ? da[i] : da[i] * MLP_LEAKY_SLOPE;
+}
+
+/* The normalised value of a bn layer's output, recovered from its activation. */
+static float normalized_of(const struct mlp *m, int l, float a)
+{
+	return m->leaky[l] && a < 0 ? a / MLP_LEAKY_SLOPE : a;
+}
+
+/* d(loss)/dz from d(loss)/dzhat. In training the batch statistics depend on
+ * z: dz = inv_std * (dzhat - mean(dzhat) - zhat * mean(dzhat * zhat)) per
+ * column; in inference the statistics are constants: dz = inv_std * dzhat. */
+static void batchnorm_backward(const struct mlp *m, const struct mlp_work *w, int l,
+			       const float *dzhat, float *dz, int n)
+{
+	int out = m->sizes[l + 1];
+	const float *a = w->act[l + 1], *inv_std = w->inv_std[l];
+
+	for (int j = 0; j < out; j++) {
+		double mean_d = 0, mean_dz = 0;
+		if (w->training) {
+			for (int i = 0; i < n; i++) {
+				size_t k = (size_t)i * (size_t)out + (size_t)j;
+				mean_d += dzhat[k];
+				mean_dz += (double)dzhat[k] * normalized_of(m, l, a[k]);
+			}
+			mean_d /= n;
+			mean_dz /= n;
+		}
+		for (int i = 0; i < n; i++) {
+			size_t k = (size_t)i * (size_t)out + (size_t)j;
+			dz[k] = (float)(inv_std[j] * (dzhat[k] - mean_d -
+						      normalized_of(m, l, a[k]) * mean_dz));
+		}
+	}
 }
 
 void mlp_backward(const struct mlp *m, struct mlp_work *w, const float *dout, int n,
@@ -147,6 +277,12 @@ void mlp_backward(const struct mlp *m, struct mlp_work *w, const float *dout, in
 		if (m->leaky[l]) {
 			float *t = bufs[flip];
 			leaky_relu_backward(w->act[l + 1], da, t, (size_t)n * (size_t)out);
+			dz = t;
+			flip ^= 1;
+		}
+		if (m->bn[l]) {
+			float *t = bufs[flip];
+			batchnorm_backward(m, w, l, dz, t, n);
 			dz = t;
 			flip ^= 1;
 		}

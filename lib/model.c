@@ -18,7 +18,7 @@
 #error "model files are little-endian; add byte swapping for this platform"
 #endif
 
-#define MAX_TENSORS (MLP_MAX_LAYERS + 8)
+#define MAX_TENSORS (3 * MLP_MAX_LAYERS + 8)
 
 struct tensor {
 	char name[32];
@@ -45,10 +45,16 @@ static int list_tensors(const struct model *m, struct tensor *t)
 	const struct mlp *enc = &m->det.enc;
 	int n = 0;
 
-	for (int l = 0; l < enc->n_layers; l++, n++) {
+	for (int l = 0; l < enc->n_layers; l++) {
 		t[n] = (struct tensor){ .data = enc->w[l], .ndim = 2,
 					.shape = { enc->sizes[l], enc->sizes[l + 1] } };
-		snprintf(t[n].name, sizeof t[n].name, "encoder.%d.weight", l);
+		snprintf(t[n++].name, sizeof t[0].name, "encoder.%d.weight", l);
+		if (!enc->bn[l])
+			continue;
+		t[n] = (struct tensor){ .data = enc->bn_mean[l], .ndim = 1, .shape = { enc->sizes[l + 1] } };
+		snprintf(t[n++].name, sizeof t[0].name, "encoder.%d.bn_mean", l);
+		t[n] = (struct tensor){ .data = enc->bn_var[l], .ndim = 1, .shape = { enc->sizes[l + 1] } };
+		snprintf(t[n++].name, sizeof t[0].name, "encoder.%d.bn_var", l);
 	}
 	t[n++] = (struct tensor){ "center", m->det.center, { mlp_dim_out(enc), 0 }, 1 };
 	t[n++] = (struct tensor){ "scaler.offset", m->scaler.offset, { m->n_features, 0 }, 1 };
@@ -97,8 +103,9 @@ static json_t *training_json(const struct model *m)
 
 	for (int i = 0; i < c->n_hidden; i++)
 		json_array_append_new(hidden, json_integer(c->hidden[i]));
-	return json_pack("{s:o, s:f, s:f, s:f, s:i, s:i, s:i, s:i, s:I, s:I, s:I, s:I, s:i, s:o, s:o}",
-			 "hidden", hidden, "eta", c->eta, "lam", c->lam, "lr", c->lr,
+	return json_pack("{s:o, s:b, s:s, s:f, s:f, s:f, s:i, s:i, s:i, s:i, s:I, s:I, s:I, s:I, s:i, s:o, s:o}",
+			 "hidden", hidden, "batchnorm", c->batchnorm, "init",
+			 c->init_uniform ? "uniform" : "he-normal", "eta", c->eta, "lam", c->lam, "lr", c->lr,
 			 "lr_milestone", c->lr_milestone, "batch_size", c->batch_size,
 			 "epochs_pretrain", c->epochs_pretrain, "epochs", c->epochs,
 			 "seed", (json_int_t)c->seed, "rows", (json_int_t)m->train_rows,
@@ -402,8 +409,9 @@ static int load_training(struct loader *ld, struct model *m)
 
 	if (!s)
 		return -EINVAL;
-	rc = json_unpack(t, "{s:o, s:F, s:F, s:F, s:i, s:i, s:i, s:i, s:I, s:I, s:I, s:I, s:i, s:o, s:o}",
-			 "hidden", &hidden, "eta", &c->eta, "lam", &c->lam, "lr", &c->lr,
+	const char *init = "";
+	rc = json_unpack(t, "{s:o, s:b, s:s, s:F, s:F, s:F, s:i, s:i, s:i, s:i, s:I, s:I, s:I, s:I, s:i, s:o, s:o}",
+			 "hidden", &hidden, "batchnorm", &c->batchnorm, "init", &init, "eta", &c->eta, "lam", &c->lam, "lr", &c->lr,
 			 "lr_milestone", &c->lr_milestone, "batch_size", &c->batch_size,
 			 "epochs_pretrain", &c->epochs_pretrain, "epochs", &c->epochs, "seed", &seed,
 			 "rows", &rows, "known_normal", &normal, "known_anomaly", &anomaly,
@@ -413,6 +421,7 @@ static int load_training(struct loader *ld, struct model *m)
 		json_decref(t);
 		return set_err(ld->err, ld->errlen, "metadata 'training': expected the training record");
 	}
+	c->init_uniform = strcmp(init, "uniform") == 0;
 	c->n_hidden = (int)json_array_size(hidden);
 	for (int i = 0; i < c->n_hidden; i++)
 		c->hidden[i] = (int)json_integer_value(json_array_get(hidden, (size_t)i));
@@ -425,6 +434,43 @@ static int load_training(struct loader *ld, struct model *m)
 	if (rc == 0)
 		rc = load_history(ld, lt, &m->det.loss_train, &m->det.n_loss_train);
 	json_decref(t);
+	return rc;
+}
+
+/* Running statistics of the layers that have them; both or neither. */
+static int load_batchnorm(struct loader *ld, struct mlp *enc)
+{
+	uint8_t bn[MLP_MAX_LAYERS] = { 0 };
+	float *mean[MLP_MAX_LAYERS] = { 0 }, *var[MLP_MAX_LAYERS] = { 0 };
+	char name[32];
+	int rc = 0;
+
+	for (int l = 0; l < enc->n_layers && rc == 0; l++) {
+		int64_t want[1] = { enc->sizes[l + 1] }, shape[1];
+		int no_mean, no_var;
+		snprintf(name, sizeof name, "encoder.%d.bn_mean", l);
+		mean[l] = get_tensor(ld, name, 1, want, shape, &no_mean);
+		snprintf(name, sizeof name, "encoder.%d.bn_var", l);
+		var[l] = get_tensor(ld, name, 1, want, shape, &no_var);
+		if (no_mean != no_var)
+			rc = set_err(ld->err, ld->errlen, "layer %d has only one of bn_mean and bn_var", l);
+		else if (!no_mean && (!mean[l] || !var[l]))
+			rc = -EINVAL;
+		bn[l] = !no_mean;
+		for (int j = 0; rc == 0 && bn[l] && j < enc->sizes[l + 1]; j++)
+			if (var[l][j] < 0)
+				rc = set_err(ld->err, ld->errlen, "tensor '%s': negative variance", name);
+	}
+	if (rc == 0 && mlp_enable_batchnorm(enc, bn) < 0)
+		rc = set_err(ld->err, ld->errlen, "out of memory");
+	for (int l = 0; l < enc->n_layers; l++) {
+		if (rc == 0 && bn[l]) {
+			memcpy(enc->bn_mean[l], mean[l], sizeof(float) * (size_t)enc->sizes[l + 1]);
+			memcpy(enc->bn_var[l], var[l], sizeof(float) * (size_t)enc->sizes[l + 1]);
+		}
+		free(mean[l]);
+		free(var[l]);
+	}
 	return rc;
 }
 
@@ -464,7 +510,7 @@ static int load_encoder(struct loader *ld, struct model *m)
 			memcpy(m->det.enc.w[l], w[l], sizeof(float) * (size_t)sizes[l] * (size_t)sizes[l + 1]);
 		free(w[l]);
 	}
-	return rc;
+	return rc == 0 ? load_batchnorm(ld, &m->det.enc) : rc;
 }
 
 static int load_tensors(struct loader *ld, struct model *m)

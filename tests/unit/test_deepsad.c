@@ -163,6 +163,29 @@ static void test_training_lowers_loss_and_detects(void **state)
 	free(p);
 }
 
+static void test_batchnorm_network_detects(void **state)
+{
+	struct planted *p = make_planted(45);
+	struct deepsad_config cfg;
+	struct deepsad d;
+	float score[N_TEST];
+	(void)state;
+
+	small_config(&cfg);
+	cfg.batchnorm = 1;
+	cfg.init_uniform = 1;
+	assert_int_equal(deepsad_train(&d, &cfg, p->train, NULL, N_TRAIN, DIM, NULL, NULL), 0);
+	assert_int_equal(d.enc.n_bn_stats, 2 * (32 + 16));
+	assert_int_equal(deepsad_score(&d, p->test, N_TEST, score), 0);
+	double auc = stats_auc(score, p->test_anomaly, N_TEST);
+	print_message("planted AUC with batch normalisation %.4f\n", auc);
+	assert_true(auc >= 0.95);
+	/* one row cannot give batch statistics */
+	deepsad_free(&d);
+	assert_int_equal(deepsad_train(&d, &cfg, p->train, NULL, 1, DIM, NULL, NULL), -EINVAL);
+	free(p);
+}
+
 static void test_known_anomalies_raise_their_scores(void **state)
 {
 	struct planted *p = make_planted(43);
@@ -252,6 +275,7 @@ int main(void)
 		cmocka_unit_test(test_sad_loss_values),
 		cmocka_unit_test(test_mse_loss_gradient),
 		cmocka_unit_test(test_training_lowers_loss_and_detects),
+		cmocka_unit_test(test_batchnorm_network_detects),
 		cmocka_unit_test(test_known_anomalies_raise_their_scores),
 		cmocka_unit_test(test_same_seed_same_model),
 		cmocka_unit_test(test_bad_config_refused),

@@ -14,10 +14,10 @@
 #include "rng.h"
 
 /* L = sum(out .* r): its gradient wrt the output is r. */
-static double probe_loss(const struct mlp *m, struct mlp_work *w, const float *x, int n,
-			 const float *r)
+static double probe_loss(struct mlp *m, struct mlp_work *w, const float *x, int n,
+			 const float *r, int training)
 {
-	const float *out = mlp_forward(m, w, x, n);
+	const float *out = training ? mlp_forward_train(m, w, x, n) : mlp_forward(m, w, x, n);
 	double s = 0;
 	for (int i = 0; i < n * mlp_dim_out(m); i++)
 		s += (double)out[i] * r[i];
@@ -31,8 +31,10 @@ static void assert_close(double analytic, double numeric, const char *what, size
 		fail_msg("%s[%zu]: analytic %.6g numeric %.6g", what, i, analytic, numeric);
 }
 
-/* Checks d(L)/d(params) and d(L)/d(x) of a network by central differences. */
-static void check_gradients(int n_layers, const int *sizes, const uint8_t *leaky)
+/* Checks d(L)/d(params) and d(L)/d(x) of a network by central differences;
+ * bn (may be NULL) adds batch normalisation, in training or inference mode. */
+static void check_gradients_bn(int n_layers, const int *sizes, const uint8_t *leaky,
+			       const uint8_t *bn, int training)
 {
 	struct mlp m;
 	struct rng rng;
@@ -42,6 +44,11 @@ static void check_gradients(int n_layers, const int *sizes, const uint8_t *leaky
 	rng_seed(&rng, 7);
 	assert_int_equal(mlp_init(&m, n_layers, sizes, leaky), 0);
 	mlp_init_he(&m, &rng);
+	if (bn) {
+		assert_int_equal(mlp_enable_batchnorm(&m, bn), 0);
+		for (size_t i = 0; i < m.n_bn_stats; i++) /* running stats away from 0/1 */
+			m.bn_stats[i] = 0.5f + (float)rng_uniform(&rng);
+	}
 	struct mlp_work *w = mlp_work_new(&m, n);
 	assert_non_null(w);
 	float *x = malloc(sizeof(float) * (size_t)(n * sizes[0]));
@@ -53,7 +60,7 @@ static void check_gradients(int n_layers, const int *sizes, const uint8_t *leaky
 	for (int i = 0; i < n * mlp_dim_out(&m); i++)
 		r[i] = (float)rng_normal(&rng);
 
-	probe_loss(&m, w, x, n, r);
+	probe_loss(&m, w, x, n, r, training);
 	mlp_backward(&m, w, r, n, grad, dx);
 	float *dx_copy = malloc(sizeof(float) * (size_t)(n * sizes[0]));
 	memcpy(dx_copy, dx, sizeof(float) * (size_t)(n * sizes[0]));
@@ -61,18 +68,18 @@ static void check_gradients(int n_layers, const int *sizes, const uint8_t *leaky
 	for (size_t i = 0; i < m.n_params; i++) {
 		float keep = m.params[i];
 		m.params[i] = keep + h;
-		double up = probe_loss(&m, w, x, n, r);
+		double up = probe_loss(&m, w, x, n, r, training);
 		m.params[i] = keep - h;
-		double down = probe_loss(&m, w, x, n, r);
+		double down = probe_loss(&m, w, x, n, r, training);
 		m.params[i] = keep;
 		assert_close(grad[i], (up - down) / (2 * h), "dW", i);
 	}
 	for (int i = 0; i < n * sizes[0]; i++) {
 		float keep = x[i];
 		x[i] = keep + h;
-		double up = probe_loss(&m, w, x, n, r);
+		double up = probe_loss(&m, w, x, n, r, training);
 		x[i] = keep - h;
-		double down = probe_loss(&m, w, x, n, r);
+		double down = probe_loss(&m, w, x, n, r, training);
 		x[i] = keep;
 		assert_close(dx_copy[i], (up - down) / (2 * h), "dx", (size_t)i);
 	}
@@ -82,6 +89,60 @@ static void check_gradients(int n_layers, const int *sizes, const uint8_t *leaky
 	free(dx);
 	free(dx_copy);
 	mlp_work_free(w);
+	mlp_free(&m);
+}
+
+static void check_gradients(int n_layers, const int *sizes, const uint8_t *leaky)
+{
+	check_gradients_bn(n_layers, sizes, leaky, NULL, 0);
+}
+
+static void test_batchnorm_training_gradient(void **state)
+{
+	(void)state;
+	/* the batch statistics depend on every row: the full BN backward */
+	check_gradients_bn(3, (int[]){ 6, 5, 4, 3 }, (uint8_t[]){ 1, 1, 0 }, (uint8_t[]){ 1, 1, 0 }, 1);
+}
+
+static void test_batchnorm_inference_gradient(void **state)
+{
+	(void)state;
+	/* running statistics are constants: the gradient explanations need */
+	check_gradients_bn(3, (int[]){ 6, 5, 4, 3 }, (uint8_t[]){ 1, 1, 0 }, (uint8_t[]){ 1, 1, 0 }, 0);
+}
+
+static void test_batchnorm_running_statistics(void **state)
+{
+	struct mlp m;
+	(void)state;
+	assert_int_equal(mlp_init(&m, 1, (int[]){ 1, 1 }, (uint8_t[]){ 0 }), 0);
+	assert_int_equal(mlp_enable_batchnorm(&m, (uint8_t[]){ 1 }), 0);
+	m.w[0][0] = 1.0f;
+	struct mlp_work *w = mlp_work_new(&m, 4);
+	/* batch {1, 3}: mean 2, variance 1 (unbiased 2); output +-1/sqrt(1 + eps) */
+	const float *out = mlp_forward_train(&m, w, (float[]){ 1, 3 }, 2);
+	assert_float_equal(out[0], -1.0 / sqrt(1 + MLP_BN_EPS), 1e-6);
+	assert_float_equal(m.bn_mean[0][0], 0.1 * 2, 1e-6);
+	assert_float_equal(m.bn_var[0][0], 0.9 * 1 + 0.1 * 2, 1e-6);
+	/* inference uses the running statistics */
+	out = mlp_forward(&m, w, (float[]){ 0.2f }, 1);
+	assert_float_equal(out[0], 0.0, 1e-6);
+	mlp_work_free(w);
+	mlp_free(&m);
+}
+
+static void test_uniform_init_bounds(void **state)
+{
+	struct mlp m;
+	struct rng rng;
+	(void)state;
+	rng_seed(&rng, 4);
+	assert_int_equal(mlp_init(&m, 1, (int[]){ 100, 50 }, (uint8_t[]){ 0 }), 0);
+	mlp_init_uniform(&m, &rng);
+	for (size_t i = 0; i < m.n_params; i++)
+		assert_true(fabsf(m.params[i]) <= 0.1f);
+	double var = mlp_weight_sq(&m) / (double)m.n_params;
+	assert_true(fabs(var - 0.01 / 3) < 0.1 * 0.01 / 3);
 	mlp_free(&m);
 }
 
@@ -177,6 +238,10 @@ int main(void)
 		cmocka_unit_test(test_leaky_layer_gradient),
 		cmocka_unit_test(test_deep_encoder_gradient),
 		cmocka_unit_test(test_autoencoder_gradient),
+		cmocka_unit_test(test_batchnorm_training_gradient),
+		cmocka_unit_test(test_batchnorm_inference_gradient),
+		cmocka_unit_test(test_batchnorm_running_statistics),
+		cmocka_unit_test(test_uniform_init_bounds),
 		cmocka_unit_test(test_forward_matches_hand_computation),
 		cmocka_unit_test(test_adam_two_steps_by_hand),
 		cmocka_unit_test(test_he_init_variance),

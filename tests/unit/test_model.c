@@ -19,7 +19,7 @@ enum { N = 300, DIM = 6 };
 
 static char dir[64];
 
-static struct model *make_model(void)
+static struct model *make_model_bn(int batchnorm)
 {
 	static char *names[DIM] = { "a", "b", "port 22", "c", "d", "e" };
 	struct model *m = calloc(1, sizeof *m);
@@ -35,6 +35,8 @@ static struct model *make_model(void)
 	m->cfg.hidden[1] = 3;
 	m->cfg.epochs_pretrain = 2;
 	m->cfg.epochs = 3;
+	m->cfg.batchnorm = batchnorm;
+	m->cfg.init_uniform = batchnorm;
 	assert_int_equal(scaler_fit(&m->scaler, SCALER_ZSCORE, x, N, DIM), 0);
 	scaler_apply(&m->scaler, x, N);
 	assert_int_equal(deepsad_train(&m->det, &m->cfg, x, NULL, N, DIM, NULL, NULL), 0);
@@ -52,6 +54,11 @@ static struct model *make_model(void)
 	m->created_at = 1772380000;
 	free(x);
 	return m;
+}
+
+static struct model *make_model(void)
+{
+	return make_model_bn(0);
 }
 
 static int setup(void **state)
@@ -116,6 +123,28 @@ static void test_round_trip_is_exact(void **state)
 	assert_true(back->det.loss_train[2] == m->det.loss_train[2]);
 	assert_int_equal(back->cfg.hidden[1], 3);
 	/* the same weights give the same scores */
+	float s1[10], s2[10];
+	assert_int_equal(deepsad_score(&m->det, m->background, 10, s1), 0);
+	assert_int_equal(deepsad_score(&back->det, back->background, 10, s2), 0);
+	assert_memory_equal(s1, s2, sizeof s1);
+	model_free(back);
+	model_free(m);
+}
+
+static void test_round_trip_batchnorm(void **state)
+{
+	struct model *m = make_model_bn(1);
+	char err[256];
+	(void)state;
+
+	assert_int_equal(m->det.enc.n_bn_stats, 2 * 5);
+	assert_int_equal(model_save(m, path_of("bn.safetensors"), err, sizeof err), 0);
+	struct model *back = model_load(path_of("bn.safetensors"), err, sizeof err);
+	if (!back)
+		fail_msg("%s", err);
+	assert_true(back->det.enc.bn[0] && !back->det.enc.bn[1]);
+	assert_true(back->cfg.batchnorm && back->cfg.init_uniform);
+	assert_memory_equal(back->det.enc.bn_stats, m->det.enc.bn_stats, 10 * sizeof(float));
 	float s1[10], s2[10];
 	assert_int_equal(deepsad_score(&m->det, m->background, 10, s1), 0);
 	assert_int_equal(deepsad_score(&back->det, back->background, 10, s2), 0);
@@ -284,6 +313,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip_is_exact),
+		cmocka_unit_test(test_round_trip_batchnorm),
 		cmocka_unit_test(test_truncated_file_refused),
 		cmocka_unit_test(test_wrong_version_refused),
 		cmocka_unit_test(test_wrong_shape_refused),
