@@ -11,6 +11,7 @@
 #include "duration.h"
 #include "log.h"
 #include "matrix_csv.h"
+#include "vectorize.h"
 
 static const char *const format_names[] = {
 	[INPUT_AUTO] = "auto", [INPUT_PCAP] = "pcap", [INPUT_IDS_CSV] = "ids-csv",
@@ -221,6 +222,36 @@ int cli_load_inputs(const struct cli_common *c, char **paths, int n, struct data
 		dataset_free(&more);
 		if (rc != EX_OK)
 			return dataset_free(ds), rc;
+	}
+	return EX_OK;
+}
+
+int cli_score_dataset(const struct model *m, const struct dataset *ds, float **values,
+		      float **x, float **raw)
+{
+	char err[512];
+	int ignored = 0, rc = vectorize_matrix(m, ds, values, &ignored, err, sizeof err);
+
+	*x = *raw = NULL;
+	if (rc < 0) {
+		log_err("%s", err);
+		return rc == -EINVAL ? EX_DATAERR : EX_OSERR;
+	}
+	if (ignored > 0)
+		log_warn("%d input column(s) are not features of model %s and are ignored",
+			 ignored, m->id);
+	size_t len = ds->n * (size_t)m->n_features;
+	*x = malloc(len * sizeof **x + 1);
+	*raw = malloc(ds->n * sizeof **raw + 1);
+	if (*x) {
+		memcpy(*x, *values, len * sizeof **x);
+		scaler_apply(&m->scaler, *x, ds->n);
+	}
+	if (!*x || !*raw || deepsad_score(&m->det, *x, ds->n, *raw) < 0) {
+		log_err("out of memory");
+		free(*values), free(*x), free(*raw);
+		*values = *x = *raw = NULL;
+		return EX_OSERR;
 	}
 	return EX_OK;
 }

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "dataset.h"
+#include "model.h"
 
 enum input_format {
 	INPUT_AUTO,
@@ -62,5 +63,11 @@ int cli_apply_common(const struct cli_common *c);
 /* Reads every path into ds (one dataset; matrix CSVs must share their
  * columns). Returns a sysexits code, logging why. */
 int cli_load_inputs(const struct cli_common *c, char **paths, int n, struct dataset *ds);
+
+/* Vectorises ds for model m and scores it. New arrays: values [n, features]
+ * unscaled, x the same scaled (the network's input), raw [n] raw scores.
+ * Returns a sysexits code, logging why. */
+int cli_score_dataset(const struct model *m, const struct dataset *ds, float **values,
+		      float **x, float **raw);
 
 #endif

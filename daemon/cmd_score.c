@@ -11,7 +11,6 @@
 #include "isotime.h"
 #include "log.h"
 #include "model.h"
-#include "vectorize.h"
 
 enum { OPT_FORMAT = OPT_FIRST_COMMAND_OPTION };
 
@@ -56,28 +55,6 @@ static void print_jsonl(const struct dataset *ds, const struct model *m, const f
 	}
 }
 
-/* Raw scores of every row into a new array. Returns a sysexits code. */
-static int score_dataset(const struct model *m, const struct dataset *ds, float **raw, char *err,
-			 size_t errlen)
-{
-	float *x = NULL;
-	int ignored = 0;
-	int rc = vectorize_matrix(m, ds, &x, &ignored, err, errlen);
-
-	if (rc < 0)
-		return rc == -EINVAL ? EX_DATAERR : EX_OSERR;
-	if (ignored > 0)
-		log_warn("%d input column(s) are not features of model %s and are ignored",
-			 ignored, m->id);
-	*raw = malloc(ds->n * sizeof **raw + 1);
-	if (!*raw || deepsad_score(&m->det, x, ds->n, *raw) < 0) {
-		snprintf(err, errlen, "out of memory");
-		rc = EX_OSERR;
-	}
-	free(x);
-	return rc;
-}
-
 int cmd_score(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -117,12 +94,12 @@ int cmd_score(int argc, char **argv)
 		return EX_DATAERR;
 	}
 	struct dataset ds;
-	float *raw = NULL;
+	float *values = NULL, *x = NULL, *raw = NULL;
 	if ((rc = cli_load_inputs(&common, argv + optind, argc - optind, &ds)) != EX_OK) {
 		model_free(m);
 		return rc;
 	}
-	rc = score_dataset(m, &ds, &raw, err, sizeof err);
+	rc = cli_score_dataset(m, &ds, &values, &x, &raw);
 	if (rc == EX_OK) {
 		if (jsonl)
 			print_jsonl(&ds, m, raw);
@@ -132,9 +109,9 @@ int cmd_score(int argc, char **argv)
 			log_err("stdout: write error");
 			rc = EX_IOERR;
 		}
-	} else {
-		log_err("%s", err);
 	}
+	free(values);
+	free(x);
 	free(raw);
 	dataset_free(&ds);
 	model_free(m);

@@ -19,5 +19,6 @@ extern const struct command commands[];
 int cmd_train(int argc, char **argv);
 int cmd_score(int argc, char **argv);
 int cmd_model(int argc, char **argv);
+int cmd_detect(int argc, char **argv);
 
 #endif

@@ -25,8 +25,9 @@ const struct command commands[] = {
 	  "fit features and the Deep SAD detector, write a model file", cmd_train },
 	{ "score", "[-c CONF] -m MODEL [--format csv|jsonl] INPUT...",
 	  "one row per sample: window_start,src_ip,score,raw_score", cmd_score },
-	{ "detect", "[-c CONF] -m MODEL [-n TOP] [-k K] [-o DIR] INPUT...",
-	  "top anomalies with Shapley explanations (report.csv, stats.json, plots)", NULL },
+	{ "detect", "[-c CONF] -m MODEL [-n TOP] [-k K] [-o DIR] [--min-score S]\n"
+		    "            [--nsamples N] [--no-zero-correction] [--no-shift] INPUT...",
+	  "top anomalies with Shapley explanations (report.csv, stats.json, plots)", cmd_detect },
 	{ "aggregate", "[--window D] INPUT...",
 	  "raw per-sample counters, one CSV row per sample", NULL },
 	{ "model", "[--json] MODEL", "print a model file's metadata", cmd_model },

@@ -56,7 +56,6 @@ int vectorize_matrix(const struct model *m, const struct dataset *ds, float **ou
 		for (size_t i = 0; i < ds->n; i++)
 			for (int f = 0; f < d; f++)
 				x[i * (size_t)d + (size_t)f] = ds->x[i * (size_t)ds->dim + (size_t)src[f]];
-		scaler_apply(&m->scaler, x, ds->n);
 		*ignored = ds->dim - d;
 		*out = x;
 		x = NULL;

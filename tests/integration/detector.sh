@@ -21,7 +21,7 @@ check_eq "score prints the documented header" "window_start,src_ip,score,raw_sco
 check_eq "score prints one row per sample" 1001 "$(wc -l <"$T/scores.csv")"
 auc=$(python3 "$tools/auc.py" 10.9. <"$T/scores.csv")
 check "planted anomalies rank high on held-out data (AUC $auc >= 0.95)" awk -v a="$auc" 'BEGIN{exit !(a >= 0.95)}'
-check "window_start is ISO 8601 UTC" grep -q '^2026-03-01T14:00:00Z,10.1.0.1,' "$T/scores.csv"
+check "window_start is ISO 8601 UTC" grep -q '^2026-03-01T13:00:00Z,10.1.0.1,' "$T/scores.csv"
 median=$(cut -d, -f3 "$T/scores.csv" | tail -n +2 | sort -g | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}')
 check "scaled scores centre near 0 on data like the training data ($median)" awk -v m="$median" 'BEGIN{exit !(m > -1 && m < 1)}'
 
@@ -29,7 +29,7 @@ check "scaled scores centre near 0 on data like the training data ($median)" awk
 check "jsonl rows parse and carry the ids" python3 -c "
 import json,sys
 rows=[json.loads(l) for l in open('$T/scores.jsonl')]
-assert len(rows)==1000 and rows[1]['src_ip']=='10.1.0.1' and rows[1]['window_start']=='2026-03-01T14:00:00Z'
+assert len(rows)==1000 and rows[1]['src_ip']=='10.1.0.1' and rows[1]['window_start']=='2026-03-01T13:00:00Z'
 assert all(isinstance(r['score'],float) for r in rows)"
 
 "$FLOWSAD" model "$T/m1" >"$T/model.txt"
@@ -40,7 +40,7 @@ m=json.loads(subprocess.check_output(['$FLOWSAD','model','--json','$T/m1']))
 assert m['features'][0]=='f0' and len(m['features'])==24
 assert len(m['training']['loss_train'])==20 and m['layers']==[24,32,16,8]"
 
-python3 "$tools/planted-matrix.py" 600 24 9 3 25 >"$T/labelled.csv"
+python3 "$tools/planted-matrix.py" 600 24 9 --label-anomalies 25 >"$T/labelled.csv"
 "$FLOWSAD" train "${opts[@]}" -o "$T/ml" "$T/labelled.csv" 2>/dev/null
 check "labels are counted into the model" bash -c "'$FLOWSAD' model '$T/ml' | grep -q '(0 known normal, 25 known anomaly)'"
 

@@ -1,0 +1,354 @@
+/* flowsad detect: the top anomalies of every window with their Shapley
+ * explanations: report.csv, stats.json and two pictures in -o DIR. */
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "explain.h"
+#include "isotime.h"
+#include "log.h"
+#include "model.h"
+#include "pca.h"
+#include "report.h"
+#include "svgplot.h"
+
+enum {
+	OPT_MIN_SCORE = OPT_FIRST_COMMAND_OPTION,
+	OPT_NSAMPLES,
+	OPT_NO_ZERO_CORRECTION,
+	OPT_NO_SHIFT,
+};
+
+struct detect_opts {
+	struct cli_common common;
+	const char *model_path, *outdir;
+	long top_n, k, nsamples;
+	double min_score;
+	int zero_correction, shift;
+};
+
+/* Everything one run holds; released by detect_free. */
+struct detection {
+	struct model *m;
+	struct dataset ds;
+	float *values, *x, *raw, *scaled;
+	struct report_pick *picks;
+	long n_picks;
+	size_t n_windows;
+};
+
+static void detect_free(struct detection *d)
+{
+	model_free(d->m);
+	dataset_free(&d->ds);
+	free(d->values);
+	free(d->x);
+	free(d->raw);
+	free(d->scaled);
+	free(d->picks);
+}
+
+static FILE *open_output(const struct detect_opts *o, const char *name, char *path, size_t len)
+{
+	snprintf(path, len, "%s/%s", o->outdir, name);
+	FILE *f = fopen(path, "w");
+	if (!f)
+		log_err("%s: %s", path, strerror(errno));
+	return f;
+}
+
+static int close_output(FILE *f, const char *path)
+{
+	if (ferror(f) | (fclose(f) != 0)) {
+		log_err("%s: write error", path);
+		return EX_IOERR;
+	}
+	return EX_OK;
+}
+
+static void sample_ids(const struct dataset *ds, size_t row, char *window, const char **src)
+{
+	if (ds->window_start)
+		isotime_format(ds->window_start[row], window);
+	else
+		snprintf(window, ISOTIME_LEN, "%s", "");
+	*src = ds->src_ip ? ds->src_ip[row] : "";
+}
+
+static int write_report(const struct detect_opts *o, struct detection *d)
+{
+	const struct model *m = d->m;
+	int dim = m->n_features, k = (int)(o->k < dim ? o->k : dim);
+	int *top = malloc((size_t)k * sizeof *top);
+	float *phi = malloc((size_t)dim * sizeof *phi);
+	struct explainer *e = explain_new(&m->det, m->background, m->n_background, (int)o->nsamples);
+	uint64_t seed = o->common.seed_given ? o->common.seed : m->cfg.seed;
+	char path[4096], window[ISOTIME_LEN];
+	int rc = EX_OSERR;
+	FILE *f = NULL;
+
+	if (!top || !phi || !e) {
+		log_err("out of memory");
+		goto out;
+	}
+	if (!(f = open_output(o, "report.csv", path, sizeof path))) {
+		rc = EX_CANTCREAT;
+		goto out;
+	}
+	report_write_header(f, k);
+	for (long i = 0; i < d->n_picks; i++) {
+		size_t row = d->picks[i].row;
+		const float *value = d->values + row * (size_t)dim;
+		const char *src;
+		/* per-row seed: a row's explanation does not depend on the others */
+		explain_row(e, d->x + row * (size_t)dim, seed * 0x9e3779b97f4a7c15ull + row, phi);
+		if (o->zero_correction)
+			explain_zero_correct(value, phi, dim);
+		if (o->shift)
+			explain_shift_to_one(value, phi, dim);
+		report_top_features(phi, dim, k, top);
+		sample_ids(&d->ds, row, window, &src);
+		report_write_row(f, window, src, d->picks[i].score, m->features, phi, value, top, k);
+	}
+	rc = close_output(f, path);
+out:
+	explain_free(e);
+	free(top);
+	free(phi);
+	return rc;
+}
+
+static size_t count_windows(const struct dataset *ds)
+{
+	size_t n = ds->window_start ? 0 : 1;
+	for (size_t i = 0; ds->window_start && i < ds->n; i++) {
+		size_t j = 0;
+		while (j < i && ds->window_start[j] != ds->window_start[i])
+			j++;
+		n += j == i;
+	}
+	return n;
+}
+
+static json_t *time_range(const struct dataset *ds)
+{
+	char a[ISOTIME_LEN], b[ISOTIME_LEN];
+	int64_t lo = 0, hi = 0;
+
+	if (!ds->window_start)
+		return json_null();
+	for (size_t i = 0; i < ds->n; i++) {
+		lo = i == 0 || ds->window_start[i] < lo ? ds->window_start[i] : lo;
+		hi = i == 0 || ds->window_start[i] > hi ? ds->window_start[i] : hi;
+	}
+	return json_pack("{s:s, s:s}", "first_window", isotime_format(lo, a), "last_window",
+			 isotime_format(hi, b));
+}
+
+static int write_stats(const struct detect_opts *o, const struct detection *d)
+{
+	size_t normal, anomaly;
+	json_t *anomalies = json_array();
+	char path[4096], window[ISOTIME_LEN];
+
+	dataset_label_counts(&d->ds, &normal, &anomaly);
+	for (long i = 0; i < d->n_picks; i++) {
+		const char *src;
+		sample_ids(&d->ds, d->picks[i].row, window, &src);
+		json_array_append_new(anomalies, json_pack("{s:s, s:s, s:f, s:f}", "window_start",
+							   window, "src_ip", src, "score",
+							   d->picks[i].score, "raw_score",
+							   (double)d->raw[d->picks[i].row]));
+	}
+	json_t *stats = json_pack(
+		"{s:I, s:I, s:{s:I, s:I}, s:I, s:o, s:s, s:o, s:{s:i, s:f, s:i, s:i}}",
+		"samples", (json_int_t)d->ds.n, "windows", (json_int_t)d->n_windows,
+		"labelled", "normal", (json_int_t)normal, "anomaly", (json_int_t)anomaly,
+		"anomaly_count", (json_int_t)d->n_picks, "anomalies", anomalies,
+		"model_id", d->m->id, "time_range", time_range(&d->ds),
+		"settings", "top_n", (int)o->top_n, "min_score", o->min_score,
+		"shap_top_k", (int)o->k, "nsamples", (int)o->nsamples);
+	FILE *f = open_output(o, "stats.json", path, sizeof path);
+	if (!f) {
+		json_decref(stats);
+		return EX_CANTCREAT;
+	}
+	json_dumpf(stats, f, JSON_INDENT(2) | JSON_REAL_PRECISION(9));
+	fputc('\n', f);
+	json_decref(stats);
+	return close_output(f, path);
+}
+
+static int write_svg(const struct detect_opts *o, const char *name, const char *title,
+		     const char *xlabel, const char *ylabel, const struct svg_series *s, int n)
+{
+	char path[4096];
+	FILE *f = open_output(o, name, path, sizeof path);
+	if (!f)
+		return EX_CANTCREAT;
+	svgplot_write(f, title, xlabel, ylabel, s, n);
+	return close_output(f, path);
+}
+
+static int write_loss_plot(const struct detect_opts *o, const struct deepsad *det)
+{
+	int np = det->n_loss_pretrain, nt = det->n_loss_train;
+	double *ep = malloc(sizeof(double) * (size_t)(np > nt ? np + 1 : nt + 1));
+	if (!ep) {
+		log_err("out of memory");
+		return EX_OSERR;
+	}
+	for (int i = 0; i <= (np > nt ? np : nt); i++)
+		ep[i] = i + 1;
+	struct svg_series s[2] = {
+		{ "pre-training (MSE)", "#1f77b4", ep, det->loss_pretrain, (size_t)np, 1 },
+		{ "Deep SAD training", "#d62728", ep, det->loss_train, (size_t)nt, 1 },
+	};
+	int rc = write_svg(o, "loss.svg", "detector training loss per epoch", "epoch",
+			   "mean loss", np ? s : s + 1, np ? 2 : 1);
+	free(ep);
+	return rc;
+}
+
+/* Series of the embedding picture: every sample, labelled ones, reported ones. */
+static int write_embedding_plot(const struct detect_opts *o, const struct detection *d)
+{
+	size_t n = d->ds.n;
+	int k = mlp_dim_out(&d->m->det.enc);
+	float *emb = malloc(n * (size_t)k * sizeof *emb + 1), *xy = malloc(n * 2 * sizeof *xy + 1);
+	double *px = malloc(4 * n * sizeof *px + 1), *py = malloc(4 * n * sizeof *py + 1);
+	double explained[2];
+	size_t count[4] = { 0 };
+	int rc = EX_OSERR;
+
+	if (!emb || !xy || !px || !py || deepsad_embed(&d->m->det, d->x, n, emb) < 0 ||
+	    pca_project2(emb, n, k, xy, explained) < 0) {
+		log_err("out of memory");
+		goto out;
+	}
+	uint8_t *reported = calloc(n + 1, 1);
+	for (long i = 0; reported && i < d->n_picks; i++)
+		reported[d->picks[i].row] = 1;
+	for (size_t i = 0; reported && i < n; i++) {
+		int cls = reported[i] ? 3 : d->ds.y[i] > 0 ? 1 : d->ds.y[i] < 0 ? 2 : 0;
+		px[(size_t)cls * n + count[cls]] = xy[2 * i];
+		py[(size_t)cls * n + count[cls]++] = xy[2 * i + 1];
+	}
+	free(reported);
+	struct svg_series s[4] = {
+		{ "sample", "#b0b0b0", px, py, count[0], 0 },
+		{ "known normal", "#2ca02c", px + n, py + n, count[1], 0 },
+		{ "known anomaly", "#ff7f0e", px + 2 * n, py + 2 * n, count[2], 0 },
+		{ "reported anomaly", "#d62728", px + 3 * n, py + 3 * n, count[3], 0 },
+	};
+	char xl[64], yl[64];
+	snprintf(xl, sizeof xl, "PC1 (%.0f%% of variance)", 100 * explained[0]);
+	snprintf(yl, sizeof yl, "PC2 (%.0f%% of variance)", 100 * explained[1]);
+	rc = write_svg(o, "embedding.svg", "embeddings of the samples (PCA)", xl, yl, s, 4);
+out:
+	free(emb);
+	free(xy);
+	free(px);
+	free(py);
+	return rc;
+}
+
+static int detect(const struct detect_opts *o, char **inputs, int n_inputs)
+{
+	struct detection d = { 0 };
+	char err[512];
+	int rc;
+
+	if (!(d.m = model_load(o->model_path, err, sizeof err))) {
+		log_err("%s", err);
+		return EX_DATAERR;
+	}
+	if (d.m->n_background < 1) {
+		log_err("%s: the model has no background rows to explain against (train it with "
+			"--background N)", o->model_path);
+		detect_free(&d);
+		return EX_DATAERR;
+	}
+	if ((rc = cli_load_inputs(&o->common, inputs, n_inputs, &d.ds)) != EX_OK ||
+	    (rc = cli_score_dataset(d.m, &d.ds, &d.values, &d.x, &d.raw)) != EX_OK) {
+		detect_free(&d);
+		return rc;
+	}
+	d.scaled = malloc(d.ds.n * sizeof *d.scaled + 1);
+	for (size_t i = 0; d.scaled && i < d.ds.n; i++)
+		d.scaled[i] = (float)deepsad_scaled(&d.m->det, d.raw[i]);
+	d.n_picks = d.scaled ? report_select(d.ds.window_start, d.scaled, d.ds.n, (int)o->top_n,
+					     o->min_score, &d.picks) : -1;
+	if (d.n_picks < 0) {
+		log_err("out of memory");
+		detect_free(&d);
+		return EX_OSERR;
+	}
+	d.n_windows = count_windows(&d.ds);
+	if (mkdir(o->outdir, 0755) < 0 && errno != EEXIST) {
+		log_err("%s: %s", o->outdir, strerror(errno));
+		detect_free(&d);
+		return EX_CANTCREAT;
+	}
+	if ((rc = write_report(o, &d)) == EX_OK && (rc = write_stats(o, &d)) == EX_OK &&
+	    (rc = write_loss_plot(o, &d.m->det)) == EX_OK)
+		rc = write_embedding_plot(o, &d);
+	if (rc == EX_OK)
+		log_info("%zu samples in %zu window(s); %ld anomal%s above %g (at most %ld per "
+			 "window); wrote report.csv, stats.json, loss.svg, embedding.svg in %s",
+			 d.ds.n, d.n_windows, d.n_picks, d.n_picks == 1 ? "y" : "ies",
+			 o->min_score, o->top_n, o->outdir);
+	detect_free(&d);
+	return rc;
+}
+
+int cmd_detect(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		CLI_COMMON_OPTIONS,
+		{ "model", required_argument, NULL, 'm' },
+		{ "top", required_argument, NULL, 'n' },
+		{ "shap-top-k", required_argument, NULL, 'k' },
+		{ "output-dir", required_argument, NULL, 'o' },
+		{ "min-score", required_argument, NULL, OPT_MIN_SCORE },
+		{ "nsamples", required_argument, NULL, OPT_NSAMPLES },
+		{ "no-zero-correction", no_argument, NULL, OPT_NO_ZERO_CORRECTION },
+		{ "no-shift", no_argument, NULL, OPT_NO_SHIFT },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct detect_opts o = { .outdir = ".", .top_n = 5, .k = 5, .nsamples = 200,
+				 .min_score = 10, .zero_correction = 1, .shift = 1 };
+	int opt, rc;
+
+	while ((opt = getopt_long(argc, argv, "c:m:n:k:o:", longopts, NULL)) != -1) {
+		if ((rc = cli_common_option(&o.common, opt, optarg)) == 1)
+			continue;
+		if (rc != 0 || opt == '?')
+			return EX_USAGE;
+		switch (opt) {
+		case 'm': o.model_path = optarg; break;
+		case 'o': o.outdir = optarg; break;
+		case OPT_NO_ZERO_CORRECTION: o.zero_correction = 0; break;
+		case OPT_NO_SHIFT: o.shift = 0; break;
+		case 'n': rc = cli_parse_int("top", optarg, 1, 1000000, &o.top_n); break;
+		case 'k': rc = cli_parse_int("shap-top-k", optarg, 1, 1000, &o.k); break;
+		case OPT_NSAMPLES: rc = cli_parse_int("nsamples", optarg, 1, 1000000, &o.nsamples); break;
+		case OPT_MIN_SCORE: rc = cli_parse_double("min-score", optarg, -1e300, 1e300, &o.min_score); break;
+		}
+		if (rc < 0)
+			return EX_USAGE;
+	}
+	if (!o.model_path) {
+		log_err("detect: -m MODEL is required");
+		return EX_USAGE;
+	}
+	if ((rc = cli_apply_common(&o.common)) != EX_OK)
+		return rc;
+	return detect(&o, argv + optind, argc - optind);
+}
