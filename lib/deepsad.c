@@ -375,7 +375,10 @@ void deepsad_free(struct deepsad *d)
 	memset(d, 0, sizeof *d);
 }
 
-int deepsad_embed(const struct deepsad *d, const float *x, size_t n, float *emb)
+/* Inference over x [n, dim] in chunks: embeddings into emb [n, k] and raw
+ * scores into score [n], each only when not NULL. */
+static int forward_chunks(const struct deepsad *d, const float *x, size_t n, float *emb,
+			  float *score)
 {
 	int k = mlp_dim_out(&d->enc), dim = mlp_dim_in(&d->enc);
 	struct mlp_work *w = mlp_work_new(&d->enc, SCORE_CHUNK);
@@ -385,23 +388,9 @@ int deepsad_embed(const struct deepsad *d, const float *x, size_t n, float *emb)
 	for (size_t start = 0; start < n; start += SCORE_CHUNK) {
 		int b = (int)(n - start < SCORE_CHUNK ? n - start : SCORE_CHUNK);
 		const float *out = mlp_forward(&d->enc, w, x + start * (size_t)dim, b);
-		memcpy(emb + start * (size_t)k, out, (size_t)b * (size_t)k * sizeof *emb);
-	}
-	mlp_work_free(w);
-	return 0;
-}
-
-int deepsad_score(const struct deepsad *d, const float *x, size_t n, float *score)
-{
-	int k = mlp_dim_out(&d->enc), dim = mlp_dim_in(&d->enc);
-	struct mlp_work *w = mlp_work_new(&d->enc, SCORE_CHUNK);
-
-	if (!w)
-		return -ENOMEM;
-	for (size_t start = 0; start < n; start += SCORE_CHUNK) {
-		int b = (int)(n - start < SCORE_CHUNK ? n - start : SCORE_CHUNK);
-		const float *out = mlp_forward(&d->enc, w, x + start * (size_t)dim, b);
-		for (int i = 0; i < b; i++) {
+		if (emb)
+			memcpy(emb + start * (size_t)k, out, (size_t)b * (size_t)k * sizeof *emb);
+		for (int i = 0; score && i < b; i++) {
 			double s = 0;
 			for (int j = 0; j < k; j++) {
 				double diff = (double)out[i * k + j] - d->center[j];
@@ -412,6 +401,16 @@ int deepsad_score(const struct deepsad *d, const float *x, size_t n, float *scor
 	}
 	mlp_work_free(w);
 	return 0;
+}
+
+int deepsad_embed(const struct deepsad *d, const float *x, size_t n, float *emb)
+{
+	return forward_chunks(d, x, n, emb, NULL);
+}
+
+int deepsad_score(const struct deepsad *d, const float *x, size_t n, float *score)
+{
+	return forward_chunks(d, x, n, NULL, score);
 }
 
 void deepsad_set_scale(struct deepsad *d, const float *raw, size_t n)

@@ -187,30 +187,57 @@ static void normalize(float *z, int n, int out, const float *mean, const float *
 	}
 }
 
-/* The forward pass; m is written only in training mode (running statistics). */
-static const float *forward(struct mlp *m, struct mlp_work *w, const float *x, int n, int training)
+/* Batch normalisation and activation of layer l, in place on act[l+1]. */
+static void finish_layer(struct mlp *m, struct mlp_work *w, int l, int n)
 {
-	float *mean = w->d0; /* scratch: backward has not started */
+	int out = m->sizes[l + 1];
+	float *z = w->act[l + 1];
 
-	w->act[0] = (float *)x; /* only read */
-	w->training = training;
-	for (int l = 0; l < m->n_layers; l++) {
+	if (m->bn[l] && w->training) {
+		float *mean = w->d0; /* scratch: backward has not started */
+		batch_stats(m, l, z, n, mean, w->inv_std[l]);
+		normalize(z, n, out, mean, w->inv_std[l]);
+	} else if (m->bn[l]) {
+		for (int j = 0; j < out; j++)
+			w->inv_std[l][j] = 1.0f / sqrtf(m->bn_var[l][j] + MLP_BN_EPS);
+		normalize(z, n, out, m->bn_mean[l], w->inv_std[l]);
+	}
+	if (m->leaky[l])
+		leaky_relu(z, (size_t)n * (size_t)out);
+}
+
+/* Layers first.. of the pass; m is written only in training mode (running
+ * statistics). */
+static const float *forward_layers(struct mlp *m, struct mlp_work *w, int n, int first)
+{
+	for (int l = first; l < m->n_layers; l++) {
 		int in = m->sizes[l], out = m->sizes[l + 1];
-		float *z = w->act[l + 1];
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, out, in, 1.0f,
-			    w->act[l], in, m->w[l], out, 0.0f, z, out);
-		if (m->bn[l] && training) {
-			batch_stats(m, l, z, n, mean, w->inv_std[l]);
-			normalize(z, n, out, mean, w->inv_std[l]);
-		} else if (m->bn[l]) {
-			for (int j = 0; j < out; j++)
-				w->inv_std[l][j] = 1.0f / sqrtf(m->bn_var[l][j] + MLP_BN_EPS);
-			normalize(z, n, out, m->bn_mean[l], w->inv_std[l]);
-		}
-		if (m->leaky[l])
-			leaky_relu(z, (size_t)n * (size_t)out);
+			    w->act[l], in, m->w[l], out, 0.0f, w->act[l + 1], out);
+		finish_layer(m, w, l, n);
 	}
 	return w->act[m->n_layers];
+}
+
+static const float *forward(struct mlp *m, struct mlp_work *w, const float *x, int n, int training)
+{
+	w->act[0] = (float *)x; /* only read */
+	w->training = training;
+	return forward_layers(m, w, n, 0);
+}
+
+float *mlp_work_preact(struct mlp_work *w)
+{
+	return w->act[1];
+}
+
+const float *mlp_forward_from_preact(const struct mlp *m, struct mlp_work *w, int n)
+{
+	struct mlp *mm = (struct mlp *)m; /* inference writes nothing to m */
+	w->act[0] = NULL;
+	w->training = 0;
+	finish_layer(mm, w, 0, n);
+	return forward_layers(mm, w, n, 1);
 }
 
 const float *mlp_forward(const struct mlp *m, struct mlp_work *w, const float *x, int n)
@@ -264,8 +291,10 @@ static void batchnorm_backward(const struct mlp *m, const struct mlp_work *w, in
 	}
 }
 
-void mlp_backward(const struct mlp *m, struct mlp_work *w, const float *dout, int n,
-		  float *grad, float *dx)
+/* The backward pass; stops at layer 0's pre-activation gradient when dz0 is
+ * not NULL (then grad and dx are not written for layer 0). */
+static void backward(const struct mlp *m, struct mlp_work *w, const float *dout, int n,
+		     float *grad, float *dx, float *dz0)
 {
 	const float *da = dout;
 	float *bufs[2] = { w->d0, w->d1 };
@@ -286,6 +315,10 @@ void mlp_backward(const struct mlp *m, struct mlp_work *w, const float *dout, in
 			dz = t;
 			flip ^= 1;
 		}
+		if (l == 0 && dz0) {
+			memcpy(dz0, dz, sizeof(float) * (size_t)n * (size_t)out);
+			break;
+		}
 		if (grad)
 			cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, in, out, n, 1.0f,
 				    w->act[l], in, dz, out, 0.0f, grad + (m->w[l] - m->params),
@@ -298,4 +331,16 @@ void mlp_backward(const struct mlp *m, struct mlp_work *w, const float *dout, in
 		da = dprev;
 		flip ^= 1;
 	}
+}
+
+void mlp_backward(const struct mlp *m, struct mlp_work *w, const float *dout, int n,
+		  float *grad, float *dx)
+{
+	backward(m, w, dout, n, grad, dx, NULL);
+}
+
+void mlp_backward_to_preact(const struct mlp *m, struct mlp_work *w, const float *dout, int n,
+			    float *dz0)
+{
+	backward(m, w, dout, n, NULL, NULL, dz0);
 }

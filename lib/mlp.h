@@ -74,6 +74,16 @@ const float *mlp_forward(const struct mlp *m, struct mlp_work *w, const float *x
  * mlp_forward. */
 const float *mlp_forward_train(struct mlp *m, struct mlp_work *w, const float *x, int n);
 
+/* The first layer is linear in its input, so a caller that knows X·W0 by
+ * cheaper means (the explainer: rows on segments between known rows) can
+ * write it into mlp_work_preact(w) [n, sizes[1]] and run the rest of the
+ * network in inference mode with mlp_forward_from_preact. */
+float *mlp_work_preact(struct mlp_work *w);
+const float *mlp_forward_from_preact(const struct mlp *m, struct mlp_work *w, int n);
+/* Backward of such a pass down to d(loss)/d(X·W0) [n, sizes[1]] in dz0. */
+void mlp_backward_to_preact(const struct mlp *m, struct mlp_work *w, const float *dout, int n,
+			    float *dz0);
+
 /* Backward pass for the last forward on w: dout [n, dim_out] is d(loss)/d(output).
  * Writes d(loss)/d(params) into grad [n_params] (overwritten, not accumulated)
  * when grad is not NULL, and d(loss)/d(input) into dx [n, dim_in] when dx is
