@@ -20,5 +20,6 @@ int cmd_train(int argc, char **argv);
 int cmd_score(int argc, char **argv);
 int cmd_model(int argc, char **argv);
 int cmd_detect(int argc, char **argv);
+int cmd_aggregate(int argc, char **argv);
 
 #endif

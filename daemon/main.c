@@ -28,8 +28,8 @@ const struct command commands[] = {
 	{ "detect", "[-c CONF] -m MODEL [-n TOP] [-k K] [-o DIR] [--min-score S]\n"
 		    "            [--nsamples N] [--no-zero-correction] [--no-shift] INPUT...",
 	  "top anomalies with Shapley explanations (report.csv, stats.json, plots)", cmd_detect },
-	{ "aggregate", "[--window D] INPUT...",
-	  "raw per-sample counters, one CSV row per sample", NULL },
+	{ "aggregate", "[--window D] [--lateness D] [--max-samples N] [--filter BPF] INPUT...",
+	  "raw per-sample counters, one CSV row per sample", cmd_aggregate },
 	{ "model", "[--json] MODEL", "print a model file's metadata", cmd_model },
 	{ "check-config", "-c CONF", "validate a configuration file", NULL },
 	{ NULL, NULL, NULL, NULL },

@@ -1,0 +1,97 @@
+/* flowsad aggregate: the raw counters of every sample, one CSV row each. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sysexits.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "duration.h"
+#include "isotime.h"
+#include "log.h"
+#include "pcap_input.h"
+#include "window.h"
+
+enum { OPT_LATENESS = OPT_FIRST_COMMAND_OPTION, OPT_MAX_SAMPLES, OPT_FILTER };
+
+#define DEFAULT_WINDOW 3600
+#define DEFAULT_MAX_SAMPLES 1000000
+
+static void print_header(void)
+{
+	puts("window_start,src_ip,packets,bytes,flows,dst_ips,dst_ports,dst_pairs,tcp_packets,"
+	     "udp_packets,icmp_packets,other_packets,syn_sent,synack_received,syn_unanswered,"
+	     "rst_sent,rst_received,unreach_received");
+}
+
+static void print_sample(void *ctx, int64_t start, const decode_addr *src,
+			 const struct window_counters *c)
+{
+	char when[ISOTIME_LEN], ip[48];
+	(void)ctx;
+	printf("%s,%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
+	       ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
+	       ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n",
+	       isotime_format(start, when), decode_addr_str(src, ip), c->packets, c->bytes, c->flows,
+	       c->dst_ips, c->dst_ports, c->dst_pairs, c->tcp_packets, c->udp_packets,
+	       c->icmp_packets, c->other_packets, c->syn_sent, c->synack_received,
+	       c->syn_unanswered, c->rst_sent, c->rst_received, c->unreach_received);
+}
+
+int cmd_aggregate(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		CLI_COMMON_OPTIONS,
+		{ "lateness", required_argument, NULL, OPT_LATENESS },
+		{ "max-samples", required_argument, NULL, OPT_MAX_SAMPLES },
+		{ "filter", required_argument, NULL, OPT_FILTER },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli_common common = { 0 };
+	uint32_t lateness = 0;
+	long max_samples = DEFAULT_MAX_SAMPLES;
+	const char *filter = NULL;
+	int opt, rc;
+
+	while ((opt = getopt_long(argc, argv, "c:", longopts, NULL)) != -1) {
+		if ((rc = cli_common_option(&common, opt, optarg)) == 1)
+			continue;
+		if (rc != 0 || opt == '?')
+			return EX_USAGE;
+		if (opt == OPT_LATENESS && duration_parse(optarg, &lateness) < 0) {
+			log_err("--lateness: expected a duration such as 30s or 2m, got '%s'", optarg);
+			return EX_USAGE;
+		}
+		if (opt == OPT_MAX_SAMPLES &&
+		    cli_parse_int("max-samples", optarg, 1, 1L << 32, &max_samples) < 0)
+			return EX_USAGE;
+		if (opt == OPT_FILTER)
+			filter = optarg;
+	}
+	if ((rc = cli_apply_common(&common)) != EX_OK)
+		return rc;
+	if (optind >= argc) {
+		log_err("aggregate: no INPUT given");
+		return EX_USAGE;
+	}
+	if (common.format != INPUT_AUTO && common.format != INPUT_PCAP) {
+		log_err("aggregate: only capture files (pcap, pcapng) are read in this version");
+		return EX_UNAVAILABLE;
+	}
+	struct window_table *t = window_table_new(common.window ? common.window : DEFAULT_WINDOW,
+						  lateness, (size_t)max_samples);
+	struct decode_tally tally = { 0 };
+	if (!t)
+		return EX_OSERR;
+	print_header();
+	for (int i = optind; i < argc && rc == EX_OK; i++)
+		rc = pcap_input_read(argv[i], filter, t, print_sample, NULL, &tally);
+	window_table_flush(t, print_sample, NULL);
+	pcap_input_log_summary(&tally, window_table_stats(t));
+	window_table_free(t);
+	if (rc == EX_OK && fflush(stdout) != 0) {
+		log_err("stdout: write error");
+		rc = EX_IOERR;
+	}
+	return rc;
+}

@@ -1,0 +1,298 @@
+#include "window.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "distinct.h"
+
+/* Windows open at once: the current one and those still within lateness. */
+#define MAX_OPEN 64
+
+struct sample {
+	decode_addr src;
+	struct window_counters c;
+	struct distinct_sets {
+		struct distinct ips, ports, pairs, flows;
+	} d;
+};
+
+struct window {
+	int64_t start;
+	size_t n, cap;         /* samples, hash slots (a power of two) */
+	struct sample **slots; /* open addressing by source address */
+};
+
+struct window_table {
+	uint32_t length, lateness;
+	size_t max_samples;
+	int n_open;
+	struct window open[MAX_OPEN]; /* sorted by start */
+	int64_t last_closed;          /* start of the newest closed window */
+	size_t bytes;
+	struct window_stats stats;
+};
+
+int64_t window_start_of(int64_t t, uint32_t len)
+{
+	int64_t q = t / (int64_t)len;
+	if (t % (int64_t)len < 0)
+		q--;
+	return q * (int64_t)len;
+}
+
+struct window_table *window_table_new(uint32_t window_seconds, uint32_t lateness_seconds,
+				      size_t max_samples)
+{
+	struct window_table *t;
+	if (window_seconds == 0 || max_samples == 0 || !(t = calloc(1, sizeof *t)))
+		return NULL;
+	t->length = window_seconds;
+	t->lateness = lateness_seconds;
+	t->max_samples = max_samples;
+	t->last_closed = INT64_MIN;
+	return t;
+}
+
+static uint64_t addr_hash(const decode_addr *a)
+{
+	return distinct_hash(a->b, sizeof a->b);
+}
+
+static size_t sample_bytes(const struct sample *s)
+{
+	return sizeof *s + sizeof(struct sample *) + distinct_bytes(&s->d.ips) +
+	       distinct_bytes(&s->d.ports) + distinct_bytes(&s->d.pairs) + distinct_bytes(&s->d.flows);
+}
+
+static void free_sample(struct sample *s)
+{
+	distinct_free(&s->d.ips);
+	distinct_free(&s->d.ports);
+	distinct_free(&s->d.pairs);
+	distinct_free(&s->d.flows);
+	free(s);
+}
+
+static struct sample **find_slot(struct window *w, const decode_addr *src)
+{
+	size_t j = (size_t)addr_hash(src) & (w->cap - 1);
+	while (w->slots[j] && memcmp(w->slots[j]->src.b, src->b, 16) != 0)
+		j = (j + 1) & (w->cap - 1);
+	return &w->slots[j];
+}
+
+static int grow_window(struct window *w)
+{
+	size_t cap = w->cap ? w->cap * 2 : 64;
+	struct sample **slots = calloc(cap, sizeof *slots), **old = w->slots;
+	size_t old_cap = w->cap;
+
+	if (!slots)
+		return -ENOMEM;
+	w->slots = slots;
+	w->cap = cap;
+	for (size_t i = 0; i < old_cap; i++)
+		if (old[i])
+			*find_slot(w, &old[i]->src) = old[i];
+	free(old);
+	return 0;
+}
+
+static struct window *find_window(struct window_table *t, int64_t start)
+{
+	for (int i = 0; i < t->n_open; i++)
+		if (t->open[i].start == start)
+			return &t->open[i];
+	return NULL;
+}
+
+static int cmp_sample(const void *a, const void *b)
+{
+	return memcmp((*(struct sample *const *)a)->src.b, (*(struct sample *const *)b)->src.b, 16);
+}
+
+static void finish_counters(struct sample *s)
+{
+	struct window_counters *c = &s->c;
+	uint64_t answered = c->synack_received + c->rst_received;
+	c->dst_ips = distinct_count(&s->d.ips);
+	c->dst_ports = distinct_count(&s->d.ports);
+	c->dst_pairs = distinct_count(&s->d.pairs);
+	c->flows = distinct_count(&s->d.flows);
+	c->syn_unanswered = c->syn_sent > answered ? c->syn_sent - answered : 0;
+}
+
+/* Emits and frees the oldest open window. */
+static void close_oldest(struct window_table *t, window_emit_fn emit, void *ctx)
+{
+	struct window *w = &t->open[0];
+	size_t n = 0;
+
+	for (size_t i = 0; i < w->cap; i++)
+		if (w->slots[i])
+			w->slots[n++] = w->slots[i]; /* compact in place: slots no longer hashed */
+	qsort(w->slots, n, sizeof *w->slots, cmp_sample);
+	for (size_t i = 0; i < n; i++) {
+		finish_counters(w->slots[i]);
+		if (emit)
+			emit(ctx, w->start, &w->slots[i]->src, &w->slots[i]->c);
+		t->bytes -= sample_bytes(w->slots[i]);
+		free_sample(w->slots[i]);
+	}
+	t->stats.samples += n;
+	t->stats.windows++;
+	t->last_closed = w->start;
+	free(w->slots);
+	memmove(&t->open[0], &t->open[1], sizeof t->open[0] * (size_t)(t->n_open - 1));
+	t->n_open--;
+}
+
+static void close_until(struct window_table *t, int64_t now, window_emit_fn emit, void *ctx)
+{
+	while (t->n_open > 0 && t->open[0].start + t->length + t->lateness <= now)
+		close_oldest(t, emit, ctx);
+}
+
+void window_table_flush(struct window_table *t, window_emit_fn emit, void *ctx)
+{
+	while (t->n_open > 0)
+		close_oldest(t, emit, ctx);
+}
+
+void window_table_free(struct window_table *t)
+{
+	if (!t)
+		return;
+	window_table_flush(t, NULL, NULL);
+	free(t);
+}
+
+const struct window_stats *window_table_stats(const struct window_table *t)
+{
+	return &t->stats;
+}
+
+/* The window for start, opened if needed (NULL when it closed already or
+ * too many are open). */
+static struct window *open_window(struct window_table *t, int64_t start)
+{
+	struct window *w = find_window(t, start);
+	if (w)
+		return w;
+	if (start <= t->last_closed || t->n_open == MAX_OPEN)
+		return NULL;
+	int i = t->n_open;
+	while (i > 0 && t->open[i - 1].start > start)
+		i--;
+	memmove(&t->open[i + 1], &t->open[i], sizeof t->open[0] * (size_t)(t->n_open - i));
+	memset(&t->open[i], 0, sizeof t->open[i]);
+	t->open[i].start = start;
+	t->n_open++;
+	return &t->open[i];
+}
+
+static struct sample *get_sample(struct window_table *t, struct window *w, const decode_addr *src,
+				 int create)
+{
+	if (!w->cap && (!create || grow_window(w) < 0))
+		return NULL;
+	struct sample **slot = find_slot(w, src);
+	if (*slot || !create)
+		return *slot;
+	if (w->n >= t->max_samples) {
+		t->stats.evicted++;
+		return NULL;
+	}
+	if ((w->n + 1) * 2 > w->cap) {
+		if (grow_window(w) < 0)
+			return NULL;
+		slot = find_slot(w, src);
+	}
+	struct sample *s = calloc(1, sizeof *s);
+	if (!s)
+		return NULL;
+	s->src = *src;
+	*slot = s;
+	w->n++;
+	t->bytes += sample_bytes(s);
+	return s;
+}
+
+struct pair_key {
+	uint8_t addr[16];
+	uint16_t port;
+	uint8_t proto;
+};
+
+static void count_destinations(struct window_table *t, struct sample *s, const struct packet_info *p)
+{
+	size_t before = sample_bytes(s);
+	struct pair_key k = { .port = p->has_ports ? p->dport : 0, .proto = p->proto };
+	uint16_t flow[4] = { p->sport, p->dport, p->proto, 0 };
+	uint8_t flow_key[24];
+
+	memcpy(k.addr, p->dst.b, 16);
+	memcpy(flow_key, p->dst.b, 16);
+	memcpy(flow_key + 16, flow, 8);
+	distinct_add(&s->d.ips, addr_hash(&p->dst));
+	if (p->has_ports) {
+		uint32_t port = (uint32_t)p->proto << 16 | p->dport;
+		distinct_add(&s->d.ports, distinct_hash(&port, sizeof port));
+	}
+	distinct_add(&s->d.pairs, distinct_hash(&k, sizeof k));
+	distinct_add(&s->d.flows, distinct_hash(flow_key, sizeof flow_key));
+	t->bytes += sample_bytes(s) - before;
+}
+
+/* What the packet tells about its destination's own traffic: answers to its
+ * SYNs, and ICMP errors quoting its packets. */
+static void count_replies(struct window_table *t, struct window *w, const struct packet_info *p)
+{
+	const decode_addr *to = decode_is_icmp_error(p) && p->has_inner ? &p->inner_src : &p->dst;
+	struct sample *s = get_sample(t, w, to, 0);
+
+	if (!s)
+		return;
+	if (p->proto == 6 && (p->tcp_flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK))
+		s->c.synack_received++;
+	else if (p->proto == 6 && (p->tcp_flags & TCP_RST))
+		s->c.rst_received++;
+	else if (decode_is_unreachable(p) && p->has_inner)
+		s->c.unreach_received++;
+}
+
+int window_table_add(struct window_table *t, const struct packet_info *p, window_emit_fn emit,
+		     void *ctx)
+{
+	int64_t start = window_start_of(p->ts_sec, t->length);
+
+	t->stats.packets++;
+	close_until(t, p->ts_sec, emit, ctx);
+	struct window *w = open_window(t, start);
+	if (!w) {
+		t->stats.late++;
+		return 0;
+	}
+	count_replies(t, w, p);
+	struct sample *s = get_sample(t, w, &p->src, 1);
+	if (!s)
+		return t->stats.evicted ? 0 : -ENOMEM;
+	struct window_counters *c = &s->c;
+	c->packets++;
+	c->bytes += p->wire_len;
+	switch (p->proto) {
+	case 6: c->tcp_packets++; break;
+	case 17: c->udp_packets++; break;
+	case 1: case 58: c->icmp_packets++; break;
+	default: c->other_packets++; break;
+	}
+	if (p->proto == 6 && (p->tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN)
+		c->syn_sent++;
+	if (p->proto == 6 && (p->tcp_flags & TCP_RST))
+		c->rst_sent++;
+	count_destinations(t, s, p);
+	if (t->bytes > t->stats.peak_bytes)
+		t->stats.peak_bytes = t->bytes;
+	return 0;
+}

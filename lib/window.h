@@ -1,0 +1,61 @@
+/* window: per (window_start, src_ip) counters of decoded packets, with
+ * windows that close as event time passes their end plus the allowed
+ * lateness. Memory is bounded: at most max_samples sources per window; the
+ * packets of further sources are dropped and counted (spoofed floods), as
+ * are packets for windows already closed.
+ *
+ * Counters a sample keeps about its source's traffic in the window:
+ * packets, bytes, the protocol mix, distinct destinations, ports, pairs and
+ * flows (lib/distinct.h: exact, then HyperLogLog), TCP SYNs sent (SYN
+ * without ACK), RSTs sent, and what came back to it: SYN-ACKs, RSTs and
+ * ICMP unreachables quoting its packets. syn_unanswered is SYNs sent less
+ * SYN-ACKs and RSTs received (at least 0): an answer counts only when it
+ * falls in the same window as its SYN. */
+#ifndef FLOWSAD_WINDOW_H
+#define FLOWSAD_WINDOW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "decode.h"
+
+struct window_counters {
+	uint64_t packets, bytes, flows;
+	uint64_t tcp_packets, udp_packets, icmp_packets, other_packets;
+	uint64_t dst_ips, dst_ports, dst_pairs;
+	uint64_t syn_sent, synack_received, rst_sent, rst_received, unreach_received;
+	uint64_t syn_unanswered;
+};
+
+struct window_stats {
+	uint64_t packets;        /* events offered */
+	uint64_t late;           /* dropped: their window had closed */
+	uint64_t evicted;        /* dropped: the window was full of sources */
+	uint64_t samples;        /* samples emitted */
+	uint64_t windows;        /* windows closed */
+	size_t peak_bytes;       /* largest memory held at once by samples */
+};
+
+struct window_table;
+
+/* Called for every sample of a closing window, in address order. */
+typedef void (*window_emit_fn)(void *ctx, int64_t window_start, const decode_addr *src,
+			       const struct window_counters *c);
+
+struct window_table *window_table_new(uint32_t window_seconds, uint32_t lateness_seconds,
+				      size_t max_samples);
+void window_table_free(struct window_table *t);
+
+/* Counts one decoded packet; first closes (and emits) the windows whose end
+ * plus lateness is at or before the packet's time. Returns 0 or -ENOMEM. */
+int window_table_add(struct window_table *t, const struct packet_info *p, window_emit_fn emit,
+		     void *ctx);
+/* Closes and emits every open window (end of input, shutdown). */
+void window_table_flush(struct window_table *t, window_emit_fn emit, void *ctx);
+const struct window_stats *window_table_stats(const struct window_table *t);
+
+/* The start of the window holding time t (a multiple of the length since
+ * the epoch). */
+int64_t window_start_of(int64_t t, uint32_t window_seconds);
+
+#endif
