@@ -1,0 +1,174 @@
+/* window and distinct: window boundaries, lateness, the source cap, the
+ * counters, and the distinct counter's exact and estimated ranges. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "distinct.h"
+#include "window.h"
+
+struct emitted {
+	int n;
+	int64_t start[64];
+	uint8_t last_octet[64];
+	struct window_counters c[64];
+};
+
+static void collect(void *ctx, int64_t start, const decode_addr *src, const struct window_counters *c)
+{
+	struct emitted *e = ctx;
+	e->start[e->n] = start;
+	e->last_octet[e->n] = src->b[15];
+	e->c[e->n++] = *c;
+}
+
+static struct packet_info pkt(int64_t t, int src, int dst, uint8_t proto, uint16_t dport, uint8_t flags)
+{
+	struct packet_info p = { .ts_sec = t, .wire_len = 100, .family = 4, .proto = proto,
+				 .tcp_flags = flags, .has_ports = proto == 6 || proto == 17,
+				 .sport = 40000, .dport = dport };
+	p.src.b[10] = p.src.b[11] = p.dst.b[10] = p.dst.b[11] = 0xff;
+	p.src.b[12] = p.dst.b[12] = 10;
+	p.src.b[15] = (uint8_t)src;
+	p.dst.b[15] = (uint8_t)dst;
+	return p;
+}
+
+static void test_window_start(void **state)
+{
+	(void)state;
+	assert_int_equal(window_start_of(3599, 3600), 0);
+	assert_int_equal(window_start_of(3600, 3600), 3600);
+	assert_int_equal(window_start_of(1772373659, 60), 1772373600);
+	assert_int_equal(window_start_of(-1, 60), -60);
+	assert_int_equal(window_start_of(179, 90), 90);
+}
+
+static void test_boundaries_and_order(void **state)
+{
+	struct window_table *t = window_table_new(60, 0, 100);
+	struct emitted e = { 0 };
+	(void)state;
+	struct packet_info a = pkt(59, 2, 9, 17, 53, 0), b = pkt(59, 1, 9, 17, 53, 0),
+			   c = pkt(60, 1, 9, 17, 53, 0);
+	assert_int_equal(window_table_add(t, &a, collect, &e), 0);
+	assert_int_equal(window_table_add(t, &b, collect, &e), 0);
+	assert_int_equal(e.n, 0);
+	assert_int_equal(window_table_add(t, &c, collect, &e), 0); /* closes [0, 60) */
+	assert_int_equal(e.n, 2);
+	assert_int_equal(e.start[0], 0);
+	assert_int_equal(e.last_octet[0], 1); /* address order */
+	assert_int_equal(e.last_octet[1], 2);
+	window_table_flush(t, collect, &e);
+	assert_int_equal(e.n, 3);
+	assert_int_equal(e.start[2], 60);
+	assert_int_equal(window_table_stats(t)->windows, 2);
+	window_table_free(t);
+}
+
+static void test_lateness(void **state)
+{
+	struct window_table *t = window_table_new(60, 30, 100);
+	struct emitted e = { 0 };
+	(void)state;
+	struct packet_info p1 = pkt(10, 1, 9, 17, 53, 0), p2 = pkt(70, 1, 9, 17, 53, 0),
+			   late_ok = pkt(50, 1, 9, 17, 53, 0), p3 = pkt(95, 1, 9, 17, 53, 0),
+			   too_late = pkt(55, 1, 9, 17, 53, 0);
+	window_table_add(t, &p1, collect, &e);
+	window_table_add(t, &p2, collect, &e);
+	window_table_add(t, &late_ok, collect, &e); /* 70 < 60 + 30: still open */
+	assert_int_equal(e.n, 0);
+	window_table_add(t, &p3, collect, &e); /* 95 >= 90: [0, 60) closes */
+	assert_int_equal(e.n, 1);
+	assert_int_equal(e.c[0].packets, 2);
+	window_table_add(t, &too_late, collect, &e);
+	assert_int_equal(window_table_stats(t)->late, 1);
+	window_table_free(t);
+}
+
+static void test_counters(void **state)
+{
+	struct window_table *t = window_table_new(60, 0, 100);
+	struct emitted e = { 0 };
+	(void)state;
+	/* host 1 SYNs hosts 2 (answered by SYN-ACK), 3 (RST) and 4 (nothing) */
+	struct packet_info ps[] = {
+		pkt(1, 1, 2, 6, 22, TCP_SYN), pkt(1, 2, 1, 6, 40000, TCP_SYN | TCP_ACK),
+		pkt(2, 1, 3, 6, 23, TCP_SYN), pkt(2, 3, 1, 6, 40000, TCP_RST | TCP_ACK),
+		pkt(3, 1, 4, 6, 25, TCP_SYN), pkt(3, 1, 4, 6, 25, TCP_SYN),
+		pkt(4, 1, 2, 17, 53, 0), pkt(5, 1, 2, 1, 0, 0),
+	};
+	for (size_t i = 0; i < sizeof ps / sizeof ps[0]; i++)
+		window_table_add(t, &ps[i], collect, &e);
+	window_table_flush(t, collect, &e);
+	assert_int_equal(e.n, 3);
+	const struct window_counters *c = &e.c[0];
+	assert_int_equal(e.last_octet[0], 1);
+	assert_int_equal(c->packets, 6);
+	assert_int_equal(c->bytes, 600);
+	assert_int_equal(c->tcp_packets, 4);
+	assert_int_equal(c->udp_packets, 1);
+	assert_int_equal(c->icmp_packets, 1);
+	assert_int_equal(c->syn_sent, 4);
+	assert_int_equal(c->synack_received, 1);
+	assert_int_equal(c->rst_received, 1);
+	assert_int_equal(c->syn_unanswered, 2);
+	assert_int_equal(c->dst_ips, 3);
+	assert_int_equal(c->dst_ports, 4);  /* tcp/22, tcp/23, tcp/25, udp/53 */
+	assert_int_equal(c->dst_pairs, 5);  /* the ICMP packet is a pair of its own */
+	assert_int_equal(c->flows, 5);
+	assert_int_equal(e.c[2].rst_sent, 1);
+	window_table_free(t);
+}
+
+static void test_source_cap(void **state)
+{
+	struct window_table *t = window_table_new(60, 0, 3);
+	struct emitted e = { 0 };
+	(void)state;
+	for (int s = 1; s <= 5; s++) {
+		struct packet_info p = pkt(1, s, 99, 17, 53, 0);
+		window_table_add(t, &p, collect, &e);
+	}
+	window_table_flush(t, collect, &e);
+	assert_int_equal(e.n, 3);
+	assert_int_equal(window_table_stats(t)->evicted, 2);
+	window_table_free(t);
+}
+
+static void test_distinct_exact_then_estimated(void **state)
+{
+	struct distinct d = { 0 };
+	(void)state;
+	for (uint64_t i = 0; i < 1000; i++) {
+		assert_int_equal(distinct_add(&d, distinct_hash(&i, sizeof i)), 0);
+		assert_int_equal(distinct_add(&d, distinct_hash(&i, sizeof i)), 0); /* repeats */
+	}
+	assert_int_equal(distinct_count(&d), 1000);
+	assert_null(d.hll);
+	for (uint64_t i = 1000; i < 100000; i++)
+		distinct_add(&d, distinct_hash(&i, sizeof i));
+	assert_non_null(d.hll);
+	double err = ((double)distinct_count(&d) - 100000) / 100000;
+	print_message("HyperLogLog at 100000 distinct values: %+.2f %%\n", 100 * err);
+	assert_true(err > -0.05 && err < 0.05);
+	assert_int_equal(distinct_bytes(&d), 1u << DISTINCT_HLL_BITS);
+	distinct_free(&d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_window_start),
+		cmocka_unit_test(test_boundaries_and_order),
+		cmocka_unit_test(test_lateness),
+		cmocka_unit_test(test_counters),
+		cmocka_unit_test(test_source_cap),
+		cmocka_unit_test(test_distinct_exact_then_estimated),
+	};
+	return cmocka_run_group_tests_name("window", tests, NULL, NULL);
+}
