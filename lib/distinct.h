@@ -1,32 +1,41 @@
-/* distinct: how many different values a sample saw (destination addresses,
- * ports, pairs, flows). Exact up to DISTINCT_EXACT_MAX values (a set of
- * 64-bit hashes; collisions are negligible at these sizes), then a
- * HyperLogLog of 2^DISTINCT_HLL_BITS registers: relative standard error
- * 1.04 / sqrt(4096) = 1.6 %, 4 KiB per saturated counter. */
+/* distinct: how many different values of up to DISTINCT_KINDS kinds a sample
+ * saw (destination addresses, ports, pairs, flows), in one table so that
+ * counting a packet touches one small array. Exact up to DISTINCT_EXACT_MAX
+ * values in all (64-bit hashes; collisions are negligible at these sizes),
+ * the first DISTINCT_INLINE of them without any allocation; beyond, one
+ * HyperLogLog per kind of 2^DISTINCT_HLL_BITS registers: relative standard
+ * error 1.04 / sqrt(4096) = 1.6 %, 16 KiB per saturated table. */
 #ifndef FLOWSAD_DISTINCT_H
 #define FLOWSAD_DISTINCT_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#define DISTINCT_KINDS 4
 #define DISTINCT_EXACT_MAX 4096
+#define DISTINCT_INLINE 16
 #define DISTINCT_HLL_BITS 12
 
 struct distinct {
-	uint32_t n, cap;    /* exact mode: values held, slots */
-	uint64_t *slots;    /* open addressing; 0 marks an empty slot */
-	uint8_t *hll;       /* non-NULL once past the exact bound */
+	uint32_t n, cap;                  /* exact mode: values held, slots */
+	uint32_t count[DISTINCT_KINDS];   /* exact counts per kind */
+	uint64_t *slots;                  /* NULL: the inline ones; 0 marks empty */
+	uint8_t *hll;                     /* [DISTINCT_KINDS << BITS] once estimated */
+	uint64_t inline_slots[DISTINCT_INLINE];
 };
 
-/* Adds a value given by its 64-bit hash. Returns 0 or -ENOMEM (the value
- * is then not counted). */
-int distinct_add(struct distinct *d, uint64_t hash);
-uint64_t distinct_count(const struct distinct *d);
+/* Adds a value of kind (0..DISTINCT_KINDS-1) given by its 64-bit hash.
+ * Returns 0 or -ENOMEM (the value is then not counted). The struct must
+ * not move once values are added (the inline slots are used in place). */
+int distinct_add(struct distinct *d, int kind, uint64_t hash);
+uint64_t distinct_count(const struct distinct *d, int kind);
 void distinct_free(struct distinct *d);
-/* Bytes held, for memory accounting. */
+/* Heap bytes held, for memory accounting. */
 size_t distinct_bytes(const struct distinct *d);
 
 /* A 64-bit hash of len bytes (seeded mixing; not cryptographic). */
 uint64_t distinct_hash(const void *data, size_t len);
+/* A 64-bit hash of two words: cheaper for fixed-size keys. */
+uint64_t distinct_hash2(uint64_t a, uint64_t b);
 
 #endif

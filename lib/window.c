@@ -9,12 +9,12 @@
 /* Windows open at once: the current one and those still within lateness. */
 #define MAX_OPEN 64
 
+enum { SEEN_IP, SEEN_PORT, SEEN_PAIR, SEEN_FLOW };
+
 struct sample {
 	decode_addr src;
 	struct window_counters c;
-	struct distinct_sets {
-		struct distinct ips, ports, pairs, flows;
-	} d;
+	struct distinct seen; /* destinations, ports, pairs, flows */
 };
 
 struct window {
@@ -54,23 +54,28 @@ struct window_table *window_table_new(uint32_t window_seconds, uint32_t lateness
 	return t;
 }
 
-static uint64_t addr_hash(const decode_addr *a)
+static void addr_words(const decode_addr *a, uint64_t *hi, uint64_t *lo)
 {
-	return distinct_hash(a->b, sizeof a->b);
+	memcpy(hi, a->b, 8);
+	memcpy(lo, a->b + 8, 8);
 }
 
+static uint64_t addr_hash(const decode_addr *a)
+{
+	uint64_t hi, lo;
+	addr_words(a, &hi, &lo);
+	return distinct_hash2(hi, lo);
+}
+
+/* Memory of a sample and its slot in the window's table. */
 static size_t sample_bytes(const struct sample *s)
 {
-	return sizeof *s + sizeof(struct sample *) + distinct_bytes(&s->d.ips) +
-	       distinct_bytes(&s->d.ports) + distinct_bytes(&s->d.pairs) + distinct_bytes(&s->d.flows);
+	return sizeof *s + 2 * sizeof(struct sample *) + distinct_bytes(&s->seen);
 }
 
 static void free_sample(struct sample *s)
 {
-	distinct_free(&s->d.ips);
-	distinct_free(&s->d.ports);
-	distinct_free(&s->d.pairs);
-	distinct_free(&s->d.flows);
+	distinct_free(&s->seen);
 	free(s);
 }
 
@@ -116,10 +121,10 @@ static void finish_counters(struct sample *s)
 {
 	struct window_counters *c = &s->c;
 	uint64_t answered = c->synack_received + c->rst_received;
-	c->dst_ips = distinct_count(&s->d.ips);
-	c->dst_ports = distinct_count(&s->d.ports);
-	c->dst_pairs = distinct_count(&s->d.pairs);
-	c->flows = distinct_count(&s->d.flows);
+	c->dst_ips = distinct_count(&s->seen, SEEN_IP);
+	c->dst_ports = distinct_count(&s->seen, SEEN_PORT);
+	c->dst_pairs = distinct_count(&s->seen, SEEN_PAIR);
+	c->flows = distinct_count(&s->seen, SEEN_FLOW);
 	c->syn_unanswered = c->syn_sent > answered ? c->syn_sent - answered : 0;
 }
 
@@ -219,39 +224,31 @@ static struct sample *get_sample(struct window_table *t, struct window *w, const
 	return s;
 }
 
-struct pair_key {
-	uint8_t addr[16];
-	uint16_t port;
-	uint8_t proto;
-};
-
 static void count_destinations(struct window_table *t, struct sample *s, const struct packet_info *p)
 {
-	size_t before = sample_bytes(s);
-	struct pair_key k = { .port = p->has_ports ? p->dport : 0, .proto = p->proto };
-	uint16_t flow[4] = { p->sport, p->dport, p->proto, 0 };
-	uint8_t flow_key[24];
+	size_t before = distinct_bytes(&s->seen);
+	uint64_t hi, lo, port = (uint64_t)p->proto << 16 | (p->has_ports ? p->dport : 0);
+	uint64_t ip;
 
-	memcpy(k.addr, p->dst.b, 16);
-	memcpy(flow_key, p->dst.b, 16);
-	memcpy(flow_key + 16, flow, 8);
-	distinct_add(&s->d.ips, addr_hash(&p->dst));
-	if (p->has_ports) {
-		uint32_t port = (uint32_t)p->proto << 16 | p->dport;
-		distinct_add(&s->d.ports, distinct_hash(&port, sizeof port));
-	}
-	distinct_add(&s->d.pairs, distinct_hash(&k, sizeof k));
-	distinct_add(&s->d.flows, distinct_hash(flow_key, sizeof flow_key));
-	t->bytes += sample_bytes(s) - before;
+	addr_words(&p->dst, &hi, &lo);
+	ip = distinct_hash2(hi, lo);
+	distinct_add(&s->seen, SEEN_IP, ip);
+	if (p->has_ports)
+		distinct_add(&s->seen, SEEN_PORT, distinct_hash2(port, 0x706f7274));
+	distinct_add(&s->seen, SEEN_PAIR, distinct_hash2(ip, port));
+	distinct_add(&s->seen, SEEN_FLOW, distinct_hash2(ip, port | (uint64_t)p->sport << 32));
+	t->bytes += distinct_bytes(&s->seen) - before;
 }
 
 /* What the packet tells about its destination's own traffic: answers to its
  * SYNs, and ICMP errors quoting its packets. */
 static void count_replies(struct window_table *t, struct window *w, const struct packet_info *p)
 {
-	const decode_addr *to = decode_is_icmp_error(p) && p->has_inner ? &p->inner_src : &p->dst;
-	struct sample *s = get_sample(t, w, to, 0);
-
+	int tcp_answer = p->proto == 6 && (p->tcp_flags & (TCP_SYN | TCP_RST));
+	int icmp_error = decode_is_icmp_error(p) && p->has_inner;
+	if (!tcp_answer && !icmp_error) /* most packets: no lookup */
+		return;
+	struct sample *s = get_sample(t, w, icmp_error ? &p->inner_src : &p->dst, 0);
 	if (!s)
 		return;
 	if (p->proto == 6 && (p->tcp_flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK))

@@ -140,23 +140,43 @@ static void test_source_cap(void **state)
 	window_table_free(t);
 }
 
+static void test_distinct_inline_needs_no_heap(void **state)
+{
+	struct distinct d = { 0 };
+	(void)state;
+	for (uint64_t i = 0; i < 12; i++) /* 3/4 of the inline slots */
+		distinct_add(&d, 1, distinct_hash2(i, 7));
+	assert_null(d.slots);
+	assert_int_equal(distinct_bytes(&d), 0);
+	assert_int_equal(distinct_count(&d, 1), 12);
+	distinct_add(&d, 1, distinct_hash2(99, 7));
+	assert_non_null(d.slots);
+	assert_int_equal(distinct_count(&d, 1), 13);
+	distinct_free(&d);
+}
+
 static void test_distinct_exact_then_estimated(void **state)
 {
 	struct distinct d = { 0 };
 	(void)state;
 	for (uint64_t i = 0; i < 1000; i++) {
-		assert_int_equal(distinct_add(&d, distinct_hash(&i, sizeof i)), 0);
-		assert_int_equal(distinct_add(&d, distinct_hash(&i, sizeof i)), 0); /* repeats */
+		assert_int_equal(distinct_add(&d, 0, distinct_hash(&i, sizeof i)), 0);
+		assert_int_equal(distinct_add(&d, 0, distinct_hash(&i, sizeof i)), 0); /* repeats */
+		if (i < 10) /* the same values under another kind count apart */
+			assert_int_equal(distinct_add(&d, 3, distinct_hash(&i, sizeof i)), 0);
 	}
-	assert_int_equal(distinct_count(&d), 1000);
+	assert_int_equal(distinct_count(&d, 0), 1000);
+	assert_int_equal(distinct_count(&d, 3), 10);
+	assert_int_equal(distinct_count(&d, 1), 0);
 	assert_null(d.hll);
 	for (uint64_t i = 1000; i < 100000; i++)
-		distinct_add(&d, distinct_hash(&i, sizeof i));
+		distinct_add(&d, 0, distinct_hash(&i, sizeof i));
 	assert_non_null(d.hll);
-	double err = ((double)distinct_count(&d) - 100000) / 100000;
+	double err = ((double)distinct_count(&d, 0) - 100000) / 100000;
 	print_message("HyperLogLog at 100000 distinct values: %+.2f %%\n", 100 * err);
 	assert_true(err > -0.05 && err < 0.05);
-	assert_int_equal(distinct_bytes(&d), 1u << DISTINCT_HLL_BITS);
+	assert_int_equal(distinct_count(&d, 3), 10); /* small counts stay right */
+	assert_int_equal(distinct_bytes(&d), (size_t)DISTINCT_KINDS << DISTINCT_HLL_BITS);
 	distinct_free(&d);
 }
 
@@ -168,6 +188,7 @@ int main(void)
 		cmocka_unit_test(test_lateness),
 		cmocka_unit_test(test_counters),
 		cmocka_unit_test(test_source_cap),
+		cmocka_unit_test(test_distinct_inline_needs_no_heap),
 		cmocka_unit_test(test_distinct_exact_then_estimated),
 	};
 	return cmocka_run_group_tests_name("window", tests, NULL, NULL);
