@@ -36,6 +36,43 @@ echo "PyTorch $(/usr/bin/python3 -c 'import torch; print(torch.__version__)'), $
 	"$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'))"
 echo
 
+echo "## Ingest: capture file to per-(minute, source) samples"
+echo
+packets=${PACKETS:-5000000} sources=${SOURCES:-20000}
+cap=$BUILD/bench/ingest-${packets}.pcap
+[ -f "$cap" ] || "$BUILD/bench/gen_pcap" "$cap" "$packets" "$sources"
+cat "$cap" >/dev/null # page cache: every reader starts warm
+# best of three wall-clock seconds of a command
+best_of_3() {
+	local best=
+	for _ in 1 2 3; do
+		local t0 t1
+		t0=$(date +%s.%N)
+		"$@" >/dev/null 2>&1
+		t1=$(date +%s.%N)
+		best=$(echo "$t1 - $t0" | bc -l | awk -v b="$best" '{print (b == "" || $1 < b) ? $1 : b}')
+	done
+	echo "$best"
+}
+t_floor=$(best_of_3 "$BUILD/bench/pcap_count" "$cap")
+t_flowsad=$(best_of_3 "$BUILD/flowsad" aggregate --window 1m "$cap")
+t_tcpdump=$(best_of_3 tcpdump -r "$cap" -w /dev/null)
+t_softflowd=$(best_of_3 softflowd -r "$cap" -n 127.0.0.1:9 -v 5)
+mem=$("$BUILD/flowsad" aggregate --window 1m "$cap" 2>&1 >/dev/null | sed -n 's/.*samples \([0-9]*\) in \([0-9]*\) windows.*peak sample memory \([0-9]*\) KiB/\1 \2 \3/p')
+read -r n_samples n_windows peak_kib <<<"$mem"
+printf '| %-34s | %8s | %8s |\n' reader seconds Mpps
+printf '|%s|%s|%s|\n' ------------------------------------ ---------- ----------
+for r in "pcap_count (libpcap + hash, floor):$t_floor" "flowsad aggregate:$t_flowsad" \
+	"tcpdump -r -w /dev/null:$t_tcpdump" "softflowd -r (NetFlow v5 export):$t_softflowd"; do
+	printf '| %-34s | %8.3f | %8.2f |\n' "${r%%:*}" "${r##*:}" "$(echo "$packets / ${r##*:} / 1000000" | bc -l)"
+done
+echo
+echo "($packets packets from $sources sources over $n_windows one-minute windows, $n_samples samples;"
+echo "flowsad / floor: $(echo "$t_floor / $t_flowsad" | bc -l | cut -c1-4)x of the floor's packets/s (target >= 0.7x);"
+echo "peak sample memory $peak_kib KiB for two open windows of about $((n_samples / n_windows)) samples:" \
+	"$(echo "$peak_kib * 1024 / (2 * $n_samples / $n_windows)" | bc) bytes per sample, distinct-value sets included)"
+echo
+
 if [ -d "$ODDS_DIR" ]; then
 	echo "## Detection quality"
 	echo
