@@ -79,7 +79,7 @@ int cmd_aggregate(int argc, char **argv)
 		return EX_UNAVAILABLE;
 	}
 	struct window_table *t = window_table_new(common.window ? common.window : DEFAULT_WINDOW,
-						  lateness, (size_t)max_samples);
+						  lateness, (size_t)max_samples, NULL);
 	struct decode_tally tally = { 0 };
 	if (!t)
 		return EX_OSERR;

@@ -43,15 +43,17 @@ static uint64_t *slots_of(struct distinct *d)
 }
 
 /* One register update of kind's HyperLogLog from a tagged value. */
-static void hll_add(uint8_t *hll, uint64_t tagged)
+static int hll_add(uint8_t *hll, uint64_t tagged)
 {
 	uint8_t *regs = hll + ((tagged >> KIND_SHIFT) << DISTINCT_HLL_BITS);
 	uint64_t v = tagged & VALUE_MASK;
 	uint32_t idx = (uint32_t)(v >> (KIND_SHIFT - DISTINCT_HLL_BITS));
 	uint64_t rest = v << (64 - KIND_SHIFT + DISTINCT_HLL_BITS) | (1ull << (64 - KIND_SHIFT + DISTINCT_HLL_BITS - 1));
 	uint8_t rank = (uint8_t)(__builtin_clzll(rest) + 1);
-	if (rank > regs[idx])
-		regs[idx] = rank;
+	if (rank <= regs[idx])
+		return 0;
+	regs[idx] = rank;
+	return 1;
 }
 
 static int to_hll(struct distinct *d)
@@ -97,20 +99,16 @@ int distinct_add(struct distinct *d, int kind, uint64_t hash)
 	uint64_t v = (hash & VALUE_MASK) | (uint64_t)kind << KIND_SHIFT;
 
 	v |= !v; /* 0 marks empty slots */
-	if (d->hll) {
-		hll_add(d->hll, v);
-		return 0;
-	}
+	if (d->hll)
+		return hll_add(d->hll, v);
 	if (d->cap == 0)
 		d->cap = DISTINCT_INLINE;
 	if ((d->n + 1) * 4 > d->cap * 3) { /* keep the load under 3/4 */
 		int rc = d->n >= DISTINCT_EXACT_MAX ? to_hll(d) : grow(d);
 		if (rc < 0)
 			return rc;
-		if (d->hll) {
-			hll_add(d->hll, v);
-			return 0;
-		}
+		if (d->hll)
+			return hll_add(d->hll, v);
 	}
 	uint64_t *s = slots_of(d);
 	uint32_t j = (uint32_t)mix(v) & (d->cap - 1);
@@ -122,7 +120,7 @@ int distinct_add(struct distinct *d, int kind, uint64_t hash)
 	s[j] = v;
 	d->n++;
 	d->count[kind]++;
-	return 0;
+	return 1;
 }
 
 uint64_t distinct_count(const struct distinct *d, int kind)

@@ -25,7 +25,9 @@ struct distinct {
 };
 
 /* Adds a value of kind (0..DISTINCT_KINDS-1) given by its 64-bit hash.
- * Returns 0 or -ENOMEM (the value is then not counted). The struct must
+ * Returns 1 when the value is new (exactly while exact; once estimated,
+ * when it changed a register, which undercounts), 0 when seen before, or
+ * -ENOMEM (the value is then not counted). The struct must
  * not move once values are added (the inline slots are used in place). */
 int distinct_add(struct distinct *d, int kind, uint64_t hash);
 uint64_t distinct_count(const struct distinct *d, int kind);

@@ -15,6 +15,8 @@ struct sample {
 	decode_addr src;
 	struct window_counters c;
 	struct distinct seen; /* destinations, ports, pairs, flows */
+	uint32_t n_terms, cap_terms;
+	struct window_term *terms; /* open addressing by key (key 0 is no service: never used) */
 };
 
 struct window {
@@ -24,6 +26,9 @@ struct window {
 };
 
 struct window_table {
+	const struct location_table *loc;
+	struct location_table default_loc;
+	struct { uint64_t hash; int loc; } loc_cache[4096]; /* by address hash; hash 0: empty */
 	uint32_t length, lateness;
 	size_t max_samples;
 	int n_open;
@@ -42,11 +47,13 @@ int64_t window_start_of(int64_t t, uint32_t len)
 }
 
 struct window_table *window_table_new(uint32_t window_seconds, uint32_t lateness_seconds,
-				      size_t max_samples)
+				      size_t max_samples, const struct location_table *loc)
 {
 	struct window_table *t;
 	if (window_seconds == 0 || max_samples == 0 || !(t = calloc(1, sizeof *t)))
 		return NULL;
+	location_init(&t->default_loc);
+	t->loc = loc ? loc : &t->default_loc;
 	t->length = window_seconds;
 	t->lateness = lateness_seconds;
 	t->max_samples = max_samples;
@@ -70,13 +77,73 @@ static uint64_t addr_hash(const decode_addr *a)
 /* Memory of a sample and its slot in the window's table. */
 static size_t sample_bytes(const struct sample *s)
 {
-	return sizeof *s + 2 * sizeof(struct sample *) + distinct_bytes(&s->seen);
+	return sizeof *s + 2 * sizeof(struct sample *) + distinct_bytes(&s->seen) +
+	       s->cap_terms * sizeof(struct window_term);
 }
 
 static void free_sample(struct sample *s)
 {
 	distinct_free(&s->seen);
+	free(s->terms);
 	free(s);
+}
+
+static int cmp_term(const void *a, const void *b)
+{
+	uint32_t x = ((const struct window_term *)a)->key, y = ((const struct window_term *)b)->key;
+	return (x > y) - (x < y);
+}
+
+static uint32_t term_slot(const struct window_term *terms, uint32_t cap, uint32_t key)
+{
+	uint32_t j = (key * 2654435761u) & (cap - 1);
+	while (terms[j].key && terms[j].key != key)
+		j = (j + 1) & (cap - 1);
+	return j;
+}
+
+/* Adds one flow to the service term key. Returns the bytes newly held. */
+static size_t count_term(struct sample *s, uint32_t key)
+{
+	size_t grown = 0;
+	if ((s->n_terms + 1) * 2 > s->cap_terms) {
+		if (s->n_terms >= WINDOW_MAX_TERMS)
+			goto existing_only;
+		uint32_t cap = s->cap_terms ? s->cap_terms * 2 : 8;
+		struct window_term *t = calloc(cap, sizeof *t);
+		if (!t)
+			goto existing_only;
+		for (uint32_t i = 0; i < s->cap_terms; i++)
+			if (s->terms[i].key)
+				t[term_slot(t, cap, s->terms[i].key)] = s->terms[i];
+		free(s->terms);
+		grown = (cap - s->cap_terms) * sizeof *t;
+		s->terms = t;
+		s->cap_terms = cap;
+	}
+	uint32_t j = term_slot(s->terms, s->cap_terms, key);
+	s->n_terms += !s->terms[j].key;
+	s->terms[j].key = key;
+	s->terms[j].count++;
+	return grown;
+existing_only:
+	if (s->cap_terms) {
+		j = term_slot(s->terms, s->cap_terms, key);
+		s->terms[j].count += s->terms[j].key == key;
+	}
+	return 0;
+}
+
+/* Sorts the terms into the first n_terms slots for the emit call. */
+static void compact_terms(struct sample *s)
+{
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < s->cap_terms; i++)
+		if (s->terms[i].key)
+			s->terms[n++] = s->terms[i];
+	qsort(s->terms, n, sizeof *s->terms, cmp_term);
+	s->c.terms = s->terms;
+	s->c.n_terms = n;
 }
 
 static struct sample **find_slot(struct window *w, const decode_addr *src)
@@ -126,6 +193,7 @@ static void finish_counters(struct sample *s)
 	c->dst_pairs = distinct_count(&s->seen, SEEN_PAIR);
 	c->flows = distinct_count(&s->seen, SEEN_FLOW);
 	c->syn_unanswered = c->syn_sent > answered ? c->syn_sent - answered : 0;
+	compact_terms(s);
 }
 
 /* Emits and frees the oldest open window. */
@@ -218,10 +286,23 @@ static struct sample *get_sample(struct window_table *t, struct window *w, const
 	if (!s)
 		return NULL;
 	s->src = *src;
+	s->c.src_location = location_of(t->loc, src);
 	*slot = s;
 	w->n++;
 	t->bytes += sample_bytes(s);
 	return s;
+}
+
+/* location_of through a direct-mapped cache: destinations repeat a lot. */
+static int cached_location(struct window_table *t, const decode_addr *a, uint64_t hash)
+{
+	size_t i = hash & (sizeof t->loc_cache / sizeof t->loc_cache[0] - 1);
+	hash |= !hash;
+	if (t->loc_cache[i].hash != hash) {
+		t->loc_cache[i].hash = hash;
+		t->loc_cache[i].loc = location_of(t->loc, a);
+	}
+	return t->loc_cache[i].loc;
 }
 
 static void count_destinations(struct window_table *t, struct sample *s, const struct packet_info *p)
@@ -236,7 +317,10 @@ static void count_destinations(struct window_table *t, struct sample *s, const s
 	if (p->has_ports)
 		distinct_add(&s->seen, SEEN_PORT, distinct_hash2(port, 0x706f7274));
 	distinct_add(&s->seen, SEEN_PAIR, distinct_hash2(ip, port));
-	distinct_add(&s->seen, SEEN_FLOW, distinct_hash2(ip, port | (uint64_t)p->sport << 32));
+	if (distinct_add(&s->seen, SEEN_FLOW, distinct_hash2(ip, port | (uint64_t)p->sport << 32)) > 0) {
+		int service = p->has_ports ? (p->dport >= WINDOW_EPHEMERAL ? WINDOW_EPHEMERAL : p->dport) : 0;
+		t->bytes += count_term(s, WINDOW_TERM(cached_location(t, &p->dst, ip), p->proto, service));
+	}
 	t->bytes += distinct_bytes(&s->seen) - before;
 }
 

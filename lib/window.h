@@ -18,6 +18,21 @@
 #include <stdint.h>
 
 #include "decode.h"
+#include "location.h"
+
+/* A service term: destination location, IP protocol and destination port
+ * (ports >= WINDOW_EPHEMERAL are one term; 0 for protocols without ports).
+ * Its count is the number of flows of the sample to that service. */
+#define WINDOW_EPHEMERAL 49152
+#define WINDOW_MAX_TERMS 4096 /* per sample; further services are not counted */
+#define WINDOW_TERM(loc, proto, port) ((uint32_t)(loc) << 24 | (uint32_t)(proto) << 16 | (port))
+#define WINDOW_TERM_LOC(key) ((int)((key) >> 24))
+#define WINDOW_TERM_PROTO(key) ((int)(((key) >> 16) & 0xff))
+#define WINDOW_TERM_PORT(key) ((int)((key) & 0xffff))
+
+struct window_term {
+	uint32_t key, count;
+};
 
 struct window_counters {
 	uint64_t packets, bytes, flows;
@@ -25,6 +40,9 @@ struct window_counters {
 	uint64_t dst_ips, dst_ports, dst_pairs;
 	uint64_t syn_sent, synack_received, rst_sent, rst_received, unreach_received;
 	uint64_t syn_unanswered;
+	int src_location;                 /* location index of the source */
+	const struct window_term *terms;  /* [n_terms] by key; valid during the emit call */
+	uint32_t n_terms;
 };
 
 struct window_stats {
@@ -42,8 +60,9 @@ struct window_table;
 typedef void (*window_emit_fn)(void *ctx, int64_t window_start, const decode_addr *src,
 			       const struct window_counters *c);
 
+/* loc (borrowed, may be NULL: private/global only) classifies addresses. */
 struct window_table *window_table_new(uint32_t window_seconds, uint32_t lateness_seconds,
-				      size_t max_samples);
+				      size_t max_samples, const struct location_table *loc);
 void window_table_free(struct window_table *t);
 
 /* Counts one decoded packet; first closes (and emits) the windows whose end
