@@ -10,7 +10,9 @@
 
 #include "duration.h"
 #include "log.h"
+#include "feature_spec.h"
 #include "matrix_csv.h"
+#include "pcap_input.h"
 #include "vectorize.h"
 
 static const char *const format_names[] = {
@@ -94,6 +96,16 @@ int cli_common_option(struct cli_common *c, int opt, const char *arg)
 			return EX_USAGE;
 		c->threads = (int)v;
 		return 1;
+	case OPT_LOCATIONS:
+		c->locations = arg;
+		return 1;
+	case OPT_FILTER:
+		c->filter = arg;
+		return 1;
+	case OPT_VOCABULARY:
+		return cli_parse_int("vocabulary", arg, 0, 100000, &c->vocabulary) < 0 ? EX_USAGE : 1;
+	case OPT_MIN_DF:
+		return cli_parse_int("min-df", arg, 1, 1000000, &c->min_df) < 0 ? EX_USAGE : 1;
 	default:
 		return 0;
 	}
@@ -176,8 +188,12 @@ static int load_one(const struct cli_common *c, const char *path, struct dataset
 			"CSV or a feature matrix CSV (see --input-format)", path);
 		rc = EX_DATAERR;
 		break;
+	case INPUT_PCAP:
+		log_err("%s: a capture file cannot be mixed with feature matrix inputs", path);
+		rc = EX_DATAERR;
+		break;
 	default:
-		log_err("%s: %s input is not built yet in this version; only matrix-csv is",
+		log_err("%s: %s input is not built yet in this version; pcap and matrix-csv are",
 			path, format_names[fmt]);
 		rc = EX_UNAVAILABLE;
 		break;
@@ -204,14 +220,117 @@ int cli_apply_common(const struct cli_common *c)
 	return EX_OK;
 }
 
-int cli_load_inputs(const struct cli_common *c, char **paths, int n, struct dataset *ds)
+static int read_locations(const struct cli_common *c, struct location_table *loc)
+{
+	char err[512];
+	location_init(loc);
+	if (!c->locations)
+		return EX_OK;
+	FILE *f = fopen(c->locations, "r");
+	if (!f) {
+		log_err("%s: %s", c->locations, strerror(errno));
+		return EX_NOINPUT;
+	}
+	int rc = location_read(loc, f, c->locations, err, sizeof err) < 0 ? EX_DATAERR : EX_OK;
+	if (rc != EX_OK)
+		log_err("%s", err);
+	fclose(f);
+	return rc;
+}
+
+/* The spec that turns samples into vectors: the model's, or a new one whose
+ * vocabulary is fitted on set (returned as JSON in *fitted). */
+static int network_spec(const struct cli_common *c, const char *spec_json, char **fitted,
+			const struct sample_set *set, struct feature_spec *spec)
+{
+	char err[512];
+	if (spec_json) {
+		if (feature_spec_from_json(spec, spec_json, err, sizeof err) < 0) {
+			log_err("model: %s", err);
+			return EX_DATAERR;
+		}
+		return EX_OK;
+	}
+	if (feature_spec_fit(spec, set, c->vocabulary ? (int)c->vocabulary : 30,
+			     c->min_df ? (int)c->min_df : 3) < 0 || !(*fitted = feature_spec_to_json(spec))) {
+		log_err("out of memory");
+		return EX_OSERR;
+	}
+	log_info("vocabulary: %d service terms", spec->n_terms);
+	return EX_OK;
+}
+
+/* Capture files to samples to vectors. */
+static int load_network(const struct cli_common *c, char **paths, int n, const char *spec_json,
+			char **fitted, struct dataset *ds)
+{
+	struct feature_spec spec = { 0 };
+	struct sample_set set = { 0 };
+	struct decode_tally tally = { 0 };
+	int rc = EX_OK;
+
+	if (spec_json) { /* the model decides window and locations */
+		if ((rc = network_spec(c, spec_json, fitted, &set, &spec)) != EX_OK)
+			return rc;
+	} else {
+		spec.window_seconds = c->window ? c->window : 3600;
+		if ((rc = read_locations(c, &spec.loc)) != EX_OK)
+			return rc;
+	}
+	struct window_table *t = window_table_new(spec.window_seconds, 0, 1000000, &spec.loc);
+	if (!t) {
+		feature_spec_free(&spec);
+		return EX_OSERR;
+	}
+	for (int i = 0; i < n && rc == EX_OK; i++)
+		rc = pcap_input_read(paths[i], c->filter, t, sample_set_collect, &set, &tally);
+	window_table_flush(t, sample_set_collect, &set);
+	pcap_input_log_summary(&tally, window_table_stats(t));
+	if (rc == EX_OK && set.n < window_table_stats(t)->samples) {
+		log_err("out of memory collecting samples");
+		rc = EX_OSERR;
+	}
+	window_table_free(t);
+	if (rc == EX_OK && !spec_json)
+		rc = network_spec(c, NULL, fitted, &set, &spec);
+	if (rc == EX_OK && feature_spec_dataset(&spec, &set, ds) < 0) {
+		log_err("out of memory");
+		rc = EX_OSERR;
+	}
+	if (rc == EX_OK && ds->n == 0) {
+		log_err("no samples: the input holds no IP packets%s", c->filter ? " that pass the filter" : "");
+		dataset_free(ds);
+		rc = EX_DATAERR;
+	}
+	sample_set_free(&set);
+	feature_spec_free(&spec);
+	return rc;
+}
+
+static int is_capture(const struct cli_common *c, const char *path)
+{
+	if (c->format != INPUT_AUTO)
+		return c->format == INPUT_PCAP;
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	int capture = sniff_format(f) == INPUT_PCAP;
+	fclose(f);
+	return capture;
+}
+
+int cli_load_inputs(const struct cli_common *c, char **paths, int n, const char *spec_json,
+		    char **fitted, struct dataset *ds)
 {
 	int rc;
 
+	*fitted = NULL;
 	if (n < 1) {
 		log_err("no INPUT given");
 		return EX_USAGE;
 	}
+	if (is_capture(c, paths[0]))
+		return load_network(c, paths, n, spec_json, fitted, ds);
 	if ((rc = load_one(c, paths[0], ds)) != EX_OK)
 		return rc;
 	for (int i = 1; i < n; i++) {

@@ -26,6 +26,9 @@ struct cli_common {
 	int seed_given;
 	enum input_format format;
 	int threads;           /* BLAS threads; 0 = OpenBLAS's default */
+	const char *locations; /* CIDR,name file for network features */
+	const char *filter;    /* BPF filter on capture input */
+	long vocabulary, min_df; /* service-profile vocabulary size and minimum sample count */
 };
 
 /* Long option values of the common options (short ones use their letter). */
@@ -36,6 +39,10 @@ enum {
 	OPT_SEED,
 	OPT_INPUT_FORMAT,
 	OPT_THREADS,
+	OPT_LOCATIONS,
+	OPT_FILTER,
+	OPT_VOCABULARY,
+	OPT_MIN_DF,
 	OPT_FIRST_COMMAND_OPTION, /* commands number their own options from here */
 };
 
@@ -46,7 +53,11 @@ enum {
 	{ "known-anomaly", required_argument, NULL, OPT_KNOWN_ANOMALY },     \
 	{ "seed", required_argument, NULL, OPT_SEED },                       \
 	{ "input-format", required_argument, NULL, OPT_INPUT_FORMAT },       \
-	{ "threads", required_argument, NULL, OPT_THREADS }
+	{ "threads", required_argument, NULL, OPT_THREADS },                 \
+	{ "locations", required_argument, NULL, OPT_LOCATIONS },             \
+	{ "filter", required_argument, NULL, OPT_FILTER },                   \
+	{ "vocabulary", required_argument, NULL, OPT_VOCABULARY },           \
+	{ "min-df", required_argument, NULL, OPT_MIN_DF }
 
 /* Handles one common option. Returns 1 when it was one (and valid), 0 when
  * it is not a common option, or EX_USAGE after logging why it is bad. */
@@ -61,8 +72,12 @@ int cli_parse_double(const char *name, const char *arg, double lo, double hi, do
 int cli_apply_common(const struct cli_common *c);
 
 /* Reads every path into ds (one dataset; matrix CSVs must share their
- * columns). Returns a sysexits code, logging why. */
-int cli_load_inputs(const struct cli_common *c, char **paths, int n, struct dataset *ds);
+ * columns). Capture files become samples through a feature spec: the
+ * model's (spec_json) or, when spec_json is NULL, one fitted on them and
+ * returned in *fitted (JSON, caller frees; NULL for matrix input).
+ * Returns a sysexits code, logging why. */
+int cli_load_inputs(const struct cli_common *c, char **paths, int n, const char *spec_json,
+		    char **fitted, struct dataset *ds);
 
 /* Vectorises ds for model m and scores it. New arrays: values [n, features]
  * unscaled, x the same scaled (the network's input), raw [n] raw scores.

@@ -12,7 +12,7 @@
 #include "pcap_input.h"
 #include "window.h"
 
-enum { OPT_LATENESS = OPT_FIRST_COMMAND_OPTION, OPT_MAX_SAMPLES, OPT_FILTER };
+enum { OPT_LATENESS = OPT_FIRST_COMMAND_OPTION, OPT_MAX_SAMPLES };
 
 #define DEFAULT_WINDOW 3600
 #define DEFAULT_MAX_SAMPLES 1000000
@@ -44,13 +44,11 @@ int cmd_aggregate(int argc, char **argv)
 		CLI_COMMON_OPTIONS,
 		{ "lateness", required_argument, NULL, OPT_LATENESS },
 		{ "max-samples", required_argument, NULL, OPT_MAX_SAMPLES },
-		{ "filter", required_argument, NULL, OPT_FILTER },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_common common = { 0 };
 	uint32_t lateness = 0;
 	long max_samples = DEFAULT_MAX_SAMPLES;
-	const char *filter = NULL;
 	int opt, rc;
 
 	while ((opt = getopt_long(argc, argv, "c:", longopts, NULL)) != -1) {
@@ -65,8 +63,6 @@ int cmd_aggregate(int argc, char **argv)
 		if (opt == OPT_MAX_SAMPLES &&
 		    cli_parse_int("max-samples", optarg, 1, 1L << 32, &max_samples) < 0)
 			return EX_USAGE;
-		if (opt == OPT_FILTER)
-			filter = optarg;
 	}
 	if ((rc = cli_apply_common(&common)) != EX_OK)
 		return rc;
@@ -85,7 +81,7 @@ int cmd_aggregate(int argc, char **argv)
 		return EX_OSERR;
 	print_header();
 	for (int i = optind; i < argc && rc == EX_OK; i++)
-		rc = pcap_input_read(argv[i], filter, t, print_sample, NULL, &tally);
+		rc = pcap_input_read(argv[i], common.filter, t, print_sample, NULL, &tally);
 	window_table_flush(t, print_sample, NULL);
 	pcap_input_log_summary(&tally, window_table_stats(t));
 	window_table_free(t);

@@ -95,7 +95,9 @@ int cmd_score(int argc, char **argv)
 	}
 	struct dataset ds;
 	float *values = NULL, *x = NULL, *raw = NULL;
-	if ((rc = cli_load_inputs(&common, argv + optind, argc - optind, &ds)) != EX_OK) {
+	char *unused = NULL;
+	if ((rc = cli_load_inputs(&common, argv + optind, argc - optind, m->feature_spec, &unused,
+				  &ds)) != EX_OK) {
 		model_free(m);
 		return rc;
 	}

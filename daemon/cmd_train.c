@@ -162,7 +162,9 @@ static void record_data(struct model *m, struct dataset *ds, const struct train_
 	m->n_features = ds->dim;
 	m->features = ds->names; /* moved: the dataset gives up its names */
 	ds->names = NULL;
-	m->window_seconds = o->common.window;
+	/* network features window by the spec's length; a matrix by its rows */
+	m->window_seconds = m->feature_spec ? (o->common.window ? o->common.window : 3600)
+					    : o->common.window;
 	m->train_rows = ds->n;
 	dataset_label_counts(ds, &m->train_normal, &m->train_anomaly);
 	for (size_t i = 0; ds->window_start && i < ds->n; i++) {
@@ -184,7 +186,7 @@ static int train(struct train_opts *o, char **inputs, int n_inputs)
 
 	if (!m)
 		return EX_OSERR;
-	if ((rc = cli_load_inputs(&o->common, inputs, n_inputs, &ds)) != EX_OK) {
+	if ((rc = cli_load_inputs(&o->common, inputs, n_inputs, NULL, &m->feature_spec, &ds)) != EX_OK) {
 		free(m);
 		return rc;
 	}

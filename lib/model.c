@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "feature_spec.h"
 #include "isotime.h"
 
 #if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
@@ -159,6 +160,7 @@ static json_t *build_header(struct model *m, const struct tensor *t, int nt)
 	meta_set(meta, "data_start", "%s", m->data_start ? isotime_format(m->data_start, when) : "");
 	meta_set(meta, "data_end", "%s", m->data_end ? isotime_format(m->data_end, when) : "");
 	meta_set(meta, "created_at", "%s", isotime_format(m->created_at, when));
+	json_object_set_new(meta, "feature_spec", json_string(m->feature_spec ? m->feature_spec : ""));
 	json_object_set_new(hdr, "__metadata__", meta);
 	for (int i = 0; i < nt; i++) {
 		size_t n = tensor_bytes(&t[i]);
@@ -542,6 +544,35 @@ static int load_tensors(struct loader *ld, struct model *m)
 	return 0;
 }
 
+/* Optional: absent or empty for matrix models; else it must parse and its
+ * names must be the model's features. */
+static int load_feature_spec(struct loader *ld, struct model *m)
+{
+	const char *s = json_string_value(json_object_get(ld->meta, "feature_spec"));
+	struct feature_spec spec;
+	struct sample_set none = { 0 };
+	struct dataset ds = { 0 };
+	char why[256];
+
+	if (!s || !*s)
+		return 0;
+	if (feature_spec_from_json(&spec, s, why, sizeof why) < 0)
+		return set_err(ld->err, ld->errlen, "metadata 'feature_spec': %s", why);
+	int rc = feature_spec_dataset(&spec, &none, &ds);
+	if (rc == 0 && ds.dim != m->n_features)
+		rc = set_err(ld->err, ld->errlen, "metadata 'feature_spec' names %d features, the "
+			     "model has %d", ds.dim, m->n_features);
+	for (int j = 0; rc == 0 && j < ds.dim; j++)
+		if (strcmp(ds.names[j], m->features[j]) != 0)
+			rc = set_err(ld->err, ld->errlen, "metadata 'feature_spec': feature %d is "
+				     "'%s', the model's is '%s'", j, ds.names[j], m->features[j]);
+	if (rc == 0 && !(m->feature_spec = strdup(s)))
+		rc = set_err(ld->err, ld->errlen, "out of memory");
+	dataset_free(&ds);
+	feature_spec_free(&spec);
+	return rc;
+}
+
 static int load_meta(struct loader *ld, struct model *m)
 {
 	const char *fmt, *ver, *id;
@@ -570,6 +601,8 @@ static int load_meta(struct loader *ld, struct model *m)
 		return -EINVAL;
 	if (!(m->det.score_mad > 0))
 		return set_err(ld->err, ld->errlen, "metadata 'score_mad' must be positive");
+	if (load_feature_spec(ld, m) < 0)
+		return -EINVAL;
 	if (window < 0 || window > 366 * 86400.0)
 		return set_err(ld->err, ld->errlen, "metadata 'window_seconds' out of range");
 	m->window_seconds = (uint32_t)window;
@@ -654,6 +687,7 @@ void model_free(struct model *m)
 			free(m->features[j]);
 	free(m->features);
 	free(m->background);
+	free(m->feature_spec);
 	free(m);
 }
 

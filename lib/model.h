@@ -41,6 +41,8 @@ struct model {
 	size_t train_rows, train_normal, train_anomaly;
 	int64_t data_start, data_end; /* epoch seconds; 0 when unknown */
 	int64_t created_at;
+	char *feature_spec;        /* JSON of the network features (lib/feature_spec.h), or NULL
+				    * for a model of a ready feature matrix */
 	char id[MODEL_ID_LEN];     /* hash of the tensors, set by model_save/load */
 };
 

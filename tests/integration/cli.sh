@@ -12,9 +12,9 @@ for c in run train score detect aggregate model check-config; do
 done
 check "redis test server answers" redis-cli -s "$FLOWSAD_TEST_REDIS" ping
 # commands and inputs not built yet say so with EX_UNAVAILABLE, never pretend
-for c in run aggregate check-config; do
+for c in run check-config; do
 	check_exit "$c is not built yet: exit 69" 69 "$FLOWSAD" "$c" -c /dev/null
 done
 check_exit "a configuration file is not read yet: exit 69" 69 "$FLOWSAD" score -c /dev/null -m x y
-check_exit "pcap input is not built yet: exit 69" 69 "$FLOWSAD" train -o "$T/m" "$DATA/sample.pcap"
-check "... and the message says so" grep -q "pcap input is not built yet" "$T/exit.out"
+check_exit "IDS alert CSV input is not built yet: exit 69" 69 "$FLOWSAD" train -o "$T/m" "$DATA/sample-ids-alerts.csv"
+check "... and the message says so" grep -q "ids-csv input is not built yet" "$T/exit.out"

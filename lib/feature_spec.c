@@ -1,0 +1,287 @@
+#include "feature_spec.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const fixed_names[FEATURES_N_FIXED] = {
+	"volume packets", "volume bytes", "volume flows",
+	"fanout dst_ips", "fanout dst_ports", "fanout dst_pairs",
+	"tcp syn_sent", "tcp syn_unanswered", "tcp rst_sent", "tcp rst_received",
+	"icmp unreach_received", "mix tcp", "mix udp", "mix icmp", "mix other",
+};
+
+void sample_set_collect(void *ctx, int64_t window_start, const decode_addr *src,
+			const struct window_counters *c)
+{
+	struct sample_set *set = ctx;
+	if (set->n == set->cap) {
+		size_t cap = set->cap ? set->cap * 2 : 256;
+		struct net_sample *s = realloc(set->s, cap * sizeof *s);
+		if (!s)
+			return; /* counted by the caller as a short set */
+		set->s = s;
+		set->cap = cap;
+	}
+	struct net_sample *s = &set->s[set->n];
+	s->window_start = window_start;
+	s->src = *src;
+	s->c = *c;
+	s->terms = malloc(c->n_terms * sizeof *s->terms + 1);
+	if (!s->terms)
+		return;
+	memcpy(s->terms, c->terms, c->n_terms * sizeof *s->terms);
+	s->c.terms = s->terms;
+	set->n++;
+}
+
+void sample_set_free(struct sample_set *set)
+{
+	for (size_t i = 0; i < set->n; i++)
+		free(set->s[i].terms);
+	free(set->s);
+	memset(set, 0, sizeof *set);
+}
+
+static uint64_t term_id(int src_loc, uint32_t key)
+{
+	return (uint64_t)(uint32_t)src_loc << 32 | key;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+static int cmp_term(const void *a, const void *b)
+{
+	const struct feature_term *x = a, *y = b;
+	if (x->idf != y->idf)
+		return x->idf < y->idf ? 1 : -1;
+	uint64_t i = term_id(x->src_loc, x->key), j = term_id(y->src_loc, y->key);
+	return (i > j) - (i < j);
+}
+
+int feature_spec_fit(struct feature_spec *spec, const struct sample_set *set, int vocab_size, int min_df)
+{
+	size_t total = 0, k = 0, n_cand = 0;
+	for (size_t i = 0; i < set->n; i++)
+		total += set->s[i].c.n_terms;
+	uint64_t *ids = malloc(total * sizeof *ids + 1);
+	struct feature_term *cand = malloc(total * sizeof *cand + 1);
+	if (!ids || !cand) {
+		free(ids), free(cand);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < set->n; i++) /* a sample holds each term once */
+		for (uint32_t j = 0; j < set->s[i].c.n_terms; j++)
+			ids[k++] = term_id(set->s[i].c.src_location, set->s[i].terms[j].key);
+	qsort(ids, total, sizeof *ids, cmp_u64);
+	for (size_t i = 0; i < total;) {
+		size_t j = i;
+		while (j < total && ids[j] == ids[i])
+			j++;
+		if ((int)(j - i) >= min_df)
+			cand[n_cand++] = (struct feature_term){ (int)(ids[i] >> 32), (uint32_t)ids[i],
+								log(1.0 + (double)set->n / (double)(j - i)) };
+		i = j;
+	}
+	qsort(cand, n_cand, sizeof *cand, cmp_term);
+	spec->n_terms = (int)(n_cand < (size_t)vocab_size ? n_cand : (size_t)vocab_size);
+	free(ids);
+	spec->terms = realloc(cand, (size_t)spec->n_terms * sizeof *cand + 1);
+	if (!spec->terms) {
+		free(cand);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void feature_spec_free(struct feature_spec *spec)
+{
+	free(spec->terms);
+	spec->terms = NULL;
+	spec->n_terms = 0;
+}
+
+static void term_name(const struct feature_spec *spec, const struct feature_term *t, char *buf,
+		      size_t len)
+{
+	int proto = WINDOW_TERM_PROTO(t->key), port = WINDOW_TERM_PORT(t->key);
+	char service[32];
+
+	if (proto == 6 || proto == 17 || proto == 132) {
+		const char *p = proto == 6 ? "tcp" : proto == 17 ? "udp" : "sctp";
+		if (port == WINDOW_EPHEMERAL)
+			snprintf(service, sizeof service, "%s/ephemeral", p);
+		else
+			snprintf(service, sizeof service, "%s/%d", p, port);
+	} else if (proto == 1 || proto == 58) {
+		snprintf(service, sizeof service, proto == 1 ? "icmp" : "icmpv6");
+	} else {
+		snprintf(service, sizeof service, "proto%d", proto);
+	}
+	snprintf(buf, len, "svc %s->%s %s", spec->loc.names[t->src_loc],
+		 spec->loc.names[WINDOW_TERM_LOC(t->key)], service);
+}
+
+static double log_count(uint64_t x)
+{
+	return log1p((double)x);
+}
+
+static void vectorize(const struct feature_spec *spec, const struct net_sample *s, float *row)
+{
+	const struct window_counters *c = &s->c;
+	double pk = c->packets ? (double)c->packets : 1;
+	const double fixed[FEATURES_N_FIXED] = {
+		log_count(c->packets), log_count(c->bytes), log_count(c->flows),
+		log_count(c->dst_ips), log_count(c->dst_ports), log_count(c->dst_pairs),
+		log_count(c->syn_sent), log_count(c->syn_unanswered), log_count(c->rst_sent),
+		log_count(c->rst_received), log_count(c->unreach_received),
+		c->tcp_packets / pk, c->udp_packets / pk, c->icmp_packets / pk, c->other_packets / pk,
+	};
+	for (int j = 0; j < FEATURES_N_FIXED; j++)
+		row[j] = (float)fixed[j];
+	for (int j = 0; j < spec->n_terms; j++) {
+		const struct feature_term *t = &spec->terms[j];
+		uint32_t count = 0;
+		if (t->src_loc == c->src_location) { /* terms are sorted by key: binary search */
+			size_t lo = 0, hi = c->n_terms;
+			while (lo < hi) {
+				size_t mid = (lo + hi) / 2;
+				if (s->terms[mid].key < t->key)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			if (lo < c->n_terms && s->terms[lo].key == t->key)
+				count = s->terms[lo].count;
+		}
+		row[FEATURES_N_FIXED + j] =
+			(float)((count < FEATURES_COUNT_CLIP ? count : FEATURES_COUNT_CLIP) * t->idf);
+	}
+}
+
+int feature_spec_dataset(const struct feature_spec *spec, const struct sample_set *set,
+		     struct dataset *ds)
+{
+	int dim = FEATURES_N_FIXED + spec->n_terms;
+	char **names = calloc((size_t)dim, sizeof *names);
+	int rc = names ? 0 : -ENOMEM;
+
+	for (int j = 0; rc == 0 && j < dim; j++) {
+		char buf[128];
+		if (j < FEATURES_N_FIXED)
+			snprintf(buf, sizeof buf, "%s", fixed_names[j]);
+		else
+			term_name(spec, &spec->terms[j - FEATURES_N_FIXED], buf, sizeof buf);
+		if (!(names[j] = strdup(buf)))
+			rc = -ENOMEM;
+	}
+	if (rc == 0)
+		rc = dataset_init(ds, dim, names, 1, 1);
+	for (size_t i = 0; rc == 0 && i < set->n; i++) {
+		long row = dataset_add_row(ds);
+		if (row < 0) {
+			rc = (int)row;
+			dataset_free(ds);
+			break;
+		}
+		vectorize(spec, &set->s[i], ds->x + (size_t)row * (size_t)dim);
+		ds->window_start[row] = set->s[i].window_start;
+		decode_addr_str(&set->s[i].src, ds->src_ip[row]);
+	}
+	for (int j = 0; names && j < dim; j++)
+		free(names[j]);
+	free(names);
+	return rc;
+}
+
+static void cidr_text(const struct location_entry *e, char *buf, size_t len)
+{
+	char a[48];
+	decode_addr_str(&e->net, a);
+	int v4 = strchr(a, ':') == NULL;
+	snprintf(buf, len, "%s/%d", a, v4 ? e->prefix - 96 : e->prefix);
+}
+
+char *feature_spec_to_json(const struct feature_spec *spec)
+{
+	json_t *locs = json_array(), *terms = json_array();
+	char cidr[64];
+
+	for (int i = 0; i < spec->loc.n; i++) {
+		cidr_text(&spec->loc.entry[i], cidr, sizeof cidr);
+		json_array_append_new(locs, json_pack("{s:s, s:s}", "cidr", cidr, "name",
+						      spec->loc.names[spec->loc.entry[i].name]));
+	}
+	for (int j = 0; j < spec->n_terms; j++) {
+		const struct feature_term *t = &spec->terms[j];
+		json_array_append_new(terms, json_pack("{s:s, s:s, s:i, s:i, s:f}",
+			"src", spec->loc.names[t->src_loc], "dst", spec->loc.names[WINDOW_TERM_LOC(t->key)],
+			"proto", WINDOW_TERM_PROTO(t->key), "port", WINDOW_TERM_PORT(t->key), "idf", t->idf));
+	}
+	json_t *o = json_pack("{s:s, s:i, s:o, s:o}", "kind", "network", "window_seconds",
+			      (int)spec->window_seconds, "locations", locs, "vocabulary", terms);
+	char *text = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(17));
+	json_decref(o);
+	return text;
+}
+
+static int loc_index(const struct location_table *loc, const char *name)
+{
+	for (int i = 0; i < loc->n_names; i++)
+		if (strcmp(loc->names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+int feature_spec_from_json(struct feature_spec *spec, const char *text, char *err, size_t errlen)
+{
+	json_t *o = json_loads(text, 0, NULL), *locs, *terms;
+	int window = 0, rc = 0;
+
+	memset(spec, 0, sizeof *spec);
+	location_init(&spec->loc);
+	if (json_unpack(o, "{s:i, s:o, s:o}", "window_seconds", &window, "locations", &locs,
+			"vocabulary", &terms) < 0 || window < 1 || !json_is_array(locs) ||
+	    !json_is_array(terms) || json_array_size(terms) > 100000) {
+		json_decref(o);
+		snprintf(err, errlen, "feature_spec: expected window_seconds, locations, vocabulary");
+		return -EINVAL;
+	}
+	spec->window_seconds = (uint32_t)window;
+	for (size_t i = 0; rc == 0 && i < json_array_size(locs); i++) {
+		const char *cidr, *name;
+		if (json_unpack(json_array_get(locs, i), "{s:s, s:s}", "cidr", &cidr, "name", &name) < 0 ||
+		    location_add(&spec->loc, cidr, name) < 0)
+			rc = -EINVAL;
+	}
+	spec->n_terms = (int)json_array_size(terms);
+	spec->terms = calloc((size_t)spec->n_terms + 1, sizeof *spec->terms);
+	for (int j = 0; rc == 0 && spec->terms && j < spec->n_terms; j++) {
+		const char *src, *dst;
+		int proto, port, s, d;
+		double idf;
+		if (json_unpack(json_array_get(terms, (size_t)j), "{s:s, s:s, s:i, s:i, s:F}", "src", &src,
+				"dst", &dst, "proto", &proto, "port", &port, "idf", &idf) < 0 ||
+		    (s = loc_index(&spec->loc, src)) < 0 || (d = loc_index(&spec->loc, dst)) < 0 ||
+		    proto < 0 || proto > 255 || port < 0 || port > 65535 || !isfinite(idf))
+			rc = -EINVAL;
+		else
+			spec->terms[j] = (struct feature_term){ s, WINDOW_TERM(d, proto, port), idf };
+	}
+	json_decref(o);
+	if (rc < 0 || !spec->terms) {
+		snprintf(err, errlen, "feature_spec: a location or vocabulary entry is malformed");
+		feature_spec_free(spec);
+		return -EINVAL;
+	}
+	return 0;
+}
