@@ -260,9 +260,13 @@ static int network_spec(const struct cli_common *c, const char *spec_json, char 
 	return EX_OK;
 }
 
-/* Capture files to samples to vectors. */
+/* Lateness allowed to flow records read from files: an hour covers
+ * exporters' usual active timeouts (softflowd 30 min, nfdump/Cisco 30 min). */
+#define FLOW_LATENESS 3600
+
+/* Capture files (of packets, or of flow export datagrams) to samples to vectors. */
 static int load_network(const struct cli_common *c, char **paths, int n, const char *spec_json,
-			char **fitted, struct dataset *ds)
+			char **fitted, struct dataset *ds, int flows)
 {
 	struct feature_spec spec = { 0 };
 	struct sample_set set = { 0 };
@@ -277,15 +281,21 @@ static int load_network(const struct cli_common *c, char **paths, int n, const c
 		if ((rc = read_locations(c, &spec.loc)) != EX_OK)
 			return rc;
 	}
-	struct window_table *t = window_table_new(spec.window_seconds, 0, 1000000, &spec.loc);
+	/* flow records come when flows expire, long after they started */
+	struct window_table *t = window_table_new(spec.window_seconds, flows ? FLOW_LATENESS : 0,
+						  1000000, &spec.loc);
 	if (!t) {
 		feature_spec_free(&spec);
 		return EX_OSERR;
 	}
+	struct netflow_decoder *nf = flows ? netflow_new() : NULL;
 	for (int i = 0; i < n && rc == EX_OK; i++)
-		rc = pcap_input_read(paths[i], c->filter, t, sample_set_collect, &set, &tally);
+		rc = pcap_input_read(paths[i], c->filter, t, sample_set_collect, &set, &tally, nf);
 	window_table_flush(t, sample_set_collect, &set);
 	pcap_input_log_summary(&tally, window_table_stats(t));
+	if (nf)
+		pcap_input_log_netflow(nf);
+	netflow_free(nf);
 	if (rc == EX_OK && set.n < window_table_stats(t)->samples) {
 		log_err("out of memory collecting samples");
 		rc = EX_OSERR;
@@ -329,8 +339,10 @@ int cli_load_inputs(const struct cli_common *c, char **paths, int n, const char 
 		log_err("no INPUT given");
 		return EX_USAGE;
 	}
+	if (c->format == INPUT_NETFLOW_PCAP)
+		return load_network(c, paths, n, spec_json, fitted, ds, 1);
 	if (is_capture(c, paths[0]))
-		return load_network(c, paths, n, spec_json, fitted, ds);
+		return load_network(c, paths, n, spec_json, fitted, ds, 0);
 	if ((rc = load_one(c, paths[0], ds)) != EX_OK)
 		return rc;
 	for (int i = 1; i < n; i++) {

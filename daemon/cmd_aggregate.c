@@ -48,6 +48,7 @@ int cmd_aggregate(int argc, char **argv)
 	};
 	struct cli_common common = { 0 };
 	uint32_t lateness = 0;
+	int lateness_given = 0;
 	long max_samples = DEFAULT_MAX_SAMPLES;
 	int opt, rc;
 
@@ -56,6 +57,7 @@ int cmd_aggregate(int argc, char **argv)
 			continue;
 		if (rc != 0 || opt == '?')
 			return EX_USAGE;
+		lateness_given |= opt == OPT_LATENESS;
 		if (opt == OPT_LATENESS && duration_parse(optarg, &lateness) < 0) {
 			log_err("--lateness: expected a duration such as 30s or 2m, got '%s'", optarg);
 			return EX_USAGE;
@@ -70,10 +72,15 @@ int cmd_aggregate(int argc, char **argv)
 		log_err("aggregate: no INPUT given");
 		return EX_USAGE;
 	}
-	if (common.format != INPUT_AUTO && common.format != INPUT_PCAP) {
-		log_err("aggregate: only capture files (pcap, pcapng) are read in this version");
+	if (common.format != INPUT_AUTO && common.format != INPUT_PCAP &&
+	    common.format != INPUT_NETFLOW_PCAP) {
+		log_err("aggregate: only capture files (pcap, pcapng; of packets or of NetFlow/IPFIX "
+			"export) are read in this version");
 		return EX_UNAVAILABLE;
 	}
+	struct netflow_decoder *nf = common.format == INPUT_NETFLOW_PCAP ? netflow_new() : NULL;
+	if (!lateness_given && common.format == INPUT_NETFLOW_PCAP)
+		lateness = 3600; /* flow records come when flows expire */
 	struct window_table *t = window_table_new(common.window ? common.window : DEFAULT_WINDOW,
 						  lateness, (size_t)max_samples, NULL);
 	struct decode_tally tally = { 0 };
@@ -81,9 +88,12 @@ int cmd_aggregate(int argc, char **argv)
 		return EX_OSERR;
 	print_header();
 	for (int i = optind; i < argc && rc == EX_OK; i++)
-		rc = pcap_input_read(argv[i], common.filter, t, print_sample, NULL, &tally);
+		rc = pcap_input_read(argv[i], common.filter, t, print_sample, NULL, &tally, nf);
 	window_table_flush(t, print_sample, NULL);
 	pcap_input_log_summary(&tally, window_table_stats(t));
+	if (nf)
+		pcap_input_log_netflow(nf);
+	netflow_free(nf);
 	window_table_free(t);
 	if (rc == EX_OK && fflush(stdout) != 0) {
 		log_err("stdout: write error");

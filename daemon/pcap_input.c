@@ -25,9 +25,25 @@ static int apply_filter(pcap_t *p, const char *path, const char *bpf)
 	return rc;
 }
 
-int pcap_input_read(const char *path, const char *bpf, struct window_table *t,
-		    window_emit_fn emit, void *ctx, struct decode_tally *tally)
+struct flow_sink {
+	struct window_table *t;
+	window_emit_fn emit;
+	void *ctx;
+	int failed;
+};
+
+static void add_flow(void *ctx, const struct flow_record *r)
 {
+	struct flow_sink *s = ctx;
+	if (window_table_add_flow(s->t, r, s->emit, s->ctx) < 0)
+		s->failed = 1;
+}
+
+int pcap_input_read(const char *path, const char *bpf, struct window_table *t,
+		    window_emit_fn emit, void *ctx, struct decode_tally *tally,
+		    struct netflow_decoder *nf)
+{
+	struct flow_sink sink = { t, emit, ctx, 0 };
 	char errbuf[PCAP_ERRBUF_SIZE];
 	pcap_t *p = pcap_open_offline(path, errbuf);
 	struct pcap_pkthdr *hdr;
@@ -55,7 +71,10 @@ int pcap_input_read(const char *path, const char *bpf, struct window_table *t,
 		enum decode_result r = decode_packet(dlt, data, hdr->caplen, &info);
 		tally->frames++;
 		tally->result[r]++;
-		if (r == DECODE_OK && window_table_add(t, &info, emit, ctx) < 0) {
+		if (nf && r == DECODE_OK && info.payload)
+			netflow_decode(nf, &info.src, info.payload, info.payload_len,
+				       info.ts_sec * 1000 + info.ts_usec / 1000, add_flow, &sink);
+		if ((!nf && r == DECODE_OK && window_table_add(t, &info, emit, ctx) < 0) || sink.failed) {
 			log_err("%s: out of memory", path);
 			pcap_close(p);
 			return EX_OSERR;
@@ -84,4 +103,16 @@ void pcap_input_log_summary(const struct decode_tally *tally, const struct windo
 	log_info("samples %" PRIu64 " in %" PRIu64 " windows; late %" PRIu64 ", evicted %" PRIu64
 		 "; peak sample memory %zu KiB", ws->samples, ws->windows, ws->late, ws->evicted,
 		 ws->peak_bytes / 1024);
+}
+
+void pcap_input_log_netflow(const struct netflow_decoder *nf)
+{
+	const uint64_t *n = netflow_counters(nf);
+	char line[512];
+	size_t off = 0;
+
+	for (int i = 0; i < NF_N_COUNTERS && off < sizeof line; i++)
+		off += (size_t)snprintf(line + off, sizeof line - off, "%s%s %" PRIu64, i ? ", " : "",
+					netflow_counter_name((enum netflow_counter)i), n[i]);
+	log_info("netflow: %s", line);
 }

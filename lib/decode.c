@@ -222,6 +222,9 @@ static enum decode_result transport(struct cursor c, const struct l3 *ip, struct
 		if (c.len < 14)
 			return DECODE_TRUNC_L4;
 		out->tcp_flags = c.p[13];
+	} else if (ip->proto == PROTO_UDP && c.len >= 8) {
+		out->payload = c.p + 8;
+		out->payload_len = c.len - 8;
 	} else if (ip->proto == PROTO_ICMP || ip->proto == PROTO_ICMPV6) {
 		if (c.len < 2)
 			return DECODE_TRUNC_L4;

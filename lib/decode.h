@@ -50,6 +50,8 @@ struct packet_info {
 	uint8_t inner_proto;
 	uint16_t sport, dport, inner_sport, inner_dport;
 	decode_addr src, dst, inner_src, inner_dst;
+	const uint8_t *payload; /* UDP only: the datagram's payload, borrowed from the frame */
+	uint32_t payload_len;
 };
 
 #define TCP_FIN 0x01

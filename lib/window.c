@@ -7,7 +7,7 @@
 #include "distinct.h"
 
 /* Windows open at once: the current one and those still within lateness. */
-#define MAX_OPEN 64
+#define MAX_OPEN 256
 
 enum { SEEN_IP, SEEN_PORT, SEEN_PAIR, SEEN_FLOW };
 
@@ -305,75 +305,112 @@ static int cached_location(struct window_table *t, const decode_addr *a, uint64_
 	return t->loc_cache[i].loc;
 }
 
-static void count_destinations(struct window_table *t, struct sample *s, const struct packet_info *p)
+/* What one packet or one flow record adds, in the same terms. */
+struct event {
+	int64_t ts;
+	const decode_addr *src, *dst;
+	uint8_t proto, has_ports;
+	uint16_t sport, dport;
+	uint64_t packets, bytes, syn_sent, rst_sent;
+	/* what it tells about another sample: an answer to its SYNs, a RST, or an
+	 * ICMP unreachable quoting its packets */
+	const decode_addr *reply_to;
+	uint64_t synack, rst, unreach;
+};
+
+static void count_destinations(struct window_table *t, struct sample *s, const struct event *ev)
 {
 	size_t before = distinct_bytes(&s->seen);
-	uint64_t hi, lo, port = (uint64_t)p->proto << 16 | (p->has_ports ? p->dport : 0);
+	uint64_t hi, lo, port = (uint64_t)ev->proto << 16 | (ev->has_ports ? ev->dport : 0);
 	uint64_t ip;
 
-	addr_words(&p->dst, &hi, &lo);
+	addr_words(ev->dst, &hi, &lo);
 	ip = distinct_hash2(hi, lo);
 	distinct_add(&s->seen, SEEN_IP, ip);
-	if (p->has_ports)
+	if (ev->has_ports)
 		distinct_add(&s->seen, SEEN_PORT, distinct_hash2(port, 0x706f7274));
 	distinct_add(&s->seen, SEEN_PAIR, distinct_hash2(ip, port));
-	if (distinct_add(&s->seen, SEEN_FLOW, distinct_hash2(ip, port | (uint64_t)p->sport << 32)) > 0) {
-		int service = p->has_ports ? (p->dport >= WINDOW_EPHEMERAL ? WINDOW_EPHEMERAL : p->dport) : 0;
-		t->bytes += count_term(s, WINDOW_TERM(cached_location(t, &p->dst, ip), p->proto, service));
+	if (distinct_add(&s->seen, SEEN_FLOW, distinct_hash2(ip, port | (uint64_t)ev->sport << 32)) > 0) {
+		int service = ev->has_ports ? (ev->dport >= WINDOW_EPHEMERAL ? WINDOW_EPHEMERAL : ev->dport) : 0;
+		t->bytes += count_term(s, WINDOW_TERM(cached_location(t, ev->dst, ip), ev->proto, service));
 	}
 	t->bytes += distinct_bytes(&s->seen) - before;
 }
 
-/* What the packet tells about its destination's own traffic: answers to its
- * SYNs, and ICMP errors quoting its packets. */
-static void count_replies(struct window_table *t, struct window *w, const struct packet_info *p)
+static int add_event(struct window_table *t, const struct event *ev, window_emit_fn emit, void *ctx)
 {
-	int tcp_answer = p->proto == 6 && (p->tcp_flags & (TCP_SYN | TCP_RST));
-	int icmp_error = decode_is_icmp_error(p) && p->has_inner;
-	if (!tcp_answer && !icmp_error) /* most packets: no lookup */
-		return;
-	struct sample *s = get_sample(t, w, icmp_error ? &p->inner_src : &p->dst, 0);
-	if (!s)
-		return;
-	if (p->proto == 6 && (p->tcp_flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK))
-		s->c.synack_received++;
-	else if (p->proto == 6 && (p->tcp_flags & TCP_RST))
-		s->c.rst_received++;
-	else if (decode_is_unreachable(p) && p->has_inner)
-		s->c.unreach_received++;
-}
-
-int window_table_add(struct window_table *t, const struct packet_info *p, window_emit_fn emit,
-		     void *ctx)
-{
-	int64_t start = window_start_of(p->ts_sec, t->length);
+	int64_t start = window_start_of(ev->ts, t->length);
 
 	t->stats.packets++;
-	close_until(t, p->ts_sec, emit, ctx);
+	close_until(t, ev->ts, emit, ctx);
 	struct window *w = open_window(t, start);
 	if (!w) {
 		t->stats.late++;
 		return 0;
 	}
-	count_replies(t, w, p);
-	struct sample *s = get_sample(t, w, &p->src, 1);
+	if (ev->reply_to) { /* most events have no reply to count: no lookup */
+		struct sample *r = get_sample(t, w, ev->reply_to, 0);
+		if (r) {
+			r->c.synack_received += ev->synack;
+			r->c.rst_received += ev->rst;
+			r->c.unreach_received += ev->unreach;
+		}
+	}
+	struct sample *s = get_sample(t, w, ev->src, 1);
 	if (!s)
 		return t->stats.evicted ? 0 : -ENOMEM;
 	struct window_counters *c = &s->c;
-	c->packets++;
-	c->bytes += p->wire_len;
-	switch (p->proto) {
-	case 6: c->tcp_packets++; break;
-	case 17: c->udp_packets++; break;
-	case 1: case 58: c->icmp_packets++; break;
-	default: c->other_packets++; break;
+	c->packets += ev->packets;
+	c->bytes += ev->bytes;
+	switch (ev->proto) {
+	case 6: c->tcp_packets += ev->packets; break;
+	case 17: c->udp_packets += ev->packets; break;
+	case 1: case 58: c->icmp_packets += ev->packets; break;
+	default: c->other_packets += ev->packets; break;
 	}
-	if (p->proto == 6 && (p->tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN)
-		c->syn_sent++;
-	if (p->proto == 6 && (p->tcp_flags & TCP_RST))
-		c->rst_sent++;
-	count_destinations(t, s, p);
+	c->syn_sent += ev->syn_sent;
+	c->rst_sent += ev->rst_sent;
+	count_destinations(t, s, ev);
 	if (t->bytes > t->stats.peak_bytes)
 		t->stats.peak_bytes = t->bytes;
 	return 0;
+}
+
+int window_table_add(struct window_table *t, const struct packet_info *p, window_emit_fn emit,
+		     void *ctx)
+{
+	int tcp = p->proto == 6, syn = tcp && (p->tcp_flags & TCP_SYN), ack = tcp && (p->tcp_flags & TCP_ACK);
+	int rst = tcp && (p->tcp_flags & TCP_RST), icmp_error = decode_is_icmp_error(p) && p->has_inner;
+	struct event ev = {
+		.ts = p->ts_sec, .src = &p->src, .dst = &p->dst, .proto = p->proto,
+		.has_ports = p->has_ports, .sport = p->sport, .dport = p->dport,
+		.packets = 1, .bytes = p->wire_len, .syn_sent = syn && !ack, .rst_sent = rst,
+		.reply_to = icmp_error ? &p->inner_src : (syn && ack) || rst ? &p->dst : NULL,
+		.synack = syn && ack, .rst = rst && !(syn && ack),
+		.unreach = icmp_error && decode_is_unreachable(p),
+	};
+	return add_event(t, &ev, emit, ctx);
+}
+
+/* A flow's flags are the OR of its packets'. Its initiator sent SYN from a
+ * higher port (or SYN alone: a probe); the answering side's flow carries
+ * SYN and ACK from the lower port. NetFlow puts ICMP type * 256 + code in
+ * the destination port. */
+int window_table_add_flow(struct window_table *t, const struct flow_record *r, window_emit_fn emit,
+			  void *ctx)
+{
+	int tcp = r->proto == 6, syn = tcp && (r->tcp_flags & TCP_SYN), ack = tcp && (r->tcp_flags & TCP_ACK);
+	int rst = tcp && (r->tcp_flags & TCP_RST);
+	int answer = syn && ack && r->sport < r->dport;
+	int unreach = (r->proto == 1 && r->dport >> 8 == 3) || (r->proto == 58 && r->dport >> 8 == 1);
+	int has_ports = r->proto == 6 || r->proto == 17 || r->proto == 132;
+	struct event ev = {
+		.ts = r->start_ms >= 0 ? r->start_ms / 1000 : -((-r->start_ms + 999) / 1000),
+		.src = &r->src, .dst = &r->dst, .proto = r->proto, .has_ports = (uint8_t)has_ports,
+		.sport = has_ports ? r->sport : 0, .dport = has_ports ? r->dport : 0,
+		.packets = r->packets, .bytes = r->bytes, .syn_sent = syn && !answer, .rst_sent = rst,
+		.reply_to = answer || (rst && !syn) || unreach ? &r->dst : NULL,
+		.synack = answer, .rst = rst && !syn, .unreach = unreach ? r->packets : 0,
+	};
+	return add_event(t, &ev, emit, ctx);
 }

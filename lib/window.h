@@ -19,6 +19,7 @@
 
 #include "decode.h"
 #include "location.h"
+#include "netflow.h"
 
 /* A service term: destination location, IP protocol and destination port
  * (ports >= WINDOW_EPHEMERAL are one term; 0 for protocols without ports).
@@ -69,6 +70,10 @@ void window_table_free(struct window_table *t);
  * plus lateness is at or before the packet's time. Returns 0 or -ENOMEM. */
 int window_table_add(struct window_table *t, const struct packet_info *p, window_emit_fn emit,
 		     void *ctx);
+/* Counts one flow record at its start time (a long flow's counts all go to
+ * the window it started in). Returns 0 or -ENOMEM. */
+int window_table_add_flow(struct window_table *t, const struct flow_record *r, window_emit_fn emit,
+			  void *ctx);
 /* Closes and emits every open window (end of input, shutdown). */
 void window_table_flush(struct window_table *t, window_emit_fn emit, void *ctx);
 const struct window_stats *window_table_stats(const struct window_table *t);
