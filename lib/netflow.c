@@ -154,28 +154,27 @@ static void store_template(struct netflow_decoder *d, struct nf_exporter *e, con
 }
 
 /* Template records of one set: v9/IPFIX templates and options templates.
- * Returns 0, or -1 when the set is malformed (the rest of it is skipped). */
-static int parse_templates(struct netflow_decoder *d, struct nf_exporter *e, uint32_t domain,
+ * A malformed record is counted (truncated or bad_template) and the rest of
+ * the set skipped. */
+static void parse_templates(struct netflow_decoder *d, struct nf_exporter *e, uint32_t domain,
 			   const uint8_t *p, size_t len, int ipfix, int options)
 {
 	while (len >= 4) {
 		struct nf_template nt = { .domain = domain, .options = (uint8_t)options };
-		size_t scope_len = 0, n_scope = 0;
+		size_t scope_len;
 		nt.id = (uint16_t)be(p, 2);
 		size_t count = be(p + 2, 2);
 		p += 4, len -= 4;
 		if (options && !ipfix) { /* v9: id, scope length, option length, in bytes */
 			if (len < 2)
-				return -1;
+				goto truncated;
 			scope_len = count;
 			count = (scope_len + be(p, 2)) / 4;
 			p += 2, len -= 2;
-		} else if (options) {
+		} else if (options) { /* IPFIX: the scope field count; scope fields come first */
 			if (len < 2)
-				return -1;
-			n_scope = be(p, 2);
+				goto truncated;
 			p += 2, len -= 2;
-			(void)n_scope;
 		}
 		if (ipfix && count == 0) { /* withdrawal */
 			withdraw(d, e, domain, nt.id);
@@ -183,29 +182,31 @@ static int parse_templates(struct netflow_decoder *d, struct nf_exporter *e, uin
 		}
 		if (nt.id < 256 || count > NETFLOW_MAX_FIELDS || count == 0) {
 			d->counters[NF_BAD_TEMPLATE]++;
-			return -1;
+			return;
 		}
 		for (size_t i = 0; i < count; i++) {
 			if (len < 4)
-				return -1;
+				goto truncated;
 			struct nf_field f = { (uint16_t)be(p, 2), (uint16_t)be(p + 2, 2), 0 };
 			p += 4, len -= 4;
 			if (ipfix && (f.id & 0x8000)) {
 				if (len < 4)
-					return -1;
+					goto truncated;
 				f.id &= 0x7fff;
 				f.pen = (uint32_t)be(p, 4);
 				p += 4, len -= 4;
 			}
 			if (f.len == 0 || (f.len == VARLEN && !ipfix)) {
 				d->counters[NF_BAD_TEMPLATE]++;
-				return -1;
+				return;
 			}
 			nt.f[nt.n_fields++] = f;
 		}
 		store_template(d, e, &nt);
 	}
-	return 0;
+	return;
+truncated:
+	d->counters[NF_TRUNCATED]++;
 }
 
 struct flow_times {
@@ -390,8 +391,7 @@ static void decode_sets(struct netflow_decoder *d, struct nf_exporter *e, const 
 		t.init_ms = e->sys_init_ms;
 		int tmpl = ipfix ? id == 2 : id == 0, opts = ipfix ? id == 3 : id == 1;
 		if (tmpl || opts) {
-			if (parse_templates(d, e, domain, body, body_len, ipfix, opts) < 0)
-				d->counters[NF_TRUNCATED]++;
+			parse_templates(d, e, domain, body, body_len, ipfix, opts);
 		} else if (id >= 256) {
 			struct nf_template **tpl = find_template(e, domain, (uint16_t)id);
 			if (!tpl)

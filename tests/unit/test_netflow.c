@@ -1,0 +1,253 @@
+/* netflow: hand-built v5, v9 and IPFIX datagrams, including the malformed
+ * ones the decoder must count and survive. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "netflow.h"
+
+struct got {
+	int n;
+	struct flow_record r[16];
+};
+
+static void collect(void *ctx, const struct flow_record *r)
+{
+	struct got *g = ctx;
+	if (g->n < 16)
+		g->r[g->n] = *r;
+	g->n++;
+}
+
+static size_t put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; return 2; }
+static size_t put32(uint8_t *p, uint32_t v) { put16(p, (uint16_t)(v >> 16)); put16(p + 2, (uint16_t)v); return 4; }
+
+static const decode_addr exporter = { { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 1 } };
+
+/* IPFIX message: header + the given sets; returns its length. */
+static size_t ipfix(uint8_t *m, uint32_t seq, const uint8_t *sets, size_t len)
+{
+	put16(m, 10);
+	put16(m + 2, (uint16_t)(16 + len));
+	put32(m + 4, 1772373600);
+	put32(m + 8, seq);
+	put32(m + 12, 7);
+	memcpy(m + 16, sets, len);
+	return 16 + len;
+}
+
+/* Template 300: srcIPv4 (8), dstIPv4 (12), srcPort (7), dstPort (11), proto (4),
+ * octets (1, 8 bytes), packets (2, 4 bytes), flowStartMilliseconds (152),
+ * an enterprise field (skipped) and a variable-length one (skipped). */
+static size_t template_set(uint8_t *s)
+{
+	size_t o = 4;
+	o += put16(s + o, 300);
+	o += put16(s + o, 10);
+	static const uint16_t f[][2] = { { 8, 4 }, { 12, 4 }, { 7, 2 }, { 11, 2 }, { 4, 1 },
+					 { 1, 8 }, { 2, 4 }, { 152, 8 } };
+	for (size_t i = 0; i < 8; i++) {
+		o += put16(s + o, f[i][0]);
+		o += put16(s + o, f[i][1]);
+	}
+	o += put16(s + o, 0x8000 | 1000);
+	o += put16(s + o, 2);
+	o += put32(s + o, 9999); /* enterprise number */
+	o += put16(s + o, 82);   /* interfaceName: variable length */
+	o += put16(s + o, 65535);
+	put16(s, 2);
+	put16(s + 2, (uint16_t)o);
+	return o;
+}
+
+static size_t data_record(uint8_t *p, uint8_t last_octet, uint64_t bytes, const char *name)
+{
+	size_t o = 0;
+	memcpy(p, (uint8_t[]){ 10, 0, 0, last_octet, 10, 0, 0, 99 }, 8);
+	o = 8;
+	o += put16(p + o, 40000);
+	o += put16(p + o, 443);
+	p[o++] = 6;
+	o += put32(p + o, (uint32_t)(bytes >> 32));
+	o += put32(p + o, (uint32_t)bytes);
+	o += put32(p + o, 3);
+	o += put32(p + o, 0x19c);       /* 1772373600123 ms = 0x19c_a0b4_... split below */
+	o += put32(p + o, 0xa9a8137b);
+	o += put16(p + o, 0xbeef);      /* enterprise field */
+	size_t n = strlen(name);
+	p[o++] = (uint8_t)n;
+	memcpy(p + o, name, n);
+	return o + n;
+}
+
+static size_t data_set(uint8_t *s, uint16_t id, int records)
+{
+	size_t o = 4;
+	for (int i = 0; i < records; i++)
+		o += data_record(s + o, (uint8_t)(i + 1), 1500 + (uint64_t)i, i % 2 ? "eth0" : "");
+	while (o % 4)
+		s[o++] = 0; /* padding */
+	put16(s, id);
+	put16(s + 2, (uint16_t)o);
+	return o;
+}
+
+static void test_ipfix_template_then_data(void **state)
+{
+	uint8_t sets[1024], m[1100];
+	struct got g = { 0 };
+	(void)state;
+	struct netflow_decoder *d = netflow_new();
+	size_t o = template_set(sets);
+	o += data_set(sets + o, 300, 3);
+	netflow_decode(d, &exporter, m, ipfix(m, 0, sets, o), 0, collect, &g);
+	assert_int_equal(g.n, 3);
+	assert_int_equal(g.r[0].bytes, 1500);
+	assert_int_equal(g.r[2].bytes, 1502);
+	assert_int_equal(g.r[1].packets, 3);
+	assert_int_equal(g.r[1].src.b[15], 2);
+	assert_int_equal(g.r[0].dport, 443);
+	assert_int_equal(g.r[0].proto, 6);
+	assert_int_equal(g.r[0].start_ms, 0x19ca9a8137bll);
+	const uint64_t *c = netflow_counters(d);
+	assert_int_equal(c[NF_TEMPLATES], 1);
+	assert_int_equal(c[NF_RECORDS], 3);
+	assert_int_equal(c[NF_TRUNCATED], 0);
+	/* the next message continues the sequence: no gap; then one is skipped */
+	o = data_set(sets, 300, 2);
+	netflow_decode(d, &exporter, m, ipfix(m, 3, sets, o), 0, collect, &g);
+	assert_int_equal(c[NF_SEQUENCE_GAPS], 0);
+	netflow_decode(d, &exporter, m, ipfix(m, 40, sets, o), 0, collect, &g);
+	assert_int_equal(c[NF_SEQUENCE_GAPS], 1);
+	assert_int_equal(g.n, 7);
+	netflow_free(d);
+}
+
+static void test_data_before_template_and_withdrawal(void **state)
+{
+	uint8_t sets[1024], m[1100];
+	struct got g = { 0 };
+	(void)state;
+	struct netflow_decoder *d = netflow_new();
+	size_t o = data_set(sets, 300, 2);
+	netflow_decode(d, &exporter, m, ipfix(m, 0, sets, o), 0, collect, &g);
+	assert_int_equal(netflow_counters(d)[NF_NO_TEMPLATE], 1);
+	assert_int_equal(g.n, 0);
+	o = template_set(sets);
+	netflow_decode(d, &exporter, m, ipfix(m, 0, sets, o), 0, collect, &g);
+	/* withdrawal: template id 300 with field count 0 */
+	uint8_t wd[8];
+	put16(wd, 2), put16(wd + 2, 8), put16(wd + 4, 300), put16(wd + 6, 0);
+	netflow_decode(d, &exporter, m, ipfix(m, 0, wd, 8), 0, collect, &g);
+	assert_int_equal(netflow_counters(d)[NF_WITHDRAWALS], 1);
+	o = data_set(sets, 300, 1);
+	netflow_decode(d, &exporter, m, ipfix(m, 0, sets, o), 0, collect, &g);
+	assert_int_equal(netflow_counters(d)[NF_NO_TEMPLATE], 2);
+	/* another exporter's template does not apply */
+	decode_addr other = exporter;
+	other.b[15] = 2;
+	o = data_set(sets, 300, 1);
+	netflow_decode(d, &other, m, ipfix(m, 0, sets, o), 0, collect, &g);
+	assert_int_equal(netflow_counters(d)[NF_NO_TEMPLATE], 3);
+	assert_int_equal(g.n, 0);
+	netflow_free(d);
+}
+
+static void test_malformed_sets_are_counted(void **state)
+{
+	uint8_t sets[1024], m[1100];
+	struct got g = { 0 };
+	(void)state;
+	struct netflow_decoder *d = netflow_new();
+	const uint64_t *c = netflow_counters(d);
+	size_t o = template_set(sets);
+	/* a zero-length field in a template */
+	uint8_t bad[12];
+	put16(bad, 2), put16(bad + 2, 12), put16(bad + 4, 301), put16(bad + 6, 1);
+	put16(bad + 8, 8), put16(bad + 10, 0);
+	netflow_decode(d, &exporter, m, ipfix(m, 0, bad, 12), 0, collect, &g);
+	assert_int_equal(c[NF_BAD_TEMPLATE], 1);
+	/* a set length of 0 (would loop forever if trusted) and one past the end */
+	uint8_t zero[4] = { 1, 44, 0, 0 };
+	netflow_decode(d, &exporter, m, ipfix(m, 0, zero, 4), 0, collect, &g);
+	assert_int_equal(c[NF_TRUNCATED], 1);
+	o = template_set(sets);
+	o += data_set(sets + o, 300, 2);
+	size_t len = ipfix(m, 0, sets, o);
+	put16(m + 2, (uint16_t)(len + 40)); /* message length beyond the datagram */
+	netflow_decode(d, &exporter, m, len, 0, collect, &g);
+	assert_int_equal(c[NF_TRUNCATED], 2);
+	/* a record cut short inside its set */
+	put16(m + 2, (uint16_t)len);
+	size_t data_at = 16 + template_set(sets);
+	put16(m + data_at + 2, 30);
+	netflow_decode(d, &exporter, m, len, 0, collect, &g);
+	uint64_t after = c[NF_TRUNCATED]; /* the cut record, then the garbage behind it */
+	assert_true(after >= 3);
+	/* too short for any header, unknown version */
+	netflow_decode(d, &exporter, m, 3, 0, collect, &g);
+	assert_int_equal(c[NF_TRUNCATED], after + 1);
+	put16(m, 8);
+	netflow_decode(d, &exporter, m, len, 0, collect, &g);
+	assert_int_equal(c[NF_BAD_VERSION], 1);
+	netflow_free(d);
+}
+
+static void test_v5_signed_uptime(void **state)
+{
+	uint8_t m[24 + 48] = { 0 };
+	struct got g = { 0 };
+	(void)state;
+	put16(m, 5), put16(m + 2, 1);
+	put32(m + 4, 40);             /* sysUpTime 40 ms */
+	put32(m + 8, 1772373600);     /* unix_secs */
+	uint8_t *f = m + 24;
+	memcpy(f, (uint8_t[]){ 10, 0, 0, 1, 10, 0, 0, 2 }, 8);
+	put32(f + 16, 5), put32(f + 20, 300);
+	put32(f + 24, (uint32_t)-60000); /* first: one minute before the uptime origin */
+	put32(f + 28, 10);
+	put16(f + 32, 1234), put16(f + 34, 22);
+	f[37] = 0x02, f[38] = 6;
+	struct netflow_decoder *d = netflow_new();
+	netflow_decode(d, &exporter, m, sizeof m, 0, collect, &g);
+	assert_int_equal(g.n, 1);
+	assert_int_equal(g.r[0].start_ms, 1772373600000ll - 40 - 60000);
+	assert_int_equal(g.r[0].end_ms, 1772373600000ll - 30);
+	assert_int_equal(g.r[0].tcp_flags, 0x02);
+	put16(m + 2, 2); /* claims two records, holds one */
+	netflow_decode(d, &exporter, m, sizeof m, 0, collect, &g);
+	assert_int_equal(netflow_counters(d)[NF_TRUNCATED], 1);
+	netflow_free(d);
+}
+
+static void test_template_limit(void **state)
+{
+	uint8_t m[64];
+	struct got g = { 0 };
+	(void)state;
+	struct netflow_decoder *d = netflow_new();
+	for (int i = 0; i < NETFLOW_MAX_TEMPLATES + 5; i++) {
+		uint8_t t[12];
+		put16(t, 2), put16(t + 2, 12), put16(t + 4, (uint16_t)(256 + i)), put16(t + 6, 1);
+		put16(t + 8, 8), put16(t + 10, 4);
+		netflow_decode(d, &exporter, m, ipfix(m, 0, t, 12), 0, collect, &g);
+	}
+	assert_int_equal(netflow_counters(d)[NF_TEMPLATES], NETFLOW_MAX_TEMPLATES);
+	assert_int_equal(netflow_counters(d)[NF_TEMPLATE_LIMIT], 5);
+	netflow_free(d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ipfix_template_then_data),
+		cmocka_unit_test(test_data_before_template_and_withdrawal),
+		cmocka_unit_test(test_malformed_sets_are_counted),
+		cmocka_unit_test(test_v5_signed_uptime),
+		cmocka_unit_test(test_template_limit),
+	};
+	return cmocka_run_group_tests_name("netflow", tests, NULL, NULL);
+}
