@@ -275,9 +275,10 @@ static int detect(const struct detect_opts *o, char **inputs, int n_inputs)
 		detect_free(&d);
 		return EX_DATAERR;
 	}
-	char *unused = NULL;
-	if ((rc = cli_load_inputs(&o->common, inputs, n_inputs, d.m->feature_spec, &unused,
-				  &d.ds)) != EX_OK ||
+	char *unused = NULL; /* a matrix model given capture input: no spec to fit */
+	rc = cli_load_inputs(&o->common, inputs, n_inputs, d.m->feature_spec, &unused, &d.ds);
+	free(unused);
+	if (rc != EX_OK ||
 	    (rc = cli_score_dataset(d.m, &d.ds, &d.values, &d.x, &d.raw)) != EX_OK) {
 		detect_free(&d);
 		return rc;

@@ -95,9 +95,10 @@ int cmd_score(int argc, char **argv)
 	}
 	struct dataset ds;
 	float *values = NULL, *x = NULL, *raw = NULL;
-	char *unused = NULL;
-	if ((rc = cli_load_inputs(&common, argv + optind, argc - optind, m->feature_spec, &unused,
-				  &ds)) != EX_OK) {
+	char *unused = NULL; /* a matrix model given capture input: no spec to fit */
+	rc = cli_load_inputs(&common, argv + optind, argc - optind, m->feature_spec, &unused, &ds);
+	free(unused);
+	if (rc != EX_OK) {
 		model_free(m);
 		return rc;
 	}

@@ -187,7 +187,7 @@ static int train(struct train_opts *o, char **inputs, int n_inputs)
 	if (!m)
 		return EX_OSERR;
 	if ((rc = cli_load_inputs(&o->common, inputs, n_inputs, NULL, &m->feature_spec, &ds)) != EX_OK) {
-		free(m);
+		model_free(m);
 		return rc;
 	}
 	log_info("training on %zu rows x %d features", ds.n, ds.dim);

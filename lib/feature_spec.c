@@ -92,6 +92,7 @@ int feature_spec_fit(struct feature_spec *spec, const struct sample_set *set, in
 		i = j;
 	}
 	qsort(cand, n_cand, sizeof *cand, cmp_term);
+	feature_spec_free(spec); /* a refit replaces the vocabulary */
 	spec->n_terms = (int)(n_cand < (size_t)vocab_size ? n_cand : (size_t)vocab_size);
 	free(ids);
 	spec->terms = realloc(cand, (size_t)spec->n_terms * sizeof *cand + 1);

@@ -57,8 +57,8 @@ void sample_set_collect(void *ctx, int64_t window_start, const decode_addr *src,
 			const struct window_counters *c);
 void sample_set_free(struct sample_set *set);
 
-/* Fits the vocabulary on set. spec->window_seconds and spec->loc must be set.
- * Returns 0 or -ENOMEM. */
+/* Fits the vocabulary on set, replacing any previous one. spec->window_seconds
+ * and spec->loc must be set. Returns 0 or -ENOMEM. */
 int feature_spec_fit(struct feature_spec *spec, const struct sample_set *set, int vocab_size, int min_df)
 	__attribute__((warn_unused_result));
 void feature_spec_free(struct feature_spec *spec);

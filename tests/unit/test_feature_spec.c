@@ -141,6 +141,7 @@ static void test_json_round_trip(void **state)
 	for (int j = 0; j < a.dim; j++)
 		assert_string_equal(a.names[j], b.names[j]);
 	assert_memory_equal(a.x, b.x, a.n * (size_t)a.dim * sizeof(float));
+	feature_spec_free(&back);
 	assert_int_equal(feature_spec_from_json(&back, "{\"window_seconds\": 0}", err, sizeof err), -EINVAL);
 	free(json);
 	dataset_free(&a);
