@@ -2,6 +2,7 @@
 
 #include <cblas.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include "duration.h"
 #include "log.h"
 #include "feature_spec.h"
+#include "flow_csv.h"
 #include "matrix_csv.h"
 #include "pcap_input.h"
 #include "vectorize.h"
@@ -127,7 +129,7 @@ static enum input_format sniff_format(FILE *f)
 	}
 	if (strncmp((char *)head, "date_year,", 10) == 0)
 		return INPUT_IDS_CSV;
-	if (strncmp((char *)head, "ts,te,", 6) == 0)
+	if (flow_csv_sniff((char *)head))
 		return INPUT_FLOW_CSV;
 	if (matrix_csv_sniff((char *)head))
 		return INPUT_MATRIX_CSV;
@@ -264,10 +266,50 @@ static int network_spec(const struct cli_common *c, const char *spec_json, char 
  * exporters' usual active timeouts (softflowd 30 min, nfdump/Cisco 30 min). */
 #define FLOW_LATENESS 3600
 
-/* Capture files (of packets, or of flow export datagrams) to samples to vectors. */
-static int load_network(const struct cli_common *c, char **paths, int n, const char *spec_json,
-			char **fitted, struct dataset *ds, int flows)
+enum network_kind { NET_PACKETS, NET_EXPORT_PCAP, NET_FLOW_CSV };
+
+struct flow_sink {
+	struct window_table *t;
+	window_emit_fn emit;
+	void *ctx;
+	int failed;
+};
+
+static void add_csv_flow(void *ctx, const struct flow_record *r)
 {
+	struct flow_sink *s = ctx;
+	if (window_table_add_flow(s->t, r, s->emit, s->ctx) < 0)
+		s->failed = 1;
+}
+
+int cli_read_flow_csv(const char *path, struct window_table *t, window_emit_fn emit, void *ctx)
+{
+	struct flow_csv_stats st;
+	struct flow_sink sink = { t, emit, ctx, 0 };
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+
+	if (!f) {
+		log_err("%s: %s", path, strerror(errno));
+		return EX_NOINPUT;
+	}
+	int rc = flow_csv_read(f, path, add_csv_flow, &sink, &st);
+	if (f != stdin)
+		fclose(f);
+	if (rc < 0) {
+		log_err("%s", st.first_error);
+		return EX_DATAERR;
+	}
+	log_info("%s: %" PRIu64 " flow records, %" PRIu64 " malformed rows skipped%s%s", path,
+		 st.records, st.malformed, st.malformed ? "; first: " : "", st.first_error);
+	return sink.failed ? EX_OSERR : EX_OK;
+}
+
+/* Capture files (of packets, or of flow export datagrams) or flow CSVs to
+ * samples to vectors. */
+static int load_network(const struct cli_common *c, char **paths, int n, const char *spec_json,
+			char **fitted, struct dataset *ds, enum network_kind kind)
+{
+	int flows = kind != NET_PACKETS;
 	struct feature_spec spec = { 0 };
 	struct sample_set set = { 0 };
 	struct decode_tally tally = { 0 };
@@ -288,11 +330,14 @@ static int load_network(const struct cli_common *c, char **paths, int n, const c
 		feature_spec_free(&spec);
 		return EX_OSERR;
 	}
-	struct netflow_decoder *nf = flows ? netflow_new() : NULL;
+	struct netflow_decoder *nf = kind == NET_EXPORT_PCAP ? netflow_new() : NULL;
 	for (int i = 0; i < n && rc == EX_OK; i++)
-		rc = pcap_input_read(paths[i], c->filter, t, sample_set_collect, &set, &tally, nf);
+		rc = kind == NET_FLOW_CSV ? cli_read_flow_csv(paths[i], t, sample_set_collect, &set)
+					  : pcap_input_read(paths[i], c->filter, t, sample_set_collect,
+							    &set, &tally, nf);
 	window_table_flush(t, sample_set_collect, &set);
-	pcap_input_log_summary(&tally, window_table_stats(t));
+	if (kind != NET_FLOW_CSV)
+		pcap_input_log_summary(&tally, window_table_stats(t));
 	if (nf)
 		pcap_input_log_netflow(nf);
 	netflow_free(nf);
@@ -317,16 +362,16 @@ static int load_network(const struct cli_common *c, char **paths, int n, const c
 	return rc;
 }
 
-static int is_capture(const struct cli_common *c, const char *path)
+enum input_format cli_input_format(const struct cli_common *c, const char *path)
 {
 	if (c->format != INPUT_AUTO)
-		return c->format == INPUT_PCAP;
-	FILE *f = fopen(path, "r");
+		return c->format;
+	FILE *f = strcmp(path, "-") == 0 ? NULL : fopen(path, "r");
 	if (!f)
-		return 0;
-	int capture = sniff_format(f) == INPUT_PCAP;
+		return INPUT_AUTO;
+	enum input_format fmt = sniff_format(f);
 	fclose(f);
-	return capture;
+	return fmt;
 }
 
 int cli_load_inputs(const struct cli_common *c, char **paths, int n, const char *spec_json,
@@ -340,9 +385,12 @@ int cli_load_inputs(const struct cli_common *c, char **paths, int n, const char 
 		return EX_USAGE;
 	}
 	if (c->format == INPUT_NETFLOW_PCAP)
-		return load_network(c, paths, n, spec_json, fitted, ds, 1);
-	if (is_capture(c, paths[0]))
-		return load_network(c, paths, n, spec_json, fitted, ds, 0);
+		return load_network(c, paths, n, spec_json, fitted, ds, NET_EXPORT_PCAP);
+	enum input_format fmt = cli_input_format(c, paths[0]);
+	if (fmt == INPUT_PCAP)
+		return load_network(c, paths, n, spec_json, fitted, ds, NET_PACKETS);
+	if (fmt == INPUT_FLOW_CSV)
+		return load_network(c, paths, n, spec_json, fitted, ds, NET_FLOW_CSV);
 	if ((rc = load_one(c, paths[0], ds)) != EX_OK)
 		return rc;
 	for (int i = 1; i < n; i++) {

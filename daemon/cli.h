@@ -8,6 +8,7 @@
 
 #include "dataset.h"
 #include "model.h"
+#include "window.h"
 
 enum input_format {
 	INPUT_AUTO,
@@ -78,6 +79,14 @@ int cli_apply_common(const struct cli_common *c);
  * Returns a sysexits code, logging why. */
 int cli_load_inputs(const struct cli_common *c, char **paths, int n, const char *spec_json,
 		    char **fitted, struct dataset *ds);
+
+/* The given input format, or the one the file's first bytes show (AUTO
+ * when unreadable: the reader then reports why). */
+enum input_format cli_input_format(const struct cli_common *c, const char *path);
+
+/* Reads an nfdump CSV into t (flow records at their start times), logging
+ * the count of records and of malformed rows. Returns a sysexits code. */
+int cli_read_flow_csv(const char *path, struct window_table *t, window_emit_fn emit, void *ctx);
 
 /* Vectorises ds for model m and scores it. New arrays: values [n, features]
  * unscaled, x the same scaled (the network's input), raw [n] raw scores.

@@ -72,14 +72,16 @@ int cmd_aggregate(int argc, char **argv)
 		log_err("aggregate: no INPUT given");
 		return EX_USAGE;
 	}
-	if (common.format != INPUT_AUTO && common.format != INPUT_PCAP &&
-	    common.format != INPUT_NETFLOW_PCAP) {
-		log_err("aggregate: only capture files (pcap, pcapng; of packets or of NetFlow/IPFIX "
-			"export) are read in this version");
+	enum input_format fmt = cli_input_format(&common, argv[optind]);
+	if (fmt == INPUT_AUTO) /* unreadable or unknown: libpcap says which */
+		fmt = INPUT_PCAP;
+	if (fmt != INPUT_PCAP && fmt != INPUT_NETFLOW_PCAP && fmt != INPUT_FLOW_CSV) {
+		log_err("aggregate: reads capture files (of packets, or of NetFlow/IPFIX export "
+			"with --input-format netflow-pcap) and nfdump CSV in this version");
 		return EX_UNAVAILABLE;
 	}
-	struct netflow_decoder *nf = common.format == INPUT_NETFLOW_PCAP ? netflow_new() : NULL;
-	if (!lateness_given && common.format == INPUT_NETFLOW_PCAP)
+	struct netflow_decoder *nf = fmt == INPUT_NETFLOW_PCAP ? netflow_new() : NULL;
+	if (!lateness_given && fmt != INPUT_PCAP)
 		lateness = 3600; /* flow records come when flows expire */
 	struct window_table *t = window_table_new(common.window ? common.window : DEFAULT_WINDOW,
 						  lateness, (size_t)max_samples, NULL);
@@ -88,9 +90,12 @@ int cmd_aggregate(int argc, char **argv)
 		return EX_OSERR;
 	print_header();
 	for (int i = optind; i < argc && rc == EX_OK; i++)
-		rc = pcap_input_read(argv[i], common.filter, t, print_sample, NULL, &tally, nf);
+		rc = fmt == INPUT_FLOW_CSV ? cli_read_flow_csv(argv[i], t, print_sample, NULL)
+					   : pcap_input_read(argv[i], common.filter, t, print_sample,
+							     NULL, &tally, nf);
 	window_table_flush(t, print_sample, NULL);
-	pcap_input_log_summary(&tally, window_table_stats(t));
+	if (fmt != INPUT_FLOW_CSV)
+		pcap_input_log_summary(&tally, window_table_stats(t));
 	if (nf)
 		pcap_input_log_netflow(nf);
 	netflow_free(nf);

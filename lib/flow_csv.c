@@ -1,0 +1,210 @@
+#include "flow_csv.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "isotime.h"
+
+enum { C_TS, C_TE, C_SA, C_DA, C_SP, C_DP, C_PR, C_FLG, C_IPKT, C_IBYT, C_N };
+static const char *const col_names[C_N] = { "ts", "te", "sa", "da", "sp", "dp", "pr", "flg",
+					    "ipkt", "ibyt" };
+
+#define MAX_FIELDS 128
+
+int flow_csv_sniff(const char *first_line)
+{
+	return strncmp(first_line, "ts,te,td,sa,da,", 15) == 0;
+}
+
+static int split(char *line, char **fields)
+{
+	int n = 0;
+	for (char *p = line; n < MAX_FIELDS;) {
+		char *comma = strchr(p, ',');
+		fields[n++] = p;
+		if (!comma)
+			break;
+		*comma = '\0';
+		p = comma + 1;
+	}
+	return n;
+}
+
+static char *trim(char *s)
+{
+	while (*s == ' ')
+		s++;
+	char *e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\r' || e[-1] == '\n'))
+		*--e = '\0';
+	return s;
+}
+
+static int parse_time(const char *s, int64_t *ms)
+{
+	char date[32];
+	int64_t sec;
+	size_t n = strcspn(s, ".");
+	if (n >= sizeof date)
+		return -1;
+	memcpy(date, s, n);
+	date[n] = '\0';
+	if (isotime_parse(date, &sec) < 0)
+		return -1;
+	long frac = s[n] == '.' ? strtol(s + n + 1, NULL, 10) : 0;
+	*ms = sec * 1000 + (frac >= 0 && frac < 1000 ? frac : 0);
+	return 0;
+}
+
+static int parse_addr(const char *s, decode_addr *a, uint8_t *family)
+{
+	uint8_t v4[4];
+	memset(a, 0, sizeof *a);
+	if (inet_pton(AF_INET, s, v4) == 1) {
+		a->b[10] = a->b[11] = 0xff;
+		memcpy(a->b + 12, v4, 4);
+		*family = 4;
+		return 0;
+	}
+	*family = 6;
+	return inet_pton(AF_INET6, s, a->b) == 1 ? 0 : -1;
+}
+
+static int parse_proto(const char *s, uint8_t *proto)
+{
+	static const struct { const char *name; uint8_t n; } names[] = {
+		{ "TCP", 6 }, { "UDP", 17 }, { "ICMP", 1 }, { "ICMP6", 58 }, { "GRE", 47 },
+		{ "ESP", 50 }, { "AH", 51 }, { "SCTP", 132 }, { "IPv6", 41 },
+	};
+	char *end;
+	long v = strtol(s, &end, 10);
+	if (end != s && !*end && v >= 0 && v <= 255) {
+		*proto = (uint8_t)v;
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(s, names[i].name) == 0) {
+			*proto = names[i].n;
+			return 0;
+		}
+	return -1;
+}
+
+/* "CEUAPRSF" positions, '.' unset: FIN is the last letter, as in the TCP header. */
+static uint8_t parse_flags(const char *s)
+{
+	uint8_t flags = 0;
+	size_t n = strlen(s);
+	for (size_t i = 0; i < n && i < 8; i++)
+		if (s[n - 1 - i] != '.')
+			flags |= (uint8_t)(1u << i);
+	return flags;
+}
+
+static int parse_u64(const char *s, uint64_t *v)
+{
+	char *end;
+	if (*s == '-' || !*s)
+		return -1;
+	errno = 0;
+	*v = strtoull(s, &end, 10);
+	if (*end == ' ' && end[1] == 'M') /* nfdump may scale big numbers: "1.2 M" */
+		return -1;
+	return errno || *end ? -1 : 0;
+}
+
+static void note_error(struct flow_csv_stats *st, const char *name, long line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void note_error(struct flow_csv_stats *st, const char *name, long line, const char *fmt, ...)
+{
+	va_list ap;
+	st->malformed++;
+	if (st->first_error[0])
+		return;
+	int off = snprintf(st->first_error, sizeof st->first_error, "%s:%ld: ", name, line);
+	va_start(ap, fmt);
+	vsnprintf(st->first_error + off, sizeof st->first_error - (size_t)off, fmt, ap);
+	va_end(ap);
+}
+
+static int parse_row(char **fld, int n, const int *col, struct flow_record *r, const char **why)
+{
+	uint64_t sp, dp;
+	uint8_t fam_d;
+	for (int c = 0; c < C_N; c++)
+		if (col[c] >= n) {
+			*why = "fewer fields than the header";
+			return -1;
+		}
+	memset(r, 0, sizeof *r);
+	if (parse_time(trim(fld[col[C_TS]]), &r->start_ms) < 0 || parse_time(trim(fld[col[C_TE]]), &r->end_ms) < 0)
+		return *why = "ts/te: expected YYYY-MM-DD HH:MM:SS", -1;
+	if (parse_addr(trim(fld[col[C_SA]]), &r->src, &r->family) < 0 ||
+	    parse_addr(trim(fld[col[C_DA]]), &r->dst, &fam_d) < 0)
+		return *why = "sa/da: expected IPv4 or IPv6 addresses", -1;
+	if (parse_u64(trim(fld[col[C_SP]]), &sp) < 0 || parse_u64(trim(fld[col[C_DP]]), &dp) < 0 ||
+	    sp > 65535 || dp > 65535)
+		return *why = "sp/dp: expected ports", -1;
+	if (parse_proto(trim(fld[col[C_PR]]), &r->proto) < 0)
+		return *why = "pr: expected a protocol name or number", -1;
+	if (parse_u64(trim(fld[col[C_IPKT]]), &r->packets) < 0 || parse_u64(trim(fld[col[C_IBYT]]), &r->bytes) < 0)
+		return *why = "ipkt/ibyt: expected counts (run nfdump with -N for plain numbers)", -1;
+	r->sport = (uint16_t)sp;
+	r->dport = (uint16_t)dp;
+	r->tcp_flags = parse_flags(trim(fld[col[C_FLG]]));
+	return 0;
+}
+
+int flow_csv_read(FILE *f, const char *name, netflow_record_fn emit, void *ctx,
+		  struct flow_csv_stats *st)
+{
+	char *line = NULL, *fld[MAX_FIELDS];
+	size_t cap = 0;
+	long lineno = 1;
+	int col[C_N];
+
+	memset(st, 0, sizeof *st);
+	if (getline(&line, &cap, f) < 0 || !flow_csv_sniff(line)) {
+		snprintf(st->first_error, sizeof st->first_error,
+			 "%s:1: expected nfdump's CSV header (ts,te,td,sa,da,...)", name);
+		free(line);
+		return -EINVAL;
+	}
+	int n = split(line, fld);
+	for (int c = 0; c < C_N; c++) {
+		col[c] = MAX_FIELDS;
+		for (int i = 0; i < n; i++)
+			if (strcmp(trim(fld[i]), col_names[c]) == 0)
+				col[c] = i;
+		if (col[c] == MAX_FIELDS) {
+			snprintf(st->first_error, sizeof st->first_error,
+				 "%s:1: the header has no column '%s'", name, col_names[c]);
+			free(line);
+			return -EINVAL;
+		}
+	}
+	while (getline(&line, &cap, f) >= 0) {
+		struct flow_record r;
+		const char *why = NULL;
+		lineno++;
+		if (strncmp(line, "Summary", 7) == 0)
+			break;
+		if (!*trim(line))
+			continue;
+		st->rows++;
+		n = split(line, fld);
+		if (parse_row(fld, n, col, &r, &why) < 0) {
+			note_error(st, name, lineno, "%s", why);
+			continue;
+		}
+		st->records++;
+		if (emit)
+			emit(ctx, &r);
+	}
+	free(line);
+	return 0;
+}

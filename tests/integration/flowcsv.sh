@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# nfdump CSV input (sample-flows.csv, made by nfpcapd + nfdump -o csv from the
+# bundled capture): totals as nfdump's own summary, episodes found, bad rows.
+. "$(dirname "$0")/lib.bash"
+csv=$DATA/sample-flows.csv
+
+"$FLOWSAD" aggregate --window 1m "$csv" >"$T/agg.csv" 2>"$T/agg.log"
+summary=$(tail -1 "$csv" | cut -d, -f1-3)   # flows,bytes,packets of nfdump's summary
+check_eq "records, bytes and packets equal nfdump's summary" "$summary" \
+	"$(sed -n 's/.*: \([0-9]*\) flow records.*/\1/p' "$T/agg.log"),$(awk -F, 'NR > 1 {b += $4; p += $3} END {print b "," p}' "$T/agg.csv")"
+check_eq "packets from flows equal the IP packets of the capture" 39267 \
+	"$(awk -F, 'NR > 1 {p += $3} END {print p}' "$T/agg.csv")"
+
+"$FLOWSAD" train --window 1m --seed 1 -o "$T/m" "$csv" 2>/dev/null
+"$FLOWSAD" score -m "$T/m" "$csv" 2>/dev/null | tail -n +2 | sort -t, -k1,1 -k3,3gr |
+	awk -F, '$1 != w {w = $1; r = 0} {r++; print $1 "," $2 "," r}' >"$T/ranks.csv"
+while IFS=, read -r src start end kind; do
+	[ "$src" = src_ip ] && continue
+	w=$(date -u -d "@$(( start / 60 * 60 ))" +%Y-%m-%dT%H:%M:%SZ)
+	rank=$(grep "^$w,$src," "$T/ranks.csv" | cut -d, -f3)
+	check "flow CSV: $kind from $src in the top 5 of its window (rank $rank)" test "${rank:-99}" -le 5
+done <"$DATA/sample-labels.csv"
+
+{ head -3 "$csv"; echo "2026-11-29 11:10:10,garbage"; echo "2026-11-29 11:10:10,2026-11-29 11:10:10,0.000,10.0.0.1,10.0.0.2,1,2,XYZ,........,0,0,1,28"; } >"$T/bad.csv"
+"$FLOWSAD" aggregate "$T/bad.csv" >"$T/bad.out" 2>"$T/bad.log"
+check "malformed rows are counted and skipped, the good ones kept" \
+	grep -q "2 flow records, 2 malformed rows skipped; first: .*bad.csv:4: fewer fields than the header" "$T/bad.log"
+sed 4d "$T/bad.csv" >"$T/bad2.csv"
+check "... the protocol error is named too" bash -c "'$FLOWSAD' aggregate '$T/bad2.csv' 2>&1 >/dev/null | grep -q 'bad2.csv:4: pr: expected a protocol'"
+printf 'ts,te,td,sa,da,sp\n' >"$T/short.csv"
+check_exit "a header without nfdump's columns: 65" 65 "$FLOWSAD" aggregate --input-format flow-csv "$T/short.csv"
+check "... names the missing column" grep -q "short.csv:1: the header has no column 'dp'" "$T/exit.out"
