@@ -212,7 +212,10 @@ int matrix_csv_sniff(const char *first_line)
 	for (size_t i = 0; i < sizeof others / sizeof others[0]; i++)
 		if (strncmp(first_line, others[i], strlen(others[i])) == 0)
 			return 0;
-	/* a header: at least one comma and a first field that is not a number */
+	/* a header: printable text, at least one comma, a first field that is not a number */
+	for (const char *p = first_line; *p && *p != '\n'; p++)
+		if ((unsigned char)*p < 0x20 && *p != '\t' && *p != '\r')
+			return 0;
 	char *end;
 	strtod(first_line, &end);
 	return strchr(first_line, ',') != NULL && end == first_line;

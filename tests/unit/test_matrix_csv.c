@@ -99,6 +99,7 @@ static void test_sniff(void **state)
 	assert_false(matrix_csv_sniff("date_year,date_month,date_mday\n"));
 	assert_false(matrix_csv_sniff("ts,te,td,sa,da\n"));
 	assert_false(matrix_csv_sniff("single\n"));
+	assert_false(matrix_csv_sniff("\x8f\x01,\x02binary\n"));
 }
 
 int main(void)
