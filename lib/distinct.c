@@ -17,7 +17,9 @@ static uint64_t mix(uint64_t z)
 
 uint64_t distinct_hash2(uint64_t a, uint64_t b)
 {
-	return mix(mix(a + 0x9e3779b97f4a7c15ull) ^ b);
+	/* one mixing round over both words: b is rotated and multiplied so that
+	 * (a, b) and (b, a) differ */
+	return mix(a ^ ((b << 32 | b >> 32) * 0x9e3779b97f4a7c15ull));
 }
 
 uint64_t distinct_hash(const void *data, size_t len)
@@ -71,9 +73,10 @@ static int to_hll(struct distinct *d)
 	return 0;
 }
 
+/* Values are hashes already: their low bits index the table. */
 static void place(uint64_t *slots, uint32_t cap, uint64_t v)
 {
-	uint32_t j = (uint32_t)mix(v) & (cap - 1);
+	uint32_t j = (uint32_t)v & (cap - 1);
 	while (slots[j])
 		j = (j + 1) & (cap - 1);
 	slots[j] = v;
@@ -111,7 +114,7 @@ int distinct_add(struct distinct *d, int kind, uint64_t hash)
 			return hll_add(d->hll, v);
 	}
 	uint64_t *s = slots_of(d);
-	uint32_t j = (uint32_t)mix(v) & (d->cap - 1);
+	uint32_t j = (uint32_t)v & (d->cap - 1);
 	while (s[j]) {
 		if (s[j] == v)
 			return 0;
