@@ -37,8 +37,9 @@ static const struct bench_set sets[] = {
 };
 
 struct split {
-	size_t n_train, n_test;
+	size_t n_train, n_test, n_fit;
 	float *train, *test;
+	float *fit; /* the whole 60 % part, anomalies included: the scalers' data */
 	int8_t *y_train;
 	uint8_t *test_anomaly;
 };
@@ -47,6 +48,7 @@ static void free_split(struct split *s)
 {
 	free(s->train);
 	free(s->test);
+	free(s->fit);
 	free(s->y_train);
 	free(s->test_anomaly);
 }
@@ -90,6 +92,7 @@ static void make_split(const struct dataset *ds, const uint8_t *truth, uint64_t 
 	memset(s, 0, sizeof *s);
 	s->train = malloc(ds->n * (size_t)ds->dim * sizeof(float));
 	s->test = malloc(ds->n * (size_t)ds->dim * sizeof(float));
+	s->fit = malloc(ds->n * (size_t)ds->dim * sizeof(float));
 	s->y_train = malloc(ds->n);
 	s->test_anomaly = malloc(ds->n);
 	for (int cls = 0; cls < 2; cls++) {
@@ -108,6 +111,7 @@ static void make_split(const struct dataset *ds, const uint8_t *truth, uint64_t 
 		}
 		for (size_t k = 0; k < n; k++) {
 			if (k < n_train) {
+				copy_row(s->fit + s->n_fit++ * (size_t)ds->dim, ds, idx[k]);
 				if (k >= keep)
 					continue; /* no pollution: unlabelled anomalies leave */
 				copy_row(s->train + s->n_train * (size_t)ds->dim, ds, idx[k]);
@@ -121,14 +125,17 @@ static void make_split(const struct dataset *ds, const uint8_t *truth, uint64_t 
 	free(idx);
 }
 
+/* As the authors' loader: both scalers are fitted on the whole training
+ * part, before the semi-supervised selection drops unlabelled anomalies. */
 static void scale_split(struct split *s, int dim)
 {
 	struct scaler z, mm;
-	if (scaler_fit(&z, SCALER_ZSCORE, s->train, s->n_train, dim) < 0)
+	if (scaler_fit(&z, SCALER_ZSCORE, s->fit, s->n_fit, dim) < 0)
 		abort();
+	scaler_apply(&z, s->fit, s->n_fit);
 	scaler_apply(&z, s->train, s->n_train);
 	scaler_apply(&z, s->test, s->n_test);
-	if (scaler_fit(&mm, SCALER_MINMAX, s->train, s->n_train, dim) < 0)
+	if (scaler_fit(&mm, SCALER_MINMAX, s->fit, s->n_fit, dim) < 0)
 		abort();
 	scaler_apply(&mm, s->train, s->n_train);
 	scaler_apply(&mm, s->test, s->n_test);
