@@ -268,31 +268,17 @@ static int network_spec(const struct cli_common *c, const char *spec_json, char 
 
 enum network_kind { NET_PACKETS, NET_EXPORT_PCAP, NET_FLOW_CSV };
 
-struct flow_sink {
-	struct window_table *t;
-	window_emit_fn emit;
-	void *ctx;
-	int failed;
-};
-
-static void add_csv_flow(void *ctx, const struct flow_record *r)
-{
-	struct flow_sink *s = ctx;
-	if (window_table_add_flow(s->t, r, s->emit, s->ctx) < 0)
-		s->failed = 1;
-}
-
 int cli_read_flow_csv(const char *path, struct window_table *t, window_emit_fn emit, void *ctx)
 {
 	struct flow_csv_stats st;
-	struct flow_sink sink = { t, emit, ctx, 0 };
+	struct window_flow_sink sink = { t, emit, ctx, 0 };
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
 
 	if (!f) {
 		log_err("%s: %s", path, strerror(errno));
 		return EX_NOINPUT;
 	}
-	int rc = flow_csv_read(f, path, add_csv_flow, &sink, &st);
+	int rc = flow_csv_read(f, path, window_flow_sink_add, &sink, &st);
 	if (f != stdin)
 		fclose(f);
 	if (rc < 0) {

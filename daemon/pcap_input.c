@@ -25,25 +25,11 @@ static int apply_filter(pcap_t *p, const char *path, const char *bpf)
 	return rc;
 }
 
-struct flow_sink {
-	struct window_table *t;
-	window_emit_fn emit;
-	void *ctx;
-	int failed;
-};
-
-static void add_flow(void *ctx, const struct flow_record *r)
-{
-	struct flow_sink *s = ctx;
-	if (window_table_add_flow(s->t, r, s->emit, s->ctx) < 0)
-		s->failed = 1;
-}
-
 int pcap_input_read(const char *path, const char *bpf, struct window_table *t,
 		    window_emit_fn emit, void *ctx, struct decode_tally *tally,
 		    struct netflow_decoder *nf)
 {
-	struct flow_sink sink = { t, emit, ctx, 0 };
+	struct window_flow_sink sink = { t, emit, ctx, 0 };
 	char errbuf[PCAP_ERRBUF_SIZE];
 	pcap_t *p = pcap_open_offline(path, errbuf);
 	struct pcap_pkthdr *hdr;
@@ -73,7 +59,7 @@ int pcap_input_read(const char *path, const char *bpf, struct window_table *t,
 		tally->result[r]++;
 		if (nf && r == DECODE_OK && info.payload)
 			netflow_decode(nf, &info.src, info.payload, info.payload_len,
-				       info.ts_sec * 1000 + info.ts_usec / 1000, add_flow, &sink);
+				       info.ts_sec * 1000 + info.ts_usec / 1000, window_flow_sink_add, &sink);
 		if ((!nf && r == DECODE_OK && window_table_add(t, &info, emit, ctx) < 0) || sink.failed) {
 			log_err("%s: out of memory", path);
 			pcap_close(p);

@@ -8,11 +8,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void add(void *ctx, const struct flow_record *r)
-{
-	(void)window_table_add_flow(ctx, r, NULL, NULL);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct flow_csv_stats st;
@@ -21,8 +16,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size == 0 || !(f = fmemopen((void *)data, size, "r")))
 		return 0;
 	struct window_table *t = window_table_new(60, 3600, 64, NULL);
+	struct window_flow_sink sink = { t, NULL, NULL, 0 };
 	if (t)
-		(void)flow_csv_read(f, "fuzz", add, t, &st);
+		(void)flow_csv_read(f, "fuzz", window_flow_sink_add, &sink, &st);
 	window_table_free(t);
 	fclose(f);
 	return 0;

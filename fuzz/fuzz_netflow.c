@@ -10,23 +10,19 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void add(void *ctx, const struct flow_record *r)
-{
-	(void)window_table_add_flow(ctx, r, NULL, NULL);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const decode_addr exporter = { { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 192, 0, 2, 1 } };
 	struct netflow_decoder *d = netflow_new();
 	struct window_table *t = window_table_new(60, 3600, 64, NULL);
+	struct window_flow_sink sink = { t, NULL, NULL, 0 };
 
 	while (d && t && size >= 2) {
 		size_t n = (size_t)data[0] << 8 | data[1];
 		data += 2, size -= 2;
 		if (n > size)
 			n = size;
-		netflow_decode(d, &exporter, data, n, 0, add, t);
+		netflow_decode(d, &exporter, data, n, 0, window_flow_sink_add, &sink);
 		data += n, size -= n;
 	}
 	window_table_free(t);

@@ -414,3 +414,10 @@ int window_table_add_flow(struct window_table *t, const struct flow_record *r, w
 	};
 	return add_event(t, &ev, emit, ctx);
 }
+
+void window_flow_sink_add(void *sink, const struct flow_record *r)
+{
+	struct window_flow_sink *s = sink;
+	if (window_table_add_flow(s->t, r, s->emit, s->ctx) < 0)
+		s->failed = 1;
+}

@@ -74,6 +74,16 @@ int window_table_add(struct window_table *t, const struct packet_info *p, window
  * the window it started in). Returns 0 or -ENOMEM. */
 int window_table_add_flow(struct window_table *t, const struct flow_record *r, window_emit_fn emit,
 			  void *ctx);
+/* A netflow_record_fn context that counts records into a table: readers of
+ * flow records (export datagrams, flow CSV) hand it window_flow_sink_add. */
+struct window_flow_sink {
+	struct window_table *t;
+	window_emit_fn emit;
+	void *ctx;
+	int failed; /* set when a record could not be counted (out of memory) */
+};
+void window_flow_sink_add(void *sink, const struct flow_record *r);
+
 /* Closes and emits every open window (end of input, shutdown). */
 void window_table_flush(struct window_table *t, window_emit_fn emit, void *ctx);
 const struct window_stats *window_table_stats(const struct window_table *t);

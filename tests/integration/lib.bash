@@ -28,3 +28,18 @@ check_exit() {
 	"$@" >"$T/exit.out" 2>&1; rc=$?
 	if [ "$rc" = "$want" ]; then ok "$name"; else not_ok "$name" "exit $rc, expected $want" "$(tail -3 "$T/exit.out")"; fi
 }
+
+# check_episodes_top5 SCORES_CSV PREFIX: every episode of sample-labels.csv
+# must rank in the top 5 of its 1-minute window in `flowsad score` output.
+check_episodes_top5() {
+	local scores=$1 prefix=$2 src start end kind w rank
+	tail -n +2 "$scores" | sort -t, -k1,1 -k3,3gr |
+		awk -F, '$1 != w {w = $1; r = 0} {r++; print $1 "," $2 "," r}' >"$T/ranks.csv"
+	while IFS=, read -r src start end kind; do
+		[ "$src" = src_ip ] && continue
+		w=$(date -u -d "@$(( start / 60 * 60 ))" +%Y-%m-%dT%H:%M:%SZ)
+		rank=$(grep "^$w,$src," "$T/ranks.csv" | cut -d, -f3)
+		check "$prefix$kind from $src ranks in the top 5 of its window (rank ${rank:-none})" \
+			test "${rank:-99}" -le 5
+	done <"$DATA/sample-labels.csv"
+}

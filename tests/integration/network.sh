@@ -11,15 +11,7 @@ check "the model records the window and the network features" bash -c \
 
 "$FLOWSAD" score -m "$T/m" "$pcap" >"$T/scores.csv" 2>/dev/null
 check_eq "one score per (window, source) sample" 137 "$(wc -l <"$T/scores.csv")"
-# rank of every sample within its window, by score
-tail -n +2 "$T/scores.csv" | sort -t, -k1,1 -k3,3gr |
-	awk -F, '$1 != w {w = $1; r = 0} {r++; print $1 "," $2 "," r}' >"$T/ranks.csv"
-while IFS=, read -r src start end kind; do
-	[ "$src" = src_ip ] && continue
-	w=$(date -u -d "@$(( start / 60 * 60 ))" +%Y-%m-%dT%H:%M:%SZ)
-	rank=$(grep "^$w,$src," "$T/ranks.csv" | cut -d, -f3)
-	check "$kind from $src ranks in the top 5 of its window (rank $rank)" test "${rank:-99}" -le 5
-done <"$DATA/sample-labels.csv"
+check_episodes_top5 "$T/scores.csv" ""
 
 "$FLOWSAD" detect -m "$T/m" -o "$T/det" "$pcap" 2>/dev/null
 check "detect reports the SYN scan, explained by what it touched" bash -c \
