@@ -13,6 +13,7 @@
 #include "log.h"
 #include "feature_spec.h"
 #include "flow_csv.h"
+#include "labels.h"
 #include "matrix_csv.h"
 #include "pcap_input.h"
 #include "vectorize.h"
@@ -214,11 +215,6 @@ int cli_apply_common(const struct cli_common *c)
 			"settings as options", c->config);
 		return EX_UNAVAILABLE;
 	}
-	if (c->known_normal || c->known_anomaly) {
-		log_err("--known-normal/--known-anomaly lists are not built yet in this version; "
-			"give a matrix CSV a label column instead");
-		return EX_UNAVAILABLE;
-	}
 	return EX_OK;
 }
 
@@ -360,8 +356,58 @@ enum input_format cli_input_format(const struct cli_common *c, const char *path)
 	return fmt;
 }
 
+/* Applies one label list file to ds; value +1 (normal) or -1 (anomaly). */
+static int apply_label_file(const char *path, int8_t value, struct dataset *ds)
+{
+	struct label_list l = { 0 };
+	char err[512];
+	FILE *f = fopen(path, "r");
+
+	if (!f) {
+		log_err("%s: %s", path, strerror(errno));
+		return EX_NOINPUT;
+	}
+	int rc = labels_read(&l, f, path, err, sizeof err);
+	fclose(f);
+	if (rc < 0) {
+		log_err("%s", rc == -EINVAL ? err : "out of memory");
+		labels_free(&l);
+		return rc == -EINVAL ? EX_DATAERR : EX_OSERR;
+	}
+	if (!ds->src_ip)
+		log_warn("%s: the input has no src_ip column: no sample is labelled", path);
+	size_t hits = labels_apply(&l, ds, value);
+	log_info("%s: %zu entries label %zu sample(s) known %s", path, l.n, hits,
+		 value > 0 ? "normal" : "anomaly");
+	labels_free(&l);
+	return EX_OK;
+}
+
+/* The label lists of the common options, the anomaly list last (it wins). */
+static int apply_labels(const struct cli_common *c, struct dataset *ds)
+{
+	int rc = EX_OK;
+	if (c->known_normal)
+		rc = apply_label_file(c->known_normal, 1, ds);
+	if (rc == EX_OK && c->known_anomaly)
+		rc = apply_label_file(c->known_anomaly, -1, ds);
+	if (rc != EX_OK)
+		dataset_free(ds);
+	return rc;
+}
+
+static int load_inputs(const struct cli_common *c, char **paths, int n, const char *spec_json,
+		       char **fitted, struct dataset *ds);
+
 int cli_load_inputs(const struct cli_common *c, char **paths, int n, const char *spec_json,
 		    char **fitted, struct dataset *ds)
+{
+	int rc = load_inputs(c, paths, n, spec_json, fitted, ds);
+	return rc == EX_OK ? apply_labels(c, ds) : rc;
+}
+
+static int load_inputs(const struct cli_common *c, char **paths, int n, const char *spec_json,
+		       char **fitted, struct dataset *ds)
 {
 	int rc;
 

@@ -10,7 +10,7 @@ static const char *const private_nets[] = {
 	"169.254.0.0/16", "fc00::/7", "fe80::/10", "::1/128",
 };
 
-static int parse_cidr(const char *text, decode_addr *net, int *prefix)
+int location_parse_cidr(const char *text, decode_addr *net, int *prefix)
 {
 	char buf[64], *slash;
 	uint8_t v4[4];
@@ -46,7 +46,7 @@ static int parse_cidr(const char *text, decode_addr *net, int *prefix)
 	return 0;
 }
 
-static int matches(const decode_addr *a, const decode_addr *net, int prefix)
+int location_in_net(const decode_addr *a, const decode_addr *net, int prefix)
 {
 	int full = prefix / 8, rest = prefix % 8;
 	if (memcmp(a->b, net->b, (size_t)full) != 0)
@@ -62,7 +62,7 @@ void location_init(struct location_table *t)
 	t->n_names = 2;
 	for (size_t i = 0; i < sizeof private_nets / sizeof private_nets[0]; i++) {
 		struct location_entry *e = &t->private_entry[t->n_private];
-		if (parse_cidr(private_nets[i], &e->net, &e->prefix) == 0)
+		if (location_parse_cidr(private_nets[i], &e->net, &e->prefix) == 0)
 			t->n_private++;
 	}
 }
@@ -81,7 +81,7 @@ static int name_index(struct location_table *t, const char *name)
 int location_add(struct location_table *t, const char *cidr, const char *name)
 {
 	struct location_entry e;
-	if (t->n == LOCATION_MAX || parse_cidr(cidr, &e.net, &e.prefix) < 0)
+	if (t->n == LOCATION_MAX || location_parse_cidr(cidr, &e.net, &e.prefix) < 0)
 		return -EINVAL;
 	for (const char *p = name; *p; p++) /* names appear in feature names */
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
@@ -127,14 +127,14 @@ int location_of(const struct location_table *t, const decode_addr *a)
 {
 	int best = -1, best_len = -1;
 	for (int i = 0; i < t->n; i++)
-		if (t->entry[i].prefix > best_len && matches(a, &t->entry[i].net, t->entry[i].prefix)) {
+		if (t->entry[i].prefix > best_len && location_in_net(a, &t->entry[i].net, t->entry[i].prefix)) {
 			best = t->entry[i].name;
 			best_len = t->entry[i].prefix;
 		}
 	if (best >= 0)
 		return best;
 	for (int i = 0; i < t->n_private; i++)
-		if (matches(a, &t->private_entry[i].net, t->private_entry[i].prefix))
+		if (location_in_net(a, &t->private_entry[i].net, t->private_entry[i].prefix))
 			return 0;
 	return 1;
 }

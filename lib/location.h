@@ -34,6 +34,12 @@ int location_read(struct location_table *t, FILE *f, const char *name, char *err
 /* Adds one entry. Returns 0 or -EINVAL. */
 int location_add(struct location_table *t, const char *cidr, const char *name)
 	__attribute__((warn_unused_result));
+/* Parses "address[/prefix]" (IPv4 or IPv6) into a masked network in the
+ * 128-bit form. Returns 0 or -EINVAL. */
+int location_parse_cidr(const char *text, decode_addr *net, int *prefix);
+/* Whether a lies in net/prefix (128-bit form). */
+int location_in_net(const decode_addr *a, const decode_addr *net, int prefix);
+
 /* The name index of the longest matching entry, else 0 (private) or 1 (global). */
 int location_of(const struct location_table *t, const decode_addr *a);
 

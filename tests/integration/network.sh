@@ -35,3 +35,22 @@ check_exit "a network model cannot score a feature matrix: 65" 65 "$FLOWSAD" sco
 check_exit "a filter that matches nothing gives no samples: 65" 65 \
 	"$FLOWSAD" train --filter "host 192.0.2.1" -o "$T/x" "$pcap"
 check "... and says so" grep -q "no samples" "$T/exit.out"
+
+# labels: known-normal servers score lower than when unlabelled; known
+# anomalies are counted into the model
+printf 'src_ip\n# the lab servers\n10.77.1.0/24\n' >"$T/normal.txt"
+printf '2026-11-29T11:10:00Z,10.77.0.17\n10.77.0.18\n' >"$T/anomaly.txt"
+"$FLOWSAD" train --window 1m --seed 1 --known-normal "$T/normal.txt" --known-anomaly "$T/anomaly.txt" \
+	-o "$T/labelled" "$pcap" 2>"$T/labels.log"
+check "label lists label the samples they name" bash -c \
+	"grep -q 'normal.txt: 1 entries label 21 sample' '$T/labels.log' && grep -q 'anomaly.txt: 2 entries label 8 sample' '$T/labels.log'"
+check "the model counts them" bash -c "'$FLOWSAD' model '$T/labelled' | grep -q '(21 known normal, 8 known anomaly)'"
+servers_median() {
+	"$FLOWSAD" score -m "$1" "$pcap" 2>/dev/null | awk -F, '$2 ~ /^10\.77\.1\./ {print $3}' | sort -g |
+		awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'
+}
+before=$(servers_median "$T/m") after=$(servers_median "$T/labelled")
+check "servers labelled normal score lower ($before -> $after)" awk -v a="$before" -v b="$after" 'BEGIN {exit !(b < a)}'
+printf '10.77.0.1/40\n' >"$T/bad.txt"
+check_exit "a bad label list: 65" 65 "$FLOWSAD" train --known-normal "$T/bad.txt" -o "$T/x" "$pcap"
+check "... names file and line" grep -q "bad.txt:1: expected an address or CIDR" "$T/exit.out"

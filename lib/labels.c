@@ -1,0 +1,88 @@
+#include "labels.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "isotime.h"
+#include "location.h"
+
+static char *trim(char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	char *e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
+		*--e = '\0';
+	return s;
+}
+
+int labels_read(struct label_list *l, FILE *f, const char *name, char *err, size_t errlen)
+{
+	char line[512];
+	long lineno = 0;
+
+	while (fgets(line, sizeof line, f)) {
+		struct label_entry e = { .window_start = INT64_MIN };
+		lineno++;
+		line[strcspn(line, "#")] = '\0';
+		char *p = trim(line), *comma = strchr(p, ',');
+		if (!*p || (lineno == 1 && (strcmp(p, "src_ip") == 0 || strncmp(p, "window_start,", 13) == 0)))
+			continue;
+		if (comma) {
+			*comma = '\0';
+			if (isotime_parse(trim(p), &e.window_start) < 0) {
+				snprintf(err, errlen, "%s:%ld: expected window_start (ISO 8601 UTC or epoch "
+					 "seconds), got '%s'", name, lineno, trim(p));
+				return -EINVAL;
+			}
+			p = trim(comma + 1);
+		}
+		if (location_parse_cidr(p, &e.net, &e.prefix) < 0) {
+			snprintf(err, errlen, "%s:%ld: expected an address or CIDR, got '%s'", name, lineno, p);
+			return -EINVAL;
+		}
+		if (l->n == l->cap) {
+			size_t cap = l->cap ? l->cap * 2 : 64;
+			struct label_entry *ne = realloc(l->e, cap * sizeof *ne);
+			if (!ne)
+				return -ENOMEM;
+			l->e = ne;
+			l->cap = cap;
+		}
+		l->e[l->n++] = e;
+	}
+	return 0;
+}
+
+void labels_free(struct label_list *l)
+{
+	free(l->e);
+	memset(l, 0, sizeof *l);
+}
+
+size_t labels_apply(const struct label_list *l, struct dataset *ds, int8_t value)
+{
+	size_t count = 0;
+
+	if (!ds->src_ip)
+		return 0;
+	for (size_t i = 0; i < ds->n; i++) {
+		decode_addr a;
+		int prefix;
+		if (location_parse_cidr(ds->src_ip[i], &a, &prefix) < 0)
+			continue;
+		for (size_t k = 0; k < l->n; k++) {
+			const struct label_entry *e = &l->e[k];
+			if (e->window_start != INT64_MIN &&
+			    (!ds->window_start || ds->window_start[i] != e->window_start))
+				continue;
+			if (location_in_net(&a, &e->net, e->prefix)) {
+				ds->y[i] = value;
+				count++;
+				break;
+			}
+		}
+	}
+	return count;
+}
