@@ -13,6 +13,7 @@
 #include "log.h"
 #include "feature_spec.h"
 #include "flow_csv.h"
+#include "ids_csv.h"
 #include "labels.h"
 #include "matrix_csv.h"
 #include "pcap_input.h"
@@ -128,7 +129,7 @@ static enum input_format sniff_format(FILE *f)
 		    magic == 0x4d3cb2a1 || magic == 0x0a0d0d0a)
 			return INPUT_PCAP;
 	}
-	if (strncmp((char *)head, "date_year,", 10) == 0)
+	if (ids_csv_sniff((char *)head))
 		return INPUT_IDS_CSV;
 	if (flow_csv_sniff((char *)head))
 		return INPUT_FLOW_CSV;
@@ -262,9 +263,18 @@ static int network_spec(const struct cli_common *c, const char *spec_json, char 
  * exporters' usual active timeouts (softflowd 30 min, nfdump/Cisco 30 min). */
 #define FLOW_LATENESS 3600
 
-enum network_kind { NET_PACKETS, NET_EXPORT_PCAP, NET_FLOW_CSV };
+enum network_kind { NET_PACKETS, NET_EXPORT_PCAP, NET_FLOW_CSV, NET_IDS_CSV };
 
-int cli_read_flow_csv(const char *path, struct window_table *t, window_emit_fn emit, void *ctx)
+static void add_alert(void *ctx, const struct ids_alert *a)
+{
+	struct window_flow_sink *s = ctx;
+	if (window_table_add_alert(s->t, a->ts, &a->src, &a->dst, a->sport, a->dport, a->sid,
+				   s->emit, s->ctx) < 0)
+		s->failed = 1;
+}
+
+int cli_read_record_csv(const char *path, int ids, struct window_table *t, window_emit_fn emit,
+			void *ctx)
 {
 	struct flow_csv_stats st;
 	struct window_flow_sink sink = { t, emit, ctx, 0 };
@@ -274,15 +284,17 @@ int cli_read_flow_csv(const char *path, struct window_table *t, window_emit_fn e
 		log_err("%s: %s", path, strerror(errno));
 		return EX_NOINPUT;
 	}
-	int rc = flow_csv_read(f, path, window_flow_sink_add, &sink, &st);
+	int rc = ids ? ids_csv_read(f, path, add_alert, &sink, &st)
+		     : flow_csv_read(f, path, window_flow_sink_add, &sink, &st);
 	if (f != stdin)
 		fclose(f);
 	if (rc < 0) {
 		log_err("%s", st.first_error);
 		return EX_DATAERR;
 	}
-	log_info("%s: %" PRIu64 " flow records, %" PRIu64 " malformed rows skipped%s%s", path,
-		 st.records, st.malformed, st.malformed ? "; first: " : "", st.first_error);
+	log_info("%s: %" PRIu64 " %s, %" PRIu64 " malformed rows skipped%s%s", path, st.records,
+		 ids ? "alerts" : "flow records", st.malformed, st.malformed ? "; first: " : "",
+		 st.first_error);
 	return sink.failed ? EX_OSERR : EX_OK;
 }
 
@@ -314,11 +326,12 @@ static int load_network(const struct cli_common *c, char **paths, int n, const c
 	}
 	struct netflow_decoder *nf = kind == NET_EXPORT_PCAP ? netflow_new() : NULL;
 	for (int i = 0; i < n && rc == EX_OK; i++)
-		rc = kind == NET_FLOW_CSV ? cli_read_flow_csv(paths[i], t, sample_set_collect, &set)
+		rc = kind >= NET_FLOW_CSV ? cli_read_record_csv(paths[i], kind == NET_IDS_CSV, t,
+								sample_set_collect, &set)
 					  : pcap_input_read(paths[i], c->filter, t, sample_set_collect,
 							    &set, &tally, nf);
 	window_table_flush(t, sample_set_collect, &set);
-	if (kind != NET_FLOW_CSV)
+	if (kind < NET_FLOW_CSV)
 		pcap_input_log_summary(&tally, window_table_stats(t));
 	if (nf)
 		pcap_input_log_netflow(nf);
@@ -423,6 +436,8 @@ static int load_inputs(const struct cli_common *c, char **paths, int n, const ch
 		return load_network(c, paths, n, spec_json, fitted, ds, NET_PACKETS);
 	if (fmt == INPUT_FLOW_CSV)
 		return load_network(c, paths, n, spec_json, fitted, ds, NET_FLOW_CSV);
+	if (fmt == INPUT_IDS_CSV)
+		return load_network(c, paths, n, spec_json, fitted, ds, NET_IDS_CSV);
 	if ((rc = load_one(c, paths[0], ds)) != EX_OK)
 		return rc;
 	for (int i = 1; i < n; i++) {

@@ -84,9 +84,11 @@ int cli_load_inputs(const struct cli_common *c, char **paths, int n, const char 
  * when unreadable: the reader then reports why). */
 enum input_format cli_input_format(const struct cli_common *c, const char *path);
 
-/* Reads an nfdump CSV into t (flow records at their start times), logging
- * the count of records and of malformed rows. Returns a sysexits code. */
-int cli_read_flow_csv(const char *path, struct window_table *t, window_emit_fn emit, void *ctx);
+/* Reads an nfdump CSV (flow records at their start times) or, with ids, an
+ * IDS alert CSV into t, logging the count of records and of malformed rows.
+ * Returns a sysexits code. */
+int cli_read_record_csv(const char *path, int ids, struct window_table *t, window_emit_fn emit,
+			void *ctx);
 
 /* Vectorises ds for model m and scores it. New arrays: values [n, features]
  * unscaled, x the same scaled (the network's input), raw [n] raw scores.

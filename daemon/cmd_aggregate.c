@@ -75,10 +75,9 @@ int cmd_aggregate(int argc, char **argv)
 	enum input_format fmt = cli_input_format(&common, argv[optind]);
 	if (fmt == INPUT_AUTO) /* unreadable or unknown: libpcap says which */
 		fmt = INPUT_PCAP;
-	if (fmt != INPUT_PCAP && fmt != INPUT_NETFLOW_PCAP && fmt != INPUT_FLOW_CSV) {
-		log_err("aggregate: reads capture files (of packets, or of NetFlow/IPFIX export "
-			"with --input-format netflow-pcap) and nfdump CSV in this version");
-		return EX_UNAVAILABLE;
+	if (fmt == INPUT_MATRIX_CSV) {
+		log_err("aggregate: a feature matrix has no traffic to count");
+		return EX_USAGE;
 	}
 	struct netflow_decoder *nf = fmt == INPUT_NETFLOW_PCAP ? netflow_new() : NULL;
 	if (!lateness_given && fmt != INPUT_PCAP)
@@ -90,11 +89,12 @@ int cmd_aggregate(int argc, char **argv)
 		return EX_OSERR;
 	print_header();
 	for (int i = optind; i < argc && rc == EX_OK; i++)
-		rc = fmt == INPUT_FLOW_CSV ? cli_read_flow_csv(argv[i], t, print_sample, NULL)
+		rc = fmt == INPUT_FLOW_CSV || fmt == INPUT_IDS_CSV
+			     ? cli_read_record_csv(argv[i], fmt == INPUT_IDS_CSV, t, print_sample, NULL)
 					   : pcap_input_read(argv[i], common.filter, t, print_sample,
 							     NULL, &tally, nf);
 	window_table_flush(t, print_sample, NULL);
-	if (fmt != INPUT_FLOW_CSV)
+	if (fmt == INPUT_PCAP || fmt == INPUT_NETFLOW_PCAP)
 		pcap_input_log_summary(&tally, window_table_stats(t));
 	if (nf)
 		pcap_input_log_netflow(nf);

@@ -47,9 +47,10 @@ void sample_set_free(struct sample_set *set)
 	memset(set, 0, sizeof *set);
 }
 
-static uint64_t term_id(int src_loc, uint32_t key)
+/* A term with its source location: keys use 48 bits. */
+static uint64_t term_id(int src_loc, uint64_t key)
 {
-	return (uint64_t)(uint32_t)src_loc << 32 | key;
+	return (uint64_t)(uint32_t)src_loc << 48 | key;
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -87,7 +88,7 @@ int feature_spec_fit(struct feature_spec *spec, const struct sample_set *set, in
 		while (j < total && ids[j] == ids[i])
 			j++;
 		if ((int)(j - i) >= min_df)
-			cand[n_cand++] = (struct feature_term){ (int)(ids[i] >> 32), (uint32_t)ids[i],
+			cand[n_cand++] = (struct feature_term){ (int)(ids[i] >> 48), ids[i] & ((1ull << 48) - 1),
 								log(1.0 + (double)set->n / (double)(j - i)) };
 		i = j;
 	}
@@ -113,15 +114,23 @@ void feature_spec_free(struct feature_spec *spec)
 static void term_name(const struct feature_spec *spec, const struct feature_term *t, char *buf,
 		      size_t len)
 {
-	int proto = WINDOW_TERM_PROTO(t->key), port = WINDOW_TERM_PORT(t->key);
+	int proto = WINDOW_TERM_PROTO(t->key);
+	uint32_t port = WINDOW_TERM_VALUE(t->key);
 	char service[32];
 
-	if (proto == 6 || proto == 17 || proto == 132) {
+	if (proto == WINDOW_PROTO_SID) {
+		snprintf(service, sizeof service, "sid/%u", port);
+	} else if (proto == WINDOW_PROTO_ANY) {
+		if (port == WINDOW_EPHEMERAL)
+			snprintf(service, sizeof service, "port/ephemeral");
+		else
+			snprintf(service, sizeof service, "port/%u", port);
+	} else if (proto == 6 || proto == 17 || proto == 132) {
 		const char *p = proto == 6 ? "tcp" : proto == 17 ? "udp" : "sctp";
 		if (port == WINDOW_EPHEMERAL)
 			snprintf(service, sizeof service, "%s/ephemeral", p);
 		else
-			snprintf(service, sizeof service, "%s/%d", p, port);
+			snprintf(service, sizeof service, "%s/%u", p, port);
 	} else if (proto == 1 || proto == 58) {
 		snprintf(service, sizeof service, proto == 1 ? "icmp" : "icmpv6");
 	} else {
@@ -224,9 +233,10 @@ char *feature_spec_to_json(const struct feature_spec *spec)
 	}
 	for (int j = 0; j < spec->n_terms; j++) {
 		const struct feature_term *t = &spec->terms[j];
-		json_array_append_new(terms, json_pack("{s:s, s:s, s:i, s:i, s:f}",
+		json_array_append_new(terms, json_pack("{s:s, s:s, s:i, s:I, s:f}",
 			"src", spec->loc.names[t->src_loc], "dst", spec->loc.names[WINDOW_TERM_LOC(t->key)],
-			"proto", WINDOW_TERM_PROTO(t->key), "port", WINDOW_TERM_PORT(t->key), "idf", t->idf));
+			"proto", WINDOW_TERM_PROTO(t->key), "port", (json_int_t)WINDOW_TERM_VALUE(t->key),
+			"idf", t->idf));
 	}
 	json_t *o = json_pack("{s:s, s:i, s:o, s:o}", "kind", "network", "window_seconds",
 			      (int)spec->window_seconds, "locations", locs, "vocabulary", terms);
@@ -268,12 +278,13 @@ int feature_spec_from_json(struct feature_spec *spec, const char *text, char *er
 	spec->terms = calloc((size_t)spec->n_terms + 1, sizeof *spec->terms);
 	for (int j = 0; rc == 0 && spec->terms && j < spec->n_terms; j++) {
 		const char *src, *dst;
-		int proto, port, s, d;
+		int proto, s, d;
+		json_int_t port;
 		double idf;
-		if (json_unpack(json_array_get(terms, (size_t)j), "{s:s, s:s, s:i, s:i, s:F}", "src", &src,
+		if (json_unpack(json_array_get(terms, (size_t)j), "{s:s, s:s, s:i, s:I, s:F}", "src", &src,
 				"dst", &dst, "proto", &proto, "port", &port, "idf", &idf) < 0 ||
 		    (s = loc_index(&spec->loc, src)) < 0 || (d = loc_index(&spec->loc, dst)) < 0 ||
-		    proto < 0 || proto > 255 || port < 0 || port > 65535 || !isfinite(idf))
+		    proto < 0 || proto > 255 || port < 0 || port > UINT32_MAX || !isfinite(idf))
 			rc = -EINVAL;
 		else
 			spec->terms[j] = (struct feature_term){ s, WINDOW_TERM(d, proto, port), idf };

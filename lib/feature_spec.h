@@ -28,7 +28,7 @@
 
 struct feature_term {
 	int src_loc;
-	uint32_t key; /* WINDOW_TERM(dst location, proto, port) */
+	uint64_t key; /* WINDOW_TERM(dst location, proto, port or sid) */
 	double idf;
 };
 

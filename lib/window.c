@@ -90,20 +90,20 @@ static void free_sample(struct sample *s)
 
 static int cmp_term(const void *a, const void *b)
 {
-	uint32_t x = ((const struct window_term *)a)->key, y = ((const struct window_term *)b)->key;
+	uint64_t x = ((const struct window_term *)a)->key, y = ((const struct window_term *)b)->key;
 	return (x > y) - (x < y);
 }
 
-static uint32_t term_slot(const struct window_term *terms, uint32_t cap, uint32_t key)
+static uint32_t term_slot(const struct window_term *terms, uint32_t cap, uint64_t key)
 {
-	uint32_t j = (key * 2654435761u) & (cap - 1);
+	uint32_t j = (uint32_t)((key * 0x9e3779b97f4a7c15ull) >> 32) & (cap - 1);
 	while (terms[j].key && terms[j].key != key)
 		j = (j + 1) & (cap - 1);
 	return j;
 }
 
 /* Adds one flow to the service term key. Returns the bytes newly held. */
-static size_t count_term(struct sample *s, uint32_t key)
+static size_t count_term(struct sample *s, uint64_t key)
 {
 	size_t grown = 0;
 	if ((s->n_terms + 1) * 2 > s->cap_terms) {
@@ -337,13 +337,17 @@ static void count_destinations(struct window_table *t, struct sample *s, const s
 	t->bytes += distinct_bytes(&s->seen) - before;
 }
 
-static int add_event(struct window_table *t, const struct event *ev, window_emit_fn emit, void *ctx)
+/* Counts ev; *s receives its sample (NULL when the event was dropped). */
+static int add_event(struct window_table *t, const struct event *ev, window_emit_fn emit, void *ctx,
+		     struct sample **out)
 {
 	int64_t start = window_start_of(ev->ts, t->length);
 
 	t->stats.packets++;
 	close_until(t, ev->ts, emit, ctx);
 	struct window *w = open_window(t, start);
+	if (out)
+		*out = NULL;
 	if (!w) {
 		t->stats.late++;
 		return 0;
@@ -357,6 +361,8 @@ static int add_event(struct window_table *t, const struct event *ev, window_emit
 		}
 	}
 	struct sample *s = get_sample(t, w, ev->src, 1);
+	if (out)
+		*out = s;
 	if (!s)
 		return t->stats.evicted ? 0 : -ENOMEM;
 	struct window_counters *c = &s->c;
@@ -389,7 +395,7 @@ int window_table_add(struct window_table *t, const struct packet_info *p, window
 		.synack = syn && ack, .rst = rst && !(syn && ack),
 		.unreach = icmp_error && decode_is_unreachable(p),
 	};
-	return add_event(t, &ev, emit, ctx);
+	return add_event(t, &ev, emit, ctx, NULL);
 }
 
 /* A flow's flags are the OR of its packets'. Its initiator sent SYN from a
@@ -412,7 +418,24 @@ int window_table_add_flow(struct window_table *t, const struct flow_record *r, w
 		.reply_to = answer || (rst && !syn) || unreach ? &r->dst : NULL,
 		.synack = answer, .rst = rst && !syn, .unreach = unreach ? r->packets : 0,
 	};
-	return add_event(t, &ev, emit, ctx);
+	return add_event(t, &ev, emit, ctx, NULL);
+}
+
+int window_table_add_alert(struct window_table *t, int64_t ts, const decode_addr *src,
+			   const decode_addr *dst, uint16_t sport, uint16_t dport, uint32_t sid,
+			   window_emit_fn emit, void *ctx)
+{
+	struct event ev = { .ts = ts, .src = src, .dst = dst, .proto = WINDOW_PROTO_ANY,
+			    .has_ports = 1, .sport = sport, .dport = dport, .packets = 1 };
+	struct sample *s;
+	int rc = add_event(t, &ev, emit, ctx, &s);
+	if (rc == 0 && s) {
+		uint64_t hi, lo;
+		addr_words(dst, &hi, &lo);
+		t->bytes += count_term(s, WINDOW_TERM(cached_location(t, dst, distinct_hash2(hi, lo)),
+						      WINDOW_PROTO_SID, sid));
+	}
+	return rc;
 }
 
 void window_flow_sink_add(void *sink, const struct flow_record *r)

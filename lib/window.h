@@ -22,17 +22,24 @@
 #include "netflow.h"
 
 /* A service term: destination location, IP protocol and destination port
- * (ports >= WINDOW_EPHEMERAL are one term; 0 for protocols without ports).
- * Its count is the number of flows of the sample to that service. */
+ * (ports >= WINDOW_EPHEMERAL are one term; 0 for protocols without ports),
+ * or, for IDS alerts, the signature id under the pseudo-protocol
+ * WINDOW_PROTO_SID (and the port under WINDOW_PROTO_ANY: alerts do not say
+ * the protocol). Its count is the number of flows (alerts) of the sample to
+ * that service. */
 #define WINDOW_EPHEMERAL 49152
+#define WINDOW_PROTO_ANY 0
+#define WINDOW_PROTO_SID 255
 #define WINDOW_MAX_TERMS 4096 /* per sample; further services are not counted */
-#define WINDOW_TERM(loc, proto, port) ((uint32_t)(loc) << 24 | (uint32_t)(proto) << 16 | (port))
-#define WINDOW_TERM_LOC(key) ((int)((key) >> 24))
-#define WINDOW_TERM_PROTO(key) ((int)(((key) >> 16) & 0xff))
-#define WINDOW_TERM_PORT(key) ((int)((key) & 0xffff))
+#define WINDOW_TERM(loc, proto, value) \
+	((uint64_t)(loc) << 40 | (uint64_t)(proto) << 32 | (uint64_t)(uint32_t)(value))
+#define WINDOW_TERM_LOC(key) ((int)((key) >> 40))
+#define WINDOW_TERM_PROTO(key) ((int)(((key) >> 32) & 0xff))
+#define WINDOW_TERM_VALUE(key) ((uint32_t)(key))
 
 struct window_term {
-	uint32_t key, count;
+	uint64_t key;
+	uint32_t count;
 };
 
 struct window_counters {
@@ -84,6 +91,12 @@ struct window_flow_sink {
 };
 void window_flow_sink_add(void *sink, const struct flow_record *r);
 
+/* Counts one IDS alert at time ts: as an event of src towards dst:dport
+ * (no protocol), plus one for the signature's service term. Returns 0 or
+ * -ENOMEM. */
+int window_table_add_alert(struct window_table *t, int64_t ts, const decode_addr *src,
+			   const decode_addr *dst, uint16_t sport, uint16_t dport, uint32_t sid,
+			   window_emit_fn emit, void *ctx);
 /* Closes and emits every open window (end of input, shutdown). */
 void window_table_flush(struct window_table *t, window_emit_fn emit, void *ctx);
 const struct window_stats *window_table_stats(const struct window_table *t);

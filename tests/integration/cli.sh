@@ -16,5 +16,3 @@ for c in run check-config; do
 	check_exit "$c is not built yet: exit 69" 69 "$FLOWSAD" "$c" -c /dev/null
 done
 check_exit "a configuration file is not read yet: exit 69" 69 "$FLOWSAD" score -c /dev/null -m x y
-check_exit "IDS alert CSV input is not built yet: exit 69" 69 "$FLOWSAD" train -o "$T/m" "$DATA/sample-ids-alerts.csv"
-check "... and the message says so" grep -q "ids-csv input is not built yet" "$T/exit.out"
