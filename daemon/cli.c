@@ -110,6 +110,12 @@ int cli_common_option(struct cli_common *c, int opt, const char *arg)
 		return cli_parse_int("vocabulary", arg, 0, 100000, &c->vocabulary) < 0 ? EX_USAGE : 1;
 	case OPT_MIN_DF:
 		return cli_parse_int("min-df", arg, 1, 1000000, &c->min_df) < 0 ? EX_USAGE : 1;
+	case OPT_MONITOR: c->monitor = arg; return 1;
+	case OPT_INCLUDE_PORTS: c->include_ports = arg; return 1;
+	case OPT_EXCLUDE_PORTS: c->exclude_ports = arg; return 1;
+	case OPT_EXCLUDE_SRC: c->exclude_src = arg; return 1;
+	case OPT_EXCLUDE_DST: c->exclude_dst = arg; return 1;
+	case OPT_EXCLUDE_SIDS: c->exclude_sids = arg; return 1;
 	default:
 		return 0;
 	}
@@ -219,6 +225,47 @@ int cli_apply_common(const struct cli_common *c)
 	return EX_OK;
 }
 
+static int filter_option(int rc, const char *option, const char *value)
+{
+	if (rc < 0)
+		log_err("--%s: expected %s, got '%s'", option,
+			strstr(option, "ports") ? "ports and ranges such as 22,80,8000-8100"
+			: strstr(option, "sids") ? "signature ids such as 2013028,2001219"
+						 : "networks such as 10.0.0.0/8,2001:db8::/32", value);
+	return rc < 0 ? EX_USAGE : EX_OK;
+}
+
+/* The filter of the command line, or NULL when it filters nothing. */
+static int build_filter(const struct cli_common *c, struct filter **out)
+{
+	struct filter *f = malloc(sizeof *f);
+	int rc = EX_OK;
+
+	*out = NULL;
+	if (!f)
+		return EX_OSERR;
+	filter_init(f);
+	if (c->monitor)
+		rc = filter_option(filter_add_nets(&f->monitor, c->monitor), "monitor", c->monitor);
+	if (rc == EX_OK && c->exclude_src)
+		rc = filter_option(filter_add_nets(&f->exclude_src, c->exclude_src), "exclude-src", c->exclude_src);
+	if (rc == EX_OK && c->exclude_dst)
+		rc = filter_option(filter_add_nets(&f->exclude_dst, c->exclude_dst), "exclude-dst", c->exclude_dst);
+	if (rc == EX_OK && c->include_ports && (f->has_include = 1))
+		rc = filter_option(filter_add_ports(f->include_port, c->include_ports), "include-ports",
+				   c->include_ports);
+	if (rc == EX_OK && c->exclude_ports && (f->has_exclude = 1))
+		rc = filter_option(filter_add_ports(f->exclude_port, c->exclude_ports), "exclude-ports",
+				   c->exclude_ports);
+	if (rc == EX_OK && c->exclude_sids)
+		rc = filter_option(filter_add_sids(f, c->exclude_sids), "exclude-sids", c->exclude_sids);
+	if (rc == EX_OK && filter_active(f))
+		*out = f;
+	else
+		free(f);
+	return rc;
+}
+
 static int read_locations(const struct cli_common *c, struct location_table *loc)
 {
 	char err[512];
@@ -309,13 +356,19 @@ static int load_network(const struct cli_common *c, char **paths, int n, const c
 	struct decode_tally tally = { 0 };
 	int rc = EX_OK;
 
-	if (spec_json) { /* the model decides window and locations */
+	if (spec_json) { /* the model decides window, locations and filter */
 		if ((rc = network_spec(c, spec_json, fitted, &set, &spec)) != EX_OK)
 			return rc;
+		if (c->monitor || c->include_ports || c->exclude_ports || c->exclude_src ||
+		    c->exclude_dst || c->exclude_sids)
+			log_warn("the model's filter applies; the filter options are for training");
 	} else {
 		spec.window_seconds = c->window ? c->window : 3600;
-		if ((rc = read_locations(c, &spec.loc)) != EX_OK)
+		if ((rc = read_locations(c, &spec.loc)) != EX_OK ||
+		    (rc = build_filter(c, &spec.filter)) != EX_OK) {
+			feature_spec_free(&spec);
 			return rc;
+		}
 	}
 	/* flow records come when flows expire, long after they started */
 	struct window_table *t = window_table_new(spec.window_seconds, flows ? FLOW_LATENESS : 0,
@@ -324,6 +377,7 @@ static int load_network(const struct cli_common *c, char **paths, int n, const c
 		feature_spec_free(&spec);
 		return EX_OSERR;
 	}
+	window_table_set_filter(t, spec.filter);
 	struct netflow_decoder *nf = kind == NET_EXPORT_PCAP ? netflow_new() : NULL;
 	for (int i = 0; i < n && rc == EX_OK; i++)
 		rc = kind >= NET_FLOW_CSV ? cli_read_record_csv(paths[i], kind == NET_IDS_CSV, t,
@@ -333,6 +387,8 @@ static int load_network(const struct cli_common *c, char **paths, int n, const c
 	window_table_flush(t, sample_set_collect, &set);
 	if (kind < NET_FLOW_CSV)
 		pcap_input_log_summary(&tally, window_table_stats(t));
+	if (spec.filter)
+		log_info("filter: %" PRIu64 " events not counted", window_table_stats(t)->filtered);
 	if (nf)
 		pcap_input_log_netflow(nf);
 	netflow_free(nf);

@@ -30,6 +30,8 @@ struct cli_common {
 	const char *locations; /* CIDR,name file for network features */
 	const char *filter;    /* BPF filter on capture input */
 	long vocabulary, min_df; /* service-profile vocabulary size and minimum sample count */
+	/* the detection unit's filter (lib/filter.h), as given on the command line */
+	const char *monitor, *include_ports, *exclude_ports, *exclude_src, *exclude_dst, *exclude_sids;
 };
 
 /* Long option values of the common options (short ones use their letter). */
@@ -44,6 +46,12 @@ enum {
 	OPT_FILTER,
 	OPT_VOCABULARY,
 	OPT_MIN_DF,
+	OPT_MONITOR,
+	OPT_INCLUDE_PORTS,
+	OPT_EXCLUDE_PORTS,
+	OPT_EXCLUDE_SRC,
+	OPT_EXCLUDE_DST,
+	OPT_EXCLUDE_SIDS,
 	OPT_FIRST_COMMAND_OPTION, /* commands number their own options from here */
 };
 
@@ -58,7 +66,13 @@ enum {
 	{ "locations", required_argument, NULL, OPT_LOCATIONS },             \
 	{ "filter", required_argument, NULL, OPT_FILTER },                   \
 	{ "vocabulary", required_argument, NULL, OPT_VOCABULARY },           \
-	{ "min-df", required_argument, NULL, OPT_MIN_DF }
+	{ "min-df", required_argument, NULL, OPT_MIN_DF },                   \
+	{ "monitor", required_argument, NULL, OPT_MONITOR },                 \
+	{ "include-ports", required_argument, NULL, OPT_INCLUDE_PORTS },     \
+	{ "exclude-ports", required_argument, NULL, OPT_EXCLUDE_PORTS },     \
+	{ "exclude-src", required_argument, NULL, OPT_EXCLUDE_SRC },         \
+	{ "exclude-dst", required_argument, NULL, OPT_EXCLUDE_DST },         \
+	{ "exclude-sids", required_argument, NULL, OPT_EXCLUDE_SIDS }
 
 /* Handles one common option. Returns 1 when it was one (and valid), 0 when
  * it is not a common option, or EX_USAGE after logging why it is bad. */

@@ -68,6 +68,14 @@ static int cmp_term(const void *a, const void *b)
 	return (i > j) - (i < j);
 }
 
+/* The vocabulary only: a refit keeps locations and filter. */
+static void free_terms(struct feature_spec *spec)
+{
+	free(spec->terms);
+	spec->terms = NULL;
+	spec->n_terms = 0;
+}
+
 int feature_spec_fit(struct feature_spec *spec, const struct sample_set *set, int vocab_size, int min_df)
 {
 	size_t total = 0, k = 0, n_cand = 0;
@@ -93,7 +101,7 @@ int feature_spec_fit(struct feature_spec *spec, const struct sample_set *set, in
 		i = j;
 	}
 	qsort(cand, n_cand, sizeof *cand, cmp_term);
-	feature_spec_free(spec); /* a refit replaces the vocabulary */
+	free_terms(spec); /* a refit replaces the vocabulary */
 	spec->n_terms = (int)(n_cand < (size_t)vocab_size ? n_cand : (size_t)vocab_size);
 	free(ids);
 	spec->terms = realloc(cand, (size_t)spec->n_terms * sizeof *cand + 1);
@@ -106,9 +114,9 @@ int feature_spec_fit(struct feature_spec *spec, const struct sample_set *set, in
 
 void feature_spec_free(struct feature_spec *spec)
 {
-	free(spec->terms);
-	spec->terms = NULL;
-	spec->n_terms = 0;
+	free_terms(spec);
+	free(spec->filter);
+	spec->filter = NULL;
 }
 
 static void term_name(const struct feature_spec *spec, const struct feature_term *t, char *buf,
@@ -240,6 +248,10 @@ char *feature_spec_to_json(const struct feature_spec *spec)
 	}
 	json_t *o = json_pack("{s:s, s:i, s:o, s:o}", "kind", "network", "window_seconds",
 			      (int)spec->window_seconds, "locations", locs, "vocabulary", terms);
+	char *filter = spec->filter ? filter_to_json(spec->filter) : NULL;
+	if (filter)
+		json_object_set_new(o, "filter", json_loads(filter, 0, NULL));
+	free(filter);
 	char *text = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(17));
 	json_decref(o);
 	return text;
@@ -288,6 +300,14 @@ int feature_spec_from_json(struct feature_spec *spec, const char *text, char *er
 			rc = -EINVAL;
 		else
 			spec->terms[j] = (struct feature_term){ s, WINDOW_TERM(d, proto, port), idf };
+	}
+	json_t *jf = json_object_get(o, "filter");
+	if (rc == 0 && spec->terms && jf) {
+		char *ftext = json_dumps(jf, JSON_COMPACT);
+		spec->filter = malloc(sizeof *spec->filter);
+		if (!ftext || !spec->filter || filter_from_json(spec->filter, ftext) < 0)
+			rc = -EINVAL;
+		free(ftext);
 	}
 	json_decref(o);
 	if (rc < 0 || !spec->terms) {

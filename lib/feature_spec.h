@@ -11,8 +11,8 @@
  * location, destination location, protocol, destination port; ports >= 49152
  * are "ephemeral"). IDF = log(1 + N / df) over the training samples; the
  * vocabulary is the vocab_size terms with the highest IDF among those in at
- * least min_df samples. The spec (window length, locations, vocabulary) is
- * fitted at training and stored in the model. */
+ * least min_df samples. The spec (window length, locations, filter,
+ * vocabulary) is fitted at training and stored in the model. */
 #ifndef FLOWSAD_FEATURE_SPEC_H
 #define FLOWSAD_FEATURE_SPEC_H
 
@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "dataset.h"
+#include "filter.h"
 #include "location.h"
 #include "window.h"
 
@@ -35,6 +36,7 @@ struct feature_term {
 struct feature_spec {
 	uint32_t window_seconds;
 	struct location_table loc;
+	struct filter *filter;     /* owned; NULL: everything is counted */
 	int n_terms;
 	struct feature_term *terms;
 };

@@ -27,6 +27,7 @@ struct window {
 
 struct window_table {
 	const struct location_table *loc;
+	const struct filter *filter;
 	struct location_table default_loc;
 	struct { uint64_t hash; int loc; } loc_cache[4096]; /* by address hash; hash 0: empty */
 	uint32_t length, lateness;
@@ -241,6 +242,11 @@ void window_table_free(struct window_table *t)
 	free(t);
 }
 
+void window_table_set_filter(struct window_table *t, const struct filter *f)
+{
+	t->filter = f;
+}
+
 const struct window_stats *window_table_stats(const struct window_table *t)
 {
 	return &t->stats;
@@ -316,6 +322,7 @@ struct event {
 	 * ICMP unreachable quoting its packets */
 	const decode_addr *reply_to;
 	uint64_t synack, rst, unreach;
+	uint32_t sid;           /* IDS alerts: the signature */
 };
 
 static void count_destinations(struct window_table *t, struct sample *s, const struct event *ev)
@@ -345,9 +352,13 @@ static int add_event(struct window_table *t, const struct event *ev, window_emit
 
 	t->stats.packets++;
 	close_until(t, ev->ts, emit, ctx);
-	struct window *w = open_window(t, start);
 	if (out)
 		*out = NULL;
+	if (t->filter && !filter_counts(t->filter, ev->src, ev->dst, ev->has_ports, ev->dport, ev->sid)) {
+		t->stats.filtered++;
+		return 0;
+	}
+	struct window *w = open_window(t, start);
 	if (!w) {
 		t->stats.late++;
 		return 0;
@@ -360,6 +371,8 @@ static int add_event(struct window_table *t, const struct event *ev, window_emit
 			r->c.unreach_received += ev->unreach;
 		}
 	}
+	if (t->filter && !filter_monitored(t->filter, ev->src))
+		return 0; /* answers to monitored hosts counted above; no sample of its own */
 	struct sample *s = get_sample(t, w, ev->src, 1);
 	if (out)
 		*out = s;
@@ -426,7 +439,7 @@ int window_table_add_alert(struct window_table *t, int64_t ts, const decode_addr
 			   window_emit_fn emit, void *ctx)
 {
 	struct event ev = { .ts = ts, .src = src, .dst = dst, .proto = WINDOW_PROTO_ANY,
-			    .has_ports = 1, .sport = sport, .dport = dport, .packets = 1 };
+			    .has_ports = 1, .sport = sport, .dport = dport, .packets = 1, .sid = sid };
 	struct sample *s;
 	int rc = add_event(t, &ev, emit, ctx, &s);
 	if (rc == 0 && s) {

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "decode.h"
+#include "filter.h"
 #include "location.h"
 #include "netflow.h"
 
@@ -57,6 +58,7 @@ struct window_stats {
 	uint64_t packets;        /* events offered */
 	uint64_t late;           /* dropped: their window had closed */
 	uint64_t evicted;        /* dropped: the window was full of sources */
+	uint64_t filtered;       /* not counted: excluded by the filter */
 	uint64_t samples;        /* samples emitted */
 	uint64_t windows;        /* windows closed */
 	size_t peak_bytes;       /* largest memory held at once by samples */
@@ -72,6 +74,8 @@ typedef void (*window_emit_fn)(void *ctx, int64_t window_start, const decode_add
 struct window_table *window_table_new(uint32_t window_seconds, uint32_t lateness_seconds,
 				      size_t max_samples, const struct location_table *loc);
 void window_table_free(struct window_table *t);
+/* Counts only what f lets through (borrowed; NULL: everything). */
+void window_table_set_filter(struct window_table *t, const struct filter *f);
 
 /* Counts one decoded packet; first closes (and emits) the windows whose end
  * plus lateness is at or before the packet's time. Returns 0 or -ENOMEM. */

@@ -54,3 +54,14 @@ check "servers labelled normal score lower ($before -> $after)" awk -v a="$befor
 printf '10.77.0.1/40\n' >"$T/bad.txt"
 check_exit "a bad label list: 65" 65 "$FLOWSAD" train --known-normal "$T/bad.txt" -o "$T/x" "$pcap"
 check "... names file and line" grep -q "bad.txt:1: expected an address or CIDR" "$T/exit.out"
+
+# a detection unit: monitored sources, excluded ports; the model keeps its filter
+"$FLOWSAD" train --window 1m --epochs 3 --epochs-pretrain 1 --monitor 10.77.0.0/24 \
+	--exclude-ports 53,5353 -o "$T/unit" "$pcap" 2>"$T/unit.log"
+check "the filter's drops are counted" grep -Eq "filter: [1-9][0-9]* events not counted" "$T/unit.log"
+check "excluded ports leave the vocabulary" bash -c "! '$FLOWSAD' model --json '$T/unit' | grep -q 'udp/53'"
+"$FLOWSAD" score -m "$T/unit" "$pcap" >"$T/unit.csv" 2>/dev/null
+check_eq "scoring applies the model's filter: only monitored sources" "" \
+	"$(tail -n +2 "$T/unit.csv" | cut -d, -f2 | grep -v '^10\.77\.0\.' | sort -u)"
+check_exit "a bad filter option: 64" 64 "$FLOWSAD" train --exclude-ports 80-70 -o "$T/x" "$pcap"
+check "... says what it expects" grep -q "exclude-ports: expected ports and ranges" "$T/exit.out"
