@@ -207,7 +207,9 @@ export_flows() { # version port out.pcap
 	tcpdump -n -i lo -s 0 -U -w "$dst" "udp and port $port" 2>/dev/null &
 	local tdpid=$!
 	sleep 1.5
-	softflowd -r "$out/sample.pcap" -n "127.0.0.1:$port" -v "$v" -d -D >/dev/null 2>&1 || true
+	# run from the data folder: softflowd exports the file name as the
+	# interface name (options record), and only the bare name belongs there
+	(cd "$out" && softflowd -r sample.pcap -n "127.0.0.1:$port" -v "$v" -d -D >/dev/null 2>&1) || true
 	sleep 1.5
 	kill "$tdpid"; wait "$tdpid" 2>/dev/null || true
 	kill "$nfpid"; wait "$nfpid" 2>/dev/null || true
