@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "csv.h"
 #include "isotime.h"
 
 enum { C_TS, C_TE, C_SA, C_DA, C_SP, C_DP, C_PR, C_FLG, C_IPKT, C_IBYT, C_N };
@@ -17,20 +18,6 @@ static const char *const col_names[C_N] = { "ts", "te", "sa", "da", "sp", "dp", 
 int flow_csv_sniff(const char *first_line)
 {
 	return strncmp(first_line, "ts,te,td,sa,da,", 15) == 0;
-}
-
-static int split(char *line, char **fields)
-{
-	int n = 0;
-	for (char *p = line; n < MAX_FIELDS;) {
-		char *comma = strchr(p, ',');
-		fields[n++] = p;
-		if (!comma)
-			break;
-		*comma = '\0';
-		p = comma + 1;
-	}
-	return n;
 }
 
 static char *trim(char *s)
@@ -141,21 +128,21 @@ static int parse_row(char **fld, int n, const int *col, struct flow_record *r, c
 			return -1;
 		}
 	memset(r, 0, sizeof *r);
-	if (parse_time(trim(fld[col[C_TS]]), &r->start_ms) < 0 || parse_time(trim(fld[col[C_TE]]), &r->end_ms) < 0)
+	if (parse_time(fld[col[C_TS]], &r->start_ms) < 0 || parse_time(fld[col[C_TE]], &r->end_ms) < 0)
 		return *why = "ts/te: expected YYYY-MM-DD HH:MM:SS", -1;
-	if (parse_addr(trim(fld[col[C_SA]]), &r->src, &r->family) < 0 ||
-	    parse_addr(trim(fld[col[C_DA]]), &r->dst, &fam_d) < 0)
+	if (parse_addr(fld[col[C_SA]], &r->src, &r->family) < 0 ||
+	    parse_addr(fld[col[C_DA]], &r->dst, &fam_d) < 0)
 		return *why = "sa/da: expected IPv4 or IPv6 addresses", -1;
-	if (parse_u64(trim(fld[col[C_SP]]), &sp) < 0 || parse_u64(trim(fld[col[C_DP]]), &dp) < 0 ||
+	if (parse_u64(fld[col[C_SP]], &sp) < 0 || parse_u64(fld[col[C_DP]], &dp) < 0 ||
 	    sp > 65535 || dp > 65535)
 		return *why = "sp/dp: expected ports", -1;
-	if (parse_proto(trim(fld[col[C_PR]]), &r->proto) < 0)
+	if (parse_proto(fld[col[C_PR]], &r->proto) < 0)
 		return *why = "pr: expected a protocol name or number", -1;
-	if (parse_u64(trim(fld[col[C_IPKT]]), &r->packets) < 0 || parse_u64(trim(fld[col[C_IBYT]]), &r->bytes) < 0)
+	if (parse_u64(fld[col[C_IPKT]], &r->packets) < 0 || parse_u64(fld[col[C_IBYT]], &r->bytes) < 0)
 		return *why = "ipkt/ibyt: expected counts (run nfdump with -N for plain numbers)", -1;
 	r->sport = (uint16_t)sp;
 	r->dport = (uint16_t)dp;
-	r->tcp_flags = parse_flags(trim(fld[col[C_FLG]]));
+	r->tcp_flags = parse_flags(fld[col[C_FLG]]);
 	return 0;
 }
 
@@ -174,18 +161,12 @@ int flow_csv_read(FILE *f, const char *name, netflow_record_fn emit, void *ctx,
 		free(line);
 		return -EINVAL;
 	}
-	int n = split(line, fld);
-	for (int c = 0; c < C_N; c++) {
-		col[c] = MAX_FIELDS;
-		for (int i = 0; i < n; i++)
-			if (strcmp(trim(fld[i]), col_names[c]) == 0)
-				col[c] = i;
-		if (col[c] == MAX_FIELDS) {
-			snprintf(st->first_error, sizeof st->first_error,
-				 "%s:1: the header has no column '%s'", name, col_names[c]);
-			free(line);
-			return -EINVAL;
-		}
+	int n = csv_split(line, fld, MAX_FIELDS), missing = csv_find_columns(fld, n, col_names, C_N, col);
+	if (missing >= 0) {
+		snprintf(st->first_error, sizeof st->first_error, "%s:1: the header has no column '%s'",
+			 name, col_names[missing]);
+		free(line);
+		return -EINVAL;
 	}
 	while (getline(&line, &cap, f) >= 0) {
 		struct flow_record r;
@@ -196,7 +177,7 @@ int flow_csv_read(FILE *f, const char *name, netflow_record_fn emit, void *ctx,
 		if (!*trim(line))
 			continue;
 		st->rows++;
-		n = split(line, fld);
+		n = csv_split(line, fld, MAX_FIELDS);
 		if (parse_row(fld, n, col, &r, &why) < 0) {
 			note_error(st, name, lineno, "%s", why);
 			continue;

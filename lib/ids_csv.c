@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "csv.h"
 #include "location.h"
 
 enum { I_YEAR, I_MONTH, I_MDAY, I_HOUR, I_MIN, I_SEC, I_SRC, I_SPORT, I_DST, I_DPORT, I_SID, I_N };
@@ -19,33 +20,6 @@ static const char *const col_names[I_N] = {
 int ids_csv_sniff(const char *first_line)
 {
 	return strncmp(first_line, "date_year,", 10) == 0;
-}
-
-/* Splits a CSV line in place; double quotes group and "" escapes a quote. */
-static int split(char *line, char **fields)
-{
-	int n = 0;
-	char *r = line, *w = line;
-
-	line[strcspn(line, "\r\n")] = '\0';
-	fields[n++] = w;
-	for (int quoted = 0; *r; r++) {
-		if (*r == '"') {
-			if (quoted && r[1] == '"')
-				*w++ = *r++;
-			else
-				quoted = !quoted;
-		} else if (*r == ',' && !quoted) {
-			*w++ = '\0';
-			if (n == MAX_FIELDS)
-				return n;
-			fields[n++] = w;
-		} else {
-			*w++ = *r;
-		}
-	}
-	*w = '\0';
-	return n;
 }
 
 static int parse_int(const char *s, long lo, long hi, long *v)
@@ -102,18 +76,12 @@ int ids_csv_read(FILE *f, const char *name, ids_alert_fn emit, void *ctx, struct
 		free(line);
 		return -EINVAL;
 	}
-	int n = split(line, fld);
-	for (int c = 0; c < I_N; c++) {
-		col[c] = -1;
-		for (int i = 0; i < n; i++)
-			if (strcmp(fld[i], col_names[c]) == 0)
-				col[c] = i;
-		if (col[c] < 0) {
-			snprintf(st->first_error, sizeof st->first_error,
-				 "%s:1: the header has no column '%s'", name, col_names[c]);
-			free(line);
-			return -EINVAL;
-		}
+	int n = csv_split(line, fld, MAX_FIELDS), missing = csv_find_columns(fld, n, col_names, I_N, col);
+	if (missing >= 0) {
+		snprintf(st->first_error, sizeof st->first_error, "%s:1: the header has no column '%s'",
+			 name, col_names[missing]);
+		free(line);
+		return -EINVAL;
 	}
 	while (getline(&line, &cap, f) >= 0) {
 		struct ids_alert a;
@@ -122,7 +90,7 @@ int ids_csv_read(FILE *f, const char *name, ids_alert_fn emit, void *ctx, struct
 		if (!line[strspn(line, " \t\r\n")])
 			continue;
 		st->rows++;
-		n = split(line, fld);
+		n = csv_split(line, fld, MAX_FIELDS);
 		if (parse_row(fld, n, col, &a, &why) < 0) {
 			st->malformed++;
 			if (!st->first_error[0])
