@@ -136,6 +136,8 @@ run: all
 install: all
 	install -D -m 0755 $(BUILD)/flowsad $(DESTDIR)$(PREFIX)/bin/flowsad
 	install -D -m 0644 docs/flowsad.8 $(DESTDIR)$(PREFIX)/share/man/man8/flowsad.8
+	install -D -m 0644 conf/locations.example $(DESTDIR)$(PREFIX)/share/doc/flowsad/locations.example
+	install -D -m 0644 conf/known-normal.example $(DESTDIR)$(PREFIX)/share/doc/flowsad/known-normal.example
 
 clean:
 	rm -rf build build-san

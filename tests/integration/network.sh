@@ -17,14 +17,11 @@ check_episodes_top5 "$T/scores.csv" ""
 check "detect reports the SYN scan, explained by what it touched" bash -c \
 	"grep -Eq '^2026-11-29T11:09:00Z,10.77.0.18,[0-9.]+,(svc|fanout|tcp) ' '$T/det/report.csv'"
 
-cat >"$T/locations.csv" <<'LOC'
-# the lab's subnets
-10.77.0.0/24, clients
-10.77.1.0/24, servers
-198.51.100.0/24, ext
-LOC
-"$FLOWSAD" train --window 1m --epochs 2 --epochs-pretrain 1 --locations "$T/locations.csv" -o "$T/ml" "$pcap" 2>/dev/null
-check "a location table names the service terms" bash -c \
+conf=$(cd "$(dirname "$0")/../../conf" && pwd)
+"$FLOWSAD" train --window 1m --epochs 2 --epochs-pretrain 1 --locations "$conf/locations.example" \
+	--known-normal "$conf/known-normal.example" -o "$T/ml" "$pcap" 2>"$T/ml.log"
+check "the example label list reads" grep -q "known-normal.example: 2 entries label 22 sample" "$T/ml.log"
+check "the example location table names the service terms" bash -c \
 	"'$FLOWSAD' model --json '$T/ml' | grep -q '\"svc clients->servers tcp/80\"'"
 "$FLOWSAD" score -m "$T/ml" "$pcap" >"$T/ls.csv" 2>/dev/null
 check "a model keeps its locations and window when scoring" test "$(wc -l <"$T/ls.csv")" = 137
