@@ -7,6 +7,7 @@
 
 #include "commands.h"
 #include "duration.h"
+#include "feature_spec.h"
 #include "isotime.h"
 #include "log.h"
 #include "model.h"
@@ -24,6 +25,34 @@ static void print_features(const struct model *m)
 	for (int j = 0; j < m->n_features && j < show; j++)
 		printf("%s%s", j ? ", " : "", m->features[j]);
 	printf("%s)\n", m->n_features > show ? ", ..." : "");
+}
+
+/* What a network model reads: locations, filter, vocabulary size. */
+static void print_inputs(const struct model *m)
+{
+	struct feature_spec spec;
+	char err[256];
+
+	if (!m->feature_spec) {
+		printf("inputs       a feature matrix (matrix-csv)\n");
+		return;
+	}
+	if (feature_spec_from_json(&spec, m->feature_spec, err, sizeof err) < 0)
+		return; /* model_load checked it */
+	printf("inputs       traffic (pcap, NetFlow/IPFIX, flow or IDS CSV): %d service terms, "
+	       "%d location entr%s", spec.n_terms, spec.loc.n, spec.loc.n == 1 ? "y" : "ies");
+	for (int i = 0; i < spec.loc.n && i < 6; i++)
+		printf("%s%s", i ? ", " : " (", spec.loc.names[spec.loc.entry[i].name]);
+	printf("%s%s\n", spec.loc.n > 6 ? ", ..." : "", spec.loc.n ? ")" : "");
+	if (spec.filter) {
+		const struct filter *f = spec.filter;
+		printf("filter       monitored networks %d, excluded sources %d, destinations %d, "
+		       "signatures %d; ports: %s%s%s\n", f->monitor.n, f->exclude_src.n, f->exclude_dst.n,
+		       f->n_sids, f->has_include ? "included list" : "",
+		       f->has_include && f->has_exclude ? ", " : "",
+		       f->has_exclude ? "excluded list" : f->has_include ? "" : "all");
+	}
+	feature_spec_free(&spec);
 }
 
 static void print_text(const char *path, const struct model *m)
@@ -55,6 +84,7 @@ static void print_text(const char *path, const struct model *m)
 		printf("data         %s .. %s\n", isotime_format(m->data_start, t1),
 		       isotime_format(m->data_end, t2));
 	printf("background   %d rows\n", m->n_background);
+	print_inputs(m);
 }
 
 int cmd_model(int argc, char **argv)

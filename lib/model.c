@@ -700,7 +700,8 @@ struct json_t *model_info(const struct model *m)
 		json_array_append_new(features, json_string(m->features[j]));
 	for (int l = 0; l <= m->det.enc.n_layers; l++)
 		json_array_append_new(layers, json_integer(m->det.enc.sizes[l]));
-	return json_pack("{s:s, s:s, s:i, s:s, s:o, s:o, s:s, s:f, s:f, s:i, s:i, s:s?, s:s?, s:o}",
+	json_t *spec = m->feature_spec ? json_loads(m->feature_spec, 0, NULL) : NULL;
+	return json_pack("{s:s, s:s, s:i, s:s, s:o, s:o, s:s, s:f, s:f, s:i, s:i, s:s?, s:s?, s:o, s:o}",
 			 "model_id", m->id, "format", MODEL_FORMAT, "format_version",
 			 MODEL_FORMAT_VERSION, "created_at", isotime_format(m->created_at, created),
 			 "features", features, "layers", layers, "scaler",
@@ -709,5 +710,5 @@ struct json_t *model_info(const struct model *m)
 			 "background_rows", m->n_background,
 			 "data_start", m->data_start ? isotime_format(m->data_start, start) : NULL,
 			 "data_end", m->data_end ? isotime_format(m->data_end, end) : NULL,
-			 "training", training_json(m));
+			 "training", training_json(m), "feature_spec", spec ? spec : json_null());
 }

@@ -57,6 +57,9 @@ check "... names file and line" grep -q "bad.txt:1: expected an address or CIDR"
 	--exclude-ports 53,5353 -o "$T/unit" "$pcap" 2>"$T/unit.log"
 check "the filter's drops are counted" grep -Eq "filter: [1-9][0-9]* events not counted" "$T/unit.log"
 check "excluded ports leave the vocabulary" bash -c "! '$FLOWSAD' model --json '$T/unit' | grep -q 'udp/53'"
+check "flowsad model shows the detection unit" bash -c \
+	"'$FLOWSAD' model '$T/unit' | grep -q '^filter       monitored networks 1, .*ports: excluded list' &&
+	 '$FLOWSAD' model --json '$T/unit' | python3 -c 'import json,sys; assert json.load(sys.stdin)[\"feature_spec\"][\"filter\"][\"exclude_ports\"] == [\"53\", \"5353\"]'"
 "$FLOWSAD" score -m "$T/unit" "$pcap" >"$T/unit.csv" 2>/dev/null
 check_eq "scoring applies the model's filter: only monitored sources" "" \
 	"$(tail -n +2 "$T/unit.csv" | cut -d, -f2 | grep -v '^10\.77\.0\.' | sort -u)"
