@@ -333,18 +333,22 @@ static void count_destinations(struct window_table *t, struct sample *s, const s
 
 	addr_words(ev->dst, &hi, &lo);
 	ip = distinct_hash2(hi, lo);
+	int new_flow = distinct_add(&s->seen, SEEN_FLOW, distinct_hash2(ip, port | (uint64_t)ev->sport << 32)) > 0;
+	/* while counts are exact, a flow seen before brings no new destination,
+	 * port or pair: most packets stop here (estimates must see every value) */
+	if (!new_flow && !s->seen.hll)
+		return;
 	distinct_add(&s->seen, SEEN_IP, ip);
 	if (ev->has_ports)
 		distinct_add(&s->seen, SEEN_PORT, distinct_hash2(port, 0x706f7274));
 	distinct_add(&s->seen, SEEN_PAIR, distinct_hash2(ip, port));
-	if (distinct_add(&s->seen, SEEN_FLOW, distinct_hash2(ip, port | (uint64_t)ev->sport << 32)) > 0) {
+	if (new_flow) {
 		int service = ev->has_ports ? (ev->dport >= WINDOW_EPHEMERAL ? WINDOW_EPHEMERAL : ev->dport) : 0;
 		t->bytes += count_term(s, WINDOW_TERM(cached_location(t, ev->dst, ip), ev->proto, service));
 	}
 	t->bytes += distinct_bytes(&s->seen) - before;
 }
 
-/* Counts ev; *s receives its sample (NULL when the event was dropped). */
 static int add_event(struct window_table *t, const struct event *ev, window_emit_fn emit, void *ctx,
 		     struct sample **out)
 {
