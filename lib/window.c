@@ -35,7 +35,6 @@ struct window_table {
 	int n_open;
 	struct window open[MAX_OPEN]; /* sorted by start */
 	int64_t last_closed;          /* start of the newest closed window */
-	size_t bytes;
 	struct window_stats stats;
 };
 
@@ -211,7 +210,7 @@ static void close_oldest(struct window_table *t, window_emit_fn emit, void *ctx)
 		finish_counters(w->slots[i]);
 		if (emit)
 			emit(ctx, w->start, &w->slots[i]->src, &w->slots[i]->c);
-		t->bytes -= sample_bytes(w->slots[i]);
+		t->stats.bytes -= sample_bytes(w->slots[i]);
 		free_sample(w->slots[i]);
 	}
 	t->stats.samples += n;
@@ -295,7 +294,7 @@ static struct sample *get_sample(struct window_table *t, struct window *w, const
 	s->c.src_location = location_of(t->loc, src);
 	*slot = s;
 	w->n++;
-	t->bytes += sample_bytes(s);
+	t->stats.bytes += sample_bytes(s);
 	return s;
 }
 
@@ -335,18 +334,19 @@ static void count_destinations(struct window_table *t, struct sample *s, const s
 	ip = distinct_hash2(hi, lo);
 	int new_flow = distinct_add(&s->seen, SEEN_FLOW, distinct_hash2(ip, port | (uint64_t)ev->sport << 32)) > 0;
 	/* while counts are exact, a flow seen before brings no new destination,
-	 * port or pair: most packets stop here (estimates must see every value) */
-	if (!new_flow && !s->seen.hll)
-		return;
-	distinct_add(&s->seen, SEEN_IP, ip);
-	if (ev->has_ports)
-		distinct_add(&s->seen, SEEN_PORT, distinct_hash2(port, 0x706f7274));
-	distinct_add(&s->seen, SEEN_PAIR, distinct_hash2(ip, port));
+	 * port or pair: most packets skip those (estimates must see every value).
+	 * The table may have grown even for a known flow: account for it below. */
+	if (new_flow || s->seen.hll) {
+		distinct_add(&s->seen, SEEN_IP, ip);
+		if (ev->has_ports)
+			distinct_add(&s->seen, SEEN_PORT, distinct_hash2(port, 0x706f7274));
+		distinct_add(&s->seen, SEEN_PAIR, distinct_hash2(ip, port));
+	}
 	if (new_flow) {
 		int service = ev->has_ports ? (ev->dport >= WINDOW_EPHEMERAL ? WINDOW_EPHEMERAL : ev->dport) : 0;
-		t->bytes += count_term(s, WINDOW_TERM(cached_location(t, ev->dst, ip), ev->proto, service));
+		t->stats.bytes += count_term(s, WINDOW_TERM(cached_location(t, ev->dst, ip), ev->proto, service));
 	}
-	t->bytes += distinct_bytes(&s->seen) - before;
+	t->stats.bytes += distinct_bytes(&s->seen) - before;
 }
 
 static int add_event(struct window_table *t, const struct event *ev, window_emit_fn emit, void *ctx,
@@ -394,8 +394,8 @@ static int add_event(struct window_table *t, const struct event *ev, window_emit
 	c->syn_sent += ev->syn_sent;
 	c->rst_sent += ev->rst_sent;
 	count_destinations(t, s, ev);
-	if (t->bytes > t->stats.peak_bytes)
-		t->stats.peak_bytes = t->bytes;
+	if (t->stats.bytes > t->stats.peak_bytes)
+		t->stats.peak_bytes = t->stats.bytes;
 	return 0;
 }
 
@@ -449,7 +449,7 @@ int window_table_add_alert(struct window_table *t, int64_t ts, const decode_addr
 	if (rc == 0 && s) {
 		uint64_t hi, lo;
 		addr_words(dst, &hi, &lo);
-		t->bytes += count_term(s, WINDOW_TERM(cached_location(t, dst, distinct_hash2(hi, lo)),
+		t->stats.bytes += count_term(s, WINDOW_TERM(cached_location(t, dst, distinct_hash2(hi, lo)),
 						      WINDOW_PROTO_SID, sid));
 	}
 	return rc;

@@ -61,6 +61,7 @@ struct window_stats {
 	uint64_t filtered;       /* not counted: excluded by the filter */
 	uint64_t samples;        /* samples emitted */
 	uint64_t windows;        /* windows closed */
+	size_t bytes;            /* memory held by samples now (0 once flushed) */
 	size_t peak_bytes;       /* largest memory held at once by samples */
 };
 

@@ -104,7 +104,11 @@ static void test_counters(void **state)
 	};
 	for (size_t i = 0; i < sizeof ps / sizeof ps[0]; i++)
 		window_table_add(t, &ps[i], collect, &e);
+	assert_true(window_table_stats(t)->bytes > 0);
 	window_table_flush(t, collect, &e);
+	/* every byte accounted for comes back when the samples go */
+	assert_int_equal(window_table_stats(t)->bytes, 0);
+	assert_true(window_table_stats(t)->peak_bytes < 64 * 1024);
 	assert_int_equal(e.n, 3);
 	const struct window_counters *c = &e.c[0];
 	assert_int_equal(e.last_octet[0], 1);
@@ -122,6 +126,23 @@ static void test_counters(void **state)
 	assert_int_equal(c->dst_pairs, 5);  /* the ICMP packet is a pair of its own */
 	assert_int_equal(c->flows, 5);
 	assert_int_equal(e.c[2].rst_sent, 1);
+	window_table_free(t);
+}
+
+static void test_memory_accounting(void **state)
+{
+	struct window_table *t = window_table_new(60, 0, 100, NULL);
+	(void)state;
+	/* new flows interleaved with repeats of old ones: the tables grow while
+	 * known flows come in too, and every growth must be accounted */
+	for (int i = 0; i < 3000; i++) {
+		struct packet_info p = pkt(1, 1, (i % 200) + 2, 6, (uint16_t)(1000 + i % 700), TCP_ACK);
+		p.sport = (uint16_t)(20000 + i % 1500);
+		assert_int_equal(window_table_add(t, &p, NULL, NULL), 0);
+	}
+	assert_true(window_table_stats(t)->peak_bytes < 4u << 20);
+	window_table_flush(t, NULL, NULL);
+	assert_int_equal(window_table_stats(t)->bytes, 0);
 	window_table_free(t);
 }
 
@@ -187,6 +208,7 @@ int main(void)
 		cmocka_unit_test(test_boundaries_and_order),
 		cmocka_unit_test(test_lateness),
 		cmocka_unit_test(test_counters),
+		cmocka_unit_test(test_memory_accounting),
 		cmocka_unit_test(test_source_cap),
 		cmocka_unit_test(test_distinct_inline_needs_no_heap),
 		cmocka_unit_test(test_distinct_exact_then_estimated),
