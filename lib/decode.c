@@ -54,11 +54,26 @@ static void map_v4(decode_addr *a, const uint8_t *v4)
 	memcpy(a->b + 12, v4, 4);
 }
 
+/* Dotted quad by hand: inet_ntop formats through sprintf, and aggregate
+ * writes one address per sample. */
+static void ipv4_str(const uint8_t *v4, char *p)
+{
+	for (int i = 0; i < 4; i++) {
+		unsigned o = v4[i];
+		if (o >= 100)
+			*p++ = (char)('0' + o / 100);
+		if (o >= 10)
+			*p++ = (char)('0' + o / 10 % 10);
+		*p++ = (char)('0' + o % 10);
+		*p++ = i < 3 ? '.' : '\0';
+	}
+}
+
 char *decode_addr_str(const decode_addr *a, char *buf)
 {
 	static const uint8_t prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 	if (memcmp(a->b, prefix, 12) == 0)
-		inet_ntop(AF_INET, a->b + 12, buf, 46);
+		ipv4_str(a->b + 12, buf);
 	else
 		inet_ntop(AF_INET6, a->b, buf, 46);
 	return buf;

@@ -1,4 +1,5 @@
 /* decode: hand-built frames, including every malformation the decoder counts. */
+#include <arpa/inet.h>
 #include <pcap/dlt.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -215,6 +216,22 @@ static void test_cooked_and_loopback(void **state)
 	assert_int_equal(decode_packet(DLT_NULL, g, (uint32_t)n - 10, &p), DECODE_NOT_IP);
 }
 
+static void test_address_text_matches_inet_ntop(void **state)
+{
+	static const uint8_t v4[][4] = { { 0, 0, 0, 0 }, { 10, 77, 1, 9 }, { 255, 255, 255, 255 },
+					 { 192, 168, 100, 7 }, { 1, 20, 199, 250 } };
+	char ours[48], theirs[48];
+	(void)state;
+	for (size_t i = 0; i < sizeof v4 / sizeof v4[0]; i++) {
+		decode_addr a = { { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff } };
+		memcpy(a.b + 12, v4[i], 4);
+		inet_ntop(AF_INET, v4[i], theirs, sizeof theirs);
+		assert_string_equal(decode_addr_str(&a, ours), theirs);
+	}
+	decode_addr v6 = { { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 } };
+	assert_string_equal(decode_addr_str(&v6, ours), "2001:db8::1");
+}
+
 static void test_result_names(void **state)
 {
 	(void)state;
@@ -235,6 +252,7 @@ int main(void)
 		cmocka_unit_test(test_ipv6_extension_headers),
 		cmocka_unit_test(test_icmp_unreachable_quotes_the_probe),
 		cmocka_unit_test(test_cooked_and_loopback),
+		cmocka_unit_test(test_address_text_matches_inet_ntop),
 		cmocka_unit_test(test_result_names),
 	};
 	return cmocka_run_group_tests_name("decode", tests, NULL, NULL);
