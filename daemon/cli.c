@@ -323,7 +323,7 @@ static void add_alert(void *ctx, const struct ids_alert *a)
 int cli_read_record_csv(const char *path, int ids, struct window_table *t, window_emit_fn emit,
 			void *ctx)
 {
-	struct flow_csv_stats st;
+	struct csv_stats st;
 	struct window_flow_sink sink = { t, emit, ctx, 0 };
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
 

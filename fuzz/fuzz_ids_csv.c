@@ -16,7 +16,7 @@ static void add(void *ctx, const struct ids_alert *a)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct flow_csv_stats st;
+	struct csv_stats st;
 	FILE *f;
 
 	if (size == 0 || !(f = fmemopen((void *)data, size, "r")))

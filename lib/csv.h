@@ -1,7 +1,29 @@
 /* csv: what the record readers (flow_csv, ids_csv) share: splitting a line
- * into fields and finding named columns in a header. */
+ * into fields, finding named columns in a header, and the read loop that
+ * counts malformed rows and keeps the first one's reason. */
 #ifndef FLOWSAD_CSV_H
 #define FLOWSAD_CSV_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+struct csv_stats {
+	uint64_t rows, records, malformed;
+	char first_error[256]; /* "file:line: reason" of the first bad row or header */
+};
+
+/* Parses one data row whose named columns are at col[]. Returns 0 for a
+ * record, -1 for a malformed row (*why says why), 1 to stop reading. */
+typedef int (*csv_row_fn)(void *ctx, char **fields, int n, const int *col, const char **why);
+
+/* Reads a header holding the count names, then every non-blank row through
+ * row. Returns 0, or -EINVAL for an empty file or a missing column (the
+ * reason in st->first_error). */
+int csv_read_records(FILE *f, const char *name, const char *const *names, int count,
+		     csv_row_fn row, void *ctx, struct csv_stats *st) __attribute__((warn_unused_result));
+
+/* Strips spaces, tabs and line ends from both ends, in place. */
+char *csv_trim(char *s);
 
 /* Splits line in place at commas; double quotes group and "" is a quote;
  * a trailing newline is dropped, spaces around fields are trimmed. Returns

@@ -13,21 +13,9 @@ enum { C_TS, C_TE, C_SA, C_DA, C_SP, C_DP, C_PR, C_FLG, C_IPKT, C_IBYT, C_N };
 static const char *const col_names[C_N] = { "ts", "te", "sa", "da", "sp", "dp", "pr", "flg",
 					    "ipkt", "ibyt" };
 
-#define MAX_FIELDS 128
-
 int flow_csv_sniff(const char *first_line)
 {
 	return strncmp(first_line, "ts,te,td,sa,da,", 15) == 0;
-}
-
-static char *trim(char *s)
-{
-	while (*s == ' ')
-		s++;
-	char *e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\r' || e[-1] == '\n'))
-		*--e = '\0';
-	return s;
 }
 
 static int parse_time(const char *s, int64_t *ms)
@@ -103,21 +91,6 @@ static int parse_u64(const char *s, uint64_t *v)
 	return errno || *end ? -1 : 0;
 }
 
-static void note_error(struct flow_csv_stats *st, const char *name, long line, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static void note_error(struct flow_csv_stats *st, const char *name, long line, const char *fmt, ...)
-{
-	va_list ap;
-	st->malformed++;
-	if (st->first_error[0])
-		return;
-	int off = snprintf(st->first_error, sizeof st->first_error, "%s:%ld: ", name, line);
-	va_start(ap, fmt);
-	vsnprintf(st->first_error + off, sizeof st->first_error - (size_t)off, fmt, ap);
-	va_end(ap);
-}
-
 static int parse_row(char **fld, int n, const int *col, struct flow_record *r, const char **why)
 {
 	uint64_t sp, dp;
@@ -146,46 +119,28 @@ static int parse_row(char **fld, int n, const int *col, struct flow_record *r, c
 	return 0;
 }
 
-int flow_csv_read(FILE *f, const char *name, netflow_record_fn emit, void *ctx,
-		  struct flow_csv_stats *st)
-{
-	char *line = NULL, *fld[MAX_FIELDS];
-	size_t cap = 0;
-	long lineno = 1;
-	int col[C_N];
+struct flow_reader {
+	netflow_record_fn emit;
+	void *ctx;
+};
 
-	memset(st, 0, sizeof *st);
-	if (getline(&line, &cap, f) < 0 || !flow_csv_sniff(line)) {
-		snprintf(st->first_error, sizeof st->first_error,
-			 "%s:1: expected nfdump's CSV header (ts,te,td,sa,da,...)", name);
-		free(line);
-		return -EINVAL;
-	}
-	int n = csv_split(line, fld, MAX_FIELDS), missing = csv_find_columns(fld, n, col_names, C_N, col);
-	if (missing >= 0) {
-		snprintf(st->first_error, sizeof st->first_error, "%s:1: the header has no column '%s'",
-			 name, col_names[missing]);
-		free(line);
-		return -EINVAL;
-	}
-	while (getline(&line, &cap, f) >= 0) {
-		struct flow_record r;
-		const char *why = NULL;
-		lineno++;
-		if (strncmp(line, "Summary", 7) == 0)
-			break;
-		if (!*trim(line))
-			continue;
-		st->rows++;
-		n = csv_split(line, fld, MAX_FIELDS);
-		if (parse_row(fld, n, col, &r, &why) < 0) {
-			note_error(st, name, lineno, "%s", why);
-			continue;
-		}
-		st->records++;
-		if (emit)
-			emit(ctx, &r);
-	}
-	free(line);
+/* nfdump's trailing "Summary" block ends the records. */
+static int flow_row(void *ctx, char **fld, int n, const int *col, const char **why)
+{
+	struct flow_reader *fr = ctx;
+	struct flow_record r;
+
+	if (strcmp(fld[0], "Summary") == 0)
+		return 1;
+	if (parse_row(fld, n, col, &r, why) < 0)
+		return -1;
+	if (fr->emit)
+		fr->emit(fr->ctx, &r);
 	return 0;
+}
+
+int flow_csv_read(FILE *f, const char *name, netflow_record_fn emit, void *ctx, struct csv_stats *st)
+{
+	struct flow_reader fr = { emit, ctx };
+	return csv_read_records(f, name, col_names, C_N, flow_row, &fr, st);
 }

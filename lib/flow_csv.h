@@ -15,17 +15,13 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "csv.h"
 #include "netflow.h"
 
-struct flow_csv_stats {
-	uint64_t rows, records, malformed;
-	char first_error[256];
-};
-
 /* Reads f to its end or the summary block. Returns 0, or -EINVAL when the
- * header is not nfdump's (the reason in stats->first_error). */
+ * header lacks a needed column (the reason in stats->first_error). */
 int flow_csv_read(FILE *f, const char *name, netflow_record_fn emit, void *ctx,
-		  struct flow_csv_stats *stats) __attribute__((warn_unused_result));
+		  struct csv_stats *stats) __attribute__((warn_unused_result));
 
 /* Does the first line look like nfdump's CSV header? */
 int flow_csv_sniff(const char *first_line);

@@ -15,8 +15,6 @@ static const char *const col_names[I_N] = {
 	"src_ip", "src_port", "dest_ip", "dest_port", "sid",
 };
 
-#define MAX_FIELDS 256
-
 int ids_csv_sniff(const char *first_line)
 {
 	return strncmp(first_line, "date_year,", 10) == 0;
@@ -63,44 +61,25 @@ static int parse_row(char **f, int n, const int *col, struct ids_alert *a, const
 	return 0;
 }
 
-int ids_csv_read(FILE *f, const char *name, ids_alert_fn emit, void *ctx, struct flow_csv_stats *st)
-{
-	char *line = NULL, *fld[MAX_FIELDS];
-	size_t cap = 0;
-	long lineno = 1;
-	int col[I_N];
+struct ids_reader {
+	ids_alert_fn emit;
+	void *ctx;
+};
 
-	memset(st, 0, sizeof *st);
-	if (getline(&line, &cap, f) < 0) {
-		snprintf(st->first_error, sizeof st->first_error, "%s:1: empty file", name);
-		free(line);
-		return -EINVAL;
-	}
-	int n = csv_split(line, fld, MAX_FIELDS), missing = csv_find_columns(fld, n, col_names, I_N, col);
-	if (missing >= 0) {
-		snprintf(st->first_error, sizeof st->first_error, "%s:1: the header has no column '%s'",
-			 name, col_names[missing]);
-		free(line);
-		return -EINVAL;
-	}
-	while (getline(&line, &cap, f) >= 0) {
-		struct ids_alert a;
-		const char *why = NULL;
-		lineno++;
-		if (!line[strspn(line, " \t\r\n")])
-			continue;
-		st->rows++;
-		n = csv_split(line, fld, MAX_FIELDS);
-		if (parse_row(fld, n, col, &a, &why) < 0) {
-			st->malformed++;
-			if (!st->first_error[0])
-				snprintf(st->first_error, sizeof st->first_error, "%s:%ld: %s", name, lineno, why);
-			continue;
-		}
-		st->records++;
-		if (emit)
-			emit(ctx, &a);
-	}
-	free(line);
+static int ids_row(void *ctx, char **fld, int n, const int *col, const char **why)
+{
+	struct ids_reader *ir = ctx;
+	struct ids_alert a;
+
+	if (parse_row(fld, n, col, &a, why) < 0)
+		return -1;
+	if (ir->emit)
+		ir->emit(ir->ctx, &a);
 	return 0;
+}
+
+int ids_csv_read(FILE *f, const char *name, ids_alert_fn emit, void *ctx, struct csv_stats *st)
+{
+	struct ids_reader ir = { emit, ctx };
+	return csv_read_records(f, name, col_names, I_N, ids_row, &ir, st);
 }

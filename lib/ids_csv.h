@@ -3,7 +3,7 @@
  * dest_ip, dest_port, sid, ...), found by header name in any order; other
  * columns are ignored; fields may be double-quoted. Dates are UTC. A
  * malformed row is counted and skipped; the first one's "file:line: reason"
- * is kept (struct flow_csv_stats, shared with the flow CSV reader). */
+ * is kept (struct csv_stats). */
 #ifndef FLOWSAD_IDS_CSV_H
 #define FLOWSAD_IDS_CSV_H
 
@@ -11,7 +11,7 @@
 #include <stdio.h>
 
 #include "decode.h"
-#include "flow_csv.h"
+#include "csv.h"
 
 struct ids_alert {
 	int64_t ts;
@@ -25,7 +25,7 @@ typedef void (*ids_alert_fn)(void *ctx, const struct ids_alert *a);
 /* Reads f to its end. Returns 0, or -EINVAL when the header lacks a needed
  * column (the reason in stats->first_error). */
 int ids_csv_read(FILE *f, const char *name, ids_alert_fn emit, void *ctx,
-		 struct flow_csv_stats *stats) __attribute__((warn_unused_result));
+		 struct csv_stats *stats) __attribute__((warn_unused_result));
 
 /* Does the first line look like psykoda's IDS alert header? */
 int ids_csv_sniff(const char *first_line);

@@ -4,18 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "csv.h"
 #include "isotime.h"
 #include "location.h"
-
-static char *trim(char *s)
-{
-	while (*s == ' ' || *s == '\t')
-		s++;
-	char *e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
-		*--e = '\0';
-	return s;
-}
 
 int labels_read(struct label_list *l, FILE *f, const char *name, char *err, size_t errlen)
 {
@@ -26,17 +17,17 @@ int labels_read(struct label_list *l, FILE *f, const char *name, char *err, size
 		struct label_entry e = { .window_start = INT64_MIN };
 		lineno++;
 		line[strcspn(line, "#")] = '\0';
-		char *p = trim(line), *comma = strchr(p, ',');
+		char *p = csv_trim(line), *comma = strchr(p, ',');
 		if (!*p || (lineno == 1 && (strcmp(p, "src_ip") == 0 || strncmp(p, "window_start,", 13) == 0)))
 			continue;
 		if (comma) {
 			*comma = '\0';
-			if (isotime_parse(trim(p), &e.window_start) < 0) {
+			if (isotime_parse(csv_trim(p), &e.window_start) < 0) {
 				snprintf(err, errlen, "%s:%ld: expected window_start (ISO 8601 UTC or epoch "
-					 "seconds), got '%s'", name, lineno, trim(p));
+					 "seconds), got '%s'", name, lineno, csv_trim(p));
 				return -EINVAL;
 			}
-			p = trim(comma + 1);
+			p = csv_trim(comma + 1);
 		}
 		if (location_parse_cidr(p, &e.net, &e.prefix) < 0) {
 			snprintf(err, errlen, "%s:%ld: expected an address or CIDR, got '%s'", name, lineno, p);
