@@ -39,7 +39,7 @@ CFLAGS_ALL = -std=c11 -D_GNU_SOURCE -DFLOWSAD_VERSION='"$(VERSION)"' $(WARN) $(O
 LDFLAGS_ALL = $(EXTRA_LDFLAGS)
 
 LIB_SRC := $(wildcard lib/*.c)
-HOT_SRC := lib/mlp.c lib/deepsad.c lib/explain.c
+HOT_SRC := lib/mlp.c lib/deepsad.c lib/explain.c lib/decode.c lib/window.c lib/distinct.c
 DAEMON_SRC := $(wildcard daemon/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 DAEMON_OBJ := $(DAEMON_SRC:%.c=$(BUILD)/%.o)

@@ -2,13 +2,28 @@
 # make bench: every benchmark table, peers measured in the same run.
 #   SEEDS=N      ODDS seeds (default 10)
 #   ROWS, DIM, EPOCHS   size of the speed run (default 20000 x 1000, 3 epochs)
+#   BENCH="ingest flows"  only these sections (detector ingest flows quality; default all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 ODDS_DIR=${ODDS_DIR:-../shared/data/odds}
 rows=${ROWS:-20000} dim=${DIM:-1000} epochs=${EPOCHS:-3} threads=2
 mkdir -p "$BUILD/bench"
+want() { [ -z "${BENCH:-}" ] || [[ " $BENCH " == *" $1 "* ]]; }
 
+# best of three runs of a command: "wall_seconds cpu_seconds" of the fastest
+best_of_3() {
+	local best= TIMEFORMAT='%R %U %S'
+	for _ in 1 2 3; do
+		local t
+		t=$({ time "$@" >/dev/null 2>&1; } 2>&1)
+		best=$(echo "$t" | awk -v b="$best" '{ w = $1; c = $2 + $3 }
+			END { split(b, o, " "); print (b == "" || w < o[1]) ? w " " c : b }')
+	done
+	echo "$best"
+}
+
+if want detector; then
 echo "## Detector speed: [128,128,64,64,32], $dim inputs, $rows rows, batch 64, $threads threads"
 echo
 data=$BUILD/bench/speed-${rows}x${dim}.f32
@@ -35,44 +50,37 @@ echo "(explain: 200 samples, 100 background rows, 5 rows, best of 5 repetitions;
 echo "PyTorch $(/usr/bin/python3 -c 'import torch; print(torch.__version__)'), $(nproc) cores;" \
 	"$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'))"
 echo
+fi
 
+if want ingest; then
 echo "## Ingest: capture file to per-(minute, source) samples"
 echo
 packets=${PACKETS:-5000000} sources=${SOURCES:-20000}
 cap=$BUILD/bench/ingest-${packets}.pcap
 [ -f "$cap" ] || "$BUILD/bench/gen_pcap" "$cap" "$packets" "$sources"
 cat "$cap" >/dev/null # page cache: every reader starts warm
-# best of three wall-clock seconds of a command
-best_of_3() {
-	local best=
-	for _ in 1 2 3; do
-		local t0 t1
-		t0=$(date +%s.%N)
-		"$@" >/dev/null 2>&1
-		t1=$(date +%s.%N)
-		best=$(echo "$t1 - $t0" | bc -l | awk -v b="$best" '{print (b == "" || $1 < b) ? $1 : b}')
-	done
-	echo "$best"
-}
 t_floor=$(best_of_3 "$BUILD/bench/pcap_count" "$cap")
 t_flowsad=$(best_of_3 "$BUILD/flowsad" aggregate --window 1m "$cap")
 t_tcpdump=$(best_of_3 tcpdump -r "$cap" -w /dev/null)
 t_softflowd=$(best_of_3 softflowd -r "$cap" -n 127.0.0.1:9 -v 5)
 mem=$("$BUILD/flowsad" aggregate --window 1m "$cap" 2>&1 >/dev/null | sed -n 's/.*samples \([0-9]*\) in \([0-9]*\) windows.*peak sample memory \([0-9]*\) KiB/\1 \2 \3/p')
 read -r n_samples n_windows peak_kib <<<"$mem"
-printf '| %-34s | %8s | %8s |\n' reader seconds Mpps
-printf '|%s|%s|%s|\n' ------------------------------------ ---------- ----------
+printf '| %-34s | %8s | %8s | %8s |\n' reader seconds "CPU s" Mpps
+printf '|%s|%s|%s|%s|\n' ------------------------------------ ---------- ---------- ----------
 for r in "pcap_count (libpcap + hash, floor):$t_floor" "flowsad aggregate:$t_flowsad" \
 	"tcpdump -r -w /dev/null:$t_tcpdump" "softflowd -r (NetFlow v5 export):$t_softflowd"; do
-	printf '| %-34s | %8.3f | %8.2f |\n' "${r%%:*}" "${r##*:}" "$(echo "$packets / ${r##*:} / 1000000" | bc -l)"
+	read -r wall cpu <<<"${r##*:}"
+	printf '| %-34s | %8.3f | %8.3f | %8.2f |\n' "${r%%:*}" "$wall" "$cpu" "$(echo "$packets / $wall / 1000000" | bc -l)"
 done
 echo
 echo "($packets packets from $sources sources over $n_windows one-minute windows, $n_samples samples;"
-echo "flowsad / floor: $(echo "$t_floor / $t_flowsad" | bc -l | cut -c1-4)x of the floor's packets/s (target >= 0.7x);"
+echo "flowsad / floor: $(echo "${t_floor% *} / ${t_flowsad% *}" | bc -l | cut -c1-4)x of the floor's packets/s (target >= 0.7x);"
 echo "peak sample memory $peak_kib KiB for two open windows of about $((n_samples / n_windows)) samples:" \
 	"$(echo "$peak_kib * 1024 / (2 * $n_samples / $n_windows)" | bc) bytes per sample, distinct-value sets included)"
 echo
+fi
 
+if want flows; then
 echo "## Flow records: decoding NetFlow v9 export"
 echo
 # the bundled v9 export repeated 200 times (templates resent: every copy decodes)
@@ -84,6 +92,7 @@ open(sys.argv[1], "wb").write(d[:24] + d[24:] * 200)
 PY
 records=$((16002 * 200))
 t_ours=$(best_of_3 "$BUILD/flowsad" aggregate --input-format netflow-pcap --window 1m "$big")
+t_ours=${t_ours% *}
 # nfdump reading what nfcapd collected from the same datagrams (its own rate line)
 dir=$BUILD/bench/nfcapd
 rm -rf "$dir" && mkdir -p "$dir"
@@ -101,8 +110,11 @@ printf '| %-44s | %12.0f |\n' "nfdump -R (its own files, statistics)" "${nfdump_
 echo
 echo "($records v9 records in ${t_ours} s, one core; target >= 2 M records/s per core)"
 echo
+fi
 
-if [ -d "$ODDS_DIR" ]; then
+if ! want quality; then
+	:
+elif [ -d "$ODDS_DIR" ]; then
 	echo "## Detection quality"
 	echo
 	OPENBLAS_NUM_THREADS=1 "$BUILD/bench/odds" "$ODDS_DIR" "${SEEDS:-10}"

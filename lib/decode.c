@@ -110,10 +110,12 @@ static int skip(struct cursor *c, uint32_t n)
 	return 0;
 }
 
+/* The network header's fields; the addresses go straight to where the
+ * caller keeps them. */
 struct l3 {
 	uint8_t family, proto;
 	int later_fragment;
-	decode_addr src, dst;
+	decode_addr *src, *dst;
 };
 
 static enum decode_result ipv4_header(struct cursor *c, struct l3 *ip)
@@ -133,8 +135,8 @@ static enum decode_result ipv4_header(struct cursor *c, struct l3 *ip)
 	ip->family = 4;
 	ip->proto = h[9];
 	ip->later_fragment = (be16(h + 6) & 0x1fff) != 0;
-	map_v4(&ip->src, h + 12);
-	map_v4(&ip->dst, h + 16);
+	map_v4(ip->src, h + 12);
+	map_v4(ip->dst, h + 16);
 	/* the payload ends at total length, or earlier if the capture does */
 	uint32_t avail = total < c->len ? total : c->len;
 	c->p += ihl;
@@ -158,8 +160,8 @@ static enum decode_result ipv6_header(struct cursor *c, struct l3 *ip)
 	uint32_t payload = be16(h + 4);
 	uint8_t next = h[6];
 	ip->family = 6;
-	memcpy(ip->src.b, h + 8, 16);
-	memcpy(ip->dst.b, h + 24, 16);
+	memcpy(ip->src->b, h + 8, 16);
+	memcpy(ip->dst->b, h + 24, 16);
 	c->p += 40;
 	c->len = payload < c->len - 40 ? payload : c->len - 40;
 	for (int n = 0; ipv6_is_extension(next); n++) {
@@ -177,9 +179,10 @@ static enum decode_result ipv6_header(struct cursor *c, struct l3 *ip)
 	return DECODE_OK;
 }
 
-static enum decode_result ip_header(struct cursor *c, int version, struct l3 *ip)
+static enum decode_result ip_header(struct cursor *c, int version, struct l3 *ip,
+				    decode_addr *src, decode_addr *dst)
 {
-	memset(ip, 0, sizeof *ip);
+	*ip = (struct l3){ .src = src, .dst = dst };
 	if (version == 0 && c->len > 0)
 		version = c->p[0] >> 4;
 	if (version == 4)
@@ -209,24 +212,24 @@ static void icmp_quote(struct cursor c, struct packet_info *out)
 	uint16_t sp = 0, dp = 0;
 
 	/* ICMP and ICMPv6 error headers are 8 bytes before the quoted packet */
-	if (skip(&c, 8) < 0 || ip_header(&c, 0, &inner) != DECODE_OK)
+	if (skip(&c, 8) < 0 || ip_header(&c, 0, &inner, &out->inner_src, &out->inner_dst) != DECODE_OK)
 		return;
 	out->has_inner = 1;
-	out->inner_src = inner.src;
-	out->inner_dst = inner.dst;
 	out->inner_proto = inner.proto;
-	if (!inner.later_fragment && transport_ports(&c, inner.proto, &sp, &dp) > 0) {
-		out->inner_sport = sp;
-		out->inner_dport = dp;
-	}
+	if (!inner.later_fragment)
+		transport_ports(&c, inner.proto, &sp, &dp);
+	out->inner_sport = sp;
+	out->inner_dport = dp;
 }
 
 static enum decode_result transport(struct cursor c, const struct l3 *ip, struct packet_info *out)
 {
 	out->family = ip->family;
 	out->proto = ip->proto;
-	out->src = ip->src;
-	out->dst = ip->dst;
+	if (ip->proto == PROTO_UDP) {
+		out->payload = NULL;
+		out->payload_len = 0;
+	}
 	if (ip->later_fragment)
 		return DECODE_OK; /* ports live in the first fragment only */
 	int r = transport_ports(&c, ip->proto, &out->sport, &out->dport);
@@ -348,15 +351,12 @@ enum decode_result decode_packet(int dlt, const uint8_t *frame, uint32_t caplen,
 	int version;
 	enum decode_result r;
 
-	int64_t ts_sec = out->ts_sec;
-	uint32_t ts_usec = out->ts_usec, wire = out->wire_len;
-	memset(out, 0, sizeof *out);
-	out->ts_sec = ts_sec;
-	out->ts_usec = ts_usec;
-	out->wire_len = wire;
+	out->family = out->proto = out->tcp_flags = out->icmp_type = out->icmp_code = 0;
+	out->has_ports = out->has_inner = out->inner_proto = 0;
+	out->sport = out->dport = out->inner_sport = out->inner_dport = 0;
 	if ((r = link_layer(dlt, &c, &version)) != DECODE_OK)
 		return r;
-	if ((r = ip_header(&c, version, &ip)) != DECODE_OK)
+	if ((r = ip_header(&c, version, &ip, &out->src, &out->dst)) != DECODE_OK)
 		return r;
 	return transport(c, &ip, out);
 }

@@ -13,6 +13,7 @@
 #define FLOWSAD_DECODE_H
 
 #include <stdint.h>
+#include <string.h>
 
 #define DECODE_MAX_VLAN 4
 #define DECODE_MAX_EXT 8
@@ -37,10 +38,14 @@ enum decode_result {
 	DECODE_N_RESULTS,
 };
 
+/* Laid out so that what every packet needs fills the first 64 bytes. */
 struct packet_info {
 	int64_t ts_sec;
 	uint32_t ts_usec;
 	uint32_t wire_len;      /* bytes on the wire (the capture's original length) */
+	/* decode_packet sets everything below, except payload (proto 17 only) and
+	 * inner_* (has_inner only): the rest is not cleared, to keep the
+	 * per-packet cost down */
 	uint8_t family;         /* 4 or 6 */
 	uint8_t proto;          /* IP protocol number (after IPv6 extension headers) */
 	uint8_t tcp_flags;      /* TCP only */
@@ -49,10 +54,20 @@ struct packet_info {
 	uint8_t has_inner;      /* ICMP error: inner_* describe the offending packet */
 	uint8_t inner_proto;
 	uint16_t sport, dport, inner_sport, inner_dport;
-	decode_addr src, dst, inner_src, inner_dst;
-	const uint8_t *payload; /* UDP only: the datagram's payload, borrowed from the frame */
+	decode_addr src, dst;
+	const uint8_t *payload; /* UDP: the datagram's payload, borrowed from the frame
+				 * (NULL when its header is cut off) */
 	uint32_t payload_len;
+	decode_addr inner_src, inner_dst;
 };
+
+static inline int decode_addr_equal(const decode_addr *a, const decode_addr *b)
+{
+	uint64_t x[2], y[2];
+	memcpy(x, a->b, 16);
+	memcpy(y, b->b, 16);
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
+}
 
 #define TCP_FIN 0x01
 #define TCP_SYN 0x02
@@ -61,7 +76,8 @@ struct packet_info {
 #define TCP_ACK 0x10
 
 /* Decodes frame [caplen] of link type dlt (a pcap LINKTYPE/DLT value) into
- * *out (ts and wire_len are the caller's). Returns a decode_result. */
+ * *out (ts and wire_len are the caller's). Returns a decode_result; the
+ * fields are meaningful only for DECODE_OK. */
 enum decode_result decode_packet(int dlt, const uint8_t *frame, uint32_t caplen,
 				 struct packet_info *out);
 

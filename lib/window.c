@@ -11,9 +11,20 @@
 
 enum { SEEN_IP, SEEN_PORT, SEEN_PAIR, SEEN_FLOW };
 
+/* The flow of a sample's previous event: consecutive packets of a source
+ * mostly belong to one flow, and a repeat adds no destination, port, pair,
+ * flow or service (exact tables and HyperLogLog alike), so it is skipped
+ * with one comparison instead of hashing and probing. */
+struct last_flow {
+	decode_addr dst;
+	uint16_t sport, dport;
+	uint8_t proto, valid;
+};
+
 struct sample {
 	decode_addr src;
 	struct window_counters c;
+	struct last_flow last;
 	struct distinct seen; /* destinations, ports, pairs, flows */
 	uint32_t n_terms, cap_terms;
 	struct window_term *terms; /* open addressing by key (key 0 is no service: never used) */
@@ -35,6 +46,7 @@ struct window_table {
 	int n_open;
 	struct window open[MAX_OPEN]; /* sorted by start */
 	int64_t last_closed;          /* start of the newest closed window */
+	int64_t recent_start;         /* window_start_of the previous event: saves a division */
 	struct window_stats stats;
 };
 
@@ -149,7 +161,7 @@ static void compact_terms(struct sample *s)
 static struct sample **find_slot(struct window *w, const decode_addr *src)
 {
 	size_t j = (size_t)addr_hash(src) & (w->cap - 1);
-	while (w->slots[j] && memcmp(w->slots[j]->src.b, src->b, 16) != 0)
+	while (w->slots[j] && !decode_addr_equal(&w->slots[j]->src, src))
 		j = (j + 1) & (w->cap - 1);
 	return &w->slots[j];
 }
@@ -324,8 +336,22 @@ struct event {
 	uint32_t sid;           /* IDS alerts: the signature */
 };
 
+/* Whether ev continues the sample's previous flow; remembers it if not. */
+static int repeats_last_flow(struct sample *s, const struct event *ev)
+{
+	struct last_flow *l = &s->last;
+	uint16_t sport = ev->has_ports ? ev->sport : 0, dport = ev->has_ports ? ev->dport : 0;
+	if (l->valid && l->proto == ev->proto && l->sport == sport && l->dport == dport &&
+	    decode_addr_equal(&l->dst, ev->dst))
+		return 1;
+	*l = (struct last_flow){ *ev->dst, sport, dport, ev->proto, 1 };
+	return 0;
+}
+
 static void count_destinations(struct window_table *t, struct sample *s, const struct event *ev)
 {
+	if (repeats_last_flow(s, ev))
+		return;
 	size_t before = distinct_bytes(&s->seen);
 	uint64_t hi, lo, port = (uint64_t)ev->proto << 16 | (ev->has_ports ? ev->dport : 0);
 	uint64_t ip;
@@ -349,10 +375,17 @@ static void count_destinations(struct window_table *t, struct sample *s, const s
 	t->stats.bytes += distinct_bytes(&s->seen) - before;
 }
 
+static int64_t event_window_start(struct window_table *t, int64_t ts)
+{
+	if ((uint64_t)ts - (uint64_t)t->recent_start >= t->length) /* also when ts is earlier */
+		t->recent_start = window_start_of(ts, t->length);
+	return t->recent_start;
+}
+
 static int add_event(struct window_table *t, const struct event *ev, window_emit_fn emit, void *ctx,
 		     struct sample **out)
 {
-	int64_t start = window_start_of(ev->ts, t->length);
+	int64_t start = event_window_start(t, ev->ts);
 
 	t->stats.packets++;
 	close_until(t, ev->ts, emit, ctx);

@@ -16,6 +16,7 @@ struct emitted {
 	int64_t start[64];
 	uint8_t last_octet[64];
 	struct window_counters c[64];
+	uint32_t term_flows[64]; /* the sample's service-term counts summed */
 };
 
 static void collect(void *ctx, int64_t start, const decode_addr *src, const struct window_counters *c)
@@ -23,6 +24,9 @@ static void collect(void *ctx, int64_t start, const decode_addr *src, const stru
 	struct emitted *e = ctx;
 	e->start[e->n] = start;
 	e->last_octet[e->n] = src->b[15];
+	e->term_flows[e->n] = 0;
+	for (uint32_t i = 0; i < c->n_terms; i++) /* terms are valid during this call only */
+		e->term_flows[e->n] += c->terms[i].count;
 	e->c[e->n++] = *c;
 }
 
@@ -129,6 +133,39 @@ static void test_counters(void **state)
 	window_table_free(t);
 }
 
+/* A source's packets that repeat its previous flow are skipped cheaply; a
+ * change in any part of the flow (destination, either port, protocol) must
+ * still count as a new flow, also in a window that starts afresh, and a
+ * flow seen before (not the previous one) is not counted twice. */
+static void test_repeated_flows(void **state)
+{
+	struct window_table *t = window_table_new(60, 0, 100, NULL);
+	struct emitted e = { 0 };
+	(void)state;
+	struct packet_info seq[] = {
+		pkt(1, 1, 9, 6, 80, TCP_ACK),  pkt(1, 1, 9, 6, 80, TCP_ACK),  /* flow 1 twice */
+		pkt(2, 1, 8, 6, 80, TCP_ACK),                                 /* other destination */
+		pkt(2, 1, 9, 6, 80, TCP_ACK),                                 /* flow 1 again */
+		pkt(2, 1, 9, 6, 80, TCP_ACK),                                 /* source port below */
+		pkt(3, 1, 9, 6, 443, TCP_ACK), pkt(3, 1, 9, 17, 443, 0),      /* other port, protocol */
+		pkt(4, 1, 9, 17, 443, 0),
+		pkt(61, 1, 9, 17, 443, 0),                                    /* next window */
+	};
+	seq[4].sport = 40001; /* flow 1 but from another source port: a new flow */
+	for (size_t i = 0; i < sizeof seq / sizeof seq[0]; i++)
+		assert_int_equal(window_table_add(t, &seq[i], collect, &e), 0);
+	window_table_flush(t, collect, &e);
+	assert_int_equal(e.n, 2);
+	assert_int_equal(e.c[0].packets, 8);
+	assert_int_equal(e.c[0].flows, 5);
+	assert_int_equal(e.c[0].dst_ips, 2);
+	assert_int_equal(e.c[0].dst_pairs, 4); /* 9:tcp/80, 8:tcp/80, 9:tcp/443, 9:udp/443 */
+	assert_int_equal(e.term_flows[0], 5);
+	assert_int_equal(e.c[1].flows, 1);
+	assert_int_equal(e.c[1].dst_ips, 1);
+	window_table_free(t);
+}
+
 static void test_memory_accounting(void **state)
 {
 	struct window_table *t = window_table_new(60, 0, 100, NULL);
@@ -208,6 +245,7 @@ int main(void)
 		cmocka_unit_test(test_boundaries_and_order),
 		cmocka_unit_test(test_lateness),
 		cmocka_unit_test(test_counters),
+		cmocka_unit_test(test_repeated_flows),
 		cmocka_unit_test(test_memory_accounting),
 		cmocka_unit_test(test_source_cap),
 		cmocka_unit_test(test_distinct_inline_needs_no_heap),
