@@ -213,14 +213,77 @@ static int load_one(const struct cli_common *c, const char *path, struct dataset
 	return rc;
 }
 
-int cli_apply_common(const struct cli_common *c)
+int cli_load_config(const char *path, struct config *c)
 {
+	FILE *f = fopen(path, "r");
+
+	config_init(c);
+	if (!f) {
+		log_err("%s: %s", path, strerror(errno));
+		return EX_CONFIG;
+	}
+	char *text = NULL;
+	size_t len = 0;
+	FILE *msgs = open_memstream(&text, &len);
+	int errors = config_read(c, f, path, msgs);
+	fclose(f);
+	if (msgs)
+		fclose(msgs);
+	for (char *line = text, *next; line && *line; line = next) { /* each at error priority */
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		log_err("%s", line);
+		if (!next)
+			break;
+	}
+	free(text);
+	if (errors) {
+		log_err("%s: %d error%s", path, errors, errors == 1 ? "" : "s");
+		config_free(c);
+		return EX_CONFIG;
+	}
+	return EX_OK;
+}
+
+/* The offline commands' configuration file lives as long as the process. */
+static struct config file_conf;
+
+static void free_file_conf(void)
+{
+	config_free(&file_conf);
+}
+
+/* Settings of the file that the command line did not give. */
+static void apply_config(struct cli_common *c, const struct config *f)
+{
+	const char **fields[] = { &c->locations, &c->monitor, &c->include_ports, &c->exclude_ports,
+				  &c->exclude_src, &c->exclude_dst, &c->exclude_sids,
+				  &c->known_normal, &c->known_anomaly, &c->filter };
+	const char *values[] = { f->locations, f->monitor, f->include_ports, f->exclude_ports,
+				 f->exclude_src, f->exclude_dst, f->exclude_sids,
+				 f->known_normal, f->known_anomaly, f->bpf };
+	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+		if (!*fields[i])
+			*fields[i] = values[i];
+	if (!c->window)
+		c->window = f->window;
+	if (!c->vocabulary)
+		c->vocabulary = f->vocabulary;
+	if (!c->min_df)
+		c->min_df = f->min_df;
+}
+
+int cli_apply_common(struct cli_common *c)
+{
+	int rc;
 	if (c->threads > 0)
 		openblas_set_num_threads(c->threads);
 	if (c->config) {
-		log_err("-c %s: configuration files are not built yet in this version; give the "
-			"settings as options", c->config);
-		return EX_UNAVAILABLE;
+		if ((rc = cli_load_config(c->config, &file_conf)) != EX_OK)
+			return rc;
+		atexit(free_file_conf);
+		apply_config(c, &file_conf);
 	}
 	return EX_OK;
 }

@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <stdint.h>
 
+#include "config.h"
 #include "dataset.h"
 #include "model.h"
 #include "window.h"
@@ -82,9 +83,15 @@ int cli_common_option(struct cli_common *c, int opt, const char *arg);
 int cli_parse_int(const char *name, const char *arg, long lo, long hi, long *out);
 int cli_parse_double(const char *name, const char *arg, double lo, double hi, double *out);
 
-/* Acts on the parsed common options: sets the BLAS thread count, refuses
- * those not built yet. Returns a sysexits code, logging why. */
-int cli_apply_common(const struct cli_common *c);
+/* Acts on the parsed common options: sets the BLAS thread count, and with
+ * -c CONF takes from the file's [window], [features], [capture] filter and
+ * [retrain] label files what the command line did not give. Returns a
+ * sysexits code, logging why. */
+int cli_apply_common(struct cli_common *c);
+/* Reads and validates a configuration file into c (initialised here; on
+ * error freed again). Errors are logged as FILE:LINE: ...; returns EX_OK or
+ * EX_CONFIG. */
+int cli_load_config(const char *path, struct config *c);
 
 /* Reads every path into ds (one dataset; matrix CSVs must share their
  * columns). Capture files become samples through a feature spec: the

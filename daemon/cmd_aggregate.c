@@ -11,65 +11,13 @@
 #include "isotime.h"
 #include "log.h"
 #include "pcap_input.h"
+#include "sample_csv.h"
 #include "window.h"
 
 enum { OPT_LATENESS = OPT_FIRST_COMMAND_OPTION, OPT_MAX_SAMPLES };
 
 #define DEFAULT_WINDOW 3600
 #define DEFAULT_MAX_SAMPLES 1000000
-
-static void print_header(void)
-{
-	puts("window_start,src_ip,packets,bytes,flows,dst_ips,dst_ports,dst_pairs,tcp_packets,"
-	     "udp_packets,icmp_packets,other_packets,syn_sent,synack_received,syn_unanswered,"
-	     "rst_sent,rst_received,unreach_received");
-}
-
-/* Decimal digits of v at p; returns the end. (printf spent more time on
- * these rows than counting the packets did.) */
-static char *put_u64(char *p, uint64_t v)
-{
-	char tmp[20];
-	int n = 0;
-	do
-		tmp[n++] = (char)('0' + v % 10);
-	while ((v /= 10));
-	while (n)
-		*p++ = tmp[--n];
-	return p;
-}
-
-struct row_printer {
-	int64_t window;   /* the window whose text is cached */
-	char when[ISOTIME_LEN];
-};
-
-static void print_sample(void *ctx, int64_t start, const decode_addr *src,
-			 const struct window_counters *c)
-{
-	struct row_printer *rp = ctx;
-	const uint64_t v[] = {
-		c->packets, c->bytes, c->flows, c->dst_ips, c->dst_ports, c->dst_pairs,
-		c->tcp_packets, c->udp_packets, c->icmp_packets, c->other_packets, c->syn_sent,
-		c->synack_received, c->syn_unanswered, c->rst_sent, c->rst_received, c->unreach_received,
-	};
-	char line[ISOTIME_LEN + 48 + 21 * 16 + 2], *p = line;
-
-	if (rp->window != start || !rp->when[0]) {
-		isotime_format(start, rp->when);
-		rp->window = start;
-	}
-	p = stpcpy(p, rp->when);
-	*p++ = ',';
-	decode_addr_str(src, p);
-	p += strlen(p);
-	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
-		*p++ = ',';
-		p = put_u64(p, v[i]);
-	}
-	*p++ = '\n';
-	fwrite(line, 1, (size_t)(p - line), stdout);
-}
 
 int cmd_aggregate(int argc, char **argv)
 {
@@ -120,14 +68,14 @@ int cmd_aggregate(int argc, char **argv)
 	struct decode_tally tally = { 0 };
 	if (!t)
 		return EX_OSERR;
-	struct row_printer rp = { 0 };
-	print_header();
+	struct sample_csv rp = { .out = stdout };
+	sample_csv_header(stdout);
 	for (int i = optind; i < argc && rc == EX_OK; i++)
 		rc = fmt == INPUT_FLOW_CSV || fmt == INPUT_IDS_CSV
-			     ? cli_read_record_csv(argv[i], fmt == INPUT_IDS_CSV, t, print_sample, &rp)
-					   : pcap_input_read(argv[i], common.filter, t, print_sample,
+			     ? cli_read_record_csv(argv[i], fmt == INPUT_IDS_CSV, t, sample_csv_row, &rp)
+					   : pcap_input_read(argv[i], common.filter, t, sample_csv_row,
 							     &rp, &tally, nf);
-	window_table_flush(t, print_sample, &rp);
+	window_table_flush(t, sample_csv_row, &rp);
 	if (fmt == INPUT_PCAP || fmt == INPUT_NETFLOW_PCAP)
 		pcap_input_log_summary(&tally, window_table_stats(t));
 	if (nf)

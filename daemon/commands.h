@@ -21,5 +21,7 @@ int cmd_score(int argc, char **argv);
 int cmd_model(int argc, char **argv);
 int cmd_detect(int argc, char **argv);
 int cmd_aggregate(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_check_config(int argc, char **argv);
 
 #endif

@@ -19,8 +19,8 @@
 
 const struct command commands[] = {
 	{ "run", "[-c CONF] [-i IFACE]... [-r FILE]... [-m MODEL] [--redis HOST:PORT|SOCKET]\n"
-		 "            [--stream KEY] [--jsonl FILE|-]",
-	  "capture, score closed windows, send alerts (daemon)", NULL },
+		 "            [--stream KEY] [--jsonl FILE|-] [--spool DIR] [--samples FILE|-]",
+	  "capture, score closed windows, send alerts (daemon)", cmd_run },
 	{ "train", "[-c CONF] -o MODEL [options] INPUT...",
 	  "fit features and the Deep SAD detector, write a model file", cmd_train },
 	{ "score", "[-c CONF] -m MODEL [--format csv|jsonl] INPUT...",
@@ -31,7 +31,7 @@ const struct command commands[] = {
 	{ "aggregate", "[--window D] [--lateness D] [--max-samples N] [--filter BPF] INPUT...",
 	  "raw per-sample counters, one CSV row per sample", cmd_aggregate },
 	{ "model", "[--json] MODEL", "print a model file's metadata", cmd_model },
-	{ "check-config", "-c CONF", "validate a configuration file", NULL },
+	{ "check-config", "-c CONF", "validate a configuration file", cmd_check_config },
 	{ NULL, NULL, NULL, NULL },
 };
 

@@ -56,7 +56,8 @@ static pcap_t *open_capture(const char *path, char *errbuf, int *rc)
  * frame than pcap_next_ex) and decoded in its callback. */
 struct capture {
 	pcap_t *p;
-	int dlt;
+	char *name;                  /* file or interface, for messages */
+	int dlt, live;
 	int read_error;              /* the file ended in a broken record */
 	struct decode_tally *tally;
 	struct packet_info *out;     /* IP packets are decoded into out[n++] ... */
@@ -64,6 +65,7 @@ struct capture {
 	struct netflow_decoder *nf;  /* ... or, for export datagrams, into out[0] and */
 	struct window_flow_sink *sink; /* their records counted at once: the payload is
 					* libpcap's buffer, valid only in the callback */
+	struct window_flow_sink step_sink; /* capture_step's */
 };
 
 static void decode_frame(u_char *arg, const struct pcap_pkthdr *hdr, const u_char *data)
@@ -221,33 +223,156 @@ static int count_packets(struct capture *c, struct window_table *t, window_emit_
 	return rc < 0 ? -1 : 0;
 }
 
+/* Checks the link type and sets the filter of a new handle. */
+static int prepare(struct capture *c, const char *bpf)
+{
+	c->dlt = pcap_datalink(c->p);
+	if (!decode_link_supported(c->dlt)) {
+		log_err("%s: link type %s (%d) is not one flowsad decodes", c->name,
+			pcap_datalink_val_to_name(c->dlt) ? pcap_datalink_val_to_name(c->dlt) : "?",
+			c->dlt);
+		return EX_DATAERR;
+	}
+	return apply_filter(c->p, c->name, bpf);
+}
+
+static struct capture *new_capture(const char *name, struct decode_tally *tally)
+{
+	struct capture *c = calloc(1, sizeof *c);
+	if (c && !(c->name = strdup(name))) {
+		free(c);
+		c = NULL;
+	}
+	if (c)
+		c->tally = tally;
+	else
+		log_err("%s: out of memory", name);
+	return c;
+}
+
+void capture_close(struct capture *c)
+{
+	if (!c)
+		return;
+	if (c->p)
+		pcap_close(c->p);
+	free(c->name);
+	free(c);
+}
+
+struct capture *capture_open_file(const char *path, const char *bpf, struct decode_tally *tally,
+				  int *rc)
+{
+	char errbuf[PCAP_ERRBUF_SIZE];
+	struct capture *c = new_capture(path, tally);
+
+	*rc = EX_OSERR;
+	if (!c)
+		return NULL;
+	if (!(c->p = open_capture(path, errbuf, rc)))
+		log_err("%s: %s", path, errbuf);
+	else if ((*rc = prepare(c, bpf)) == EX_OK)
+		return c;
+	capture_close(c);
+	return NULL;
+}
+
+struct capture *capture_open_live(const char *iface, const struct capture_options *o,
+				  struct decode_tally *tally, int *rc)
+{
+	char errbuf[PCAP_ERRBUF_SIZE];
+	struct capture *c = new_capture(iface, tally);
+	int status;
+
+	*rc = EX_OSERR;
+	if (!c)
+		return NULL;
+	c->live = 1;
+	if (!(c->p = pcap_create(iface, errbuf))) {
+		log_err("%s: %s", iface, errbuf);
+		capture_close(c);
+		return NULL;
+	}
+	pcap_set_snaplen(c->p, (int)o->snaplen);
+	pcap_set_promisc(c->p, 1);
+	pcap_set_timeout(c->p, 100); /* ms a kernel block may wait before it is handed over */
+	pcap_set_buffer_size(c->p, (int)(o->buffer > INT32_MAX ? INT32_MAX : o->buffer));
+	if ((status = pcap_activate(c->p)) < 0) {
+		log_err("%s: cannot capture: %s", iface,
+			status == PCAP_ERROR ? pcap_geterr(c->p) : pcap_statustostr(status));
+		*rc = status == PCAP_ERROR_PERM_DENIED ? EX_NOPERM : EX_UNAVAILABLE;
+	} else if (status > 0) {
+		log_warn("%s: %s", iface, pcap_statustostr(status));
+	}
+	if (status >= 0 && pcap_setnonblock(c->p, 1, errbuf) < 0) {
+		log_err("%s: %s", iface, errbuf);
+		status = -1;
+	}
+	if (status >= 0 && (*rc = prepare(c, o->bpf)) == EX_OK)
+		return c;
+	capture_close(c);
+	return NULL;
+}
+
+int capture_fd(const struct capture *c)
+{
+	return c->live ? pcap_get_selectable_fd(c->p) : -1;
+}
+
+int capture_step(struct capture *c, int max, struct window_table *t, window_emit_fn emit, void *ctx,
+		 struct netflow_decoder *nf)
+{
+	struct packet_info pkt[64];
+	int frames = 0, n;
+
+	c->step_sink = (struct window_flow_sink){ t, emit, ctx, 0 };
+	c->nf = nf;
+	c->sink = &c->step_sink;
+	while (frames < max && (n = read_frames(c, pkt, max - frames < 64 ? max - frames : 64)) > 0) {
+		frames += n;
+		for (size_t i = 0; i < c->n; i++)
+			if (window_table_add(t, &pkt[i], emit, ctx) < 0)
+				c->step_sink.failed = 1;
+		if (c->step_sink.failed) {
+			log_err("%s: out of memory", c->name);
+			return -1;
+		}
+	}
+	if (c->read_error && (c->live || frames == 0)) {
+		log_err("%s: %s", c->name, pcap_geterr(c->p));
+		return -1;
+	}
+	return frames;
+}
+
+void capture_counts(const struct capture *c, uint64_t *received, uint64_t *dropped)
+{
+	struct pcap_stat st;
+	*received = *dropped = 0;
+	if (c->live && pcap_stats(c->p, &st) == 0) {
+		*received = st.ps_recv;
+		*dropped = (uint64_t)st.ps_drop + st.ps_ifdrop;
+	}
+}
+
 int pcap_input_read(const char *path, const char *bpf, struct window_table *t,
 		    window_emit_fn emit, void *ctx, struct decode_tally *tally,
 		    struct netflow_decoder *nf)
 {
 	struct window_flow_sink sink = { t, emit, ctx, 0 };
-	char errbuf[PCAP_ERRBUF_SIZE];
-	struct capture c = { .tally = tally };
 	int rc;
+	struct capture *c = capture_open_file(path, bpf, tally, &rc);
 
-	if (!(c.p = open_capture(path, errbuf, &rc))) {
-		log_err("%s: %s", path, errbuf);
+	if (!c)
 		return rc;
-	}
-	c.dlt = pcap_datalink(c.p);
-	if (!decode_link_supported(c.dlt)) {
-		log_err("%s: link type %s (%d) is not one flowsad decodes", path,
-			pcap_datalink_val_to_name(c.dlt) ? pcap_datalink_val_to_name(c.dlt) : "?", c.dlt);
-		rc = EX_DATAERR;
-	} else if ((rc = apply_filter(c.p, path, bpf)) == EX_OK &&
-		   (nf ? count_export_datagrams(&c, nf, &sink) : count_packets(&c, t, emit, ctx)) < 0) {
+	if ((nf ? count_export_datagrams(c, nf, &sink) : count_packets(c, t, emit, ctx)) < 0) {
 		log_err("%s: out of memory", path);
 		rc = EX_OSERR;
-	} else if (c.read_error) { /* a truncated file: what was read counts */
-		log_warn("%s: %s (stopped after %" PRIu64 " frames)", path, pcap_geterr(c.p),
+	} else if (c->read_error) { /* a truncated file: what was read counts */
+		log_warn("%s: %s (stopped after %" PRIu64 " frames)", path, pcap_geterr(c->p),
 			 tally->frames);
 	}
-	pcap_close(c.p);
+	capture_close(c);
 	return rc;
 }
 

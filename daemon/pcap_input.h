@@ -22,6 +22,32 @@ int pcap_input_read(const char *path, const char *bpf, struct window_table *t,
 		    window_emit_fn emit, void *ctx, struct decode_tally *tally,
 		    struct netflow_decoder *nf);
 
+/* A capture read step by step from an event loop: a file being replayed or
+ * a live interface (non-blocking, with a selectable descriptor). */
+struct capture;
+
+struct capture_options {
+	const char *bpf;       /* NULL: every frame */
+	uint32_t snaplen;
+	uint64_t buffer;       /* kernel buffer, bytes */
+};
+
+/* Return NULL after logging why, with a sysexits code in *rc. */
+struct capture *capture_open_file(const char *path, const char *bpf, struct decode_tally *tally,
+				  int *rc);
+struct capture *capture_open_live(const char *iface, const struct capture_options *o,
+				  struct decode_tally *tally, int *rc);
+void capture_close(struct capture *c);
+/* The descriptor to watch for a live capture; -1 for a file. */
+int capture_fd(const struct capture *c);
+/* Reads up to max frames into t; with nf they are export datagrams whose
+ * flow records are counted. Returns the frames read (0: the end of a file,
+ * or nothing waiting on an interface), or -1 after logging an error. */
+int capture_step(struct capture *c, int max, struct window_table *t, window_emit_fn emit, void *ctx,
+		 struct netflow_decoder *nf);
+/* A live capture's packets received and dropped (kernel and interface). */
+void capture_counts(const struct capture *c, uint64_t *received, uint64_t *dropped);
+
 /* Logs the NetFlow decoder's counters (one line). */
 void pcap_input_log_netflow(const struct netflow_decoder *nf);
 

@@ -96,7 +96,7 @@ int filter_active(const struct filter *f)
 	       f->has_exclude || f->n_sids;
 }
 
-static int in_nets(const struct filter_nets *n, const decode_addr *a)
+int filter_nets_match(const struct filter_nets *n, const decode_addr *a)
 {
 	for (int i = 0; i < n->n; i++)
 		if (location_in_net(a, &n->e[i].net, n->e[i].prefix))
@@ -112,7 +112,7 @@ static int bit(const uint8_t *bits, uint16_t p)
 int filter_counts(const struct filter *f, const decode_addr *src, const decode_addr *dst,
 		  int has_port, uint16_t dport, uint32_t sid)
 {
-	if (in_nets(&f->exclude_src, src) || in_nets(&f->exclude_dst, dst))
+	if (filter_nets_match(&f->exclude_src, src) || filter_nets_match(&f->exclude_dst, dst))
 		return 0;
 	if (has_port && ((f->has_include && !bit(f->include_port, dport)) ||
 			 (f->has_exclude && bit(f->exclude_port, dport))))
@@ -123,7 +123,7 @@ int filter_counts(const struct filter *f, const decode_addr *src, const decode_a
 
 int filter_monitored(const struct filter *f, const decode_addr *src)
 {
-	return f->monitor.n == 0 || in_nets(&f->monitor, src);
+	return f->monitor.n == 0 || filter_nets_match(&f->monitor, src);
 }
 
 /* --- JSON: nets as CIDR text, ports as ranges, sids as numbers --- */

@@ -40,6 +40,8 @@ int filter_add_nets(struct filter_nets *n, const char *text) __attribute__((warn
 int filter_add_ports(uint8_t *bits, const char *text) __attribute__((warn_unused_result));
 int filter_add_sids(struct filter *f, const char *text) __attribute__((warn_unused_result));
 int filter_active(const struct filter *f);
+/* Whether a lies in one of the networks of n. */
+int filter_nets_match(const struct filter_nets *n, const decode_addr *a);
 
 /* Whether an event is counted at all (ports: destination port when the
  * event has one; sid: 0 when none). */

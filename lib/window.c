@@ -47,6 +47,8 @@ struct window_table {
 	struct window open[MAX_OPEN]; /* sorted by start */
 	int64_t last_closed;          /* start of the newest closed window */
 	int64_t recent_start;         /* window_start_of the previous event: saves a division */
+	window_closed_fn on_close;
+	void *on_close_ctx;
 	struct window_stats stats;
 };
 
@@ -231,12 +233,25 @@ static void close_oldest(struct window_table *t, window_emit_fn emit, void *ctx)
 	free(w->slots);
 	memmove(&t->open[0], &t->open[1], sizeof t->open[0] * (size_t)(t->n_open - 1));
 	t->n_open--;
+	if (t->on_close)
+		t->on_close(t->on_close_ctx, t->last_closed, n);
 }
 
 static void close_until(struct window_table *t, int64_t now, window_emit_fn emit, void *ctx)
 {
 	while (t->n_open > 0 && t->open[0].start + t->length + t->lateness <= now)
 		close_oldest(t, emit, ctx);
+}
+
+void window_table_advance(struct window_table *t, int64_t now, window_emit_fn emit, void *ctx)
+{
+	close_until(t, now, emit, ctx);
+}
+
+void window_table_on_close(struct window_table *t, window_closed_fn fn, void *ctx)
+{
+	t->on_close = fn;
+	t->on_close_ctx = ctx;
 }
 
 void window_table_flush(struct window_table *t, window_emit_fn emit, void *ctx)
@@ -249,6 +264,7 @@ void window_table_free(struct window_table *t)
 {
 	if (!t)
 		return;
+	t->on_close = NULL;
 	window_table_flush(t, NULL, NULL);
 	free(t);
 }

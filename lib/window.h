@@ -102,6 +102,13 @@ void window_flow_sink_add(void *sink, const struct flow_record *r);
 int window_table_add_alert(struct window_table *t, int64_t ts, const decode_addr *src,
 			   const decode_addr *dst, uint16_t sport, uint16_t dport, uint32_t sid,
 			   window_emit_fn emit, void *ctx);
+/* Closes and emits the windows whose end plus lateness is at or before now
+ * (a live source's wall clock: quiet networks still close their windows). */
+void window_table_advance(struct window_table *t, int64_t now, window_emit_fn emit, void *ctx);
+/* Called after the last sample of each closing window was emitted (NULL:
+ * not told). A daemon scores the window there. */
+typedef void (*window_closed_fn)(void *ctx, int64_t window_start, size_t samples);
+void window_table_on_close(struct window_table *t, window_closed_fn fn, void *ctx);
 /* Closes and emits every open window (end of input, shutdown). */
 void window_table_flush(struct window_table *t, window_emit_fn emit, void *ctx);
 const struct window_stats *window_table_stats(const struct window_table *t);

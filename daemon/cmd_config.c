@@ -1,0 +1,76 @@
+/* flowsad check-config: reads a configuration file as run would, then
+ * checks what it points at (model, password file, lists) and says what
+ * the daemon would do with it. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "log.h"
+#include "model.h"
+
+static int readable(const char *key, const char *path)
+{
+	if (!path || access(path, R_OK) == 0)
+		return 0;
+	log_err("%s = %s: %s", key, path, strerror(errno));
+	return 1;
+}
+
+static int check_references(const struct config *c)
+{
+	char err[512];
+	int bad = readable("[redis] password_file", c->redis_password_file) +
+		  readable("[features] locations", c->locations) +
+		  readable("[retrain] known_normal", c->known_normal) +
+		  readable("[retrain] known_anomaly", c->known_anomaly);
+	if (c->model) {
+		struct model *m = model_load(c->model, err, sizeof err);
+		if (!m) {
+			log_err("[model] path: %s", err);
+			bad++;
+		} else if (!m->feature_spec) {
+			log_err("[model] path: model %s was trained on a feature matrix; the daemon "
+				"needs one trained on network input", m->id);
+			bad++;
+		}
+		model_free(m);
+	}
+	return bad;
+}
+
+int cmd_check_config(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *path = NULL;
+	struct config c;
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "c:", longopts, NULL)) != -1) {
+		if (opt != 'c')
+			return EX_USAGE;
+		path = optarg;
+	}
+	if (!path && optind < argc)
+		path = argv[optind];
+	if (!path) {
+		log_err("check-config: -c CONF is required");
+		return EX_USAGE;
+	}
+	if (cli_load_config(path, &c) != EX_OK)
+		return EX_CONFIG;
+	int bad = check_references(&c);
+	printf("%s: %s: %d interface(s), %d NetFlow/IPFIX listener(s); alerts to %s%s%s; "
+	       "lateness %u s\n", path, bad ? "errors" : "ok", c.n_interfaces, c.n_listen,
+	       c.redis ? "redis " : "", c.redis ? c.redis : "",
+	       c.jsonl ? (c.redis ? " and JSON lines" : "JSON lines") : (c.redis ? "" : "standard output"),
+	       config_lateness(&c));
+	config_free(&c);
+	return bad ? EX_CONFIG : EX_OK;
+}

@@ -1,0 +1,450 @@
+#include "redis_sink.h"
+
+#include <errno.h>
+#include <hiredis/adapters/libev.h>
+#include <hiredis/async.h>
+#include <hiredis/hiredis.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "isotime.h"
+#include "log.h"
+
+#define BACKOFF_FIRST 0.2
+#define BACKOFF_MAX 10.0
+#define VERIFY_ENTRIES "64" /* newest stream entries searched for an unanswered XADD */
+
+struct redis_sink {
+	struct ev_loop *loop;
+	char *address, *stream, *user, *password;
+	uint64_t maxlen;
+	double connect_timeout, command_timeout;
+	struct spool *spool;
+	redisAsyncContext *ac;
+	int ready;       /* connected, authenticated and checked: XADDs may go */
+	int in_flight;   /* an XADD is waiting for its reply */
+	int unacked;     /* an XADD's reply was lost with its connection */
+	int unreachable; /* the last attempt failed */
+	double backoff;
+	uint64_t dropped_logged;
+	ev_timer retry, deadline;
+	struct redis_sink_stats st;
+};
+
+/* A spooled alert: src_ip, window start, score and the JSON, one per line. */
+struct spooled {
+	char *fields[4];
+};
+
+static int parse_spooled(char *rec, struct spooled *s)
+{
+	for (int i = 0; i < 4; i++) {
+		s->fields[i] = rec;
+		char *nl = i < 3 ? strchr(rec, '\n') : NULL;
+		if (i < 3 && !nl)
+			return -1;
+		if (nl) {
+			*nl = '\0';
+			rec = nl + 1;
+		}
+	}
+	return 0;
+}
+
+static void connect_now(struct redis_sink *r);
+
+static void schedule_retry(struct redis_sink *r)
+{
+	r->unreachable = 1;
+	r->st.failures++;
+	ev_timer_stop(r->loop, &r->deadline);
+	ev_timer_set(&r->retry, r->backoff, 0);
+	ev_timer_start(r->loop, &r->retry);
+	r->backoff = r->backoff * 2 < BACKOFF_MAX ? r->backoff * 2 : BACKOFF_MAX;
+}
+
+/* Gives up the connection (a timeout, an error reply) and retries later. */
+static void drop_connection(struct redis_sink *r, const char *why)
+{
+	redisAsyncContext *ac = r->ac;
+	log_warn("redis %s: %s; retrying in %.1f s", r->address, why, r->backoff);
+	r->ac = NULL;
+	r->ready = 0;
+	if (r->in_flight) {
+		r->unacked = 1;
+		r->in_flight = 0;
+	}
+	r->st.connected = 0;
+	if (ac)
+		redisAsyncFree(ac); /* its callbacks see r->ac != ac and stand aside */
+	schedule_retry(r);
+}
+
+static void start_deadline(struct redis_sink *r, double seconds)
+{
+	ev_timer_stop(r->loop, &r->deadline);
+	ev_timer_set(&r->deadline, seconds, 0);
+	ev_timer_start(r->loop, &r->deadline);
+}
+
+static void on_deadline(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct redis_sink *r = w->data;
+	(void)loop, (void)revents;
+	drop_connection(r, r->ready || r->in_flight ? "no reply in time" : "no connection in time");
+}
+
+static void send_next(struct redis_sink *r);
+
+static void on_xadd(redisAsyncContext *ac, void *reply_, void *privdata)
+{
+	struct redis_sink *r = privdata;
+	redisReply *reply = reply_;
+
+	if (r->ac != ac || !r->in_flight)
+		return; /* a connection given up: its XADD stays spooled (unacked) */
+	ev_timer_stop(r->loop, &r->deadline);
+	r->in_flight = 0;
+	if (!reply) {
+		r->unacked = 1; /* lost with the connection: on_disconnect retries */
+		return;
+	}
+	if (reply->type == REDIS_REPLY_ERROR) {
+		char why[256];
+		snprintf(why, sizeof why, "XADD refused: %s", reply->str);
+		drop_connection(r, why);
+		return;
+	}
+	if (spool_pop(r->spool) < 0)
+		log_err("spool: cannot mark an alert sent: %s (it may be sent again)", strerror(errno));
+	r->st.sent++;
+	send_next(r);
+}
+
+static void send_next(struct redis_sink *r)
+{
+	char *rec = NULL, maxlen[24];
+	uint32_t len;
+	struct spooled a;
+
+	if (!r->ready || r->in_flight)
+		return;
+	int got = spool_peek(r->spool, &rec, &len);
+	if (got <= 0) {
+		if (got < 0)
+			log_err("spool: cannot read: %s", strerror(errno));
+		return;
+	}
+	if (parse_spooled(rec, &a) < 0) { /* checksummed, so only a bug writes these */
+		log_err("spool: malformed alert record skipped");
+		spool_pop(r->spool);
+		free(rec);
+		send_next(r);
+		return;
+	}
+	snprintf(maxlen, sizeof maxlen, "%" PRIu64, r->maxlen);
+	const char *argv[] = { "XADD", r->stream, "MAXLEN", "~", maxlen, "*", "src_ip", a.fields[0],
+			       "window_start", a.fields[1], "score", a.fields[2], "alert", a.fields[3] };
+	int argc = sizeof argv / sizeof argv[0];
+	if (r->maxlen == 0) { /* no trimming: drop MAXLEN ~ n */
+		memmove(&argv[2], &argv[5], sizeof argv[0] * (size_t)(argc - 5));
+		argc -= 3;
+	}
+	if (redisAsyncCommandArgv(r->ac, on_xadd, r, argc, argv, NULL) != REDIS_OK) {
+		free(rec);
+		drop_connection(r, "cannot send XADD");
+		return;
+	}
+	free(rec);
+	r->in_flight = 1;
+	start_deadline(r, r->command_timeout);
+}
+
+/* Whether the stream's newest entries hold the unanswered alert. */
+static int stream_holds(const redisReply *reply, const struct spooled *a)
+{
+	for (size_t i = 0; reply->type == REDIS_REPLY_ARRAY && i < reply->elements; i++) {
+		const redisReply *e = reply->element[i];
+		if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
+		    e->element[1]->type != REDIS_REPLY_ARRAY)
+			continue;
+		const redisReply *f = e->element[1];
+		int src = 0, window = 0;
+		for (size_t j = 0; j + 1 < f->elements; j += 2) {
+			const char *k = f->element[j]->str, *v = f->element[j + 1]->str;
+			if (!k || !v)
+				continue;
+			src |= strcmp(k, "src_ip") == 0 && strcmp(v, a->fields[0]) == 0;
+			window |= strcmp(k, "window_start") == 0 && strcmp(v, a->fields[1]) == 0;
+		}
+		if (src && window)
+			return 1;
+	}
+	return 0;
+}
+
+static void on_verify(redisAsyncContext *ac, void *reply_, void *privdata)
+{
+	struct redis_sink *r = privdata;
+	redisReply *reply = reply_;
+	char *rec = NULL;
+	uint32_t len;
+	struct spooled a;
+
+	if (r->ac != ac)
+		return;
+	ev_timer_stop(r->loop, &r->deadline);
+	if (!reply || reply->type == REDIS_REPLY_ERROR) {
+		if (reply)
+			drop_connection(r, reply->str);
+		return;
+	}
+	if (spool_peek(r->spool, &rec, &len) == 1 && parse_spooled(rec, &a) == 0 &&
+	    stream_holds(reply, &a)) {
+		log_info("redis %s: the alert sent before the connection dropped had arrived",
+			 r->address);
+		spool_pop(r->spool);
+		r->st.sent++;
+	}
+	free(rec);
+	r->unacked = 0;
+	r->ready = 1;
+	send_next(r);
+}
+
+static void become_ready(struct redis_sink *r)
+{
+	r->backoff = BACKOFF_FIRST;
+	r->unreachable = 0;
+	if (!r->unacked) {
+		r->ready = 1;
+		send_next(r);
+		return;
+	}
+	const char *argv[] = { "XREVRANGE", r->stream, "+", "-", "COUNT", VERIFY_ENTRIES };
+	if (redisAsyncCommandArgv(r->ac, on_verify, r, 6, argv, NULL) != REDIS_OK)
+		drop_connection(r, "cannot send XREVRANGE");
+	else
+		start_deadline(r, r->command_timeout);
+}
+
+static void on_auth(redisAsyncContext *ac, void *reply_, void *privdata)
+{
+	struct redis_sink *r = privdata;
+	redisReply *reply = reply_;
+
+	if (r->ac != ac)
+		return;
+	ev_timer_stop(r->loop, &r->deadline);
+	if (!reply)
+		return;
+	if (reply->type == REDIS_REPLY_ERROR) {
+		char why[256];
+		snprintf(why, sizeof why, "AUTH refused: %s", reply->str);
+		drop_connection(r, why);
+		return;
+	}
+	become_ready(r);
+}
+
+static void on_connect(const redisAsyncContext *ac, int status)
+{
+	struct redis_sink *r = ac->data;
+
+	if (r->ac != ac)
+		return;
+	ev_timer_stop(r->loop, &r->deadline);
+	if (status != REDIS_OK) {
+		if (!r->unreachable)
+			log_warn("redis %s: cannot connect: %s; alerts are spooled", r->address,
+				 ac->errstr);
+		r->ac = NULL; /* hiredis frees it after this call */
+		schedule_retry(r);
+		return;
+	}
+	r->st.connects++;
+	r->st.connected = 1;
+	log_info("redis %s: connected", r->address);
+	if (!r->password) {
+		become_ready(r);
+		return;
+	}
+	const char *argv[] = { "AUTH", r->user ? r->user : r->password, r->password };
+	if (redisAsyncCommandArgv(r->ac, on_auth, r, r->user ? 3 : 2, argv, NULL) != REDIS_OK)
+		drop_connection(r, "cannot send AUTH");
+	else
+		start_deadline(r, r->command_timeout);
+}
+
+static void on_disconnect(const redisAsyncContext *ac, int status)
+{
+	struct redis_sink *r = ac->data;
+	(void)status;
+	if (r->ac != ac)
+		return;
+	r->ac = NULL;
+	r->ready = 0;
+	r->st.connected = 0;
+	if (r->in_flight) {
+		r->unacked = 1;
+		r->in_flight = 0;
+	}
+	log_warn("redis %s: connection lost (%s); alerts are spooled", r->address,
+		 ac->errstr[0] ? ac->errstr : "closed");
+	r->backoff = BACKOFF_FIRST;
+	schedule_retry(r);
+}
+
+static void connect_now(struct redis_sink *r)
+{
+	redisAsyncContext *ac;
+	char *colon = strrchr(r->address, ':');
+
+	if (r->address[0] == '/' || !colon) {
+		ac = redisAsyncConnectUnix(r->address);
+	} else {
+		*colon = '\0';
+		ac = redisAsyncConnect(r->address, atoi(colon + 1));
+		*colon = ':';
+	}
+	if (!ac || ac->err) {
+		if (!r->unreachable)
+			log_warn("redis %s: cannot connect: %s; alerts are spooled", r->address,
+				 ac ? ac->errstr : "out of memory");
+		if (ac)
+			redisAsyncFree(ac);
+		schedule_retry(r);
+		return;
+	}
+	ac->data = r;
+	r->ac = ac;
+	redisLibevAttach(r->loop, ac);
+	redisAsyncSetConnectCallback(ac, on_connect);
+	redisAsyncSetDisconnectCallback(ac, on_disconnect);
+	start_deadline(r, r->connect_timeout);
+}
+
+static void on_retry(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop, (void)revents;
+	connect_now(w->data);
+}
+
+/* The password file's first line: "PASSWORD", or "USER PASSWORD" (ACL). */
+static int read_password(struct redis_sink *r, const char *path)
+{
+	char line[1024];
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		log_err("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	int ok = fgets(line, sizeof line, f) != NULL;
+	fclose(f);
+	line[ok ? strcspn(line, "\r\n") : 0] = '\0';
+	if (!line[0]) {
+		log_err("%s:1: expected the Redis password", path);
+		return -1;
+	}
+	char *space = strchr(line, ' ');
+	if (space) {
+		*space = '\0';
+		r->user = strdup(line);
+	}
+	r->password = strdup(space ? space + 1 : line);
+	return r->password && (!space || r->user) ? 0 : -1;
+}
+
+struct redis_sink *redis_sink_new(struct ev_loop *loop, const struct redis_sink_config *cfg,
+				  struct spool *sp)
+{
+	struct redis_sink *r = calloc(1, sizeof *r);
+	if (!r || !(r->address = strdup(cfg->address)) || !(r->stream = strdup(cfg->stream))) {
+		log_err("out of memory");
+		redis_sink_free(r);
+		return NULL;
+	}
+	if (cfg->password_file && read_password(r, cfg->password_file) < 0) {
+		redis_sink_free(r);
+		return NULL;
+	}
+	r->loop = loop;
+	r->spool = sp;
+	r->maxlen = cfg->maxlen;
+	r->connect_timeout = cfg->connect_timeout_ms / 1000.0;
+	r->command_timeout = cfg->command_timeout_ms / 1000.0;
+	r->backoff = BACKOFF_FIRST;
+	r->unacked = spool_stats(sp)->pending > 0; /* a crash may have come between XADD and pop */
+	r->dropped_logged = spool_stats(sp)->dropped;
+	ev_timer_init(&r->retry, on_retry, 0, 0);
+	ev_timer_init(&r->deadline, on_deadline, 0, 0);
+	r->retry.data = r->deadline.data = r;
+	if (spool_stats(sp)->pending)
+		log_info("spool: %" PRIu64 " alerts from before wait to be sent",
+			 spool_stats(sp)->pending);
+	connect_now(r);
+	return r;
+}
+
+void redis_sink_free(struct redis_sink *r)
+{
+	if (!r)
+		return;
+	if (r->loop) {
+		ev_timer_stop(r->loop, &r->retry);
+		ev_timer_stop(r->loop, &r->deadline);
+	}
+	if (r->ac) {
+		redisAsyncContext *ac = r->ac;
+		r->ac = NULL;
+		redisAsyncFree(ac);
+	}
+	free(r->address);
+	free(r->stream);
+	free(r->user);
+	free(r->password);
+	free(r);
+}
+
+void redis_sink_push(void *sink, const struct alert_record *a)
+{
+	struct redis_sink *r = sink;
+	char when[ISOTIME_LEN];
+	char *rec = NULL;
+	int len = asprintf(&rec, "%s\n%s\n%.6g\n%s", a->src_ip, isotime_format(a->window_start, when),
+			   a->score, a->json);
+
+	if (len < 0 || spool_append(r->spool, rec, (uint32_t)len) < 0) {
+		log_err("spool: the alert for %s at %s is lost: %s", a->src_ip, when,
+			len < 0 ? "out of memory" : strerror(errno));
+		r->st.dropped++;
+	} else {
+		r->st.spooled++;
+	}
+	free(rec);
+	const struct spool_stats *st = spool_stats(r->spool);
+	if (st->dropped > r->dropped_logged) {
+		log_warn("spool: full; %" PRIu64 " oldest alerts dropped (%" PRIu64 " in all)",
+			 st->dropped - r->dropped_logged, st->dropped);
+		r->st.dropped += st->dropped - r->dropped_logged;
+		r->dropped_logged = st->dropped;
+	}
+	send_next(r);
+}
+
+int redis_sink_drained(const struct redis_sink *r)
+{
+	return spool_stats(r->spool)->pending == 0 && !r->in_flight;
+}
+
+int redis_sink_unreachable(const struct redis_sink *r)
+{
+	return r->unreachable;
+}
+
+const struct redis_sink_stats *redis_sink_stats(const struct redis_sink *r)
+{
+	return &r->st;
+}

@@ -1,0 +1,215 @@
+#include "scorer.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "alert.h"
+#include "cli.h"
+#include "explain.h"
+#include "log.h"
+#include "report.h"
+#include "suppress.h"
+
+struct scorer {
+	struct scorer_settings set;
+	struct model *m;
+	struct feature_spec spec;
+	struct explainer *explainer;
+	struct suppressor *suppressor;
+	struct sample_set pending;  /* the closing window's samples */
+	alert_sink_fn sink;
+	void *sink_ctx;
+	struct scorer_stats st;
+};
+
+/* The model's spec and explainer, checked; on success they replace s's. */
+static int adopt_model(struct scorer *s, struct model *m, char *err, size_t errlen)
+{
+	struct feature_spec spec = { 0 };
+	struct explainer *e;
+
+	if (!m->feature_spec) {
+		snprintf(err, errlen, "model %s was trained on a feature matrix, not on network "
+			 "input: the daemon cannot build its features", m->id);
+		return -1;
+	}
+	if (m->n_background < 1) {
+		snprintf(err, errlen, "model %s has no background rows to explain against", m->id);
+		return -1;
+	}
+	if (feature_spec_from_json(&spec, m->feature_spec, err, errlen) < 0)
+		return -1;
+	if (!(e = explain_new(&m->det, m->background, m->n_background, (int)s->set.explain_nsamples))) {
+		feature_spec_free(&spec);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	explain_free(s->explainer);
+	feature_spec_free(&s->spec);
+	model_free(s->m);
+	s->m = m;
+	s->spec = spec;
+	s->explainer = e;
+	return 0;
+}
+
+struct scorer *scorer_new(struct model *m, const struct scorer_settings *set, alert_sink_fn sink,
+			  void *sink_ctx, char *err, size_t errlen)
+{
+	struct scorer *s = calloc(1, sizeof *s);
+	if (!s || !(s->suppressor = suppress_new(set->suppress))) {
+		free(s);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	s->set = *set;
+	s->sink = sink;
+	s->sink_ctx = sink_ctx;
+	s->st.last_window = INT64_MIN;
+	if (adopt_model(s, m, err, errlen) < 0) {
+		suppress_free(s->suppressor);
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void scorer_free(struct scorer *s)
+{
+	if (!s)
+		return;
+	explain_free(s->explainer);
+	feature_spec_free(&s->spec);
+	model_free(s->m);
+	suppress_free(s->suppressor);
+	sample_set_free(&s->pending);
+	free(s);
+}
+
+int scorer_set_model(struct scorer *s, struct model *m, char *err, size_t errlen)
+{
+	return adopt_model(s, m, err, errlen);
+}
+
+void scorer_set_settings(struct scorer *s, const struct scorer_settings *set)
+{
+	struct explainer *e = explain_new(&s->m->det, s->m->background, s->m->n_background,
+					  (int)set->explain_nsamples);
+	if (!e) {
+		log_err("out of memory: the alert settings stay as they were");
+		return;
+	}
+	explain_free(s->explainer);
+	s->explainer = e;
+	s->set = *set;
+	suppress_set_interval(s->suppressor, set->suppress);
+}
+
+const struct model *scorer_model(const struct scorer *s)
+{
+	return s->m;
+}
+
+const struct feature_spec *scorer_spec(const struct scorer *s)
+{
+	return &s->spec;
+}
+
+const struct scorer_stats *scorer_stats(const struct scorer *s)
+{
+	return &s->st;
+}
+
+void scorer_collect(void *ctx, int64_t window_start, const decode_addr *src,
+		    const struct window_counters *c)
+{
+	sample_set_collect(&((struct scorer *)ctx)->pending, window_start, src, c);
+}
+
+/* Explains row (scaled input x, unscaled value) and sends its alert. */
+static void send_alert(struct scorer *s, const struct dataset *ds, size_t row, const float *x,
+		       const float *value, double score, double raw, int rank)
+{
+	const struct model *m = s->m;
+	int dim = m->n_features, k = (int)s->set.explain_k < dim ? (int)s->set.explain_k : dim;
+	float *phi = malloc((size_t)dim * sizeof *phi);
+	int *top = malloc(((size_t)k + 1) * sizeof *top);
+	struct alert_feature *f = malloc(((size_t)k + 1) * sizeof *f);
+	char *json = NULL;
+
+	if (phi && top && f) {
+		/* the seed depends on the sample alone: a replay explains it identically */
+		explain_row(s->explainer, x, m->cfg.seed * 0x9e3779b97f4a7c15ull +
+				(uint64_t)ds->window_start[row] + (uint64_t)rank, phi);
+		report_top_features(phi, dim, k, top);
+		for (int i = 0; i < k; i++)
+			f[i] = (struct alert_feature){ m->features[top[i]], phi[top[i]], value[top[i]] };
+		struct alert a = {
+			.window_start = ds->window_start[row], .window_seconds = s->spec.window_seconds,
+			.src_ip = ds->src_ip[row], .score = score, .raw_score = raw, .rank = rank,
+			.model_id = m->id, .observer = s->set.observer, .created = (int64_t)time(NULL),
+			.n_features = k, .features = f,
+		};
+		json = alert_json(&a);
+	}
+	if (json) {
+		struct alert_record r = { ds->window_start[row], ds->src_ip[row], score, json };
+		s->sink(s->sink_ctx, &r);
+		s->st.alerts++;
+	} else {
+		log_err("out of memory: the alert for %s was not built", ds->src_ip[row]);
+	}
+	free(json);
+	free(f);
+	free(top);
+	free(phi);
+}
+
+static void score_window(struct scorer *s, int64_t window_start)
+{
+	struct dataset ds;
+	float *values = NULL, *x = NULL, *raw = NULL, *scaled = NULL;
+	struct report_pick *picks = NULL;
+	long n_picks = -1;
+
+	if (feature_spec_dataset(&s->spec, &s->pending, &ds) < 0) {
+		log_err("out of memory: window %lld not scored", (long long)window_start);
+		return;
+	}
+	if (cli_score_dataset(s->m, &ds, &values, &x, &raw) == 0 &&
+	    (scaled = malloc(ds.n * sizeof *scaled + 1))) {
+		for (size_t i = 0; i < ds.n; i++)
+			scaled[i] = (float)deepsad_scaled(&s->m->det, raw[i]);
+		n_picks = report_select(NULL, scaled, ds.n, (int)s->set.top_n, s->set.min_score, &picks);
+	}
+	if (n_picks < 0)
+		log_err("window %lld not scored (out of memory)", (long long)window_start);
+	size_t dim = (size_t)s->m->n_features;
+	for (long i = 0; i < n_picks; i++) {
+		size_t row = picks[i].row;
+		if (suppress_check(s->suppressor, ds.src_ip[row], window_start) == 1) {
+			s->st.suppressed++;
+			continue;
+		}
+		send_alert(s, &ds, row, x + row * dim, values + row * dim, picks[i].score, raw[row],
+			   (int)i + 1);
+	}
+	s->st.windows++;
+	s->st.samples += ds.n;
+	s->st.last_window = window_start;
+	free(picks);
+	free(scaled);
+	free(values);
+	free(x);
+	free(raw);
+	dataset_free(&ds);
+}
+
+void scorer_window_closed(void *ctx, int64_t window_start, size_t samples)
+{
+	struct scorer *s = ctx;
+	if (samples > 0)
+		score_window(s, window_start);
+	sample_set_free(&s->pending);
+}

@@ -1,0 +1,66 @@
+/* scorer: what happens when a window closes in the daemon. Its samples are
+ * vectorised with the model's vocabulary and scored; the top_n above
+ * min_score are explained (Shapley values by expected gradients), checked
+ * against suppression, and handed to the alert sinks as JSON documents
+ * (lib/alert.h). The model can be swapped between windows. */
+#ifndef FLOWSAD_SCORER_H
+#define FLOWSAD_SCORER_H
+
+#include <stdint.h>
+
+#include "feature_spec.h"
+#include "model.h"
+#include "window.h"
+
+struct scorer_settings {
+	uint32_t top_n;
+	double min_score;
+	uint32_t explain_k, explain_nsamples;
+	uint32_t suppress;     /* seconds; 0: never */
+	const char *observer;  /* borrowed */
+};
+
+/* One alert as the sinks see it. */
+struct alert_record {
+	int64_t window_start;
+	const char *src_ip;
+	double score;
+	const char *json;
+};
+
+typedef void (*alert_sink_fn)(void *ctx, const struct alert_record *r);
+
+struct scorer_stats {
+	uint64_t windows, samples, alerts, suppressed;
+	int64_t last_window;   /* start of the last scored window (INT64_MIN: none) */
+};
+
+struct scorer;
+
+/* A scorer with model m (taken over: the scorer frees it). The model must
+ * have a feature spec (be trained on network input) and background rows.
+ * Returns NULL with the reason in err. */
+struct scorer *scorer_new(struct model *m, const struct scorer_settings *set, alert_sink_fn sink,
+			  void *sink_ctx, char *err, size_t errlen);
+void scorer_free(struct scorer *s);
+
+/* Replaces the model (taken over) for the windows that close from now on.
+ * Returns 0, or -1 with the reason in err (the old model stays). */
+int scorer_set_model(struct scorer *s, struct model *m, char *err, size_t errlen);
+const struct model *scorer_model(const struct scorer *s);
+/* New alert settings for the windows that close from now on (suppression
+ * keeps what it remembers, under the new interval). */
+void scorer_set_settings(struct scorer *s, const struct scorer_settings *set);
+/* The spec the window table must count with (window length, locations,
+ * filter), valid until the model changes. */
+const struct feature_spec *scorer_spec(const struct scorer *s);
+
+/* A window_emit_fn and a window_closed_fn for the window table (ctx: the
+ * scorer). */
+void scorer_collect(void *ctx, int64_t window_start, const decode_addr *src,
+		    const struct window_counters *c);
+void scorer_window_closed(void *ctx, int64_t window_start, size_t samples);
+
+const struct scorer_stats *scorer_stats(const struct scorer *s);
+
+#endif

@@ -1,0 +1,194 @@
+#include "udp_input.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#define BATCH 32
+#define DATAGRAM_MAX 65536
+
+struct udp_listener {
+	int fd;
+	char *address;
+	const struct filter_nets *allow;
+	struct udp_stats st;
+	uint8_t (*buf)[DATAGRAM_MAX];            /* [BATCH] */
+	struct sockaddr_storage from[BATCH];
+	struct iovec iov[BATCH];
+	struct mmsghdr msgs[BATCH];
+	char control[BATCH][CMSG_SPACE(sizeof(uint32_t))];
+};
+
+/* "HOST:PORT" or "[V6]:PORT" into host and port parts (in place). */
+static int split_address(char *a, char **host, char **port)
+{
+	char *colon = strrchr(a, ':');
+	if (!colon || colon == a || !colon[1])
+		return -1;
+	*colon = '\0';
+	*port = colon + 1;
+	*host = a;
+	if (a[0] == '[' && colon[-1] == ']') {
+		colon[-1] = '\0';
+		*host = a + 1;
+	}
+	return 0;
+}
+
+static int bind_socket(struct udp_listener *l, const char *address, uint64_t rcvbuf)
+{
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_DGRAM,
+				  .ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV };
+	struct addrinfo *ai = NULL;
+	char *copy = strdup(address), *host, *port;
+	int one = 1, size = rcvbuf > INT32_MAX ? INT32_MAX : (int)rcvbuf, got = 0, rc;
+	socklen_t len = sizeof got;
+
+	if (!copy || split_address(copy, &host, &port) < 0) {
+		log_err("%s: expected HOST:PORT or [IPV6]:PORT", address);
+		free(copy);
+		return EX_CONFIG;
+	}
+	if ((rc = getaddrinfo(host, port, &hints, &ai)) != 0) {
+		log_err("%s: %s", address, gai_strerror(rc));
+		free(copy);
+		return EX_CONFIG;
+	}
+	free(copy);
+	l->fd = socket(ai->ai_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (l->fd < 0 || bind(l->fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+		log_err("%s: cannot listen: %s", address, strerror(errno));
+		freeaddrinfo(ai);
+		return errno == EACCES ? EX_NOPERM : EX_UNAVAILABLE;
+	}
+	freeaddrinfo(ai);
+	/* RCVBUFFORCE passes net.core.rmem_max when we may; else the kernel caps it */
+	if (setsockopt(l->fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) < 0)
+		setsockopt(l->fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+	getsockopt(l->fd, SOL_SOCKET, SO_RCVBUF, &got, &len);
+	if ((uint64_t)got / 2 < rcvbuf)
+		log_warn("%s: receive buffer %d bytes, not %llu (raise net.core.rmem_max)", address,
+			 got / 2, (unsigned long long)rcvbuf);
+	setsockopt(l->fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof one);
+	return EX_OK;
+}
+
+struct udp_listener *udp_listen(const char *address, uint64_t rcvbuf,
+				const struct filter_nets *allow, int *rc)
+{
+	struct udp_listener *l = calloc(1, sizeof *l);
+	if (!l || !(l->buf = malloc(BATCH * sizeof *l->buf)) || !(l->address = strdup(address))) {
+		log_err("%s: out of memory", address);
+		*rc = EX_OSERR;
+		udp_close(l);
+		return NULL;
+	}
+	l->fd = -1;
+	l->allow = allow && allow->n ? allow : NULL;
+	if ((*rc = bind_socket(l, address, rcvbuf)) != EX_OK) {
+		udp_close(l);
+		return NULL;
+	}
+	return l;
+}
+
+void udp_close(struct udp_listener *l)
+{
+	if (!l)
+		return;
+	if (l->fd >= 0)
+		close(l->fd);
+	free(l->buf);
+	free(l->address);
+	free(l);
+}
+
+int udp_fd(const struct udp_listener *l)
+{
+	return l->fd;
+}
+
+const struct udp_stats *udp_stats(const struct udp_listener *l)
+{
+	return &l->st;
+}
+
+static void sockaddr_to_addr(const struct sockaddr_storage *ss, decode_addr *a)
+{
+	memset(a, 0, sizeof *a);
+	if (ss->ss_family == AF_INET) {
+		a->b[10] = a->b[11] = 0xff;
+		memcpy(a->b + 12, &((const struct sockaddr_in *)ss)->sin_addr, 4);
+	} else if (ss->ss_family == AF_INET6) {
+		memcpy(a->b, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
+	}
+}
+
+/* The socket's overflow counter, carried by every datagram's control data. */
+static void read_drops(struct udp_listener *l, struct msghdr *h)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR(h, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
+			uint32_t drops;
+			memcpy(&drops, CMSG_DATA(c), sizeof drops);
+			l->st.kernel_drops = drops;
+		}
+}
+
+int udp_step(struct udp_listener *l, int max, struct netflow_decoder *nf, struct window_table *t,
+	     window_emit_fn emit, void *ctx)
+{
+	struct window_flow_sink sink = { t, emit, ctx, 0 };
+	int total = 0;
+
+	while (total < max) {
+		for (int i = 0; i < BATCH; i++) {
+			l->iov[i] = (struct iovec){ l->buf[i], DATAGRAM_MAX };
+			l->msgs[i].msg_hdr = (struct msghdr){
+				.msg_name = &l->from[i], .msg_namelen = sizeof l->from[i],
+				.msg_iov = &l->iov[i], .msg_iovlen = 1,
+				.msg_control = l->control[i], .msg_controllen = sizeof l->control[i],
+			};
+		}
+		int n = recvmmsg(l->fd, l->msgs, BATCH, MSG_DONTWAIT, NULL);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+				break;
+			log_err("%s: %s", l->address, strerror(errno));
+			return -1;
+		}
+		struct timespec now;
+		clock_gettime(CLOCK_REALTIME, &now);
+		int64_t now_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+		for (int i = 0; i < n; i++) {
+			decode_addr exporter;
+			sockaddr_to_addr(&l->from[i], &exporter);
+			read_drops(l, &l->msgs[i].msg_hdr);
+			if (l->allow && !filter_nets_match(l->allow, &exporter)) {
+				l->st.refused++;
+				continue;
+			}
+			l->st.datagrams++;
+			l->st.bytes += l->msgs[i].msg_len;
+			netflow_decode(nf, &exporter, l->buf[i], l->msgs[i].msg_len, now_ms,
+				       window_flow_sink_add, &sink);
+		}
+		total += n;
+		if (sink.failed) {
+			log_err("%s: out of memory", l->address);
+			return -1;
+		}
+		if (n < BATCH)
+			break;
+	}
+	return total;
+}

@@ -1,0 +1,32 @@
+/* alert: one anomalous sample as the alert document that sinks deliver
+ * (docs/alerts.md): ECS-style field names, so that a SIEM maps it without
+ * help, and flowsad's own fields under "flowsad". */
+#ifndef FLOWSAD_ALERT_H
+#define FLOWSAD_ALERT_H
+
+#include <stdint.h>
+
+struct alert_feature {
+	const char *name;
+	double shap;   /* Shapley value, raw score units */
+	double value;  /* the feature's value in the sample */
+};
+
+struct alert {
+	int64_t window_start;
+	uint32_t window_seconds;
+	const char *src_ip;
+	double score, raw_score;
+	int rank;                      /* 1 = the window's most anomalous */
+	const char *model_id, *observer;
+	int64_t created;               /* @timestamp: when it was scored (epoch seconds) */
+	int n_features;
+	const struct alert_feature *features; /* the explanation, largest Shapley value first */
+};
+
+/* The alert as one line of compact JSON (no newline; caller frees), or
+ * NULL without memory. event.id is "flowsad-<window start>-<src_ip>": one
+ * sample gives at most one alert, so consumers can deduplicate on it. */
+char *alert_json(const struct alert *a);
+
+#endif

@@ -1,0 +1,84 @@
+/* config: the daemon's INI file (conf/flowsad.conf documents every key).
+ *
+ * Parsing is strict: an unknown section or key, a malformed value or one out
+ * of range is an error reported as "FILE:LINE: what was expected", and every
+ * error of the file is reported, not just the first. Keys that may repeat
+ * (interface, listen) add to a list; any other key given twice keeps the
+ * last value. */
+#ifndef FLOWSAD_CONFIG_H
+#define FLOWSAD_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define CONFIG_MAX_LIST 16   /* interfaces, listeners */
+#define CONFIG_MAX_ERRORS 20 /* reported per file */
+
+struct config {
+	/* [capture] */
+	char *interfaces[CONFIG_MAX_LIST];
+	int n_interfaces;
+	char *bpf;                  /* BPF filter for captures (NULL: none) */
+	uint64_t pcap_buffer;       /* kernel capture buffer, bytes */
+	uint32_t snaplen;
+	/* [netflow] */
+	char *listen[CONFIG_MAX_LIST]; /* "HOST:PORT" UDP listeners */
+	int n_listen;
+	char *exporters;            /* allowlist: comma-separated addresses / CIDRs (NULL: any) */
+	uint64_t udp_rcvbuf;        /* SO_RCVBUF, bytes */
+	/* [window] */
+	uint32_t window;            /* seconds; 0: the model's */
+	int64_t lateness;           /* seconds; -1: automatic (see config_lateness) */
+	uint64_t max_samples;       /* per window */
+	/* [features]: for training (flowsad train -c, and retraining) */
+	char *locations, *monitor, *include_ports, *exclude_ports, *exclude_src, *exclude_dst,
+		*exclude_sids;
+	uint32_t vocabulary, min_df;
+	/* [model] */
+	char *model;
+	/* [alerts] */
+	uint32_t top_n;
+	double min_score;
+	uint32_t suppress;          /* seconds a src_ip is not re-alerted; 0: never suppress */
+	uint32_t explain_k, explain_nsamples;
+	char *observer;             /* observer.name; NULL: the host name */
+	/* [redis] */
+	char *redis;                /* "HOST:PORT" or a unix socket path; NULL: no Redis */
+	char *redis_password_file;
+	char *stream;
+	uint64_t maxlen;
+	uint32_t connect_timeout_ms, command_timeout_ms;
+	/* [jsonl] */
+	char *jsonl;                /* file, or "-" for stdout; NULL: none */
+	/* [spool] */
+	char *spool_dir;
+	uint64_t spool_max_bytes;
+	/* [retrain] */
+	uint32_t retrain_interval, history_retention, min_windows;
+	char *known_normal, *known_anomaly;
+	/* [metrics] */
+	char *metrics_listen;
+	/* [daemon] */
+	int log_level;              /* syslog priority */
+	char *user;
+};
+
+/* Defaults of every key. */
+void config_init(struct config *c);
+void config_free(struct config *c);
+
+/* Reads the INI text of stream f (name is used in messages) into c, which
+ * config_init prepared. Errors are written to err (one line each, at most
+ * CONFIG_MAX_ERRORS). Returns the number of errors: 0 when c is usable. */
+int config_read(struct config *c, FILE *f, const char *name, FILE *err);
+
+/* The allowed lateness: the configured one, else 1 h when flow records are
+ * collected (exporters send a flow when it expires) and 5 s for packets
+ * alone (capture buffers hold them that long at most). */
+uint32_t config_lateness(const struct config *c);
+
+/* Sets a string field (a copy; NULL clears it). Returns 0 or -ENOMEM. */
+int config_set_string(char **field, const char *value);
+
+#endif
