@@ -33,12 +33,14 @@ enum {
 	OPT_JSONL,
 	OPT_SAMPLES,
 	OPT_SPOOL,
+	OPT_REPLAY_PPS,
 };
 
 #define REPLAY_STEP 4096     /* frames read per turn of the loop while replaying */
 #define LIVE_STEP 4096       /* frames or datagrams per readiness event */
 #define DRAIN_SECONDS 10.0   /* at exit, how long undelivered alerts may hold it up */
 #define PROGRESS_SECONDS 10  /* a progress line while replaying */
+#define PACING_HZ 100        /* turns per second of a paced replay */
 
 /* What the command line says; it overrides the file, also after SIGHUP. */
 struct run_args {
@@ -48,6 +50,7 @@ struct run_args {
 	int n_ifaces;
 	char **files;
 	int n_files;
+	long replay_pps;                /* 0: as fast as it goes */
 };
 
 struct source_watch {
@@ -75,7 +78,8 @@ struct daemon {
 	int next_file;
 	struct capture *replay;
 	enum input_format replay_format;
-	ev_idle replay_w;
+	ev_idle replay_w;               /* as fast as it goes, or */
+	ev_timer pacing_w;              /* replay_pps / PACING_HZ frames per turn */
 	time_t progress_at;
 	/* sinks */
 	struct spool *spool;
@@ -86,6 +90,7 @@ struct daemon {
 	ev_timer tick, drain;
 	ev_signal sig_term, sig_int, sig_hup;
 	double drain_until;
+	uint64_t drain_failures;        /* the Redis sink's failures when the drain began */
 	int stopping, exit_code;
 };
 
@@ -103,6 +108,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		{ "jsonl", required_argument, NULL, OPT_JSONL },
 		{ "samples", required_argument, NULL, OPT_SAMPLES },
 		{ "spool", required_argument, NULL, OPT_SPOOL },
+		{ "replay-pps", required_argument, NULL, OPT_REPLAY_PPS },
 		{ NULL, 0, NULL, 0 },
 	};
 	int opt, rc;
@@ -127,6 +133,9 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 			a->files[a->n_files++] = optarg;
 		} else if (opt == 'm') {
 			a->model = optarg;
+		} else if (opt == OPT_REPLAY_PPS) {
+			if (cli_parse_int("replay-pps", optarg, 1, 100000000, &a->replay_pps) < 0)
+				return EX_USAGE;
 		} else {
 			*value[opt - OPT_REDIS] = optarg;
 		}
@@ -388,14 +397,11 @@ static int next_replay_file(struct daemon *d)
 	return 1;
 }
 
-static void on_replay(struct ev_loop *loop, ev_idle *w, int revents)
+static void replay_turn(struct daemon *d, int frames)
 {
-	struct daemon *d = w->data;
 	int n = 0;
-	(void)loop, (void)revents;
-
 	if (d->replay)
-		n = capture_step(d->replay, REPLAY_STEP, d->table, emit_sample, d,
+		n = capture_step(d->replay, frames, d->table, emit_sample, d,
 				 d->replay_format == INPUT_NETFLOW_PCAP ? d->nf : NULL);
 	if (n > 0)
 		return;
@@ -406,6 +412,33 @@ static void on_replay(struct ev_loop *loop, ev_idle *w, int revents)
 		stop(d, "end of the replayed files");
 	else if (next < 0)
 		d->exit_code = EX_DATAERR, stop(d, "a replayed file failed");
+}
+
+static void on_replay(struct ev_loop *loop, ev_idle *w, int revents)
+{
+	(void)loop, (void)revents;
+	replay_turn(w->data, REPLAY_STEP);
+}
+
+static void on_paced_replay(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct daemon *d = w->data;
+	(void)loop, (void)revents;
+	replay_turn(d, (int)(d->args->replay_pps / PACING_HZ > 0 ? d->args->replay_pps / PACING_HZ : 1));
+}
+
+static void start_replay(struct daemon *d)
+{
+	d->progress_at = time(NULL);
+	if (d->args->replay_pps) {
+		ev_timer_init(&d->pacing_w, on_paced_replay, 0, 1.0 / PACING_HZ);
+		d->pacing_w.data = d;
+		ev_timer_start(d->loop, &d->pacing_w);
+	} else {
+		ev_idle_init(&d->replay_w, on_replay);
+		d->replay_w.data = d;
+		ev_idle_start(d->loop, &d->replay_w);
+	}
 }
 
 /* --- sinks -------------------------------------------------------------------------------- */
@@ -489,8 +522,9 @@ static void on_drain(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct daemon *d = w->data;
 	(void)revents;
-	if (!d->redis || redis_sink_drained(d->redis) || redis_sink_unreachable(d->redis) ||
-	    ev_now(loop) >= d->drain_until) {
+	int gave_up = d->redis && redis_sink_unreachable(d->redis) &&
+		      redis_sink_stats(d->redis)->failures > d->drain_failures;
+	if (!d->redis || redis_sink_drained(d->redis) || gave_up || ev_now(loop) >= d->drain_until) {
 		if (d->redis && !redis_sink_drained(d->redis))
 			log_warn("%" PRIu64 " alerts stay in the spool; they are sent at the next start",
 				 spool_stats(d->spool)->pending);
@@ -507,6 +541,7 @@ static void stop(struct daemon *d, const char *why)
 	d->stopping = 1;
 	log_info("stopping: %s", why);
 	ev_idle_stop(d->loop, &d->replay_w);
+	ev_timer_stop(d->loop, &d->pacing_w);
 	ev_timer_stop(d->loop, &d->tick);
 	close_live_sources(d);
 	capture_close(d->replay);
@@ -516,6 +551,11 @@ static void stop(struct daemon *d, const char *why)
 		 " suppressed", d->tally.frames, scorer_stats(d->scorer)->windows,
 		 scorer_stats(d->scorer)->alerts, scorer_stats(d->scorer)->suppressed);
 	d->drain_until = ev_now(d->loop) + DRAIN_SECONDS;
+	if (d->redis) { /* undelivered alerts: one more attempt, then they wait in the spool */
+		d->drain_failures = redis_sink_stats(d->redis)->failures;
+		if (!redis_sink_drained(d->redis))
+			redis_sink_retry_now(d->redis);
+	}
 	ev_timer_init(&d->drain, on_drain, 0, 0.05);
 	d->drain.data = d;
 	ev_timer_start(d->loop, &d->drain);
@@ -588,12 +628,8 @@ static int start(struct daemon *d)
 	if ((rc = open_table(d)) != EX_OK || (rc = open_sinks(d)) != EX_OK ||
 	    (rc = open_live_sources(d)) != EX_OK)
 		return rc;
-	if (d->args->n_files) {
-		ev_idle_init(&d->replay_w, on_replay);
-		d->replay_w.data = d;
-		ev_idle_start(d->loop, &d->replay_w);
-		d->progress_at = time(NULL);
-	}
+	if (d->args->n_files)
+		start_replay(d);
 	ev_timer_init(&d->tick, on_tick, 1.0, 1.0);
 	d->tick.data = d;
 	ev_timer_start(d->loop, &d->tick);

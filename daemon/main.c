@@ -19,7 +19,8 @@
 
 const struct command commands[] = {
 	{ "run", "[-c CONF] [-i IFACE]... [-r FILE]... [-m MODEL] [--redis HOST:PORT|SOCKET]\n"
-		 "            [--stream KEY] [--jsonl FILE|-] [--spool DIR] [--samples FILE|-]",
+		 "            [--stream KEY] [--jsonl FILE|-] [--spool DIR] [--samples FILE|-]\n"
+		 "            [--replay-pps N]",
 	  "capture, score closed windows, send alerts (daemon)", cmd_run },
 	{ "train", "[-c CONF] -o MODEL [options] INPUT...",
 	  "fit features and the Deep SAD detector, write a model file", cmd_train },

@@ -439,6 +439,15 @@ int redis_sink_drained(const struct redis_sink *r)
 	return spool_stats(r->spool)->pending == 0 && !r->in_flight;
 }
 
+void redis_sink_retry_now(struct redis_sink *r)
+{
+	if (r->ac || !ev_is_active(&r->retry))
+		return;
+	ev_timer_stop(r->loop, &r->retry);
+	r->backoff = BACKOFF_FIRST;
+	connect_now(r);
+}
+
 int redis_sink_unreachable(const struct redis_sink *r)
 {
 	return r->unreachable;

@@ -49,6 +49,8 @@ void redis_sink_push(void *sink, const struct alert_record *a);
  * the last attempt (nothing will be delivered before the next retry). */
 int redis_sink_drained(const struct redis_sink *r);
 int redis_sink_unreachable(const struct redis_sink *r);
+/* Tries to connect at once when waiting to retry (at exit: one last try). */
+void redis_sink_retry_now(struct redis_sink *r);
 const struct redis_sink_stats *redis_sink_stats(const struct redis_sink *r);
 
 #endif

@@ -1,0 +1,216 @@
+#!/usr/bin/env bash
+# flowsad run and check-config: replay into a real redis-server, Redis
+# outages and the spool, signals, the NetFlow/IPFIX listener and live
+# capture on a veth pair in a network namespace of the test's own.
+. "$(dirname "$0")/lib.bash"
+tools=$(cd "$(dirname "$0")/../tools" && pwd)
+conf_dir=$(cd "$(dirname "$0")/../../conf" && pwd)
+
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	[ -n "${ns:-}" ] && ip netns del "$ns" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+# A private redis-server on a socket in DIR (its data persisted there on
+# shutdown), its PID in REDIS_PID.
+start_redis() {
+	redis-server --port 0 --unixsocket "$1/redis.sock" --dir "$1" --save '' --appendonly no \
+		--logfile "$1/redis.log" &
+	REDIS_PID=$!
+	pids+=("$REDIS_PID")
+	for _ in $(seq 50); do redis-cli -s "$1/redis.sock" ping >/dev/null 2>&1 && return; sleep 0.1; done
+}
+stop_redis() { # saves the data first, as a restart would need
+	redis-cli -s "$1/redis.sock" shutdown save >/dev/null 2>&1
+	wait "$REDIS_PID" 2>/dev/null
+}
+# window_start,src_ip of every entry of stream KEY, in stream order
+stream_ids() {
+	redis-cli -s "$1" --raw XRANGE "$2" - + |
+		awk 'k == "src_ip" {s = $0} k == "window_start" {print $0 "," s} {k = $0}'
+}
+wait_for() { # wait_for SECONDS CMD...: until CMD succeeds
+	local end=$((SECONDS + $1)); shift
+	until "$@" 2>/dev/null; do [ $SECONDS -ge $end ] && return 1; sleep 0.1; done
+}
+
+"$FLOWSAD" train --window 1m --seed 1 --quiet -o "$T/model" "$DATA/sample.pcap" 2>/dev/null
+printf '[alerts]\nsuppress = 0\n' >"$T/all.conf"
+pcap=$DATA/sample.pcap
+
+# --- configuration --------------------------------------------------------------------------
+check "the shipped conf/flowsad.conf is valid" "$FLOWSAD" check-config -c "$conf_dir/flowsad.conf"
+printf '[window]\nlength = 5m\n\n[alerts]\ntop_n = -3\ncolour = blue\n[nonsense]\nx = 1\n' >"$T/bad.conf"
+check_exit "check-config: errors exit 78 (EX_CONFIG)" 78 "$FLOWSAD" check-config -c "$T/bad.conf"
+check "a bad value is reported with file and line" grep -q "bad.conf:5: top_n: expected" "$T/exit.out"
+check "an unknown key is reported with file and line" grep -q "bad.conf:6: unknown key 'colour' in \[alerts\]" "$T/exit.out"
+check "an unknown section is reported with file and line" grep -q "bad.conf:8: unknown section \[nonsense\]" "$T/exit.out"
+check_exit "run refuses a bad configuration (78)" 78 "$FLOWSAD" run -c "$T/bad.conf" -r "$pcap" -m "$T/model"
+check_exit "run without a source is a configuration error" 78 "$FLOWSAD" run -m "$T/model"
+
+# --- replay into Redis ----------------------------------------------------------------------
+mkdir -p "$T/r1"
+start_redis "$T/r1"
+sock=$T/r1/redis.sock
+check "run -r replays the sample capture into a Redis stream" \
+	"$FLOWSAD" run -c "$T/all.conf" -r "$pcap" -m "$T/model" --redis "$sock" --spool "$T/spool1" \
+	--jsonl "$T/all.jsonl"
+stream_ids "$sock" flowsad:alerts >"$T/undisturbed"
+n=$(wc -l <"$T/undisturbed")
+check "alerts arrive in flowsad:alerts ($n)" test "$n" -ge 20
+check_eq "every alert also went to the JSON-lines sink" "$n" "$(wc -l <"$T/all.jsonl")"
+check_eq "the spool is empty after delivery" 16 "$(stat -c %s "$T/spool1/alerts.spool")"
+redis-cli -s "$sock" --raw XRANGE flowsad:alerts - + COUNT 1 >"$T/entry"
+check_eq "an entry's fields: src_ip window_start score alert" "src_ip window_start score alert" \
+	"$(sed -n '2p;4p;6p;8p' "$T/entry" | tr '\n' ' ' | sed 's/ $//')"
+sed -n 9p "$T/entry" >"$T/alert.json"
+check "the alert document has the documented fields" python3 - "$T/alert.json" <<'PY'
+import json, sys
+a = json.load(open(sys.argv[1]))
+assert a["event"]["kind"] == "alert" and a["event"]["module"] == "flowsad"
+for k in ("@timestamp",):
+    assert a[k].endswith("Z")
+assert a["event"]["start"] < a["event"]["end"]
+assert a["event"]["id"] == "flowsad-%s-%s" % (a["event"]["start"], a["source"]["ip"])
+assert isinstance(a["event"]["risk_score"], float) and a["observer"]["name"]
+f = a["flowsad"]
+assert f["window_seconds"] == 60 and f["rank"] >= 1 and len(f["model_id"]) == 16
+assert f["score"] == a["event"]["risk_score"] and isinstance(f["raw_score"], float)
+assert len(f["explanation"]) == 5
+for e in f["explanation"]:
+    assert set(e) == {"feature", "shap", "value"}
+PY
+for ep in "2026-11-29T11:09:00Z,10.77.0.18 syn scan" "2026-11-29T11:10:00Z,10.77.0.17 ping sweep" \
+	"2026-11-29T11:11:00Z,10.77.0.13 hping3 burst" "2026-11-29T11:12:00Z,10.77.0.15 short connections"; do
+	check "the ${ep#* } is alerted in its window" grep -qx "${ep%% *}" "$T/undisturbed"
+done
+"$FLOWSAD" run -r "$pcap" -m "$T/model" --jsonl "$T/suppressed.jsonl" 2>/dev/null
+sup=$(python3 -c "import json,sys; print(len({json.loads(l)['source']['ip'] for l in open(sys.argv[1])}))" "$T/suppressed.jsonl")
+check_eq "with the default suppression a source is alerted once per hour" \
+	"$(wc -l <"$T/suppressed.jsonl")" "$sup"
+
+# --- Redis stopped mid-run and started again ------------------------------------------------
+"$FLOWSAD" run -c "$T/all.conf" -r "$pcap" -m "$T/model" --redis "$sock" --spool "$T/spool2" \
+	--stream outage --replay-pps 20000 2>"$T/outage.log" &
+run_pid=$!
+pids+=("$run_pid")
+sleep 0.7
+stop_redis "$T/r1"
+sleep 1
+start_redis "$T/r1"
+wait "$run_pid"
+check_eq "Redis stopped and restarted mid-run: the run still exits 0" 0 $?
+check "the outage was noticed" grep -q "connection lost" "$T/outage.log"
+stream_ids "$sock" outage >"$T/outage"
+check "every alert of the undisturbed run arrived once, in order" diff "$T/undisturbed" "$T/outage"
+
+# --- Redis never reachable: the spool holds the alerts for a later start --------------------
+check_exit "with Redis unreachable the run ends (exit 0)" 0 "$FLOWSAD" run -c "$T/all.conf" \
+	-r "$pcap" -m "$T/model" --redis "$T/nowhere.sock" --spool "$T/spool3" --stream later
+check "it says the alerts wait in the spool" grep -q "alerts stay in the spool" "$T/exit.out"
+check "the spool holds them" test "$(stat -c %s "$T/spool3/alerts.spool")" -gt 1000
+head -c 24 "$pcap" >"$T/empty.pcap"
+check "a later start with Redis delivers the spool" "$FLOWSAD" run -r "$T/empty.pcap" \
+	-m "$T/model" --redis "$sock" --spool "$T/spool3" --stream later
+stream_ids "$sock" later >"$T/later"
+check "the spooled alerts arrive complete and in order" diff "$T/undisturbed" "$T/later"
+check_eq "and leave the spool empty" 16 "$(stat -c %s "$T/spool3/alerts.spool")"
+
+# --- SIGHUP with a bad configuration, then a bad model: the old ones stay ------------------
+printf '[model]\npath = %s\n[alerts]\nsuppress = 0\n' "$T/model" >"$T/hup.conf"
+"$FLOWSAD" run -c "$T/hup.conf" -r "$pcap" --jsonl "$T/hup.jsonl" --replay-pps 10000 \
+	2>"$T/hup.log" &
+run_pid=$!
+pids+=("$run_pid")
+sleep 0.8
+printf '[model]\npath = %s\n[alerts]\nsupress = 0\n' "$T/model" >"$T/hup.conf"
+kill -HUP "$run_pid"
+sleep 0.5
+head -c 5000 "$T/model" >"$T/broken-model"
+printf '[model]\npath = %s\n[alerts]\nsuppress = 0\n' "$T/broken-model" >"$T/hup.conf"
+kill -HUP "$run_pid"
+wait "$run_pid"
+check_eq "SIGHUP with a bad configuration or model: the run goes on to exit 0" 0 $?
+check_eq "both reloads were refused" 2 "$(grep -c 'reload refused' "$T/hup.log")"
+check "the bad key was named" grep -q "hup.conf:4: unknown key 'supress'" "$T/hup.log"
+python3 -c "import json,sys; [print(json.loads(l)['event']['start'] + ',' + json.loads(l)['source']['ip']) for l in open(sys.argv[1])]" \
+	"$T/hup.jsonl" >"$T/hup"
+check "the alerts are those of the undisturbed run" diff "$T/undisturbed" "$T/hup"
+
+# --- SIGTERM mid-replay: the open windows are closed, scored and their alerts sent ---------
+"$FLOWSAD" run -c "$T/all.conf" -r "$pcap" -m "$T/model" --redis "$sock" --spool "$T/spool4" \
+	--stream term --samples "$T/term.csv" --replay-pps 10000 2>"$T/term.log" &
+run_pid=$!
+pids+=("$run_pid")
+sleep 1.5
+kill -TERM "$run_pid"
+wait "$run_pid"
+check_eq "SIGTERM mid-replay: exit 0" 0 $?
+check "it stopped on SIGTERM" grep -q "stopping: SIGTERM" "$T/term.log"
+check "the open window was scored after the signal" \
+	bash -c "sed -n '/stopping: SIGTERM/,\$p' '$T/term.log' | grep -q '^flowsad: window '"
+last=$(tail -1 "$T/term.csv" | cut -d, -f1)
+check "the replay was cut short (last window $last)" test "$last" '<' "2026-11-29T11:13:00Z"
+stream_ids "$sock" term >"$T/term"
+check "its alerts reached the stream" test -s "$T/term"
+check "they are the undisturbed run's alerts in the windows before" \
+	diff <(awk -F, -v l="$last" '$1 < l' "$T/undisturbed") <(awk -F, -v l="$last" '$1 < l' "$T/term")
+check "and those of the window cut short, none later" \
+	test "$(grep -c "^$last," "$T/term")" -ge 1 -a "$(awk -F, -v l="$last" '$1 > l' "$T/term" | wc -l)" -eq 0
+stop_redis "$T/r1"
+
+# --- the NetFlow/IPFIX UDP listener --------------------------------------------------------
+for kind in netflow-v9 ipfix; do
+	port=$((20000 + RANDOM % 20000))
+	printf '[netflow]\nlisten = 127.0.0.1:%d\n[window]\nlateness = 366d\n' "$port" >"$T/udp.conf"
+	"$FLOWSAD" run -c "$T/udp.conf" -m "$T/model" --jsonl /dev/null --samples "$T/udp-$kind.csv" \
+		2>"$T/udp.log" &
+	run_pid=$!
+	pids+=("$run_pid")
+	wait_for 5 grep -q "collecting NetFlow" "$T/udp.log"
+	python3 "$tools/send-udp-payloads.py" "$DATA/sample-$kind.pcap" 127.0.0.1 "$port" >/dev/null
+	sleep 0.5
+	kill -TERM "$run_pid"
+	wait "$run_pid"
+	"$FLOWSAD" aggregate --input-format netflow-pcap --window 1m "$DATA/sample-$kind.pcap" \
+		>"$T/agg-$kind.csv" 2>/dev/null
+	check "$kind datagrams to the listener give the samples of --input-format netflow-pcap" \
+		diff "$T/agg-$kind.csv" "$T/udp-$kind.csv"
+done
+
+# --- live capture on a veth pair in a namespace of our own, fed by tcpreplay ---------------
+ns=flowsad-test-$$
+if ip netns add "$ns" 2>/dev/null; then
+	ip link add "fsa$$" type veth peer name "fsb$$" netns "$ns"
+	sysctl -qw "net.ipv6.conf.fsa$$.disable_ipv6=1"
+	ip netns exec "$ns" sysctl -qw "net.ipv6.conf.fsb$$.disable_ipv6=1"
+	ip link set "fsa$$" up
+	ip netns exec "$ns" ip link set "fsb$$" up
+	printf '[window]\nlateness = 366d\n' >"$T/live.conf"
+	ip netns exec "$ns" "$FLOWSAD" run -c "$T/live.conf" -i "fsb$$" -m "$T/model" --jsonl /dev/null \
+		--samples "$T/live.csv" 2>"$T/live.log" &
+	run_pid=$!
+	ip netns exec "$ns" tcpdump -i "fsb$$" -U -w "$T/live.pcap" 2>"$T/tcpdump.log" &
+	dump_pid=$!
+	pids+=("$run_pid" "$dump_pid")
+	wait_for 5 grep -q "capturing on" "$T/live.log"
+	wait_for 5 grep -q "listening on" "$T/tcpdump.log"
+	check "tcpreplay sends the sample capture over the veth pair" \
+		tcpreplay -q -i "fsa$$" --pps 20000 "$pcap"
+	sleep 1
+	kill -TERM "$run_pid" "$dump_pid"
+	wait "$run_pid" "$dump_pid" 2>/dev/null
+	"$FLOWSAD" aggregate --window 1m "$T/live.pcap" >"$T/live-file.csv" 2>/dev/null
+	check "live samples equal those of the same packets read from a file" \
+		diff "$T/live-file.csv" "$T/live.csv"
+	check "every packet sent was counted live" \
+		test "$(awk -F, 'NR > 1 {s += $3} END {print s}' "$T/live.csv")" -ge 39267
+	ip netns del "$ns"
+	ns=
+else
+	not_ok "live capture: cannot create a network namespace (needs root and ip netns)"
+fi
