@@ -136,6 +136,9 @@ run: all
 install: all
 	install -D -m 0755 $(BUILD)/flowsad $(DESTDIR)$(PREFIX)/bin/flowsad
 	install -D -m 0644 docs/flowsad.8 $(DESTDIR)$(PREFIX)/share/man/man8/flowsad.8
+	install -D -m 0644 docs/flowsad.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/flowsad.conf.5
+	install -D -m 0644 conf/flowsad.conf $(DESTDIR)$(PREFIX)/share/doc/flowsad/flowsad.conf
+	install -D -m 0644 docs/alerts.md $(DESTDIR)$(PREFIX)/share/doc/flowsad/alerts.md
 	install -D -m 0644 conf/locations.example $(DESTDIR)$(PREFIX)/share/doc/flowsad/locations.example
 	install -D -m 0644 conf/known-normal.example $(DESTDIR)$(PREFIX)/share/doc/flowsad/known-normal.example
 

@@ -190,6 +190,8 @@ static int load_settings(const struct run_args *a, struct config *c)
 			"listen");
 		rc = EX_CONFIG;
 	}
+	if (rc == EX_OK && (c->metrics_listen || c->user))
+		log_warn("[metrics] listen and [daemon] user are not acted on in this version");
 	if (rc != EX_OK)
 		config_free(c);
 	return rc;
