@@ -11,8 +11,20 @@ for c in run train score detect aggregate model check-config; do
 	check_exit "$c --help exits 0" 0 "$FLOWSAD" "$c" --help
 done
 check "redis test server answers" redis-cli -s "$FLOWSAD_TEST_REDIS" ping
-# commands and inputs not built yet say so with EX_UNAVAILABLE, never pretend
-for c in run check-config; do
-	check_exit "$c is not built yet: exit 69" 69 "$FLOWSAD" "$c" -c /dev/null
+# -c CONF: the offline commands take [window], [features], [capture] filter from it
+printf '[window]\nlength = 5m\n' >"$T/five.conf"
+"$FLOWSAD" aggregate -c "$T/five.conf" "$DATA/sample.pcap" 2>/dev/null | cut -d, -f1 | sort -u >"$T/w"
+check_eq "aggregate -c: the file's window length applies (7 minutes in 5-minute windows)" \
+	"2026-11-29T11:05:00Z 2026-11-29T11:10:00Z" "$(tail -n +1 "$T/w" | grep -v window_start | tr '\n' ' ' | sed 's/ $//')"
+"$FLOWSAD" aggregate -c "$T/five.conf" --window 1m "$DATA/sample.pcap" 2>/dev/null | cut -d, -f1 | sort -u >"$T/w1"
+check_eq "the command line overrides the file" 8 "$(wc -l <"$T/w1")"
+printf '[window]\nlength = forever\n' >"$T/bad.conf"
+check_exit "train -c with a bad file is a configuration error (78)" 78 "$FLOWSAD" train \
+	-c "$T/bad.conf" -o "$T/m" "$DATA/sample.pcap"
+for c in score detect; do
+	check_exit "$c -c with a bad file is a configuration error (78)" 78 "$FLOWSAD" "$c" \
+		-c "$T/bad.conf" -m x "$DATA/sample.pcap"
 done
-check_exit "a configuration file is not read yet: exit 69" 69 "$FLOWSAD" score -c /dev/null -m x y
+check_exit "aggregate -c with a bad file is a configuration error (78)" 78 "$FLOWSAD" aggregate \
+	-c "$T/bad.conf" "$DATA/sample.pcap"
+check "the error names file and line" grep -q "bad.conf:2: length: expected" "$T/exit.out"
