@@ -28,6 +28,7 @@ struct redis_sink {
 	int unacked;     /* an XADD's reply was lost with its connection */
 	int unreachable; /* the last attempt failed */
 	double backoff;
+	uint64_t answers;  /* connect and reply callbacks run: progress for on_deadline */
 	uint64_t dropped_logged;
 	ev_timer retry, deadline;
 	struct redis_sink_stats st;
@@ -89,14 +90,37 @@ static void start_deadline(struct redis_sink *r, double seconds)
 	ev_timer_start(r->loop, &r->deadline);
 }
 
+/* The deadline also passes while the loop is busy elsewhere (scoring a
+ * large window takes seconds), with the answer waiting in the socket: it
+ * is looked for before the connection is given up. */
 static void on_deadline(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct redis_sink *r = w->data;
+	uint64_t answers = r->answers;
 	(void)loop, (void)revents;
-	drop_connection(r, r->ready || r->in_flight ? "no reply in time" : "no connection in time");
+	if (r->st.connected)
+		redisAsyncHandleRead(r->ac);
+	else
+		redisAsyncHandleWrite(r->ac); /* a connect completes as the socket turns writable */
+	if (r->answers == answers)
+		drop_connection(r, r->st.connected ? "no reply in time" : "no connection in time");
 }
 
 static void send_next(struct redis_sink *r);
+
+/* Whether a reply is unusable: NULL (the connection went, and
+ * on_disconnect retries) or an error, which gives the connection up. */
+static int reply_failed(struct redis_sink *r, const redisReply *reply, const char *command)
+{
+	char why[256];
+	if (!reply)
+		return 1;
+	if (reply->type != REDIS_REPLY_ERROR)
+		return 0;
+	snprintf(why, sizeof why, "%s refused: %s", command, reply->str);
+	drop_connection(r, why);
+	return 1;
+}
 
 static void on_xadd(redisAsyncContext *ac, void *reply_, void *privdata)
 {
@@ -105,18 +129,12 @@ static void on_xadd(redisAsyncContext *ac, void *reply_, void *privdata)
 
 	if (r->ac != ac || !r->in_flight)
 		return; /* a connection given up: its XADD stays spooled (unacked) */
+	r->answers++;
 	ev_timer_stop(r->loop, &r->deadline);
 	r->in_flight = 0;
-	if (!reply) {
-		r->unacked = 1; /* lost with the connection: on_disconnect retries */
+	r->unacked = !reply; /* lost with the connection: was it added? */
+	if (reply_failed(r, reply, "XADD"))
 		return;
-	}
-	if (reply->type == REDIS_REPLY_ERROR) {
-		char why[256];
-		snprintf(why, sizeof why, "XADD refused: %s", reply->str);
-		drop_connection(r, why);
-		return;
-	}
 	if (spool_pop(r->spool) < 0)
 		log_err("spool: cannot mark an alert sent: %s (it may be sent again)", strerror(errno));
 	r->st.sent++;
@@ -195,12 +213,10 @@ static void on_verify(redisAsyncContext *ac, void *reply_, void *privdata)
 
 	if (r->ac != ac)
 		return;
+	r->answers++;
 	ev_timer_stop(r->loop, &r->deadline);
-	if (!reply || reply->type == REDIS_REPLY_ERROR) {
-		if (reply)
-			drop_connection(r, reply->str);
+	if (reply_failed(r, reply, "XREVRANGE"))
 		return;
-	}
 	if (spool_peek(r->spool, &rec, &len) == 1 && parse_spooled(rec, &a) == 0 &&
 	    stream_holds(reply, &a)) {
 		log_info("redis %s: the alert sent before the connection dropped had arrived",
@@ -237,16 +253,10 @@ static void on_auth(redisAsyncContext *ac, void *reply_, void *privdata)
 
 	if (r->ac != ac)
 		return;
+	r->answers++;
 	ev_timer_stop(r->loop, &r->deadline);
-	if (!reply)
-		return;
-	if (reply->type == REDIS_REPLY_ERROR) {
-		char why[256];
-		snprintf(why, sizeof why, "AUTH refused: %s", reply->str);
-		drop_connection(r, why);
-		return;
-	}
-	become_ready(r);
+	if (!reply_failed(r, reply, "AUTH"))
+		become_ready(r);
 }
 
 static void on_connect(const redisAsyncContext *ac, int status)
@@ -255,6 +265,7 @@ static void on_connect(const redisAsyncContext *ac, int status)
 
 	if (r->ac != ac)
 		return;
+	r->answers++;
 	ev_timer_stop(r->loop, &r->deadline);
 	if (status != REDIS_OK) {
 		if (!r->unreachable)

@@ -45,11 +45,12 @@ static uint64_t get_le(const uint8_t *p, int n)
 	return v;
 }
 
-static int pread_all(int fd, void *buf, size_t len, uint64_t off)
+/* All of len bytes at off, read or written (partial transfers resumed). */
+static int transfer(int fd, void *buf, size_t len, uint64_t off, int write)
 {
 	uint8_t *p = buf;
 	while (len) {
-		ssize_t n = pread(fd, p, len, (off_t)off);
+		ssize_t n = write ? pwrite(fd, p, len, (off_t)off) : pread(fd, p, len, (off_t)off);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -59,18 +60,14 @@ static int pread_all(int fd, void *buf, size_t len, uint64_t off)
 	return 0;
 }
 
+static int pread_all(int fd, void *buf, size_t len, uint64_t off)
+{
+	return transfer(fd, buf, len, off, 0);
+}
+
 static int pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
 {
-	const uint8_t *p = buf;
-	while (len) {
-		ssize_t n = pwrite(fd, p, len, (off_t)off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n, len -= (size_t)n, off += (uint64_t)n;
-	}
-	return 0;
+	return transfer(fd, (void *)buf, len, off, 1);
 }
 
 static int write_head(struct spool *s)
