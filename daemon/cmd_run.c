@@ -56,8 +56,10 @@ struct run_args {
 struct source_watch {
 	ev_io io;
 	struct daemon *d;
+	const char *name;
 	struct capture *capture;     /* or */
 	struct udp_listener *udp;
+	uint64_t drops_seen;         /* drops already reported */
 };
 
 struct daemon {
@@ -324,10 +326,12 @@ static void on_source(struct ev_loop *loop, ev_io *w, int revents)
 		stop(d, "a source failed");
 }
 
-static int watch_source(struct daemon *d, struct capture *c, struct udp_listener *u)
+static int watch_source(struct daemon *d, const char *name, struct capture *c,
+			struct udp_listener *u)
 {
 	struct source_watch *s = &d->live[d->n_live++];
 	s->d = d;
+	s->name = name;
 	s->capture = c;
 	s->udp = u;
 	ev_io_init(&s->io, on_source, c ? capture_fd(c) : udp_fd(u), EV_READ);
@@ -349,17 +353,60 @@ static int open_live_sources(struct daemon *d)
 		struct capture *cap = capture_open_live(c->interfaces[i], &o, &d->tally, &rc);
 		if (cap) {
 			log_info("capturing on %s", c->interfaces[i]);
-			rc = watch_source(d, cap, NULL);
+			rc = watch_source(d, c->interfaces[i], cap, NULL);
 		}
 	}
 	for (int i = 0; i < c->n_listen && rc == EX_OK; i++) {
 		struct udp_listener *u = udp_listen(c->listen[i], c->udp_rcvbuf, &d->allow, &rc);
 		if (u) {
 			log_info("collecting NetFlow/IPFIX on %s", c->listen[i]);
-			rc = watch_source(d, NULL, u);
+			rc = watch_source(d, c->listen[i], NULL, u);
 		}
 	}
 	return rc;
+}
+
+/* A source's counts: received and dropped (by the kernel or the interface
+ * for a capture; for a listener, datagrams taken, from exporters not
+ * allowed, and dropped by the kernel for want of buffer). */
+static uint64_t source_counts(const struct source_watch *s, char *line, size_t len)
+{
+	if (s->capture) {
+		uint64_t received, dropped;
+		capture_counts(s->capture, &received, &dropped);
+		snprintf(line, len, "%s: %" PRIu64 " packets received, %" PRIu64 " dropped", s->name,
+			 received, dropped);
+		return dropped;
+	}
+	const struct udp_stats *u = udp_stats(s->udp);
+	snprintf(line, len, "%s: %" PRIu64 " datagrams (%" PRIu64 " bytes), %" PRIu64
+		 " from exporters not allowed, %" PRIu64 " dropped by the kernel", s->name,
+		 u->datagrams, u->bytes, u->refused, u->kernel_drops);
+	return u->kernel_drops;
+}
+
+/* Drops are reported as they happen (at most once a second a source). */
+static void report_new_drops(struct daemon *d)
+{
+	char line[256];
+	for (int i = 0; i < d->n_live; i++) {
+		uint64_t drops = source_counts(&d->live[i], line, sizeof line);
+		if (drops > d->live[i].drops_seen)
+			log_warn("%s (%" PRIu64 " new drops)", line, drops - d->live[i].drops_seen);
+		d->live[i].drops_seen = drops;
+	}
+}
+
+static void log_sources(struct daemon *d)
+{
+	char line[256];
+	for (int i = 0; i < d->n_live; i++) {
+		source_counts(&d->live[i], line, sizeof line);
+		log_info("%s", line);
+	}
+	if (netflow_counters(d->nf)[NF_DATAGRAMS])
+		pcap_input_log_netflow(d->nf);
+	pcap_input_log_summary(&d->tally, window_table_stats(d->table));
 }
 
 static void close_live_sources(struct daemon *d)
@@ -512,8 +559,10 @@ static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 	time_t now = time(NULL);
 	(void)loop, (void)revents;
 
-	if (d->n_live && d->table)
+	if (d->n_live && d->table) {
 		window_table_advance(d->table, (int64_t)now, emit_sample, d);
+		report_new_drops(d);
+	}
 	if (d->args->n_files && now >= d->progress_at + PROGRESS_SECONDS) {
 		d->progress_at = now;
 		log_progress(d);
@@ -545,6 +594,7 @@ static void stop(struct daemon *d, const char *why)
 	ev_idle_stop(d->loop, &d->replay_w);
 	ev_timer_stop(d->loop, &d->pacing_w);
 	ev_timer_stop(d->loop, &d->tick);
+	log_sources(d);
 	close_live_sources(d);
 	capture_close(d->replay);
 	d->replay = NULL;

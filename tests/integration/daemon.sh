@@ -163,6 +163,27 @@ check "and those of the window cut short, none later" \
 	test "$(grep -c "^$last," "$T/term")" -ge 1 -a "$(awk -F, -v l="$last" '$1 > l' "$T/term" | wc -l)" -eq 0
 stop_redis "$T/r1"
 
+# --- AUTH from a password file -------------------------------------------------------------
+mkdir -p "$T/r2"
+redis-server --port 0 --unixsocket "$T/r2/redis.sock" --dir "$T/r2" --save '' --appendonly no \
+	--requirepass 's3cret-pass' --logfile "$T/r2/redis.log" &
+auth_pid=$!
+pids+=("$auth_pid")
+wait_for 5 test -S "$T/r2/redis.sock"
+printf 's3cret-pass\n' >"$T/good.pass"
+printf 'wrong\n' >"$T/bad.pass"
+printf '[redis]\npassword_file = %s\n' "$T/good.pass" >"$T/auth.conf"
+check "AUTH with the password file's password: alerts delivered" "$FLOWSAD" run -c "$T/auth.conf" \
+	-r "$pcap" -m "$T/model" --redis "$T/r2/redis.sock" --spool "$T/spool5"
+check "they are in the stream" test "$(redis-cli -s "$T/r2/redis.sock" -a 's3cret-pass' \
+	--no-auth-warning XLEN flowsad:alerts)" -gt 0
+printf '[redis]\npassword_file = %s\n' "$T/bad.pass" >"$T/auth.conf"
+check_exit "a wrong password: the run still ends normally" 0 "$FLOWSAD" run -c "$T/auth.conf" \
+	-r "$pcap" -m "$T/model" --redis "$T/r2/redis.sock" --spool "$T/spool6"
+check "the refusal is logged and the alerts are spooled" bash -c \
+	"grep -q 'AUTH refused' '$T/exit.out' && grep -q 'alerts stay in the spool' '$T/exit.out'"
+kill "$auth_pid"
+
 # --- the NetFlow/IPFIX UDP listener --------------------------------------------------------
 for kind in netflow-v9 ipfix; do
 	port=$((20000 + RANDOM % 20000))
@@ -180,7 +201,21 @@ for kind in netflow-v9 ipfix; do
 		>"$T/agg-$kind.csv" 2>/dev/null
 	check "$kind datagrams to the listener give the samples of --input-format netflow-pcap" \
 		diff "$T/agg-$kind.csv" "$T/udp-$kind.csv"
+	check "the listener's counts are logged at exit" \
+		grep -q "127.0.0.1:$port: 508 datagrams" "$T/udp.log"
 done
+printf '[netflow]\nlisten = 127.0.0.1:%d\nexporters = 192.0.2.1, 10.9.0.0/16\n' "$port" >"$T/udp.conf"
+"$FLOWSAD" run -c "$T/udp.conf" -m "$T/model" --jsonl /dev/null --samples "$T/refused.csv" 2>"$T/udp.log" &
+run_pid=$!
+pids+=("$run_pid")
+wait_for 5 grep -q "collecting NetFlow" "$T/udp.log"
+python3 "$tools/send-udp-payloads.py" "$DATA/sample-netflow-v9.pcap" 127.0.0.1 "$port" >/dev/null
+sleep 0.5
+kill -TERM "$run_pid"
+wait "$run_pid"
+check "datagrams from exporters not on the allowlist are counted and ignored" \
+	grep -q "0 datagrams (0 bytes), 508 from exporters not allowed" "$T/udp.log"
+check_eq "and make no samples" 1 "$(wc -l <"$T/refused.csv")"
 
 # --- live capture on a veth pair in a namespace of our own, fed by tcpreplay ---------------
 ns=flowsad-test-$$
