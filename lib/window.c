@@ -391,6 +391,24 @@ static void count_destinations(struct window_table *t, struct sample *s, const s
 	t->stats.bytes += distinct_bytes(&s->seen) - before;
 }
 
+void window_table_prefetch(const struct window_table *t, const struct packet_info *p, int stage)
+{
+	const struct window *w = NULL;
+	for (int i = 0; i < t->n_open; i++) /* the window of the packets just counted */
+		if (t->open[i].start == t->recent_start)
+			w = &t->open[i];
+	if (!w || !w->cap)
+		return;
+	struct sample *const *slot = &w->slots[(size_t)addr_hash(&p->src) & (w->cap - 1)];
+	if (stage == 0) {
+		__builtin_prefetch(slot);
+	} else if (*slot) { /* the counters and the previous flow: the first three lines */
+		__builtin_prefetch(*slot);
+		__builtin_prefetch((const char *)*slot + 64);
+		__builtin_prefetch((const char *)*slot + 128);
+	}
+}
+
 static int64_t event_window_start(struct window_table *t, int64_t ts)
 {
 	if ((uint64_t)ts - (uint64_t)t->recent_start >= t->length) /* also when ts is earlier */
@@ -452,7 +470,7 @@ int window_table_add(struct window_table *t, const struct packet_info *p, window
 		     void *ctx)
 {
 	int tcp = p->proto == 6, syn = tcp && (p->tcp_flags & TCP_SYN), ack = tcp && (p->tcp_flags & TCP_ACK);
-	int rst = tcp && (p->tcp_flags & TCP_RST), icmp_error = decode_is_icmp_error(p) && p->has_inner;
+	int rst = tcp && (p->tcp_flags & TCP_RST), icmp_error = p->has_inner && decode_is_icmp_error(p);
 	struct event ev = {
 		.ts = p->ts_sec, .src = &p->src, .dst = &p->dst, .proto = p->proto,
 		.has_ports = p->has_ports, .sport = p->sport, .dport = p->dport,

@@ -82,6 +82,10 @@ void window_table_set_filter(struct window_table *t, const struct filter *f);
  * plus lateness is at or before the packet's time. Returns 0 or -ENOMEM. */
 int window_table_add(struct window_table *t, const struct packet_info *p, window_emit_fn emit,
 		     void *ctx);
+/* A hint for a packet that window_table_add will count soon (its source's
+ * sample is likely out of cache): stage 0 fetches its slot in the window's
+ * table, stage 1 (some packets later) the sample the slot points to. */
+void window_table_prefetch(const struct window_table *t, const struct packet_info *p, int stage);
 /* Counts one flow record at its start time (a long flow's counts all go to
  * the window it started in). Returns 0 or -ENOMEM. */
 int window_table_add_flow(struct window_table *t, const struct flow_record *r, window_emit_fn emit,

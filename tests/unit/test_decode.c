@@ -240,6 +240,50 @@ static void test_result_names(void **state)
 		assert_string_not_equal(decode_result_name((enum decode_result)r), "?");
 }
 
+/* The fast path for common frames must decode exactly as the general one:
+ * the same IPv4 frames, untagged (fast path) and behind a VLAN tag (general
+ * path), with random protocols, lengths, fragment fields and truncation. */
+static void test_fast_path_agrees(void **state)
+{
+	uint8_t plain[128], tagged[132];
+	uint64_t x = 88172645463325252ull;
+	(void)state;
+	for (int i = 0; i < 20000; i++) {
+		for (size_t j = 0; j < sizeof plain; j++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			plain[j] = (uint8_t)x;
+		}
+		plain[12] = 0x08, plain[13] = 0x00;
+		plain[14] = (x >> 8) % 4 ? 0x45 : (uint8_t)(0x40 | (x >> 16) % 16); /* mostly no options */
+		plain[16] = 0, plain[17] = (uint8_t)(x >> 24) % 120;                /* total length */
+		plain[20] &= (x >> 32) % 4 ? 0x40 : 0xff;                           /* mostly unfragmented */
+		if ((x >> 40) % 4)
+			plain[21] = 0;
+		plain[23] = (x >> 48) % 3 == 0 ? 17 : (x >> 48) % 3 == 1 ? 6 : (uint8_t)(x >> 52);
+		uint32_t caplen = (uint32_t)(x >> 56) % sizeof plain;
+		memcpy(tagged, plain, 12);
+		tagged[12] = 0x81, tagged[13] = 0x00, tagged[14] = 0, tagged[15] = 7;
+		memcpy(tagged + 16, plain + 12, sizeof plain - 12);
+		struct packet_info a = { 0 }, b = { 0 };
+		enum decode_result ra = decode_packet(DLT_EN10MB, plain, caplen, &a);
+		enum decode_result rb = decode_packet(DLT_EN10MB, tagged, caplen + 4, &b);
+		assert_int_equal(ra, rb);
+		if (ra != DECODE_OK)
+			continue;
+		assert_int_equal(a.proto, b.proto);
+		assert_int_equal(a.has_ports, b.has_ports);
+		assert_int_equal(a.sport, b.sport);
+		assert_int_equal(a.dport, b.dport);
+		assert_int_equal(a.tcp_flags, b.tcp_flags);
+		assert_memory_equal(a.src.b, b.src.b, 16);
+		assert_memory_equal(a.dst.b, b.dst.b, 16);
+		if (a.proto == 17) {
+			assert_int_equal(a.payload_len, b.payload_len);
+			assert_int_equal(a.payload ? a.payload - plain : -1, b.payload ? b.payload - tagged - 4 : -1);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -254,6 +298,7 @@ int main(void)
 		cmocka_unit_test(test_cooked_and_loopback),
 		cmocka_unit_test(test_address_text_matches_inet_ntop),
 		cmocka_unit_test(test_result_names),
+		cmocka_unit_test(test_fast_path_agrees),
 	};
 	return cmocka_run_group_tests_name("decode", tests, NULL, NULL);
 }
