@@ -1,10 +1,8 @@
 /* flowsad train: fit scaling and the Deep SAD detector, write a model file. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
-#include <time.h>
 
 #include "cli.h"
 #include "commands.h"
@@ -12,10 +10,8 @@
 #include "duration.h"
 #include "log.h"
 #include "model.h"
-#include "rng.h"
+#include "trainer.h"
 
-/* SHAP background rows stored in the model (the seed samples up to 100). */
-#define DEFAULT_BACKGROUND 100
 
 enum {
 	OPT_HIDDEN = OPT_FIRST_COMMAND_OPTION,
@@ -123,105 +119,31 @@ static void print_progress(void *ctx, const char *phase, int epoch, int epochs, 
 		log_info("%s: epoch %d/%d loss %.6g (%.3f s)", phase, epoch, epochs, loss, seconds);
 }
 
-/* A uniform sample (without replacement) of up to want scaled rows. */
-static int pick_background(struct model *m, const float *x, size_t n, long want, uint64_t seed)
-{
-	struct rng r;
-	size_t k = (size_t)want < n ? (size_t)want : n;
-	uint32_t *idx = malloc(n * sizeof *idx);
-
-	if (!idx || !(m->background = malloc(k * (size_t)m->n_features * sizeof(float) + 1))) {
-		free(idx);
-		return -1;
-	}
-	rng_seed(&r, seed ^ 0x6261636b67726f75ull);
-	for (size_t i = 0; i < n; i++)
-		idx[i] = (uint32_t)i;
-	rng_shuffle(&r, idx, n);
-	for (size_t i = 0; i < k; i++)
-		memcpy(m->background + i * (size_t)m->n_features, x + (size_t)idx[i] * (size_t)m->n_features,
-		       (size_t)m->n_features * sizeof(float));
-	m->n_background = (int)k;
-	free(idx);
-	return 0;
-}
-
-/* SOURCE_DATE_EPOCH, when set, stands for "now" so that a rebuild of the
- * same model gives the same file (reproducible-builds convention). */
-static int64_t creation_time(void)
-{
-	const char *sde = getenv("SOURCE_DATE_EPOCH");
-	char *end;
-	long long t = sde ? strtoll(sde, &end, 10) : 0;
-
-	return sde && *sde && !*end && t > 0 ? (int64_t)t : (int64_t)time(NULL);
-}
-
-static void record_data(struct model *m, struct dataset *ds, const struct train_opts *o)
-{
-	m->n_features = ds->dim;
-	m->features = ds->names; /* moved: the dataset gives up its names */
-	ds->names = NULL;
-	/* network features window by the spec's length; a matrix by its rows */
-	m->window_seconds = m->feature_spec ? (o->common.window ? o->common.window : 3600)
-					    : o->common.window;
-	m->train_rows = ds->n;
-	dataset_label_counts(ds, &m->train_normal, &m->train_anomaly);
-	for (size_t i = 0; ds->window_start && i < ds->n; i++) {
-		int64_t t = ds->window_start[i];
-		if (!m->data_start || t < m->data_start)
-			m->data_start = t;
-		if (t + (int64_t)m->window_seconds > m->data_end)
-			m->data_end = t + (int64_t)m->window_seconds;
-	}
-	m->created_at = creation_time();
-}
-
 static int train(struct train_opts *o, char **inputs, int n_inputs)
 {
 	struct dataset ds;
-	struct model *m = calloc(1, sizeof *m);
-	char err[512];
+	char err[512], *spec = NULL;
 	int rc;
 
-	if (!m)
-		return EX_OSERR;
-	if ((rc = cli_load_inputs(&o->common, inputs, n_inputs, NULL, &m->feature_spec, &ds)) != EX_OK) {
-		model_free(m);
+	if ((rc = cli_load_inputs(&o->common, inputs, n_inputs, NULL, &spec, &ds)) != EX_OK)
 		return rc;
-	}
-	log_info("training on %zu rows x %d features", ds.n, ds.dim);
-	rc = EX_OSERR;
-	if (scaler_fit(&m->scaler, o->scaling, ds.x, ds.n, ds.dim) < 0)
-		goto out;
-	scaler_apply(&m->scaler, ds.x, ds.n);
-	m->cfg = o->cfg;
-	int trc = deepsad_train(&m->det, &o->cfg, ds.x, ds.y, ds.n, ds.dim, print_progress, o);
-	if (trc < 0) {
-		if (trc == -EDOM)
-			log_err("training diverged: the loss is not finite (check the inputs, or "
-				"try a lower --lr)");
-		else
-			log_err("training failed: %s", strerror(-trc));
-		rc = trc == -EDOM ? EX_DATAERR : EX_SOFTWARE;
-		goto out;
-	}
-	record_data(m, &ds, o);
-	if (pick_background(m, ds.x, ds.n, o->background, o->cfg.seed) < 0)
-		goto out;
+	struct trainer_settings set = { o->cfg, o->scaling, o->background,
+					spec ? (o->common.window ? o->common.window : 3600) : o->common.window,
+					print_progress, o };
+	struct model *m = trainer_fit(&ds, spec, &set, &rc);
+	dataset_free(&ds);
+	if (!m)
+		return rc;
 	if (model_save(m, o->out, err, sizeof err) < 0) {
 		log_err("%s", err);
-		rc = EX_IOERR;
-		goto out;
+		model_free(m);
+		return EX_IOERR;
 	}
 	log_info("wrote %s: model %s, best epoch %d of %d (loss %.6g), score median %.6g MAD %.6g",
 		 o->out, m->id, m->det.best_epoch + 1, m->det.n_loss_train,
 		 m->det.loss_train[m->det.best_epoch], m->det.score_median, m->det.score_mad);
-	rc = EX_OK;
-out:
-	dataset_free(&ds);
 	model_free(m);
-	return rc;
+	return EX_OK;
 }
 
 int cmd_train(int argc, char **argv)

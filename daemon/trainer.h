@@ -1,0 +1,32 @@
+/* trainer: fits a model (scaling, the Deep SAD detector, background rows
+ * for explanations) on a dataset: what flowsad train and the retraining
+ * worker share. */
+#ifndef FLOWSAD_TRAINER_H
+#define FLOWSAD_TRAINER_H
+
+#include <stdint.h>
+
+#include "dataset.h"
+#include "deepsad.h"
+#include "model.h"
+#include "scaler.h"
+
+/* SHAP background rows stored in the model (the seed samples up to 100). */
+#define DEFAULT_BACKGROUND 100
+
+struct trainer_settings {
+	struct deepsad_config cfg;
+	enum scaler_kind scaling;
+	long background;
+	uint32_t window_seconds;    /* of the samples (0: a matrix without windows) */
+	deepsad_progress_fn progress;
+	void *progress_ctx;
+};
+
+/* A model of ds (its feature names move into the model, and so does
+ * spec_json, the network feature spec or NULL). Returns NULL after logging
+ * why, with a sysexits code in *rc: EX_DATAERR when the loss was not finite. */
+struct model *trainer_fit(struct dataset *ds, char *spec_json, const struct trainer_settings *s,
+			  int *rc);
+
+#endif
