@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "crc32.h"
+
 static const char magic[8] = { 'F', 'S', 'A', 'D', 'S', 'P', 'L', '1' };
 
 struct spool {
@@ -18,18 +20,6 @@ struct spool {
 	uint64_t end;   /* end of the last whole record */
 	struct spool_stats st;
 };
-
-uint32_t spool_crc32(const void *data, size_t len)
-{
-	const uint8_t *p = data;
-	uint32_t crc = 0xffffffffu;
-	while (len--) {
-		crc ^= *p++;
-		for (int k = 0; k < 8; k++)
-			crc = (crc >> 1) ^ (0xedb88320u & -(crc & 1));
-	}
-	return ~crc;
-}
 
 static void put_le(uint8_t *p, uint64_t v, int n)
 {
@@ -89,7 +79,7 @@ static int64_t record_at(const struct spool *s, uint64_t off, uint64_t file_size
 		return -1;
 	char *buf = malloc(len + 1);
 	if (!buf || pread_all(s->fd, buf, len, off + sizeof h) < 0 ||
-	    spool_crc32(buf, len) != (uint32_t)get_le(h + 4, 4)) {
+	    crc32_ieee(buf, len) != (uint32_t)get_le(h + 4, 4)) {
 		free(buf);
 		return -1;
 	}
@@ -245,7 +235,7 @@ int spool_append(struct spool *s, const void *data, uint32_t len)
 	if (!rec)
 		return -1;
 	put_le(rec, len, 4);
-	put_le(rec + 4, spool_crc32(data, len), 4);
+	put_le(rec + 4, crc32_ieee(data, len), 4);
 	memcpy(rec + SPOOL_RECORD_HEADER, data, len);
 	int rc = pwrite_all(s->fd, rec, need, s->end) < 0 || fdatasync(s->fd) < 0 ? -1 : 0;
 	free(rec);

@@ -45,7 +45,4 @@ int spool_pop(struct spool *s);
 
 const struct spool_stats *spool_stats(const struct spool *s);
 
-/* CRC-32 (IEEE 802.3, as zlib computes it). */
-uint32_t spool_crc32(const void *data, size_t len);
-
 #endif
