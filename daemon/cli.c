@@ -347,10 +347,19 @@ static int read_locations(const struct cli_common *c, struct location_table *loc
 	return rc;
 }
 
+int cli_counting_spec(const struct cli_common *c, struct feature_spec *spec)
+{
+	int rc;
+	spec->window_seconds = c->window ? c->window : 3600;
+	if ((rc = read_locations(c, &spec->loc)) == EX_OK)
+		rc = build_filter(c, &spec->filter);
+	return rc;
+}
+
 /* The spec that turns samples into vectors: the model's, or a new one whose
  * vocabulary is fitted on set (returned as JSON in *fitted). */
-static int network_spec(const struct cli_common *c, const char *spec_json, char **fitted,
-			const struct sample_set *set, struct feature_spec *spec)
+int cli_network_spec(const struct cli_common *c, const char *spec_json, char **fitted,
+		     const struct sample_set *set, struct feature_spec *spec)
 {
 	char err[512];
 	if (spec_json) {
@@ -420,18 +429,14 @@ static int load_network(const struct cli_common *c, char **paths, int n, const c
 	int rc = EX_OK;
 
 	if (spec_json) { /* the model decides window, locations and filter */
-		if ((rc = network_spec(c, spec_json, fitted, &set, &spec)) != EX_OK)
+		if ((rc = cli_network_spec(c, spec_json, fitted, &set, &spec)) != EX_OK)
 			return rc;
 		if (c->monitor || c->include_ports || c->exclude_ports || c->exclude_src ||
 		    c->exclude_dst || c->exclude_sids)
 			log_warn("the model's filter applies; the filter options are for training");
-	} else {
-		spec.window_seconds = c->window ? c->window : 3600;
-		if ((rc = read_locations(c, &spec.loc)) != EX_OK ||
-		    (rc = build_filter(c, &spec.filter)) != EX_OK) {
-			feature_spec_free(&spec);
-			return rc;
-		}
+	} else if ((rc = cli_counting_spec(c, &spec)) != EX_OK) {
+		feature_spec_free(&spec);
+		return rc;
 	}
 	/* flow records come when flows expire, long after they started */
 	struct window_table *t = window_table_new(spec.window_seconds, flows ? FLOW_LATENESS : 0,
@@ -461,7 +466,7 @@ static int load_network(const struct cli_common *c, char **paths, int n, const c
 	}
 	window_table_free(t);
 	if (rc == EX_OK && !spec_json)
-		rc = network_spec(c, NULL, fitted, &set, &spec);
+		rc = cli_network_spec(c, NULL, fitted, &set, &spec);
 	if (rc == EX_OK && feature_spec_dataset(&spec, &set, ds) < 0) {
 		log_err("out of memory");
 		rc = EX_OSERR;
@@ -489,9 +494,8 @@ enum input_format cli_input_format(const struct cli_common *c, const char *path)
 }
 
 /* Applies one label list file to ds; value +1 (normal) or -1 (anomaly). */
-static int apply_label_file(const char *path, int8_t value, struct dataset *ds)
+int cli_read_labels(const char *path, struct label_list *l)
 {
-	struct label_list l = { 0 };
 	char err[512];
 	FILE *f = fopen(path, "r");
 
@@ -499,20 +503,27 @@ static int apply_label_file(const char *path, int8_t value, struct dataset *ds)
 		log_err("%s: %s", path, strerror(errno));
 		return EX_NOINPUT;
 	}
-	int rc = labels_read(&l, f, path, err, sizeof err);
+	int rc = labels_read(l, f, path, err, sizeof err);
 	fclose(f);
-	if (rc < 0) {
+	if (rc < 0)
 		log_err("%s", rc == -EINVAL ? err : "out of memory");
-		labels_free(&l);
-		return rc == -EINVAL ? EX_DATAERR : EX_OSERR;
+	return rc < 0 ? (rc == -EINVAL ? EX_DATAERR : EX_OSERR) : EX_OK;
+}
+
+static int apply_label_file(const char *path, int8_t value, struct dataset *ds)
+{
+	struct label_list l = { 0 };
+	int rc = cli_read_labels(path, &l);
+
+	if (rc == EX_OK) {
+		if (!ds->src_ip)
+			log_warn("%s: the input has no src_ip column: no sample is labelled", path);
+		size_t hits = labels_apply(&l, ds, value);
+		log_info("%s: %zu entries label %zu sample(s) known %s", path, l.n, hits,
+			 value > 0 ? "normal" : "anomaly");
 	}
-	if (!ds->src_ip)
-		log_warn("%s: the input has no src_ip column: no sample is labelled", path);
-	size_t hits = labels_apply(&l, ds, value);
-	log_info("%s: %zu entries label %zu sample(s) known %s", path, l.n, hits,
-		 value > 0 ? "normal" : "anomaly");
 	labels_free(&l);
-	return EX_OK;
+	return rc;
 }
 
 /* The label lists of the common options, the anomaly list last (it wins). */

@@ -8,6 +8,8 @@
 
 #include "config.h"
 #include "dataset.h"
+#include "feature_spec.h"
+#include "labels.h"
 #include "model.h"
 #include "window.h"
 
@@ -111,6 +113,17 @@ enum input_format cli_input_format(const struct cli_common *c, const char *path)
 int cli_read_record_csv(const char *path, int ids, struct window_table *t, window_emit_fn emit,
 			void *ctx);
 
+/* The counting part of a network feature spec from the options: window
+ * length (1h when not given), location table, detection-unit filter.
+ * Returns a sysexits code, logging why. */
+int cli_counting_spec(const struct cli_common *c, struct feature_spec *spec);
+/* The model's spec (spec_json), or, when it is NULL, spec's vocabulary
+ * fitted on set (--vocabulary, --min-df) and returned as JSON in *fitted. */
+int cli_network_spec(const struct cli_common *c, const char *spec_json, char **fitted,
+		     const struct sample_set *set, struct feature_spec *spec);
+/* Reads a --known-normal / --known-anomaly list into l. Returns a sysexits
+ * code, logging why. */
+int cli_read_labels(const char *path, struct label_list *l);
 /* Vectorises ds for model m and scores it. New arrays: values [n, features]
  * unscaled, x the same scaled (the network's input), raw [n] raw scores.
  * Returns a sysexits code, logging why. */

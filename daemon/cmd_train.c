@@ -111,12 +111,13 @@ static int parse_train_option(struct train_opts *o, int opt, const char *arg)
 	return -1;
 }
 
-static void print_progress(void *ctx, const char *phase, int epoch, int epochs, double loss,
+static int print_progress(void *ctx, const char *phase, int epoch, int epochs, double loss,
 			   double seconds)
 {
 	const struct train_opts *o = ctx;
 	if (!o->quiet)
 		log_info("%s: epoch %d/%d loss %.6g (%.3f s)", phase, epoch, epochs, loss, seconds);
+	return 0;
 }
 
 static int train(struct train_opts *o, char **inputs, int n_inputs)

@@ -343,11 +343,12 @@ static void on_retry(struct ev_loop *loop, ev_timer *w, int revents)
 	connect_now(w->data);
 }
 
-/* The password file's first line: "PASSWORD", or "USER PASSWORD" (ACL). */
-static int read_password(struct redis_sink *r, const char *path)
+int redis_read_password(const char *path, char **user, char **password)
 {
 	char line[1024];
 	FILE *f = fopen(path, "r");
+
+	*user = *password = NULL;
 	if (!f) {
 		log_err("%s: %s", path, strerror(errno));
 		return -1;
@@ -362,10 +363,10 @@ static int read_password(struct redis_sink *r, const char *path)
 	char *space = strchr(line, ' ');
 	if (space) {
 		*space = '\0';
-		r->user = strdup(line);
+		*user = strdup(line);
 	}
-	r->password = strdup(space ? space + 1 : line);
-	return r->password && (!space || r->user) ? 0 : -1;
+	*password = strdup(space ? space + 1 : line);
+	return *password && (!space || *user) ? 0 : -1;
 }
 
 struct redis_sink *redis_sink_new(struct ev_loop *loop, const struct redis_sink_config *cfg,
@@ -377,7 +378,7 @@ struct redis_sink *redis_sink_new(struct ev_loop *loop, const struct redis_sink_
 		redis_sink_free(r);
 		return NULL;
 	}
-	if (cfg->password_file && read_password(r, cfg->password_file) < 0) {
+	if (cfg->password_file && redis_read_password(cfg->password_file, &r->user, &r->password) < 0) {
 		redis_sink_free(r);
 		return NULL;
 	}

@@ -53,4 +53,9 @@ int redis_sink_unreachable(const struct redis_sink *r);
 void redis_sink_retry_now(struct redis_sink *r);
 const struct redis_sink_stats *redis_sink_stats(const struct redis_sink *r);
 
+/* A password file's first line: "PASSWORD", or "USER PASSWORD" for an ACL
+ * user (*user NULL otherwise; both malloc'd). Returns 0, or -1 after
+ * logging. */
+int redis_read_password(const char *path, char **user, char **password);
+
 #endif

@@ -17,7 +17,6 @@ struct scorer {
 	struct feature_spec spec;
 	struct explainer *explainer;
 	struct suppressor *suppressor;
-	struct sample_set pending;  /* the closing window's samples */
 	alert_sink_fn sink;
 	void *sink_ctx;
 	struct scorer_stats st;
@@ -83,7 +82,6 @@ void scorer_free(struct scorer *s)
 	feature_spec_free(&s->spec);
 	model_free(s->m);
 	suppress_free(s->suppressor);
-	sample_set_free(&s->pending);
 	free(s);
 }
 
@@ -119,12 +117,6 @@ const struct feature_spec *scorer_spec(const struct scorer *s)
 const struct scorer_stats *scorer_stats(const struct scorer *s)
 {
 	return &s->st;
-}
-
-void scorer_collect(void *ctx, int64_t window_start, const decode_addr *src,
-		    const struct window_counters *c)
-{
-	sample_set_collect(&((struct scorer *)ctx)->pending, window_start, src, c);
 }
 
 /* Explains row (scaled input x, unscaled value) and sends its alert. */
@@ -166,14 +158,16 @@ static void send_alert(struct scorer *s, const struct dataset *ds, size_t row, c
 	free(phi);
 }
 
-static void score_window(struct scorer *s, int64_t window_start)
+void scorer_score(struct scorer *s, int64_t window_start, const struct sample_set *set)
 {
 	struct dataset ds;
 	float *values = NULL, *x = NULL, *raw = NULL, *scaled = NULL;
 	struct report_pick *picks = NULL;
 	long n_picks = -1;
 
-	if (feature_spec_dataset(&s->spec, &s->pending, &ds) < 0) {
+	if (set->n == 0)
+		return;
+	if (feature_spec_dataset(&s->spec, set, &ds) < 0) {
 		log_err("out of memory: window %lld not scored", (long long)window_start);
 		return;
 	}
@@ -204,12 +198,4 @@ static void score_window(struct scorer *s, int64_t window_start)
 	free(x);
 	free(raw);
 	dataset_free(&ds);
-}
-
-void scorer_window_closed(void *ctx, int64_t window_start, size_t samples)
-{
-	struct scorer *s = ctx;
-	if (samples > 0)
-		score_window(s, window_start);
-	sample_set_free(&s->pending);
 }

@@ -1,4 +1,4 @@
-/* scorer: what happens when a window closes in the daemon. Its samples are
+/* scorer: what happens to a window's samples when it closes. They are
  * vectorised with the model's vocabulary and scored; the top_n above
  * min_score are explained (Shapley values by expected gradients), checked
  * against suppression, and handed to the alert sinks as JSON documents
@@ -55,11 +55,9 @@ void scorer_set_settings(struct scorer *s, const struct scorer_settings *set);
  * filter), valid until the model changes. */
 const struct feature_spec *scorer_spec(const struct scorer *s);
 
-/* A window_emit_fn and a window_closed_fn for the window table (ctx: the
- * scorer). */
-void scorer_collect(void *ctx, int64_t window_start, const decode_addr *src,
-		    const struct window_counters *c);
-void scorer_window_closed(void *ctx, int64_t window_start, size_t samples);
+/* Scores the samples of the window that starts at window_start (set holds
+ * that window alone) and sends its alerts. */
+void scorer_score(struct scorer *s, int64_t window_start, const struct sample_set *set);
 
 const struct scorer_stats *scorer_stats(const struct scorer *s);
 

@@ -69,11 +69,16 @@ static const struct key keys[] = {
 	STR("jsonl", "path", jsonl),
 	STR("spool", "dir", spool_dir),
 	NUM("spool", "max_bytes", KEY_SIZE, spool_max_bytes, 4096, 1ull << 40),
+	STR("retrain", "history_dir", history_dir),
 	NUM("retrain", "interval", KEY_DURATION, retrain_interval, 0, DURATION_MAX_SECONDS),
 	NUM("retrain", "history_retention", KEY_DURATION, history_retention, 1, DURATION_MAX_SECONDS),
 	NUM("retrain", "min_windows", KEY_UINT, min_windows, 1, 1000000),
+	NUM("retrain", "samples", KEY_SIZE, train_samples, 100, 100000000),
+	NUM("retrain", "epochs", KEY_UINT, train_epochs, 1, 100000),
+	NUM("retrain", "lr", KEY_DOUBLE, train_lr, 1e-9, 1e30),
 	STR("retrain", "known_normal", known_normal),
 	STR("retrain", "known_anomaly", known_anomaly),
+	STR("retrain", "feedback_stream", feedback_stream),
 	STR("metrics", "listen", metrics_listen),
 	NUM("daemon", "log_level", KEY_LOG_LEVEL, log_level, 0, 0),
 	STR("daemon", "user", user),
@@ -101,9 +106,13 @@ void config_init(struct config *c)
 	c->retrain_interval = 86400;
 	c->history_retention = 30 * 86400;
 	c->min_windows = 24;
+	c->train_samples = 200000;
+	c->train_epochs = 20;
+	c->train_lr = 1e-4;
 	c->log_level = LOG_INFO;
 	config_set_string(&c->stream, "flowsad:alerts");
 	config_set_string(&c->spool_dir, "/var/lib/flowsad/spool");
+	config_set_string(&c->feedback_stream, "flowsad:feedback");
 }
 
 int config_set_string(char **field, const char *value)

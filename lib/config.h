@@ -55,8 +55,12 @@ struct config {
 	char *spool_dir;
 	uint64_t spool_max_bytes;
 	/* [retrain] */
+	char *history_dir;          /* NULL: no history, no retraining */
 	uint32_t retrain_interval, history_retention, min_windows;
-	char *known_normal, *known_anomaly;
+	uint64_t train_samples;     /* bound of the training set */
+	uint32_t train_epochs;
+	double train_lr;
+	char *known_normal, *known_anomaly, *feedback_stream;
 	/* [metrics] */
 	char *metrics_listen;
 	/* [daemon] */

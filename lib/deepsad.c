@@ -195,8 +195,10 @@ static int run_phase(struct phase *p, int epochs, struct rng *rng, deepsad_progr
 			p->best_epoch = epoch;
 			save_best(p);
 		}
-		if (progress)
-			progress(ctx, p->name, epoch + 1, epochs, mean, seconds_since(&t0));
+		if (progress && progress(ctx, p->name, epoch + 1, epochs, mean, seconds_since(&t0))) {
+			rc = -ECANCELED;
+			goto out;
+		}
 	}
 	if (p->best)
 		restore_best(p);

@@ -56,13 +56,15 @@ struct deepsad {
 	double *loss_train;       /* [n_loss_train] */
 };
 
-/* Called after every epoch; phase is "pretrain" or "train". */
-typedef void (*deepsad_progress_fn)(void *ctx, const char *phase, int epoch, int epochs,
-				    double loss, double seconds);
+/* Called after every epoch; phase is "pretrain" or "train". A non-zero
+ * return stops the training (deepsad_train returns -ECANCELED). */
+typedef int (*deepsad_progress_fn)(void *ctx, const char *phase, int epoch, int epochs,
+				   double loss, double seconds);
 
 /* Trains on x [n, dim] (already scaled) with labels y [n] (NULL: all 0).
  * Returns 0; -EINVAL for a bad config or n == 0; -ENOMEM; -EDOM when the
- * loss stops being finite (d is left empty). */
+ * loss stops being finite; -ECANCELED when progress asked to stop (d is
+ * left empty on error). */
 int deepsad_train(struct deepsad *d, const struct deepsad_config *cfg, const float *x,
 		  const int8_t *y, size_t n, int dim, deepsad_progress_fn progress, void *ctx)
 	__attribute__((warn_unused_result));

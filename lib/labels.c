@@ -52,6 +52,17 @@ void labels_free(struct label_list *l)
 	memset(l, 0, sizeof *l);
 }
 
+int labels_match(const struct label_list *l, int64_t window_start, const decode_addr *src)
+{
+	for (size_t k = 0; k < l->n; k++) {
+		const struct label_entry *e = &l->e[k];
+		if ((e->window_start == INT64_MIN || e->window_start == window_start) &&
+		    location_in_net(src, &e->net, e->prefix))
+			return 1;
+	}
+	return 0;
+}
+
 size_t labels_apply(const struct label_list *l, struct dataset *ds, int8_t value)
 {
 	size_t count = 0;
@@ -61,18 +72,11 @@ size_t labels_apply(const struct label_list *l, struct dataset *ds, int8_t value
 	for (size_t i = 0; i < ds->n; i++) {
 		decode_addr a;
 		int prefix;
-		if (location_parse_cidr(ds->src_ip[i], &a, &prefix) < 0)
-			continue;
-		for (size_t k = 0; k < l->n; k++) {
-			const struct label_entry *e = &l->e[k];
-			if (e->window_start != INT64_MIN &&
-			    (!ds->window_start || ds->window_start[i] != e->window_start))
-				continue;
-			if (location_in_net(&a, &e->net, e->prefix)) {
-				ds->y[i] = value;
-				count++;
-				break;
-			}
+		/* an entry with a window never matches a dataset without windows */
+		int64_t w = ds->window_start ? ds->window_start[i] : INT64_MIN + 1;
+		if (location_parse_cidr(ds->src_ip[i], &a, &prefix) == 0 && labels_match(l, w, &a)) {
+			ds->y[i] = value;
+			count++;
 		}
 	}
 	return count;

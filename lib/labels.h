@@ -37,5 +37,7 @@ void labels_free(struct label_list *l);
  * column; window_start entries need a window_start column). Returns the
  * number of rows labelled. */
 size_t labels_apply(const struct label_list *l, struct dataset *ds, int8_t value);
+/* Whether an entry of l matches the sample (window_start, src). */
+int labels_match(const struct label_list *l, int64_t window_start, const decode_addr *src);
 
 #endif

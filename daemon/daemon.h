@@ -1,0 +1,126 @@
+/* daemon: the state of flowsad run and the parts of its event loop.
+ *
+ *   cmd_run.c      options and settings, start and stop, signals, the tick
+ *   run_sources.c  live interfaces, NetFlow/IPFIX listeners, file replay
+ *   run_windows.c  the window table, scoring and history on window close,
+ *                  the model and its retraining
+ *   notify.c       systemd: READY, STATUS, WATCHDOG, RELOADING, STOPPING
+ *   metrics.c      the Prometheus endpoint
+ *
+ * Everything runs on the loop's thread but the retraining worker
+ * (retrainer.c), which hands its model back through an ev_async. */
+#ifndef FLOWSAD_DAEMON_H
+#define FLOWSAD_DAEMON_H
+
+#include <ev.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "cli.h"
+#include "config.h"
+#include "history.h"
+#include "jsonl_sink.h"
+#include "pcap_input.h"
+#include "redis_sink.h"
+#include "retrainer.h"
+#include "sample_csv.h"
+#include "scorer.h"
+#include "udp_input.h"
+
+/* What the command line says; it overrides the file, also after SIGHUP. */
+struct run_args {
+	struct cli_common common;       /* its config is moved to config_path */
+	const char *config_path;
+	const char *ifaces[CONFIG_MAX_LIST], *redis, *stream, *jsonl, *samples, *spool, *model;
+	int n_ifaces;
+	char **files;
+	int n_files;
+	long replay_pps;                /* 0: as fast as it goes */
+};
+
+struct source_watch {
+	ev_io io;
+	struct daemon *d;
+	const char *name;
+	struct capture *capture;        /* or */
+	struct udp_listener *udp;
+	uint64_t drops_seen;            /* drops already reported */
+};
+
+struct retrain_stats {
+	uint64_t runs, failures;
+	double last_seconds;
+	time_t last_start;              /* of the last retraining (0: none yet) */
+};
+
+struct daemon {
+	struct ev_loop *loop;
+	struct run_args *args;
+	struct config conf;
+	/* windows and the model */
+	struct scorer *scorer;          /* NULL while learning (no model yet) */
+	struct window_table *table;
+	struct feature_spec table_spec; /* what the table counts with */
+	char *table_key;                /* that spec without vocabulary, to compare models */
+	uint32_t lateness;
+	struct sample_set pending;      /* the closing window's samples */
+	struct history *history;        /* NULL: no history kept */
+	struct retrainer *retraining;   /* running, or NULL */
+	struct retrain_stats retrain;
+	time_t model_time;              /* when the model in use was made */
+	/* sources */
+	struct netflow_decoder *nf;
+	struct decode_tally tally;
+	struct filter_nets allow;
+	struct source_watch live[2 * CONFIG_MAX_LIST];
+	int n_live;
+	int next_file;
+	struct capture *replay;
+	enum input_format replay_format;
+	ev_idle replay_w;               /* as fast as it goes, or */
+	ev_timer pacing_w;              /* replay_pps / PACING_HZ frames per turn */
+	time_t progress_at;
+	/* sinks */
+	struct spool *spool;
+	struct redis_sink *redis;
+	struct jsonl_sink *jsonl;
+	struct sample_csv samples;
+	/* the process */
+	ev_timer tick, drain, watchdog;
+	ev_signal sig_term, sig_int, sig_hup;
+	double drain_until;
+	uint64_t drain_failures;        /* the Redis sink's failures when the drain began */
+	struct metrics *metrics;
+	int stopping, exit_code;
+};
+
+/* cmd_run.c */
+void daemon_stop(struct daemon *d, const char *why);
+/* The alert_sink_fn of the scorer: to every sink configured. */
+void daemon_deliver(void *ctx, const struct alert_record *r);
+
+/* run_sources.c */
+int sources_open_live(struct daemon *d);
+void sources_close(struct daemon *d);
+void sources_start_replay(struct daemon *d);
+void sources_report_drops(struct daemon *d);
+void sources_log(struct daemon *d);
+/* A source's counts as a line; returns its drops so far. */
+uint64_t sources_counts(const struct source_watch *s, char *line, size_t len);
+
+/* run_windows.c */
+int windows_open(struct daemon *d);
+void windows_close(struct daemon *d);
+void windows_emit(void *ctx, int64_t start, const decode_addr *src,
+		  const struct window_counters *c);
+struct model *windows_load_model(const char *path);
+int windows_use_model(struct daemon *d, struct model *m);
+/* The configuration's alert settings to the scorer. */
+void windows_apply_settings(struct daemon *d);
+int windows_open_history(struct daemon *d);
+void windows_schedule_retraining(struct daemon *d, time_t now);
+/* Whether the daemon is still waiting for its first model, and how far
+ * the history is towards it. */
+int windows_learning(const struct daemon *d, uint64_t *have, uint64_t *need);
+
+#endif

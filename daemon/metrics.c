@@ -1,0 +1,249 @@
+#include "metrics.h"
+
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+
+#include "daemon.h"
+#include "log.h"
+
+struct metrics {
+	struct MHD_Daemon *mhd;
+	ev_io io;
+	ev_timer timeout;
+	struct daemon *d;
+};
+
+/* One metric: HELP and TYPE lines (when name is new), then a sample. */
+static void metric(FILE *out, const char *name, const char *type, const char *help,
+		   const char *labels, double value)
+{
+	fprintf(out, "# HELP flowsad_%s %s\n# TYPE flowsad_%s %s\n", name, help, name, type);
+	fprintf(out, "flowsad_%s%s %.17g\n", name, labels ? labels : "", value);
+}
+
+static void labelled(FILE *out, const char *name, const char *labels, double value)
+{
+	fprintf(out, "flowsad_%s%s %.17g\n", name, labels, value);
+}
+
+static void write_sources(struct daemon *d, FILE *out)
+{
+	char labels[256];
+	metric(out, "frames_total", "counter", "Frames read from captures.", NULL,
+	       (double)d->tally.frames);
+	fprintf(out, "# HELP flowsad_decode_total Frames by decoding outcome (ok, not_ip, malformed reasons).\n"
+		     "# TYPE flowsad_decode_total counter\n");
+	for (int r = 0; r < DECODE_N_RESULTS; r++) {
+		snprintf(labels, sizeof labels, "{result=\"%s\"}", decode_result_name((enum decode_result)r));
+		labelled(out, "decode_total", labels, (double)d->tally.result[r]);
+	}
+	fprintf(out, "# HELP flowsad_capture_packets_total Packets a live capture received or lost.\n"
+		     "# TYPE flowsad_capture_packets_total counter\n"
+		     "# HELP flowsad_udp_datagrams_total Export datagrams taken, refused (exporter not allowed) or dropped by the kernel.\n"
+		     "# TYPE flowsad_udp_datagrams_total counter\n");
+	for (int i = 0; i < d->n_live; i++) {
+		const struct source_watch *s = &d->live[i];
+		if (s->capture) {
+			uint64_t received, dropped;
+			capture_counts(s->capture, &received, &dropped);
+			snprintf(labels, sizeof labels, "{source=\"%s\",state=\"received\"}", s->name);
+			labelled(out, "capture_packets_total", labels, (double)received);
+			snprintf(labels, sizeof labels, "{source=\"%s\",state=\"dropped\"}", s->name);
+			labelled(out, "capture_packets_total", labels, (double)dropped);
+			continue;
+		}
+		const struct udp_stats *u = udp_stats(s->udp);
+		const char *states[] = { "taken", "refused", "dropped" };
+		uint64_t values[] = { u->datagrams, u->refused, u->kernel_drops };
+		for (int k = 0; k < 3; k++) {
+			snprintf(labels, sizeof labels, "{source=\"%s\",state=\"%s\"}", s->name, states[k]);
+			labelled(out, "udp_datagrams_total", labels, (double)values[k]);
+		}
+	}
+	const uint64_t *nf = netflow_counters(d->nf);
+	fprintf(out, "# HELP flowsad_netflow_total NetFlow/IPFIX decoder counts (records, templates, errors).\n"
+		     "# TYPE flowsad_netflow_total counter\n");
+	for (int i = 0; i < NF_N_COUNTERS; i++) {
+		snprintf(labels, sizeof labels, "{counter=\"%s\"}", netflow_counter_name((enum netflow_counter)i));
+		labelled(out, "netflow_total", labels, (double)nf[i]);
+	}
+}
+
+static void write_windows(struct daemon *d, FILE *out)
+{
+	static const struct window_stats none;
+	const struct window_stats *w = d->table ? window_table_stats(d->table) : &none;
+	metric(out, "events_total", "counter", "Packets and flow records offered to the window table.", NULL, (double)w->packets);
+	metric(out, "samples_total", "counter", "Samples (window, source) closed.", NULL, (double)w->samples);
+	metric(out, "windows_total", "counter", "Windows closed.", NULL, (double)w->windows);
+	metric(out, "evicted_total", "counter", "Events dropped: their window was full of sources.", NULL, (double)w->evicted);
+	metric(out, "late_total", "counter", "Events dropped: their window had closed.", NULL, (double)w->late);
+	metric(out, "filtered_total", "counter", "Events the detection unit's filter left out.", NULL, (double)w->filtered);
+	metric(out, "sample_memory_bytes", "gauge", "Memory held by the open windows' samples.", NULL, (double)w->bytes);
+}
+
+static void write_alerts(struct daemon *d, FILE *out)
+{
+	const struct scorer_stats *s = d->scorer ? scorer_stats(d->scorer) : NULL;
+	metric(out, "alerts_total", "counter", "Alerts made.", NULL, s ? (double)s->alerts : 0);
+	metric(out, "alerts_suppressed_total", "counter", "Alerts held back: the source was alerted within the suppression interval.",
+	       NULL, s ? (double)s->suppressed : 0);
+	metric(out, "windows_scored_total", "counter", "Windows scored.", NULL, s ? (double)s->windows : 0);
+	if (!d->redis)
+		return;
+	const struct redis_sink_stats *r = redis_sink_stats(d->redis);
+	metric(out, "redis_sent_total", "counter", "Alerts Redis acknowledged.", NULL, (double)r->sent);
+	metric(out, "redis_spooled", "gauge", "Alerts waiting in the spool.", NULL,
+	       (double)spool_stats(d->spool)->pending);
+	metric(out, "redis_spool_dropped_total", "counter", "Alerts the spool's bound pushed out.", NULL, (double)r->dropped);
+	metric(out, "redis_connected", "gauge", "1 while connected to Redis.", NULL, r->connected);
+	metric(out, "redis_connects_total", "counter", "Connections made to Redis.", NULL, (double)r->connects);
+	metric(out, "redis_failures_total", "counter", "Connection attempts or commands that failed.", NULL, (double)r->failures);
+}
+
+static void write_model(struct daemon *d, FILE *out)
+{
+	uint64_t have, need;
+	int learning = windows_learning(d, &have, &need);
+	metric(out, "learning", "gauge", "1 while no model exists yet (a cold start).", NULL, learning);
+	metric(out, "history_windows", "gauge", "Windows in the history.", NULL, (double)have);
+	metric(out, "model_age_seconds", "gauge", "Age of the model in use.", NULL,
+	       learning ? 0 : (double)(time(NULL) - d->model_time));
+	metric(out, "retrain_total", "counter", "Retrainings that gave a model.", NULL, (double)d->retrain.runs);
+	metric(out, "retrain_failures_total", "counter", "Retrainings that failed (the model stayed).", NULL,
+	       (double)d->retrain.failures);
+	metric(out, "retrain_last_seconds", "gauge", "Duration of the last retraining.", NULL, d->retrain.last_seconds);
+	metric(out, "retrain_running", "gauge", "1 while a retraining runs.", NULL, d->retraining != NULL);
+}
+
+void metrics_write(struct daemon *d, FILE *out)
+{
+	write_sources(d, out);
+	write_windows(d, out);
+	write_alerts(d, out);
+	write_model(d, out);
+}
+
+static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char *url,
+			      const char *method, const char *version, const char *upload,
+			      size_t *upload_size, void **con_cls)
+{
+	struct metrics *m = cls;
+	char *text = NULL;
+	size_t len = 0;
+	(void)version, (void)upload, (void)upload_size, (void)con_cls;
+
+	int found = strcmp(url, "/metrics") == 0 && strcmp(method, "GET") == 0;
+	FILE *out = open_memstream(&text, &len);
+	if (!out)
+		return MHD_NO;
+	if (found)
+		metrics_write(m->d, out);
+	else
+		fputs("flowsad: GET /metrics\n", out);
+	fclose(out);
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(text);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+	enum MHD_Result rc = MHD_queue_response(conn, found ? MHD_HTTP_OK : MHD_HTTP_NOT_FOUND, r);
+	MHD_destroy_response(r);
+	return rc;
+}
+
+static void serve(struct metrics *m)
+{
+	MHD_UNSIGNED_LONG_LONG ms;
+	MHD_run(m->mhd);
+	ev_timer_stop(m->d->loop, &m->timeout);
+	if (MHD_get_timeout(m->mhd, &ms) == MHD_YES) {
+		ev_timer_set(&m->timeout, (double)ms / 1000.0, 0);
+		ev_timer_start(m->d->loop, &m->timeout);
+	}
+}
+
+static void on_ready(struct ev_loop *loop, ev_io *w, int revents)
+{
+	(void)loop, (void)revents;
+	serve(w->data);
+}
+
+static void on_timeout(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop, (void)revents;
+	serve(w->data);
+}
+
+/* "HOST:PORT" ("[V6]:PORT") into an address to bind. */
+static int parse_listen(const char *text, struct sockaddr_storage *sa)
+{
+	char host[256];
+	const char *colon = strrchr(text, ':');
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV }, *ai;
+	if (!colon || colon == text || (size_t)(colon - text) >= sizeof host)
+		return -1;
+	snprintf(host, sizeof host, "%.*s", (int)(colon - text), text);
+	if (host[0] == '[' && host[strlen(host) - 1] == ']') {
+		memmove(host, host + 1, strlen(host));
+		host[strlen(host) - 1] = '\0';
+	}
+	if (getaddrinfo(host, colon + 1, &hints, &ai) != 0)
+		return -1;
+	memcpy(sa, ai->ai_addr, ai->ai_addrlen);
+	freeaddrinfo(ai);
+	return 0;
+}
+
+int metrics_open(struct daemon *d)
+{
+	struct sockaddr_storage sa;
+	const char *listen = d->conf.metrics_listen;
+	if (!listen)
+		return EX_OK;
+	if (parse_listen(listen, &sa) < 0) {
+		log_err("[metrics] listen = %s: expected HOST:PORT", listen);
+		return EX_CONFIG;
+	}
+	struct metrics *m = calloc(1, sizeof *m);
+	if (!m)
+		return EX_OSERR;
+	m->d = d;
+	unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG | (sa.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
+	m->mhd = MHD_start_daemon(flags, 0, NULL, NULL, answer, m, MHD_OPTION_SOCK_ADDR, &sa,
+				  MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_END);
+	const union MHD_DaemonInfo *info = m->mhd ? MHD_get_daemon_info(m->mhd, MHD_DAEMON_INFO_EPOLL_FD) : NULL;
+	if (!info) {
+		log_err("[metrics] listen = %s: cannot serve there", listen);
+		if (m->mhd)
+			MHD_stop_daemon(m->mhd);
+		free(m);
+		return EX_UNAVAILABLE;
+	}
+	ev_io_init(&m->io, on_ready, info->epoll_fd, EV_READ);
+	ev_init(&m->timeout, on_timeout);
+	m->io.data = m->timeout.data = m;
+	ev_io_start(d->loop, &m->io);
+	d->metrics = m;
+	log_info("metrics on http://%s/metrics", listen);
+	return EX_OK;
+}
+
+void metrics_close(struct daemon *d)
+{
+	struct metrics *m = d->metrics;
+	if (!m)
+		return;
+	ev_io_stop(d->loop, &m->io);
+	ev_timer_stop(d->loop, &m->timeout);
+	MHD_stop_daemon(m->mhd);
+	free(m);
+	d->metrics = NULL;
+}

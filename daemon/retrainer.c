@@ -1,0 +1,370 @@
+#include "retrainer.h"
+
+#include <errno.h>
+#include <hiredis/hiredis.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+
+#include "history.h"
+#include "isotime.h"
+#include "labels.h"
+#include "log.h"
+#include "redis_sink.h"
+#include "rng.h"
+#include "trainer.h"
+
+struct retrainer {
+	struct ev_loop *loop;
+	ev_async finished;
+	pthread_t thread;
+	atomic_int cancel;
+	struct retrain_request req;
+	char *strings[16];            /* the request's, copied */
+	retrain_done_fn done;
+	void *ctx;
+	struct retrain_result result;
+};
+
+/* --- labels: files and the analysts' verdicts -------------------------------------------------- */
+
+struct labels {
+	struct label_list normal, anomaly;
+};
+
+/* One verdict entry's fields as a label list line ("window_start,src_ip"
+ * or "src_ip") into the list of its verdict. Returns 1 when it was one. */
+static int add_verdict(const redisReply *fields, FILE *normal, FILE *anomaly)
+{
+	const char *src = NULL, *window = NULL, *verdict = NULL;
+	for (size_t j = 0; j + 1 < fields->elements; j += 2) {
+		const char *k = fields->element[j]->str, *v = fields->element[j + 1]->str;
+		if (!k || !v)
+			continue;
+		if (strcmp(k, "src_ip") == 0)
+			src = v;
+		else if (strcmp(k, "window_start") == 0)
+			window = v;
+		else if (strcmp(k, "verdict") == 0)
+			verdict = v;
+	}
+	FILE *to = !verdict ? NULL : strcmp(verdict, "normal") == 0 ? normal
+				   : strcmp(verdict, "anomaly") == 0 ? anomaly : NULL;
+	if (!src || !to || strchr(src, '\n') || (window && strchr(window, '\n')))
+		return 0;
+	fprintf(to, "%s%s%s\n", window && *window ? window : "", window && *window ? "," : "", src);
+	return 1;
+}
+
+static redisContext *connect_redis(const struct retrain_request *q)
+{
+	struct timeval tv = { q->timeout_ms / 1000, (q->timeout_ms % 1000) * 1000 };
+	char *colon = strrchr(q->redis, ':'), *user = NULL, *password = NULL;
+	redisContext *c;
+
+	if (q->redis[0] == '/' || !colon) {
+		c = redisConnectUnixWithTimeout(q->redis, tv);
+	} else {
+		char host[256];
+		snprintf(host, sizeof host, "%.*s", (int)(colon - q->redis), q->redis);
+		c = redisConnectWithTimeout(host, atoi(colon + 1), tv);
+	}
+	if (!c || c->err) {
+		log_warn("retraining: redis %s: %s; no analyst feedback this time", q->redis,
+			 c ? c->errstr : "out of memory");
+		redisFree(c);
+		return NULL;
+	}
+	redisSetTimeout(c, tv);
+	if (q->password_file && redis_read_password(q->password_file, &user, &password) == 0) {
+		redisReply *r = user ? redisCommand(c, "AUTH %s %s", user, password)
+				     : redisCommand(c, "AUTH %s", password);
+		if (!r || r->type == REDIS_REPLY_ERROR)
+			log_warn("retraining: redis AUTH refused");
+		freeReplyObject(r);
+	}
+	free(user);
+	free(password);
+	return c;
+}
+
+/* The feedback stream's verdicts into l. Returns how many were read. */
+static size_t read_feedback(const struct retrain_request *q, struct labels *l)
+{
+	char *normal_text = NULL, *anomaly_text = NULL, err[256];
+	size_t nl = 0, al = 0, verdicts = 0;
+	redisContext *c = q->redis ? connect_redis(q) : NULL;
+	if (!c)
+		return 0;
+	redisReply *r = redisCommand(c, "XRANGE %s - +", q->feedback_stream);
+	FILE *normal = open_memstream(&normal_text, &nl), *anomaly = open_memstream(&anomaly_text, &al);
+	for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && normal && anomaly && i < r->elements; i++) {
+		const redisReply *e = r->element[i];
+		if (e->type == REDIS_REPLY_ARRAY && e->elements == 2 &&
+		    e->element[1]->type == REDIS_REPLY_ARRAY)
+			verdicts += (size_t)add_verdict(e->element[1], normal, anomaly);
+	}
+	freeReplyObject(r);
+	redisFree(c);
+	if (normal)
+		fclose(normal);
+	if (anomaly)
+		fclose(anomaly);
+	FILE *fn = normal_text ? fmemopen(normal_text, nl, "r") : NULL;
+	FILE *fa = anomaly_text ? fmemopen(anomaly_text, al, "r") : NULL;
+	if ((fn && nl && labels_read(&l->normal, fn, q->feedback_stream, err, sizeof err) < 0) ||
+	    (fa && al && labels_read(&l->anomaly, fa, q->feedback_stream, err, sizeof err) < 0))
+		log_warn("retraining: feedback: %s", err);
+	if (fn)
+		fclose(fn);
+	if (fa)
+		fclose(fa);
+	free(normal_text);
+	free(anomaly_text);
+	return verdicts;
+}
+
+static int read_labels(const struct retrain_request *q, struct labels *l, size_t *verdicts)
+{
+	int rc = EX_OK;
+	if (q->common.known_normal)
+		rc = cli_read_labels(q->common.known_normal, &l->normal);
+	if (rc == EX_OK && q->common.known_anomaly)
+		rc = cli_read_labels(q->common.known_anomaly, &l->anomaly);
+	*verdicts = read_feedback(q, l);
+	return rc;
+}
+
+/* --- the training set: labelled samples, and a reservoir of the rest ------------------------- */
+
+struct sampling {
+	const struct labels *labels;
+	struct sample_set kept;       /* the reservoir first, labelled ones appended */
+	struct sample_set labelled;
+	size_t cap, seen, failed;
+	struct rng rng;
+	struct retrainer *t;
+};
+
+/* Algorithm R: the i-th unlabelled sample replaces a random one of the cap
+ * kept with probability cap / i, so every sample is kept alike. */
+static int sample_history(void *ctx, const struct net_sample *s)
+{
+	struct sampling *p = ctx;
+	size_t before;
+	if (atomic_load(&p->t->cancel))
+		return 1;
+	if (labels_match(&p->labels->normal, s->window_start, &s->src) ||
+	    labels_match(&p->labels->anomaly, s->window_start, &s->src)) {
+		before = p->labelled.n;
+		sample_set_collect(&p->labelled, s->window_start, &s->src, &s->c);
+		p->failed += p->labelled.n == before;
+		return 0;
+	}
+	uint64_t j = p->seen++ < p->cap ? p->kept.n : rng_below(&p->rng, p->seen);
+	if (j >= p->cap)
+		return 0;
+	before = p->kept.n;
+	sample_set_collect(&p->kept, s->window_start, &s->src, &s->c);
+	if (p->kept.n == before) {
+		p->failed++;
+		return 0;
+	}
+	if (j < before) { /* replaces sample j */
+		free(p->kept.s[j].terms);
+		p->kept.s[j] = p->kept.s[--p->kept.n];
+	}
+	return 0;
+}
+
+static int join_sets(struct sample_set *into, struct sample_set *from)
+{
+	for (size_t i = 0; i < from->n; i++) {
+		size_t before = into->n;
+		sample_set_collect(into, from->s[i].window_start, &from->s[i].src, &from->s[i].c);
+		if (into->n == before)
+			return -1;
+	}
+	return 0;
+}
+
+/* --- the worker ---------------------------------------------------------------------------------- */
+
+static int stop_if_cancelled(void *ctx, const char *phase, int epoch, int epochs, double loss,
+			     double seconds)
+{
+	struct retrainer *t = ctx;
+	(void)phase, (void)epoch, (void)epochs, (void)loss, (void)seconds;
+	return atomic_load(&t->cancel);
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* Fits spec and the model on the set; NULL with the reason in r->why. */
+static struct model *fit(struct retrainer *t, struct sample_set *set, struct labels *l)
+{
+	const struct retrain_request *q = &t->req;
+	struct retrain_result *r = &t->result;
+	struct feature_spec spec = { 0 };
+	struct dataset ds;
+	char *json = NULL;
+	int rc;
+
+	if ((rc = cli_counting_spec(&q->common, &spec)) != EX_OK ||
+	    (rc = cli_network_spec(&q->common, NULL, &json, set, &spec)) != EX_OK) {
+		snprintf(r->why, sizeof r->why, "the feature settings are bad (see above)");
+		feature_spec_free(&spec);
+		return NULL;
+	}
+	if (feature_spec_dataset(&spec, set, &ds) < 0) {
+		snprintf(r->why, sizeof r->why, "out of memory");
+		feature_spec_free(&spec);
+		free(json);
+		return NULL;
+	}
+	r->normal = labels_apply(&l->normal, &ds, 1);
+	r->anomaly = labels_apply(&l->anomaly, &ds, -1);
+	struct trainer_settings set_ = { q->cfg, SCALER_ZSCORE, DEFAULT_BACKGROUND, spec.window_seconds,
+					 stop_if_cancelled, t };
+	feature_spec_free(&spec);
+	struct model *m = trainer_fit(&ds, json, &set_, &rc);
+	dataset_free(&ds);
+	if (!m)
+		snprintf(r->why, sizeof r->why, "%s", rc == EX_DATAERR ? "the loss was not finite"
+						     : "the training failed (see above)");
+	return m;
+}
+
+static struct model *retrain(struct retrainer *t)
+{
+	const struct retrain_request *q = &t->req;
+	struct retrain_result *r = &t->result;
+	struct labels l = { 0 };
+	struct sampling p = { .labels = &l, .cap = q->max_samples, .t = t };
+	struct history_stats st;
+	struct model *m = NULL;
+	char err[sizeof r->why - 1];
+
+	rng_seed(&p.rng, q->cfg.seed ^ (uint64_t)time(NULL));
+	if (read_labels(q, &l, &r->verdicts) != EX_OK) {
+		snprintf(r->why, sizeof r->why, "a label file is bad (see above)");
+	} else if (history_scan(q->history_dir, sample_history, &p, &st) < 0) {
+		snprintf(r->why, sizeof r->why, "%s: %s", q->history_dir, strerror(errno));
+	} else if (p.failed || join_sets(&p.kept, &p.labelled) < 0) {
+		snprintf(r->why, sizeof r->why, "out of memory");
+	} else if (atomic_load(&t->cancel)) {
+		snprintf(r->why, sizeof r->why, "cancelled");
+	} else if (p.kept.n == 0) {
+		snprintf(r->why, sizeof r->why, "the history holds no samples");
+	} else {
+		r->history = st.records;
+		r->samples = p.kept.n;
+		log_info("retraining on %zu of %llu samples in the history (%zu labelled)", p.kept.n,
+			 (unsigned long long)st.records, p.labelled.n);
+		m = fit(t, &p.kept, &l);
+	}
+	if (m && model_save(m, q->model_path, err, sizeof err) < 0) {
+		snprintf(r->why, sizeof r->why, "%s", err);
+		model_free(m);
+		m = NULL;
+	}
+	sample_set_free(&p.kept);
+	sample_set_free(&p.labelled);
+	labels_free(&l.normal);
+	labels_free(&l.anomaly);
+	return m;
+}
+
+static void *run_worker(void *arg)
+{
+	struct retrainer *t = arg;
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t->result.model = retrain(t);
+	t->result.seconds = seconds_since(&t0);
+	ev_async_send(t->loop, &t->finished);
+	return NULL;
+}
+
+static void free_retrainer(struct retrainer *t)
+{
+	for (size_t i = 0; i < sizeof t->strings / sizeof t->strings[0]; i++)
+		free(t->strings[i]);
+	free(t);
+}
+
+static void on_finished(struct ev_loop *loop, ev_async *w, int revents)
+{
+	struct retrainer *t = w->data;
+	(void)revents;
+	ev_async_stop(loop, w);
+	pthread_join(t->thread, NULL);
+	t->done(t->ctx, &t->result);
+	free_retrainer(t);
+}
+
+/* The request with its strings copied into t (they may change at SIGHUP). */
+static int copy_request(struct retrainer *t, const struct retrain_request *q)
+{
+	const char **fields[] = {
+		&t->req.history_dir, &t->req.model_path, &t->req.redis, &t->req.password_file,
+		&t->req.feedback_stream, &t->req.common.locations, &t->req.common.monitor,
+		&t->req.common.include_ports, &t->req.common.exclude_ports, &t->req.common.exclude_src,
+		&t->req.common.exclude_dst, &t->req.common.exclude_sids, &t->req.common.known_normal,
+		&t->req.common.known_anomaly,
+	};
+	t->req = *q;
+	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+		if (!*fields[i])
+			continue;
+		if (!(t->strings[i] = strdup(*fields[i])))
+			return -1;
+		*fields[i] = t->strings[i];
+	}
+	return 0;
+}
+
+struct retrainer *retrainer_start(struct ev_loop *loop, const struct retrain_request *req,
+				  retrain_done_fn done, void *ctx)
+{
+	struct retrainer *t = calloc(1, sizeof *t);
+	if (!t || copy_request(t, req) < 0) {
+		log_err("retraining: out of memory");
+		if (t)
+			free_retrainer(t);
+		return NULL;
+	}
+	t->loop = loop;
+	t->done = done;
+	t->ctx = ctx;
+	ev_async_init(&t->finished, on_finished);
+	t->finished.data = t;
+	ev_async_start(loop, &t->finished);
+	if (pthread_create(&t->thread, NULL, run_worker, t) != 0) {
+		log_err("retraining: cannot start a thread: %s", strerror(errno));
+		ev_async_stop(loop, &t->finished);
+		free_retrainer(t);
+		return NULL;
+	}
+	return t;
+}
+
+void retrainer_cancel(struct retrainer *t)
+{
+	if (!t)
+		return;
+	atomic_store(&t->cancel, 1);
+	pthread_join(t->thread, NULL);
+	ev_async_stop(t->loop, &t->finished);
+	model_free(t->result.model);
+	free_retrainer(t);
+}

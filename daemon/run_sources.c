@@ -1,0 +1,193 @@
+/* The daemon's sources: live interfaces and NetFlow/IPFIX listeners watched
+ * by the loop, or capture files replayed a step at a time. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "daemon.h"
+#include "log.h"
+
+#define REPLAY_STEP 4096     /* frames read per turn of the loop while replaying */
+#define LIVE_STEP 4096       /* frames or datagrams per readiness event */
+#define PACING_HZ 100        /* turns per second of a paced replay */
+
+static void on_source(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct source_watch *s = (struct source_watch *)w;
+	struct daemon *d = s->d;
+	int n = s->capture ? capture_step(s->capture, LIVE_STEP, d->table, windows_emit, d, NULL)
+			   : udp_step(s->udp, LIVE_STEP, d->nf, d->table, windows_emit, d);
+	(void)loop, (void)revents;
+	if (n < 0)
+		daemon_stop(d, "a source failed");
+}
+
+static int watch_source(struct daemon *d, const char *name, struct capture *c,
+			struct udp_listener *u)
+{
+	struct source_watch *s = &d->live[d->n_live++];
+	s->d = d;
+	s->name = name;
+	s->capture = c;
+	s->udp = u;
+	ev_io_init(&s->io, on_source, c ? capture_fd(c) : udp_fd(u), EV_READ);
+	ev_io_start(d->loop, &s->io);
+	return EX_OK;
+}
+
+int sources_open_live(struct daemon *d)
+{
+	const struct config *c = &d->conf;
+	struct capture_options o = { c->bpf, c->snaplen, c->pcap_buffer };
+	int rc = EX_OK;
+
+	if (c->exporters && filter_add_nets(&d->allow, c->exporters) < 0) {
+		log_err("[netflow] exporters: expected addresses or CIDRs, got '%s'", c->exporters);
+		return EX_CONFIG;
+	}
+	for (int i = 0; i < c->n_interfaces && rc == EX_OK; i++) {
+		struct capture *cap = capture_open_live(c->interfaces[i], &o, &d->tally, &rc);
+		if (cap) {
+			log_info("capturing on %s", c->interfaces[i]);
+			rc = watch_source(d, c->interfaces[i], cap, NULL);
+		}
+	}
+	for (int i = 0; i < c->n_listen && rc == EX_OK; i++) {
+		struct udp_listener *u = udp_listen(c->listen[i], c->udp_rcvbuf, &d->allow, &rc);
+		if (u) {
+			log_info("collecting NetFlow/IPFIX on %s", c->listen[i]);
+			rc = watch_source(d, c->listen[i], NULL, u);
+		}
+	}
+	return rc;
+}
+
+/* A source's counts: received and dropped (by the kernel or the interface
+ * for a capture; for a listener, datagrams taken, from exporters not
+ * allowed, and dropped by the kernel for want of buffer). */
+uint64_t sources_counts(const struct source_watch *s, char *line, size_t len)
+{
+	if (s->capture) {
+		uint64_t received, dropped;
+		capture_counts(s->capture, &received, &dropped);
+		snprintf(line, len, "%s: %" PRIu64 " packets received, %" PRIu64 " dropped", s->name,
+			 received, dropped);
+		return dropped;
+	}
+	const struct udp_stats *u = udp_stats(s->udp);
+	snprintf(line, len, "%s: %" PRIu64 " datagrams (%" PRIu64 " bytes), %" PRIu64
+		 " from exporters not allowed, %" PRIu64 " dropped by the kernel", s->name,
+		 u->datagrams, u->bytes, u->refused, u->kernel_drops);
+	return u->kernel_drops;
+}
+
+/* Drops are reported as they happen (at most once a second a source). */
+void sources_report_drops(struct daemon *d)
+{
+	char line[256];
+	for (int i = 0; i < d->n_live; i++) {
+		uint64_t drops = sources_counts(&d->live[i], line, sizeof line);
+		if (drops > d->live[i].drops_seen)
+			log_warn("%s (%" PRIu64 " new drops)", line, drops - d->live[i].drops_seen);
+		d->live[i].drops_seen = drops;
+	}
+}
+
+void sources_log(struct daemon *d)
+{
+	char line[256];
+	for (int i = 0; i < d->n_live; i++) {
+		sources_counts(&d->live[i], line, sizeof line);
+		log_info("%s", line);
+	}
+	if (netflow_counters(d->nf)[NF_DATAGRAMS])
+		pcap_input_log_netflow(d->nf);
+	pcap_input_log_summary(&d->tally, window_table_stats(d->table));
+}
+
+void sources_close(struct daemon *d)
+{
+	ev_idle_stop(d->loop, &d->replay_w);
+	ev_timer_stop(d->loop, &d->pacing_w);
+	capture_close(d->replay);
+	d->replay = NULL;
+	for (int i = 0; i < d->n_live; i++) {
+		ev_io_stop(d->loop, &d->live[i].io);
+		capture_close(d->live[i].capture);
+		udp_close(d->live[i].udp);
+	}
+	d->n_live = 0;
+}
+
+/* The next replay file, opened (CSV files are read whole here). Returns 0
+ * when one is open, 1 when none is left, -1 on error. */
+static int next_replay_file(struct daemon *d)
+{
+	struct run_args *a = d->args;
+	int rc;
+
+	while (d->next_file < a->n_files) {
+		const char *path = a->files[d->next_file++];
+		enum input_format f = cli_input_format(&a->common, path);
+		log_info("replaying %s", path);
+		if (f == INPUT_FLOW_CSV || f == INPUT_IDS_CSV) {
+			if (cli_read_record_csv(path, f == INPUT_IDS_CSV, d->table, windows_emit, d) != EX_OK)
+				return -1;
+			continue;
+		}
+		if (f == INPUT_MATRIX_CSV) {
+			log_err("%s: a feature matrix has no traffic to replay", path);
+			return -1;
+		}
+		d->replay_format = f;
+		d->replay = capture_open_file(path, d->conf.bpf, &d->tally, &rc);
+		return d->replay ? 0 : -1;
+	}
+	return 1;
+}
+
+static void replay_turn(struct daemon *d, int frames)
+{
+	int n = 0;
+	if (d->replay)
+		n = capture_step(d->replay, frames, d->table, windows_emit, d,
+				 d->replay_format == INPUT_NETFLOW_PCAP ? d->nf : NULL);
+	if (n > 0)
+		return;
+	capture_close(d->replay);
+	d->replay = NULL;
+	int next = n < 0 ? -1 : next_replay_file(d);
+	if (next == 1)
+		daemon_stop(d, "end of the replayed files");
+	else if (next < 0)
+		d->exit_code = EX_DATAERR, daemon_stop(d, "a replayed file failed");
+}
+
+static void on_replay(struct ev_loop *loop, ev_idle *w, int revents)
+{
+	(void)loop, (void)revents;
+	replay_turn(w->data, REPLAY_STEP);
+}
+
+static void on_paced_replay(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct daemon *d = w->data;
+	(void)loop, (void)revents;
+	replay_turn(d, (int)(d->args->replay_pps / PACING_HZ > 0 ? d->args->replay_pps / PACING_HZ : 1));
+}
+
+void sources_start_replay(struct daemon *d)
+{
+	d->progress_at = time(NULL);
+	if (d->args->replay_pps) {
+		ev_timer_init(&d->pacing_w, on_paced_replay, 0, 1.0 / PACING_HZ);
+		d->pacing_w.data = d;
+		ev_timer_start(d->loop, &d->pacing_w);
+	} else {
+		ev_idle_init(&d->replay_w, on_replay);
+		d->replay_w.data = d;
+		ev_idle_start(d->loop, &d->replay_w);
+	}
+}
+
