@@ -139,6 +139,10 @@ install: all
 	install -D -m 0644 docs/flowsad.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/flowsad.conf.5
 	install -D -m 0644 conf/flowsad.conf $(DESTDIR)$(PREFIX)/share/doc/flowsad/flowsad.conf
 	install -D -m 0644 docs/alerts.md $(DESTDIR)$(PREFIX)/share/doc/flowsad/alerts.md
+	sed 's|/usr/local/bin/flowsad|$(PREFIX)/bin/flowsad|' systemd/flowsad.service | \
+		install -D -m 0644 /dev/stdin $(DESTDIR)$(PREFIX)/lib/systemd/system/flowsad.service
+	install -D -m 0644 systemd/flowsad.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/flowsad.conf
+	install -D -m 0644 systemd/flowsad.tmpfiles $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/flowsad.conf
 	install -D -m 0644 conf/locations.example $(DESTDIR)$(PREFIX)/share/doc/flowsad/locations.example
 	install -D -m 0644 conf/known-normal.example $(DESTDIR)$(PREFIX)/share/doc/flowsad/known-normal.example
 

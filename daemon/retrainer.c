@@ -254,7 +254,7 @@ static struct model *retrain(struct retrainer *t)
 	struct model *m = NULL;
 	char err[sizeof r->why - 1];
 
-	rng_seed(&p.rng, q->cfg.seed ^ (uint64_t)time(NULL));
+	rng_seed(&p.rng, q->cfg.seed); /* the same history gives the same sample */
 	if (read_labels(q, &l, &r->verdicts) != EX_OK) {
 		snprintf(r->why, sizeof r->why, "a label file is bad (see above)");
 	} else if (history_scan(q->history_dir, sample_history, &p, &st) < 0) {

@@ -242,6 +242,7 @@ static void start_retraining(struct daemon *d, time_t now)
 	deepsad_config_default(&q.cfg);
 	q.cfg.epochs = (int)c->train_epochs;
 	q.cfg.lr = c->train_lr;
+	q.cfg.eta = c->train_eta;
 	if (d->args->common.seed_given)
 		q.cfg.seed = d->args->common.seed;
 	d->retrain.last_start = now;

@@ -76,6 +76,7 @@ static const struct key keys[] = {
 	NUM("retrain", "samples", KEY_SIZE, train_samples, 100, 100000000),
 	NUM("retrain", "epochs", KEY_UINT, train_epochs, 1, 100000),
 	NUM("retrain", "lr", KEY_DOUBLE, train_lr, 1e-9, 1e30),
+	NUM("retrain", "eta", KEY_DOUBLE, train_eta, 1e-3, 1e6),
 	STR("retrain", "known_normal", known_normal),
 	STR("retrain", "known_anomaly", known_anomaly),
 	STR("retrain", "feedback_stream", feedback_stream),
@@ -107,8 +108,9 @@ void config_init(struct config *c)
 	c->history_retention = 30 * 86400;
 	c->min_windows = 24;
 	c->train_samples = 200000;
-	c->train_epochs = 20;
+	c->train_epochs = 50;
 	c->train_lr = 1e-4;
+	c->train_eta = 10;
 	c->log_level = LOG_INFO;
 	config_set_string(&c->stream, "flowsad:alerts");
 	config_set_string(&c->spool_dir, "/var/lib/flowsad/spool");

@@ -59,7 +59,7 @@ struct config {
 	uint32_t retrain_interval, history_retention, min_windows;
 	uint64_t train_samples;     /* bound of the training set */
 	uint32_t train_epochs;
-	double train_lr;
+	double train_lr, train_eta;
 	char *known_normal, *known_anomaly, *feedback_stream;
 	/* [metrics] */
 	char *metrics_listen;
