@@ -1,0 +1,285 @@
+#!/usr/bin/env bash
+# Operations: cold start, retraining with hot swap, a failed training,
+# analysts' feedback, systemd notification, SIGKILL and restart, metrics,
+# dropping root, and the unit's hardening.
+. "$(dirname "$0")/lib.bash"
+tools=$(cd "$(dirname "$0")/../tools" && pwd)
+unit=$(cd "$(dirname "$0")/../../systemd" && pwd)/flowsad.service
+pcap=$DATA/sample.pcap
+
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+wait_for() { # wait_for SECONDS CMD...: until CMD succeeds
+	local end=$((SECONDS + $1)); shift
+	until "$@" 2>/dev/null; do [ $SECONDS -ge $end ] && return 1; sleep 0.1; done
+}
+# window,model_id of every alert of a JSON-lines file, in order
+alert_models() {
+	python3 -c 'import json, sys
+for l in open(sys.argv[1]):
+    a = json.loads(l); print(a["event"]["start"] + "," + a["flowsad"]["model_id"])' "$1"
+}
+model_id() { "$FLOWSAD" model "$1" | awk '$1 == "id" {print $2}'; }
+port() { echo $((20000 + RANDOM % 30000)); }
+
+mkdir -p "$T/redis"
+redis-server --port 0 --unixsocket "$T/redis/sock" --dir "$T/redis" --save '' --appendonly no \
+	--logfile "$T/redis/log" &
+pids+=($!)
+wait_for 5 redis-cli -s "$T/redis/sock" ping >/dev/null
+"$FLOWSAD" train --window 1m --seed 1 --quiet -o "$T/m0" "$pcap" 2>/dev/null
+m0=$(model_id "$T/m0")
+printf '[alerts]\nsuppress = 0\n' >"$T/all.conf"
+
+# --- cold start: learning, then a first model, then alerts -------------------------------------
+cat >"$T/cold.conf" <<EOF
+[window]
+length = 1m
+[model]
+path = $T/cold.model
+[alerts]
+suppress = 0
+[retrain]
+history_dir = $T/history
+min_windows = 3
+EOF
+python3 "$tools/notify-listener.py" "$T/cold.notify" "$T/cold.msgs" 15 &
+pids+=($!)
+wait_for 5 test -S "$T/cold.notify"
+NOTIFY_SOCKET=$T/cold.notify "$FLOWSAD" run -c "$T/cold.conf" -r "$pcap" --replay-pps 8000 \
+	--jsonl "$T/cold.jsonl" 2>"$T/cold.log" &
+run_pid=$!
+pids+=("$run_pid")
+wait "$run_pid"
+check_eq "cold start: the replay ends normally" 0 $?
+check "it reports learning progress" grep -q "learning (2 of 3 windows)" "$T/cold.log"
+check "the first model is trained once the history holds 3 windows" \
+	grep -q "retrained in .* on 75 samples" "$T/cold.log"
+check "the model was written" test -s "$T/cold.model"
+first=$(head -1 "$T/cold.jsonl" | python3 -c 'import json,sys; print(json.load(sys.stdin)["event"]["start"])')
+check "alerts follow, from the first window after the model ($first)" \
+	test "$first" '>' "2026-11-29T11:09:00Z"
+check "STATUS told systemd it was learning" grep -Eq "^STATUS=.*learning [0-2]/3 windows" "$T/cold.msgs"
+check "and later the model in use" grep -q "^STATUS=.*model $(model_id "$T/cold.model") age" "$T/cold.msgs"
+
+# --- retraining during a replay: swapped between windows --------------------------------------
+cp "$T/m0" "$T/swap.model"
+cat >"$T/swap.conf" <<EOF
+[model]
+path = $T/swap.model
+[alerts]
+suppress = 0
+[retrain]
+history_dir = $T/history
+min_windows = 1
+interval = 2s
+EOF
+check "a replay with retraining every 2 s" "$FLOWSAD" run -c "$T/swap.conf" -r "$pcap" \
+	--replay-pps 8000 --jsonl "$T/swap.jsonl"
+cp "$T/check.out" "$T/swap.log"
+check_eq "every window is scored once" 7 \
+	"$(grep -o '^flowsad: window [^:]*:[0-9:]*Z: [0-9]* samples, ' "$T/swap.log" | sort -u | wc -l)"
+check_eq "no window twice" 7 "$(grep -c '^flowsad: window .* alerts' "$T/swap.log")"
+alert_models "$T/swap.jsonl" >"$T/swap.models"
+check "it retrained" grep -q "retrained in" "$T/swap.log"
+check_eq "the first alerts carry the starting model" "$m0" "$(head -1 "$T/swap.models" | cut -d, -f2)"
+new=$(model_id "$T/swap.model")
+check "the model file holds the new model ($new)" test "$new" != "$m0"
+check "later alerts carry a new model" grep -q ",$new\$" "$T/swap.models"
+check "a window's alerts all come from one model" \
+	test "$(sort -u "$T/swap.models" | cut -d, -f1 | uniq -d | wc -l)" -eq 0
+check "once swapped the old model never comes back" python3 - "$T/swap.models" "$m0" <<'PY'
+import sys
+ids = [l.strip().split(",")[1] for l in open(sys.argv[1])]
+first_new = next(i for i, m in enumerate(ids) if m != sys.argv[2])
+assert sys.argv[2] not in ids[first_new:]
+PY
+
+# --- a training that fails keeps the running model -------------------------------------------
+cp "$T/m0" "$T/fail.model"
+sed -e "s|$T/swap.model|$T/fail.model|" "$T/swap.conf" >"$T/fail.conf"
+printf 'lr = 1e30\n' >>"$T/fail.conf"
+check_exit "a replay whose retraining diverges" 0 "$FLOWSAD" run -c "$T/fail.conf" -r "$pcap" \
+	--replay-pps 8000 --jsonl "$T/fail.jsonl"
+check "the failure is reported" grep -q "retraining failed .*not finite; the running model stays" \
+	"$T/exit.out"
+check "every alert carries the old model" \
+	test "$(alert_models "$T/fail.jsonl" | cut -d, -f2 | sort -u)" = "$m0"
+check "the model file is unchanged" cmp "$T/m0" "$T/fail.model"
+
+# --- analysts' feedback: a source marked normal stops alerting --------------------------------
+mkdir -p "$T/fb"
+printf '[window]\nlength = 1m\n[model]\npath = %s\n[retrain]\nhistory_dir = %s\nmin_windows = 1000\n' \
+	"$T/fb/model" "$T/fb/history" >"$T/fb/learn.conf"
+"$FLOWSAD" run -c "$T/fb/learn.conf" -r "$pcap" --jsonl /dev/null 2>/dev/null
+for variant in without with; do
+	rm -f "$T/fb/model"
+	redis-cli -s "$T/redis/sock" del flowsad:feedback >/dev/null
+	[ $variant = with ] && redis-cli -s "$T/redis/sock" XADD flowsad:feedback '*' src_ip 10.77.0.17 \
+		window_start 2026-11-29T11:10:00Z verdict normal >/dev/null
+	cat >"$T/fb/train.conf" <<EOF
+[netflow]
+listen = 127.0.0.1:$(port)
+[window]
+length = 1m
+[model]
+path = $T/fb/model
+[redis]
+address = $T/redis/sock
+[spool]
+dir = $T/fb/spool
+[retrain]
+history_dir = $T/fb/history
+min_windows = 7
+eta = 100
+EOF
+	"$FLOWSAD" run -c "$T/fb/train.conf" 2>"$T/fb/$variant.log" &
+	run_pid=$!
+	pids+=("$run_pid")
+	wait_for 20 test -s "$T/fb/model"
+	sleep 0.2
+	kill -TERM "$run_pid"
+	wait "$run_pid"
+	"$FLOWSAD" run -r "$pcap" -m "$T/fb/model" -c "$T/all.conf" --jsonl "$T/fb/$variant.jsonl" 2>/dev/null
+done
+check "the verdict reached the training" grep -q "1 known normal, 0 known anomaly; 1 analyst verdicts" \
+	"$T/fb/with.log"
+check "without feedback the ping sweep is alerted" grep -q '"start":"2026-11-29T11:10:00Z".*"ip":"10.77.0.17"' \
+	"$T/fb/without.jsonl"
+check "with 10.77.0.17 marked normal it is not" bash -c \
+	"! grep -q '\"start\":\"2026-11-29T11:10:00Z\".*\"ip\":\"10.77.0.17\"' '$T/fb/with.jsonl'"
+check "other episodes still are" grep -q '"start":"2026-11-29T11:11:00Z".*"ip":"10.77.0.13"' \
+	"$T/fb/with.jsonl"
+
+# --- systemd: READY, STATUS, WATCHDOG, RELOADING, STOPPING -------------------------------------
+printf '[netflow]\nlisten = 127.0.0.1:%d\n' "$(port)" >"$T/notify.conf"
+python3 "$tools/notify-listener.py" "$T/notify.sock" "$T/notify.msgs" 10 &
+listener=$!
+pids+=("$listener")
+wait_for 5 test -S "$T/notify.sock"
+NOTIFY_SOCKET=$T/notify.sock WATCHDOG_USEC=1000000 "$FLOWSAD" run -c "$T/notify.conf" -m "$T/m0" \
+	--jsonl /dev/null 2>"$T/notify.log" &
+run_pid=$!
+pids+=("$run_pid")
+sleep 2.5
+kill -HUP "$run_pid"
+sleep 0.5
+kill -TERM "$run_pid"
+wait "$run_pid"
+sleep 0.2
+kill "$listener"
+check "READY reaches the notify socket" grep -q "^READY=1" "$T/notify.msgs"
+check "STATUS says packets/s, windows, alerts and the model's age" \
+	grep -Eq "^STATUS=[0-9]+ pkt/s, [0-9]+ windows, [0-9]+ alerts, model $m0 age [0-9]+s" "$T/notify.msgs"
+check "WATCHDOG pings come from the loop (twice a period)" test "$(grep -c '^WATCHDOG=1' "$T/notify.msgs")" -ge 4
+check "RELOADING at SIGHUP" grep -q "^RELOADING=1" "$T/notify.msgs"
+check "STOPPING at SIGTERM, after READY" \
+	test "$(grep -n '^STOPPING=1' "$T/notify.msgs" | cut -d: -f1)" -gt "$(grep -n '^READY=1' "$T/notify.msgs" | head -1 | cut -d: -f1)"
+
+# --- SIGKILL mid-run, then a restart ---------------------------------------------------------
+cp "$T/m0" "$T/kill.model"
+cat >"$T/kill.conf" <<EOF
+[model]
+path = $T/kill.model
+[alerts]
+suppress = 0
+[redis]
+address = $T/nowhere.sock
+[spool]
+dir = $T/kill.spool
+[retrain]
+history_dir = $T/kill.history
+interval = 0
+EOF
+"$FLOWSAD" run -c "$T/kill.conf" -r "$pcap" --replay-pps 10000 2>"$T/kill.log" &
+run_pid=$!
+pids+=("$run_pid")
+wait_for 10 grep -q "window 2026-11-29T11:09:00Z" "$T/kill.log"
+kill -KILL "$run_pid"
+wait "$run_pid" 2>/dev/null
+kept=$(grep -c '^flowsad: window' "$T/kill.log")
+seg=$(ls "$T/kill.history"/*.hist)
+printf 'torn' >>"$seg" # a record cut short by the kill
+head -c 24 "$pcap" >"$T/empty.pcap"
+sed -e "s|$T/nowhere.sock|$T/redis/sock|" "$T/kill.conf" >"$T/restart.conf"
+check_exit "after SIGKILL a restart runs" 0 "$FLOWSAD" run -c "$T/restart.conf" -r "$T/empty.pcap" \
+	--stream killed
+check "the torn record is cut" grep -q "history: 4 bytes of a torn record cut at the end" "$T/exit.out"
+check "the history is read up to the last whole record ($kept windows)" \
+	grep -q "history $T/kill.history: [0-9]* samples in $kept windows" "$T/exit.out"
+check "the spooled alerts were sent" test "$(redis-cli -s "$T/redis/sock" XLEN killed)" -gt 0
+check_eq "the spool is empty" 16 "$(stat -c %s "$T/kill.spool/alerts.spool")"
+check "the model is unchanged" cmp "$T/m0" "$T/kill.model"
+
+# --- metrics -----------------------------------------------------------------------------------
+mport=$(port)
+uport=$(port)
+printf '[netflow]\nlisten = 127.0.0.1:%d\n[window]\nlateness = 366d\n[metrics]\nlisten = 127.0.0.1:%d\n' \
+	"$uport" "$mport" >"$T/metrics.conf"
+"$FLOWSAD" run -c "$T/metrics.conf" -m "$T/m0" --jsonl /dev/null 2>"$T/metrics.log" &
+run_pid=$!
+pids+=("$run_pid")
+wait_for 5 grep -q "metrics on" "$T/metrics.log"
+python3 "$tools/send-udp-payloads.py" "$DATA/sample-netflow-v9.pcap" 127.0.0.1 "$uport" >/dev/null
+sleep 0.5
+check "the metrics endpoint answers" curl -sf -o "$T/metrics.txt" -D "$T/metrics.head" \
+	"http://127.0.0.1:$mport/metrics"
+check "in Prometheus text format" grep -qi "^content-type: text/plain; version=0.0.4" "$T/metrics.head"
+check "the datagrams sent are counted" grep -q "^flowsad_udp_datagrams_total{source=\"127.0.0.1:$uport\",state=\"taken\"} 508\$" "$T/metrics.txt"
+check "so are their flow records" grep -q '^flowsad_netflow_total{counter="records"} 16002$' "$T/metrics.txt"
+check "and the windows' events" grep -q '^flowsad_events_total 16002$' "$T/metrics.txt"
+check "every sample line has HELP and TYPE" python3 - "$T/metrics.txt" <<'PY'
+import re, sys
+typed = set()
+for line in open(sys.argv[1]):
+    m = re.match(r"# TYPE (\S+) (counter|gauge)$", line)
+    if m:
+        typed.add(m.group(1))
+    elif not line.startswith("#"):
+        name = re.match(r"([a-z_]+)[{ ]", line).group(1)
+        assert name in typed, name
+        float(line.rsplit(" ", 1)[1])
+PY
+check_exit "other paths are 404" 22 curl -sf "http://127.0.0.1:$mport/other"
+kill -TERM "$run_pid"
+wait "$run_pid"
+
+# --- started as root with user=: captures opened, then root given up -------------------------
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+	pport=$((600 + RANDOM % 300))
+	printf '[capture]\ninterface = lo\n[netflow]\nlisten = 127.0.0.1:%d\n[daemon]\nuser = nobody\n' \
+		"$pport" >"$T/user.conf"
+	"$FLOWSAD" run -c "$T/user.conf" -m "$T/m0" --jsonl /dev/null 2>"$T/user.log" &
+	run_pid=$!
+	pids+=("$run_pid")
+	wait_for 5 grep -q "running as nobody" "$T/user.log"
+	check "the capture and the privileged port were opened first" bash -c \
+		"grep -n 'capturing on lo\|collecting NetFlow\|running as' '$T/user.log' | tail -1 | grep -q 'running as'"
+	check_eq "then the process runs as nobody" "$(id -u nobody)" \
+		"$(awk '/^Uid:/ {print $2 $3 $4 $5 == $2 $2 $2 $2 ? $2 : "mixed"}' /proc/$run_pid/status)"
+	python3 "$tools/send-udp-payloads.py" "$DATA/sample-netflow-v9.pcap" 127.0.0.1 "$pport" >/dev/null
+	sleep 0.5
+	kill -TERM "$run_pid"
+	wait "$run_pid"
+	check "and still counts what arrives" grep -q "127.0.0.1:$pport: 508 datagrams" "$T/user.log"
+	check "including the live capture" grep -Eq "lo: [1-9][0-9]* packets received" "$T/user.log"
+else
+	not_ok "dropping root: the test needs root and the user nobody"
+fi
+
+# --- the unit ----------------------------------------------------------------------------------
+if command -v systemd-analyze >/dev/null; then
+	exposure=$(systemd-analyze security --offline=true "$unit" 2>/dev/null | sed -n 's/.*exposure level for flowsad.service: \([0-9.]*\).*/\1/p')
+	check "systemd-analyze security: exposure $exposure is at most 2.0" \
+		awk -v e="$exposure" 'BEGIN {exit !(e != "" && e <= 2.0)}'
+	check "the unit is Type=notify with a watchdog and only CAP_NET_RAW" bash -c \
+		"grep -qx 'Type=notify' '$unit' && grep -q '^WatchdogSec=' '$unit' && grep -qx 'AmbientCapabilities=CAP_NET_RAW' '$unit' && grep -qx 'CapabilityBoundingSet=CAP_NET_RAW' '$unit'"
+else
+	not_ok "the unit: systemd-analyze is missing"
+fi
