@@ -2,7 +2,7 @@
 # make bench: every benchmark table, peers measured in the same run.
 #   SEEDS=N      ODDS seeds (default 10)
 #   ROWS, DIM, EPOCHS   size of the speed run (default 20000 x 1000, 3 epochs)
-#   BENCH="ingest flows"  only these sections (detector ingest flows quality; default all)
+#   BENCH="ingest flows"  only these sections (detector ingest flows retrain quality; default all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -109,6 +109,35 @@ printf '| %-44s | %12.0f |\n' "flowsad aggregate (decode, window counters)" "$(e
 printf '| %-44s | %12.0f |\n' "nfdump -R (its own files, statistics)" "${nfdump_rate:-0}"
 echo
 echo "($records v9 records in ${t_ours} s, one core; target >= 2 M records/s per core)"
+echo
+fi
+
+if want retrain; then
+echo "## Retraining: the daemon's worker on a history of 1 M samples"
+echo
+hist=$BUILD/bench/history-1m
+[ -d "$hist" ] || "$BUILD/bench/gen_history" "$hist" 1000000
+dir=$BUILD/bench/retrain
+rm -rf "$dir" && mkdir -p "$dir"
+printf '[netflow]\nlisten = 127.0.0.1:%d\n[window]\nlength = 1h\n[model]\npath = %s\n[retrain]\nhistory_dir = %s\nmin_windows = 1\n' \
+	$((40000 + RANDOM % 20000)) "$dir/model" "$hist" >"$dir/flowsad.conf"
+# a cold start: the first tick finds 50 windows of history and trains
+/usr/bin/time -f "%M" -o "$dir/rss" "$BUILD/flowsad" run -c "$dir/flowsad.conf" --jsonl /dev/null \
+	2>"$dir/log" &
+pid=$!
+for _ in $(seq 1800); do grep -q "retrained in\|retraining failed" "$dir/log" && break; sleep 1; done
+kill -TERM "$(pgrep -P "$pid")"; wait "$pid" 2>/dev/null || true # flowsad, not time
+secs=$(sed -n 's/.*retrained in \([0-9.]*\) s.*/\1/p' "$dir/log")
+rows=$(sed -n 's/.*training on \([0-9]*\) rows x \([0-9]*\) features.*/\1 x \2/p' "$dir/log")
+printf '| %-40s | %12s |\n' measure value
+printf '|%s|%s|\n' ------------------------------------------ --------------
+printf '| %-40s | %12s |\n' "history samples" 1000000
+printf '| %-40s | %12s |\n' "training set (reservoir) x features" "$rows"
+printf '| %-40s | %12s |\n' "retraining wall seconds" "${secs:-failed}"
+printf '| %-40s | %12s |\n' "peak memory of the daemon (MiB)" "$(( $(cat "$dir/rss") / 1024 ))"
+echo
+echo "(the default network [128,128,64,64,32], 10 pre-training and 50 training epochs,"
+echo "batch 64, $(nproc) cores; history scan, reservoir, feature fitting, training, atomic write)"
 echo
 fi
 
