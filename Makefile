@@ -21,8 +21,8 @@ Q := $(if $(V),,@)
 BUILD_PKGS := gcc make pkg-config libpcap-dev libev-dev libopenblas-dev libhiredis-dev \
 	libsystemd-dev libinih-dev libjansson-dev libmicrohttpd-dev
 TEST_PKGS := libcmocka-dev redis-server redis-tools softflowd nfdump tcpdump tshark \
-	tcpreplay iproute2 valgrind clang libclang-rt-14-dev python3
-BENCH_PKGS := python3-torch python3-numpy bc
+	tcpreplay iproute2 valgrind clang libclang-rt-14-dev python3 curl systemd procps
+BENCH_PKGS := python3-torch python3-numpy bc time
 
 LIBS_PC := openblas libpcap hiredis jansson inih libsystemd libmicrohttpd
 # libev ships no pkg-config file on Debian: plain -lev.
