@@ -126,8 +126,10 @@ static int train(struct train_opts *o, char **inputs, int n_inputs)
 	char err[512], *spec = NULL;
 	int rc;
 
-	if ((rc = cli_load_inputs(&o->common, inputs, n_inputs, NULL, &spec, &ds)) != EX_OK)
+	if ((rc = cli_load_inputs(&o->common, inputs, n_inputs, NULL, &spec, &ds)) != EX_OK) {
+		free(spec); /* fitted before the inputs were found wanting */
 		return rc;
+	}
 	struct trainer_settings set = { o->cfg, o->scaling, o->background,
 					spec ? (o->common.window ? o->common.window : 3600) : o->common.window,
 					print_progress, o };

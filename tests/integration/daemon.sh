@@ -185,18 +185,22 @@ check "the refusal is logged and the alerts are spooled" bash -c \
 kill "$auth_pid"
 
 # --- the NetFlow/IPFIX UDP listener --------------------------------------------------------
+# collect CONF SAMPLES EXPORT_CAPTURE PORT: a daemon listening as CONF says is
+# sent the capture's datagrams, then stopped; its log is $T/udp.log
+collect() {
+	"$FLOWSAD" run -c "$1" -m "$T/model" --jsonl /dev/null --samples "$2" 2>"$T/udp.log" &
+	local pid=$!
+	pids+=("$pid")
+	wait_for 5 grep -q "collecting NetFlow" "$T/udp.log"
+	python3 "$tools/send-udp-payloads.py" "$3" 127.0.0.1 "$4" >/dev/null
+	sleep 0.5
+	kill -TERM "$pid"
+	wait "$pid"
+}
 for kind in netflow-v9 ipfix; do
 	port=$((20000 + RANDOM % 20000))
 	printf '[netflow]\nlisten = 127.0.0.1:%d\n[window]\nlateness = 366d\n' "$port" >"$T/udp.conf"
-	"$FLOWSAD" run -c "$T/udp.conf" -m "$T/model" --jsonl /dev/null --samples "$T/udp-$kind.csv" \
-		2>"$T/udp.log" &
-	run_pid=$!
-	pids+=("$run_pid")
-	wait_for 5 grep -q "collecting NetFlow" "$T/udp.log"
-	python3 "$tools/send-udp-payloads.py" "$DATA/sample-$kind.pcap" 127.0.0.1 "$port" >/dev/null
-	sleep 0.5
-	kill -TERM "$run_pid"
-	wait "$run_pid"
+	collect "$T/udp.conf" "$T/udp-$kind.csv" "$DATA/sample-$kind.pcap" "$port"
 	"$FLOWSAD" aggregate --input-format netflow-pcap --window 1m "$DATA/sample-$kind.pcap" \
 		>"$T/agg-$kind.csv" 2>/dev/null
 	check "$kind datagrams to the listener give the samples of --input-format netflow-pcap" \
@@ -205,14 +209,7 @@ for kind in netflow-v9 ipfix; do
 		grep -q "127.0.0.1:$port: 508 datagrams" "$T/udp.log"
 done
 printf '[netflow]\nlisten = 127.0.0.1:%d\nexporters = 192.0.2.1, 10.9.0.0/16\n' "$port" >"$T/udp.conf"
-"$FLOWSAD" run -c "$T/udp.conf" -m "$T/model" --jsonl /dev/null --samples "$T/refused.csv" 2>"$T/udp.log" &
-run_pid=$!
-pids+=("$run_pid")
-wait_for 5 grep -q "collecting NetFlow" "$T/udp.log"
-python3 "$tools/send-udp-payloads.py" "$DATA/sample-netflow-v9.pcap" 127.0.0.1 "$port" >/dev/null
-sleep 0.5
-kill -TERM "$run_pid"
-wait "$run_pid"
+collect "$T/udp.conf" "$T/refused.csv" "$DATA/sample-netflow-v9.pcap" "$port"
 check "datagrams from exporters not on the allowlist are counted and ignored" \
 	grep -q "0 datagrams (0 bytes), 508 from exporters not allowed" "$T/udp.log"
 check_eq "and make no samples" 1 "$(wc -l <"$T/refused.csv")"
