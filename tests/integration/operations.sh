@@ -78,10 +78,10 @@ suppress = 0
 [retrain]
 history_dir = $T/history
 min_windows = 1
-interval = 2s
+interval = 1s
 EOF
-check "a replay with retraining every 2 s" "$FLOWSAD" run -c "$T/swap.conf" -r "$pcap" \
-	--replay-pps 8000 --jsonl "$T/swap.jsonl"
+check "a replay with retraining every second" "$FLOWSAD" run -c "$T/swap.conf" -r "$pcap" \
+	--replay-pps 6000 --jsonl "$T/swap.jsonl"
 cp "$T/check.out" "$T/swap.log"
 check_eq "every window is scored once" 7 \
 	"$(grep -o '^flowsad: window [^:]*:[0-9:]*Z: [0-9]* samples, ' "$T/swap.log" | sort -u | wc -l)"

@@ -266,6 +266,29 @@ static void test_non_finite_loss_is_reported(void **state)
 	assert_int_equal(deepsad_train(&d, &cfg, x, NULL, 2, 4, NULL, NULL), -EDOM);
 }
 
+/* Stops after the second epoch it is told of. */
+static int stop_at_two(void *ctx, const char *phase, int epoch, int epochs, double loss,
+		       double seconds)
+{
+	int *calls = ctx;
+	(void)phase, (void)epoch, (void)epochs, (void)loss, (void)seconds;
+	return ++*calls == 2;
+}
+
+static void test_progress_can_cancel(void **state)
+{
+	struct deepsad_config cfg;
+	struct deepsad d;
+	float x[40];
+	int calls = 0;
+	(void)state;
+	for (int i = 0; i < 40; i++)
+		x[i] = (float)(i % 7);
+	small_config(&cfg);
+	assert_int_equal(deepsad_train(&d, &cfg, x, NULL, 10, 4, stop_at_two, &calls), -ECANCELED);
+	assert_int_equal(calls, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -280,6 +303,7 @@ int main(void)
 		cmocka_unit_test(test_same_seed_same_model),
 		cmocka_unit_test(test_bad_config_refused),
 		cmocka_unit_test(test_non_finite_loss_is_reported),
+		cmocka_unit_test(test_progress_can_cancel),
 	};
 	return cmocka_run_group_tests_name("deepsad", tests, NULL, NULL);
 }
