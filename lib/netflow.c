@@ -227,6 +227,15 @@ static int64_t from_uptime(const struct flow_times *t, int64_t up)
 	return t->header_ms;
 }
 
+/* An absolute time field (seconds or milliseconds since the epoch) in
+ * milliseconds; an exporter's nonsense is held at the year 10000, so that
+ * no later arithmetic on it overflows. */
+static int64_t epoch_ms(uint64_t x, int64_t per_unit)
+{
+	const int64_t max_ms = 253402300800000; /* 10000-01-01 */
+	return x > (uint64_t)(max_ms / per_unit) ? max_ms : (int64_t)x * per_unit;
+}
+
 static void apply_field(const struct nf_field *f, const uint8_t *v, size_t n, struct flow_record *r,
 			struct flow_times *t, struct nf_exporter *e)
 {
@@ -258,11 +267,11 @@ static void apply_field(const struct nf_field *f, const uint8_t *v, size_t n, st
 		break;
 	case 22: t->first_up = (int64_t)x; t->have_up = 1; break;
 	case 21: t->last_up = (int64_t)x; break;
-	case 150: t->first_abs = (int64_t)x * 1000; t->have_abs = 1; break;
-	case 151: t->last_abs = (int64_t)x * 1000; break;
-	case 152: t->first_abs = (int64_t)x; t->have_abs = 1; break;
-	case 153: t->last_abs = (int64_t)x; break;
-	case 160: e->sys_init_ms = (int64_t)x; break;
+	case 150: t->first_abs = epoch_ms(x, 1000); t->have_abs = 1; break;
+	case 151: t->last_abs = epoch_ms(x, 1000); break;
+	case 152: t->first_abs = epoch_ms(x, 1); t->have_abs = 1; break;
+	case 153: t->last_abs = epoch_ms(x, 1); break;
+	case 160: e->sys_init_ms = epoch_ms(x, 1); break;
 	default: break;
 	}
 }
