@@ -84,6 +84,8 @@ struct model *trainer_fit(struct dataset *ds, char *spec_json, const struct trai
 		if (trc == -EDOM)
 			log_err("training diverged: the loss is not finite (check the inputs, or "
 				"try a lower learning rate)");
+		else if (trc == -ECANCELED)
+			log_info("training cancelled");
 		else
 			log_err("training failed: %s", strerror(-trc));
 		*rc = trc == -EDOM ? EX_DATAERR : EX_SOFTWARE;
