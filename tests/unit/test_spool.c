@@ -78,15 +78,22 @@ static void test_order_and_reopen(void **state)
 	spool_close(s);
 }
 
+/* A spool file holding records a and b, closed; its path in path. */
+static void two_records(const char *a, const char *b, char *path, size_t len)
+{
+	struct spool *s = open_spool(1 << 20);
+	assert_int_equal(spool_append(s, a, (uint32_t)strlen(a)), 0);
+	assert_int_equal(spool_append(s, b, (uint32_t)strlen(b)), 0);
+	spool_close(s);
+	snprintf(path, len, "%s/%s", dir, SPOOL_FILE);
+}
+
 static void test_torn_tail_is_cut(void **state)
 {
 	char path[128];
 	(void)state;
-	struct spool *s = open_spool(1 << 20);
-	assert_int_equal(spool_append(s, "first", 5), 0);
-	assert_int_equal(spool_append(s, "second", 6), 0);
-	spool_close(s);
-	snprintf(path, sizeof path, "%s/%s", dir, SPOOL_FILE);
+	two_records("first", "second", path, sizeof path);
+	struct spool *s;
 	struct stat st;
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(truncate(path, st.st_size - 3), 0); /* a crash mid-write */
@@ -102,12 +109,9 @@ static void test_torn_tail_is_cut(void **state)
 static void test_corrupt_record_is_cut(void **state)
 {
 	char path[128];
+	struct spool *s;
 	(void)state;
-	struct spool *s = open_spool(1 << 20);
-	assert_int_equal(spool_append(s, "good", 4), 0);
-	assert_int_equal(spool_append(s, "flipped", 7), 0);
-	spool_close(s);
-	snprintf(path, sizeof path, "%s/%s", dir, SPOOL_FILE);
+	two_records("good", "flipped", path, sizeof path);
 	int fd = open(path, O_RDWR);
 	assert_true(fd >= 0);
 	assert_int_equal(pwrite(fd, "F", 1, SPOOL_HEADER + SPOOL_RECORD_HEADER + 4 + SPOOL_RECORD_HEADER), 1);
