@@ -16,7 +16,7 @@ int main(int argc, char **argv)
 	struct rng r;
 	struct window_term (*terms)[4] = calloc(SOURCES, sizeof *terms);
 	long n = argc == 3 ? atol(argv[2]) : 0;
-	struct history *h = n > 0 ? history_open(argv[1], 366u * 86400, err, sizeof err) : NULL;
+	struct history *h = n > 0 ? history_open(argv[1], 366u * 86400, 0, err, sizeof err) : NULL;
 	struct sample_set set = { 0 };
 
 	if (!h || !terms)

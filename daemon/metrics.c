@@ -112,7 +112,7 @@ static void write_model(struct daemon *d, FILE *out)
 	uint64_t have, need;
 	int learning = windows_learning(d, &have, &need);
 	metric(out, "learning", "gauge", "1 while no model exists yet (a cold start).", NULL, learning);
-	metric(out, "history_windows", "gauge", "Windows in the history.", NULL, (double)have);
+	metric(out, "history_windows", "gauge", "Windows in the history (all of it at a cold start and after a retraining; else those since the newest day's).", NULL, (double)have);
 	metric(out, "model_age_seconds", "gauge", "Age of the model in use.", NULL,
 	       learning ? 0 : (double)(time(NULL) - d->model_time));
 	metric(out, "retrain_total", "counter", "Retrainings that gave a model.", NULL, (double)d->retrain.runs);

@@ -267,6 +267,7 @@ static struct model *retrain(struct retrainer *t)
 		snprintf(r->why, sizeof r->why, "the history holds no samples");
 	} else {
 		r->history = st.records;
+		r->history_windows = st.windows;
 		r->samples = p.kept.n;
 		log_info("retraining on %zu of %llu samples in the history (%zu labelled)", p.kept.n,
 			 (unsigned long long)st.records, p.labelled.n);

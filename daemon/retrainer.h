@@ -34,7 +34,7 @@ struct retrain_result {
 	struct model *model;        /* NULL when it failed */
 	char why[512];              /* then why */
 	double seconds;
-	size_t history, samples, normal, anomaly, verdicts;
+	size_t history, history_windows, samples, normal, anomaly, verdicts;
 };
 
 typedef void (*retrain_done_fn)(void *ctx, struct retrain_result *r);

@@ -176,7 +176,7 @@ int windows_open_history(struct daemon *d)
 	char err[512];
 	if (!d->conf.history_dir)
 		return EX_OK;
-	if (!(d->history = history_open(d->conf.history_dir, d->conf.history_retention, err,
+	if (!(d->history = history_open(d->conf.history_dir, d->conf.history_retention, !d->scorer, err,
 					 sizeof err))) {
 		log_err("history: %s", err);
 		return EX_CANTCREAT;
@@ -202,6 +202,8 @@ static void retraining_done(void *ctx, struct retrain_result *r)
 	struct daemon *d = ctx;
 	d->retraining = NULL;
 	d->retrain.last_seconds = r->seconds;
+	if (r->history && d->history) /* a full count, which a start with a model skips */
+		history_set_counts(d->history, r->history, r->history_windows);
 	if (!r->model) {
 		d->retrain.failures++;
 		log_err("retraining failed after %.1f s: %s; %s", r->seconds, r->why,

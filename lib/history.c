@@ -222,11 +222,35 @@ int history_scan(const char *dir, history_sample_fn fn, void *ctx, struct histor
 	return 0;
 }
 
-struct history *history_open(const char *dir, uint32_t retention_seconds, char *err, size_t errlen)
+/* Cuts a torn or corrupt tail off the newest segment (a crash stops a write
+ * there; older segments are left as they are for inspection), counting its
+ * records into h->st unless they were counted already. */
+static int check_newest(struct history *h, const char *path, int counted, char *err, size_t errlen)
+{
+	struct history_stats tail = { .last_window = INT64_MIN };
+	int64_t good = scan_segment(path, NULL, NULL, &tail);
+	if (good < 0)
+		return 0; /* unreadable: appending will say so */
+	if (tail.cut_bytes && truncate(path, (off_t)good) < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	h->st.cut_bytes = tail.cut_bytes;
+	h->st.last_window = tail.last_window;
+	if (!counted) {
+		h->st.records += tail.records;
+		h->st.windows += tail.windows;
+	}
+	return 0;
+}
+
+struct history *history_open(const char *dir, uint32_t retention_seconds, int count_all, char *err,
+			     size_t errlen)
 {
 	struct history *h = calloc(1, sizeof *h);
 	int64_t *days = NULL;
 	char path[4096];
+	long n;
 
 	if (!h || !(h->dir = strdup(dir))) {
 		free(h);
@@ -235,31 +259,31 @@ struct history *history_open(const char *dir, uint32_t retention_seconds, char *
 	}
 	h->fd = -1;
 	h->retention = retention_seconds;
-	if ((mkdir(dir, 0750) < 0 && errno != EEXIST) || history_scan(dir, NULL, NULL, &h->st) < 0) {
+	if ((mkdir(dir, 0750) < 0 && errno != EEXIST) || (n = list_segments(dir, &days)) < 0 ||
+	    (count_all && history_scan(dir, NULL, NULL, &h->st) < 0)) {
 		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		free(days);
 		history_close(h);
 		return NULL;
 	}
-	/* history_scan counted the bad tails; only the newest segment is cut (a
-	 * crash stops a write there), older ones are left for inspection */
-	h->st.cut_bytes = 0;
-	long n = list_segments(dir, &days);
+	h->st.segments = (uint64_t)n;
+	h->st.cut_bytes = 0; /* history_scan counted every bad tail; one is cut below */
 	if (n > 0) {
-		struct history_stats tmp = { .last_window = INT64_MIN };
 		segment_path(dir, days[n - 1], path, sizeof path);
-		int64_t good = scan_segment(path, NULL, NULL, &tmp);
-		if (good >= 0 && tmp.cut_bytes) {
-			if (truncate(path, (off_t)good) < 0) {
-				snprintf(err, errlen, "%s: %s", path, strerror(errno));
-				free(days);
-				history_close(h);
-				return NULL;
-			}
-			h->st.cut_bytes = tmp.cut_bytes;
+		if (check_newest(h, path, count_all, err, errlen) < 0) {
+			free(days);
+			history_close(h);
+			return NULL;
 		}
 	}
 	free(days);
 	return h;
+}
+
+void history_set_counts(struct history *h, uint64_t records, uint64_t windows)
+{
+	h->st.records = records;
+	h->st.windows = windows;
 }
 
 void history_close(struct history *h)

@@ -30,8 +30,15 @@ struct history_stats {
 
 struct history;
 
-/* Opens dir for appending (creating it). Returns NULL with the reason in err. */
-struct history *history_open(const char *dir, uint32_t retention_seconds, char *err, size_t errlen);
+/* Opens dir for appending (creating it), cutting a torn tail off the newest
+ * segment. With count_all every segment is read to count its samples and
+ * windows (for a cold start, which waits for a number of windows); without,
+ * only the newest is, so that a daemon with weeks of history starts at once
+ * (the counts then start from that segment, and history_set_counts puts in
+ * a full count when one is made). Returns NULL with the reason in err. */
+struct history *history_open(const char *dir, uint32_t retention_seconds, int count_all, char *err,
+			     size_t errlen);
+void history_set_counts(struct history *h, uint64_t records, uint64_t windows);
 void history_close(struct history *h);
 
 /* Appends a window's samples (all of set, which holds one window) and syncs.

@@ -84,7 +84,7 @@ static void test_round_trip_and_segments(void **state)
 	(void)state;
 	for (int i = 0; i < 8; i++)
 		terms[i] = (struct window_term){ (uint64_t)i << 40 | 443, (uint32_t)i + 1 };
-	struct history *h = history_open(dir, 86400 * 30, err, sizeof err);
+	struct history *h = history_open(dir, 86400 * 30, 1, err, sizeof err);
 	assert_non_null(h);
 	const int64_t day = 1795910400; /* 2026-11-29 00:00 UTC */
 	int64_t starts[] = { day + 3600, day + 7200, day + 86400 + 60 }; /* two days */
@@ -114,7 +114,14 @@ static void test_round_trip_and_segments(void **state)
 	snprintf(path, sizeof path, "%s/20261130.hist", dir);
 	assert_int_equal(access(path, F_OK), 0);
 
-	h = history_open(dir, 86400, err, sizeof err); /* a day's retention */
+	h = history_open(dir, 86400 * 30, 0, err, sizeof err); /* quick: the newest day alone */
+	assert_int_equal(history_stats(h)->windows, 1);
+	assert_int_equal(history_stats(h)->records, 5);
+	assert_int_equal(history_stats(h)->segments, 2);
+	assert_int_equal(history_stats(h)->last_window, starts[2]);
+	history_close(h);
+	h = history_open(dir, 86400, 1, err, sizeof err); /* a day's retention */
+	assert_int_equal(history_stats(h)->windows, 3);
 	assert_int_equal(history_expire(h, day + 86400 + 86400 + 10), 1); /* the first day went */
 	history_close(h);
 	v = (struct seen){ 0 };
@@ -128,7 +135,7 @@ static void test_torn_tail_is_cut(void **state)
 	struct window_term terms[8] = { { 1, 1 } };
 	struct stat sb;
 	(void)state;
-	struct history *h = history_open(dir, 86400, err, sizeof err);
+	struct history *h = history_open(dir, 86400, 1, err, sizeof err);
 	struct sample_set set;
 	make_window(&set, 1795910400, 3, terms);
 	assert_int_equal(history_append(h, &set), 0);
@@ -142,7 +149,7 @@ static void test_torn_tail_is_cut(void **state)
 	assert_int_equal(history_scan(dir, count_sample, &v, &st), 0);
 	assert_int_equal(v.n, 2); /* up to the last whole record */
 	assert_true(st.cut_bytes > 0);
-	h = history_open(dir, 86400, err, sizeof err);
+	h = history_open(dir, 86400, 1, err, sizeof err);
 	assert_non_null(h);
 	assert_true(history_stats(h)->cut_bytes > 0);
 	assert_int_equal(history_append(h, &set), 0); /* appends after the cut */
