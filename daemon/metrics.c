@@ -49,6 +49,8 @@ static void write_sources(struct daemon *d, FILE *out)
 		     "# TYPE flowsad_udp_datagrams_total counter\n");
 	for (int i = 0; i < d->n_live; i++) {
 		const struct source_watch *s = &d->live[i];
+		if (!s->capture && !s->udp) /* closed after an error */
+			continue;
 		if (s->capture) {
 			uint64_t received, dropped;
 			capture_counts(s->capture, &received, &dropped);

@@ -12,6 +12,26 @@
 #define LIVE_STEP 4096       /* frames or datagrams per readiness event */
 #define PACING_HZ 100        /* turns per second of a paced replay */
 
+/* A source that failed (an interface gone, a socket error) is closed and
+ * the others go on; when none is left the daemon stops with an error, so
+ * that systemd restarts it. */
+static void close_failed(struct daemon *d, struct source_watch *s)
+{
+	int open = 0;
+	log_err("%s: closed after the error above", s->name);
+	ev_io_stop(d->loop, &s->io);
+	capture_close(s->capture);
+	udp_close(s->udp);
+	s->capture = NULL;
+	s->udp = NULL;
+	for (int i = 0; i < d->n_live; i++)
+		open += d->live[i].capture || d->live[i].udp;
+	if (!open) {
+		d->exit_code = EX_UNAVAILABLE;
+		daemon_stop(d, "no source is left");
+	}
+}
+
 static void on_source(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct source_watch *s = (struct source_watch *)w;
@@ -20,7 +40,7 @@ static void on_source(struct ev_loop *loop, ev_io *w, int revents)
 			   : udp_step(s->udp, LIVE_STEP, d->nf, d->table, windows_emit, d);
 	(void)loop, (void)revents;
 	if (n < 0)
-		daemon_stop(d, "a source failed");
+		close_failed(d, s);
 }
 
 static int watch_source(struct daemon *d, const char *name, struct capture *c,
@@ -68,6 +88,10 @@ int sources_open_live(struct daemon *d)
  * allowed, and dropped by the kernel for want of buffer). */
 uint64_t sources_counts(const struct source_watch *s, char *line, size_t len)
 {
+	if (!s->capture && !s->udp) {
+		snprintf(line, len, "%s: closed after an error", s->name);
+		return s->drops_seen;
+	}
 	if (s->capture) {
 		uint64_t received, dropped;
 		capture_counts(s->capture, &received, &dropped);

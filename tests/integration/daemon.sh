@@ -241,6 +241,30 @@ if ip netns add "$ns" 2>/dev/null; then
 		diff "$T/live-file.csv" "$T/live.csv"
 	check "every packet sent was counted live" \
 		test "$(awk -F, 'NR > 1 {s += $3} END {print s}' "$T/live.csv")" -ge 39267
+
+	# an interface that goes away: the other sources go on; with none left, exit 69
+	printf '[capture]\ninterface = fsb%s\n[netflow]\nlisten = 127.0.0.1:%d\n' "$$" \
+		$((20000 + RANDOM % 20000)) >"$T/gone.conf"
+	ip netns exec "$ns" "$FLOWSAD" run -c "$T/gone.conf" -m "$T/model" --jsonl /dev/null \
+		2>"$T/gone.log" &
+	run_pid=$!
+	pids+=("$run_pid")
+	wait_for 5 grep -q "collecting NetFlow" "$T/gone.log"
+	ip link del "fsa$$"
+	wait_for 5 grep -q "closed after the error" "$T/gone.log"
+	check "an interface that disappears is closed with its error" grep -q "fsb$$: The interface disappeared" "$T/gone.log"
+	check "and the daemon goes on with the listener" kill -0 "$run_pid"
+	kill -TERM "$run_pid"
+	wait "$run_pid"
+	ip link add "fsa$$" type veth peer name "fsb$$" netns "$ns"
+	ip netns exec "$ns" ip link set "fsb$$" up
+	ip netns exec "$ns" "$FLOWSAD" run -i "fsb$$" -m "$T/model" --jsonl /dev/null 2>"$T/gone.log" &
+	run_pid=$!
+	pids+=("$run_pid")
+	wait_for 5 grep -q "capturing on" "$T/gone.log"
+	ip link del "fsa$$"
+	wait "$run_pid"
+	check_eq "when no source is left it exits 69 (EX_UNAVAILABLE), for systemd to restart it" 69 $?
 	ip netns del "$ns"
 	ns=
 else
