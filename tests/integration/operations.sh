@@ -89,9 +89,10 @@ check_eq "no window twice" 7 "$(grep -c '^flowsad: window .* alerts' "$T/swap.lo
 alert_models "$T/swap.jsonl" >"$T/swap.models"
 check "it retrained" grep -q "retrained in" "$T/swap.log"
 check_eq "the first alerts carry the starting model" "$m0" "$(head -1 "$T/swap.models" | cut -d, -f2)"
-new=$(model_id "$T/swap.model")
-check "the model file holds the new model ($new)" test "$new" != "$m0"
-check "later alerts carry a new model" grep -q ",$new\$" "$T/swap.models"
+# (a retraining that ends as the replay does may write its model unused)
+new=$(grep -v ",$m0\$" "$T/swap.models" | head -1 | cut -d, -f2)
+check "later alerts carry a new model (${new:-none})" test -n "$new"
+check "the model file holds a retrained model" test "$(model_id "$T/swap.model")" != "$m0"
 check "a window's alerts all come from one model" \
 	test "$(sort -u "$T/swap.models" | cut -d, -f1 | uniq -d | wc -l)" -eq 0
 check "once swapped the old model never comes back" python3 - "$T/swap.models" "$m0" <<'PY'
