@@ -217,8 +217,7 @@ static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 		sources_report_drops(d);
 	}
 	windows_schedule_retraining(d, now);
-	if (d->history && now % 3600 == 0)
-		history_expire(d->history, (int64_t)now);
+	windows_expire_history(d, now);
 	notify_status(d);
 	if (d->args->n_files && now >= d->progress_at + PROGRESS_SECONDS) {
 		d->progress_at = now;

@@ -68,6 +68,7 @@ struct daemon {
 	struct retrainer *retraining;   /* running, or NULL */
 	struct retrain_stats retrain;
 	time_t model_time;              /* when the model in use was made */
+	time_t expire_at;               /* when old history is next looked for */
 	/* sources */
 	struct netflow_decoder *nf;
 	struct decode_tally tally;
@@ -118,6 +119,8 @@ int windows_use_model(struct daemon *d, struct model *m);
 /* The configuration's alert settings to the scorer. */
 void windows_apply_settings(struct daemon *d);
 int windows_open_history(struct daemon *d);
+/* Deletes history past its retention, at most once an hour. */
+void windows_expire_history(struct daemon *d, time_t now);
 void windows_schedule_retraining(struct daemon *d, time_t now);
 /* Whether the daemon is still waiting for its first model, and how far
  * the history is towards it. */

@@ -186,8 +186,18 @@ int windows_open_history(struct daemon *d)
 		log_warn("history: %" PRIu64 " bytes of a torn record cut at the end", st->cut_bytes);
 	log_info("history %s: %" PRIu64 " samples in %" PRIu64 " windows", d->conf.history_dir,
 		 st->records, st->windows);
-	history_expire(d->history, (int64_t)time(NULL));
+	windows_expire_history(d, time(NULL));
 	return EX_OK;
+}
+
+void windows_expire_history(struct daemon *d, time_t now)
+{
+	if (!d->history || now < d->expire_at)
+		return;
+	int gone = history_expire(d->history, (int64_t)now);
+	if (gone > 0)
+		log_info("history: %d day(s) past the retention deleted", gone);
+	d->expire_at = now + EXPIRE_SECONDS;
 }
 
 int windows_learning(const struct daemon *d, uint64_t *have, uint64_t *need)
