@@ -276,6 +276,8 @@ static void reload(struct daemon *d)
 
 	notify_reloading();
 	log_info("reloading");
+	if (d->jsonl)
+		jsonl_sink_reopen(d->jsonl);
 	if (load_settings(d->args, &fresh) != EX_OK) {
 		log_err("reload refused: the running configuration stays");
 	} else if (access(fresh.model, F_OK) == 0 && !(m = windows_load_model(fresh.model))) {

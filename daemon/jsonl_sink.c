@@ -43,6 +43,21 @@ void jsonl_sink_close(struct jsonl_sink *j)
 	free(j);
 }
 
+int jsonl_sink_reopen(struct jsonl_sink *j)
+{
+	if (j->out == stdout)
+		return 0;
+	FILE *f = fopen(j->path, "a");
+	if (!f) {
+		log_err("%s: cannot open it again: %s (writing on to the old file)", j->path,
+			strerror(errno));
+		return -1;
+	}
+	fclose(j->out);
+	j->out = f;
+	return 0;
+}
+
 void jsonl_sink_push(void *sink, const struct alert_record *a)
 {
 	struct jsonl_sink *j = sink;

@@ -128,6 +128,7 @@ run_pid=$!
 pids+=("$run_pid")
 sleep 0.8
 printf '[model]\npath = %s\n[alerts]\nsupress = 0\n' "$T/model" >"$T/hup.conf"
+mv "$T/hup.jsonl" "$T/hup.jsonl.1" # as logrotate does before it sends SIGHUP
 kill -HUP "$run_pid"
 sleep 0.5
 head -c 5000 "$T/model" >"$T/broken-model"
@@ -137,8 +138,10 @@ wait "$run_pid"
 check_eq "SIGHUP with a bad configuration or model: the run goes on to exit 0" 0 $?
 check_eq "both reloads were refused" 2 "$(grep -c 'reload refused' "$T/hup.log")"
 check "the bad key was named" grep -q "hup.conf:4: unknown key 'supress'" "$T/hup.log"
-python3 -c "import json,sys; [print(json.loads(l)['event']['start'] + ',' + json.loads(l)['source']['ip']) for l in open(sys.argv[1])]" \
-	"$T/hup.jsonl" >"$T/hup"
+check "the JSON-lines file was opened anew at SIGHUP (log rotation)" \
+	test -s "$T/hup.jsonl.1" -a -s "$T/hup.jsonl"
+cat "$T/hup.jsonl.1" "$T/hup.jsonl" | python3 -c "import json,sys; [print(json.loads(l)['event']['start'] + ',' + json.loads(l)['source']['ip']) for l in sys.stdin]" \
+	>"$T/hup"
 check "the alerts are those of the undisturbed run" diff "$T/undisturbed" "$T/hup"
 
 # --- SIGTERM mid-replay: the open windows are closed, scored and their alerts sent ---------
