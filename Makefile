@@ -3,7 +3,7 @@
 #   make            build/flowsad and build/libflowsad.a (installs missing build packages)
 #   make test       unit + integration suites; last line "N passed, N failed"
 #   make check      the same suites built with ASan + UBSan
-#   make valgrind   the unit suites under valgrind (memcheck, errors are failures)
+#   make valgrind   the unit suites and the daemon under valgrind (memcheck, errors are failures)
 #   make bench      benchmark tables (installs its own extra packages)
 #   make fuzz       each libFuzzer target for a short run
 #   make install    PREFIX=/usr/local DESTDIR=
@@ -103,6 +103,7 @@ check: deps
 
 valgrind: deps $(BUILD)/flowsad $(UNIT_BIN)
 	@BUILD=$(BUILD) VALGRIND=1 bash tests/run.sh unit
+	@BUILD=$(BUILD) bash tests/run.sh memcheck
 
 # --- benchmarks and fuzzing -------------------------------------------------------
 BENCH_BIN := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))

@@ -6,6 +6,7 @@
 #   tests/run.sh            everything
 #   tests/run.sh unit       unit suites only
 #   VALGRIND=1 tests/run.sh unit   unit suites under valgrind memcheck
+#   tests/run.sh memcheck  the daemon under valgrind (tests/memcheck/*.sh)
 set -u
 cd "$(dirname "$0")/.."
 export BUILD=${BUILD:-build}
@@ -70,21 +71,22 @@ run_unit() {
 	done
 }
 
-run_integration() {
+run_scripts() {
 	local t out rc
 	start_redis || { failed=$((failed + 1)); return; }
-	for t in tests/integration/*.sh; do
+	for t in tests/$1/*.sh; do
 		out=$tmp/$(basename "$t").out
 		timeout 600 bash "$t" >"$out" 2>&1
 		rc=$?
-		count "integration/$(basename "$t" .sh)" "$out" "$rc"
+		count "$1/$(basename "$t" .sh)" "$out" "$rc"
 	done
 }
 
 case $which in
 unit) run_unit ;;
-integration) run_integration ;;
-*) run_unit; run_integration ;;
+integration) run_scripts integration ;;
+memcheck) run_scripts memcheck ;;
+*) run_unit; run_scripts integration ;;
 esac
 [ ${#failed_suites[@]} -gt 0 ] && echo "failing suites: ${failed_suites[*]}"
 echo "$passed passed, $failed failed"

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# The daemon under valgrind memcheck (make valgrind): a replay into Redis with
+# history, a cold start and its retraining thread, the metrics endpoint, a
+# NetFlow listener stopped by SIGTERM, and the offline commands. Exit 99
+# from valgrind (an error or a definite leak) fails a check.
+. "$(dirname "$0")/../integration/lib.bash"
+tools=$(cd "$(dirname "$0")/../tools" && pwd)
+export FLOWSAD_BIN=$FLOWSAD
+FLOWSAD=$tools/valgrind-flowsad
+pcap=$DATA/sample.pcap
+
+check "train" "$FLOWSAD" train --window 1m --seed 1 --epochs 3 --epochs-pretrain 2 --quiet -o "$T/m" "$pcap"
+check "detect" "$FLOWSAD" detect -m "$T/m" -o "$T/detect" "$pcap"
+mport=$((20000 + RANDOM % 30000))
+cat >"$T/cold.conf" <<CONF
+[window]
+length = 1m
+[model]
+path = $T/cold.model
+[alerts]
+suppress = 0
+[redis]
+address = ${FLOWSAD_TEST_REDIS:?}
+stream = memcheck
+[spool]
+dir = $T/spool
+[retrain]
+history_dir = $T/history
+min_windows = 3
+epochs = 3
+[metrics]
+listen = 127.0.0.1:$mport
+CONF
+"$FLOWSAD" run -c "$T/cold.conf" -r "$pcap" --replay-pps 4000 --jsonl "$T/a.jsonl" 2>"$T/cold.log" &
+run_pid=$!
+for _ in $(seq 100); do grep -q "metrics on" "$T/cold.log" && break; sleep 0.1; done
+sleep 3
+check "metrics answer under memcheck" curl -sf -o /dev/null "http://127.0.0.1:$mport/metrics"
+wait "$run_pid"
+check_eq "a replay with a cold start, its retraining, Redis and metrics: no memcheck error" 0 $?
+check "it retrained" grep -q "retrained in" "$T/cold.log"
+uport=$((20000 + RANDOM % 30000))
+printf '[netflow]\nlisten = 127.0.0.1:%d\n' "$uport" >"$T/udp.conf"
+"$FLOWSAD" run -c "$T/udp.conf" -m "$T/m" --jsonl /dev/null 2>"$T/udp.log" &
+run_pid=$!
+for _ in $(seq 100); do grep -q "collecting" "$T/udp.log" && break; sleep 0.1; done
+python3 "$tools/send-udp-payloads.py" "$DATA/sample-ipfix.pcap" 127.0.0.1 "$uport" >/dev/null
+sleep 1
+kill -TERM "$run_pid"
+wait "$run_pid"
+check_eq "a NetFlow listener stopped by SIGTERM: no memcheck error" 0 $?
