@@ -20,13 +20,34 @@ static int readable(const char *key, const char *path)
 	return 1;
 }
 
+/* A folder flowsad writes to (made when missing): it, or else the folder
+ * it would be made in, must be writable. */
+static int writable(const char *key, const char *dir)
+{
+	char parent[4096];
+	if (!dir || access(dir, W_OK) == 0)
+		return 0;
+	if (errno == ENOENT) {
+		snprintf(parent, sizeof parent, "%s", dir);
+		char *slash = strrchr(parent, '/');
+		if (slash)
+			*(slash == parent ? slash + 1 : slash) = '\0';
+		if (access(slash ? parent : ".", W_OK) == 0)
+			return 0;
+	}
+	log_err("%s = %s: %s", key, dir, strerror(errno));
+	return 1;
+}
+
 static int check_references(const struct config *c)
 {
 	char err[512];
 	int bad = readable("[redis] password_file", c->redis_password_file) +
 		  readable("[features] locations", c->locations) +
 		  readable("[retrain] known_normal", c->known_normal) +
-		  readable("[retrain] known_anomaly", c->known_anomaly);
+		  readable("[retrain] known_anomaly", c->known_anomaly) +
+		  writable("[retrain] history_dir", c->history_dir) +
+		  writable("[spool] dir", c->redis ? c->spool_dir : NULL);
 	if (c->model) {
 		struct model *m = model_load(c->model, err, sizeof err);
 		if (!m) {

@@ -49,6 +49,10 @@ check_exit "check-config: errors exit 78 (EX_CONFIG)" 78 "$FLOWSAD" check-config
 check "a bad value is reported with file and line" grep -q "bad.conf:5: top_n: expected" "$T/exit.out"
 check "an unknown key is reported with file and line" grep -q "bad.conf:6: unknown key 'colour' in \[alerts\]" "$T/exit.out"
 check "an unknown section is reported with file and line" grep -q "bad.conf:8: unknown section \[nonsense\]" "$T/exit.out"
+printf '[redis]\naddress = /x.sock\n[spool]\ndir = %s/none/spool\n' "$T" >"$T/nodir.conf"
+check_exit "check-config: a spool folder that cannot be made is an error" 78 "$FLOWSAD" check-config \
+	-c "$T/nodir.conf"
+check "... named with its key" grep -q "\[spool\] dir = $T/none/spool: No such file" "$T/exit.out"
 check_exit "run refuses a bad configuration (78)" 78 "$FLOWSAD" run -c "$T/bad.conf" -r "$pcap" -m "$T/model"
 check_exit "run without a source is a configuration error" 78 "$FLOWSAD" run -m "$T/model"
 
