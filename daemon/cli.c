@@ -351,6 +351,7 @@ int cli_counting_spec(const struct cli_common *c, struct feature_spec *spec)
 {
 	int rc;
 	spec->window_seconds = c->window ? c->window : 3600;
+	spec->host_features = 1;
 	if ((rc = read_locations(c, &spec->loc)) == EX_OK)
 		rc = build_filter(c, &spec->filter);
 	return rc;
@@ -375,6 +376,22 @@ int cli_network_spec(const struct cli_common *c, const char *spec_json, char **f
 		return EX_OSERR;
 	}
 	log_info("vocabulary: %d service terms", spec->n_terms);
+	return EX_OK;
+}
+
+int cli_observe_hosts(struct sample_set *set)
+{
+	/* the input's own past: a file starts with an empty memory */
+	struct baseline *b = baseline_new(BASELINE_MAX_HOSTS, BASELINE_HORIZON);
+	if (!b) {
+		log_err("out of memory");
+		return EX_OSERR;
+	}
+	sample_set_observe(set, b);
+	const struct baseline_stats *st = baseline_stats(b);
+	log_info("host baselines: %" PRIu64 " sources, %" PRIu64 " forgotten to stay within %d",
+		 st->hosts, st->evicted, BASELINE_MAX_HOSTS);
+	baseline_free(b);
 	return EX_OK;
 }
 
@@ -465,6 +482,8 @@ static int load_network(const struct cli_common *c, char **paths, int n, const c
 		rc = EX_OSERR;
 	}
 	window_table_free(t);
+	if (rc == EX_OK && spec.host_features)
+		rc = cli_observe_hosts(&set);
 	if (rc == EX_OK && !spec_json)
 		rc = cli_network_spec(c, NULL, fitted, &set, &spec);
 	if (rc == EX_OK && feature_spec_dataset(&spec, &set, ds) < 0) {

@@ -121,6 +121,10 @@ int cli_counting_spec(const struct cli_common *c, struct feature_spec *spec);
  * fitted on set (--vocabulary, --min-df) and returned as JSON in *fitted. */
 int cli_network_spec(const struct cli_common *c, const char *spec_json, char **fitted,
 		     const struct sample_set *set, struct feature_spec *spec);
+/* Sets the host features of set (samples in window order) from a fresh
+ * memory of the sources: offline inputs are their own past. Returns a
+ * sysexits code, logging why. */
+int cli_observe_hosts(struct sample_set *set);
 /* Reads a --known-normal / --known-anomaly list into l. Returns a sysexits
  * code, logging why. */
 int cli_read_labels(const char *path, struct label_list *l);

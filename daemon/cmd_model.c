@@ -70,6 +70,11 @@ static void print_text(const char *path, const struct model *m)
 	printf(" (bias-free, LeakyReLU %.1f, linear embedding)\n", MLP_LEAKY_SLOPE);
 	printf("scaling      %s\n", scaler_kind_name(m->scaler.kind));
 	printf("score scale  median %.6g, MAD %.6g\n", d->score_median, d->score_mad);
+	if (m->calib_quantile > 0)
+		printf("calibration  alert threshold %.6g (the %.4g quantile of the training scores; "
+		       "their highest %.6g)\n", m->calib_threshold, m->calib_quantile, m->calib_top);
+	else
+		printf("calibration  none (a model older than calibration: min_score alone decides)\n");
 	printf("training     %zu rows (%zu known normal, %zu known anomaly); eta %g, lam %g, "
 	       "lr %g, batch %d, seed %llu\n", m->train_rows, m->train_normal, m->train_anomaly,
 	       m->cfg.eta, m->cfg.lam, m->cfg.lr, m->cfg.batch_size, (unsigned long long)m->cfg.seed);

@@ -218,6 +218,7 @@ static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 	}
 	windows_schedule_retraining(d, now);
 	windows_expire_history(d, now);
+	windows_save_baseline(d, now);
 	notify_status(d);
 	if (d->args->n_files && now >= d->progress_at + PROGRESS_SECONDS) {
 		d->progress_at = now;
@@ -252,6 +253,7 @@ void daemon_stop(struct daemon *d, const char *why)
 	sources_log(d);
 	sources_close(d);
 	windows_close(d);
+	windows_close_baseline(d);
 	if (d->scorer)
 		log_info("%" PRIu64 " frames; %" PRIu64 " windows scored, %" PRIu64 " alerts, %" PRIu64
 			 " suppressed", d->tally.frames, scorer_stats(d->scorer)->windows,
@@ -337,7 +339,7 @@ static int start(struct daemon *d)
 		d->lateness = (uint32_t)d->conf.lateness;
 	if (!(d->nf = netflow_new()))
 		return EX_OSERR;
-	if ((rc = start_model(d)) != EX_OK || (!d->table && (rc = windows_open(d)) != EX_OK) ||
+	if ((rc = windows_open_baseline(d)) != EX_OK || (rc = start_model(d)) != EX_OK || (!d->table && (rc = windows_open(d)) != EX_OK) ||
 	    (rc = windows_open_history(d)) != EX_OK || (rc = open_sinks(d)) != EX_OK ||
 	    (rc = sources_open_live(d)) != EX_OK || (rc = metrics_open(d)) != EX_OK ||
 	    (rc = privileges_drop(&d->conf)) != EX_OK)
@@ -361,6 +363,7 @@ static void finish(struct daemon *d)
 	sources_close(d);
 	if (d->table)
 		windows_close(d);
+	windows_close_baseline(d);
 	metrics_close(d);
 	close_sinks(d);
 	history_close(d->history);

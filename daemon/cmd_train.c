@@ -27,6 +27,8 @@ enum {
 	OPT_QUIET,
 	OPT_BATCHNORM,
 	OPT_INIT,
+	OPT_ALERT_QUANTILE,
+	OPT_TRIM,
 };
 
 struct train_opts {
@@ -34,6 +36,7 @@ struct train_opts {
 	struct deepsad_config cfg;
 	enum scaler_kind scaling;
 	long background;
+	double alert_quantile, trim;
 	const char *out;
 	int quiet;
 };
@@ -90,6 +93,9 @@ static int parse_train_option(struct train_opts *o, int opt, const char *arg)
 		o->scaling = (enum scaler_kind)s;
 		return 0;
 	case OPT_BACKGROUND: return cli_parse_int("background", arg, 0, 100000, &o->background);
+	case OPT_ALERT_QUANTILE:
+		return cli_parse_double("alert-quantile", arg, 0.5, 1, &o->alert_quantile);
+	case OPT_TRIM: return cli_parse_double("trim", arg, 0, 0.5, &o->trim);
 	}
 	static const struct { int opt; const char *name; long lo, hi; } ints[] = {
 		{ OPT_EPOCHS_PRETRAIN, "epochs-pretrain", 0, 100000 },
@@ -132,7 +138,9 @@ static int train(struct train_opts *o, char **inputs, int n_inputs)
 	}
 	struct trainer_settings set = { o->cfg, o->scaling, o->background,
 					spec ? (o->common.window ? o->common.window : 3600) : o->common.window,
-					print_progress, o };
+					print_progress, o, o->alert_quantile,
+					/* traffic may hold attacks; a matrix is the user's own */
+					o->trim >= 0 ? o->trim : spec ? TRAINER_TRIM : 0 };
 	struct model *m = trainer_fit(&ds, spec, &set, &rc);
 	dataset_free(&ds);
 	if (!m)
@@ -167,9 +175,12 @@ int cmd_train(int argc, char **argv)
 		{ "quiet", no_argument, NULL, OPT_QUIET },
 		{ "batchnorm", no_argument, NULL, OPT_BATCHNORM },
 		{ "init", required_argument, NULL, OPT_INIT },
+		{ "alert-quantile", required_argument, NULL, OPT_ALERT_QUANTILE },
+		{ "trim", required_argument, NULL, OPT_TRIM },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct train_opts o = { .scaling = SCALER_ZSCORE, .background = DEFAULT_BACKGROUND };
+	struct train_opts o = { .scaling = SCALER_ZSCORE, .background = DEFAULT_BACKGROUND,
+				.trim = -1 };
 	int opt, rc;
 
 	deepsad_config_default(&o.cfg);

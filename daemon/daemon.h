@@ -65,6 +65,9 @@ struct daemon {
 	uint32_t lateness;
 	struct sample_set pending;      /* the closing window's samples */
 	struct history *history;        /* NULL: no history kept */
+	struct baseline *baseline;      /* the sources' memory across windows */
+	char *baseline_path;            /* where it is kept (NULL: not kept) */
+	time_t baseline_saved_at;
 	struct retrainer *retraining;   /* running, or NULL */
 	struct retrain_stats retrain;
 	time_t model_time;              /* when the model in use was made */
@@ -119,6 +122,10 @@ int windows_use_model(struct daemon *d, struct model *m);
 /* The configuration's alert settings to the scorer. */
 void windows_apply_settings(struct daemon *d);
 int windows_open_history(struct daemon *d);
+/* The sources' memory: read at start, written now and then and at stop. */
+int windows_open_baseline(struct daemon *d);
+void windows_save_baseline(struct daemon *d, time_t now);
+void windows_close_baseline(struct daemon *d);
 /* Deletes history past its retention, at most once an hour. */
 void windows_expire_history(struct daemon *d, time_t now);
 void windows_schedule_retraining(struct daemon *d, time_t now);

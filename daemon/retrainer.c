@@ -147,30 +147,30 @@ struct sampling {
 	struct sample_set labelled;
 	size_t cap, seen, failed;
 	struct rng rng;
+	struct baseline *baseline;    /* the sources' memory, rebuilt from the history */
 	struct retrainer *t;
 };
 
 /* Algorithm R: the i-th unlabelled sample replaces a random one of the cap
  * kept with probability cap / i, so every sample is kept alike. */
-static int sample_history(void *ctx, const struct net_sample *s)
+static int sample_history(void *ctx, const struct net_sample *in)
 {
 	struct sampling *p = ctx;
-	size_t before;
+	struct net_sample s = *in;
 	if (atomic_load(&p->t->cancel))
 		return 1;
-	if (labels_match(&p->labels->normal, s->window_start, &s->src) ||
-	    labels_match(&p->labels->anomaly, s->window_start, &s->src)) {
-		before = p->labelled.n;
-		sample_set_collect(&p->labelled, s->window_start, &s->src, &s->c);
-		p->failed += p->labelled.n == before;
+	/* every sample passes through the memory, in time order, kept or not */
+	baseline_observe(p->baseline, s.window_start, &s.src, &s.c, s.host);
+	if (labels_match(&p->labels->normal, s.window_start, &s.src) ||
+	    labels_match(&p->labels->anomaly, s.window_start, &s.src)) {
+		p->failed += sample_set_add(&p->labelled, &s) < 0;
 		return 0;
 	}
 	uint64_t j = p->seen++ < p->cap ? p->kept.n : rng_below(&p->rng, p->seen);
 	if (j >= p->cap)
 		return 0;
-	before = p->kept.n;
-	sample_set_collect(&p->kept, s->window_start, &s->src, &s->c);
-	if (p->kept.n == before) {
+	size_t before = p->kept.n;
+	if (sample_set_add(&p->kept, &s) < 0) {
 		p->failed++;
 		return 0;
 	}
@@ -183,12 +183,9 @@ static int sample_history(void *ctx, const struct net_sample *s)
 
 static int join_sets(struct sample_set *into, struct sample_set *from)
 {
-	for (size_t i = 0; i < from->n; i++) {
-		size_t before = into->n;
-		sample_set_collect(into, from->s[i].window_start, &from->s[i].src, &from->s[i].c);
-		if (into->n == before)
+	for (size_t i = 0; i < from->n; i++)
+		if (sample_set_add(into, &from->s[i]) < 0)
 			return -1;
-	}
 	return 0;
 }
 
@@ -234,7 +231,7 @@ static struct model *fit(struct retrainer *t, struct sample_set *set, struct lab
 	r->normal = labels_apply(&l->normal, &ds, 1);
 	r->anomaly = labels_apply(&l->anomaly, &ds, -1);
 	struct trainer_settings set_ = { q->cfg, SCALER_ZSCORE, DEFAULT_BACKGROUND, spec.window_seconds,
-					 stop_if_cancelled, t };
+					 stop_if_cancelled, t, q->alert_quantile, TRAINER_TRIM };
 	feature_spec_free(&spec);
 	struct model *m = trainer_fit(&ds, json, &set_, &rc);
 	dataset_free(&ds);
@@ -255,7 +252,9 @@ static struct model *retrain(struct retrainer *t)
 	char err[sizeof r->why - 1];
 
 	rng_seed(&p.rng, q->cfg.seed); /* the same history gives the same sample */
-	if (read_labels(q, &l, &r->verdicts) != EX_OK) {
+	if (!(p.baseline = baseline_new(q->baseline_max_hosts, q->baseline_horizon))) {
+		snprintf(r->why, sizeof r->why, "out of memory");
+	} else if (read_labels(q, &l, &r->verdicts) != EX_OK) {
 		snprintf(r->why, sizeof r->why, "a label file is bad (see above)");
 	} else if (history_scan(q->history_dir, sample_history, &p, &st) < 0) {
 		snprintf(r->why, sizeof r->why, "%s: %s", q->history_dir, strerror(errno));
@@ -278,6 +277,7 @@ static struct model *retrain(struct retrainer *t)
 		model_free(m);
 		m = NULL;
 	}
+	baseline_free(p.baseline);
 	sample_set_free(&p.kept);
 	sample_set_free(&p.labelled);
 	labels_free(&l.normal);

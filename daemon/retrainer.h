@@ -24,7 +24,10 @@ struct retrain_request {
 	const char *history_dir, *model_path;
 	struct cli_common common;   /* window, locations, filter, vocabulary, label files */
 	size_t max_samples;
+	size_t baseline_max_hosts;  /* the sources' memory the features are made with */
+	uint32_t baseline_horizon;
 	struct deepsad_config cfg;
+	double alert_quantile;      /* the model's calibration */
 	/* the feedback stream (redis NULL: none) */
 	const char *redis, *password_file, *feedback_stream;
 	uint32_t timeout_ms;

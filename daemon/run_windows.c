@@ -40,12 +40,18 @@ static void window_closed(void *ctx, int64_t start, size_t samples)
 	if (d->pending.n < samples)
 		log_err("out of memory: %zu of the %zu samples of window %s were kept", d->pending.n,
 			samples, when);
+	uint64_t resets = baseline_stats(d->baseline)->resets;
+	sample_set_observe(&d->pending, d->baseline);
+	if (baseline_stats(d->baseline)->resets != resets)
+		log_info("baseline: window %s is older than what the sources' memory holds (a replay "
+			 "of earlier traffic?): the memory starts afresh", when);
 	if (d->scorer) {
 		const struct scorer_stats *st = scorer_stats(d->scorer);
 		uint64_t alerts = st->alerts, suppressed = st->suppressed;
-		scorer_score(d->scorer, start, &d->pending);
-		log_info("window %s: %zu samples, %" PRIu64 " alerts, %" PRIu64 " suppressed", when,
-			 samples, st->alerts - alerts, st->suppressed - suppressed);
+		scorer_score(d->scorer, start, &d->pending, d->baseline);
+		log_info("window %s: %zu samples, %" PRIu64 " alerts, %" PRIu64 " suppressed "
+			 "(threshold %.3g)", when, samples, st->alerts - alerts,
+			 st->suppressed - suppressed, st->threshold);
 	} else {
 		uint64_t have = 0, need = 0;
 		windows_learning(d, &have, &need);
@@ -169,6 +175,54 @@ int windows_use_model(struct daemon *d, struct model *m)
 	return d->table ? EX_OK : windows_open(d);
 }
 
+/* --- the sources' memory ------------------------------------------------------------------------ */
+
+#define BASELINE_SAVE_SECONDS 300
+
+int windows_open_baseline(struct daemon *d)
+{
+	const struct config *c = &d->conf;
+	char err[512];
+
+	if (!(d->baseline = baseline_new((size_t)c->baseline_max_hosts, c->baseline_horizon))) {
+		log_err("out of memory for the memory of %" PRIu64 " sources", c->baseline_max_hosts);
+		return EX_OSERR;
+	}
+	if (c->baseline_state)
+		d->baseline_path = strdup(c->baseline_state);
+	else if (c->history_dir && asprintf(&d->baseline_path, "%s/baseline.state", c->history_dir) < 0)
+		d->baseline_path = NULL;
+	if (!d->baseline_path)
+		return EX_OK;
+	int rc = baseline_load(d->baseline, d->baseline_path, err, sizeof err);
+	if (rc == 0)
+		log_info("baseline %s: %" PRIu64 " sources remembered", d->baseline_path,
+			 baseline_stats(d->baseline)->hosts);
+	else if (rc != -ENOENT)
+		log_warn("baseline: %s; starting with no memory of the sources", err);
+	d->baseline_saved_at = time(NULL);
+	return EX_OK;
+}
+
+void windows_save_baseline(struct daemon *d, time_t now)
+{
+	char err[512];
+	if (!d->baseline_path || !d->baseline || now < d->baseline_saved_at + BASELINE_SAVE_SECONDS)
+		return;
+	d->baseline_saved_at = now;
+	if (baseline_save(d->baseline, d->baseline_path, err, sizeof err) < 0)
+		log_err("baseline not kept: %s", err);
+}
+
+void windows_close_baseline(struct daemon *d)
+{
+	windows_save_baseline(d, INT64_MAX / 2);
+	baseline_free(d->baseline);
+	d->baseline = NULL;
+	free(d->baseline_path);
+	d->baseline_path = NULL;
+}
+
 /* --- history and retraining -------------------------------------------------------------------- */
 
 int windows_open_history(struct daemon *d)
@@ -236,6 +290,8 @@ static void start_retraining(struct daemon *d, time_t now)
 	struct retrain_request q = {
 		.history_dir = c->history_dir, .model_path = c->model, .common = d->args->common,
 		.max_samples = (size_t)c->train_samples, .redis = c->redis,
+		.baseline_max_hosts = (size_t)c->baseline_max_hosts,
+		.baseline_horizon = c->baseline_horizon, .alert_quantile = c->train_alert_quantile,
 		.password_file = c->redis_password_file, .feedback_stream = c->feedback_stream,
 		.timeout_ms = c->command_timeout_ms,
 	};

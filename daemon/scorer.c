@@ -1,11 +1,14 @@
 #include "scorer.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "alert.h"
+#include "calibrate.h"
 #include "cli.h"
+#include "distinct.h"
 #include "explain.h"
 #include "log.h"
 #include "report.h"
@@ -17,6 +20,7 @@ struct scorer {
 	struct feature_spec spec;
 	struct explainer *explainer;
 	struct suppressor *suppressor;
+	struct calibrator recent;   /* the threshold recent windows imply */
 	alert_sink_fn sink;
 	void *sink_ctx;
 	struct scorer_stats st;
@@ -66,6 +70,7 @@ struct scorer *scorer_new(struct model *m, const struct scorer_settings *set, al
 	s->sink = sink;
 	s->sink_ctx = sink_ctx;
 	s->st.last_window = INT64_MIN;
+	calibrate_init(&s->recent, SCORER_RECENT_QUANTILE, SCORER_RECENT_HALFLIFE);
 	if (adopt_model(s, m, err, errlen) < 0) {
 		suppress_free(s->suppressor);
 		free(s);
@@ -119,29 +124,70 @@ const struct scorer_stats *scorer_stats(const struct scorer *s)
 	return &s->st;
 }
 
-/* Explains row (scaled input x, unscaled value) and sends its alert. */
-static void send_alert(struct scorer *s, const struct dataset *ds, size_t row, const float *x,
-		       const float *value, double score, double raw, int rank)
+/* The behaviour an explanation speaks of: the families (feature_family)
+ * of its two leading features with a positive Shapley value, as a name
+ * ("fan-out+failures") and an order-free hash. */
+static uint64_t behaviour_of(const struct alert_feature *f, int k, char *name, size_t len)
+{
+	const char *fam[2];
+	int n = 0;
+	for (int i = 0; i < k && n < 2; i++)
+		if (f[i].shap > 0 && (n == 0 || strcmp(fam[0], feature_family(f[i].name)) != 0))
+			fam[n++] = feature_family(f[i].name);
+	if (n == 2 && strcmp(fam[0], fam[1]) > 0) {
+		const char *t = fam[0];
+		fam[0] = fam[1], fam[1] = t;
+	}
+	snprintf(name, len, "%s%s%s", n ? fam[0] : "none", n == 2 ? "+" : "", n == 2 ? fam[1] : "");
+	return distinct_hash(name, strlen(name));
+}
+
+/* The score a sample must exceed: the largest of min_score, the model's
+ * calibration and what recent windows imply. */
+static double alert_threshold(const struct scorer *s)
+{
+	double t = s->set.min_score, recent = calibrate_threshold(&s->recent);
+	if (s->m->calib_quantile > 0 && s->m->calib_threshold > t)
+		t = s->m->calib_threshold;
+	return recent > t ? recent : t; /* NAN (too few yet) compares false */
+}
+
+/* Explains row (scaled input x, unscaled value) and sends its alert unless
+ * it repeats one already sent. */
+static void consider_alert(struct scorer *s, const struct dataset *ds, size_t row, const float *x,
+			   const float *value, double score, double raw, int rank, double threshold,
+			   double usual)
 {
 	const struct model *m = s->m;
 	int dim = m->n_features, k = (int)s->set.explain_k < dim ? (int)s->set.explain_k : dim;
 	float *phi = malloc((size_t)dim * sizeof *phi);
-	int *top = malloc(((size_t)k + 1) * sizeof *top);
-	struct alert_feature *f = malloc(((size_t)k + 1) * sizeof *f);
-	char *json = NULL;
+	int *top = malloc(((size_t)dim + 1) * sizeof *top);
+	struct alert_feature *f = malloc(((size_t)dim + 1) * sizeof *f);
+	char *json = NULL, behaviour[160];
+	uint64_t repeats = 0;
 
 	if (phi && top && f) {
 		/* the seed depends on the sample alone: a replay explains it identically */
 		explain_row(s->explainer, x, m->cfg.seed * 0x9e3779b97f4a7c15ull +
 				(uint64_t)ds->window_start[row] + (uint64_t)rank, phi);
-		report_top_features(phi, dim, k, top);
-		for (int i = 0; i < k; i++)
+		/* the behaviour looks past explain_k: it needs two leading features */
+		int lead = k > 2 ? k : (dim < 2 ? dim : 2);
+		report_top_features(phi, dim, lead, top);
+		for (int i = 0; i < lead; i++)
 			f[i] = (struct alert_feature){ m->features[top[i]], phi[top[i]], value[top[i]] };
+		uint64_t b = behaviour_of(f, lead, behaviour, sizeof behaviour);
+		if (suppress_check(s->suppressor, ds->src_ip[row], b, ds->window_start[row], score,
+				   &repeats) == 1) {
+			s->st.suppressed++;
+			free(f), free(top), free(phi);
+			return;
+		}
 		struct alert a = {
 			.window_start = ds->window_start[row], .window_seconds = s->spec.window_seconds,
 			.src_ip = ds->src_ip[row], .score = score, .raw_score = raw, .rank = rank,
 			.model_id = m->id, .observer = s->set.observer, .created = (int64_t)time(NULL),
-			.n_features = k, .features = f,
+			.n_features = k, .features = f, .threshold = threshold, .usual = usual,
+			.behaviour = behaviour, .repeats = repeats,
 		};
 		json = alert_json(&a);
 	}
@@ -158,12 +204,37 @@ static void send_alert(struct scorer *s, const struct dataset *ds, size_t row, c
 	free(phi);
 }
 
-void scorer_score(struct scorer *s, int64_t window_start, const struct sample_set *set)
+/* What each sample must exceed: the global threshold, and its own source's
+ * usual score (lib/baseline.h), so that a busy server's ordinary noise is
+ * not news; and a source that only answered others is not alerted (its
+ * attacker is). Such samples get -INFINITY in gated. */
+static void gate_by_source(struct scorer *s, const struct sample_set *set, const float *scaled,
+			   double threshold, const struct baseline *b, float *gated, float *usual)
+{
+	for (size_t i = 0; i < set->n; i++) {
+		usual[i] = b ? (float)baseline_usual_score(b, &set->s[i].src) : NAN;
+		gated[i] = scaled[i];
+		if (!(scaled[i] > threshold))
+			continue;
+		if (scaled[i] <= usual[i]) { /* NAN: no usual yet */
+			gated[i] = -INFINITY;
+			s->st.usual++;
+		} else if (s->spec.host_features &&
+			   baseline_only_answers(&set->s[i].c, set->s[i].host)) {
+			gated[i] = -INFINITY;
+			s->st.answering++;
+		}
+	}
+}
+
+void scorer_score(struct scorer *s, int64_t window_start, const struct sample_set *set,
+		  struct baseline *b)
 {
 	struct dataset ds;
 	float *values = NULL, *x = NULL, *raw = NULL, *scaled = NULL;
 	struct report_pick *picks = NULL;
 	long n_picks = -1;
+	double threshold = alert_threshold(s);
 
 	if (set->n == 0)
 		return;
@@ -171,27 +242,30 @@ void scorer_score(struct scorer *s, int64_t window_start, const struct sample_se
 		log_err("out of memory: window %lld not scored", (long long)window_start);
 		return;
 	}
+	/* scaled [3n]: the scores, then gated by source, then the sources' usual */
 	if (cli_score_dataset(s->m, &ds, &values, &x, &raw) == 0 &&
-	    (scaled = malloc(ds.n * sizeof *scaled + 1))) {
+	    (scaled = malloc(3 * ds.n * sizeof *scaled + 1))) {
 		for (size_t i = 0; i < ds.n; i++)
 			scaled[i] = (float)deepsad_scaled(&s->m->det, raw[i]);
-		n_picks = report_select(NULL, scaled, ds.n, (int)s->set.top_n, s->set.min_score, &picks);
+		gate_by_source(s, set, scaled, threshold, b, scaled + ds.n, scaled + 2 * ds.n);
+		n_picks = report_select(NULL, scaled + ds.n, ds.n, (int)s->set.top_n, threshold, &picks);
+		calibrate_add(&s->recent, window_start, scaled, ds.n);
 	}
 	if (n_picks < 0)
 		log_err("window %lld not scored (out of memory)", (long long)window_start);
 	size_t dim = (size_t)s->m->n_features;
 	for (long i = 0; i < n_picks; i++) {
 		size_t row = picks[i].row;
-		if (suppress_check(s->suppressor, ds.src_ip[row], window_start) == 1) {
-			s->st.suppressed++;
-			continue;
-		}
-		send_alert(s, &ds, row, x + row * dim, values + row * dim, picks[i].score, raw[row],
-			   (int)i + 1);
+		double usual = scaled[2 * ds.n + row];
+		consider_alert(s, &ds, row, x + row * dim, values + row * dim, picks[i].score, raw[row],
+			       (int)i + 1, usual > threshold ? usual : threshold, usual);
 	}
+	for (size_t i = 0; b && n_picks >= 0 && i < set->n; i++)
+		baseline_note_score(b, &set->s[i].src, window_start, scaled[i]);
 	s->st.windows++;
 	s->st.samples += ds.n;
 	s->st.last_window = window_start;
+	s->st.threshold = threshold;
 	free(picks);
 	free(scaled);
 	free(values);

@@ -1,7 +1,9 @@
 /* scorer: what happens to a window's samples when it closes. They are
- * vectorised with the model's vocabulary and scored; the top_n above
- * min_score are explained (Shapley values by expected gradients), checked
- * against suppression, and handed to the alert sinks as JSON documents
+ * vectorised with the model's vocabulary and scored; the top_n above the
+ * alert threshold (the largest of min_score, the model's calibration and
+ * the quantile of recent windows' scores) are explained (Shapley values by
+ * expected gradients), checked against suppression by behaviour
+ * (lib/suppress.h), and handed to the alert sinks as JSON documents
  * (lib/alert.h). The model can be swapped between windows. */
 #ifndef FLOWSAD_SCORER_H
 #define FLOWSAD_SCORER_H
@@ -30,8 +32,16 @@ struct alert_record {
 
 typedef void (*alert_sink_fn)(void *ctx, const struct alert_record *r);
 
+/* Recent windows' scores raise the alert threshold to their quantile
+ * (lib/calibrate.h), remembered with a half-life of a day. */
+#define SCORER_RECENT_QUANTILE 0.999
+#define SCORER_RECENT_HALFLIFE 86400.0
+
 struct scorer_stats {
 	uint64_t windows, samples, alerts, suppressed;
+	uint64_t usual;        /* above the threshold, but within their source's usual score */
+	uint64_t answering;    /* above the threshold, but only answering others */
+	double threshold;      /* the alert threshold of the last window scored */
 	int64_t last_window;   /* start of the last scored window (INT64_MIN: none) */
 };
 
@@ -56,8 +66,11 @@ void scorer_set_settings(struct scorer *s, const struct scorer_settings *set);
 const struct feature_spec *scorer_spec(const struct scorer *s);
 
 /* Scores the samples of the window that starts at window_start (set holds
- * that window alone) and sends its alerts. */
-void scorer_score(struct scorer *s, int64_t window_start, const struct sample_set *set);
+ * that window alone, host features set from b) and sends its alerts: those
+ * above the threshold and above their source's usual score in b; then
+ * notes every sample's score in b (NULL: no sources' memory). */
+void scorer_score(struct scorer *s, int64_t window_start, const struct sample_set *set,
+		  struct baseline *b);
 
 const struct scorer_stats *scorer_stats(const struct scorer *s);
 

@@ -1,6 +1,7 @@
 #include "trainer.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
@@ -61,6 +62,78 @@ static void record_data(struct model *m, struct dataset *ds, uint32_t window_sec
 	m->created_at = creation_time();
 }
 
+static int cmp_float(const void *a, const void *b)
+{
+	float x = *(const float *)a, y = *(const float *)b;
+	return (x > y) - (x < y);
+}
+
+/* The alert threshold: a high quantile of the scaled scores of the rows the
+ * model learnt from (x scaled; the robust pass's outliers are not among
+ * them), so that traffic like the training data rarely alerts. */
+static int calibrate(struct model *m, const float *x, size_t n, double q)
+{
+	float *s = malloc(n * sizeof *s + 1);
+	if (!s || deepsad_score(&m->det, x, n, s) < 0) {
+		free(s);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		s[i] = (float)deepsad_scaled(&m->det, s[i]);
+	qsort(s, n, sizeof *s, cmp_float);
+	m->calib_quantile = q;
+	m->calib_threshold = s[(size_t)(q * (double)(n - 1) + 0.5)];
+	m->calib_top = s[n - 1];
+	free(s);
+	return 0;
+}
+
+/* The robust pass: traffic learnt from may already hold attacks. The rows
+ * the first model finds most anomalous (the trim share of the unlabelled
+ * ones) are left out and the detector is trained again from the start on the
+ * rest, so that an attack in the baseline does not teach the model that it
+ * is normal. Labelled rows are always kept; the rows kept are returned in
+ * *kept_x [*n_kept, dim] (caller frees). Returns as deepsad_train. */
+static int train_again_without_outliers(struct model *m, struct dataset *ds,
+					const struct trainer_settings *s, float **kept_x, size_t *n_kept)
+{
+	size_t n = ds->n, dim = (size_t)ds->dim, kept = 0, unlabelled = 0;
+	float *raw = malloc(n * sizeof *raw + 1), *sorted = malloc(n * sizeof *sorted + 1);
+	float *x = malloc(n * dim * sizeof *x + 1);
+	int8_t *y = malloc(n + 1);
+	int rc = -ENOMEM;
+
+	if (!raw || !sorted || !x || !y || deepsad_score(&m->det, ds->x, n, raw) < 0)
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		if (!ds->y || ds->y[i] == 0)
+			sorted[unlabelled++] = raw[i];
+	qsort(sorted, unlabelled, sizeof *sorted, cmp_float);
+	size_t cut = (size_t)((double)unlabelled * (1 - s->trim));
+	float limit = cut < unlabelled ? sorted[cut] : INFINITY;
+	for (size_t i = 0; i < n; i++) {
+		int labelled = ds->y && ds->y[i] != 0;
+		if (!labelled && raw[i] >= limit)
+			continue;
+		memcpy(x + kept * dim, ds->x + i * dim, dim * sizeof *x);
+		y[kept++] = labelled ? ds->y[i] : 0;
+	}
+	log_info("robust pass: %zu of %zu rows left out as the most anomalous; training again",
+		 n - kept, n);
+	deepsad_free(&m->det);
+	memset(&m->det, 0, sizeof m->det);
+	rc = deepsad_train(&m->det, &s->cfg, x, y, kept, ds->dim, s->progress, s->progress_ctx);
+	*kept_x = x;
+	*n_kept = kept;
+	x = NULL;
+out:
+	free(raw);
+	free(sorted);
+	free(x);
+	free(y);
+	return rc;
+}
+
 struct model *trainer_fit(struct dataset *ds, char *spec_json, const struct trainer_settings *s,
 			  int *rc)
 {
@@ -78,9 +151,14 @@ struct model *trainer_fit(struct dataset *ds, char *spec_json, const struct trai
 		goto fail;
 	scaler_apply(&m->scaler, ds->x, ds->n);
 	m->cfg = s->cfg;
+	float *kept = NULL; /* the rows the model learnt normal from: ds->x, or fewer */
+	size_t n_kept = ds->n;
 	int trc = deepsad_train(&m->det, &s->cfg, ds->x, ds->y, ds->n, ds->dim, s->progress,
 				s->progress_ctx);
+	if (trc == 0 && s->trim > 0)
+		trc = train_again_without_outliers(m, ds, s, &kept, &n_kept);
 	if (trc < 0) {
+		free(kept);
 		if (trc == -EDOM)
 			log_err("training diverged: the loss is not finite (check the inputs, or "
 				"try a lower learning rate)");
@@ -93,8 +171,16 @@ struct model *trainer_fit(struct dataset *ds, char *spec_json, const struct trai
 		return NULL;
 	}
 	record_data(m, ds, s->window_seconds);
-	if (pick_background(m, ds->x, ds->n, s->background, s->cfg.seed) < 0)
+	/* background and calibration from what is normal to the model */
+	const float *normal = kept ? kept : ds->x;
+	int ok = pick_background(m, normal, n_kept, s->background, s->cfg.seed) == 0 &&
+		 calibrate(m, normal, n_kept, s->alert_quantile > 0 ? s->alert_quantile
+								   : TRAINER_ALERT_QUANTILE) == 0;
+	free(kept);
+	if (!ok)
 		goto fail;
+	log_info("alert threshold %.3g: the %.4g quantile of the training scores (highest %.3g)",
+		 m->calib_threshold, m->calib_quantile, m->calib_top);
 	*rc = EX_OK;
 	return m;
 fail:

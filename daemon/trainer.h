@@ -21,7 +21,13 @@ struct trainer_settings {
 	uint32_t window_seconds;    /* of the samples (0: a matrix without windows) */
 	deepsad_progress_fn progress;
 	void *progress_ctx;
+	double alert_quantile;      /* of the training scores: the alert threshold (0: default) */
+	double trim;                /* robust pass: the share of unlabelled rows, most anomalous
+				     * first, left out of a second training (0: one pass) */
 };
+
+#define TRAINER_ALERT_QUANTILE 0.999
+#define TRAINER_TRIM 0.01
 
 /* A model of ds (its feature names move into the model, and so does
  * spec_json, the network feature spec or NULL). Returns NULL after logging

@@ -22,6 +22,10 @@ struct alert {
 	int64_t created;               /* @timestamp: when it was scored (epoch seconds) */
 	int n_features;
 	const struct alert_feature *features; /* the explanation, largest Shapley value first */
+	double threshold;              /* the score it had to exceed */
+	double usual;                  /* its source's usual score (NAN: too little past) */
+	const char *behaviour;         /* what explains it, as families ("fan-out+failures") */
+	uint64_t repeats;              /* alerts of this source and behaviour held back before it */
 };
 
 /* The alert as one line of compact JSON (no newline; caller frees), or

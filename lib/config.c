@@ -8,6 +8,7 @@
 #include <strings.h>
 #include <syslog.h>
 
+#include "baseline.h"
 #include "duration.h"
 
 enum key_type {
@@ -77,9 +78,13 @@ static const struct key keys[] = {
 	NUM("retrain", "epochs", KEY_UINT, train_epochs, 1, 100000),
 	NUM("retrain", "lr", KEY_DOUBLE, train_lr, 1e-9, 1e30),
 	NUM("retrain", "eta", KEY_DOUBLE, train_eta, 1e-3, 1e6),
+	NUM("retrain", "alert_quantile", KEY_DOUBLE, train_alert_quantile, 0.5, 1),
 	STR("retrain", "known_normal", known_normal),
 	STR("retrain", "known_anomaly", known_anomaly),
 	STR("retrain", "feedback_stream", feedback_stream),
+	STR("baseline", "state", baseline_state),
+	NUM("baseline", "max_hosts", KEY_SIZE, baseline_max_hosts, 1, 100000000),
+	NUM("baseline", "horizon", KEY_DURATION, baseline_horizon, 2, DURATION_MAX_SECONDS),
 	STR("metrics", "listen", metrics_listen),
 	NUM("daemon", "log_level", KEY_LOG_LEVEL, log_level, 0, 0),
 	STR("daemon", "user", user),
@@ -111,6 +116,9 @@ void config_init(struct config *c)
 	c->train_epochs = 50;
 	c->train_lr = 1e-4;
 	c->train_eta = 10;
+	c->train_alert_quantile = 0.999;
+	c->baseline_max_hosts = BASELINE_MAX_HOSTS;
+	c->baseline_horizon = BASELINE_HORIZON;
 	c->log_level = LOG_INFO;
 	config_set_string(&c->stream, "flowsad:alerts");
 	config_set_string(&c->spool_dir, "/var/lib/flowsad/spool");

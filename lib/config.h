@@ -60,7 +60,12 @@ struct config {
 	uint64_t train_samples;     /* bound of the training set */
 	uint32_t train_epochs;
 	double train_lr, train_eta;
+	double train_alert_quantile;/* of the training scores: the model's alert threshold */
 	char *known_normal, *known_anomaly, *feedback_stream;
+	/* [baseline] */
+	char *baseline_state;       /* the sources' memory; NULL: beside the history, if any */
+	uint64_t baseline_max_hosts;
+	uint32_t baseline_horizon;  /* seconds peers and services are remembered */
 	/* [metrics] */
 	char *metrics_listen;
 	/* [daemon] */

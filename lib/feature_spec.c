@@ -15,28 +15,41 @@ static const char *const fixed_names[FEATURES_N_FIXED] = {
 	"icmp unreach_received", "mix tcp", "mix udp", "mix icmp", "mix other",
 };
 
-void sample_set_collect(void *ctx, int64_t window_start, const decode_addr *src,
-			const struct window_counters *c)
+int sample_set_add(struct sample_set *set, const struct net_sample *in)
 {
-	struct sample_set *set = ctx;
 	if (set->n == set->cap) {
 		size_t cap = set->cap ? set->cap * 2 : 256;
 		struct net_sample *s = realloc(set->s, cap * sizeof *s);
 		if (!s)
-			return; /* counted by the caller as a short set */
+			return -ENOMEM;
 		set->s = s;
 		set->cap = cap;
 	}
 	struct net_sample *s = &set->s[set->n];
-	s->window_start = window_start;
-	s->src = *src;
-	s->c = *c;
-	s->terms = malloc(c->n_terms * sizeof *s->terms + 1);
+	*s = *in;
+	s->terms = malloc(in->c.n_terms * sizeof *s->terms + 1);
 	if (!s->terms)
-		return;
-	memcpy(s->terms, c->terms, c->n_terms * sizeof *s->terms);
+		return -ENOMEM;
+	memcpy(s->terms, in->c.terms, in->c.n_terms * sizeof *s->terms);
 	s->c.terms = s->terms;
 	set->n++;
+	return 0;
+}
+
+void sample_set_collect(void *ctx, int64_t window_start, const decode_addr *src,
+			const struct window_counters *c)
+{
+	struct net_sample s = { .window_start = window_start, .src = *src, .c = *c };
+	if (sample_set_add(ctx, &s) < 0)
+		return; /* a short set is counted by the caller */
+}
+
+void sample_set_observe(struct sample_set *set, struct baseline *b)
+{
+	for (size_t i = 0; i < set->n; i++) {
+		struct net_sample *s = &set->s[i];
+		baseline_observe(b, s->window_start, &s->src, &s->c, s->host);
+	}
 }
 
 void sample_set_free(struct sample_set *set)
@@ -153,6 +166,29 @@ static double log_count(uint64_t x)
 	return log1p((double)x);
 }
 
+const char *feature_family(const char *name)
+{
+	static const struct { const char *name, *family; } families[] = {
+		{ "volume ", "volume" }, { "host rise packets", "volume" },
+		{ "host rise bytes", "volume" }, { "host rise flows", "volume" },
+		{ "fanout ", "fan-out" }, { "host new_peers", "fan-out" },
+		{ "host rise peers", "fan-out" },
+		{ "tcp syn_unanswered", "failures" }, { "tcp rst_received", "failures" },
+		{ "icmp unreach_received", "failures" }, { "host rise failures", "failures" },
+		{ "tcp ", "tcp" }, { "mix ", "protocol-mix" }, { "host first_seen", "new-source" },
+		{ "host new_services", "services" },
+	};
+	for (size_t i = 0; i < sizeof families / sizeof families[0]; i++)
+		if (strncmp(name, families[i].name, strlen(families[i].name)) == 0)
+			return families[i].family;
+	return name;
+}
+
+int feature_spec_dim(const struct feature_spec *spec)
+{
+	return FEATURES_N_FIXED + (spec->host_features ? BASELINE_N_FEATURES : 0) + spec->n_terms;
+}
+
 static void vectorize(const struct feature_spec *spec, const struct net_sample *s, float *row)
 {
 	const struct window_counters *c = &s->c;
@@ -166,6 +202,11 @@ static void vectorize(const struct feature_spec *spec, const struct net_sample *
 	};
 	for (int j = 0; j < FEATURES_N_FIXED; j++)
 		row[j] = (float)fixed[j];
+	row += FEATURES_N_FIXED;
+	if (spec->host_features) {
+		memcpy(row, s->host, sizeof s->host);
+		row += BASELINE_N_FEATURES;
+	}
 	for (int j = 0; j < spec->n_terms; j++) {
 		const struct feature_term *t = &spec->terms[j];
 		uint32_t count = 0;
@@ -181,15 +222,14 @@ static void vectorize(const struct feature_spec *spec, const struct net_sample *
 			if (lo < c->n_terms && s->terms[lo].key == t->key)
 				count = s->terms[lo].count;
 		}
-		row[FEATURES_N_FIXED + j] =
-			(float)((count < FEATURES_COUNT_CLIP ? count : FEATURES_COUNT_CLIP) * t->idf);
+		row[j] = (float)((count < FEATURES_COUNT_CLIP ? count : FEATURES_COUNT_CLIP) * t->idf);
 	}
 }
 
 int feature_spec_dataset(const struct feature_spec *spec, const struct sample_set *set,
 		     struct dataset *ds)
 {
-	int dim = FEATURES_N_FIXED + spec->n_terms;
+	int dim = feature_spec_dim(spec), first_term = dim - spec->n_terms;
 	char **names = calloc((size_t)dim, sizeof *names);
 	int rc = names ? 0 : -ENOMEM;
 
@@ -197,8 +237,10 @@ int feature_spec_dataset(const struct feature_spec *spec, const struct sample_se
 		char buf[128];
 		if (j < FEATURES_N_FIXED)
 			snprintf(buf, sizeof buf, "%s", fixed_names[j]);
+		else if (j < first_term)
+			snprintf(buf, sizeof buf, "%s", baseline_feature_names[j - FEATURES_N_FIXED]);
 		else
-			term_name(spec, &spec->terms[j - FEATURES_N_FIXED], buf, sizeof buf);
+			term_name(spec, &spec->terms[j - first_term], buf, sizeof buf);
 		if (!(names[j] = strdup(buf)))
 			rc = -ENOMEM;
 	}
@@ -246,8 +288,9 @@ char *feature_spec_to_json(const struct feature_spec *spec)
 			"proto", WINDOW_TERM_PROTO(t->key), "port", (json_int_t)WINDOW_TERM_VALUE(t->key),
 			"idf", t->idf));
 	}
-	json_t *o = json_pack("{s:s, s:i, s:o, s:o}", "kind", "network", "window_seconds",
-			      (int)spec->window_seconds, "locations", locs, "vocabulary", terms);
+	json_t *o = json_pack("{s:s, s:i, s:b, s:o, s:o}", "kind", "network", "window_seconds",
+			      (int)spec->window_seconds, "host_features", spec->host_features,
+			      "locations", locs, "vocabulary", terms);
 	char *filter = spec->filter ? filter_to_json(spec->filter) : NULL;
 	if (filter)
 		json_object_set_new(o, "filter", json_loads(filter, 0, NULL));
@@ -280,6 +323,7 @@ int feature_spec_from_json(struct feature_spec *spec, const char *text, char *er
 		return -EINVAL;
 	}
 	spec->window_seconds = (uint32_t)window;
+	spec->host_features = json_is_true(json_object_get(o, "host_features"));
 	for (size_t i = 0; rc == 0 && i < json_array_size(locs); i++) {
 		const char *cidr, *name;
 		if (json_unpack(json_array_get(locs, i), "{s:s, s:s}", "cidr", &cidr, "name", &name) < 0 ||

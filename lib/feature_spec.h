@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "baseline.h"
 #include "dataset.h"
 #include "filter.h"
 #include "location.h"
@@ -35,6 +36,7 @@ struct feature_term {
 
 struct feature_spec {
 	uint32_t window_seconds;
+	int host_features;         /* the baseline's "host ..." features follow the fixed ones */
 	struct location_table loc;
 	struct filter *filter;     /* owned; NULL: everything is counted */
 	int n_terms;
@@ -47,6 +49,7 @@ struct net_sample {
 	decode_addr src;
 	struct window_counters c;   /* c.terms points at terms below */
 	struct window_term *terms;
+	float host[BASELINE_N_FEATURES]; /* relative to the source's past (sample_set_observe) */
 };
 
 struct sample_set {
@@ -57,7 +60,23 @@ struct sample_set {
 /* A window_emit_fn that appends to the sample_set ctx (terms copied). */
 void sample_set_collect(void *ctx, int64_t window_start, const decode_addr *src,
 			const struct window_counters *c);
+/* Appends a copy of s (terms and host features too). Returns 0 or -ENOMEM. */
+int sample_set_add(struct sample_set *set, const struct net_sample *s)
+	__attribute__((warn_unused_result));
 void sample_set_free(struct sample_set *set);
+/* Sets the host features of every sample of set from b, in the set's order
+ * (which must be window order: what a window table emits), remembering
+ * each sample's window in b. */
+void sample_set_observe(struct sample_set *set, struct baseline *b);
+
+/* The behaviour a feature's name speaks of, for telling an alert that
+ * repeats from news: "volume", "fan-out", "failures", "tcp", "protocol-mix",
+ * "new-source", "services", a service feature's own name (each service is
+ * a behaviour of its own), or the name itself for names of other inputs. */
+const char *feature_family(const char *name);
+
+/* The number of features of the spec's vectors. */
+int feature_spec_dim(const struct feature_spec *spec);
 
 /* Fits the vocabulary on set, replacing any previous one. spec->window_seconds
  * and spec->loc must be set. Returns 0 or -ENOMEM. */

@@ -13,6 +13,7 @@
 #include "crc32.h"
 
 #define N_COUNTERS 16
+#define OPENED_BYTES (3 * 8 + 2 * WINDOW_PEER_WORDS * 8) /* opened counts, peers, services */
 
 struct history {
 	char *dir;
@@ -66,6 +67,13 @@ size_t history_encode(const struct net_sample *s, uint8_t *buf)
 		p = put(p, c.terms[i].key, 8);
 		p = put(p, c.terms[i].count, 4);
 	}
+	p = put(p, c.opened, 8);
+	p = put(p, c.opened_packets, 8);
+	p = put(p, c.opened_bytes, 8);
+	for (int i = 0; i < WINDOW_PEER_WORDS; i++)
+		p = put(p, c.peers[i], 8);
+	for (int i = 0; i < WINDOW_PEER_WORDS; i++)
+		p = put(p, c.services[i], 8);
 	return (size_t)(p - buf);
 }
 
@@ -75,8 +83,11 @@ int history_decode(const uint8_t *p, size_t len, struct net_sample *out, struct 
 	if (len < fixed)
 		return -1;
 	uint32_t n = (uint32_t)get(p + fixed - 4, 4);
-	if (n > WINDOW_MAX_TERMS || len != fixed + (size_t)n * 12)
+	/* records written before the opened flows were counted end at the terms */
+	if (n > WINDOW_MAX_TERMS || (len != fixed + (size_t)n * 12 + OPENED_BYTES &&
+				     len != fixed + (size_t)n * 12))
 		return -1;
+	int has_opened = len > fixed + (size_t)n * 12;
 	memset(out, 0, sizeof *out);
 	out->window_start = (int64_t)get(p, 8);
 	memcpy(out->src.b, p + 8, 16);
@@ -87,6 +98,16 @@ int history_decode(const uint8_t *p, size_t len, struct net_sample *out, struct 
 	p += 8;
 	for (uint32_t i = 0; i < n; i++, p += 12)
 		terms[i] = (struct window_term){ get(p, 8), (uint32_t)get(p + 8, 4) };
+	if (has_opened) {
+		out->c.opened = get(p, 8);
+		out->c.opened_packets = get(p + 8, 8);
+		out->c.opened_bytes = get(p + 16, 8);
+		p += 24;
+		for (int i = 0; i < WINDOW_PEER_WORDS; i++, p += 8)
+			out->c.peers[i] = get(p, 8);
+		for (int i = 0; i < WINDOW_PEER_WORDS; i++, p += 8)
+			out->c.services[i] = get(p, 8);
+	}
 	out->terms = terms;
 	out->c.terms = terms;
 	out->c.n_terms = n;

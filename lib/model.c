@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "atomic_file.h"
 #include "feature_spec.h"
 #include "isotime.h"
 
@@ -156,6 +157,9 @@ static json_t *build_header(struct model *m, const struct tensor *t, int nt)
 	meta_set(meta, "score_median", "%.17g", m->det.score_median);
 	meta_set(meta, "score_mad", "%.17g", m->det.score_mad);
 	meta_set(meta, "window_seconds", "%u", m->window_seconds);
+	meta_set(meta, "calibration_quantile", "%.17g", m->calib_quantile);
+	meta_set(meta, "calibration_threshold", "%.17g", m->calib_threshold);
+	meta_set(meta, "calibration_top", "%.17g", m->calib_top);
 	meta_set_json(meta, "training", training_json(m));
 	meta_set(meta, "data_start", "%s", m->data_start ? isotime_format(m->data_start, when) : "");
 	meta_set(meta, "data_end", "%s", m->data_end ? isotime_format(m->data_end, when) : "");
@@ -175,90 +179,41 @@ static json_t *build_header(struct model *m, const struct tensor *t, int nt)
 	return hdr;
 }
 
-static int write_all(int fd, const void *buf, size_t n)
-{
-	const char *p = buf;
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
+struct model_text {
+	const char *header;
+	const struct tensor *t;
+	int nt;
+};
 
-static int write_model(int fd, const char *header, size_t hlen, const struct tensor *t, int nt)
+static int write_model(int fd, void *ctx)
 {
-	size_t padded = (hlen + 7) & ~(size_t)7;
+	const struct model_text *m = ctx;
+	size_t hlen = strlen(m->header), padded = (hlen + 7) & ~(size_t)7;
 	uint64_t len_le = padded;
-	int rc = write_all(fd, &len_le, 8);
+	int rc = atomic_file_write_all(fd, &len_le, 8);
 
 	if (rc == 0)
-		rc = write_all(fd, header, hlen);
+		rc = atomic_file_write_all(fd, m->header, hlen);
 	if (rc == 0 && padded > hlen)
-		rc = write_all(fd, "        ", padded - hlen);
-	for (int i = 0; rc == 0 && i < nt; i++)
-		rc = write_all(fd, t[i].data, tensor_bytes(&t[i]));
-	if (rc == 0 && fsync(fd) < 0)
-		rc = -errno;
+		rc = atomic_file_write_all(fd, "        ", padded - hlen);
+	for (int i = 0; rc == 0 && i < m->nt; i++)
+		rc = atomic_file_write_all(fd, m->t[i].data, tensor_bytes(&m->t[i]));
 	return rc;
-}
-
-static void fsync_parent(const char *path)
-{
-	char *copy = strdup(path);
-	if (!copy)
-		return;
-	int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY);
-	if (fd >= 0) {
-		(void)fsync(fd);
-		close(fd);
-	}
-	free(copy);
 }
 
 int model_save(struct model *m, const char *path, char *err, size_t errlen)
 {
 	struct tensor t[MAX_TENSORS];
-	int nt = list_tensors(m, t), rc;
+	int nt = list_tensors(m, t);
 	json_t *hdr = build_header(m, t, nt);
 	char *header = json_dumps(hdr, JSON_COMPACT);
-	size_t plen = strlen(path) + 16;
-	char *tmp = malloc(plen);
 
 	json_decref(hdr);
-	if (!header || !tmp) {
-		free(header);
-		free(tmp);
+	if (!header)
 		return set_err(err, errlen, "%s: out of memory", path), -ENOMEM;
-	}
-	snprintf(tmp, plen, "%s.tmp.XXXXXX", path);
-	int fd = mkstemp(tmp);
-	if (fd < 0) {
-		rc = -errno;
-		set_err(err, errlen, "%s: cannot create a temporary file beside it: %s", path,
-			strerror(-rc));
-	} else {
-		rc = fchmod(fd, 0644) < 0 ? -errno : 0;
-		if (rc == 0)
-			rc = write_model(fd, header, strlen(header), t, nt);
-		if (close(fd) < 0 && rc == 0)
-			rc = -errno;
-		if (rc == 0 && rename(tmp, path) < 0)
-			rc = -errno;
-		if (rc < 0) {
-			set_err(err, errlen, "%s: cannot write: %s", path, strerror(-rc));
-			unlink(tmp);
-		} else {
-			fsync_parent(path);
-		}
-	}
+	struct model_text text = { header, t, nt };
+	int rc = atomic_file_replace(path, write_model, &text, err, errlen);
 	free(header);
-	free(tmp);
 	return rc;
 }
 
@@ -601,6 +556,14 @@ static int load_meta(struct loader *ld, struct model *m)
 		return -EINVAL;
 	if (!(m->det.score_mad > 0))
 		return set_err(ld->err, ld->errlen, "metadata 'score_mad' must be positive");
+	/* optional: models made before calibration have none */
+	if (json_object_get(ld->meta, "calibration_quantile") &&
+	    (meta_double(ld, "calibration_quantile", &m->calib_quantile) < 0 ||
+	     meta_double(ld, "calibration_threshold", &m->calib_threshold) < 0 ||
+	     meta_double(ld, "calibration_top", &m->calib_top) < 0))
+		return -EINVAL;
+	if (m->calib_quantile < 0 || m->calib_quantile > 1)
+		return set_err(ld->err, ld->errlen, "metadata 'calibration_quantile' must be in [0, 1]");
 	if (load_feature_spec(ld, m) < 0)
 		return -EINVAL;
 	if (window < 0 || window > 366 * 86400.0)
@@ -701,7 +664,7 @@ struct json_t *model_info(const struct model *m)
 	for (int l = 0; l <= m->det.enc.n_layers; l++)
 		json_array_append_new(layers, json_integer(m->det.enc.sizes[l]));
 	json_t *spec = m->feature_spec ? json_loads(m->feature_spec, 0, NULL) : NULL;
-	return json_pack("{s:s, s:s, s:i, s:s, s:o, s:o, s:s, s:f, s:f, s:i, s:i, s:s?, s:s?, s:o, s:o}",
+	json_t *info = json_pack("{s:s, s:s, s:i, s:s, s:o, s:o, s:s, s:f, s:f, s:i, s:i, s:s?, s:s?, s:o, s:o}",
 			 "model_id", m->id, "format", MODEL_FORMAT, "format_version",
 			 MODEL_FORMAT_VERSION, "created_at", isotime_format(m->created_at, created),
 			 "features", features, "layers", layers, "scaler",
@@ -711,4 +674,7 @@ struct json_t *model_info(const struct model *m)
 			 "data_start", m->data_start ? isotime_format(m->data_start, start) : NULL,
 			 "data_end", m->data_end ? isotime_format(m->data_end, end) : NULL,
 			 "training", training_json(m), "feature_spec", spec ? spec : json_null());
+	json_object_set_new(info, "calibration", json_pack("{s:f, s:f, s:f}", "quantile",
+			    m->calib_quantile, "threshold", m->calib_threshold, "top", m->calib_top));
+	return info;
 }

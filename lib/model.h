@@ -41,6 +41,10 @@ struct model {
 	size_t train_rows, train_normal, train_anomaly;
 	int64_t data_start, data_end; /* epoch seconds; 0 when unknown */
 	int64_t created_at;
+	/* The alert threshold drawn from data: the calib_quantile quantile of the
+	 * training rows' scaled scores (calib_threshold; 0 and 0 for models made
+	 * before it existed), and their largest (calib_top). */
+	double calib_quantile, calib_threshold, calib_top;
 	char *feature_spec;        /* JSON of the network features (lib/feature_spec.h), or NULL
 				    * for a model of a ready feature matrix */
 	char id[MODEL_ID_LEN];     /* hash of the tensors, set by model_save/load */

@@ -371,6 +371,7 @@ struct event {
 	int64_t ts;
 	const decode_addr *src, *dst;
 	uint8_t proto, has_ports;
+	uint8_t answer;         /* it answers another host's initiative */
 	uint16_t sport, dport;
 	uint64_t packets, bytes, syn_sent, rst_sent;
 	/* what it tells about another sample: an answer to its SYNs, a RST, or an
@@ -390,6 +391,20 @@ static int repeats_last_flow(struct sample *s, const struct event *ev)
 		return 1;
 	*l = (struct last_flow){ *ev->dst, sport, dport, ev->proto, 1 };
 	return 0;
+}
+
+static void set_bit(uint64_t *sketch, uint64_t hash)
+{
+	unsigned bit = (unsigned)(hash >> 55); /* WINDOW_PEER_BITS = 2^9 */
+	sketch[bit / 64] |= 1ull << (bit & 63);
+}
+
+/* A flow the source opened, to destination hash ip and service term. */
+static void note_opened(struct window_counters *c, uint64_t ip, uint64_t term)
+{
+	c->opened++;
+	set_bit(c->peers, ip);
+	set_bit(c->services, distinct_hash2(term, 0x73657276));
 }
 
 static void count_destinations(struct window_table *t, struct sample *s, const struct event *ev)
@@ -414,7 +429,10 @@ static void count_destinations(struct window_table *t, struct sample *s, const s
 	}
 	if (new_flow) {
 		int service = ev->has_ports ? (ev->dport >= WINDOW_EPHEMERAL ? WINDOW_EPHEMERAL : ev->dport) : 0;
-		t->stats.bytes += count_term(s, WINDOW_TERM(cached_location(t, ev->dst, ip), ev->proto, service));
+		uint64_t term = WINDOW_TERM(cached_location(t, ev->dst, ip), ev->proto, service);
+		t->stats.bytes += count_term(s, term);
+		if (!ev->answer)
+			note_opened(&s->c, ip, term);
 	}
 	t->stats.bytes += distinct_bytes(&s->seen) - before;
 }
@@ -488,6 +506,10 @@ static int add_event(struct window_table *t, const struct event *ev, window_emit
 	}
 	c->syn_sent += ev->syn_sent;
 	c->rst_sent += ev->rst_sent;
+	if (!ev->answer) {
+		c->opened_packets += ev->packets;
+		c->opened_bytes += ev->bytes;
+	}
 	count_destinations(t, s, ev);
 	if (t->stats.bytes > t->stats.peak_bytes)
 		t->stats.peak_bytes = t->stats.bytes;
@@ -499,9 +521,12 @@ int window_table_add(struct window_table *t, const struct packet_info *p, window
 {
 	int tcp = p->proto == 6, syn = tcp && (p->tcp_flags & TCP_SYN), ack = tcp && (p->tcp_flags & TCP_ACK);
 	int rst = tcp && (p->tcp_flags & TCP_RST), icmp_error = p->has_inner && decode_is_icmp_error(p);
+	int echo_reply = (p->proto == 1 && p->icmp_type == 0) || (p->proto == 58 && p->icmp_type == 129);
 	struct event ev = {
 		.ts = p->ts_sec, .src = &p->src, .dst = &p->dst, .proto = p->proto,
 		.has_ports = p->has_ports, .sport = p->sport, .dport = p->dport,
+		.answer = icmp_error || echo_reply || rst || (syn && ack) ||
+			  (!syn && p->has_ports && p->sport < p->dport),
 		.packets = 1, .bytes = p->wire_len, .syn_sent = syn && !ack, .rst_sent = rst,
 		.reply_to = icmp_error ? &p->inner_src : (syn && ack) || rst ? &p->dst : NULL,
 		.synack = syn && ack, .rst = rst && !(syn && ack),
@@ -522,10 +547,14 @@ int window_table_add_flow(struct window_table *t, const struct flow_record *r, w
 	int answer = syn && ack && r->sport < r->dport;
 	int unreach = (r->proto == 1 && r->dport >> 8 == 3) || (r->proto == 58 && r->dport >> 8 == 1);
 	int has_ports = r->proto == 6 || r->proto == 17 || r->proto == 132;
+	int icmp_answer = (r->proto == 1 && (r->dport >> 8 == 0 || r->dport >> 8 == 3 || r->dport >> 8 == 11)) ||
+			  (r->proto == 58 && (r->dport >> 8 == 129 || r->dport >> 8 < 4));
 	struct event ev = {
 		.ts = r->start_ms >= 0 ? r->start_ms / 1000 : -((-r->start_ms + 999) / 1000),
 		.src = &r->src, .dst = &r->dst, .proto = r->proto, .has_ports = (uint8_t)has_ports,
 		.sport = has_ports ? r->sport : 0, .dport = has_ports ? r->dport : 0,
+		.answer = icmp_answer || answer || (rst && !syn) ||
+			  (has_ports && !(syn && !ack) && r->sport < r->dport),
 		.packets = r->packets, .bytes = r->bytes, .syn_sent = syn && !answer, .rst_sent = rst,
 		.reply_to = answer || (rst && !syn) || unreach ? &r->dst : NULL,
 		.synack = answer, .rst = rst && !syn, .unreach = unreach ? r->packets : 0,

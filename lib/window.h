@@ -43,12 +43,25 @@ struct window_term {
 	uint32_t count;
 };
 
+/* Sketches of what a source opened flows to, one bit a value by its hash:
+ * destination addresses (peers) and services (destination location,
+ * protocol and service port, as terms). Flows that answer another host's
+ * initiative (SYN-ACK, RST, ICMP errors and echo replies, TCP and UDP from
+ * the lower port) are not in them: a server answering a scan has opened
+ * nothing. lib/baseline.h estimates from them what is new to the source. */
+#define WINDOW_PEER_BITS 512
+#define WINDOW_PEER_WORDS (WINDOW_PEER_BITS / 64)
+
 struct window_counters {
 	uint64_t packets, bytes, flows;
 	uint64_t tcp_packets, udp_packets, icmp_packets, other_packets;
 	uint64_t dst_ips, dst_ports, dst_pairs;
 	uint64_t syn_sent, synack_received, rst_sent, rst_received, unreach_received;
 	uint64_t syn_unanswered;
+	uint64_t opened;                  /* flows the source opened (not answers) */
+	uint64_t opened_packets, opened_bytes; /* what it sent that was not an answer */
+	uint64_t peers[WINDOW_PEER_WORDS];   /* sketch of their destinations */
+	uint64_t services[WINDOW_PEER_WORDS];/* sketch of their services */
 	int src_location;                 /* location index of the source */
 	const struct window_term *terms;  /* [n_terms] by key; valid during the emit call */
 	uint32_t n_terms;

@@ -38,8 +38,11 @@ wait_for() { # wait_for SECONDS CMD...: until CMD succeeds
 	until "$@" 2>/dev/null; do [ $SECONDS -ge $end ] && return 1; sleep 0.1; done
 }
 
-"$FLOWSAD" train --window 1m --seed 1 --quiet -o "$T/model" "$DATA/sample.pcap" 2>/dev/null
-printf '[alerts]\nsuppress = 0\n' >"$T/all.conf"
+# The delivery tests want many alerts: a threshold at the median of the
+# training scores, no floor, no suppression.
+"$FLOWSAD" train --window 1m --seed 1 --quiet --alert-quantile 0.5 -o "$T/model" \
+	"$DATA/sample.pcap" 2>/dev/null
+printf '[alerts]\nsuppress = 0\nmin_score = -100\n' >"$T/all.conf"
 pcap=$DATA/sample.pcap
 
 # --- configuration --------------------------------------------------------------------------
@@ -92,10 +95,19 @@ for ep in "2026-11-29T11:09:00Z,10.77.0.18 syn scan" "2026-11-29T11:10:00Z,10.77
 	"2026-11-29T11:11:00Z,10.77.0.13 hping3 burst" "2026-11-29T11:12:00Z,10.77.0.15 short connections"; do
 	check "the ${ep#* } is alerted in its window" grep -qx "${ep%% *}" "$T/undisturbed"
 done
-"$FLOWSAD" run -r "$pcap" -m "$T/model" --jsonl "$T/suppressed.jsonl" 2>/dev/null
-sup=$(python3 -c "import json,sys; print(len({json.loads(l)['source']['ip'] for l in open(sys.argv[1])}))" "$T/suppressed.jsonl")
-check_eq "with the default suppression a source is alerted once per hour" \
-	"$(wc -l <"$T/suppressed.jsonl")" "$sup"
+printf '[alerts]\nmin_score = -100\n' >"$T/suppress.conf"
+"$FLOWSAD" run -c "$T/suppress.conf" -r "$pcap" -m "$T/model" --jsonl "$T/suppressed.jsonl" 2>/dev/null
+check "with the default suppression a behaviour repeats only at twice the score alerted" \
+	python3 - "$T/suppressed.jsonl" <<'PY'
+import json, sys
+last = {}
+alerts = [json.loads(l)["flowsad"] | {"ip": json.loads(l)["source"]["ip"]} for l in open(sys.argv[1])]
+assert 0 < len(alerts) < 22, len(alerts)
+for f in alerts:
+    key = (f["ip"], f["behaviour"])
+    assert key not in last or f["score"] > 2 * last[key], (key, f["score"], last.get(key))
+    last[key] = f["score"]
+PY
 
 # --- Redis stopped mid-run and started again ------------------------------------------------
 "$FLOWSAD" run -c "$T/all.conf" -r "$pcap" -m "$T/model" --redis "$sock" --spool "$T/spool2" \
@@ -125,7 +137,7 @@ check "the spooled alerts arrive complete and in order" diff "$T/undisturbed" "$
 check_eq "and leave the spool empty" 16 "$(stat -c %s "$T/spool3/alerts.spool")"
 
 # --- SIGHUP with a bad configuration, then a bad model: the old ones stay ------------------
-printf '[model]\npath = %s\n[alerts]\nsuppress = 0\n' "$T/model" >"$T/hup.conf"
+printf '[model]\npath = %s\n[alerts]\nsuppress = 0\nmin_score = -100\n' "$T/model" >"$T/hup.conf"
 "$FLOWSAD" run -c "$T/hup.conf" -r "$pcap" --jsonl "$T/hup.jsonl" --replay-pps 10000 \
 	2>"$T/hup.log" &
 run_pid=$!
@@ -136,7 +148,7 @@ mv "$T/hup.jsonl" "$T/hup.jsonl.1" # as logrotate does before it sends SIGHUP
 kill -HUP "$run_pid"
 sleep 0.5
 head -c 5000 "$T/model" >"$T/broken-model"
-printf '[model]\npath = %s\n[alerts]\nsuppress = 0\n' "$T/broken-model" >"$T/hup.conf"
+printf '[model]\npath = %s\n[alerts]\nsuppress = 0\nmin_score = -100\n' "$T/broken-model" >"$T/hup.conf"
 kill -HUP "$run_pid"
 wait "$run_pid"
 check_eq "SIGHUP with a bad configuration or model: the run goes on to exit 0" 0 $?

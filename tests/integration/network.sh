@@ -15,7 +15,7 @@ check_episodes_top5 "$T/scores.csv" ""
 
 "$FLOWSAD" detect -m "$T/m" -o "$T/det" "$pcap" 2>/dev/null
 check "detect reports the SYN scan, explained by what it touched" bash -c \
-	"grep -Eq '^2026-11-29T11:09:00Z,10.77.0.18,[0-9.]+,(svc|fanout|tcp) ' '$T/det/report.csv'"
+	"grep -Eq '^2026-11-29T11:09:00Z,10.77.0.18,[0-9.]+,(svc|fanout|tcp|host) ' '$T/det/report.csv'"
 
 conf=$(cd "$(dirname "$0")/../../conf" && pwd)
 "$FLOWSAD" train --window 1m --epochs 2 --epochs-pretrain 1 --locations "$conf/locations.example" \
@@ -34,10 +34,11 @@ check_exit "a filter that matches nothing gives no samples: 65" 65 \
 check "... and says so" grep -q "no samples" "$T/exit.out"
 
 # labels: known-normal servers score lower than when unlabelled; known
-# anomalies are counted into the model
+# anomalies are counted into the model (eta 10, as the daemon's retraining:
+# with the paper's 1 a label weighs no more than an unlabelled sample)
 printf 'src_ip\n# the lab servers\n10.77.1.0/24\n' >"$T/normal.txt"
 printf '2026-11-29T11:10:00Z,10.77.0.17\n10.77.0.18\n' >"$T/anomaly.txt"
-"$FLOWSAD" train --window 1m --seed 1 --known-normal "$T/normal.txt" --known-anomaly "$T/anomaly.txt" \
+"$FLOWSAD" train --window 1m --seed 1 --eta 10 --known-normal "$T/normal.txt" --known-anomaly "$T/anomaly.txt" \
 	-o "$T/labelled" "$pcap" 2>"$T/labels.log"
 check "label lists label the samples they name" bash -c \
 	"grep -q 'normal.txt: 1 entries label 21 sample' '$T/labels.log' && grep -q 'anomaly.txt: 2 entries label 8 sample' '$T/labels.log'"

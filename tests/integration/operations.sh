@@ -33,9 +33,11 @@ redis-server --port 0 --unixsocket "$T/redis/sock" --dir "$T/redis" --save '' --
 	--logfile "$T/redis/log" &
 pids+=($!)
 wait_for 5 redis-cli -s "$T/redis/sock" ping >/dev/null
-"$FLOWSAD" train --window 1m --seed 1 --quiet -o "$T/m0" "$pcap" 2>/dev/null
+# These tests follow models through many alerts: thresholds at the median of
+# the training scores (the retrainings' too), no floor, no suppression.
+"$FLOWSAD" train --window 1m --seed 1 --quiet --alert-quantile 0.5 -o "$T/m0" "$pcap" 2>/dev/null
 m0=$(model_id "$T/m0")
-printf '[alerts]\nsuppress = 0\n' >"$T/all.conf"
+printf '[alerts]\nsuppress = 0\nmin_score = -100\n' >"$T/all.conf"
 
 # --- cold start: learning, then a first model, then alerts -------------------------------------
 cat >"$T/cold.conf" <<EOF
@@ -45,9 +47,11 @@ length = 1m
 path = $T/cold.model
 [alerts]
 suppress = 0
+min_score = -100
 [retrain]
 history_dir = $T/history
 min_windows = 3
+alert_quantile = 0.5
 EOF
 python3 "$tools/notify-listener.py" "$T/cold.notify" "$T/cold.msgs" 15 &
 pids+=($!)
@@ -75,10 +79,12 @@ cat >"$T/swap.conf" <<EOF
 path = $T/swap.model
 [alerts]
 suppress = 0
+min_score = -100
 [retrain]
 history_dir = $T/history
 min_windows = 1
 interval = 1s
+alert_quantile = 0.5
 EOF
 check "a replay with retraining every second" "$FLOWSAD" run -c "$T/swap.conf" -r "$pcap" \
 	--replay-pps 6000 --jsonl "$T/swap.jsonl"
@@ -139,6 +145,7 @@ dir = $T/fb/spool
 history_dir = $T/fb/history
 min_windows = 7
 eta = 100
+alert_quantile = 0.5
 EOF
 	"$FLOWSAD" run -c "$T/fb/train.conf" 2>"$T/fb/$variant.log" &
 	run_pid=$!
@@ -147,7 +154,10 @@ EOF
 	sleep 0.2
 	kill -TERM "$run_pid"
 	wait "$run_pid"
-	"$FLOWSAD" run -r "$pcap" -m "$T/fb/model" -c "$T/all.conf" --jsonl "$T/fb/$variant.jsonl" 2>/dev/null
+	# the shipped floor of 3: what an analyst's "normal" moves the sample below
+	printf '[alerts]\nsuppress = 0\n' >"$T/fb/alerts.conf"
+	"$FLOWSAD" run -r "$pcap" -m "$T/fb/model" -c "$T/fb/alerts.conf" --jsonl "$T/fb/$variant.jsonl" \
+		2>/dev/null
 done
 check "the verdict reached the training" grep -q "1 known normal, 0 known anomaly; 1 analyst verdicts" \
 	"$T/fb/with.log"
@@ -190,6 +200,7 @@ cat >"$T/kill.conf" <<EOF
 path = $T/kill.model
 [alerts]
 suppress = 0
+min_score = -100
 [redis]
 address = $T/nowhere.sock
 [spool]

@@ -53,26 +53,57 @@ static void test_alert_document(void **state)
 	free(text);
 }
 
+/* suppress_check with behaviour b and score 10, the repeats ignored */
+static int check(struct suppressor *s, const char *ip, uint64_t b, int64_t t)
+{
+	uint64_t repeats;
+	return suppress_check(s, ip, b, t, 10, &repeats);
+}
+
 static void test_suppression(void **state)
 {
 	(void)state;
 	struct suppressor *s = suppress_new(3600);
-	assert_int_equal(suppress_check(s, "10.0.0.1", 1000), 0);
-	assert_int_equal(suppress_check(s, "10.0.0.1", 1060), 1);   /* within the hour */
-	assert_int_equal(suppress_check(s, "10.0.0.2", 1060), 0);   /* another source */
-	assert_int_equal(suppress_check(s, "10.0.0.1", 4599), 1);
-	assert_int_equal(suppress_check(s, "10.0.0.1", 4600), 0);   /* an hour later: sent again */
-	assert_int_equal(suppress_check(s, "10.0.0.1", 4660), 1);   /* and a new hour starts */
-	for (int i = 0; i < 5000; i++) {                            /* many sources, purged as they age */
+	assert_int_equal(check(s, "10.0.0.1", 1, 1000), 0);
+	assert_int_equal(check(s, "10.0.0.1", 1, 1060), 1);   /* within the hour */
+	assert_int_equal(check(s, "10.0.0.2", 1, 1060), 0);   /* another source */
+	assert_int_equal(check(s, "10.0.0.1", 1, 4599), 1);
+	assert_int_equal(check(s, "10.0.0.1", 1, 4600), 0);   /* an hour later: sent again */
+	assert_int_equal(check(s, "10.0.0.1", 1, 4660), 1);   /* and a new hour starts */
+	for (int i = 0; i < 5000; i++) {                      /* many sources, purged as they age */
 		char ip[32];
 		snprintf(ip, sizeof ip, "10.1.%d.%d", i / 256, i % 256);
-		assert_int_equal(suppress_check(s, ip, 10000 + i * 10), 0);
+		assert_int_equal(check(s, ip, 1, 10000 + i * 10), 0);
 	}
-	assert_int_equal(suppress_check(s, "10.1.19.135", 10000 + 4999 * 10), 1); /* the last one */
+	assert_int_equal(check(s, "10.1.19.135", 1, 10000 + 4999 * 10), 1); /* the last one */
 	suppress_free(s);
 	s = suppress_new(0); /* 0: never suppress */
-	assert_int_equal(suppress_check(s, "10.0.0.1", 1), 0);
-	assert_int_equal(suppress_check(s, "10.0.0.1", 2), 0);
+	assert_int_equal(check(s, "10.0.0.1", 1, 1), 0);
+	assert_int_equal(check(s, "10.0.0.1", 1, 2), 0);
+	suppress_free(s);
+}
+
+static void test_suppression_by_behaviour(void **state)
+{
+	(void)state;
+	struct suppressor *s = suppress_new(3600);
+	uint64_t repeats = 99;
+	assert_int_equal(suppress_check(s, "10.0.0.1", 7, 0, 10, &repeats), 0);
+	assert_int_equal(repeats, 0);
+	/* the same behaviour repeats: held back, counted */
+	assert_int_equal(suppress_check(s, "10.0.0.1", 7, 60, 12, &repeats), 1);
+	assert_int_equal(suppress_check(s, "10.0.0.1", 7, 120, 20, &repeats), 1);
+	/* a new behaviour of the same source alerts at once */
+	assert_int_equal(suppress_check(s, "10.0.0.1", 8, 180, 10, &repeats), 0);
+	assert_int_equal(repeats, 0);
+	/* the same behaviour far above the score last sent (more than twice) alerts, and
+	 * says it stands for the two held back */
+	assert_int_equal(suppress_check(s, "10.0.0.1", 7, 240, 20.5, &repeats), 0);
+	assert_int_equal(repeats, 2);
+	/* from then on, repeats are measured against the new score */
+	assert_int_equal(suppress_check(s, "10.0.0.1", 7, 300, 40, &repeats), 1);
+	assert_int_equal(suppress_check(s, "10.0.0.1", 7, 240 + 3600, 15, &repeats), 0);
+	assert_int_equal(repeats, 1);
 	suppress_free(s);
 }
 
@@ -81,6 +112,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_alert_document),
 		cmocka_unit_test(test_suppression),
+		cmocka_unit_test(test_suppression_by_behaviour),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

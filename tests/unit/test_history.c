@@ -167,17 +167,31 @@ static void test_decode_refuses_malformed(void **state)
 	struct window_term terms[WINDOW_MAX_TERMS], t[2] = { { 5, 1 }, { 6, 2 } };
 	struct net_sample s = { .window_start = -60 }, out;
 	(void)state;
+	const size_t tail = 3 * 8 + 2 * WINDOW_PEER_WORDS * 8; /* opened counts, peers, services */
 	s.c.packets = 42;
 	s.c.n_terms = 2;
 	s.c.terms = t;
+	s.c.peers[0] = 0x81;
+	s.c.services[WINDOW_PEER_WORDS - 1] = 1ull << 63;
+	s.c.opened = 7;
+	s.c.opened_bytes = 1500;
 	size_t len = history_encode(&s, buf);
 	assert_int_equal(history_decode(buf, len, &out, terms), 0);
 	assert_int_equal(out.window_start, -60);
 	assert_int_equal(out.c.packets, 42);
 	assert_int_equal(out.c.terms[1].key, 6);
+	assert_true(memcmp(out.c.peers, s.c.peers, sizeof s.c.peers) == 0);
+	assert_true(memcmp(out.c.services, s.c.services, sizeof s.c.services) == 0);
+	assert_int_equal(out.c.opened, 7);
+	assert_int_equal(out.c.opened_bytes, 1500);
+	/* a record written before opened flows were counted: read, with none */
+	assert_int_equal(history_decode(buf, len - tail, &out, terms), 0);
+	assert_int_equal(out.c.peers[0], 0);
+	assert_int_equal(out.c.opened, 0);
+	assert_int_equal(out.c.terms[1].count, 2);
 	assert_int_equal(history_decode(buf, len - 1, &out, terms), -1);
 	assert_int_equal(history_decode(buf, len + 12, &out, terms), -1);
-	buf[len - 2 * 12 - 4] = 0xff; /* a term count beyond the bound */
+	buf[len - tail - 2 * 12 - 4] = 0xff; /* a term count beyond the bound */
 	assert_int_equal(history_decode(buf, len, &out, terms), -1);
 }
 

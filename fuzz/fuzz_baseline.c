@@ -1,0 +1,42 @@
+/* libFuzzer target: the baseline state file decoder. What it accepts must
+ * encode back to the same bytes (hosts in recency order, a checksum over
+ * all), and give finite features for any sample observed after it. */
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "baseline.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct baseline *b;
+	char err[256];
+	uint8_t *again;
+	size_t len;
+
+	if (!b && !(b = baseline_new(64, 3600)))
+		abort();
+	if (baseline_decode(b, data, size, err, sizeof err) != 0)
+		return 0;
+	uint64_t count;
+	memcpy(&count, data + 16, 8); /* the header's host count; the decoder checked the length */
+	if (count <= 64) { /* beyond the bound the oldest were left out */
+		if (baseline_encode(b, &again, &len) != 0)
+			abort();
+		if (len != size || memcmp(again, data, size) != 0)
+			abort();
+		free(again);
+	}
+	struct window_counters c = { .packets = 10, .opened_packets = 10, .opened = 2 };
+	decode_addr src = { { 0 } };
+	float out[BASELINE_N_FEATURES];
+	baseline_observe(b, INT64_MAX / 4, &src, &c, out);
+	for (int i = 0; i < BASELINE_N_FEATURES; i++)
+		if (!isfinite(out[i]))
+			abort();
+	return 0;
+}

@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""What a SOC gets from a run: alert-level figures against a lab's episodes.
+
+usage: alert-eval.py --labels LABELS.csv --alerts ALERTS.jsonl --window SECONDS
+                     [--scores SCORES.csv] [--from EPOCH] [--json]
+
+LABELS: src_ip,start_epoch,end_epoch,kind (tests/lab). ALERTS: the JSON lines
+of `flowsad run --jsonl` (one alert document a line). SCORES: `flowsad score`
+CSV over the same traffic, for the ranking AUC per (window, source) and for
+the benign host-hours. Only windows starting at or after --from count (the
+period after training).
+
+An alert is true when its source is the attacker of an episode whose time
+[start, end] overlaps the alert's window; an episode is alerted while it lasts
+when a true alert's window overlaps it; its delay is from the episode's start
+to the end of the first such window (when the alert can exist at the
+earliest). False alerts are given per 10 benign host-hours: samples of
+sources not attacking at the time, times the window length.
+"""
+import argparse
+import csv
+import json
+import sys
+from datetime import datetime, timezone
+
+
+def epoch(iso):
+    return int(datetime.strptime(iso, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc).timestamp())
+
+
+def overlaps(ws, w, ep):
+    return ws <= ep["end"] and ep["start"] < ws + w
+
+
+def attacker_at(src, ws, w, episodes):
+    return [e for e in episodes if e["src"] == src and overlaps(ws, w, e)]
+
+
+def auc(pos, neg):
+    if not pos or not neg:
+        return float("nan")
+    ranked = sorted([(s, 1) for s in pos] + [(s, 0) for s in neg])
+    # rank-sum with ties averaged
+    rank_sum, i = 0.0, 0
+    while i < len(ranked):
+        j = i
+        while j < len(ranked) and ranked[j][0] == ranked[i][0]:
+            j += 1
+        mid = (i + j + 1) / 2
+        rank_sum += mid * sum(1 for k in range(i, j) if ranked[k][1])
+        i = j
+    return (rank_sum - len(pos) * (len(pos) + 1) / 2) / (len(pos) * len(neg))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--labels", required=True)
+    ap.add_argument("--alerts", required=True)
+    ap.add_argument("--window", type=int, required=True)
+    ap.add_argument("--scores")
+    ap.add_argument("--from", dest="start", type=int, default=0)
+    ap.add_argument("--json", action="store_true")
+    a = ap.parse_args()
+    w = a.window
+
+    episodes = [{"src": r["src_ip"], "start": int(r["start_epoch"]), "end": int(r["end_epoch"]),
+                 "kind": r["kind"]} for r in csv.DictReader(open(a.labels))]
+    alerts = []
+    for line in open(a.alerts):
+        if line.strip():
+            doc = json.loads(line)
+            ws = epoch(doc["event"]["start"])
+            if ws >= a.start:
+                alerts.append((ws, doc["source"]["ip"], doc))
+    true_alerts = 0
+    first = {}
+    for ws, src, _ in alerts:
+        hit = attacker_at(src, ws, w, episodes)
+        true_alerts += bool(hit)
+        for e in hit:
+            key = (e["src"], e["start"])
+            first[key] = min(first.get(key, ws + w), ws + w)
+    false_alerts = len(alerts) - true_alerts
+    alerted = [e for e in episodes if (e["src"], e["start"]) in first]
+    delays = sorted(first[(e["src"], e["start"])] - e["start"] for e in alerted)
+
+    out = {
+        "alerts": len(alerts), "true": true_alerts, "false": false_alerts,
+        "precision": true_alerts / len(alerts) if alerts else float("nan"),
+        "episodes": len(episodes), "episodes_alerted": len(alerted),
+        "missed": [e["kind"] for e in episodes if e not in alerted],
+        "delay_median": delays[len(delays) // 2] if delays else float("nan"),
+        "delay_max": delays[-1] if delays else float("nan"),
+    }
+    if a.scores:
+        pos, neg, benign = [], [], 0
+        for r in csv.DictReader(open(a.scores)):
+            ws = epoch(r["window_start"])
+            if ws < a.start:
+                continue
+            if attacker_at(r["src_ip"], ws, w, episodes):
+                pos.append(float(r["raw_score"]))
+            else:
+                neg.append(float(r["raw_score"]))
+                benign += 1
+        hours = benign * w / 3600
+        out["benign_host_hours"] = hours
+        out["false_per_10_host_hours"] = 10 * false_alerts / hours if hours else float("nan")
+        out["auc"] = auc(pos, neg)
+    if a.json:
+        json.dump(out, sys.stdout)
+        print()
+    else:
+        for k, v in out.items():
+            print(f"{k}: {v:.4g}" if isinstance(v, float) else f"{k}: {v}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,225 @@
+/* baseline: what a source's past makes of its window: first seen, new peers
+ * and services, rises above its own levels, its usual score, answering
+ * sources; the bound (least recently seen forgotten), the horizon, another
+ * timeline, and the state file written, read back and refused when damaged. */
+#include <errno.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "baseline.h"
+#include "distinct.h"
+
+enum { FIRST_SEEN, NEW_PEERS, NEW_SERVICES, RISE_PACKETS, RISE_BYTES, RISE_FLOWS, RISE_PEERS,
+       RISE_FAILURES };
+
+static decode_addr host(int n)
+{
+	decode_addr a = { { 0 } };
+	a.b[10] = a.b[11] = 0xff;
+	a.b[12] = 10, a.b[15] = (uint8_t)n;
+	return a;
+}
+
+static void set_bit(uint64_t *sketch, uint64_t hash)
+{
+	unsigned bit = (unsigned)(hash >> 55);
+	sketch[bit / 64] |= 1ull << (bit & 63);
+}
+
+/* A window of a source that opened flows to peers [first, first + n) on one
+ * service, sending `packets` packets. */
+static struct window_counters window(int first, int n, uint64_t packets)
+{
+	struct window_counters c = { .packets = packets, .opened_packets = packets,
+				     .bytes = 100 * packets, .opened_bytes = 100 * packets,
+				     .opened = (uint64_t)n };
+	for (int i = first; i < first + n; i++)
+		set_bit(c.peers, distinct_hash2((uint64_t)i, 7));
+	set_bit(c.services, distinct_hash2(80, 0x73657276));
+	return c;
+}
+
+static void test_first_seen_and_new_peers(void **state)
+{
+	struct baseline *b = baseline_new(100, 86400);
+	float f[BASELINE_N_FEATURES];
+	decode_addr a = host(1);
+	(void)state;
+
+	struct window_counters c = window(0, 5, 50);
+	baseline_observe(b, 0, &a, &c, f);
+	assert_true(f[FIRST_SEEN] == 1);
+	assert_true(fabs(f[NEW_PEERS] - log1p(5)) < 0.05);  /* all new */
+	assert_true(fabs(f[NEW_SERVICES] - log1p(1)) < 0.01);
+	baseline_observe(b, 60, &a, &c, f);                 /* the same peers again */
+	assert_true(f[FIRST_SEEN] == 0);
+	assert_true(f[NEW_PEERS] < 0.01 && f[NEW_SERVICES] == 0);
+	c = window(3, 20, 50);                               /* 18 of them new */
+	baseline_observe(b, 120, &a, &c, f);
+	assert_true(fabs(expm1(f[NEW_PEERS]) - 18) < 3);
+	assert_int_equal(baseline_stats(b)->first_seen, 1);
+	baseline_free(b);
+}
+
+static void test_rise_above_own_level(void **state)
+{
+	struct baseline *b = baseline_new(100, 86400);
+	float f[BASELINE_N_FEATURES];
+	decode_addr busy = host(1), quiet = host(2);
+	(void)state;
+
+	for (int w = 0; w < 20; w++) {
+		struct window_counters c = window(0, 3, 10000 + 100 * (w % 3));
+		baseline_observe(b, 60 * w, &busy, &c, f);
+		c = window(0, 3, 20 + w % 3);
+		baseline_observe(b, 60 * w, &quiet, &c, f);
+	}
+	/* 10000 packets: the busy source's normal, forty times the quiet one's */
+	struct window_counters c = window(0, 3, 10000);
+	baseline_observe(b, 1200, &busy, &c, f);
+	assert_true(f[RISE_PACKETS] < 1);
+	baseline_observe(b, 1200, &quiet, &c, f);
+	assert_true(f[RISE_PACKETS] > 3 && f[RISE_BYTES] > 3);
+	assert_true(f[RISE_FLOWS] < 1 && f[RISE_FAILURES] < 1);
+	/* rises need a past: none in a source's first windows */
+	decode_addr fresh = host(3);
+	for (int w = 0; w < BASELINE_MIN_WINDOWS; w++) {
+		c = window(0, 1, w ? 100000 : 1);
+		baseline_observe(b, 60 * w, &fresh, &c, f);
+		assert_true(f[RISE_PACKETS] == 0);
+	}
+	baseline_free(b);
+}
+
+static void test_usual_score_and_answers(void **state)
+{
+	struct baseline *b = baseline_new(100, 86400);
+	float f[BASELINE_N_FEATURES];
+	decode_addr a = host(1);
+	(void)state;
+
+	struct window_counters c = window(0, 3, 100);
+	for (int w = 0; w < BASELINE_MIN_SCORED; w++) {
+		baseline_observe(b, 60 * w, &a, &c, f);
+		assert_true(isnan(baseline_usual_score(b, &a)));
+		baseline_note_score(b, &a, 60 * w, 40 + 20 * (w % 2)); /* a noisy source: 40-60 */
+	}
+	double usual = baseline_usual_score(b, &a);
+	assert_true(usual > 60 && usual < 400);
+	assert_true(isnan(baseline_usual_score(b, &(decode_addr){ { 0 } })));
+
+	/* a server whose packets are answers, nothing new or risen it opened */
+	c.packets = 1000;
+	c.opened_packets = 10;
+	memset(f, 0, sizeof f);
+	assert_true(baseline_only_answers(&c, f));
+	f[NEW_PEERS] = (float)log1p(5);   /* it opened flows to new peers: its own doing */
+	assert_false(baseline_only_answers(&c, f));
+	f[NEW_PEERS] = 0;
+	c.opened_packets = 600;           /* most of what it sent, it sent first */
+	assert_false(baseline_only_answers(&c, f));
+	baseline_free(b);
+}
+
+static void test_bound_horizon_and_timeline(void **state)
+{
+	struct baseline *b = baseline_new(2, 3600);
+	float f[BASELINE_N_FEATURES];
+	decode_addr a = host(1), c2 = host(2), c3 = host(3);
+	struct window_counters c = window(0, 2, 10);
+	(void)state;
+
+	baseline_observe(b, 0, &a, &c, f);
+	baseline_observe(b, 60, &c2, &c, f);
+	baseline_observe(b, 120, &a, &c, f);  /* a is now the most recent */
+	baseline_observe(b, 180, &c3, &c, f); /* evicts c2, the least recently seen */
+	assert_int_equal(baseline_stats(b)->evicted, 1);
+	assert_int_equal(baseline_stats(b)->hosts, 2);
+	baseline_observe(b, 240, &a, &c, f);
+	assert_true(f[FIRST_SEEN] == 0);
+	baseline_observe(b, 240, &c2, &c, f);
+	assert_true(f[FIRST_SEEN] == 1);      /* forgotten */
+
+	/* peers older than the horizon are new again; a source silent for longer is new */
+	baseline_observe(b, 240 + 3600 + 60, &a, &c, f);
+	assert_true(f[FIRST_SEEN] == 1);
+	/* another timeline: a window older than the newest starts afresh */
+	baseline_observe(b, 60, &a, &c, f);
+	assert_int_equal(baseline_stats(b)->resets, 1);
+	assert_int_equal(baseline_stats(b)->hosts, 1);
+	baseline_free(b);
+}
+
+static void test_state_file(void **state)
+{
+	char path[] = "/tmp/flowsad-baseline-XXXXXX", err[256];
+	struct baseline *b = baseline_new(100, 86400), *back = baseline_new(100, 86400);
+	float f1[BASELINE_N_FEATURES], f2[BASELINE_N_FEATURES];
+	(void)state;
+
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	for (int w = 0; w < 10; w++)
+		for (int h = 0; h < 5; h++) {
+			struct window_counters c = window(h, 2 + w % 3, (uint64_t)(100 * (h + 1) + w));
+			decode_addr a = host(h);
+			baseline_observe(b, 60 * w, &a, &c, f1);
+			baseline_note_score(b, &a, 60 * w, h + w);
+		}
+	assert_int_equal(baseline_save(b, path, err, sizeof err), 0);
+	assert_int_equal(baseline_load(back, path, err, sizeof err), 0);
+	assert_int_equal(baseline_stats(back)->hosts, 5);
+	/* the same window gives the same features and usual scores after the round trip */
+	for (int h = 0; h < 5; h++) {
+		struct window_counters c = window(h + 1, 4, 5000);
+		decode_addr a = host(h);
+		assert_true(baseline_usual_score(b, &a) == baseline_usual_score(back, &a));
+		baseline_observe(b, 600, &a, &c, f1);
+		baseline_observe(back, 600, &a, &c, f2);
+		assert_memory_equal(f1, f2, sizeof f1);
+	}
+
+	uint8_t *buf;
+	size_t len;
+	assert_int_equal(baseline_encode(b, &buf, &len), 0);
+	buf[len / 2] ^= 1; /* damaged: the checksum says so */
+	assert_int_equal(baseline_decode(back, buf, len, err, sizeof err), -EINVAL);
+	assert_non_null(strstr(err, "checksum"));
+	buf[len / 2] ^= 1;
+	assert_int_equal(baseline_decode(back, buf, len - 1, err, sizeof err), -EINVAL);
+	assert_int_equal(baseline_decode(back, buf, 7, err, sizeof err), -EINVAL);
+	assert_int_equal(baseline_decode(back, buf, len, err, sizeof err), 0);
+	/* a smaller bound keeps the most recently seen */
+	struct baseline *small = baseline_new(2, 86400);
+	assert_int_equal(baseline_decode(small, buf, len, err, sizeof err), 0);
+	assert_int_equal(baseline_stats(small)->hosts, 2);
+	decode_addr last = host(4);
+	assert_false(isnan(baseline_usual_score(small, &last)));
+	assert_int_equal(baseline_load(back, "/nonexistent/baseline", err, sizeof err), -ENOENT);
+	free(buf);
+	unlink(path);
+	baseline_free(small);
+	baseline_free(back);
+	baseline_free(b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_first_seen_and_new_peers),
+		cmocka_unit_test(test_rise_above_own_level),
+		cmocka_unit_test(test_usual_score_and_answers),
+		cmocka_unit_test(test_bound_horizon_and_timeline),
+		cmocka_unit_test(test_state_file),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
