@@ -22,7 +22,7 @@ BUILD_PKGS := gcc make pkg-config libpcap-dev libev-dev libopenblas-dev libhired
 	libsystemd-dev libinih-dev libjansson-dev libmicrohttpd-dev
 TEST_PKGS := libcmocka-dev redis-server redis-tools softflowd nfdump tcpdump tshark \
 	tcpreplay iproute2 valgrind clang libclang-rt-14-dev python3 curl systemd procps
-BENCH_PKGS := python3-torch python3-numpy bc time
+BENCH_PKGS := python3-torch python3-numpy python3-sklearn bc time xz-utils
 
 LIBS_PC := openblas libpcap hiredis jansson inih libsystemd libmicrohttpd
 # libev ships no pkg-config file on Debian: plain -lev.

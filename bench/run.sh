@@ -2,7 +2,8 @@
 # make bench: every benchmark table, peers measured in the same run.
 #   SEEDS=N      ODDS seeds (default 10)
 #   ROWS, DIM, EPOCHS   size of the speed run (default 20000 x 1000, 3 epochs)
-#   BENCH="ingest flows"  only these sections (detector ingest flows retrain quality; default all)
+#   BENCH="ingest flows"  only these sections (detector ingest flows retrain operation quality;
+#                         default all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -139,6 +140,10 @@ echo
 echo "(the default network [128,128,64,64,32], 10 pre-training and 50 training epochs,"
 echo "batch 64, $(nproc) cores; history scan, reservoir, feature fitting, training, atomic write)"
 echo
+fi
+
+if want operation; then
+	bash bench/operation.sh
 fi
 
 if ! want quality; then

@@ -254,10 +254,13 @@ void daemon_stop(struct daemon *d, const char *why)
 	sources_close(d);
 	windows_close(d);
 	windows_close_baseline(d);
-	if (d->scorer)
-		log_info("%" PRIu64 " frames; %" PRIu64 " windows scored, %" PRIu64 " alerts, %" PRIu64
-			 " suppressed", d->tally.frames, scorer_stats(d->scorer)->windows,
-			 scorer_stats(d->scorer)->alerts, scorer_stats(d->scorer)->suppressed);
+	if (d->scorer) {
+		const struct scorer_stats *st = scorer_stats(d->scorer);
+		log_info("%" PRIu64 " frames; %" PRIu64 " windows scored, %" PRIu64 " alerts; held "
+			 "back: %" PRIu64 " repeats, %" PRIu64 " within their usual score, %" PRIu64
+			 " only answering", d->tally.frames, st->windows, st->alerts, st->suppressed,
+			 st->usual, st->answering);
+	}
 	d->drain_until = ev_now(d->loop) + DRAIN_SECONDS;
 	if (d->redis) { /* undelivered alerts: one more attempt, then they wait in the spool */
 		d->drain_failures = redis_sink_stats(d->redis)->failures;

@@ -94,8 +94,22 @@ static void write_alerts(struct daemon *d, FILE *out)
 {
 	const struct scorer_stats *s = d->scorer ? scorer_stats(d->scorer) : NULL;
 	metric(out, "alerts_total", "counter", "Alerts made.", NULL, s ? (double)s->alerts : 0);
-	metric(out, "alerts_suppressed_total", "counter", "Alerts held back: the source was alerted within the suppression interval.",
+	metric(out, "alerts_suppressed_total", "counter", "Alerts held back: the source repeated a behaviour alerted within the suppression interval.",
 	       NULL, s ? (double)s->suppressed : 0);
+	metric(out, "alerts_within_usual_total", "counter", "Samples above the threshold held back: within their source's usual score.",
+	       NULL, s ? (double)s->usual : 0);
+	metric(out, "alerts_answering_total", "counter", "Samples above the threshold held back: their source only answered others.",
+	       NULL, s ? (double)s->answering : 0);
+	metric(out, "alert_threshold", "gauge", "The alert threshold of the last window scored.", NULL,
+	       s ? s->threshold : 0);
+	if (d->baseline) {
+		const struct baseline_stats *b = baseline_stats(d->baseline);
+		metric(out, "baseline_sources", "gauge", "Sources remembered across windows.", NULL, (double)b->hosts);
+		metric(out, "baseline_evicted_total", "counter", "Sources forgotten to stay within [baseline] max_hosts.",
+		       NULL, (double)b->evicted);
+		metric(out, "baseline_first_seen_total", "counter", "Samples of sources not remembered.",
+		       NULL, (double)b->first_seen);
+	}
 	metric(out, "windows_scored_total", "counter", "Windows scored.", NULL, s ? (double)s->windows : 0);
 	if (!d->redis)
 		return;

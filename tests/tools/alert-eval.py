@@ -2,16 +2,16 @@
 """What a SOC gets from a run: alert-level figures against a lab's episodes.
 
 usage: alert-eval.py --labels LABELS.csv --alerts ALERTS.jsonl --window SECONDS
-                     [--scores SCORES.csv] [--from EPOCH] [--json]
+                     [--scores SCORES.csv] [--from EPOCH] [--slack SECONDS] [--json]
 
 LABELS: src_ip,start_epoch,end_epoch,kind (tests/lab). ALERTS: the JSON lines
 of `flowsad run --jsonl` (one alert document a line). SCORES: `flowsad score`
 CSV over the same traffic, for the ranking AUC per (window, source) and for
-the benign host-hours. Only windows starting at or after --from count (the
-period after training).
+the benign host-hours. Only windows ending after --from count (the period
+after training).
 
 An alert is true when its source is the attacker of an episode whose time
-[start, end] overlaps the alert's window; an episode is alerted while it lasts
+[start - slack, end + slack] overlaps the alert's window; an episode is alerted while it lasts
 when a true alert's window overlaps it; its delay is from the episode's start
 to the end of the first such window (when the alert can exist at the
 earliest). False alerts are given per 10 benign host-hours: samples of
@@ -28,8 +28,11 @@ def epoch(iso):
     return int(datetime.strptime(iso, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc).timestamp())
 
 
+SLACK = 0
+
+
 def overlaps(ws, w, ep):
-    return ws <= ep["end"] and ep["start"] < ws + w
+    return ws <= ep["end"] + SLACK and ep["start"] - SLACK < ws + w
 
 
 def attacker_at(src, ws, w, episodes):
@@ -60,8 +63,13 @@ def main():
     ap.add_argument("--scores")
     ap.add_argument("--from", dest="start", type=int, default=0)
     ap.add_argument("--json", action="store_true")
+    # labels are whole seconds (`date +%s` as the tool started and ended), and an
+    # exporter's clock may lead the capture's by a fraction of one
+    ap.add_argument("--slack", type=int, default=0)
     a = ap.parse_args()
     w = a.window
+    global SLACK
+    SLACK = a.slack
 
     episodes = [{"src": r["src_ip"], "start": int(r["start_epoch"]), "end": int(r["end_epoch"]),
                  "kind": r["kind"]} for r in csv.DictReader(open(a.labels))]
@@ -70,7 +78,7 @@ def main():
         if line.strip():
             doc = json.loads(line)
             ws = epoch(doc["event"]["start"])
-            if ws >= a.start:
+            if ws + w > a.start:
                 alerts.append((ws, doc["source"]["ip"], doc))
     true_alerts = 0
     first = {}
@@ -96,7 +104,7 @@ def main():
         pos, neg, benign = [], [], 0
         for r in csv.DictReader(open(a.scores)):
             ws = epoch(r["window_start"])
-            if ws < a.start:
+            if ws + w <= a.start:
                 continue
             if attacker_at(r["src_ip"], ws, w, episodes):
                 pos.append(float(r["raw_score"]))

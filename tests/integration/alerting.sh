@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# What reaches the analyst, on the bundled capture, as an operator runs it:
+# a model trained on the benign minutes before the first episode (10-second
+# windows), then `flowsad run -r` over the whole capture with the shipped
+# alert settings. Every episode must be alerted while it lasts, the alerts
+# after the training minutes must be mostly true, a source alerted before
+# must be alerted again for a new behaviour or a far higher score, and the
+# per-source parts (usual score, answering sources) must each hold back
+# something the plain threshold would have sent.
+. "$(dirname "$0")/lib.bash"
+tools=$(cd "$(dirname "$0")/../tools" && pwd)
+pcap=$DATA/sample.pcap
+labels=$DATA/sample-labels.csv
+first=$(sed -n 2p "$labels" | cut -d, -f2)
+
+editcap -B "$first" "$pcap" "$T/benign.pcap"
+check "train on the benign minutes before the first episode" \
+	"$FLOWSAD" train --window 10s --seed 1 --quiet -o "$T/m" "$T/benign.pcap"
+check "flowsad model shows the calibration" bash -c \
+	"'$FLOWSAD' model '$T/m' | grep -Eq '^calibration  alert threshold [0-9.]+ \(the 0.999 quantile'"
+check "run -r over the whole capture, shipped settings" \
+	"$FLOWSAD" run -r "$pcap" -m "$T/m" --jsonl "$T/alerts.jsonl"
+cp "$T/check.out" "$T/run.log"
+"$FLOWSAD" score -m "$T/m" "$pcap" >"$T/scores.csv" 2>/dev/null
+python3 "$tools/alert-eval.py" --labels "$labels" --alerts "$T/alerts.jsonl" --window 10 \
+	--scores "$T/scores.csv" --from "$first" --json >"$T/eval.json"
+field() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$T/eval.json" "$1"; }
+check_eq "every episode is alerted while it lasts (missed: $(field missed))" 4 "$(field episodes_alerted)"
+check "alert precision at least 0.75 ($(field true) of $(field alerts))" \
+	python3 -c "import sys; sys.exit(not float(sys.argv[1]) >= 0.75)" "$(field precision)"
+check "at most one false alert after training ($(field false))" test "$(field false)" -le 1
+check "ranking AUC per (window, source) at least 0.95 ($(field auc))" \
+	python3 -c "import sys; sys.exit(not float(sys.argv[1]) >= 0.95)" "$(field auc)"
+check "each alert within a window of its episode's start ($(field delay_max) s)" \
+	test "$(field delay_max)" -le 10
+
+# a source alerted again: for a new behaviour, or at more than twice the score
+check "a repeat of a source comes with a new behaviour or a far higher score" python3 - \
+	"$T/alerts.jsonl" <<'PY'
+import json, sys
+seen = {}
+for line in open(sys.argv[1]):
+    a = json.loads(line)
+    f, ip = a["flowsad"], a["source"]["ip"]
+    for behaviour, score in seen.get(ip, []):
+        assert f["behaviour"] != behaviour or f["score"] > 2 * score, (ip, f["behaviour"], f["score"])
+    seen.setdefault(ip, []).append((f["behaviour"], f["score"]))
+    assert f["threshold"] >= 3 and f["score"] > f["threshold"] and f["repeats"] >= 0
+PY
+check "alerts name what explains them as a behaviour" grep -q '"behaviour":"fan-out' "$T/alerts.jsonl"
+
+# what the per-source parts held back, counted in the run's log
+held=$(grep -o '[0-9]* within their usual score, [0-9]* only answering' "$T/run.log")
+check "sources within their usual score were held back ($held)" \
+	test "$(echo "$held" | cut -d' ' -f1)" -gt 0
+check "sources that only answered others were held back" \
+	test "$(echo "$held" | cut -d' ' -f6)" -gt 0
