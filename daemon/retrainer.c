@@ -231,7 +231,7 @@ static struct model *fit(struct retrainer *t, struct sample_set *set, struct lab
 	r->normal = labels_apply(&l->normal, &ds, 1);
 	r->anomaly = labels_apply(&l->anomaly, &ds, -1);
 	struct trainer_settings set_ = { q->cfg, SCALER_ZSCORE, DEFAULT_BACKGROUND, spec.window_seconds,
-					 stop_if_cancelled, t, q->alert_quantile, TRAINER_TRIM };
+					 stop_if_cancelled, t, q->alert_quantile, q->trim };
 	feature_spec_free(&spec);
 	struct model *m = trainer_fit(&ds, json, &set_, &rc);
 	dataset_free(&ds);

@@ -28,6 +28,7 @@ struct retrain_request {
 	uint32_t baseline_horizon;
 	struct deepsad_config cfg;
 	double alert_quantile;      /* the model's calibration */
+	double trim;                /* the robust pass (0: one training) */
 	/* the feedback stream (redis NULL: none) */
 	const char *redis, *password_file, *feedback_stream;
 	uint32_t timeout_ms;

@@ -292,6 +292,7 @@ static void start_retraining(struct daemon *d, time_t now)
 		.max_samples = (size_t)c->train_samples, .redis = c->redis,
 		.baseline_max_hosts = (size_t)c->baseline_max_hosts,
 		.baseline_horizon = c->baseline_horizon, .alert_quantile = c->train_alert_quantile,
+		.trim = c->train_trim,
 		.password_file = c->redis_password_file, .feedback_stream = c->feedback_stream,
 		.timeout_ms = c->command_timeout_ms,
 	};

@@ -79,6 +79,7 @@ static const struct key keys[] = {
 	NUM("retrain", "lr", KEY_DOUBLE, train_lr, 1e-9, 1e30),
 	NUM("retrain", "eta", KEY_DOUBLE, train_eta, 1e-3, 1e6),
 	NUM("retrain", "alert_quantile", KEY_DOUBLE, train_alert_quantile, 0.5, 1),
+	NUM("retrain", "trim", KEY_DOUBLE, train_trim, 0, 0.5),
 	STR("retrain", "known_normal", known_normal),
 	STR("retrain", "known_anomaly", known_anomaly),
 	STR("retrain", "feedback_stream", feedback_stream),
@@ -117,6 +118,7 @@ void config_init(struct config *c)
 	c->train_lr = 1e-4;
 	c->train_eta = 10;
 	c->train_alert_quantile = 0.999;
+	c->train_trim = 0.01;
 	c->baseline_max_hosts = BASELINE_MAX_HOSTS;
 	c->baseline_horizon = BASELINE_HORIZON;
 	c->log_level = LOG_INFO;

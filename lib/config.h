@@ -61,6 +61,7 @@ struct config {
 	uint32_t train_epochs;
 	double train_lr, train_eta;
 	double train_alert_quantile;/* of the training scores: the model's alert threshold */
+	double train_trim;          /* the robust pass: the most anomalous share left out */
 	char *known_normal, *known_anomaly, *feedback_stream;
 	/* [baseline] */
 	char *baseline_state;       /* the sources' memory; NULL: beside the history, if any */

@@ -55,3 +55,29 @@ check "sources within their usual score were held back ($held)" \
 	test "$(echo "$held" | cut -d' ' -f1)" -gt 0
 check "sources that only answered others were held back" \
 	test "$(echo "$held" | cut -d' ' -f6)" -gt 0
+
+# the sources' memory outlives the process: a capture replayed in two runs with
+# a state file alerts as one run over all of it does
+half=$(( first + 60 ))
+editcap -B "$half" "$pcap" "$T/half1.pcap"
+editcap -A "$half" "$pcap" "$T/half2.pcap"
+printf '[baseline]\nstate = %s/baseline.state\n' "$T" >"$T/state.conf"
+"$FLOWSAD" run -c "$T/state.conf" -r "$T/half1.pcap" -m "$T/m" --jsonl "$T/halves.jsonl" 2>"$T/half1.log"
+check "the first run writes the state file" test -s "$T/baseline.state"
+"$FLOWSAD" run -c "$T/state.conf" -r "$T/half2.pcap" -m "$T/m" --jsonl "$T/halves2.jsonl" 2>"$T/half2.log"
+check "the second run starts with the sources remembered" \
+	grep -q "baseline $T/baseline.state: [1-9][0-9]* sources remembered" "$T/half2.log"
+cat "$T/halves2.jsonl" >>"$T/halves.jsonl"
+alerts_of() { python3 -c 'import json,sys; [print(json.loads(l)["event"]["id"]) for l in open(sys.argv[1])]' "$1"; }
+check_eq "two runs with the memory kept alert as one run" "$(alerts_of "$T/alerts.jsonl")" \
+	"$(alerts_of "$T/halves.jsonl")"
+"$FLOWSAD" run -c "$T/state.conf" -r "$T/half1.pcap" -m "$T/m" --jsonl /dev/null 2>"$T/again.log"
+check "a replay of older traffic starts the memory afresh, and says so" \
+	grep -q "older than what the sources' memory holds" "$T/again.log"
+printf 'not a baseline' >"$T/bad.state"
+printf '[baseline]\nstate = %s/bad.state\n' "$T" >"$T/bad.conf"
+check "a damaged state file is refused with a warning, the run goes on" \
+	"$FLOWSAD" run -c "$T/bad.conf" -r "$T/half1.pcap" -m "$T/m" --jsonl /dev/null
+cp "$T/check.out" "$T/bad.log"
+check "... saying why" grep -q "baseline: $T/bad.state: not a flowsad baseline file; starting with no memory" \
+	"$T/bad.log"

@@ -31,7 +31,8 @@ epochs = 3
 [metrics]
 listen = 127.0.0.1:$mport
 CONF
-"$FLOWSAD" run -c "$T/cold.conf" -r "$pcap" --replay-pps 4000 --jsonl "$T/a.jsonl" 2>"$T/cold.log" &
+# paced so that the retraining (two passes: the robust one) ends before the replay
+"$FLOWSAD" run -c "$T/cold.conf" -r "$pcap" --replay-pps 2000 --jsonl "$T/a.jsonl" 2>"$T/cold.log" &
 run_pid=$!
 for _ in $(seq 100); do grep -q "metrics on" "$T/cold.log" && break; sleep 0.1; done
 sleep 3
