@@ -48,7 +48,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
 
 .PHONY: all deps deps-build deps-bench test check valgrind bench bench-detector fuzz install clean run
-all: deps-build $(BUILD)/flowsad
+all: $(BUILD)/flowsad
 
 # --- dependencies -----------------------------------------------------------
 # Installs only what is missing, so a machine that has everything pays one
@@ -67,15 +67,25 @@ define install_missing
 		{ apt-get update -qq && apt-get install -y -qq $$missing; } || exit 1; \
 	fi
 endef
-deps-build:
+# Each set, once checked, leaves a stamp: later builds do not ask dpkg again
+# (a new package list in this Makefile asks once more). Objects wait for the
+# build packages, so that `make -j` never compiles before they are there.
+STAMP := $(BUILD)/.stamp
+$(STAMP)-build-deps: Makefile
 	$(call install_missing,$(BUILD_PKGS))
-deps: deps-build
+	@mkdir -p $(BUILD) && touch $@
+$(STAMP)-test-deps: Makefile | $(STAMP)-build-deps
 	$(call install_missing,$(TEST_PKGS))
-deps-bench: deps
+	@touch $@
+$(STAMP)-bench-deps: Makefile | $(STAMP)-test-deps
 	$(call install_missing,$(BENCH_PKGS))
+	@touch $@
+deps-build: $(STAMP)-build-deps
+deps: $(STAMP)-test-deps
+deps-bench: $(STAMP)-bench-deps
 
 # --- build --------------------------------------------------------------------
-$(BUILD)/%.o: %.c
+$(BUILD)/%.o: %.c | $(STAMP)-build-deps
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS_ALL) $(if $(filter $<,$(HOT_SRC)),$(HOT)) -MMD -MP -c $< -o $@
 

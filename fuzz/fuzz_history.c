@@ -19,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (history_decode(data, size, &s, terms) != 0)
 		return 0;
-	size_t len = history_encode(&s, again), tail = 3 * 8 + 2 * WINDOW_PEER_WORDS * 8;
+	size_t len = history_encode(&s, again), tail = 4 * 8 + 2 * WINDOW_PEER_WORDS * 8;
 	if ((len != size && len != size + tail) || memcmp(again, data, size) != 0)
 		abort();
 	for (size_t i = size; i < len; i++)

@@ -13,7 +13,7 @@
 #include "crc32.h"
 #include "distinct.h"
 
-#define N_LEVELS 5   /* opened: packets, bytes, flows, peers; failures */
+#define N_LEVELS 6   /* opened: packets, bytes, flows, peers; failures; bytes received */
 #define N_SCALES 3
 #define SKETCH_BITS 512
 #define SKETCH_WORDS (SKETCH_BITS / 64)
@@ -26,6 +26,7 @@ _Static_assert(SKETCH_BITS == WINDOW_PEER_BITS, "a window's peers and a host's s
 const char *const baseline_feature_names[BASELINE_N_FEATURES] = {
 	"host first_seen", "host new_peers", "host new_services", "host rise packets",
 	"host rise bytes", "host rise flows", "host rise peers", "host rise failures",
+	"host rise received",
 };
 
 /* Half-lives of the levels, seconds of event time. */
@@ -230,7 +231,8 @@ static void levels_of(const struct window_counters *c, double *x)
 	uint64_t rst = c->rst_received < c->syn_sent ? c->rst_received : c->syn_sent;
 	const double v[N_LEVELS] = { (double)c->opened_packets, (double)c->opened_bytes,
 				     (double)c->opened, linear_count(popcount_words(c->peers)),
-				     (double)(c->syn_unanswered + rst + c->unreach_received) };
+				     (double)(c->syn_unanswered + rst + c->unreach_received),
+				     (double)c->received_bytes };
 	for (int i = 0; i < N_LEVELS; i++)
 		x[i] = log1p(v[i]);
 }

@@ -5,7 +5,7 @@
  * suddenly talks to 256 addresses; the host's own past can. For every source
  * the baseline keeps, bounded (at most max_hosts sources, least recently
  * seen evicted and counted):
- *   - decayed levels (mean and variance of log(1 + x)) of five counts at
+ *   - decayed levels (mean and variance of log(1 + x)) of six counts at
  *     three time scales (half-lives of 1 min, 1 h, 1 day of event time),
  *     updated each window the source appears in;
  *   - two 512-bit sketches of what it talked to (destination addresses,
@@ -27,7 +27,7 @@
  *                       packets and bytes (sent, not as answers), flows
  *                       (opened), peers (opened to), failures (unanswered
  *                       SYNs + RSTs up to the SYNs sent + ICMP unreachables
- *                       received); 0 until the source has been seen in
+ *                       received), received (bytes answered to it); 0 until the source has been seen in
  *                       BASELINE_MIN_WINDOWS windows (its levels mean little
  *                       before)
  * A sample's values come from the memory before its window; then its window
@@ -43,7 +43,7 @@
 
 #include "window.h"
 
-#define BASELINE_N_FEATURES 8
+#define BASELINE_N_FEATURES 9
 #define BASELINE_MAX_HOSTS 100000     /* default bound of remembered sources */
 #define BASELINE_HORIZON (7 * 86400)  /* default: peers and services remembered a week */
 #define BASELINE_MIN_WINDOWS 3        /* windows of a source's past before its rises count */

@@ -171,6 +171,7 @@ const char *feature_family(const char *name)
 	static const struct { const char *name, *family; } families[] = {
 		{ "volume ", "volume" }, { "host rise packets", "volume" },
 		{ "host rise bytes", "volume" }, { "host rise flows", "volume" },
+		{ "host rise received", "volume" },
 		{ "fanout ", "fan-out" }, { "host new_peers", "fan-out" },
 		{ "host rise peers", "fan-out" },
 		{ "tcp syn_unanswered", "failures" }, { "tcp rst_received", "failures" },

@@ -13,7 +13,7 @@
 #include "crc32.h"
 
 #define N_COUNTERS 16
-#define OPENED_BYTES (3 * 8 + 2 * WINDOW_PEER_WORDS * 8) /* opened counts, peers, services */
+#define OPENED_BYTES (4 * 8 + 2 * WINDOW_PEER_WORDS * 8) /* opened and received counts, sketches */
 
 struct history {
 	char *dir;
@@ -70,6 +70,7 @@ size_t history_encode(const struct net_sample *s, uint8_t *buf)
 	p = put(p, c.opened, 8);
 	p = put(p, c.opened_packets, 8);
 	p = put(p, c.opened_bytes, 8);
+	p = put(p, c.received_bytes, 8);
 	for (int i = 0; i < WINDOW_PEER_WORDS; i++)
 		p = put(p, c.peers[i], 8);
 	for (int i = 0; i < WINDOW_PEER_WORDS; i++)
@@ -102,7 +103,8 @@ int history_decode(const uint8_t *p, size_t len, struct net_sample *out, struct 
 		out->c.opened = get(p, 8);
 		out->c.opened_packets = get(p + 8, 8);
 		out->c.opened_bytes = get(p + 16, 8);
-		p += 24;
+		out->c.received_bytes = get(p + 24, 8);
+		p += 32;
 		for (int i = 0; i < WINDOW_PEER_WORDS; i++, p += 8)
 			out->c.peers[i] = get(p, 8);
 		for (int i = 0; i < WINDOW_PEER_WORDS; i++, p += 8)

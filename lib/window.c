@@ -15,16 +15,21 @@ enum { SEEN_IP, SEEN_PORT, SEEN_PAIR, SEEN_FLOW };
  * mostly belong to one flow, and a repeat adds no destination, port, pair,
  * flow or service (exact tables and HyperLogLog alike), so it is skipped
  * with one comparison instead of hashing and probing. */
+struct sample;
+
 struct last_flow {
 	decode_addr dst;
 	uint16_t sport, dport;
 	uint8_t proto, valid;
+	struct sample *receiver; /* an answering flow: the sample of the host it answers, if any */
 };
 
+/* The previous flow and the first counters lead: a packet of a flow seen
+ * last touches the first three cache lines only (window_table_prefetch). */
 struct sample {
 	decode_addr src;
-	struct window_counters c;
 	struct last_flow last;
+	struct window_counters c;
 	struct distinct seen; /* destinations, ports, pairs, flows */
 	uint32_t n_terms, cap_terms;
 	struct window_term *terms; /* open addressing by key (key 0 is no service: never used) */
@@ -389,7 +394,7 @@ static int repeats_last_flow(struct sample *s, const struct event *ev)
 	if (l->valid && l->proto == ev->proto && l->sport == sport && l->dport == dport &&
 	    decode_addr_equal(&l->dst, ev->dst))
 		return 1;
-	*l = (struct last_flow){ *ev->dst, sport, dport, ev->proto, 1 };
+	*l = (struct last_flow){ *ev->dst, sport, dport, ev->proto, 1, NULL };
 	return 0;
 }
 
@@ -407,10 +412,13 @@ static void note_opened(struct window_counters *c, uint64_t ip, uint64_t term)
 	set_bit(c->services, distinct_hash2(term, 0x73657276));
 }
 
-static void count_destinations(struct window_table *t, struct sample *s, const struct event *ev)
+static void count_destinations(struct window_table *t, struct window *w, struct sample *s,
+			       const struct event *ev)
 {
 	if (repeats_last_flow(s, ev))
 		return;
+	if (ev->answer) /* found once a flow: its next packets reuse it */
+		s->last.receiver = get_sample(t, w, ev->dst, 0);
 	size_t before = distinct_bytes(&s->seen);
 	uint64_t hi, lo, port = (uint64_t)ev->proto << 16 | (ev->has_ports ? ev->dport : 0);
 	uint64_t ip;
@@ -510,7 +518,9 @@ static int add_event(struct window_table *t, const struct event *ev, window_emit
 		c->opened_packets += ev->packets;
 		c->opened_bytes += ev->bytes;
 	}
-	count_destinations(t, s, ev);
+	count_destinations(t, w, s, ev);
+	if (ev->answer && s->last.receiver)
+		s->last.receiver->c.received_bytes += ev->bytes;
 	if (t->stats.bytes > t->stats.peak_bytes)
 		t->stats.peak_bytes = t->stats.bytes;
 	return 0;

@@ -60,6 +60,7 @@ struct window_counters {
 	uint64_t syn_unanswered;
 	uint64_t opened;                  /* flows the source opened (not answers) */
 	uint64_t opened_packets, opened_bytes; /* what it sent that was not an answer */
+	uint64_t received_bytes;          /* bytes answered to it by sources of the window */
 	uint64_t peers[WINDOW_PEER_WORDS];   /* sketch of their destinations */
 	uint64_t services[WINDOW_PEER_WORDS];/* sketch of their services */
 	int src_location;                 /* location index of the source */

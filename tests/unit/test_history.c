@@ -167,7 +167,7 @@ static void test_decode_refuses_malformed(void **state)
 	struct window_term terms[WINDOW_MAX_TERMS], t[2] = { { 5, 1 }, { 6, 2 } };
 	struct net_sample s = { .window_start = -60 }, out;
 	(void)state;
-	const size_t tail = 3 * 8 + 2 * WINDOW_PEER_WORDS * 8; /* opened counts, peers, services */
+	const size_t tail = 4 * 8 + 2 * WINDOW_PEER_WORDS * 8; /* opened and received counts, sketches */
 	s.c.packets = 42;
 	s.c.n_terms = 2;
 	s.c.terms = t;
@@ -175,6 +175,7 @@ static void test_decode_refuses_malformed(void **state)
 	s.c.services[WINDOW_PEER_WORDS - 1] = 1ull << 63;
 	s.c.opened = 7;
 	s.c.opened_bytes = 1500;
+	s.c.received_bytes = 1 << 20;
 	size_t len = history_encode(&s, buf);
 	assert_int_equal(history_decode(buf, len, &out, terms), 0);
 	assert_int_equal(out.window_start, -60);
@@ -184,6 +185,7 @@ static void test_decode_refuses_malformed(void **state)
 	assert_true(memcmp(out.c.services, s.c.services, sizeof s.c.services) == 0);
 	assert_int_equal(out.c.opened, 7);
 	assert_int_equal(out.c.opened_bytes, 1500);
+	assert_int_equal(out.c.received_bytes, 1 << 20);
 	/* a record written before opened flows were counted: read, with none */
 	assert_int_equal(history_decode(buf, len - tail, &out, terms), 0);
 	assert_int_equal(out.c.peers[0], 0);
