@@ -60,9 +60,12 @@ protocol_b() { # NAME FORMAT CAPTURE
 	# paced to last about two minutes, so that the first training ends mid-replay
 	local pps=$(( $(tcpdump -r "$cap" 2>/dev/null | wc -l) / 120 + 10 ))
 	rm -rf "$out/$n" && mkdir -p "$out/$n"
-	# learns from its first 60 windows (10 minutes), then scores the rest
-	printf '[window]\nlength = %ds\n[model]\npath = %s\n[retrain]\nhistory_dir = %s\nmin_windows = 60\n' \
-		$w "$out/$n/model" "$out/$n/history" >"$out/$n/flowsad.conf"
+	# learns from its first 60 windows (10 minutes), then scores the rest; flow
+	# records wait 5 minutes for late ones (not the hour a replay of flows
+	# allows by default, which would keep every window open to the end)
+	printf '[window]\nlength = %ds\n%b[model]\npath = %s\n[retrain]\nhistory_dir = %s\nmin_windows = 60\n' \
+		$w "$([ "$fmt" = pcap ] || echo 'lateness = 5m\n')" "$out/$n/model" "$out/$n/history" \
+		>"$out/$n/flowsad.conf"
 	"$flowsad" run -c "$out/$n/flowsad.conf" -r "$cap" --input-format "$fmt" --replay-pps "$pps" \
 		--jsonl "$out/$n.jsonl" 2>"$out/$n.log"
 	# (no model: the cold start did not learn within the capture)

@@ -347,7 +347,9 @@ int baseline_only_answers(const struct window_counters *c, const float *host)
 {
 	if (c->opened_packets * 2 >= c->packets || host[0] > 0)
 		return 0;
-	for (int i = 1; i < BASELINE_N_FEATURES; i++) /* new peers and services: log(1 + 2) */
+	/* new peers and services (log(1 + 2)), rises of what it opened and of its
+	 * failures; not of what it received: a victim receives what it is sent */
+	for (int i = 1; i < BASELINE_N_FEATURES - 1; i++)
 		if (host[i] >= (i < 3 ? (float)log1p(2.0) : (float)BASELINE_RISE_NEWS))
 			return 0;
 	return 1;

@@ -90,7 +90,8 @@ void baseline_note_score(struct baseline *b, const decode_addr *src, int64_t win
  * source answering others: most of its packets are answers, and what it
  * opened itself is neither new nor above its usual levels. Its anomaly is
  * what was done to it (the victim of a scan or a flood, whose attacker has
- * a sample of its own), not what it did. */
+ * a sample of its own), not what it did; so a rise of what it received
+ * does not count against it. */
 #define BASELINE_RISE_NEWS 3.0   /* a rise of this many deviations is news */
 int baseline_only_answers(const struct window_counters *c, const float *host);
 

@@ -18,7 +18,7 @@
 #include "distinct.h"
 
 enum { FIRST_SEEN, NEW_PEERS, NEW_SERVICES, RISE_PACKETS, RISE_BYTES, RISE_FLOWS, RISE_PEERS,
-       RISE_FAILURES };
+       RISE_FAILURES, RISE_RECEIVED };
 
 static decode_addr host(int n)
 {
@@ -120,6 +120,8 @@ static void test_usual_score_and_answers(void **state)
 	c.packets = 1000;
 	c.opened_packets = 10;
 	memset(f, 0, sizeof f);
+	assert_true(baseline_only_answers(&c, f));
+	f[RISE_RECEIVED] = 10;            /* a flood received is still not its doing */
 	assert_true(baseline_only_answers(&c, f));
 	f[NEW_PEERS] = (float)log1p(5);   /* it opened flows to new peers: its own doing */
 	assert_false(baseline_only_answers(&c, f));

@@ -130,6 +130,25 @@ static void test_counters(void **state)
 	assert_int_equal(c->dst_pairs, 5);  /* the ICMP packet is a pair of its own */
 	assert_int_equal(c->flows, 5);
 	assert_int_equal(e.c[2].rst_sent, 1);
+	/* what host 1 opened: four flows (the ICMP packet, type 0, is an echo
+	 * reply), to three peers on four services; what was answered to it: the
+	 * SYN-ACK and the RST. Hosts 2 and 3 only answered. */
+	assert_int_equal(c->opened, 4);
+	assert_int_equal(c->opened_packets, 5);
+	assert_int_equal(c->opened_bytes, 500);
+	assert_int_equal(c->received_bytes, 200);
+	int peers = 0, services = 0;
+	for (int i = 0; i < WINDOW_PEER_WORDS; i++) {
+		peers += __builtin_popcountll(c->peers[i]);
+		services += __builtin_popcountll(c->services[i]);
+	}
+	assert_int_equal(peers, 3);
+	assert_int_equal(services, 4);
+	for (int h = 1; h <= 2; h++) {
+		assert_int_equal(e.c[h].opened, 0);
+		assert_int_equal(e.c[h].opened_packets, 0);
+		assert_int_equal(e.c[h].peers[0] | e.c[h].services[0], 0);
+	}
 	window_table_free(t);
 }
 
