@@ -100,54 +100,34 @@ tcp_talk() { # host port: banner, one line, close
 	timeout 3 bash -c "exec 3<>/dev/tcp/$1/$2; read -t 2 l <&3; echo hello >&3; read -t 2 l <&3" \
 		2>/dev/null || true
 }
-web_user() {
-	while [ "$(date +%s)" -lt "$deadline" ]; do
-		dns www.lab.example
-		curl -s -m 2 -o /dev/null "http://$WEB/" || true
-		[ $((RANDOM % 3)) = 0 ] && curl -s -m 2 -o /dev/null "http://$WEB/big.txt"
-		if [ $((RANDOM % 2)) = 0 ]; then
-			dns www.ext.example
-			curl -s -m 2 -o /dev/null "http://$EXT:443/" || true
-		fi
-		jitter 1 4
-	done
+# until_deadline CMD...: a habit, one visit after another until $deadline
+until_deadline() { while [ "$(date +%s)" -lt "$deadline" ]; do "$@"; done; }
+web_visit() {
+	dns www.lab.example
+	curl -s -m 2 -o /dev/null "http://$WEB/" || true
+	[ $((RANDOM % 3)) = 0 ] && curl -s -m 2 -o /dev/null "http://$WEB/big.txt"
+	if [ $((RANDOM % 2)) = 0 ]; then
+		dns www.ext.example
+		curl -s -m 2 -o /dev/null "http://$EXT:443/" || true
+	fi
+	jitter 1 4
 }
-admin() {
-	while [ "$(date +%s)" -lt "$deadline" ]; do
-		dns ssh.lab.example
-		tcp_talk "$SSH" 22
-		jitter 3 8
-	done
+admin_visit() { dns ssh.lab.example; tcp_talk "$SSH" 22; jitter 3 8; }
+db_visit() {
+	tcp_talk "${DB:-$SSH}" 3306
+	# the long lab's database also serves exports on 5432
+	[ -n "${DB:-}" ] && [ $((RANDOM % 8)) = 0 ] && curl -s -m 2 -o /dev/null "http://$DB:5432/index.html"
+	jitter 0.5 2
 }
-db_client() {
-	while [ "$(date +%s)" -lt "$deadline" ]; do
-		tcp_talk "${DB:-$SSH}" 3306
-		# the long lab's database also serves exports on 5432
-		[ -n "${DB:-}" ] && [ $((RANDOM % 8)) = 0 ] &&
-			curl -s -m 2 -o /dev/null "http://$DB:5432/index.html"
-		jitter 0.5 2
-	done
-}
-file_user() {
-	while [ "$(date +%s)" -lt "$deadline" ]; do
-		dns files.lab.example
-		curl -s -m 3 -o /dev/null "http://$FILES:8080/big.txt" || true
-		jitter 4 12
-	done
-}
-rdp_user() {
-	while [ "$(date +%s)" -lt "$deadline" ]; do
-		tcp_talk "$RDP" 3389
-		jitter 5 15
-	done
-}
-mail_user() {
-	while [ "$(date +%s)" -lt "$deadline" ]; do
-		tcp_talk "$MAIL" 25
-		jitter 10 30
-	done
-}
-export -f web_user admin db_client file_user rdp_user mail_user jitter dns tcp_talk
+file_visit() { dns files.lab.example; curl -s -m 3 -o /dev/null "http://$FILES:8080/big.txt" || true; jitter 4 12; }
+web_user() { until_deadline web_visit; }
+admin() { until_deadline admin_visit; }
+db_client() { until_deadline db_visit; }
+file_user() { until_deadline file_visit; }
+rdp_user() { until_deadline eval 'tcp_talk "$RDP" 3389; jitter 5 15'; }
+mail_user() { until_deadline eval 'tcp_talk "$MAIL" 25; jitter 10 30'; }
+export -f web_user admin db_client file_user rdp_user mail_user jitter dns tcp_talk until_deadline \
+	web_visit admin_visit db_visit file_visit
 
 # lab_episode AT SRC KIND HOST CMD...: waits until AT, runs CMD in HOST for
 # at most $episode_timeout s (60) and appends src,start,end,kind to $labels
