@@ -4,6 +4,7 @@
 #   make test       unit + integration suites; last line "N passed, N failed"
 #   make check      the same suites built with ASan + UBSan
 #   make valgrind   the unit suites and the daemon under valgrind (memcheck, errors are failures)
+#   make tsan       the daemon's threads under ThreadSanitizer (races are failures)
 #   make bench      benchmark tables (installs its own extra packages)
 #   make fuzz       each libFuzzer target for a short run
 #   make install    PREFIX=/usr/local DESTDIR=
@@ -47,7 +48,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
 
-.PHONY: all deps deps-build deps-bench test check valgrind bench bench-detector fuzz install clean run
+.PHONY: all deps deps-build deps-bench test check tsan valgrind bench bench-detector fuzz install clean run
 all: $(BUILD)/flowsad
 
 # --- dependencies -----------------------------------------------------------
@@ -111,6 +112,13 @@ check: deps
 	@$(MAKE) --no-print-directory BUILD=build-san OPT="-O1 -g" \
 		EXTRA_CFLAGS="$(SAN)" EXTRA_LDFLAGS="$(SAN)" test
 
+# The daemon's threads (loop, score thread, retraining worker) under
+# ThreadSanitizer, through the checker suite: a race fails it.
+tsan: deps
+	@$(MAKE) --no-print-directory BUILD=build-tsan OPT="-O1 -g" EXTRA_CFLAGS="-fsanitize=thread" \
+		EXTRA_LDFLAGS="-fsanitize=thread" build-tsan/flowsad
+	@BUILD=build-tsan TSAN=1 TSAN_OPTIONS="exitcode=99" bash tests/run.sh memcheck
+
 valgrind: deps $(BUILD)/flowsad $(UNIT_BIN)
 	@BUILD=$(BUILD) VALGRIND=1 bash tests/run.sh unit
 	@BUILD=$(BUILD) bash tests/run.sh memcheck
@@ -158,4 +166,4 @@ install: all
 	install -D -m 0644 conf/known-normal.example $(DESTDIR)$(PREFIX)/share/doc/flowsad/known-normal.example
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-tsan

@@ -197,10 +197,12 @@ static void close_sinks(struct daemon *d)
 
 static void log_progress(struct daemon *d)
 {
+	struct score_counts counts;
+	windows_counts(d, &counts);
 	const struct window_stats *ws = window_table_stats(d->table);
 	log_info("%" PRIu64 " frames, %" PRIu64 " samples in %" PRIu64 " closed windows, %" PRIu64
 		 " alerts", d->tally.frames, ws->samples, ws->windows,
-		 d->scorer ? scorer_stats(d->scorer)->alerts : 0);
+		 counts.scorer.alerts);
 }
 
 /* Every second: live windows close by the wall clock too (a quiet network
@@ -218,7 +220,6 @@ static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 	}
 	windows_schedule_retraining(d, now);
 	windows_expire_history(d, now);
-	windows_save_baseline(d, now);
 	notify_status(d);
 	if (d->args->n_files && now >= d->progress_at + PROGRESS_SECONDS) {
 		d->progress_at = now;
@@ -253,14 +254,13 @@ void daemon_stop(struct daemon *d, const char *why)
 	sources_log(d);
 	sources_close(d);
 	windows_close(d);
-	windows_close_baseline(d);
-	if (d->scorer) {
-		const struct scorer_stats *st = scorer_stats(d->scorer);
+	struct score_counts n;
+	windows_stop_scoring(d, &n); /* every window scored, its alerts in the sinks */
+	if (d->model.feature_spec)
 		log_info("%" PRIu64 " frames; %" PRIu64 " windows scored, %" PRIu64 " alerts; held "
 			 "back: %" PRIu64 " repeats, %" PRIu64 " within their usual score, %" PRIu64
-			 " only answering", d->tally.frames, st->windows, st->alerts, st->suppressed,
-			 st->usual, st->answering);
-	}
+			 " only answering", d->tally.frames, n.scorer.windows, n.scorer.alerts,
+			 n.scorer.suppressed, n.scorer.usual, n.scorer.answering);
 	d->drain_until = ev_now(d->loop) + DRAIN_SECONDS;
 	if (d->redis) { /* undelivered alerts: one more attempt, then they wait in the spool */
 		d->drain_failures = redis_sink_stats(d->redis)->failures;
@@ -286,7 +286,8 @@ static void reload(struct daemon *d)
 	if (load_settings(d->args, &fresh) != EX_OK) {
 		log_err("reload refused: the running configuration stays");
 	} else if (access(fresh.model, F_OK) == 0 && !(m = windows_load_model(fresh.model))) {
-		log_err("reload refused: %s", d->scorer ? "the running model stays" : "still learning");
+		log_err("reload refused: %s", d->model.feature_spec ? "the running model stays"
+								   : "still learning");
 		config_free(&fresh);
 	} else {
 		fresh.window = d->conf.window;
@@ -342,8 +343,10 @@ static int start(struct daemon *d)
 		d->lateness = (uint32_t)d->conf.lateness;
 	if (!(d->nf = netflow_new()))
 		return EX_OSERR;
-	if ((rc = windows_open_baseline(d)) != EX_OK || (rc = start_model(d)) != EX_OK || (!d->table && (rc = windows_open(d)) != EX_OK) ||
-	    (rc = windows_open_history(d)) != EX_OK || (rc = open_sinks(d)) != EX_OK ||
+	/* a cold start (no model yet) counts the whole history: it waits for windows */
+	int cold = d->conf.history_dir && access(d->conf.model, F_OK) != 0;
+	if ((rc = windows_start_scoring(d, cold)) != EX_OK || (rc = start_model(d)) != EX_OK ||
+	    (!d->table && (rc = windows_open(d)) != EX_OK) || (rc = open_sinks(d)) != EX_OK ||
 	    (rc = sources_open_live(d)) != EX_OK || (rc = metrics_open(d)) != EX_OK ||
 	    (rc = privileges_drop(&d->conf)) != EX_OK)
 		return rc;
@@ -366,11 +369,10 @@ static void finish(struct daemon *d)
 	sources_close(d);
 	if (d->table)
 		windows_close(d);
-	windows_close_baseline(d);
+	windows_stop_scoring(d, NULL);
 	metrics_close(d);
 	close_sinks(d);
-	history_close(d->history);
-	scorer_free(d->scorer);
+	free(d->model.feature_spec);
 	netflow_free(d->nf);
 	sample_set_free(&d->pending);
 	config_free(&d->conf);

@@ -2,13 +2,16 @@
  *
  *   cmd_run.c      options and settings, start and stop, signals, the tick
  *   run_sources.c  live interfaces, NetFlow/IPFIX listeners, file replay
- *   run_windows.c  the window table, scoring and history on window close,
- *                  the model and its retraining
+ *   run_windows.c  the window table, the hand-over of closed windows to the
+ *                  score thread, the model and its retraining
  *   notify.c       systemd: READY, STATUS, WATCHDOG, RELOADING, STOPPING
  *   metrics.c      the Prometheus endpoint
  *
- * Everything runs on the loop's thread but the retraining worker
- * (retrainer.c), which hands its model back through an ev_async. */
+ * Everything runs on the loop's thread but the score thread (score_thread.c:
+ * the sources' memory, scoring and explaining, the history), which gets
+ * closed windows through a bounded queue and hands their alerts back
+ * through an ev_async, and the retraining worker (retrainer.c), which hands
+ * its model back the same way. */
 #ifndef FLOWSAD_DAEMON_H
 #define FLOWSAD_DAEMON_H
 
@@ -24,6 +27,7 @@
 #include "redis_sink.h"
 #include "retrainer.h"
 #include "sample_csv.h"
+#include "score_thread.h"
 #include "scorer.h"
 #include "udp_input.h"
 
@@ -53,21 +57,26 @@ struct retrain_stats {
 	time_t last_start;              /* of the last retraining (0: none yet) */
 };
 
+/* The model in use, as the loop knows it (the score thread has the model). */
+struct model_brief {
+	char id[MODEL_ID_LEN];
+	char *feature_spec;             /* NULL while learning (no model yet) */
+	int n_features;
+	uint32_t window_seconds;
+};
+
 struct daemon {
 	struct ev_loop *loop;
 	struct run_args *args;
 	struct config conf;
 	/* windows and the model */
-	struct scorer *scorer;          /* NULL while learning (no model yet) */
+	struct model_brief model;
+	struct score_thread *scoring;
 	struct window_table *table;
 	struct feature_spec table_spec; /* what the table counts with */
 	char *table_key;                /* that spec without vocabulary, to compare models */
 	uint32_t lateness;
 	struct sample_set pending;      /* the closing window's samples */
-	struct history *history;        /* NULL: no history kept */
-	struct baseline *baseline;      /* the sources' memory across windows */
-	char *baseline_path;            /* where it is kept (NULL: not kept) */
-	time_t baseline_saved_at;
 	struct retrainer *retraining;   /* running, or NULL */
 	struct retrain_stats retrain;
 	time_t model_time;              /* when the model in use was made */
@@ -121,11 +130,13 @@ struct model *windows_load_model(const char *path);
 int windows_use_model(struct daemon *d, struct model *m);
 /* The configuration's alert settings to the scorer. */
 void windows_apply_settings(struct daemon *d);
-int windows_open_history(struct daemon *d);
-/* The sources' memory: read at start, written now and then and at stop. */
-int windows_open_baseline(struct daemon *d);
-void windows_save_baseline(struct daemon *d, time_t now);
-void windows_close_baseline(struct daemon *d);
+/* The score thread with the sources' memory (read from its state file) and
+ * the history (every segment counted when cold: no model yet), and its end
+ * (every window handed over scored and delivered, the memory saved). */
+int windows_start_scoring(struct daemon *d, int cold);
+void windows_stop_scoring(struct daemon *d, struct score_counts *last);
+/* The score thread's counts (zero before it starts). */
+void windows_counts(const struct daemon *d, struct score_counts *out);
 /* Deletes history past its retention, at most once an hour. */
 void windows_expire_history(struct daemon *d, time_t now);
 void windows_schedule_retraining(struct daemon *d, time_t now);

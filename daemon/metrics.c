@@ -92,7 +92,9 @@ static void write_windows(struct daemon *d, FILE *out)
 
 static void write_alerts(struct daemon *d, FILE *out)
 {
-	const struct scorer_stats *s = d->scorer ? scorer_stats(d->scorer) : NULL;
+	struct score_counts n;
+	windows_counts(d, &n);
+	const struct scorer_stats *s = &n.scorer;
 	metric(out, "alerts_total", "counter", "Alerts made.", NULL, s ? (double)s->alerts : 0);
 	metric(out, "alerts_suppressed_total", "counter", "Alerts held back: the source repeated a behaviour alerted within the suppression interval.",
 	       NULL, s ? (double)s->suppressed : 0);
@@ -102,8 +104,8 @@ static void write_alerts(struct daemon *d, FILE *out)
 	       NULL, s ? (double)s->answering : 0);
 	metric(out, "alert_threshold", "gauge", "The alert threshold of the last window scored.", NULL,
 	       s ? s->threshold : 0);
-	if (d->baseline) {
-		const struct baseline_stats *b = baseline_stats(d->baseline);
+	{
+		const struct baseline_stats *b = &n.baseline;
 		metric(out, "baseline_sources", "gauge", "Sources remembered across windows.", NULL, (double)b->hosts);
 		metric(out, "baseline_evicted_total", "counter", "Sources forgotten to stay within [baseline] max_hosts.",
 		       NULL, (double)b->evicted);

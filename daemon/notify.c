@@ -49,16 +49,18 @@ void notify_status_line(struct daemon *d, char *line, size_t len)
 	const struct window_stats *ws = d->table ? window_table_stats(d->table) : NULL;
 	uint64_t frames = d->tally.frames, have, need;
 	char model[96], age[24];
+	struct score_counts n;
 
+	windows_counts(d, &n);
 	if (windows_learning(d, &have, &need)) {
 		snprintf(model, sizeof model, "learning %" PRIu64 "/%" PRIu64 " windows", have, need);
 	} else {
 		age_text(d->model_time, age, sizeof age);
-		snprintf(model, sizeof model, "model %s age %s", scorer_model(d->scorer)->id, age);
+		snprintf(model, sizeof model, "model %s age %s", d->model.id, age);
 	}
 	snprintf(line, len, "%" PRIu64 " pkt/s, %" PRIu64 " windows, %" PRIu64 " alerts, %s%s",
 		 frames - last_frames, ws ? ws->windows : 0,
-		 d->scorer ? scorer_stats(d->scorer)->alerts : 0, model,
+		 n.scorer.alerts, model,
 		 d->retraining ? ", retraining" : "");
 	last_frames = frames;
 }

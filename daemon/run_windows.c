@@ -1,8 +1,10 @@
-/* The daemon's windows: the table that counts samples, what happens when a
- * window closes (scoring, history, the --samples rows), the model in use
- * and its retraining. A daemon without a model yet (a cold start) counts
- * and keeps history only, until the history holds enough windows to train
- * the first one. */
+/* The daemon's windows: the table that counts samples, the hand-over of
+ * each closed window to the score thread (score_thread.h: the sources'
+ * memory, scoring, history) and what comes back (alerts to the sinks, the
+ * window's log line), the --samples rows, the model in use and its
+ * retraining. A daemon without a model yet (a cold start) counts and keeps
+ * history only, until the history holds enough windows to train the first
+ * one. All of it runs on the loop's thread. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -23,56 +25,53 @@ void windows_emit(void *ctx, int64_t start, const decode_addr *src, const struct
 		sample_csv_row(&d->samples, start, src, c);
 }
 
-static void keep_history(struct daemon *d, int64_t start)
-{
-	if (!d->history)
-		return;
-	if (d->pending.n && history_append(d->history, &d->pending) < 0)
-		log_err("history: window %lld not kept: %s", (long long)start, strerror(errno));
-}
-
 static void window_closed(void *ctx, int64_t start, size_t samples)
 {
 	struct daemon *d = ctx;
 	char when[ISOTIME_LEN];
 
-	isotime_format(start, when);
 	if (d->pending.n < samples)
 		log_err("out of memory: %zu of the %zu samples of window %s were kept", d->pending.n,
-			samples, when);
-	uint64_t resets = baseline_stats(d->baseline)->resets;
-	sample_set_observe(&d->pending, d->baseline);
-	if (baseline_stats(d->baseline)->resets != resets)
-		log_info("baseline: window %s is older than what the sources' memory holds (a replay "
-			 "of earlier traffic?): the memory starts afresh", when);
-	if (d->scorer) {
-		const struct scorer_stats *st = scorer_stats(d->scorer);
-		uint64_t alerts = st->alerts, suppressed = st->suppressed;
-		scorer_score(d->scorer, start, &d->pending, d->baseline);
-		log_info("window %s: %zu samples, %" PRIu64 " alerts, %" PRIu64 " suppressed "
-			 "(threshold %.3g)", when, samples, st->alerts - alerts,
-			 st->suppressed - suppressed, st->threshold);
-	} else {
-		uint64_t have = 0, need = 0;
-		windows_learning(d, &have, &need);
-		log_info("window %s: %zu samples; learning (%" PRIu64 " of %" PRIu64 " windows)", when,
-			 samples, have + (d->history != NULL), need);
-	}
-	keep_history(d, start);
-	sample_set_free(&d->pending);
+			samples, isotime_format(start, when));
+	if (d->scoring)
+		score_thread_window(d->scoring, start, samples, &d->pending);
+	else /* closing at the end of a start that failed */
+		sample_set_free(&d->pending);
 	if (d->samples.out)
 		fflush(d->samples.out);
+}
+
+/* A window back from the score thread: its alerts to the sinks, its line. */
+static void window_scored(void *ctx, const struct window_result *r)
+{
+	struct daemon *d = ctx;
+	char when[ISOTIME_LEN];
+
+	isotime_format(r->start, when);
+	if (r->baseline_reset)
+		log_info("baseline: window %s is older than what the sources' memory holds (a replay "
+			 "of earlier traffic?): the memory starts afresh", when);
+	for (size_t i = 0; i < r->n_alerts; i++)
+		daemon_deliver(d, &r->alert[i]);
+	if (r->scored)
+		log_info("window %s: %zu samples, %" PRIu64 " alerts, %" PRIu64 " suppressed "
+			 "(threshold %.3g)", when, r->samples, r->alerts, r->suppressed, r->threshold);
+	else
+		log_info("window %s: %zu samples; learning (%" PRIu64 " of %u windows)", when,
+			 r->samples, r->history_windows, d->conf.min_windows);
+	if (r->history_failed)
+		log_err("history: window %s not kept: %s", when, strerror(r->history_failed));
 }
 
 /* A counting spec (window, locations, filter) as text: two models with the
  * same text can share a window table. From the model, or without one from
  * the configuration (a cold start). */
-static char *counting_key(const struct daemon *d, const struct model *m, struct feature_spec *out)
+static char *counting_key(const struct daemon *d, const char *spec_json, struct feature_spec *out)
 {
 	char err[256];
 	struct cli_common c = d->args->common;
-	if (m) {
-		if (feature_spec_from_json(out, m->feature_spec, err, sizeof err) < 0)
+	if (spec_json) {
+		if (feature_spec_from_json(out, spec_json, err, sizeof err) < 0)
 			return NULL;
 	} else {
 		c.window = d->conf.window;
@@ -89,10 +88,10 @@ static char *counting_key(const struct daemon *d, const struct model *m, struct 
 
 int windows_open(struct daemon *d)
 {
-	const struct model *m = d->scorer ? scorer_model(d->scorer) : NULL;
-	if (!(d->table_key = counting_key(d, m, &d->table_spec)))
-		return m ? EX_DATAERR : EX_CONFIG;
-	if (m && d->conf.window && d->conf.window != m->window_seconds)
+	const struct model_brief *m = &d->model;
+	if (!(d->table_key = counting_key(d, m->feature_spec, &d->table_spec)))
+		return m->feature_spec ? EX_DATAERR : EX_CONFIG;
+	if (m->feature_spec && d->conf.window && d->conf.window != m->window_seconds)
 		log_warn("windows of %u s, but model %s was trained on %u s windows", d->conf.window,
 			 m->id, m->window_seconds);
 	d->table = window_table_new(d->table_spec.window_seconds, d->lateness,
@@ -138,8 +137,8 @@ static struct scorer_settings scorer_settings_of(const struct config *c)
 void windows_apply_settings(struct daemon *d)
 {
 	struct scorer_settings set = scorer_settings_of(&d->conf);
-	if (d->scorer)
-		scorer_set_settings(d->scorer, &set);
+	if (d->model.feature_spec)
+		score_thread_settings(d->scoring, &set);
 }
 
 /* Takes model m into use between windows (the first one ends learning). A
@@ -150,115 +149,128 @@ int windows_use_model(struct daemon *d, struct model *m)
 {
 	struct feature_spec spec = { 0 };
 	struct scorer_settings set = scorer_settings_of(&d->conf);
-	char err[512], *key = counting_key(d, m, &spec);
-	int same = key && d->table_key && strcmp(key, d->table_key) == 0;
+	char err[512], *key = NULL, *spec_json = NULL;
 
-	feature_spec_free(&spec);
-	free(key);
-	if (!same && d->table) {
-		log_warn("model %s counts differently: the open windows are closed early", m->id);
-		windows_close(d);
-	}
-	const char *id = m->id;
-	int64_t made = m->created_at;
-	int ok = d->scorer ? scorer_set_model(d->scorer, m, err, sizeof err) == 0
-			   : (d->scorer = scorer_new(m, &set, daemon_deliver, d, err, sizeof err)) != NULL;
-	if (!ok) {
-		log_err("model %s refused: %s", id, err);
+	if (scorer_check_model(m, NULL, err, sizeof err) < 0 || !(spec_json = strdup(m->feature_spec))) {
+		log_err("model %s refused: %s", m->id, spec_json ? err : "out of memory");
 		model_free(m);
 		return d->table ? EX_DATAERR : (windows_open(d), EX_DATAERR);
 	}
-	scorer_set_settings(d->scorer, &set);
-	d->model_time = (time_t)made;
-	log_info("model %s in use: %d features, windows of %u s", scorer_model(d->scorer)->id,
-		 scorer_model(d->scorer)->n_features, scorer_model(d->scorer)->window_seconds);
+	key = counting_key(d, spec_json, &spec);
+	feature_spec_free(&spec);
+	if (!(key && d->table_key && strcmp(key, d->table_key) == 0) && d->table) {
+		log_warn("model %s counts differently: the open windows are closed early", m->id);
+		windows_close(d);
+	}
+	free(key);
+	free(d->model.feature_spec);
+	d->model = (struct model_brief){ .feature_spec = spec_json, .n_features = m->n_features,
+					 .window_seconds = m->window_seconds };
+	memcpy(d->model.id, m->id, sizeof d->model.id);
+	d->model_time = (time_t)m->created_at;
+	score_thread_model(d->scoring, m, &set); /* after the windows handed over before it */
+	log_info("model %s in use: %d features, windows of %u s", d->model.id, d->model.n_features,
+		 d->model.window_seconds);
 	return d->table ? EX_OK : windows_open(d);
 }
 
-/* --- the sources' memory ------------------------------------------------------------------------ */
+/* --- the score thread and what it owns ------------------------------------------------------ */
 
-#define BASELINE_SAVE_SECONDS 300
-
-int windows_open_baseline(struct daemon *d)
+/* The sources' memory, read from its state file. */
+static struct baseline *open_baseline(const struct config *c, char **path)
 {
-	const struct config *c = &d->conf;
 	char err[512];
+	struct baseline *b = baseline_new((size_t)c->baseline_max_hosts, c->baseline_horizon);
 
-	if (!(d->baseline = baseline_new((size_t)c->baseline_max_hosts, c->baseline_horizon))) {
+	*path = NULL;
+	if (!b) {
 		log_err("out of memory for the memory of %" PRIu64 " sources", c->baseline_max_hosts);
-		return EX_OSERR;
+		return NULL;
 	}
 	if (c->baseline_state)
-		d->baseline_path = strdup(c->baseline_state);
-	else if (c->history_dir && asprintf(&d->baseline_path, "%s/baseline.state", c->history_dir) < 0)
-		d->baseline_path = NULL;
-	if (!d->baseline_path)
-		return EX_OK;
-	int rc = baseline_load(d->baseline, d->baseline_path, err, sizeof err);
+		*path = strdup(c->baseline_state);
+	else if (c->history_dir && asprintf(path, "%s/baseline.state", c->history_dir) < 0)
+		*path = NULL;
+	if (!*path)
+		return b;
+	int rc = baseline_load(b, *path, err, sizeof err);
 	if (rc == 0)
-		log_info("baseline %s: %" PRIu64 " sources remembered", d->baseline_path,
-			 baseline_stats(d->baseline)->hosts);
+		log_info("baseline %s: %" PRIu64 " sources remembered", *path, baseline_stats(b)->hosts);
 	else if (rc != -ENOENT)
 		log_warn("baseline: %s; starting with no memory of the sources", err);
-	d->baseline_saved_at = time(NULL);
+	return b;
+}
+
+/* The history: every segment is counted on a cold start (it waits for a
+ * number of windows), only the newest with a model. */
+static int open_history(const struct config *c, int cold, struct history **h)
+{
+	char err[512];
+	*h = NULL;
+	if (!c->history_dir)
+		return EX_OK;
+	if (!(*h = history_open(c->history_dir, c->history_retention, cold, err, sizeof err))) {
+		log_err("history: %s", err);
+		return EX_CANTCREAT;
+	}
+	const struct history_stats *st = history_stats(*h);
+	if (st->cut_bytes)
+		log_warn("history: %" PRIu64 " bytes of a torn record cut at the end", st->cut_bytes);
+	log_info("history %s: %" PRIu64 " samples in %" PRIu64 " windows", c->history_dir,
+		 st->records, st->windows);
 	return EX_OK;
 }
 
-void windows_save_baseline(struct daemon *d, time_t now)
+int windows_start_scoring(struct daemon *d, int cold)
 {
-	char err[512];
-	if (!d->baseline_path || !d->baseline || now < d->baseline_saved_at + BASELINE_SAVE_SECONDS)
-		return;
-	d->baseline_saved_at = now;
-	if (baseline_save(d->baseline, d->baseline_path, err, sizeof err) < 0)
-		log_err("baseline not kept: %s", err);
+	struct history *h;
+	char *path;
+	struct baseline *b = open_baseline(&d->conf, &path);
+	int rc = b ? open_history(&d->conf, cold, &h) : EX_OSERR;
+
+	if (rc == EX_OK && !(d->scoring = score_thread_start(d->loop, b, h, path, window_scored, d))) {
+		history_close(h);
+		rc = EX_OSERR;
+	}
+	if (rc != EX_OK)
+		baseline_free(b);
+	free(path);
+	if (rc == EX_OK)
+		windows_expire_history(d, time(NULL));
+	return rc;
 }
 
-void windows_close_baseline(struct daemon *d)
+void windows_stop_scoring(struct daemon *d, struct score_counts *last)
 {
-	windows_save_baseline(d, INT64_MAX / 2);
-	baseline_free(d->baseline);
-	d->baseline = NULL;
-	free(d->baseline_path);
-	d->baseline_path = NULL;
+	score_thread_stop(d->scoring, last);
+	d->scoring = NULL;
+}
+
+void windows_counts(const struct daemon *d, struct score_counts *out)
+{
+	if (d->scoring)
+		score_thread_counts(d->scoring, out);
+	else
+		memset(out, 0, sizeof *out);
 }
 
 /* --- history and retraining -------------------------------------------------------------------- */
 
-int windows_open_history(struct daemon *d)
-{
-	char err[512];
-	if (!d->conf.history_dir)
-		return EX_OK;
-	if (!(d->history = history_open(d->conf.history_dir, d->conf.history_retention, !d->scorer, err,
-					 sizeof err))) {
-		log_err("history: %s", err);
-		return EX_CANTCREAT;
-	}
-	const struct history_stats *st = history_stats(d->history);
-	if (st->cut_bytes)
-		log_warn("history: %" PRIu64 " bytes of a torn record cut at the end", st->cut_bytes);
-	log_info("history %s: %" PRIu64 " samples in %" PRIu64 " windows", d->conf.history_dir,
-		 st->records, st->windows);
-	windows_expire_history(d, time(NULL));
-	return EX_OK;
-}
-
 void windows_expire_history(struct daemon *d, time_t now)
 {
-	if (!d->history || now < d->expire_at)
+	if (!d->conf.history_dir || now < d->expire_at)
 		return;
-	int gone = history_expire(d->history, (int64_t)now);
-	if (gone > 0)
-		log_info("history: %d day(s) past the retention deleted", gone);
+	score_thread_expire_history(d->scoring, (int64_t)now);
 	d->expire_at = now + EXPIRE_SECONDS;
 }
 
 int windows_learning(const struct daemon *d, uint64_t *have, uint64_t *need)
 {
-	*have = d->history ? history_stats(d->history)->windows : 0;
+	struct score_counts n;
+	windows_counts(d, &n);
+	*have = n.history.windows;
 	*need = d->conf.min_windows;
-	return d->scorer == NULL;
+	return d->model.feature_spec == NULL;
 }
 
 static void retraining_done(void *ctx, struct retrain_result *r)
@@ -266,12 +278,12 @@ static void retraining_done(void *ctx, struct retrain_result *r)
 	struct daemon *d = ctx;
 	d->retraining = NULL;
 	d->retrain.last_seconds = r->seconds;
-	if (r->history && d->history) /* a full count, which a start with a model skips */
-		history_set_counts(d->history, r->history, r->history_windows);
+	if (r->history) /* a full count, which a start with a model skips */
+		score_thread_history_counts(d->scoring, r->history, r->history_windows);
 	if (!r->model) {
 		d->retrain.failures++;
 		log_err("retraining failed after %.1f s: %s; %s", r->seconds, r->why,
-			d->scorer ? "the running model stays" : "still learning");
+			d->model.feature_spec ? "the running model stays" : "still learning");
 		return;
 	}
 	d->retrain.runs++;
@@ -326,7 +338,7 @@ static void start_retraining(struct daemon *d, time_t now)
 void windows_schedule_retraining(struct daemon *d, time_t now)
 {
 	uint64_t have, need;
-	if (!d->history || d->retraining || d->stopping || !d->conf.model)
+	if (!d->conf.history_dir || d->retraining || d->stopping || !d->conf.model)
 		return;
 	if (windows_learning(d, &have, &need)) {
 		if (have >= need && now >= d->retrain.last_start + 10) /* failures retry after 10 s */

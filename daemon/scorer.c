@@ -26,12 +26,9 @@ struct scorer {
 	struct scorer_stats st;
 };
 
-/* The model's spec and explainer, checked; on success they replace s's. */
-static int adopt_model(struct scorer *s, struct model *m, char *err, size_t errlen)
+int scorer_check_model(const struct model *m, struct feature_spec *spec, char *err, size_t errlen)
 {
-	struct feature_spec spec = { 0 };
-	struct explainer *e;
-
+	struct feature_spec parsed = { 0 };
 	if (!m->feature_spec) {
 		snprintf(err, errlen, "model %s was trained on a feature matrix, not on network "
 			 "input: the daemon cannot build its features", m->id);
@@ -41,7 +38,22 @@ static int adopt_model(struct scorer *s, struct model *m, char *err, size_t errl
 		snprintf(err, errlen, "model %s has no background rows to explain against", m->id);
 		return -1;
 	}
-	if (feature_spec_from_json(&spec, m->feature_spec, err, errlen) < 0)
+	if (feature_spec_from_json(&parsed, m->feature_spec, err, errlen) < 0)
+		return -1;
+	if (spec)
+		*spec = parsed;
+	else
+		feature_spec_free(&parsed);
+	return 0;
+}
+
+/* The model's spec and explainer, checked; on success they replace s's. */
+static int adopt_model(struct scorer *s, struct model *m, char *err, size_t errlen)
+{
+	struct feature_spec spec;
+	struct explainer *e;
+
+	if (scorer_check_model(m, &spec, err, errlen) < 0)
 		return -1;
 	if (!(e = explain_new(&m->det, m->background, m->n_background, (int)s->set.explain_nsamples))) {
 		feature_spec_free(&spec);

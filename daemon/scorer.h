@@ -47,6 +47,11 @@ struct scorer_stats {
 
 struct scorer;
 
+/* Whether model m can score the daemon's windows: trained on network input
+ * (its feature spec, parsed into *spec unless NULL; the caller frees it),
+ * with background rows. Returns 0, or -1 with the reason in err. */
+int scorer_check_model(const struct model *m, struct feature_spec *spec, char *err, size_t errlen);
+
 /* A scorer with model m (taken over: the scorer frees it). The model must
  * have a feature spec (be trained on network input) and background rows.
  * Returns NULL with the reason in err. */

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# The daemon under valgrind memcheck (make valgrind): a replay into Redis with
-# history, a cold start and its retraining thread, the metrics endpoint, a
-# NetFlow listener stopped by SIGTERM, and the offline commands. Exit 99
-# from valgrind (an error or a definite leak) fails a check.
+# The daemon under a checker: valgrind memcheck (make valgrind) or, with
+# TSAN=1, a ThreadSanitizer build (make tsan): a replay into Redis with
+# history, a cold start with its score thread and retraining thread, the
+# metrics endpoint, a NetFlow listener stopped by SIGTERM, and the offline
+# commands. Exit 99 (a memcheck error or definite leak; a data race, with
+# TSAN_OPTIONS=exitcode=99) fails a check.
 . "$(dirname "$0")/../integration/lib.bash"
 tools=$(cd "$(dirname "$0")/../tools" && pwd)
 export FLOWSAD_BIN=$FLOWSAD
-FLOWSAD=$tools/valgrind-flowsad
+[ -n "${TSAN:-}" ] || FLOWSAD=$tools/valgrind-flowsad
 pcap=$DATA/sample.pcap
 
 check "train" "$FLOWSAD" train --window 1m --seed 1 --epochs 3 --epochs-pretrain 2 --quiet -o "$T/m" "$pcap"
@@ -38,7 +40,7 @@ for _ in $(seq 100); do grep -q "metrics on" "$T/cold.log" && break; sleep 0.1; 
 sleep 3
 check "metrics answer under memcheck" curl -sf -o /dev/null "http://127.0.0.1:$mport/metrics"
 wait "$run_pid"
-check_eq "a replay with a cold start, its retraining, Redis and metrics: no memcheck error" 0 $?
+check_eq "a replay with a cold start, its retraining, Redis and metrics: no checker error" 0 $?
 check "it retrained" grep -q "retrained in" "$T/cold.log"
 uport=$((20000 + RANDOM % 30000))
 printf '[netflow]\nlisten = 127.0.0.1:%d\n' "$uport" >"$T/udp.conf"
@@ -49,4 +51,4 @@ python3 "$tools/send-udp-payloads.py" "$DATA/sample-ipfix.pcap" 127.0.0.1 "$upor
 sleep 1
 kill -TERM "$run_pid"
 wait "$run_pid"
-check_eq "a NetFlow listener stopped by SIGTERM: no memcheck error" 0 $?
+check_eq "a NetFlow listener stopped by SIGTERM: no checker error" 0 $?
