@@ -2,8 +2,8 @@
 # make bench: every benchmark table, peers measured in the same run.
 #   SEEDS=N      ODDS seeds (default 10)
 #   ROWS, DIM, EPOCHS   size of the speed run (default 20000 x 1000, 3 epochs)
-#   BENCH="ingest flows"  only these sections (detector ingest flows retrain operation quality;
-#                         default all)
+#   BENCH="ingest flows"  only these sections (detector ingest flows retrain operation live
+#                         quality; default all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -144,6 +144,10 @@ fi
 
 if want operation; then
 	bash bench/operation.sh
+fi
+
+if want live; then
+	bash bench/live.sh
 fi
 
 if ! want quality; then
