@@ -143,13 +143,12 @@ static int load_settings(const struct run_args *a, struct config *c)
 
 /* --- sinks -------------------------------------------------------------------------------- */
 
-void daemon_deliver(void *ctx, const struct alert_record *r)
+void daemon_deliver(struct daemon *d, const struct alert_record *a, size_t n)
 {
-	struct daemon *d = ctx;
-	if (d->jsonl)
-		jsonl_sink_push(d->jsonl, r);
-	if (d->redis)
-		redis_sink_push(d->redis, r);
+	for (size_t i = 0; d->jsonl && i < n; i++)
+		jsonl_sink_push(d->jsonl, &a[i]);
+	if (d->redis && n)
+		redis_sink_push_batch(d->redis, a, n);
 }
 
 static int open_sinks(struct daemon *d)

@@ -109,8 +109,8 @@ struct daemon {
 
 /* cmd_run.c */
 void daemon_stop(struct daemon *d, const char *why);
-/* The alert_sink_fn of the scorer: to every sink configured. */
-void daemon_deliver(void *ctx, const struct alert_record *r);
+/* A window's n alerts to every sink configured (Redis: spooled with one sync). */
+void daemon_deliver(struct daemon *d, const struct alert_record *a, size_t n);
 
 /* run_sources.c */
 int sources_open_live(struct daemon *d);

@@ -420,22 +420,33 @@ void redis_sink_free(struct redis_sink *r)
 	free(r);
 }
 
-void redis_sink_push(void *sink, const struct alert_record *a)
+void redis_sink_push_batch(struct redis_sink *r, const struct alert_record *a, size_t n)
 {
-	struct redis_sink *r = sink;
-	char when[ISOTIME_LEN];
-	char *rec = NULL;
-	int len = asprintf(&rec, "%s\n%s\n%.6g\n%s", a->src_ip, isotime_format(a->window_start, when),
-			   a->score, a->json);
+	struct spool_item *items = calloc(n + 1, sizeof *items);
+	char **rec = calloc(n + 1, sizeof *rec), when[ISOTIME_LEN];
+	size_t ok = 0;
 
-	if (len < 0 || spool_append(r->spool, rec, (uint32_t)len) < 0) {
-		log_err("spool: the alert for %s at %s is lost: %s", a->src_ip, when,
-			len < 0 ? "out of memory" : strerror(errno));
-		r->st.dropped++;
-	} else {
-		r->st.spooled++;
+	for (size_t i = 0; items && rec && i < n; i++) {
+		int len = asprintf(&rec[i], "%s\n%s\n%.6g\n%s", a[i].src_ip,
+				   isotime_format(a[i].window_start, when), a[i].score, a[i].json);
+		if (len < 0) {
+			rec[i] = NULL;
+			break;
+		}
+		items[ok++] = (struct spool_item){ rec[i], (uint32_t)len };
 	}
+	/* one sync for the window's alerts */
+	if (ok < n || spool_append_batch(r->spool, items, n) < 0) {
+		log_err("spool: %zu alerts of window %s are lost: %s", n,
+			isotime_format(a[0].window_start, when), ok < n ? "out of memory" : strerror(errno));
+		r->st.dropped += n;
+	} else {
+		r->st.spooled += n;
+	}
+	for (size_t i = 0; rec && i < n; i++)
+		free(rec[i]);
 	free(rec);
+	free(items);
 	const struct spool_stats *st = spool_stats(r->spool);
 	if (st->dropped > r->dropped_logged) {
 		log_warn("spool: full; %" PRIu64 " oldest alerts dropped (%" PRIu64 " in all)",

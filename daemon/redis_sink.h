@@ -42,8 +42,8 @@ struct redis_sink *redis_sink_new(struct ev_loop *loop, const struct redis_sink_
 /* Closes the connection (an XADD in flight stays in the spool). */
 void redis_sink_free(struct redis_sink *r);
 
-/* An alert_sink_fn: spools the alert and starts sending. */
-void redis_sink_push(void *sink, const struct alert_record *a);
+/* Spools n alerts (a window's, n >= 1) with one sync, and starts sending. */
+void redis_sink_push_batch(struct redis_sink *r, const struct alert_record *a, size_t n);
 
 /* Whether everything was delivered, and whether Redis was unreachable at
  * the last attempt (nothing will be delivered before the next retry). */

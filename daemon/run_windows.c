@@ -51,8 +51,7 @@ static void window_scored(void *ctx, const struct window_result *r)
 	if (r->baseline_reset)
 		log_info("baseline: window %s is older than what the sources' memory holds (a replay "
 			 "of earlier traffic?): the memory starts afresh", when);
-	for (size_t i = 0; i < r->n_alerts; i++)
-		daemon_deliver(d, &r->alert[i]);
+	daemon_deliver(d, r->alert, r->n_alerts);
 	if (r->scored)
 		log_info("window %s: %zu samples, %" PRIu64 " alerts, %" PRIu64 " suppressed "
 			 "(threshold %.3g)", when, r->samples, r->alerts, r->suppressed, r->threshold);

@@ -217,35 +217,64 @@ static int drop_oldest(struct spool *s)
 	return 0;
 }
 
-int spool_append(struct spool *s, const void *data, uint32_t len)
+/* Makes room for need more bytes within the bound, oldest records first. */
+static int make_room(struct spool *s, uint64_t need)
 {
-	uint64_t need = SPOOL_RECORD_HEADER + (uint64_t)len;
-	if (SPOOL_HEADER + need > s->max_bytes) {
-		errno = EMSGSIZE;
-		return -1;
-	}
-	if (s->end + need > s->max_bytes) {
-		while (s->st.pending && SPOOL_HEADER + (s->end - s->head) + need > s->max_bytes)
-			if (drop_oldest(s) < 0)
-				return -1;
-		if (compact(s) < 0)
+	if (s->end + need <= s->max_bytes)
+		return 0;
+	while (s->st.pending && SPOOL_HEADER + (s->end - s->head) + need > s->max_bytes)
+		if (drop_oldest(s) < 0)
 			return -1;
+	return compact(s);
+}
+
+int spool_append_batch(struct spool *s, const struct spool_item *items, size_t n)
+{
+	uint64_t need = 0;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t one = SPOOL_RECORD_HEADER + (uint64_t)items[i].len;
+		if (SPOOL_HEADER + one > s->max_bytes) {
+			errno = EMSGSIZE;
+			return -1;
+		}
+		need += one;
 	}
-	uint8_t *rec = malloc(need);
-	if (!rec)
+	if (n == 0)
+		return 0;
+	if (SPOOL_HEADER + need > s->max_bytes) { /* more than the bound at once: one by one */
+		for (size_t i = 0; i < n; i++)
+			if (spool_append_batch(s, &items[i], 1) < 0)
+				return -1;
+		return 0;
+	}
+	if (make_room(s, need) < 0)
 		return -1;
-	put_le(rec, len, 4);
-	put_le(rec + 4, crc32_ieee(data, len), 4);
-	memcpy(rec + SPOOL_RECORD_HEADER, data, len);
-	int rc = pwrite_all(s->fd, rec, need, s->end) < 0 || fdatasync(s->fd) < 0 ? -1 : 0;
-	free(rec);
+	uint8_t *buf = malloc(need), *p = buf;
+	if (!buf)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		put_le(p, items[i].len, 4);
+		put_le(p + 4, crc32_ieee(items[i].data, items[i].len), 4);
+		memcpy(p + SPOOL_RECORD_HEADER, items[i].data, items[i].len);
+		p += SPOOL_RECORD_HEADER + items[i].len;
+	}
+	/* one write and one sync for the batch: a crash keeps a prefix of it */
+	int rc = pwrite_all(s->fd, buf, need, s->end) < 0 || fdatasync(s->fd) < 0 ? -1 : 0;
+	free(buf);
 	if (rc < 0)
 		return -1;
 	s->end += need;
-	s->st.pending++;
-	s->st.pending_bytes += len;
+	s->st.pending += n;
+	for (size_t i = 0; i < n; i++)
+		s->st.pending_bytes += items[i].len;
 	s->st.file_bytes = s->end;
 	return 0;
+}
+
+int spool_append(struct spool *s, const void *data, uint32_t len)
+{
+	struct spool_item one = { data, len };
+	return spool_append_batch(s, &one, 1);
 }
 
 int spool_peek(struct spool *s, char **data, uint32_t *len)

@@ -37,6 +37,14 @@ void spool_close(struct spool *s);
 /* Appends one record. Returns 0, or -1 with errno (a record larger than the
  * bound is refused with EMSGSIZE). */
 int spool_append(struct spool *s, const void *data, uint32_t len);
+/* Appends n records with one write and one sync (a window's alerts): a crash
+ * leaves a whole prefix of them. Returns as spool_append (on an error some
+ * of them may be in). */
+struct spool_item {
+	const void *data;
+	uint32_t len;
+};
+int spool_append_batch(struct spool *s, const struct spool_item *items, size_t n);
 /* The oldest pending record into *data (malloc'd, NUL-terminated, caller
  * frees) and *len. Returns 1, 0 when nothing is pending, -1 on I/O error. */
 int spool_peek(struct spool *s, char **data, uint32_t *len);

@@ -143,6 +143,48 @@ static void test_bound_drops_oldest(void **state)
 	spool_close(s);
 }
 
+/* A window's alerts in one batch: in order, after what was there; a crash
+ * in the batch's write keeps a whole prefix of it; a batch beyond the bound
+ * goes record by record, the oldest dropped. */
+static void test_batch(void **state)
+{
+	char path[128], rec[100];
+	struct spool_item items[3] = { { "b1", 2 }, { "b2", 2 }, { "b3", 2 } };
+	struct stat st;
+	(void)state;
+	struct spool *s = open_spool(1 << 20);
+	assert_int_equal(spool_append(s, "single", 6), 0);
+	assert_int_equal(spool_append_batch(s, items, 3), 0);
+	assert_int_equal(spool_stats(s)->pending, 4);
+	spool_close(s);
+	snprintf(path, sizeof path, "%s/alerts.spool", dir);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(truncate(path, st.st_size - 1), 0); /* the batch torn in its last record */
+	s = open_spool(1 << 20);
+	assert_int_equal(spool_stats(s)->pending, 3);
+	expect_next(s, "single");
+	expect_next(s, "b1");
+	expect_next(s, "b2");
+	spool_close(s);
+
+	struct spool_item many[60];
+	s = open_spool(4096);
+	for (int i = 0; i < 60; i++) {
+		snprintf(rec, sizeof rec, "%-90d", i);
+		many[i] = (struct spool_item){ strdup(rec), 90 };
+	}
+	assert_int_equal(spool_append_batch(s, many, 60), 0); /* 60 x 98 bytes > 4096 */
+	assert_true(spool_stats(s)->file_bytes <= 4096);
+	assert_int_equal(spool_stats(s)->pending + spool_stats(s)->dropped, 60);
+	snprintf(rec, sizeof rec, "%-90d", 59);
+	for (uint64_t i = spool_stats(s)->pending; i > 1; i--)
+		assert_int_equal(spool_pop(s), 0);
+	expect_next(s, rec); /* the newest is kept */
+	for (int i = 0; i < 60; i++)
+		free((void *)many[i].data);
+	spool_close(s);
+}
+
 static void test_bad_file_is_refused(void **state)
 {
 	char path[128], err[256];
@@ -168,6 +210,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_torn_tail_is_cut, make_dir, remove_dir),
 		cmocka_unit_test_setup_teardown(test_corrupt_record_is_cut, make_dir, remove_dir),
 		cmocka_unit_test_setup_teardown(test_bound_drops_oldest, make_dir, remove_dir),
+		cmocka_unit_test_setup_teardown(test_batch, make_dir, remove_dir),
 		cmocka_unit_test_setup_teardown(test_bad_file_is_refused, make_dir, remove_dir),
 		cmocka_unit_test(test_crc32),
 	};
