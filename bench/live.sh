@@ -53,8 +53,11 @@ flowsad_row() { # NAME LABEL BINARY: each binary with a model of its own making
 	read -r got drop <<<"${got:-0 0}"
 	printf '| %-34s | %10s | %10s | %10s | %7.2f %% |\n' "$2" "$got" "$drop" "${late:-?}" \
 		"$(echo "100 * ($drop + ${late:-0}) / $packets" | bc -l)"
+	memory+="$2: peak RSS $(sed -n 's/.*peak memory (RSS) \([0-9]*\) MiB.*/\1/p' "$out/$1.log") MiB, "
+	memory+="samples of the open windows at most $(( $(sed -n 's/.*peak sample memory \([0-9]*\) KiB.*/\1/p' "$out/$1.log" | tail -1) / 1024 )) MiB; "
 }
 
+memory=
 echo "## Live capture under a flood: $packets SYNs from $sources sources at $pps pps, 5-second windows"
 echo
 printf '| %-34s | %10s | %10s | %10s | %9s |\n' capture received "kernel drop" late lost
@@ -68,5 +71,7 @@ flowsad_row flowsad "flowsad run -i (score thread)" "$BUILD/flowsad"
 [ -z "${FLOWSAD_OLD:-}" ] || flowsad_row old "flowsad run -i ($FLOWSAD_OLD)" "$FLOWSAD_OLD"
 echo
 echo "(windows of about $((pps * 5)) samples; both captures with a 64 MiB kernel buffer; flowsad's"
-echo "explanations with 50 draws; $(nproc) cores shared with tcpreplay)"
+echo "explanations with 50 draws; $(nproc) cores shared with tcpreplay;"
+echo "${memory% }"
+echo "(an earlier build does not log its peak RSS))"
 echo

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -260,6 +261,9 @@ void daemon_stop(struct daemon *d, const char *why)
 			 "back: %" PRIu64 " repeats, %" PRIu64 " within their usual score, %" PRIu64
 			 " only answering", d->tally.frames, n.scorer.windows, n.scorer.alerts,
 			 n.scorer.suppressed, n.scorer.usual, n.scorer.answering);
+	struct rusage ru;
+	if (getrusage(RUSAGE_SELF, &ru) == 0)
+		log_info("peak memory (RSS) %ld MiB", ru.ru_maxrss / 1024);
 	d->drain_until = ev_now(d->loop) + DRAIN_SECONDS;
 	if (d->redis) { /* undelivered alerts: one more attempt, then they wait in the spool */
 		d->drain_failures = redis_sink_stats(d->redis)->failures;

@@ -7,11 +7,11 @@
 
 #include "alert.h"
 #include "calibrate.h"
-#include "cli.h"
 #include "distinct.h"
 #include "explain.h"
 #include "log.h"
 #include "report.h"
+#include "scaler.h"
 #include "suppress.h"
 
 struct scorer {
@@ -166,7 +166,7 @@ static double alert_threshold(const struct scorer *s)
 
 /* Explains row (scaled input x, unscaled value) and sends its alert unless
  * it repeats one already sent. */
-static void consider_alert(struct scorer *s, const struct dataset *ds, size_t row, const float *x,
+static void consider_alert(struct scorer *s, int64_t window_start, const char *src, const float *x,
 			   const float *value, double score, double raw, int rank, double threshold,
 			   double usual)
 {
@@ -181,22 +181,21 @@ static void consider_alert(struct scorer *s, const struct dataset *ds, size_t ro
 	if (phi && top && f) {
 		/* the seed depends on the sample alone: a replay explains it identically */
 		explain_row(s->explainer, x, m->cfg.seed * 0x9e3779b97f4a7c15ull +
-				(uint64_t)ds->window_start[row] + (uint64_t)rank, phi);
+				(uint64_t)window_start + (uint64_t)rank, phi);
 		/* the behaviour looks past explain_k: it needs two leading features */
 		int lead = k > 2 ? k : (dim < 2 ? dim : 2);
 		report_top_features(phi, dim, lead, top);
 		for (int i = 0; i < lead; i++)
 			f[i] = (struct alert_feature){ m->features[top[i]], phi[top[i]], value[top[i]] };
 		uint64_t b = behaviour_of(f, lead, behaviour, sizeof behaviour);
-		if (suppress_check(s->suppressor, ds->src_ip[row], b, ds->window_start[row], score,
-				   &repeats) == 1) {
+		if (suppress_check(s->suppressor, src, b, window_start, score, &repeats) == 1) {
 			s->st.suppressed++;
 			free(f), free(top), free(phi);
 			return;
 		}
 		struct alert a = {
-			.window_start = ds->window_start[row], .window_seconds = s->spec.window_seconds,
-			.src_ip = ds->src_ip[row], .score = score, .raw_score = raw, .rank = rank,
+			.window_start = window_start, .window_seconds = s->spec.window_seconds,
+			.src_ip = src, .score = score, .raw_score = raw, .rank = rank,
 			.model_id = m->id, .observer = s->set.observer, .created = (int64_t)time(NULL),
 			.n_features = k, .features = f, .threshold = threshold, .usual = usual,
 			.behaviour = behaviour, .repeats = repeats,
@@ -204,11 +203,11 @@ static void consider_alert(struct scorer *s, const struct dataset *ds, size_t ro
 		json = alert_json(&a);
 	}
 	if (json) {
-		struct alert_record r = { ds->window_start[row], ds->src_ip[row], score, json };
+		struct alert_record r = { window_start, src, score, json };
 		s->sink(s->sink_ctx, &r);
 		s->st.alerts++;
 	} else {
-		log_err("out of memory: the alert for %s was not built", ds->src_ip[row]);
+		log_err("out of memory: the alert for %s was not built", src);
 	}
 	free(json);
 	free(f);
@@ -239,49 +238,79 @@ static void gate_by_source(struct scorer *s, const struct sample_set *set, const
 	}
 }
 
+/* Raw scores of every sample into raw [set->n], SCORE_BLOCK samples at a
+ * time: the window is never copied whole into vectors. Returns 0 or -1. */
+static int score_blocks(struct scorer *s, const struct sample_set *set, float *raw)
+{
+	size_t dim = (size_t)s->m->n_features;
+	float *x = malloc(SCORE_BLOCK * dim * sizeof *x);
+	int rc = x ? 0 : -1;
+
+	for (size_t from = 0; rc == 0 && from < set->n; from += SCORE_BLOCK) {
+		size_t k = set->n - from < SCORE_BLOCK ? set->n - from : SCORE_BLOCK;
+		for (size_t i = 0; i < k; i++)
+			feature_spec_vectorize(&s->spec, &set->s[from + i], x + i * dim);
+		scaler_apply(&s->m->scaler, x, k);
+		rc = deepsad_score(&s->m->det, x, k, raw + from) < 0 ? -1 : 0;
+	}
+	free(x);
+	return rc;
+}
+
+/* The alert of a picked sample: its vector made again (unscaled values for
+ * the analyst, scaled for the explanation). */
+static void alert_pick(struct scorer *s, int64_t window_start, const struct net_sample *sample,
+		       const struct report_pick *pick, double raw, int rank, double threshold,
+		       double usual)
+{
+	size_t dim = (size_t)s->m->n_features;
+	float *value = malloc(2 * dim * sizeof *value);
+	char src[48];
+
+	decode_addr_str(&sample->src, src);
+	if (!value) {
+		log_err("out of memory: the alert for %s was not built", src);
+		return;
+	}
+	feature_spec_vectorize(&s->spec, sample, value);
+	memcpy(value + dim, value, dim * sizeof *value);
+	scaler_apply(&s->m->scaler, value + dim, 1);
+	consider_alert(s, window_start, src, value + dim, value, pick->score, raw, rank,
+		       usual > threshold ? usual : threshold, usual);
+	free(value);
+}
+
 void scorer_score(struct scorer *s, int64_t window_start, const struct sample_set *set,
 		  struct baseline *b)
 {
-	struct dataset ds;
-	float *values = NULL, *x = NULL, *raw = NULL, *scaled = NULL;
 	struct report_pick *picks = NULL;
 	long n_picks = -1;
 	double threshold = alert_threshold(s);
+	size_t n = set->n;
 
-	if (set->n == 0)
+	if (n == 0)
 		return;
-	if (feature_spec_dataset(&s->spec, set, &ds) < 0) {
-		log_err("out of memory: window %lld not scored", (long long)window_start);
-		return;
-	}
-	/* scaled [3n]: the scores, then gated by source, then the sources' usual */
-	if (cli_score_dataset(s->m, &ds, &values, &x, &raw) == 0 &&
-	    (scaled = malloc(3 * ds.n * sizeof *scaled + 1))) {
-		for (size_t i = 0; i < ds.n; i++)
+	/* [4n]: raw scores, scaled, gated by source, the sources' usual */
+	float *raw = malloc(4 * n * sizeof *raw), *scaled = raw + n, *gated = raw + 2 * n,
+	      *usual = raw + 3 * n;
+	if (raw && score_blocks(s, set, raw) == 0) {
+		for (size_t i = 0; i < n; i++)
 			scaled[i] = (float)deepsad_scaled(&s->m->det, raw[i]);
-		gate_by_source(s, set, scaled, threshold, b, scaled + ds.n, scaled + 2 * ds.n);
-		n_picks = report_select(NULL, scaled + ds.n, ds.n, (int)s->set.top_n, threshold, &picks);
-		calibrate_add(&s->recent, window_start, scaled, ds.n);
+		gate_by_source(s, set, scaled, threshold, b, gated, usual);
+		n_picks = report_select(NULL, gated, n, (int)s->set.top_n, threshold, &picks);
+		calibrate_add(&s->recent, window_start, scaled, n);
 	}
 	if (n_picks < 0)
 		log_err("window %lld not scored (out of memory)", (long long)window_start);
-	size_t dim = (size_t)s->m->n_features;
-	for (long i = 0; i < n_picks; i++) {
-		size_t row = picks[i].row;
-		double usual = scaled[2 * ds.n + row];
-		consider_alert(s, &ds, row, x + row * dim, values + row * dim, picks[i].score, raw[row],
-			       (int)i + 1, usual > threshold ? usual : threshold, usual);
-	}
-	for (size_t i = 0; b && n_picks >= 0 && i < set->n; i++)
+	for (long i = 0; i < n_picks; i++)
+		alert_pick(s, window_start, &set->s[picks[i].row], &picks[i], raw[picks[i].row],
+			   (int)i + 1, threshold, usual[picks[i].row]);
+	for (size_t i = 0; b && n_picks >= 0 && i < n; i++)
 		baseline_note_score(b, &set->s[i].src, window_start, scaled[i]);
 	s->st.windows++;
-	s->st.samples += ds.n;
+	s->st.samples += n;
 	s->st.last_window = window_start;
 	s->st.threshold = threshold;
 	free(picks);
-	free(scaled);
-	free(values);
-	free(x);
 	free(raw);
-	dataset_free(&ds);
 }

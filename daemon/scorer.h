@@ -35,6 +35,8 @@ typedef void (*alert_sink_fn)(void *ctx, const struct alert_record *r);
 /* Recent windows' scores raise the alert threshold to their quantile
  * (lib/calibrate.h), remembered with a half-life of a day. */
 #define SCORER_RECENT_QUANTILE 0.999
+/* Samples vectorised and scored at once: the window is never copied whole. */
+#define SCORE_BLOCK 16384
 #define SCORER_RECENT_HALFLIFE 86400.0
 
 struct scorer_stats {

@@ -190,7 +190,7 @@ int feature_spec_dim(const struct feature_spec *spec)
 	return FEATURES_N_FIXED + (spec->host_features ? BASELINE_N_FEATURES : 0) + spec->n_terms;
 }
 
-static void vectorize(const struct feature_spec *spec, const struct net_sample *s, float *row)
+void feature_spec_vectorize(const struct feature_spec *spec, const struct net_sample *s, float *row)
 {
 	const struct window_counters *c = &s->c;
 	double pk = c->packets ? (double)c->packets : 1;
@@ -254,7 +254,7 @@ int feature_spec_dataset(const struct feature_spec *spec, const struct sample_se
 			dataset_free(ds);
 			break;
 		}
-		vectorize(spec, &set->s[i], ds->x + (size_t)row * (size_t)dim);
+		feature_spec_vectorize(spec, &set->s[i], ds->x + (size_t)row * (size_t)dim);
 		ds->window_start[row] = set->s[i].window_start;
 		decode_addr_str(&set->s[i].src, ds->src_ip[row]);
 	}

@@ -84,6 +84,10 @@ int feature_spec_fit(struct feature_spec *spec, const struct sample_set *set, in
 	__attribute__((warn_unused_result));
 void feature_spec_free(struct feature_spec *spec);
 
+/* One sample's vector into row [feature_spec_dim(spec)], in the order of
+ * the names feature_spec_dataset gives (a model's feature order). */
+void feature_spec_vectorize(const struct feature_spec *spec, const struct net_sample *s, float *row);
+
 /* The set as a dataset with the spec's feature names, window_start and
  * src_ip columns (labels 0). Returns 0 or -ENOMEM. */
 int feature_spec_dataset(const struct feature_spec *spec, const struct sample_set *set,
