@@ -149,7 +149,7 @@ fuzz: deps
 	done
 
 # --- run, install ---------------------------------------------------------------
-run: all
+run: deps all
 	@BUILD=$(BUILD) bash tests/tools/demo.sh
 
 install: all

@@ -261,6 +261,9 @@ void daemon_stop(struct daemon *d, const char *why)
 			 "back: %" PRIu64 " repeats, %" PRIu64 " within their usual score, %" PRIu64
 			 " only answering", d->tally.frames, n.scorer.windows, n.scorer.alerts,
 			 n.scorer.suppressed, n.scorer.usual, n.scorer.answering);
+	if (n.waits && d->n_live) /* (a replay reads faster than windows score: it waits by design) */
+		log_warn("the score thread fell behind: the capture waited to hand over %" PRIu64
+			 " windows", n.waits);
 	struct rusage ru;
 	if (getrusage(RUSAGE_SELF, &ru) == 0)
 		log_info("peak memory (RSS) %ld MiB", ru.ru_maxrss / 1024);

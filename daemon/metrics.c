@@ -104,6 +104,10 @@ static void write_alerts(struct daemon *d, FILE *out)
 	       NULL, s ? (double)s->answering : 0);
 	metric(out, "alert_threshold", "gauge", "The alert threshold of the last window scored.", NULL,
 	       s ? s->threshold : 0);
+	metric(out, "score_pending_windows", "gauge", "Closed windows handed to the score thread, not yet back.",
+	       NULL, (double)n.pending);
+	metric(out, "score_waits_total", "counter", "Closed windows the capture loop waited to hand over (the score thread fell behind).",
+	       NULL, (double)n.waits);
 	{
 		const struct baseline_stats *b = &n.baseline;
 		metric(out, "baseline_sources", "gauge", "Sources remembered across windows.", NULL, (double)b->hosts);
