@@ -57,6 +57,39 @@ flowsad_row() { # NAME LABEL BINARY: each binary with a model of its own making
 	memory+="samples of the open windows at most $(( $(sed -n 's/.*peak sample memory \([0-9]*\) KiB.*/\1/p' "$out/$1.log" | tail -1) / 1024 )) MiB; "
 }
 
+# latency_row PPS PACKETS: the same flood, alerts into a private redis-server
+latency_row() {
+	local rate=$1 count=$2 sock=$out/redis.sock
+	rm -rf "$out/spool" "$sock"
+	redis-server --port 0 --unixsocket "$sock" --save '' --appendonly no --logfile "$out/redis.log" &
+	local rpid=$!
+	for _ in $(seq 50); do redis-cli -s "$sock" ping >/dev/null 2>&1 && break; sleep 0.1; done
+	printf '[window]\nlength = 5s\n[alerts]\nexplain_nsamples = 50\n[redis]\naddress = %s\n[spool]\ndir = %s/spool\n' \
+		"$sock" "$out" >"$out/latency.conf"
+	head -c $((24 + count * 76)) "$flood" >"$out/latency.pcap"
+	local save=$flood pps_save=$pps
+	flood=$out/latency.pcap pps=$rate
+	run_capture latency "$BUILD/flowsad" run -c "$out/latency.conf" -i fsvb$$ -m "$out/flowsad.model"
+	flood=$save pps=$pps_save
+	redis-cli -s "$sock" --raw XRANGE flowsad:alerts - + | python3 -c '
+import sys, datetime
+lines = sys.stdin.read().split("\n")
+lat = []
+for i, l in enumerate(lines):
+    if "-" in l and l.split("-")[0].isdigit() and len(l.split("-")[0]) == 13:
+        ms = int(l.split("-")[0])
+        ws = lines[i + 4] if lines[i + 3] == "window_start" else None
+        if ws:
+            t = datetime.datetime.strptime(ws, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc).timestamp()
+            lat.append(ms / 1000 - (t + 5 + 5))
+lat.sort()
+print("| %-28s | %10d | %10.2f | %10.2f |" % ("about %d" % (int(sys.argv[1]) * 5), len(lat),
+      lat[len(lat) // 2] if lat else float("nan"), lat[-1] if lat else float("nan")))
+' "$rate"
+	redis-cli -s "$sock" shutdown nosave >/dev/null 2>&1 || true
+	wait "$rpid" 2>/dev/null || true
+}
+
 memory=
 echo "## Live capture under a flood: $packets SYNs from $sources sources at $pps pps, 5-second windows"
 echo
@@ -69,6 +102,14 @@ printf '| %-34s | %10s | %10s | %10s | %7.2f %% |\n' "tcpdump -w /dev/null (-B 6
 	"$(echo "100 * $drop / $packets" | bc -l)"
 flowsad_row flowsad "flowsad run -i (score thread)" "$BUILD/flowsad"
 [ -z "${FLOWSAD_OLD:-}" ] || flowsad_row old "flowsad run -i ($FLOWSAD_OLD)" "$FLOWSAD_OLD"
+echo
+echo "Alert latency: from a window's close (its end plus the 5 s lateness of live capture) to the"
+echo "XADD Redis acknowledged (the entry's id is Redis's clock), every alert of the run:"
+echo
+printf '| %-28s | %10s | %10s | %10s |\n' "samples a window" alerts "median s" "max s"
+printf '|%s|%s|%s|%s|\n' ------------------------------ ------------ ------------ ------------
+latency_row 20000 400000
+latency_row "$pps" "$packets"
 echo
 echo "(windows of about $((pps * 5)) samples; both captures with a 64 MiB kernel buffer; flowsad's"
 echo "explanations with 50 draws; $(nproc) cores shared with tcpreplay;"
