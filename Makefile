@@ -47,6 +47,8 @@ DAEMON_OBJ := $(DAEMON_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
+FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%)
+BENCH_BIN := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 
 .PHONY: all deps deps-build deps-bench test check tsan valgrind bench bench-detector fuzz install clean run
 all: $(BUILD)/flowsad
@@ -104,7 +106,8 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libflowsad.a
 -include $(LIB_OBJ:.o=.d) $(DAEMON_OBJ:.o=.d)
 
 # --- tests --------------------------------------------------------------------
-test: deps $(BUILD)/flowsad $(UNIT_BIN)
+# Every benchmark and fuzz program is built too, so that none can rot.
+test: deps $(BUILD)/flowsad $(UNIT_BIN) $(BENCH_BIN) $(FUZZ_BIN)
 	@BUILD=$(BUILD) bash tests/run.sh
 
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -124,7 +127,6 @@ valgrind: deps $(BUILD)/flowsad $(UNIT_BIN)
 	@BUILD=$(BUILD) bash tests/run.sh memcheck
 
 # --- benchmarks and fuzzing -------------------------------------------------------
-BENCH_BIN := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libflowsad.a
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< $(BUILD)/libflowsad.a $(PC_LIBS)
@@ -134,13 +136,22 @@ ODDS_DIR ?= ../shared/data/odds
 bench bench-detector: deps-bench $(BUILD)/flowsad $(BENCH_BIN)
 	@BUILD=$(BUILD) ODDS_DIR=$(ODDS_DIR) bash bench/run.sh
 
-FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -g -O1
-fuzz: deps
-	@mkdir -p $(BUILD)/fuzz
-	@set -e; for f in $(FUZZ_SRC); do \
-		n=$$(basename $$f .c); \
-		clang -std=c11 -D_GNU_SOURCE -DFLOWSAD_VERSION='"$(VERSION)"' $(WARN) $(FUZZ_FLAGS) -Ilib \
-			$(PC_CFLAGS) -o $(BUILD)/fuzz/$$n $$f $(LIB_SRC) $(PC_LIBS); \
+# Fuzz targets: the library built once with coverage instrumentation
+# (fuzzer-no-link), each target linked with libFuzzer's main.
+FUZZ_SAN := address,undefined -fno-sanitize-recover=all -g -O1
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/fuzzobj/%.o)
+FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -DFLOWSAD_VERSION='"$(VERSION)"' $(WARN) -Ilib $(PC_CFLAGS)
+$(BUILD)/fuzzobj/%.o: %.c | $(STAMP)-test-deps
+	@mkdir -p $(dir $@)
+	$(Q)clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -MMD -MP -c $< -o $@
+$(BUILD)/fuzz/%: fuzz/%.c $(FUZZ_LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(Q)clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,$(FUZZ_SAN) -o $@ $< $(FUZZ_LIB_OBJ) $(PC_LIBS)
+-include $(FUZZ_LIB_OBJ:.o=.d)
+.SECONDARY: $(FUZZ_LIB_OBJ)
+
+fuzz: deps $(FUZZ_BIN)
+	@set -e; for n in $(FUZZ_SRC:fuzz/%.c=%); do \
 		mkdir -p $(BUILD)/fuzz/$$n.corpus; \
 		echo "fuzz: $$n ($${FUZZ_SECONDS:-30} s)"; \
 		$(BUILD)/fuzz/$$n -max_total_time=$${FUZZ_SECONDS:-30} $(BUILD)/fuzz/$$n.corpus \

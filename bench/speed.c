@@ -43,7 +43,7 @@ struct epoch_times {
 	int n_pretrain, n_train;
 };
 
-static void record(void *ctx, const char *phase, int epoch, int epochs, double loss, double s)
+static int record(void *ctx, const char *phase, int epoch, int epochs, double loss, double s)
 {
 	struct epoch_times *t = ctx;
 	(void)epoch, (void)epochs, (void)loss;
@@ -54,6 +54,7 @@ static void record(void *ctx, const char *phase, int epoch, int epochs, double l
 		t->train += s;
 		t->n_train++;
 	}
+	return 0; /* go on */
 }
 
 int main(int argc, char **argv)
