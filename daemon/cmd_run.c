@@ -253,9 +253,15 @@ void daemon_stop(struct daemon *d, const char *why)
 	ev_timer_stop(d->loop, &d->tick);
 	sources_log(d);
 	sources_close(d);
+	struct window_stats ws = { 0 };
+	if (d->table) { /* the summary counts the windows the flush closes */
+		window_table_flush(d->table, windows_emit, d);
+		ws = *window_table_stats(d->table);
+	}
 	windows_close(d);
 	struct score_counts n;
 	windows_stop_scoring(d, &n); /* every window scored, its alerts in the sinks */
+	pcap_input_log_summary(&d->tally, &ws);
 	if (d->model.feature_spec)
 		log_info("%" PRIu64 " frames; %" PRIu64 " windows scored, %" PRIu64 " alerts; held "
 			 "back: %" PRIu64 " repeats, %" PRIu64 " within their usual score, %" PRIu64

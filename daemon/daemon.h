@@ -117,6 +117,8 @@ int sources_open_live(struct daemon *d);
 void sources_close(struct daemon *d);
 void sources_start_replay(struct daemon *d);
 void sources_report_drops(struct daemon *d);
+/* Each source's counts at the end (frames and windows: cmd_run.c, once the
+ * last window is flushed). */
 void sources_log(struct daemon *d);
 /* A source's counts as a line; returns its drops so far. */
 uint64_t sources_counts(const struct source_watch *s, char *line, size_t len);

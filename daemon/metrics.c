@@ -161,7 +161,9 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 	size_t len = 0;
 	(void)version, (void)upload, (void)upload_size, (void)con_cls;
 
-	int found = strcmp(url, "/metrics") == 0 && strcmp(method, "GET") == 0;
+	/* HEAD as GET: libmicrohttpd sends the headers alone */
+	int found = strcmp(url, "/metrics") == 0 &&
+		    (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0);
 	FILE *out = open_memstream(&text, &len);
 	if (!out)
 		return MHD_NO;

@@ -127,7 +127,6 @@ void sources_log(struct daemon *d)
 	}
 	if (netflow_counters(d->nf)[NF_DATAGRAMS])
 		pcap_input_log_netflow(d->nf);
-	pcap_input_log_summary(&d->tally, window_table_stats(d->table));
 }
 
 void sources_close(struct daemon *d)

@@ -24,10 +24,11 @@ char *alert_json(const struct alert *a)
 	isotime_format(a->window_start + a->window_seconds, end);
 	snprintf(id, sizeof id, "flowsad-%s-%s", start, a->src_ip);
 	json_t *doc = json_pack(
-		"{s:s, s:{s:s, s:s, s:s, s:s, s:s, s:s, s:f}, s:{s:s}, s:{s:s},"
+		"{s:s, s:{s:s}, s:{s:s, s:s, s:s, s:[s, s], s:[s], s:s, s:s, s:f}, s:{s:s}, s:{s:s},"
 		" s:{s:f, s:f, s:f, s:i, s:I, s:s, s:s, s:I, s:o}}",
-		"@timestamp", created,
-		"event", "id", id, "kind", "alert", "module", "flowsad", "category", "network",
+		"@timestamp", created, "ecs", "version", ALERT_ECS_VERSION,
+		"event", "id", id, "kind", "alert", "module", "flowsad",
+		"category", "network", "intrusion_detection", "type", "info",
 		"start", start, "end", end, "risk_score", a->score,
 		"source", "ip", a->src_ip,
 		"observer", "name", a->observer ? a->observer : "",

@@ -6,6 +6,9 @@
 
 #include <stdint.h>
 
+/* The Elastic Common Schema version the field names follow. */
+#define ALERT_ECS_VERSION "8.11.0"
+
 struct alert_feature {
 	const char *name;
 	double shap;   /* Shapley value, raw score units */

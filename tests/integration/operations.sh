@@ -259,6 +259,8 @@ for line in open(sys.argv[1]):
         float(line.rsplit(" ", 1)[1])
 PY
 check_exit "other paths are 404" 22 curl -sf "http://127.0.0.1:$mport/other"
+check "HEAD /metrics answers 200 with the headers alone" bash -c \
+	"curl -sfI 'http://127.0.0.1:$mport/metrics' | head -1 | grep -q ' 200'"
 kill -TERM "$run_pid"
 wait "$run_pid"
 

@@ -49,6 +49,14 @@ static void test_alert_document(void **state)
 	assert_int_equal(rank, 2);
 	assert_int_equal(window, 60);
 	assert_int_equal(json_array_size(json_object_get(json_object_get(doc, "flowsad"), "explanation")), 2);
+	/* ECS: its version, category and type as arrays of the allowed values */
+	const char *ecs, *cat1, *cat2, *type;
+	assert_int_equal(json_unpack(doc, "{s:{s:s}, s:{s:[s, s], s:[s]}}", "ecs", "version", &ecs,
+				     "event", "category", &cat1, &cat2, "type", &type), 0);
+	assert_string_equal(ecs, ALERT_ECS_VERSION);
+	assert_string_equal(cat1, "network");
+	assert_string_equal(cat2, "intrusion_detection");
+	assert_string_equal(type, "info");
 	json_decref(doc);
 	free(text);
 }
