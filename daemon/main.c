@@ -14,26 +14,47 @@
 	"      --known-anomaly FILE  samples labelled anomalous (same forms)\n" \
 	"      --seed N              random seed\n" \
 	"      --input-format F      auto|pcap|ids-csv|flow-csv|netflow-pcap|matrix-csv\n" \
+	"      --threads N           BLAS threads\n" \
+	"      --locations FILE      CIDR,name location table (training)\n" \
+	"      --filter BPF          capture filter for capture input\n" \
+	"      --vocabulary N, --min-df N   service terms kept at training (30, seen in 3 samples)\n" \
+	"      --monitor NETS, --include-ports P, --exclude-ports P, --exclude-src NETS,\n" \
+	"      --exclude-dst NETS, --exclude-sids SIDS   the detection unit (training)\n" \
 	"  -h, --help                this text\n" \
 	"      --version             print the version\n"
+
+#define TRAIN_OPTIONS \
+	"  -o, --output MODEL        the model file to write\n" \
+	"      --hidden W,W,...      encoder widths (128,128,64,64,32)\n" \
+	"      --epochs-pretrain N, --epochs N   autoencoder and Deep SAD epochs (10, 20)\n" \
+	"      --lr X, --lr-milestone N   learning rate (1e-4), epoch of its drop x0.1 (none)\n" \
+	"      --batch-size N, --eta X, --lam X   mini-batch (64), labelled weight (1), L2 (1e-6)\n" \
+	"      --scaling zscore|minmax|maxabs|none   per-feature scaling (zscore)\n" \
+	"      --batchnorm, --init he-normal|uniform   the Deep SAD authors' network options\n" \
+	"      --background N        rows kept for explanations (100)\n" \
+	"      --alert-quantile Q    the model's alert threshold: this quantile of its training\n" \
+	"                            scores (0.999)\n" \
+	"      --trim F              robust pass: leave out the share F of rows most anomalous\n" \
+	"                            and train again (0.01 for traffic, 0 for a matrix)\n" \
+	"      --quiet               no line per epoch\n"
 
 const struct command commands[] = {
 	{ "run", "[-c CONF] [-i IFACE]... [-r FILE]... [-m MODEL] [--redis HOST:PORT|SOCKET]\n"
 		 "            [--stream KEY] [--jsonl FILE|-] [--spool DIR] [--samples FILE|-]\n"
 		 "            [--replay-pps N]",
-	  "capture, score closed windows, send alerts (daemon)", cmd_run },
+	  "capture, score closed windows, send alerts (daemon)", NULL, cmd_run },
 	{ "train", "[-c CONF] -o MODEL [options] INPUT...",
-	  "fit features and the Deep SAD detector, write a model file", cmd_train },
+	  "fit features and the Deep SAD detector, write a model file", TRAIN_OPTIONS, cmd_train },
 	{ "score", "[-c CONF] -m MODEL [--format csv|jsonl] INPUT...",
-	  "one row per sample: window_start,src_ip,score,raw_score", cmd_score },
+	  "one row per sample: window_start,src_ip,score,raw_score", NULL, cmd_score },
 	{ "detect", "[-c CONF] -m MODEL [-n TOP] [-k K] [-o DIR] [--min-score S]\n"
 		    "            [--nsamples N] [--no-zero-correction] [--no-shift] INPUT...",
-	  "top anomalies with Shapley explanations (report.csv, stats.json, plots)", cmd_detect },
+	  "top anomalies with Shapley explanations (report.csv, stats.json, plots)", NULL, cmd_detect },
 	{ "aggregate", "[--window D] [--lateness D] [--max-samples N] [--filter BPF] INPUT...",
-	  "raw per-sample counters, one CSV row per sample", cmd_aggregate },
-	{ "model", "[--json] MODEL", "print a model file's metadata", cmd_model },
-	{ "check-config", "-c CONF", "validate a configuration file", cmd_check_config },
-	{ NULL, NULL, NULL, NULL },
+	  "raw per-sample counters, one CSV row per sample", NULL, cmd_aggregate },
+	{ "model", "[--json] MODEL", "print a model file's metadata", NULL, cmd_model },
+	{ "check-config", "-c CONF", "validate a configuration file", NULL, cmd_check_config },
+	{ NULL, NULL, NULL, NULL, NULL },
 };
 
 static void print_usage(FILE *out)
@@ -51,6 +72,8 @@ static void print_command_usage(const struct command *c)
 	printf("usage: flowsad %s %s\n\n%s\n", c->name, c->usage, c->summary);
 	if (!c->run)
 		printf("(this command is not built yet)\n");
+	if (c->options)
+		printf("\n%s options:\n%s", c->name, c->options);
 	printf("\n%s", COMMON_USAGE);
 }
 

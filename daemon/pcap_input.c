@@ -60,6 +60,8 @@ struct capture {
 	char *name;                  /* file or interface, for messages */
 	int dlt, live;
 	int read_error;              /* the file ended in a broken record */
+	int frames_in_call;          /* frames the current pcap_dispatch delivered */
+	uint64_t frames;             /* frames read in all */
 	struct decode_tally *tally;
 	struct packet_info *out;     /* IP packets are decoded into out[n++] ... */
 	size_t n;
@@ -77,6 +79,7 @@ static void decode_frame(u_char *arg, const struct pcap_pkthdr *hdr, const u_cha
 	info->ts_sec = hdr->ts.tv_sec;
 	info->ts_usec = (uint32_t)hdr->ts.tv_usec;
 	info->wire_len = hdr->len;
+	c->frames_in_call++;
 	enum decode_result r = decode_packet(c->dlt, data, hdr->caplen, info);
 	c->tally->frames++;
 	c->tally->result[r]++;
@@ -90,15 +93,19 @@ static void decode_frame(u_char *arg, const struct pcap_pkthdr *hdr, const u_cha
 }
 
 /* Reads up to max frames, decoding the IP packets among them into out[]
- * (c->n of them). Returns the frames read: 0 at the end of the file. */
+ * (c->n of them). Returns the frames read: 0 at the end of the file. A
+ * file cut in a record (tcpdump killed, a file still being written) ends
+ * with an error after the whole records before it: those count, and
+ * read_error says the rest is lost. */
 static int read_frames(struct capture *c, struct packet_info *out, int max)
 {
 	c->out = out;
 	c->n = 0;
-	int rc = pcap_dispatch(c->p, max, decode_frame, (u_char *)c);
-	if (rc == PCAP_ERROR)
+	c->frames_in_call = 0;
+	if (pcap_dispatch(c->p, max, decode_frame, (u_char *)c) == PCAP_ERROR)
 		c->read_error = 1;
-	return rc > 0 ? rc : 0;
+	c->frames += (uint64_t)c->frames_in_call;
+	return c->frames_in_call;
 }
 
 static int count_export_datagrams(struct capture *c, struct netflow_decoder *nf,
@@ -378,10 +385,13 @@ int capture_step(struct capture *c, int max, struct window_table *t, window_emit
 			return -1;
 		}
 	}
-	if (c->read_error && (c->live || frames == 0)) {
+	if (c->read_error && (c->live || c->frames == 0)) {
 		log_err("%s: %s", c->name, pcap_geterr(c->p));
 		return -1;
 	}
+	if (c->read_error && frames == 0) /* a file cut in a record: its whole ones counted */
+		log_warn("%s: %s (stopped after %" PRIu64 " frames)", c->name, pcap_geterr(c->p),
+			 c->frames);
 	return frames;
 }
 

@@ -146,6 +146,13 @@ struct model *trainer_fit(struct dataset *ds, char *spec_json, const struct trai
 		return NULL;
 	}
 	m->feature_spec = spec_json;
+	if (ds->n < TRAINER_MIN_ROWS) {
+		log_err("%zu samples: at least %d are needed to fit the scaling, the detector and "
+			"its score scale", ds->n, TRAINER_MIN_ROWS);
+		*rc = EX_DATAERR;
+		model_free(m);
+		return NULL;
+	}
 	log_info("training on %zu rows x %d features", ds->n, ds->dim);
 	if (scaler_fit(&m->scaler, s->scaling, ds->x, ds->n, ds->dim) < 0)
 		goto fail;

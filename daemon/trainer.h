@@ -28,6 +28,7 @@ struct trainer_settings {
 
 #define TRAINER_ALERT_QUANTILE 0.999
 #define TRAINER_TRIM 0.01
+#define TRAINER_MIN_ROWS 8 /* fewer give a median and MAD of noise */
 
 /* A model of ds (its feature names move into the model, and so does
  * spec_json, the network feature spec or NULL). Returns NULL after logging

@@ -74,3 +74,20 @@ check_eq "a BPF filter keeps only what it matches" "10.77.0.18" "$(tail -n +2 "$
 "$FLOWSAD" aggregate --window 1m --max-samples 5 "$pcap" >"$T/cap.csv" 2>"$T/cap.log"
 check "a per-window cap on sources is enforced and the drops counted" bash -c \
 	"tail -n +2 '$T/cap.csv' | cut -d, -f1 | uniq -c | awk '\$1 > 5 {exit 1}' && grep -Eq 'evicted [1-9]' '$T/cap.log'"
+
+# a capture cut inside a record (tcpdump killed, a file still being written):
+# every whole frame before the cut counts, as tcpdump reads them, and run -r
+# takes the file as aggregate does
+size=$(stat -c %s "$DATA/sample.pcap")
+head -c $((size * 37 / 100)) "$DATA/sample.pcap" >"$T/cut.pcap"
+frames=$(tcpdump -r "$T/cut.pcap" 2>/dev/null | wc -l)
+"$FLOWSAD" aggregate --window 1m "$T/cut.pcap" >"$T/cut.csv" 2>"$T/cut.log"
+check "a cut capture: aggregate reads every whole frame ($frames, as tcpdump)" \
+	grep -q "frames $frames: " "$T/cut.log"
+check "... and says where it stopped" grep -q "truncated dump file.*stopped after $frames frames" "$T/cut.log"
+"$FLOWSAD" train --window 1m --seed 1 --quiet --epochs 2 --epochs-pretrain 1 -o "$T/cut.model" \
+	"$DATA/sample.pcap" 2>/dev/null
+check "run -r takes the cut capture (exit 0)" "$FLOWSAD" run -r "$T/cut.pcap" -m "$T/cut.model" \
+	--jsonl /dev/null --samples "$T/cut-run.csv"
+check_eq "... and counts the same packets" "$(awk -F, 'NR > 1 {s += $3} END {print s}' "$T/cut.csv")" \
+	"$(awk -F, 'NR > 1 {s += $3} END {print s}' "$T/cut-run.csv")"

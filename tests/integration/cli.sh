@@ -10,6 +10,12 @@ check_exit "unknown command is a usage error (64)" 64 "$FLOWSAD" frobnicate
 for c in run train score detect aggregate model check-config; do
 	check_exit "$c --help exits 0" 0 "$FLOWSAD" "$c" --help
 done
+check "train --help lists its own options" bash -c \
+	"'$FLOWSAD' train --help | grep -q -- '--alert-quantile' && '$FLOWSAD' train --help | grep -q -- '--hidden'"
+# a model of a handful of samples would be noise: refused, saying why
+head -4 "$DATA/sample-ids-alerts.csv" >"$T/tiny.csv"
+check_exit "train refuses fewer than 8 samples (65)" 65 "$FLOWSAD" train -o "$T/tiny.model" "$T/tiny.csv"
+check "... saying how many it needs" grep -q "at least 8 are needed" "$T/exit.out"
 check "redis test server answers" redis-cli -s "$FLOWSAD_TEST_REDIS" ping
 # -c CONF: the offline commands take [window], [features], [capture] filter from it
 printf '[window]\nlength = 5m\n' >"$T/five.conf"
