@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "hostport.h"
 #include "log.h"
 #include "model.h"
 
@@ -17,6 +18,17 @@ static int readable(const char *key, const char *path)
 	if (!path || access(path, R_OK) == 0)
 		return 0;
 	log_err("%s = %s: %s", key, path, strerror(errno));
+	return 1;
+}
+
+/* An address with a port (a unix socket where allow_unix), as flowsad reads it. */
+static int address(const char *key, const char *text, int allow_unix)
+{
+	struct hostport hp;
+	char err[HOSTPORT_MAX + 64];
+	if (!text || hostport_parse(text, allow_unix, &hp, err, sizeof err) == 0)
+		return 0;
+	log_err("%s = %s", key, err);
 	return 1;
 }
 
@@ -42,12 +54,16 @@ static int writable(const char *key, const char *dir)
 static int check_references(const struct config *c)
 {
 	char err[512];
-	int bad = readable("[redis] password_file", c->redis_password_file) +
+	int bad = address("[redis] address", c->redis, 1) +
+		  address("[metrics] listen", c->metrics_listen, 0) +
+		  readable("[redis] password_file", c->redis_password_file) +
 		  readable("[features] locations", c->locations) +
 		  readable("[retrain] known_normal", c->known_normal) +
 		  readable("[retrain] known_anomaly", c->known_anomaly) +
 		  writable("[retrain] history_dir", c->history_dir) +
 		  writable("[spool] dir", c->redis ? c->spool_dir : NULL);
+	for (int i = 0; i < c->n_listen; i++)
+		bad += address("[netflow] listen", c->listen[i], 0);
 	if (c->model) {
 		struct model *m = model_load(c->model, err, sizeof err);
 		if (!m) {

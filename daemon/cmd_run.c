@@ -19,6 +19,7 @@
 
 #include "commands.h"
 #include "daemon.h"
+#include "hostport.h"
 #include "log.h"
 #include "metrics.h"
 #include "notify.h"
@@ -179,6 +180,11 @@ static int open_sinks(struct daemon *d)
 	if (spool_stats(d->spool)->cut_bytes)
 		log_warn("spool: %" PRIu64 " bytes of a torn record cut at the end",
 			 spool_stats(d->spool)->cut_bytes);
+	struct hostport hp;
+	if (hostport_parse(c->redis, 1, &hp, err, sizeof err) < 0) {
+		log_err("redis address %s", err);
+		return EX_CONFIG;
+	}
 	struct redis_sink_config rc = { c->redis, c->redis_password_file, c->stream, c->maxlen,
 					c->connect_timeout_ms, c->command_timeout_ms };
 	return (d->redis = redis_sink_new(d->loop, &rc, d->spool)) ? EX_OK : EX_CONFIG;

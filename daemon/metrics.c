@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "daemon.h"
+#include "hostport.h"
 #include "log.h"
 
 struct metrics {
@@ -206,41 +207,26 @@ static void on_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 	serve(w->data);
 }
 
-/* "HOST:PORT" ("[V6]:PORT") into an address to bind. */
-static int parse_listen(const char *text, struct sockaddr_storage *sa)
-{
-	char host[256];
-	const char *colon = strrchr(text, ':');
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV }, *ai;
-	if (!colon || colon == text || (size_t)(colon - text) >= sizeof host)
-		return -1;
-	snprintf(host, sizeof host, "%.*s", (int)(colon - text), text);
-	if (host[0] == '[' && host[strlen(host) - 1] == ']') {
-		memmove(host, host + 1, strlen(host));
-		host[strlen(host) - 1] = '\0';
-	}
-	if (getaddrinfo(host, colon + 1, &hints, &ai) != 0)
-		return -1;
-	memcpy(sa, ai->ai_addr, ai->ai_addrlen);
-	freeaddrinfo(ai);
-	return 0;
-}
-
 int metrics_open(struct daemon *d)
 {
 	struct sockaddr_storage sa;
+	socklen_t salen;
+	struct hostport hp;
+	char err[HOSTPORT_MAX + 64];
 	const char *listen = d->conf.metrics_listen;
 	if (!listen)
 		return EX_OK;
-	if (parse_listen(listen, &sa) < 0) {
-		log_err("[metrics] listen = %s: expected HOST:PORT", listen);
+	if (hostport_parse(listen, 0, &hp, err, sizeof err) < 0 ||
+	    hostport_sockaddr(&hp, SOCK_STREAM, &sa, &salen, err, sizeof err) < 0) {
+		log_err("[metrics] listen = %s", err);
 		return EX_CONFIG;
 	}
 	struct metrics *m = calloc(1, sizeof *m);
 	if (!m)
 		return EX_OSERR;
 	m->d = d;
-	unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG | (sa.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
+	/* an IPv6 address takes IPv4 too ([::] is every address, as operators expect) */
+	unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG | (sa.ss_family == AF_INET6 ? MHD_USE_DUAL_STACK : 0);
 	m->mhd = MHD_start_daemon(flags, 0, NULL, NULL, answer, m, MHD_OPTION_SOCK_ADDR, &sa,
 				  MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_END);
 	const union MHD_DaemonInfo *info = m->mhd ? MHD_get_daemon_info(m->mhd, MHD_DAEMON_INFO_EPOLL_FD) : NULL;

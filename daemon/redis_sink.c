@@ -1,5 +1,7 @@
 #include "redis_sink.h"
 
+#include "hostport.h"
+
 #include <errno.h>
 #include <hiredis/adapters/libev.h>
 #include <hiredis/async.h>
@@ -310,16 +312,14 @@ static void on_disconnect(const redisAsyncContext *ac, int status)
 
 static void connect_now(struct redis_sink *r)
 {
-	redisAsyncContext *ac;
-	char *colon = strrchr(r->address, ':');
+	redisAsyncContext *ac = NULL;
+	struct hostport hp;
+	char err[HOSTPORT_MAX + 64];
 
-	if (r->address[0] == '/' || !colon) {
-		ac = redisAsyncConnectUnix(r->address);
-	} else {
-		*colon = '\0';
-		ac = redisAsyncConnect(r->address, atoi(colon + 1));
-		*colon = ':';
-	}
+	if (hostport_parse(r->address, 1, &hp, err, sizeof err) < 0)
+		log_err("redis %s", err); /* (check-config refuses it before) */
+	else
+		ac = hp.unix_socket ? redisAsyncConnectUnix(hp.host) : redisAsyncConnect(hp.host, hp.port);
 	if (!ac || ac->err) {
 		if (!r->unreachable)
 			log_warn("redis %s: cannot connect: %s; alerts are spooled", r->address,

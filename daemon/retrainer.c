@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "history.h"
+#include "hostport.h"
 #include "isotime.h"
 #include "labels.h"
 #include "log.h"
@@ -63,16 +64,15 @@ static int add_verdict(const redisReply *fields, FILE *normal, FILE *anomaly)
 static redisContext *connect_redis(const struct retrain_request *q)
 {
 	struct timeval tv = { q->timeout_ms / 1000, (q->timeout_ms % 1000) * 1000 };
-	char *colon = strrchr(q->redis, ':'), *user = NULL, *password = NULL;
-	redisContext *c;
+	char *user = NULL, *password = NULL, err[HOSTPORT_MAX + 64];
+	redisContext *c = NULL;
+	struct hostport hp;
 
-	if (q->redis[0] == '/' || !colon) {
-		c = redisConnectUnixWithTimeout(q->redis, tv);
-	} else {
-		char host[256];
-		snprintf(host, sizeof host, "%.*s", (int)(colon - q->redis), q->redis);
-		c = redisConnectWithTimeout(host, atoi(colon + 1), tv);
-	}
+	if (hostport_parse(q->redis, 1, &hp, err, sizeof err) < 0)
+		log_err("retraining: redis %s", err);
+	else
+		c = hp.unix_socket ? redisConnectUnixWithTimeout(hp.host, tv)
+				   : redisConnectWithTimeout(hp.host, hp.port, tv);
 	if (!c || c->err) {
 		log_warn("retraining: redis %s: %s; no analyst feedback this time", q->redis,
 			 c ? c->errstr : "out of memory");

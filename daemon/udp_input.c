@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hostport.h"
 #include "log.h"
 
 #define BATCH 32
@@ -28,49 +29,25 @@ struct udp_listener {
 	char control[BATCH][CMSG_SPACE(sizeof(uint32_t))];
 };
 
-/* "HOST:PORT" or "[V6]:PORT" into host and port parts (in place). */
-static int split_address(char *a, char **host, char **port)
-{
-	char *colon = strrchr(a, ':');
-	if (!colon || colon == a || !colon[1])
-		return -1;
-	*colon = '\0';
-	*port = colon + 1;
-	*host = a;
-	if (a[0] == '[' && colon[-1] == ']') {
-		colon[-1] = '\0';
-		*host = a + 1;
-	}
-	return 0;
-}
-
 static int bind_socket(struct udp_listener *l, const char *address, uint64_t rcvbuf)
 {
-	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_DGRAM,
-				  .ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV };
-	struct addrinfo *ai = NULL;
-	char *copy = strdup(address), *host, *port;
-	int one = 1, size = rcvbuf > INT32_MAX ? INT32_MAX : (int)rcvbuf, got = 0, rc;
+	struct hostport hp;
+	struct sockaddr_storage sa;
+	socklen_t salen;
+	char err[HOSTPORT_MAX + 64];
+	int one = 1, size = rcvbuf > INT32_MAX ? INT32_MAX : (int)rcvbuf, got = 0;
 	socklen_t len = sizeof got;
 
-	if (!copy || split_address(copy, &host, &port) < 0) {
-		log_err("%s: expected HOST:PORT or [IPV6]:PORT", address);
-		free(copy);
+	if (hostport_parse(address, 0, &hp, err, sizeof err) < 0 ||
+	    hostport_sockaddr(&hp, SOCK_DGRAM, &sa, &salen, err, sizeof err) < 0) {
+		log_err("%s", err);
 		return EX_CONFIG;
 	}
-	if ((rc = getaddrinfo(host, port, &hints, &ai)) != 0) {
-		log_err("%s: %s", address, gai_strerror(rc));
-		free(copy);
-		return EX_CONFIG;
-	}
-	free(copy);
-	l->fd = socket(ai->ai_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (l->fd < 0 || bind(l->fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+	l->fd = socket(sa.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (l->fd < 0 || bind(l->fd, (struct sockaddr *)&sa, salen) < 0) {
 		log_err("%s: cannot listen: %s", address, strerror(errno));
-		freeaddrinfo(ai);
 		return errno == EACCES ? EX_NOPERM : EX_UNAVAILABLE;
 	}
-	freeaddrinfo(ai);
 	/* RCVBUFFORCE passes net.core.rmem_max when we may; else the kernel caps it */
 	if (setsockopt(l->fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) < 0)
 		setsockopt(l->fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);

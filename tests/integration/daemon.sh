@@ -109,6 +109,33 @@ for f in alerts:
     last[key] = f["score"]
 PY
 
+# --- Redis over TCP on IPv6 loopback: [::1]:PORT -------------------------------------------------
+v6port=$((30000 + RANDOM % 20000))
+redis-server --port "$v6port" --bind ::1 --save '' --appendonly no --logfile "$T/v6.log" &
+v6pid=$!
+pids+=("$v6pid")
+wait_for 5 redis-cli -h ::1 -p "$v6port" ping >/dev/null
+check "run delivers to Redis at [::1]:PORT" "$FLOWSAD" run -c "$T/all.conf" -r "$pcap" -m "$T/model" \
+	--redis "[::1]:$v6port" --spool "$T/spool-v6" --jsonl /dev/null
+check_eq "... every alert" "$(wc -l <"$T/undisturbed")" "$(redis-cli -h ::1 -p "$v6port" XLEN flowsad:alerts)"
+kill "$v6pid"
+printf '[redis]\naddress = ::1:6379\n[metrics]\nlisten = [::]:9187\n' >"$T/v6.conf"
+check_exit "check-config refuses a bare IPv6 address with a port (ambiguous)" 78 \
+	"$FLOWSAD" check-config -c "$T/v6.conf"
+check "... saying which forms it takes" grep -q "\[redis\] address = '::1:6379': expected HOST:PORT, \[IPV6\]:PORT" \
+	"$T/exit.out"
+check "... and accepts [::]:PORT for the metrics" bash -c "! grep -q 'metrics' '$T/exit.out'"
+mport=$((30000 + RANDOM % 20000))
+printf '[netflow]\nlisten = 127.0.0.1:%d\n[metrics]\nlisten = [::]:%d\n' $((mport + 1)) "$mport" >"$T/m6.conf"
+"$FLOWSAD" run -c "$T/m6.conf" -m "$T/model" --jsonl /dev/null 2>"$T/m6.log" &
+m6pid=$!
+pids+=("$m6pid")
+wait_for 5 grep -q "metrics on" "$T/m6.log"
+check "metrics on [::]:PORT answer over IPv6" curl -sf -o /dev/null "http://[::1]:$mport/metrics"
+check "... and over IPv4" curl -sf -o /dev/null "http://127.0.0.1:$mport/metrics"
+kill -TERM "$m6pid"
+wait "$m6pid" 2>/dev/null
+
 # --- Redis stopped mid-run and started again ------------------------------------------------
 "$FLOWSAD" run -c "$T/all.conf" -r "$pcap" -m "$T/model" --redis "$sock" --spool "$T/spool2" \
 	--stream outage --replay-pps 20000 2>"$T/outage.log" &

@@ -1,0 +1,66 @@
+/* hostport: the address forms flowsad takes, and the ones it refuses. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "hostport.h"
+
+static void test_forms(void **state)
+{
+	struct hostport h;
+	char err[256];
+	(void)state;
+	assert_int_equal(hostport_parse("127.0.0.1:6379", 1, &h, err, sizeof err), 0);
+	assert_string_equal(h.host, "127.0.0.1");
+	assert_int_equal(h.port, 6379);
+	assert_false(h.unix_socket);
+	assert_int_equal(hostport_parse("[::1]:6379", 1, &h, err, sizeof err), 0);
+	assert_string_equal(h.host, "::1");
+	assert_int_equal(h.port, 6379);
+	assert_int_equal(hostport_parse("[::]:9100", 0, &h, err, sizeof err), 0);
+	assert_string_equal(h.host, "::");
+	assert_int_equal(hostport_parse("redis.example:7000", 0, &h, err, sizeof err), 0);
+	assert_string_equal(h.host, "redis.example");
+	assert_int_equal(hostport_parse("/run/redis/redis.sock", 1, &h, err, sizeof err), 0);
+	assert_true(h.unix_socket);
+	assert_string_equal(h.host, "/run/redis/redis.sock");
+	assert_int_equal(hostport_parse("redis.sock", 1, &h, err, sizeof err), 0); /* no colon: a path */
+	assert_true(h.unix_socket);
+}
+
+static void test_refused(void **state)
+{
+	static const char *const bad[] = {
+		"::1:6379",        /* a bare IPv6 address: ambiguous */
+		"[::1]",           /* no port */
+		"[::1:6379",       /* no closing bracket */
+		"[]:6379",
+		"host:0", "host:65536", "host:http", "host:", ":6379",
+		"/a/path/without/a/colon/allowed/here",
+	};
+	struct hostport h;
+	char err[256];
+	(void)state;
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		int allow_unix = bad[i][0] != '/'; /* the path: where sockets are not allowed */
+		assert_int_equal(hostport_parse(bad[i], allow_unix, &h, err, sizeof err), -22);
+		assert_non_null(strstr(err, "expected HOST:PORT, [IPV6]:PORT"));
+	}
+	char longer[400];
+	memset(longer, 'a', sizeof longer - 1);
+	longer[0] = '/';
+	longer[sizeof longer - 1] = '\0';
+	assert_int_equal(hostport_parse(longer, 1, &h, err, sizeof err), -22); /* beyond sun_path */
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_forms),
+		cmocka_unit_test(test_refused),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
