@@ -61,7 +61,7 @@ int hostport_sockaddr(const struct hostport *h, int socktype, struct sockaddr_st
 	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = socktype,
 				  .ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV }, *ai;
 	char port[8];
-	int rc;
+	int rc = 0;
 
 	snprintf(port, sizeof port, "%d", h->port);
 	if (h->unix_socket || (rc = getaddrinfo(h->host, port, &hints, &ai)) != 0) {
