@@ -14,6 +14,18 @@ static int bad(const char *text, int allow_unix, char *err, unsigned errlen)
 	return -EINVAL;
 }
 
+/* A host name or address: printable, without brackets, slashes or spaces
+ * (and, outside brackets, without colons). */
+static int host_ok(const char *h, size_t len, int bracketed)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)h[i];
+		if (c <= ' ' || c >= 0x7f || c == '[' || c == ']' || c == '/' || (c == ':' && !bracketed))
+			return 0;
+	}
+	return len > 0;
+}
+
 static int parse_port(const char *s, int *port)
 {
 	char *end;
@@ -49,7 +61,7 @@ int hostport_parse(const char *text, int allow_unix, struct hostport *out, char 
 	} else if (memchr(text, ':', len)) { /* a bare IPv6 address: which colon ends it? */
 		return bad(text, allow_unix, err, errlen);
 	}
-	if (len == 0 || len >= sizeof out->host)
+	if (!host_ok(host, len, host != text) || len >= sizeof out->host)
 		return bad(text, allow_unix, err, errlen);
 	memcpy(out->host, host, len);
 	return 0;

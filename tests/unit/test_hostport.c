@@ -39,6 +39,7 @@ static void test_refused(void **state)
 		"[::1:6379",       /* no closing bracket */
 		"[]:6379",
 		"host:0", "host:65536", "host:http", "host:", ":6379",
+		"[[x]:38", "a b:80", "a/b:80", "]x:80",  /* not a host */
 		"/a/path/without/a/colon/allowed/here",
 	};
 	struct hostport h;
