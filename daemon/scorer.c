@@ -223,10 +223,12 @@ static void gate_by_source(struct scorer *s, const struct sample_set *set, const
 			   double threshold, const struct baseline *b, float *gated, float *usual)
 {
 	for (size_t i = 0; i < set->n; i++) {
-		usual[i] = b ? (float)baseline_usual_score(b, &set->s[i].src) : NAN;
+		usual[i] = NAN;
 		gated[i] = scaled[i];
-		if (!(scaled[i] > threshold))
+		if (!(scaled[i] > threshold)) /* most samples: no lookup of their source */
 			continue;
+		if (b)
+			usual[i] = (float)baseline_usual_score(b, &set->s[i].src);
 		if (scaled[i] <= usual[i]) { /* NAN: no usual yet */
 			gated[i] = -INFINITY;
 			s->st.usual++;
