@@ -39,8 +39,9 @@ CFLAGS_ALL = -std=c11 -D_GNU_SOURCE -DFLOWSAD_VERSION='"$(VERSION)"' $(WARN) $(O
 	-Ilib $(PC_CFLAGS) $(EXTRA_CFLAGS)
 LDFLAGS_ALL = $(EXTRA_LDFLAGS)
 
-LIB_SRC := $(wildcard lib/*.c)
-HOT_SRC := lib/mlp.c lib/deepsad.c lib/explain.c lib/decode.c lib/window.c lib/distinct.c
+LIB_SRC := $(wildcard lib/*/*.c)
+HOT_SRC := lib/detector/mlp.c lib/detector/deepsad.c lib/detector/explain.c lib/ingest/decode.c \
+	lib/features/window.c lib/features/distinct.c
 DAEMON_SRC := $(wildcard daemon/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 DAEMON_OBJ := $(DAEMON_SRC:%.c=$(BUILD)/%.o)

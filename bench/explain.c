@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "deepsad.h"
-#include "explain.h"
-#include "rng.h"
+#include "detector/deepsad.h"
+#include "detector/explain.h"
+#include "base/rng.h"
 
 static double now(void)
 {

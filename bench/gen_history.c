@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "history.h"
-#include "rng.h"
+#include "store/history.h"
+#include "base/rng.h"
 
 #define SOURCES 20000
 

@@ -13,11 +13,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "deepsad.h"
-#include "matrix_csv.h"
-#include "rng.h"
-#include "scaler.h"
-#include "stats.h"
+#include "detector/deepsad.h"
+#include "ingest/matrix_csv.h"
+#include "base/rng.h"
+#include "detector/scaler.h"
+#include "base/stats.h"
 
 struct bench_set {
 	const char *name;
@@ -26,7 +26,7 @@ struct bench_set {
 };
 
 /* Paper figures: Table 3 of the ICLR 2020 paper (classic AD benchmark, Deep
- * SAD column), as quoted in DESIGN.md. */
+ * SAD column). */
 static const struct bench_set sets[] = {
 	{ "arrhythmia", { 128, 64, 32 }, 75.8, 7.5 },
 	{ "cardio", { 32, 16, 8 }, 92.4, 2.7 },

@@ -11,9 +11,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "deepsad.h"
-#include "rng.h"
-#include "scaler.h"
+#include "detector/deepsad.h"
+#include "base/rng.h"
+#include "detector/scaler.h"
 
 /* Network-like rows: about 2 % of the features non-zero, with count-like
  * log-normal values, a few features common to most rows. */

@@ -9,15 +9,16 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include "duration.h"
+#include "base/defaults.h"
+#include "base/duration.h"
 #include "log.h"
-#include "feature_spec.h"
-#include "flow_csv.h"
-#include "ids_csv.h"
-#include "labels.h"
-#include "matrix_csv.h"
+#include "features/feature_spec.h"
+#include "ingest/flow_csv.h"
+#include "ingest/ids_csv.h"
+#include "features/labels.h"
+#include "ingest/matrix_csv.h"
 #include "pcap_input.h"
-#include "vectorize.h"
+#include "detector/vectorize.h"
 
 static const char *const format_names[] = {
 	[INPUT_AUTO] = "auto", [INPUT_PCAP] = "pcap", [INPUT_IDS_CSV] = "ids-csv",
@@ -350,7 +351,7 @@ static int read_locations(const struct cli_common *c, struct location_table *loc
 int cli_counting_spec(const struct cli_common *c, struct feature_spec *spec)
 {
 	int rc;
-	spec->window_seconds = c->window ? c->window : 3600;
+	spec->window_seconds = c->window ? c->window : DEFAULT_WINDOW_SECONDS;
 	spec->host_features = 1;
 	if ((rc = read_locations(c, &spec->loc)) == EX_OK)
 		rc = build_filter(c, &spec->filter);
@@ -370,8 +371,8 @@ int cli_network_spec(const struct cli_common *c, const char *spec_json, char **f
 		}
 		return EX_OK;
 	}
-	if (feature_spec_fit(spec, set, c->vocabulary ? (int)c->vocabulary : 30,
-			     c->min_df ? (int)c->min_df : 3) < 0 || !(*fitted = feature_spec_to_json(spec))) {
+	if (feature_spec_fit(spec, set, c->vocabulary ? (int)c->vocabulary : DEFAULT_VOCABULARY,
+			     c->min_df ? (int)c->min_df : DEFAULT_MIN_DF) < 0 || !(*fitted = feature_spec_to_json(spec))) {
 		log_err("out of memory");
 		return EX_OSERR;
 	}
@@ -382,7 +383,7 @@ int cli_network_spec(const struct cli_common *c, const char *spec_json, char **f
 int cli_observe_hosts(struct sample_set *set)
 {
 	/* the input's own past: a file starts with an empty memory */
-	struct baseline *b = baseline_new(BASELINE_MAX_HOSTS, BASELINE_HORIZON);
+	struct baseline *b = baseline_new(DEFAULT_BASELINE_MAX_HOSTS, DEFAULT_BASELINE_HORIZON);
 	if (!b) {
 		log_err("out of memory");
 		return EX_OSERR;
@@ -390,14 +391,13 @@ int cli_observe_hosts(struct sample_set *set)
 	sample_set_observe(set, b);
 	const struct baseline_stats *st = baseline_stats(b);
 	log_info("host baselines: %" PRIu64 " sources, %" PRIu64 " forgotten to stay within %d",
-		 st->hosts, st->evicted, BASELINE_MAX_HOSTS);
+		 st->hosts, st->evicted, DEFAULT_BASELINE_MAX_HOSTS);
 	baseline_free(b);
 	return EX_OK;
 }
 
 /* Lateness allowed to flow records read from files: an hour covers
  * exporters' usual active timeouts (softflowd 30 min, nfdump/Cisco 30 min). */
-#define FLOW_LATENESS 3600
 
 enum network_kind { NET_PACKETS, NET_EXPORT_PCAP, NET_FLOW_CSV, NET_IDS_CSV };
 
@@ -456,8 +456,8 @@ static int load_network(const struct cli_common *c, char **paths, int n, const c
 		return rc;
 	}
 	/* flow records come when flows expire, long after they started */
-	struct window_table *t = window_table_new(spec.window_seconds, flows ? FLOW_LATENESS : 0,
-						  1000000, &spec.loc);
+	struct window_table *t = window_table_new(spec.window_seconds, flows ? DEFAULT_FLOW_LATENESS : 0,
+						  DEFAULT_MAX_SAMPLES, &spec.loc);
 	if (!t) {
 		feature_spec_free(&spec);
 		return EX_OSERR;

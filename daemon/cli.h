@@ -1,4 +1,4 @@
-/* cli: what the offline subcommands share: the common options of DESIGN.md,
+/* cli: what the offline subcommands share: the common options (flowsad(8)),
  * number parsing with usage errors, and reading INPUT files into a dataset. */
 #ifndef FLOWSAD_CLI_H
 #define FLOWSAD_CLI_H
@@ -6,12 +6,12 @@
 #include <getopt.h>
 #include <stdint.h>
 
-#include "config.h"
-#include "dataset.h"
-#include "feature_spec.h"
-#include "labels.h"
-#include "model.h"
-#include "window.h"
+#include "base/config.h"
+#include "base/dataset.h"
+#include "features/feature_spec.h"
+#include "features/labels.h"
+#include "detector/model.h"
+#include "features/window.h"
 
 enum input_format {
 	INPUT_AUTO,
@@ -33,7 +33,7 @@ struct cli_common {
 	const char *locations; /* CIDR,name file for network features */
 	const char *filter;    /* BPF filter on capture input */
 	long vocabulary, min_df; /* service-profile vocabulary size and minimum sample count */
-	/* the detection unit's filter (lib/filter.h), as given on the command line */
+	/* the detection unit's filter (lib/features/filter.h), as given on the command line */
 	const char *monitor, *include_ports, *exclude_ports, *exclude_src, *exclude_dst, *exclude_sids;
 };
 

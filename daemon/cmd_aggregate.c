@@ -7,17 +7,16 @@
 
 #include "cli.h"
 #include "commands.h"
-#include "duration.h"
-#include "isotime.h"
+#include "base/defaults.h"
+#include "base/duration.h"
+#include "base/isotime.h"
 #include "log.h"
 #include "pcap_input.h"
 #include "sample_csv.h"
-#include "window.h"
+#include "features/window.h"
 
 enum { OPT_LATENESS = OPT_FIRST_COMMAND_OPTION, OPT_MAX_SAMPLES };
 
-#define DEFAULT_WINDOW 3600
-#define DEFAULT_MAX_SAMPLES 1000000
 
 int cmd_aggregate(int argc, char **argv)
 {
@@ -62,8 +61,8 @@ int cmd_aggregate(int argc, char **argv)
 	}
 	struct netflow_decoder *nf = fmt == INPUT_NETFLOW_PCAP ? netflow_new() : NULL;
 	if (!lateness_given && fmt != INPUT_PCAP)
-		lateness = 3600; /* flow records come when flows expire */
-	struct window_table *t = window_table_new(common.window ? common.window : DEFAULT_WINDOW,
+		lateness = DEFAULT_FLOW_LATENESS;
+	struct window_table *t = window_table_new(common.window ? common.window : DEFAULT_WINDOW_SECONDS,
 						  lateness, (size_t)max_samples, NULL);
 	struct decode_tally tally = { 0 };
 	if (!t)

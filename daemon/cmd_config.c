@@ -9,9 +9,9 @@
 
 #include "cli.h"
 #include "commands.h"
-#include "hostport.h"
+#include "base/hostport.h"
 #include "log.h"
-#include "model.h"
+#include "detector/model.h"
 
 static int readable(const char *key, const char *path)
 {

@@ -10,13 +10,14 @@
 
 #include "cli.h"
 #include "commands.h"
-#include "explain.h"
-#include "isotime.h"
+#include "base/defaults.h"
+#include "detector/explain.h"
+#include "base/isotime.h"
 #include "log.h"
-#include "model.h"
-#include "pca.h"
-#include "report.h"
-#include "svgplot.h"
+#include "detector/model.h"
+#include "report/pca.h"
+#include "report/report.h"
+#include "report/svgplot.h"
 
 enum {
 	OPT_MIN_SCORE = OPT_FIRST_COMMAND_OPTION,
@@ -325,7 +326,7 @@ int cmd_detect(int argc, char **argv)
 		{ "no-shift", no_argument, NULL, OPT_NO_SHIFT },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct detect_opts o = { .outdir = ".", .top_n = 5, .k = 5, .nsamples = 200,
+	struct detect_opts o = { .outdir = ".", .top_n = DEFAULT_TOP_N, .k = DEFAULT_EXPLAIN_K, .nsamples = DEFAULT_EXPLAIN_NSAMPLES,
 				 .min_score = 10, .zero_correction = 1, .shift = 1 };
 	int opt, rc;
 

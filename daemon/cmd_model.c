@@ -6,11 +6,11 @@
 #include <sysexits.h>
 
 #include "commands.h"
-#include "duration.h"
-#include "feature_spec.h"
-#include "isotime.h"
+#include "base/duration.h"
+#include "features/feature_spec.h"
+#include "base/isotime.h"
 #include "log.h"
-#include "model.h"
+#include "detector/model.h"
 
 static void print_layers(const struct mlp *enc)
 {

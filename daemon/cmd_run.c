@@ -19,7 +19,8 @@
 
 #include "commands.h"
 #include "daemon.h"
-#include "hostport.h"
+#include "base/defaults.h"
+#include "base/hostport.h"
 #include "log.h"
 #include "metrics.h"
 #include "notify.h"
@@ -355,7 +356,7 @@ static int start(struct daemon *d)
 {
 	int rc;
 	/* replayed packets come in time order; flow records come when flows expire */
-	d->lateness = d->args->n_files ? (d->args->common.format == INPUT_PCAP ? 0 : 3600)
+	d->lateness = d->args->n_files ? (d->args->common.format == INPUT_PCAP ? 0 : DEFAULT_FLOW_LATENESS)
 				       : config_lateness(&d->conf);
 	if (d->args->n_files && d->conf.lateness >= 0)
 		d->lateness = (uint32_t)d->conf.lateness;

@@ -8,9 +8,9 @@
 
 #include "cli.h"
 #include "commands.h"
-#include "isotime.h"
+#include "base/isotime.h"
 #include "log.h"
-#include "model.h"
+#include "detector/model.h"
 
 enum { OPT_FORMAT = OPT_FIRST_COMMAND_OPTION };
 

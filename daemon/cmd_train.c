@@ -6,10 +6,11 @@
 
 #include "cli.h"
 #include "commands.h"
-#include "deepsad.h"
-#include "duration.h"
+#include "base/defaults.h"
+#include "detector/deepsad.h"
+#include "base/duration.h"
 #include "log.h"
-#include "model.h"
+#include "detector/model.h"
 #include "trainer.h"
 
 
@@ -137,10 +138,10 @@ static int train(struct train_opts *o, char **inputs, int n_inputs)
 		return rc;
 	}
 	struct trainer_settings set = { o->cfg, o->scaling, o->background,
-					spec ? (o->common.window ? o->common.window : 3600) : o->common.window,
+					spec ? (o->common.window ? o->common.window : DEFAULT_WINDOW_SECONDS) : o->common.window,
 					print_progress, o, o->alert_quantile,
 					/* traffic may hold attacks; a matrix is the user's own */
-					o->trim >= 0 ? o->trim : spec ? TRAINER_TRIM : 0 };
+					o->trim >= 0 ? o->trim : spec ? DEFAULT_TRIM : 0 };
 	struct model *m = trainer_fit(&ds, spec, &set, &rc);
 	dataset_free(&ds);
 	if (!m)

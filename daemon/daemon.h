@@ -20,8 +20,8 @@
 #include <time.h>
 
 #include "cli.h"
-#include "config.h"
-#include "history.h"
+#include "base/config.h"
+#include "store/history.h"
 #include "jsonl_sink.h"
 #include "pcap_input.h"
 #include "redis_sink.h"
@@ -126,7 +126,7 @@ uint64_t sources_counts(const struct source_watch *s, char *line, size_t len);
 /* run_windows.c */
 int windows_open(struct daemon *d);
 void windows_close(struct daemon *d);
-void windows_emit(void *ctx, int64_t start, const decode_addr *src,
+void windows_emit(void *ctx, int64_t start, const ip_addr *src,
 		  const struct window_counters *c);
 struct model *windows_load_model(const char *path);
 int windows_use_model(struct daemon *d, struct model *m);

@@ -1,4 +1,4 @@
-/* flowsad: one binary, subcommands (DESIGN.md "One binary, subcommands"). */
+/* flowsad: one binary with subcommands (flowsad(8)): a table of them. */
 #include "commands.h"
 #include "log.h"
 

@@ -10,7 +10,7 @@
 #include <time.h>
 
 #include "daemon.h"
-#include "hostport.h"
+#include "base/hostport.h"
 #include "log.h"
 
 struct metrics {

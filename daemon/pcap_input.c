@@ -87,7 +87,7 @@ static void decode_frame(u_char *arg, const struct pcap_pkthdr *hdr, const u_cha
 		return;
 	if (!c->nf)
 		c->n++;
-	else if (info->proto == 17 && info->payload && !c->sink->failed)
+	else if (info->proto == IP_PROTO_UDP && info->payload && !c->sink->failed)
 		netflow_decode(c->nf, &info->src, info->payload, info->payload_len,
 			       info->ts_sec * 1000 + info->ts_usec / 1000, window_flow_sink_add, c->sink);
 }

@@ -5,14 +5,9 @@
 
 #include <stdint.h>
 
-#include "decode.h"
-#include "netflow.h"
-#include "window.h"
-
-struct decode_tally {
-	uint64_t frames;
-	uint64_t result[DECODE_N_RESULTS]; /* DECODE_OK = decoded IP packets */
-};
+#include "ingest/decode.h"
+#include "ingest/netflow.h"
+#include "features/window.h"
 
 /* Reads every frame of path (optionally through a BPF filter) into t. With
  * nf, the frames are NetFlow/IPFIX export datagrams: their UDP payloads go

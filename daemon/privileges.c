@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "spool.h"
+#include "store/spool.h"
 
 /* The folders the daemon writes to after the change (and, for the spool,
  * its file, which root created). */

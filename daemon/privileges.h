@@ -6,7 +6,7 @@
 #ifndef FLOWSAD_PRIVILEGES_H
 #define FLOWSAD_PRIVILEGES_H
 
-#include "config.h"
+#include "base/config.h"
 
 /* Returns a sysexits code, logging why. */
 int privileges_drop(const struct config *c);

@@ -1,6 +1,6 @@
 #include "redis_sink.h"
 
-#include "hostport.h"
+#include "base/hostport.h"
 
 #include <errno.h>
 #include <hiredis/adapters/libev.h>
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "isotime.h"
+#include "base/isotime.h"
 #include "log.h"
 
 #define BACKOFF_FIRST 0.2

@@ -1,7 +1,7 @@
 /* redis_sink: alerts to a Redis stream, without losing any.
  *
- * Every alert is first appended to the on-disk spool (lib/spool.h); the
- * sink sends the spool's oldest record with XADD (DESIGN.md's fields), and
+ * Every alert is first appended to the on-disk spool (lib/store/spool.h); the
+ * sink sends the spool's oldest record with XADD (the fields of docs/alerts.md), and
  * removes it from the spool when Redis acknowledged it, so alerts reach
  * the stream in order and survive Redis outages and restarts of flowsad.
  * One command is in flight at a time. hiredis 0.14 has no timeouts of its
@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 #include "scorer.h"
-#include "spool.h"
+#include "store/spool.h"
 
 struct redis_sink_config {
 	const char *address;        /* HOST:PORT or a unix socket path */

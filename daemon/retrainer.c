@@ -10,13 +10,13 @@
 #include <sysexits.h>
 #include <time.h>
 
-#include "history.h"
-#include "hostport.h"
-#include "isotime.h"
-#include "labels.h"
+#include "store/history.h"
+#include "base/hostport.h"
+#include "base/isotime.h"
+#include "features/labels.h"
 #include "log.h"
 #include "redis_sink.h"
-#include "rng.h"
+#include "base/rng.h"
 #include "trainer.h"
 
 struct retrainer {

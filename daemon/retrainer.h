@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #include "cli.h"
-#include "deepsad.h"
+#include "detector/deepsad.h"
 
 struct retrain_request {
 	const char *history_dir, *model_path;

@@ -17,7 +17,7 @@
 
 #define EXPIRE_SECONDS 3600 /* how often old history segments are looked for */
 
-void windows_emit(void *ctx, int64_t start, const decode_addr *src, const struct window_counters *c)
+void windows_emit(void *ctx, int64_t start, const ip_addr *src, const struct window_counters *c)
 {
 	struct daemon *d = ctx;
 	sample_set_collect(&d->pending, start, src, c);

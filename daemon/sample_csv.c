@@ -24,7 +24,7 @@ static char *put_u64(char *p, uint64_t v)
 	return p;
 }
 
-void sample_csv_row(void *ctx, int64_t start, const decode_addr *src,
+void sample_csv_row(void *ctx, int64_t start, const ip_addr *src,
 		    const struct window_counters *c)
 {
 	struct sample_csv *rp = ctx;
@@ -41,7 +41,7 @@ void sample_csv_row(void *ctx, int64_t start, const decode_addr *src,
 	}
 	p = stpcpy(p, rp->when);
 	*p++ = ',';
-	decode_addr_str(src, p);
+	ip_addr_str(src, p);
 	p += strlen(p);
 	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
 		*p++ = ',';

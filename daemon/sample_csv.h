@@ -6,8 +6,8 @@
 
 #include <stdio.h>
 
-#include "isotime.h"
-#include "window.h"
+#include "base/isotime.h"
+#include "features/window.h"
 
 struct sample_csv {
 	FILE *out;
@@ -17,7 +17,7 @@ struct sample_csv {
 
 void sample_csv_header(FILE *out);
 /* A window_emit_fn: one row to ((struct sample_csv *)ctx)->out. */
-void sample_csv_row(void *ctx, int64_t start, const decode_addr *src,
+void sample_csv_row(void *ctx, int64_t start, const ip_addr *src,
 		    const struct window_counters *c);
 
 #endif

@@ -2,7 +2,7 @@
  * that the thread that reads packets and datagrams never waits for the
  * detector. A window's samples are handed over (moved, not copied) through
  * a bounded queue; on the thread, each window passes through the sources'
- * memory (lib/baseline.h), is scored and explained (scorer.h) and appended
+ * memory (lib/features/baseline.h), is scored and explained (scorer.h) and appended
  * to the history; its alerts come back to the loop, in window order, for
  * the sinks. Models, alert settings and history chores go through the same
  * queue, so they take effect between the windows handed over before and
@@ -18,9 +18,9 @@
 #include <ev.h>
 #include <stdint.h>
 
-#include "baseline.h"
-#include "history.h"
-#include "model.h"
+#include "features/baseline.h"
+#include "store/history.h"
+#include "detector/model.h"
 #include "scorer.h"
 
 #define SCORE_QUEUE 2 /* closed windows waiting at most; then the loop waits (counted) */

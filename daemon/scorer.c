@@ -5,14 +5,14 @@
 #include <string.h>
 #include <time.h>
 
-#include "alert.h"
-#include "calibrate.h"
-#include "distinct.h"
-#include "explain.h"
+#include "alerting/alert.h"
+#include "detector/calibrate.h"
+#include "features/distinct.h"
+#include "detector/explain.h"
 #include "log.h"
-#include "report.h"
-#include "scaler.h"
-#include "suppress.h"
+#include "report/report.h"
+#include "detector/scaler.h"
+#include "alerting/suppress.h"
 
 struct scorer {
 	struct scorer_settings set;
@@ -216,7 +216,7 @@ static void consider_alert(struct scorer *s, int64_t window_start, const char *s
 }
 
 /* What each sample must exceed: the global threshold, and its own source's
- * usual score (lib/baseline.h), so that a busy server's ordinary noise is
+ * usual score (lib/features/baseline.h), so that a busy server's ordinary noise is
  * not news; and a source that only answered others is not alerted (its
  * attacker is). Such samples get -INFINITY in gated. */
 static void gate_by_source(struct scorer *s, const struct sample_set *set, const float *scaled,
@@ -269,7 +269,7 @@ static void alert_pick(struct scorer *s, int64_t window_start, const struct net_
 	float *value = malloc(2 * dim * sizeof *value);
 	char src[48];
 
-	decode_addr_str(&sample->src, src);
+	ip_addr_str(&sample->src, src);
 	if (!value) {
 		log_err("out of memory: the alert for %s was not built", src);
 		return;

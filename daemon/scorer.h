@@ -3,16 +3,16 @@
  * alert threshold (the largest of min_score, the model's calibration and
  * the quantile of recent windows' scores) are explained (Shapley values by
  * expected gradients), checked against suppression by behaviour
- * (lib/suppress.h), and handed to the alert sinks as JSON documents
- * (lib/alert.h). The model can be swapped between windows. */
+ * (lib/alerting/suppress.h), and handed to the alert sinks as JSON documents
+ * (lib/alerting/alert.h). The model can be swapped between windows. */
 #ifndef FLOWSAD_SCORER_H
 #define FLOWSAD_SCORER_H
 
 #include <stdint.h>
 
-#include "feature_spec.h"
-#include "model.h"
-#include "window.h"
+#include "features/feature_spec.h"
+#include "detector/model.h"
+#include "features/window.h"
 
 struct scorer_settings {
 	uint32_t top_n;
@@ -33,7 +33,7 @@ struct alert_record {
 typedef void (*alert_sink_fn)(void *ctx, const struct alert_record *r);
 
 /* Recent windows' scores raise the alert threshold to their quantile
- * (lib/calibrate.h), remembered with a half-life of a day. */
+ * (lib/detector/calibrate.h), remembered with a half-life of a day. */
 #define SCORER_RECENT_QUANTILE 0.999
 /* Samples vectorised and scored at once: the window is never copied whole. */
 #define SCORE_BLOCK 16384

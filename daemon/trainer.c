@@ -8,7 +8,8 @@
 #include <time.h>
 
 #include "log.h"
-#include "rng.h"
+#include "base/defaults.h"
+#include "base/rng.h"
 
 /* A uniform sample (without replacement) of up to want scaled rows. */
 static int pick_background(struct model *m, const float *x, size_t n, long want, uint64_t seed)
@@ -182,7 +183,7 @@ struct model *trainer_fit(struct dataset *ds, char *spec_json, const struct trai
 	const float *normal = kept ? kept : ds->x;
 	int ok = pick_background(m, normal, n_kept, s->background, s->cfg.seed) == 0 &&
 		 calibrate(m, normal, n_kept, s->alert_quantile > 0 ? s->alert_quantile
-								   : TRAINER_ALERT_QUANTILE) == 0;
+								   : DEFAULT_ALERT_QUANTILE) == 0;
 	free(kept);
 	if (!ok)
 		goto fail;

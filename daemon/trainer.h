@@ -6,13 +6,11 @@
 
 #include <stdint.h>
 
-#include "dataset.h"
-#include "deepsad.h"
-#include "model.h"
-#include "scaler.h"
-
-/* SHAP background rows stored in the model (the seed samples up to 100). */
-#define DEFAULT_BACKGROUND 100
+#include "base/defaults.h"
+#include "base/dataset.h"
+#include "detector/deepsad.h"
+#include "detector/model.h"
+#include "detector/scaler.h"
 
 struct trainer_settings {
 	struct deepsad_config cfg;
@@ -26,8 +24,6 @@ struct trainer_settings {
 				     * first, left out of a second training (0: one pass) */
 };
 
-#define TRAINER_ALERT_QUANTILE 0.999
-#define TRAINER_TRIM 0.01
 #define TRAINER_MIN_ROWS 8 /* fewer give a median and MAD of noise */
 
 /* A model of ds (its feature names move into the model, and so does

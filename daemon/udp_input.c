@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hostport.h"
+#include "base/hostport.h"
 #include "log.h"
 
 #define BATCH 32
@@ -99,12 +99,11 @@ const struct udp_stats *udp_stats(const struct udp_listener *l)
 	return &l->st;
 }
 
-static void sockaddr_to_addr(const struct sockaddr_storage *ss, decode_addr *a)
+static void sockaddr_to_addr(const struct sockaddr_storage *ss, ip_addr *a)
 {
 	memset(a, 0, sizeof *a);
 	if (ss->ss_family == AF_INET) {
-		a->b[10] = a->b[11] = 0xff;
-		memcpy(a->b + 12, &((const struct sockaddr_in *)ss)->sin_addr, 4);
+		ip_addr_from_v4(a, (const uint8_t *)&((const struct sockaddr_in *)ss)->sin_addr);
 	} else if (ss->ss_family == AF_INET6) {
 		memcpy(a->b, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
 	}
@@ -147,7 +146,7 @@ int udp_step(struct udp_listener *l, int max, struct netflow_decoder *nf, struct
 		clock_gettime(CLOCK_REALTIME, &now);
 		int64_t now_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
 		for (int i = 0; i < n; i++) {
-			decode_addr exporter;
+			ip_addr exporter;
 			sockaddr_to_addr(&l->from[i], &exporter);
 			read_drops(l, &l->msgs[i].msg_hdr);
 			if (l->allow && !filter_nets_match(l->allow, &exporter)) {

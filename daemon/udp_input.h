@@ -8,9 +8,9 @@
 
 #include <stdint.h>
 
-#include "filter.h"
-#include "netflow.h"
-#include "window.h"
+#include "features/filter.h"
+#include "ingest/netflow.h"
+#include "features/window.h"
 
 struct udp_stats {
 	uint64_t datagrams, bytes;

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "baseline.h"
+#include "features/baseline.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -32,7 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(again);
 	}
 	struct window_counters c = { .packets = 10, .opened_packets = 10, .opened = 2 };
-	decode_addr src = { { 0 } };
+	ip_addr src = { { 0 } };
 	float out[BASELINE_N_FEATURES];
 	baseline_observe(b, INT64_MAX / 4, &src, &c, out);
 	for (int i = 0; i < BASELINE_N_FEATURES; i++)

@@ -4,8 +4,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "decode.h"
-#include "window.h"
+#include "ingest/decode.h"
+#include "features/window.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -3,8 +3,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "flow_csv.h"
-#include "window.h"
+#include "ingest/flow_csv.h"
+#include "features/window.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -3,8 +3,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "ids_csv.h"
-#include "window.h"
+#include "ingest/ids_csv.h"
+#include "features/window.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -3,7 +3,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "matrix_csv.h"
+#include "ingest/matrix_csv.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

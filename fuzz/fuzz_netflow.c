@@ -5,14 +5,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "netflow.h"
-#include "window.h"
+#include "ingest/netflow.h"
+#include "features/window.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const decode_addr exporter = { { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 192, 0, 2, 1 } };
+	static const ip_addr exporter = { { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 192, 0, 2, 1 } };
 	struct netflow_decoder *d = netflow_new();
 	struct window_table *t = window_table_new(60, 3600, 64, NULL);
 	struct window_flow_sink sink = { t, NULL, NULL, 0 };

@@ -8,8 +8,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "alert.h"
-#include "suppress.h"
+#include "alerting/alert.h"
+#include "alerting/suppress.h"
 
 static void test_alert_document(void **state)
 {

@@ -14,15 +14,15 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "baseline.h"
-#include "distinct.h"
+#include "features/baseline.h"
+#include "features/distinct.h"
 
 enum { FIRST_SEEN, NEW_PEERS, NEW_SERVICES, RISE_PACKETS, RISE_BYTES, RISE_FLOWS, RISE_PEERS,
        RISE_FAILURES, RISE_RECEIVED };
 
-static decode_addr host(int n)
+static ip_addr host(int n)
 {
-	decode_addr a = { { 0 } };
+	ip_addr a = { { 0 } };
 	a.b[10] = a.b[11] = 0xff;
 	a.b[12] = 10, a.b[15] = (uint8_t)n;
 	return a;
@@ -51,7 +51,7 @@ static void test_first_seen_and_new_peers(void **state)
 {
 	struct baseline *b = baseline_new(100, 86400);
 	float f[BASELINE_N_FEATURES];
-	decode_addr a = host(1);
+	ip_addr a = host(1);
 	(void)state;
 
 	struct window_counters c = window(0, 5, 50);
@@ -73,7 +73,7 @@ static void test_rise_above_own_level(void **state)
 {
 	struct baseline *b = baseline_new(100, 86400);
 	float f[BASELINE_N_FEATURES];
-	decode_addr busy = host(1), quiet = host(2);
+	ip_addr busy = host(1), quiet = host(2);
 	(void)state;
 
 	for (int w = 0; w < 20; w++) {
@@ -90,7 +90,7 @@ static void test_rise_above_own_level(void **state)
 	assert_true(f[RISE_PACKETS] > 3 && f[RISE_BYTES] > 3);
 	assert_true(f[RISE_FLOWS] < 1 && f[RISE_FAILURES] < 1);
 	/* rises need a past: none in a source's first windows */
-	decode_addr fresh = host(3);
+	ip_addr fresh = host(3);
 	for (int w = 0; w < BASELINE_MIN_WINDOWS; w++) {
 		c = window(0, 1, w ? 100000 : 1);
 		baseline_observe(b, 60 * w, &fresh, &c, f);
@@ -103,7 +103,7 @@ static void test_usual_score_and_answers(void **state)
 {
 	struct baseline *b = baseline_new(100, 86400);
 	float f[BASELINE_N_FEATURES];
-	decode_addr a = host(1);
+	ip_addr a = host(1);
 	(void)state;
 
 	struct window_counters c = window(0, 3, 100);
@@ -114,7 +114,7 @@ static void test_usual_score_and_answers(void **state)
 	}
 	double usual = baseline_usual_score(b, &a);
 	assert_true(usual > 60 && usual < 400);
-	assert_true(isnan(baseline_usual_score(b, &(decode_addr){ { 0 } })));
+	assert_true(isnan(baseline_usual_score(b, &(ip_addr){ { 0 } })));
 
 	/* a server whose packets are answers, nothing new or risen it opened */
 	c.packets = 1000;
@@ -135,7 +135,7 @@ static void test_bound_horizon_and_timeline(void **state)
 {
 	struct baseline *b = baseline_new(2, 3600);
 	float f[BASELINE_N_FEATURES];
-	decode_addr a = host(1), c2 = host(2), c3 = host(3);
+	ip_addr a = host(1), c2 = host(2), c3 = host(3);
 	struct window_counters c = window(0, 2, 10);
 	(void)state;
 
@@ -173,7 +173,7 @@ static void test_state_file(void **state)
 	for (int w = 0; w < 10; w++)
 		for (int h = 0; h < 5; h++) {
 			struct window_counters c = window(h, 2 + w % 3, (uint64_t)(100 * (h + 1) + w));
-			decode_addr a = host(h);
+			ip_addr a = host(h);
 			baseline_observe(b, 60 * w, &a, &c, f1);
 			baseline_note_score(b, &a, 60 * w, h + w);
 		}
@@ -183,7 +183,7 @@ static void test_state_file(void **state)
 	/* the same window gives the same features and usual scores after the round trip */
 	for (int h = 0; h < 5; h++) {
 		struct window_counters c = window(h + 1, 4, 5000);
-		decode_addr a = host(h);
+		ip_addr a = host(h);
 		assert_true(baseline_usual_score(b, &a) == baseline_usual_score(back, &a));
 		baseline_observe(b, 600, &a, &c, f1);
 		baseline_observe(back, 600, &a, &c, f2);
@@ -204,7 +204,7 @@ static void test_state_file(void **state)
 	struct baseline *small = baseline_new(2, 86400);
 	assert_int_equal(baseline_decode(small, buf, len, err, sizeof err), 0);
 	assert_int_equal(baseline_stats(small)->hosts, 2);
-	decode_addr last = host(4);
+	ip_addr last = host(4);
 	assert_false(isnan(baseline_usual_score(small, &last)));
 	assert_int_equal(baseline_load(back, "/nonexistent/baseline", err, sizeof err), -ENOENT);
 	free(buf);

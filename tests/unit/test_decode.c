@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "decode.h"
+#include "ingest/decode.h"
 
 /* Ethernet + IPv4 + TCP SYN 10.0.0.1:1234 -> 10.0.0.2:80 */
 static size_t eth_ipv4_tcp(uint8_t *f, uint8_t flags)
@@ -39,8 +39,8 @@ static void test_ipv4_tcp(void **state)
 	assert_true(p.has_ports);
 	assert_int_equal(p.ts_sec, 7);
 	assert_int_equal(p.wire_len, 60);
-	assert_string_equal(decode_addr_str(&p.src, a), "10.0.0.1");
-	assert_string_equal(decode_addr_str(&p.dst, a), "10.0.0.2");
+	assert_string_equal(ip_addr_str(&p.src, a), "10.0.0.1");
+	assert_string_equal(ip_addr_str(&p.dst, a), "10.0.0.2");
 }
 
 static void test_truncations_are_counted(void **state)
@@ -154,7 +154,7 @@ static void test_ipv6_extension_headers(void **state)
 	assert_int_equal(p.family, 6);
 	assert_int_equal(p.proto, 17);
 	assert_int_equal(p.dport, 53);
-	assert_string_equal(decode_addr_str(&p.src, a), "2000::1");
+	assert_string_equal(ip_addr_str(&p.src, a), "2000::1");
 	ipv6_udp(f, 100);
 	assert_int_equal(decode_packet(DLT_RAW, f, (uint32_t)n, &p), DECODE_OK);
 	assert_false(p.has_ports);
@@ -189,7 +189,7 @@ static void test_icmp_unreachable_quotes_the_probe(void **state)
 	assert_int_equal(p.icmp_type, 3);
 	assert_true(decode_is_unreachable(&p));
 	assert_true(p.has_inner);
-	assert_string_equal(decode_addr_str(&p.inner_src, a), "10.0.0.1");
+	assert_string_equal(ip_addr_str(&p.inner_src, a), "10.0.0.1");
 	assert_int_equal(p.inner_dport, 161);
 	/* a quote cut short still decodes the outer packet */
 	assert_int_equal(decode_packet(DLT_RAW, f, 30, &p), DECODE_OK);
@@ -223,13 +223,13 @@ static void test_address_text_matches_inet_ntop(void **state)
 	char ours[48], theirs[48];
 	(void)state;
 	for (size_t i = 0; i < sizeof v4 / sizeof v4[0]; i++) {
-		decode_addr a = { { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff } };
+		ip_addr a = { { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff } };
 		memcpy(a.b + 12, v4[i], 4);
 		inet_ntop(AF_INET, v4[i], theirs, sizeof theirs);
-		assert_string_equal(decode_addr_str(&a, ours), theirs);
+		assert_string_equal(ip_addr_str(&a, ours), theirs);
 	}
-	decode_addr v6 = { { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 } };
-	assert_string_equal(decode_addr_str(&v6, ours), "2001:db8::1");
+	ip_addr v6 = { { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 } };
+	assert_string_equal(ip_addr_str(&v6, ours), "2001:db8::1");
 }
 
 static void test_result_names(void **state)

@@ -10,9 +10,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "deepsad.h"
-#include "rng.h"
-#include "stats.h"
+#include "detector/deepsad.h"
+#include "base/rng.h"
+#include "base/stats.h"
 
 enum { N_TRAIN = 1200, N_TEST = 600, DIM = 16, LATENT = 3 };
 

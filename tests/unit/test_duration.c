@@ -7,8 +7,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "duration.h"
-#include "isotime.h"
+#include "base/duration.h"
+#include "base/isotime.h"
 
 static void test_duration_accepts_units(void **state)
 {

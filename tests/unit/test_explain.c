@@ -9,8 +9,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "explain.h"
-#include "rng.h"
+#include "detector/explain.h"
+#include "base/rng.h"
 
 enum { DIM = 6, K = 3, NBG = 4 };
 

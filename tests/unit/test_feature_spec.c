@@ -12,11 +12,11 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "feature_spec.h"
+#include "features/feature_spec.h"
 
-static decode_addr addr(const char *text)
+static ip_addr addr(const char *text)
 {
-	decode_addr a = { 0 };
+	ip_addr a = { 0 };
 	uint8_t v4[4];
 	if (inet_pton(AF_INET, text, v4) == 1) {
 		a.b[10] = a.b[11] = 0xff;
@@ -35,7 +35,7 @@ static void test_location_lookup(void **state)
 	assert_int_equal(location_add(&t, "10.77.0.0/16", "lan"), 0);
 	assert_int_equal(location_add(&t, "10.77.1.0/24", "dmz"), 0);
 	assert_int_equal(location_add(&t, "2001:db8::/32", "v6net"), 0);
-	decode_addr a = addr("10.77.1.5"), b = addr("10.77.9.9"), c = addr("192.168.1.1"),
+	ip_addr a = addr("10.77.1.5"), b = addr("10.77.9.9"), c = addr("192.168.1.1"),
 		    d = addr("8.8.8.8"), e = addr("2001:db8::1"), f = addr("fe80::1");
 	assert_string_equal(t.names[location_of(&t, &a)], "dmz"); /* longest prefix */
 	assert_string_equal(t.names[location_of(&t, &b)], "lan");
@@ -72,7 +72,7 @@ static void add_sample(struct sample_set *set, int src_loc, const uint32_t (*ter
 		wt[i] = (struct window_term){ WINDOW_TERM(terms[i][0], terms[i][1], terms[i][2]), terms[i][3] };
 	c.terms = wt;
 	c.n_terms = (uint32_t)n;
-	decode_addr src = { 0 };
+	ip_addr src = { 0 };
 	sample_set_collect(set, 60 * (int64_t)set->n, &src, &c);
 }
 

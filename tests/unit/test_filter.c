@@ -9,11 +9,11 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "filter.h"
+#include "features/filter.h"
 
-static decode_addr v4(const char *text)
+static ip_addr v4(const char *text)
 {
-	decode_addr a = { 0 };
+	ip_addr a = { 0 };
 	a.b[10] = a.b[11] = 0xff;
 	assert_int_equal(inet_pton(AF_INET, text, a.b + 12), 1);
 	return a;
@@ -31,7 +31,7 @@ static void test_counts_and_monitors(void **state)
 	assert_int_equal(filter_add_ports(f->exclude_port, "53,6000-6010"), 0);
 	assert_int_equal(filter_add_sids(f, "2013028,1"), 0);
 	assert_true(filter_active(f));
-	decode_addr in = v4("10.1.2.3"), out = v4("8.8.8.8"), bad = v4("10.9.9.9");
+	ip_addr in = v4("10.1.2.3"), out = v4("8.8.8.8"), bad = v4("10.9.9.9");
 	assert_true(filter_monitored(f, &in));
 	assert_false(filter_monitored(f, &out));
 	assert_true(filter_counts(f, &in, &out, 1, 80, 0));

@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "history.h"
+#include "store/history.h"
 
 static char dir[64];
 

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "hostport.h"
+#include "base/hostport.h"
 
 static void test_forms(void **state)
 {

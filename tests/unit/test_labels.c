@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "labels.h"
+#include "features/labels.h"
 
 static int read_text(struct label_list *l, const char *text, char *err, size_t errlen)
 {

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "matrix_csv.h"
+#include "ingest/matrix_csv.h"
 
 static int read_text(const char *text, struct dataset *ds, char *err, size_t errlen)
 {

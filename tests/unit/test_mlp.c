@@ -9,9 +9,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "adam.h"
-#include "mlp.h"
-#include "rng.h"
+#include "detector/adam.h"
+#include "detector/mlp.h"
+#include "base/rng.h"
 
 /* L = sum(out .* r): its gradient wrt the output is r. */
 static double probe_loss(struct mlp *m, struct mlp_work *w, const float *x, int n,

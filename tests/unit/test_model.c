@@ -12,8 +12,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "model.h"
-#include "rng.h"
+#include "detector/model.h"
+#include "base/rng.h"
 
 enum { N = 300, DIM = 6 };
 

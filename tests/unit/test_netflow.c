@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "netflow.h"
+#include "ingest/netflow.h"
 
 struct got {
 	int n;
@@ -25,7 +25,7 @@ static void collect(void *ctx, const struct flow_record *r)
 static size_t put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; return 2; }
 static size_t put32(uint8_t *p, uint32_t v) { put16(p, (uint16_t)(v >> 16)); put16(p + 2, (uint16_t)v); return 4; }
 
-static const decode_addr exporter = { { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 1 } };
+static const ip_addr exporter = { { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 1 } };
 
 /* IPFIX message: header + the given sets; returns its length. */
 static size_t ipfix(uint8_t *m, uint32_t seq, const uint8_t *sets, size_t len)
@@ -147,7 +147,7 @@ static void test_data_before_template_and_withdrawal(void **state)
 	netflow_decode(d, &exporter, m, ipfix(m, 0, sets, o), 0, collect, &g);
 	assert_int_equal(netflow_counters(d)[NF_NO_TEMPLATE], 2);
 	/* another exporter's template does not apply */
-	decode_addr other = exporter;
+	ip_addr other = exporter;
 	other.b[15] = 2;
 	o = data_set(sets, 300, 1);
 	netflow_decode(d, &other, m, ipfix(m, 0, sets, o), 0, collect, &g);

@@ -12,8 +12,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "crc32.h"
-#include "spool.h"
+#include "base/crc32.h"
+#include "store/spool.h"
 
 static char dir[64];
 

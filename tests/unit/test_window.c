@@ -8,8 +8,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "distinct.h"
-#include "window.h"
+#include "features/distinct.h"
+#include "features/window.h"
 
 struct emitted {
 	int n;
@@ -19,7 +19,7 @@ struct emitted {
 	uint32_t term_flows[64]; /* the sample's service-term counts summed */
 };
 
-static void collect(void *ctx, int64_t start, const decode_addr *src, const struct window_counters *c)
+static void collect(void *ctx, int64_t start, const ip_addr *src, const struct window_counters *c)
 {
 	struct emitted *e = ctx;
 	e->start[e->n] = start;

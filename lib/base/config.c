@@ -1,0 +1,347 @@
+#include "base/config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+
+#include "base/defaults.h"
+#include "base/duration.h"
+
+enum key_type {
+	KEY_STRING,
+	KEY_LIST,      /* a repeatable string: char *[CONFIG_MAX_LIST] then an int count */
+	KEY_UINT,      /* uint32_t in [lo, hi] */
+	KEY_SIZE,      /* uint64_t bytes: a number with an optional K, M or G (powers of 1024) */
+	KEY_DOUBLE,    /* double in [lo, hi] */
+	KEY_DURATION,  /* uint32_t seconds ("90s", "5m", "1h"); "0" allowed when lo is 0 */
+	KEY_MILLIS,    /* uint32_t milliseconds: a duration, or "250ms" */
+	KEY_LATENESS,  /* int64_t: "auto" (-1) or a duration */
+	KEY_LOG_LEVEL, /* int: a syslog priority by name */
+};
+
+struct key {
+	const char *section, *name;
+	enum key_type type;
+	size_t offset, count_offset; /* count_offset: KEY_LIST only */
+	double lo, hi;
+};
+
+#define F(field) offsetof(struct config, field)
+#define STR(s, n, field) { s, n, KEY_STRING, F(field), 0, 0, 0 }
+#define NUM(s, n, type, field, lo, hi) { s, n, type, F(field), 0, lo, hi }
+
+static const struct key keys[] = {
+	{ "capture", "interface", KEY_LIST, F(interfaces), F(n_interfaces), 0, 0 },
+	STR("capture", "filter", bpf),
+	NUM("capture", "buffer", KEY_SIZE, pcap_buffer, 1 << 16, 1ull << 32),
+	NUM("capture", "snaplen", KEY_UINT, snaplen, 64, 262144),
+	{ "netflow", "listen", KEY_LIST, F(listen), F(n_listen), 0, 0 },
+	STR("netflow", "exporters", exporters),
+	NUM("netflow", "rcvbuf", KEY_SIZE, udp_rcvbuf, 1 << 16, 1ull << 31),
+	NUM("window", "length", KEY_DURATION, window, 0, DURATION_MAX_SECONDS),
+	NUM("window", "lateness", KEY_LATENESS, lateness, 0, DURATION_MAX_SECONDS),
+	NUM("window", "max_samples", KEY_SIZE, max_samples, 1, 1ull << 32),
+	STR("features", "locations", locations),
+	NUM("features", "vocabulary", KEY_UINT, vocabulary, 0, 100000),
+	NUM("features", "min_df", KEY_UINT, min_df, 1, 1000000),
+	STR("features", "monitor", monitor),
+	STR("features", "include_ports", include_ports),
+	STR("features", "exclude_ports", exclude_ports),
+	STR("features", "exclude_src", exclude_src),
+	STR("features", "exclude_dst", exclude_dst),
+	STR("features", "exclude_sids", exclude_sids),
+	STR("model", "path", model),
+	NUM("alerts", "top_n", KEY_UINT, top_n, 1, 1000000),
+	NUM("alerts", "min_score", KEY_DOUBLE, min_score, -1e9, 1e9),
+	NUM("alerts", "suppress", KEY_DURATION, suppress, 0, DURATION_MAX_SECONDS),
+	NUM("alerts", "explain_k", KEY_UINT, explain_k, 0, 1000),
+	NUM("alerts", "explain_nsamples", KEY_UINT, explain_nsamples, 1, 100000),
+	STR("alerts", "observer", observer),
+	STR("redis", "address", redis),
+	STR("redis", "password_file", redis_password_file),
+	STR("redis", "stream", stream),
+	NUM("redis", "maxlen", KEY_SIZE, maxlen, 0, 1ull << 40),
+	NUM("redis", "connect_timeout", KEY_MILLIS, connect_timeout_ms, 1, 600000),
+	NUM("redis", "command_timeout", KEY_MILLIS, command_timeout_ms, 1, 600000),
+	STR("jsonl", "path", jsonl),
+	STR("spool", "dir", spool_dir),
+	NUM("spool", "max_bytes", KEY_SIZE, spool_max_bytes, 4096, 1ull << 40),
+	STR("retrain", "history_dir", history_dir),
+	NUM("retrain", "interval", KEY_DURATION, retrain_interval, 0, DURATION_MAX_SECONDS),
+	NUM("retrain", "history_retention", KEY_DURATION, history_retention, 1, DURATION_MAX_SECONDS),
+	NUM("retrain", "min_windows", KEY_UINT, min_windows, 1, 1000000),
+	NUM("retrain", "samples", KEY_SIZE, train_samples, 100, 100000000),
+	NUM("retrain", "epochs", KEY_UINT, train_epochs, 1, 100000),
+	NUM("retrain", "lr", KEY_DOUBLE, train_lr, 1e-9, 1e30),
+	NUM("retrain", "eta", KEY_DOUBLE, train_eta, 1e-3, 1e6),
+	NUM("retrain", "alert_quantile", KEY_DOUBLE, train_alert_quantile, 0.5, 1),
+	NUM("retrain", "trim", KEY_DOUBLE, train_trim, 0, 0.5),
+	STR("retrain", "known_normal", known_normal),
+	STR("retrain", "known_anomaly", known_anomaly),
+	STR("retrain", "feedback_stream", feedback_stream),
+	STR("baseline", "state", baseline_state),
+	NUM("baseline", "max_hosts", KEY_SIZE, baseline_max_hosts, 1, 100000000),
+	NUM("baseline", "horizon", KEY_DURATION, baseline_horizon, 2, DURATION_MAX_SECONDS),
+	STR("metrics", "listen", metrics_listen),
+	NUM("daemon", "log_level", KEY_LOG_LEVEL, log_level, 0, 0),
+	STR("daemon", "user", user),
+};
+
+void config_init(struct config *c)
+{
+	memset(c, 0, sizeof *c);
+	c->pcap_buffer = 64u << 20;
+	c->snaplen = 256;
+	c->udp_rcvbuf = 8u << 20;
+	c->lateness = -1;
+	c->max_samples = DEFAULT_MAX_SAMPLES;
+	c->vocabulary = DEFAULT_VOCABULARY;
+	c->min_df = DEFAULT_MIN_DF;
+	c->top_n = DEFAULT_TOP_N;
+	c->min_score = 3.0;
+	c->suppress = DEFAULT_SUPPRESS_SECONDS;
+	c->explain_k = DEFAULT_EXPLAIN_K;
+	c->explain_nsamples = DEFAULT_EXPLAIN_NSAMPLES;
+	c->maxlen = 100000;
+	c->connect_timeout_ms = 2000;
+	c->command_timeout_ms = 5000;
+	c->spool_max_bytes = 64u << 20;
+	c->retrain_interval = 86400;
+	c->history_retention = 30 * 86400;
+	c->min_windows = 24;
+	c->train_samples = 200000;
+	c->train_epochs = 50;
+	c->train_lr = 1e-4;
+	c->train_eta = 10;
+	c->train_alert_quantile = DEFAULT_ALERT_QUANTILE;
+	c->train_trim = DEFAULT_TRIM;
+	c->baseline_max_hosts = DEFAULT_BASELINE_MAX_HOSTS;
+	c->baseline_horizon = DEFAULT_BASELINE_HORIZON;
+	c->log_level = LOG_INFO;
+	config_set_string(&c->stream, "flowsad:alerts");
+	config_set_string(&c->spool_dir, "/var/lib/flowsad/spool");
+	config_set_string(&c->feedback_stream, "flowsad:feedback");
+}
+
+int config_set_string(char **field, const char *value)
+{
+	char *copy = value ? strdup(value) : NULL;
+	if (value && !copy)
+		return -ENOMEM;
+	free(*field);
+	*field = copy;
+	return 0;
+}
+
+void config_free(struct config *c)
+{
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		char *base = (char *)c + keys[i].offset;
+		if (keys[i].type == KEY_STRING) {
+			free(*(char **)base);
+		} else if (keys[i].type == KEY_LIST) {
+			int n = *(int *)((char *)c + keys[i].count_offset);
+			for (int j = 0; j < n; j++)
+				free(((char **)base)[j]);
+		}
+	}
+	memset(c, 0, sizeof *c);
+}
+
+uint32_t config_lateness(const struct config *c)
+{
+	if (c->lateness >= 0)
+		return (uint32_t)c->lateness;
+	return c->n_listen ? DEFAULT_FLOW_LATENESS : DEFAULT_LIVE_LATENESS;
+}
+
+/* Bytes with an optional binary suffix: "65536", "64K", "8M", "1G". */
+static int parse_size(const char *v, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long n = strtoull(v, &end, 10);
+	int shift = 0;
+	if (end == v || errno || *v == '-')
+		return -1;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	}
+	if (*end != '\0' || n > (UINT64_MAX >> shift))
+		return -1;
+	*out = (uint64_t)n << shift;
+	return 0;
+}
+
+static int parse_log_level(const char *v, int *out)
+{
+	static const struct { const char *name; int level; } levels[] = {
+		{ "err", LOG_ERR }, { "error", LOG_ERR }, { "warning", LOG_WARNING },
+		{ "notice", LOG_NOTICE }, { "info", LOG_INFO }, { "debug", LOG_DEBUG },
+	};
+	for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++)
+		if (strcasecmp(v, levels[i].name) == 0)
+			return *out = levels[i].level, 0;
+	return -1;
+}
+
+/* A value of key k into its field; NULL when good, else what was expected. */
+static const char *set_value(struct config *c, const struct key *k, const char *v)
+{
+	void *field = (char *)c + k->offset;
+	uint32_t secs;
+	uint64_t size;
+	char *end;
+
+	switch (k->type) {
+	case KEY_STRING:
+		if (!*v)
+			return "a value";
+		return config_set_string(field, v) < 0 ? "memory" : NULL;
+	case KEY_LIST: {
+		int *n = (int *)((char *)c + k->count_offset);
+		if (!*v)
+			return "a value";
+		if (*n == CONFIG_MAX_LIST)
+			return "at most 16 of these";
+		((char **)field)[*n] = NULL;
+		if (config_set_string(&((char **)field)[*n], v) < 0)
+			return "memory";
+		++*n;
+		return NULL;
+	}
+	case KEY_UINT: {
+		errno = 0;
+		unsigned long n = strtoul(v, &end, 10);
+		if (end == v || *end || errno || *v == '-' || n < k->lo || n > k->hi)
+			return "a whole number in range";
+		*(uint32_t *)field = (uint32_t)n;
+		return NULL;
+	}
+	case KEY_SIZE:
+		if (parse_size(v, &size) < 0 || size < k->lo || size > k->hi)
+			return "a size in range (bytes, or with K, M or G)";
+		*(uint64_t *)field = size;
+		return NULL;
+	case KEY_DOUBLE: {
+		double d = strtod(v, &end);
+		if (end == v || *end || !isfinite(d) || d < k->lo || d > k->hi)
+			return "a number";
+		*(double *)field = d;
+		return NULL;
+	}
+	case KEY_DURATION:
+		if (k->lo == 0 && strcmp(v, "0") == 0)
+			secs = 0;
+		else if (duration_parse(v, &secs) != 0 || secs < k->lo)
+			return "a duration such as 90s, 5m, 1h or 1d";
+		*(uint32_t *)field = secs;
+		return NULL;
+	case KEY_MILLIS: {
+		size_t len = strlen(v);
+		unsigned long ms;
+		if (len > 2 && strcmp(v + len - 2, "ms") == 0) {
+			errno = 0;
+			ms = strtoul(v, &end, 10);
+			if (end != v + len - 2 || errno || *v == '-')
+				return "a duration such as 500ms or 2s";
+		} else if (duration_parse(v, &secs) == 0) {
+			ms = secs * 1000ul;
+		} else {
+			return "a duration such as 500ms or 2s";
+		}
+		if (ms < k->lo || ms > k->hi)
+			return "a duration between 1ms and 10m";
+		*(uint32_t *)field = (uint32_t)ms;
+		return NULL;
+	}
+	case KEY_LATENESS:
+		if (strcmp(v, "auto") == 0) {
+			*(int64_t *)field = -1;
+			return NULL;
+		}
+		if (strcmp(v, "0") == 0)
+			secs = 0;
+		else if (duration_parse(v, &secs) != 0)
+			return "auto or a duration such as 0, 5s or 1h";
+		*(int64_t *)field = secs;
+		return NULL;
+	case KEY_LOG_LEVEL:
+		return parse_log_level(v, field) < 0 ? "one of err, warning, notice, info, debug" : NULL;
+	}
+	return "a known type";
+}
+
+/* inih reports no line numbers to handlers: this reader counts them. */
+struct reading {
+	struct config *c;
+	FILE *in, *err;
+	const char *name;
+	int line, errors;
+};
+
+static char *read_line(char *buf, int size, void *stream)
+{
+	struct reading *r = stream;
+	char *s = fgets(buf, size, r->in);
+	r->line += s != NULL;
+	return s;
+}
+
+static void report(struct reading *r, const char *fmt, const char *a, const char *b)
+{
+	if (r->errors++ < CONFIG_MAX_ERRORS && r->err) {
+		fprintf(r->err, "%s:%d: ", r->name, r->line);
+		fprintf(r->err, fmt, a, b);
+		fputc('\n', r->err);
+	}
+}
+
+static int on_key(void *user, const char *section, const char *name, const char *value)
+{
+	struct reading *r = user;
+	int section_known = 0;
+
+	if (!name) /* a section header alone */
+		return 1;
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		if (strcmp(keys[i].section, section) != 0)
+			continue;
+		section_known = 1;
+		if (strcmp(keys[i].name, name) != 0)
+			continue;
+		const char *expected = set_value(r->c, &keys[i], value);
+		if (expected)
+			report(r, "%s: expected %s", name, expected);
+		return 1;
+	}
+	if (!*section)
+		report(r, "%s: a key outside any section (expected a [section] first)%s", name, "");
+	else if (section_known)
+		report(r, "unknown key '%s' in [%s]", name, section);
+	else
+		report(r, "unknown section [%s] (key '%s')", section, name);
+	return 1; /* keep going: every error is reported */
+}
+
+int config_read(struct config *c, FILE *f, const char *name, FILE *err)
+{
+	struct reading r = { c, f, err, name, 0, 0 };
+	int rc = ini_parse_stream(read_line, &r, on_key, &r);
+
+	if (rc > 0 && r.errors == 0) { /* a syntax error inih found itself */
+		r.line = rc;
+		report(&r, "expected 'key = value' or a [section]%s%s", "", "");
+	} else if (rc < 0) {
+		report(&r, "cannot read the file%s%s", "", "");
+	}
+	if (r.errors > CONFIG_MAX_ERRORS && err)
+		fprintf(err, "%s: %d more errors\n", name, r.errors - CONFIG_MAX_ERRORS);
+	return r.errors;
+}

@@ -1,0 +1,88 @@
+#include "base/hostport.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/un.h>
+
+static int bad(const char *text, int allow_unix, char *err, unsigned errlen)
+{
+	snprintf(err, errlen, "'%s': expected HOST:PORT, [IPV6]:PORT%s", text,
+		 allow_unix ? " or the path of a unix socket" : "");
+	return -EINVAL;
+}
+
+/* A host name or address: printable, without brackets, slashes or spaces
+ * (and, outside brackets, without colons). */
+static int host_ok(const char *h, size_t len, int bracketed)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)h[i];
+		if (c <= ' ' || c >= 0x7f || c == '[' || c == ']' || c == '/' || (c == ':' && !bracketed))
+			return 0;
+	}
+	return len > 0;
+}
+
+static int parse_port(const char *s, int *port)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+	if (!*s || *end || v < 1 || v > 65535)
+		return -1;
+	*port = (int)v;
+	return 0;
+}
+
+int hostport_parse(const char *text, int allow_unix, struct hostport *out, char *err,
+		   unsigned errlen)
+{
+	const char *colon = strrchr(text, ':'), *host = text;
+	size_t len;
+
+	memset(out, 0, sizeof *out);
+	if (allow_unix && (text[0] == '/' || !colon)) {
+		if (!*text || strlen(text) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+			return bad(text, allow_unix, err, errlen);
+		snprintf(out->host, sizeof out->host, "%s", text);
+		out->unix_socket = 1;
+		return 0;
+	}
+	if (!colon || parse_port(colon + 1, &out->port) < 0)
+		return bad(text, allow_unix, err, errlen);
+	len = (size_t)(colon - text);
+	if (text[0] == '[') { /* [v6]:port */
+		if (len < 3 || text[len - 1] != ']')
+			return bad(text, allow_unix, err, errlen);
+		host = text + 1;
+		len -= 2;
+	} else if (memchr(text, ':', len)) { /* a bare IPv6 address: which colon ends it? */
+		return bad(text, allow_unix, err, errlen);
+	}
+	if (!host_ok(host, len, host != text) || len >= sizeof out->host)
+		return bad(text, allow_unix, err, errlen);
+	memcpy(out->host, host, len);
+	return 0;
+}
+
+int hostport_sockaddr(const struct hostport *h, int socktype, struct sockaddr_storage *sa,
+		      socklen_t *len, char *err, unsigned errlen)
+{
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = socktype,
+				  .ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV }, *ai;
+	char port[8];
+	int rc = 0;
+
+	snprintf(port, sizeof port, "%d", h->port);
+	if (h->unix_socket || (rc = getaddrinfo(h->host, port, &hints, &ai)) != 0) {
+		snprintf(err, errlen, "'%s': %s", h->host,
+			 h->unix_socket ? "a unix socket where an address was expected" : gai_strerror(rc));
+		return -EINVAL;
+	}
+	memcpy(sa, ai->ai_addr, ai->ai_addrlen);
+	*len = ai->ai_addrlen;
+	freeaddrinfo(ai);
+	return 0;
+}

@@ -1,0 +1,530 @@
+#include "features/baseline.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/atomic_file.h"
+#include "base/crc32.h"
+#include "features/distinct.h"
+
+#define N_LEVELS 6   /* opened: packets, bytes, flows, peers; failures; bytes received */
+#define N_SCALES 3
+#define SKETCH_BITS 512
+#define SKETCH_WORDS (SKETCH_BITS / 64)
+#define NONE UINT32_MAX
+#define MAGIC "FLSDBASE"
+#define FORMAT_VERSION 1u
+
+_Static_assert(SKETCH_BITS == WINDOW_PEER_BITS, "a window's peers and a host's share one sketch");
+
+const char *const baseline_feature_names[BASELINE_N_FEATURES] = {
+	"host first_seen", "host new_peers", "host new_services", "host rise packets",
+	"host rise bytes", "host rise flows", "host rise peers", "host rise failures",
+	"host rise received",
+};
+
+/* Half-lives of the levels, seconds of event time. */
+static const double halflife[N_SCALES] = { 60, 3600, 86400 };
+#define SCORE_HALFLIFE 86400.0
+
+/* One remembered source. Stored as is in the state file (host byte order:
+ * the file is a cache of this machine's daemon, not an exchange format). */
+struct host {
+	ip_addr src;
+	int64_t first, last;         /* window starts */
+	int64_t epoch;               /* half-horizon index of peers[0] / services[0] */
+	uint32_t windows;            /* windows seen (saturating) */
+	uint32_t scored;             /* windows scored (saturating) */
+	int64_t score_last;          /* the last window scored */
+	float score_mean, score_var; /* of log(1 + max(score, 0)), half-life SCORE_HALFLIFE */
+	float mean[N_SCALES][N_LEVELS], var[N_SCALES][N_LEVELS];
+	uint64_t peers[2][SKETCH_WORDS];    /* [0] this half-horizon, [1] the previous */
+	uint64_t services[2][SKETCH_WORDS];
+};
+
+struct baseline {
+	size_t cap;           /* hosts at most */
+	uint32_t horizon;
+	struct host *hosts;   /* [cap] */
+	uint32_t *prev, *next;/* recency list over hosts: head most recent */
+	uint32_t head, tail, n;
+	uint32_t *index;      /* [slots] host numbers by address hash, NONE empty */
+	int64_t latest;       /* the newest window remembered (INT64_MIN: none) */
+	size_t slots;         /* a power of two, >= 2 cap */
+	struct baseline_stats st;
+};
+
+static void reset(struct baseline *b)
+{
+	memset(b->index, 0xff, b->slots * sizeof *b->index);
+	b->head = b->tail = NONE;
+	b->n = 0;
+	b->st.hosts = 0;
+	b->latest = INT64_MIN;
+}
+
+struct baseline *baseline_new(size_t max_hosts, uint32_t horizon)
+{
+	struct baseline *b = calloc(1, sizeof *b);
+	if (!b || max_hosts < 1 || max_hosts >= NONE / 2 || horizon < 2) {
+		free(b);
+		return NULL;
+	}
+	b->cap = max_hosts;
+	b->horizon = horizon;
+	b->slots = 16;
+	while (b->slots < 2 * max_hosts)
+		b->slots *= 2;
+	b->hosts = malloc(max_hosts * sizeof *b->hosts);
+	b->prev = malloc(max_hosts * sizeof *b->prev);
+	b->next = malloc(max_hosts * sizeof *b->next);
+	b->index = malloc(b->slots * sizeof *b->index);
+	if (!b->hosts || !b->prev || !b->next || !b->index) {
+		baseline_free(b);
+		return NULL;
+	}
+	reset(b);
+	return b;
+}
+
+void baseline_free(struct baseline *b)
+{
+	if (!b)
+		return;
+	free(b->hosts);
+	free(b->prev);
+	free(b->next);
+	free(b->index);
+	free(b);
+}
+
+const struct baseline_stats *baseline_stats(const struct baseline *b)
+{
+	return &b->st;
+}
+
+/* --- the table: open addressing by address, a recency list --------------------------------- */
+
+static size_t home_slot(const struct baseline *b, const ip_addr *a)
+{
+	return (size_t)distinct_hash(a->b, sizeof a->b) & (b->slots - 1);
+}
+
+/* The slot holding a, or the empty slot where it would go. */
+static size_t find_slot(const struct baseline *b, const ip_addr *a)
+{
+	size_t i = home_slot(b, a);
+	while (b->index[i] != NONE && !ip_addr_equal(&b->hosts[b->index[i]].src, a))
+		i = (i + 1) & (b->slots - 1);
+	return i;
+}
+
+/* Empties slot i, moving later entries of its probe run back (linear
+ * probing's deletion: no tombstones). */
+static void clear_slot(struct baseline *b, size_t i)
+{
+	size_t j = i;
+	b->index[i] = NONE;
+	for (;;) {
+		j = (j + 1) & (b->slots - 1);
+		if (b->index[j] == NONE)
+			return;
+		size_t home = home_slot(b, &b->hosts[b->index[j]].src);
+		/* the entry at j may move to i when its home is not within (i, j] */
+		if ((j > i && (home <= i || home > j)) || (j < i && home <= i && home > j)) {
+			b->index[i] = b->index[j];
+			b->index[j] = NONE;
+			i = j;
+		}
+	}
+}
+
+static void unlink_host(struct baseline *b, uint32_t h)
+{
+	if (b->prev[h] != NONE)
+		b->next[b->prev[h]] = b->next[h];
+	else
+		b->head = b->next[h];
+	if (b->next[h] != NONE)
+		b->prev[b->next[h]] = b->prev[h];
+	else
+		b->tail = b->prev[h];
+}
+
+static void push_front(struct baseline *b, uint32_t h)
+{
+	b->prev[h] = NONE;
+	b->next[h] = b->head;
+	if (b->head != NONE)
+		b->prev[b->head] = h;
+	b->head = h;
+	if (b->tail == NONE)
+		b->tail = h;
+}
+
+/* A fresh host for src: a free one, or the least recently seen one. */
+static uint32_t take_host(struct baseline *b, const ip_addr *src)
+{
+	uint32_t h;
+	if (b->n < b->cap) {
+		h = b->n++;
+	} else {
+		h = b->tail;
+		unlink_host(b, h);
+		clear_slot(b, find_slot(b, &b->hosts[h].src));
+		b->st.evicted++;
+	}
+	memset(&b->hosts[h], 0, sizeof b->hosts[h]);
+	b->hosts[h].src = *src;
+	b->index[find_slot(b, src)] = h;
+	push_front(b, h);
+	b->st.hosts = b->n;
+	return h;
+}
+
+/* --- features ------------------------------------------------------------------------------- */
+
+static int popcount_words(const uint64_t *w)
+{
+	int n = 0;
+	for (int i = 0; i < SKETCH_WORDS; i++)
+		n += __builtin_popcountll(w[i]);
+	return n;
+}
+
+/* Linear counting: how many values set pop bits of the sketch. */
+static double linear_count(int pop)
+{
+	if (pop >= SKETCH_BITS)
+		pop = SKETCH_BITS - 1;
+	return -SKETCH_BITS * log(1.0 - (double)pop / SKETCH_BITS);
+}
+
+/* Moves the sketches to the half-horizon of window_start: the current half
+ * becomes the previous one, and what is older is forgotten. */
+static void rotate_sketches(struct host *h, int64_t epoch)
+{
+	if (epoch <= h->epoch)
+		return;
+	if (epoch == h->epoch + 1) {
+		memcpy(h->peers[1], h->peers[0], sizeof h->peers[0]);
+		memcpy(h->services[1], h->services[0], sizeof h->services[0]);
+	} else {
+		memset(h->peers[1], 0, sizeof h->peers[1]);
+		memset(h->services[1], 0, sizeof h->services[1]);
+	}
+	memset(h->peers[0], 0, sizeof h->peers[0]);
+	memset(h->services[0], 0, sizeof h->services[0]);
+	h->epoch = epoch;
+}
+
+static void levels_of(const struct window_counters *c, double *x)
+{
+	/* RSTs are failures of its own SYNs only: a flood's victim gets RSTs for
+	 * the SYN-ACKs it answered with */
+	uint64_t rst = c->rst_received < c->syn_sent ? c->rst_received : c->syn_sent;
+	const double v[N_LEVELS] = { (double)c->opened_packets, (double)c->opened_bytes,
+				     (double)c->opened, linear_count(popcount_words(c->peers)),
+				     (double)(c->syn_unanswered + rst + c->unreach_received),
+				     (double)c->received_bytes };
+	for (int i = 0; i < N_LEVELS; i++)
+		x[i] = log1p(v[i]);
+}
+
+/* How many values the window's sketch w holds that the host's two sketches
+ * (known[0] | known[1]) do not. */
+static double new_values(const uint64_t known[2][SKETCH_WORDS], const uint64_t *w)
+{
+	uint64_t k[SKETCH_WORDS], both[SKETCH_WORDS];
+	for (int i = 0; i < SKETCH_WORDS; i++) {
+		k[i] = known[0][i] | known[1][i];
+		both[i] = k[i] | w[i];
+	}
+	double n = linear_count(popcount_words(both)) - linear_count(popcount_words(k));
+	return n > 0 ? n : 0;
+}
+
+/* New peers and services of the window against what h remembers. */
+static void novelty(const struct host *h, const struct window_counters *c, float *out)
+{
+	out[1] = (float)log1p(new_values(h->peers, c->peers));
+	out[2] = (float)log1p(new_values(h->services, c->services));
+}
+
+/* Largest positive deviation of x above h's levels, in its standard
+ * deviations; the variance has a floor of 1 (a factor e in the count), so
+ * that a source with a steady history is not alarmed by a packet more. */
+static void rises(const struct host *h, const double *x, float *out)
+{
+	for (int i = 0; i < N_LEVELS; i++) {
+		double z = 0;
+		for (int s = 0; s < N_SCALES; s++) {
+			double d = (x[i] - h->mean[s][i]) / sqrt(h->var[s][i] + 1.0);
+			z = d > z ? d : z;
+		}
+		out[3 + i] = (float)z;
+	}
+}
+
+/* One step of a decayed mean and variance: a plain mean over the first n
+ * values, then a weight by the event time gap (seconds) since the last. */
+static void decay_step(float *mean, float *var, double x, uint32_t n, double gap, double half)
+{
+	double a = 1.0 - exp2(-(gap > 0 ? gap : 0) / half), first = 1.0 / (n + 1.0);
+	a = a > first ? a : first;
+	double d = x - *mean;
+	*mean += (float)(a * d);
+	*var = (float)((1 - a) * (*var + a * d * d));
+}
+
+/* Adds the window to h's memory. */
+static void remember(struct host *h, int64_t window_start, const struct window_counters *c,
+		     const double *x)
+{
+	double gap = h->windows ? (double)(window_start - h->last) : 0;
+	for (int s = 0; s < N_SCALES; s++)
+		for (int i = 0; i < N_LEVELS; i++)
+			decay_step(&h->mean[s][i], &h->var[s][i], x[i], h->windows, gap, halflife[s]);
+	for (int i = 0; i < SKETCH_WORDS; i++) {
+		h->peers[0][i] |= c->peers[i];
+		h->services[0][i] |= c->services[i];
+	}
+	if (h->windows == 0)
+		h->first = window_start;
+	h->last = window_start > h->last || h->windows == 0 ? window_start : h->last;
+	h->windows += h->windows < UINT32_MAX;
+}
+
+void baseline_observe(struct baseline *b, int64_t window_start, const ip_addr *src,
+		      const struct window_counters *c, float *out)
+{
+	int64_t half = b->horizon / 2;
+	int64_t epoch = window_start >= 0 ? window_start / half : -((-window_start + half - 1) / half);
+	double x[N_LEVELS];
+	uint32_t i = b->index[find_slot(b, src)];
+	struct host *h = i == NONE ? NULL : &b->hosts[i];
+
+	if (window_start < b->latest) { /* another timeline: a replay of older traffic */
+		reset(b);
+		b->st.resets++;
+		i = NONE;
+		h = NULL;
+	}
+	b->latest = window_start;
+	b->st.observed++;
+	levels_of(c, x);
+	if (h && window_start - h->last > (int64_t)b->horizon)
+		memset(&h->first, 0, sizeof *h - offsetof(struct host, first)); /* silent too long */
+	if (!h)
+		h = &b->hosts[i = take_host(b, src)];
+	else {
+		unlink_host(b, i);
+		push_front(b, i);
+	}
+	rotate_sketches(h, epoch);
+	memset(out, 0, BASELINE_N_FEATURES * sizeof *out);
+	if (h->windows == 0) {
+		out[0] = 1;
+		b->st.first_seen++;
+		/* all it does is new: its peers and services, and no level to rise above */
+		struct host none = { 0 };
+		novelty(&none, c, out);
+	} else {
+		novelty(h, c, out);
+		if (h->windows >= BASELINE_MIN_WINDOWS)
+			rises(h, x, out);
+	}
+	remember(h, window_start, c, x);
+}
+
+int baseline_only_answers(const struct window_counters *c, const float *host)
+{
+	if (c->opened_packets * 2 >= c->packets || host[0] > 0)
+		return 0;
+	/* new peers and services (log(1 + 2)), rises of what it opened and of its
+	 * failures; not of what it received: a victim receives what it is sent */
+	for (int i = 1; i < BASELINE_N_FEATURES - 1; i++)
+		if (host[i] >= (i < 3 ? (float)log1p(2.0) : (float)BASELINE_RISE_NEWS))
+			return 0;
+	return 1;
+}
+
+/* --- scores ----------------------------------------------------------------------------------- */
+
+static struct host *find_host(const struct baseline *b, const ip_addr *src)
+{
+	uint32_t i = b->index[find_slot(b, src)];
+	return i == NONE ? NULL : &b->hosts[i];
+}
+
+double baseline_usual_score(const struct baseline *b, const ip_addr *src)
+{
+	const struct host *h = find_host(b, src);
+	if (!h || h->scored < BASELINE_MIN_SCORED)
+		return NAN;
+	return expm1(h->score_mean + BASELINE_SCORE_SIGMAS * sqrt(h->score_var + 0.01));
+}
+
+void baseline_note_score(struct baseline *b, const ip_addr *src, int64_t window_start,
+			 double score)
+{
+	struct host *h = find_host(b, src);
+	if (!h || !isfinite(score))
+		return;
+	double gap = h->scored ? (double)(window_start - h->score_last) : 0;
+	decay_step(&h->score_mean, &h->score_var, log1p(score > 0 ? score : 0), h->scored, gap,
+		   SCORE_HALFLIFE);
+	h->score_last = window_start;
+	h->scored += h->scored < UINT32_MAX;
+}
+
+/* --- the state file ----------------------------------------------------------------------------
+ * MAGIC, u32 version, u32 sizeof(struct host), u64 hosts, the hosts least
+ * recently seen first, u32 CRC-32 of everything before it. */
+
+#define FILE_HEADER (8 + 4 + 4 + 8)
+
+int baseline_encode(const struct baseline *b, uint8_t **out, size_t *len)
+{
+	size_t n = b->n, size = FILE_HEADER + n * sizeof(struct host) + 4;
+	uint8_t *buf = malloc(size), *p = buf;
+	uint32_t version = FORMAT_VERSION, hsize = sizeof(struct host);
+	uint64_t count = n;
+
+	if (!buf)
+		return -ENOMEM;
+	memcpy(p, MAGIC, 8);
+	memcpy(p + 8, &version, 4);
+	memcpy(p + 12, &hsize, 4);
+	memcpy(p + 16, &count, 8);
+	p += FILE_HEADER;
+	for (uint32_t h = b->tail; h != NONE; h = b->prev[h], p += sizeof(struct host))
+		memcpy(p, &b->hosts[h], sizeof(struct host));
+	uint32_t crc = crc32_ieee(buf, size - 4);
+	memcpy(p, &crc, 4);
+	*out = buf;
+	*len = size;
+	return 0;
+}
+
+
+static int host_is_sane(const struct host *h)
+{
+	for (int s = 0; s < N_SCALES; s++)
+		for (int i = 0; i < N_LEVELS; i++)
+			if (!isfinite(h->mean[s][i]) || !isfinite(h->var[s][i]) || h->var[s][i] < 0)
+				return 0;
+	return isfinite(h->score_mean) && isfinite(h->score_var) && h->score_var >= 0;
+}
+
+int baseline_decode(struct baseline *b, const uint8_t *buf, size_t len, char *err, size_t errlen)
+{
+	uint32_t version, hsize, crc;
+	uint64_t count;
+
+	if (len < FILE_HEADER + 4 || memcmp(buf, MAGIC, 8) != 0) {
+		snprintf(err, errlen, "not a flowsad baseline file");
+		return -EINVAL;
+	}
+	memcpy(&version, buf + 8, 4);
+	memcpy(&hsize, buf + 12, 4);
+	memcpy(&count, buf + 16, 8);
+	if (version != FORMAT_VERSION || hsize != sizeof(struct host)) {
+		snprintf(err, errlen, "baseline format %u (%u-byte hosts), expected %u (%zu)", version,
+			 hsize, FORMAT_VERSION, sizeof(struct host));
+		return -EINVAL;
+	}
+	if (count > (len - FILE_HEADER - 4) / sizeof(struct host) ||
+	    len != FILE_HEADER + count * sizeof(struct host) + 4) {
+		snprintf(err, errlen, "the file's length does not match its %llu hosts",
+			 (unsigned long long)count);
+		return -EINVAL;
+	}
+	memcpy(&crc, buf + len - 4, 4);
+	if (crc != crc32_ieee(buf, len - 4)) {
+		snprintf(err, errlen, "checksum mismatch: the file is damaged");
+		return -EINVAL;
+	}
+	for (uint64_t i = 0; i < count; i++) {
+		struct host h;
+		memcpy(&h, buf + FILE_HEADER + i * sizeof h, sizeof h);
+		if (!host_is_sane(&h)) {
+			snprintf(err, errlen, "host %llu: a level is not finite", (unsigned long long)i);
+			return -EINVAL;
+		}
+	}
+	reset(b);
+	/* least recently seen first: each one read becomes the most recent, and
+	 * when the file holds more than the bound the oldest are pushed out */
+	const uint8_t *p = buf + FILE_HEADER;
+	for (uint64_t i = 0; i < count; i++, p += sizeof(struct host)) {
+		struct host h;
+		memcpy(&h, p, sizeof h);
+		if (b->index[find_slot(b, &h.src)] != NONE) { /* never written so: damaged */
+			reset(b);
+			snprintf(err, errlen, "host %llu: a source given twice", (unsigned long long)i);
+			return -EINVAL;
+		}
+		b->hosts[take_host(b, &h.src)] = h;
+		b->latest = h.last > b->latest ? h.last : b->latest;
+	}
+	return 0;
+}
+
+struct bytes {
+	const uint8_t *p;
+	size_t n;
+};
+
+static int write_bytes(int fd, void *ctx)
+{
+	const struct bytes *b = ctx;
+	return atomic_file_write_all(fd, b->p, b->n);
+}
+
+int baseline_save(const struct baseline *b, const char *path, char *err, size_t errlen)
+{
+	uint8_t *buf;
+	size_t len;
+	if (baseline_encode(b, &buf, &len) < 0) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -ENOMEM;
+	}
+	struct bytes bytes = { buf, len };
+	int rc = atomic_file_replace(path, write_bytes, &bytes, err, errlen);
+	free(buf);
+	return rc;
+}
+
+int baseline_load(struct baseline *b, const char *path, char *err, size_t errlen)
+{
+	char why[256];
+	struct stat st;
+	uint8_t *buf = NULL;
+	int rc = 0, fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		rc = -errno;
+	} else if (!S_ISREG(st.st_mode)) {
+		rc = -EINVAL;
+		snprintf(why, sizeof why, "not a regular file");
+	} else if (!(buf = malloc((size_t)st.st_size + 1))) {
+		rc = -ENOMEM;
+	} else if (read(fd, buf, (size_t)st.st_size) != st.st_size) {
+		rc = errno ? -errno : -EIO;
+	} else {
+		rc = baseline_decode(b, buf, (size_t)st.st_size, why, sizeof why);
+	}
+	if (rc < 0)
+		snprintf(err, errlen, "%s: %s", path, rc == -EINVAL ? why : strerror(-rc));
+	free(buf);
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}

@@ -1,0 +1,114 @@
+/* baseline: each source's memory across windows, and the features of a
+ * window relative to that source's own past.
+ *
+ * A window alone cannot tell a busy web backend from a workstation that
+ * suddenly talks to 256 addresses; the host's own past can. For every source
+ * the baseline keeps, bounded (at most max_hosts sources, least recently
+ * seen evicted and counted):
+ *   - decayed levels (mean and variance of log(1 + x)) of six counts at
+ *     three time scales (half-lives of 1 min, 1 h, 1 day of event time),
+ *     updated each window the source appears in;
+ *   - two 512-bit sketches of what it talked to (destination addresses,
+ *     services), one for the current half of the horizon and one for the
+ *     previous half, so that "seen within the horizon" needs no timestamps;
+ *   - when it was first and last seen.
+ * From it, BASELINE_N_FEATURES values per sample (names in
+ * baseline_feature_names; docs/features.md says why each exists):
+ *   host first_seen     1 when the source is not remembered (new, evicted,
+ *                       or silent for longer than the horizon)
+ *   host new_peers      log(1 + destination addresses the source opened
+ *                       flows to and had not within the horizon), estimated
+ *                       from the sketches (lib/features/window.h: answers are not
+ *                       openings, so a server answering a scan opens none)
+ *   host new_services   log(1 + services it opened flows to and had not)
+ *   host rise X         how far log(1 + X) is above the source's own level,
+ *                       in its own standard deviations (at least 0; the
+ *                       largest over the three time scales), for X in
+ *                       packets and bytes (sent, not as answers), flows
+ *                       (opened), peers (opened to), failures (unanswered
+ *                       SYNs + RSTs up to the SYNs sent + ICMP unreachables
+ *                       received), received (bytes answered to it); 0 until the source has been seen in
+ *                       BASELINE_MIN_WINDOWS windows (its levels mean little
+ *                       before)
+ * A sample's values come from the memory before its window; then its window
+ * is added. A source has one sample a window, so samples of one window can
+ * be observed in any order. Windows must come in time order: a window
+ * older than the newest remembered one means another timeline (a replay of
+ * older traffic), and the memory starts afresh (counted in resets). Pure: no I/O but baseline_save / baseline_load. */
+#ifndef FLOWSAD_BASELINE_H
+#define FLOWSAD_BASELINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "features/window.h"
+
+#define BASELINE_N_FEATURES 9
+#define BASELINE_MIN_WINDOWS 3        /* windows of a source's past before its rises count */
+
+extern const char *const baseline_feature_names[BASELINE_N_FEATURES];
+
+struct baseline_stats {
+	uint64_t hosts;     /* remembered now */
+	uint64_t evicted;   /* forgotten to make room (least recently seen first) */
+	uint64_t observed;  /* samples observed */
+	uint64_t first_seen;/* samples whose source was not remembered */
+	uint64_t resets;    /* memories dropped for traffic older than they are */
+};
+
+struct baseline;
+
+/* A baseline remembering at most max_hosts sources (>= 1), peers and
+ * services for horizon seconds (>= 2). NULL when out of memory. */
+struct baseline *baseline_new(size_t max_hosts, uint32_t horizon);
+void baseline_free(struct baseline *b);
+
+/* Writes the features of sample (src, window_start, counters c) relative to
+ * src's memory into out[BASELINE_N_FEATURES], then remembers the window.
+ * Needs no memory beyond the bound set at baseline_new. */
+void baseline_observe(struct baseline *b, int64_t window_start, const ip_addr *src,
+		      const struct window_counters *c, float *out);
+
+/* Scores: each source's own usual level. A busy server's windows score high
+ * all day; a workstation's rarely do. After a window is scored, its samples'
+ * scores are noted; the usual score of a source is exp(m + k s) - 1 for the
+ * decayed mean m and deviation s of log(1 + score) over its scored windows
+ * (half-life a day, k = BASELINE_SCORE_SIGMAS), or NAN until it has
+ * BASELINE_MIN_SCORED of them. A score far above it is news; one within it
+ * is that source's normal. */
+#define BASELINE_SCORE_SIGMAS 3.0
+#define BASELINE_MIN_SCORED 6
+double baseline_usual_score(const struct baseline *b, const ip_addr *src);
+/* Notes src's (scaled) score in the window that starts at window_start (a
+ * source not remembered is ignored). */
+void baseline_note_score(struct baseline *b, const ip_addr *src, int64_t window_start,
+			 double score);
+
+/* Whether a sample (counters c, host features from baseline_observe) is a
+ * source answering others: most of its packets are answers, and what it
+ * opened itself is neither new nor above its usual levels. Its anomaly is
+ * what was done to it (the victim of a scan or a flood, whose attacker has
+ * a sample of its own), not what it did; so a rise of what it received
+ * does not count against it. */
+#define BASELINE_RISE_NEWS 3.0   /* a rise of this many deviations is news */
+int baseline_only_answers(const struct window_counters *c, const float *host);
+
+const struct baseline_stats *baseline_stats(const struct baseline *b);
+
+/* The memory to a file (written beside it and renamed: a crash leaves the
+ * old one) and back. load replaces b's memory (its bound stays; the most
+ * recently seen sources are kept when the file holds more). Return 0, or
+ * -errno (-EINVAL: not a baseline file, or damaged) with the reason in err;
+ * b's memory is then empty or unchanged. */
+int baseline_save(const struct baseline *b, const char *path, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+int baseline_load(struct baseline *b, const char *path, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+/* The same from and to memory: the file's bytes (caller frees *out), and a
+ * buffer of len bytes (untrusted: every length checked). */
+int baseline_encode(const struct baseline *b, uint8_t **out, size_t *len)
+	__attribute__((warn_unused_result));
+int baseline_decode(struct baseline *b, const uint8_t *buf, size_t len, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+
+#endif

@@ -1,0 +1,159 @@
+#include "features/distinct.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define KIND_SHIFT 62
+#define VALUE_MASK ((1ull << KIND_SHIFT) - 1)
+
+static uint64_t mix(uint64_t z)
+{
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+uint64_t distinct_hash2(uint64_t a, uint64_t b)
+{
+	/* one mixing round over both words: b is rotated and multiplied so that
+	 * (a, b) and (b, a) differ */
+	return mix(a ^ ((b << 32 | b >> 32) * 0x9e3779b97f4a7c15ull));
+}
+
+uint64_t distinct_hash(const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ len;
+
+	while (len >= 8) {
+		uint64_t w;
+		memcpy(&w, p, 8);
+		h = mix(h ^ w) + 0x9e3779b97f4a7c15ull;
+		p += 8;
+		len -= 8;
+	}
+	uint64_t tail = 0;
+	memcpy(&tail, p, len);
+	return mix(h ^ tail ^ ((uint64_t)len << 56));
+}
+
+static uint64_t *slots_of(struct distinct *d)
+{
+	return d->slots ? d->slots : d->inline_slots;
+}
+
+/* One register update of kind's HyperLogLog from a tagged value. */
+static int hll_add(uint8_t *hll, uint64_t tagged)
+{
+	uint8_t *regs = hll + ((tagged >> KIND_SHIFT) << DISTINCT_HLL_BITS);
+	uint64_t v = tagged & VALUE_MASK;
+	uint32_t idx = (uint32_t)(v >> (KIND_SHIFT - DISTINCT_HLL_BITS));
+	uint64_t rest = v << (64 - KIND_SHIFT + DISTINCT_HLL_BITS) | (1ull << (64 - KIND_SHIFT + DISTINCT_HLL_BITS - 1));
+	uint8_t rank = (uint8_t)(__builtin_clzll(rest) + 1);
+	if (rank <= regs[idx])
+		return 0;
+	regs[idx] = rank;
+	return 1;
+}
+
+static int to_hll(struct distinct *d)
+{
+	uint64_t *s = slots_of(d);
+	d->hll = calloc((size_t)DISTINCT_KINDS << DISTINCT_HLL_BITS, 1);
+	if (!d->hll)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < d->cap; i++)
+		if (s[i])
+			hll_add(d->hll, s[i]);
+	free(d->slots);
+	d->slots = NULL;
+	d->cap = 0;
+	return 0;
+}
+
+/* Values are hashes already: their low bits index the table. */
+static void place(uint64_t *slots, uint32_t cap, uint64_t v)
+{
+	uint32_t j = (uint32_t)v & (cap - 1);
+	while (slots[j])
+		j = (j + 1) & (cap - 1);
+	slots[j] = v;
+}
+
+static int grow(struct distinct *d)
+{
+	uint32_t cap = d->cap * 2;
+	uint64_t *slots = calloc(cap, sizeof *slots), *old = slots_of(d);
+	if (!slots)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < d->cap; i++)
+		if (old[i])
+			place(slots, cap, old[i]);
+	free(d->slots);
+	d->slots = slots;
+	d->cap = cap;
+	return 0;
+}
+
+int distinct_add(struct distinct *d, int kind, uint64_t hash)
+{
+	uint64_t v = (hash & VALUE_MASK) | (uint64_t)kind << KIND_SHIFT;
+
+	v |= !v; /* 0 marks empty slots */
+	if (d->hll)
+		return hll_add(d->hll, v);
+	if (d->cap == 0)
+		d->cap = DISTINCT_INLINE;
+	if ((d->n + 1) * 4 > d->cap * 3) { /* keep the load under 3/4 */
+		int rc = d->n >= DISTINCT_EXACT_MAX ? to_hll(d) : grow(d);
+		if (rc < 0)
+			return rc;
+		if (d->hll)
+			return hll_add(d->hll, v);
+	}
+	uint64_t *s = slots_of(d);
+	uint32_t j = (uint32_t)v & (d->cap - 1);
+	while (s[j]) {
+		if (s[j] == v)
+			return 0;
+		j = (j + 1) & (d->cap - 1);
+	}
+	s[j] = v;
+	d->n++;
+	d->count[kind]++;
+	return 1;
+}
+
+uint64_t distinct_count(const struct distinct *d, int kind)
+{
+	if (!d->hll)
+		return d->count[kind];
+	const uint8_t *regs = d->hll + ((size_t)kind << DISTINCT_HLL_BITS);
+	const double m = 1u << DISTINCT_HLL_BITS, alpha = 0.7213 / (1 + 1.079 / m);
+	double sum = 0;
+	int zeros = 0;
+	for (uint32_t i = 0; i < (1u << DISTINCT_HLL_BITS); i++) {
+		sum += ldexp(1.0, -regs[i]);
+		zeros += regs[i] == 0;
+	}
+	double est = alpha * m * m / sum;
+	if (est <= 2.5 * m && zeros) /* small range: linear counting */
+		est = m * log(m / zeros);
+	return (uint64_t)(est + 0.5);
+}
+
+void distinct_free(struct distinct *d)
+{
+	free(d->slots);
+	free(d->hll);
+	memset(d, 0, sizeof *d);
+}
+
+size_t distinct_bytes(const struct distinct *d)
+{
+	if (d->hll)
+		return (size_t)DISTINCT_KINDS << DISTINCT_HLL_BITS;
+	return d->slots ? d->cap * sizeof(uint64_t) : 0;
+}

@@ -1,0 +1,83 @@
+#include "features/labels.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/csv.h"
+#include "base/isotime.h"
+#include "features/location.h"
+
+int labels_read(struct label_list *l, FILE *f, const char *name, char *err, size_t errlen)
+{
+	char line[512];
+	long lineno = 0;
+
+	while (fgets(line, sizeof line, f)) {
+		struct label_entry e = { .window_start = INT64_MIN };
+		lineno++;
+		line[strcspn(line, "#")] = '\0';
+		char *p = csv_trim(line), *comma = strchr(p, ',');
+		if (!*p || (lineno == 1 && (strcmp(p, "src_ip") == 0 || strncmp(p, "window_start,", 13) == 0)))
+			continue;
+		if (comma) {
+			*comma = '\0';
+			if (isotime_parse(csv_trim(p), &e.window_start) < 0) {
+				snprintf(err, errlen, "%s:%ld: expected window_start (ISO 8601 UTC or epoch "
+					 "seconds), got '%s'", name, lineno, csv_trim(p));
+				return -EINVAL;
+			}
+			p = csv_trim(comma + 1);
+		}
+		if (ip_parse_cidr(p, &e.net, &e.prefix) < 0) {
+			snprintf(err, errlen, "%s:%ld: expected an address or CIDR, got '%s'", name, lineno, p);
+			return -EINVAL;
+		}
+		if (l->n == l->cap) {
+			size_t cap = l->cap ? l->cap * 2 : 64;
+			struct label_entry *ne = realloc(l->e, cap * sizeof *ne);
+			if (!ne)
+				return -ENOMEM;
+			l->e = ne;
+			l->cap = cap;
+		}
+		l->e[l->n++] = e;
+	}
+	return 0;
+}
+
+void labels_free(struct label_list *l)
+{
+	free(l->e);
+	memset(l, 0, sizeof *l);
+}
+
+int labels_match(const struct label_list *l, int64_t window_start, const ip_addr *src)
+{
+	for (size_t k = 0; k < l->n; k++) {
+		const struct label_entry *e = &l->e[k];
+		if ((e->window_start == INT64_MIN || e->window_start == window_start) &&
+		    ip_in_net(src, &e->net, e->prefix))
+			return 1;
+	}
+	return 0;
+}
+
+size_t labels_apply(const struct label_list *l, struct dataset *ds, int8_t value)
+{
+	size_t count = 0;
+
+	if (!ds->src_ip)
+		return 0;
+	for (size_t i = 0; i < ds->n; i++) {
+		ip_addr a;
+		int prefix;
+		/* an entry with a window never matches a dataset without windows */
+		int64_t w = ds->window_start ? ds->window_start[i] : INT64_MIN + 1;
+		if (ip_parse_cidr(ds->src_ip[i], &a, &prefix) == 0 && labels_match(l, w, &a)) {
+			ds->y[i] = value;
+			count++;
+		}
+	}
+	return count;
+}

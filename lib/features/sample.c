@@ -1,0 +1,50 @@
+#include "features/sample.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+int sample_set_add(struct sample_set *set, const struct net_sample *in)
+{
+	if (set->n == set->cap) {
+		size_t cap = set->cap ? set->cap * 2 : 256;
+		struct net_sample *s = realloc(set->s, cap * sizeof *s);
+		if (!s)
+			return -ENOMEM;
+		set->s = s;
+		set->cap = cap;
+	}
+	struct net_sample *s = &set->s[set->n];
+	*s = *in;
+	s->terms = malloc(in->c.n_terms * sizeof *s->terms + 1);
+	if (!s->terms)
+		return -ENOMEM;
+	memcpy(s->terms, in->c.terms, in->c.n_terms * sizeof *s->terms);
+	s->c.terms = s->terms;
+	set->n++;
+	return 0;
+}
+
+void sample_set_collect(void *ctx, int64_t window_start, const ip_addr *src,
+			const struct window_counters *c)
+{
+	struct net_sample s = { .window_start = window_start, .src = *src, .c = *c };
+	if (sample_set_add(ctx, &s) < 0)
+		return; /* a short set is counted by the caller */
+}
+
+void sample_set_observe(struct sample_set *set, struct baseline *b)
+{
+	for (size_t i = 0; i < set->n; i++) {
+		struct net_sample *s = &set->s[i];
+		baseline_observe(b, s->window_start, &s->src, &s->c, s->host);
+	}
+}
+
+void sample_set_free(struct sample_set *set)
+{
+	for (size_t i = 0; i < set->n; i++)
+		free(set->s[i].terms);
+	free(set->s);
+	memset(set, 0, sizeof *set);
+}

@@ -1,0 +1,40 @@
+/* sample: what a window table emits for one source in one window, kept
+ * (a sample_set) for fitting features, vectors, the history and retraining.
+ * Its host features are set from the source's own past (features/baseline.h). */
+#ifndef FLOWSAD_SAMPLE_H
+#define FLOWSAD_SAMPLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/ip.h"
+#include "features/baseline.h"
+#include "features/window.h"
+
+/* One sample as emitted by the window table, kept for fitting and vectors. */
+struct net_sample {
+	int64_t window_start;
+	ip_addr src;
+	struct window_counters c;   /* c.terms points at terms below */
+	struct window_term *terms;
+	float host[BASELINE_N_FEATURES]; /* relative to the source's past (sample_set_observe) */
+};
+
+struct sample_set {
+	size_t n, cap;
+	struct net_sample *s;
+};
+
+/* A window_emit_fn that appends to the sample_set ctx (terms copied). */
+void sample_set_collect(void *ctx, int64_t window_start, const ip_addr *src,
+			const struct window_counters *c);
+/* Appends a copy of s (terms and host features too). Returns 0 or -ENOMEM. */
+int sample_set_add(struct sample_set *set, const struct net_sample *s)
+	__attribute__((warn_unused_result));
+void sample_set_free(struct sample_set *set);
+/* Sets the host features of every sample of set from b, in the set's order
+ * (which must be window order: what a window table emits), remembering
+ * each sample's window in b. */
+void sample_set_observe(struct sample_set *set, struct baseline *b);
+
+#endif

@@ -1,0 +1,597 @@
+#include "features/window.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "features/distinct.h"
+
+/* Windows open at once: the current one and those still within lateness. */
+#define MAX_OPEN 256
+
+enum { SEEN_IP, SEEN_PORT, SEEN_PAIR, SEEN_FLOW };
+
+/* The flow of a sample's previous event: consecutive packets of a source
+ * mostly belong to one flow, and a repeat adds no destination, port, pair,
+ * flow or service (exact tables and HyperLogLog alike), so it is skipped
+ * with one comparison instead of hashing and probing. */
+struct sample;
+
+struct last_flow {
+	ip_addr dst;
+	uint16_t sport, dport;
+	uint8_t proto, valid;
+	struct sample *receiver; /* an answering flow: the sample of the host it answers, if any */
+};
+
+/* The previous flow and the first counters lead: a packet of a flow seen
+ * last touches the first three cache lines only (window_table_prefetch). */
+struct sample {
+	ip_addr src;
+	struct last_flow last;
+	struct window_counters c;
+	struct distinct seen; /* destinations, ports, pairs, flows */
+	uint32_t n_terms, cap_terms;
+	struct window_term *terms; /* open addressing by key (key 0 is no service: never used) */
+};
+
+/* A window's samples come from blocks it frees at once when it closes: a
+ * calloc and a free per sample cost more than counting a packet. */
+#define SAMPLES_PER_BLOCK 256
+
+struct sample_block {
+	struct sample_block *next;
+	size_t used;
+	struct sample s[SAMPLES_PER_BLOCK];
+};
+
+struct window {
+	int64_t start;
+	size_t n, cap;         /* samples, hash slots (a power of two) */
+	struct sample **slots; /* open addressing by source address */
+	struct sample_block *blocks; /* newest first */
+};
+
+struct window_table {
+	const struct location_table *loc;
+	const struct filter *filter;
+	struct location_table default_loc;
+	struct { uint64_t hash; int loc; } loc_cache[4096]; /* by address hash; hash 0: empty */
+	uint32_t length, lateness;
+	size_t max_samples;
+	int n_open;
+	struct window open[MAX_OPEN]; /* sorted by start */
+	int64_t last_closed;          /* start of the newest closed window */
+	int64_t recent_start;         /* window_start_of the previous event: saves a division */
+	window_closed_fn on_close;
+	void *on_close_ctx;
+	struct window_stats stats;
+};
+
+int64_t window_start_of(int64_t t, uint32_t len)
+{
+	int64_t q = t / (int64_t)len;
+	if (t % (int64_t)len < 0)
+		q--;
+	return q * (int64_t)len;
+}
+
+struct window_table *window_table_new(uint32_t window_seconds, uint32_t lateness_seconds,
+				      size_t max_samples, const struct location_table *loc)
+{
+	struct window_table *t;
+	if (window_seconds == 0 || max_samples == 0 || !(t = calloc(1, sizeof *t)))
+		return NULL;
+	location_init(&t->default_loc);
+	t->loc = loc ? loc : &t->default_loc;
+	t->length = window_seconds;
+	t->lateness = lateness_seconds;
+	t->max_samples = max_samples;
+	t->last_closed = INT64_MIN;
+	return t;
+}
+
+static void addr_words(const ip_addr *a, uint64_t *hi, uint64_t *lo)
+{
+	memcpy(hi, a->b, 8);
+	memcpy(lo, a->b + 8, 8);
+}
+
+static uint64_t addr_hash(const ip_addr *a)
+{
+	uint64_t hi, lo;
+	addr_words(a, &hi, &lo);
+	return distinct_hash2(hi, lo);
+}
+
+/* Memory of a sample and its slot in the window's table. */
+static size_t sample_bytes(const struct sample *s)
+{
+	return sizeof *s + 2 * sizeof(struct sample *) + distinct_bytes(&s->seen) +
+	       s->cap_terms * sizeof(struct window_term);
+}
+
+static void free_sample(struct sample *s)
+{
+	distinct_free(&s->seen);
+	free(s->terms); /* the sample itself goes with its block */
+}
+
+static int cmp_term(const void *a, const void *b)
+{
+	uint64_t x = ((const struct window_term *)a)->key, y = ((const struct window_term *)b)->key;
+	return (x > y) - (x < y);
+}
+
+static uint32_t term_slot(const struct window_term *terms, uint32_t cap, uint64_t key)
+{
+	uint32_t j = (uint32_t)((key * 0x9e3779b97f4a7c15ull) >> 32) & (cap - 1);
+	while (terms[j].key && terms[j].key != key)
+		j = (j + 1) & (cap - 1);
+	return j;
+}
+
+/* Adds one flow to the service term key. Returns the bytes newly held. */
+static size_t count_term(struct sample *s, uint64_t key)
+{
+	size_t grown = 0;
+	if ((s->n_terms + 1) * 2 > s->cap_terms) {
+		if (s->n_terms >= WINDOW_MAX_TERMS)
+			goto existing_only;
+		uint32_t cap = s->cap_terms ? s->cap_terms * 2 : 8;
+		struct window_term *t = calloc(cap, sizeof *t);
+		if (!t)
+			goto existing_only;
+		for (uint32_t i = 0; i < s->cap_terms; i++)
+			if (s->terms[i].key)
+				t[term_slot(t, cap, s->terms[i].key)] = s->terms[i];
+		free(s->terms);
+		grown = (cap - s->cap_terms) * sizeof *t;
+		s->terms = t;
+		s->cap_terms = cap;
+	}
+	uint32_t j = term_slot(s->terms, s->cap_terms, key);
+	s->n_terms += !s->terms[j].key;
+	s->terms[j].key = key;
+	s->terms[j].count++;
+	return grown;
+existing_only:
+	if (s->cap_terms) {
+		j = term_slot(s->terms, s->cap_terms, key);
+		s->terms[j].count += s->terms[j].key == key;
+	}
+	return 0;
+}
+
+/* Sorts the terms into the first n_terms slots for the emit call. */
+static void compact_terms(struct sample *s)
+{
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < s->cap_terms; i++)
+		if (s->terms[i].key)
+			s->terms[n++] = s->terms[i];
+	qsort(s->terms, n, sizeof *s->terms, cmp_term);
+	s->c.terms = s->terms;
+	s->c.n_terms = n;
+}
+
+static struct sample **find_slot(struct window *w, const ip_addr *src)
+{
+	size_t j = (size_t)addr_hash(src) & (w->cap - 1);
+	while (w->slots[j] && !ip_addr_equal(&w->slots[j]->src, src))
+		j = (j + 1) & (w->cap - 1);
+	return &w->slots[j];
+}
+
+static int grow_window(struct window *w)
+{
+	size_t cap = w->cap ? w->cap * 2 : 64;
+	struct sample **slots = calloc(cap, sizeof *slots), **old = w->slots;
+	size_t old_cap = w->cap;
+
+	if (!slots)
+		return -ENOMEM;
+	w->slots = slots;
+	w->cap = cap;
+	for (size_t i = 0; i < old_cap; i++)
+		if (old[i])
+			*find_slot(w, &old[i]->src) = old[i];
+	free(old);
+	return 0;
+}
+
+static struct window *find_window(struct window_table *t, int64_t start)
+{
+	for (int i = 0; i < t->n_open; i++)
+		if (t->open[i].start == start)
+			return &t->open[i];
+	return NULL;
+}
+
+static int cmp_sample(const void *a, const void *b)
+{
+	return memcmp((*(struct sample *const *)a)->src.b, (*(struct sample *const *)b)->src.b, 16);
+}
+
+static void finish_counters(struct sample *s)
+{
+	struct window_counters *c = &s->c;
+	uint64_t answered = c->synack_received + c->rst_received;
+	c->dst_ips = distinct_count(&s->seen, SEEN_IP);
+	c->dst_ports = distinct_count(&s->seen, SEEN_PORT);
+	c->dst_pairs = distinct_count(&s->seen, SEEN_PAIR);
+	c->flows = distinct_count(&s->seen, SEEN_FLOW);
+	c->syn_unanswered = c->syn_sent > answered ? c->syn_sent - answered : 0;
+	compact_terms(s);
+}
+
+/* Emits and frees the oldest open window. */
+static void close_oldest(struct window_table *t, window_emit_fn emit, void *ctx)
+{
+	struct window *w = &t->open[0];
+	size_t n = 0;
+
+	for (size_t i = 0; i < w->cap; i++)
+		if (w->slots[i])
+			w->slots[n++] = w->slots[i]; /* compact in place: slots no longer hashed */
+	qsort(w->slots, n, sizeof *w->slots, cmp_sample);
+	for (size_t i = 0; i < n; i++) {
+		finish_counters(w->slots[i]);
+		if (emit)
+			emit(ctx, w->start, &w->slots[i]->src, &w->slots[i]->c);
+		t->stats.bytes -= sample_bytes(w->slots[i]);
+		free_sample(w->slots[i]);
+	}
+	t->stats.samples += n;
+	t->stats.windows++;
+	t->last_closed = w->start;
+	free(w->slots);
+	while (w->blocks) {
+		struct sample_block *b = w->blocks;
+		w->blocks = b->next;
+		free(b);
+	}
+	memmove(&t->open[0], &t->open[1], sizeof t->open[0] * (size_t)(t->n_open - 1));
+	t->n_open--;
+	if (t->on_close)
+		t->on_close(t->on_close_ctx, t->last_closed, n);
+}
+
+static void close_until(struct window_table *t, int64_t now, window_emit_fn emit, void *ctx)
+{
+	while (t->n_open > 0 && t->open[0].start + t->length + t->lateness <= now)
+		close_oldest(t, emit, ctx);
+}
+
+void window_table_advance(struct window_table *t, int64_t now, window_emit_fn emit, void *ctx)
+{
+	close_until(t, now, emit, ctx);
+}
+
+void window_table_on_close(struct window_table *t, window_closed_fn fn, void *ctx)
+{
+	t->on_close = fn;
+	t->on_close_ctx = ctx;
+}
+
+void window_table_flush(struct window_table *t, window_emit_fn emit, void *ctx)
+{
+	while (t->n_open > 0)
+		close_oldest(t, emit, ctx);
+}
+
+void window_table_free(struct window_table *t)
+{
+	if (!t)
+		return;
+	t->on_close = NULL;
+	window_table_flush(t, NULL, NULL);
+	free(t);
+}
+
+void window_table_set_filter(struct window_table *t, const struct filter *f)
+{
+	t->filter = f;
+}
+
+const struct window_stats *window_table_stats(const struct window_table *t)
+{
+	return &t->stats;
+}
+
+/* The window for start, opened if needed (NULL when it closed already or
+ * too many are open). */
+static struct window *open_window(struct window_table *t, int64_t start)
+{
+	struct window *w = find_window(t, start);
+	if (w)
+		return w;
+	if (start <= t->last_closed || t->n_open == MAX_OPEN)
+		return NULL;
+	int i = t->n_open;
+	while (i > 0 && t->open[i - 1].start > start)
+		i--;
+	memmove(&t->open[i + 1], &t->open[i], sizeof t->open[0] * (size_t)(t->n_open - i));
+	memset(&t->open[i], 0, sizeof t->open[i]);
+	t->open[i].start = start;
+	t->n_open++;
+	return &t->open[i];
+}
+
+/* A zeroed sample from the window's newest block (a new block when full). */
+static struct sample *new_sample(struct window *w)
+{
+	struct sample_block *b = w->blocks;
+	if (!b || b->used == SAMPLES_PER_BLOCK) {
+		if (!(b = calloc(1, sizeof *b)))
+			return NULL;
+		b->next = w->blocks;
+		w->blocks = b;
+	}
+	return &b->s[b->used++];
+}
+
+static struct sample *get_sample(struct window_table *t, struct window *w, const ip_addr *src,
+				 int create)
+{
+	if (!w->cap && (!create || grow_window(w) < 0))
+		return NULL;
+	struct sample **slot = find_slot(w, src);
+	if (*slot || !create)
+		return *slot;
+	if (w->n >= t->max_samples) {
+		t->stats.evicted++;
+		return NULL;
+	}
+	if ((w->n + 1) * 2 > w->cap) {
+		if (grow_window(w) < 0)
+			return NULL;
+		slot = find_slot(w, src);
+	}
+	struct sample *s = new_sample(w);
+	if (!s)
+		return NULL;
+	s->src = *src;
+	s->c.src_location = location_of(t->loc, src);
+	*slot = s;
+	w->n++;
+	t->stats.bytes += sample_bytes(s);
+	return s;
+}
+
+/* location_of through a direct-mapped cache: destinations repeat a lot. */
+static int cached_location(struct window_table *t, const ip_addr *a, uint64_t hash)
+{
+	size_t i = hash & (sizeof t->loc_cache / sizeof t->loc_cache[0] - 1);
+	hash |= !hash;
+	if (t->loc_cache[i].hash != hash) {
+		t->loc_cache[i].hash = hash;
+		t->loc_cache[i].loc = location_of(t->loc, a);
+	}
+	return t->loc_cache[i].loc;
+}
+
+/* What one packet or one flow record adds, in the same terms. */
+struct event {
+	int64_t ts;
+	const ip_addr *src, *dst;
+	uint8_t proto, has_ports;
+	uint8_t answer;         /* it answers another host's initiative */
+	uint16_t sport, dport;
+	uint64_t packets, bytes, syn_sent, rst_sent;
+	/* what it tells about another sample: an answer to its SYNs, a RST, or an
+	 * ICMP unreachable quoting its packets */
+	const ip_addr *reply_to;
+	uint64_t synack, rst, unreach;
+	uint32_t sid;           /* IDS alerts: the signature */
+};
+
+/* Whether ev continues the sample's previous flow; remembers it if not. */
+static int repeats_last_flow(struct sample *s, const struct event *ev)
+{
+	struct last_flow *l = &s->last;
+	uint16_t sport = ev->has_ports ? ev->sport : 0, dport = ev->has_ports ? ev->dport : 0;
+	if (l->valid && l->proto == ev->proto && l->sport == sport && l->dport == dport &&
+	    ip_addr_equal(&l->dst, ev->dst))
+		return 1;
+	*l = (struct last_flow){ *ev->dst, sport, dport, ev->proto, 1, NULL };
+	return 0;
+}
+
+static void set_bit(uint64_t *sketch, uint64_t hash)
+{
+	unsigned bit = (unsigned)(hash >> 55); /* WINDOW_PEER_BITS = 2^9 */
+	sketch[bit / 64] |= 1ull << (bit & 63);
+}
+
+/* A flow the source opened, to destination hash ip and service term. */
+static void note_opened(struct window_counters *c, uint64_t ip, uint64_t term)
+{
+	c->opened++;
+	set_bit(c->peers, ip);
+	set_bit(c->services, distinct_hash2(term, 0x73657276));
+}
+
+static void count_destinations(struct window_table *t, struct window *w, struct sample *s,
+			       const struct event *ev)
+{
+	if (repeats_last_flow(s, ev))
+		return;
+	if (ev->answer) /* found once a flow: its next packets reuse it */
+		s->last.receiver = get_sample(t, w, ev->dst, 0);
+	size_t before = distinct_bytes(&s->seen);
+	uint64_t hi, lo, port = (uint64_t)ev->proto << 16 | (ev->has_ports ? ev->dport : 0);
+	uint64_t ip;
+
+	addr_words(ev->dst, &hi, &lo);
+	ip = distinct_hash2(hi, lo);
+	int new_flow = distinct_add(&s->seen, SEEN_FLOW, distinct_hash2(ip, port | (uint64_t)ev->sport << 32)) > 0;
+	/* while counts are exact, a flow seen before brings no new destination,
+	 * port or pair: most packets skip those (estimates must see every value).
+	 * The table may have grown even for a known flow: account for it below. */
+	if (new_flow || s->seen.hll) {
+		distinct_add(&s->seen, SEEN_IP, ip);
+		if (ev->has_ports)
+			distinct_add(&s->seen, SEEN_PORT, distinct_hash2(port, 0x706f7274));
+		distinct_add(&s->seen, SEEN_PAIR, distinct_hash2(ip, port));
+	}
+	if (new_flow) {
+		int service = ev->has_ports ? (ev->dport >= WINDOW_EPHEMERAL ? WINDOW_EPHEMERAL : ev->dport) : 0;
+		uint64_t term = WINDOW_TERM(cached_location(t, ev->dst, ip), ev->proto, service);
+		t->stats.bytes += count_term(s, term);
+		if (!ev->answer)
+			note_opened(&s->c, ip, term);
+	}
+	t->stats.bytes += distinct_bytes(&s->seen) - before;
+}
+
+void window_table_prefetch(const struct window_table *t, const struct packet_info *p, int stage)
+{
+	const struct window *w = NULL;
+	for (int i = 0; i < t->n_open; i++) /* the window of the packets just counted */
+		if (t->open[i].start == t->recent_start)
+			w = &t->open[i];
+	if (!w || !w->cap)
+		return;
+	struct sample *const *slot = &w->slots[(size_t)addr_hash(&p->src) & (w->cap - 1)];
+	if (stage == 0) {
+		__builtin_prefetch(slot);
+	} else if (*slot) { /* the counters and the previous flow: the first three lines */
+		__builtin_prefetch(*slot);
+		__builtin_prefetch((const char *)*slot + 64);
+		__builtin_prefetch((const char *)*slot + 128);
+	}
+}
+
+static int64_t event_window_start(struct window_table *t, int64_t ts)
+{
+	if ((uint64_t)ts - (uint64_t)t->recent_start >= t->length) /* also when ts is earlier */
+		t->recent_start = window_start_of(ts, t->length);
+	return t->recent_start;
+}
+
+static int add_event(struct window_table *t, const struct event *ev, window_emit_fn emit, void *ctx,
+		     struct sample **out)
+{
+	int64_t start = event_window_start(t, ev->ts);
+
+	t->stats.packets++;
+	close_until(t, ev->ts, emit, ctx);
+	if (out)
+		*out = NULL;
+	if (t->filter && !filter_counts(t->filter, ev->src, ev->dst, ev->has_ports, ev->dport, ev->sid)) {
+		t->stats.filtered++;
+		return 0;
+	}
+	struct window *w = open_window(t, start);
+	if (!w) {
+		t->stats.late++;
+		return 0;
+	}
+	if (ev->reply_to) { /* most events have no reply to count: no lookup */
+		struct sample *r = get_sample(t, w, ev->reply_to, 0);
+		if (r) {
+			r->c.synack_received += ev->synack;
+			r->c.rst_received += ev->rst;
+			r->c.unreach_received += ev->unreach;
+		}
+	}
+	if (t->filter && !filter_monitored(t->filter, ev->src))
+		return 0; /* answers to monitored hosts counted above; no sample of its own */
+	struct sample *s = get_sample(t, w, ev->src, 1);
+	if (out)
+		*out = s;
+	if (!s)
+		return t->stats.evicted ? 0 : -ENOMEM;
+	struct window_counters *c = &s->c;
+	c->packets += ev->packets;
+	c->bytes += ev->bytes;
+	switch (ev->proto) {
+	case IP_PROTO_TCP: c->tcp_packets += ev->packets; break;
+	case IP_PROTO_UDP: c->udp_packets += ev->packets; break;
+	case IP_PROTO_ICMP: case IP_PROTO_ICMPV6: c->icmp_packets += ev->packets; break;
+	default: c->other_packets += ev->packets; break;
+	}
+	c->syn_sent += ev->syn_sent;
+	c->rst_sent += ev->rst_sent;
+	if (!ev->answer) {
+		c->opened_packets += ev->packets;
+		c->opened_bytes += ev->bytes;
+	}
+	count_destinations(t, w, s, ev);
+	if (ev->answer && s->last.receiver)
+		s->last.receiver->c.received_bytes += ev->bytes;
+	if (t->stats.bytes > t->stats.peak_bytes)
+		t->stats.peak_bytes = t->stats.bytes;
+	return 0;
+}
+
+int window_table_add(struct window_table *t, const struct packet_info *p, window_emit_fn emit,
+		     void *ctx)
+{
+	int tcp = p->proto == IP_PROTO_TCP, syn = tcp && (p->tcp_flags & TCP_SYN), ack = tcp && (p->tcp_flags & TCP_ACK);
+	int rst = tcp && (p->tcp_flags & TCP_RST), icmp_error = p->has_inner && decode_is_icmp_error(p);
+	int echo_reply = (p->proto == IP_PROTO_ICMP && p->icmp_type == 0) || (p->proto == IP_PROTO_ICMPV6 && p->icmp_type == 129);
+	struct event ev = {
+		.ts = p->ts_sec, .src = &p->src, .dst = &p->dst, .proto = p->proto,
+		.has_ports = p->has_ports, .sport = p->sport, .dport = p->dport,
+		.answer = icmp_error || echo_reply || rst || (syn && ack) ||
+			  (!syn && p->has_ports && p->sport < p->dport),
+		.packets = 1, .bytes = p->wire_len, .syn_sent = syn && !ack, .rst_sent = rst,
+		.reply_to = icmp_error ? &p->inner_src : (syn && ack) || rst ? &p->dst : NULL,
+		.synack = syn && ack, .rst = rst && !(syn && ack),
+		.unreach = icmp_error && decode_is_unreachable(p),
+	};
+	return add_event(t, &ev, emit, ctx, NULL);
+}
+
+/* A flow's flags are the OR of its packets'. Its initiator sent SYN from a
+ * higher port (or SYN alone: a probe); the answering side's flow carries
+ * SYN and ACK from the lower port. NetFlow puts ICMP type * 256 + code in
+ * the destination port. */
+int window_table_add_flow(struct window_table *t, const struct flow_record *r, window_emit_fn emit,
+			  void *ctx)
+{
+	int tcp = r->proto == IP_PROTO_TCP, syn = tcp && (r->tcp_flags & TCP_SYN), ack = tcp && (r->tcp_flags & TCP_ACK);
+	int rst = tcp && (r->tcp_flags & TCP_RST);
+	int answer = syn && ack && r->sport < r->dport;
+	int unreach = (r->proto == IP_PROTO_ICMP && r->dport >> 8 == 3) || (r->proto == IP_PROTO_ICMPV6 && r->dport >> 8 == 1);
+	int has_ports = ip_proto_has_ports(r->proto);
+	int icmp_answer = (r->proto == IP_PROTO_ICMP && (r->dport >> 8 == 0 || r->dport >> 8 == 3 || r->dport >> 8 == 11)) ||
+			  (r->proto == IP_PROTO_ICMPV6 && (r->dport >> 8 == 129 || r->dport >> 8 < 4));
+	struct event ev = {
+		.ts = r->start_ms >= 0 ? r->start_ms / 1000 : -((-r->start_ms + 999) / 1000),
+		.src = &r->src, .dst = &r->dst, .proto = r->proto, .has_ports = (uint8_t)has_ports,
+		.sport = has_ports ? r->sport : 0, .dport = has_ports ? r->dport : 0,
+		.answer = icmp_answer || answer || (rst && !syn) ||
+			  (has_ports && !(syn && !ack) && r->sport < r->dport),
+		.packets = r->packets, .bytes = r->bytes, .syn_sent = syn && !answer, .rst_sent = rst,
+		.reply_to = answer || (rst && !syn) || unreach ? &r->dst : NULL,
+		.synack = answer, .rst = rst && !syn, .unreach = unreach ? r->packets : 0,
+	};
+	return add_event(t, &ev, emit, ctx, NULL);
+}
+
+int window_table_add_alert(struct window_table *t, int64_t ts, const ip_addr *src,
+			   const ip_addr *dst, uint16_t sport, uint16_t dport, uint32_t sid,
+			   window_emit_fn emit, void *ctx)
+{
+	struct event ev = { .ts = ts, .src = src, .dst = dst, .proto = WINDOW_PROTO_ANY,
+			    .has_ports = 1, .sport = sport, .dport = dport, .packets = 1, .sid = sid };
+	struct sample *s;
+	int rc = add_event(t, &ev, emit, ctx, &s);
+	if (rc == 0 && s) {
+		uint64_t hi, lo;
+		addr_words(dst, &hi, &lo);
+		t->stats.bytes += count_term(s, WINDOW_TERM(cached_location(t, dst, distinct_hash2(hi, lo)),
+						      WINDOW_PROTO_SID, sid));
+	}
+	return rc;
+}
+
+void window_flow_sink_add(void *sink, const struct flow_record *r)
+{
+	struct window_flow_sink *s = sink;
+	if (window_table_add_flow(s->t, r, s->emit, s->ctx) < 0)
+		s->failed = 1;
+}

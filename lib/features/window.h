@@ -1,0 +1,138 @@
+/* window: per (window_start, src_ip) counters of decoded packets, with
+ * windows that close as event time passes their end plus the allowed
+ * lateness. Memory is bounded: at most max_samples sources per window; the
+ * packets of further sources are dropped and counted (spoofed floods), as
+ * are packets for windows already closed.
+ *
+ * Counters a sample keeps about its source's traffic in the window:
+ * packets, bytes, the protocol mix, distinct destinations, ports, pairs and
+ * flows (lib/features/distinct.h: exact, then HyperLogLog), TCP SYNs sent (SYN
+ * without ACK), RSTs sent, and what came back to it: SYN-ACKs, RSTs and
+ * ICMP unreachables quoting its packets. syn_unanswered is SYNs sent less
+ * SYN-ACKs and RSTs received (at least 0): an answer counts only when it
+ * falls in the same window as its SYN. */
+#ifndef FLOWSAD_WINDOW_H
+#define FLOWSAD_WINDOW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ingest/decode.h"
+#include "ingest/flow_record.h"
+#include "features/filter.h"
+#include "features/location.h"
+
+/* A service term: destination location, IP protocol and destination port
+ * (ports >= WINDOW_EPHEMERAL are one term; 0 for protocols without ports),
+ * or, for IDS alerts, the signature id under the pseudo-protocol
+ * WINDOW_PROTO_SID (and the port under WINDOW_PROTO_ANY: alerts do not say
+ * the protocol). Its count is the number of flows (alerts) of the sample to
+ * that service. */
+#define WINDOW_EPHEMERAL 49152
+#define WINDOW_PROTO_ANY 0
+#define WINDOW_PROTO_SID 255
+#define WINDOW_MAX_TERMS 4096 /* per sample; further services are not counted */
+#define WINDOW_TERM(loc, proto, value) \
+	((uint64_t)(loc) << 40 | (uint64_t)(proto) << 32 | (uint64_t)(uint32_t)(value))
+#define WINDOW_TERM_LOC(key) ((int)((key) >> 40))
+#define WINDOW_TERM_PROTO(key) ((int)(((key) >> 32) & 0xff))
+#define WINDOW_TERM_VALUE(key) ((uint32_t)(key))
+
+struct window_term {
+	uint64_t key;
+	uint32_t count;
+};
+
+/* Sketches of what a source opened flows to, one bit a value by its hash:
+ * destination addresses (peers) and services (destination location,
+ * protocol and service port, as terms). Flows that answer another host's
+ * initiative (SYN-ACK, RST, ICMP errors and echo replies, TCP and UDP from
+ * the lower port) are not in them: a server answering a scan has opened
+ * nothing. lib/features/baseline.h estimates from them what is new to the source. */
+#define WINDOW_PEER_BITS 512
+#define WINDOW_PEER_WORDS (WINDOW_PEER_BITS / 64)
+
+struct window_counters {
+	uint64_t packets, bytes, flows;
+	uint64_t tcp_packets, udp_packets, icmp_packets, other_packets;
+	uint64_t dst_ips, dst_ports, dst_pairs;
+	uint64_t syn_sent, synack_received, rst_sent, rst_received, unreach_received;
+	uint64_t syn_unanswered;
+	uint64_t opened;                  /* flows the source opened (not answers) */
+	uint64_t opened_packets, opened_bytes; /* what it sent that was not an answer */
+	uint64_t received_bytes;          /* bytes answered to it by sources of the window */
+	uint64_t peers[WINDOW_PEER_WORDS];   /* sketch of their destinations */
+	uint64_t services[WINDOW_PEER_WORDS];/* sketch of their services */
+	int src_location;                 /* location index of the source */
+	const struct window_term *terms;  /* [n_terms] by key; valid during the emit call */
+	uint32_t n_terms;
+};
+
+struct window_stats {
+	uint64_t packets;        /* events offered */
+	uint64_t late;           /* dropped: their window had closed */
+	uint64_t evicted;        /* dropped: the window was full of sources */
+	uint64_t filtered;       /* not counted: excluded by the filter */
+	uint64_t samples;        /* samples emitted */
+	uint64_t windows;        /* windows closed */
+	size_t bytes;            /* memory held by samples now (0 once flushed) */
+	size_t peak_bytes;       /* largest memory held at once by samples */
+};
+
+struct window_table;
+
+/* Called for every sample of a closing window, in address order. */
+typedef void (*window_emit_fn)(void *ctx, int64_t window_start, const ip_addr *src,
+			       const struct window_counters *c);
+
+/* loc (borrowed, may be NULL: private/global only) classifies addresses. */
+struct window_table *window_table_new(uint32_t window_seconds, uint32_t lateness_seconds,
+				      size_t max_samples, const struct location_table *loc);
+void window_table_free(struct window_table *t);
+/* Counts only what f lets through (borrowed; NULL: everything). */
+void window_table_set_filter(struct window_table *t, const struct filter *f);
+
+/* Counts one decoded packet; first closes (and emits) the windows whose end
+ * plus lateness is at or before the packet's time. Returns 0 or -ENOMEM. */
+int window_table_add(struct window_table *t, const struct packet_info *p, window_emit_fn emit,
+		     void *ctx);
+/* A hint for a packet that window_table_add will count soon (its source's
+ * sample is likely out of cache): stage 0 fetches its slot in the window's
+ * table, stage 1 (some packets later) the sample the slot points to. */
+void window_table_prefetch(const struct window_table *t, const struct packet_info *p, int stage);
+/* Counts one flow record at its start time (a long flow's counts all go to
+ * the window it started in). Returns 0 or -ENOMEM. */
+int window_table_add_flow(struct window_table *t, const struct flow_record *r, window_emit_fn emit,
+			  void *ctx);
+/* A flow_record_fn context that counts records into a table: readers of
+ * flow records (export datagrams, flow CSV) hand it window_flow_sink_add. */
+struct window_flow_sink {
+	struct window_table *t;
+	window_emit_fn emit;
+	void *ctx;
+	int failed; /* set when a record could not be counted (out of memory) */
+};
+void window_flow_sink_add(void *sink, const struct flow_record *r);
+
+/* Counts one IDS alert at time ts: as an event of src towards dst:dport
+ * (no protocol), plus one for the signature's service term. Returns 0 or
+ * -ENOMEM. */
+int window_table_add_alert(struct window_table *t, int64_t ts, const ip_addr *src,
+			   const ip_addr *dst, uint16_t sport, uint16_t dport, uint32_t sid,
+			   window_emit_fn emit, void *ctx);
+/* Closes and emits the windows whose end plus lateness is at or before now
+ * (a live source's wall clock: quiet networks still close their windows). */
+void window_table_advance(struct window_table *t, int64_t now, window_emit_fn emit, void *ctx);
+/* Called after the last sample of each closing window was emitted (NULL:
+ * not told). A daemon scores the window there. */
+typedef void (*window_closed_fn)(void *ctx, int64_t window_start, size_t samples);
+void window_table_on_close(struct window_table *t, window_closed_fn fn, void *ctx);
+/* Closes and emits every open window (end of input, shutdown). */
+void window_table_flush(struct window_table *t, window_emit_fn emit, void *ctx);
+const struct window_stats *window_table_stats(const struct window_table *t);
+
+/* The start of the window holding time t (a multiple of the length since
+ * the epoch). */
+int64_t window_start_of(int64_t t, uint32_t window_seconds);
+
+#endif

@@ -1,0 +1,83 @@
+/* decode: one captured frame to the fields the window table counts.
+ *
+ * Link types: Ethernet (with 802.1Q / 802.1ad tags, QinQ up to
+ * DECODE_MAX_VLAN deep), Linux cooked v1 and v2, raw IP (DLT_RAW and
+ * LINKTYPE_IPV4/IPV6), BSD loopback (DLT_NULL, DLT_LOOP). Network: IPv4
+ * (options; only the first fragment carries ports) and IPv6 (extension
+ * headers up to DECODE_MAX_EXT, fragments likewise). Transport: TCP flags,
+ * UDP, ICMP and ICMPv6 type/code and, for their error messages, the ports
+ * and addresses of the packet that caused the error; other protocols by
+ * number. Nothing is read past the captured length: a malformed frame is a
+ * counted reason, never a trusted field. */
+#ifndef FLOWSAD_DECODE_H
+#define FLOWSAD_DECODE_H
+
+#include <stdint.h>
+
+#include "base/ip.h"
+
+#define DECODE_MAX_VLAN 4
+#define DECODE_MAX_EXT 8
+
+enum decode_result {
+	DECODE_OK,
+	DECODE_NOT_IP,          /* ARP, LLDP, ...: not an error, not counted as traffic */
+	DECODE_UNKNOWN_LINK,    /* a link type this decoder does not read */
+	DECODE_TRUNC_LINK,      /* shorter than its link header */
+	DECODE_VLAN_TOO_DEEP,
+	DECODE_TRUNC_IP,        /* shorter than its IP header */
+	DECODE_BAD_IP_VERSION,  /* version nibble disagrees with the link layer */
+	DECODE_BAD_IP_HDR_LEN,  /* IPv4 IHL < 5 */
+	DECODE_BAD_IP_LEN,      /* IP total/payload length below the header */
+	DECODE_BAD_IPV6_EXT,    /* extension header chain truncated or too long */
+	DECODE_TRUNC_L4,        /* first fragment too short for its ports / TCP flags */
+	DECODE_N_RESULTS,
+};
+
+/* Laid out so that what every packet needs fills the first 64 bytes. */
+struct packet_info {
+	int64_t ts_sec;
+	uint32_t ts_usec;
+	uint32_t wire_len;      /* bytes on the wire (the capture's original length) */
+	/* decode_packet sets everything below, except payload (proto 17 only) and
+	 * inner_* (has_inner only): the rest is not cleared, to keep the
+	 * per-packet cost down */
+	uint8_t family;         /* 4 or 6 */
+	uint8_t proto;          /* IP protocol number (after IPv6 extension headers) */
+	uint8_t tcp_flags;      /* TCP only */
+	uint8_t icmp_type, icmp_code; /* ICMP/ICMPv6 only */
+	uint8_t has_ports;      /* sport/dport valid (TCP/UDP/SCTP, first fragment) */
+	uint8_t has_inner;      /* ICMP error: inner_* describe the offending packet */
+	uint8_t inner_proto;
+	uint16_t sport, dport, inner_sport, inner_dport;
+	ip_addr src, dst;
+	const uint8_t *payload; /* UDP: the datagram's payload, borrowed from the frame
+				 * (NULL when its header is cut off) */
+	uint32_t payload_len;
+	ip_addr inner_src, inner_dst;
+};
+
+/* What became of the frames read: how many, and each outcome's count. */
+struct decode_tally {
+	uint64_t frames;
+	uint64_t result[DECODE_N_RESULTS]; /* DECODE_OK = decoded IP packets */
+};
+
+/* Decodes frame [caplen] of link type dlt (a pcap LINKTYPE/DLT value) into
+ * *out (ts and wire_len are the caller's). Returns a decode_result; the
+ * fields are meaningful only for DECODE_OK. */
+enum decode_result decode_packet(int dlt, const uint8_t *frame, uint32_t caplen,
+				 struct packet_info *out);
+
+/* Short stable names for counters and messages ("trunc_ip", ...). */
+const char *decode_result_name(enum decode_result r);
+
+/* Whether the decoder reads link type dlt. */
+int decode_link_supported(int dlt);
+
+/* ICMP error messages (unreachable, time exceeded, ...) that quote a packet. */
+int decode_is_icmp_error(const struct packet_info *p);
+/* Destination unreachable (ICMP type 3, ICMPv6 type 1). */
+int decode_is_unreachable(const struct packet_info *p);
+
+#endif
