@@ -6,6 +6,7 @@
 #include <sysexits.h>
 
 #include "cli.h"
+#include "inputs.h"
 #include "commands.h"
 #include "base/defaults.h"
 #include "base/duration.h"
@@ -52,7 +53,7 @@ int cmd_aggregate(int argc, char **argv)
 		log_err("aggregate: no INPUT given");
 		return EX_USAGE;
 	}
-	enum input_format fmt = cli_input_format(&common, argv[optind]);
+	enum input_format fmt = inputs_format(&common, argv[optind]);
 	if (fmt == INPUT_AUTO) /* unreadable or unknown: libpcap says which */
 		fmt = INPUT_PCAP;
 	if (fmt == INPUT_MATRIX_CSV) {
@@ -62,7 +63,7 @@ int cmd_aggregate(int argc, char **argv)
 	struct netflow_decoder *nf = fmt == INPUT_NETFLOW_PCAP ? netflow_new() : NULL;
 	if (!lateness_given && fmt != INPUT_PCAP)
 		lateness = DEFAULT_FLOW_LATENESS;
-	struct window_table *t = window_table_new(common.window ? common.window : DEFAULT_WINDOW_SECONDS,
+	struct window_table *t = window_table_new(common.features.window ? common.features.window : DEFAULT_WINDOW_SECONDS,
 						  lateness, (size_t)max_samples, NULL);
 	struct decode_tally tally = { 0 };
 	if (!t)
@@ -71,17 +72,18 @@ int cmd_aggregate(int argc, char **argv)
 	sample_csv_header(stdout);
 	for (int i = optind; i < argc && rc == EX_OK; i++)
 		rc = fmt == INPUT_FLOW_CSV || fmt == INPUT_IDS_CSV
-			     ? cli_read_record_csv(argv[i], fmt == INPUT_IDS_CSV, t, sample_csv_row, &rp)
+			     ? inputs_read_record_csv(argv[i], fmt == INPUT_IDS_CSV, t, sample_csv_row, &rp)
 					   : pcap_input_read(argv[i], common.filter, t, sample_csv_row,
 							     &rp, &tally, nf);
-	window_table_flush(t, sample_csv_row, &rp);
+	if (window_table_flush(t, sample_csv_row, &rp) < 0 && rc == EX_OK)
+		rc = EX_IOERR;
 	if (fmt == INPUT_PCAP || fmt == INPUT_NETFLOW_PCAP)
 		pcap_input_log_summary(&tally, window_table_stats(t));
 	if (nf)
 		pcap_input_log_netflow(nf);
 	netflow_free(nf);
 	window_table_free(t);
-	if (rc == EX_OK && fflush(stdout) != 0) {
+	if (fflush(stdout) != 0 || rc == EX_IOERR) {
 		log_err("stdout: write error");
 		rc = EX_IOERR;
 	}

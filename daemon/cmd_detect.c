@@ -9,6 +9,7 @@
 #include <sysexits.h>
 
 #include "cli.h"
+#include "inputs.h"
 #include "commands.h"
 #include "base/defaults.h"
 #include "detector/explain.h"
@@ -277,10 +278,10 @@ static int detect(const struct detect_opts *o, char **inputs, int n_inputs)
 		return EX_DATAERR;
 	}
 	char *unused = NULL; /* a matrix model given capture input: no spec to fit */
-	rc = cli_load_inputs(&o->common, inputs, n_inputs, d.m->feature_spec, &unused, &d.ds);
+	rc = inputs_load(&o->common, inputs, n_inputs, d.m, &unused, &d.ds);
 	free(unused);
 	if (rc != EX_OK ||
-	    (rc = cli_score_dataset(d.m, &d.ds, &d.values, &d.x, &d.raw)) != EX_OK) {
+	    (rc = inputs_score(d.m, &d.ds, &d.values, &d.x, &d.raw)) != EX_OK) {
 		detect_free(&d);
 		return rc;
 	}

@@ -19,6 +19,7 @@
 
 #include "commands.h"
 #include "daemon.h"
+#include "inputs.h"
 #include "base/defaults.h"
 #include "base/hostport.h"
 #include "log.h"
@@ -110,8 +111,8 @@ static int load_settings(const struct run_args *a, struct config *c)
 	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
 		if (*strings[i] && config_set_string(fields[i], *strings[i]) < 0)
 			rc = EX_OSERR;
-	if (a->common.window)
-		c->window = a->common.window;
+	if (a->common.features.window)
+		c->window = a->common.features.window;
 	if (a->n_ifaces || a->n_files) { /* the command line names the sources */
 		for (int i = 0; i < c->n_interfaces; i++)
 			free(c->interfaces[i]);
@@ -407,7 +408,7 @@ int cmd_run(int argc, char **argv)
 	    (rc = load_settings(&args, &d.conf)) == EX_OK) {
 		log_init(d.conf.log_level);
 		if (args.n_files && args.common.format == INPUT_AUTO)
-			args.common.format = cli_input_format(&args.common, args.files[0]);
+			args.common.format = inputs_format(&args.common, args.files[0]);
 		d.loop = ev_default_loop(EVFLAG_AUTO);
 		if ((rc = start(&d)) == EX_OK) {
 			ev_run(d.loop, 0);

@@ -7,6 +7,7 @@
 #include <sysexits.h>
 
 #include "cli.h"
+#include "inputs.h"
 #include "commands.h"
 #include "base/isotime.h"
 #include "log.h"
@@ -96,13 +97,13 @@ int cmd_score(int argc, char **argv)
 	struct dataset ds;
 	float *values = NULL, *x = NULL, *raw = NULL;
 	char *unused = NULL; /* a matrix model given capture input: no spec to fit */
-	rc = cli_load_inputs(&common, argv + optind, argc - optind, m->feature_spec, &unused, &ds);
+	rc = inputs_load(&common, argv + optind, argc - optind, m, &unused, &ds);
 	free(unused);
 	if (rc != EX_OK) {
 		model_free(m);
 		return rc;
 	}
-	rc = cli_score_dataset(m, &ds, &values, &x, &raw);
+	rc = inputs_score(m, &ds, &values, &x, &raw);
 	if (rc == EX_OK) {
 		if (jsonl)
 			print_jsonl(&ds, m, raw);

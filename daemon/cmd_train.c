@@ -5,6 +5,7 @@
 #include <sysexits.h>
 
 #include "cli.h"
+#include "inputs.h"
 #include "commands.h"
 #include "base/defaults.h"
 #include "detector/deepsad.h"
@@ -133,12 +134,12 @@ static int train(struct train_opts *o, char **inputs, int n_inputs)
 	char err[512], *spec = NULL;
 	int rc;
 
-	if ((rc = cli_load_inputs(&o->common, inputs, n_inputs, NULL, &spec, &ds)) != EX_OK) {
+	if ((rc = inputs_load(&o->common, inputs, n_inputs, NULL, &spec, &ds)) != EX_OK) {
 		free(spec); /* fitted before the inputs were found wanting */
 		return rc;
 	}
 	struct trainer_settings set = { o->cfg, o->scaling, o->background,
-					spec ? (o->common.window ? o->common.window : DEFAULT_WINDOW_SECONDS) : o->common.window,
+					spec ? (o->common.features.window ? o->common.features.window : DEFAULT_WINDOW_SECONDS) : o->common.features.window,
 					print_progress, o, o->alert_quantile,
 					/* traffic may hold attacks; a matrix is the user's own */
 					o->trim >= 0 ? o->trim : spec ? DEFAULT_TRIM : 0 };

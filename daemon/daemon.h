@@ -98,6 +98,7 @@ struct daemon {
 	struct redis_sink *redis;
 	struct jsonl_sink *jsonl;
 	struct sample_csv samples;
+	int samples_failed;             /* --samples could not be written: no more rows */
 	/* the process */
 	ev_timer tick, drain, watchdog;
 	ev_signal sig_term, sig_int, sig_hup;
@@ -126,8 +127,7 @@ uint64_t sources_counts(const struct source_watch *s, char *line, size_t len);
 /* run_windows.c */
 int windows_open(struct daemon *d);
 void windows_close(struct daemon *d);
-void windows_emit(void *ctx, int64_t start, const ip_addr *src,
-		  const struct window_counters *c);
+int windows_emit(void *ctx, int64_t start, const ip_addr *src, const struct window_counters *c);
 struct model *windows_load_model(const char *path);
 int windows_use_model(struct daemon *d, struct model *m);
 /* The configuration's alert settings to the scorer. */

@@ -377,11 +377,12 @@ int capture_step(struct capture *c, int max, struct window_table *t, window_emit
 	c->sink = &c->step_sink;
 	while (frames < max && (n = read_frames(c, pkt, max - frames < 64 ? max - frames : 64)) > 0) {
 		frames += n;
+		int rc = 0;
 		for (size_t i = 0; i < c->n; i++)
-			if (window_table_add(t, &pkt[i], emit, ctx) < 0)
-				c->step_sink.failed = 1;
-		if (c->step_sink.failed) {
-			log_err("%s: out of memory", c->name);
+			if ((rc = window_table_add(t, &pkt[i], emit, ctx)) < 0)
+				break;
+		if (rc < 0 || c->step_sink.failed) {
+			log_err("%s: %s", c->name, rc < 0 ? strerror(-rc) : "out of memory");
 			return -1;
 		}
 	}

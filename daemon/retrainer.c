@@ -128,13 +128,18 @@ static size_t read_feedback(const struct retrain_request *q, struct labels *l)
 	return verdicts;
 }
 
-static int read_labels(const struct retrain_request *q, struct labels *l, size_t *verdicts)
+/* The label files, then the analysts' feedback. Returns 0, or -errno with
+ * the reason in err. */
+static int read_labels(const struct retrain_request *q, struct labels *l, size_t *verdicts,
+		       char *err, size_t errlen)
 {
-	int rc = EX_OK;
-	if (q->common.known_normal)
-		rc = cli_read_labels(q->common.known_normal, &l->normal);
-	if (rc == EX_OK && q->common.known_anomaly)
-		rc = cli_read_labels(q->common.known_anomaly, &l->anomaly);
+	int rc = 0;
+	if (q->known_normal)
+		rc = labels_read_file(&l->normal, q->known_normal, err, errlen);
+	if (rc == 0 && q->known_anomaly)
+		rc = labels_read_file(&l->anomaly, q->known_anomaly, err, errlen);
+	if (rc == -ENOMEM)
+		snprintf(err, errlen, "out of memory");
 	*verdicts = read_feedback(q, l);
 	return rc;
 }
@@ -213,12 +218,12 @@ static struct model *fit(struct retrainer *t, struct sample_set *set, struct lab
 	struct retrain_result *r = &t->result;
 	struct feature_spec spec = { 0 };
 	struct dataset ds;
-	char *json = NULL;
+	char *json = NULL, err[256];
 	int rc;
 
-	if ((rc = cli_counting_spec(&q->common, &spec)) != EX_OK ||
-	    (rc = cli_network_spec(&q->common, NULL, &json, set, &spec)) != EX_OK) {
-		snprintf(r->why, sizeof r->why, "the feature settings are bad (see above)");
+	if ((rc = feature_options_counting_spec(&q->features, &spec, err, sizeof err)) < 0 ||
+	    (rc = feature_options_fit(&q->features, &spec, set, &json)) < 0) {
+		snprintf(r->why, sizeof r->why, "%s", rc == -ENOMEM ? "out of memory" : err);
 		feature_spec_free(&spec);
 		return NULL;
 	}
@@ -254,8 +259,8 @@ static struct model *retrain(struct retrainer *t)
 	rng_seed(&p.rng, q->cfg.seed); /* the same history gives the same sample */
 	if (!(p.baseline = baseline_new(q->baseline_max_hosts, q->baseline_horizon))) {
 		snprintf(r->why, sizeof r->why, "out of memory");
-	} else if (read_labels(q, &l, &r->verdicts) != EX_OK) {
-		snprintf(r->why, sizeof r->why, "a label file is bad (see above)");
+	} else if (read_labels(q, &l, &r->verdicts, err, sizeof err) < 0) {
+		snprintf(r->why, sizeof r->why, "%s", err);
 	} else if (history_scan(q->history_dir, sample_history, &p, &st) < 0) {
 		snprintf(r->why, sizeof r->why, "%s: %s", q->history_dir, strerror(errno));
 	} else if (p.failed || join_sets(&p.kept, &p.labelled) < 0) {
@@ -318,10 +323,11 @@ static int copy_request(struct retrainer *t, const struct retrain_request *q)
 {
 	const char **fields[] = {
 		&t->req.history_dir, &t->req.model_path, &t->req.redis, &t->req.password_file,
-		&t->req.feedback_stream, &t->req.common.locations, &t->req.common.monitor,
-		&t->req.common.include_ports, &t->req.common.exclude_ports, &t->req.common.exclude_src,
-		&t->req.common.exclude_dst, &t->req.common.exclude_sids, &t->req.common.known_normal,
-		&t->req.common.known_anomaly,
+		&t->req.feedback_stream, &t->req.features.locations,
+		&t->req.features.monitor, &t->req.features.include_ports,
+		&t->req.features.exclude_ports, &t->req.features.exclude_src,
+		&t->req.features.exclude_dst, &t->req.features.exclude_sids, &t->req.known_normal,
+		&t->req.known_anomaly,
 	};
 	t->req = *q;
 	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {

@@ -17,12 +17,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cli.h"
 #include "detector/deepsad.h"
+#include "features/feature_options.h"
 
 struct retrain_request {
 	const char *history_dir, *model_path;
-	struct cli_common common;   /* window, locations, filter, vocabulary, label files */
+	struct feature_options features; /* window, locations, filter, vocabulary */
+	const char *known_normal, *known_anomaly; /* label files */
 	size_t max_samples;
 	size_t baseline_max_hosts;  /* the sources' memory the features are made with */
 	uint32_t baseline_horizon;

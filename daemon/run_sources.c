@@ -6,6 +6,7 @@
 #include <sysexits.h>
 
 #include "daemon.h"
+#include "inputs.h"
 #include "log.h"
 
 #define REPLAY_STEP 4096     /* frames read per turn of the loop while replaying */
@@ -152,10 +153,10 @@ static int next_replay_file(struct daemon *d)
 
 	while (d->next_file < a->n_files) {
 		const char *path = a->files[d->next_file++];
-		enum input_format f = cli_input_format(&a->common, path);
+		enum input_format f = inputs_format(&a->common, path);
 		log_info("replaying %s", path);
 		if (f == INPUT_FLOW_CSV || f == INPUT_IDS_CSV) {
-			if (cli_read_record_csv(path, f == INPUT_IDS_CSV, d->table, windows_emit, d) != EX_OK)
+			if (inputs_read_record_csv(path, f == INPUT_IDS_CSV, d->table, windows_emit, d) != EX_OK)
 				return -1;
 			continue;
 		}

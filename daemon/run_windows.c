@@ -17,22 +17,24 @@
 
 #define EXPIRE_SECONDS 3600 /* how often old history segments are looked for */
 
-void windows_emit(void *ctx, int64_t start, const ip_addr *src, const struct window_counters *c)
+int windows_emit(void *ctx, int64_t start, const ip_addr *src, const struct window_counters *c)
 {
 	struct daemon *d = ctx;
-	sample_set_collect(&d->pending, start, src, c);
-	if (d->samples.out)
-		sample_csv_row(&d->samples, start, src, c);
+	if (d->samples.out && !d->samples_failed && sample_csv_row(&d->samples, start, src, c) < 0) {
+		d->samples_failed = 1; /* the copy for the user; scoring goes on */
+		log_err("--samples: write error: %s; no more rows are written", strerror(errno));
+	}
+	return sample_set_collect(&d->pending, start, src, c);
 }
 
-static void window_closed(void *ctx, int64_t start, size_t samples)
+static void window_closed(void *ctx, int64_t start, size_t samples, size_t refused)
 {
 	struct daemon *d = ctx;
 	char when[ISOTIME_LEN];
 
-	if (d->pending.n < samples)
-		log_err("out of memory: %zu of the %zu samples of window %s were kept", d->pending.n,
-			samples, isotime_format(start, when));
+	if (refused)
+		log_err("out of memory: %zu of the %zu samples of window %s were kept", samples,
+			samples + refused, isotime_format(start, when));
 	if (d->scoring)
 		score_thread_window(d->scoring, start, samples, &d->pending);
 	else /* closing at the end of a start that failed */
@@ -67,16 +69,18 @@ static void window_scored(void *ctx, const struct window_result *r)
  * the configuration (a cold start). */
 static char *counting_key(const struct daemon *d, const char *spec_json, struct feature_spec *out)
 {
-	char err[256];
-	struct cli_common c = d->args->common;
+	char err[512];
+	struct feature_options o = d->args->common.features;
 	if (spec_json) {
 		if (feature_spec_from_json(out, spec_json, err, sizeof err) < 0)
 			return NULL;
 	} else {
-		c.window = d->conf.window;
-		c.locations = d->conf.locations;
-		if (cli_counting_spec(&c, out) != EX_OK)
+		o.window = d->conf.window;
+		o.locations = d->conf.locations;
+		if (feature_options_counting_spec(&o, out, err, sizeof err) < 0) {
+			log_err("%s", err);
 			return NULL;
+		}
 	}
 	if (d->conf.window)
 		out->window_seconds = d->conf.window;
@@ -299,7 +303,9 @@ static void start_retraining(struct daemon *d, time_t now)
 {
 	const struct config *c = &d->conf;
 	struct retrain_request q = {
-		.history_dir = c->history_dir, .model_path = c->model, .common = d->args->common,
+		.history_dir = c->history_dir, .model_path = c->model,
+		.features = { .window = d->table_spec.window_seconds },
+		.known_normal = c->known_normal, .known_anomaly = c->known_anomaly,
 		.max_samples = (size_t)c->train_samples, .redis = c->redis,
 		.baseline_max_hosts = (size_t)c->baseline_max_hosts,
 		.baseline_horizon = c->baseline_horizon, .alert_quantile = c->train_alert_quantile,
@@ -307,18 +313,7 @@ static void start_retraining(struct daemon *d, time_t now)
 		.password_file = c->redis_password_file, .feedback_stream = c->feedback_stream,
 		.timeout_ms = c->command_timeout_ms,
 	};
-	q.common.window = d->table_spec.window_seconds;
-	q.common.locations = c->locations;
-	q.common.monitor = c->monitor;
-	q.common.include_ports = c->include_ports;
-	q.common.exclude_ports = c->exclude_ports;
-	q.common.exclude_src = c->exclude_src;
-	q.common.exclude_dst = c->exclude_dst;
-	q.common.exclude_sids = c->exclude_sids;
-	q.common.known_normal = c->known_normal;
-	q.common.known_anomaly = c->known_anomaly;
-	q.common.vocabulary = c->vocabulary;
-	q.common.min_df = c->min_df;
+	cli_fill_features(&q.features, c);
 	deepsad_config_default(&q.cfg);
 	q.cfg.epochs = (int)c->train_epochs;
 	q.cfg.lr = c->train_lr;

@@ -1,6 +1,7 @@
 #include "sample_csv.h"
 
 #include <stdint.h>
+#include <errno.h>
 #include <string.h>
 
 void sample_csv_header(FILE *out)
@@ -24,8 +25,7 @@ static char *put_u64(char *p, uint64_t v)
 	return p;
 }
 
-void sample_csv_row(void *ctx, int64_t start, const ip_addr *src,
-		    const struct window_counters *c)
+int sample_csv_row(void *ctx, int64_t start, const ip_addr *src, const struct window_counters *c)
 {
 	struct sample_csv *rp = ctx;
 	const uint64_t v[] = {
@@ -48,5 +48,6 @@ void sample_csv_row(void *ctx, int64_t start, const ip_addr *src,
 		p = put_u64(p, v[i]);
 	}
 	*p++ = '\n';
-	fwrite(line, 1, (size_t)(p - line), rp->out);
+	size_t len = (size_t)(p - line);
+	return fwrite(line, 1, len, rp->out) == len ? 0 : -EIO;
 }

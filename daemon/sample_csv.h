@@ -16,8 +16,8 @@ struct sample_csv {
 };
 
 void sample_csv_header(FILE *out);
-/* A window_emit_fn: one row to ((struct sample_csv *)ctx)->out. */
-void sample_csv_row(void *ctx, int64_t start, const ip_addr *src,
-		    const struct window_counters *c);
+/* A window_emit_fn: one row to ((struct sample_csv *)ctx)->out. Returns 0
+ * or -EIO when the stream refused it. */
+int sample_csv_row(void *ctx, int64_t start, const ip_addr *src, const struct window_counters *c);
 
 #endif

@@ -10,7 +10,6 @@
 #include <sys/stat.h>
 
 #include "base/atomic_file.h"
-#include "features/feature_spec.h"
 #include "base/isotime.h"
 
 #if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
@@ -496,33 +495,21 @@ static int load_tensors(struct loader *ld, struct model *m)
 	return 0;
 }
 
-/* Optional: absent or empty for matrix models; else it must parse and its
- * names must be the model's features. */
+/* Optional: absent or empty for matrix models. Kept as the text it is: the
+ * features stage reads it (vectorize_model_spec checks it against the
+ * model's features). */
 static int load_feature_spec(struct loader *ld, struct model *m)
 {
-	const char *s = json_string_value(json_object_get(ld->meta, "feature_spec"));
-	struct feature_spec spec;
-	struct sample_set none = { 0 };
-	struct dataset ds = { 0 };
-	char why[256];
+	json_t *v = json_object_get(ld->meta, "feature_spec");
+	const char *s = json_string_value(v);
 
+	if (v && !s)
+		return set_err(ld->err, ld->errlen, "metadata 'feature_spec' must be a string");
 	if (!s || !*s)
 		return 0;
-	if (feature_spec_from_json(&spec, s, why, sizeof why) < 0)
-		return set_err(ld->err, ld->errlen, "metadata 'feature_spec': %s", why);
-	int rc = feature_spec_dataset(&spec, &none, &ds);
-	if (rc == 0 && ds.dim != m->n_features)
-		rc = set_err(ld->err, ld->errlen, "metadata 'feature_spec' names %d features, the "
-			     "model has %d", ds.dim, m->n_features);
-	for (int j = 0; rc == 0 && j < ds.dim; j++)
-		if (strcmp(ds.names[j], m->features[j]) != 0)
-			rc = set_err(ld->err, ld->errlen, "metadata 'feature_spec': feature %d is "
-				     "'%s', the model's is '%s'", j, ds.names[j], m->features[j]);
-	if (rc == 0 && !(m->feature_spec = strdup(s)))
-		rc = set_err(ld->err, ld->errlen, "out of memory");
-	dataset_free(&ds);
-	feature_spec_free(&spec);
-	return rc;
+	if (!(m->feature_spec = strdup(s)))
+		return set_err(ld->err, ld->errlen, "out of memory");
+	return 0;
 }
 
 static int load_meta(struct loader *ld, struct model *m)

@@ -66,3 +66,45 @@ int vectorize_matrix(const struct model *m, const struct dataset *ds, float **ou
 	free(x);
 	return rc;
 }
+
+/* Whether the spec's vectors are the model's features, name for name. */
+static int spec_matches(const struct feature_spec *spec, const struct model *m, char *err,
+			size_t errlen)
+{
+	struct sample_set none = { 0 };
+	struct dataset ds = { 0 };
+	int rc = feature_spec_dataset(spec, &none, &ds);
+
+	if (rc == 0 && ds.dim != m->n_features) {
+		snprintf(err, errlen, "model %s: its feature spec names %d features, the model has %d",
+			 m->id, ds.dim, m->n_features);
+		rc = -EINVAL;
+	}
+	for (int j = 0; rc == 0 && j < ds.dim; j++)
+		if (strcmp(ds.names[j], m->features[j]) != 0) {
+			snprintf(err, errlen, "model %s: feature %d of its feature spec is '%s', the "
+				 "model's is '%s'", m->id, j, ds.names[j], m->features[j]);
+			rc = -EINVAL;
+		}
+	dataset_free(&ds);
+	return rc;
+}
+
+int vectorize_model_spec(const struct model *m, struct feature_spec *spec, char *err, size_t errlen)
+{
+	char why[256];
+	int rc;
+
+	if (!m->feature_spec) {
+		snprintf(err, errlen, "model %s was trained on a feature matrix, not on network input",
+			 m->id);
+		return -ENOENT;
+	}
+	if ((rc = feature_spec_from_json(spec, m->feature_spec, why, sizeof why)) < 0) {
+		snprintf(err, errlen, "model %s: feature spec: %s", m->id, why);
+		return rc;
+	}
+	if ((rc = spec_matches(spec, m, err, errlen)) < 0)
+		feature_spec_free(spec);
+	return rc;
+}

@@ -1,12 +1,13 @@
 #include "features/labels.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/csv.h"
 #include "base/isotime.h"
-#include "features/location.h"
+#include "base/ip.h"
 
 int labels_read(struct label_list *l, FILE *f, const char *name, char *err, size_t errlen)
 {
@@ -80,4 +81,17 @@ size_t labels_apply(const struct label_list *l, struct dataset *ds, int8_t value
 		}
 	}
 	return count;
+}
+
+int labels_read_file(struct label_list *l, const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		int rc = -errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return rc;
+	}
+	int rc = labels_read(l, f, path, err, errlen);
+	fclose(f);
+	return rc;
 }

@@ -27,6 +27,10 @@ struct label_list {
 	struct label_entry *e;
 };
 
+/* Adds the entries of the file at path: as labels_read, and -errno with
+ * "path: reason" in err when it cannot be opened. */
+int labels_read_file(struct label_list *l, const char *path, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
 /* Adds the entries of f. Returns 0, -EINVAL with "name:line: reason" in
  * err, or -ENOMEM. */
 int labels_read(struct label_list *l, FILE *f, const char *name, char *err, size_t errlen)

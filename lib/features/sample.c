@@ -25,12 +25,11 @@ int sample_set_add(struct sample_set *set, const struct net_sample *in)
 	return 0;
 }
 
-void sample_set_collect(void *ctx, int64_t window_start, const ip_addr *src,
-			const struct window_counters *c)
+int sample_set_collect(void *ctx, int64_t window_start, const ip_addr *src,
+		       const struct window_counters *c)
 {
 	struct net_sample s = { .window_start = window_start, .src = *src, .c = *c };
-	if (sample_set_add(ctx, &s) < 0)
-		return; /* a short set is counted by the caller */
+	return sample_set_add(ctx, &s);
 }
 
 void sample_set_observe(struct sample_set *set, struct baseline *b)

@@ -25,9 +25,10 @@ struct sample_set {
 	struct net_sample *s;
 };
 
-/* A window_emit_fn that appends to the sample_set ctx (terms copied). */
-void sample_set_collect(void *ctx, int64_t window_start, const ip_addr *src,
-			const struct window_counters *c);
+/* A window_emit_fn that appends to the sample_set ctx (terms copied).
+ * Returns 0 or -ENOMEM. */
+int sample_set_collect(void *ctx, int64_t window_start, const ip_addr *src,
+		       const struct window_counters *c);
 /* Appends a copy of s (terms and host features too). Returns 0 or -ENOMEM. */
 int sample_set_add(struct sample_set *set, const struct net_sample *s)
 	__attribute__((warn_unused_result));

@@ -225,11 +225,14 @@ static void finish_counters(struct sample *s)
 	compact_terms(s);
 }
 
-/* Emits and frees the oldest open window. */
-static void close_oldest(struct window_table *t, window_emit_fn emit, void *ctx)
+/* Emits and frees the oldest open window. A sample the consumer could not
+ * take is counted as refused; the others are still offered. Returns 0 or
+ * the consumer's first error. */
+static int close_oldest(struct window_table *t, window_emit_fn emit, void *ctx)
 {
 	struct window *w = &t->open[0];
-	size_t n = 0;
+	size_t n = 0, refused = 0;
+	int rc = 0;
 
 	for (size_t i = 0; i < w->cap; i++)
 		if (w->slots[i])
@@ -237,12 +240,16 @@ static void close_oldest(struct window_table *t, window_emit_fn emit, void *ctx)
 	qsort(w->slots, n, sizeof *w->slots, cmp_sample);
 	for (size_t i = 0; i < n; i++) {
 		finish_counters(w->slots[i]);
-		if (emit)
-			emit(ctx, w->start, &w->slots[i]->src, &w->slots[i]->c);
+		int erc = emit ? emit(ctx, w->start, &w->slots[i]->src, &w->slots[i]->c) : 0;
+		if (erc < 0) {
+			refused++;
+			rc = rc ? rc : erc;
+		}
 		t->stats.bytes -= sample_bytes(w->slots[i]);
 		free_sample(w->slots[i]);
 	}
-	t->stats.samples += n;
+	t->stats.samples += n - refused;
+	t->stats.refused += refused;
 	t->stats.windows++;
 	t->last_closed = w->start;
 	free(w->slots);
@@ -254,18 +261,22 @@ static void close_oldest(struct window_table *t, window_emit_fn emit, void *ctx)
 	memmove(&t->open[0], &t->open[1], sizeof t->open[0] * (size_t)(t->n_open - 1));
 	t->n_open--;
 	if (t->on_close)
-		t->on_close(t->on_close_ctx, t->last_closed, n);
+		t->on_close(t->on_close_ctx, t->last_closed, n - refused, refused);
+	return rc;
 }
 
-static void close_until(struct window_table *t, int64_t now, window_emit_fn emit, void *ctx)
+static int close_until(struct window_table *t, int64_t now, window_emit_fn emit, void *ctx)
 {
+	int rc = 0, erc;
 	while (t->n_open > 0 && t->open[0].start + t->length + t->lateness <= now)
-		close_oldest(t, emit, ctx);
+		if ((erc = close_oldest(t, emit, ctx)) < 0 && rc == 0)
+			rc = erc;
+	return rc;
 }
 
-void window_table_advance(struct window_table *t, int64_t now, window_emit_fn emit, void *ctx)
+int window_table_advance(struct window_table *t, int64_t now, window_emit_fn emit, void *ctx)
 {
-	close_until(t, now, emit, ctx);
+	return close_until(t, now, emit, ctx);
 }
 
 void window_table_on_close(struct window_table *t, window_closed_fn fn, void *ctx)
@@ -274,10 +285,13 @@ void window_table_on_close(struct window_table *t, window_closed_fn fn, void *ct
 	t->on_close_ctx = ctx;
 }
 
-void window_table_flush(struct window_table *t, window_emit_fn emit, void *ctx)
+int window_table_flush(struct window_table *t, window_emit_fn emit, void *ctx)
 {
+	int rc = 0, erc;
 	while (t->n_open > 0)
-		close_oldest(t, emit, ctx);
+		if ((erc = close_oldest(t, emit, ctx)) < 0 && rc == 0)
+			rc = erc;
+	return rc;
 }
 
 void window_table_free(struct window_table *t)
@@ -331,32 +345,44 @@ static struct sample *new_sample(struct window *w)
 	return &b->s[b->used++];
 }
 
-static struct sample *get_sample(struct window_table *t, struct window *w, const ip_addr *src,
-				 int create)
+/* The source's sample in window w, or NULL when it has none. */
+static struct sample *find_sample(struct window *w, const ip_addr *src)
 {
-	if (!w->cap && (!create || grow_window(w) < 0))
-		return NULL;
-	struct sample **slot = find_slot(w, src);
-	if (*slot || !create)
-		return *slot;
+	return w->cap ? *find_slot(w, src) : NULL;
+}
+
+/* The source's sample in window w, created when new; NULL in *out when the
+ * window is full of sources (counted as evicted). Returns 0 or -ENOMEM. */
+static int add_sample(struct window_table *t, struct window *w, const ip_addr *src,
+		      struct sample **out)
+{
+	struct sample **slot;
+
+	*out = NULL;
+	if (!w->cap && grow_window(w) < 0)
+		return -ENOMEM;
+	slot = find_slot(w, src);
+	if ((*out = *slot))
+		return 0;
 	if (w->n >= t->max_samples) {
 		t->stats.evicted++;
-		return NULL;
+		return 0;
 	}
 	if ((w->n + 1) * 2 > w->cap) {
 		if (grow_window(w) < 0)
-			return NULL;
+			return -ENOMEM;
 		slot = find_slot(w, src);
 	}
 	struct sample *s = new_sample(w);
 	if (!s)
-		return NULL;
+		return -ENOMEM;
 	s->src = *src;
 	s->c.src_location = location_of(t->loc, src);
 	*slot = s;
 	w->n++;
 	t->stats.bytes += sample_bytes(s);
-	return s;
+	*out = s;
+	return 0;
 }
 
 /* location_of through a direct-mapped cache: destinations repeat a lot. */
@@ -418,7 +444,7 @@ static void count_destinations(struct window_table *t, struct window *w, struct 
 	if (repeats_last_flow(s, ev))
 		return;
 	if (ev->answer) /* found once a flow: its next packets reuse it */
-		s->last.receiver = get_sample(t, w, ev->dst, 0);
+		s->last.receiver = find_sample(w, ev->dst);
 	size_t before = distinct_bytes(&s->seen);
 	uint64_t hi, lo, port = (uint64_t)ev->proto << 16 | (ev->has_ports ? ev->dport : 0);
 	uint64_t ip;
@@ -476,20 +502,20 @@ static int add_event(struct window_table *t, const struct event *ev, window_emit
 	int64_t start = event_window_start(t, ev->ts);
 
 	t->stats.packets++;
-	close_until(t, ev->ts, emit, ctx);
+	int closed = close_until(t, ev->ts, emit, ctx);
 	if (out)
 		*out = NULL;
 	if (t->filter && !filter_counts(t->filter, ev->src, ev->dst, ev->has_ports, ev->dport, ev->sid)) {
 		t->stats.filtered++;
-		return 0;
+		return closed;
 	}
 	struct window *w = open_window(t, start);
 	if (!w) {
 		t->stats.late++;
-		return 0;
+		return closed;
 	}
 	if (ev->reply_to) { /* most events have no reply to count: no lookup */
-		struct sample *r = get_sample(t, w, ev->reply_to, 0);
+		struct sample *r = find_sample(w, ev->reply_to);
 		if (r) {
 			r->c.synack_received += ev->synack;
 			r->c.rst_received += ev->rst;
@@ -497,12 +523,13 @@ static int add_event(struct window_table *t, const struct event *ev, window_emit
 		}
 	}
 	if (t->filter && !filter_monitored(t->filter, ev->src))
-		return 0; /* answers to monitored hosts counted above; no sample of its own */
-	struct sample *s = get_sample(t, w, ev->src, 1);
+		return closed; /* answers to monitored hosts counted above; no sample of its own */
+	struct sample *s;
+	int rc = add_sample(t, w, ev->src, &s);
 	if (out)
 		*out = s;
 	if (!s)
-		return t->stats.evicted ? 0 : -ENOMEM;
+		return rc < 0 ? rc : closed;
 	struct window_counters *c = &s->c;
 	c->packets += ev->packets;
 	c->bytes += ev->bytes;
@@ -523,7 +550,7 @@ static int add_event(struct window_table *t, const struct event *ev, window_emit
 		s->last.receiver->c.received_bytes += ev->bytes;
 	if (t->stats.bytes > t->stats.peak_bytes)
 		t->stats.peak_bytes = t->stats.bytes;
-	return 0;
+	return closed;
 }
 
 int window_table_add(struct window_table *t, const struct packet_info *p, window_emit_fn emit,

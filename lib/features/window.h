@@ -73,7 +73,8 @@ struct window_stats {
 	uint64_t late;           /* dropped: their window had closed */
 	uint64_t evicted;        /* dropped: the window was full of sources */
 	uint64_t filtered;       /* not counted: excluded by the filter */
-	uint64_t samples;        /* samples emitted */
+	uint64_t samples;        /* samples emitted (taken by the consumer) */
+	uint64_t refused;        /* samples the consumer could not take (its error returned) */
 	uint64_t windows;        /* windows closed */
 	size_t bytes;            /* memory held by samples now (0 once flushed) */
 	size_t peak_bytes;       /* largest memory held at once by samples */
@@ -81,9 +82,11 @@ struct window_stats {
 
 struct window_table;
 
-/* Called for every sample of a closing window, in address order. */
-typedef void (*window_emit_fn)(void *ctx, int64_t window_start, const ip_addr *src,
-			       const struct window_counters *c);
+/* Called for every sample of a closing window, in address order. Returns
+ * 0, or -errno when the sample could not be taken (the table counts it as
+ * refused and returns the error from the call that closed the window). */
+typedef int (*window_emit_fn)(void *ctx, int64_t window_start, const ip_addr *src,
+			      const struct window_counters *c);
 
 /* loc (borrowed, may be NULL: private/global only) classifies addresses. */
 struct window_table *window_table_new(uint32_t window_seconds, uint32_t lateness_seconds,
@@ -93,7 +96,10 @@ void window_table_free(struct window_table *t);
 void window_table_set_filter(struct window_table *t, const struct filter *f);
 
 /* Counts one decoded packet; first closes (and emits) the windows whose end
- * plus lateness is at or before the packet's time. Returns 0 or -ENOMEM. */
+ * plus lateness is at or before the packet's time. Returns 0, -ENOMEM (the
+ * packet's sample could not be made), or the first error of emit. A packet
+ * late for its window, filtered out, or from a source beyond a full window
+ * is counted in the stats and is no error. */
 int window_table_add(struct window_table *t, const struct packet_info *p, window_emit_fn emit,
 		     void *ctx);
 /* A hint for a packet that window_table_add will count soon (its source's
@@ -101,7 +107,7 @@ int window_table_add(struct window_table *t, const struct packet_info *p, window
  * table, stage 1 (some packets later) the sample the slot points to. */
 void window_table_prefetch(const struct window_table *t, const struct packet_info *p, int stage);
 /* Counts one flow record at its start time (a long flow's counts all go to
- * the window it started in). Returns 0 or -ENOMEM. */
+ * the window it started in). Returns as window_table_add. */
 int window_table_add_flow(struct window_table *t, const struct flow_record *r, window_emit_fn emit,
 			  void *ctx);
 /* A flow_record_fn context that counts records into a table: readers of
@@ -110,25 +116,28 @@ struct window_flow_sink {
 	struct window_table *t;
 	window_emit_fn emit;
 	void *ctx;
-	int failed; /* set when a record could not be counted (out of memory) */
+	int failed; /* set when a record could not be counted or a window not emitted */
 };
 void window_flow_sink_add(void *sink, const struct flow_record *r);
 
 /* Counts one IDS alert at time ts: as an event of src towards dst:dport
- * (no protocol), plus one for the signature's service term. Returns 0 or
- * -ENOMEM. */
+ * (no protocol), plus one for the signature's service term. Returns as
+ * window_table_add. */
 int window_table_add_alert(struct window_table *t, int64_t ts, const ip_addr *src,
 			   const ip_addr *dst, uint16_t sport, uint16_t dport, uint32_t sid,
 			   window_emit_fn emit, void *ctx);
 /* Closes and emits the windows whose end plus lateness is at or before now
- * (a live source's wall clock: quiet networks still close their windows). */
-void window_table_advance(struct window_table *t, int64_t now, window_emit_fn emit, void *ctx);
+ * (a live source's wall clock: quiet networks still close their windows).
+ * Returns 0 or the first error of emit. */
+int window_table_advance(struct window_table *t, int64_t now, window_emit_fn emit, void *ctx);
 /* Called after the last sample of each closing window was emitted (NULL:
- * not told). A daemon scores the window there. */
-typedef void (*window_closed_fn)(void *ctx, int64_t window_start, size_t samples);
+ * not told), with the samples taken and those the consumer refused. A
+ * daemon scores the window there. */
+typedef void (*window_closed_fn)(void *ctx, int64_t window_start, size_t samples, size_t refused);
 void window_table_on_close(struct window_table *t, window_closed_fn fn, void *ctx);
-/* Closes and emits every open window (end of input, shutdown). */
-void window_table_flush(struct window_table *t, window_emit_fn emit, void *ctx);
+/* Closes and emits every open window (end of input, shutdown). Returns 0 or
+ * the first error of emit. */
+int window_table_flush(struct window_table *t, window_emit_fn emit, void *ctx);
 const struct window_stats *window_table_stats(const struct window_table *t);
 
 /* The start of the window holding time t (a multiple of the length since

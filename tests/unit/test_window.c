@@ -1,6 +1,7 @@
 /* window and distinct: window boundaries, lateness, the source cap, the
  * counters, and the distinct counter's exact and estimated ranges. */
 #include <setjmp.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -19,7 +20,7 @@ struct emitted {
 	uint32_t term_flows[64]; /* the sample's service-term counts summed */
 };
 
-static void collect(void *ctx, int64_t start, const ip_addr *src, const struct window_counters *c)
+static int collect(void *ctx, int64_t start, const ip_addr *src, const struct window_counters *c)
 {
 	struct emitted *e = ctx;
 	e->start[e->n] = start;
@@ -28,6 +29,20 @@ static void collect(void *ctx, int64_t start, const ip_addr *src, const struct w
 	for (uint32_t i = 0; i < c->n_terms; i++) /* terms are valid during this call only */
 		e->term_flows[e->n] += c->terms[i].count;
 	e->c[e->n++] = *c;
+	return 0;
+}
+
+/* Takes every sample but those of sources ending in .2 */
+static int refuse_dot2(void *ctx, int64_t start, const ip_addr *src, const struct window_counters *c)
+{
+	return src->b[15] == 2 ? -ENOMEM : collect(ctx, start, src, c);
+}
+
+static size_t closed_refused;
+static void on_closed(void *ctx, int64_t start, size_t samples, size_t refused)
+{
+	(void)ctx, (void)start, (void)samples;
+	closed_refused += refused;
 }
 
 static struct packet_info pkt(int64_t t, int src, int dst, uint8_t proto, uint16_t dport, uint8_t flags)
@@ -209,11 +224,43 @@ static void test_source_cap(void **state)
 	(void)state;
 	for (int s = 1; s <= 5; s++) {
 		struct packet_info p = pkt(1, s, 99, 17, 53, 0);
-		window_table_add(t, &p, collect, &e);
+		/* a full window is no error: the source is counted as evicted */
+		assert_int_equal(window_table_add(t, &p, collect, &e), 0);
 	}
-	window_table_flush(t, collect, &e);
+	assert_int_equal(window_table_flush(t, collect, &e), 0);
 	assert_int_equal(e.n, 3);
 	assert_int_equal(window_table_stats(t)->evicted, 2);
+	window_table_free(t);
+}
+
+/* A sample the consumer cannot take is returned as its error by the call
+ * that closed the window, counted, and told to the close callback; the
+ * window's other samples are still emitted. */
+static void test_refused_samples_are_returned(void **state)
+{
+	struct window_table *t = window_table_new(60, 0, 100, NULL);
+	struct emitted e = { 0 };
+	(void)state;
+	closed_refused = 0;
+	window_table_on_close(t, on_closed, NULL);
+	for (int s = 1; s <= 3; s++) {
+		struct packet_info p = pkt(10, s, 99, 17, 53, 0);
+		assert_int_equal(window_table_add(t, &p, refuse_dot2, &e), 0);
+	}
+	struct packet_info next = pkt(70, 1, 99, 17, 53, 0); /* closes the first window */
+	assert_int_equal(window_table_add(t, &next, refuse_dot2, &e), -ENOMEM);
+	assert_int_equal(e.n, 2);
+	assert_int_equal(window_table_stats(t)->refused, 1);
+	assert_int_equal(window_table_stats(t)->samples, 2);
+	assert_int_equal(closed_refused, 1);
+	/* the next window's source .1 is taken: flush succeeds */
+	assert_int_equal(window_table_flush(t, refuse_dot2, &e), 0);
+	assert_int_equal(e.n, 3);
+	/* advance returns the consumer's error as well */
+	struct packet_info late = pkt(200, 2, 99, 17, 53, 0);
+	assert_int_equal(window_table_add(t, &late, refuse_dot2, &e), 0);
+	assert_int_equal(window_table_advance(t, 400, refuse_dot2, &e), -ENOMEM);
+	assert_int_equal(window_table_stats(t)->refused, 2);
 	window_table_free(t);
 }
 
@@ -267,6 +314,7 @@ int main(void)
 		cmocka_unit_test(test_repeated_flows),
 		cmocka_unit_test(test_memory_accounting),
 		cmocka_unit_test(test_source_cap),
+		cmocka_unit_test(test_refused_samples_are_returned),
 		cmocka_unit_test(test_distinct_inline_needs_no_heap),
 		cmocka_unit_test(test_distinct_exact_then_estimated),
 	};

@@ -1,0 +1,38 @@
+/* inputs: the INPUT files of the offline subcommands (train, score, detect,
+ * aggregate) to a dataset: their format told from their first bytes,
+ * captures and flow or alert records counted into samples and vectors
+ * through a feature spec, matrix CSVs joined, the label lists applied; and
+ * a dataset scored by a model. Logs what it read; returns sysexits codes. */
+#ifndef FLOWSAD_INPUTS_H
+#define FLOWSAD_INPUTS_H
+
+#include "base/dataset.h"
+#include "cli.h"
+#include "detector/model.h"
+#include "features/window.h"
+
+/* Reads every path into ds (one dataset; matrix CSVs must share their
+ * columns). Capture files and records become samples through a feature
+ * spec: model's (m not NULL) or, without a model, one fitted on them and
+ * returned in *fitted (JSON, caller frees; NULL for matrix input). The
+ * label lists of c are applied. Returns a sysexits code, logging why. */
+int inputs_load(const struct cli_common *c, char **paths, int n, const struct model *m,
+		char **fitted, struct dataset *ds);
+
+/* The given input format, or the one the file's first bytes show (AUTO
+ * when unreadable: the reader then reports why). */
+enum input_format inputs_format(const struct cli_common *c, const char *path);
+
+/* Reads an nfdump CSV (flow records at their start times) or, with ids, an
+ * IDS alert CSV into t, logging the count of records and of malformed rows.
+ * Returns a sysexits code. */
+int inputs_read_record_csv(const char *path, int ids, struct window_table *t, window_emit_fn emit,
+			   void *ctx);
+
+/* Vectorises ds for model m and scores it. New arrays: values [n, features]
+ * unscaled, x the same scaled (the network's input), raw [n] raw scores.
+ * Returns a sysexits code, logging why. */
+int inputs_score(const struct model *m, const struct dataset *ds, float **values, float **x,
+		 float **raw);
+
+#endif
