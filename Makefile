@@ -7,6 +7,7 @@
 #   make tsan       the daemon's threads under ThreadSanitizer (races are failures)
 #   make bench      benchmark tables (installs its own extra packages)
 #   make fuzz       each libFuzzer target for a short run
+#   make format-check, make layers   the format rule, and lib/'s stage layering
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make deps       install the Debian packages for build and tests
 
@@ -51,7 +52,8 @@ FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%)
 BENCH_BIN := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 
-.PHONY: all deps deps-build deps-bench test check tsan valgrind bench bench-detector fuzz install clean run
+.PHONY: all deps deps-build deps-bench test check tsan valgrind bench bench-detector fuzz install clean run \
+	format-check layers
 all: $(BUILD)/flowsad
 
 # --- dependencies -----------------------------------------------------------
@@ -126,6 +128,12 @@ tsan: deps
 valgrind: deps $(BUILD)/flowsad $(UNIT_BIN)
 	@BUILD=$(BUILD) VALGRIND=1 bash tests/run.sh unit
 	@BUILD=$(BUILD) bash tests/run.sh memcheck
+
+# The shape of the code (tests/integration/house.sh runs both in `make test`).
+format-check:
+	@bash tests/tools/format-check.sh
+layers:
+	@bash tests/tools/layers.sh
 
 # --- benchmarks and fuzzing -------------------------------------------------------
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libflowsad.a

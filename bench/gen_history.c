@@ -30,14 +30,21 @@ int main(int argc, char **argv)
 			uint64_t packets = 1 + rng_below(&r, 1000) * (1 + rng_below(&r, 10));
 			s->window_start = 1795910400 + w * 3600;
 			s->src.b[10] = s->src.b[11] = 0xff;
-			s->src.b[12] = 10, s->src.b[13] = (uint8_t)(i >> 8), s->src.b[15] = (uint8_t)i;
+			s->src.b[12] = 10, s->src.b[13] = (uint8_t)(i >> 8),
+			s->src.b[15] = (uint8_t)i;
 			s->c = (struct window_counters){
-				.packets = packets, .bytes = packets * (60 + rng_below(&r, 1400)),
-				.flows = 1 + packets / 10, .tcp_packets = packets / 2,
-				.udp_packets = packets / 3, .icmp_packets = packets / 50,
-				.dst_ips = 1 + rng_below(&r, 30), .dst_ports = 1 + rng_below(&r, 8),
-				.dst_pairs = 1 + rng_below(&r, 40), .syn_sent = rng_below(&r, 20),
-				.synack_received = rng_below(&r, 20), .rst_received = rng_below(&r, 3),
+				.packets = packets,
+				.bytes = packets * (60 + rng_below(&r, 1400)),
+				.flows = 1 + packets / 10,
+				.tcp_packets = packets / 2,
+				.udp_packets = packets / 3,
+				.icmp_packets = packets / 50,
+				.dst_ips = 1 + rng_below(&r, 30),
+				.dst_ports = 1 + rng_below(&r, 8),
+				.dst_pairs = 1 + rng_below(&r, 40),
+				.syn_sent = rng_below(&r, 20),
+				.synack_received = rng_below(&r, 20),
+				.rst_received = rng_below(&r, 3),
 			};
 			uint32_t k = 1 + (uint32_t)rng_below(&r, 4);
 			for (uint32_t j = 0; j < k; j++) /* sorted by key, as windows emit them */

@@ -42,7 +42,8 @@ static uint32_t zipf_draw(struct rng *r, const double *cum, long n)
 
 int main(int argc, char **argv)
 {
-	static const uint16_t ports[] = { 443, 443, 443, 80, 80, 53, 53, 22, 25, 993, 3306, 8080, 123 };
+	static const uint16_t ports[] = { 443, 443, 443, 80,   80,   53, 53,
+					  22,  25,  993, 3306, 8080, 123 };
 	uint8_t hdr[24] = { 0 }, rec[16 + 64];
 	struct rng r;
 
@@ -62,7 +63,10 @@ int main(int argc, char **argv)
 	fwrite(hdr, 1, 24, f);
 	rng_seed(&r, 1);
 	uint64_t usec = 1772370000ull * 1000000;
-	struct flow { uint16_t sport, dport; uint8_t dst, udp; } *cur = calloc((size_t)sources, sizeof *cur);
+	struct flow {
+		uint16_t sport, dport;
+		uint8_t dst, udp;
+	} *cur = calloc((size_t)sources, sizeof *cur);
 	double *zipf = argc == 6 ? malloc((size_t)sources * sizeof *zipf) : NULL; /* cumulative */
 	if (!cur || (argc == 6 && !zipf))
 		return 71;
@@ -70,18 +74,21 @@ int main(int argc, char **argv)
 		zipf[k] = (k ? zipf[k - 1] : 0) + 1.0 / (double)(k + 1);
 	for (long i = 0; i < n; i++) {
 		uint8_t *fr = rec + 16;
-		uint32_t src = zipf ? zipf_draw(&r, zipf, sources) : (uint32_t)rng_below(&r, (uint64_t)sources);
+		uint32_t src = zipf ? zipf_draw(&r, zipf, sources)
+				    : (uint32_t)rng_below(&r, (uint64_t)sources);
 		struct flow *fl = &cur[src];
 		if (fl->sport == 0 || rng_below(&r, 10) == 0) { /* a new flow */
 			fl->udp = rng_below(&r, 4) == 0;
-			fl->dport = rng_below(&r, 10) == 0 ? (uint16_t)(49152 + rng_below(&r, 16384))
-							   : ports[rng_below(&r, sizeof ports / 2)];
+			fl->dport = rng_below(&r, 10) == 0
+					    ? (uint16_t)(49152 + rng_below(&r, 16384))
+					    : ports[rng_below(&r, sizeof ports / 2)];
 			fl->sport = (uint16_t)(32768 + rng_below(&r, 28000));
 			fl->dst = (uint8_t)rng_below(&r, 64);
 		}
 		int udp = fl->udp;
 		uint16_t dport = fl->dport;
-		usec += (uint64_t)(1000000 / pps); /* by default 10 kpps: 5 M packets span 8 minutes */
+		usec += (uint64_t)(1000000 /
+				   pps); /* by default 10 kpps: 5 M packets span 8 minutes */
 		memset(fr, 0, 64);
 		memcpy(fr, "\x00\x11\x22\x33\x44\x55\x66\x77\x88\x99\xaa\xbb\x08\x00", 14);
 		fr[14] = 0x45, fr[17] = 50, fr[22] = 64, fr[23] = udp ? 17 : 6;

@@ -82,7 +82,8 @@ static void copy_row(float *dst, const struct dataset *ds, size_t i)
 
 /* Stratified 60/40 split; the training part keeps every normal and labels
  * round(0.01 * n_train / 0.99) anomalies (-1), so they are 1 % of it. */
-static void make_split(const struct dataset *ds, const uint8_t *truth, uint64_t seed, struct split *s)
+static void make_split(const struct dataset *ds, const uint8_t *truth, uint64_t seed,
+		       struct split *s)
 {
 	struct rng r;
 	uint32_t *idx = malloc(ds->n * sizeof *idx);
@@ -187,7 +188,8 @@ static int bench_dataset(const struct bench_set *b, const char *dir, int seeds)
 
 	snprintf(path, sizeof path, "%s/%s.csv", dir, b->name);
 	FILE *f = fopen(path, "r");
-	if (!f || matrix_csv_read(&ds, f, path, err, sizeof err) < 0 || take_truth(&ds, &truth) < 0) {
+	if (!f || matrix_csv_read(&ds, f, path, err, sizeof err) < 0 ||
+	    take_truth(&ds, &truth) < 0) {
 		fprintf(stderr, "odds: %s: cannot read\n", path);
 		if (f)
 			fclose(f);
@@ -201,9 +203,11 @@ static int bench_dataset(const struct bench_set *b, const char *dir, int seeds)
 		sq += auc * auc;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	double mean = sum / seeds, sd = seeds > 1 ? sqrt(fmax(0, (sq - seeds * mean * mean) / (seeds - 1))) : 0;
+	double mean = sum / seeds,
+	       sd = seeds > 1 ? sqrt(fmax(0, (sq - seeds * mean * mean) / (seeds - 1))) : 0;
 	double floor_ = b->paper_mean - b->paper_std;
-	printf("| %-10s | %5zux%-3d | %d-%d-%d-%d | %6.2f ± %4.2f | %6.2f ± %4.2f | %6.2f | %-4s | %6.1f |\n",
+	printf("| %-10s | %5zux%-3d | %d-%d-%d-%d | %6.2f ± %4.2f | %6.2f ± %4.2f | %6.2f "
+	       "| %-4s | %6.1f |\n",
 	       b->name, ds.n, ds.dim, ds.dim, b->hidden[0], b->hidden[1], b->hidden[2], mean, sd,
 	       b->paper_mean, b->paper_std, floor_, mean >= floor_ ? "yes" : "no",
 	       (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec));
@@ -219,8 +223,10 @@ int main(int argc, char **argv)
 	int seeds = argc > 2 ? atoi(argv[2]) : 10;
 
 	printf("ODDS, Deep SAD protocol, %d seeds (test AUC %%)\n\n", seeds);
-	printf("| dataset    | rows x d  | network     | flowsad        | paper          | floor  | met  | time s |\n");
-	printf("|------------|-----------|-------------|----------------|----------------|--------|------|--------|\n");
+	printf("| dataset    | rows x d  | network     | flowsad        | paper          | floor  "
+	       "| met  | time s |\n");
+	printf("|------------|-----------|-------------|----------------|----------------|--------|"
+	       "------|--------|\n");
 	for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++) {
 		int wanted = argc <= 3;
 		for (int a = 3; a < argc; a++)

@@ -50,7 +50,9 @@ int main(int argc, char **argv)
 		if (!t[i].key) {
 			samples++;
 			if (n_used == SLOTS - 1)
-				return fprintf(stderr, "more than %u sources in a minute\n", SLOTS - 1), 70;
+				return fprintf(stderr, "more than %u sources in a minute\n",
+					       SLOTS - 1),
+				       70;
 			used[n_used++] = (uint32_t)i;
 		}
 		t[i].key = key;

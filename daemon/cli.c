@@ -23,7 +23,8 @@ int cli_parse_int(const char *name, const char *arg, long lo, long hi, long *out
 	errno = 0;
 	long v = strtol(arg, &end, 10);
 	if (errno || end == arg || *end || v < lo || v > hi) {
-		log_err("--%s: expected a whole number from %ld to %ld, got '%s'", name, lo, hi, arg);
+		log_err("--%s: expected a whole number from %ld to %ld, got '%s'", name, lo, hi,
+			arg);
 		return -1;
 	}
 	*out = v;
@@ -64,7 +65,8 @@ int cli_common_option(struct cli_common *c, int opt, const char *arg)
 		return 1;
 	case OPT_WINDOW:
 		if (duration_parse(arg, &c->features.window) < 0) {
-			log_err("--window: expected a duration such as 90s, 5m or 1h, got '%s'", arg);
+			log_err("--window: expected a duration such as 90s, 5m or 1h, got '%s'",
+				arg);
 			return EX_USAGE;
 		}
 		return 1;
@@ -99,10 +101,12 @@ int cli_common_option(struct cli_common *c, int opt, const char *arg)
 		c->filter = arg;
 		return 1;
 	case OPT_VOCABULARY:
-		return cli_parse_int("vocabulary", arg, 0, 100000, &c->features.vocabulary) < 0 ? EX_USAGE
-											: 1;
+		return cli_parse_int("vocabulary", arg, 0, 100000, &c->features.vocabulary) < 0
+			       ? EX_USAGE
+			       : 1;
 	case OPT_MIN_DF:
-		return cli_parse_int("min-df", arg, 1, 1000000, &c->features.min_df) < 0 ? EX_USAGE : 1;
+		return cli_parse_int("min-df", arg, 1, 1000000, &c->features.min_df) < 0 ? EX_USAGE
+											 : 1;
 	case OPT_MONITOR: c->features.monitor = arg; return 1;
 	case OPT_INCLUDE_PORTS: c->features.include_ports = arg; return 1;
 	case OPT_EXCLUDE_PORTS: c->features.exclude_ports = arg; return 1;
@@ -155,15 +159,21 @@ static void free_file_conf(void)
 	config_free(&file_conf);
 }
 
+/* Each field not given yet takes its value. */
+static void fill_unset(const char **fields[], const char *const values[], size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!*fields[i])
+			*fields[i] = values[i];
+}
+
 void cli_fill_features(struct feature_options *o, const struct config *f)
 {
 	const char **fields[] = { &o->locations, &o->monitor, &o->include_ports, &o->exclude_ports,
 				  &o->exclude_src, &o->exclude_dst, &o->exclude_sids };
-	const char *values[] = { f->locations, f->monitor, f->include_ports, f->exclude_ports,
-				 f->exclude_src, f->exclude_dst, f->exclude_sids };
-	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
-		if (!*fields[i])
-			*fields[i] = values[i];
+	const char *const values[] = { f->locations, f->monitor, f->include_ports, f->exclude_ports,
+				       f->exclude_src, f->exclude_dst, f->exclude_sids };
+	fill_unset(fields, values, sizeof fields / sizeof fields[0]);
 	if (!o->window)
 		o->window = f->window;
 	if (!o->vocabulary)
@@ -175,13 +185,10 @@ void cli_fill_features(struct feature_options *o, const struct config *f)
 /* Settings of the file that the command line did not give. */
 static void apply_config(struct cli_common *c, const struct config *f)
 {
+	const char **fields[] = { &c->known_normal, &c->known_anomaly, &c->filter };
+	const char *const values[] = { f->known_normal, f->known_anomaly, f->bpf };
 	cli_fill_features(&c->features, f);
-	if (!c->known_normal)
-		c->known_normal = f->known_normal;
-	if (!c->known_anomaly)
-		c->known_anomaly = f->known_anomaly;
-	if (!c->filter)
-		c->filter = f->bpf;
+	fill_unset(fields, values, sizeof fields / sizeof fields[0]);
 }
 
 int cli_apply_common(struct cli_common *c)

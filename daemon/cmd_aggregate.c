@@ -40,7 +40,8 @@ int cmd_aggregate(int argc, char **argv)
 			return EX_USAGE;
 		lateness_given |= opt == OPT_LATENESS;
 		if (opt == OPT_LATENESS && duration_parse(optarg, &lateness) < 0) {
-			log_err("--lateness: expected a duration such as 30s or 2m, got '%s'", optarg);
+			log_err("--lateness: expected a duration such as 30s or 2m, got '%s'",
+				optarg);
 			return EX_USAGE;
 		}
 		if (opt == OPT_MAX_SAMPLES &&
@@ -63,7 +64,8 @@ int cmd_aggregate(int argc, char **argv)
 	struct netflow_decoder *nf = fmt == INPUT_NETFLOW_PCAP ? netflow_new() : NULL;
 	if (!lateness_given && fmt != INPUT_PCAP)
 		lateness = DEFAULT_FLOW_LATENESS;
-	struct window_table *t = window_table_new(common.features.window ? common.features.window : DEFAULT_WINDOW_SECONDS,
+	struct window_table *t = window_table_new(common.features.window ? common.features.window
+									 : DEFAULT_WINDOW_SECONDS,
 						  lateness, (size_t)max_samples, NULL);
 	struct decode_tally tally = { 0 };
 	if (!t)
@@ -72,9 +74,10 @@ int cmd_aggregate(int argc, char **argv)
 	sample_csv_header(stdout);
 	for (int i = optind; i < argc && rc == EX_OK; i++)
 		rc = fmt == INPUT_FLOW_CSV || fmt == INPUT_IDS_CSV
-			     ? inputs_read_record_csv(argv[i], fmt == INPUT_IDS_CSV, t, sample_csv_row, &rp)
-					   : pcap_input_read(argv[i], common.filter, t, sample_csv_row,
-							     &rp, &tally, nf);
+			     ? inputs_read_record_csv(argv[i], fmt == INPUT_IDS_CSV, t,
+						      sample_csv_row, &rp)
+			     : pcap_input_read(argv[i], common.filter, t, sample_csv_row, &rp,
+					       &tally, nf);
 	if (window_table_flush(t, sample_csv_row, &rp) < 0 && rc == EX_OK)
 		rc = EX_IOERR;
 	if (fmt == INPUT_PCAP || fmt == INPUT_NETFLOW_PCAP)

@@ -70,8 +70,10 @@ static int check_references(const struct config *c)
 			log_err("[model] path: %s", err);
 			bad++;
 		} else if (!m->feature_spec) {
-			log_err("[model] path: model %s was trained on a feature matrix; the daemon "
-				"needs one trained on network input", m->id);
+			log_err("[model] path: model %s was trained on a feature matrix; the "
+				"daemon "
+				"needs one trained on network input",
+				m->id);
 			bad++;
 		}
 		model_free(m);
@@ -104,9 +106,11 @@ int cmd_check_config(int argc, char **argv)
 		return EX_CONFIG;
 	int bad = check_references(&c);
 	printf("%s: %s: %d interface(s), %d NetFlow/IPFIX listener(s); alerts to %s%s%s; "
-	       "lateness %u s\n", path, bad ? "errors" : "ok", c.n_interfaces, c.n_listen,
-	       c.redis ? "redis " : "", c.redis ? c.redis : "",
-	       c.jsonl ? (c.redis ? " and JSON lines" : "JSON lines") : (c.redis ? "" : "standard output"),
+	       "lateness %u s\n",
+	       path, bad ? "errors" : "ok", c.n_interfaces, c.n_listen, c.redis ? "redis " : "",
+	       c.redis ? c.redis : "",
+	       c.jsonl ? (c.redis ? " and JSON lines" : "JSON lines")
+		       : (c.redis ? "" : "standard output"),
 	       config_lateness(&c));
 	config_free(&c);
 	return bad ? EX_CONFIG : EX_OK;

@@ -89,7 +89,8 @@ static int write_report(const struct detect_opts *o, struct detection *d)
 	int dim = m->n_features, k = (int)(o->k < dim ? o->k : dim);
 	int *top = malloc((size_t)k * sizeof *top);
 	float *phi = malloc((size_t)dim * sizeof *phi);
-	struct explainer *e = explain_new(&m->det, m->background, m->n_background, (int)o->nsamples);
+	struct explainer *e =
+		explain_new(&m->det, m->background, m->n_background, (int)o->nsamples);
 	uint64_t seed = o->common.seed_given ? o->common.seed : m->cfg.seed;
 	char path[4096], window[ISOTIME_LEN];
 	int rc = EX_OSERR;
@@ -116,7 +117,8 @@ static int write_report(const struct detect_opts *o, struct detection *d)
 			explain_shift_to_one(value, phi, dim);
 		report_top_features(phi, dim, k, top);
 		sample_ids(&d->ds, row, window, &src);
-		report_write_row(f, window, src, d->picks[i].score, m->features, phi, value, top, k);
+		report_write_row(f, window, src, d->picks[i].score, m->features, phi, value, top,
+				 k);
 	}
 	rc = close_output(f, path);
 out:
@@ -327,8 +329,13 @@ int cmd_detect(int argc, char **argv)
 		{ "no-shift", no_argument, NULL, OPT_NO_SHIFT },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct detect_opts o = { .outdir = ".", .top_n = DEFAULT_TOP_N, .k = DEFAULT_EXPLAIN_K, .nsamples = DEFAULT_EXPLAIN_NSAMPLES,
-				 .min_score = 10, .zero_correction = 1, .shift = 1 };
+	struct detect_opts o = { .outdir = ".",
+				 .top_n = DEFAULT_TOP_N,
+				 .k = DEFAULT_EXPLAIN_K,
+				 .nsamples = DEFAULT_EXPLAIN_NSAMPLES,
+				 .min_score = 10,
+				 .zero_correction = 1,
+				 .shift = 1 };
 	int opt, rc;
 
 	while ((opt = getopt_long(argc, argv, "c:m:n:k:o:", longopts, NULL)) != -1) {
@@ -343,8 +350,12 @@ int cmd_detect(int argc, char **argv)
 		case OPT_NO_SHIFT: o.shift = 0; break;
 		case 'n': rc = cli_parse_int("top", optarg, 1, 1000000, &o.top_n); break;
 		case 'k': rc = cli_parse_int("shap-top-k", optarg, 1, 1000, &o.k); break;
-		case OPT_NSAMPLES: rc = cli_parse_int("nsamples", optarg, 1, 1000000, &o.nsamples); break;
-		case OPT_MIN_SCORE: rc = cli_parse_double("min-score", optarg, -1e300, 1e300, &o.min_score); break;
+		case OPT_NSAMPLES:
+			rc = cli_parse_int("nsamples", optarg, 1, 1000000, &o.nsamples);
+			break;
+		case OPT_MIN_SCORE:
+			rc = cli_parse_double("min-score", optarg, -1e300, 1e300, &o.min_score);
+			break;
 		}
 		if (rc < 0)
 			return EX_USAGE;

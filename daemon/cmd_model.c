@@ -47,10 +47,13 @@ static void print_inputs(const struct model *m)
 	if (spec.filter) {
 		const struct filter *f = spec.filter;
 		printf("filter       monitored networks %d, excluded sources %d, destinations %d, "
-		       "signatures %d; ports: %s%s%s\n", f->monitor.n, f->exclude_src.n, f->exclude_dst.n,
-		       f->n_sids, f->has_include ? "included list" : "",
+		       "signatures %d; ports: %s%s%s\n",
+		       f->monitor.n, f->exclude_src.n, f->exclude_dst.n, f->n_sids,
+		       f->has_include ? "included list" : "",
 		       f->has_include && f->has_exclude ? ", " : "",
-		       f->has_exclude ? "excluded list" : f->has_include ? "" : "all");
+		       f->has_exclude	? "excluded list"
+		       : f->has_include ? ""
+					: "all");
 	}
 	feature_spec_free(&spec);
 }
@@ -71,16 +74,21 @@ static void print_text(const char *path, const struct model *m)
 	printf("scaling      %s\n", scaler_kind_name(m->scaler.kind));
 	printf("score scale  median %.6g, MAD %.6g\n", d->score_median, d->score_mad);
 	if (m->calib_quantile > 0)
-		printf("calibration  alert threshold %.6g (the %.4g quantile of the training scores; "
-		       "their highest %.6g)\n", m->calib_threshold, m->calib_quantile, m->calib_top);
+		printf("calibration  alert threshold %.6g (the %.4g quantile of the training "
+		       "scores; "
+		       "their highest %.6g)\n",
+		       m->calib_threshold, m->calib_quantile, m->calib_top);
 	else
-		printf("calibration  none (a model older than calibration: min_score alone decides)\n");
+		printf("calibration  none (a model older than calibration: min_score alone "
+		       "decides)\n");
 	printf("training     %zu rows (%zu known normal, %zu known anomaly); eta %g, lam %g, "
-	       "lr %g, batch %d, seed %llu\n", m->train_rows, m->train_normal, m->train_anomaly,
-	       m->cfg.eta, m->cfg.lam, m->cfg.lr, m->cfg.batch_size, (unsigned long long)m->cfg.seed);
+	       "lr %g, batch %d, seed %llu\n",
+	       m->train_rows, m->train_normal, m->train_anomaly, m->cfg.eta, m->cfg.lam, m->cfg.lr,
+	       m->cfg.batch_size, (unsigned long long)m->cfg.seed);
 	printf("epochs       %d pre-training, %d training; best epoch %d (loss %.6g)\n",
 	       d->n_loss_pretrain, d->n_loss_train, d->best_epoch + 1,
-	       d->best_epoch >= 0 && d->best_epoch < d->n_loss_train ? d->loss_train[d->best_epoch] : 0.0);
+	       d->best_epoch >= 0 && d->best_epoch < d->n_loss_train ? d->loss_train[d->best_epoch]
+								     : 0.0);
 	if (m->window_seconds) {
 		duration_format(m->window_seconds, win, sizeof win);
 		printf("window       %s\n", win);

@@ -86,7 +86,8 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		}
 	}
 	if (optind < argc) {
-		log_err("run: unexpected argument '%s' (capture files are given with -r)", argv[optind]);
+		log_err("run: unexpected argument '%s' (capture files are given with -r)",
+			argv[optind]);
 		return EX_USAGE;
 	}
 	a->config_path = a->common.config; /* read here (and at SIGHUP), not by cli_apply_common */
@@ -136,7 +137,8 @@ static int load_settings(const struct run_args *a, struct config *c)
 		rc = EX_CONFIG;
 	}
 	if (rc == EX_OK && !a->n_files && !c->n_interfaces && !c->n_listen) {
-		log_err("run: no source: give -i IFACE, -r FILE, or [capture] interface / [netflow] "
+		log_err("run: no source: give -i IFACE, -r FILE, or [capture] interface / "
+			"[netflow] "
 			"listen");
 		rc = EX_CONFIG;
 	}
@@ -161,7 +163,8 @@ static int open_sinks(struct daemon *d)
 	char err[512];
 
 	if (d->args->samples) {
-		d->samples.out = strcmp(d->args->samples, "-") == 0 ? stdout : fopen(d->args->samples, "w");
+		d->samples.out =
+			strcmp(d->args->samples, "-") == 0 ? stdout : fopen(d->args->samples, "w");
 		if (!d->samples.out) {
 			log_err("%s: %s", d->args->samples, strerror(errno));
 			return EX_CANTCREAT;
@@ -241,9 +244,11 @@ static void on_drain(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)revents;
 	int gave_up = d->redis && redis_sink_unreachable(d->redis) &&
 		      redis_sink_stats(d->redis)->failures > d->drain_failures;
-	if (!d->redis || redis_sink_drained(d->redis) || gave_up || ev_now(loop) >= d->drain_until) {
+	if (!d->redis || redis_sink_drained(d->redis) || gave_up ||
+	    ev_now(loop) >= d->drain_until) {
 		if (d->redis && !redis_sink_drained(d->redis))
-			log_warn("%" PRIu64 " alerts stay in the spool; they are sent at the next start",
+			log_warn("%" PRIu64
+				 " alerts stay in the spool; they are sent at the next start",
 				 spool_stats(d->spool)->pending);
 		ev_break(loop, EVBREAK_ALL);
 	}
@@ -275,7 +280,8 @@ void daemon_stop(struct daemon *d, const char *why)
 			 "back: %" PRIu64 " repeats, %" PRIu64 " within their usual score, %" PRIu64
 			 " only answering", d->tally.frames, n.scorer.windows, n.scorer.alerts,
 			 n.scorer.suppressed, n.scorer.usual, n.scorer.answering);
-	if (n.waits && d->n_live) /* (a replay reads faster than windows score: it waits by design) */
+	if (n.waits &&
+	    d->n_live) /* (a replay reads faster than windows score: it waits by design) */
 		log_warn("the score thread fell behind: the capture waited to hand over %" PRIu64
 			 " windows", n.waits);
 	struct rusage ru;
@@ -357,8 +363,9 @@ static int start(struct daemon *d)
 {
 	int rc;
 	/* replayed packets come in time order; flow records come when flows expire */
-	d->lateness = d->args->n_files ? (d->args->common.format == INPUT_PCAP ? 0 : DEFAULT_FLOW_LATENESS)
-				       : config_lateness(&d->conf);
+	d->lateness = d->args->n_files
+			      ? (d->args->common.format == INPUT_PCAP ? 0 : DEFAULT_FLOW_LATENESS)
+			      : config_lateness(&d->conf);
 	if (d->args->n_files && d->conf.lateness >= 0)
 		d->lateness = (uint32_t)d->conf.lateness;
 	if (!(d->nf = netflow_new()))

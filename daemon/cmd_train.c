@@ -48,7 +48,8 @@ static int parse_hidden(const char *arg, struct deepsad_config *cfg)
 	char *copy = strdup(arg), *save = NULL;
 	int n = 0, rc = 0;
 
-	for (char *tok = strtok_r(copy, ",", &save); tok && rc == 0; tok = strtok_r(NULL, ",", &save)) {
+	for (char *tok = strtok_r(copy, ",", &save); tok && rc == 0;
+	     tok = strtok_r(NULL, ",", &save)) {
 		long v;
 		if (n == DEEPSAD_MAX_HIDDEN) {
 			log_err("--hidden: at most %d layers", DEEPSAD_MAX_HIDDEN);
@@ -89,7 +90,8 @@ static int parse_train_option(struct train_opts *o, int opt, const char *arg)
 		return 0;
 	case OPT_SCALING:
 		if ((s = scaler_kind_parse(arg)) < 0) {
-			log_err("--scaling: expected zscore, minmax, maxabs or none, got '%s'", arg);
+			log_err("--scaling: expected zscore, minmax, maxabs or none, got '%s'",
+				arg);
 			return -1;
 		}
 		o->scaling = (enum scaler_kind)s;
@@ -139,10 +141,15 @@ static int train(struct train_opts *o, char **inputs, int n_inputs)
 		return rc;
 	}
 	struct trainer_settings set = { o->cfg, o->scaling, o->background,
-					spec ? (o->common.features.window ? o->common.features.window : DEFAULT_WINDOW_SECONDS) : o->common.features.window,
+					spec ? (o->common.features.window
+							? o->common.features.window
+							: DEFAULT_WINDOW_SECONDS)
+					     : o->common.features.window,
 					print_progress, o, o->alert_quantile,
 					/* traffic may hold attacks; a matrix is the user's own */
-					o->trim >= 0 ? o->trim : spec ? DEFAULT_TRIM : 0 };
+					o->trim >= 0 ? o->trim
+					: spec	     ? DEFAULT_TRIM
+						     : 0 };
 	struct model *m = trainer_fit(&ds, spec, &set, &rc);
 	dataset_free(&ds);
 	if (!m)

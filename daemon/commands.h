@@ -10,7 +10,8 @@ struct command {
 	const char *name;
 	const char *usage;   /* option synopsis printed by --help */
 	const char *summary; /* one line for "flowsad --help" */
-	const char *options; /* the command's own options, one a line (NULL: none beyond the synopsis) */
+	const char *options; /* the command's own options, one a line (NULL: none beyond the
+				synopsis) */
 	int (*run)(int argc, char **argv); /* NULL while the command is not built */
 };
 

@@ -213,8 +213,8 @@ static int count_inputs(const struct cli_common *c, char **paths, int n, enum ne
 	for (int i = 0; i < n && rc == EX_OK; i++)
 		rc = kind >= NET_FLOW_CSV ? inputs_read_record_csv(paths[i], kind == NET_IDS_CSV, t,
 								   sample_set_collect, set)
-					  : pcap_input_read(paths[i], c->filter, t, sample_set_collect,
-							    set, &tally, nf);
+					  : pcap_input_read(paths[i], c->filter, t,
+							    sample_set_collect, set, &tally, nf);
 	if (window_table_flush(t, sample_set_collect, set) < 0 && rc == EX_OK) {
 		log_err("out of memory collecting samples");
 		rc = EX_OSERR;
@@ -256,7 +256,8 @@ static int load_network(const struct cli_common *c, char **paths, int n, const s
 		rc = EX_OSERR;
 	}
 	if (rc == EX_OK && ds->n == 0) {
-		log_err("no samples: the input holds no IP packets%s", c->filter ? " that pass the filter" : "");
+		log_err("no samples: the input holds no IP packets%s",
+			c->filter ? " that pass the filter" : "");
 		dataset_free(ds);
 		rc = EX_DATAERR;
 	}

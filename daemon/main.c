@@ -10,14 +10,14 @@
 	"common options:\n" \
 	"  -c, --config FILE         configuration file (INI)\n" \
 	"      --window DURATION     window length: 90s, 5m, 1h (default 1h)\n" \
-	"      --known-normal FILE   samples labelled normal (window_start,src_ip | src_ip | CIDR)\n" \
+	"      --known-normal FILE   samples known normal (window_start,src_ip | src_ip | CIDR)\n" \
 	"      --known-anomaly FILE  samples labelled anomalous (same forms)\n" \
 	"      --seed N              random seed\n" \
 	"      --input-format F      auto|pcap|ids-csv|flow-csv|netflow-pcap|matrix-csv\n" \
 	"      --threads N           BLAS threads\n" \
 	"      --locations FILE      CIDR,name location table (training)\n" \
 	"      --filter BPF          capture filter for capture input\n" \
-	"      --vocabulary N, --min-df N   service terms kept at training (30, seen in 3 samples)\n" \
+	"      --vocabulary N, --min-df N   service terms kept (30) and their samples (3)\n" \
 	"      --monitor NETS, --include-ports P, --exclude-ports P, --exclude-src NETS,\n" \
 	"      --exclude-dst NETS, --exclude-sids SIDS   the detection unit (training)\n" \
 	"  -h, --help                this text\n" \
@@ -28,7 +28,7 @@
 	"      --hidden W,W,...      encoder widths (128,128,64,64,32)\n" \
 	"      --epochs-pretrain N, --epochs N   autoencoder and Deep SAD epochs (10, 20)\n" \
 	"      --lr X, --lr-milestone N   learning rate (1e-4), epoch of its drop x0.1 (none)\n" \
-	"      --batch-size N, --eta X, --lam X   mini-batch (64), labelled weight (1), L2 (1e-6)\n" \
+	"      --batch-size N, --eta X, --lam X   mini-batch (64), label weight (1), L2 (1e-6)\n" \
 	"      --scaling zscore|minmax|maxabs|none   per-feature scaling (zscore)\n" \
 	"      --batchnorm, --init he-normal|uniform   the Deep SAD authors' network options\n" \
 	"      --background N        rows kept for explanations (100)\n" \
@@ -49,7 +49,8 @@ const struct command commands[] = {
 	  "one row per sample: window_start,src_ip,score,raw_score", NULL, cmd_score },
 	{ "detect", "[-c CONF] -m MODEL [-n TOP] [-k K] [-o DIR] [--min-score S]\n"
 		    "            [--nsamples N] [--no-zero-correction] [--no-shift] INPUT...",
-	  "top anomalies with Shapley explanations (report.csv, stats.json, plots)", NULL, cmd_detect },
+	  "top anomalies with Shapley explanations (report.csv, stats.json, plots)", NULL,
+	  cmd_detect },
 	{ "aggregate", "[--window D] [--lateness D] [--max-samples N] [--filter BPF] INPUT...",
 	  "raw per-sample counters, one CSV row per sample", NULL, cmd_aggregate },
 	{ "model", "[--json] MODEL", "print a model file's metadata", NULL, cmd_model },

@@ -38,16 +38,20 @@ static void write_sources(struct daemon *d, FILE *out)
 	char labels[256];
 	metric(out, "frames_total", "counter", "Frames read from captures.", NULL,
 	       (double)d->tally.frames);
-	fprintf(out, "# HELP flowsad_decode_total Frames by decoding outcome (ok, not_ip, malformed reasons).\n"
+	fprintf(out, "# HELP flowsad_decode_total Frames by decoding outcome (ok, not_ip, "
+		     "malformed reasons).\n"
 		     "# TYPE flowsad_decode_total counter\n");
 	for (int r = 0; r < DECODE_N_RESULTS; r++) {
-		snprintf(labels, sizeof labels, "{result=\"%s\"}", decode_result_name((enum decode_result)r));
+		snprintf(labels, sizeof labels, "{result=\"%s\"}",
+			 decode_result_name((enum decode_result)r));
 		labelled(out, "decode_total", labels, (double)d->tally.result[r]);
 	}
-	fprintf(out, "# HELP flowsad_capture_packets_total Packets a live capture received or lost.\n"
-		     "# TYPE flowsad_capture_packets_total counter\n"
-		     "# HELP flowsad_udp_datagrams_total Export datagrams taken, refused (exporter not allowed) or dropped by the kernel.\n"
-		     "# TYPE flowsad_udp_datagrams_total counter\n");
+	fprintf(out,
+		"# HELP flowsad_capture_packets_total Packets a live capture received or lost.\n"
+		"# TYPE flowsad_capture_packets_total counter\n"
+		"# HELP flowsad_udp_datagrams_total Export datagrams taken, refused (exporter not "
+		"allowed) or dropped by the kernel.\n"
+		"# TYPE flowsad_udp_datagrams_total counter\n");
 	for (int i = 0; i < d->n_live; i++) {
 		const struct source_watch *s = &d->live[i];
 		if (!s->capture && !s->udp) /* closed after an error */
@@ -55,9 +59,11 @@ static void write_sources(struct daemon *d, FILE *out)
 		if (s->capture) {
 			uint64_t received, dropped;
 			capture_counts(s->capture, &received, &dropped);
-			snprintf(labels, sizeof labels, "{source=\"%s\",state=\"received\"}", s->name);
+			snprintf(labels, sizeof labels, "{source=\"%s\",state=\"received\"}",
+				 s->name);
 			labelled(out, "capture_packets_total", labels, (double)received);
-			snprintf(labels, sizeof labels, "{source=\"%s\",state=\"dropped\"}", s->name);
+			snprintf(labels, sizeof labels, "{source=\"%s\",state=\"dropped\"}",
+				 s->name);
 			labelled(out, "capture_packets_total", labels, (double)dropped);
 			continue;
 		}
@@ -65,15 +71,18 @@ static void write_sources(struct daemon *d, FILE *out)
 		const char *states[] = { "taken", "refused", "dropped" };
 		uint64_t values[] = { u->datagrams, u->refused, u->kernel_drops };
 		for (int k = 0; k < 3; k++) {
-			snprintf(labels, sizeof labels, "{source=\"%s\",state=\"%s\"}", s->name, states[k]);
+			snprintf(labels, sizeof labels, "{source=\"%s\",state=\"%s\"}", s->name,
+				 states[k]);
 			labelled(out, "udp_datagrams_total", labels, (double)values[k]);
 		}
 	}
 	const uint64_t *nf = netflow_counters(d->nf);
-	fprintf(out, "# HELP flowsad_netflow_total NetFlow/IPFIX decoder counts (records, templates, errors).\n"
+	fprintf(out, "# HELP flowsad_netflow_total NetFlow/IPFIX decoder counts (records, "
+		     "templates, errors).\n"
 		     "# TYPE flowsad_netflow_total counter\n");
 	for (int i = 0; i < NF_N_COUNTERS; i++) {
-		snprintf(labels, sizeof labels, "{counter=\"%s\"}", netflow_counter_name((enum netflow_counter)i));
+		snprintf(labels, sizeof labels, "{counter=\"%s\"}",
+			 netflow_counter_name((enum netflow_counter)i));
 		labelled(out, "netflow_total", labels, (double)nf[i]);
 	}
 }
@@ -82,13 +91,19 @@ static void write_windows(struct daemon *d, FILE *out)
 {
 	static const struct window_stats none;
 	const struct window_stats *w = d->table ? window_table_stats(d->table) : &none;
-	metric(out, "events_total", "counter", "Packets and flow records offered to the window table.", NULL, (double)w->packets);
-	metric(out, "samples_total", "counter", "Samples (window, source) closed.", NULL, (double)w->samples);
+	metric(out, "events_total", "counter",
+	       "Packets and flow records offered to the window table.", NULL, (double)w->packets);
+	metric(out, "samples_total", "counter", "Samples (window, source) closed.", NULL,
+	       (double)w->samples);
 	metric(out, "windows_total", "counter", "Windows closed.", NULL, (double)w->windows);
-	metric(out, "evicted_total", "counter", "Events dropped: their window was full of sources.", NULL, (double)w->evicted);
-	metric(out, "late_total", "counter", "Events dropped: their window had closed.", NULL, (double)w->late);
-	metric(out, "filtered_total", "counter", "Events the detection unit's filter left out.", NULL, (double)w->filtered);
-	metric(out, "sample_memory_bytes", "gauge", "Memory held by the open windows' samples.", NULL, (double)w->bytes);
+	metric(out, "evicted_total", "counter", "Events dropped: their window was full of sources.",
+	       NULL, (double)w->evicted);
+	metric(out, "late_total", "counter", "Events dropped: their window had closed.", NULL,
+	       (double)w->late);
+	metric(out, "filtered_total", "counter", "Events the detection unit's filter left out.",
+	       NULL, (double)w->filtered);
+	metric(out, "sample_memory_bytes", "gauge", "Memory held by the open windows' samples.",
+	       NULL, (double)w->bytes);
 }
 
 static void write_alerts(struct daemon *d, FILE *out)
@@ -97,52 +112,72 @@ static void write_alerts(struct daemon *d, FILE *out)
 	windows_counts(d, &n);
 	const struct scorer_stats *s = &n.scorer;
 	metric(out, "alerts_total", "counter", "Alerts made.", NULL, s ? (double)s->alerts : 0);
-	metric(out, "alerts_suppressed_total", "counter", "Alerts held back: the source repeated a behaviour alerted within the suppression interval.",
+	metric(out, "alerts_suppressed_total", "counter",
+	       "Alerts held back: the source repeated a behaviour alerted within the suppression "
+	       "interval.",
 	       NULL, s ? (double)s->suppressed : 0);
-	metric(out, "alerts_within_usual_total", "counter", "Samples above the threshold held back: within their source's usual score.",
-	       NULL, s ? (double)s->usual : 0);
-	metric(out, "alerts_answering_total", "counter", "Samples above the threshold held back: their source only answered others.",
-	       NULL, s ? (double)s->answering : 0);
-	metric(out, "alert_threshold", "gauge", "The alert threshold of the last window scored.", NULL,
-	       s ? s->threshold : 0);
-	metric(out, "score_pending_windows", "gauge", "Closed windows handed to the score thread, not yet back.",
-	       NULL, (double)n.pending);
-	metric(out, "score_waits_total", "counter", "Closed windows the capture loop waited to hand over (the score thread fell behind).",
+	metric(out, "alerts_within_usual_total", "counter",
+	       "Samples above the threshold held back: within their source's usual score.", NULL,
+	       s ? (double)s->usual : 0);
+	metric(out, "alerts_answering_total", "counter",
+	       "Samples above the threshold held back: their source only answered others.", NULL,
+	       s ? (double)s->answering : 0);
+	metric(out, "alert_threshold", "gauge", "The alert threshold of the last window scored.",
+	       NULL, s ? s->threshold : 0);
+	metric(out, "score_pending_windows", "gauge",
+	       "Closed windows handed to the score thread, not yet back.", NULL, (double)n.pending);
+	metric(out, "score_waits_total", "counter",
+	       "Closed windows the capture loop waited to hand over (the score thread fell "
+	       "behind).",
 	       NULL, (double)n.waits);
 	{
 		const struct baseline_stats *b = &n.baseline;
-		metric(out, "baseline_sources", "gauge", "Sources remembered across windows.", NULL, (double)b->hosts);
-		metric(out, "baseline_evicted_total", "counter", "Sources forgotten to stay within [baseline] max_hosts.",
-		       NULL, (double)b->evicted);
-		metric(out, "baseline_first_seen_total", "counter", "Samples of sources not remembered.",
-		       NULL, (double)b->first_seen);
+		metric(out, "baseline_sources", "gauge", "Sources remembered across windows.", NULL,
+		       (double)b->hosts);
+		metric(out, "baseline_evicted_total", "counter",
+		       "Sources forgotten to stay within [baseline] max_hosts.", NULL,
+		       (double)b->evicted);
+		metric(out, "baseline_first_seen_total", "counter",
+		       "Samples of sources not remembered.", NULL, (double)b->first_seen);
 	}
-	metric(out, "windows_scored_total", "counter", "Windows scored.", NULL, s ? (double)s->windows : 0);
+	metric(out, "windows_scored_total", "counter", "Windows scored.", NULL,
+	       s ? (double)s->windows : 0);
 	if (!d->redis)
 		return;
 	const struct redis_sink_stats *r = redis_sink_stats(d->redis);
-	metric(out, "redis_sent_total", "counter", "Alerts Redis acknowledged.", NULL, (double)r->sent);
+	metric(out, "redis_sent_total", "counter", "Alerts Redis acknowledged.", NULL,
+	       (double)r->sent);
 	metric(out, "redis_spooled", "gauge", "Alerts waiting in the spool.", NULL,
 	       (double)spool_stats(d->spool)->pending);
-	metric(out, "redis_spool_dropped_total", "counter", "Alerts the spool's bound pushed out.", NULL, (double)r->dropped);
+	metric(out, "redis_spool_dropped_total", "counter", "Alerts the spool's bound pushed out.",
+	       NULL, (double)r->dropped);
 	metric(out, "redis_connected", "gauge", "1 while connected to Redis.", NULL, r->connected);
-	metric(out, "redis_connects_total", "counter", "Connections made to Redis.", NULL, (double)r->connects);
-	metric(out, "redis_failures_total", "counter", "Connection attempts or commands that failed.", NULL, (double)r->failures);
+	metric(out, "redis_connects_total", "counter", "Connections made to Redis.", NULL,
+	       (double)r->connects);
+	metric(out, "redis_failures_total", "counter",
+	       "Connection attempts or commands that failed.", NULL, (double)r->failures);
 }
 
 static void write_model(struct daemon *d, FILE *out)
 {
 	uint64_t have, need;
 	int learning = windows_learning(d, &have, &need);
-	metric(out, "learning", "gauge", "1 while no model exists yet (a cold start).", NULL, learning);
-	metric(out, "history_windows", "gauge", "Windows in the history (all of it at a cold start and after a retraining; else those since the newest day's).", NULL, (double)have);
+	metric(out, "learning", "gauge", "1 while no model exists yet (a cold start).", NULL,
+	       learning);
+	metric(out, "history_windows", "gauge",
+	       "Windows in the history (all of it at a cold start and after a retraining; else "
+	       "those since the newest day's).",
+	       NULL, (double)have);
 	metric(out, "model_age_seconds", "gauge", "Age of the model in use.", NULL,
 	       learning ? 0 : (double)(time(NULL) - d->model_time));
-	metric(out, "retrain_total", "counter", "Retrainings that gave a model.", NULL, (double)d->retrain.runs);
-	metric(out, "retrain_failures_total", "counter", "Retrainings that failed (the model stayed).", NULL,
-	       (double)d->retrain.failures);
-	metric(out, "retrain_last_seconds", "gauge", "Duration of the last retraining.", NULL, d->retrain.last_seconds);
-	metric(out, "retrain_running", "gauge", "1 while a retraining runs.", NULL, d->retraining != NULL);
+	metric(out, "retrain_total", "counter", "Retrainings that gave a model.", NULL,
+	       (double)d->retrain.runs);
+	metric(out, "retrain_failures_total", "counter",
+	       "Retrainings that failed (the model stayed).", NULL, (double)d->retrain.failures);
+	metric(out, "retrain_last_seconds", "gauge", "Duration of the last retraining.", NULL,
+	       d->retrain.last_seconds);
+	metric(out, "retrain_running", "gauge", "1 while a retraining runs.", NULL,
+	       d->retraining != NULL);
 }
 
 void metrics_write(struct daemon *d, FILE *out)
@@ -226,10 +261,12 @@ int metrics_open(struct daemon *d)
 		return EX_OSERR;
 	m->d = d;
 	/* an IPv6 address takes IPv4 too ([::] is every address, as operators expect) */
-	unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG | (sa.ss_family == AF_INET6 ? MHD_USE_DUAL_STACK : 0);
+	unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+			 (sa.ss_family == AF_INET6 ? MHD_USE_DUAL_STACK : 0);
 	m->mhd = MHD_start_daemon(flags, 0, NULL, NULL, answer, m, MHD_OPTION_SOCK_ADDR, &sa,
 				  MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_END);
-	const union MHD_DaemonInfo *info = m->mhd ? MHD_get_daemon_info(m->mhd, MHD_DAEMON_INFO_EPOLL_FD) : NULL;
+	const union MHD_DaemonInfo *info =
+		m->mhd ? MHD_get_daemon_info(m->mhd, MHD_DAEMON_INFO_EPOLL_FD) : NULL;
 	if (!info) {
 		log_err("[metrics] listen = %s: cannot serve there", listen);
 		if (m->mhd)

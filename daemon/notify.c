@@ -22,7 +22,8 @@ void notify_reloading(void)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	/* MONOTONIC_USEC lets systemd 253+ match the reload to this message */
 	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
-		   (unsigned long long)now.tv_sec * 1000000ull + (unsigned long long)now.tv_nsec / 1000);
+		   (unsigned long long)now.tv_sec * 1000000ull +
+			   (unsigned long long)now.tv_nsec / 1000);
 }
 
 void notify_stopping(void)
@@ -53,7 +54,8 @@ void notify_status_line(struct daemon *d, char *line, size_t len)
 
 	windows_counts(d, &n);
 	if (windows_learning(d, &have, &need)) {
-		snprintf(model, sizeof model, "learning %" PRIu64 "/%" PRIu64 " windows", have, need);
+		snprintf(model, sizeof model, "learning %" PRIu64 "/%" PRIu64 " windows", have,
+			 need);
 	} else {
 		age_text(d->model_time, age, sizeof age);
 		snprintf(model, sizeof model, "model %s age %s", d->model.id, age);

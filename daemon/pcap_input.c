@@ -89,7 +89,8 @@ static void decode_frame(u_char *arg, const struct pcap_pkthdr *hdr, const u_cha
 		c->n++;
 	else if (info->proto == IP_PROTO_UDP && info->payload && !c->sink->failed)
 		netflow_decode(c->nf, &info->src, info->payload, info->payload_len,
-			       info->ts_sec * 1000 + info->ts_usec / 1000, window_flow_sink_add, c->sink);
+			       info->ts_sec * 1000 + info->ts_usec / 1000, window_flow_sink_add,
+			       c->sink);
 }
 
 /* Reads up to max frames, decoding the IP packets among them into out[]
@@ -147,7 +148,8 @@ struct packet_ring {
 
 static int ring_has_room(struct packet_ring *r)
 {
-	return atomic_load(&r->head) - atomic_load(&r->tail) < RING_BATCHES || atomic_load(&r->abandoned);
+	return atomic_load(&r->head) - atomic_load(&r->tail) < RING_BATCHES ||
+	       atomic_load(&r->abandoned);
 }
 
 static int ring_has_batch(struct packet_ring *r)
@@ -252,10 +254,12 @@ static int count_packets(struct capture *c, struct window_table *t, window_emit_
 	} else {
 		while (rc == 0 && (b = ring_filled_batch(r))) {
 			for (size_t i = 0; i < b->n && rc == 0; i++) {
-				if (i + PREFETCH_AHEAD < b->n) /* samples are spread over megabytes */
+				if (i + PREFETCH_AHEAD <
+				    b->n) /* samples are spread over megabytes */
 					window_table_prefetch(t, &b->pkt[i + PREFETCH_AHEAD], 0);
 				if (i + PREFETCH_AHEAD / 2 < b->n)
-					window_table_prefetch(t, &b->pkt[i + PREFETCH_AHEAD / 2], 1);
+					window_table_prefetch(t, &b->pkt[i + PREFETCH_AHEAD / 2],
+							      1);
 				rc = window_table_add(t, &b->pkt[i], emit, ctx);
 			}
 			ring_signal(r, &r->tail, NULL);
@@ -375,7 +379,8 @@ int capture_step(struct capture *c, int max, struct window_table *t, window_emit
 	c->step_sink = (struct window_flow_sink){ t, emit, ctx, 0 };
 	c->nf = nf;
 	c->sink = &c->step_sink;
-	while (frames < max && (n = read_frames(c, pkt, max - frames < 64 ? max - frames : 64)) > 0) {
+	while (frames < max &&
+	       (n = read_frames(c, pkt, max - frames < 64 ? max - frames : 64)) > 0) {
 		frames += n;
 		int rc = 0;
 		for (size_t i = 0; i < c->n; i++)
@@ -435,8 +440,10 @@ void pcap_input_log_summary(const struct decode_tally *tally, const struct windo
 	for (int r = DECODE_TRUNC_LINK; r < DECODE_N_RESULTS; r++)
 		if (tally->result[r] && off < sizeof reasons)
 			off += (size_t)snprintf(reasons + off, sizeof reasons - off, " %s=%" PRIu64,
-						decode_result_name((enum decode_result)r), tally->result[r]);
-	log_info("frames %" PRIu64 ": IP %" PRIu64 ", not IP %" PRIu64 ", malformed %" PRIu64 "%s%s",
+						decode_result_name((enum decode_result)r),
+						tally->result[r]);
+	log_info("frames %" PRIu64 ": IP %" PRIu64 ", not IP %" PRIu64 ", malformed %" PRIu64
+		 "%s%s",
 		 tally->frames, tally->result[DECODE_OK], tally->result[DECODE_NOT_IP],
 		 tally->frames - tally->result[DECODE_OK] - tally->result[DECODE_NOT_IP],
 		 off ? ":" : "", reasons);
@@ -452,7 +459,8 @@ void pcap_input_log_netflow(const struct netflow_decoder *nf)
 	size_t off = 0;
 
 	for (int i = 0; i < NF_N_COUNTERS && off < sizeof line; i++)
-		off += (size_t)snprintf(line + off, sizeof line - off, "%s%s %" PRIu64, i ? ", " : "",
+		off += (size_t)snprintf(line + off, sizeof line - off, "%s%s %" PRIu64,
+					i ? ", " : "",
 					netflow_counter_name((enum netflow_counter)i), n[i]);
 	log_info("netflow: %s", line);
 }

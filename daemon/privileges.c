@@ -46,7 +46,8 @@ int privileges_drop(const struct config *c)
 	errno = 0;
 	struct passwd *pw = getpwnam(c->user);
 	if (!pw) {
-		log_err("[daemon] user = %s: %s", c->user, errno ? strerror(errno) : "no such user");
+		log_err("[daemon] user = %s: %s", c->user,
+			errno ? strerror(errno) : "no such user");
 		return EX_NOUSER;
 	}
 	if (hand_over(c, pw->pw_uid, pw->pw_gid) < 0)
@@ -60,6 +61,7 @@ int privileges_drop(const struct config *c)
 		log_err("still able to become root after dropping to %s", c->user);
 		return EX_SOFTWARE;
 	}
-	log_info("running as %s (uid %u, gid %u)", c->user, (unsigned)pw->pw_uid, (unsigned)pw->pw_gid);
+	log_info("running as %s (uid %u, gid %u)", c->user, (unsigned)pw->pw_uid,
+		 (unsigned)pw->pw_gid);
 	return EX_OK;
 }

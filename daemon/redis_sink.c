@@ -138,7 +138,8 @@ static void on_xadd(redisAsyncContext *ac, void *reply_, void *privdata)
 	if (reply_failed(r, reply, "XADD"))
 		return;
 	if (spool_pop(r->spool) < 0)
-		log_err("spool: cannot mark an alert sent: %s (it may be sent again)", strerror(errno));
+		log_err("spool: cannot mark an alert sent: %s (it may be sent again)",
+			strerror(errno));
 	r->st.sent++;
 	send_next(r);
 }
@@ -165,8 +166,10 @@ static void send_next(struct redis_sink *r)
 		return;
 	}
 	snprintf(maxlen, sizeof maxlen, "%" PRIu64, r->maxlen);
-	const char *argv[] = { "XADD", r->stream, "MAXLEN", "~", maxlen, "*", "src_ip", a.fields[0],
-			       "window_start", a.fields[1], "score", a.fields[2], "alert", a.fields[3] };
+	const char *argv[] = { "XADD",	       r->stream,   "MAXLEN", "~",
+			       maxlen,	       "*",	    "src_ip", a.fields[0],
+			       "window_start", a.fields[1], "score",  a.fields[2],
+			       "alert",	       a.fields[3] };
 	int argc = sizeof argv / sizeof argv[0];
 	if (r->maxlen == 0) { /* no trimming: drop MAXLEN ~ n */
 		memmove(&argv[2], &argv[5], sizeof argv[0] * (size_t)(argc - 5));
@@ -319,7 +322,8 @@ static void connect_now(struct redis_sink *r)
 	if (hostport_parse(r->address, 1, &hp, err, sizeof err) < 0)
 		log_err("redis %s", err); /* (check-config refuses it before) */
 	else
-		ac = hp.unix_socket ? redisAsyncConnectUnix(hp.host) : redisAsyncConnect(hp.host, hp.port);
+		ac = hp.unix_socket ? redisAsyncConnectUnix(hp.host)
+				    : redisAsyncConnect(hp.host, hp.port);
 	if (!ac || ac->err) {
 		if (!r->unreachable)
 			log_warn("redis %s: cannot connect: %s; alerts are spooled", r->address,
@@ -378,7 +382,8 @@ struct redis_sink *redis_sink_new(struct ev_loop *loop, const struct redis_sink_
 		redis_sink_free(r);
 		return NULL;
 	}
-	if (cfg->password_file && redis_read_password(cfg->password_file, &r->user, &r->password) < 0) {
+	if (cfg->password_file &&
+	    redis_read_password(cfg->password_file, &r->user, &r->password) < 0) {
 		redis_sink_free(r);
 		return NULL;
 	}
@@ -438,7 +443,8 @@ void redis_sink_push_batch(struct redis_sink *r, const struct alert_record *a, s
 	/* one sync for the window's alerts */
 	if (ok < n || spool_append_batch(r->spool, items, n) < 0) {
 		log_err("spool: %zu alerts of window %s are lost: %s", n,
-			isotime_format(a[0].window_start, when), ok < n ? "out of memory" : strerror(errno));
+			isotime_format(a[0].window_start, when),
+			ok < n ? "out of memory" : strerror(errno));
 		r->st.dropped += n;
 	} else {
 		r->st.spooled += n;

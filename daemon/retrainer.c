@@ -10,6 +10,7 @@
 #include <sysexits.h>
 #include <time.h>
 
+#include "base/duration.h"
 #include "store/history.h"
 #include "base/hostport.h"
 #include "base/isotime.h"
@@ -31,7 +32,8 @@ struct retrainer {
 	struct retrain_result result;
 };
 
-/* --- labels: files and the analysts' verdicts -------------------------------------------------- */
+/* --- labels: files and the analysts' verdicts --------------------------------------------------
+ */
 
 struct labels {
 	struct label_list normal, anomaly;
@@ -101,8 +103,10 @@ static size_t read_feedback(const struct retrain_request *q, struct labels *l)
 	if (!c)
 		return 0;
 	redisReply *r = redisCommand(c, "XRANGE %s - +", q->feedback_stream);
-	FILE *normal = open_memstream(&normal_text, &nl), *anomaly = open_memstream(&anomaly_text, &al);
-	for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && normal && anomaly && i < r->elements; i++) {
+	FILE *normal = open_memstream(&normal_text, &nl),
+	     *anomaly = open_memstream(&anomaly_text, &al);
+	for (size_t i = 0;
+	     r && r->type == REDIS_REPLY_ARRAY && normal && anomaly && i < r->elements; i++) {
 		const redisReply *e = r->element[i];
 		if (e->type == REDIS_REPLY_ARRAY && e->elements == 2 &&
 		    e->element[1]->type == REDIS_REPLY_ARRAY)
@@ -194,7 +198,8 @@ static int join_sets(struct sample_set *into, struct sample_set *from)
 	return 0;
 }
 
-/* --- the worker ---------------------------------------------------------------------------------- */
+/* --- the worker ----------------------------------------------------------------------------------
+ */
 
 static int stop_if_cancelled(void *ctx, const char *phase, int epoch, int epochs, double loss,
 			     double seconds)
@@ -202,13 +207,6 @@ static int stop_if_cancelled(void *ctx, const char *phase, int epoch, int epochs
 	struct retrainer *t = ctx;
 	(void)phase, (void)epoch, (void)epochs, (void)loss, (void)seconds;
 	return atomic_load(&t->cancel);
-}
-
-static double seconds_since(const struct timespec *t0)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
 /* Fits spec and the model on the set; NULL with the reason in r->why. */
@@ -235,8 +233,14 @@ static struct model *fit(struct retrainer *t, struct sample_set *set, struct lab
 	}
 	r->normal = labels_apply(&l->normal, &ds, 1);
 	r->anomaly = labels_apply(&l->anomaly, &ds, -1);
-	struct trainer_settings set_ = { q->cfg, SCALER_ZSCORE, DEFAULT_BACKGROUND, spec.window_seconds,
-					 stop_if_cancelled, t, q->alert_quantile, q->trim };
+	struct trainer_settings set_ = {q->cfg,
+					SCALER_ZSCORE,
+					DEFAULT_BACKGROUND,
+					spec.window_seconds,
+					stop_if_cancelled,
+					t,
+					q->alert_quantile,
+					q->trim};
 	feature_spec_free(&spec);
 	struct model *m = trainer_fit(&ds, json, &set_, &rc);
 	dataset_free(&ds);
@@ -273,8 +277,8 @@ static struct model *retrain(struct retrainer *t)
 		r->history = st.records;
 		r->history_windows = st.windows;
 		r->samples = p.kept.n;
-		log_info("retraining on %zu of %llu samples in the history (%zu labelled)", p.kept.n,
-			 (unsigned long long)st.records, p.labelled.n);
+		log_info("retraining on %zu of %llu samples in the history (%zu labelled)",
+			 p.kept.n, (unsigned long long)st.records, p.labelled.n);
 		m = fit(t, &p.kept, &l);
 	}
 	if (m && model_save(m, q->model_path, err, sizeof err) < 0) {
@@ -296,7 +300,7 @@ static void *run_worker(void *arg)
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	t->result.model = retrain(t);
-	t->result.seconds = seconds_since(&t0);
+	t->result.seconds = duration_since(&t0);
 	ev_async_send(t->loop, &t->finished);
 	return NULL;
 }

@@ -96,8 +96,8 @@ uint64_t sources_counts(const struct source_watch *s, char *line, size_t len)
 	if (s->capture) {
 		uint64_t received, dropped;
 		capture_counts(s->capture, &received, &dropped);
-		snprintf(line, len, "%s: %" PRIu64 " packets received, %" PRIu64 " dropped", s->name,
-			 received, dropped);
+		snprintf(line, len, "%s: %" PRIu64 " packets received, %" PRIu64 " dropped",
+			 s->name, received, dropped);
 		return dropped;
 	}
 	const struct udp_stats *u = udp_stats(s->udp);
@@ -156,7 +156,8 @@ static int next_replay_file(struct daemon *d)
 		enum input_format f = inputs_format(&a->common, path);
 		log_info("replaying %s", path);
 		if (f == INPUT_FLOW_CSV || f == INPUT_IDS_CSV) {
-			if (inputs_read_record_csv(path, f == INPUT_IDS_CSV, d->table, windows_emit, d) != EX_OK)
+			if (inputs_read_record_csv(path, f == INPUT_IDS_CSV, d->table, windows_emit,
+						   d) != EX_OK)
 				return -1;
 			continue;
 		}
@@ -198,7 +199,8 @@ static void on_paced_replay(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct daemon *d = w->data;
 	(void)loop, (void)revents;
-	replay_turn(d, (int)(d->args->replay_pps / PACING_HZ > 0 ? d->args->replay_pps / PACING_HZ : 1));
+	replay_turn(d, (int)(d->args->replay_pps / PACING_HZ > 0 ? d->args->replay_pps / PACING_HZ
+								 : 1));
 }
 
 void sources_start_replay(struct daemon *d)

@@ -20,7 +20,8 @@
 int windows_emit(void *ctx, int64_t start, const ip_addr *src, const struct window_counters *c)
 {
 	struct daemon *d = ctx;
-	if (d->samples.out && !d->samples_failed && sample_csv_row(&d->samples, start, src, c) < 0) {
+	if (d->samples.out && !d->samples_failed &&
+	    sample_csv_row(&d->samples, start, src, c) < 0) {
 		d->samples_failed = 1; /* the copy for the user; scoring goes on */
 		log_err("--samples: write error: %s; no more rows are written", strerror(errno));
 	}
@@ -51,12 +52,15 @@ static void window_scored(void *ctx, const struct window_result *r)
 
 	isotime_format(r->start, when);
 	if (r->baseline_reset)
-		log_info("baseline: window %s is older than what the sources' memory holds (a replay "
-			 "of earlier traffic?): the memory starts afresh", when);
+		log_info("baseline: window %s is older than what the sources' memory holds (a "
+			 "replay "
+			 "of earlier traffic?): the memory starts afresh",
+			 when);
 	daemon_deliver(d, r->alert, r->n_alerts);
 	if (r->scored)
 		log_info("window %s: %zu samples, %" PRIu64 " alerts, %" PRIu64 " suppressed "
-			 "(threshold %.3g)", when, r->samples, r->alerts, r->suppressed, r->threshold);
+			 "(threshold %.3g)",
+			 when, r->samples, r->alerts, r->suppressed, r->threshold);
 	else
 		log_info("window %s: %zu samples; learning (%" PRIu64 " of %u windows)", when,
 			 r->samples, r->history_windows, d->conf.min_windows);
@@ -95,8 +99,8 @@ int windows_open(struct daemon *d)
 	if (!(d->table_key = counting_key(d, m->feature_spec, &d->table_spec)))
 		return m->feature_spec ? EX_DATAERR : EX_CONFIG;
 	if (m->feature_spec && d->conf.window && d->conf.window != m->window_seconds)
-		log_warn("windows of %u s, but model %s was trained on %u s windows", d->conf.window,
-			 m->id, m->window_seconds);
+		log_warn("windows of %u s, but model %s was trained on %u s windows",
+			 d->conf.window, m->id, m->window_seconds);
 	d->table = window_table_new(d->table_spec.window_seconds, d->lateness,
 				    (size_t)d->conf.max_samples, &d->table_spec.loc);
 	if (!d->table)
@@ -154,7 +158,8 @@ int windows_use_model(struct daemon *d, struct model *m)
 	struct scorer_settings set = scorer_settings_of(&d->conf);
 	char err[512], *key = NULL, *spec_json = NULL;
 
-	if (scorer_check_model(m, NULL, err, sizeof err) < 0 || !(spec_json = strdup(m->feature_spec))) {
+	if (scorer_check_model(m, NULL, err, sizeof err) < 0 ||
+	    !(spec_json = strdup(m->feature_spec))) {
 		log_err("model %s refused: %s", m->id, spec_json ? err : "out of memory");
 		model_free(m);
 		return d->table ? EX_DATAERR : (windows_open(d), EX_DATAERR);
@@ -187,7 +192,8 @@ static struct baseline *open_baseline(const struct config *c, char **path)
 
 	*path = NULL;
 	if (!b) {
-		log_err("out of memory for the memory of %" PRIu64 " sources", c->baseline_max_hosts);
+		log_err("out of memory for the memory of %" PRIu64 " sources",
+			c->baseline_max_hosts);
 		return NULL;
 	}
 	if (c->baseline_state)
@@ -198,7 +204,8 @@ static struct baseline *open_baseline(const struct config *c, char **path)
 		return b;
 	int rc = baseline_load(b, *path, err, sizeof err);
 	if (rc == 0)
-		log_info("baseline %s: %" PRIu64 " sources remembered", *path, baseline_stats(b)->hosts);
+		log_info("baseline %s: %" PRIu64 " sources remembered", *path,
+			 baseline_stats(b)->hosts);
 	else if (rc != -ENOENT)
 		log_warn("baseline: %s; starting with no memory of the sources", err);
 	return b;
@@ -218,7 +225,8 @@ static int open_history(const struct config *c, int cold, struct history **h)
 	}
 	const struct history_stats *st = history_stats(*h);
 	if (st->cut_bytes)
-		log_warn("history: %" PRIu64 " bytes of a torn record cut at the end", st->cut_bytes);
+		log_warn("history: %" PRIu64 " bytes of a torn record cut at the end",
+			 st->cut_bytes);
 	log_info("history %s: %" PRIu64 " samples in %" PRIu64 " windows", c->history_dir,
 		 st->records, st->windows);
 	return EX_OK;
@@ -231,7 +239,8 @@ int windows_start_scoring(struct daemon *d, int cold)
 	struct baseline *b = open_baseline(&d->conf, &path);
 	int rc = b ? open_history(&d->conf, cold, &h) : EX_OSERR;
 
-	if (rc == EX_OK && !(d->scoring = score_thread_start(d->loop, b, h, path, window_scored, d))) {
+	if (rc == EX_OK &&
+	    !(d->scoring = score_thread_start(d->loop, b, h, path, window_scored, d))) {
 		history_close(h);
 		rc = EX_OSERR;
 	}
@@ -257,7 +266,8 @@ void windows_counts(const struct daemon *d, struct score_counts *out)
 		memset(out, 0, sizeof *out);
 }
 
-/* --- history and retraining -------------------------------------------------------------------- */
+/* --- history and retraining --------------------------------------------------------------------
+ */
 
 void windows_expire_history(struct daemon *d, time_t now)
 {
@@ -335,9 +345,11 @@ void windows_schedule_retraining(struct daemon *d, time_t now)
 	if (!d->conf.history_dir || d->retraining || d->stopping || !d->conf.model)
 		return;
 	if (windows_learning(d, &have, &need)) {
-		if (have >= need && now >= d->retrain.last_start + 10) /* failures retry after 10 s */
+		if (have >= need &&
+		    now >= d->retrain.last_start + 10) /* failures retry after 10 s */
 			start_retraining(d, now);
-	} else if (d->conf.retrain_interval && now >= d->retrain.last_start + d->conf.retrain_interval) {
+	} else if (d->conf.retrain_interval &&
+		   now >= d->retrain.last_start + d->conf.retrain_interval) {
 		if (d->retrain.last_start == 0) /* the interval runs from the start */
 			d->retrain.last_start = now;
 		else

@@ -29,9 +29,10 @@ int sample_csv_row(void *ctx, int64_t start, const ip_addr *src, const struct wi
 {
 	struct sample_csv *rp = ctx;
 	const uint64_t v[] = {
-		c->packets, c->bytes, c->flows, c->dst_ips, c->dst_ports, c->dst_pairs,
-		c->tcp_packets, c->udp_packets, c->icmp_packets, c->other_packets, c->syn_sent,
-		c->synack_received, c->syn_unanswered, c->rst_sent, c->rst_received, c->unreach_received,
+		c->packets,	   c->bytes,	     c->flows,	      c->dst_ips,
+		c->dst_ports,	   c->dst_pairs,     c->tcp_packets,  c->udp_packets,
+		c->icmp_packets,   c->other_packets, c->syn_sent,     c->synack_received,
+		c->syn_unanswered, c->rst_sent,	     c->rst_received, c->unreach_received,
 	};
 	char line[ISOTIME_LEN + 48 + 21 * 16 + 2], *p = line;
 

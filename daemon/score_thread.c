@@ -55,7 +55,8 @@ struct score_thread {
 	struct job stop;                /* needs no memory at the end */
 };
 
-/* --- the loop's side --------------------------------------------------------------------------- */
+/* --- the loop's side ---------------------------------------------------------------------------
+ */
 
 static void push_job(struct score_thread *t, struct job *j)
 {
@@ -188,7 +189,8 @@ void score_thread_counts(struct score_thread *t, struct score_counts *out)
 	out->pending = t->handed - t->delivered;
 }
 
-/* --- the thread's side ------------------------------------------------------------------------- */
+/* --- the thread's side -------------------------------------------------------------------------
+ */
 
 /* The scorer's alert sink: the alert joins the window's result. */
 static void collect_alert(void *ctx, const struct alert_record *a)
@@ -337,7 +339,8 @@ static void *run(void *arg)
 	}
 }
 
-/* --- lifecycle --------------------------------------------------------------------------------- */
+/* --- lifecycle ---------------------------------------------------------------------------------
+ */
 
 struct score_thread *score_thread_start(struct ev_loop *loop, struct baseline *b,
 					struct history *h, const char *baseline_path,

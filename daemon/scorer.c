@@ -55,7 +55,8 @@ static int adopt_model(struct scorer *s, struct model *m, char *err, size_t errl
 
 	if (scorer_check_model(m, &spec, err, errlen) < 0)
 		return -1;
-	if (!(e = explain_new(&m->det, m->background, m->n_background, (int)s->set.explain_nsamples))) {
+	if (!(e = explain_new(&m->det, m->background, m->n_background,
+			      (int)s->set.explain_nsamples))) {
 		feature_spec_free(&spec);
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -186,7 +187,8 @@ static void consider_alert(struct scorer *s, int64_t window_start, const char *s
 		int lead = k > 2 ? k : (dim < 2 ? dim : 2);
 		report_top_features(phi, dim, lead, top);
 		for (int i = 0; i < lead; i++)
-			f[i] = (struct alert_feature){ m->features[top[i]], phi[top[i]], value[top[i]] };
+			f[i] = (struct alert_feature){ m->features[top[i]], phi[top[i]],
+						       value[top[i]] };
 		uint64_t b = behaviour_of(f, lead, behaviour, sizeof behaviour);
 		if (suppress_check(s->suppressor, src, b, window_start, score, &repeats) == 1) {
 			s->st.suppressed++;
@@ -194,11 +196,21 @@ static void consider_alert(struct scorer *s, int64_t window_start, const char *s
 			return;
 		}
 		struct alert a = {
-			.window_start = window_start, .window_seconds = s->spec.window_seconds,
-			.src_ip = src, .score = score, .raw_score = raw, .rank = rank,
-			.model_id = m->id, .observer = s->set.observer, .created = (int64_t)time(NULL),
-			.n_features = k, .features = f, .threshold = threshold, .usual = usual,
-			.behaviour = behaviour, .repeats = repeats,
+			.window_start = window_start,
+			.window_seconds = s->spec.window_seconds,
+			.src_ip = src,
+			.score = score,
+			.raw_score = raw,
+			.rank = rank,
+			.model_id = m->id,
+			.observer = s->set.observer,
+			.created = (int64_t)time(NULL),
+			.n_features = k,
+			.features = f,
+			.threshold = threshold,
+			.usual = usual,
+			.behaviour = behaviour,
+			.repeats = repeats,
 		};
 		json = alert_json(&a);
 	}

@@ -27,7 +27,8 @@ static int pick_background(struct model *m, const float *x, size_t n, long want,
 		idx[i] = (uint32_t)i;
 	rng_shuffle(&r, idx, n);
 	for (size_t i = 0; i < k; i++)
-		memcpy(m->background + i * (size_t)m->n_features, x + (size_t)idx[i] * (size_t)m->n_features,
+		memcpy(m->background + i * (size_t)m->n_features,
+		       x + (size_t)idx[i] * (size_t)m->n_features,
 		       (size_t)m->n_features * sizeof(float));
 	m->n_background = (int)k;
 	free(idx);
@@ -96,7 +97,8 @@ static int calibrate(struct model *m, const float *x, size_t n, double q)
  * is normal. Labelled rows are always kept; the rows kept are returned in
  * *kept_x [*n_kept, dim] (caller frees). Returns as deepsad_train. */
 static int train_again_without_outliers(struct model *m, struct dataset *ds,
-					const struct trainer_settings *s, float **kept_x, size_t *n_kept)
+					const struct trainer_settings *s, float **kept_x,
+					size_t *n_kept)
 {
 	size_t n = ds->n, dim = (size_t)ds->dim, kept = 0, unlabelled = 0;
 	float *raw = malloc(n * sizeof *raw + 1), *sorted = malloc(n * sizeof *sorted + 1);

@@ -130,9 +130,12 @@ int udp_step(struct udp_listener *l, int max, struct netflow_decoder *nf, struct
 		for (int i = 0; i < BATCH; i++) {
 			l->iov[i] = (struct iovec){ l->buf[i], DATAGRAM_MAX };
 			l->msgs[i].msg_hdr = (struct msghdr){
-				.msg_name = &l->from[i], .msg_namelen = sizeof l->from[i],
-				.msg_iov = &l->iov[i], .msg_iovlen = 1,
-				.msg_control = l->control[i], .msg_controllen = sizeof l->control[i],
+				.msg_name = &l->from[i],
+				.msg_namelen = sizeof l->from[i],
+				.msg_iov = &l->iov[i],
+				.msg_iovlen = 1,
+				.msg_control = l->control[i],
+				.msg_controllen = sizeof l->control[i],
 			};
 		}
 		int n = recvmmsg(l->fd, l->msgs, BATCH, MSG_DONTWAIT, NULL);

@@ -31,7 +31,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		if (!h.host[0] || h.port < 1 || h.port > 65535)
 			abort();
-		snprintf(again, sizeof again, strchr(h.host, ':') ? "[%s]:%d" : "%s:%d", h.host, h.port);
+		snprintf(again, sizeof again, strchr(h.host, ':') ? "[%s]:%d" : "%s:%d", h.host,
+			 h.port);
 		if (hostport_parse(again, allow_unix, &back, err, sizeof err) != 0 ||
 		    strcmp(back.host, h.host) != 0 || back.port != h.port)
 			abort();

@@ -72,7 +72,8 @@ static const struct key keys[] = {
 	NUM("spool", "max_bytes", KEY_SIZE, spool_max_bytes, 4096, 1ull << 40),
 	STR("retrain", "history_dir", history_dir),
 	NUM("retrain", "interval", KEY_DURATION, retrain_interval, 0, DURATION_MAX_SECONDS),
-	NUM("retrain", "history_retention", KEY_DURATION, history_retention, 1, DURATION_MAX_SECONDS),
+	NUM("retrain", "history_retention", KEY_DURATION, history_retention, 1,
+	    DURATION_MAX_SECONDS),
 	NUM("retrain", "min_windows", KEY_UINT, min_windows, 1, 1000000),
 	NUM("retrain", "samples", KEY_SIZE, train_samples, 100, 100000000),
 	NUM("retrain", "epochs", KEY_UINT, train_epochs, 1, 100000),
@@ -273,7 +274,8 @@ static const char *set_value(struct config *c, const struct key *k, const char *
 		*(int64_t *)field = secs;
 		return NULL;
 	case KEY_LOG_LEVEL:
-		return parse_log_level(v, field) < 0 ? "one of err, warning, notice, info, debug" : NULL;
+		return parse_log_level(v, field) < 0 ? "one of err, warning, notice, info, debug"
+						      : NULL;
 	}
 	return "a known type";
 }

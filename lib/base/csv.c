@@ -70,8 +70,8 @@ int csv_read_records(FILE *f, const char *name, const char *const *names, int co
 	}
 	n = csv_split(line, fld, MAX_FIELDS);
 	if ((missing = csv_find_columns(fld, n, names, count, col)) >= 0) {
-		snprintf(st->first_error, sizeof st->first_error, "%s:1: the header has no column '%s'",
-			 name, names[missing]);
+		snprintf(st->first_error, sizeof st->first_error,
+			 "%s:1: the header has no column '%s'", name, names[missing]);
 		free(line);
 		return -EINVAL;
 	}
@@ -90,8 +90,19 @@ int csv_read_records(FILE *f, const char *name, const char *const *names, int co
 		}
 		st->malformed++;
 		if (!st->first_error[0])
-			snprintf(st->first_error, sizeof st->first_error, "%s:%ld: %s", name, lineno, why);
+			snprintf(st->first_error, sizeof st->first_error, "%s:%ld: %s", name,
+				 lineno, why);
 	}
 	free(line);
 	return 0;
+}
+
+FILE *csv_open(const char *path, int *rc, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		*rc = -errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	}
+	return f;
 }

@@ -19,8 +19,12 @@ typedef int (*csv_row_fn)(void *ctx, char **fields, int n, const int *col, const
 /* Reads a header holding the count names, then every non-blank row through
  * row. Returns 0, or -EINVAL for an empty file or a missing column (the
  * reason in st->first_error). */
-int csv_read_records(FILE *f, const char *name, const char *const *names, int count,
-		     csv_row_fn row, void *ctx, struct csv_stats *st) __attribute__((warn_unused_result));
+int csv_read_records(FILE *f, const char *name, const char *const *names, int count, csv_row_fn row,
+		     void *ctx, struct csv_stats *st) __attribute__((warn_unused_result));
+
+/* Opens the file at path for reading; NULL with -errno in *rc and "path:
+ * reason" in err when it cannot be. */
+FILE *csv_open(const char *path, int *rc, char *err, size_t errlen);
 
 /* Strips spaces, tabs and line ends from both ends, in place. */
 char *csv_trim(char *s);

@@ -41,7 +41,8 @@ long dataset_add_row(struct dataset *ds)
 		size_t cap = ds->cap ? ds->cap * 2 : 256;
 		if (grow((void **)&ds->x, cap, (size_t)ds->dim * sizeof(float)) < 0 ||
 		    grow((void **)&ds->y, cap, sizeof(int8_t)) < 0 ||
-		    (ds->window_start && grow((void **)&ds->window_start, cap, sizeof(int64_t)) < 0) ||
+		    (ds->window_start &&
+		     grow((void **)&ds->window_start, cap, sizeof(int64_t)) < 0) ||
 		    (ds->src_ip && grow((void **)&ds->src_ip, cap, DATASET_ID_LEN) < 0))
 			return -ENOMEM;
 		ds->cap = cap;

@@ -66,3 +66,10 @@ int duration_format(uint32_t seconds, char *buf, size_t len)
 	}
 	return (int)used;
 }
+
+double duration_since(const struct timespec *t0)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) + 1e-9 * (double)(t.tv_nsec - t0->tv_nsec);
+}

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 /* Largest accepted duration: 366 days, far beyond any sensible window. */
 #define DURATION_MAX_SECONDS (366u * 86400u)
@@ -18,5 +19,9 @@ int duration_parse(const char *text, uint32_t *seconds)
 /* Writes the shortest form of seconds ("1h30m", "90s" is written "1m30s")
  * into buf; returns the length as snprintf does. */
 int duration_format(uint32_t seconds, char *buf, size_t len);
+
+/* Seconds elapsed on the monotonic clock since t0 (taken with
+ * clock_gettime(CLOCK_MONOTONIC)). */
+double duration_since(const struct timespec *t0);
 
 #endif

@@ -20,7 +20,8 @@ static int host_ok(const char *h, size_t len, int bracketed)
 {
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)h[i];
-		if (c <= ' ' || c >= 0x7f || c == '[' || c == ']' || c == '/' || (c == ':' && !bracketed))
+		if (c <= ' ' || c >= 0x7f || c == '[' || c == ']' || c == '/' ||
+		    (c == ':' && !bracketed))
 			return 0;
 	}
 	return len > 0;
@@ -78,7 +79,8 @@ int hostport_sockaddr(const struct hostport *h, int socktype, struct sockaddr_st
 	snprintf(port, sizeof port, "%d", h->port);
 	if (h->unix_socket || (rc = getaddrinfo(h->host, port, &hints, &ai)) != 0) {
 		snprintf(err, errlen, "'%s': %s", h->host,
-			 h->unix_socket ? "a unix socket where an address was expected" : gai_strerror(rc));
+			 h->unix_socket ? "a unix socket where an address was expected"
+					: gai_strerror(rc));
 		return -EINVAL;
 	}
 	memcpy(sa, ai->ai_addr, ai->ai_addrlen);

@@ -26,6 +26,7 @@ int hostport_parse(const char *text, int allow_unix, struct hostport *out, char 
  * up: a listener binds to an address. Returns 0, or -EINVAL with the reason
  * in err. */
 int hostport_sockaddr(const struct hostport *h, int socktype, struct sockaddr_storage *sa,
-		      socklen_t *len, char *err, unsigned errlen) __attribute__((warn_unused_result));
+		      socklen_t *len, char *err, unsigned errlen)
+	__attribute__((warn_unused_result));
 
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/duration.h"
 #include "detector/adam.h"
 #include "base/stats.h"
 
@@ -84,13 +85,6 @@ double deepsad_sad_loss(const float *emb, const float *center, const int8_t *y, 
 	return total / n;
 }
 
-static double seconds_since(const struct timespec *t0)
-{
-	struct timespec t1;
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (double)(t1.tv_sec - t0->tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0->tv_nsec);
-}
-
 /* Adds the L2 penalty's gradient and returns its value. */
 static double add_l2(const struct mlp *m, float *grad, double lam)
 {
@@ -154,7 +148,8 @@ static int run_phase(struct phase *p, int epochs, struct rng *rng, deepsad_progr
 	double best = INFINITY;
 	int rc = -ENOMEM;
 
-	if (!w || !idx || !xb || !dout || !grad || !yb || adam_init(&opt, net->n_params, (float)p->cfg->lr) < 0)
+	if (!w || !idx || !xb || !dout || !grad || !yb ||
+	    adam_init(&opt, net->n_params, (float)p->cfg->lr) < 0)
 		goto out;
 	for (size_t i = 0; i < p->n; i++)
 		idx[i] = (uint32_t)i;
@@ -195,7 +190,8 @@ static int run_phase(struct phase *p, int epochs, struct rng *rng, deepsad_progr
 			p->best_epoch = epoch;
 			save_best(p);
 		}
-		if (progress && progress(ctx, p->name, epoch + 1, epochs, mean, seconds_since(&t0))) {
+		if (progress &&
+		    progress(ctx, p->name, epoch + 1, epochs, mean, duration_since(&t0))) {
 			rc = -ECANCELED;
 			goto out;
 		}

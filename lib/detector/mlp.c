@@ -173,7 +173,8 @@ static void batch_stats(struct mlp *m, int l, const float *z, int n, float *mean
 		inv_std[j] = (float)(1.0 / sqrt(sq / n + MLP_BN_EPS));
 		if (n > 1) {
 			m->bn_mean[l][j] += MLP_BN_MOMENTUM * ((float)mu - m->bn_mean[l][j]);
-			m->bn_var[l][j] += MLP_BN_MOMENTUM * ((float)(sq / (n - 1)) - m->bn_var[l][j]);
+			m->bn_var[l][j] +=
+				MLP_BN_MOMENTUM * ((float)(sq / (n - 1)) - m->bn_var[l][j]);
 		}
 	}
 }

@@ -49,9 +49,13 @@ static int list_tensors(const struct model *m, struct tensor *t)
 		snprintf(t[n++].name, sizeof t[0].name, "encoder.%d.weight", l);
 		if (!enc->bn[l])
 			continue;
-		t[n] = (struct tensor){ .data = enc->bn_mean[l], .ndim = 1, .shape = { enc->sizes[l + 1] } };
+		t[n] = (struct tensor){ .data = enc->bn_mean[l],
+					.ndim = 1,
+					.shape = { enc->sizes[l + 1] } };
 		snprintf(t[n++].name, sizeof t[0].name, "encoder.%d.bn_mean", l);
-		t[n] = (struct tensor){ .data = enc->bn_var[l], .ndim = 1, .shape = { enc->sizes[l + 1] } };
+		t[n] = (struct tensor){ .data = enc->bn_var[l],
+					.ndim = 1,
+					.shape = { enc->sizes[l + 1] } };
 		snprintf(t[n++].name, sizeof t[0].name, "encoder.%d.bn_var", l);
 	}
 	t[n++] = (struct tensor){ "center", m->det.center, { mlp_dim_out(enc), 0 }, 1 };
@@ -101,17 +105,17 @@ static json_t *training_json(const struct model *m)
 
 	for (int i = 0; i < c->n_hidden; i++)
 		json_array_append_new(hidden, json_integer(c->hidden[i]));
-	return json_pack("{s:o, s:b, s:s, s:f, s:f, s:f, s:i, s:i, s:i, s:i, s:I, s:I, s:I, s:I, s:i, s:o, s:o}",
+	return json_pack("{s:o, s:b, s:s, s:f, s:f, s:f, s:i, s:i, s:i, s:i, s:I, s:I, s:I, s:I, "
+			 "s:i, s:o, s:o}",
 			 "hidden", hidden, "batchnorm", c->batchnorm, "init",
-			 c->init_uniform ? "uniform" : "he-normal", "eta", c->eta, "lam", c->lam, "lr", c->lr,
-			 "lr_milestone", c->lr_milestone, "batch_size", c->batch_size,
-			 "epochs_pretrain", c->epochs_pretrain, "epochs", c->epochs,
-			 "seed", (json_int_t)c->seed, "rows", (json_int_t)m->train_rows,
-			 "known_normal", (json_int_t)m->train_normal,
-			 "known_anomaly", (json_int_t)m->train_anomaly,
-			 "best_epoch", m->det.best_epoch + 1,
-			 "loss_pretrain", double_array(m->det.loss_pretrain, m->det.n_loss_pretrain),
-			 "loss_train", double_array(m->det.loss_train, m->det.n_loss_train));
+			 c->init_uniform ? "uniform" : "he-normal", "eta", c->eta, "lam", c->lam,
+			 "lr", c->lr, "lr_milestone", c->lr_milestone, "batch_size", c->batch_size,
+			 "epochs_pretrain", c->epochs_pretrain, "epochs", c->epochs, "seed",
+			 (json_int_t)c->seed, "rows", (json_int_t)m->train_rows, "known_normal",
+			 (json_int_t)m->train_normal, "known_anomaly", (json_int_t)m->train_anomaly,
+			 "best_epoch", m->det.best_epoch + 1, "loss_pretrain",
+			 double_array(m->det.loss_pretrain, m->det.n_loss_pretrain), "loss_train",
+			 double_array(m->det.loss_train, m->det.n_loss_train));
 }
 
 /* Metadata values are strings (safetensors); structured ones hold JSON text. */
@@ -157,10 +161,12 @@ static json_t *build_header(struct model *m, const struct tensor *t, int nt)
 	meta_set(meta, "calibration_threshold", "%.17g", m->calib_threshold);
 	meta_set(meta, "calibration_top", "%.17g", m->calib_top);
 	meta_set_json(meta, "training", training_json(m));
-	meta_set(meta, "data_start", "%s", m->data_start ? isotime_format(m->data_start, when) : "");
+	meta_set(meta, "data_start", "%s",
+		 m->data_start ? isotime_format(m->data_start, when) : "");
 	meta_set(meta, "data_end", "%s", m->data_end ? isotime_format(m->data_end, when) : "");
 	meta_set(meta, "created_at", "%s", isotime_format(m->created_at, when));
-	json_object_set_new(meta, "feature_spec", json_string(m->feature_spec ? m->feature_spec : ""));
+	json_object_set_new(meta, "feature_spec",
+			    json_string(m->feature_spec ? m->feature_spec : ""));
 	json_object_set_new(hdr, "__metadata__", meta);
 	for (int i = 0; i < nt; i++) {
 		size_t n = tensor_bytes(&t[i]);
@@ -169,7 +175,8 @@ static json_t *build_header(struct model *m, const struct tensor *t, int nt)
 			json_array_append_new(shape, json_integer(t[i].shape[k]));
 		json_object_set_new(hdr, t[i].name,
 				    json_pack("{s:s, s:o, s:[I,I]}", "dtype", "F32", "shape", shape,
-					      "data_offsets", (json_int_t)off, (json_int_t)(off + n)));
+					      "data_offsets", (json_int_t)off,
+					      (json_int_t)(off + n)));
 		off += n;
 	}
 	return hdr;
@@ -246,18 +253,25 @@ static float *get_tensor(struct loader *ld, const char *name, int ndim, const in
 	if (json_unpack(t, "{s:s, s:o, s:o}", "dtype", &dtype, "shape", &jshape, "data_offsets",
 			&offs) < 0 || !json_is_array(jshape) || !json_is_array(offs) ||
 	    json_array_size(offs) != 2)
-		return set_err(ld->err, ld->errlen, "tensor '%s': expected dtype, shape and data_offsets", name), NULL;
+		return set_err(ld->err, ld->errlen,
+			       "tensor '%s': expected dtype, shape and data_offsets", name),
+		       NULL;
 	if (strcmp(dtype, "F32") != 0)
-		return set_err(ld->err, ld->errlen, "tensor '%s': dtype %s, expected F32", name, dtype), NULL;
+		return set_err(ld->err, ld->errlen, "tensor '%s': dtype %s, expected F32", name,
+			       dtype),
+		       NULL;
 	if ((int)json_array_size(jshape) != ndim)
-		return set_err(ld->err, ld->errlen, "tensor '%s': %zu dimensions, expected %d", name,
-			       json_array_size(jshape), ndim), NULL;
+		return set_err(ld->err, ld->errlen, "tensor '%s': %zu dimensions, expected %d",
+			       name, json_array_size(jshape), ndim),
+		       NULL;
 	for (int i = 0; i < ndim; i++) {
 		json_t *e = json_array_get(jshape, (size_t)i);
 		shape[i] = json_is_integer(e) ? json_integer_value(e) : -1;
 		if (shape[i] < 1 || shape[i] > (1 << 24) || (want[i] > 0 && shape[i] != want[i]))
-			return set_err(ld->err, ld->errlen, "tensor '%s': dimension %d is %lld, expected %lld",
-				       name, i, (long long)shape[i], (long long)want[i]), NULL;
+			return set_err(ld->err, ld->errlen,
+				       "tensor '%s': dimension %d is %lld, expected %lld", name, i,
+				       (long long)shape[i], (long long)want[i]),
+			       NULL;
 		count *= (size_t)shape[i];
 		if (count > ((size_t)1 << 31))
 			return set_err(ld->err, ld->errlen, "tensor '%s' is too large", name), NULL;
@@ -267,9 +281,11 @@ static float *get_tensor(struct loader *ld, const char *name, int ndim, const in
 	json_int_t end = json_is_integer(e) ? json_integer_value(e) : -1;
 	if (begin < 0 || end < begin || (size_t)end > ld->data_len ||
 	    (size_t)(end - begin) != count * sizeof(float))
-		return set_err(ld->err, ld->errlen, "tensor '%s': data_offsets [%lld, %lld] do not fit "
-			       "its shape in a %zu-byte buffer", name, (long long)begin,
-			       (long long)end, ld->data_len), NULL;
+		return set_err(ld->err, ld->errlen,
+			       "tensor '%s': data_offsets [%lld, %lld] do not fit "
+			       "its shape in a %zu-byte buffer",
+			       name, (long long)begin, (long long)end, ld->data_len),
+		       NULL;
 	float *v = malloc(count * sizeof *v);
 	if (!v)
 		return set_err(ld->err, ld->errlen, "out of memory"), NULL;
@@ -277,7 +293,9 @@ static float *get_tensor(struct loader *ld, const char *name, int ndim, const in
 	for (size_t i = 0; i < count; i++)
 		if (!isfinite(v[i])) {
 			free(v);
-			return set_err(ld->err, ld->errlen, "tensor '%s': value %zu is not finite", name, i), NULL;
+			return set_err(ld->err, ld->errlen, "tensor '%s': value %zu is not finite",
+				       name, i),
+			       NULL;
 		}
 	return v;
 }
@@ -298,7 +316,8 @@ static int meta_double(struct loader *ld, const char *key, double *out)
 		return -EINVAL;
 	*out = strtod(s, &end);
 	if (end == s || *end || !isfinite(*out))
-		return set_err(ld->err, ld->errlen, "metadata '%s': expected a finite number, got '%s'", key, s);
+		return set_err(ld->err, ld->errlen,
+			       "metadata '%s': expected a finite number, got '%s'", key, s);
 	return 0;
 }
 
@@ -309,7 +328,8 @@ static int meta_time(struct loader *ld, const char *key, int64_t *out)
 		return -EINVAL;
 	*out = 0;
 	if (*s && isotime_parse(s, out) < 0)
-		return set_err(ld->err, ld->errlen, "metadata '%s': expected an ISO 8601 time, got '%s'", key, s);
+		return set_err(ld->err, ld->errlen,
+			       "metadata '%s': expected an ISO 8601 time, got '%s'", key, s);
 	return 0;
 }
 
@@ -321,9 +341,11 @@ static int load_features(struct loader *ld, struct model *m)
 
 	if (!s)
 		return -EINVAL;
-	if (!json_is_array(a) || json_array_size(a) < 1 || json_array_size(a) > MODEL_MAX_FEATURES) {
+	if (!json_is_array(a) || json_array_size(a) < 1 ||
+	    json_array_size(a) > MODEL_MAX_FEATURES) {
 		json_decref(a);
-		return set_err(ld->err, ld->errlen, "metadata 'features': expected a JSON array of names");
+		return set_err(ld->err, ld->errlen,
+			       "metadata 'features': expected a JSON array of names");
 	}
 	m->n_features = (int)json_array_size(a);
 	m->features = calloc((size_t)m->n_features, sizeof *m->features);
@@ -332,7 +354,8 @@ static int load_features(struct loader *ld, struct model *m)
 		if (!m->features)
 			rc = set_err(ld->err, ld->errlen, "out of memory");
 		else if (!name)
-			rc = set_err(ld->err, ld->errlen, "metadata 'features': entry %d is not a string", j);
+			rc = set_err(ld->err, ld->errlen,
+				     "metadata 'features': entry %d is not a string", j);
 		else if (!(m->features[j] = strdup(name)))
 			rc = set_err(ld->err, ld->errlen, "out of memory");
 	}
@@ -363,16 +386,20 @@ static int load_training(struct loader *ld, struct model *m)
 	if (!s)
 		return -EINVAL;
 	const char *init = "";
-	rc = json_unpack(t, "{s:o, s:b, s:s, s:F, s:F, s:F, s:i, s:i, s:i, s:i, s:I, s:I, s:I, s:I, s:i, s:o, s:o}",
-			 "hidden", &hidden, "batchnorm", &c->batchnorm, "init", &init, "eta", &c->eta, "lam", &c->lam, "lr", &c->lr,
-			 "lr_milestone", &c->lr_milestone, "batch_size", &c->batch_size,
-			 "epochs_pretrain", &c->epochs_pretrain, "epochs", &c->epochs, "seed", &seed,
-			 "rows", &rows, "known_normal", &normal, "known_anomaly", &anomaly,
-			 "best_epoch", &best, "loss_pretrain", &lp, "loss_train", &lt);
+	rc = json_unpack(t,
+			 "{s:o, s:b, s:s, s:F, s:F, s:F, s:i, s:i, s:i, s:i, s:I, s:I, s:I, s:I, "
+			 "s:i, s:o, s:o}",
+			 "hidden", &hidden, "batchnorm", &c->batchnorm, "init", &init, "eta",
+			 &c->eta, "lam", &c->lam, "lr", &c->lr, "lr_milestone", &c->lr_milestone,
+			 "batch_size", &c->batch_size, "epochs_pretrain", &c->epochs_pretrain,
+			 "epochs", &c->epochs, "seed", &seed, "rows", &rows, "known_normal",
+			 &normal, "known_anomaly", &anomaly, "best_epoch", &best, "loss_pretrain",
+			 &lp, "loss_train", &lt);
 	if (rc < 0 || !json_is_array(hidden) || !json_is_array(lp) || !json_is_array(lt) ||
 	    json_array_size(hidden) > DEEPSAD_MAX_HIDDEN) {
 		json_decref(t);
-		return set_err(ld->err, ld->errlen, "metadata 'training': expected the training record");
+		return set_err(ld->err, ld->errlen,
+			       "metadata 'training': expected the training record");
 	}
 	c->init_uniform = strcmp(init, "uniform") == 0;
 	c->n_hidden = (int)json_array_size(hidden);
@@ -406,13 +433,15 @@ static int load_batchnorm(struct loader *ld, struct mlp *enc)
 		snprintf(name, sizeof name, "encoder.%d.bn_var", l);
 		var[l] = get_tensor(ld, name, 1, want, shape, &no_var);
 		if (no_mean != no_var)
-			rc = set_err(ld->err, ld->errlen, "layer %d has only one of bn_mean and bn_var", l);
+			rc = set_err(ld->err, ld->errlen,
+				     "layer %d has only one of bn_mean and bn_var", l);
 		else if (!no_mean && (!mean[l] || !var[l]))
 			rc = -EINVAL;
 		bn[l] = !no_mean;
 		for (int j = 0; rc == 0 && bn[l] && j < enc->sizes[l + 1]; j++)
 			if (var[l][j] < 0)
-				rc = set_err(ld->err, ld->errlen, "tensor '%s': negative variance", name);
+				rc = set_err(ld->err, ld->errlen, "tensor '%s': negative variance",
+					     name);
 	}
 	if (rc == 0 && mlp_enable_batchnorm(enc, bn) < 0)
 		rc = set_err(ld->err, ld->errlen, "out of memory");
@@ -440,7 +469,8 @@ static int load_encoder(struct loader *ld, struct model *m)
 		int absent;
 		snprintf(name, sizeof name, "encoder.%d.weight", n_layers);
 		if (n_layers > MLP_MAX_LAYERS) {
-			rc = set_err(ld->err, ld->errlen, "more than %d encoder layers", MLP_MAX_LAYERS);
+			rc = set_err(ld->err, ld->errlen, "more than %d encoder layers",
+				     MLP_MAX_LAYERS);
 			break;
 		}
 		w[n_layers] = get_tensor(ld, name, 2, want, shape, &absent);
@@ -460,7 +490,8 @@ static int load_encoder(struct loader *ld, struct model *m)
 		rc = set_err(ld->err, ld->errlen, "out of memory");
 	for (int l = 0; l < n_layers; l++) {
 		if (rc == 0)
-			memcpy(m->det.enc.w[l], w[l], sizeof(float) * (size_t)sizes[l] * (size_t)sizes[l + 1]);
+			memcpy(m->det.enc.w[l], w[l],
+			       sizeof(float) * (size_t)sizes[l] * (size_t)sizes[l + 1]);
 		free(w[l]);
 	}
 	return rc == 0 ? load_batchnorm(ld, &m->det.enc) : rc;
@@ -468,7 +499,8 @@ static int load_encoder(struct loader *ld, struct model *m)
 
 static int load_tensors(struct loader *ld, struct model *m)
 {
-	int64_t shape[2], want_k[1] = { mlp_dim_out(&m->det.enc) }, want_d[2] = { m->n_features, 0 };
+	int64_t shape[2], want_k[1] = { mlp_dim_out(&m->det.enc) },
+			  want_d[2] = { m->n_features, 0 };
 	int absent, kind;
 	const char *sk;
 
@@ -523,10 +555,12 @@ static int load_meta(struct loader *ld, struct model *m)
 	if (!(fmt = meta_str(ld, "format")) || !(ver = meta_str(ld, "format_version")))
 		return -EINVAL;
 	if (strcmp(fmt, MODEL_FORMAT) != 0)
-		return set_err(ld->err, ld->errlen, "format '%s', expected '%s'", fmt, MODEL_FORMAT);
+		return set_err(ld->err, ld->errlen, "format '%s', expected '%s'", fmt,
+			       MODEL_FORMAT);
 	if (atoi(ver) != MODEL_FORMAT_VERSION)
-		return set_err(ld->err, ld->errlen, "format version %s; this flowsad reads version %d",
-			       ver, MODEL_FORMAT_VERSION);
+		return set_err(ld->err, ld->errlen,
+			       "format version %s; this flowsad reads version %d", ver,
+			       MODEL_FORMAT_VERSION);
 	if (!(id = meta_str(ld, "model_id")))
 		return -EINVAL;
 	snprintf(m->id, sizeof m->id, "%s", id);
@@ -547,7 +581,8 @@ static int load_meta(struct loader *ld, struct model *m)
 	     meta_double(ld, "calibration_top", &m->calib_top) < 0))
 		return -EINVAL;
 	if (m->calib_quantile < 0 || m->calib_quantile > 1)
-		return set_err(ld->err, ld->errlen, "metadata 'calibration_quantile' must be in [0, 1]");
+		return set_err(ld->err, ld->errlen,
+			       "metadata 'calibration_quantile' must be in [0, 1]");
 	if (load_feature_spec(ld, m) < 0)
 		return -EINVAL;
 	if (window < 0 || window > 366 * 86400.0)
@@ -578,8 +613,8 @@ struct model *model_parse(const uint8_t *buf, size_t len, char *err, size_t errl
 	}
 	ld.hdr = json_loadb((const char *)buf + 8, (size_t)hlen, JSON_REJECT_DUPLICATES, &jerr);
 	if (!json_is_object(ld.hdr)) {
-		set_err(err, errlen, "header JSON: %s (column %d)", ld.hdr ? "not an object" : jerr.text,
-			jerr.column);
+		set_err(err, errlen, "header JSON: %s (column %d)",
+			ld.hdr ? "not an object" : jerr.text, jerr.column);
 		goto out;
 	}
 	ld.data = buf + 8 + hlen;
@@ -648,17 +683,18 @@ struct json_t *model_info(const struct model *m)
 	for (int l = 0; l <= m->det.enc.n_layers; l++)
 		json_array_append_new(layers, json_integer(m->det.enc.sizes[l]));
 	json_t *spec = m->feature_spec ? json_loads(m->feature_spec, 0, NULL) : NULL;
-	json_t *info = json_pack("{s:s, s:s, s:i, s:s, s:o, s:o, s:s, s:f, s:f, s:i, s:i, s:s?, s:s?, s:o, s:o}",
-			 "model_id", m->id, "format", MODEL_FORMAT, "format_version",
-			 MODEL_FORMAT_VERSION, "created_at", isotime_format(m->created_at, created),
-			 "features", features, "layers", layers, "scaler",
-			 scaler_kind_name(m->scaler.kind), "score_median", m->det.score_median,
-			 "score_mad", m->det.score_mad, "window_seconds", (int)m->window_seconds,
-			 "background_rows", m->n_background,
-			 "data_start", m->data_start ? isotime_format(m->data_start, start) : NULL,
-			 "data_end", m->data_end ? isotime_format(m->data_end, end) : NULL,
-			 "training", training_json(m), "feature_spec", spec ? spec : json_null());
-	json_object_set_new(info, "calibration", json_pack("{s:f, s:f, s:f}", "quantile",
-			    m->calib_quantile, "threshold", m->calib_threshold, "top", m->calib_top));
+	json_t *info = json_pack(
+		"{s:s, s:s, s:i, s:s, s:o, s:o, s:s, s:f, s:f, s:i, s:i, s:s?, s:s?, s:o, s:o}",
+		"model_id", m->id, "format", MODEL_FORMAT, "format_version", MODEL_FORMAT_VERSION,
+		"created_at", isotime_format(m->created_at, created), "features", features,
+		"layers", layers, "scaler", scaler_kind_name(m->scaler.kind), "score_median",
+		m->det.score_median, "score_mad", m->det.score_mad, "window_seconds",
+		(int)m->window_seconds, "background_rows", m->n_background, "data_start",
+		m->data_start ? isotime_format(m->data_start, start) : NULL, "data_end",
+		m->data_end ? isotime_format(m->data_end, end) : NULL, "training", training_json(m),
+		"feature_spec", spec ? spec : json_null());
+	json_object_set_new(info, "calibration",
+			    json_pack("{s:f, s:f, s:f}", "quantile", m->calib_quantile, "threshold",
+				      m->calib_threshold, "top", m->calib_top));
 	return info;
 }

@@ -45,8 +45,8 @@ struct model {
 	 * training rows' scaled scores (calib_threshold; 0 and 0 for models made
 	 * before it existed), and their largest (calib_top). */
 	double calib_quantile, calib_threshold, calib_top;
-	char *feature_spec;        /* JSON of the network features (lib/features/feature_spec.h), or NULL
-				    * for a model of a ready feature matrix */
+	char *feature_spec; /* JSON of the network features (lib/features/feature_spec.h), or NULL
+			     * for a model of a ready feature matrix */
 	char id[MODEL_ID_LEN];     /* hash of the tensors, set by model_save/load */
 };
 

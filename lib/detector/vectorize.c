@@ -55,7 +55,8 @@ int vectorize_matrix(const struct model *m, const struct dataset *ds, float **ou
 	if (rc == 0) {
 		for (size_t i = 0; i < ds->n; i++)
 			for (int f = 0; f < d; f++)
-				x[i * (size_t)d + (size_t)f] = ds->x[i * (size_t)ds->dim + (size_t)src[f]];
+				x[i * (size_t)d + (size_t)f] =
+					ds->x[i * (size_t)ds->dim + (size_t)src[f]];
 		*ignored = ds->dim - d;
 		*out = x;
 		x = NULL;
@@ -76,14 +77,17 @@ static int spec_matches(const struct feature_spec *spec, const struct model *m, 
 	int rc = feature_spec_dataset(spec, &none, &ds);
 
 	if (rc == 0 && ds.dim != m->n_features) {
-		snprintf(err, errlen, "model %s: its feature spec names %d features, the model has %d",
-			 m->id, ds.dim, m->n_features);
+		snprintf(err, errlen,
+			 "model %s: its feature spec names %d features, the model has %d", m->id,
+			 ds.dim, m->n_features);
 		rc = -EINVAL;
 	}
 	for (int j = 0; rc == 0 && j < ds.dim; j++)
 		if (strcmp(ds.names[j], m->features[j]) != 0) {
-			snprintf(err, errlen, "model %s: feature %d of its feature spec is '%s', the "
-				 "model's is '%s'", m->id, j, ds.names[j], m->features[j]);
+			snprintf(err, errlen,
+				 "model %s: feature %d of its feature spec is '%s', the "
+				 "model's is '%s'",
+				 m->id, j, ds.names[j], m->features[j]);
 			rc = -EINVAL;
 		}
 	dataset_free(&ds);
@@ -96,8 +100,8 @@ int vectorize_model_spec(const struct model *m, struct feature_spec *spec, char 
 	int rc;
 
 	if (!m->feature_spec) {
-		snprintf(err, errlen, "model %s was trained on a feature matrix, not on network input",
-			 m->id);
+		snprintf(err, errlen,
+			 "model %s was trained on a feature matrix, not on network input", m->id);
 		return -ENOENT;
 	}
 	if ((rc = feature_spec_from_json(spec, m->feature_spec, why, sizeof why)) < 0) {

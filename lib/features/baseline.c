@@ -290,7 +290,8 @@ static void remember(struct host *h, int64_t window_start, const struct window_c
 	double gap = h->windows ? (double)(window_start - h->last) : 0;
 	for (int s = 0; s < N_SCALES; s++)
 		for (int i = 0; i < N_LEVELS; i++)
-			decay_step(&h->mean[s][i], &h->var[s][i], x[i], h->windows, gap, halflife[s]);
+			decay_step(&h->mean[s][i], &h->var[s][i], x[i], h->windows, gap,
+				   halflife[s]);
 	for (int i = 0; i < SKETCH_WORDS; i++) {
 		h->peers[0][i] |= c->peers[i];
 		h->services[0][i] |= c->services[i];
@@ -305,7 +306,8 @@ void baseline_observe(struct baseline *b, int64_t window_start, const ip_addr *s
 		      const struct window_counters *c, float *out)
 {
 	int64_t half = b->horizon / 2;
-	int64_t epoch = window_start >= 0 ? window_start / half : -((-window_start + half - 1) / half);
+	int64_t epoch =
+		window_start >= 0 ? window_start / half : -((-window_start + half - 1) / half);
 	double x[N_LEVELS];
 	uint32_t i = b->index[find_slot(b, src)];
 	struct host *h = i == NONE ? NULL : &b->hosts[i];
@@ -320,7 +322,8 @@ void baseline_observe(struct baseline *b, int64_t window_start, const ip_addr *s
 	b->st.observed++;
 	levels_of(c, x);
 	if (h && window_start - h->last > (int64_t)b->horizon)
-		memset(&h->first, 0, sizeof *h - offsetof(struct host, first)); /* silent too long */
+		memset(&h->first, 0,
+		       sizeof *h - offsetof(struct host, first)); /* silent too long */
 	if (!h)
 		h = &b->hosts[i = take_host(b, src)];
 	else {
@@ -436,8 +439,8 @@ int baseline_decode(struct baseline *b, const uint8_t *buf, size_t len, char *er
 	memcpy(&hsize, buf + 12, 4);
 	memcpy(&count, buf + 16, 8);
 	if (version != FORMAT_VERSION || hsize != sizeof(struct host)) {
-		snprintf(err, errlen, "baseline format %u (%u-byte hosts), expected %u (%zu)", version,
-			 hsize, FORMAT_VERSION, sizeof(struct host));
+		snprintf(err, errlen, "baseline format %u (%u-byte hosts), expected %u (%zu)",
+			 version, hsize, FORMAT_VERSION, sizeof(struct host));
 		return -EINVAL;
 	}
 	if (count > (len - FILE_HEADER - 4) / sizeof(struct host) ||
@@ -455,7 +458,8 @@ int baseline_decode(struct baseline *b, const uint8_t *buf, size_t len, char *er
 		struct host h;
 		memcpy(&h, buf + FILE_HEADER + i * sizeof h, sizeof h);
 		if (!host_is_sane(&h)) {
-			snprintf(err, errlen, "host %llu: a level is not finite", (unsigned long long)i);
+			snprintf(err, errlen, "host %llu: a level is not finite",
+				 (unsigned long long)i);
 			return -EINVAL;
 		}
 	}
@@ -468,7 +472,8 @@ int baseline_decode(struct baseline *b, const uint8_t *buf, size_t len, char *er
 		memcpy(&h, p, sizeof h);
 		if (b->index[find_slot(b, &h.src)] != NONE) { /* never written so: damaged */
 			reset(b);
-			snprintf(err, errlen, "host %llu: a source given twice", (unsigned long long)i);
+			snprintf(err, errlen, "host %llu: a source given twice",
+				 (unsigned long long)i);
 			return -EINVAL;
 		}
 		b->hosts[take_host(b, &h.src)] = h;

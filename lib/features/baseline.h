@@ -27,14 +27,13 @@
  *                       packets and bytes (sent, not as answers), flows
  *                       (opened), peers (opened to), failures (unanswered
  *                       SYNs + RSTs up to the SYNs sent + ICMP unreachables
- *                       received), received (bytes answered to it); 0 until the source has been seen in
- *                       BASELINE_MIN_WINDOWS windows (its levels mean little
- *                       before)
- * A sample's values come from the memory before its window; then its window
- * is added. A source has one sample a window, so samples of one window can
- * be observed in any order. Windows must come in time order: a window
+ *                       received), received (bytes answered to it); 0 until the source has been
+ * seen in BASELINE_MIN_WINDOWS windows (its levels mean little before) A sample's values come from
+ * the memory before its window; then its window is added. A source has one sample a window, so
+ * samples of one window can be observed in any order. Windows must come in time order: a window
  * older than the newest remembered one means another timeline (a replay of
- * older traffic), and the memory starts afresh (counted in resets). Pure: no I/O but baseline_save / baseline_load. */
+ * older traffic), and the memory starts afresh (counted in resets). Pure: no I/O but baseline_save
+ * / baseline_load. */
 #ifndef FLOWSAD_BASELINE_H
 #define FLOWSAD_BASELINE_H
 

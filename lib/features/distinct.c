@@ -50,7 +50,8 @@ static int hll_add(uint8_t *hll, uint64_t tagged)
 	uint8_t *regs = hll + ((tagged >> KIND_SHIFT) << DISTINCT_HLL_BITS);
 	uint64_t v = tagged & VALUE_MASK;
 	uint32_t idx = (uint32_t)(v >> (KIND_SHIFT - DISTINCT_HLL_BITS));
-	uint64_t rest = v << (64 - KIND_SHIFT + DISTINCT_HLL_BITS) | (1ull << (64 - KIND_SHIFT + DISTINCT_HLL_BITS - 1));
+	uint64_t rest = v << (64 - KIND_SHIFT + DISTINCT_HLL_BITS) |
+			(1ull << (64 - KIND_SHIFT + DISTINCT_HLL_BITS - 1));
 	uint8_t rank = (uint8_t)(__builtin_clzll(rest) + 1);
 	if (rank <= regs[idx])
 		return 0;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/csv.h"
 #include "base/defaults.h"
 
 int feature_options_filter_given(const struct feature_options *o)
@@ -71,13 +72,11 @@ int feature_options_locations(const struct feature_options *o, struct location_t
 	location_init(loc);
 	if (!path)
 		return 0;
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		int rc = -errno;
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	int rc;
+	FILE *f = csv_open(path, &rc, err, errlen);
+	if (!f)
 		return rc;
-	}
-	int rc = location_read(loc, f, path, err, errlen);
+	rc = location_read(loc, f, path, err, errlen);
 	fclose(f);
 	return rc;
 }

@@ -43,6 +43,7 @@ int feature_options_counting_spec(const struct feature_options *o, struct featur
 /* Fits the vocabulary of spec on set and returns the whole spec as JSON
  * in *json (caller frees). Returns 0 or -ENOMEM. */
 int feature_options_fit(const struct feature_options *o, struct feature_spec *spec,
-			const struct sample_set *set, char **json) __attribute__((warn_unused_result));
+			const struct sample_set *set, char **json)
+	__attribute__((warn_unused_result));
 
 #endif

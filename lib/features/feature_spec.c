@@ -44,7 +44,8 @@ static void free_terms(struct feature_spec *spec)
 	spec->n_terms = 0;
 }
 
-int feature_spec_fit(struct feature_spec *spec, const struct sample_set *set, int vocab_size, int min_df)
+int feature_spec_fit(struct feature_spec *spec, const struct sample_set *set, int vocab_size,
+		     int min_df)
 {
 	size_t total = 0, k = 0, n_cand = 0;
 	for (size_t i = 0; i < set->n; i++)
@@ -64,8 +65,10 @@ int feature_spec_fit(struct feature_spec *spec, const struct sample_set *set, in
 		while (j < total && ids[j] == ids[i])
 			j++;
 		if ((int)(j - i) >= min_df)
-			cand[n_cand++] = (struct feature_term){ (int)(ids[i] >> 48), ids[i] & ((1ull << 48) - 1),
-								log(1.0 + (double)set->n / (double)(j - i)) };
+			cand[n_cand++] = (struct feature_term){
+				(int)(ids[i] >> 48), ids[i] & ((1ull << 48) - 1),
+				log(1.0 + (double)set->n / (double)(j - i))
+			};
 		i = j;
 	}
 	qsort(cand, n_cand, sizeof *cand, cmp_term);
@@ -102,7 +105,9 @@ static void term_name(const struct feature_spec *spec, const struct feature_term
 		else
 			snprintf(service, sizeof service, "port/%u", port);
 	} else if (ip_proto_has_ports((uint8_t)proto)) {
-		const char *p = proto == IP_PROTO_TCP ? "tcp" : proto == IP_PROTO_UDP ? "udp" : "sctp";
+		const char *p = proto == IP_PROTO_TCP	? "tcp"
+				: proto == IP_PROTO_UDP ? "udp"
+							: "sctp";
 		if (port == WINDOW_EPHEMERAL)
 			snprintf(service, sizeof service, "%s/ephemeral", p);
 		else
@@ -150,11 +155,21 @@ void feature_spec_vectorize(const struct feature_spec *spec, const struct net_sa
 	const struct window_counters *c = &s->c;
 	double pk = c->packets ? (double)c->packets : 1;
 	const double fixed[FEATURES_N_FIXED] = {
-		log_count(c->packets), log_count(c->bytes), log_count(c->flows),
-		log_count(c->dst_ips), log_count(c->dst_ports), log_count(c->dst_pairs),
-		log_count(c->syn_sent), log_count(c->syn_unanswered), log_count(c->rst_sent),
-		log_count(c->rst_received), log_count(c->unreach_received),
-		c->tcp_packets / pk, c->udp_packets / pk, c->icmp_packets / pk, c->other_packets / pk,
+		log_count(c->packets),
+		log_count(c->bytes),
+		log_count(c->flows),
+		log_count(c->dst_ips),
+		log_count(c->dst_ports),
+		log_count(c->dst_pairs),
+		log_count(c->syn_sent),
+		log_count(c->syn_unanswered),
+		log_count(c->rst_sent),
+		log_count(c->rst_received),
+		log_count(c->unreach_received),
+		c->tcp_packets / pk,
+		c->udp_packets / pk,
+		c->icmp_packets / pk,
+		c->other_packets / pk,
 	};
 	for (int j = 0; j < FEATURES_N_FIXED; j++)
 		row[j] = (float)fixed[j];
@@ -178,7 +193,8 @@ void feature_spec_vectorize(const struct feature_spec *spec, const struct net_sa
 			if (lo < c->n_terms && s->terms[lo].key == t->key)
 				count = s->terms[lo].count;
 		}
-		row[j] = (float)((count < FEATURES_COUNT_CLIP ? count : FEATURES_COUNT_CLIP) * t->idf);
+		row[j] = (float)((count < FEATURES_COUNT_CLIP ? count : FEATURES_COUNT_CLIP) *
+				 t->idf);
 	}
 }
 
@@ -194,7 +210,8 @@ int feature_spec_dataset(const struct feature_spec *spec, const struct sample_se
 		if (j < FEATURES_N_FIXED)
 			snprintf(buf, sizeof buf, "%s", fixed_names[j]);
 		else if (j < first_term)
-			snprintf(buf, sizeof buf, "%s", baseline_feature_names[j - FEATURES_N_FIXED]);
+			snprintf(buf, sizeof buf, "%s",
+				 baseline_feature_names[j - FEATURES_N_FIXED]);
 		else
 			term_name(spec, &spec->terms[j - first_term], buf, sizeof buf);
 		if (!(names[j] = strdup(buf)))
@@ -239,10 +256,12 @@ char *feature_spec_to_json(const struct feature_spec *spec)
 	}
 	for (int j = 0; j < spec->n_terms; j++) {
 		const struct feature_term *t = &spec->terms[j];
-		json_array_append_new(terms, json_pack("{s:s, s:s, s:i, s:I, s:f}",
-			"src", spec->loc.names[t->src_loc], "dst", spec->loc.names[WINDOW_TERM_LOC(t->key)],
-			"proto", WINDOW_TERM_PROTO(t->key), "port", (json_int_t)WINDOW_TERM_VALUE(t->key),
-			"idf", t->idf));
+		json_array_append_new(terms, json_pack("{s:s, s:s, s:i, s:I, s:f}", "src",
+						       spec->loc.names[t->src_loc], "dst",
+						       spec->loc.names[WINDOW_TERM_LOC(t->key)],
+						       "proto", WINDOW_TERM_PROTO(t->key), "port",
+						       (json_int_t)WINDOW_TERM_VALUE(t->key), "idf",
+						       t->idf));
 	}
 	json_t *o = json_pack("{s:s, s:i, s:b, s:o, s:o}", "kind", "network", "window_seconds",
 			      (int)spec->window_seconds, "host_features", spec->host_features,
@@ -275,14 +294,16 @@ int feature_spec_from_json(struct feature_spec *spec, const char *text, char *er
 			"vocabulary", &terms) < 0 || window < 1 || !json_is_array(locs) ||
 	    !json_is_array(terms) || json_array_size(terms) > 100000) {
 		json_decref(o);
-		snprintf(err, errlen, "feature_spec: expected window_seconds, locations, vocabulary");
+		snprintf(err, errlen,
+			 "feature_spec: expected window_seconds, locations, vocabulary");
 		return -EINVAL;
 	}
 	spec->window_seconds = (uint32_t)window;
 	spec->host_features = json_is_true(json_object_get(o, "host_features"));
 	for (size_t i = 0; rc == 0 && i < json_array_size(locs); i++) {
 		const char *cidr, *name;
-		if (json_unpack(json_array_get(locs, i), "{s:s, s:s}", "cidr", &cidr, "name", &name) < 0 ||
+		if (json_unpack(json_array_get(locs, i), "{s:s, s:s}", "cidr", &cidr, "name",
+				&name) < 0 ||
 		    location_add(&spec->loc, cidr, name) < 0)
 			rc = -EINVAL;
 	}
@@ -293,13 +314,15 @@ int feature_spec_from_json(struct feature_spec *spec, const char *text, char *er
 		int proto, s, d;
 		json_int_t port;
 		double idf;
-		if (json_unpack(json_array_get(terms, (size_t)j), "{s:s, s:s, s:i, s:I, s:F}", "src", &src,
-				"dst", &dst, "proto", &proto, "port", &port, "idf", &idf) < 0 ||
+		if (json_unpack(json_array_get(terms, (size_t)j), "{s:s, s:s, s:i, s:I, s:F}",
+				"src", &src, "dst", &dst, "proto", &proto, "port", &port, "idf",
+				&idf) < 0 ||
 		    (s = loc_index(&spec->loc, src)) < 0 || (d = loc_index(&spec->loc, dst)) < 0 ||
 		    proto < 0 || proto > 255 || port < 0 || port > UINT32_MAX || !isfinite(idf))
 			rc = -EINVAL;
 		else
-			spec->terms[j] = (struct feature_term){ s, WINDOW_TERM(d, proto, port), idf };
+			spec->terms[j] =
+				(struct feature_term){ s, WINDOW_TERM(d, proto, port), idf };
 	}
 	json_t *jf = json_object_get(o, "filter");
 	if (rc == 0 && spec->terms && jf) {

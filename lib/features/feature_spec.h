@@ -53,13 +53,14 @@ int feature_spec_dim(const struct feature_spec *spec);
 
 /* Fits the vocabulary on set, replacing any previous one. spec->window_seconds
  * and spec->loc must be set. Returns 0 or -ENOMEM. */
-int feature_spec_fit(struct feature_spec *spec, const struct sample_set *set, int vocab_size, int min_df)
-	__attribute__((warn_unused_result));
+int feature_spec_fit(struct feature_spec *spec, const struct sample_set *set, int vocab_size,
+		     int min_df) __attribute__((warn_unused_result));
 void feature_spec_free(struct feature_spec *spec);
 
 /* One sample's vector into row [feature_spec_dim(spec)], in the order of
  * the names feature_spec_dataset gives (a model's feature order). */
-void feature_spec_vectorize(const struct feature_spec *spec, const struct net_sample *s, float *row);
+void feature_spec_vectorize(const struct feature_spec *spec, const struct net_sample *s,
+			    float *row);
 
 /* The set as a dataset with the spec's feature names, window_start and
  * src_ip columns (labels 0). Returns 0 or -ENOMEM. */

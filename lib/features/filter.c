@@ -17,7 +17,8 @@ static int each_token(const char *text, int (*add)(void *, const char *), void *
 {
 	char *copy = strdup(text), *save = NULL;
 	int rc = copy ? 0 : -ENOMEM;
-	for (char *t = copy ? strtok_r(copy, ",", &save) : NULL; t && rc == 0; t = strtok_r(NULL, ",", &save)) {
+	for (char *t = copy ? strtok_r(copy, ",", &save) : NULL; t && rc == 0;
+	     t = strtok_r(NULL, ",", &save)) {
 		while (*t == ' ')
 			t++;
 		rc = add(ctx, t);
@@ -135,7 +136,8 @@ static json_t *nets_json(const struct filter_nets *n)
 		char addr[48], text[64];
 		ip_addr_str(&n->e[i].net, addr);
 		int v4 = !strchr(addr, ':');
-		snprintf(text, sizeof text, "%s/%d", addr, v4 ? n->e[i].prefix - 96 : n->e[i].prefix);
+		snprintf(text, sizeof text, "%s/%d", addr,
+			 v4 ? n->e[i].prefix - 96 : n->e[i].prefix);
 		json_array_append_new(a, json_string(text));
 	}
 	return a;
@@ -165,11 +167,12 @@ char *filter_to_json(const struct filter *f)
 	json_t *sids = json_array();
 	for (int i = 0; i < f->n_sids; i++)
 		json_array_append_new(sids, json_integer(f->exclude_sid[i]));
-	json_t *o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "monitor", nets_json(&f->monitor),
-			      "exclude_src", nets_json(&f->exclude_src), "exclude_dst",
-			      nets_json(&f->exclude_dst), "include_ports",
-			      f->has_include ? ports_json(f->include_port) : json_null(), "exclude_ports",
-			      f->has_exclude ? ports_json(f->exclude_port) : json_null(), "exclude_sids", sids);
+	json_t *o = json_pack(
+		"{s:o, s:o, s:o, s:o, s:o, s:o}", "monitor", nets_json(&f->monitor), "exclude_src",
+		nets_json(&f->exclude_src), "exclude_dst", nets_json(&f->exclude_dst),
+		"include_ports", f->has_include ? ports_json(f->include_port) : json_null(),
+		"exclude_ports", f->has_exclude ? ports_json(f->exclude_port) : json_null(),
+		"exclude_sids", sids);
 	char *text = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	return text;
@@ -190,7 +193,9 @@ static char *joined(json_t *a)
 		if (json_is_integer(v))
 			snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
 		strcat(s, i ? "," : "");
-		strcat(s, json_is_string(v) ? json_string_value(v) : json_is_integer(v) ? num : "?");
+		strcat(s, json_is_string(v)    ? json_string_value(v)
+			  : json_is_integer(v) ? num
+					       : "?");
 	}
 	return s;
 }
@@ -214,8 +219,16 @@ static int from_array(json_t *o, const char *key, int (*apply)(struct filter *, 
 static int set_monitor(struct filter *f, const char *s) { return filter_add_nets(&f->monitor, s); }
 static int set_xsrc(struct filter *f, const char *s) { return filter_add_nets(&f->exclude_src, s); }
 static int set_xdst(struct filter *f, const char *s) { return filter_add_nets(&f->exclude_dst, s); }
-static int set_incl(struct filter *f, const char *s) { f->has_include = 1; return filter_add_ports(f->include_port, s); }
-static int set_excl(struct filter *f, const char *s) { f->has_exclude = 1; return filter_add_ports(f->exclude_port, s); }
+static int set_incl(struct filter *f, const char *s)
+{
+	f->has_include = 1;
+	return filter_add_ports(f->include_port, s);
+}
+static int set_excl(struct filter *f, const char *s)
+{
+	f->has_exclude = 1;
+	return filter_add_ports(f->exclude_port, s);
+}
 
 int filter_from_json(struct filter *f, const char *text)
 {

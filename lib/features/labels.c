@@ -19,19 +19,23 @@ int labels_read(struct label_list *l, FILE *f, const char *name, char *err, size
 		lineno++;
 		line[strcspn(line, "#")] = '\0';
 		char *p = csv_trim(line), *comma = strchr(p, ',');
-		if (!*p || (lineno == 1 && (strcmp(p, "src_ip") == 0 || strncmp(p, "window_start,", 13) == 0)))
+		if (!*p || (lineno == 1 &&
+			    (strcmp(p, "src_ip") == 0 || strncmp(p, "window_start,", 13) == 0)))
 			continue;
 		if (comma) {
 			*comma = '\0';
 			if (isotime_parse(csv_trim(p), &e.window_start) < 0) {
-				snprintf(err, errlen, "%s:%ld: expected window_start (ISO 8601 UTC or epoch "
-					 "seconds), got '%s'", name, lineno, csv_trim(p));
+				snprintf(err, errlen,
+					 "%s:%ld: expected window_start (ISO 8601 UTC or epoch "
+					 "seconds), got '%s'",
+					 name, lineno, csv_trim(p));
 				return -EINVAL;
 			}
 			p = csv_trim(comma + 1);
 		}
 		if (ip_parse_cidr(p, &e.net, &e.prefix) < 0) {
-			snprintf(err, errlen, "%s:%ld: expected an address or CIDR, got '%s'", name, lineno, p);
+			snprintf(err, errlen, "%s:%ld: expected an address or CIDR, got '%s'", name,
+				 lineno, p);
 			return -EINVAL;
 		}
 		if (l->n == l->cap) {
@@ -85,13 +89,11 @@ size_t labels_apply(const struct label_list *l, struct dataset *ds, int8_t value
 
 int labels_read_file(struct label_list *l, const char *path, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		int rc = -errno;
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	int rc;
+	FILE *f = csv_open(path, &rc, err, errlen);
+	if (!f)
 		return rc;
-	}
-	int rc = labels_read(l, f, path, err, errlen);
+	rc = labels_read(l, f, path, err, errlen);
 	fclose(f);
 	return rc;
 }

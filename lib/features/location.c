@@ -69,9 +69,10 @@ int location_read(struct location_table *t, FILE *f, const char *name, char *err
 		loc[strcspn(loc, " \t")] = '\0';
 		p[strcspn(p, " \t")] = '\0';
 		if (location_add(t, p, loc) < 0) {
-			snprintf(err, errlen, "%s:%d: expected CIDR,name (a name of letters, digits, "
-				 "'_', '-', '.'; at most %d entries), got '%s,%s'", name, lineno,
-				 LOCATION_MAX, p, loc);
+			snprintf(err, errlen,
+				 "%s:%d: expected CIDR,name (a name of letters, digits, "
+				 "'_', '-', '.'; at most %d entries), got '%s,%s'",
+				 name, lineno, LOCATION_MAX, p, loc);
 			return -EINVAL;
 		}
 	}
@@ -82,7 +83,8 @@ int location_of(const struct location_table *t, const ip_addr *a)
 {
 	int best = -1, best_len = -1;
 	for (int i = 0; i < t->n; i++)
-		if (t->entry[i].prefix > best_len && ip_in_net(a, &t->entry[i].net, t->entry[i].prefix)) {
+		if (t->entry[i].prefix > best_len &&
+		    ip_in_net(a, &t->entry[i].net, t->entry[i].prefix)) {
 			best = t->entry[i].name;
 			best_len = t->entry[i].prefix;
 		}

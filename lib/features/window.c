@@ -451,7 +451,8 @@ static void count_destinations(struct window_table *t, struct window *w, struct 
 
 	addr_words(ev->dst, &hi, &lo);
 	ip = distinct_hash2(hi, lo);
-	int new_flow = distinct_add(&s->seen, SEEN_FLOW, distinct_hash2(ip, port | (uint64_t)ev->sport << 32)) > 0;
+	int new_flow = distinct_add(&s->seen, SEEN_FLOW,
+				    distinct_hash2(ip, port | (uint64_t)ev->sport << 32)) > 0;
 	/* while counts are exact, a flow seen before brings no new destination,
 	 * port or pair: most packets skip those (estimates must see every value).
 	 * The table may have grown even for a known flow: account for it below. */
@@ -462,7 +463,9 @@ static void count_destinations(struct window_table *t, struct window *w, struct 
 		distinct_add(&s->seen, SEEN_PAIR, distinct_hash2(ip, port));
 	}
 	if (new_flow) {
-		int service = ev->has_ports ? (ev->dport >= WINDOW_EPHEMERAL ? WINDOW_EPHEMERAL : ev->dport) : 0;
+		int service = ev->has_ports ? (ev->dport >= WINDOW_EPHEMERAL ? WINDOW_EPHEMERAL
+									     : ev->dport)
+					    : 0;
 		uint64_t term = WINDOW_TERM(cached_location(t, ev->dst, ip), ev->proto, service);
 		t->stats.bytes += count_term(s, term);
 		if (!ev->answer)
@@ -505,7 +508,8 @@ static int add_event(struct window_table *t, const struct event *ev, window_emit
 	int closed = close_until(t, ev->ts, emit, ctx);
 	if (out)
 		*out = NULL;
-	if (t->filter && !filter_counts(t->filter, ev->src, ev->dst, ev->has_ports, ev->dport, ev->sid)) {
+	if (t->filter &&
+	    !filter_counts(t->filter, ev->src, ev->dst, ev->has_ports, ev->dport, ev->sid)) {
 		t->stats.filtered++;
 		return closed;
 	}
@@ -556,9 +560,12 @@ static int add_event(struct window_table *t, const struct event *ev, window_emit
 int window_table_add(struct window_table *t, const struct packet_info *p, window_emit_fn emit,
 		     void *ctx)
 {
-	int tcp = p->proto == IP_PROTO_TCP, syn = tcp && (p->tcp_flags & TCP_SYN), ack = tcp && (p->tcp_flags & TCP_ACK);
-	int rst = tcp && (p->tcp_flags & TCP_RST), icmp_error = p->has_inner && decode_is_icmp_error(p);
-	int echo_reply = (p->proto == IP_PROTO_ICMP && p->icmp_type == 0) || (p->proto == IP_PROTO_ICMPV6 && p->icmp_type == 129);
+	int tcp = p->proto == IP_PROTO_TCP, syn = tcp && (p->tcp_flags & TCP_SYN),
+	    ack = tcp && (p->tcp_flags & TCP_ACK);
+	int rst = tcp && (p->tcp_flags & TCP_RST),
+	    icmp_error = p->has_inner && decode_is_icmp_error(p);
+	int echo_reply = (p->proto == IP_PROTO_ICMP && p->icmp_type == 0) ||
+			 (p->proto == IP_PROTO_ICMPV6 && p->icmp_type == 129);
 	struct event ev = {
 		.ts = p->ts_sec, .src = &p->src, .dst = &p->dst, .proto = p->proto,
 		.has_ports = p->has_ports, .sport = p->sport, .dport = p->dport,
@@ -579,22 +586,35 @@ int window_table_add(struct window_table *t, const struct packet_info *p, window
 int window_table_add_flow(struct window_table *t, const struct flow_record *r, window_emit_fn emit,
 			  void *ctx)
 {
-	int tcp = r->proto == IP_PROTO_TCP, syn = tcp && (r->tcp_flags & TCP_SYN), ack = tcp && (r->tcp_flags & TCP_ACK);
+	int tcp = r->proto == IP_PROTO_TCP, syn = tcp && (r->tcp_flags & TCP_SYN),
+	    ack = tcp && (r->tcp_flags & TCP_ACK);
 	int rst = tcp && (r->tcp_flags & TCP_RST);
 	int answer = syn && ack && r->sport < r->dport;
-	int unreach = (r->proto == IP_PROTO_ICMP && r->dport >> 8 == 3) || (r->proto == IP_PROTO_ICMPV6 && r->dport >> 8 == 1);
+	int unreach = (r->proto == IP_PROTO_ICMP && r->dport >> 8 == 3) ||
+		      (r->proto == IP_PROTO_ICMPV6 && r->dport >> 8 == 1);
 	int has_ports = ip_proto_has_ports(r->proto);
-	int icmp_answer = (r->proto == IP_PROTO_ICMP && (r->dport >> 8 == 0 || r->dport >> 8 == 3 || r->dport >> 8 == 11)) ||
-			  (r->proto == IP_PROTO_ICMPV6 && (r->dport >> 8 == 129 || r->dport >> 8 < 4));
+	int icmp_answer =
+		(r->proto == IP_PROTO_ICMP &&
+		 (r->dport >> 8 == 0 || r->dport >> 8 == 3 || r->dport >> 8 == 11)) ||
+		(r->proto == IP_PROTO_ICMPV6 && (r->dport >> 8 == 129 || r->dport >> 8 < 4));
 	struct event ev = {
 		.ts = r->start_ms >= 0 ? r->start_ms / 1000 : -((-r->start_ms + 999) / 1000),
-		.src = &r->src, .dst = &r->dst, .proto = r->proto, .has_ports = (uint8_t)has_ports,
-		.sport = has_ports ? r->sport : 0, .dport = has_ports ? r->dport : 0,
+		.src = &r->src,
+		.dst = &r->dst,
+		.proto = r->proto,
+		.has_ports = (uint8_t)has_ports,
+		.sport = has_ports ? r->sport : 0,
+		.dport = has_ports ? r->dport : 0,
 		.answer = icmp_answer || answer || (rst && !syn) ||
 			  (has_ports && !(syn && !ack) && r->sport < r->dport),
-		.packets = r->packets, .bytes = r->bytes, .syn_sent = syn && !answer, .rst_sent = rst,
+		.packets = r->packets,
+		.bytes = r->bytes,
+		.syn_sent = syn && !answer,
+		.rst_sent = rst,
 		.reply_to = answer || (rst && !syn) || unreach ? &r->dst : NULL,
-		.synack = answer, .rst = rst && !syn, .unreach = unreach ? r->packets : 0,
+		.synack = answer,
+		.rst = rst && !syn,
+		.unreach = unreach ? r->packets : 0,
 	};
 	return add_event(t, &ev, emit, ctx, NULL);
 }
@@ -603,15 +623,23 @@ int window_table_add_alert(struct window_table *t, int64_t ts, const ip_addr *sr
 			   const ip_addr *dst, uint16_t sport, uint16_t dport, uint32_t sid,
 			   window_emit_fn emit, void *ctx)
 {
-	struct event ev = { .ts = ts, .src = src, .dst = dst, .proto = WINDOW_PROTO_ANY,
-			    .has_ports = 1, .sport = sport, .dport = dport, .packets = 1, .sid = sid };
+	struct event ev = { .ts = ts,
+			    .src = src,
+			    .dst = dst,
+			    .proto = WINDOW_PROTO_ANY,
+			    .has_ports = 1,
+			    .sport = sport,
+			    .dport = dport,
+			    .packets = 1,
+			    .sid = sid };
 	struct sample *s;
 	int rc = add_event(t, &ev, emit, ctx, &s);
 	if (rc == 0 && s) {
 		uint64_t hi, lo;
 		addr_words(dst, &hi, &lo);
-		t->stats.bytes += count_term(s, WINDOW_TERM(cached_location(t, dst, distinct_hash2(hi, lo)),
-						      WINDOW_PROTO_SID, sid));
+		t->stats.bytes +=
+			count_term(s, WINDOW_TERM(cached_location(t, dst, distinct_hash2(hi, lo)),
+						  WINDOW_PROTO_SID, sid));
 	}
 	return rc;
 }

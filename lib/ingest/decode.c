@@ -176,7 +176,8 @@ static void icmp_quote(struct cursor c, struct packet_info *out)
 	uint16_t sp = 0, dp = 0;
 
 	/* ICMP and ICMPv6 error headers are 8 bytes before the quoted packet */
-	if (skip(&c, 8) < 0 || ip_header(&c, 0, &inner, &out->inner_src, &out->inner_dst) != DECODE_OK)
+	if (skip(&c, 8) < 0 ||
+	    ip_header(&c, 0, &inner, &out->inner_src, &out->inner_dst) != DECODE_OK)
 		return;
 	out->has_inner = 1;
 	out->inner_proto = inner.proto;
@@ -225,7 +226,8 @@ static enum decode_result ethernet(struct cursor *c, uint16_t *type)
 		return DECODE_TRUNC_LINK;
 	*type = be16(c->p + 12);
 	skip(c, 14);
-	for (int depth = 0; *type == ETH_VLAN || *type == ETH_QINQ || *type == ETH_QINQ_OLD; depth++) {
+	for (int depth = 0; *type == ETH_VLAN || *type == ETH_QINQ || *type == ETH_QINQ_OLD;
+	     depth++) {
 		if (depth == DECODE_MAX_VLAN)
 			return DECODE_VLAN_TOO_DEEP;
 		if (c->len < 4)
@@ -303,8 +305,8 @@ static enum decode_result link_layer(int dlt, struct cursor *c, int *version)
 int decode_link_supported(int dlt)
 {
 	return dlt == DLT_EN10MB || dlt == DLT_LINUX_SLL || dlt == LINKTYPE_LINUX_SLL2 ||
-	       dlt == DLT_RAW || dlt == LINKTYPE_RAW || dlt == LINKTYPE_IPV4 || dlt == LINKTYPE_IPV6 ||
-	       dlt == DLT_NULL || dlt == LINKTYPE_LOOP;
+	       dlt == DLT_RAW || dlt == LINKTYPE_RAW || dlt == LINKTYPE_IPV4 ||
+	       dlt == LINKTYPE_IPV6 || dlt == DLT_NULL || dlt == LINKTYPE_LOOP;
 }
 
 /* Most frames are untagged Ethernet, IPv4 without options, not fragmented,

@@ -88,7 +88,8 @@ static int parse_row(char **fld, int n, const int *col, struct flow_record *r, c
 			return -1;
 		}
 	memset(r, 0, sizeof *r);
-	if (parse_time(fld[col[C_TS]], &r->start_ms) < 0 || parse_time(fld[col[C_TE]], &r->end_ms) < 0)
+	if (parse_time(fld[col[C_TS]], &r->start_ms) < 0 ||
+	    parse_time(fld[col[C_TE]], &r->end_ms) < 0)
 		return *why = "ts/te: expected YYYY-MM-DD HH:MM:SS", -1;
 	if (ip_addr_parse(fld[col[C_SA]], &r->src, &r->family) < 0 ||
 	    ip_addr_parse(fld[col[C_DA]], &r->dst, &fam_d) < 0)
@@ -98,8 +99,10 @@ static int parse_row(char **fld, int n, const int *col, struct flow_record *r, c
 		return *why = "sp/dp: expected ports", -1;
 	if (parse_proto(fld[col[C_PR]], &r->proto) < 0)
 		return *why = "pr: expected a protocol name or number", -1;
-	if (parse_u64(fld[col[C_IPKT]], &r->packets) < 0 || parse_u64(fld[col[C_IBYT]], &r->bytes) < 0)
-		return *why = "ipkt/ibyt: expected counts (run nfdump with -N for plain numbers)", -1;
+	if (parse_u64(fld[col[C_IPKT]], &r->packets) < 0 ||
+	    parse_u64(fld[col[C_IBYT]], &r->bytes) < 0)
+		return *why = "ipkt/ibyt: expected counts (run nfdump with -N for plain numbers)",
+		       -1;
 	r->sport = (uint16_t)sp;
 	r->dport = (uint16_t)dp;
 	r->tcp_flags = parse_flags(fld[col[C_FLG]]);

@@ -41,7 +41,9 @@ static int parse_row(char **f, int n, const int *col, struct ids_alert *a, const
 			return *why = "fewer fields than the header", -1;
 	for (int c = I_YEAR; c <= I_SEC; c++)
 		if (parse_int(f[col[c]], lo[c], hi[c], &v[c]) < 0)
-			return *why = "date fields: expected year, month, day, hour, minute, second", -1;
+			return *why = "date fields: expected year, month, day, hour, minute, "
+				      "second",
+			       -1;
 	int prefix;
 	if (ip_parse_cidr(f[col[I_SRC]], &a->src, &prefix) < 0 || prefix != 128 ||
 	    ip_parse_cidr(f[col[I_DST]], &a->dst, &prefix) < 0 || prefix != 128)
@@ -51,8 +53,11 @@ static int parse_row(char **f, int n, const int *col, struct ids_alert *a, const
 		return *why = "src_port/dest_port: expected ports", -1;
 	if (parse_int(f[col[I_SID]], 0, UINT32_MAX, &v[I_SID]) < 0)
 		return *why = "sid: expected a signature id", -1;
-	struct tm tm = { .tm_year = (int)v[I_YEAR] - 1900, .tm_mon = (int)v[I_MONTH] - 1,
-			 .tm_mday = (int)v[I_MDAY], .tm_hour = (int)v[I_HOUR], .tm_min = (int)v[I_MIN],
+	struct tm tm = { .tm_year = (int)v[I_YEAR] - 1900,
+			 .tm_mon = (int)v[I_MONTH] - 1,
+			 .tm_mday = (int)v[I_MDAY],
+			 .tm_hour = (int)v[I_HOUR],
+			 .tm_min = (int)v[I_MIN],
 			 .tm_sec = (int)v[I_SEC] };
 	a->ts = (int64_t)timegm(&tm);
 	a->sport = (uint16_t)v[I_SPORT];

@@ -144,7 +144,9 @@ static int parse_cell(struct reader *r, struct dataset *ds, size_t row, int col,
 	switch (role) {
 	case COL_WINDOW:
 		if (isotime_parse(text, &ds->window_start[row]) < 0)
-			return fail(r, "window_start: expected ISO 8601 UTC or epoch seconds, got '%s'", text);
+			return fail(
+				r, "window_start: expected ISO 8601 UTC or epoch seconds, got '%s'",
+				text);
 		return 0;
 	case COL_SRC:
 		if (strlen(text) >= DATASET_ID_LEN)
@@ -166,7 +168,8 @@ static int parse_cell(struct reader *r, struct dataset *ds, size_t row, int col,
 	}
 	float v = strtof(text, &end);
 	if (end == text || *end || !isfinite(v))
-		return fail(r, "column '%s': expected a finite number, got '%s'", ds->names[*feature], text);
+		return fail(r, "column '%s': expected a finite number, got '%s'",
+			    ds->names[*feature], text);
 	ds->x[row * (size_t)ds->dim + (size_t)(*feature)++] = v;
 	return 0;
 }
@@ -182,7 +185,8 @@ int matrix_csv_read(struct dataset *ds, FILE *f, const char *name, char *err, si
 	n_columns = r.n_fields;
 	while (rc == 0 && (rc = next_record(&r)) > 0) {
 		if (r.n_fields != n_columns) {
-			rc = fail(&r, "expected %d fields as in the header, got %d", n_columns, r.n_fields);
+			rc = fail(&r, "expected %d fields as in the header, got %d", n_columns,
+				  r.n_fields);
 			break;
 		}
 		long row = dataset_add_row(ds);

@@ -135,7 +135,8 @@ static void withdraw(struct netflow_decoder *d, struct nf_exporter *e, uint32_t 
 	d->counters[NF_WITHDRAWALS]++;
 }
 
-static void store_template(struct netflow_decoder *d, struct nf_exporter *e, const struct nf_template *nt)
+static void store_template(struct netflow_decoder *d, struct nf_exporter *e,
+			   const struct nf_template *nt)
 {
 	struct nf_template **slot = find_template(e, nt->domain, nt->id);
 	if (!slot) {
@@ -276,9 +277,9 @@ static void apply_field(const struct nf_field *f, const uint8_t *v, size_t n, st
 
 /* Data records of one set (options records included) are added to *n;
  * returns -1 when a record overruns the set. */
-static int parse_data(struct netflow_decoder *d, struct nf_exporter *e, const struct nf_template *tpl,
-		      const uint8_t *p, size_t len, struct flow_times base, flow_record_fn emit,
-		      void *ctx, uint32_t *n_records)
+static int parse_data(struct netflow_decoder *d, struct nf_exporter *e,
+		      const struct nf_template *tpl, const uint8_t *p, size_t len,
+		      struct flow_times base, flow_record_fn emit, void *ctx, uint32_t *n_records)
 {
 	for (;;) {
 		struct flow_record r = { 0 };
@@ -314,8 +315,12 @@ static int parse_data(struct netflow_decoder *d, struct nf_exporter *e, const st
 				return 0;
 			continue;
 		}
-		r.start_ms = t.have_abs ? t.first_abs : t.have_up ? from_uptime(&t, t.first_up) : t.header_ms;
-		r.end_ms = t.have_abs ? t.last_abs : t.have_up ? from_uptime(&t, t.last_up) : r.start_ms;
+		r.start_ms = t.have_abs	 ? t.first_abs
+			     : t.have_up ? from_uptime(&t, t.first_up)
+					 : t.header_ms;
+		r.end_ms = t.have_abs  ? t.last_abs
+			   : t.have_up ? from_uptime(&t, t.last_up)
+				       : r.start_ms;
 		d->counters[NF_RECORDS]++;
 		if (r.family && emit)
 			emit(ctx, &r);
@@ -324,15 +329,16 @@ static int parse_data(struct netflow_decoder *d, struct nf_exporter *e, const st
 	}
 }
 
-static void decode_v5(struct netflow_decoder *d, struct nf_exporter *e, const uint8_t *p, size_t len,
-		      flow_record_fn emit, void *ctx)
+static void decode_v5(struct netflow_decoder *d, struct nf_exporter *e, const uint8_t *p,
+		      size_t len, flow_record_fn emit, void *ctx)
 {
 	size_t count = be(p + 2, 2);
 	if (len < 24 || len < 24 + 48 * count) {
 		d->counters[NF_TRUNCATED]++;
 		return;
 	}
-	struct flow_times t = { .header_ms = (int64_t)be(p + 8, 4) * 1000 + (int64_t)be(p + 12, 4) / 1000000,
+	struct flow_times t = { .header_ms = (int64_t)be(p + 8, 4) * 1000 +
+					     (int64_t)be(p + 12, 4) / 1000000,
 				.uptime_ms = (int64_t)be(p + 4, 4) };
 	uint32_t seq = (uint32_t)be(p + 16, 4);
 	check_sequence(d, e, (uint32_t)be(p + 20, 2), seq, seq + (uint32_t)count, 0);
@@ -402,7 +408,8 @@ static void decode_sets(struct netflow_decoder *d, struct nf_exporter *e, const 
 			struct nf_template **tpl = find_template(e, domain, (uint16_t)id);
 			if (!tpl)
 				d->counters[NF_NO_TEMPLATE]++;
-			else if (parse_data(d, e, *tpl, body, body_len, t, emit, ctx, &n_records) < 0)
+			else if (parse_data(d, e, *tpl, body, body_len, t, emit, ctx, &n_records) <
+				 0)
 				d->counters[NF_TRUNCATED]++;
 		}
 		p += set_len, len -= set_len;

@@ -72,7 +72,8 @@ int pca_project2(const float *x, size_t n, int k, float *out, double explained[2
 		for (int a = 0; a < 2; a++) {
 			double s = 0;
 			for (int i = 0; i < k; i++)
-				s += (x[r * (size_t)k + (size_t)i] - mean[i]) * axis[(size_t)a * (size_t)k + (size_t)i];
+				s += (x[r * (size_t)k + (size_t)i] - mean[i]) *
+				     axis[(size_t)a * (size_t)k + (size_t)i];
 			out[r * 2 + (size_t)a] = (float)s;
 		}
 	free(mean);

@@ -93,7 +93,8 @@ void report_write_header(FILE *f, int k)
 }
 
 void report_write_row(FILE *f, const char *window, const char *src_ip, double score,
-		      char *const *names, const float *phi, const float *value, const int *top, int k)
+		      char *const *names, const float *phi, const float *value, const int *top,
+		      int k)
 {
 	write_field(f, window);
 	fputc(',', f);

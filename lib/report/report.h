@@ -31,6 +31,7 @@ void report_write_header(FILE *f, int k);
 /* One row. A feature whose Shapley value is 0 is written as feature "0"
  * (the seed's convention). Names are quoted when they hold a comma or quote. */
 void report_write_row(FILE *f, const char *window, const char *src_ip, double score,
-		      char *const *names, const float *phi, const float *value, const int *top, int k);
+		      char *const *names, const float *phi, const float *value, const int *top,
+		      int k);
 
 #endif

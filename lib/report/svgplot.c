@@ -67,7 +67,9 @@ static void write_axes(FILE *f, const struct frame *fr)
 {
 	double sx = tick_step(fr->x1 - fr->x0), sy = tick_step(fr->y1 - fr->y0);
 
-	fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#444\"/>\n",
+	fprintf(f,
+		"<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" "
+		"stroke=\"#444\"/>\n",
 		LEFT, TOP, WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM);
 	for (double t = ceil(fr->x0 / sx) * sx; t <= fr->x1 + 1e-9 * sx; t += sx)
 		fprintf(f, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#444\"/>"
@@ -84,7 +86,8 @@ static void write_axes(FILE *f, const struct frame *fr)
 static void write_series(FILE *f, const struct frame *fr, const struct svg_series *s, int index)
 {
 	if (s->line && s->n > 1) {
-		fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"", s->color);
+		fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"",
+			s->color);
 		for (size_t j = 0; j < s->n; j++)
 			if (isfinite(s->x[j]) && isfinite(s->y[j]))
 				fprintf(f, "%.1f,%.1f ", px(fr, s->x[j]), py(fr, s->y[j]));
@@ -118,7 +121,9 @@ int svgplot_write(FILE *f, const char *title, const char *xlabel, const char *yl
 	fprintf(f, "</text>\n<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">",
 		(WIDTH - RIGHT + LEFT) / 2, HEIGHT - 15);
 	write_text(f, xlabel);
-	fprintf(f, "</text>\n<text x=\"18\" y=\"%d\" text-anchor=\"middle\" transform=\"rotate(-90 18 %d)\">",
+	fprintf(f,
+		"</text>\n<text x=\"18\" y=\"%d\" text-anchor=\"middle\" transform=\"rotate(-90 18 "
+		"%d)\">",
 		(HEIGHT - BOTTOM + TOP) / 2, (HEIGHT - BOTTOM + TOP) / 2);
 	write_text(f, ylabel);
 	fputs("</text>\n", f);

@@ -116,7 +116,8 @@ int history_decode(const uint8_t *p, size_t len, struct net_sample *out, struct 
 	return 0;
 }
 
-/* --- segments ---------------------------------------------------------------------------------- */
+/* --- segments ----------------------------------------------------------------------------------
+ */
 
 static int64_t day_of(int64_t t)
 {
@@ -166,7 +167,8 @@ static long list_segments(const char *dir, int64_t **days)
 		if (day == INT64_MIN)
 			continue;
 		if (n == cap) {
-			int64_t *grown = realloc(*days, (size_t)(cap = cap ? cap * 2 : 64) * sizeof **days);
+			int64_t *grown =
+				realloc(*days, (size_t)(cap = cap ? cap * 2 : 64) * sizeof **days);
 			if (!grown) {
 				closedir(d);
 				return -1;

@@ -109,7 +109,8 @@ static int recover(struct spool *s, char *err, size_t errlen)
 		return 0;
 	}
 	if (pread_all(s->fd, h, sizeof h, 0) < 0 || memcmp(h, magic, 8) != 0)
-		return snprintf(err, errlen, "%s: not a flowsad spool file (bad magic)", s->path), -1;
+		return snprintf(err, errlen, "%s: not a flowsad spool file (bad magic)", s->path),
+		       -1;
 	s->head = get_le(h + 8, 8);
 	if (s->head < SPOOL_HEADER || s->head > size)
 		return snprintf(err, errlen, "%s: corrupt header (head offset %llu of %llu bytes)",

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The shape of the code: lib/'s stage folders include only from earlier
-# stages (tests/tools/layers.sh), and the checker itself catches a violation.
+# stages (tests/tools/layers.sh), every C file follows the format rule
+# (tests/tools/format-check.sh), and both checkers catch a violation.
 . "$(dirname "$0")/lib.bash"
 root=$(cd "$(dirname "$0")/../.." && pwd)
 layers=$root/tests/tools/layers.sh
@@ -20,3 +21,9 @@ sed -i '0,/#include "base\/ip.h"/s//#include "ip.h"/' "$T/lib2/ingest/decode.h"
 touch "$T/lib2/loose.c"
 check_exit "an include not named by its folder is refused" 1 "$layers" "$T/lib2"
 check "both faults are reported" test "$(grep -c 'not named by its folder\|outside every stage folder' "$T/exit.out")" = 2
+
+check "every C file keeps the format rule (100 columns, tabs, no trailing space)" \
+	"$root/tests/tools/format-check.sh"
+printf 'int x;\t\n    int y;\n%0120d\n' 0 >"$T/bad.c"
+check_exit "a badly formatted file is refused" 1 "$root/tests/tools/format-check.sh" "$T/bad.c"
+check "... each fault with file and line" test "$(grep -c "bad.c:[123]: " "$T/exit.out")" = 3

@@ -14,10 +14,19 @@
 static void test_alert_document(void **state)
 {
 	(void)state;
-	struct alert_feature f[2] = { { "fanout dst_ips", 4.5, 120 }, { "tcp syn_sent", 1.25, 300 } };
-	struct alert a = { .window_start = 1795950540, .window_seconds = 60, .src_ip = "10.77.0.18",
-			   .score = 10.5, .raw_score = 32.25, .rank = 2, .model_id = "cb5a7c873baa79dc",
-			   .observer = "sensor-1", .created = 1795950610, .n_features = 2, .features = f };
+	struct alert_feature f[2] = { { "fanout dst_ips", 4.5, 120 },
+				      { "tcp syn_sent", 1.25, 300 } };
+	struct alert a = { .window_start = 1795950540,
+			   .window_seconds = 60,
+			   .src_ip = "10.77.0.18",
+			   .score = 10.5,
+			   .raw_score = 32.25,
+			   .rank = 2,
+			   .model_id = "cb5a7c873baa79dc",
+			   .observer = "sensor-1",
+			   .created = 1795950610,
+			   .n_features = 2,
+			   .features = f };
 	char *text = alert_json(&a);
 	assert_non_null(text);
 	assert_null(strchr(text, '\n')); /* one line: a JSON-lines record as it is */
@@ -27,14 +36,16 @@ static void test_alert_document(void **state)
 	const char *ts, *id, *kind, *module, *start, *end, *ip, *observer, *model, *name;
 	double risk, score, raw, shap, value;
 	int rank, window;
-	assert_int_equal(json_unpack(doc, "{s:s, s:{s:s, s:s, s:s, s:s, s:s, s:F}, s:{s:s}, s:{s:s},"
+	assert_int_equal(json_unpack(doc,
+				     "{s:s, s:{s:s, s:s, s:s, s:s, s:s, s:F}, s:{s:s}, s:{s:s},"
 				     " s:{s:F, s:F, s:i, s:i, s:s, s:[{s:s, s:F, s:F}, *]}}",
 				     "@timestamp", &ts, "event", "id", &id, "kind", &kind, "module",
 				     &module, "start", &start, "end", &end, "risk_score", &risk,
 				     "source", "ip", &ip, "observer", "name", &observer, "flowsad",
 				     "score", &score, "raw_score", &raw, "rank", &rank,
 				     "window_seconds", &window, "model_id", &model, "explanation",
-				     "feature", &name, "shap", &shap, "value", &value), 0);
+				     "feature", &name, "shap", &shap, "value", &value),
+			 0);
 	assert_string_equal(ts, "2026-11-29T11:10:10Z");
 	assert_string_equal(id, "flowsad-2026-11-29T11:09:00Z-10.77.0.18");
 	assert_string_equal(kind, "alert");
@@ -48,7 +59,9 @@ static void test_alert_document(void **state)
 	assert_true(risk == 10.5 && score == 10.5 && raw == 32.25 && shap == 4.5 && value == 120);
 	assert_int_equal(rank, 2);
 	assert_int_equal(window, 60);
-	assert_int_equal(json_array_size(json_object_get(json_object_get(doc, "flowsad"), "explanation")), 2);
+	assert_int_equal(
+		json_array_size(json_object_get(json_object_get(doc, "flowsad"), "explanation")),
+		2);
 	/* ECS: its version, category and type as arrays of the allowed values */
 	const char *ecs, *cat1, *cat2, *type;
 	assert_int_equal(json_unpack(doc, "{s:{s:s}, s:{s:[s, s], s:[s]}}", "ecs", "version", &ecs,

@@ -17,8 +17,10 @@
 #include "features/baseline.h"
 #include "features/distinct.h"
 
-enum { FIRST_SEEN, NEW_PEERS, NEW_SERVICES, RISE_PACKETS, RISE_BYTES, RISE_FLOWS, RISE_PEERS,
-       RISE_FAILURES, RISE_RECEIVED };
+enum {
+	FIRST_SEEN, NEW_PEERS, NEW_SERVICES, RISE_PACKETS, RISE_BYTES, RISE_FLOWS, RISE_PEERS,
+	RISE_FAILURES, RISE_RECEIVED
+};
 
 static ip_addr host(int n)
 {
@@ -172,7 +174,8 @@ static void test_state_file(void **state)
 	close(fd);
 	for (int w = 0; w < 10; w++)
 		for (int h = 0; h < 5; h++) {
-			struct window_counters c = window(h, 2 + w % 3, (uint64_t)(100 * (h + 1) + w));
+			struct window_counters c =
+				window(h, 2 + w % 3, (uint64_t)(100 * (h + 1) + w));
 			ip_addr a = host(h);
 			baseline_observe(b, 60 * w, &a, &c, f1);
 			baseline_note_score(b, &a, 60 * w, h + w);

@@ -107,7 +107,8 @@ static void test_syntax_error(void **state)
 	struct config c;
 	char *msgs;
 	(void)state;
-	assert_int_equal(read_text(&c, "[alerts]\ntop_n = 3\nthis line has no equals sign\n", &msgs), 1);
+	assert_int_equal(
+		read_text(&c, "[alerts]\ntop_n = 3\nthis line has no equals sign\n", &msgs), 1);
 	assert_non_null(strstr(msgs, "t.conf:3: expected 'key = value'"));
 	config_free(&c);
 	free(msgs);

@@ -14,9 +14,12 @@
 static size_t eth_ipv4_tcp(uint8_t *f, uint8_t flags)
 {
 	static const uint8_t frame[] = {
-		0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x08, 0x00,             /* Ethernet */
-		0x45, 0, 0, 40, 0, 1, 0x40, 0, 64, 6, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2, /* IPv4 */
-		0x04, 0xd2, 0, 80, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x02, 0xff, 0xff, 0, 0, 0, 0, /* TCP */
+		/* Ethernet */
+		0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x08, 0x00,
+		/* IPv4 */
+		0x45, 0, 0, 40, 0, 1, 0x40, 0, 64, 6, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+		/* TCP */
+		0x04, 0xd2, 0, 80, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x02, 0xff, 0xff, 0, 0, 0, 0,
 	};
 	memcpy(f, frame, sizeof frame);
 	f[14 + 20 + 13] = flags;
@@ -254,9 +257,10 @@ static void test_fast_path_agrees(void **state)
 			plain[j] = (uint8_t)x;
 		}
 		plain[12] = 0x08, plain[13] = 0x00;
-		plain[14] = (x >> 8) % 4 ? 0x45 : (uint8_t)(0x40 | (x >> 16) % 16); /* mostly no options */
-		plain[16] = 0, plain[17] = (uint8_t)(x >> 24) % 120;                /* total length */
-		plain[20] &= (x >> 32) % 4 ? 0x40 : 0xff;                           /* mostly unfragmented */
+		/* mostly no options, any total length, mostly unfragmented */
+		plain[14] = (x >> 8) % 4 ? 0x45 : (uint8_t)(0x40 | (x >> 16) % 16);
+		plain[16] = 0, plain[17] = (uint8_t)(x >> 24) % 120;
+		plain[20] &= (x >> 32) % 4 ? 0x40 : 0xff;
 		if ((x >> 40) % 4)
 			plain[21] = 0;
 		plain[23] = (x >> 48) % 3 == 0 ? 17 : (x >> 48) % 3 == 1 ? 6 : (uint8_t)(x >> 52);
@@ -279,7 +283,8 @@ static void test_fast_path_agrees(void **state)
 		assert_memory_equal(a.dst.b, b.dst.b, 16);
 		if (a.proto == 17) {
 			assert_int_equal(a.payload_len, b.payload_len);
-			assert_int_equal(a.payload ? a.payload - plain : -1, b.payload ? b.payload - tagged - 4 : -1);
+			assert_int_equal(a.payload ? a.payload - plain : -1,
+					 b.payload ? b.payload - tagged - 4 : -1);
 		}
 	}
 }

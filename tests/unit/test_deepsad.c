@@ -91,7 +91,8 @@ static void check_loss_gradient(int8_t label)
 		emb[i] = keep;
 		double num = (up - down) / (2 * h);
 		if (fabs(num - grad[i]) > 1e-3 + 1e-2 * fabs(num))
-			fail_msg("label %d grad[%d]: analytic %g numeric %g", label, i, grad[i], num);
+			fail_msg("label %d grad[%d]: analytic %g numeric %g", label, i, grad[i],
+				 num);
 	}
 }
 
@@ -118,7 +119,8 @@ static void test_sad_loss_values(void **state)
 	/* one row at distance^2 4 from the centre, eta 2 */
 	const float emb[2] = { 2, 0 }, center[2] = { 0, 0 };
 	(void)state;
-	assert_float_equal(deepsad_sad_loss(emb, center, (int8_t[]){ 0 }, 1, 2, 2.0, NULL), 4.0, 1e-9);
+	assert_float_equal(deepsad_sad_loss(emb, center, (int8_t[]){ 0 }, 1, 2, 2.0, NULL), 4.0,
+			   1e-9);
 	assert_float_equal(deepsad_sad_loss(emb, center, (int8_t[]){ 1 }, 1, 2, 2.0, NULL),
 			   2.0 * (4.0 + 1e-6), 1e-9);
 	assert_float_equal(deepsad_sad_loss(emb, center, (int8_t[]){ -1 }, 1, 2, 2.0, NULL),

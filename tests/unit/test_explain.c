@@ -62,7 +62,8 @@ static void exact_shapley(const struct deepsad *d, const float *x, const float *
 					with[j] = without[j];
 				}
 				with[i] = x[i];
-				double w = factorial(size) * factorial(DIM - size - 1) / factorial(DIM);
+				double w = factorial(size) * factorial(DIM - size - 1) /
+					   factorial(DIM);
 				phi[i] += w * (score_of(d, with) - score_of(d, without)) / NBG;
 			}
 		}
@@ -94,7 +95,8 @@ static void test_converges_to_exact_shapley(void **state)
 	for (int i = 0; i < DIM; i++)
 		max = fmax(max, fabs(exact[i]));
 	for (int i = 0; i < DIM; i++) {
-		print_message("feature %d: expected gradients %.4f, exact %.4f\n", i, phi[i], exact[i]);
+		print_message("feature %d: expected gradients %.4f, exact %.4f\n", i, phi[i],
+			      exact[i]);
 		assert_true(fabs(phi[i] - exact[i]) <= 0.02 * max);
 	}
 	explain_free(e);
@@ -130,7 +132,8 @@ static void test_completeness(void **state)
 	double sum = 0, gap = s_x - (s_bg[0] + s_bg[1] + s_bg[2] + s_bg[3]) / NBG;
 	for (int i = 0; i < DIM; i++)
 		sum += phi[i];
-	print_message("sum of Shapley values %.4f, score(x) - mean score(background) %.4f\n", sum, gap);
+	print_message("sum of Shapley values %.4f, score(x) - mean score(background) %.4f\n", sum,
+		      gap);
 	assert_true(fabs(sum - gap) <= 0.02 * fabs(gap) + 1e-3);
 	explain_free(e);
 	deepsad_free(&d);

@@ -69,7 +69,8 @@ static void add_sample(struct sample_set *set, int src_loc, const uint32_t (*ter
 	struct window_counters c = { .packets = 10, .tcp_packets = 5, .udp_packets = 5,
 				     .dst_ips = 3, .src_location = src_loc };
 	for (int i = 0; i < n; i++)
-		wt[i] = (struct window_term){ WINDOW_TERM(terms[i][0], terms[i][1], terms[i][2]), terms[i][3] };
+		wt[i] = (struct window_term){ WINDOW_TERM(terms[i][0], terms[i][1], terms[i][2]),
+					      terms[i][3] };
 	c.terms = wt;
 	c.n_terms = (uint32_t)n;
 	ip_addr src = { 0 };
@@ -142,7 +143,8 @@ static void test_json_round_trip(void **state)
 		assert_string_equal(a.names[j], b.names[j]);
 	assert_memory_equal(a.x, b.x, a.n * (size_t)a.dim * sizeof(float));
 	feature_spec_free(&back);
-	assert_int_equal(feature_spec_from_json(&back, "{\"window_seconds\": 0}", err, sizeof err), -EINVAL);
+	assert_int_equal(feature_spec_from_json(&back, "{\"window_seconds\": 0}", err, sizeof err),
+			 -EINVAL);
 	free(json);
 	dataset_free(&a);
 	dataset_free(&b);

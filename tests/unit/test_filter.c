@@ -37,7 +37,8 @@ static void test_counts_and_monitors(void **state)
 	assert_true(filter_counts(f, &in, &out, 1, 80, 0));
 	assert_false(filter_counts(f, &in, &out, 1, 53, 0));
 	assert_false(filter_counts(f, &in, &out, 1, 6005, 0));
-	assert_true(filter_counts(f, &in, &out, 0, 53, 0)); /* no port: the port rules do not apply */
+	assert_true(
+		filter_counts(f, &in, &out, 0, 53, 0)); /* no port: the port rules do not apply */
 	assert_false(filter_counts(f, &in, &bad, 1, 80, 0));
 	assert_false(filter_counts(f, &in, &out, 1, 80, 2013028));
 	assert_true(filter_counts(f, &in, &out, 1, 80, 2013029));

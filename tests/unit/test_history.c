@@ -167,7 +167,8 @@ static void test_decode_refuses_malformed(void **state)
 	struct window_term terms[WINDOW_MAX_TERMS], t[2] = { { 5, 1 }, { 6, 2 } };
 	struct net_sample s = { .window_start = -60 }, out;
 	(void)state;
-	const size_t tail = 4 * 8 + 2 * WINDOW_PEER_WORDS * 8; /* opened and received counts, sketches */
+	const size_t tail =
+		4 * 8 + 2 * WINDOW_PEER_WORDS * 8; /* opened and received counts, sketches */
 	s.c.packets = 42;
 	s.c.n_terms = 2;
 	s.c.terms = t;

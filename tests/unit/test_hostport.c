@@ -27,7 +27,8 @@ static void test_forms(void **state)
 	assert_int_equal(hostport_parse("/run/redis/redis.sock", 1, &h, err, sizeof err), 0);
 	assert_true(h.unix_socket);
 	assert_string_equal(h.host, "/run/redis/redis.sock");
-	assert_int_equal(hostport_parse("redis.sock", 1, &h, err, sizeof err), 0); /* no colon: a path */
+	assert_int_equal(hostport_parse("redis.sock", 1, &h, err, sizeof err),
+			 0); /* no colon: a path */
 	assert_true(h.unix_socket);
 }
 

@@ -101,14 +101,16 @@ static void test_batchnorm_training_gradient(void **state)
 {
 	(void)state;
 	/* the batch statistics depend on every row: the full BN backward */
-	check_gradients_bn(3, (int[]){ 6, 5, 4, 3 }, (uint8_t[]){ 1, 1, 0 }, (uint8_t[]){ 1, 1, 0 }, 1);
+	check_gradients_bn(3, (int[]){ 6, 5, 4, 3 }, (uint8_t[]){ 1, 1, 0 }, (uint8_t[]){ 1, 1, 0 },
+			   1);
 }
 
 static void test_batchnorm_inference_gradient(void **state)
 {
 	(void)state;
 	/* running statistics are constants: the gradient explanations need */
-	check_gradients_bn(3, (int[]){ 6, 5, 4, 3 }, (uint8_t[]){ 1, 1, 0 }, (uint8_t[]){ 1, 1, 0 }, 0);
+	check_gradients_bn(3, (int[]){ 6, 5, 4, 3 }, (uint8_t[]){ 1, 1, 0 }, (uint8_t[]){ 1, 1, 0 },
+			   0);
 }
 
 static void test_batchnorm_running_statistics(void **state)

@@ -108,7 +108,8 @@ static void test_round_trip_is_exact(void **state)
 		fail_msg("%s", err);
 	assert_string_equal(back->id, m->id);
 	assert_int_equal(back->det.enc.n_layers, 2);
-	assert_memory_equal(back->det.enc.params, m->det.enc.params, m->det.enc.n_params * sizeof(float));
+	assert_memory_equal(back->det.enc.params, m->det.enc.params,
+			    m->det.enc.n_params * sizeof(float));
 	assert_memory_equal(back->det.center, m->det.center, 3 * sizeof(float));
 	assert_memory_equal(back->scaler.offset, m->scaler.offset, DIM * sizeof(float));
 	assert_memory_equal(back->scaler.mult, m->scaler.mult, DIM * sizeof(float));

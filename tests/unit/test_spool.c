@@ -114,7 +114,9 @@ static void test_corrupt_record_is_cut(void **state)
 	two_records("good", "flipped", path, sizeof path);
 	int fd = open(path, O_RDWR);
 	assert_true(fd >= 0);
-	assert_int_equal(pwrite(fd, "F", 1, SPOOL_HEADER + SPOOL_RECORD_HEADER + 4 + SPOOL_RECORD_HEADER), 1);
+	assert_int_equal(
+		pwrite(fd, "F", 1, SPOOL_HEADER + SPOOL_RECORD_HEADER + 4 + SPOOL_RECORD_HEADER),
+		1);
 	close(fd);
 	s = open_spool(1 << 20);
 	assert_int_equal(spool_stats(s)->pending, 1); /* the checksum caught it */

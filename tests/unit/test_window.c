@@ -33,7 +33,8 @@ static int collect(void *ctx, int64_t start, const ip_addr *src, const struct wi
 }
 
 /* Takes every sample but those of sources ending in .2 */
-static int refuse_dot2(void *ctx, int64_t start, const ip_addr *src, const struct window_counters *c)
+static int refuse_dot2(void *ctx, int64_t start, const ip_addr *src,
+		       const struct window_counters *c)
 {
 	return src->b[15] == 2 ? -ENOMEM : collect(ctx, start, src, c);
 }
@@ -45,7 +46,8 @@ static void on_closed(void *ctx, int64_t start, size_t samples, size_t refused)
 	closed_refused += refused;
 }
 
-static struct packet_info pkt(int64_t t, int src, int dst, uint8_t proto, uint16_t dport, uint8_t flags)
+static struct packet_info pkt(int64_t t, int src, int dst, uint8_t proto, uint16_t dport,
+			      uint8_t flags)
 {
 	struct packet_info p = { .ts_sec = t, .wire_len = 100, .family = 4, .proto = proto,
 				 .tcp_flags = flags, .has_ports = proto == 6 || proto == 17,
@@ -177,13 +179,13 @@ static void test_repeated_flows(void **state)
 	struct emitted e = { 0 };
 	(void)state;
 	struct packet_info seq[] = {
-		pkt(1, 1, 9, 6, 80, TCP_ACK),  pkt(1, 1, 9, 6, 80, TCP_ACK),  /* flow 1 twice */
-		pkt(2, 1, 8, 6, 80, TCP_ACK),                                 /* other destination */
-		pkt(2, 1, 9, 6, 80, TCP_ACK),                                 /* flow 1 again */
-		pkt(2, 1, 9, 6, 80, TCP_ACK),                                 /* source port below */
-		pkt(3, 1, 9, 6, 443, TCP_ACK), pkt(3, 1, 9, 17, 443, 0),      /* other port, protocol */
+		pkt(1, 1, 9, 6, 80, TCP_ACK),  pkt(1, 1, 9, 6, 80, TCP_ACK), /* flow 1 twice */
+		pkt(2, 1, 8, 6, 80, TCP_ACK),                                /* other destination */
+		pkt(2, 1, 9, 6, 80, TCP_ACK),                                /* flow 1 again */
+		pkt(2, 1, 9, 6, 80, TCP_ACK),                                /* source port below */
+		pkt(3, 1, 9, 6, 443, TCP_ACK), pkt(3, 1, 9, 17, 443, 0),     /* other port, proto */
 		pkt(4, 1, 9, 17, 443, 0),
-		pkt(61, 1, 9, 17, 443, 0),                                    /* next window */
+		pkt(61, 1, 9, 17, 443, 0),                                   /* next window */
 	};
 	seq[4].sport = 40001; /* flow 1 but from another source port: a new flow */
 	for (size_t i = 0; i < sizeof seq / sizeof seq[0]; i++)
@@ -207,7 +209,8 @@ static void test_memory_accounting(void **state)
 	/* new flows interleaved with repeats of old ones: the tables grow while
 	 * known flows come in too, and every growth must be accounted */
 	for (int i = 0; i < 3000; i++) {
-		struct packet_info p = pkt(1, 1, (i % 200) + 2, 6, (uint16_t)(1000 + i % 700), TCP_ACK);
+		uint16_t dport = (uint16_t)(1000 + i % 700);
+		struct packet_info p = pkt(1, 1, (i % 200) + 2, 6, dport, TCP_ACK);
 		p.sport = (uint16_t)(20000 + i % 1500);
 		assert_int_equal(window_table_add(t, &p, NULL, NULL), 0);
 	}
