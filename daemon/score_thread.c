@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "base/grow.h"
 
 #define BASELINE_SAVE_SECONDS 300
 
@@ -197,15 +198,9 @@ static void collect_alert(void *ctx, const struct alert_record *a)
 {
 	struct score_thread *t = ctx;
 	struct result *r = t->collecting;
-	if (r->r.n_alerts == r->cap) {
-		size_t cap = r->cap ? 2 * r->cap : 8;
-		struct alert_record *more = realloc(r->r.alert, cap * sizeof *more);
-		if (!more) {
-			log_err("out of memory: the alert for %s is lost", a->src_ip);
-			return;
-		}
-		r->r.alert = more;
-		r->cap = cap;
+	if (grow_for_one(&r->r.alert, &r->cap, r->r.n_alerts, sizeof *r->r.alert, 8) < 0) {
+		log_err("out of memory: the alert for %s is lost", a->src_ip);
+		return;
 	}
 	char *src = strdup(a->src_ip), *json = strdup(a->json);
 	if (!src || !json) {

@@ -14,49 +14,45 @@ int feature_options_filter_given(const struct feature_options *o)
 	       o->exclude_dst || o->exclude_sids;
 }
 
-/* One option text into the filter; the option named in err when bad. */
-static int add_option(struct filter *f, const char *option, const char *text, char *err,
-		      size_t errlen)
+/* The option's name as the command line writes it: "exclude-ports". */
+static void option_name(enum filter_part part, char *buf, size_t len)
 {
-	int rc, ports = strstr(option, "ports") != NULL, sids = strcmp(option, "exclude-sids") == 0;
-
-	if (strcmp(option, "monitor") == 0)
-		rc = filter_add_nets(&f->monitor, text);
-	else if (strcmp(option, "exclude-src") == 0)
-		rc = filter_add_nets(&f->exclude_src, text);
-	else if (strcmp(option, "exclude-dst") == 0)
-		rc = filter_add_nets(&f->exclude_dst, text);
-	else if (strcmp(option, "include-ports") == 0)
-		f->has_include = 1, rc = filter_add_ports(f->include_port, text);
-	else if (ports)
-		f->has_exclude = 1, rc = filter_add_ports(f->exclude_port, text);
-	else
-		rc = filter_add_sids(f, text);
-	if (rc < 0)
-		snprintf(err, errlen, "%s: expected %s, got '%s'", option,
-			 ports  ? "ports and ranges such as 22,80,8000-8100"
-			 : sids ? "signature ids such as 2013028,2001219"
-				: "networks such as 10.0.0.0/8,2001:db8::/32", text);
-	return rc;
+	snprintf(buf, len, "%s", filter_part_names[part]);
+	for (char *p = buf; *p; p++)
+		*p = *p == '_' ? '-' : *p;
 }
 
 int feature_options_filter(const struct feature_options *o, struct filter **out, char *err,
 			   size_t errlen)
 {
-	const char *names[] = { "monitor", "exclude-src", "exclude-dst", "include-ports",
-				"exclude-ports", "exclude-sids" };
-	const char *texts[] = { o->monitor, o->exclude_src, o->exclude_dst, o->include_ports,
-				o->exclude_ports, o->exclude_sids };
+	const char *texts[FILTER_N_PARTS] = {
+		[FILTER_MONITOR] = o->monitor,
+		[FILTER_EXCLUDE_SRC] = o->exclude_src,
+		[FILTER_EXCLUDE_DST] = o->exclude_dst,
+		[FILTER_INCLUDE_PORTS] = o->include_ports,
+		[FILTER_EXCLUDE_PORTS] = o->exclude_ports,
+		[FILTER_EXCLUDE_SIDS] = o->exclude_sids,
+	};
+	const char *nets = "networks such as 10.0.0.0/8,2001:db8::/32",
+		   *ports = "ports and ranges such as 22,80,8000-8100";
+	const char *expected[FILTER_N_PARTS] = {
+		nets, nets, nets, ports, ports, "signature ids such as 2013028,2001219",
+	};
 	struct filter *f = malloc(sizeof *f);
+	char name[32];
 	int rc = 0;
 
 	*out = NULL;
 	if (!f)
 		return -ENOMEM;
 	filter_init(f);
-	for (size_t i = 0; i < sizeof names / sizeof names[0] && rc == 0; i++)
-		if (texts[i])
-			rc = add_option(f, names[i], texts[i], err, errlen);
+	for (enum filter_part part = 0; part < FILTER_N_PARTS && rc == 0; part++) {
+		if (!texts[part] || (rc = filter_add_part(f, part, texts[part])) == 0)
+			continue;
+		option_name(part, name, sizeof name);
+		snprintf(err, errlen, "%s: expected %s, got '%s'", name, expected[part],
+			 texts[part]);
+	}
 	if (rc == 0 && filter_active(f))
 		*out = f;
 	else

@@ -200,10 +200,31 @@ static char *joined(json_t *a)
 	return s;
 }
 
-static int from_array(json_t *o, const char *key, int (*apply)(struct filter *, const char *),
-		      struct filter *f)
+const char *const filter_part_names[FILTER_N_PARTS] = {
+	"monitor", "exclude_src", "exclude_dst", "include_ports", "exclude_ports", "exclude_sids",
+};
+
+int filter_add_part(struct filter *f, enum filter_part part, const char *text)
 {
-	json_t *a = json_object_get(o, key);
+	switch (part) {
+	case FILTER_MONITOR: return filter_add_nets(&f->monitor, text);
+	case FILTER_EXCLUDE_SRC: return filter_add_nets(&f->exclude_src, text);
+	case FILTER_EXCLUDE_DST: return filter_add_nets(&f->exclude_dst, text);
+	case FILTER_INCLUDE_PORTS:
+		f->has_include = 1;
+		return filter_add_ports(f->include_port, text);
+	case FILTER_EXCLUDE_PORTS:
+		f->has_exclude = 1;
+		return filter_add_ports(f->exclude_port, text);
+	case FILTER_EXCLUDE_SIDS: return filter_add_sids(f, text);
+	default: return -EINVAL;
+	}
+}
+
+/* The part's array in the JSON object, if any, through filter_add_part. */
+static int from_array(json_t *o, enum filter_part part, struct filter *f)
+{
+	json_t *a = json_object_get(o, filter_part_names[part]);
 	if (!a || json_is_null(a))
 		return 0;
 	if (!json_is_array(a))
@@ -211,23 +232,9 @@ static int from_array(json_t *o, const char *key, int (*apply)(struct filter *, 
 	if (json_array_size(a) == 0)
 		return 0;
 	char *s = joined(a);
-	int rc = s ? apply(f, s) : -ENOMEM;
+	int rc = s ? filter_add_part(f, part, s) : -ENOMEM;
 	free(s);
 	return rc;
-}
-
-static int set_monitor(struct filter *f, const char *s) { return filter_add_nets(&f->monitor, s); }
-static int set_xsrc(struct filter *f, const char *s) { return filter_add_nets(&f->exclude_src, s); }
-static int set_xdst(struct filter *f, const char *s) { return filter_add_nets(&f->exclude_dst, s); }
-static int set_incl(struct filter *f, const char *s)
-{
-	f->has_include = 1;
-	return filter_add_ports(f->include_port, s);
-}
-static int set_excl(struct filter *f, const char *s)
-{
-	f->has_exclude = 1;
-	return filter_add_ports(f->exclude_port, s);
 }
 
 int filter_from_json(struct filter *f, const char *text)
@@ -236,18 +243,8 @@ int filter_from_json(struct filter *f, const char *text)
 	int rc = json_is_object(o) ? 0 : -EINVAL;
 
 	filter_init(f);
-	if (rc == 0)
-		rc = from_array(o, "monitor", set_monitor, f);
-	if (rc == 0)
-		rc = from_array(o, "exclude_src", set_xsrc, f);
-	if (rc == 0)
-		rc = from_array(o, "exclude_dst", set_xdst, f);
-	if (rc == 0)
-		rc = from_array(o, "include_ports", set_incl, f);
-	if (rc == 0)
-		rc = from_array(o, "exclude_ports", set_excl, f);
-	if (rc == 0)
-		rc = from_array(o, "exclude_sids", filter_add_sids, f);
+	for (enum filter_part part = 0; rc == 0 && part < FILTER_N_PARTS; part++)
+		rc = from_array(o, part, f);
 	json_decref(o);
 	return rc;
 }

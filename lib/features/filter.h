@@ -39,6 +39,22 @@ void filter_init(struct filter *f);
 int filter_add_nets(struct filter_nets *n, const char *text) __attribute__((warn_unused_result));
 int filter_add_ports(uint8_t *bits, const char *text) __attribute__((warn_unused_result));
 int filter_add_sids(struct filter *f, const char *text) __attribute__((warn_unused_result));
+
+/* The parts of a filter by name, as the configuration's keys and the
+ * model's JSON name them. */
+enum filter_part {
+	FILTER_MONITOR,
+	FILTER_EXCLUDE_SRC,
+	FILTER_EXCLUDE_DST,
+	FILTER_INCLUDE_PORTS,
+	FILTER_EXCLUDE_PORTS,
+	FILTER_EXCLUDE_SIDS,
+	FILTER_N_PARTS,
+};
+extern const char *const filter_part_names[FILTER_N_PARTS]; /* "monitor", "exclude_src", ... */
+/* Adds the text of one part (the parsers above). Returns 0 or -EINVAL. */
+int filter_add_part(struct filter *f, enum filter_part part, const char *text)
+	__attribute__((warn_unused_result));
 int filter_active(const struct filter *f);
 /* Whether a lies in one of the networks of n. */
 int filter_nets_match(const struct filter_nets *n, const ip_addr *a);

@@ -8,6 +8,7 @@
 #include "base/csv.h"
 #include "base/isotime.h"
 #include "base/ip.h"
+#include "base/grow.h"
 
 int labels_read(struct label_list *l, FILE *f, const char *name, char *err, size_t errlen)
 {
@@ -38,14 +39,8 @@ int labels_read(struct label_list *l, FILE *f, const char *name, char *err, size
 				 lineno, p);
 			return -EINVAL;
 		}
-		if (l->n == l->cap) {
-			size_t cap = l->cap ? l->cap * 2 : 64;
-			struct label_entry *ne = realloc(l->e, cap * sizeof *ne);
-			if (!ne)
-				return -ENOMEM;
-			l->e = ne;
-			l->cap = cap;
-		}
+		if (grow_for_one(&l->e, &l->cap, l->n, sizeof *l->e, 64) < 0)
+			return -ENOMEM;
 		l->e[l->n++] = e;
 	}
 	return 0;

@@ -1,4 +1,5 @@
 #include "features/sample.h"
+#include "base/grow.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -6,14 +7,8 @@
 
 int sample_set_add(struct sample_set *set, const struct net_sample *in)
 {
-	if (set->n == set->cap) {
-		size_t cap = set->cap ? set->cap * 2 : 256;
-		struct net_sample *s = realloc(set->s, cap * sizeof *s);
-		if (!s)
-			return -ENOMEM;
-		set->s = s;
-		set->cap = cap;
-	}
+	if (grow_for_one(&set->s, &set->cap, set->n, sizeof *set->s, 256) < 0)
+		return -ENOMEM;
 	struct net_sample *s = &set->s[set->n];
 	*s = *in;
 	s->terms = malloc(in->c.n_terms * sizeof *s->terms + 1);

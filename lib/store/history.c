@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "base/crc32.h"
+#include "base/grow.h"
 
 #define N_COUNTERS 16
 #define OPENED_BYTES (4 * 8 + 2 * WINDOW_PEER_WORDS * 8) /* opened and received counts, sketches */
@@ -156,7 +157,7 @@ static int cmp_day(const void *a, const void *b)
 static long list_segments(const char *dir, int64_t **days)
 {
 	DIR *d = opendir(dir);
-	long n = 0, cap = 0;
+	size_t n = 0, cap = 0;
 	struct dirent *e;
 
 	*days = NULL;
@@ -166,21 +167,16 @@ static long list_segments(const char *dir, int64_t **days)
 		int64_t day = segment_day(e->d_name);
 		if (day == INT64_MIN)
 			continue;
-		if (n == cap) {
-			int64_t *grown =
-				realloc(*days, (size_t)(cap = cap ? cap * 2 : 64) * sizeof **days);
-			if (!grown) {
-				closedir(d);
-				return -1;
-			}
-			*days = grown;
+		if (grow_for_one(days, &cap, n, sizeof **days, 64) < 0) {
+			closedir(d);
+			return -1;
 		}
 		(*days)[n++] = day;
 	}
 	closedir(d);
 	if (n)
-		qsort(*days, (size_t)n, sizeof **days, cmp_day);
-	return n;
+		qsort(*days, n, sizeof **days, cmp_day);
+	return (long)n;
 }
 
 /* Reads the whole records of one segment, calling fn for each (when fn is
