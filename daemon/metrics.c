@@ -38,6 +38,10 @@ static void write_sources(struct daemon *d, FILE *out)
 	char labels[256];
 	metric(out, "frames_total", "counter", "Frames read from captures.", NULL,
 	       (double)d->tally.frames);
+	metric(out, "decode_tunnelled_total", "counter",
+	       "IP packets counted from inside a tunnel (GRE, ERSPAN, VXLAN, Geneve, IP in IP, "
+	       "Teredo).",
+	       NULL, (double)d->tally.tunnelled);
 	fprintf(out, "# HELP flowsad_decode_total Frames by decoding outcome (ok, not_ip, "
 		     "malformed reasons).\n"
 		     "# TYPE flowsad_decode_total counter\n");

@@ -85,6 +85,7 @@ static void decode_frame(u_char *arg, const struct pcap_pkthdr *hdr, const u_cha
 	c->tally->result[r]++;
 	if (r != DECODE_OK)
 		return;
+	c->tally->tunnelled += info->tunnels != 0;
 	if (!c->nf)
 		c->n++;
 	else if (info->proto == IP_PROTO_UDP && info->payload && !c->sink->failed)
@@ -442,9 +443,10 @@ void pcap_input_log_summary(const struct decode_tally *tally, const struct windo
 			off += (size_t)snprintf(reasons + off, sizeof reasons - off, " %s=%" PRIu64,
 						decode_result_name((enum decode_result)r),
 						tally->result[r]);
-	log_info("frames %" PRIu64 ": IP %" PRIu64 ", not IP %" PRIu64 ", malformed %" PRIu64
-		 "%s%s",
-		 tally->frames, tally->result[DECODE_OK], tally->result[DECODE_NOT_IP],
+	log_info("frames %" PRIu64 ": IP %" PRIu64 " (%" PRIu64 " out of tunnels), not IP %" PRIu64
+		 ", malformed %" PRIu64 "%s%s",
+		 tally->frames, tally->result[DECODE_OK], tally->tunnelled,
+		 tally->result[DECODE_NOT_IP],
 		 tally->frames - tally->result[DECODE_OK] - tally->result[DECODE_NOT_IP],
 		 off ? ":" : "", reasons);
 	log_info("samples %" PRIu64 " in %" PRIu64 " windows; late %" PRIu64 ", evicted %" PRIu64

@@ -11,7 +11,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const int links[] = { 0, 1, 12, 101, 108, 113, 228, 229, 276 };
+	static const int links[] = { 0, 1, 12, 101, 108, 113, 228, 229, 276, 9, 50, 51, 104 };
 	struct packet_info p = { .ts_sec = 1000, .wire_len = (uint32_t)size };
 
 	if (size < 1)

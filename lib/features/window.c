@@ -571,7 +571,7 @@ int window_table_add(struct window_table *t, const struct packet_info *p, window
 		.has_ports = p->has_ports, .sport = p->sport, .dport = p->dport,
 		.answer = icmp_error || echo_reply || rst || (syn && ack) ||
 			  (!syn && p->has_ports && p->sport < p->dport),
-		.packets = 1, .bytes = p->wire_len, .syn_sent = syn && !ack, .rst_sent = rst,
+		.packets = 1, .bytes = p->ip_len, .syn_sent = syn && !ack, .rst_sent = rst,
 		.reply_to = icmp_error ? &p->inner_src : (syn && ack) || rst ? &p->dst : NULL,
 		.synack = syn && ack, .rst = rst && !(syn && ack),
 		.unreach = icmp_error && decode_is_unreachable(p),

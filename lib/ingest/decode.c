@@ -16,6 +16,28 @@
 #define ETH_VLAN 0x8100
 #define ETH_QINQ 0x88a8
 #define ETH_QINQ_OLD 0x9100
+#define ETH_MPLS 0x8847
+#define ETH_MPLS_MULTICAST 0x8848
+#define ETH_PPPOE_SESSION 0x8864
+#define ETH_VNTAG 0x8926
+#define ETH_ETAG 0x893f        /* 802.1BR */
+#define ETH_FABRICPATH 0x8903
+#define ETH_NSH 0x894f
+#define ETH_BRIDGED 0x6558     /* transparent Ethernet bridging: a whole frame follows */
+#define ETH_ERSPAN_2 0x88be    /* ERSPAN type I and II (GRE) */
+#define ETH_ERSPAN_3 0x22eb
+
+#define PPP_IPV4 0x0021
+#define PPP_IPV6 0x0057
+
+#define IP_PROTO_IPIP 4
+#define IP_PROTO_IPV6 41
+#define IP_PROTO_GRE 47
+
+#define UDP_VXLAN 4789
+#define UDP_VXLAN_GPE 4790
+#define UDP_GENEVE 6081
+#define UDP_TEREDO 3544
 
 static const char *const result_names[DECODE_N_RESULTS] = {
 	[DECODE_OK] = "ok",
@@ -29,6 +51,8 @@ static const char *const result_names[DECODE_N_RESULTS] = {
 	[DECODE_BAD_IP_LEN] = "bad_ip_length",
 	[DECODE_BAD_IPV6_EXT] = "bad_ipv6_extension",
 	[DECODE_TRUNC_L4] = "trunc_l4",
+	[DECODE_TOO_DEEP] = "encapsulation_too_deep",
+	[DECODE_TRUNC_TUNNEL] = "trunc_tunnel",
 };
 
 const char *decode_result_name(enum decode_result r)
@@ -40,8 +64,6 @@ static uint16_t be16(const uint8_t *p)
 {
 	return (uint16_t)(p[0] << 8 | p[1]);
 }
-
-
 
 int decode_is_icmp_error(const struct packet_info *p)
 {
@@ -78,7 +100,10 @@ static int skip(struct cursor *c, uint32_t n)
  * caller keeps them. */
 struct l3 {
 	uint8_t family, proto;
-	int later_fragment;
+	int later_fragment;      /* its payload does not start at the transport header */
+	int fragment;            /* a fragment, first or later */
+	uint32_t fragment_offset; /* bytes */
+	uint32_t length;         /* the packet's IP length (header included) */
 	ip_addr *src, *dst;
 };
 
@@ -98,7 +123,10 @@ static enum decode_result ipv4_header(struct cursor *c, struct l3 *ip)
 		return DECODE_TRUNC_IP;
 	ip->family = 4;
 	ip->proto = h[9];
-	ip->later_fragment = (be16(h + 6) & 0x1fff) != 0;
+	ip->fragment_offset = (uint32_t)(be16(h + 6) & 0x1fff) * 8;
+	ip->later_fragment = ip->fragment_offset != 0;
+	ip->fragment = (be16(h + 6) & 0x3fff) != 0;
+	ip->length = total;
 	ip_addr_from_v4(ip->src, h + 12);
 	ip_addr_from_v4(ip->dst, h + 16);
 	/* the payload ends at total length, or earlier if the capture does */
@@ -124,6 +152,7 @@ static enum decode_result ipv6_header(struct cursor *c, struct l3 *ip)
 	uint32_t payload = be16(h + 4);
 	uint8_t next = h[6];
 	ip->family = 6;
+	ip->length = 40 + payload;
 	memcpy(ip->src->b, h + 8, 16);
 	memcpy(ip->dst->b, h + 24, 16);
 	c->p += 40;
@@ -133,8 +162,11 @@ static enum decode_result ipv6_header(struct cursor *c, struct l3 *ip)
 			return DECODE_BAD_IPV6_EXT;
 		uint32_t len = next == 44 ? 8 : next == 51 ? ((uint32_t)c->p[1] + 2) * 4
 							    : ((uint32_t)c->p[1] + 1) * 8;
-		if (next == 44 && (be16(c->p + 2) & 0xfff8) != 0)
-			ip->later_fragment = 1;
+		if (next == 44) {
+			ip->fragment = 1;
+			ip->fragment_offset = be16(c->p + 2) & 0xfff8;
+			ip->later_fragment = ip->fragment_offset != 0;
+		}
 		next = c->p[0];
 		if (skip(c, len) < 0)
 			return DECODE_BAD_IPV6_EXT;
@@ -195,13 +227,21 @@ static enum decode_result transport(struct cursor c, const struct l3 *ip, struct
 		out->payload = NULL;
 		out->payload_len = 0;
 	}
-	if (ip->later_fragment)
-		return DECODE_OK; /* ports live in the first fragment only */
+	out->ip_len = ip->length;
+	if (ip->later_fragment) { /* ports live in the first fragment only */
+		/* a TCP header cut after 8 bytes (a tiny-fragment scan): its flags
+		 * open the second fragment, so that a fragmented SYN still counts */
+		if (ip->proto == IP_PROTO_TCP && ip->fragment_offset == 8 && c.len >= 6)
+			out->tcp_flags = c.p[5];
+		return DECODE_OK;
+	}
 	int r = transport_ports(&c, ip->proto, &out->sport, &out->dport);
 	if (r < 0)
 		return DECODE_TRUNC_L4;
 	out->has_ports = r > 0;
 	if (ip->proto == IP_PROTO_TCP) {
+		if (c.len < 14 && ip->fragment)
+			return DECODE_OK; /* the flags come with the next fragment */
 		if (c.len < 14)
 			return DECODE_TRUNC_L4;
 		out->tcp_flags = c.p[13];
@@ -219,38 +259,172 @@ static enum decode_result transport(struct cursor c, const struct l3 *ip, struct
 	return DECODE_OK;
 }
 
-/* Ethertype after Ethernet and its VLAN tags; c is left at the payload. */
-static enum decode_result ethernet(struct cursor *c, uint16_t *type)
+/* What follows a link header: an IP packet of the given version (0: read
+ * it from the header), or a whole Ethernet frame (a bridged tunnel, a mirror
+ * session, a pseudowire). */
+enum next_layer { NEXT_IP, NEXT_ETHERNET };
+
+/* The IP version a PPP protocol number carries. */
+static enum decode_result ppp_protocol(uint16_t proto, int *version)
 {
-	if (c->len < 14)
-		return DECODE_TRUNC_LINK;
-	*type = be16(c->p + 12);
-	skip(c, 14);
-	for (int depth = 0; *type == ETH_VLAN || *type == ETH_QINQ || *type == ETH_QINQ_OLD;
-	     depth++) {
-		if (depth == DECODE_MAX_VLAN)
-			return DECODE_VLAN_TOO_DEEP;
+	if (proto == PPP_IPV4)
+		*version = 4;
+	else if (proto == PPP_IPV6)
+		*version = 6;
+	else
+		return DECODE_NOT_IP;
+	return DECODE_OK;
+}
+
+/* The MPLS label stack, popped to its bottom entry; then IP, or a
+ * pseudowire control word and an Ethernet frame (RFC 4448). */
+static enum decode_result mpls(struct cursor *c, enum next_layer *next, int *version)
+{
+	for (int n = 0;; n++) {
+		if (n == DECODE_MAX_LAYERS)
+			return DECODE_TOO_DEEP;
 		if (c->len < 4)
-			return DECODE_TRUNC_LINK;
-		*type = be16(c->p + 2);
+			return DECODE_TRUNC_TUNNEL;
+		int bottom = c->p[2] & 1;
 		skip(c, 4);
+		if (bottom)
+			break;
+	}
+	if (c->len < 1)
+		return DECODE_TRUNC_TUNNEL;
+	switch (c->p[0] >> 4) {
+	case 4: *version = 4; return DECODE_OK;
+	case 6: *version = 6; return DECODE_OK;
+	case 0:
+		if (skip(c, 4) < 0)
+			return DECODE_TRUNC_TUNNEL;
+		*next = NEXT_ETHERNET;
+		return DECODE_OK;
+	default: return DECODE_NOT_IP;
+	}
+}
+
+/* Network Service Header (RFC 8300): its length in 4-byte words, then what
+ * it carries. */
+static enum decode_result nsh(struct cursor *c, enum next_layer *next, int *version)
+{
+	if (c->len < 8)
+		return DECODE_TRUNC_TUNNEL;
+	uint32_t len = (uint32_t)(c->p[1] & 0x3f) * 4;
+	uint8_t proto = c->p[3];
+	if (len < 8 || skip(c, len) < 0)
+		return DECODE_TRUNC_TUNNEL;
+	if (proto == 1 || proto == 2)
+		*version = proto == 1 ? 4 : 6;
+	else if (proto == 3)
+		*next = NEXT_ETHERNET;
+	else
+		return DECODE_NOT_IP;
+	return DECODE_OK;
+}
+
+/* From an ethertype to the IP packet it leads to, through VLAN tags, VN-Tag
+ * and E-Tag (802.1BR), MPLS, PPPoE sessions, FabricPath and NSH. Leaves c at
+ * what *next says follows. */
+static enum decode_result ethertype_payload(struct cursor *c, uint16_t type, enum next_layer *next,
+					    int *version)
+{
+	int vlans = 0;
+	*next = NEXT_IP;
+	for (int n = 0; n < DECODE_MAX_LAYERS; n++) {
+		uint32_t tag = 0; /* bytes before the next ethertype */
+		switch (type) {
+		case ETH_IPV4: *version = 4; return DECODE_OK;
+		case ETH_IPV6: *version = 6; return DECODE_OK;
+		case ETH_VLAN:
+		case ETH_QINQ:
+		case ETH_QINQ_OLD:
+			if (vlans++ == DECODE_MAX_VLAN)
+				return DECODE_VLAN_TOO_DEEP;
+			tag = 2;
+			break;
+		case ETH_VNTAG: tag = 4; break;
+		case ETH_ETAG: tag = 6; break;
+		case ETH_FABRICPATH: tag = 2 + 12; break; /* FTag and TTL, the inner MACs */
+		case ETH_BRIDGED: tag = 12; break;        /* the inner frame's MACs */
+		case ETH_MPLS:
+		case ETH_MPLS_MULTICAST: return mpls(c, next, version);
+		case ETH_NSH: return nsh(c, next, version);
+		case ETH_PPPOE_SESSION:
+			if (c->len < 8)
+				return DECODE_TRUNC_TUNNEL;
+			type = be16(c->p + 6);
+			skip(c, 8);
+			return ppp_protocol(type, version);
+		default: return DECODE_NOT_IP;
+		}
+		if (c->len < tag + 2)
+			return type == ETH_VLAN || type == ETH_QINQ || type == ETH_QINQ_OLD
+				       ? DECODE_TRUNC_LINK
+				       : DECODE_TRUNC_TUNNEL;
+		type = be16(c->p + tag);
+		skip(c, tag + 2);
+	}
+	return DECODE_TOO_DEEP;
+}
+
+/* An Ethernet frame at c, to the IP packet it carries. */
+static enum decode_result ethernet(struct cursor *c, int *version)
+{
+	enum next_layer next = NEXT_ETHERNET;
+	for (int n = 0; next == NEXT_ETHERNET; n++) {
+		if (n == DECODE_MAX_LAYERS)
+			return DECODE_TOO_DEEP;
+		if (c->len < 14)
+			return DECODE_TRUNC_LINK;
+		uint16_t type = be16(c->p + 12);
+		skip(c, 14);
+		enum decode_result r = ethertype_payload(c, type, &next, version);
+		if (r != DECODE_OK)
+			return r;
 	}
 	return DECODE_OK;
 }
 
-/* The IP version the link layer announces (0: look at the header), or -1
- * for a frame that does not carry IP. c is left at the network header. */
+/* PPP in HDLC-like framing (address 0xff, control 0x03, both optional), or
+ * Cisco HDLC (address 0x0f or 0x8f, control 0, an ethertype). */
+static enum decode_result ppp_or_hdlc(struct cursor *c, int *version)
+{
+	if (c->len >= 4 && (c->p[0] == 0x0f || c->p[0] == 0x8f) && c->p[1] == 0) {
+		uint16_t type = be16(c->p + 2);
+		enum next_layer next;
+		skip(c, 4);
+		enum decode_result r = ethertype_payload(c, type, &next, version);
+		return r == DECODE_OK && next == NEXT_ETHERNET ? ethernet(c, version) : r;
+	}
+	if (c->len >= 2 && c->p[0] == 0xff && c->p[1] == 0x03)
+		skip(c, 2);
+	if (c->len < 1)
+		return DECODE_TRUNC_LINK;
+	uint16_t proto = c->p[0];
+	if (proto & 1) { /* a compressed, one-byte protocol field */
+		skip(c, 1);
+	} else {
+		if (c->len < 2)
+			return DECODE_TRUNC_LINK;
+		proto = be16(c->p);
+		skip(c, 2);
+	}
+	return ppp_protocol(proto, version);
+}
+
+/* The IP version the link layer announces (0: look at the header); c is
+ * left at the network header. */
 static enum decode_result link_layer(int dlt, struct cursor *c, int *version)
 {
-	uint16_t type = 0;
+	enum next_layer next;
 	enum decode_result r;
+	uint16_t type;
 
 	*version = 0;
 	switch (dlt) {
 	case DLT_EN10MB:
-		if ((r = ethernet(c, &type)) != DECODE_OK)
-			return r;
-		break;
+		return ethernet(c, version);
 	case DLT_LINUX_SLL: /* 16 bytes, protocol at 14 */
 		if (c->len < 16)
 			return DECODE_TRUNC_LINK;
@@ -263,6 +437,12 @@ static enum decode_result link_layer(int dlt, struct cursor *c, int *version)
 		type = be16(c->p);
 		skip(c, 20);
 		break;
+	case DLT_PPP:
+	case DLT_PPP_SERIAL:
+	case DLT_C_HDLC:
+		return ppp_or_hdlc(c, version);
+	case DLT_PPP_ETHER: /* a PPPoE session header, without the Ethernet one */
+		return ethertype_payload(c, ETH_PPPOE_SESSION, &next, version);
 	case DLT_RAW:
 	case LINKTYPE_RAW: /* the file value libpcap maps to DLT_RAW */
 		return DECODE_OK;
@@ -293,20 +473,119 @@ static enum decode_result link_layer(int dlt, struct cursor *c, int *version)
 	default:
 		return DECODE_UNKNOWN_LINK;
 	}
-	if (type == ETH_IPV4)
-		*version = 4;
-	else if (type == ETH_IPV6)
-		*version = 6;
-	else
-		return DECODE_NOT_IP;
-	return DECODE_OK;
+	if ((r = ethertype_payload(c, type, &next, version)) != DECODE_OK)
+		return r;
+	return next == NEXT_ETHERNET ? ethernet(c, version) : DECODE_OK;
 }
 
 int decode_link_supported(int dlt)
 {
 	return dlt == DLT_EN10MB || dlt == DLT_LINUX_SLL || dlt == LINKTYPE_LINUX_SLL2 ||
 	       dlt == DLT_RAW || dlt == LINKTYPE_RAW || dlt == LINKTYPE_IPV4 ||
-	       dlt == LINKTYPE_IPV6 || dlt == DLT_NULL || dlt == LINKTYPE_LOOP;
+	       dlt == LINKTYPE_IPV6 || dlt == DLT_NULL || dlt == LINKTYPE_LOOP || dlt == DLT_PPP ||
+	       dlt == DLT_PPP_SERIAL || dlt == DLT_C_HDLC || dlt == DLT_PPP_ETHER;
+}
+
+/* --- tunnels --------------------------------------------------------------------------------- */
+
+/* GRE (RFC 2784, 2890): optional checksum, key and sequence words, then a
+ * protocol type: IP, a bridged frame, MPLS, or ERSPAN's mirror sessions
+ * (type I without a header, II with 8 bytes, III with 12 and an optional
+ * 8-byte subheader). Version 1 (PPTP) carries PPP: not followed. */
+static enum decode_result gre(struct cursor *c, enum next_layer *next, int *version)
+{
+	if (c->len < 4)
+		return DECODE_TRUNC_TUNNEL;
+	uint16_t flags = be16(c->p), type = be16(c->p + 2);
+	if ((flags & 7) != 0)
+		return DECODE_NOT_IP;
+	uint32_t len = 4 + (flags & 0x8000 ? 4 : 0) + (flags & 0x2000 ? 4 : 0) +
+		       (flags & 0x1000 ? 4 : 0);
+	if (skip(c, len) < 0)
+		return DECODE_TRUNC_TUNNEL;
+	*next = NEXT_ETHERNET;
+	if (type == ETH_ERSPAN_2)
+		return !(flags & 0x1000) || skip(c, 8) == 0 ? DECODE_OK : DECODE_TRUNC_TUNNEL;
+	if (type == ETH_ERSPAN_3) {
+		if (c->len < 12)
+			return DECODE_TRUNC_TUNNEL;
+		return skip(c, c->p[11] & 1 ? 20 : 12) == 0 ? DECODE_OK : DECODE_TRUNC_TUNNEL;
+	}
+	return ethertype_payload(c, type, next, version);
+}
+
+/* Teredo (RFC 4380): IPv6 in UDP, after an optional authentication or
+ * origin indication. Only a plausible IPv6 header counts as one. */
+static enum decode_result teredo(struct cursor *c, int *version)
+{
+	if (c->len >= 13 && c->p[0] == 0 && c->p[1] == 1) /* authentication */
+		skip(c, 13 + (uint32_t)c->p[2] + c->p[3]);
+	if (c->len >= 8 && c->p[0] == 0 && c->p[1] == 0) /* origin indication */
+		skip(c, 8);
+	if (c->len < 40 || c->p[0] >> 4 != 6 || 40u + be16(c->p + 4) != c->len)
+		return DECODE_NOT_IP;
+	*version = 6;
+	return DECODE_OK;
+}
+
+/* The UDP ports tunnels are known by. */
+static int tunnel_port(uint16_t sport, uint16_t dport)
+{
+	return dport == UDP_VXLAN || dport == UDP_VXLAN_GPE || dport == UDP_GENEVE ||
+	       dport == UDP_TEREDO || sport == UDP_TEREDO;
+}
+
+/* UDP tunnels: VXLAN (RFC 7348) and VXLAN-GPE, Geneve (RFC 8926), Teredo. */
+static enum decode_result udp_tunnel(struct cursor *c, enum next_layer *next, int *version)
+{
+	uint16_t dport = be16(c->p + 2);
+	skip(c, 8);
+	*next = NEXT_IP;
+	if (dport == UDP_VXLAN || dport == UDP_VXLAN_GPE) {
+		if (c->len < 8 || !(c->p[0] & 0x08)) /* the VNI-valid flag */
+			return DECODE_NOT_IP;
+		uint8_t proto = dport == UDP_VXLAN_GPE && (c->p[0] & 0x04) ? c->p[3] : 3;
+		skip(c, 8);
+		if (proto == 1 || proto == 2)
+			*version = proto == 1 ? 4 : 6;
+		else if (proto == 3)
+			*next = NEXT_ETHERNET;
+		else if (proto == 4)
+			return nsh(c, next, version);
+		else
+			return DECODE_NOT_IP;
+		return DECODE_OK;
+	}
+	if (dport == UDP_GENEVE) {
+		if (c->len < 8 || c->p[0] >> 6 != 0)
+			return DECODE_NOT_IP;
+		uint16_t type = be16(c->p + 2);
+		if (skip(c, 8 + (uint32_t)(c->p[0] & 0x3f) * 4) < 0)
+			return DECODE_TRUNC_TUNNEL;
+		return ethertype_payload(c, type, next, version);
+	}
+	return teredo(c, version);
+}
+
+/* Whether the packet at c (its IP header read into ip) is a tunnel to
+ * follow: then c is left at what *next says it carries. */
+static enum decode_result tunnel(struct cursor *c, const struct l3 *ip, enum next_layer *next,
+				 int *version)
+{
+	*next = NEXT_IP;
+	*version = 0;
+	if (ip->later_fragment)
+		return DECODE_NOT_IP;
+	switch (ip->proto) {
+	case IP_PROTO_IPIP: *version = 4; return DECODE_OK;
+	case IP_PROTO_IPV6: *version = 6; return DECODE_OK;
+	case IP_PROTO_GRE: return gre(c, next, version);
+	case IP_PROTO_UDP:
+		if (c->len < 8 || !tunnel_port(be16(c->p), be16(c->p + 2)))
+			return DECODE_NOT_IP;
+		return udp_tunnel(c, next, version);
+	default: return DECODE_NOT_IP;
+	}
 }
 
 /* Most frames are untagged Ethernet, IPv4 without options, not fragmented,
@@ -321,8 +600,9 @@ static int decode_common(const uint8_t *f, uint32_t caplen, struct packet_info *
 		return 0;
 	uint32_t total = be16(ip + 2), avail = total < caplen - 14 ? total : caplen - 14;
 	int tcp = ip[9] == IP_PROTO_TCP;
-	if (avail < 20u + (tcp ? 14 : 8))
+	if (avail < 20u + (tcp ? 14 : 8) || (!tcp && tunnel_port(be16(l4), be16(l4 + 2))))
 		return 0;
+	out->ip_len = total;
 	out->family = 4;
 	out->proto = ip[9];
 	out->has_ports = 1;
@@ -343,17 +623,29 @@ enum decode_result decode_packet(int dlt, const uint8_t *frame, uint32_t caplen,
 {
 	struct cursor c = { frame, caplen };
 	struct l3 ip;
+	enum next_layer next;
 	int version;
 	enum decode_result r;
 
 	out->family = out->proto = out->tcp_flags = out->icmp_type = out->icmp_code = 0;
-	out->has_ports = out->has_inner = out->inner_proto = 0;
+	out->has_ports = out->has_inner = out->inner_proto = out->tunnels = 0;
 	out->sport = out->dport = out->inner_sport = out->inner_dport = 0;
 	if (dlt == DLT_EN10MB && decode_common(frame, caplen, out))
 		return DECODE_OK;
 	if ((r = link_layer(dlt, &c, &version)) != DECODE_OK)
 		return r;
-	if ((r = ip_header(&c, version, &ip, &out->src, &out->dst)) != DECODE_OK)
-		return r;
+	/* a tunnel's packet counts as the one it carries */
+	for (;;) {
+		if ((r = ip_header(&c, version, &ip, &out->src, &out->dst)) != DECODE_OK)
+			return r;
+		struct cursor inner = c;
+		if (tunnel(&inner, &ip, &next, &version) != DECODE_OK)
+			break;
+		if (++out->tunnels == DECODE_MAX_LAYERS)
+			return DECODE_TOO_DEEP;
+		c = inner;
+		if (next == NEXT_ETHERNET && (r = ethernet(&c, &version)) != DECODE_OK)
+			return r;
+	}
 	return transport(c, &ip, out);
 }

@@ -18,6 +18,7 @@
 
 #define DECODE_MAX_VLAN 4
 #define DECODE_MAX_EXT 8
+#define DECODE_MAX_LAYERS 16 /* link headers and tunnels, all told */
 
 enum decode_result {
 	DECODE_OK,
@@ -31,6 +32,8 @@ enum decode_result {
 	DECODE_BAD_IP_LEN,      /* IP total/payload length below the header */
 	DECODE_BAD_IPV6_EXT,    /* extension header chain truncated or too long */
 	DECODE_TRUNC_L4,        /* first fragment too short for its ports / TCP flags */
+	DECODE_TOO_DEEP,        /* tunnels or link headers nested beyond DECODE_MAX_LAYERS */
+	DECODE_TRUNC_TUNNEL,    /* a tunnel or link header (MPLS, PPPoE, GRE, ...) cut short */
 	DECODE_N_RESULTS,
 };
 
@@ -39,6 +42,7 @@ struct packet_info {
 	int64_t ts_sec;
 	uint32_t ts_usec;
 	uint32_t wire_len;      /* bytes on the wire (the capture's original length) */
+	uint32_t ip_len;        /* the counted IP packet's length, as NetFlow counts bytes */
 	/* decode_packet sets everything below, except payload (proto 17 only) and
 	 * inner_* (has_inner only): the rest is not cleared, to keep the
 	 * per-packet cost down */
@@ -48,6 +52,7 @@ struct packet_info {
 	uint8_t icmp_type, icmp_code; /* ICMP/ICMPv6 only */
 	uint8_t has_ports;      /* sport/dport valid (TCP/UDP/SCTP, first fragment) */
 	uint8_t has_inner;      /* ICMP error: inner_* describe the offending packet */
+	uint8_t tunnels;        /* encapsulations taken off (GRE, VXLAN, IP in IP, ...) */
 	uint8_t inner_proto;
 	uint16_t sport, dport, inner_sport, inner_dport;
 	ip_addr src, dst;
@@ -60,6 +65,7 @@ struct packet_info {
 /* What became of the frames read: how many, and each outcome's count. */
 struct decode_tally {
 	uint64_t frames;
+	uint64_t tunnelled;                /* decoded IP packets taken out of a tunnel */
 	uint64_t result[DECODE_N_RESULTS]; /* DECODE_OK = decoded IP packets */
 };
 

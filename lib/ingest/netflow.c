@@ -237,6 +237,15 @@ static int64_t epoch_ms(uint64_t x, int64_t per_unit)
 	return x > (uint64_t)(max_ms / per_unit) ? max_ms : (int64_t)x * per_unit;
 }
 
+/* An NTP timestamp (RFC 7011 dateTimeMicroseconds and dateTimeNanoseconds:
+ * seconds since 1900, then a binary fraction) in epoch milliseconds. */
+static int64_t ntp_ms(uint64_t x)
+{
+	const int64_t era = 2208988800; /* seconds from 1900 to 1970 */
+	int64_t ms = ((int64_t)(x >> 32) - era) * 1000 + (int64_t)(((x & 0xffffffff) * 1000) >> 32);
+	return ms < 0 ? 0 : ms;
+}
+
 static void apply_field(const struct nf_field *f, const uint8_t *v, size_t n, struct flow_record *r,
 			struct flow_times *t, struct nf_exporter *e)
 {
@@ -270,6 +279,8 @@ static void apply_field(const struct nf_field *f, const uint8_t *v, size_t n, st
 	case 151: t->last_abs = epoch_ms(x, 1000); break;
 	case 152: t->first_abs = epoch_ms(x, 1); t->have_abs = 1; break;
 	case 153: t->last_abs = epoch_ms(x, 1); break;
+	case 154: case 156: t->first_abs = ntp_ms(x); t->have_abs = 1; break;
+	case 155: case 157: t->last_abs = ntp_ms(x); break;
 	case 160: e->sys_init_ms = epoch_ms(x, 1); break;
 	default: break;
 	}
@@ -329,21 +340,36 @@ static int parse_data(struct netflow_decoder *d, struct nf_exporter *e,
 	}
 }
 
-static void decode_v5(struct netflow_decoder *d, struct nf_exporter *e, const uint8_t *p,
-		      size_t len, flow_record_fn emit, void *ctx)
+/* The fixed layouts of NetFlow v1, v5 and v7: a header of hdr bytes (v5
+ * and v7 with a flow sequence number), then count records of rec bytes,
+ * whose fields sit where v5 has them but for the TCP flags of v1. */
+struct fixed_format {
+	size_t hdr, rec, flags_at;
+	int has_sequence;
+};
+
+static const struct fixed_format v1_format = { 16, 48, 40, 0 };
+static const struct fixed_format v5_format = { 24, 48, 37, 1 };
+static const struct fixed_format v7_format = { 24, 52, 37, 1 };
+
+static void decode_fixed(struct netflow_decoder *d, struct nf_exporter *e, const uint8_t *p,
+			 size_t len, const struct fixed_format *fmt, flow_record_fn emit, void *ctx)
 {
 	size_t count = be(p + 2, 2);
-	if (len < 24 || len < 24 + 48 * count) {
+	if (len < fmt->hdr || len < fmt->hdr + fmt->rec * count) {
 		d->counters[NF_TRUNCATED]++;
 		return;
 	}
 	struct flow_times t = { .header_ms = (int64_t)be(p + 8, 4) * 1000 +
 					     (int64_t)be(p + 12, 4) / 1000000,
 				.uptime_ms = (int64_t)be(p + 4, 4) };
-	uint32_t seq = (uint32_t)be(p + 16, 4);
-	check_sequence(d, e, (uint32_t)be(p + 20, 2), seq, seq + (uint32_t)count, 0);
+	if (fmt->has_sequence) { /* v7 has no engine id: one sequence per exporter */
+		uint32_t seq = (uint32_t)be(p + 16, 4);
+		uint32_t engine = fmt == &v5_format ? (uint32_t)be(p + 20, 2) : 0;
+		check_sequence(d, e, engine, seq, seq + (uint32_t)count, 0);
+	}
 	for (size_t i = 0; i < count; i++) {
-		const uint8_t *f = p + 24 + 48 * i;
+		const uint8_t *f = p + fmt->hdr + fmt->rec * i;
 		struct flow_record r = { .family = 4 };
 		ip_addr_from_v4(&r.src, f);
 		ip_addr_from_v4(&r.dst, f + 4);
@@ -353,7 +379,7 @@ static void decode_v5(struct netflow_decoder *d, struct nf_exporter *e, const ui
 		r.end_ms = from_uptime(&t, (int64_t)be(f + 28, 4));
 		r.sport = (uint16_t)be(f + 32, 2);
 		r.dport = (uint16_t)be(f + 34, 2);
-		r.tcp_flags = f[37];
+		r.tcp_flags = f[fmt->flags_at];
 		r.proto = f[38];
 		d->counters[NF_RECORDS]++;
 		if (emit)
@@ -434,7 +460,9 @@ void netflow_decode(struct netflow_decoder *d, const ip_addr *exporter, const ui
 		return;
 	}
 	switch (be(data, 2)) {
-	case 5: decode_v5(d, e, data, len, emit, ctx); break;
+	case 1: decode_fixed(d, e, data, len, &v1_format, emit, ctx); break;
+	case 5: decode_fixed(d, e, data, len, &v5_format, emit, ctx); break;
+	case 7: decode_fixed(d, e, data, len, &v7_format, emit, ctx); break;
 	case 9: decode_sets(d, e, data, len, 0, emit, ctx); break;
 	case 10: decode_sets(d, e, data, len, 1, emit, ctx); break;
 	default: d->counters[NF_BAD_VERSION]++; break;

@@ -1,4 +1,4 @@
-/* netflow: NetFlow v5, v9 (RFC 3954) and IPFIX (RFC 7011) export datagrams
+/* netflow: NetFlow v1, v5, v7, v9 (RFC 3954) and IPFIX (RFC 7011) export datagrams
  * to flow records. The same code reads live UDP and captures of export
  * traffic ("netflow-pcap").
  *

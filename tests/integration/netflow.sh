@@ -48,7 +48,7 @@ for file in sample-netflow-v9 sample-ipfix; do
 done
 python3 -c "
 d = bytearray(open('$DATA/sample-netflow-v9.pcap', 'rb').read())
-d[24 + 16 + 42 + 1] = 7            # first datagram: version 7
+d[24 + 16 + 42 + 1] = 3            # first datagram: version 3 (none such)
 open('$T/badver.pcap', 'wb').write(d)"
 "$FLOWSAD" aggregate --input-format netflow-pcap "$T/badver.pcap" >/dev/null 2>"$T/bad.log"
 check "a datagram of an unknown version is counted, the rest still read" \

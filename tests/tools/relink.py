@@ -4,14 +4,45 @@
 usage: relink.py IN.pcap OUT.pcap KIND
 KIND: raw (LINKTYPE_RAW), sll (Linux cooked v1), sll2 (Linux cooked v2),
       null (BSD loopback, little-endian family), qinq (Ethernet with an
-      802.1ad and an 802.1Q tag). Non-IP frames are kept as they are
-      possible in each type (dropped for raw and null, which cannot carry them).
+      802.1ad and an 802.1Q tag), mpls (two labels), pppoe (a PPPoE
+      session), gre (IP in GRE between two tunnel endpoints), vxlan (the
+      whole frame in VXLAN), erspan (the whole frame in an ERSPAN type II
+      mirror session). Non-IP frames are kept as they are possible in each
+      type (dropped where only IP can be carried).
 The original length grows or shrinks with the header; timestamps are kept.
 """
 import struct
 import sys
 
-LINKTYPES = {"raw": 101, "sll": 113, "sll2": 276, "null": 0, "qinq": 1}
+LINKTYPES = {"raw": 101, "sll": 113, "sll2": 276, "null": 0, "qinq": 1, "mpls": 1, "pppoe": 1,
+             "gre": 1, "vxlan": 1, "erspan": 1}
+OUTER_MACS = bytes(range(0xA0, 0xAC))
+
+
+def outer_ipv4(proto, payload_len):
+    """An IPv4 header between the tunnel endpoints 10.200.0.1 and 10.200.0.2."""
+    return struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + payload_len, 0, 0, 64, proto, 0,
+                       bytes([10, 200, 0, 1]), bytes([10, 200, 0, 2]))
+
+
+def tunnel(frame, origlen, kind):
+    """The frame wrapped for a tunnel kind, its lengths from origlen."""
+    etype = struct.unpack(">H", frame[12:14])[0]
+    if kind == "vxlan":
+        inner = struct.pack(">BBHI", 0x08, 0, 0, 0x123400)
+        udp = struct.pack(">HHHH", 50000, 4789, 8 + len(inner) + origlen, 0)
+        head = outer_ipv4(17, len(udp) + len(inner) + origlen) + udp + inner
+    elif kind == "erspan":
+        gre = struct.pack(">HHI", 0x1000, 0x88BE, 1)
+        erspan = struct.pack(">HHI", 0x1001, 0, 0)
+        head = outer_ipv4(47, len(gre) + len(erspan) + origlen) + gre + erspan
+    else:  # gre: IP only
+        if etype not in (0x0800, 0x86DD):
+            return None
+        gre = struct.pack(">HH", 0, etype)
+        return OUTER_MACS + b"\x08\x00" + outer_ipv4(47, len(gre) + origlen - 14) + gre + \
+            frame[14:]
+    return OUTER_MACS + b"\x08\x00" + head + frame
 
 
 def relink(frame, kind):
@@ -29,6 +60,17 @@ def relink(frame, kind):
             src + b"\0\0" + payload
     if kind == "qinq":
         return dst + src + struct.pack(">HHHH", 0x88A8, 7, 0x8100, 100) + ethertype + payload
+    if kind == "mpls":
+        if etype not in (0x0800, 0x86DD):
+            return None
+        return dst + src + struct.pack(">HII", 0x8847, 16 << 12 | 64, 17 << 12 | 1 << 8 | 64) + \
+            payload
+    if kind == "pppoe":
+        if etype not in (0x0800, 0x86DD):
+            return None
+        ppp = 0x0021 if etype == 0x0800 else 0x0057
+        return dst + src + struct.pack(">HBBHHH", 0x8864, 0x11, 0, 0x1234, len(payload) + 2,
+                                       ppp) + payload
     raise SystemExit(f"unknown kind {kind}")
 
 
@@ -38,14 +80,15 @@ def main():
         data = f.read()
     magic, major, minor, zone, sigfigs, snaplen, linktype = struct.unpack("<IHHiIII", data[:24])
     assert magic == 0xA1B2C3D4 and linktype == 1, "expects a little-endian Ethernet pcap"
-    out = [struct.pack("<IHHiIII", magic, major, minor, zone, sigfigs, snaplen + 8,
+    out = [struct.pack("<IHHiIII", magic, major, minor, zone, sigfigs, snaplen + 64,
                        LINKTYPES[kind])]
     off = 24
     while off + 16 <= len(data):
         sec, usec, caplen, origlen = struct.unpack("<IIII", data[off:off + 16])
         frame = data[off + 16:off + 16 + caplen]
         off += 16 + caplen
-        new = relink(frame, kind)
+        new = tunnel(frame, origlen, kind) if kind in ("gre", "vxlan", "erspan") \
+            else relink(frame, kind)
         if new is None:
             continue
         delta = len(new) - len(frame)

@@ -279,6 +279,8 @@ static void test_fast_path_agrees(void **state)
 		assert_int_equal(a.sport, b.sport);
 		assert_int_equal(a.dport, b.dport);
 		assert_int_equal(a.tcp_flags, b.tcp_flags);
+		if (ra == DECODE_OK)
+			assert_int_equal(a.ip_len, b.ip_len);
 		assert_memory_equal(a.src.b, b.src.b, 16);
 		assert_memory_equal(a.dst.b, b.dst.b, 16);
 		if (a.proto == 17) {

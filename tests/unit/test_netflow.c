@@ -1,4 +1,4 @@
-/* netflow: hand-built v5, v9 and IPFIX datagrams, including the malformed
+/* netflow: hand-built v1, v5, v7, v9 and IPFIX datagrams, including the malformed
  * ones the decoder must count and survive. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -233,6 +233,78 @@ static void test_v5_signed_uptime(void **state)
 	netflow_free(d);
 }
 
+/* v1 (16-byte header, flags at 40) and v7 (52-byte records): the same
+ * flow as v5 reads it. */
+static void test_v1_and_v7(void **state)
+{
+	uint8_t m[24 + 2 * 52] = { 0 };
+	struct got g = { 0 };
+	(void)state;
+	for (int version = 1; version <= 7; version += 6) {
+		size_t hdr = version == 1 ? 16 : 24, rec = version == 1 ? 48 : 52;
+		memset(m, 0, sizeof m);
+		put16(m, (uint16_t)version), put16(m + 2, 2);
+		put32(m + 4, 100000), put32(m + 8, 1772373600);
+		for (int i = 0; i < 2; i++) {
+			uint8_t *f = m + hdr + rec * (size_t)i;
+			memcpy(f, (uint8_t[]){ 10, 0, 0, (uint8_t)(1 + i), 10, 0, 0, 2 }, 8);
+			put32(f + 16, 3), put32(f + 20, 180);
+			put32(f + 24, 99000), put32(f + 28, 99500);
+			put16(f + 32, 40000), put16(f + 34, 443);
+			f[version == 1 ? 40 : 37] = 0x12, f[38] = 6;
+		}
+		g.n = 0;
+		struct netflow_decoder *d = netflow_new();
+		netflow_decode(d, &exporter, m, hdr + 2 * rec, 0, collect, &g);
+		assert_int_equal(netflow_counters(d)[NF_BAD_VERSION], 0);
+		assert_int_equal(g.n, 2);
+		assert_int_equal(g.r[1].src.b[15], 2);
+		assert_int_equal(g.r[1].packets, 3);
+		assert_int_equal(g.r[1].bytes, 180);
+		assert_int_equal(g.r[1].dport, 443);
+		assert_int_equal(g.r[1].proto, 6);
+		assert_int_equal(g.r[1].tcp_flags, 0x12);
+		assert_int_equal(g.r[1].start_ms, 1772373600000ll - 1000);
+		netflow_decode(d, &exporter, m, hdr + rec, 0, collect, &g); /* one record short */
+		assert_int_equal(netflow_counters(d)[NF_TRUNCATED], 1);
+		netflow_free(d);
+	}
+}
+
+/* IPFIX flowStart/EndMicroseconds (154/155) and Nanoseconds (156/157) are
+ * NTP timestamps: the flow lands at its own time, not the export's. */
+static void test_ipfix_ntp_times(void **state)
+{
+	uint8_t sets[128], m[160];
+	struct got g = { 0 };
+	(void)state;
+	for (uint16_t start_ie = 154; start_ie <= 156; start_ie += 2) {
+		size_t o = 0;
+		o += put16(sets + o, 2), o += put16(sets + o, 4 + 4 + 4 * 4);
+		o += put16(sets + o, 400), o += put16(sets + o, 4);
+		o += put16(sets + o, 8), o += put16(sets + o, 4);
+		o += put16(sets + o, 12), o += put16(sets + o, 4);
+		o += put16(sets + o, start_ie), o += put16(sets + o, 8);
+		o += put16(sets + o, (uint16_t)(start_ie + 1)), o += put16(sets + o, 8);
+		size_t data = o;
+		o += put16(sets + o, 400), o += put16(sets + o, 4 + 24);
+		memcpy(sets + o, (uint8_t[]){ 10, 0, 0, 1, 10, 0, 0, 2 }, 8), o += 8;
+		/* 2026-03-01T14:00:00.250Z and one second later, from 1900 */
+		uint64_t ntp = (uint64_t)(1772373600ull + 2208988800ull) << 32 | 0x40000000u;
+		o += put32(sets + o, (uint32_t)(ntp >> 32)), o += put32(sets + o, (uint32_t)ntp);
+		ntp += 1ull << 32;
+		o += put32(sets + o, (uint32_t)(ntp >> 32)), o += put32(sets + o, (uint32_t)ntp);
+		assert_int_equal(o - data, 28);
+		g.n = 0;
+		struct netflow_decoder *d = netflow_new();
+		netflow_decode(d, &exporter, m, ipfix(m, 0, sets, o), 0, collect, &g);
+		assert_int_equal(g.n, 1);
+		assert_int_equal(g.r[0].start_ms, 1772373600250ll);
+		assert_int_equal(g.r[0].end_ms, 1772373601250ll);
+		netflow_free(d);
+	}
+}
+
 static void test_template_limit(void **state)
 {
 	uint8_t m[64];
@@ -258,6 +330,8 @@ int main(void)
 		cmocka_unit_test(test_malformed_sets_are_counted),
 		cmocka_unit_test(test_v5_signed_uptime),
 		cmocka_unit_test(test_template_limit),
+		cmocka_unit_test(test_v1_and_v7),
+		cmocka_unit_test(test_ipfix_ntp_times),
 	};
 	return cmocka_run_group_tests_name("netflow", tests, NULL, NULL);
 }

@@ -49,8 +49,9 @@ static void on_closed(void *ctx, int64_t start, size_t samples, size_t refused)
 static struct packet_info pkt(int64_t t, int src, int dst, uint8_t proto, uint16_t dport,
 			      uint8_t flags)
 {
-	struct packet_info p = { .ts_sec = t, .wire_len = 100, .family = 4, .proto = proto,
-				 .tcp_flags = flags, .has_ports = proto == 6 || proto == 17,
+	struct packet_info p = { .ts_sec = t, .wire_len = 114, .ip_len = 100, .family = 4,
+				 .proto = proto, .tcp_flags = flags,
+				 .has_ports = proto == 6 || proto == 17,
 				 .sport = 40000, .dport = dport };
 	p.src.b[10] = p.src.b[11] = p.dst.b[10] = p.dst.b[11] = 0xff;
 	p.src.b[12] = p.dst.b[12] = 10;
