@@ -72,12 +72,9 @@ int cmd_aggregate(int argc, char **argv)
 		return EX_OSERR;
 	struct sample_csv rp = { .out = stdout };
 	sample_csv_header(stdout);
-	for (int i = optind; i < argc && rc == EX_OK; i++)
-		rc = fmt == INPUT_FLOW_CSV || fmt == INPUT_IDS_CSV
-			     ? inputs_read_record_csv(argv[i], fmt == INPUT_IDS_CSV, t,
-						      sample_csv_row, &rp)
-			     : pcap_input_read(argv[i], common.filter, t, sample_csv_row, &rp,
-					       &tally, nf);
+	if (rc == EX_OK)
+		rc = inputs_read_all(argv + optind, argc - optind, fmt, common.filter, t,
+				     sample_csv_row, &rp, &tally, nf);
 	if (window_table_flush(t, sample_csv_row, &rp) < 0 && rc == EX_OK)
 		rc = EX_IOERR;
 	if (fmt == INPUT_PCAP || fmt == INPUT_NETFLOW_PCAP)

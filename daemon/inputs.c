@@ -210,11 +210,10 @@ static int count_inputs(const struct cli_common *c, char **paths, int n, enum ne
 		return EX_OSERR;
 	window_table_set_filter(t, spec->filter);
 	struct netflow_decoder *nf = kind == NET_EXPORT_PCAP ? netflow_new() : NULL;
-	for (int i = 0; i < n && rc == EX_OK; i++)
-		rc = kind >= NET_FLOW_CSV ? inputs_read_record_csv(paths[i], kind == NET_IDS_CSV, t,
-								   sample_set_collect, set)
-					  : pcap_input_read(paths[i], c->filter, t,
-							    sample_set_collect, set, &tally, nf);
+	enum input_format fmt = kind == NET_FLOW_CSV ? INPUT_FLOW_CSV
+				: kind == NET_IDS_CSV ? INPUT_IDS_CSV
+						      : INPUT_PCAP;
+	rc = inputs_read_all(paths, n, fmt, c->filter, t, sample_set_collect, set, &tally, nf);
 	if (window_table_flush(t, sample_set_collect, set) < 0 && rc == EX_OK) {
 		log_err("out of memory collecting samples");
 		rc = EX_OSERR;
@@ -227,6 +226,18 @@ static int count_inputs(const struct cli_common *c, char **paths, int n, enum ne
 		pcap_input_log_netflow(nf);
 	netflow_free(nf);
 	window_table_free(t);
+	return rc;
+}
+
+int inputs_read_all(char *const *paths, int n, enum input_format fmt, const char *bpf,
+		    struct window_table *t, window_emit_fn emit, void *ctx,
+		    struct decode_tally *tally, struct netflow_decoder *nf)
+{
+	int rc = EX_OK;
+	if (fmt != INPUT_FLOW_CSV && fmt != INPUT_IDS_CSV)
+		return pcap_input_read((const char *const *)paths, n, bpf, t, emit, ctx, tally, nf);
+	for (int i = 0; i < n && rc == EX_OK; i++)
+		rc = inputs_read_record_csv(paths[i], fmt == INPUT_IDS_CSV, t, emit, ctx);
 	return rc;
 }
 

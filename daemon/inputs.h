@@ -10,6 +10,8 @@
 #include "cli.h"
 #include "detector/model.h"
 #include "features/window.h"
+#include "ingest/decode.h"
+#include "ingest/netflow.h"
 
 /* Reads every path into ds (one dataset; matrix CSVs must share their
  * columns). Capture files and records become samples through a feature
@@ -28,6 +30,14 @@ enum input_format inputs_format(const struct cli_common *c, const char *path);
  * Returns a sysexits code. */
 int inputs_read_record_csv(const char *path, int ids, struct window_table *t, window_emit_fn emit,
 			   void *ctx);
+
+/* Reads the n files of format fmt into t: record CSVs one after the
+ * other (their lateness allows for disorder), capture files merged by time
+ * (the packets of several captures or of files out of order, in the order
+ * they were seen). Returns a sysexits code, logging why. */
+int inputs_read_all(char *const *paths, int n, enum input_format fmt, const char *bpf,
+		    struct window_table *t, window_emit_fn emit, void *ctx,
+		    struct decode_tally *tally, struct netflow_decoder *nf);
 
 /* Vectorises ds for model m and scores it. New arrays: values [n, features]
  * unscaled, x the same scaled (the network's input), raw [n] raw scores.

@@ -53,10 +53,23 @@ static pcap_t *open_capture(const char *path, char *errbuf, int *rc)
 	return p;
 }
 
-/* An open capture. Frames are read through pcap_dispatch (cheaper per
- * frame than pcap_next_ex) and decoded in its callback. */
-struct capture {
+/* One of several files read as one capture, with its next frame. */
+struct merged_file {
 	pcap_t *p;
+	const char *name;
+	int dlt;
+	struct pcap_pkthdr *hdr;     /* NULL once the file is done */
+	const u_char *data;
+};
+
+/* An open capture. Frames are read through pcap_dispatch (cheaper per
+ * frame than pcap_next_ex) and decoded in its callback; several files are
+ * merged by time, a frame at a time. */
+struct capture {
+	pcap_t *p;                   /* NULL when merging */
+	struct merged_file *files;   /* the merged files, or NULL */
+	int n_files;
+	pcap_t *failed;              /* the handle whose error ended the reading */
 	char *name;                  /* file or interface, for messages */
 	int dlt, live;
 	int read_error;              /* the file ended in a broken record */
@@ -99,15 +112,58 @@ static void decode_frame(u_char *arg, const struct pcap_pkthdr *hdr, const u_cha
  * file cut in a record (tcpdump killed, a file still being written) ends
  * with an error after the whole records before it: those count, and
  * read_error says the rest is lost. */
+static void next_merged_frame(struct capture *c, struct merged_file *f)
+{
+	int rc = pcap_next_ex(f->p, &f->hdr, &f->data);
+	if (rc == 1)
+		return;
+	if (rc == PCAP_ERROR) {
+		c->read_error = 1;
+		c->failed = f->p;
+	}
+	f->hdr = NULL;
+}
+
+static int earlier(const struct pcap_pkthdr *a, const struct pcap_pkthdr *b)
+{
+	return a->ts.tv_sec < b->ts.tv_sec ||
+	       (a->ts.tv_sec == b->ts.tv_sec && a->ts.tv_usec < b->ts.tv_usec);
+}
+
+/* Up to max frames from the merged files, the earliest first (the first
+ * file's on a tie, so that files in order read as one). */
+static void read_merged(struct capture *c, int max)
+{
+	while (c->frames_in_call < max) {
+		struct merged_file *next = NULL;
+		for (int i = 0; i < c->n_files; i++)
+			if (c->files[i].hdr && (!next || earlier(c->files[i].hdr, next->hdr)))
+				next = &c->files[i];
+		if (!next)
+			return;
+		c->dlt = next->dlt;
+		decode_frame((u_char *)c, next->hdr, next->data);
+		next_merged_frame(c, next);
+	}
+}
+
 static int read_frames(struct capture *c, struct packet_info *out, int max)
 {
 	c->out = out;
 	c->n = 0;
 	c->frames_in_call = 0;
-	if (pcap_dispatch(c->p, max, decode_frame, (u_char *)c) == PCAP_ERROR)
-		c->read_error = 1;
+	if (c->files)
+		read_merged(c, max);
+	else if (pcap_dispatch(c->p, max, decode_frame, (u_char *)c) == PCAP_ERROR)
+		c->read_error = 1, c->failed = c->p;
 	c->frames += (uint64_t)c->frames_in_call;
 	return c->frames_in_call;
+}
+
+/* What ended the reading of a file early. */
+static const char *capture_error(const struct capture *c)
+{
+	return c->failed ? pcap_geterr(c->failed) : "read error";
 }
 
 static int count_export_datagrams(struct capture *c, struct netflow_decoder *nf,
@@ -276,16 +332,16 @@ static int count_packets(struct capture *c, struct window_table *t, window_emit_
 }
 
 /* Checks the link type and sets the filter of a new handle. */
-static int prepare(struct capture *c, const char *bpf)
+static int prepare(pcap_t *p, const char *name, const char *bpf, int *dlt)
 {
-	c->dlt = pcap_datalink(c->p);
-	if (!decode_link_supported(c->dlt)) {
-		log_err("%s: link type %s (%d) is not one flowsad decodes", c->name,
-			pcap_datalink_val_to_name(c->dlt) ? pcap_datalink_val_to_name(c->dlt) : "?",
-			c->dlt);
+	*dlt = pcap_datalink(p);
+	if (!decode_link_supported(*dlt)) {
+		log_err("%s: link type %s (%d) is not one flowsad decodes", name,
+			pcap_datalink_val_to_name(*dlt) ? pcap_datalink_val_to_name(*dlt) : "?",
+			*dlt);
 		return EX_DATAERR;
 	}
-	return apply_filter(c->p, c->name, bpf);
+	return apply_filter(p, name, bpf);
 }
 
 static struct capture *new_capture(const char *name, struct decode_tally *tally)
@@ -308,23 +364,55 @@ void capture_close(struct capture *c)
 		return;
 	if (c->p)
 		pcap_close(c->p);
+	for (int i = 0; i < c->n_files; i++)
+		if (c->files[i].p)
+			pcap_close(c->files[i].p);
+	free(c->files);
 	free(c->name);
 	free(c);
 }
 
-struct capture *capture_open_file(const char *path, const char *bpf, struct decode_tally *tally,
-				  int *rc)
+/* Each file open, with its first frame read. */
+static int open_merged(struct capture *c, const char *const *paths, int n, const char *bpf)
 {
 	char errbuf[PCAP_ERRBUF_SIZE];
-	struct capture *c = new_capture(path, tally);
+	int rc = EX_OK;
+
+	if (!(c->files = calloc((size_t)n, sizeof *c->files)))
+		return EX_OSERR;
+	for (int i = 0; i < n && rc == EX_OK; i++) {
+		struct merged_file *f = &c->files[i];
+		f->name = paths[i];
+		c->n_files++;
+		if (!(f->p = open_capture(paths[i], errbuf, &rc)))
+			log_err("%s: %s", paths[i], errbuf);
+		else if ((rc = prepare(f->p, paths[i], bpf, &f->dlt)) == EX_OK)
+			next_merged_frame(c, f);
+	}
+	if (rc == EX_OK && c->read_error) {
+		log_err("%s", capture_error(c));
+		rc = EX_DATAERR;
+	}
+	return rc;
+}
+
+struct capture *capture_open_files(const char *const *paths, int n, const char *bpf,
+				   struct decode_tally *tally, int *rc)
+{
+	char errbuf[PCAP_ERRBUF_SIZE];
+	struct capture *c = new_capture(paths[0], tally);
 
 	*rc = EX_OSERR;
 	if (!c)
 		return NULL;
-	if (!(c->p = open_capture(path, errbuf, rc)))
-		log_err("%s: %s", path, errbuf);
-	else if ((*rc = prepare(c, bpf)) == EX_OK)
+	if (n > 1) {
+		if ((*rc = open_merged(c, paths, n, bpf)) == EX_OK)
+			return c;
+	} else if (!(c->p = open_capture(paths[0], errbuf, rc))) {
+		log_err("%s: %s", paths[0], errbuf);
+	} else if ((*rc = prepare(c->p, c->name, bpf, &c->dlt)) == EX_OK) {
 		return c;
+	}
 	capture_close(c);
 	return NULL;
 }
@@ -360,7 +448,7 @@ struct capture *capture_open_live(const char *iface, const struct capture_option
 		log_err("%s: %s", iface, errbuf);
 		status = -1;
 	}
-	if (status >= 0 && (*rc = prepare(c, o->bpf)) == EX_OK)
+	if (status >= 0 && (*rc = prepare(c->p, c->name, o->bpf, &c->dlt)) == EX_OK)
 		return c;
 	capture_close(c);
 	return NULL;
@@ -393,11 +481,11 @@ int capture_step(struct capture *c, int max, struct window_table *t, window_emit
 		}
 	}
 	if (c->read_error && (c->live || c->frames == 0)) {
-		log_err("%s: %s", c->name, pcap_geterr(c->p));
+		log_err("%s: %s", c->name, capture_error(c));
 		return -1;
 	}
 	if (c->read_error && frames == 0) /* a file cut in a record: its whole ones counted */
-		log_warn("%s: %s (stopped after %" PRIu64 " frames)", c->name, pcap_geterr(c->p),
+		log_warn("%s: %s (stopped after %" PRIu64 " frames)", c->name, capture_error(c),
 			 c->frames);
 	return frames;
 }
@@ -412,22 +500,23 @@ void capture_counts(const struct capture *c, uint64_t *received, uint64_t *dropp
 	}
 }
 
-int pcap_input_read(const char *path, const char *bpf, struct window_table *t,
+int pcap_input_read(const char *const *paths, int n, const char *bpf, struct window_table *t,
 		    window_emit_fn emit, void *ctx, struct decode_tally *tally,
 		    struct netflow_decoder *nf)
 {
 	struct window_flow_sink sink = { t, emit, ctx, 0 };
 	int rc;
-	struct capture *c = capture_open_file(path, bpf, tally, &rc);
+	struct capture *c = capture_open_files(paths, n, bpf, tally, &rc);
 
 	if (!c)
 		return rc;
+	if (n > 1)
+		log_info("%d capture files read as one, merged by time", n);
 	if ((nf ? count_export_datagrams(c, nf, &sink) : count_packets(c, t, emit, ctx)) < 0) {
-		log_err("%s: out of memory", path);
+		log_err("%s: out of memory", c->name);
 		rc = EX_OSERR;
 	} else if (c->read_error) { /* a truncated file: what was read counts */
-		log_warn("%s: %s (stopped after %" PRIu64 " frames)", path, pcap_geterr(c->p),
-			 tally->frames);
+		log_warn("%s (stopped after %" PRIu64 " frames)", capture_error(c), tally->frames);
 	}
 	capture_close(c);
 	return rc;

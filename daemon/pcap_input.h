@@ -9,11 +9,13 @@
 #include "ingest/netflow.h"
 #include "features/window.h"
 
-/* Reads every frame of path (optionally through a BPF filter) into t. With
- * nf, the frames are NetFlow/IPFIX export datagrams: their UDP payloads go
- * through nf (the live collector's decoder) and the flow records into t.
- * Returns a sysexits code, logging why. */
-int pcap_input_read(const char *path, const char *bpf, struct window_table *t,
+/* Reads every frame of the n capture files (merged by time when several:
+ * files given out of order, or captured side by side, read as one), through
+ * a BPF filter if any, into t. With nf, the frames are NetFlow/IPFIX export
+ * datagrams: their UDP payloads go through nf (the live collector's
+ * decoder) and the flow records into t. Returns a sysexits code, logging
+ * why. */
+int pcap_input_read(const char *const *paths, int n, const char *bpf, struct window_table *t,
 		    window_emit_fn emit, void *ctx, struct decode_tally *tally,
 		    struct netflow_decoder *nf);
 
@@ -28,8 +30,8 @@ struct capture_options {
 };
 
 /* Return NULL after logging why, with a sysexits code in *rc. */
-struct capture *capture_open_file(const char *path, const char *bpf, struct decode_tally *tally,
-				  int *rc);
+struct capture *capture_open_files(const char *const *paths, int n, const char *bpf,
+				   struct decode_tally *tally, int *rc);
 struct capture *capture_open_live(const char *iface, const struct capture_options *o,
 				  struct decode_tally *tally, int *rc);
 void capture_close(struct capture *c);

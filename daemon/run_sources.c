@@ -144,17 +144,35 @@ void sources_close(struct daemon *d)
 	d->n_live = 0;
 }
 
-/* The next replay file, opened (CSV files are read whole here). Returns 0
- * when one is open, 1 when none is left, -1 on error. */
+/* How many of the files from the next one on are captures of format f:
+ * they are replayed as one, merged by time. */
+static int capture_run(struct daemon *d, enum input_format f)
+{
+	struct run_args *a = d->args;
+	int n = 1;
+	while (d->next_file + n < a->n_files &&
+	       inputs_format(&a->common, a->files[d->next_file + n]) == f)
+		n++;
+	return n;
+}
+
+/* The next replay file, opened (CSV files are read whole here; a run of
+ * capture files opens as one). Returns 0 when one is open, 1 when none is
+ * left, -1 on error. */
 static int next_replay_file(struct daemon *d)
 {
 	struct run_args *a = d->args;
 	int rc;
 
 	while (d->next_file < a->n_files) {
-		const char *path = a->files[d->next_file++];
+		const char *path = a->files[d->next_file];
 		enum input_format f = inputs_format(&a->common, path);
-		log_info("replaying %s", path);
+		int n = f == INPUT_FLOW_CSV || f == INPUT_IDS_CSV ? 1 : capture_run(d, f);
+		d->next_file += n;
+		if (n > 1)
+			log_info("replaying %s and %d more, merged by time", path, n - 1);
+		else
+			log_info("replaying %s", path);
 		if (f == INPUT_FLOW_CSV || f == INPUT_IDS_CSV) {
 			if (inputs_read_record_csv(path, f == INPUT_IDS_CSV, d->table, windows_emit,
 						   d) != EX_OK)
@@ -166,7 +184,8 @@ static int next_replay_file(struct daemon *d)
 			return -1;
 		}
 		d->replay_format = f;
-		d->replay = capture_open_file(path, d->conf.bpf, &d->tally, &rc);
+		d->replay = capture_open_files((const char *const *)a->files + d->next_file - n, n,
+					       d->conf.bpf, &d->tally, &rc);
 		return d->replay ? 0 : -1;
 	}
 	return 1;

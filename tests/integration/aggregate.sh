@@ -96,3 +96,31 @@ check "run -r takes the cut capture (exit 0)" "$FLOWSAD" run -r "$T/cut.pcap" -m
 	--jsonl /dev/null --samples "$T/cut-run.csv"
 check_eq "... and counts the same packets" "$(awk -F, 'NR > 1 {s += $3} END {print s}' "$T/cut.csv")" \
 	"$(awk -F, 'NR > 1 {s += $3} END {print s}' "$T/cut-run.csv")"
+
+# several capture files are read as one, merged by time: halves taken frame by frame
+# (captured side by side) and halves in time given in reverse order give the samples of
+# the whole capture, in aggregate as in a replay
+python3 - "$pcap" "$T" <<'PY'
+import struct, sys
+data = open(sys.argv[1], "rb").read()
+head, frames, off = data[:24], [], 24
+while off + 16 <= len(data):
+    caplen = struct.unpack("<I", data[off + 8:off + 12])[0]
+    frames.append(data[off:off + 16 + caplen])
+    off += 16 + caplen
+for name, part in (("odd", frames[1::2]), ("even", frames[0::2]),
+                   ("late", frames[len(frames) // 2:]), ("early", frames[:len(frames) // 2])):
+    open(f"{sys.argv[2]}/{name}.pcap", "wb").write(head + b"".join(part))
+PY
+"$FLOWSAD" aggregate --window 1m "$T/odd.pcap" "$T/even.pcap" >"$T/sides.csv" 2>"$T/sides.log"
+check "two captures side by side read as one" diff "$T/agg.csv" "$T/sides.csv"
+check "... and say they were merged" grep -q "2 capture files read as one, merged by time" \
+	"$T/sides.log"
+"$FLOWSAD" aggregate --window 1m "$T/late.pcap" "$T/early.pcap" >"$T/reversed.csv" 2>/dev/null
+check "files given out of time order lose nothing" diff "$T/agg.csv" "$T/reversed.csv"
+"$FLOWSAD" train --window 1m --epochs-pretrain 1 --epochs 1 -o "$T/split.model" "$pcap" \
+	>/dev/null 2>&1
+"$FLOWSAD" run -r "$T/late.pcap" -r "$T/early.pcap" -m "$T/split.model" --jsonl /dev/null \
+	--samples "$T/replayed.csv" --spool "$T/spool" 2>"$T/replay.log"
+check "a replay of files out of order counts every packet once, late none" \
+	diff <(sort "$T/agg.csv") <(sort "$T/replayed.csv")
