@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "base/duration.h"
 #include "log.h"
@@ -205,3 +207,36 @@ int cli_apply_common(struct cli_common *c)
 	return EX_OK;
 }
 
+/* Makes the folders of path that are missing (0750). */
+static void make_folders(char *path)
+{
+	for (char *p = strchr(path + 1, '/'); p; p = strchr(p + 1, '/')) {
+		*p = '\0';
+		mkdir(path, 0750);
+		*p = '/';
+	}
+	mkdir(path, 0750);
+}
+
+int cli_default_spool(struct config *c)
+{
+	const char *state = getenv("STATE_DIRECTORY"), *xdg = getenv("XDG_STATE_HOME");
+	const char *home = getenv("HOME");
+	char path[4096];
+
+	if (c->spool_dir)
+		return EX_OK;
+	if (state && *state) { /* systemd may list several, separated by colons */
+		snprintf(path, sizeof path, "%.*s/spool", (int)strcspn(state, ":"), state);
+	} else if (access("/var/lib/flowsad", W_OK) == 0 || geteuid() == 0) {
+		snprintf(path, sizeof path, "/var/lib/flowsad/spool");
+	} else { /* the user's state folder; spool_open makes spool/ itself */
+		if (xdg && *xdg == '/')
+			snprintf(path, sizeof path, "%s/flowsad", xdg);
+		else
+			snprintf(path, sizeof path, "%s/.local/state/flowsad", home ? home : ".");
+		make_folders(path);
+		strncat(path, "/spool", sizeof path - strlen(path) - 1);
+	}
+	return config_set_string(&c->spool_dir, path) < 0 ? EX_OSERR : EX_OK;
+}

@@ -89,6 +89,12 @@ int cli_apply_common(struct cli_common *c);
 /* The feature settings of configuration f ([window], [features]) that o
  * does not have yet. */
 void cli_fill_features(struct feature_options *o, const struct config *f);
+/* The spool's folder when neither [spool] dir nor --spool gives one: under
+ * systemd the unit's state directory ($STATE_DIRECTORY/spool), else
+ * /var/lib/flowsad/spool where it can be written, else the user's
+ * ($XDG_STATE_HOME or ~/.local/state, then flowsad/spool, made if missing).
+ * Returns EX_OK or EX_OSERR. */
+int cli_default_spool(struct config *c);
 /* Reads and validates a configuration file into c (initialised here; on
  * error freed again). Errors are logged as FILE:LINE: ...; returns EX_OK or
  * EX_CONFIG. */

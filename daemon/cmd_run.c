@@ -127,6 +127,8 @@ static int load_settings(const struct run_args *a, struct config *c)
 			free(c->listen[i]);
 		c->n_listen = 0;
 	}
+	if (rc == EX_OK)
+		rc = cli_default_spool(c);
 	if (rc == EX_OK && !c->model) {
 		log_err("run: no model: give -m MODEL or [model] path");
 		rc = EX_CONFIG;

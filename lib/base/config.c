@@ -124,7 +124,6 @@ void config_init(struct config *c)
 	c->baseline_horizon = DEFAULT_BASELINE_HORIZON;
 	c->log_level = LOG_INFO;
 	config_set_string(&c->stream, "flowsad:alerts");
-	config_set_string(&c->spool_dir, "/var/lib/flowsad/spool");
 	config_set_string(&c->feedback_stream, "flowsad:feedback");
 }
 

@@ -71,6 +71,12 @@ n=$(wc -l <"$T/undisturbed")
 check "alerts arrive in flowsad:alerts ($n; enough to exercise delivery)" test "$n" -ge 15
 check_eq "every alert also went to the JSON-lines sink" "$n" "$(wc -l <"$T/all.jsonl")"
 check_eq "the spool is empty after delivery" 16 "$(stat -c %s "$T/spool1/alerts.spool")"
+head -c 24 "$pcap" >"$T/header-only.pcap"
+mkdir -p "$T/state" # systemd makes it
+STATE_DIRECTORY=$T/state:$T/other check "without --spool, under systemd the spool is in the unit's \
+state directory" "$FLOWSAD" run -r "$T/header-only.pcap" -m "$T/model" --redis "$sock" \
+	--stream nospool
+check "... made there" test -f "$T/state/spool/alerts.spool"
 redis-cli -s "$sock" --raw XRANGE flowsad:alerts - + COUNT 1 >"$T/entry"
 check_eq "an entry's fields: src_ip window_start score alert" "src_ip window_start score alert" \
 	"$(sed -n '2p;4p;6p;8p' "$T/entry" | tr '\n' ' ' | sed 's/ $//')"
