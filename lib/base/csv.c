@@ -106,3 +106,8 @@ FILE *csv_open(const char *path, int *rc, char *err, size_t errlen)
 	}
 	return f;
 }
+
+int csv_is_header(const char *line)
+{
+	return *line && !strpbrk(line, "0123456789");
+}

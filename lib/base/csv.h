@@ -26,6 +26,10 @@ int csv_read_records(FILE *f, const char *name, const char *const *names, int co
  * reason" in err when it cannot be. */
 FILE *csv_open(const char *path, int *rc, char *err, size_t errlen);
 
+/* Whether the first line of a list file is a header of column names (it
+ * holds no digit: no address, port or time), as psykoda's files have. */
+int csv_is_header(const char *line);
+
 /* Strips spaces, tabs and line ends from both ends, in place. */
 char *csv_trim(char *s);
 

@@ -19,24 +19,24 @@ int labels_read(struct label_list *l, FILE *f, const char *name, char *err, size
 		struct label_entry e = { .window_start = INT64_MIN };
 		lineno++;
 		line[strcspn(line, "#")] = '\0';
-		char *p = csv_trim(line), *comma = strchr(p, ',');
-		if (!*p || (lineno == 1 &&
-			    (strcmp(p, "src_ip") == 0 || strncmp(p, "window_start,", 13) == 0)))
+		char *fld[3] = { NULL }, *p = csv_trim(line);
+		if (!*p || (lineno == 1 && csv_is_header(p)))
 			continue;
-		if (comma) {
-			*comma = '\0';
-			if (isotime_parse(csv_trim(p), &e.window_start) < 0) {
+		/* src, or window_start,src; further columns are comments */
+		int n = csv_split(p, fld, 3);
+		if (n >= 2 && ip_parse_cidr(fld[0], &e.net, &e.prefix) < 0) {
+			if (isotime_parse(fld[0], &e.window_start) < 0) {
 				snprintf(err, errlen,
 					 "%s:%ld: expected window_start (ISO 8601 UTC or epoch "
-					 "seconds), got '%s'",
-					 name, lineno, csv_trim(p));
+					 "seconds) or an address, got '%s'",
+					 name, lineno, fld[0]);
 				return -EINVAL;
 			}
-			p = csv_trim(comma + 1);
+			fld[0] = fld[1];
 		}
-		if (ip_parse_cidr(p, &e.net, &e.prefix) < 0) {
+		if (ip_parse_cidr(fld[0], &e.net, &e.prefix) < 0) {
 			snprintf(err, errlen, "%s:%ld: expected an address or CIDR, got '%s'", name,
-				 lineno, p);
+				 lineno, fld[0]);
 			return -EINVAL;
 		}
 		if (grow_for_one(&l->e, &l->cap, l->n, sizeof *l->e, 64) < 0)

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/csv.h"
+
 static const char *const private_nets[] = {
 	"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8",
 	"169.254.0.0/16", "fc00::/7", "fe80::/10", "::1/128",
@@ -40,7 +42,7 @@ int location_add(struct location_table *t, const char *cidr, const char *name)
 		return -EINVAL;
 	for (const char *p = name; *p; p++) /* names appear in feature names */
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		      (*p >= '0' && *p <= '9') || *p == '_' || *p == '-' || *p == '.'))
+		      (*p >= '0' && *p <= '9') || *p == '_' || *p == '-' || *p == '.' || *p == ' '))
 			return -EINVAL;
 	if ((e.name = name_index(t, name)) < 0)
 		return -EINVAL;
@@ -57,21 +59,21 @@ int location_read(struct location_table *t, FILE *f, const char *name, char *err
 		lineno++;
 		char *p = line + strspn(line, " \t"), *comma;
 		p[strcspn(p, "\r\n#")] = '\0';
-		if (!*p)
+		if (!*p || (lineno == 1 && csv_is_header(p)))
 			continue;
 		if (!(comma = strchr(p, ','))) {
 			snprintf(err, errlen, "%s:%d: expected CIDR,name", name, lineno);
 			return -EINVAL;
 		}
 		*comma = '\0';
-		char *loc = comma + 1;
-		loc += strspn(loc, " \t");
-		loc[strcspn(loc, " \t")] = '\0';
+		char *loc = csv_trim(comma + 1);
+		loc[strcspn(loc, ",")] = '\0'; /* columns after the name: comments */
+		loc = csv_trim(loc);
 		p[strcspn(p, " \t")] = '\0';
 		if (location_add(t, p, loc) < 0) {
 			snprintf(err, errlen,
 				 "%s:%d: expected CIDR,name (a name of letters, digits, "
-				 "'_', '-', '.'; at most %d entries), got '%s,%s'",
+				 "spaces, '_', '-', '.'; at most %d entries), got '%s,%s'",
 				 name, lineno, LOCATION_MAX, p, loc);
 			return -EINVAL;
 		}

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "base/csv.h"
@@ -32,6 +33,25 @@ static int parse_int(const char *s, long lo, long hi, long *v)
 	return end == s || *end || errno || *v < lo || *v > hi ? -1 : 0;
 }
 
+/* A month as a number (1-12) or an English name, whole or in three
+ * letters, in any case ("april", "Apr"), as psykoda's logs write it. */
+static int parse_month(const char *s, long *v)
+{
+	static const char *const names[12] = {
+		"january", "february", "march",     "april",   "may",	   "june",
+		"july",	   "august",   "september", "october", "november", "december",
+	};
+	size_t len = strlen(s);
+	if (parse_int(s, 1, 12, v) == 0)
+		return 0;
+	for (int m = 0; m < 12 && len >= 3; m++)
+		if (strncasecmp(s, names[m], len) == 0) {
+			*v = m + 1;
+			return 0;
+		}
+	return -1;
+}
+
 static int parse_row(char **f, int n, const int *col, struct ids_alert *a, const char **why)
 {
 	long v[I_N];
@@ -40,9 +60,10 @@ static int parse_row(char **f, int n, const int *col, struct ids_alert *a, const
 		if (col[c] >= n)
 			return *why = "fewer fields than the header", -1;
 	for (int c = I_YEAR; c <= I_SEC; c++)
-		if (parse_int(f[col[c]], lo[c], hi[c], &v[c]) < 0)
-			return *why = "date fields: expected year, month, day, hour, minute, "
-				      "second",
+		if (c == I_MONTH ? parse_month(f[col[c]], &v[c]) < 0
+				 : parse_int(f[col[c]], lo[c], hi[c], &v[c]) < 0)
+			return *why = "date fields: expected year, month (a number or a name), "
+				      "day, hour, minute, second",
 			       -1;
 	int prefix;
 	if (ip_parse_cidr(f[col[I_SRC]], &a->src, &prefix) < 0 || prefix != 128 ||

@@ -33,3 +33,43 @@ check "malformed alerts are counted and skipped; quoted commas are one field" \
 printf 'date_year,date_month,src_ip\n' >"$T/short.csv"
 check_exit "a header without psykoda's columns: 65" 65 "$FLOWSAD" aggregate "$T/short.csv"
 check "... names the missing column" grep -q "short.csv:1: the header has no column 'date_mday'" "$T/exit.out"
+
+# --- psykoda's own file layouts --------------------------------------------------------------
+# Its IDS logs write months as names; its label list has a header, a datetime_rounded with a
+# space and a comment column; its location table has a header and names with spaces. The
+# files here are written for this test in those layouts.
+mkdir -p "$T/psykoda"
+python3 - "$T/psykoda" <<'PY'
+import random, sys
+out = sys.argv[1]
+r = random.Random(3)
+months = ["march", "Apr"]  # a whole name and an abbreviation
+for day in range(6):
+    month, mday = (months[0], 27 + day) if day < 5 else (months[1], 1)
+    with open(f"{out}/log_{day}.csv", "w") as f:
+        f.write("date_year,date_month,date_mday,date_hour,date_minute,date_second,src_ip,"
+                "src_port,dest_ip,dest_port,sid,host,PRIORITY,event_name\n")
+        for hour in range(0, 24, 2):
+            for host in range(1, 7):
+                for _ in range(r.randrange(1, 4)):
+                    port = r.choice([445, 445, 3389, 80])
+                    f.write(f"2021,{month},{mday},{hour},{r.randrange(60)},{r.randrange(60)},"
+                            f"10.30.1.{host},{r.randrange(40000, 60000)},10.30.2.10,{port},"
+                            f"{2200000 + port},ids-a,3,event {port}\n")
+with open(f"{out}/labeled_src_ip.csv", "w") as f:
+    f.write("datetime_rounded,src_ip,comments\n2021-03-28 08:00:00,10.30.1.4, a backup job\n"
+            "2021-03-29 10:00:00,10.30.1.5,\n")
+with open(f"{out}/ip_to_location.csv", "w") as f:
+    f.write("cidr,location\n10.30.1.0/24,Head office\n10.30.2.0/24,Data centre east\n")
+PY
+"$FLOWSAD" aggregate "$T"/psykoda/log_*.csv >"$T/pk.csv" 2>"$T/pk.log"
+check "psykoda's logs: months by name are read, no row refused" \
+	bash -c "! grep -q '[1-9][0-9]* malformed' '$T/pk.log' && grep -q 'log_5.csv: [0-9]* alerts' '$T/pk.log'"
+check "... the abbreviated month lands in April" grep -q '^2021-04-01T' "$T/pk.csv"
+"$FLOWSAD" train --seed 1 --epochs-pretrain 2 --epochs 2 --locations "$T/psykoda/ip_to_location.csv" \
+	--known-normal "$T/psykoda/labeled_src_ip.csv" -o "$T/pk.model" "$T"/psykoda/log_*.csv \
+	>/dev/null 2>"$T/pkt.log"
+check "its label list (header, space in the time, comments) labels its samples" \
+	grep -q "labeled_src_ip.csv: 2 entries label 2 sample(s) known normal" "$T/pkt.log"
+check "its location names with spaces name the service features" bash -c \
+	"'$FLOWSAD' model --json '$T/pk.model' | grep -q '\"svc Head office->Data centre east sid/2200445\"'"

@@ -51,6 +51,30 @@ static void test_formats_and_matching(void **state)
 	labels_free(&l);
 }
 
+/* psykoda's list: a header of names, a space in the time, a comment column. */
+static void test_header_and_comments(void **state)
+{
+	struct label_list l = { 0 };
+	char err[256];
+	ip_addr a;
+	int prefix;
+	(void)state;
+	assert_int_equal(read_text(&l, "datetime_rounded,src_ip,comments\n"
+					"2026-03-01 14:00:00,10.0.0.1, a backup job\n"
+					"2026-03-01 15:00:00,10.0.0.2,\n"
+					"10.9.0.0/16,the lab\n", err, sizeof err), 0);
+	assert_int_equal(l.n, 3);
+	assert_int_equal(ip_parse_cidr("10.0.0.1", &a, &prefix), 0);
+	assert_true(labels_match(&l, 1772373600, &a));
+	assert_false(labels_match(&l, 1772377200, &a));
+	assert_int_equal(ip_parse_cidr("10.9.3.3", &a, &prefix), 0);
+	assert_true(labels_match(&l, 1772377200, &a)); /* an address and a comment */
+	labels_free(&l);
+	/* a first line with digits is data, and must be good */
+	assert_int_equal(read_text(&l, "when 2026,10.0.0.1\n", err, sizeof err), -EINVAL);
+	labels_free(&l);
+}
+
 static void test_errors_name_the_line(void **state)
 {
 	struct label_list l = { 0 };
@@ -70,6 +94,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_formats_and_matching),
+		cmocka_unit_test(test_header_and_comments),
 		cmocka_unit_test(test_errors_name_the_line),
 	};
 	return cmocka_run_group_tests_name("labels", tests, NULL, NULL);
