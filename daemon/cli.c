@@ -11,12 +11,13 @@
 #include <unistd.h>
 
 #include "base/duration.h"
+#include "ingest/decode.h"
 #include "log.h"
 
 const char *const cli_format_names[] = {
 	[INPUT_AUTO] = "auto", [INPUT_PCAP] = "pcap", [INPUT_IDS_CSV] = "ids-csv",
 	[INPUT_FLOW_CSV] = "flow-csv", [INPUT_NETFLOW_PCAP] = "netflow-pcap",
-	[INPUT_MATRIX_CSV] = "matrix-csv",
+	[INPUT_MATRIX_CSV] = "matrix-csv", [INPUT_ZEEK] = "zeek", [INPUT_EVE] = "eve",
 };
 
 int cli_parse_int(const char *name, const char *arg, long lo, long hi, long *out)
@@ -47,13 +48,13 @@ int cli_parse_double(const char *name, const char *arg, double lo, double hi, do
 
 static int parse_format(const char *arg, enum input_format *out)
 {
-	for (size_t i = 0; i <= INPUT_MATRIX_CSV; i++)
+	for (size_t i = 0; i <= INPUT_EVE; i++)
 		if (strcmp(arg, cli_format_names[i]) == 0) {
 			*out = (enum input_format)i;
 			return 0;
 		}
-	log_err("--input-format: expected auto, pcap, ids-csv, flow-csv, netflow-pcap or "
-		"matrix-csv, got '%s'", arg);
+	log_err("--input-format: expected auto, pcap, ids-csv, flow-csv, netflow-pcap, "
+		"matrix-csv, zeek or eve, got '%s'", arg);
 	return -1;
 }
 
@@ -115,6 +116,11 @@ int cli_common_option(struct cli_common *c, int opt, const char *arg)
 	case OPT_EXCLUDE_SRC: c->features.exclude_src = arg; return 1;
 	case OPT_EXCLUDE_DST: c->features.exclude_dst = arg; return 1;
 	case OPT_EXCLUDE_SIDS: c->features.exclude_sids = arg; return 1;
+	case OPT_DECAPSULATE: {
+		unsigned mask;
+		c->decapsulate = arg;
+		return cli_tunnels("--decapsulate", arg, &mask) == EX_OK ? 1 : EX_USAGE;
+	}
 	default:
 		return 0;
 	}
@@ -187,8 +193,9 @@ void cli_fill_features(struct feature_options *o, const struct config *f)
 /* Settings of the file that the command line did not give. */
 static void apply_config(struct cli_common *c, const struct config *f)
 {
-	const char **fields[] = { &c->known_normal, &c->known_anomaly, &c->filter };
-	const char *const values[] = { f->known_normal, f->known_anomaly, f->bpf };
+	const char **fields[] = { &c->known_normal, &c->known_anomaly, &c->filter,
+				  &c->decapsulate };
+	const char *const values[] = { f->known_normal, f->known_anomaly, f->bpf, f->decapsulate };
 	cli_fill_features(&c->features, f);
 	fill_unset(fields, values, sizeof fields / sizeof fields[0]);
 }
@@ -239,4 +246,14 @@ int cli_default_spool(struct config *c)
 		strncat(path, "/spool", sizeof path - strlen(path) - 1);
 	}
 	return config_set_string(&c->spool_dir, path) < 0 ? EX_OSERR : EX_OK;
+}
+
+int cli_tunnels(const char *key, const char *text, unsigned *mask)
+{
+	*mask = DECODE_TUNNELS_DEFAULT;
+	if (!text || decode_tunnels_parse(text, mask) == 0)
+		return EX_OK;
+	log_err("%s: expected tunnel kinds (ipip, gre, erspan, vxlan, vxlan-gpe, geneve, teredo), "
+		"all or none, got '%s'", key, text);
+	return EX_CONFIG;
 }

@@ -17,6 +17,8 @@ enum input_format {
 	INPUT_FLOW_CSV,
 	INPUT_NETFLOW_PCAP,
 	INPUT_MATRIX_CSV,
+	INPUT_ZEEK,            /* Zeek conn.log, TSV or JSON */
+	INPUT_EVE,             /* Suricata EVE JSON (flow and netflow events) */
 };
 
 /* Their names, as --input-format takes them. */
@@ -31,6 +33,7 @@ struct cli_common {
 	enum input_format format;
 	int threads;           /* BLAS threads; 0 = OpenBLAS's default */
 	const char *filter;    /* BPF filter on capture input */
+	const char *decapsulate; /* tunnels to take off (NULL: the default ones) */
 };
 
 /* Long option values of the common options (short ones use their letter). */
@@ -51,6 +54,7 @@ enum {
 	OPT_EXCLUDE_SRC,
 	OPT_EXCLUDE_DST,
 	OPT_EXCLUDE_SIDS,
+	OPT_DECAPSULATE,
 	OPT_FIRST_COMMAND_OPTION, /* commands number their own options from here */
 };
 
@@ -71,7 +75,8 @@ enum {
 	{ "exclude-ports", required_argument, NULL, OPT_EXCLUDE_PORTS },     \
 	{ "exclude-src", required_argument, NULL, OPT_EXCLUDE_SRC },         \
 	{ "exclude-dst", required_argument, NULL, OPT_EXCLUDE_DST },         \
-	{ "exclude-sids", required_argument, NULL, OPT_EXCLUDE_SIDS }
+	{ "exclude-sids", required_argument, NULL, OPT_EXCLUDE_SIDS },       \
+	{ "decapsulate", required_argument, NULL, OPT_DECAPSULATE }
 
 /* Handles one common option. Returns 1 when it was one (and valid), 0 when
  * it is not a common option, or EX_USAGE after logging why it is bad. */
@@ -89,6 +94,10 @@ int cli_apply_common(struct cli_common *c);
 /* The feature settings of configuration f ([window], [features]) that o
  * does not have yet. */
 void cli_fill_features(struct feature_options *o, const struct config *f);
+/* The tunnels to take off, from a --decapsulate or [capture] decapsulate
+ * text (NULL: the default ones, DECODE_TUNNELS_DEFAULT). Returns EX_OK, or
+ * EX_CONFIG after logging what key holds. */
+int cli_tunnels(const char *key, const char *text, unsigned *mask);
 /* The spool's folder when neither [spool] dir nor --spool gives one: under
  * systemd the unit's state directory ($STATE_DIRECTORY/spool), else
  * /var/lib/flowsad/spool where it can be written, else the user's

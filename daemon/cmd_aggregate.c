@@ -73,8 +73,8 @@ int cmd_aggregate(int argc, char **argv)
 	struct sample_csv rp = { .out = stdout };
 	sample_csv_header(stdout);
 	if (rc == EX_OK)
-		rc = inputs_read_all(argv + optind, argc - optind, fmt, common.filter, t,
-				     sample_csv_row, &rp, &tally, nf);
+		rc = inputs_read_all(&common, argv + optind, argc - optind, fmt, t, sample_csv_row,
+				     &rp, &tally, nf);
 	if (window_table_flush(t, sample_csv_row, &rp) < 0 && rc == EX_OK)
 		rc = EX_IOERR;
 	if (fmt == INPUT_PCAP || fmt == INPUT_NETFLOW_PCAP)

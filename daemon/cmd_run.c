@@ -102,9 +102,11 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 /* The configuration: the file's (if any), then the command line's overrides. */
 static int load_settings(const struct run_args *a, struct config *c)
 {
-	const char *const *strings[] = { &a->redis, &a->stream, &a->jsonl, &a->spool, &a->model,
-					 &a->common.filter };
-	char **fields[] = { &c->redis, &c->stream, &c->jsonl, &c->spool_dir, &c->model, &c->bpf };
+	const char *const *strings[] = { &a->redis, &a->stream,	  &a->jsonl,
+					 &a->spool, &a->model,	  &a->common.filter,
+					 &a->common.decapsulate };
+	char **fields[] = { &c->redis, &c->stream, &c->jsonl,	   &c->spool_dir,
+			    &c->model, &c->bpf,	   &c->decapsulate };
 	int rc = a->config_path ? cli_load_config(a->config_path, c) : (config_init(c), EX_OK);
 
 	if (rc != EX_OK)

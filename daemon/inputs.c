@@ -12,8 +12,10 @@
 #include "features/feature_options.h"
 #include "features/labels.h"
 #include "ingest/flow_csv.h"
+#include "ingest/eve.h"
 #include "ingest/ids_csv.h"
 #include "ingest/matrix_csv.h"
+#include "ingest/zeek_conn.h"
 #include "log.h"
 #include "pcap_input.h"
 
@@ -33,6 +35,10 @@ static enum input_format sniff_format(FILE *f)
 	}
 	if (ids_csv_sniff((char *)head))
 		return INPUT_IDS_CSV;
+	if (zeek_conn_sniff((char *)head))
+		return INPUT_ZEEK;
+	if (eve_sniff((char *)head))
+		return INPUT_EVE;
 	if (flow_csv_sniff((char *)head))
 		return INPUT_FLOW_CSV;
 	if (matrix_csv_sniff((char *)head))
@@ -127,7 +133,11 @@ static int observe_hosts(struct sample_set *set)
 	return EX_OK;
 }
 
-enum network_kind { NET_PACKETS, NET_EXPORT_PCAP, NET_FLOW_CSV, NET_IDS_CSV };
+int inputs_is_records(enum input_format fmt)
+{
+	return fmt == INPUT_FLOW_CSV || fmt == INPUT_IDS_CSV || fmt == INPUT_ZEEK ||
+	       fmt == INPUT_EVE;
+}
 
 static void add_alert(void *ctx, const struct ids_alert *a)
 {
@@ -137,8 +147,8 @@ static void add_alert(void *ctx, const struct ids_alert *a)
 		s->failed = 1;
 }
 
-int inputs_read_record_csv(const char *path, int ids, struct window_table *t, window_emit_fn emit,
-			   void *ctx)
+int inputs_read_records(const char *path, enum input_format fmt, struct window_table *t,
+			window_emit_fn emit, void *ctx)
 {
 	struct csv_stats st;
 	struct window_flow_sink sink = { t, emit, ctx, 0 };
@@ -148,8 +158,10 @@ int inputs_read_record_csv(const char *path, int ids, struct window_table *t, wi
 		log_err("%s: %s", path, strerror(errno));
 		return EX_NOINPUT;
 	}
-	int rc = ids ? ids_csv_read(f, path, add_alert, &sink, &st)
-		     : flow_csv_read(f, path, window_flow_sink_add, &sink, &st);
+	int rc = fmt == INPUT_IDS_CSV ? ids_csv_read(f, path, add_alert, &sink, &st)
+		 : fmt == INPUT_ZEEK  ? zeek_conn_read(f, path, window_flow_sink_add, &sink, &st)
+		 : fmt == INPUT_EVE   ? eve_read(f, path, window_flow_sink_add, &sink, &st)
+				      : flow_csv_read(f, path, window_flow_sink_add, &sink, &st);
 	if (f != stdin)
 		fclose(f);
 	if (rc < 0) {
@@ -157,8 +169,9 @@ int inputs_read_record_csv(const char *path, int ids, struct window_table *t, wi
 		return EX_DATAERR;
 	}
 	log_info("%s: %" PRIu64 " %s, %" PRIu64 " malformed rows skipped%s%s", path, st.records,
-		 ids ? "alerts" : "flow records", st.malformed, st.malformed ? "; first: " : "",
-		 st.first_error);
+		 fmt == INPUT_IDS_CSV ? "alerts" : fmt == INPUT_FLOW_CSV ? "flow records"
+						 : "connections",
+		 st.malformed, st.malformed ? "; first: " : "", st.first_error);
 	return sink.failed ? EX_OSERR : EX_OK;
 }
 
@@ -197,28 +210,25 @@ static int counting_spec(const struct cli_common *c, const struct model *m,
 }
 
 /* Reads the inputs into set through a window table counting by spec. */
-static int count_inputs(const struct cli_common *c, char **paths, int n, enum network_kind kind,
+static int count_inputs(const struct cli_common *c, char **paths, int n, enum input_format fmt,
 			const struct feature_spec *spec, struct sample_set *set)
 {
 	struct decode_tally tally = { 0 };
 	int rc = EX_OK;
 	/* flow records come when flows expire, long after they started */
 	struct window_table *t = window_table_new(spec->window_seconds,
-						  kind != NET_PACKETS ? DEFAULT_FLOW_LATENESS : 0,
+						  fmt != INPUT_PCAP ? DEFAULT_FLOW_LATENESS : 0,
 						  DEFAULT_MAX_SAMPLES, &spec->loc);
 	if (!t)
 		return EX_OSERR;
 	window_table_set_filter(t, spec->filter);
-	struct netflow_decoder *nf = kind == NET_EXPORT_PCAP ? netflow_new() : NULL;
-	enum input_format fmt = kind == NET_FLOW_CSV ? INPUT_FLOW_CSV
-				: kind == NET_IDS_CSV ? INPUT_IDS_CSV
-						      : INPUT_PCAP;
-	rc = inputs_read_all(paths, n, fmt, c->filter, t, sample_set_collect, set, &tally, nf);
+	struct netflow_decoder *nf = fmt == INPUT_NETFLOW_PCAP ? netflow_new() : NULL;
+	rc = inputs_read_all(c, paths, n, fmt, t, sample_set_collect, set, &tally, nf);
 	if (window_table_flush(t, sample_set_collect, set) < 0 && rc == EX_OK) {
 		log_err("out of memory collecting samples");
 		rc = EX_OSERR;
 	}
-	if (kind < NET_FLOW_CSV)
+	if (!inputs_is_records(fmt))
 		pcap_input_log_summary(&tally, window_table_stats(t));
 	if (spec->filter)
 		log_info("filter: %" PRIu64 " events not counted", window_table_stats(t)->filtered);
@@ -229,29 +239,33 @@ static int count_inputs(const struct cli_common *c, char **paths, int n, enum ne
 	return rc;
 }
 
-int inputs_read_all(char *const *paths, int n, enum input_format fmt, const char *bpf,
+int inputs_read_all(const struct cli_common *c, char *const *paths, int n, enum input_format fmt,
 		    struct window_table *t, window_emit_fn emit, void *ctx,
 		    struct decode_tally *tally, struct netflow_decoder *nf)
 {
+	struct capture_options o = { .bpf = c->filter };
 	int rc = EX_OK;
-	if (fmt != INPUT_FLOW_CSV && fmt != INPUT_IDS_CSV)
-		return pcap_input_read((const char *const *)paths, n, bpf, t, emit, ctx, tally, nf);
+	if (!inputs_is_records(fmt))
+		return (rc = cli_tunnels("decapsulate", c->decapsulate, &o.tunnels)) != EX_OK
+			       ? rc
+			       : pcap_input_read((const char *const *)paths, n, &o, t, emit, ctx,
+						 tally, nf);
 	for (int i = 0; i < n && rc == EX_OK; i++)
-		rc = inputs_read_record_csv(paths[i], fmt == INPUT_IDS_CSV, t, emit, ctx);
+		rc = inputs_read_records(paths[i], fmt, t, emit, ctx);
 	return rc;
 }
 
 /* Capture files (of packets, or of flow export datagrams) or record CSVs
  * to samples to vectors. */
 static int load_network(const struct cli_common *c, char **paths, int n, const struct model *m,
-			char **fitted, struct dataset *ds, enum network_kind kind)
+			char **fitted, struct dataset *ds, enum input_format fmt)
 {
 	struct feature_spec spec = { 0 };
 	struct sample_set set = { 0 };
 	int rc = counting_spec(c, m, &spec);
 
 	if (rc == EX_OK)
-		rc = count_inputs(c, paths, n, kind, &spec, &set);
+		rc = count_inputs(c, paths, n, fmt, &spec, &set);
 	if (rc == EX_OK && spec.host_features)
 		rc = observe_hosts(&set);
 	if (rc == EX_OK && !m) {
@@ -331,15 +345,9 @@ static int load_inputs(const struct cli_common *c, char **paths, int n, const st
 		log_err("no INPUT given");
 		return EX_USAGE;
 	}
-	if (c->format == INPUT_NETFLOW_PCAP)
-		return load_network(c, paths, n, m, fitted, ds, NET_EXPORT_PCAP);
 	enum input_format fmt = inputs_format(c, paths[0]);
-	if (fmt == INPUT_PCAP)
-		return load_network(c, paths, n, m, fitted, ds, NET_PACKETS);
-	if (fmt == INPUT_FLOW_CSV)
-		return load_network(c, paths, n, m, fitted, ds, NET_FLOW_CSV);
-	if (fmt == INPUT_IDS_CSV)
-		return load_network(c, paths, n, m, fitted, ds, NET_IDS_CSV);
+	if (fmt == INPUT_PCAP || fmt == INPUT_NETFLOW_PCAP || inputs_is_records(fmt))
+		return load_network(c, paths, n, m, fitted, ds, fmt);
 	if ((rc = load_one(c, paths[0], ds)) != EX_OK)
 		return rc;
 	for (int i = 1; i < n; i++) {

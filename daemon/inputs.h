@@ -25,17 +25,22 @@ int inputs_load(const struct cli_common *c, char **paths, int n, const struct mo
  * when unreadable: the reader then reports why). */
 enum input_format inputs_format(const struct cli_common *c, const char *path);
 
-/* Reads an nfdump CSV (flow records at their start times) or, with ids, an
- * IDS alert CSV into t, logging the count of records and of malformed rows.
- * Returns a sysexits code. */
-int inputs_read_record_csv(const char *path, int ids, struct window_table *t, window_emit_fn emit,
-			   void *ctx);
+/* Whether the format is one of records read line by line (not captures). */
+int inputs_is_records(enum input_format fmt);
+
+/* Reads a file of records into t: an nfdump CSV, a Zeek conn.log or a
+ * Suricata EVE log (flows at their start times), or an IDS alert CSV;
+ * logging the count of records and of malformed rows. Returns a sysexits
+ * code. */
+int inputs_read_records(const char *path, enum input_format fmt, struct window_table *t,
+			window_emit_fn emit, void *ctx);
 
 /* Reads the n files of format fmt into t: record CSVs one after the
  * other (their lateness allows for disorder), capture files merged by time
  * (the packets of several captures or of files out of order, in the order
- * they were seen). Returns a sysexits code, logging why. */
-int inputs_read_all(char *const *paths, int n, enum input_format fmt, const char *bpf,
+ * they were seen) through c's BPF filter, taking off c's tunnels. Returns a
+ * sysexits code, logging why. */
+int inputs_read_all(const struct cli_common *c, char *const *paths, int n, enum input_format fmt,
 		    struct window_table *t, window_emit_fn emit, void *ctx,
 		    struct decode_tally *tally, struct netflow_decoder *nf);
 

@@ -20,6 +20,7 @@
 	"      --vocabulary N, --min-df N   service terms kept (30) and their samples (3)\n" \
 	"      --monitor NETS, --include-ports P, --exclude-ports P, --exclude-src NETS,\n" \
 	"      --exclude-dst NETS, --exclude-sids SIDS   the detection unit (training)\n" \
+	"      --decapsulate LIST    tunnels taken off (ipip,gre,erspan,vxlan,geneve,all,none)\n" \
 	"  -h, --help                this text\n" \
 	"      --version             print the version\n"
 

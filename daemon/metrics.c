@@ -33,6 +33,32 @@ static void labelled(FILE *out, const char *name, const char *labels, double val
 	fprintf(out, "flowsad_%s%s %.17g\n", name, labels, value);
 }
 
+/* The outer headers of tunnelled packets, per tunnel (kind and endpoints). */
+static void write_tunnels(const struct decode_tally *t, FILE *out)
+{
+	char labels[256], src[IP_ADDR_STRLEN], dst[IP_ADDR_STRLEN];
+	fprintf(out, "# HELP flowsad_tunnel_packets_total Packets taken out of a tunnel, per "
+		     "tunnel kind and outer endpoints (\"other\" beyond %d tunnels).\n"
+		     "# TYPE flowsad_tunnel_packets_total counter\n"
+		     "# HELP flowsad_tunnel_bytes_total Their outer IP bytes.\n"
+		     "# TYPE flowsad_tunnel_bytes_total counter\n",
+		DECODE_TALLY_TUNNELS);
+	for (int i = 0; i < t->n_tunnels; i++) {
+		const struct decode_tunnel_count *e = &t->tunnel[i];
+		snprintf(labels, sizeof labels, "{kind=\"%s\",src=\"%s\",dst=\"%s\"}",
+			 decode_tunnel_name(e->kind), ip_addr_str(&e->src, src),
+			 ip_addr_str(&e->dst, dst));
+		labelled(out, "tunnel_packets_total", labels, (double)e->packets);
+		labelled(out, "tunnel_bytes_total", labels, (double)e->bytes);
+	}
+	if (t->n_tunnels == DECODE_TALLY_TUNNELS) {
+		labelled(out, "tunnel_packets_total", "{kind=\"other\"}",
+			 (double)t->other_tunnel_packets);
+		labelled(out, "tunnel_bytes_total", "{kind=\"other\"}",
+			 (double)t->other_tunnel_bytes);
+	}
+}
+
 static void write_sources(struct daemon *d, FILE *out)
 {
 	char labels[256];
@@ -42,6 +68,7 @@ static void write_sources(struct daemon *d, FILE *out)
 	       "IP packets counted from inside a tunnel (GRE, ERSPAN, VXLAN, Geneve, IP in IP, "
 	       "Teredo).",
 	       NULL, (double)d->tally.tunnelled);
+	write_tunnels(&d->tally, out);
 	fprintf(out, "# HELP flowsad_decode_total Frames by decoding outcome (ok, not_ip, "
 		     "malformed reasons).\n"
 		     "# TYPE flowsad_decode_total counter\n");

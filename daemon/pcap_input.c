@@ -72,6 +72,7 @@ struct capture {
 	pcap_t *failed;              /* the handle whose error ended the reading */
 	char *name;                  /* file or interface, for messages */
 	int dlt, live;
+	unsigned tunnels;            /* DECODE_TUNNEL_* taken off */
 	int read_error;              /* the file ended in a broken record */
 	int frames_in_call;          /* frames the current pcap_dispatch delivered */
 	uint64_t frames;             /* frames read in all */
@@ -93,12 +94,12 @@ static void decode_frame(u_char *arg, const struct pcap_pkthdr *hdr, const u_cha
 	info->ts_usec = (uint32_t)hdr->ts.tv_usec;
 	info->wire_len = hdr->len;
 	c->frames_in_call++;
-	enum decode_result r = decode_packet(c->dlt, data, hdr->caplen, info);
+	enum decode_result r = decode_packet(c->dlt, data, hdr->caplen, c->tunnels, info);
 	c->tally->frames++;
 	c->tally->result[r]++;
 	if (r != DECODE_OK)
 		return;
-	c->tally->tunnelled += info->tunnels != 0;
+	decode_tally_add(c->tally, info);
 	if (!c->nf)
 		c->n++;
 	else if (info->proto == IP_PROTO_UDP && info->payload && !c->sink->failed)
@@ -344,7 +345,8 @@ static int prepare(pcap_t *p, const char *name, const char *bpf, int *dlt)
 	return apply_filter(p, name, bpf);
 }
 
-static struct capture *new_capture(const char *name, struct decode_tally *tally)
+static struct capture *new_capture(const char *name, const struct capture_options *o,
+				   struct decode_tally *tally)
 {
 	struct capture *c = calloc(1, sizeof *c);
 	if (c && !(c->name = strdup(name))) {
@@ -352,7 +354,7 @@ static struct capture *new_capture(const char *name, struct decode_tally *tally)
 		c = NULL;
 	}
 	if (c)
-		c->tally = tally;
+		c->tally = tally, c->tunnels = o->tunnels;
 	else
 		log_err("%s: out of memory", name);
 	return c;
@@ -396,21 +398,22 @@ static int open_merged(struct capture *c, const char *const *paths, int n, const
 	return rc;
 }
 
-struct capture *capture_open_files(const char *const *paths, int n, const char *bpf,
-				   struct decode_tally *tally, int *rc)
+struct capture *capture_open_files(const char *const *paths, int n,
+				   const struct capture_options *o, struct decode_tally *tally,
+				   int *rc)
 {
 	char errbuf[PCAP_ERRBUF_SIZE];
-	struct capture *c = new_capture(paths[0], tally);
+	struct capture *c = new_capture(paths[0], o, tally);
 
 	*rc = EX_OSERR;
 	if (!c)
 		return NULL;
 	if (n > 1) {
-		if ((*rc = open_merged(c, paths, n, bpf)) == EX_OK)
+		if ((*rc = open_merged(c, paths, n, o->bpf)) == EX_OK)
 			return c;
 	} else if (!(c->p = open_capture(paths[0], errbuf, rc))) {
 		log_err("%s: %s", paths[0], errbuf);
-	} else if ((*rc = prepare(c->p, c->name, bpf, &c->dlt)) == EX_OK) {
+	} else if ((*rc = prepare(c->p, c->name, o->bpf, &c->dlt)) == EX_OK) {
 		return c;
 	}
 	capture_close(c);
@@ -421,7 +424,7 @@ struct capture *capture_open_live(const char *iface, const struct capture_option
 				  struct decode_tally *tally, int *rc)
 {
 	char errbuf[PCAP_ERRBUF_SIZE];
-	struct capture *c = new_capture(iface, tally);
+	struct capture *c = new_capture(iface, o, tally);
 	int status;
 
 	*rc = EX_OSERR;
@@ -500,13 +503,13 @@ void capture_counts(const struct capture *c, uint64_t *received, uint64_t *dropp
 	}
 }
 
-int pcap_input_read(const char *const *paths, int n, const char *bpf, struct window_table *t,
-		    window_emit_fn emit, void *ctx, struct decode_tally *tally,
-		    struct netflow_decoder *nf)
+int pcap_input_read(const char *const *paths, int n, const struct capture_options *o,
+		    struct window_table *t, window_emit_fn emit, void *ctx,
+		    struct decode_tally *tally, struct netflow_decoder *nf)
 {
 	struct window_flow_sink sink = { t, emit, ctx, 0 };
 	int rc;
-	struct capture *c = capture_open_files(paths, n, bpf, tally, &rc);
+	struct capture *c = capture_open_files(paths, n, o, tally, &rc);
 
 	if (!c)
 		return rc;
@@ -538,6 +541,14 @@ void pcap_input_log_summary(const struct decode_tally *tally, const struct windo
 		 tally->result[DECODE_NOT_IP],
 		 tally->frames - tally->result[DECODE_OK] - tally->result[DECODE_NOT_IP],
 		 off ? ":" : "", reasons);
+	for (int i = 0; i < tally->n_tunnels; i++) {
+		char src[IP_ADDR_STRLEN], dst[IP_ADDR_STRLEN];
+		const struct decode_tunnel_count *e = &tally->tunnel[i];
+		log_info("tunnel %s %s -> %s: %" PRIu64 " packets taken out, %" PRIu64
+			 " outer bytes",
+			 decode_tunnel_name(e->kind), ip_addr_str(&e->src, src),
+			 ip_addr_str(&e->dst, dst), e->packets, e->bytes);
+	}
 	log_info("samples %" PRIu64 " in %" PRIu64 " windows; late %" PRIu64 ", evicted %" PRIu64
 		 "; peak sample memory %zu KiB", ws->samples, ws->windows, ws->late, ws->evicted,
 		 ws->peak_bytes / 1024);

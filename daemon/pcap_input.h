@@ -9,29 +9,34 @@
 #include "ingest/netflow.h"
 #include "features/window.h"
 
+/* How frames are read: from an interface, or from files. */
+struct capture_options {
+	const char *bpf;       /* NULL: every frame */
+	unsigned tunnels;      /* DECODE_TUNNEL_* taken off */
+	uint32_t snaplen;
+	uint64_t buffer;       /* kernel buffer, bytes */
+};
+
 /* Reads every frame of the n capture files (merged by time when several:
  * files given out of order, or captured side by side, read as one), through
- * a BPF filter if any, into t. With nf, the frames are NetFlow/IPFIX export
+ * o's BPF filter if any and taking off o's tunnels (its snaplen and buffer
+ * are for interfaces), into t. With nf, the frames are NetFlow/IPFIX export
  * datagrams: their UDP payloads go through nf (the live collector's
  * decoder) and the flow records into t. Returns a sysexits code, logging
  * why. */
-int pcap_input_read(const char *const *paths, int n, const char *bpf, struct window_table *t,
-		    window_emit_fn emit, void *ctx, struct decode_tally *tally,
-		    struct netflow_decoder *nf);
+int pcap_input_read(const char *const *paths, int n, const struct capture_options *o,
+		    struct window_table *t, window_emit_fn emit, void *ctx,
+		    struct decode_tally *tally, struct netflow_decoder *nf);
 
 /* A capture read step by step from an event loop: a file being replayed or
  * a live interface (non-blocking, with a selectable descriptor). */
 struct capture;
 
-struct capture_options {
-	const char *bpf;       /* NULL: every frame */
-	uint32_t snaplen;
-	uint64_t buffer;       /* kernel buffer, bytes */
-};
 
 /* Return NULL after logging why, with a sysexits code in *rc. */
-struct capture *capture_open_files(const char *const *paths, int n, const char *bpf,
-				   struct decode_tally *tally, int *rc);
+struct capture *capture_open_files(const char *const *paths, int n,
+				   const struct capture_options *o, struct decode_tally *tally,
+				   int *rc);
 struct capture *capture_open_live(const char *iface, const struct capture_options *o,
 				  struct decode_tally *tally, int *rc);
 void capture_close(struct capture *c);

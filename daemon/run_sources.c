@@ -57,11 +57,22 @@ static int watch_source(struct daemon *d, const char *name, struct capture *c,
 	return EX_OK;
 }
 
+/* How the configuration says frames are read. */
+static int capture_options(const struct config *c, struct capture_options *o)
+{
+	*o = (struct capture_options){ .bpf = c->bpf, .snaplen = c->snaplen,
+				       .buffer = c->pcap_buffer };
+	return cli_tunnels("[capture] decapsulate", c->decapsulate, &o->tunnels);
+}
+
 int sources_open_live(struct daemon *d)
 {
 	const struct config *c = &d->conf;
-	struct capture_options o = { c->bpf, c->snaplen, c->pcap_buffer };
-	int rc = EX_OK;
+	struct capture_options o;
+	int rc = capture_options(c, &o);
+
+	if (rc != EX_OK)
+		return rc;
 
 	if (c->exporters && filter_add_nets(&d->allow, c->exporters) < 0) {
 		log_err("[netflow] exporters: expected addresses or CIDRs, got '%s'", c->exporters);
@@ -167,15 +178,14 @@ static int next_replay_file(struct daemon *d)
 	while (d->next_file < a->n_files) {
 		const char *path = a->files[d->next_file];
 		enum input_format f = inputs_format(&a->common, path);
-		int n = f == INPUT_FLOW_CSV || f == INPUT_IDS_CSV ? 1 : capture_run(d, f);
+		int n = inputs_is_records(f) ? 1 : capture_run(d, f);
 		d->next_file += n;
 		if (n > 1)
 			log_info("replaying %s and %d more, merged by time", path, n - 1);
 		else
 			log_info("replaying %s", path);
-		if (f == INPUT_FLOW_CSV || f == INPUT_IDS_CSV) {
-			if (inputs_read_record_csv(path, f == INPUT_IDS_CSV, d->table, windows_emit,
-						   d) != EX_OK)
+		if (inputs_is_records(f)) {
+			if (inputs_read_records(path, f, d->table, windows_emit, d) != EX_OK)
 				return -1;
 			continue;
 		}
@@ -184,8 +194,11 @@ static int next_replay_file(struct daemon *d)
 			return -1;
 		}
 		d->replay_format = f;
+		struct capture_options o;
+		if (capture_options(&d->conf, &o) != EX_OK)
+			return -1;
 		d->replay = capture_open_files((const char *const *)a->files + d->next_file - n, n,
-					       d->conf.bpf, &d->tally, &rc);
+					       &o, &d->tally, &rc);
 		return d->replay ? 0 : -1;
 	}
 	return 1;

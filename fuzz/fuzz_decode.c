@@ -17,7 +17,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	int dlt = links[data[0] % (sizeof links / sizeof links[0])];
-	if (decode_packet(dlt, data + 1, (uint32_t)(size - 1), &p) == DECODE_OK) {
+	if (decode_packet(dlt, data + 1, (uint32_t)(size - 1), DECODE_TUNNELS_ALL, &p) ==
+	    DECODE_OK) {
 		struct window_table *t = window_table_new(60, 0, 16, NULL);
 		if (t && window_table_add(t, &p, NULL, NULL) == 0)
 			window_table_flush(t, NULL, NULL);

@@ -37,6 +37,7 @@ struct key {
 static const struct key keys[] = {
 	{ "capture", "interface", KEY_LIST, F(interfaces), F(n_interfaces), 0, 0 },
 	STR("capture", "filter", bpf),
+	STR("capture", "decapsulate", decapsulate),
 	NUM("capture", "buffer", KEY_SIZE, pcap_buffer, 1 << 16, 1ull << 32),
 	NUM("capture", "snaplen", KEY_UINT, snaplen, 64, 262144),
 	{ "netflow", "listen", KEY_LIST, F(listen), F(n_listen), 0, 0 },

@@ -20,6 +20,7 @@ struct config {
 	char *interfaces[CONFIG_MAX_LIST];
 	int n_interfaces;
 	char *bpf;                  /* BPF filter for captures (NULL: none) */
+	char *decapsulate;          /* tunnels to take off (NULL: the default ones) */
 	uint64_t pcap_buffer;       /* kernel capture buffer, bytes */
 	uint32_t snaplen;
 	/* [netflow] */

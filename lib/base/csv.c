@@ -54,47 +54,86 @@ int csv_find_columns(char **fields, int n, const char *const *names, int count, 
 	return -1;
 }
 
+int csv_read_lines(FILE *f, const char *name, csv_line_fn fn, void *ctx, struct csv_stats *st)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	long lineno = 0;
+	int rc = 0;
+
+	memset(st, 0, sizeof *st);
+	while (getline(&line, &cap, f) >= 0) {
+		const char *why = "malformed";
+		lineno++;
+		line[strcspn(line, "\r\n")] = '\0';
+		char *text = csv_trim(line);
+		if (!*text)
+			continue;
+		if ((rc = fn(ctx, text, &why)) == CSV_STOP)
+			break;
+		if (rc == CSV_FATAL || rc == CSV_MALFORMED) {
+			st->malformed += rc == CSV_MALFORMED;
+			if (!st->first_error[0] || rc == CSV_FATAL)
+				snprintf(st->first_error, sizeof st->first_error, "%s:%ld: %s",
+					 name, lineno, why);
+			if (rc == CSV_FATAL)
+				break;
+			st->rows++;
+			continue;
+		}
+		st->rows += rc != CSV_SKIPPED;
+		st->records += rc == CSV_RECORD;
+	}
+	free(line);
+	return rc == CSV_FATAL ? -EINVAL : 0;
+}
+
+/* The header then the rows of a CSV file with named columns. */
+struct named_columns {
+	const char *const *names;
+	int count, have_header;
+	int col[MAX_FIELDS];
+	csv_row_fn row;
+	void *ctx;
+	char why[128];
+};
+
+static int named_line(void *ctx, char *line, const char **why)
+{
+	struct named_columns *nc = ctx;
+	char *fld[MAX_FIELDS];
+	int n = csv_split(line, fld, MAX_FIELDS);
+
+	if (!nc->have_header) {
+		int m = csv_find_columns(fld, n, nc->names, nc->count, nc->col);
+		if (m >= 0) {
+			snprintf(nc->why, sizeof nc->why, "the header has no column '%s'",
+				 nc->names[m]);
+			*why = nc->why;
+			return CSV_FATAL;
+		}
+		nc->have_header = 1;
+		return CSV_SKIPPED;
+	}
+	switch (nc->row(nc->ctx, fld, n, nc->col, why)) {
+	case 0: return CSV_RECORD;
+	case 1: return CSV_STOP;
+	default: return CSV_MALFORMED;
+	}
+}
+
 int csv_read_records(FILE *f, const char *name, const char *const *names, int count,
 		     csv_row_fn row, void *ctx, struct csv_stats *st)
 {
-	char *line = NULL, *fld[MAX_FIELDS];
-	int col[MAX_FIELDS], n, missing = -1, rc = 0;
-	size_t cap = 0;
-	long lineno = 1;
-
-	memset(st, 0, sizeof *st);
-	if (count > MAX_FIELDS || getline(&line, &cap, f) < 0) {
+	struct named_columns nc = { names, count, 0, { 0 }, row, ctx, "" };
+	if (count > MAX_FIELDS)
+		return -EINVAL;
+	int rc = csv_read_lines(f, name, named_line, &nc, st);
+	if (rc == 0 && !nc.have_header) {
 		snprintf(st->first_error, sizeof st->first_error, "%s:1: empty file", name);
-		free(line);
 		return -EINVAL;
 	}
-	n = csv_split(line, fld, MAX_FIELDS);
-	if ((missing = csv_find_columns(fld, n, names, count, col)) >= 0) {
-		snprintf(st->first_error, sizeof st->first_error,
-			 "%s:1: the header has no column '%s'", name, names[missing]);
-		free(line);
-		return -EINVAL;
-	}
-	while (rc <= 0 && getline(&line, &cap, f) >= 0) {
-		const char *why = "malformed";
-		lineno++;
-		if (!*csv_trim(line))
-			continue;
-		n = csv_split(line, fld, MAX_FIELDS);
-		if ((rc = row(ctx, fld, n, col, &why)) > 0)
-			break;
-		st->rows++;
-		if (rc == 0) {
-			st->records++;
-			continue;
-		}
-		st->malformed++;
-		if (!st->first_error[0])
-			snprintf(st->first_error, sizeof st->first_error, "%s:%ld: %s", name,
-				 lineno, why);
-	}
-	free(line);
-	return 0;
+	return rc;
 }
 
 FILE *csv_open(const char *path, int *rc, char *err, size_t errlen)

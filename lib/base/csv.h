@@ -16,6 +16,24 @@ struct csv_stats {
  * record, -1 for a malformed row (*why says why), 1 to stop reading. */
 typedef int (*csv_row_fn)(void *ctx, char **fields, int n, const int *col, const char **why);
 
+/* What a line reader makes of one line. */
+enum csv_line_result {
+	CSV_RECORD,    /* a record, counted */
+	CSV_SKIPPED,   /* a line that holds none (a comment, a header, another kind of event) */
+	CSV_MALFORMED, /* counted, the first one's reason kept; reading goes on */
+	CSV_FATAL,     /* the file cannot be read on (its reason kept) */
+	CSV_STOP,      /* the records end here */
+};
+/* Reads one line (its line end removed, not empty); sets *why for
+ * CSV_MALFORMED and CSV_FATAL. */
+typedef int (*csv_line_fn)(void *ctx, char *line, const char **why);
+
+/* Reads every non-blank line of f through fn, counting records and
+ * malformed lines in st. Returns 0, or -EINVAL after a CSV_FATAL line (its
+ * "file:line: reason" in st->first_error). */
+int csv_read_lines(FILE *f, const char *name, csv_line_fn fn, void *ctx, struct csv_stats *st)
+	__attribute__((warn_unused_result));
+
 /* Reads a header holding the count names, then every non-blank row through
  * row. Returns 0, or -EINVAL for an empty file or a missing column (the
  * reason in st->first_error). */

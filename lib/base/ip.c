@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <strings.h>
 
 static const uint8_t v4_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 
@@ -85,4 +86,31 @@ int ip_in_net(const ip_addr *a, const ip_addr *net, int prefix)
 	if (memcmp(a->b, net->b, (size_t)full) != 0)
 		return 0;
 	return rest == 0 || ((a->b[full] ^ net->b[full]) & (0xff00 >> rest)) == 0;
+}
+
+int ip_proto_parse(const char *text, uint8_t *proto)
+{
+	static const struct {
+		const char *name;
+		uint8_t number;
+	} names[] = {
+		{ "tcp", IP_PROTO_TCP },	{ "udp", IP_PROTO_UDP },
+		{ "icmp", IP_PROTO_ICMP },	{ "icmp6", IP_PROTO_ICMPV6 },
+		{ "ipv6-icmp", IP_PROTO_ICMPV6 }, { "icmpv6", IP_PROTO_ICMPV6 },
+		{ "sctp", IP_PROTO_SCTP },	{ "gre", 47 },
+		{ "esp", 50 },			{ "ah", 51 },
+		{ "ipv6", 41 },
+	};
+	char *end;
+	long v = strtol(text, &end, 10);
+	if (end != text && !*end && v >= 0 && v <= 255) {
+		*proto = (uint8_t)v;
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcasecmp(text, names[i].name) == 0) {
+			*proto = names[i].number;
+			return 0;
+		}
+	return -EINVAL;
 }

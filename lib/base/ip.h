@@ -59,6 +59,11 @@ int ip_parse_cidr(const char *text, ip_addr *net, int *prefix);
 /* Whether a lies in net/prefix (128-bit form). */
 int ip_in_net(const ip_addr *a, const ip_addr *net, int prefix);
 
+/* A protocol by number or by name, in any case: "tcp", "UDP", "ICMP",
+ * "ICMP6", "IPv6-ICMP", "SCTP", "GRE", ... (nfdump's, Zeek's, Suricata's
+ * spellings). Returns 0 or -EINVAL. */
+int ip_proto_parse(const char *text, uint8_t *proto);
+
 /* Whether the protocol carries ports (TCP, UDP, SCTP). */
 static inline int ip_proto_has_ports(uint8_t proto)
 {

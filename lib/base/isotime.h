@@ -9,9 +9,15 @@
 /* Formats epoch seconds as UTC; buf holds ISOTIME_LEN bytes. Returns buf. */
 char *isotime_format(int64_t epoch, char buf[ISOTIME_LEN]);
 
-/* Parses "YYYY-MM-DDTHH:MM:SSZ" (a space for T is accepted, Z optional) or a
+/* Parses "YYYY-MM-DDTHH:MM:SSZ" (a space for T is accepted, Z optional,
+ * fractions of a second dropped, a "+HHMM" or "+HH:MM" offset applied) or a
  * plain integer of epoch seconds. Returns 0, or -EINVAL. */
 int isotime_parse(const char *text, int64_t *epoch)
 	__attribute__((warn_unused_result));
+
+/* The same to the millisecond: ISO 8601 with fractions and an offset
+ * ("2021-06-01T09:12:05.123456+0000", Suricata's), or epoch seconds with a
+ * fraction ("1622538725.123456", Zeek's). Returns 0, or -EINVAL. */
+int isotime_parse_ms(const char *text, int64_t *ms) __attribute__((warn_unused_result));
 
 #endif

@@ -1,6 +1,7 @@
 #include "ingest/decode.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <pcap/dlt.h>
 #include <string.h>
 
@@ -492,7 +493,8 @@ int decode_link_supported(int dlt)
  * protocol type: IP, a bridged frame, MPLS, or ERSPAN's mirror sessions
  * (type I without a header, II with 8 bytes, III with 12 and an optional
  * 8-byte subheader). Version 1 (PPTP) carries PPP: not followed. */
-static enum decode_result gre(struct cursor *c, enum next_layer *next, int *version)
+static enum decode_result gre(struct cursor *c, unsigned tunnels, int *kind,
+			      enum next_layer *next, int *version)
 {
 	if (c->len < 4)
 		return DECODE_TRUNC_TUNNEL;
@@ -503,6 +505,10 @@ static enum decode_result gre(struct cursor *c, enum next_layer *next, int *vers
 		       (flags & 0x1000 ? 4 : 0);
 	if (skip(c, len) < 0)
 		return DECODE_TRUNC_TUNNEL;
+	int erspan = type == ETH_ERSPAN_2 || type == ETH_ERSPAN_3;
+	*kind = erspan ? DECODE_TUNNEL_ERSPAN : DECODE_TUNNEL_GRE;
+	if (!(tunnels & (unsigned)*kind))
+		return DECODE_NOT_IP;
 	*next = NEXT_ETHERNET;
 	if (type == ETH_ERSPAN_2)
 		return !(flags & 0x1000) || skip(c, 8) == 0 ? DECODE_OK : DECODE_TRUNC_TUNNEL;
@@ -528,11 +534,16 @@ static enum decode_result teredo(struct cursor *c, int *version)
 	return DECODE_OK;
 }
 
-/* The UDP ports tunnels are known by. */
-static int tunnel_port(uint16_t sport, uint16_t dport)
+/* The tunnel a UDP datagram's ports announce (0: none). */
+static int udp_tunnel_kind(uint16_t sport, uint16_t dport)
 {
-	return dport == UDP_VXLAN || dport == UDP_VXLAN_GPE || dport == UDP_GENEVE ||
-	       dport == UDP_TEREDO || sport == UDP_TEREDO;
+	switch (dport) {
+	case UDP_VXLAN: return DECODE_TUNNEL_VXLAN;
+	case UDP_VXLAN_GPE: return DECODE_TUNNEL_VXLAN_GPE;
+	case UDP_GENEVE: return DECODE_TUNNEL_GENEVE;
+	case UDP_TEREDO: return DECODE_TUNNEL_TEREDO;
+	default: return sport == UDP_TEREDO ? DECODE_TUNNEL_TEREDO : 0;
+	}
 }
 
 /* UDP tunnels: VXLAN (RFC 7348) and VXLAN-GPE, Geneve (RFC 8926), Teredo. */
@@ -567,21 +578,28 @@ static enum decode_result udp_tunnel(struct cursor *c, enum next_layer *next, in
 	return teredo(c, version);
 }
 
-/* Whether the packet at c (its IP header read into ip) is a tunnel to
- * follow: then c is left at what *next says it carries. */
-static enum decode_result tunnel(struct cursor *c, const struct l3 *ip, enum next_layer *next,
-				 int *version)
+/* Whether the packet at c (its IP header read into ip) is a tunnel of the
+ * mask to follow: then c is left at what *next says it carries, and *kind
+ * says which tunnel it was. */
+static enum decode_result tunnel(struct cursor *c, const struct l3 *ip, unsigned tunnels,
+				 int *kind, enum next_layer *next, int *version)
 {
 	*next = NEXT_IP;
 	*version = 0;
+	*kind = DECODE_TUNNEL_IPIP;
 	if (ip->later_fragment)
 		return DECODE_NOT_IP;
 	switch (ip->proto) {
-	case IP_PROTO_IPIP: *version = 4; return DECODE_OK;
-	case IP_PROTO_IPV6: *version = 6; return DECODE_OK;
-	case IP_PROTO_GRE: return gre(c, next, version);
+	case IP_PROTO_IPIP:
+	case IP_PROTO_IPV6:
+		*version = ip->proto == IP_PROTO_IPIP ? 4 : 6;
+		return tunnels & DECODE_TUNNEL_IPIP ? DECODE_OK : DECODE_NOT_IP;
+	case IP_PROTO_GRE: return gre(c, tunnels, kind, next, version);
 	case IP_PROTO_UDP:
-		if (c->len < 8 || !tunnel_port(be16(c->p), be16(c->p + 2)))
+		if (c->len < 8)
+			return DECODE_NOT_IP;
+		*kind = udp_tunnel_kind(be16(c->p), be16(c->p + 2));
+		if (!(tunnels & (unsigned)*kind))
 			return DECODE_NOT_IP;
 		return udp_tunnel(c, next, version);
 	default: return DECODE_NOT_IP;
@@ -600,7 +618,7 @@ static int decode_common(const uint8_t *f, uint32_t caplen, struct packet_info *
 		return 0;
 	uint32_t total = be16(ip + 2), avail = total < caplen - 14 ? total : caplen - 14;
 	int tcp = ip[9] == IP_PROTO_TCP;
-	if (avail < 20u + (tcp ? 14 : 8) || (!tcp && tunnel_port(be16(l4), be16(l4 + 2))))
+	if (avail < 20u + (tcp ? 14 : 8) || (!tcp && udp_tunnel_kind(be16(l4), be16(l4 + 2))))
 		return 0;
 	out->ip_len = total;
 	out->family = 4;
@@ -618,13 +636,13 @@ static int decode_common(const uint8_t *f, uint32_t caplen, struct packet_info *
 	return 1;
 }
 
-enum decode_result decode_packet(int dlt, const uint8_t *frame, uint32_t caplen,
+enum decode_result decode_packet(int dlt, const uint8_t *frame, uint32_t caplen, unsigned tunnels,
 				 struct packet_info *out)
 {
 	struct cursor c = { frame, caplen };
 	struct l3 ip;
 	enum next_layer next;
-	int version;
+	int version, kind;
 	enum decode_result r;
 
 	out->family = out->proto = out->tcp_flags = out->icmp_type = out->icmp_code = 0;
@@ -639,13 +657,74 @@ enum decode_result decode_packet(int dlt, const uint8_t *frame, uint32_t caplen,
 		if ((r = ip_header(&c, version, &ip, &out->src, &out->dst)) != DECODE_OK)
 			return r;
 		struct cursor inner = c;
-		if (tunnel(&inner, &ip, &next, &version) != DECODE_OK)
+		if (tunnel(&inner, &ip, tunnels, &kind, &next, &version) != DECODE_OK)
 			break;
-		if (++out->tunnels == DECODE_MAX_LAYERS)
+		if (out->tunnels++ == 0) { /* the outermost header: its endpoints' count */
+			out->tunnel_src = out->src;
+			out->tunnel_dst = out->dst;
+			out->tunnel_len = ip.length;
+			out->tunnel_kind = (uint8_t)__builtin_ctz((unsigned)kind);
+		}
+		if (out->tunnels == DECODE_MAX_LAYERS)
 			return DECODE_TOO_DEEP;
 		c = inner;
 		if (next == NEXT_ETHERNET && (r = ethernet(&c, &version)) != DECODE_OK)
 			return r;
 	}
 	return transport(c, &ip, out);
+}
+
+static const char *const tunnel_names[DECODE_N_TUNNELS] = {
+	"ipip", "gre", "erspan", "vxlan", "vxlan-gpe", "geneve", "teredo",
+};
+
+const char *decode_tunnel_name(int kind)
+{
+	return kind >= 0 && kind < DECODE_N_TUNNELS ? tunnel_names[kind] : "?";
+}
+
+int decode_tunnels_parse(const char *text, unsigned *mask)
+{
+	char buf[256], *save = NULL;
+
+	if (strlen(text) >= sizeof buf)
+		return -EINVAL;
+	strcpy(buf, text);
+	*mask = 0;
+	for (char *t = strtok_r(buf, ", \t", &save); t; t = strtok_r(NULL, ", \t", &save)) {
+		int k = 0;
+		while (k < DECODE_N_TUNNELS && strcmp(t, tunnel_names[k]) != 0)
+			k++;
+		if (strcmp(t, "all") == 0)
+			*mask |= DECODE_TUNNELS_ALL;
+		else if (strcmp(t, "none") != 0 && k == DECODE_N_TUNNELS)
+			return -EINVAL;
+		else if (k < DECODE_N_TUNNELS)
+			*mask |= 1u << k;
+	}
+	return 0;
+}
+
+void decode_tally_add(struct decode_tally *t, const struct packet_info *p)
+{
+	if (!p->tunnels)
+		return;
+	t->tunnelled++;
+	for (int i = 0; i < t->n_tunnels; i++) {
+		struct decode_tunnel_count *e = &t->tunnel[i];
+		if (e->kind == p->tunnel_kind && ip_addr_equal(&e->src, &p->tunnel_src) &&
+		    ip_addr_equal(&e->dst, &p->tunnel_dst)) {
+			e->packets++;
+			e->bytes += p->tunnel_len;
+			return;
+		}
+	}
+	if (t->n_tunnels == DECODE_TALLY_TUNNELS) {
+		t->other_tunnel_packets++;
+		t->other_tunnel_bytes += p->tunnel_len;
+		return;
+	}
+	t->tunnel[t->n_tunnels++] = (struct decode_tunnel_count){
+		p->tunnel_src, p->tunnel_dst, p->tunnel_kind, 1, p->tunnel_len,
+	};
 }

@@ -19,6 +19,24 @@
 #define DECODE_MAX_VLAN 4
 #define DECODE_MAX_EXT 8
 #define DECODE_MAX_LAYERS 16 /* link headers and tunnels, all told */
+#define DECODE_TALLY_TUNNELS 64 /* tunnel endpoints counted one by one */
+
+/* The tunnels the decoder takes off, each on its own ([capture] decapsulate);
+ * a tunnel left on counts as the outer packet it is. */
+enum decode_tunnel {
+	DECODE_TUNNEL_IPIP = 1 << 0,      /* IPv4 or IPv6 in IP (protocols 4 and 41) */
+	DECODE_TUNNEL_GRE = 1 << 1,       /* GRE carrying IP, a bridged frame or MPLS */
+	DECODE_TUNNEL_ERSPAN = 1 << 2,    /* ERSPAN types I, II, III (in GRE) */
+	DECODE_TUNNEL_VXLAN = 1 << 3,     /* UDP 4789 */
+	DECODE_TUNNEL_VXLAN_GPE = 1 << 4, /* UDP 4790 */
+	DECODE_TUNNEL_GENEVE = 1 << 5,    /* UDP 6081 */
+	DECODE_TUNNEL_TEREDO = 1 << 6,    /* IPv6 in UDP 3544 */
+	DECODE_N_TUNNELS = 7,
+};
+#define DECODE_TUNNELS_DEFAULT                                                           \
+	(DECODE_TUNNEL_IPIP | DECODE_TUNNEL_GRE | DECODE_TUNNEL_ERSPAN | DECODE_TUNNEL_VXLAN | \
+	 DECODE_TUNNEL_GENEVE)
+#define DECODE_TUNNELS_ALL ((1u << DECODE_N_TUNNELS) - 1)
 
 enum decode_result {
 	DECODE_OK,
@@ -53,6 +71,7 @@ struct packet_info {
 	uint8_t has_ports;      /* sport/dport valid (TCP/UDP/SCTP, first fragment) */
 	uint8_t has_inner;      /* ICMP error: inner_* describe the offending packet */
 	uint8_t tunnels;        /* encapsulations taken off (GRE, VXLAN, IP in IP, ...) */
+	uint8_t tunnel_kind;    /* the outermost one's: a DECODE_TUNNEL_* bit's index */
 	uint8_t inner_proto;
 	uint16_t sport, dport, inner_sport, inner_dport;
 	ip_addr src, dst;
@@ -60,6 +79,8 @@ struct packet_info {
 				 * (NULL when its header is cut off) */
 	uint32_t payload_len;
 	ip_addr inner_src, inner_dst;
+	ip_addr tunnel_src, tunnel_dst; /* tunnels only: the outermost header's endpoints, */
+	uint32_t tunnel_len;            /* and its IP length */
 };
 
 /* What became of the frames read: how many, and each outcome's count. */
@@ -67,12 +88,31 @@ struct decode_tally {
 	uint64_t frames;
 	uint64_t tunnelled;                /* decoded IP packets taken out of a tunnel */
 	uint64_t result[DECODE_N_RESULTS]; /* DECODE_OK = decoded IP packets */
+	/* the outer headers of tunnelled packets, per (endpoints, kind); the
+	 * endpoints beyond DECODE_TALLY_TUNNELS are summed in other_tunnels */
+	int n_tunnels;
+	struct decode_tunnel_count {
+		ip_addr src, dst;
+		uint8_t kind;
+		uint64_t packets, bytes;
+	} tunnel[DECODE_TALLY_TUNNELS];
+	uint64_t other_tunnel_packets, other_tunnel_bytes;
 };
 
+/* Counts a decoded packet into the tally (its tunnel's outer header too). */
+void decode_tally_add(struct decode_tally *t, const struct packet_info *p);
+
+/* The name of tunnel kind (a bit's index): "gre", "vxlan", ... */
+const char *decode_tunnel_name(int kind);
+/* Parses a list of tunnel names ("gre, vxlan"), "all" or "none" into a
+ * mask of DECODE_TUNNEL_* bits. Returns 0 or -EINVAL. */
+int decode_tunnels_parse(const char *text, unsigned *mask) __attribute__((warn_unused_result));
+
 /* Decodes frame [caplen] of link type dlt (a pcap LINKTYPE/DLT value) into
- * *out (ts and wire_len are the caller's). Returns a decode_result; the
- * fields are meaningful only for DECODE_OK. */
-enum decode_result decode_packet(int dlt, const uint8_t *frame, uint32_t caplen,
+ * *out (ts and wire_len are the caller's), taking off the tunnels of the
+ * mask. Returns a decode_result; the fields are meaningful only for
+ * DECODE_OK. */
+enum decode_result decode_packet(int dlt, const uint8_t *frame, uint32_t caplen, unsigned tunnels,
 				 struct packet_info *out);
 
 /* Short stable names for counters and messages ("trunc_ip", ...). */

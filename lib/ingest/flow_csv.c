@@ -35,26 +35,6 @@ static int parse_time(const char *s, int64_t *ms)
 }
 
 
-static int parse_proto(const char *s, uint8_t *proto)
-{
-	static const struct { const char *name; uint8_t n; } names[] = {
-		{ "TCP", 6 }, { "UDP", 17 }, { "ICMP", 1 }, { "ICMP6", 58 }, { "GRE", 47 },
-		{ "ESP", 50 }, { "AH", 51 }, { "SCTP", 132 }, { "IPv6", 41 },
-	};
-	char *end;
-	long v = strtol(s, &end, 10);
-	if (end != s && !*end && v >= 0 && v <= 255) {
-		*proto = (uint8_t)v;
-		return 0;
-	}
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (strcmp(s, names[i].name) == 0) {
-			*proto = names[i].n;
-			return 0;
-		}
-	return -1;
-}
-
 /* "CEUAPRSF" positions, '.' unset: FIN is the last letter, as in the TCP header. */
 static uint8_t parse_flags(const char *s)
 {
@@ -97,7 +77,7 @@ static int parse_row(char **fld, int n, const int *col, struct flow_record *r, c
 	if (parse_u64(fld[col[C_SP]], &sp) < 0 || parse_u64(fld[col[C_DP]], &dp) < 0 ||
 	    sp > 65535 || dp > 65535)
 		return *why = "sp/dp: expected ports", -1;
-	if (parse_proto(fld[col[C_PR]], &r->proto) < 0)
+	if (ip_proto_parse(fld[col[C_PR]], &r->proto) < 0)
 		return *why = "pr: expected a protocol name or number", -1;
 	if (parse_u64(fld[col[C_IPKT]], &r->packets) < 0 ||
 	    parse_u64(fld[col[C_IBYT]], &r->bytes) < 0)

@@ -1,5 +1,7 @@
-/* flow_record: one flow as every flow source delivers it (NetFlow v5/v9,
- * IPFIX, nfdump's CSV), whatever the exporter's own layout was. */
+/* flow_record: one flow as every flow source delivers it (NetFlow, IPFIX,
+ * nfdump's CSV, Zeek's conn.log, Suricata's EVE), whatever the exporter's
+ * own layout was; and the connection logs' two-way records split into the
+ * two one-way flows NetFlow would have exported. */
 #ifndef FLOWSAD_FLOW_RECORD_H
 #define FLOWSAD_FLOW_RECORD_H
 
@@ -18,5 +20,26 @@ struct flow_record {
 
 /* Where a reader of flow records hands each one. */
 typedef void (*flow_record_fn)(void *ctx, const struct flow_record *r);
+
+/* A connection as Zeek and Suricata log it: both directions in one record.
+ * For ICMP, sport is the originator's type and dport the code. */
+struct biflow {
+	int64_t start_ms, end_ms;
+	ip_addr orig, resp;
+	uint16_t sport, dport;
+	uint8_t proto, family;
+	uint64_t orig_packets, orig_bytes, resp_packets, resp_bytes;
+	uint8_t orig_flags, resp_flags; /* TCP flags each side sent */
+};
+
+/* The originator's flow, then (when it sent anything) the responder's, as
+ * one-way records to emit: ICMP as type * 256 + code in the destination
+ * port, an echo request's answer as an echo reply. Returns the records
+ * emitted. */
+int flow_record_split(const struct biflow *b, flow_record_fn emit, void *ctx);
+
+/* TCP flags from a Zeek connection history ("ShADadFf"): the upper-case
+ * letters are the originator's, the lower-case ones the responder's. */
+void flow_record_history_flags(const char *history, uint8_t *orig, uint8_t *resp);
 
 #endif

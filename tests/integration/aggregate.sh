@@ -37,6 +37,13 @@ check "the packets taken out of tunnels are counted" \
 	grep -q "IP 39267 (39267 out of tunnels)" "$T/vxlan.log"
 check "tshark agrees that the VXLAN capture holds the inner hosts" bash -c \
 	"tshark -r '$T/vxlan.pcap' -Y 'vxlan && ip.src == 10.200.0.1' 2>/dev/null | head -1 | grep -q ."
+check "... and its outer header is counted per tunnel" \
+	grep -q "tunnel vxlan 10.200.0.1 -> 10.200.0.2: 39267 packets taken out" "$T/vxlan.log"
+"$FLOWSAD" aggregate --window 1m --decapsulate gre,erspan "$T/vxlan.pcap" >"$T/outer.csv" 2>/dev/null
+check_eq "a tunnel left on (--decapsulate without vxlan) counts its endpoint, the only source" \
+	"10.200.0.1" "$(tail -n +2 "$T/outer.csv" | cut -d, -f2 | sort -u | tr '\n' ' ' | sed 's/ $//')"
+check_exit "an unknown tunnel kind is a usage error" 64 "$FLOWSAD" aggregate --decapsulate l2tp \
+	"$T/vxlan.pcap"
 
 "$FLOWSAD" aggregate --window 90s "$pcap" >"$T/agg90.csv" 2>/dev/null
 check "90 s windows start at multiples of 90 s since the epoch" bash -c \

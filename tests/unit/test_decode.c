@@ -10,6 +10,13 @@
 
 #include "ingest/decode.h"
 
+/* Every tunnel taken off. */
+static enum decode_result decode(int dlt, const uint8_t *frame, uint32_t caplen,
+				 struct packet_info *out)
+{
+	return decode_packet(dlt, frame, caplen, DECODE_TUNNELS_ALL, out);
+}
+
 /* Ethernet + IPv4 + TCP SYN 10.0.0.1:1234 -> 10.0.0.2:80 */
 static size_t eth_ipv4_tcp(uint8_t *f, uint8_t flags)
 {
@@ -33,7 +40,7 @@ static void test_ipv4_tcp(void **state)
 	char a[48];
 	(void)state;
 	size_t n = eth_ipv4_tcp(f, TCP_SYN);
-	assert_int_equal(decode_packet(DLT_EN10MB, f, (uint32_t)n, &p), DECODE_OK);
+	assert_int_equal(decode(DLT_EN10MB, f, (uint32_t)n, &p), DECODE_OK);
 	assert_int_equal(p.family, 4);
 	assert_int_equal(p.proto, 6);
 	assert_int_equal(p.sport, 1234);
@@ -52,12 +59,12 @@ static void test_truncations_are_counted(void **state)
 	struct packet_info p;
 	(void)state;
 	size_t n = eth_ipv4_tcp(f, TCP_SYN);
-	assert_int_equal(decode_packet(DLT_EN10MB, f, 10, &p), DECODE_TRUNC_LINK);
-	assert_int_equal(decode_packet(DLT_EN10MB, f, 14 + 12, &p), DECODE_TRUNC_IP);
-	assert_int_equal(decode_packet(DLT_EN10MB, f, 14 + 20 + 3, &p), DECODE_TRUNC_L4);
-	assert_int_equal(decode_packet(DLT_EN10MB, f, 14 + 20 + 10, &p), DECODE_TRUNC_L4);
-	assert_int_equal(decode_packet(DLT_EN10MB, f, (uint32_t)n, &p), DECODE_OK);
-	assert_int_equal(decode_packet(DLT_EN10MB, f, 0, &p), DECODE_TRUNC_LINK);
+	assert_int_equal(decode(DLT_EN10MB, f, 10, &p), DECODE_TRUNC_LINK);
+	assert_int_equal(decode(DLT_EN10MB, f, 14 + 12, &p), DECODE_TRUNC_IP);
+	assert_int_equal(decode(DLT_EN10MB, f, 14 + 20 + 3, &p), DECODE_TRUNC_L4);
+	assert_int_equal(decode(DLT_EN10MB, f, 14 + 20 + 10, &p), DECODE_TRUNC_L4);
+	assert_int_equal(decode(DLT_EN10MB, f, (uint32_t)n, &p), DECODE_OK);
+	assert_int_equal(decode(DLT_EN10MB, f, 0, &p), DECODE_TRUNC_LINK);
 }
 
 static void test_bogus_lengths(void **state)
@@ -67,20 +74,20 @@ static void test_bogus_lengths(void **state)
 	(void)state;
 	eth_ipv4_tcp(f, 0);
 	f[14] = 0x44; /* IHL 4 */
-	assert_int_equal(decode_packet(DLT_EN10MB, f, 54, &p), DECODE_BAD_IP_HDR_LEN);
+	assert_int_equal(decode(DLT_EN10MB, f, 54, &p), DECODE_BAD_IP_HDR_LEN);
 	eth_ipv4_tcp(f, 0);
 	f[14] = 0x4f; /* IHL 60 bytes: more than captured */
 	f[17] = 100;
-	assert_int_equal(decode_packet(DLT_EN10MB, f, 54, &p), DECODE_TRUNC_IP);
+	assert_int_equal(decode(DLT_EN10MB, f, 54, &p), DECODE_TRUNC_IP);
 	eth_ipv4_tcp(f, 0);
 	f[16] = 0, f[17] = 12; /* total length below the header */
-	assert_int_equal(decode_packet(DLT_EN10MB, f, 54, &p), DECODE_BAD_IP_LEN);
+	assert_int_equal(decode(DLT_EN10MB, f, 54, &p), DECODE_BAD_IP_LEN);
 	eth_ipv4_tcp(f, 0);
 	f[16] = 0, f[17] = 22; /* total length cuts the TCP header: ports only */
-	assert_int_equal(decode_packet(DLT_EN10MB, f, 54, &p), DECODE_TRUNC_L4);
+	assert_int_equal(decode(DLT_EN10MB, f, 54, &p), DECODE_TRUNC_L4);
 	eth_ipv4_tcp(f, 0);
 	f[14] = 0x65; /* version 6 in an IPv4 ethertype */
-	assert_int_equal(decode_packet(DLT_EN10MB, f, 54, &p), DECODE_BAD_IP_VERSION);
+	assert_int_equal(decode(DLT_EN10MB, f, 54, &p), DECODE_BAD_IP_VERSION);
 }
 
 static void test_later_fragment_has_no_ports(void **state)
@@ -90,7 +97,7 @@ static void test_later_fragment_has_no_ports(void **state)
 	(void)state;
 	eth_ipv4_tcp(f, 0);
 	f[14 + 6] = 0x00, f[14 + 7] = 0x10; /* offset 16 * 8 */
-	assert_int_equal(decode_packet(DLT_EN10MB, f, 54, &p), DECODE_OK);
+	assert_int_equal(decode(DLT_EN10MB, f, 54, &p), DECODE_OK);
 	assert_false(p.has_ports);
 	assert_int_equal(p.proto, 6);
 }
@@ -105,15 +112,15 @@ static void test_vlan_and_qinq(void **state)
 	memcpy(g, f, 12);
 	memcpy(g + 12, (uint8_t[]){ 0x88, 0xa8, 0, 7, 0x81, 0x00, 0, 100 }, 8);
 	memcpy(g + 20, f + 12, n - 12);
-	assert_int_equal(decode_packet(DLT_EN10MB, g, (uint32_t)n + 8, &p), DECODE_OK);
+	assert_int_equal(decode(DLT_EN10MB, g, (uint32_t)n + 8, &p), DECODE_OK);
 	assert_int_equal(p.dport, 80);
 	/* five tags are too deep */
 	memcpy(g, f, 12);
 	for (int i = 0; i < 5; i++)
 		memcpy(g + 12 + 4 * i, (uint8_t[]){ 0x81, 0x00, 0, 1 }, 4);
 	memcpy(g + 32, f + 12, n - 12);
-	assert_int_equal(decode_packet(DLT_EN10MB, g, (uint32_t)n + 20, &p), DECODE_VLAN_TOO_DEEP);
-	assert_int_equal(decode_packet(DLT_EN10MB, g, 15, &p), DECODE_TRUNC_LINK);
+	assert_int_equal(decode(DLT_EN10MB, g, (uint32_t)n + 20, &p), DECODE_VLAN_TOO_DEEP);
+	assert_int_equal(decode(DLT_EN10MB, g, 15, &p), DECODE_TRUNC_LINK);
 }
 
 static void test_non_ip_and_unknown_link(void **state)
@@ -122,8 +129,8 @@ static void test_non_ip_and_unknown_link(void **state)
 	struct packet_info p;
 	(void)state;
 	f[12] = 0x08, f[13] = 0x06; /* ARP */
-	assert_int_equal(decode_packet(DLT_EN10MB, f, 42, &p), DECODE_NOT_IP);
-	assert_int_equal(decode_packet(105, f, 42, &p), DECODE_UNKNOWN_LINK);
+	assert_int_equal(decode(DLT_EN10MB, f, 42, &p), DECODE_NOT_IP);
+	assert_int_equal(decode(105, f, 42, &p), DECODE_UNKNOWN_LINK);
 	assert_false(decode_link_supported(105));
 	assert_true(decode_link_supported(DLT_LINUX_SLL));
 }
@@ -153,26 +160,26 @@ static void test_ipv6_extension_headers(void **state)
 	char a[48];
 	(void)state;
 	size_t n = ipv6_udp(f, 0);
-	assert_int_equal(decode_packet(DLT_RAW, f, (uint32_t)n, &p), DECODE_OK);
+	assert_int_equal(decode(DLT_RAW, f, (uint32_t)n, &p), DECODE_OK);
 	assert_int_equal(p.family, 6);
 	assert_int_equal(p.proto, 17);
 	assert_int_equal(p.dport, 53);
 	assert_string_equal(ip_addr_str(&p.src, a), "2000::1");
 	ipv6_udp(f, 100);
-	assert_int_equal(decode_packet(DLT_RAW, f, (uint32_t)n, &p), DECODE_OK);
+	assert_int_equal(decode(DLT_RAW, f, (uint32_t)n, &p), DECODE_OK);
 	assert_false(p.has_ports);
 	ipv6_udp(f, 0);
-	assert_int_equal(decode_packet(DLT_RAW, f, 44, &p), DECODE_BAD_IPV6_EXT);
+	assert_int_equal(decode(DLT_RAW, f, 44, &p), DECODE_BAD_IPV6_EXT);
 	/* a chain of hop-by-hop headers longer than the bound */
 	uint8_t loop[40 + 8 * 12] = { 0x60 };
 	loop[5] = 8 * 12;
 	for (int i = 0; i < 12; i++)
 		loop[40 + 8 * i] = 0; /* each says: next is hop-by-hop again */
-	assert_int_equal(decode_packet(DLT_RAW, loop, sizeof loop, &p), DECODE_BAD_IPV6_EXT);
+	assert_int_equal(decode(DLT_RAW, loop, sizeof loop, &p), DECODE_BAD_IPV6_EXT);
 	/* a payload length of 0 with headers behind it: the chain is cut */
 	ipv6_udp(f, 0);
 	f[5] = 0;
-	assert_int_equal(decode_packet(DLT_RAW, f, (uint32_t)n, &p), DECODE_BAD_IPV6_EXT);
+	assert_int_equal(decode(DLT_RAW, f, (uint32_t)n, &p), DECODE_BAD_IPV6_EXT);
 }
 
 static void test_icmp_unreachable_quotes_the_probe(void **state)
@@ -187,7 +194,7 @@ static void test_icmp_unreachable_quotes_the_probe(void **state)
 	struct packet_info p;
 	char a[48];
 	(void)state;
-	assert_int_equal(decode_packet(DLT_RAW, f, sizeof f, &p), DECODE_OK);
+	assert_int_equal(decode(DLT_RAW, f, sizeof f, &p), DECODE_OK);
 	assert_int_equal(p.proto, 1);
 	assert_int_equal(p.icmp_type, 3);
 	assert_true(decode_is_unreachable(&p));
@@ -195,7 +202,7 @@ static void test_icmp_unreachable_quotes_the_probe(void **state)
 	assert_string_equal(ip_addr_str(&p.inner_src, a), "10.0.0.1");
 	assert_int_equal(p.inner_dport, 161);
 	/* a quote cut short still decodes the outer packet */
-	assert_int_equal(decode_packet(DLT_RAW, f, 30, &p), DECODE_OK);
+	assert_int_equal(decode(DLT_RAW, f, 30, &p), DECODE_OK);
 	assert_false(p.has_inner);
 }
 
@@ -208,15 +215,15 @@ static void test_cooked_and_loopback(void **state)
 	memset(g, 0, 16);
 	g[14] = 0x08, g[15] = 0x00;
 	memcpy(g + 16, f + 14, n - 14);
-	assert_int_equal(decode_packet(DLT_LINUX_SLL, g, (uint32_t)n + 2, &p), DECODE_OK);
+	assert_int_equal(decode(DLT_LINUX_SLL, g, (uint32_t)n + 2, &p), DECODE_OK);
 	assert_int_equal(p.dport, 80);
 	memcpy(g, (uint8_t[]){ 2, 0, 0, 0 }, 4); /* AF_INET, little-endian */
 	memcpy(g + 4, f + 14, n - 14);
-	assert_int_equal(decode_packet(DLT_NULL, g, (uint32_t)n - 10, &p), DECODE_OK);
+	assert_int_equal(decode(DLT_NULL, g, (uint32_t)n - 10, &p), DECODE_OK);
 	memcpy(g, (uint8_t[]){ 0, 0, 0, 2 }, 4); /* big-endian */
-	assert_int_equal(decode_packet(DLT_NULL, g, (uint32_t)n - 10, &p), DECODE_OK);
+	assert_int_equal(decode(DLT_NULL, g, (uint32_t)n - 10, &p), DECODE_OK);
 	memcpy(g, (uint8_t[]){ 7, 0, 0, 0 }, 4);
-	assert_int_equal(decode_packet(DLT_NULL, g, (uint32_t)n - 10, &p), DECODE_NOT_IP);
+	assert_int_equal(decode(DLT_NULL, g, (uint32_t)n - 10, &p), DECODE_NOT_IP);
 }
 
 static void test_address_text_matches_inet_ntop(void **state)
@@ -269,8 +276,8 @@ static void test_fast_path_agrees(void **state)
 		tagged[12] = 0x81, tagged[13] = 0x00, tagged[14] = 0, tagged[15] = 7;
 		memcpy(tagged + 16, plain + 12, sizeof plain - 12);
 		struct packet_info a = { 0 }, b = { 0 };
-		enum decode_result ra = decode_packet(DLT_EN10MB, plain, caplen, &a);
-		enum decode_result rb = decode_packet(DLT_EN10MB, tagged, caplen + 4, &b);
+		enum decode_result ra = decode(DLT_EN10MB, plain, caplen, &a);
+		enum decode_result rb = decode(DLT_EN10MB, tagged, caplen + 4, &b);
 		assert_int_equal(ra, rb);
 		if (ra != DECODE_OK)
 			continue;

@@ -2,6 +2,7 @@
  * built around the same TCP SYN (10.9.0.1:40000 -> 10.9.0.2:22) or UDP
  * datagram over IPv6, which must come out as if seen bare, with its own
  * IP length as the bytes. */
+#include <errno.h>
 #include <pcap/dlt.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +12,13 @@
 #include <cmocka.h>
 
 #include "ingest/decode.h"
+
+/* Every tunnel taken off. */
+static enum decode_result decode(int dlt, const uint8_t *frame, uint32_t caplen,
+				 struct packet_info *out)
+{
+	return decode_packet(dlt, frame, caplen, DECODE_TUNNELS_ALL, out);
+}
 
 struct frame {
 	uint8_t b[600];
@@ -86,7 +94,7 @@ static void expect_syn(int dlt, struct frame *f, int tunnels)
 {
 	struct packet_info p = { .wire_len = (uint32_t)f->n };
 	finish(f);
-	assert_int_equal(decode_packet(dlt, f->b, (uint32_t)f->n, &p), DECODE_OK);
+	assert_int_equal(decode(dlt, f->b, (uint32_t)f->n, &p), DECODE_OK);
 	assert_int_equal(p.family, 4);
 	assert_int_equal(p.proto, IP_PROTO_TCP);
 	assert_int_equal(p.src.b[12], 10), assert_int_equal(p.src.b[15], 1);
@@ -98,7 +106,7 @@ static void expect_syn(int dlt, struct frame *f, int tunnels)
 	/* cut anywhere, the frame is refused or counted, never read past its end */
 	for (uint32_t cut = 0; cut < f->n; cut++) {
 		struct packet_info q;
-		enum decode_result r = decode_packet(dlt, f->b, cut, &q);
+		enum decode_result r = decode(dlt, f->b, cut, &q);
 		assert_true(r < DECODE_N_RESULTS);
 	}
 }
@@ -253,7 +261,7 @@ static void test_teredo_and_6in4(void **state)
 	PUT(&f, 0, 0, 0x12, 0x34, 1, 2, 3, 4);
 	inner_ipv6_udp(&f);
 	finish(&f);
-	assert_int_equal(decode_packet(DLT_EN10MB, f.b, (uint32_t)f.n, &p), DECODE_OK);
+	assert_int_equal(decode(DLT_EN10MB, f.b, (uint32_t)f.n, &p), DECODE_OK);
 	assert_int_equal(p.family, 6);
 	assert_string_equal(ip_addr_str(&p.src, text), "2001:db8::1");
 	assert_int_equal(p.dport, 53);
@@ -265,7 +273,7 @@ static void test_teredo_and_6in4(void **state)
 	ipv4(&f, 41, 1, 2);
 	inner_ipv6_udp(&f);
 	finish(&f);
-	assert_int_equal(decode_packet(DLT_EN10MB, f.b, (uint32_t)f.n, &p), DECODE_OK);
+	assert_int_equal(decode(DLT_EN10MB, f.b, (uint32_t)f.n, &p), DECODE_OK);
 	assert_int_equal(p.family, 6);
 	assert_int_equal(p.tunnels, 1);
 
@@ -275,7 +283,7 @@ static void test_teredo_and_6in4(void **state)
 	udp(&f, 3544, 40001);
 	PUT(&f, 'h', 'e', 'l', 'l', 'o');
 	finish(&f);
-	assert_int_equal(decode_packet(DLT_EN10MB, f.b, (uint32_t)f.n, &p), DECODE_OK);
+	assert_int_equal(decode(DLT_EN10MB, f.b, (uint32_t)f.n, &p), DECODE_OK);
 	assert_int_equal(p.family, 4);
 	assert_int_equal(p.tunnels, 0);
 	assert_int_equal(p.dport, 40001); /* counted as the datagram it is */
@@ -292,14 +300,14 @@ static void test_nesting_is_bounded(void **state)
 		ipv4(&f, 4, 1, 2);
 	inner_syn(&f);
 	finish(&f);
-	assert_int_equal(decode_packet(DLT_EN10MB, f.b, (uint32_t)f.n, &p), DECODE_TOO_DEEP);
+	assert_int_equal(decode(DLT_EN10MB, f.b, (uint32_t)f.n, &p), DECODE_TOO_DEEP);
 	assert_string_equal(decode_result_name(DECODE_TOO_DEEP), "encapsulation_too_deep");
 
 	f = (struct frame){ 0 }; /* an MPLS stack that never ends */
 	ethernet(&f, 0x8847);
 	for (int i = 0; i < DECODE_MAX_LAYERS + 2; i++)
 		PUT(&f, 0, 0x01, 0x00, 64);
-	assert_int_equal(decode_packet(DLT_EN10MB, f.b, (uint32_t)f.n, &p), DECODE_TOO_DEEP);
+	assert_int_equal(decode(DLT_EN10MB, f.b, (uint32_t)f.n, &p), DECODE_TOO_DEEP);
 
 	f = (struct frame){ 0 }; /* a GRE header cut short */
 	ethernet(&f, 0x0800);
@@ -307,7 +315,7 @@ static void test_nesting_is_bounded(void **state)
 	PUT(&f, 0x30, 0x00, 0x08, 0x00, 0, 0);
 	finish(&f);
 	/* not a tunnel that can be followed: counted as the GRE packet it is */
-	assert_int_equal(decode_packet(DLT_EN10MB, f.b, (uint32_t)f.n, &p), DECODE_OK);
+	assert_int_equal(decode(DLT_EN10MB, f.b, (uint32_t)f.n, &p), DECODE_OK);
 	assert_int_equal(p.proto, 47);
 	assert_int_equal(p.tunnels, 0);
 }
@@ -325,7 +333,7 @@ static void test_tiny_fragments(void **state)
 	PUT(&f, 0x45, 0, 0, 0, 0, 7, 0x20, 0x00, 64, 6, 0, 0, 10, 9, 0, 1, 10, 9, 0, 2);
 	PUT(&f, 0x9c, 0x40, 0, 22, 0, 0, 0, 1); /* ports and sequence number */
 	finish(&f);
-	assert_int_equal(decode_packet(DLT_EN10MB, f.b, (uint32_t)f.n, &p), DECODE_OK);
+	assert_int_equal(decode(DLT_EN10MB, f.b, (uint32_t)f.n, &p), DECODE_OK);
 	assert_true(p.has_ports);
 	assert_int_equal(p.dport, 22);
 	assert_int_equal(p.tcp_flags, 0);
@@ -336,13 +344,79 @@ static void test_tiny_fragments(void **state)
 	PUT(&f, 0x45, 0, 0, 0, 0, 7, 0x20, 0x01, 64, 6, 0, 0, 10, 9, 0, 1, 10, 9, 0, 2);
 	PUT(&f, 0, 0, 0, 0, 0x50, 0x02, 0xff, 0xff); /* ack number, offset, flags, window */
 	finish(&f);
-	assert_int_equal(decode_packet(DLT_EN10MB, f.b, (uint32_t)f.n, &p), DECODE_OK);
+	assert_int_equal(decode(DLT_EN10MB, f.b, (uint32_t)f.n, &p), DECODE_OK);
 	assert_false(p.has_ports);
 	assert_int_equal(p.tcp_flags, TCP_SYN);
 
 	/* the same 8 bytes unfragmented are a truncated header, as before */
 	f.b[14 + 6] = 0, f.b[14 + 7] = 0;
-	assert_int_equal(decode_packet(DLT_EN10MB, f.b, (uint32_t)f.n, &p), DECODE_TRUNC_L4);
+	assert_int_equal(decode(DLT_EN10MB, f.b, (uint32_t)f.n, &p), DECODE_TRUNC_L4);
+}
+
+/* Each tunnel kind is taken off only when asked; the outer header of what
+ * was taken off is counted per tunnel in the tally. */
+static void test_tunnels_by_kind(void **state)
+{
+	struct frame f = { 0 };
+	struct packet_info p = { 0 };
+	struct decode_tally tally = { 0 };
+	unsigned mask;
+	(void)state;
+
+	ethernet(&f, 0x0800);
+	ipv4(&f, 17, 1, 2);
+	udp(&f, 51000, 4789);
+	PUT(&f, 0x08, 0, 0, 0, 0, 0x12, 0x34, 0);
+	ethernet(&f, 0x0800);
+	inner_syn(&f);
+	finish(&f);
+	assert_int_equal(decode_packet(DLT_EN10MB, f.b, (uint32_t)f.n,
+				       DECODE_TUNNELS_ALL & ~DECODE_TUNNEL_VXLAN, &p),
+			 DECODE_OK);
+	assert_int_equal(p.tunnels, 0); /* left on: the outer datagram counts */
+	assert_int_equal(p.dport, 4789);
+	assert_int_equal(p.src.b[12], 192);
+	decode_tally_add(&tally, &p);
+	assert_int_equal(tally.tunnelled, 0);
+
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(decode_packet(DLT_EN10MB, f.b, (uint32_t)f.n,
+					       DECODE_TUNNELS_DEFAULT, &p),
+				 DECODE_OK);
+		decode_tally_add(&tally, &p);
+	}
+	assert_int_equal(p.tunnels, 1);
+	assert_string_equal(decode_tunnel_name(p.tunnel_kind), "vxlan");
+	assert_int_equal(tally.tunnelled, 3);
+	assert_int_equal(tally.n_tunnels, 1);
+	assert_int_equal(tally.tunnel[0].packets, 3);
+	assert_int_equal(tally.tunnel[0].bytes, 3 * (f.n - 14)); /* outer IP lengths */
+	assert_int_equal(tally.tunnel[0].src.b[15], 1);
+	assert_int_equal(tally.tunnel[0].dst.b[15], 2);
+
+	f = (struct frame){ 0 }; /* ERSPAN taken off while plain GRE is not */
+	ethernet(&f, 0x0800);
+	ipv4(&f, 47, 1, 2);
+	PUT(&f, 0x00, 0x00, 0x88, 0xbe);
+	ethernet(&f, 0x0800);
+	inner_syn(&f);
+	finish(&f);
+	assert_int_equal(decode_tunnels_parse("erspan", &mask), 0);
+	assert_int_equal(decode_packet(DLT_EN10MB, f.b, (uint32_t)f.n, mask, &p), DECODE_OK);
+	assert_int_equal(p.tunnels, 1);
+	assert_string_equal(decode_tunnel_name(p.tunnel_kind), "erspan");
+	assert_int_equal(decode_tunnels_parse("gre", &mask), 0);
+	assert_int_equal(decode_packet(DLT_EN10MB, f.b, (uint32_t)f.n, mask, &p), DECODE_OK);
+	assert_int_equal(p.tunnels, 0);
+	assert_int_equal(p.proto, 47);
+
+	assert_int_equal(decode_tunnels_parse("gre, vxlan,teredo", &mask), 0);
+	assert_int_equal(mask, DECODE_TUNNEL_GRE | DECODE_TUNNEL_VXLAN | DECODE_TUNNEL_TEREDO);
+	assert_int_equal(decode_tunnels_parse("all", &mask), 0);
+	assert_int_equal(mask, DECODE_TUNNELS_ALL);
+	assert_int_equal(decode_tunnels_parse("none", &mask), 0);
+	assert_int_equal(mask, 0);
+	assert_int_equal(decode_tunnels_parse("gre,l2tp", &mask), -EINVAL);
 }
 
 int main(void)
@@ -353,6 +427,7 @@ int main(void)
 		cmocka_unit_test(test_teredo_and_6in4),
 		cmocka_unit_test(test_nesting_is_bounded),
 		cmocka_unit_test(test_tiny_fragments),
+		cmocka_unit_test(test_tunnels_by_kind),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,133 @@
+#include "ingest/eve.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/isotime.h"
+
+int eve_sniff(const char *head)
+{
+	return head[0] == '{' && strstr(head, "\"event_type\"") != NULL &&
+	       strstr(head, "\"id.orig_h\"") == NULL;
+}
+
+static uint64_t count(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+	return json_is_integer(v) && json_integer_value(v) > 0 ? (uint64_t)json_integer_value(v)
+							      : 0;
+}
+
+/* TCP flags as Suricata writes them: a hex string ("1b"). */
+static uint8_t flags(json_t *tcp, const char *key)
+{
+	const char *s = json_string_value(json_object_get(tcp, key));
+	return s ? (uint8_t)strtoul(s, NULL, 16) : 0;
+}
+
+/* A string member, or "" when there is none. */
+static const char *text(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s ? s : "";
+}
+
+static int time_of(json_t *o, const char *key, int64_t *ms)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s ? isotime_parse_ms(s, ms) : -1;
+}
+
+/* The event's addresses, ports and protocol into b (ICMP: type and code
+ * where the ports go). */
+static const char *endpoints(json_t *e, struct biflow *b)
+{
+	json_t *proto = json_object_get(e, "proto");
+	uint8_t family;
+
+	if (ip_addr_parse(text(e, "src_ip"), &b->orig, &family) < 0 ||
+	    ip_addr_parse(text(e, "dest_ip"), &b->resp, NULL) < 0)
+		return "src_ip/dest_ip: expected addresses";
+	b->family = family;
+	if (json_is_integer(proto) && json_integer_value(proto) >= 0 &&
+	    json_integer_value(proto) <= 255)
+		b->proto = (uint8_t)json_integer_value(proto);
+	else if (!json_is_string(proto) || ip_proto_parse(json_string_value(proto), &b->proto) < 0)
+		return "proto: expected a protocol name or number";
+	int icmp = b->proto == IP_PROTO_ICMP || b->proto == IP_PROTO_ICMPV6;
+	uint64_t sport = count(e, icmp ? "icmp_type" : "src_port");
+	uint64_t dport = count(e, icmp ? "icmp_code" : "dest_port");
+	if (sport > 65535 || dport > 65535)
+		return "src_port/dest_port: expected ports";
+	b->sport = (uint16_t)sport;
+	b->dport = (uint16_t)dport;
+	return NULL;
+}
+
+static const char *flow_event(json_t *e, const struct eve_reader *r)
+{
+	json_t *flow = json_object_get(e, "flow"), *tcp = json_object_get(e, "tcp");
+	struct biflow b = { 0 };
+	const char *why = endpoints(e, &b);
+
+	if (why)
+		return why;
+	if (!json_is_object(flow) || time_of(flow, "start", &b.start_ms) < 0)
+		return "flow.start: expected an ISO 8601 time";
+	if (time_of(flow, "end", &b.end_ms) < 0)
+		b.end_ms = b.start_ms;
+	b.orig_packets = count(flow, "pkts_toserver");
+	b.orig_bytes = count(flow, "bytes_toserver");
+	b.resp_packets = count(flow, "pkts_toclient");
+	b.resp_bytes = count(flow, "bytes_toclient");
+	b.orig_flags = flags(tcp, "tcp_flags_ts");
+	b.resp_flags = flags(tcp, "tcp_flags_tc");
+	if (r->emit)
+		flow_record_split(&b, r->emit, r->ctx);
+	return NULL;
+}
+
+static const char *netflow_event(json_t *e, const struct eve_reader *r)
+{
+	json_t *nf = json_object_get(e, "netflow");
+	struct biflow b = { 0 };
+	const char *why = endpoints(e, &b);
+
+	if (why)
+		return why;
+	if (!json_is_object(nf) || time_of(nf, "start", &b.start_ms) < 0)
+		return "netflow.start: expected an ISO 8601 time";
+	if (time_of(nf, "end", &b.end_ms) < 0)
+		b.end_ms = b.start_ms;
+	b.orig_packets = count(nf, "pkts");
+	b.orig_bytes = count(nf, "bytes");
+	b.orig_flags = flags(json_object_get(e, "tcp"), "tcp_flags");
+	if (r->emit)
+		flow_record_split(&b, r->emit, r->ctx); /* no answer: one record */
+	return NULL;
+}
+
+int eve_line(void *reader, char *line, const char **why)
+{
+	json_t *e = json_loads(line, 0, NULL);
+	const char *type = json_string_value(json_object_get(e, "event_type"));
+	int rc = CSV_SKIPPED;
+
+	if (!json_is_object(e))
+		rc = (*why = "expected a JSON object", CSV_MALFORMED);
+	else if (!type)
+		rc = (*why = "no event_type", CSV_MALFORMED);
+	else if (strcmp(type, "flow") == 0)
+		rc = (*why = flow_event(e, reader)) ? CSV_MALFORMED : CSV_RECORD;
+	else if (strcmp(type, "netflow") == 0)
+		rc = (*why = netflow_event(e, reader)) ? CSV_MALFORMED : CSV_RECORD;
+	json_decref(e);
+	return rc;
+}
+
+int eve_read(FILE *f, const char *name, flow_record_fn emit, void *ctx, struct csv_stats *st)
+{
+	struct eve_reader r = { emit, ctx };
+	return csv_read_lines(f, name, eve_line, &r, st);
+}

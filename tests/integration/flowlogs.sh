@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Connection logs SOCs already keep: Zeek's conn.log (TSV and JSON) and Suricata's EVE
+# (flow events), made here from the sample capture by tests/tools/flowlogs.py. The
+# per-source packets and IP bytes must equal the capture's; the episodes must stand out;
+# malformed records are counted and skipped, never fatal unless the header is.
+. "$(dirname "$0")/lib.bash"
+tools=$(cd "$(dirname "$0")/../tools" && pwd)
+pcap=$DATA/sample.pcap
+
+"$FLOWSAD" aggregate --window 1d "$pcap" 2>/dev/null | awk -F, 'NR > 1 && $2 !~ /:/ {print $2, $3, $4}' |
+	sort >"$T/pcap.txt"
+for kind in zeek-tsv zeek-json eve; do
+	python3 "$tools/flowlogs.py" "$pcap" "$kind" "$T/$kind.log"
+	"$FLOWSAD" aggregate --window 1d "$T/$kind.log" 2>"$T/$kind.err" |
+		awk -F, 'NR > 1 && $2 !~ /:/ {print $2, $3, $4}' | sort >"$T/$kind.txt"
+	check "$kind: detected, every connection read" grep -q "$kind.log: [0-9]* connections, 0 malformed" \
+		"$T/$kind.err"
+	check "$kind: per-source packets and IP bytes equal the capture's ($(wc -l <"$T/pcap.txt") sources)" \
+		diff "$T/pcap.txt" "$T/$kind.txt"
+done
+
+"$FLOWSAD" train --window 1m --seed 1 -o "$T/z.model" "$T/zeek-tsv.log" >/dev/null 2>&1
+"$FLOWSAD" score -m "$T/z.model" "$T/zeek-json.log" >"$T/z.csv" 2>/dev/null
+check_episodes_top5 "$T/z.csv" "Zeek logs: "
+
+# a damaged log: its good records still count
+{ sed -n 1,9p "$T/zeek-tsv.log"
+  printf 'not-a-time\tC1\t10.1.1.1\t1\t10.1.1.2\t2\ttcp\t-\t-\t-\t-\tOTH\t-\t-\t0\t-\t1\t40\t0\t0\t-\n'
+  printf '1795950440.5\tC2\t10.1.1.1\t99999\t10.1.1.2\t2\ttcp\n'
+  sed -n 10,20p "$T/zeek-tsv.log"; } >"$T/bad.log"
+"$FLOWSAD" aggregate "$T/bad.log" >/dev/null 2>"$T/bad.err"
+check "bad Zeek records are counted and skipped, the first one named" \
+	grep -q "bad.log: 12 connections, 2 malformed rows skipped; first: $T/bad.log:10: ts: expected" \
+	"$T/bad.err"
+{ echo '#separator \x09'; printf '#fields\tts\tuid\tid.orig_h\tid.orig_p\tproto\n'
+  printf '1\tC\t10.1.1.1\t1\ttcp\n'; } >"$T/nofield.log"
+check_exit "a #fields line without a needed field is refused: 65" 65 "$FLOWSAD" aggregate "$T/nofield.log"
+check "... naming the field" grep -q "nofield.log:2: #fields has no 'id.resp_h'" "$T/exit.out"
+{ head -3 "$T/eve.log"; echo '{"event_type": "flow", "src_ip": "10.1.1.1"}'; echo '[1, 2]'; } >"$T/bad.json"
+"$FLOWSAD" aggregate --input-format eve "$T/bad.json" >/dev/null 2>"$T/badeve.err"
+check "bad EVE events are counted and skipped" grep -q "bad.json: 2 connections, 2 malformed" \
+	"$T/badeve.err"
