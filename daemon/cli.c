@@ -225,7 +225,8 @@ static void make_folders(char *path)
 	mkdir(path, 0750);
 }
 
-int cli_default_spool(struct config *c)
+/* The spool's folder, when no setting gives one. */
+static int default_spool(struct config *c)
 {
 	const char *state = getenv("STATE_DIRECTORY"), *xdg = getenv("XDG_STATE_HOME");
 	const char *home = getenv("HOME");
@@ -246,6 +247,18 @@ int cli_default_spool(struct config *c)
 		strncat(path, "/spool", sizeof path - strlen(path) - 1);
 	}
 	return config_set_string(&c->spool_dir, path) < 0 ? EX_OSERR : EX_OK;
+}
+
+int cli_default_state(struct config *c)
+{
+	char path[4096];
+	int rc = default_spool(c);
+	if (rc != EX_OK || c->follow_positions)
+		return rc;
+	const char *slash = strrchr(c->spool_dir, '/'); /* beside the spool folder */
+	snprintf(path, sizeof path, "%.*sfollow.positions",
+		 slash ? (int)(slash - c->spool_dir + 1) : 0, c->spool_dir);
+	return config_set_string(&c->follow_positions, path) < 0 ? EX_OSERR : EX_OK;
 }
 
 int cli_tunnels(const char *key, const char *text, unsigned *mask)

@@ -98,12 +98,13 @@ void cli_fill_features(struct feature_options *o, const struct config *f);
  * text (NULL: the default ones, DECODE_TUNNELS_DEFAULT). Returns EX_OK, or
  * EX_CONFIG after logging what key holds. */
 int cli_tunnels(const char *key, const char *text, unsigned *mask);
-/* The spool's folder when neither [spool] dir nor --spool gives one: under
- * systemd the unit's state directory ($STATE_DIRECTORY/spool), else
- * /var/lib/flowsad/spool where it can be written, else the user's
- * ($XDG_STATE_HOME or ~/.local/state, then flowsad/spool, made if missing).
+/* The daemon's state files that no setting places: the spool's folder
+ * (under systemd the unit's state directory, $STATE_DIRECTORY/spool, else
+ * /var/lib/flowsad/spool where it can be written, else the user's:
+ * $XDG_STATE_HOME or ~/.local/state, then flowsad/spool, made if missing)
+ * and, beside it, the followed logs' positions (follow.positions).
  * Returns EX_OK or EX_OSERR. */
-int cli_default_spool(struct config *c);
+int cli_default_state(struct config *c);
 /* Reads and validates a configuration file into c (initialised here; on
  * error freed again). Errors are logged as FILE:LINE: ...; returns EX_OK or
  * EX_CONFIG. */

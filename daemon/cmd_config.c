@@ -102,7 +102,7 @@ int cmd_check_config(int argc, char **argv)
 		log_err("check-config: -c CONF is required");
 		return EX_USAGE;
 	}
-	if (cli_load_config(path, &c) != EX_OK || cli_default_spool(&c) != EX_OK)
+	if (cli_load_config(path, &c) != EX_OK || cli_default_state(&c) != EX_OK)
 		return EX_CONFIG;
 	int bad = check_references(&c);
 	printf("%s: %s: %d interface(s), %d NetFlow/IPFIX listener(s); alerts to %s%s%s; "

@@ -124,13 +124,18 @@ static int load_settings(const struct run_args *a, struct config *c)
 			if (config_set_string(&c->interfaces[c->n_interfaces++], a->ifaces[i]) < 0)
 				rc = EX_OSERR;
 	}
+	if (a->n_files || a->n_ifaces) { /* the command line names the sources */
+		for (int i = 0; i < c->n_follow; i++)
+			free(c->follow[i]);
+		c->n_follow = 0;
+	}
 	if (a->n_files) {
 		for (int i = 0; i < c->n_listen; i++)
 			free(c->listen[i]);
 		c->n_listen = 0;
 	}
 	if (rc == EX_OK)
-		rc = cli_default_spool(c);
+		rc = cli_default_state(c);
 	if (rc == EX_OK && !c->model) {
 		log_err("run: no model: give -m MODEL or [model] path");
 		rc = EX_CONFIG;
@@ -140,10 +145,9 @@ static int load_settings(const struct run_args *a, struct config *c)
 			"start has no model to take it from");
 		rc = EX_CONFIG;
 	}
-	if (rc == EX_OK && !a->n_files && !c->n_interfaces && !c->n_listen) {
-		log_err("run: no source: give -i IFACE, -r FILE, or [capture] interface / "
-			"[netflow] "
-			"listen");
+	if (rc == EX_OK && !a->n_files && !c->n_interfaces && !c->n_listen && !c->n_follow) {
+		log_err("run: no source: give -i IFACE, -r FILE, or [capture] interface, [netflow] "
+			"listen or [files] follow");
 		rc = EX_CONFIG;
 	}
 	if (rc != EX_OK)
@@ -229,7 +233,9 @@ static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 	time_t now = time(NULL);
 	(void)loop, (void)revents;
 
-	if (d->n_live && d->table) {
+	if (d->follow && d->table)
+		follow_poll(d->follow, now, d->table, windows_emit, d);
+	if ((d->n_live || d->follow) && d->table) {
 		window_table_advance(d->table, (int64_t)now, windows_emit, d);
 		sources_report_drops(d);
 	}

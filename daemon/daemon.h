@@ -22,6 +22,7 @@
 #include "cli.h"
 #include "base/config.h"
 #include "store/history.h"
+#include "follow.h"
 #include "jsonl_sink.h"
 #include "pcap_input.h"
 #include "redis_sink.h"
@@ -88,6 +89,7 @@ struct daemon {
 	struct source_watch live[2 * CONFIG_MAX_LIST];
 	int n_live;
 	int next_file;
+	struct follower *follow;        /* followed connection logs, or NULL */
 	struct capture *replay;
 	enum input_format replay_format;
 	ev_idle replay_w;               /* as fast as it goes, or */

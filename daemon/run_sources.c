@@ -85,6 +85,8 @@ int sources_open_live(struct daemon *d)
 			rc = watch_source(d, c->interfaces[i], cap, NULL);
 		}
 	}
+	if (c->n_follow && rc == EX_OK)
+		d->follow = follow_open(c->follow, c->n_follow, c->follow_positions, &rc);
 	for (int i = 0; i < c->n_listen && rc == EX_OK; i++) {
 		struct udp_listener *u = udp_listen(c->listen[i], c->udp_rcvbuf, &d->allow, &rc);
 		if (u) {
@@ -139,6 +141,7 @@ void sources_log(struct daemon *d)
 	}
 	if (netflow_counters(d->nf)[NF_DATAGRAMS])
 		pcap_input_log_netflow(d->nf);
+	follow_log(d->follow);
 }
 
 void sources_close(struct daemon *d)
@@ -153,6 +156,10 @@ void sources_close(struct daemon *d)
 		udp_close(d->live[i].udp);
 	}
 	d->n_live = 0;
+	if (d->follow && d->table) /* what was appended since the last second counts too */
+		follow_poll(d->follow, time(NULL), d->table, windows_emit, d);
+	follow_close(d->follow);
+	d->follow = NULL;
 }
 
 /* How many of the files from the next one on are captures of format f:

@@ -41,6 +41,8 @@ static const struct key keys[] = {
 	NUM("capture", "buffer", KEY_SIZE, pcap_buffer, 1 << 16, 1ull << 32),
 	NUM("capture", "snaplen", KEY_UINT, snaplen, 64, 262144),
 	{ "netflow", "listen", KEY_LIST, F(listen), F(n_listen), 0, 0 },
+	{ "files", "follow", KEY_LIST, F(follow), F(n_follow), 0, 0 },
+	STR("files", "positions", follow_positions),
 	STR("netflow", "exporters", exporters),
 	NUM("netflow", "rcvbuf", KEY_SIZE, udp_rcvbuf, 1 << 16, 1ull << 31),
 	NUM("window", "length", KEY_DURATION, window, 0, DURATION_MAX_SECONDS),
@@ -157,7 +159,7 @@ uint32_t config_lateness(const struct config *c)
 {
 	if (c->lateness >= 0)
 		return (uint32_t)c->lateness;
-	return c->n_listen ? DEFAULT_FLOW_LATENESS : DEFAULT_LIVE_LATENESS;
+	return c->n_listen || c->n_follow ? DEFAULT_FLOW_LATENESS : DEFAULT_LIVE_LATENESS;
 }
 
 /* Bytes with an optional binary suffix: "65536", "64K", "8M", "1G". */

@@ -26,6 +26,9 @@ struct config {
 	/* [netflow] */
 	char *listen[CONFIG_MAX_LIST]; /* "HOST:PORT" UDP listeners */
 	int n_listen;
+	char *follow[CONFIG_MAX_LIST]; /* connection logs followed as they grow */
+	int n_follow;
+	char *follow_positions;     /* where they were left (NULL: beside the spool) */
 	char *exporters;            /* allowlist: comma-separated addresses / CIDRs (NULL: any) */
 	uint64_t udp_rcvbuf;        /* SO_RCVBUF, bytes */
 	/* [window] */
