@@ -109,14 +109,15 @@ static int write_report(const struct detect_opts *o, struct detection *d)
 		size_t row = d->picks[i].row;
 		const float *value = d->values + row * (size_t)dim;
 		const char *src;
-		/* per-row seed: a row's explanation does not depend on the others */
-		explain_row(e, d->x + row * (size_t)dim, seed * 0x9e3779b97f4a7c15ull + row, phi);
+		int64_t start = d->ds.window_start ? d->ds.window_start[row] : 0;
+		sample_ids(&d->ds, row, window, &src);
+		/* the sample's seed: the daemon explains the same sample alike */
+		explain_row(e, d->x + row * (size_t)dim, explain_seed(seed, start, src, row), phi);
 		if (o->zero_correction)
 			explain_zero_correct(value, phi, dim);
 		if (o->shift)
 			explain_shift_to_one(value, phi, dim);
 		report_top_features(phi, dim, k, top);
-		sample_ids(&d->ds, row, window, &src);
 		report_write_row(f, window, src, d->picks[i].score, m->features, phi, value, top,
 				 k);
 	}

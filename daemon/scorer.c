@@ -180,9 +180,9 @@ static void consider_alert(struct scorer *s, int64_t window_start, const char *s
 	uint64_t repeats = 0;
 
 	if (phi && top && f) {
-		/* the seed depends on the sample alone: a replay explains it identically */
-		explain_row(s->explainer, x, m->cfg.seed * 0x9e3779b97f4a7c15ull +
-				(uint64_t)window_start + (uint64_t)rank, phi);
+		/* the seed depends on the sample alone: a replay, or detect, explains it
+		 * identically */
+		explain_row(s->explainer, x, explain_seed(m->cfg.seed, window_start, src, 0), phi);
 		/* the behaviour looks past explain_k: it needs two leading features */
 		int lead = k > 2 ? k : (dim < 2 ? dim : 2);
 		report_top_features(phi, dim, lead, top);

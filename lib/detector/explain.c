@@ -160,3 +160,12 @@ void explain_shift_to_one(const float *value, float *phi, int dim)
 	for (int j = 0; j < dim; j++)
 		phi[j] = value[j] != 0 ? phi[j] - lo + 1.0f : 0.0f;
 }
+
+uint64_t explain_seed(uint64_t model_seed, int64_t window_start, const char *src, uint64_t row)
+{
+	uint64_t h = 0xcbf29ce484222325ull ^ model_seed * 0x9e3779b97f4a7c15ull; /* FNV-1a */
+	for (const char *p = src && *src ? src : ""; *p; p++)
+		h = (h ^ (uint8_t)*p) * 0x100000001b3ull;
+	h ^= (uint64_t)window_start * 0xbf58476d1ce4e5b9ull;
+	return src && *src ? h : h ^ row * 0x94d049bb133111ebull;
+}

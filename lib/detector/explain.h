@@ -29,6 +29,12 @@ void explain_free(struct explainer *e);
  * alone, so a row's explanation does not depend on which rows came before. */
 void explain_row(struct explainer *e, const float *x, uint64_t seed, float *phi);
 
+/* The seed of a sample's explanation: the model's seed and the sample's
+ * identity (its window and source; either may be empty for a matrix row,
+ * then its row number tells it apart). Every path that explains a sample
+ * (detect, the daemon) draws the same, so they give the same values. */
+uint64_t explain_seed(uint64_t model_seed, int64_t window_start, const char *src, uint64_t row);
+
 /* The seed's presentation, in place on phi [dim] of a row whose unscaled
  * feature values are value [dim]: a feature whose value is 0 gets 0 (zero
  * correction), then the non-zero features are shifted so that the smallest

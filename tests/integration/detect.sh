@@ -65,3 +65,36 @@ assert len(emb.findall(ns + 'circle')) >= 1000"
 check_exit "a model without background rows cannot explain: 65" 65 "$FLOWSAD" detect -m "$T/nobg" -o "$T/x" "$T/test.csv"
 check "... and says why" grep -q "no background rows" "$T/exit.out"
 check_exit "an output folder that cannot be made: 73" 73 "$FLOWSAD" detect -m "$T/m" -o /proc/flowsad "$T/test.csv"
+
+# one scoring path: the daemon's alert and detect's report give the same sample the same
+# score and the same Shapley values (detect without the seed's presentation)
+pcap=$DATA/sample.pcap
+"$FLOWSAD" train --window 1m --seed 3 --epochs-pretrain 3 --epochs 3 --alert-quantile 0.5 \
+	-o "$T/net.model" "$pcap" \
+	>/dev/null 2>&1
+printf "[alerts]\nmin_score = -100\ntop_n = 3\nsuppress = 0\n" >"$T/alerts.conf"
+"$FLOWSAD" run -c "$T/alerts.conf" -r "$pcap" -m "$T/net.model" --jsonl "$T/alerts.jsonl" \
+	--spool "$T/spool" 2>/dev/null
+"$FLOWSAD" detect --min-score 3 -n 3 --no-zero-correction --no-shift -m "$T/net.model" \
+	-o "$T/net" "$pcap" 2>/dev/null
+python3 - "$T/alerts.jsonl" "$T/net/report.csv" >"$T/same.txt" <<'PY'
+import csv, json, sys
+alerts = [json.loads(l) for l in open(sys.argv[1])]
+rows = {(r["window_start"], r["src_ip"]): r for r in csv.DictReader(open(sys.argv[2]))}
+same = differ = 0
+for a in alerts:
+    key = (a["event"]["start"], a["source"]["ip"])
+    r = rows.get(key)
+    if r is None:
+        continue
+    e = a["flowsad"]["explanation"][0]
+    ok = (abs(float(r["anomaly_score"]) - a["flowsad"]["score"]) < 1e-3 * max(1, a["flowsad"]["score"])
+          and r["shap_top_1"] == e["feature"]
+          and abs(float(r["top_1_shap_value"]) - e["shap"]) < 1e-3 * max(1, abs(e["shap"])))
+    same += ok
+    differ += not ok
+print(same, differ)
+PY
+read -r same differ <"$T/same.txt"
+check "samples alerted by the daemon and reported by detect: same score and Shapley values ($same same, $differ differ)" \
+	test "${same:-0}" -ge 3 -a "${differ:-1}" = 0
