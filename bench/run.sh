@@ -29,11 +29,11 @@ echo "## Detector speed: [128,128,64,64,32], $dim inputs, $rows rows, batch 64, 
 echo
 data=$BUILD/bench/speed-${rows}x${dim}.f32
 c=$(OPENBLAS_NUM_THREADS=$threads "$BUILD/bench/speed" "$data" "$rows" "$dim" "$epochs")
-t=$(OMP_NUM_THREADS=$threads /usr/bin/python3 bench/torch_deepsad.py "$data" "$rows" "$dim" "$epochs" "$threads")
+t=$(OMP_NUM_THREADS=$threads OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 bench/torch_deepsad.py "$data" "$rows" "$dim" "$epochs" "$threads")
 read -r _ c_pre c_train c_score <<<"$c"
 read -r _ t_pre t_train t_score <<<"$t"
 c=$(OPENBLAS_NUM_THREADS=$threads "$BUILD/bench/explain" "$data" "$rows" "$dim")
-t=$(OMP_NUM_THREADS=$threads /usr/bin/python3 bench/torch_explain.py "$data" "$rows" "$dim" "$threads")
+t=$(OMP_NUM_THREADS=$threads OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 bench/torch_explain.py "$data" "$rows" "$dim" "$threads")
 read -r _ c_ex <<<"$c"
 read -r _ t_ex <<<"$t"
 

@@ -2,6 +2,14 @@
 """The PyTorch peer of bench/speed.c: the same network, losses, optimiser and
 batch size on the same rows, timed the same way.
 
+Configured as PyTorch documents for best CPU speed, so that the comparison is
+fair: run it with OMP_WAIT_POLICY=PASSIVE (bench/run.sh does; OpenMP threads
+that busy-wait fight each other on a small machine), THREADS intra-op
+threads (torch.set_num_threads), the L2 term as Adam's own weight_decay (one
+fused update instead of extra graph nodes each step: weight_decay = 2 * lam
+is the gradient of lam * sum(w^2)), He-normal initialisation as flowsad's,
+and scoring under torch.inference_mode().
+
 usage: torch_deepsad.py DATA.f32 ROWS DIM EPOCHS THREADS
 prints: "pytorch PRETRAIN_S_PER_EPOCH TRAIN_S_PER_EPOCH SCORE_ROWS_PER_S"
 """
@@ -15,17 +23,22 @@ from torch import nn
 HIDDEN = [128, 128, 64, 64, 32]
 
 
+LAM = 1e-6
+
+
 def dense_stack(sizes, last_activation):
     layers = []
     for i in range(len(sizes) - 1):
-        layers.append(nn.Linear(sizes[i], sizes[i + 1], bias=False))
+        layer = nn.Linear(sizes[i], sizes[i + 1], bias=False)
+        nn.init.kaiming_normal_(layer.weight, nonlinearity="leaky_relu", a=0.3)
+        layers.append(layer)
         if i < len(sizes) - 2 or last_activation:
             layers.append(nn.LeakyReLU(0.3))
     return nn.Sequential(*layers)
 
 
 def run_epochs(model, loss_of, x, epochs, lr, batch):
-    opt = torch.optim.Adam(model.parameters(), lr=lr, eps=1e-7)
+    opt = torch.optim.Adam(model.parameters(), lr=lr, eps=1e-7, weight_decay=2 * LAM)
     seconds = []
     n = x.shape[0]
     for _ in range(epochs):
@@ -35,7 +48,6 @@ def run_epochs(model, loss_of, x, epochs, lr, batch):
             xb = x[perm[start:start + batch]]
             opt.zero_grad(set_to_none=True)
             loss = loss_of(model(xb), xb)
-            loss = loss + 1e-6 * sum((w * w).sum() for w in model.parameters())
             loss.backward()
             opt.step()
         seconds.append(time.perf_counter() - t0)
@@ -63,7 +75,7 @@ def main():
     train = run_epochs(encoder, lambda out, xb: ((out - c) ** 2).sum(1).mean(), x, epochs, 1e-4, 64)
 
     best = float("inf")
-    with torch.no_grad():
+    with torch.inference_mode():
         for _ in range(5):
             t0 = time.perf_counter()
             for start in range(0, rows, 1024):
