@@ -157,61 +157,6 @@ static int load_settings(const struct run_args *a, struct config *c)
 
 /* --- sinks -------------------------------------------------------------------------------- */
 
-void daemon_deliver(struct daemon *d, const struct alert_record *a, size_t n)
-{
-	for (size_t i = 0; d->jsonl && i < n; i++)
-		jsonl_sink_push(d->jsonl, &a[i]);
-	if (d->redis && n)
-		redis_sink_push_batch(d->redis, a, n);
-}
-
-static int open_sinks(struct daemon *d)
-{
-	const struct config *c = &d->conf;
-	char err[512];
-
-	if (d->args->samples) {
-		d->samples.out =
-			strcmp(d->args->samples, "-") == 0 ? stdout : fopen(d->args->samples, "w");
-		if (!d->samples.out) {
-			log_err("%s: %s", d->args->samples, strerror(errno));
-			return EX_CANTCREAT;
-		}
-		sample_csv_header(d->samples.out);
-	}
-	if (!c->redis && !c->jsonl)
-		log_warn("no alert sink configured ([redis] address, [jsonl] path): alerts go to "
-			 "standard output");
-	if ((c->jsonl || !c->redis) && !(d->jsonl = jsonl_sink_open(c->jsonl ? c->jsonl : "-")))
-		return EX_CANTCREAT;
-	if (!c->redis)
-		return EX_OK;
-	if (!(d->spool = spool_open(c->spool_dir, c->spool_max_bytes, err, sizeof err))) {
-		log_err("spool: %s", err);
-		return EX_CANTCREAT;
-	}
-	if (spool_stats(d->spool)->cut_bytes)
-		log_warn("spool: %" PRIu64 " bytes of a torn record cut at the end",
-			 spool_stats(d->spool)->cut_bytes);
-	struct hostport hp;
-	if (hostport_parse(c->redis, 1, &hp, err, sizeof err) < 0) {
-		log_err("redis address %s", err);
-		return EX_CONFIG;
-	}
-	struct redis_sink_config rc = { c->redis, c->redis_password_file, c->stream, c->maxlen,
-					c->connect_timeout_ms, c->command_timeout_ms };
-	return (d->redis = redis_sink_new(d->loop, &rc, d->spool)) ? EX_OK : EX_CONFIG;
-}
-
-static void close_sinks(struct daemon *d)
-{
-	redis_sink_free(d->redis);
-	spool_close(d->spool);
-	jsonl_sink_close(d->jsonl);
-	if (d->samples.out && d->samples.out != stdout)
-		fclose(d->samples.out);
-}
-
 /* --- timers, signals, stopping ------------------------------------------------------------ */
 
 static void log_progress(struct daemon *d)
@@ -252,14 +197,9 @@ static void on_drain(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct daemon *d = w->data;
 	(void)revents;
-	int gave_up = d->redis && redis_sink_unreachable(d->redis) &&
-		      redis_sink_stats(d->redis)->failures > d->drain_failures;
-	if (!d->redis || redis_sink_drained(d->redis) || gave_up ||
-	    ev_now(loop) >= d->drain_until) {
-		if (d->redis && !redis_sink_drained(d->redis))
-			log_warn("%" PRIu64
-				 " alerts stay in the spool; they are sent at the next start",
-				 spool_stats(d->spool)->pending);
+	if (!d->sinks || sinks_drained(d->sinks) || ev_now(loop) >= d->drain_until) {
+		if (d->sinks)
+			sinks_log_undelivered(d->sinks);
 		ev_break(loop, EVBREAK_ALL);
 	}
 }
@@ -298,11 +238,8 @@ void daemon_stop(struct daemon *d, const char *why)
 	if (getrusage(RUSAGE_SELF, &ru) == 0)
 		log_info("peak memory (RSS) %ld MiB", ru.ru_maxrss / 1024);
 	d->drain_until = ev_now(d->loop) + DRAIN_SECONDS;
-	if (d->redis) { /* undelivered alerts: one more attempt, then they wait in the spool */
-		d->drain_failures = redis_sink_stats(d->redis)->failures;
-		if (!redis_sink_drained(d->redis))
-			redis_sink_retry_now(d->redis);
-	}
+	if (d->sinks) /* undelivered alerts: one more attempt, then they wait in the spool */
+		sinks_start_drain(d->sinks);
 	ev_timer_init(&d->drain, on_drain, 0, 0.05);
 	d->drain.data = d;
 	ev_timer_start(d->loop, &d->drain);
@@ -317,8 +254,8 @@ static void reload(struct daemon *d)
 
 	notify_reloading();
 	log_info("reloading");
-	if (d->jsonl)
-		jsonl_sink_reopen(d->jsonl);
+	if (d->sinks)
+		sinks_reopen(d->sinks);
 	if (load_settings(d->args, &fresh) != EX_OK) {
 		log_err("reload refused: the running configuration stays");
 	} else if (access(fresh.model, F_OK) == 0 && !(m = windows_load_model(fresh.model))) {
@@ -383,7 +320,8 @@ static int start(struct daemon *d)
 	/* a cold start (no model yet) counts the whole history: it waits for windows */
 	int cold = d->conf.history_dir && access(d->conf.model, F_OK) != 0;
 	if ((rc = windows_start_scoring(d, cold)) != EX_OK || (rc = start_model(d)) != EX_OK ||
-	    (!d->table && (rc = windows_open(d)) != EX_OK) || (rc = open_sinks(d)) != EX_OK ||
+	    (!d->table && (rc = windows_open(d)) != EX_OK) ||
+	    !(d->sinks = sinks_open(d->loop, &d->conf, d->args->samples, &rc)) ||
 	    (rc = sources_open_live(d)) != EX_OK || (rc = metrics_open(d)) != EX_OK ||
 	    (rc = privileges_drop(&d->conf)) != EX_OK)
 		return rc;
@@ -408,7 +346,7 @@ static void finish(struct daemon *d)
 		windows_close(d);
 	windows_stop_scoring(d, NULL);
 	metrics_close(d);
-	close_sinks(d);
+	sinks_close(d->sinks);
 	free(d->model.feature_spec);
 	netflow_free(d->nf);
 	sample_set_free(&d->pending);

@@ -23,11 +23,11 @@
 #include "base/config.h"
 #include "store/history.h"
 #include "follow.h"
-#include "jsonl_sink.h"
+
 #include "pcap_input.h"
-#include "redis_sink.h"
+
 #include "retrainer.h"
-#include "sample_csv.h"
+#include "sinks.h"
 #include "score_thread.h"
 #include "scorer.h"
 #include "udp_input.h"
@@ -95,25 +95,17 @@ struct daemon {
 	ev_idle replay_w;               /* as fast as it goes, or */
 	ev_timer pacing_w;              /* replay_pps / PACING_HZ frames per turn */
 	time_t progress_at;
-	/* sinks */
-	struct spool *spool;
-	struct redis_sink *redis;
-	struct jsonl_sink *jsonl;
-	struct sample_csv samples;
-	int samples_failed;             /* --samples could not be written: no more rows */
+	struct sinks *sinks;            /* alerts and --samples */
 	/* the process */
 	ev_timer tick, drain, watchdog;
 	ev_signal sig_term, sig_int, sig_hup;
 	double drain_until;
-	uint64_t drain_failures;        /* the Redis sink's failures when the drain began */
 	struct metrics *metrics;
 	int stopping, exit_code;
 };
 
 /* cmd_run.c */
 void daemon_stop(struct daemon *d, const char *why);
-/* A window's n alerts to every sink configured (Redis: spooled with one sync). */
-void daemon_deliver(struct daemon *d, const struct alert_record *a, size_t n);
 
 /* run_sources.c */
 int sources_open_live(struct daemon *d);

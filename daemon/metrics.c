@@ -20,8 +20,7 @@ struct metrics {
 	struct daemon *d;
 };
 
-/* One metric: HELP and TYPE lines (when name is new), then a sample. */
-static void metric(FILE *out, const char *name, const char *type, const char *help,
+void metrics_value(FILE *out, const char *name, const char *type, const char *help,
 		   const char *labels, double value)
 {
 	fprintf(out, "# HELP flowsad_%s %s\n# TYPE flowsad_%s %s\n", name, help, name, type);
@@ -37,11 +36,12 @@ static void labelled(FILE *out, const char *name, const char *labels, double val
 static void write_tunnels(const struct decode_tally *t, FILE *out)
 {
 	char labels[256], src[IP_ADDR_STRLEN], dst[IP_ADDR_STRLEN];
-	fprintf(out, "# HELP flowsad_tunnel_packets_total Packets taken out of a tunnel, per "
-		     "tunnel kind and outer endpoints (\"other\" beyond %d tunnels).\n"
-		     "# TYPE flowsad_tunnel_packets_total counter\n"
-		     "# HELP flowsad_tunnel_bytes_total Their outer IP bytes.\n"
-		     "# TYPE flowsad_tunnel_bytes_total counter\n",
+	fprintf(out,
+		"# HELP flowsad_tunnel_packets_total Packets taken out of a tunnel, per "
+		"tunnel kind and outer endpoints (\"other\" beyond %d tunnels).\n"
+		"# TYPE flowsad_tunnel_packets_total counter\n"
+		"# HELP flowsad_tunnel_bytes_total Their outer IP bytes.\n"
+		"# TYPE flowsad_tunnel_bytes_total counter\n",
 		DECODE_TALLY_TUNNELS);
 	for (int i = 0; i < t->n_tunnels; i++) {
 		const struct decode_tunnel_count *e = &t->tunnel[i];
@@ -62,12 +62,13 @@ static void write_tunnels(const struct decode_tally *t, FILE *out)
 static void write_sources(struct daemon *d, FILE *out)
 {
 	char labels[256];
-	metric(out, "frames_total", "counter", "Frames read from captures.", NULL,
-	       (double)d->tally.frames);
-	metric(out, "decode_tunnelled_total", "counter",
-	       "IP packets counted from inside a tunnel (GRE, ERSPAN, VXLAN, Geneve, IP in IP, "
-	       "Teredo).",
-	       NULL, (double)d->tally.tunnelled);
+	metrics_value(out, "frames_total", "counter", "Frames read from captures.", NULL,
+		      (double)d->tally.frames);
+	metrics_value(
+		out, "decode_tunnelled_total", "counter",
+		"IP packets counted from inside a tunnel (GRE, ERSPAN, VXLAN, Geneve, IP in IP, "
+		"Teredo).",
+		NULL, (double)d->tally.tunnelled);
 	write_tunnels(&d->tally, out);
 	fprintf(out, "# HELP flowsad_decode_total Frames by decoding outcome (ok, not_ip, "
 		     "malformed reasons).\n"
@@ -122,19 +123,21 @@ static void write_windows(struct daemon *d, FILE *out)
 {
 	static const struct window_stats none;
 	const struct window_stats *w = d->table ? window_table_stats(d->table) : &none;
-	metric(out, "events_total", "counter",
-	       "Packets and flow records offered to the window table.", NULL, (double)w->packets);
-	metric(out, "samples_total", "counter", "Samples (window, source) closed.", NULL,
-	       (double)w->samples);
-	metric(out, "windows_total", "counter", "Windows closed.", NULL, (double)w->windows);
-	metric(out, "evicted_total", "counter", "Events dropped: their window was full of sources.",
-	       NULL, (double)w->evicted);
-	metric(out, "late_total", "counter", "Events dropped: their window had closed.", NULL,
-	       (double)w->late);
-	metric(out, "filtered_total", "counter", "Events the detection unit's filter left out.",
-	       NULL, (double)w->filtered);
-	metric(out, "sample_memory_bytes", "gauge", "Memory held by the open windows' samples.",
-	       NULL, (double)w->bytes);
+	metrics_value(out, "events_total", "counter",
+		      "Packets and flow records offered to the window table.", NULL,
+		      (double)w->packets);
+	metrics_value(out, "samples_total", "counter", "Samples (window, source) closed.", NULL,
+		      (double)w->samples);
+	metrics_value(out, "windows_total", "counter", "Windows closed.", NULL, (double)w->windows);
+	metrics_value(out, "evicted_total", "counter",
+		      "Events dropped: their window was full of sources.", NULL,
+		      (double)w->evicted);
+	metrics_value(out, "late_total", "counter", "Events dropped: their window had closed.",
+		      NULL, (double)w->late);
+	metrics_value(out, "filtered_total", "counter",
+		      "Events the detection unit's filter left out.", NULL, (double)w->filtered);
+	metrics_value(out, "sample_memory_bytes", "gauge",
+		      "Memory held by the open windows' samples.", NULL, (double)w->bytes);
 }
 
 static void write_alerts(struct daemon *d, FILE *out)
@@ -142,73 +145,65 @@ static void write_alerts(struct daemon *d, FILE *out)
 	struct score_counts n;
 	windows_counts(d, &n);
 	const struct scorer_stats *s = &n.scorer;
-	metric(out, "alerts_total", "counter", "Alerts made.", NULL, s ? (double)s->alerts : 0);
-	metric(out, "alerts_suppressed_total", "counter",
-	       "Alerts held back: the source repeated a behaviour alerted within the suppression "
-	       "interval.",
-	       NULL, s ? (double)s->suppressed : 0);
-	metric(out, "alerts_within_usual_total", "counter",
-	       "Samples above the threshold held back: within their source's usual score.", NULL,
-	       s ? (double)s->usual : 0);
-	metric(out, "alerts_answering_total", "counter",
-	       "Samples above the threshold held back: their source only answered others.", NULL,
-	       s ? (double)s->answering : 0);
-	metric(out, "alert_threshold", "gauge", "The alert threshold of the last window scored.",
-	       NULL, s ? s->threshold : 0);
-	metric(out, "score_pending_windows", "gauge",
-	       "Closed windows handed to the score thread, not yet back.", NULL, (double)n.pending);
-	metric(out, "score_waits_total", "counter",
-	       "Closed windows the capture loop waited to hand over (the score thread fell "
-	       "behind).",
-	       NULL, (double)n.waits);
+	metrics_value(out, "alerts_total", "counter", "Alerts made.", NULL,
+		      s ? (double)s->alerts : 0);
+	metrics_value(
+		out, "alerts_suppressed_total", "counter",
+		"Alerts held back: the source repeated a behaviour alerted within the suppression "
+		"interval.",
+		NULL, s ? (double)s->suppressed : 0);
+	metrics_value(out, "alerts_within_usual_total", "counter",
+		      "Samples above the threshold held back: within their source's usual score.",
+		      NULL, s ? (double)s->usual : 0);
+	metrics_value(out, "alerts_answering_total", "counter",
+		      "Samples above the threshold held back: their source only answered others.",
+		      NULL, s ? (double)s->answering : 0);
+	metrics_value(out, "alert_threshold", "gauge",
+		      "The alert threshold of the last window scored.", NULL, s ? s->threshold : 0);
+	metrics_value(out, "score_pending_windows", "gauge",
+		      "Closed windows handed to the score thread, not yet back.", NULL,
+		      (double)n.pending);
+	metrics_value(out, "score_waits_total", "counter",
+		      "Closed windows the capture loop waited to hand over (the score thread fell "
+		      "behind).",
+		      NULL, (double)n.waits);
 	{
 		const struct baseline_stats *b = &n.baseline;
-		metric(out, "baseline_sources", "gauge", "Sources remembered across windows.", NULL,
-		       (double)b->hosts);
-		metric(out, "baseline_evicted_total", "counter",
-		       "Sources forgotten to stay within [baseline] max_hosts.", NULL,
-		       (double)b->evicted);
-		metric(out, "baseline_first_seen_total", "counter",
-		       "Samples of sources not remembered.", NULL, (double)b->first_seen);
+		metrics_value(out, "baseline_sources", "gauge",
+			      "Sources remembered across windows.", NULL, (double)b->hosts);
+		metrics_value(out, "baseline_evicted_total", "counter",
+			      "Sources forgotten to stay within [baseline] max_hosts.", NULL,
+			      (double)b->evicted);
+		metrics_value(out, "baseline_first_seen_total", "counter",
+			      "Samples of sources not remembered.", NULL, (double)b->first_seen);
 	}
-	metric(out, "windows_scored_total", "counter", "Windows scored.", NULL,
-	       s ? (double)s->windows : 0);
-	if (!d->redis)
-		return;
-	const struct redis_sink_stats *r = redis_sink_stats(d->redis);
-	metric(out, "redis_sent_total", "counter", "Alerts Redis acknowledged.", NULL,
-	       (double)r->sent);
-	metric(out, "redis_spooled", "gauge", "Alerts waiting in the spool.", NULL,
-	       (double)spool_stats(d->spool)->pending);
-	metric(out, "redis_spool_dropped_total", "counter", "Alerts the spool's bound pushed out.",
-	       NULL, (double)r->dropped);
-	metric(out, "redis_connected", "gauge", "1 while connected to Redis.", NULL, r->connected);
-	metric(out, "redis_connects_total", "counter", "Connections made to Redis.", NULL,
-	       (double)r->connects);
-	metric(out, "redis_failures_total", "counter",
-	       "Connection attempts or commands that failed.", NULL, (double)r->failures);
+	metrics_value(out, "windows_scored_total", "counter", "Windows scored.", NULL,
+		      s ? (double)s->windows : 0);
+	sinks_write_metrics(d->sinks, out);
 }
 
 static void write_model(struct daemon *d, FILE *out)
 {
 	uint64_t have, need;
 	int learning = windows_learning(d, &have, &need);
-	metric(out, "learning", "gauge", "1 while no model exists yet (a cold start).", NULL,
-	       learning);
-	metric(out, "history_windows", "gauge",
-	       "Windows in the history (all of it at a cold start and after a retraining; else "
-	       "those since the newest day's).",
-	       NULL, (double)have);
-	metric(out, "model_age_seconds", "gauge", "Age of the model in use.", NULL,
-	       learning ? 0 : (double)(time(NULL) - d->model_time));
-	metric(out, "retrain_total", "counter", "Retrainings that gave a model.", NULL,
-	       (double)d->retrain.runs);
-	metric(out, "retrain_failures_total", "counter",
-	       "Retrainings that failed (the model stayed).", NULL, (double)d->retrain.failures);
-	metric(out, "retrain_last_seconds", "gauge", "Duration of the last retraining.", NULL,
-	       d->retrain.last_seconds);
-	metric(out, "retrain_running", "gauge", "1 while a retraining runs.", NULL,
-	       d->retraining != NULL);
+	metrics_value(out, "learning", "gauge", "1 while no model exists yet (a cold start).", NULL,
+		      learning);
+	metrics_value(
+		out, "history_windows", "gauge",
+		"Windows in the history (all of it at a cold start and after a retraining; else "
+		"those since the newest day's).",
+		NULL, (double)have);
+	metrics_value(out, "model_age_seconds", "gauge", "Age of the model in use.", NULL,
+		      learning ? 0 : (double)(time(NULL) - d->model_time));
+	metrics_value(out, "retrain_total", "counter", "Retrainings that gave a model.", NULL,
+		      (double)d->retrain.runs);
+	metrics_value(out, "retrain_failures_total", "counter",
+		      "Retrainings that failed (the model stayed).", NULL,
+		      (double)d->retrain.failures);
+	metrics_value(out, "retrain_last_seconds", "gauge", "Duration of the last retraining.",
+		      NULL, d->retrain.last_seconds);
+	metrics_value(out, "retrain_running", "gauge", "1 while a retraining runs.", NULL,
+		      d->retraining != NULL);
 }
 
 void metrics_write(struct daemon *d, FILE *out)

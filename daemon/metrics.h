@@ -11,6 +11,10 @@ struct daemon;
 /* Returns a sysexits code, logging why (EX_OK when no address is set). */
 int metrics_open(struct daemon *d);
 void metrics_close(struct daemon *d);
+/* One metric: HELP and TYPE lines, then a sample (labels: NULL or
+ * "{name=\"value\",...}"). */
+void metrics_value(FILE *out, const char *name, const char *type, const char *help,
+		   const char *labels, double value);
 /* The exposition text of the daemon's counters. */
 void metrics_write(struct daemon *d, FILE *out);
 

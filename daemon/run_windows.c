@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "base/isotime.h"
 #include "daemon.h"
 #include "log.h"
 
@@ -20,11 +21,7 @@
 int windows_emit(void *ctx, int64_t start, const ip_addr *src, const struct window_counters *c)
 {
 	struct daemon *d = ctx;
-	if (d->samples.out && !d->samples_failed &&
-	    sample_csv_row(&d->samples, start, src, c) < 0) {
-		d->samples_failed = 1; /* the copy for the user; scoring goes on */
-		log_err("--samples: write error: %s; no more rows are written", strerror(errno));
-	}
+	sinks_sample(d->sinks, start, src, c);
 	return sample_set_collect(&d->pending, start, src, c);
 }
 
@@ -40,8 +37,7 @@ static void window_closed(void *ctx, int64_t start, size_t samples, size_t refus
 		score_thread_window(d->scoring, start, samples, &d->pending);
 	else /* closing at the end of a start that failed */
 		sample_set_free(&d->pending);
-	if (d->samples.out)
-		fflush(d->samples.out);
+	sinks_window_done(d->sinks);
 }
 
 /* A window back from the score thread: its alerts to the sinks, its line. */
@@ -56,7 +52,7 @@ static void window_scored(void *ctx, const struct window_result *r)
 			 "replay "
 			 "of earlier traffic?): the memory starts afresh",
 			 when);
-	daemon_deliver(d, r->alert, r->n_alerts);
+	sinks_deliver(d->sinks, r->alert, r->n_alerts);
 	if (r->scored)
 		log_info("window %s: %zu samples, %" PRIu64 " alerts, %" PRIu64 " suppressed "
 			 "(threshold %.3g)",
