@@ -80,6 +80,8 @@ struct daemon {
 	struct sample_set pending;      /* the closing window's samples */
 	struct retrainer *retraining;   /* running, or NULL */
 	struct retrain_stats retrain;
+	uint64_t history_lost;          /* windows the history could not keep, in all */
+	int history_failing;            /* the last window could not be kept */
 	time_t model_time;              /* when the model in use was made */
 	time_t expire_at;               /* when old history is next looked for */
 	/* sources */

@@ -195,6 +195,9 @@ static void write_model(struct daemon *d, FILE *out)
 		NULL, (double)have);
 	metrics_value(out, "model_age_seconds", "gauge", "Age of the model in use.", NULL,
 		      learning ? 0 : (double)(time(NULL) - d->model_time));
+	metrics_value(out, "history_lost_windows_total", "counter",
+		      "Windows the history could not keep (its disk full, I/O errors).", NULL,
+		      (double)d->history_lost);
 	metrics_value(out, "retrain_total", "counter", "Retrainings that gave a model.", NULL,
 		      (double)d->retrain.runs);
 	metrics_value(out, "retrain_failures_total", "counter",

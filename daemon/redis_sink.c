@@ -18,6 +18,8 @@
 #define BACKOFF_MAX 10.0
 #define VERIFY_ENTRIES "64" /* newest stream entries searched for an unanswered XADD */
 
+#define REDIS_HOLD_BYTES (16u << 20) /* alerts held while the spool cannot be written */
+
 struct redis_sink {
 	struct ev_loop *loop;
 	char *address, *stream, *user, *password;
@@ -32,6 +34,11 @@ struct redis_sink {
 	double backoff;
 	uint64_t answers;  /* connect and reply callbacks run: progress for on_deadline */
 	uint64_t dropped_logged;
+	/* alerts the spool could not take (its disk full): held here, oldest
+	 * first, and spooled as soon as it can take them again */
+	struct spool_item *held;
+	size_t n_held, cap_held, held_bytes;
+	int spool_failing;
 	ev_timer retry, deadline;
 	struct redis_sink_stats st;
 };
@@ -54,6 +61,84 @@ static int parse_spooled(char *rec, struct spooled *s)
 		}
 	}
 	return 0;
+}
+
+/* Holds the records of a batch the spool refused (they are taken: the
+ * caller no longer frees them), within REDIS_HOLD_BYTES: beyond, the
+ * oldest held go, counted as lost. */
+static void hold(struct redis_sink *r, struct spool_item *items, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (r->n_held == r->cap_held) {
+			size_t cap = r->cap_held ? 2 * r->cap_held : 256;
+			struct spool_item *more = realloc(r->held, cap * sizeof *more);
+			if (!more) {
+				free((void *)items[i].data);
+				r->st.lost++;
+				continue;
+			}
+			r->held = more;
+			r->cap_held = cap;
+		}
+		r->held[r->n_held++] = items[i];
+		r->held_bytes += items[i].len;
+	}
+	size_t drop = 0;
+	while (r->held_bytes > REDIS_HOLD_BYTES && drop < r->n_held) {
+		r->held_bytes -= r->held[drop].len;
+		free((void *)r->held[drop++].data);
+	}
+	if (drop) {
+		memmove(r->held, r->held + drop, (r->n_held - drop) * sizeof *r->held);
+		r->n_held -= drop;
+		r->st.lost += drop;
+	}
+	r->st.held = r->n_held;
+}
+
+static void free_held(struct redis_sink *r)
+{
+	for (size_t i = 0; i < r->n_held; i++)
+		free((void *)r->held[i].data);
+	r->n_held = r->held_bytes = 0;
+	r->st.held = 0;
+}
+
+/* The held alerts to the spool, now that it may take them. */
+static int spool_held(struct redis_sink *r)
+{
+	if (!r->n_held)
+		return 0;
+	if (spool_append_batch(r->spool, r->held, r->n_held) < 0)
+		return -1;
+	log_info("spool: writable again; %zu alerts held in memory are spooled", r->n_held);
+	r->st.spooled += r->n_held;
+	free_held(r);
+	return 0;
+}
+
+/* A batch the spool took, or not: the first refusal of an episode is
+ * logged with what happens to the alerts, the recovery once. */
+static void spool_batch(struct redis_sink *r, struct spool_item *items, size_t n,
+			const char *window)
+{
+	size_t held = r->n_held;
+	if (spool_held(r) == 0 && spool_append_batch(r->spool, items, n) == 0) {
+		if (r->spool_failing && !held)
+			log_info("spool: writable again");
+		r->spool_failing = 0;
+		r->st.spooled += n;
+		for (size_t i = 0; i < n; i++)
+			free((void *)items[i].data);
+		return;
+	}
+	r->st.spool_failures++;
+	if (!r->spool_failing)
+		log_err("spool: cannot write (%s) from window %s on: alerts are held in memory "
+			"(up to %d MiB, then the oldest are lost) until it can",
+			strerror(errno), window, REDIS_HOLD_BYTES >> 20);
+	r->spool_failing = 1;
+	hold(r, items, n);
 }
 
 static void connect_now(struct redis_sink *r);
@@ -418,6 +503,13 @@ void redis_sink_free(struct redis_sink *r)
 		r->ac = NULL;
 		redisAsyncFree(ac);
 	}
+	if (r->n_held && spool_held(r) < 0) {
+		log_err("spool: still cannot write (%s): %zu alerts held in memory are lost",
+			strerror(errno), r->n_held);
+		r->st.lost += r->n_held;
+		free_held(r);
+	}
+	free(r->held);
 	free(r->address);
 	free(r->stream);
 	free(r->user);
@@ -441,16 +533,15 @@ void redis_sink_push_batch(struct redis_sink *r, const struct alert_record *a, s
 		items[ok++] = (struct spool_item){ rec[i], (uint32_t)len };
 	}
 	/* one sync for the window's alerts */
-	if (ok < n || spool_append_batch(r->spool, items, n) < 0) {
-		log_err("spool: %zu alerts of window %s are lost: %s", n,
-			isotime_format(a[0].window_start, when),
-			ok < n ? "out of memory" : strerror(errno));
-		r->st.dropped += n;
+	if (ok < n) {
+		log_err("out of memory: %zu alerts of window %s are lost", n,
+			isotime_format(a[0].window_start, when));
+		r->st.lost += n;
+		for (size_t i = 0; rec && i < n; i++)
+			free(rec[i]);
 	} else {
-		r->st.spooled += n;
+		spool_batch(r, items, n, isotime_format(a[0].window_start, when));
 	}
-	for (size_t i = 0; rec && i < n; i++)
-		free(rec[i]);
 	free(rec);
 	free(items);
 	const struct spool_stats *st = spool_stats(r->spool);

@@ -29,6 +29,9 @@ struct redis_sink_config {
 
 struct redis_sink_stats {
 	uint64_t sent, spooled, dropped; /* dropped: pushed out of the full spool */
+	uint64_t spool_failures;         /* appends the spool's disk refused (full, I/O errors) */
+	uint64_t held;                   /* alerts held in memory until the spool takes them */
+	uint64_t lost;                   /* alerts lost: beyond the hold, or held at the end */
 	uint64_t connects, failures;     /* connections made; attempts or commands that failed */
 	int connected;
 };

@@ -40,6 +40,23 @@ static void window_closed(void *ctx, int64_t start, size_t samples, size_t refus
 	sinks_window_done(d->sinks);
 }
 
+/* The history's failures, logged once an episode (a full disk fails every
+ * window until space returns), with what they cost. */
+static void note_history(struct daemon *d, const struct window_result *r, const char *when)
+{
+	if (r->history_failed) {
+		d->history_lost++;
+		if (!d->history_failing)
+			log_err("history: cannot write (%s) from window %s on: those windows are "
+				"not kept for retraining (scoring goes on)",
+				strerror(r->history_failed), when);
+	} else if (d->history_failing) {
+		log_info("history: writing again from window %s (%" PRIu64 " windows lost in all)",
+			 when, d->history_lost);
+	}
+	d->history_failing = r->history_failed != 0;
+}
+
 /* A window back from the score thread: its alerts to the sinks, its line. */
 static void window_scored(void *ctx, const struct window_result *r)
 {
@@ -60,8 +77,7 @@ static void window_scored(void *ctx, const struct window_result *r)
 	else
 		log_info("window %s: %zu samples; learning (%" PRIu64 " of %u windows)", when,
 			 r->samples, r->history_windows, d->conf.min_windows);
-	if (r->history_failed)
-		log_err("history: window %s not kept: %s", when, strerror(r->history_failed));
+	note_history(d, r, when);
 }
 
 /* A counting spec (window, locations, filter) as text: two models with the

@@ -169,4 +169,13 @@ void sinks_write_metrics(const struct sinks *s, FILE *out)
 		      (double)r->connects);
 	metrics_value(out, "redis_failures_total", "counter",
 		      "Connection attempts or commands that failed.", NULL, (double)r->failures);
+	metrics_value(out, "spool_write_failures_total", "counter",
+		      "Batches of alerts the spool's disk refused (full, I/O errors).", NULL,
+		      (double)r->spool_failures);
+	metrics_value(out, "spool_held_in_memory", "gauge",
+		      "Alerts held in memory until the spool can be written again.", NULL,
+		      (double)r->held);
+	metrics_value(out, "alerts_lost_total", "counter",
+		      "Alerts lost: beyond the memory hold, or held when flowsad stopped.", NULL,
+		      (double)r->lost);
 }

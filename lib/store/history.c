@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/atomic_file.h"
 #include "base/crc32.h"
 #include "base/grow.h"
 
@@ -344,16 +345,23 @@ int history_append(struct history *h, const struct sample_set *set)
 		return 0;
 	uint8_t *buf = malloc(HISTORY_RECORD_HEADER + HISTORY_MAX_RECORD);
 	int rc = buf && segment_for(h, set->s[0].window_start) == 0 ? 0 : -1;
+	off_t before = rc == 0 ? lseek(h->fd, 0, SEEK_END) : -1;
 	for (size_t i = 0; rc == 0 && i < set->n; i++) {
 		size_t len = history_encode(&set->s[i], buf + HISTORY_RECORD_HEADER);
 		put(buf, len, 4);
 		put(buf + 4, crc32_ieee(buf + HISTORY_RECORD_HEADER, len), 4);
 		size_t total = HISTORY_RECORD_HEADER + len;
-		if (write(h->fd, buf, total) != (ssize_t)total)
+		/* a short write (the disk filling) is retried: its errno then says why */
+		if (atomic_file_write_all(h->fd, buf, total) < 0)
 			rc = -1;
 	}
 	if (rc == 0 && fdatasync(h->fd) < 0)
 		rc = -1;
+	if (rc < 0 && before >= 0) { /* a window is kept whole or not at all: later windows */
+		int saved = errno, cut = ftruncate(h->fd, before); /* must not follow a torn one */
+		(void)cut;
+		errno = saved;
+	}
 	free(buf);
 	if (rc == 0) {
 		h->st.records += set->n;

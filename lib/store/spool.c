@@ -262,8 +262,12 @@ int spool_append_batch(struct spool *s, const struct spool_item *items, size_t n
 	/* one write and one sync for the batch: a crash keeps a prefix of it */
 	int rc = pwrite_all(s->fd, buf, need, s->end) < 0 || fdatasync(s->fd) < 0 ? -1 : 0;
 	free(buf);
-	if (rc < 0)
+	if (rc < 0) { /* a partial write (the disk full) must not be read back later */
+		int saved = errno, cut = ftruncate(s->fd, (off_t)s->end);
+		(void)cut; /* if it fails too, the next append overwrites it */
+		errno = saved;
 		return -1;
+	}
 	s->end += need;
 	s->st.pending += n;
 	for (size_t i = 0; i < n; i++)
