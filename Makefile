@@ -8,6 +8,7 @@
 #   make bench      benchmark tables (installs its own extra packages)
 #   make fuzz       each libFuzzer target for a short run
 #   make format-check, make layers   the format rule, and lib/'s stage layering
+#   make reliability   fuzzing, a kill storm, a template flood, a full disk: a table
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make deps       install the Debian packages for build and tests
 
@@ -53,7 +54,7 @@ FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%)
 BENCH_BIN := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 
 .PHONY: all deps deps-build deps-bench test check tsan valgrind bench bench-detector fuzz install clean run \
-	format-check layers
+	format-check layers reliability
 all: $(BUILD)/flowsad
 
 # --- dependencies -----------------------------------------------------------
@@ -132,6 +133,9 @@ valgrind: deps $(BUILD)/flowsad $(UNIT_BIN)
 # The shape of the code (tests/integration/house.sh runs both in `make test`).
 format-check:
 	@bash tests/tools/format-check.sh
+# Faults, hostile input and kills, measured: a table, and docs/reliability.md.
+reliability: deps $(BUILD)/flowsad $(FUZZ_BIN)
+	@BUILD=$(BUILD) bash tests/reliability/run.sh
 layers:
 	@bash tests/tools/layers.sh
 

@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# make reliability: faults, hostile input and kills, measured; prints a table and writes
+# docs/reliability.md. SHORT=1 runs the quick version CI runs.
+#   FUZZ_SECONDS   per libFuzzer target (default 60; the campaign: 1800)
+#   KILLS          SIGKILLs of the daemon in the kill storm (default 20)
+#   TAP=1          also ok / not ok lines (tests/integration/reliability.sh)
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+BUILD=${BUILD:-build}
+FLOWSAD=$PWD/$BUILD/flowsad
+DATA=$PWD/tests/data
+short=${SHORT:-}
+fuzz_seconds=${FUZZ_SECONDS:-$([ -n "$short" ] && echo 5 || echo 60)}
+kills=${KILLS:-$([ -n "$short" ] && echo 4 || echo 20)}
+T=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$T"; }
+trap cleanup EXIT
+rows=()
+# row SCENARIO MEASURED VERDICT: a table row; with TAP=1 (the CI suite) an ok/not ok line too
+row() {
+	rows+=("| $1 | $2 | $3 |")
+	printf '%-28s %-60s %s\n' "$1" "$2" "$3"
+	[ -n "${TAP:-}" ] && [ "$3" != - ] && echo "$([ "$3" = pass ] || echo 'not ')ok - $1: $2"
+	return 0
+}
+failed=0
+verdict() { if [ "$1" = 0 ]; then echo pass; else failed=$((failed + 1)); echo FAIL; fi; }
+
+# --- fuzzing: every target, its corpus kept in fuzz/corpus ----------------------------------
+for src in fuzz/fuzz_*.c; do
+	name=$(basename "$src" .c)
+	mkdir -p "$T/corpus/$name"
+	"$BUILD/fuzz/$name" -max_total_time="$fuzz_seconds" -timeout=10 -rss_limit_mb=2048 \
+		"$T/corpus/$name" "fuzz/corpus/$name" >"$T/$name.log" 2>&1
+	rc=$?
+	last=$(grep -E '^#[0-9]+' "$T/$name.log" | tail -1)
+	runs=$(echo "$last" | sed -n 's/^#\([0-9]*\).*/\1/p')
+	cov=$(echo "$last" | sed -n 's/.* cov: \([0-9]*\).*/\1/p')
+	row "fuzz $name" "${fuzz_seconds} s, ${runs:-0} runs, coverage ${cov:-?} edges" "$(verdict $rc)"
+done
+
+# --- a kill storm: SIGKILLs at random moments of a replay delivering to Redis -----------------
+mkdir -p "$T/redis"
+redis-server --port 0 --unixsocket "$T/redis/sock" --dir "$T/redis" --save '' --appendonly no \
+	--logfile "$T/redis/log" &
+pids+=($!)
+for _ in $(seq 50); do redis-cli -s "$T/redis/sock" ping >/dev/null 2>&1 && break; sleep 0.1; done
+pcap=$DATA/sample.pcap
+"$FLOWSAD" train --window 10s --seed 1 --epochs-pretrain 2 --epochs 2 --alert-quantile 0.5 \
+	-o "$T/model" "$pcap" >/dev/null 2>&1
+cp "$T/model" "$T/model.orig"
+cat >"$T/storm.conf" <<CONF
+[model]
+path = $T/model
+[alerts]
+suppress = 0
+min_score = -100
+[redis]
+address = $T/redis/sock
+[spool]
+dir = $T/spool
+[retrain]
+history_dir = $T/history
+min_windows = 5
+interval = 0
+CONF
+"$FLOWSAD" run -c "$T/storm.conf" -r "$pcap" --stream control --spool "$T/spool-control" \
+	--jsonl /dev/null 2>/dev/null
+expected=$(redis-cli -s "$T/redis/sock" --raw XRANGE control - + | grep -o '"id":"flowsad-[^"]*"' |
+	sort -u | wc -l)
+broken=0
+for i in $(seq "$kills"); do
+	"$FLOWSAD" run -c "$T/storm.conf" -r "$pcap" --stream storm --replay-pps 20000 \
+		--jsonl /dev/null 2>>"$T/storm.log" &
+	pid=$!
+	sleep "0.$((RANDOM % 9 + 1))"
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	"$FLOWSAD" model "$T/model" >/dev/null 2>&1 || broken=$((broken + 1))
+done
+"$FLOWSAD" run -c "$T/storm.conf" -r "$pcap" --stream storm --jsonl /dev/null 2>>"$T/storm.log"
+final=$?
+got=$(redis-cli -s "$T/redis/sock" --raw XRANGE storm - + | grep -o '"id":"flowsad-[^"]*"' | sort -u)
+unique=$(echo "$got" | grep -c .)
+missing=$(comm -23 <(redis-cli -s "$T/redis/sock" --raw XRANGE control - + |
+	grep -o '"id":"flowsad-[^"]*"' | sort -u) <(echo "$got") | wc -l)
+entries=$(redis-cli -s "$T/redis/sock" XLEN storm)
+row "kill storm ($kills SIGKILLs)" \
+	"$unique of $expected alert ids delivered, $missing missing; model unloadable $broken times" \
+	"$(verdict $(( final != 0 || missing != 0 || broken != 0 )))"
+row "... replays after kills" "$entries stream entries for $unique ids (a replay re-sends: ids dedupe)" "-"
+
+# --- a template flood at a NetFlow/IPFIX listener ------------------------------------------
+uport=$((20000 + RANDOM % 30000))
+printf '[netflow]\nlisten = 127.0.0.1:%d\n' "$uport" >"$T/flood.conf"
+"$FLOWSAD" run -c "$T/flood.conf" -m "$T/model" --jsonl /dev/null 2>"$T/flood.log" &
+flood_pid=$!
+pids+=("$flood_pid")
+sleep 1
+python3 - "$uport" "$([ -n "$short" ] && echo 20000 || echo 200000)" <<'PY'
+import socket, struct, sys
+port, n = int(sys.argv[1]), int(sys.argv[2])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(n):
+    # one template (id 256..65535, 100 fields) in an observation domain of its own
+    fields = b"".join(struct.pack(">HH", 1 + (f % 200), 4) for f in range(100))
+    tset = struct.pack(">HHHH", 2, 8 + len(fields), 256 + i % 65280, 100) + fields
+    msg = struct.pack(">HHIII", 10, 16 + len(tset), 1772373600, i, i) + tset
+    s.sendto(msg, ("127.0.0.1", port))
+PY
+sleep 1
+rss=$(awk '/VmHWM/ {print $2}' "/proc/$flood_pid/status" 2>/dev/null)
+alive=$(kill -0 "$flood_pid" 2>/dev/null && echo 1 || echo 0)
+kill -TERM "$flood_pid"; wait "$flood_pid" 2>/dev/null
+templates=$(grep -o 'templates [0-9]*\|template_limit [0-9]*' "$T/flood.log" | tr '\n' ' ')
+row "template flood" "alive $alive, peak RSS ${rss:-?} KiB; ${templates:-counters: see log}" \
+	"$(verdict $(( alive != 1 || ${rss:-999999} > 262144 )))"
+
+# --- a disk that fills under the spool and the history -----------------------------------
+FLOWSAD=$FLOWSAD FLOWSAD_TEST_REDIS=$T/redis/sock bash tests/integration/diskfull.sh >"$T/disk.out" 2>&1
+ok=$(grep -c '^ok' "$T/disk.out"); bad=$(grep -c '^not ok' "$T/disk.out")
+row "disk full (tmpfs)" "$ok checks passed, $bad failed$(grep -q SKIP "$T/disk.out" && echo ' (skipped: no tmpfs)')" \
+	"$(verdict "$bad")"
+
+if [ -z "$short" ]; then
+	{
+		echo "# Reliability"
+		echo
+		echo "\`make reliability\` measured these on $(date -u +%Y-%m-%d), $(nproc) cores;"
+		echo "fuzzing $fuzz_seconds s per target (FUZZ_SECONDS=1800 for the 30-minute campaign)."
+		echo
+		echo "| scenario | measured | verdict |"
+		echo "|---|---|---|"
+		printf '%s\n' "${rows[@]}"
+	} >docs/reliability.md
+fi
+echo "$(( ${#rows[@]} - failed )) passed, $failed failed"
+[ "$failed" = 0 ]
