@@ -59,6 +59,28 @@ static void write_tunnels(const struct decode_tally *t, FILE *out)
 	}
 }
 
+/* A counter family labelled by key: one sample per name_of(i), i < n. */
+static void counter_family(FILE *out, const char *name, const char *help, const char *key,
+			   const char *(*name_of)(int), const uint64_t *values, int n)
+{
+	char labels[256];
+	fprintf(out, "# HELP flowsad_%s %s\n# TYPE flowsad_%s counter\n", name, help, name);
+	for (int i = 0; i < n; i++) {
+		snprintf(labels, sizeof labels, "{%s=\"%s\"}", key, name_of(i));
+		labelled(out, name, labels, (double)values[i]);
+	}
+}
+
+static const char *result_name(int r)
+{
+	return decode_result_name((enum decode_result)r);
+}
+
+static const char *netflow_name(int i)
+{
+	return netflow_counter_name((enum netflow_counter)i);
+}
+
 static void write_sources(struct daemon *d, FILE *out)
 {
 	char labels[256];
@@ -70,14 +92,9 @@ static void write_sources(struct daemon *d, FILE *out)
 		"Teredo).",
 		NULL, (double)d->tally.tunnelled);
 	write_tunnels(&d->tally, out);
-	fprintf(out, "# HELP flowsad_decode_total Frames by decoding outcome (ok, not_ip, "
-		     "malformed reasons).\n"
-		     "# TYPE flowsad_decode_total counter\n");
-	for (int r = 0; r < DECODE_N_RESULTS; r++) {
-		snprintf(labels, sizeof labels, "{result=\"%s\"}",
-			 decode_result_name((enum decode_result)r));
-		labelled(out, "decode_total", labels, (double)d->tally.result[r]);
-	}
+	counter_family(out, "decode_total",
+		       "Frames by decoding outcome (ok, not_ip, malformed reasons).", "result",
+		       result_name, d->tally.result, DECODE_N_RESULTS);
 	fprintf(out,
 		"# HELP flowsad_capture_packets_total Packets a live capture received or lost.\n"
 		"# TYPE flowsad_capture_packets_total counter\n"
@@ -108,15 +125,9 @@ static void write_sources(struct daemon *d, FILE *out)
 			labelled(out, "udp_datagrams_total", labels, (double)values[k]);
 		}
 	}
-	const uint64_t *nf = netflow_counters(d->nf);
-	fprintf(out, "# HELP flowsad_netflow_total NetFlow/IPFIX decoder counts (records, "
-		     "templates, errors).\n"
-		     "# TYPE flowsad_netflow_total counter\n");
-	for (int i = 0; i < NF_N_COUNTERS; i++) {
-		snprintf(labels, sizeof labels, "{counter=\"%s\"}",
-			 netflow_counter_name((enum netflow_counter)i));
-		labelled(out, "netflow_total", labels, (double)nf[i]);
-	}
+	counter_family(out, "netflow_total",
+		       "NetFlow/IPFIX decoder counts (records, templates, errors).", "counter",
+		       netflow_name, netflow_counters(d->nf), NF_N_COUNTERS);
 }
 
 static void write_windows(struct daemon *d, FILE *out)

@@ -157,25 +157,29 @@ void sinks_write_metrics(const struct sinks *s, FILE *out)
 	if (!s || !s->redis)
 		return;
 	const struct redis_sink_stats *r = redis_sink_stats(s->redis);
-	metrics_value(out, "redis_sent_total", "counter", "Alerts Redis acknowledged.", NULL,
-		      (double)r->sent);
-	metrics_value(out, "redis_spooled", "gauge", "Alerts waiting in the spool.", NULL,
-		      (double)spool_stats(s->spool)->pending);
-	metrics_value(out, "redis_spool_dropped_total", "counter",
-		      "Alerts the spool's bound pushed out.", NULL, (double)r->dropped);
-	metrics_value(out, "redis_connected", "gauge", "1 while connected to Redis.", NULL,
-		      r->connected);
-	metrics_value(out, "redis_connects_total", "counter", "Connections made to Redis.", NULL,
-		      (double)r->connects);
-	metrics_value(out, "redis_failures_total", "counter",
-		      "Connection attempts or commands that failed.", NULL, (double)r->failures);
-	metrics_value(out, "spool_write_failures_total", "counter",
-		      "Batches of alerts the spool's disk refused (full, I/O errors).", NULL,
-		      (double)r->spool_failures);
-	metrics_value(out, "spool_held_in_memory", "gauge",
-		      "Alerts held in memory until the spool can be written again.", NULL,
-		      (double)r->held);
-	metrics_value(out, "alerts_lost_total", "counter",
-		      "Alerts lost: beyond the memory hold, or held when flowsad stopped.", NULL,
-		      (double)r->lost);
+	const struct {
+		const char *name, *type, *help;
+		double value;
+	} m[] = {
+		{ "redis_sent_total", "counter", "Alerts Redis acknowledged.", (double)r->sent },
+		{ "redis_spooled", "gauge", "Alerts waiting in the spool.",
+		  (double)spool_stats(s->spool)->pending },
+		{ "redis_spool_dropped_total", "counter", "Alerts the spool's bound pushed out.",
+		  (double)r->dropped },
+		{ "redis_connected", "gauge", "1 while connected to Redis.", r->connected },
+		{ "redis_connects_total", "counter", "Connections made to Redis.",
+		  (double)r->connects },
+		{ "redis_failures_total", "counter", "Connection attempts or commands that failed.",
+		  (double)r->failures },
+		{ "spool_write_failures_total", "counter",
+		  "Batches of alerts the spool's disk refused (full, I/O errors).",
+		  (double)r->spool_failures },
+		{ "spool_held_in_memory", "gauge",
+		  "Alerts held in memory until the spool can be written again.", (double)r->held },
+		{ "alerts_lost_total", "counter",
+		  "Alerts lost: beyond the memory hold, or held when flowsad stopped.",
+		  (double)r->lost },
+	};
+	for (size_t i = 0; i < sizeof m / sizeof m[0]; i++)
+		metrics_value(out, m[i].name, m[i].type, m[i].help, NULL, m[i].value);
 }

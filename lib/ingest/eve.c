@@ -65,46 +65,39 @@ static const char *endpoints(json_t *e, struct biflow *b)
 	return NULL;
 }
 
-static const char *flow_event(json_t *e, const struct eve_reader *r)
+/* The counts of a flow or netflow event (one side, or both) into b. */
+static void flow_counts(json_t *e, int two_way, struct biflow *b)
 {
-	json_t *flow = json_object_get(e, "flow"), *tcp = json_object_get(e, "tcp");
-	struct biflow b = { 0 };
-	const char *why = endpoints(e, &b);
+	json_t *tcp = json_object_get(e, "tcp");
+	json_t *o = json_object_get(e, two_way ? "flow" : "netflow");
 
-	if (why)
-		return why;
-	if (!json_is_object(flow) || time_of(flow, "start", &b.start_ms) < 0)
-		return "flow.start: expected an ISO 8601 time";
-	if (time_of(flow, "end", &b.end_ms) < 0)
-		b.end_ms = b.start_ms;
-	b.orig_packets = count(flow, "pkts_toserver");
-	b.orig_bytes = count(flow, "bytes_toserver");
-	b.resp_packets = count(flow, "pkts_toclient");
-	b.resp_bytes = count(flow, "bytes_toclient");
-	b.orig_flags = flags(tcp, "tcp_flags_ts");
-	b.resp_flags = flags(tcp, "tcp_flags_tc");
-	if (r->emit)
-		flow_record_split(&b, r->emit, r->ctx);
-	return NULL;
+	b->orig_packets = count(o, two_way ? "pkts_toserver" : "pkts");
+	b->orig_bytes = count(o, two_way ? "bytes_toserver" : "bytes");
+	b->orig_flags = flags(tcp, two_way ? "tcp_flags_ts" : "tcp_flags");
+	if (two_way) { /* netflow events have no answer: one record */
+		b->resp_packets = count(o, "pkts_toclient");
+		b->resp_bytes = count(o, "bytes_toclient");
+		b->resp_flags = flags(tcp, "tcp_flags_tc");
+	}
 }
 
-static const char *netflow_event(json_t *e, const struct eve_reader *r)
+/* A flow event (both directions) or a netflow event (one) to records. */
+static const char *flow_event(json_t *e, int two_way, const struct eve_reader *r)
 {
-	json_t *nf = json_object_get(e, "netflow");
+	json_t *o = json_object_get(e, two_way ? "flow" : "netflow");
 	struct biflow b = { 0 };
 	const char *why = endpoints(e, &b);
 
 	if (why)
 		return why;
-	if (!json_is_object(nf) || time_of(nf, "start", &b.start_ms) < 0)
-		return "netflow.start: expected an ISO 8601 time";
-	if (time_of(nf, "end", &b.end_ms) < 0)
+	if (!json_is_object(o) || time_of(o, "start", &b.start_ms) < 0)
+		return two_way ? "flow.start: expected an ISO 8601 time"
+			       : "netflow.start: expected an ISO 8601 time";
+	if (time_of(o, "end", &b.end_ms) < 0)
 		b.end_ms = b.start_ms;
-	b.orig_packets = count(nf, "pkts");
-	b.orig_bytes = count(nf, "bytes");
-	b.orig_flags = flags(json_object_get(e, "tcp"), "tcp_flags");
+	flow_counts(e, two_way, &b);
 	if (r->emit)
-		flow_record_split(&b, r->emit, r->ctx); /* no answer: one record */
+		flow_record_split(&b, r->emit, r->ctx);
 	return NULL;
 }
 
@@ -118,10 +111,9 @@ int eve_line(void *reader, char *line, const char **why)
 		rc = (*why = "expected a JSON object", CSV_MALFORMED);
 	else if (!type)
 		rc = (*why = "no event_type", CSV_MALFORMED);
-	else if (strcmp(type, "flow") == 0)
-		rc = (*why = flow_event(e, reader)) ? CSV_MALFORMED : CSV_RECORD;
-	else if (strcmp(type, "netflow") == 0)
-		rc = (*why = netflow_event(e, reader)) ? CSV_MALFORMED : CSV_RECORD;
+	else if (strcmp(type, "flow") == 0 || strcmp(type, "netflow") == 0)
+		rc = (*why = flow_event(e, strcmp(type, "flow") == 0, reader)) ? CSV_MALFORMED
+									      : CSV_RECORD;
 	json_decref(e);
 	return rc;
 }

@@ -18,23 +18,6 @@ int flow_csv_sniff(const char *first_line)
 	return strncmp(first_line, "ts,te,td,sa,da,", 15) == 0;
 }
 
-static int parse_time(const char *s, int64_t *ms)
-{
-	char date[32];
-	int64_t sec;
-	size_t n = strcspn(s, ".");
-	if (n >= sizeof date)
-		return -1;
-	memcpy(date, s, n);
-	date[n] = '\0';
-	if (isotime_parse(date, &sec) < 0)
-		return -1;
-	long frac = s[n] == '.' ? strtol(s + n + 1, NULL, 10) : 0;
-	*ms = sec * 1000 + (frac >= 0 && frac < 1000 ? frac : 0);
-	return 0;
-}
-
-
 /* "CEUAPRSF" positions, '.' unset: FIN is the last letter, as in the TCP header. */
 static uint8_t parse_flags(const char *s)
 {
@@ -68,8 +51,9 @@ static int parse_row(char **fld, int n, const int *col, struct flow_record *r, c
 			return -1;
 		}
 	memset(r, 0, sizeof *r);
-	if (parse_time(fld[col[C_TS]], &r->start_ms) < 0 ||
-	    parse_time(fld[col[C_TE]], &r->end_ms) < 0)
+	/* "YYYY-MM-DD HH:MM:SS.mmm", bounded: no arithmetic on it overflows */
+	if (isotime_parse_ms(fld[col[C_TS]], &r->start_ms) < 0 ||
+	    isotime_parse_ms(fld[col[C_TE]], &r->end_ms) < 0)
 		return *why = "ts/te: expected YYYY-MM-DD HH:MM:SS", -1;
 	if (ip_addr_parse(fld[col[C_SA]], &r->src, &r->family) < 0 ||
 	    ip_addr_parse(fld[col[C_DA]], &r->dst, &fam_d) < 0)

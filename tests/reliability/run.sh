@@ -20,12 +20,13 @@ rows=()
 # row SCENARIO MEASURED VERDICT: a table row; with TAP=1 (the CI suite) an ok/not ok line too
 row() {
 	rows+=("| $1 | $2 | $3 |")
+	[ "$3" = FAIL ] && failed=$((failed + 1))
 	printf '%-28s %-60s %s\n' "$1" "$2" "$3"
 	[ -n "${TAP:-}" ] && [ "$3" != - ] && echo "$([ "$3" = pass ] || echo 'not ')ok - $1: $2"
 	return 0
 }
 failed=0
-verdict() { if [ "$1" = 0 ]; then echo pass; else failed=$((failed + 1)); echo FAIL; fi; }
+verdict() { if [ "$1" = 0 ]; then echo pass; else echo FAIL; fi; }
 
 # --- fuzzing: every target, its corpus kept in fuzz/corpus ----------------------------------
 for src in fuzz/fuzz_*.c; do

@@ -90,6 +90,17 @@ static void finish(struct frame *f)
 	}
 }
 
+/* The SYN in VXLAN between the endpoints 192.0.2.1 and 192.0.2.2. */
+static void vxlan_syn(struct frame *f)
+{
+	ethernet(f, 0x0800);
+	ipv4(f, 17, 1, 2);
+	udp(f, 51000, 4789);
+	PUT(f, 0x08, 0, 0, 0, 0, 0x12, 0x34, 0);
+	ethernet(f, 0x0800);
+	inner_syn(f);
+}
+
 static void expect_syn(int dlt, struct frame *f, int tunnels)
 {
 	struct packet_info p = { .wire_len = (uint32_t)f->n };
@@ -228,12 +239,7 @@ static void test_tunnels(void **state)
 	expect_syn(DLT_EN10MB, &f, 1);
 
 	f = (struct frame){ 0 }; /* VXLAN */
-	ethernet(&f, 0x0800);
-	ipv4(&f, 17, 1, 2);
-	udp(&f, 51000, 4789);
-	PUT(&f, 0x08, 0, 0, 0, 0, 0x12, 0x34, 0);
-	ethernet(&f, 0x0800);
-	inner_syn(&f);
+	vxlan_syn(&f);
 	expect_syn(DLT_EN10MB, &f, 1);
 
 	f = (struct frame){ 0 }; /* Geneve with 4 bytes of options, over IPv4 in GRE */
@@ -363,12 +369,7 @@ static void test_tunnels_by_kind(void **state)
 	unsigned mask;
 	(void)state;
 
-	ethernet(&f, 0x0800);
-	ipv4(&f, 17, 1, 2);
-	udp(&f, 51000, 4789);
-	PUT(&f, 0x08, 0, 0, 0, 0, 0x12, 0x34, 0);
-	ethernet(&f, 0x0800);
-	inner_syn(&f);
+	vxlan_syn(&f);
 	finish(&f);
 	assert_int_equal(decode_packet(DLT_EN10MB, f.b, (uint32_t)f.n,
 				       DECODE_TUNNELS_ALL & ~DECODE_TUNNEL_VXLAN, &p),
