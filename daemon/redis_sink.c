@@ -117,6 +117,19 @@ static int spool_held(struct redis_sink *r)
 	return 0;
 }
 
+/* At the end: the held alerts to the spool if it takes them now, else lost. */
+static void release_held(struct redis_sink *r)
+{
+	if (r->n_held && spool_held(r) < 0) {
+		log_err("spool: still cannot write (%s): %zu alerts held in memory are lost",
+			strerror(errno), r->n_held);
+		r->st.lost += r->n_held;
+		free_held(r);
+	}
+	free(r->held);
+	r->held = NULL;
+}
+
 /* A batch the spool took, or not: the first refusal of an episode is
  * logged with what happens to the alerts, the recovery once. */
 static void spool_batch(struct redis_sink *r, struct spool_item *items, size_t n,
@@ -503,13 +516,7 @@ void redis_sink_free(struct redis_sink *r)
 		r->ac = NULL;
 		redisAsyncFree(ac);
 	}
-	if (r->n_held && spool_held(r) < 0) {
-		log_err("spool: still cannot write (%s): %zu alerts held in memory are lost",
-			strerror(errno), r->n_held);
-		r->st.lost += r->n_held;
-		free_held(r);
-	}
-	free(r->held);
+	release_held(r);
 	free(r->address);
 	free(r->stream);
 	free(r->user);

@@ -57,28 +57,27 @@ static int open_redis(struct sinks *s, struct ev_loop *loop, const struct config
 	return (s->redis = redis_sink_new(loop, &rc, s->spool)) ? EX_OK : EX_CONFIG;
 }
 
+/* The alert sinks c configures: JSON lines (or standard output when there
+ * is no other), Redis through the spool. */
+static int open_alerts(struct sinks *s, struct ev_loop *loop, const struct config *c)
+{
+	if (!c->redis && !c->jsonl)
+		log_warn("no alert sink configured ([redis] address, [jsonl] path): alerts go to "
+			 "standard output");
+	if ((c->jsonl || !c->redis) && !(s->jsonl = jsonl_sink_open(c->jsonl ? c->jsonl : "-")))
+		return EX_CANTCREAT;
+	return c->redis ? open_redis(s, loop, c) : EX_OK;
+}
+
 struct sinks *sinks_open(struct ev_loop *loop, const struct config *c, const char *samples_path,
 			 int *rc)
 {
 	struct sinks *s = calloc(1, sizeof *s);
 
 	*rc = EX_OSERR;
-	if (!s)
-		return NULL;
-	if ((*rc = open_samples(s, samples_path)) != EX_OK)
-		goto fail;
-	if (!c->redis && !c->jsonl)
-		log_warn("no alert sink configured ([redis] address, [jsonl] path): alerts go to "
-			 "standard output");
-	if ((c->jsonl || !c->redis) && !(s->jsonl = jsonl_sink_open(c->jsonl ? c->jsonl : "-"))) {
-		*rc = EX_CANTCREAT;
-		goto fail;
-	}
-	if (c->redis && (*rc = open_redis(s, loop, c)) != EX_OK)
-		goto fail;
-	*rc = EX_OK;
-	return s;
-fail:
+	if (s && (*rc = open_samples(s, samples_path)) == EX_OK &&
+	    (*rc = open_alerts(s, loop, c)) == EX_OK)
+		return s;
 	sinks_close(s);
 	return NULL;
 }

@@ -136,14 +136,17 @@ int csv_read_records(FILE *f, const char *name, const char *const *names, int co
 	return rc;
 }
 
-FILE *csv_open(const char *path, int *rc, char *err, size_t errlen)
+int csv_read_file(const char *path, csv_file_fn read, void *obj, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "r");
 	if (!f) {
-		*rc = -errno;
+		int rc = -errno;
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return rc;
 	}
-	return f;
+	int rc = read(obj, f, path, err, errlen);
+	fclose(f);
+	return rc;
 }
 
 int csv_is_header(const char *line)

@@ -40,9 +40,12 @@ int csv_read_lines(FILE *f, const char *name, csv_line_fn fn, void *ctx, struct 
 int csv_read_records(FILE *f, const char *name, const char *const *names, int count, csv_row_fn row,
 		     void *ctx, struct csv_stats *st) __attribute__((warn_unused_result));
 
-/* Opens the file at path for reading; NULL with -errno in *rc and "path:
- * reason" in err when it cannot be. */
-FILE *csv_open(const char *path, int *rc, char *err, size_t errlen);
+/* Reads the file at path into obj through read (a list reader: it returns 0
+ * or -errno with "name:line: reason" in err). Returns read's result, or
+ * -errno with "path: reason" in err when the file cannot be opened. */
+typedef int (*csv_file_fn)(void *obj, FILE *f, const char *name, char *err, size_t errlen);
+int csv_read_file(const char *path, csv_file_fn read, void *obj, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
 
 /* Whether the first line of a list file is a header of column names (it
  * holds no digit: no address, port or time), as psykoda's files have. */

@@ -60,21 +60,16 @@ int feature_options_filter(const struct feature_options *o, struct filter **out,
 	return rc;
 }
 
+static int read_table(void *t, FILE *f, const char *name, char *err, size_t errlen)
+{
+	return location_read(t, f, name, err, errlen);
+}
+
 int feature_options_locations(const struct feature_options *o, struct location_table *loc,
 			      char *err, size_t errlen)
 {
-	const char *path = o->locations;
-
 	location_init(loc);
-	if (!path)
-		return 0;
-	int rc;
-	FILE *f = csv_open(path, &rc, err, errlen);
-	if (!f)
-		return rc;
-	rc = location_read(loc, f, path, err, errlen);
-	fclose(f);
-	return rc;
+	return o->locations ? csv_read_file(o->locations, read_table, loc, err, errlen) : 0;
 }
 
 int feature_options_counting_spec(const struct feature_options *o, struct feature_spec *spec,

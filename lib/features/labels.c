@@ -82,13 +82,12 @@ size_t labels_apply(const struct label_list *l, struct dataset *ds, int8_t value
 	return count;
 }
 
+static int read_list(void *l, FILE *f, const char *name, char *err, size_t errlen)
+{
+	return labels_read(l, f, name, err, errlen);
+}
+
 int labels_read_file(struct label_list *l, const char *path, char *err, size_t errlen)
 {
-	int rc;
-	FILE *f = csv_open(path, &rc, err, errlen);
-	if (!f)
-		return rc;
-	rc = labels_read(l, f, path, err, errlen);
-	fclose(f);
-	return rc;
+	return csv_read_file(path, read_list, l, err, errlen);
 }

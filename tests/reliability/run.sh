@@ -51,36 +51,23 @@ pcap=$DATA/sample.pcap
 "$FLOWSAD" train --window 10s --seed 1 --epochs-pretrain 2 --epochs 2 --alert-quantile 0.5 \
 	-o "$T/model" "$pcap" >/dev/null 2>&1
 cp "$T/model" "$T/model.orig"
-cat >"$T/storm.conf" <<CONF
-[model]
-path = $T/model
-[alerts]
-suppress = 0
-min_score = -100
-[redis]
-address = $T/redis/sock
-[spool]
-dir = $T/spool
-[retrain]
-history_dir = $T/history
-min_windows = 5
-interval = 0
-CONF
-"$FLOWSAD" run -c "$T/storm.conf" -r "$pcap" --stream control --spool "$T/spool-control" \
-	--jsonl /dev/null 2>/dev/null
+printf '[alerts]\nsuppress = 0\nmin_score = -100\n[retrain]\nhistory_dir = %s\nmin_windows = 5\ninterval = 0\n' \
+	"$T/history" >"$T/storm.conf"
+storm=(-c "$T/storm.conf" -m "$T/model" --redis "$T/redis/sock" --jsonl /dev/null)
+"$FLOWSAD" run "${storm[@]}" -r "$pcap" --stream control --spool "$T/spool-control" 2>/dev/null
 expected=$(redis-cli -s "$T/redis/sock" --raw XRANGE control - + | grep -o '"id":"flowsad-[^"]*"' |
 	sort -u | wc -l)
 broken=0
 for i in $(seq "$kills"); do
-	"$FLOWSAD" run -c "$T/storm.conf" -r "$pcap" --stream storm --replay-pps 20000 \
-		--jsonl /dev/null 2>>"$T/storm.log" &
+	"$FLOWSAD" run "${storm[@]}" -r "$pcap" --stream storm --spool "$T/spool" \
+		--replay-pps 20000 2>>"$T/storm.log" &
 	pid=$!
 	sleep "0.$((RANDOM % 9 + 1))"
 	kill -KILL "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 	"$FLOWSAD" model "$T/model" >/dev/null 2>&1 || broken=$((broken + 1))
 done
-"$FLOWSAD" run -c "$T/storm.conf" -r "$pcap" --stream storm --jsonl /dev/null 2>>"$T/storm.log"
+"$FLOWSAD" run "${storm[@]}" -r "$pcap" --stream storm --spool "$T/spool" 2>>"$T/storm.log"
 final=$?
 got=$(redis-cli -s "$T/redis/sock" --raw XRANGE storm - + | grep -o '"id":"flowsad-[^"]*"' | sort -u)
 unique=$(echo "$got" | grep -c .)
