@@ -18,6 +18,7 @@ const char *const cli_format_names[] = {
 	[INPUT_AUTO] = "auto", [INPUT_PCAP] = "pcap", [INPUT_IDS_CSV] = "ids-csv",
 	[INPUT_FLOW_CSV] = "flow-csv", [INPUT_NETFLOW_PCAP] = "netflow-pcap",
 	[INPUT_MATRIX_CSV] = "matrix-csv", [INPUT_ZEEK] = "zeek", [INPUT_EVE] = "eve",
+	[INPUT_EVE_ALERTS] = "eve-alerts",
 };
 
 int cli_parse_int(const char *name, const char *arg, long lo, long hi, long *out)
@@ -48,13 +49,13 @@ int cli_parse_double(const char *name, const char *arg, double lo, double hi, do
 
 static int parse_format(const char *arg, enum input_format *out)
 {
-	for (size_t i = 0; i <= INPUT_EVE; i++)
+	for (size_t i = 0; i <= INPUT_EVE_ALERTS; i++)
 		if (strcmp(arg, cli_format_names[i]) == 0) {
 			*out = (enum input_format)i;
 			return 0;
 		}
 	log_err("--input-format: expected auto, pcap, ids-csv, flow-csv, netflow-pcap, "
-		"matrix-csv, zeek or eve, got '%s'", arg);
+		"matrix-csv, zeek, eve or eve-alerts, got '%s'", arg);
 	return -1;
 }
 

@@ -19,6 +19,7 @@ enum input_format {
 	INPUT_MATRIX_CSV,
 	INPUT_ZEEK,            /* Zeek conn.log, TSV or JSON */
 	INPUT_EVE,             /* Suricata EVE JSON (flow and netflow events) */
+	INPUT_EVE_ALERTS,      /* Suricata EVE JSON, its alert events as IDS alerts */
 };
 
 /* Their names, as --input-format takes them. */

@@ -174,7 +174,7 @@ struct follower *follow_open(char *const *paths, int n, const char *positions_pa
 		off_t at;
 		l->path = paths[i];
 		zeek_conn_init(&l->zeek, window_flow_sink_add, &f->sink);
-		l->eve = (struct eve_reader){ window_flow_sink_add, &f->sink };
+		l->eve = (struct eve_reader){ window_flow_sink_add, &f->sink, NULL };
 		if (stat(l->path, &st) < 0) {
 			log_info("%s: following it once it exists", l->path);
 			continue;

@@ -136,7 +136,7 @@ static int observe_hosts(struct sample_set *set)
 int inputs_is_records(enum input_format fmt)
 {
 	return fmt == INPUT_FLOW_CSV || fmt == INPUT_IDS_CSV || fmt == INPUT_ZEEK ||
-	       fmt == INPUT_EVE;
+	       fmt == INPUT_EVE || fmt == INPUT_EVE_ALERTS;
 }
 
 static void add_alert(void *ctx, const struct ids_alert *a)
@@ -145,6 +145,19 @@ static void add_alert(void *ctx, const struct ids_alert *a)
 	if (window_table_add_alert(s->t, a->ts, &a->src, &a->dst, a->sport, a->dport, a->sid,
 				   s->emit, s->ctx) < 0)
 		s->failed = 1;
+}
+
+/* A file of records through the reader of its format into sink. */
+static int read_records(FILE *f, const char *path, enum input_format fmt,
+			struct window_flow_sink *sink, struct csv_stats *st)
+{
+	switch (fmt) {
+	case INPUT_IDS_CSV: return ids_csv_read(f, path, add_alert, sink, st);
+	case INPUT_EVE_ALERTS: return eve_read_alerts(f, path, add_alert, sink, st);
+	case INPUT_ZEEK: return zeek_conn_read(f, path, window_flow_sink_add, sink, st);
+	case INPUT_EVE: return eve_read(f, path, window_flow_sink_add, sink, st);
+	default: return flow_csv_read(f, path, window_flow_sink_add, sink, st);
+	}
 }
 
 int inputs_read_records(const char *path, enum input_format fmt, struct window_table *t,
@@ -158,10 +171,7 @@ int inputs_read_records(const char *path, enum input_format fmt, struct window_t
 		log_err("%s: %s", path, strerror(errno));
 		return EX_NOINPUT;
 	}
-	int rc = fmt == INPUT_IDS_CSV ? ids_csv_read(f, path, add_alert, &sink, &st)
-		 : fmt == INPUT_ZEEK  ? zeek_conn_read(f, path, window_flow_sink_add, &sink, &st)
-		 : fmt == INPUT_EVE   ? eve_read(f, path, window_flow_sink_add, &sink, &st)
-				      : flow_csv_read(f, path, window_flow_sink_add, &sink, &st);
+	int rc = read_records(f, path, fmt, &sink, &st);
 	if (f != stdin)
 		fclose(f);
 	if (rc < 0) {
@@ -169,8 +179,9 @@ int inputs_read_records(const char *path, enum input_format fmt, struct window_t
 		return EX_DATAERR;
 	}
 	log_info("%s: %" PRIu64 " %s, %" PRIu64 " malformed rows skipped%s%s", path, st.records,
-		 fmt == INPUT_IDS_CSV ? "alerts" : fmt == INPUT_FLOW_CSV ? "flow records"
-						 : "connections",
+		 fmt == INPUT_IDS_CSV || fmt == INPUT_EVE_ALERTS ? "alerts"
+		 : fmt == INPUT_FLOW_CSV			 ? "flow records"
+							 : "connections",
 		 st.malformed, st.malformed ? "; first: " : "", st.first_error);
 	return sink.failed ? EX_OSERR : EX_OK;
 }

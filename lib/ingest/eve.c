@@ -101,8 +101,30 @@ static const char *flow_event(json_t *e, int two_way, const struct eve_reader *r
 	return NULL;
 }
 
+/* An alert event: its time, endpoints and signature id. */
+static const char *alert_event(json_t *e, const struct eve_reader *r)
+{
+	struct biflow b = { 0 };
+	int64_t ms;
+	json_t *sid = json_object_get(json_object_get(e, "alert"), "signature_id");
+	const char *why = endpoints(e, &b);
+
+	if (why)
+		return why;
+	if (time_of(e, "timestamp", &ms) < 0)
+		return "timestamp: expected an ISO 8601 time";
+	if (!json_is_integer(sid) || json_integer_value(sid) < 0 ||
+	    json_integer_value(sid) > UINT32_MAX)
+		return "alert.signature_id: expected a signature id";
+	struct ids_alert a = { ms / 1000, b.orig, b.resp, b.sport, b.dport,
+			       (uint32_t)json_integer_value(sid) };
+	r->alert(r->ctx, &a);
+	return NULL;
+}
+
 int eve_line(void *reader, char *line, const char **why)
 {
+	const struct eve_reader *r = reader;
 	json_t *e = json_loads(line, 0, NULL);
 	const char *type = json_string_value(json_object_get(e, "event_type"));
 	int rc = CSV_SKIPPED;
@@ -111,6 +133,10 @@ int eve_line(void *reader, char *line, const char **why)
 		rc = (*why = "expected a JSON object", CSV_MALFORMED);
 	else if (!type)
 		rc = (*why = "no event_type", CSV_MALFORMED);
+	else if (r->alert)
+		rc = strcmp(type, "alert") != 0 ? CSV_SKIPPED
+		     : (*why = alert_event(e, r)) ? CSV_MALFORMED
+						  : CSV_RECORD;
 	else if (strcmp(type, "flow") == 0 || strcmp(type, "netflow") == 0)
 		rc = (*why = flow_event(e, strcmp(type, "flow") == 0, reader)) ? CSV_MALFORMED
 									      : CSV_RECORD;
@@ -120,6 +146,13 @@ int eve_line(void *reader, char *line, const char **why)
 
 int eve_read(FILE *f, const char *name, flow_record_fn emit, void *ctx, struct csv_stats *st)
 {
-	struct eve_reader r = { emit, ctx };
+	struct eve_reader r = { emit, ctx, NULL };
+	return csv_read_lines(f, name, eve_line, &r, st);
+}
+
+int eve_read_alerts(FILE *f, const char *name, ids_alert_fn alert, void *ctx,
+		    struct csv_stats *st)
+{
+	struct eve_reader r = { NULL, ctx, alert };
 	return csv_read_lines(f, name, eve_line, &r, st);
 }

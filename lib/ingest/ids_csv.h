@@ -10,17 +10,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "base/ip.h"
 #include "base/csv.h"
-
-struct ids_alert {
-	int64_t ts;
-	ip_addr src, dst;
-	uint16_t sport, dport;
-	uint32_t sid;
-};
-
-typedef void (*ids_alert_fn)(void *ctx, const struct ids_alert *a);
+#include "ingest/ids_alert.h"
 
 /* Reads f to its end. Returns 0, or -EINVAL when the header lacks a needed
  * column (the reason in stats->first_error). */

@@ -73,3 +73,21 @@ check "its label list (header, space in the time, comments) labels its samples" 
 	grep -q "labeled_src_ip.csv: 2 entries label 2 sample(s) known normal" "$T/pkt.log"
 check "its location names with spaces name the service features" bash -c \
 	"'$FLOWSAD' model --json '$T/pk.model' | grep -q '\"svc Head office->Data centre east sid/2200445\"'"
+
+# --- Suricata's EVE alerts as IDS alerts ---------------------------------------------------------
+python3 - "$csv" "$T/eve.json" <<'PY'
+import csv, json, sys
+with open(sys.argv[2], "w") as out:
+    for r in csv.DictReader(open(sys.argv[1])):
+        ts = "%s-%02d-%02dT%02d:%02d:%02d.000000+0000" % (r["date_year"], int(r["date_month"]),
+             int(r["date_mday"]), int(r["date_hour"]), int(r["date_minute"]), int(r["date_second"]))
+        out.write(json.dumps({"timestamp": ts, "event_type": "alert", "src_ip": r["src_ip"],
+                              "src_port": int(r["src_port"]), "dest_ip": r["dest_ip"],
+                              "dest_port": int(r["dest_port"]), "proto": "TCP",
+                              "alert": {"signature_id": int(r["sid"]), "signature": "x"}}) + "\n")
+        out.write(json.dumps({"timestamp": ts, "event_type": "dns", "src_ip": r["src_ip"]}) + "\n")
+PY
+"$FLOWSAD" aggregate --input-format eve-alerts "$T/eve.json" >"$T/eve.csv" 2>"$T/eve.log"
+check "EVE alert events are read as IDS alerts, the other events passed over" \
+	grep -q "eve.json: 31 alerts, 0 malformed" "$T/eve.log"
+check "... and give the samples of the same alerts in psykoda's CSV" diff "$T/agg.csv" "$T/eve.csv"
