@@ -3,6 +3,7 @@
 # docs/reliability.md. SHORT=1 runs the quick version CI runs.
 #   FUZZ_SECONDS   per libFuzzer target (default 60; the campaign: 1800)
 #   KILLS          SIGKILLs of the daemon in the kill storm (default 20)
+#   RKILLS         SIGKILLs of redis-server in the alert storm (default 20)
 #   TAP=1          also ok / not ok lines (tests/integration/reliability.sh)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -78,6 +79,41 @@ row "kill storm ($kills SIGKILLs)" \
 	"$unique of $expected alert ids delivered, $missing missing; model unloadable $broken times" \
 	"$(verdict $(( final != 0 || missing != 0 || broken != 0 )))"
 row "... replays after kills" "$entries stream entries for $unique ids (a replay re-sends: ids dedupe)" "-"
+
+# --- Redis killed again and again during an alert storm -----------------------------------------
+# Redis keeps what it acknowledged (appendfsync always); flowsad must lose no alert and, checking
+# the stream's tail after each reconnection, add none twice.
+rkills=${RKILLS:-$([ -n "$short" ] && echo 4 || echo 20)}
+mkdir -p "$T/r2"
+start_aof_redis() {
+	redis-server --port 0 --unixsocket "$T/r2/sock" --dir "$T/r2" --save '' --appendonly yes \
+		--appendfsync always --logfile "$T/r2/log" &
+	rpid=$!
+	for _ in $(seq 50); do redis-cli -s "$T/r2/sock" ping >/dev/null 2>&1 && return; sleep 0.1; done
+}
+printf '[alerts]\nsuppress = 0\nmin_score = -100\ntop_n = 1000\n' >"$T/alerts.conf"
+loud=(-c "$T/alerts.conf" -m "$T/model.orig" --redis "$T/r2/sock" --jsonl /dev/null)
+start_aof_redis
+"$FLOWSAD" run "${loud[@]}" -r "$pcap" --stream rcontrol --spool "$T/spool-r1" 2>/dev/null
+rexpected=$(redis-cli -s "$T/r2/sock" XLEN rcontrol)
+"$FLOWSAD" run "${loud[@]}" -r "$pcap" --stream rstorm --spool "$T/spool-r2" --replay-pps 4000 \
+	2>"$T/rstorm.log" &
+run_pid=$!
+for i in $(seq "$rkills"); do
+	sleep "0.$((RANDOM % 4 + 2))"
+	kill -KILL "$rpid"; wait "$rpid" 2>/dev/null
+	start_aof_redis
+done
+wait "$run_pid"
+head -c 24 "$pcap" >"$T/empty.pcap" # what is still spooled goes now
+"$FLOWSAD" run "${loud[@]}" -r "$T/empty.pcap" --stream rstorm --spool "$T/spool-r2" 2>/dev/null
+rentries=$(redis-cli -s "$T/r2/sock" XLEN rstorm)
+runique=$(redis-cli -s "$T/r2/sock" --raw XRANGE rstorm - + | grep -o '"id":"flowsad-[^"]*"' |
+	sort -u | wc -l)
+kill "$rpid"; wait "$rpid" 2>/dev/null
+row "Redis kill storm ($rkills SIGKILLs)" \
+	"$runique of $rexpected alerts delivered, $((rentries - runique)) twice" \
+	"$(verdict $(( runique != rexpected || rentries != runique )))"
 
 # --- a template flood at a NetFlow/IPFIX listener ------------------------------------------
 uport=$((20000 + RANDOM % 30000))
