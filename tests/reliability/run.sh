@@ -141,6 +141,55 @@ templates=$(grep -o 'templates [0-9]*\|template_limit [0-9]*' "$T/flood.log" | t
 row "template flood" "alive $alive, peak RSS ${rss:-?} KiB; ${templates:-counters: see log}" \
 	"$(verdict $(( alive != 1 || ${rss:-999999} > 262144 )))"
 
+# --- hostile clients of the metrics endpoint ------------------------------------------------
+mport=$((20000 + RANDOM % 30000))
+printf '[netflow]\nlisten = 127.0.0.1:%d\n[metrics]\nlisten = 127.0.0.1:%d\n' \
+	$((mport + 1)) "$mport" >"$T/http.conf"
+"$FLOWSAD" run -c "$T/http.conf" -m "$T/model" --jsonl /dev/null 2>"$T/http.log" &
+http_pid=$!
+pids+=("$http_pid")
+for _ in $(seq 50); do curl -sf "http://127.0.0.1:$mport/metrics" >/dev/null && break; sleep 0.1; done
+python3 - "$mport" >"$T/http.out" <<'PY'
+import socket, sys, time
+port = int(sys.argv[1])
+def conn():
+    return socket.create_connection(("127.0.0.1", port), timeout=5)
+idle = []
+for _ in range(200):  # many connections that say nothing (slow clients)
+    try:
+        idle.append(conn())
+    except OSError:
+        break
+s = conn()  # a header of a megabyte
+s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * (1 << 20) + b"\r\n\r\n")
+try:
+    big = s.recv(64).split(b" ")[1].decode()
+except (OSError, IndexError):
+    big = "closed"
+s = conn()  # a request line of garbage
+s.sendall(b"\x00\xff\x13 / HTTP/9.9\r\n\r\n")
+try:
+    garbage = s.recv(64).split(b" ")[1].decode()
+except (OSError, IndexError):
+    garbage = "closed"
+s = conn()  # a plain request while the idle ones are still held
+s.sendall(b"GET /metrics HTTP/1.0\r\n\r\n")
+try:
+    held = s.recv(64).split(b" ")[1].decode()
+except (OSError, IndexError):
+    held = "none"
+print(len(idle), big, garbage, held)
+PY
+read -r idle big garbage held <"$T/http.out"
+ok=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$mport/metrics")
+alive=$(kill -0 "$http_pid" 2>/dev/null && echo 1 || echo 0)
+kill -TERM "$http_pid"; wait "$http_pid" 2>/dev/null
+bad=$(( alive != 1 || ok != 200 ))
+[ "$held" = 200 ] || bad=1
+row "metrics: hostile clients" \
+	"$idle idle connections (a GET meanwhile: $held), a 1 MiB header ($big), garbage ($garbage); then GET $ok, alive $alive" \
+	"$(verdict "$bad")"
+
 # --- a disk that fills under the spool and the history -----------------------------------
 FLOWSAD=$FLOWSAD FLOWSAD_TEST_REDIS=$T/redis/sock bash tests/integration/diskfull.sh >"$T/disk.out" 2>&1
 ok=$(grep -c '^ok' "$T/disk.out"); bad=$(grep -c '^not ok' "$T/disk.out")
