@@ -24,12 +24,13 @@ printf '[alerts]\nmin_score = -100\nsuppress = 0\n[retrain]\nhistory_dir = %s/hi
 umount "$full" && mount -t tmpfs -o size=256k tmpfs "$full"
 expected=$(wc -l <"$T/control.jsonl")
 
-# the disk fills half a second into a paced replay, and space comes back two seconds later
+# the disk fills early in a paced replay, and space comes back two seconds later
 mkdir -p "$full/history"
 "$FLOWSAD" run -c "$T/full.conf" -r "$pcap" -m "$T/model" --jsonl "$T/full.jsonl" \
 	--redis "$T/nowhere.sock" --spool "$full/spool" --replay-pps 8000 2>"$T/full.log" &
 pid=$!
-sleep 0.5
+for _ in $(seq 100); do grep -q "replaying" "$T/full.log" && break; sleep 0.1; done # spool open
+sleep 0.3
 dd if=/dev/zero of="$full/filler" bs=4k 2>/dev/null
 sleep 2
 rm -f "$full/filler"

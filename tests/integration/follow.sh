@@ -26,15 +26,15 @@ length = 2s
 lateness = 1s
 CONF
 
-run_daemon() { # SAMPLES_CSV: until SIGTERM
+run_daemon() { # SAMPLES_CSV SAYS: until SIGTERM; returns once the log SAYS it follows
 	"$FLOWSAD" run -c "$T/follow.conf" -m "$T/model" --jsonl /dev/null --samples "$1" \
 		2>>"$T/run.log" &
 	pid=$!
-	sleep 1.5
+	for _ in $(seq 100); do grep -q "$2" "$T/run.log" && break; sleep 0.1; done
 }
 packets() { awk -F, 'NR > 1 && $2 ~ /^10\.66\.0\./ {s += $3} END {print s + 0}' "$1"; }
 
-run_daemon "$T/first.csv"
+run_daemon "$T/first.csv" "following it from its end"
 record 2 3 >>"$T/logs/conn.log"
 printf '%s' "$(record 3 4)" >>"$T/logs/conn.log" # no line end yet: still being written
 sleep 1.5
@@ -51,7 +51,7 @@ check "the daemon says what it followed" grep -q "conn.log: 4 connections, 0 mal
 check "the positions are kept" grep -q "$T/logs/conn.log" "$T/follow.positions"
 
 record 6 7 >>"$T/logs/conn.log" # while it is down
-run_daemon "$T/second.csv"
+run_daemon "$T/second.csv" "following it from where the last run stopped"
 record 7 8 >>"$T/logs/conn.log"
 sleep 2.5
 kill -TERM "$pid"; wait "$pid"
