@@ -96,6 +96,17 @@ static uint8_t *read_file(const char *path, size_t *len)
 	return buf;
 }
 
+/* The same weights give the same scores; frees both. */
+static void expect_same_scores(struct model *m, struct model *back)
+{
+	float s1[10], s2[10];
+	assert_int_equal(deepsad_score(&m->det, m->background, 10, s1), 0);
+	assert_int_equal(deepsad_score(&back->det, back->background, 10, s2), 0);
+	assert_memory_equal(s1, s2, sizeof s1);
+	model_free(back);
+	model_free(m);
+}
+
 static void test_round_trip_is_exact(void **state)
 {
 	struct model *m = make_model();
@@ -123,13 +134,7 @@ static void test_round_trip_is_exact(void **state)
 	assert_int_equal(back->det.n_loss_train, 3);
 	assert_true(back->det.loss_train[2] == m->det.loss_train[2]);
 	assert_int_equal(back->cfg.hidden[1], 3);
-	/* the same weights give the same scores */
-	float s1[10], s2[10];
-	assert_int_equal(deepsad_score(&m->det, m->background, 10, s1), 0);
-	assert_int_equal(deepsad_score(&back->det, back->background, 10, s2), 0);
-	assert_memory_equal(s1, s2, sizeof s1);
-	model_free(back);
-	model_free(m);
+	expect_same_scores(m, back);
 }
 
 static void test_round_trip_batchnorm(void **state)
@@ -146,12 +151,7 @@ static void test_round_trip_batchnorm(void **state)
 	assert_true(back->det.enc.bn[0] && !back->det.enc.bn[1]);
 	assert_true(back->cfg.batchnorm && back->cfg.init_uniform);
 	assert_memory_equal(back->det.enc.bn_stats, m->det.enc.bn_stats, 10 * sizeof(float));
-	float s1[10], s2[10];
-	assert_int_equal(deepsad_score(&m->det, m->background, 10, s1), 0);
-	assert_int_equal(deepsad_score(&back->det, back->background, 10, s2), 0);
-	assert_memory_equal(s1, s2, sizeof s1);
-	model_free(back);
-	model_free(m);
+	expect_same_scores(m, back);
 }
 
 /* Saves a good model, lets mutate() change the header JSON or the bytes, and
@@ -255,33 +255,28 @@ static void zero_mad(json_t *hdr, uint8_t *data, size_t *len)
 	set_meta(hdr, "score_mad", "0");
 }
 
-static void test_truncated_file_refused(void **state)
+/* Files cut short, of another format or version, of wrong shapes, holding
+ * non-finite numbers: each refused with its reason. */
+static void test_damaged_files_refused(void **state)
 {
+	static const struct {
+		void (*mutate)(json_t *hdr, uint8_t *data, size_t *data_len);
+		size_t truncate_to;
+		const char *expect;
+	} cases[] = {
+		{ NULL, 5, "too short" },
+		{ NULL, 200, "header length" },
+		{ wrong_version, 0, "format version 2; this flowsad reads version 1" },
+		{ wrong_format, 0, "format 'pytorch'" },
+		{ wrong_shape, 0, "encoder.1.weight" },
+		{ missing_center, 0, "'center' is missing" },
+		{ short_data, 0, "do not fit" },
+		{ nan_weight, 0, "not finite" },
+		{ zero_mad, 0, "score_mad" },
+	};
 	(void)state;
-	expect_refused(NULL, 5, "too short");
-	expect_refused(NULL, 200, "header length");
-}
-
-static void test_wrong_version_refused(void **state)
-{
-	(void)state;
-	expect_refused(wrong_version, 0, "format version 2; this flowsad reads version 1");
-	expect_refused(wrong_format, 0, "format 'pytorch'");
-}
-
-static void test_wrong_shape_refused(void **state)
-{
-	(void)state;
-	expect_refused(wrong_shape, 0, "encoder.1.weight");
-	expect_refused(missing_center, 0, "'center' is missing");
-	expect_refused(short_data, 0, "do not fit");
-}
-
-static void test_nan_refused(void **state)
-{
-	(void)state;
-	expect_refused(nan_weight, 0, "not finite");
-	expect_refused(zero_mad, 0, "score_mad");
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		expect_refused(cases[i].mutate, cases[i].truncate_to, cases[i].expect);
 }
 
 static void test_bad_json_refused(void **state)
@@ -315,10 +310,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip_is_exact),
 		cmocka_unit_test(test_round_trip_batchnorm),
-		cmocka_unit_test(test_truncated_file_refused),
-		cmocka_unit_test(test_wrong_version_refused),
-		cmocka_unit_test(test_wrong_shape_refused),
-		cmocka_unit_test(test_nan_refused),
+		cmocka_unit_test(test_damaged_files_refused),
 		cmocka_unit_test(test_bad_json_refused),
 		cmocka_unit_test(test_missing_file_named),
 	};
