@@ -27,6 +27,7 @@ struct followed {
 	struct zeek_conn zeek;      /* Zeek's header, learnt from the file */
 	struct eve_reader eve;
 	struct csv_stats st;        /* records and malformed lines, in all */
+	long lineno;                /* lines read of the current file (since the resume point) */
 	uint64_t rotations;
 };
 
@@ -84,19 +85,13 @@ static int read_line(struct followed *l, char *line, const char **why)
 				     : eve_line(&l->eve, line, why);
 }
 
-/* Counts one line's outcome as csv_read_lines does. */
+/* Counts one line's outcome; the first malformed one is said at once. */
 static void count_line(struct followed *l, int rc, const char *why)
 {
-	l->st.records += rc == CSV_RECORD;
-	l->st.rows += rc != CSV_SKIPPED;
-	if (rc == CSV_MALFORMED || rc == CSV_FATAL) {
-		l->st.malformed++;
-		if (!l->st.first_error[0]) {
-			snprintf(l->st.first_error, sizeof l->st.first_error, "%s: %s", l->path,
-				 why);
-			log_warn("%s: a malformed record (%s); counted, skipped", l->path, why);
-		}
-	}
+	int first = !l->st.first_error[0];
+	csv_count_line(&l->st, rc, l->path, l->lineno, why);
+	if (first && l->st.first_error[0])
+		log_warn("%s: a malformed record; counted, skipped", l->st.first_error);
 }
 
 /* Reads the whole lines from l->offset on; with to_end, a last line
@@ -114,6 +109,7 @@ static uint64_t read_lines(struct followed *l, int to_end)
 		if (line[len - 1] != '\n' && !to_end)
 			break; /* being written: wait for its end */
 		l->offset += len;
+		l->lineno++;
 		line[strcspn(line, "\r\n")] = '\0';
 		char *text = csv_trim(line);
 		const char *why = "malformed";
@@ -150,6 +146,7 @@ static void open_log(struct followed *l, const struct stat *st, off_t offset)
 	l->dev = st->st_dev;
 	l->ino = st->st_ino;
 	l->offset = offset;
+	l->lineno = 0;
 	l->format = sniff(l->f);
 	zeek_conn_init(&l->zeek, l->zeek.emit, l->zeek.ctx);
 	if (l->format == LOG_ZEEK && offset > 0)
@@ -202,7 +199,7 @@ static void notice_rotation(struct followed *l)
 		return; /* moved away, its successor not there yet */
 	if (l->f && st.st_dev == l->dev && st.st_ino == l->ino) {
 		if (st.st_size < l->offset) { /* truncated */
-			l->offset = 0;
+			l->offset = l->lineno = 0;
 			l->rotations++;
 			zeek_conn_init(&l->zeek, l->zeek.emit, l->zeek.ctx);
 		}

@@ -54,6 +54,19 @@ int csv_find_columns(char **fields, int n, const char *const *names, int count, 
 	return -1;
 }
 
+void csv_count_line(struct csv_stats *st, int rc, const char *name, long lineno,
+		    const char *why)
+{
+	if (rc == CSV_FATAL || rc == CSV_MALFORMED) {
+		st->malformed += rc == CSV_MALFORMED;
+		if (!st->first_error[0] || rc == CSV_FATAL)
+			snprintf(st->first_error, sizeof st->first_error, "%s:%ld: %s", name,
+				 lineno, why);
+	}
+	st->rows += rc != CSV_SKIPPED && rc != CSV_FATAL;
+	st->records += rc == CSV_RECORD;
+}
+
 int csv_read_lines(FILE *f, const char *name, csv_line_fn fn, void *ctx, struct csv_stats *st)
 {
 	char *line = NULL;
@@ -71,18 +84,9 @@ int csv_read_lines(FILE *f, const char *name, csv_line_fn fn, void *ctx, struct 
 			continue;
 		if ((rc = fn(ctx, text, &why)) == CSV_STOP)
 			break;
-		if (rc == CSV_FATAL || rc == CSV_MALFORMED) {
-			st->malformed += rc == CSV_MALFORMED;
-			if (!st->first_error[0] || rc == CSV_FATAL)
-				snprintf(st->first_error, sizeof st->first_error, "%s:%ld: %s",
-					 name, lineno, why);
-			if (rc == CSV_FATAL)
-				break;
-			st->rows++;
-			continue;
-		}
-		st->rows += rc != CSV_SKIPPED;
-		st->records += rc == CSV_RECORD;
+		csv_count_line(st, rc, name, lineno, why);
+		if (rc == CSV_FATAL)
+			break;
 	}
 	free(line);
 	return rc == CSV_FATAL ? -EINVAL : 0;

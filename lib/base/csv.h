@@ -28,6 +28,12 @@ enum csv_line_result {
  * CSV_MALFORMED and CSV_FATAL. */
 typedef int (*csv_line_fn)(void *ctx, char *line, const char **why);
 
+/* Counts one line's outcome in st (the first malformed or fatal one's
+ * "name:line: why" kept): what csv_read_lines does for each line, for
+ * readers that read lines themselves (a followed log). */
+void csv_count_line(struct csv_stats *st, int rc, const char *name, long lineno,
+		    const char *why);
+
 /* Reads every non-blank line of f through fn, counting records and
  * malformed lines in st. Returns 0, or -EINVAL after a CSV_FATAL line (its
  * "file:line: reason" in st->first_error). */

@@ -705,17 +705,24 @@ int decode_tunnels_parse(const char *text, unsigned *mask)
 	return 0;
 }
 
+static int same_tunnel(const struct decode_tunnel_count *e, const struct packet_info *p)
+{
+	return e->kind == p->tunnel_kind && ip_addr_equal(&e->src, &p->tunnel_src) &&
+	       ip_addr_equal(&e->dst, &p->tunnel_dst);
+}
+
 void decode_tally_add(struct decode_tally *t, const struct packet_info *p)
 {
 	if (!p->tunnels)
 		return;
 	t->tunnelled++;
-	for (int i = 0; i < t->n_tunnels; i++) {
+	/* a mirror feed is one tunnel, or a few: the last one hit first */
+	for (int k = 0, i = t->last_tunnel; k < t->n_tunnels; k++, i = (i + 1) % t->n_tunnels) {
 		struct decode_tunnel_count *e = &t->tunnel[i];
-		if (e->kind == p->tunnel_kind && ip_addr_equal(&e->src, &p->tunnel_src) &&
-		    ip_addr_equal(&e->dst, &p->tunnel_dst)) {
+		if (same_tunnel(e, p)) {
 			e->packets++;
 			e->bytes += p->tunnel_len;
+			t->last_tunnel = i;
 			return;
 		}
 	}

@@ -90,7 +90,7 @@ struct decode_tally {
 	uint64_t result[DECODE_N_RESULTS]; /* DECODE_OK = decoded IP packets */
 	/* the outer headers of tunnelled packets, per (endpoints, kind); the
 	 * endpoints beyond DECODE_TALLY_TUNNELS are summed in other_tunnels */
-	int n_tunnels;
+	int n_tunnels, last_tunnel;        /* last_tunnel: the entry hit last (a feed has few) */
 	struct decode_tunnel_count {
 		ip_addr src, dst;
 		uint8_t kind;
