@@ -24,6 +24,8 @@ struct last_flow {
 	struct sample *receiver; /* an answering flow: the sample of the host it answers, if any */
 };
 
+#define TERMS_INLINE 4
+
 /* The previous flow and the first counters lead: a packet of a flow seen
  * last touches the first three cache lines only (window_table_prefetch). */
 struct sample {
@@ -33,10 +35,12 @@ struct sample {
 	struct distinct seen; /* destinations, ports, pairs, flows */
 	uint32_t n_terms, cap_terms;
 	struct window_term *terms; /* open addressing by key (key 0 is no service: never used) */
+	struct window_term inline_terms[TERMS_INLINE]; /* the first ones: most sources have few */
 };
 
-/* A window's samples come from blocks it frees at once when it closes: a
- * calloc and a free per sample cost more than counting a packet. */
+/* A window's samples come from blocks it gives back at once when it closes
+ * (to the next windows: the table's spares): a calloc and a free per sample
+ * cost more than counting a packet. */
 #define SAMPLES_PER_BLOCK 256
 
 struct sample_block {
@@ -66,6 +70,11 @@ struct window_table {
 	window_closed_fn on_close;
 	void *on_close_ctx;
 	struct window_stats stats;
+	/* the blocks of the window closed last, for the windows that follow:
+	 * memory given back to the system and asked again costs a page fault a
+	 * page */
+	struct sample_block *spare;
+	size_t first_cap; /* slots a new window starts with: what the last one needed */
 };
 
 int64_t window_start_of(int64_t t, uint32_t len)
@@ -88,6 +97,7 @@ struct window_table *window_table_new(uint32_t window_seconds, uint32_t lateness
 	t->lateness = lateness_seconds;
 	t->max_samples = max_samples;
 	t->last_closed = INT64_MIN;
+	t->first_cap = 64;
 	return t;
 }
 
@@ -108,13 +118,19 @@ static uint64_t addr_hash(const ip_addr *a)
 static size_t sample_bytes(const struct sample *s)
 {
 	return sizeof *s + 2 * sizeof(struct sample *) + distinct_bytes(&s->seen) +
-	       s->cap_terms * sizeof(struct window_term);
+	       (s->terms == s->inline_terms ? 0 : s->cap_terms * sizeof(struct window_term));
+}
+
+static void free_terms(struct sample *s)
+{
+	if (s->terms != s->inline_terms)
+		free(s->terms);
 }
 
 static void free_sample(struct sample *s)
 {
 	distinct_free(&s->seen);
-	free(s->terms); /* the sample itself goes with its block */
+	free_terms(s); /* the sample itself goes with its block */
 }
 
 static int cmp_term(const void *a, const void *b)
@@ -138,15 +154,17 @@ static size_t count_term(struct sample *s, uint64_t key)
 	if ((s->n_terms + 1) * 2 > s->cap_terms) {
 		if (s->n_terms >= WINDOW_MAX_TERMS)
 			goto existing_only;
-		uint32_t cap = s->cap_terms ? s->cap_terms * 2 : 8;
-		struct window_term *t = calloc(cap, sizeof *t);
+		uint32_t cap = s->cap_terms ? s->cap_terms * 2 : TERMS_INLINE;
+		struct window_term *t =
+			cap == TERMS_INLINE ? s->inline_terms : calloc(cap, sizeof *t);
 		if (!t)
 			goto existing_only;
 		for (uint32_t i = 0; i < s->cap_terms; i++)
 			if (s->terms[i].key)
 				t[term_slot(t, cap, s->terms[i].key)] = s->terms[i];
-		free(s->terms);
-		grown = (cap - s->cap_terms) * sizeof *t;
+		size_t held = s->terms == s->inline_terms ? 0 : s->cap_terms * sizeof *t;
+		free_terms(s);
+		grown = (t == s->inline_terms ? 0 : cap * sizeof *t) - held;
 		s->terms = t;
 		s->cap_terms = cap;
 	}
@@ -183,9 +201,10 @@ static struct sample **find_slot(struct window *w, const ip_addr *src)
 	return &w->slots[j];
 }
 
-static int grow_window(struct window *w)
+/* Doubles the window's table; a new one starts with first_cap slots. */
+static int grow_window(struct window *w, size_t first_cap)
 {
-	size_t cap = w->cap ? w->cap * 2 : 64;
+	size_t cap = w->cap ? w->cap * 2 : first_cap;
 	struct sample **slots = calloc(cap, sizeof *slots), **old = w->slots;
 	size_t old_cap = w->cap;
 
@@ -208,9 +227,67 @@ static struct window *find_window(struct window_table *t, int64_t start)
 	return NULL;
 }
 
+/* A sample with a copy of its address: sorting reads keys in a row, not
+ * samples spread over megabytes. */
+struct keyed_sample {
+	ip_addr src;
+	struct sample *s;
+};
+
+/* One stable counting pass of a radix sort on byte i of the address. */
+static void radix_pass(const struct keyed_sample *from, struct keyed_sample *to, size_t n, int i)
+{
+	size_t at[256] = { 0 }, sum = 0;
+	for (size_t j = 0; j < n; j++)
+		at[from[j].src.b[i]]++;
+	for (int v = 0; v < 256; v++) {
+		size_t c = at[v];
+		at[v] = sum;
+		sum += c;
+	}
+	for (size_t j = 0; j < n; j++)
+		to[at[from[j].src.b[i]]++] = from[j];
+}
+
 static int cmp_sample(const void *a, const void *b)
 {
 	return memcmp((*(struct sample *const *)a)->src.b, (*(struct sample *const *)b)->src.b, 16);
+}
+
+/* Sorts v by address: a radix sort from the last byte over the bytes that
+ * differ at all (four for a window of IPv4 sources); qsort without memory
+ * for the keys. */
+static void sort_by_address(struct sample **v, size_t n)
+{
+	struct keyed_sample *k = malloc(2 * n * sizeof *k + 1), *other;
+	uint64_t first[2], word[2], differ[2] = { 0, 0 };
+	uint8_t differs[16];
+
+	if (!k) {
+		qsort(v, n, sizeof *v, cmp_sample);
+		return;
+	}
+	other = k + n;
+	for (size_t j = 0; j < n; j++) {
+		k[j] = (struct keyed_sample){ v[j]->src, v[j] };
+		addr_words(&k[j].src, &word[0], &word[1]);
+		if (j == 0)
+			memcpy(first, word, sizeof first);
+		differ[0] |= word[0] ^ first[0];
+		differ[1] |= word[1] ^ first[1];
+	}
+	memcpy(differs, differ, sizeof differs);
+	for (int i = 15; i >= 0; i--) {
+		if (!differs[i])
+			continue;
+		radix_pass(k, other, n, i);
+		struct keyed_sample *t = k;
+		k = other;
+		other = t;
+	}
+	for (size_t j = 0; j < n; j++)
+		v[j] = k[j].s;
+	free(k < other ? k : other);
 }
 
 static void finish_counters(struct sample *s)
@@ -225,6 +302,15 @@ static void finish_counters(struct sample *s)
 	compact_terms(s);
 }
 
+static void free_blocks(struct sample_block *b)
+{
+	while (b) {
+		struct sample_block *next = b->next;
+		free(b);
+		b = next;
+	}
+}
+
 /* Emits and frees the oldest open window. A sample the consumer could not
  * take is counted as refused; the others are still offered. Returns 0 or
  * the consumer's first error. */
@@ -234,12 +320,17 @@ static int close_oldest(struct window_table *t, window_emit_fn emit, void *ctx)
 	size_t n = 0, refused = 0;
 	int rc = 0;
 
-	for (size_t i = 0; i < w->cap; i++)
-		if (w->slots[i])
-			w->slots[n++] = w->slots[i]; /* compact in place: slots no longer hashed */
-	qsort(w->slots, n, sizeof *w->slots, cmp_sample);
+	/* in the order of memory, which the next step cannot be; the table
+	 * (cap > n) then holds the samples to sort, no longer hashed */
+	for (struct sample_block *b = w->blocks; b; b = b->next)
+		for (size_t i = 0; i < b->used; i++) {
+			finish_counters(&b->s[i]);
+			w->slots[n++] = &b->s[i];
+		}
+	sort_by_address(w->slots, n);
 	for (size_t i = 0; i < n; i++) {
-		finish_counters(w->slots[i]);
+		if (i + 4 < n)
+			__builtin_prefetch(w->slots[i + 4]);
 		int erc = emit ? emit(ctx, w->start, &w->slots[i]->src, &w->slots[i]->c) : 0;
 		if (erc < 0) {
 			refused++;
@@ -252,12 +343,11 @@ static int close_oldest(struct window_table *t, window_emit_fn emit, void *ctx)
 	t->stats.refused += refused;
 	t->stats.windows++;
 	t->last_closed = w->start;
+	for (t->first_cap = 64; t->first_cap < 2 * n; t->first_cap *= 2)
+		;
 	free(w->slots);
-	while (w->blocks) {
-		struct sample_block *b = w->blocks;
-		w->blocks = b->next;
-		free(b);
-	}
+	free_blocks(t->spare);
+	t->spare = w->blocks;
 	memmove(&t->open[0], &t->open[1], sizeof t->open[0] * (size_t)(t->n_open - 1));
 	t->n_open--;
 	if (t->on_close)
@@ -300,6 +390,7 @@ void window_table_free(struct window_table *t)
 		return;
 	t->on_close = NULL;
 	window_table_flush(t, NULL, NULL);
+	free_blocks(t->spare);
 	free(t);
 }
 
@@ -332,13 +423,18 @@ static struct window *open_window(struct window_table *t, int64_t start)
 	return &t->open[i];
 }
 
-/* A zeroed sample from the window's newest block (a new block when full). */
-static struct sample *new_sample(struct window *w)
+/* A zeroed sample from the window's newest block (when full, a spare block
+ * or a new one). */
+static struct sample *new_sample(struct window_table *t, struct window *w)
 {
 	struct sample_block *b = w->blocks;
 	if (!b || b->used == SAMPLES_PER_BLOCK) {
-		if (!(b = calloc(1, sizeof *b)))
+		if ((b = t->spare)) {
+			t->spare = b->next;
+			memset(b, 0, sizeof *b); /* at once: cheaper than a sample at a time */
+		} else if (!(b = calloc(1, sizeof *b))) {
 			return NULL;
+		}
 		b->next = w->blocks;
 		w->blocks = b;
 	}
@@ -359,7 +455,7 @@ static int add_sample(struct window_table *t, struct window *w, const ip_addr *s
 	struct sample **slot;
 
 	*out = NULL;
-	if (!w->cap && grow_window(w) < 0)
+	if (!w->cap && grow_window(w, t->first_cap) < 0)
 		return -ENOMEM;
 	slot = find_slot(w, src);
 	if ((*out = *slot))
@@ -369,11 +465,11 @@ static int add_sample(struct window_table *t, struct window *w, const ip_addr *s
 		return 0;
 	}
 	if ((w->n + 1) * 2 > w->cap) {
-		if (grow_window(w) < 0)
+		if (grow_window(w, t->first_cap) < 0)
 			return -ENOMEM;
 		slot = find_slot(w, src);
 	}
-	struct sample *s = new_sample(w);
+	struct sample *s = new_sample(t, w);
 	if (!s)
 		return -ENOMEM;
 	s->src = *src;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "base/rng.h"
 #include "features/distinct.h"
 #include "features/window.h"
 
@@ -283,6 +284,65 @@ static void test_distinct_inline_needs_no_heap(void **state)
 	distinct_free(&d);
 }
 
+/* Every sample of a window, in the order emitted. */
+struct emitted_all {
+	size_t n;
+	ip_addr src[4096];
+	uint64_t packets[4096];
+};
+
+static int collect_all(void *ctx, int64_t start, const ip_addr *src,
+		       const struct window_counters *c)
+{
+	struct emitted_all *e = ctx;
+	(void)start;
+	e->src[e->n] = *src;
+	e->packets[e->n++] = c->packets;
+	return 0;
+}
+
+/* Sources of both families that differ in various bytes come out in address
+ * order; a window made of the memory of one closed before starts from zero. */
+static void test_address_order_and_reused_memory(void **state)
+{
+	enum { N = 3000 };
+	static ip_addr srcs[N];
+	static struct emitted_all e;
+	struct window_table *t = window_table_new(60, 0, N, NULL);
+	struct rng r;
+	(void)state;
+	rng_seed(&r, 7);
+	for (int i = 0; i < N; i++) {
+		struct packet_info p = pkt(0, 1, 9, 17, 53, 0);
+		if (i % 3 == 0) { /* IPv6: any byte may differ */
+			for (int b = 0; b < 16; b++)
+				p.src.b[b] = (uint8_t)rng_below(&r, 256);
+			p.src.b[0] = 0x20;
+		} else {
+			for (int b = 12; b < 16; b++)
+				p.src.b[b] = (uint8_t)rng_below(&r, 256);
+		}
+		srcs[i] = p.src;
+	}
+	for (int w = 0; w < 2; w++) { /* the second window: twice the packets */
+		memset(&e, 0, sizeof e);
+		for (int k = 0; k <= w; k++)
+			for (int i = 0; i < N; i++) {
+				struct packet_info p = pkt(60 * w + 1, 1, 9, 17, 53, 0);
+				p.src = srcs[i];
+				assert_int_equal(window_table_add(t, &p, collect_all, &e), 0);
+			}
+		assert_int_equal(window_table_flush(t, collect_all, &e), 0);
+		assert_int_equal(e.n, N); /* the random addresses are distinct */
+		for (size_t i = 0; i < e.n; i++) {
+			assert_int_equal(e.packets[i], (uint64_t)w + 1);
+			if (i > 0)
+				assert_true(memcmp(e.src[i - 1].b, e.src[i].b, 16) < 0);
+		}
+	}
+	window_table_free(t);
+}
+
 static void test_distinct_exact_then_estimated(void **state)
 {
 	struct distinct d = { 0 };
@@ -321,6 +381,7 @@ int main(void)
 		cmocka_unit_test(test_refused_samples_are_returned),
 		cmocka_unit_test(test_distinct_inline_needs_no_heap),
 		cmocka_unit_test(test_distinct_exact_then_estimated),
+		cmocka_unit_test(test_address_order_and_reused_memory),
 	};
 	return cmocka_run_group_tests_name("window", tests, NULL, NULL);
 }
