@@ -42,7 +42,8 @@ CFLAGS_ALL = -std=c11 -D_GNU_SOURCE -DFLOWSAD_VERSION='"$(VERSION)"' $(WARN) $(O
 LDFLAGS_ALL = $(EXTRA_LDFLAGS)
 
 LIB_SRC := $(wildcard lib/*/*.c)
-HOT_SRC := lib/detector/mlp.c lib/detector/deepsad.c lib/detector/explain.c lib/ingest/decode.c \
+HOT_SRC := lib/detector/mlp.c lib/detector/deepsad.c lib/detector/explain.c lib/detector/adam.c \
+	lib/detector/scaler.c lib/ingest/decode.c lib/features/baseline.c \
 	lib/features/window.c lib/features/distinct.c
 DAEMON_SRC := $(wildcard daemon/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)

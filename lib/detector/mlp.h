@@ -36,6 +36,22 @@ struct mlp {
 	float *bn_mean[MLP_MAX_LAYERS], *bn_var[MLP_MAX_LAYERS]; /* views: [sizes[l+1]] */
 };
 
+/* A batch whose columns each hold mostly one value (network counters: most
+ * are zero, or what zero becomes once standardised) is taken by the first
+ * layer as that row of values plus the few entries that differ: X·W0 =
+ * 1·(base·W0) + D·W0, with D sparse, in rows. At most 1/MLP_SPARSE_SHARE of
+ * the entries may differ; a denser batch goes through the matrix product. */
+#define MLP_SPARSE_SHARE 4
+
+struct mlp_sparse_input {
+	int used;       /* the last forward took this path */
+	float *base;    /* [sizes[0]]: each column's common value in the batch */
+	float *base_w;  /* [sizes[1]]: base·W0 (and scratch of the backward) */
+	int *row_start; /* [cap + 1] into col and val */
+	int *col;       /* [cap * sizes[0] / MLP_SPARSE_SHARE] */
+	float *val;     /* the entry minus its column's base */
+};
+
 /* Activations and scratch for batches of up to cap rows (one per thread of use). */
 struct mlp_work {
 	int cap;
@@ -43,6 +59,7 @@ struct mlp_work {
 	float *act[MLP_MAX_LAYERS + 1]; /* act[0] borrowed input; act[l] [cap, sizes[l]] */
 	float *d0, *d1;                 /* [cap, max width] gradient scratch */
 	float *inv_std[MLP_MAX_LAYERS]; /* [sizes[l+1]] of bn layers: 1/sqrt(var + eps) */
+	struct mlp_sparse_input sparse;
 };
 
 /* Allocates zeroed weights. Returns 0, -EINVAL on bad sizes, -ENOMEM. */

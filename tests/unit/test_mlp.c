@@ -33,8 +33,19 @@ static void assert_close(double analytic, double numeric, const char *what, size
 
 /* Checks d(L)/d(params) and d(L)/d(x) of a network by central differences;
  * bn (may be NULL) adds batch normalisation, in training or inference mode. */
+/* Input rows: standard normal, or (sparse) each column at a value of its
+ * own but for one entry in ten, as standardised counters look. */
+static void fill_input(float *x, int n, int dim, int sparse, struct rng *rng)
+{
+	for (int i = 0; i < n; i++)
+		for (int j = 0; j < dim; j++)
+			x[i * dim + j] = !sparse || rng_uniform(rng) < 0.1
+						 ? (float)rng_normal(rng)
+						 : (float)(j % 3) * 0.5f - 0.5f;
+}
+
 static void check_gradients_bn(int n_layers, const int *sizes, const uint8_t *leaky,
-			       const uint8_t *bn, int training)
+			       const uint8_t *bn, int training, int sparse)
 {
 	struct mlp m;
 	struct rng rng;
@@ -55,12 +66,12 @@ static void check_gradients_bn(int n_layers, const int *sizes, const uint8_t *le
 	float *r = malloc(sizeof(float) * (size_t)(n * mlp_dim_out(&m)));
 	float *grad = malloc(sizeof(float) * m.n_params);
 	float *dx = malloc(sizeof(float) * (size_t)(n * sizes[0]));
-	for (int i = 0; i < n * sizes[0]; i++)
-		x[i] = (float)rng_normal(&rng);
+	fill_input(x, n, sizes[0], sparse, &rng);
 	for (int i = 0; i < n * mlp_dim_out(&m); i++)
 		r[i] = (float)rng_normal(&rng);
 
 	probe_loss(&m, w, x, n, r, training);
+	assert_int_equal(w->sparse.used, sparse); /* the path meant to be checked */
 	mlp_backward(&m, w, r, n, grad, dx);
 	float *dx_copy = malloc(sizeof(float) * (size_t)(n * sizes[0]));
 	memcpy(dx_copy, dx, sizeof(float) * (size_t)(n * sizes[0]));
@@ -94,7 +105,7 @@ static void check_gradients_bn(int n_layers, const int *sizes, const uint8_t *le
 
 static void check_gradients(int n_layers, const int *sizes, const uint8_t *leaky)
 {
-	check_gradients_bn(n_layers, sizes, leaky, NULL, 0);
+	check_gradients_bn(n_layers, sizes, leaky, NULL, 0, 0);
 }
 
 static void test_batchnorm_training_gradient(void **state)
@@ -102,7 +113,54 @@ static void test_batchnorm_training_gradient(void **state)
 	(void)state;
 	/* the batch statistics depend on every row: the full BN backward */
 	check_gradients_bn(3, (int[]){ 6, 5, 4, 3 }, (uint8_t[]){ 1, 1, 0 }, (uint8_t[]){ 1, 1, 0 },
-			   1);
+			   1, 0);
+}
+
+static void test_sparse_input_gradient(void **state)
+{
+	(void)state;
+	/* inputs mostly at one value a column take the sparse first layer, in
+	 * training (batch statistics after it) and in inference */
+	for (int training = 0; training <= 1; training++)
+		check_gradients_bn(3, (int[]){ 40, 6, 5, 3 }, (uint8_t[]){ 1, 1, 0 },
+				   (uint8_t[]){ 1, 1, 0 }, training, 1);
+}
+
+/* The sparse first layer against the plain product, forward and weight
+ * gradient, on a batch as wide as the daemon's scoring blocks see. */
+static void test_sparse_first_layer_matches_product(void **state)
+{
+	enum { N = 64, IN = 300, OUT = 24 };
+	struct mlp m;
+	struct rng rng;
+	static float x[N * IN], r[N * OUT], grad[IN * OUT];
+	(void)state;
+	rng_seed(&rng, 11);
+	assert_int_equal(mlp_init(&m, 1, (int[]){ IN, OUT }, (uint8_t[]){ 0 }), 0);
+	mlp_init_uniform(&m, &rng);
+	struct mlp_work *w = mlp_work_new(&m, N);
+	fill_input(x, N, IN, 1, &rng);
+	for (int i = 0; i < N * OUT; i++)
+		r[i] = (float)rng_normal(&rng);
+	const float *out = mlp_forward(&m, w, x, N);
+	assert_int_equal(w->sparse.used, 1);
+	for (int i = 0; i < N; i++)
+		for (int j = 0; j < OUT; j++) {
+			double z = 0;
+			for (int k = 0; k < IN; k++)
+				z += (double)x[i * IN + k] * m.w[0][k * OUT + j];
+			assert_float_equal(out[i * OUT + j], z, 1e-4 * (1 + fabs(z)));
+		}
+	mlp_backward(&m, w, r, N, grad, NULL);
+	for (int k = 0; k < IN; k++)
+		for (int j = 0; j < OUT; j++) {
+			double g = 0;
+			for (int i = 0; i < N; i++)
+				g += (double)x[i * IN + k] * r[i * OUT + j];
+			assert_float_equal(grad[k * OUT + j], g, 1e-4 * (1 + fabs(g)));
+		}
+	mlp_work_free(w);
+	mlp_free(&m);
 }
 
 static void test_batchnorm_inference_gradient(void **state)
@@ -110,7 +168,7 @@ static void test_batchnorm_inference_gradient(void **state)
 	(void)state;
 	/* running statistics are constants: the gradient explanations need */
 	check_gradients_bn(3, (int[]){ 6, 5, 4, 3 }, (uint8_t[]){ 1, 1, 0 }, (uint8_t[]){ 1, 1, 0 },
-			   0);
+			   0, 0);
 }
 
 static void test_batchnorm_running_statistics(void **state)
@@ -243,6 +301,8 @@ int main(void)
 		cmocka_unit_test(test_batchnorm_training_gradient),
 		cmocka_unit_test(test_batchnorm_inference_gradient),
 		cmocka_unit_test(test_batchnorm_running_statistics),
+		cmocka_unit_test(test_sparse_input_gradient),
+		cmocka_unit_test(test_sparse_first_layer_matches_product),
 		cmocka_unit_test(test_uniform_init_bounds),
 		cmocka_unit_test(test_forward_matches_hand_computation),
 		cmocka_unit_test(test_adam_two_steps_by_hand),
