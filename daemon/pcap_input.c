@@ -310,6 +310,7 @@ static int count_packets(struct capture *c, struct window_table *t, window_emit_
 			for (size_t i = 0; i < c->n && rc == 0; i++)
 				rc = window_table_add(t, &b->pkt[i], emit, ctx);
 	} else {
+		pthread_setname_np(decoder, "flowsad-decode"); /* as top -H shows it */
 		while (rc == 0 && (b = ring_filled_batch(r))) {
 			for (size_t i = 0; i < b->n && rc == 0; i++) {
 				if (i + PREFETCH_AHEAD <

@@ -366,6 +366,7 @@ struct retrainer *retrainer_start(struct ev_loop *loop, const struct retrain_req
 		free_retrainer(t);
 		return NULL;
 	}
+	pthread_setname_np(t->thread, "flowsad-retrain");
 	return t;
 }
 

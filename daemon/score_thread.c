@@ -368,6 +368,7 @@ struct score_thread *score_thread_start(struct ev_loop *loop, struct baseline *b
 		free(t);
 		return NULL;
 	}
+	pthread_setname_np(t->thread, "flowsad-score");
 	return t;
 }
 

@@ -319,8 +319,10 @@ void scorer_score(struct scorer *s, int64_t window_start, const struct sample_se
 	for (long i = 0; i < n_picks; i++)
 		alert_pick(s, window_start, &set->s[picks[i].row], &picks[i], raw[picks[i].row],
 			   (int)i + 1, threshold, usual[picks[i].row]);
-	for (size_t i = 0; b && n_picks >= 0 && i < n; i++)
+	for (size_t i = 0; b && n_picks >= 0 && i < n; i++) {
+		sample_set_prefetch(set, b, i);
 		baseline_note_score(b, &set->s[i].src, window_start, scaled[i]);
+	}
 	s->st.windows++;
 	s->st.samples += n;
 	s->st.last_window = window_start;

@@ -125,6 +125,15 @@ static size_t find_slot(const struct baseline *b, const ip_addr *a)
 	return i;
 }
 
+void baseline_prefetch(const struct baseline *b, const ip_addr *src, int stage)
+{
+	size_t i = home_slot(b, src);
+	if (stage == 0)
+		__builtin_prefetch(&b->index[i]);
+	else if (b->index[i] != NONE)
+		__builtin_prefetch(&b->hosts[b->index[i]]);
+}
+
 /* Empties slot i, moving later entries of its probe run back (linear
  * probing's deletion: no tombstones). */
 static void clear_slot(struct baseline *b, size_t i)
@@ -190,11 +199,21 @@ static uint32_t take_host(struct baseline *b, const ip_addr *src)
 
 /* --- features ------------------------------------------------------------------------------- */
 
+/* Bits set in a word, without the POPCNT instruction (not in the x86-64
+ * baseline: the compiler's builtin is then a table lookup a byte). */
+static int popcount64(uint64_t x)
+{
+	x -= (x >> 1) & 0x5555555555555555ull;
+	x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+	x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+	return (int)((x * 0x0101010101010101ull) >> 56);
+}
+
 static int popcount_words(const uint64_t *w)
 {
 	int n = 0;
 	for (int i = 0; i < SKETCH_WORDS; i++)
-		n += __builtin_popcountll(w[i]);
+		n += popcount64(w[i]);
 	return n;
 }
 

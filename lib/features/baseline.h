@@ -68,6 +68,11 @@ void baseline_free(struct baseline *b);
 void baseline_observe(struct baseline *b, int64_t window_start, const ip_addr *src,
 		      const struct window_counters *c, float *out);
 
+/* A hint for a source that baseline_observe or baseline_note_score will
+ * look up soon (a window's sources are spread over the table): stage 0
+ * fetches its slot, stage 1 (some samples later) the host it holds. */
+void baseline_prefetch(const struct baseline *b, const ip_addr *src, int stage);
+
 /* Scores: each source's own usual level. A busy server's windows score high
  * all day; a workstation's rarely do. After a window is scored, its samples'
  * scores are noted; the usual score of a source is exp(m + k s) - 1 for the

@@ -33,6 +33,9 @@ int sample_set_collect(void *ctx, int64_t window_start, const ip_addr *src,
 int sample_set_add(struct sample_set *set, const struct net_sample *s)
 	__attribute__((warn_unused_result));
 void sample_set_free(struct sample_set *set);
+/* A hint before sample i's source is looked up in b: fetches the memory of
+ * the sources some samples ahead (baseline_prefetch). */
+void sample_set_prefetch(const struct sample_set *set, const struct baseline *b, size_t i);
 /* Sets the host features of every sample of set from b, in the set's order
  * (which must be window order: what a window table emits), remembering
  * each sample's window in b. */
