@@ -39,9 +39,11 @@ struct labels {
 	struct label_list normal, anomaly;
 };
 
-/* One verdict entry's fields as a label list line ("window_start,src_ip"
- * or "src_ip") into the list of its verdict. Returns 1 when it was one. */
-static int add_verdict(const redisReply *fields, FILE *normal, FILE *anomaly)
+/* One verdict entry's fields (src_ip, window_start, verdict) into the list
+ * of its verdict. Returns 1 when it was one, 0 for an entry of another kind
+ * (no verdict field, or another verdict), -1 when it is damaged (why in
+ * err). */
+static int add_verdict(const redisReply *fields, struct labels *l, char *err, size_t errlen)
 {
 	const char *src = NULL, *window = NULL, *verdict = NULL;
 	for (size_t j = 0; j + 1 < fields->elements; j += 2) {
@@ -55,12 +57,11 @@ static int add_verdict(const redisReply *fields, FILE *normal, FILE *anomaly)
 		else if (strcmp(k, "verdict") == 0)
 			verdict = v;
 	}
-	FILE *to = !verdict ? NULL : strcmp(verdict, "normal") == 0 ? normal
-				   : strcmp(verdict, "anomaly") == 0 ? anomaly : NULL;
-	if (!src || !to || strchr(src, '\n') || (window && strchr(window, '\n')))
+	struct label_list *to = !verdict ? NULL : strcmp(verdict, "normal") == 0 ? &l->normal
+					  : strcmp(verdict, "anomaly") == 0 ? &l->anomaly : NULL;
+	if (!to)
 		return 0;
-	fprintf(to, "%s%s%s\n", window && *window ? window : "", window && *window ? "," : "", src);
-	return 1;
+	return labels_add(to, window, src, err, errlen) == 0 ? 1 : -1;
 }
 
 static redisContext *connect_redis(const struct retrain_request *q)
@@ -94,41 +95,33 @@ static redisContext *connect_redis(const struct retrain_request *q)
 	return c;
 }
 
-/* The feedback stream's verdicts into l. Returns how many were read. */
+/* The feedback stream's verdicts into l. A damaged entry (written by hand,
+ * or by a tool gone wrong) is skipped and said, not the stream after it.
+ * Returns how many verdicts were read. */
 static size_t read_feedback(const struct retrain_request *q, struct labels *l)
 {
-	char *normal_text = NULL, *anomaly_text = NULL, err[256];
-	size_t nl = 0, al = 0, verdicts = 0;
+	char why[384] = "", first_bad[512] = "";
+	size_t verdicts = 0, damaged = 0;
 	redisContext *c = q->redis ? connect_redis(q) : NULL;
 	if (!c)
 		return 0;
 	redisReply *r = redisCommand(c, "XRANGE %s - +", q->feedback_stream);
-	FILE *normal = open_memstream(&normal_text, &nl),
-	     *anomaly = open_memstream(&anomaly_text, &al);
-	for (size_t i = 0;
-	     r && r->type == REDIS_REPLY_ARRAY && normal && anomaly && i < r->elements; i++) {
+	for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
 		const redisReply *e = r->element[i];
-		if (e->type == REDIS_REPLY_ARRAY && e->elements == 2 &&
-		    e->element[1]->type == REDIS_REPLY_ARRAY)
-			verdicts += (size_t)add_verdict(e->element[1], normal, anomaly);
+		if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
+		    e->element[1]->type != REDIS_REPLY_ARRAY)
+			continue;
+		int got = add_verdict(e->element[1], l, why, sizeof why);
+		if (got < 0 && damaged++ == 0)
+			snprintf(first_bad, sizeof first_bad, "%s %s: %s", q->feedback_stream,
+				 e->element[0]->str ? e->element[0]->str : "?", why);
+		verdicts += got > 0;
 	}
+	if (damaged)
+		log_warn("retraining: %zu damaged feedback entries skipped (the first: %s)",
+			 damaged, first_bad);
 	freeReplyObject(r);
 	redisFree(c);
-	if (normal)
-		fclose(normal);
-	if (anomaly)
-		fclose(anomaly);
-	FILE *fn = normal_text ? fmemopen(normal_text, nl, "r") : NULL;
-	FILE *fa = anomaly_text ? fmemopen(anomaly_text, al, "r") : NULL;
-	if ((fn && nl && labels_read(&l->normal, fn, q->feedback_stream, err, sizeof err) < 0) ||
-	    (fa && al && labels_read(&l->anomaly, fa, q->feedback_stream, err, sizeof err) < 0))
-		log_warn("retraining: feedback: %s", err);
-	if (fn)
-		fclose(fn);
-	if (fa)
-		fclose(fa);
-	free(normal_text);
-	free(anomaly_text);
 	return verdicts;
 }
 

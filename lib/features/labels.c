@@ -10,38 +10,49 @@
 #include "base/ip.h"
 #include "base/grow.h"
 
+int labels_add(struct label_list *l, const char *window_start, const char *src, char *err,
+	       size_t errlen)
+{
+	struct label_entry e = { .window_start = INT64_MIN };
+	if (window_start && *window_start && isotime_parse(window_start, &e.window_start) < 0) {
+		snprintf(err, errlen,
+			 "expected window_start (ISO 8601 UTC or epoch seconds) or an address, "
+			 "got '%s'",
+			 window_start);
+		return -EINVAL;
+	}
+	if (!src || ip_parse_cidr(src, &e.net, &e.prefix) < 0) {
+		snprintf(err, errlen, "expected an address or CIDR, got '%s'", src ? src : "");
+		return -EINVAL;
+	}
+	if (grow_for_one(&l->e, &l->cap, l->n, sizeof *l->e, 64) < 0)
+		return -ENOMEM;
+	l->e[l->n++] = e;
+	return 0;
+}
+
 int labels_read(struct label_list *l, FILE *f, const char *name, char *err, size_t errlen)
 {
-	char line[512];
+	char line[512], why[384];
 	long lineno = 0;
 
 	while (fgets(line, sizeof line, f)) {
-		struct label_entry e = { .window_start = INT64_MIN };
+		ip_addr net;
+		int prefix;
 		lineno++;
 		line[strcspn(line, "#")] = '\0';
 		char *fld[3] = { NULL }, *p = csv_trim(line);
 		if (!*p || (lineno == 1 && csv_is_header(p)))
 			continue;
 		/* src, or window_start,src; further columns are comments */
-		int n = csv_split(p, fld, 3);
-		if (n >= 2 && ip_parse_cidr(fld[0], &e.net, &e.prefix) < 0) {
-			if (isotime_parse(fld[0], &e.window_start) < 0) {
-				snprintf(err, errlen,
-					 "%s:%ld: expected window_start (ISO 8601 UTC or epoch "
-					 "seconds) or an address, got '%s'",
-					 name, lineno, fld[0]);
-				return -EINVAL;
-			}
-			fld[0] = fld[1];
-		}
-		if (ip_parse_cidr(fld[0], &e.net, &e.prefix) < 0) {
-			snprintf(err, errlen, "%s:%ld: expected an address or CIDR, got '%s'", name,
-				 lineno, fld[0]);
-			return -EINVAL;
-		}
-		if (grow_for_one(&l->e, &l->cap, l->n, sizeof *l->e, 64) < 0)
-			return -ENOMEM;
-		l->e[l->n++] = e;
+		int n = csv_split(p, fld, 3),
+		    first_is_time = n >= 2 && ip_parse_cidr(fld[0], &net, &prefix) < 0;
+		int rc = labels_add(l, first_is_time ? fld[0] : NULL, fld[first_is_time], why,
+				    sizeof why);
+		if (rc == -EINVAL)
+			snprintf(err, errlen, "%s:%ld: %s", name, lineno, why);
+		if (rc < 0)
+			return rc;
 	}
 	return 0;
 }

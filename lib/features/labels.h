@@ -35,6 +35,11 @@ int labels_read_file(struct label_list *l, const char *path, char *err, size_t e
  * err, or -ENOMEM. */
 int labels_read(struct label_list *l, FILE *f, const char *name, char *err, size_t errlen)
 	__attribute__((warn_unused_result));
+/* Adds one entry: src (an address or CIDR) in the window starting at
+ * window_start (ISO 8601 UTC or epoch seconds; NULL or empty: any window).
+ * Returns 0, -EINVAL with the reason in err, or -ENOMEM. */
+int labels_add(struct label_list *l, const char *window_start, const char *src, char *err,
+	       size_t errlen) __attribute__((warn_unused_result));
 void labels_free(struct label_list *l);
 
 /* Sets ds->y[i] = value for every row the list matches (rows need a src_ip

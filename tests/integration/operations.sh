@@ -128,8 +128,12 @@ printf '[window]\nlength = 1m\n[model]\npath = %s\n[retrain]\nhistory_dir = %s\n
 for variant in without with; do
 	rm -f "$T/fb/model"
 	redis-cli -s "$T/redis/sock" del flowsad:feedback >/dev/null
-	[ $variant = with ] && redis-cli -s "$T/redis/sock" XADD flowsad:feedback '*' src_ip 10.77.0.17 \
-		window_start 2026-11-29T11:10:00Z verdict normal >/dev/null
+	if [ $variant = with ]; then # a damaged entry first: skipped, not the stream after it
+		redis-cli -s "$T/redis/sock" XADD flowsad:feedback '*' src_ip not-an-address \
+			verdict normal >/dev/null
+		redis-cli -s "$T/redis/sock" XADD flowsad:feedback '*' src_ip 10.77.0.17 \
+			window_start 2026-11-29T11:10:00Z verdict normal >/dev/null
+	fi
 	cat >"$T/fb/train.conf" <<EOF
 [netflow]
 listen = 127.0.0.1:$(port)
@@ -160,6 +164,9 @@ EOF
 		2>/dev/null
 done
 check "the verdict reached the training" grep -q "1 known normal, 0 known anomaly; 1 analyst verdicts" \
+	"$T/fb/with.log"
+check "the damaged entry before it was skipped and said" \
+	grep -q "1 damaged feedback entries skipped (the first: flowsad:feedback .*: expected an address or CIDR, got 'not-an-address')" \
 	"$T/fb/with.log"
 check "without feedback the ping sweep is alerted" grep -q '"start":"2026-11-29T11:10:00Z".*"ip":"10.77.0.17"' \
 	"$T/fb/without.jsonl"

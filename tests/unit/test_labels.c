@@ -90,12 +90,37 @@ static void test_errors_name_the_line(void **state)
 	labels_free(&l);
 }
 
+/* One entry from its fields, as the feedback stream gives them: a damaged
+ * one is refused with its reason and leaves the list as it was. */
+static void test_add_one_entry(void **state)
+{
+	struct label_list l = { 0 };
+	char err[256];
+	ip_addr a;
+	int prefix;
+	(void)state;
+	assert_int_equal(labels_add(&l, "2026-03-01T14:00:00Z", "10.0.0.1", err, sizeof err), 0);
+	assert_int_equal(labels_add(&l, "", "10.0.0.2", err, sizeof err), 0); /* any window */
+	assert_int_equal(labels_add(&l, NULL, "not-an-address", err, sizeof err), -EINVAL);
+	assert_string_equal(err, "expected an address or CIDR, got 'not-an-address'");
+	assert_int_equal(labels_add(&l, "soon", "10.0.0.3", err, sizeof err), -EINVAL);
+	assert_int_equal(labels_add(&l, NULL, NULL, err, sizeof err), -EINVAL);
+	assert_int_equal(l.n, 2);
+	assert_int_equal(ip_parse_cidr("10.0.0.1", &a, &prefix), 0);
+	assert_true(labels_match(&l, 1772373600, &a));
+	assert_false(labels_match(&l, 1772377200, &a));
+	assert_int_equal(ip_parse_cidr("10.0.0.2", &a, &prefix), 0);
+	assert_true(labels_match(&l, 1772377200, &a));
+	labels_free(&l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_formats_and_matching),
 		cmocka_unit_test(test_header_and_comments),
 		cmocka_unit_test(test_errors_name_the_line),
+		cmocka_unit_test(test_add_one_entry),
 	};
 	return cmocka_run_group_tests_name("labels", tests, NULL, NULL);
 }
