@@ -1,12 +1,15 @@
 /* libFuzzer target: the baseline state file decoder. What it accepts must
  * encode back to the same bytes (hosts in recency order, a checksum over
- * all), and give finite features for any sample observed after it. */
+ * all), and give finite features for any sample observed after it. The
+ * input's last four bytes are replaced by the checksum of the rest, so that
+ * mutations reach the parsing behind it (random bytes never match a CRC). */
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/crc32.h"
 #include "features/baseline.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -20,8 +23,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!b && !(b = baseline_new(64, 3600)))
 		abort();
-	if (baseline_decode(b, data, size, err, sizeof err) != 0)
+	if (size < 4)
 		return 0;
+	uint8_t *copy = malloc(size);
+	if (!copy)
+		abort();
+	memcpy(copy, data, size);
+	uint32_t crc = crc32_ieee(copy, size - 4);
+	memcpy(copy + size - 4, &crc, 4);
+	data = copy;
+	if (baseline_decode(b, data, size, err, sizeof err) != 0) {
+		free(copy);
+		return 0;
+	}
 	uint64_t count;
 	memcpy(&count, data + 16, 8); /* the header's host count; the decoder checked the length */
 	if (count <= 64) { /* beyond the bound the oldest were left out */
@@ -38,5 +52,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (int i = 0; i < BASELINE_N_FEATURES; i++)
 		if (!isfinite(out[i]))
 			abort();
+	free(copy);
 	return 0;
 }

@@ -591,6 +591,21 @@ static int load_meta(struct loader *ld, struct model *m)
 	return 0;
 }
 
+/* The id is a hash of the tensors and feature names: a file whose bytes
+ * changed on disk after it was written (a flipped bit, a bad sector) loads
+ * no more, where it would have scored with damaged weights. */
+static int check_id(const struct model *m, char *err, size_t errlen)
+{
+	struct tensor t[MAX_TENSORS];
+	char id[MODEL_ID_LEN];
+	compute_id(m, t, list_tensors(m, t), id);
+	if (strcmp(id, m->id) == 0)
+		return 0;
+	set_err(err, errlen, "its tensors hash to %s, not to its model_id %s: the file is damaged",
+		id, m->id);
+	return -EINVAL;
+}
+
 struct model *model_parse(const uint8_t *buf, size_t len, char *err, size_t errlen)
 {
 	struct loader ld = { .err = err, .errlen = errlen };
@@ -624,6 +639,8 @@ struct model *model_parse(const uint8_t *buf, size_t len, char *err, size_t errl
 		rc = load_encoder(&ld, m);
 	if (rc == 0)
 		rc = load_tensors(&ld, m);
+	if (rc == 0)
+		rc = check_id(m, err, errlen);
 out:
 	json_decref(ld.hdr);
 	if (rc < 0) {
