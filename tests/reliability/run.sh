@@ -2,8 +2,9 @@
 # make reliability: faults, hostile input and kills, measured; prints a table and writes
 # docs/reliability.md. SHORT=1 runs the quick version CI runs.
 #   FUZZ_SECONDS   per libFuzzer target (default 60; the campaign: 1800)
-#   KILLS          SIGKILLs of the daemon in the kill storm (default 20)
+#   KILLS          SIGKILLs of the daemon in the kill storm (default 50)
 #   RKILLS         SIGKILLs of redis-server in the alert storm (default 20)
+#   SOAK_SECONDS   the live soak (default 1800; short: 60), sampled every 10 s (short: 2 s)
 #   TAP=1          also ok / not ok lines (tests/integration/reliability.sh)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -12,7 +13,7 @@ FLOWSAD=$PWD/$BUILD/flowsad
 DATA=$PWD/tests/data
 short=${SHORT:-}
 fuzz_seconds=${FUZZ_SECONDS:-$([ -n "$short" ] && echo 5 || echo 60)}
-kills=${KILLS:-$([ -n "$short" ] && echo 4 || echo 20)}
+kills=${KILLS:-$([ -n "$short" ] && echo 4 || echo 50)}
 T=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$T"; }
@@ -93,13 +94,17 @@ start_aof_redis() {
 	rpid=$!
 	for _ in $(seq 50); do redis-cli -s "$T/r2/sock" ping >/dev/null 2>&1 && return; sleep 0.1; done
 }
-printf '[alerts]\nsuppress = 0\nmin_score = -100\ntop_n = 1000\n' >"$T/alerts.conf"
+# thousands of alerts: every sample of a many-source capture (Zipf, 10-second windows) alerts
+"$BUILD/bench/gen_pcap" "$T/storm.pcap" "$([ -n "$short" ] && echo 20000 || echo 60000)" 3000 \
+	zipf 1000 >/dev/null
+printf '[alerts]\nsuppress = 0\nmin_score = -100\ntop_n = 1000\nexplain_nsamples = 20\n' \
+	>"$T/alerts.conf"
 loud=(-c "$T/alerts.conf" -m "$T/model.orig" --redis "$T/r2/sock" --jsonl /dev/null)
 start_aof_redis
-"$FLOWSAD" run "${loud[@]}" -r "$pcap" --stream rcontrol --spool "$T/spool-r1" 2>/dev/null
+"$FLOWSAD" run "${loud[@]}" -r "$T/storm.pcap" --stream rcontrol --spool "$T/spool-r1" 2>/dev/null
 rexpected=$(redis-cli -s "$T/r2/sock" XLEN rcontrol)
-"$FLOWSAD" run "${loud[@]}" -r "$pcap" --stream rstorm --spool "$T/spool-r2" --replay-pps 4000 \
-	2>"$T/rstorm.log" &
+"$FLOWSAD" run "${loud[@]}" -r "$T/storm.pcap" --stream rstorm --spool "$T/spool-r2" \
+	--replay-pps 4000 2>"$T/rstorm.log" &
 run_pid=$!
 for i in $(seq "$rkills"); do
 	sleep "0.$((RANDOM % 4 + 2))"
@@ -113,7 +118,7 @@ rentries=$(redis-cli -s "$T/r2/sock" XLEN rstorm)
 runique=$(redis-cli -s "$T/r2/sock" --raw XRANGE rstorm - + | grep -o '"id":"flowsad-[^"]*"' |
 	sort -u | wc -l)
 kill "$rpid"; wait "$rpid" 2>/dev/null
-row "Redis kill storm ($rkills SIGKILLs)" \
+row "Redis kill storm ($rkills SIGKILLs, alert storm)" \
 	"$runique of $rexpected alerts delivered, $((rentries - runique)) twice" \
 	"$(verdict $(( runique != rexpected || rentries != runique )))"
 
@@ -198,6 +203,70 @@ ok=$(grep -c '^ok' "$T/disk.out"); bad=$(grep -c '^not ok' "$T/disk.out")
 row "disk full (tmpfs)" "$ok checks passed, $bad failed$(grep -q SKIP "$T/disk.out" && echo ' (skipped: no tmpfs)')" \
 	"$(verdict "$bad")"
 
+# --- damaged files at every file interface: refused with the file named, never a crash -------
+# Each kind's good file (the shipped configuration and known-normal list without their comments,
+# a model) cut, bit-flipped, with random bytes put in, or its lines shuffled; then read by the
+# command that reads it. Exit 0 (still valid) or the command's refusal (EX_DATAERR 65, EX_CONFIG 78) naming
+# the file; a signal or another code is a failure.
+n_damaged=$([ -n "$short" ] && echo 30 || echo 300)
+python3 - "$T/damaged" "$n_damaged" conf/flowsad.conf "$T/model.orig" conf/known-normal.example <<'PY'
+import os, random, sys
+out, n = sys.argv[1], int(sys.argv[2])
+os.makedirs(out, exist_ok=True)
+rnd = random.Random(1)
+for kind, path in (("conf", sys.argv[3]), ("model", sys.argv[4]), ("labels", sys.argv[5])):
+    good = open(path, "rb").read()
+    if kind != "model":  # the content, not the comments, is what a mutation should hit
+        good = b"\n".join(l for l in good.split(b"\n") if l.strip() and not l.startswith(b"#"))
+    for i in range(n):
+        d = bytearray(good)
+        how = i % 4
+        if how == 0:
+            d = d[: rnd.randrange(len(d))]
+        elif how == 1:
+            for _ in range(rnd.randrange(1, 8)):
+                d[rnd.randrange(len(d))] ^= 1 << rnd.randrange(8)
+        elif how == 2:
+            at = rnd.randrange(len(d))
+            d[at:at] = bytes(rnd.randrange(256) for _ in range(rnd.randrange(1, 64)))
+        else:
+            lines = bytes(d).split(b"\n")
+            rnd.shuffle(lines)
+            d = bytearray(b"\n".join(lines))
+        open(os.path.join(out, "%s-%03d" % (kind, i)), "wb").write(d)
+PY
+# damaged KIND REFUSAL CMD...: every file of the kind through CMD (FILE stands for it)
+damaged() {
+	local kind=$1 refusal=$2 f rc; shift 2
+	local crashed=0 unnamed=0 accepted=0 refused=0
+	for f in "$T/damaged/$kind"-*; do
+		"${@//FILE/$f}" >/dev/null 2>"$T/damaged.err"
+		rc=$?
+		if [ "$rc" = 0 ]; then
+			accepted=$((accepted + 1))
+		elif [ "$rc" = "$refusal" ]; then
+			refused=$((refused + 1))
+			grep -qF "$f" "$T/damaged.err" || unnamed=$((unnamed + 1))
+		else
+			crashed=$((crashed + 1))
+			echo "$kind: exit $rc on $f: $(head -c 300 "$T/damaged.err")" >>"$T/damaged.log"
+		fi
+	done
+	row "damaged $kind files" "$n_damaged: $refused refused (file named: $((refused - unnamed))), $accepted still valid, $crashed other exits" \
+		"$(verdict $(( crashed + unnamed )))"
+}
+damaged conf 78 "$FLOWSAD" check-config -c FILE
+damaged model 65 "$FLOWSAD" model FILE
+damaged labels 65 "$FLOWSAD" train --window 10s --epochs-pretrain 1 --epochs 1 --known-normal FILE \
+	-o "$T/damaged-out.model" "$pcap"
+
+# --- a soak: live capture for half an hour, windows, retraining, feedback, scrapes ---------------
+soak_seconds=${SOAK_SECONDS:-$([ -n "$short" ] && echo 60 || echo 1800)}
+soak_svg=$([ -n "$short" ] && echo "$T/soak.svg" || echo docs/soak.svg)
+IFS='|' read -r measured soak_verdict < <(BUILD=$BUILD bash tests/reliability/soak.sh "$T" \
+	"$soak_seconds" "$([ -n "$short" ] && echo 2 || echo 10)" "$soak_svg")
+row "soak (live, $soak_seconds s)" "$measured" "$soak_verdict"
+
 if [ -z "$short" ]; then
 	{
 		echo "# Reliability"
@@ -208,6 +277,10 @@ if [ -z "$short" ]; then
 		echo "| scenario | measured | verdict |"
 		echo "|---|---|---|"
 		printf '%s\n' "${rows[@]}"
+		echo
+		echo "The soak's RSS, open descriptors and threads, sampled every 10 s:"
+		echo
+		echo "![soak](soak.svg)"
 	} >docs/reliability.md
 fi
 echo "$(( ${#rows[@]} - failed )) passed, $failed failed"
