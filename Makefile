@@ -135,7 +135,7 @@ valgrind: deps $(BUILD)/flowsad $(UNIT_BIN)
 format-check:
 	@bash tests/tools/format-check.sh
 # Faults, hostile input and kills, measured: a table, and docs/reliability.md.
-reliability: deps $(BUILD)/flowsad $(FUZZ_BIN)
+reliability: deps $(BUILD)/flowsad $(FUZZ_BIN) $(BUILD)/bench/gen_pcap
 	@BUILD=$(BUILD) bash tests/reliability/run.sh
 layers:
 	@bash tests/tools/layers.sh

@@ -2,6 +2,9 @@
 # make reliability: faults, hostile input and kills, measured; prints a table and writes
 # docs/reliability.md. SHORT=1 runs the quick version CI runs.
 #   FUZZ_SECONDS   per libFuzzer target (default 60; the campaign: 1800)
+#   FUZZ_RUNS      or this many executions, whichever comes first (the campaign: 10000000)
+#   FUZZ_JOBS      targets fuzzed at once (default 1)
+#   FUZZ_MINIMIZE=1  merge what the fuzzers found into fuzz/corpus, minimized
 #   KILLS          SIGKILLs of the daemon in the kill storm (default 50)
 #   RKILLS         SIGKILLs of redis-server in the alert storm (default 20)
 #   SOAK_SECONDS   the live soak (default 1800; short: 60), sampled every 10 s (short: 2 s)
@@ -30,17 +33,52 @@ row() {
 failed=0
 verdict() { if [ "$1" = 0 ]; then echo pass; else echo FAIL; fi; }
 
+# --- the soak runs beside everything else (it is light: 2000 packets/s) --------------------------
+soak_seconds=${SOAK_SECONDS:-$([ -n "$short" ] && echo 60 || echo 1800)}
+BUILD=$BUILD bash tests/reliability/soak.sh "$T" "$soak_seconds" "$([ -n "$short" ] && echo 2 || echo 10)" \
+	"$([ -n "$short" ] && echo "$T/soak.svg" || echo docs/soak.svg)" >"$T/soak.out" &
+soak_pid=$!
+pids+=("$soak_pid")
+
 # --- fuzzing: every target, its corpus kept in fuzz/corpus ----------------------------------
+# FUZZ_JOBS targets at once; each stops after FUZZ_SECONDS or FUZZ_RUNS executions, whichever
+# comes first. FUZZ_MINIMIZE=1 merges what it found into fuzz/corpus, minimized (the campaign).
+# A crash's input is kept as $BUILD/fuzz/NAME-crash-*.
+fuzz_one() {
+	local name=$1 rc
+	mkdir -p "$T/corpus/$name"
+	"$BUILD/fuzz/$name" -max_total_time="$fuzz_seconds" -runs="${FUZZ_RUNS:--1}" -timeout=10 \
+		-rss_limit_mb=2048 -artifact_prefix="$BUILD/fuzz/$name-" "$T/corpus/$name" \
+		"fuzz/corpus/$name" >"$T/$name.log" 2>&1
+	rc=$?
+	if [ "$rc" = 0 ] && [ -n "${FUZZ_MINIMIZE:-}" ]; then
+		mkdir -p "$T/min/$name"
+		"$BUILD/fuzz/$name" -merge=1 "$T/min/$name" "fuzz/corpus/$name" "$T/corpus/$name" \
+			>"$T/$name.merge.log" 2>&1 &&
+			rm -rf "fuzz/corpus/$name" && cp -r "$T/min/$name" "fuzz/corpus/$name"
+	fi
+	echo "$rc" >"$T/$name.rc"
+}
+fuzz_running() {
+	local n=0 p
+	for p in "${fuzz_pids[@]}"; do kill -0 "$p" 2>/dev/null && n=$((n + 1)); done
+	echo "$n"
+}
+fuzz_pids=()
+for src in fuzz/fuzz_*.c; do
+	while [ "$(fuzz_running)" -ge "${FUZZ_JOBS:-1}" ]; do sleep 1; done
+	fuzz_one "$(basename "$src" .c)" &
+	fuzz_pids+=($!)
+done
+wait "${fuzz_pids[@]}"
 for src in fuzz/fuzz_*.c; do
 	name=$(basename "$src" .c)
-	mkdir -p "$T/corpus/$name"
-	"$BUILD/fuzz/$name" -max_total_time="$fuzz_seconds" -timeout=10 -rss_limit_mb=2048 \
-		"$T/corpus/$name" "fuzz/corpus/$name" >"$T/$name.log" 2>&1
-	rc=$?
 	last=$(grep -E '^#[0-9]+' "$T/$name.log" | tail -1)
 	runs=$(echo "$last" | sed -n 's/^#\([0-9]*\).*/\1/p')
 	cov=$(echo "$last" | sed -n 's/.* cov: \([0-9]*\).*/\1/p')
-	row "fuzz $name" "${fuzz_seconds} s, ${runs:-0} runs, coverage ${cov:-?} edges" "$(verdict $rc)"
+	took=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$T/$name.log")
+	row "fuzz $name" "${took:-?} s, ${runs:-0} runs, coverage ${cov:-?} edges, corpus $(ls "fuzz/corpus/$name" | wc -l) files" \
+		"$(verdict "$(cat "$T/$name.rc")")"
 done
 
 # --- a kill storm: SIGKILLs at random moments of a replay delivering to Redis -----------------
@@ -260,19 +298,18 @@ damaged model 65 "$FLOWSAD" model FILE
 damaged labels 65 "$FLOWSAD" train --window 10s --epochs-pretrain 1 --epochs 1 --known-normal FILE \
 	-o "$T/damaged-out.model" "$pcap"
 
-# --- a soak: live capture for half an hour, windows, retraining, feedback, scrapes ---------------
-soak_seconds=${SOAK_SECONDS:-$([ -n "$short" ] && echo 60 || echo 1800)}
-soak_svg=$([ -n "$short" ] && echo "$T/soak.svg" || echo docs/soak.svg)
-IFS='|' read -r measured soak_verdict < <(BUILD=$BUILD bash tests/reliability/soak.sh "$T" \
-	"$soak_seconds" "$([ -n "$short" ] && echo 2 || echo 10)" "$soak_svg")
-row "soak (live, $soak_seconds s)" "$measured" "$soak_verdict"
+# --- the soak, started at the top -----------------------------------------------------------
+wait "$soak_pid"
+IFS='|' read -r measured soak_verdict <"$T/soak.out"
+row "soak (live, $soak_seconds s)" "${measured:-no result}" "${soak_verdict:-FAIL}"
 
 if [ -z "$short" ]; then
 	{
 		echo "# Reliability"
 		echo
 		echo "\`make reliability\` measured these on $(date -u +%Y-%m-%d), $(nproc) cores;"
-		echo "fuzzing $fuzz_seconds s per target (FUZZ_SECONDS=1800 for the 30-minute campaign)."
+		echo "fuzzing $fuzz_seconds s per target${FUZZ_RUNS:+ or $FUZZ_RUNS executions, whichever came first}"
+		echo "(the campaign: FUZZ_SECONDS=1800 FUZZ_RUNS=10000000 FUZZ_MINIMIZE=1)."
 		echo
 		echo "| scenario | measured | verdict |"
 		echo "|---|---|---|"

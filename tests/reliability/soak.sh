@@ -66,7 +66,7 @@ ip netns exec "$b" "$FLOWSAD" run -c "$S/soak.conf" -i fsb$$ --jsonl /dev/null 2
 run_pid=$!
 pids+=("$run_pid")
 sleep 1
-ip netns exec "$a" tcpreplay -q -i fsa$$ --loop=0 --duration="$seconds" --pps=2000 \
+ip netns exec "$a" tcpreplay -q -i fsa$$ --loop=0 --duration="$seconds" --pps=2000 --timer=nano \
 	"$S/traffic.pcap" >/dev/null 2>&1 &
 pids+=($!)
 
