@@ -2,6 +2,7 @@
 # A disk that fills under the spool and the history (a small tmpfs): capture and scoring go on, each
 # failure is logged once an episode, the alerts wait in memory and reach the spool when space
 # returns, the history keeps its windows whole, and in the end Redis receives every alert once.
+# Then under the model's folder during retraining: the old model stays, whole, until space returns.
 . "$(dirname "$0")/lib.bash"
 pcap=$DATA/sample.pcap
 sock=${FLOWSAD_TEST_REDIS:-}
@@ -53,3 +54,28 @@ if [ -n "$sock" ]; then
 	check_eq "... with no id twice" "$expected" "$(redis-cli -s "$sock" --raw XRANGE diskfull - + |
 		grep -o '"id":"flowsad-[^"]*"' | sort -u | wc -l)"
 fi
+
+# --- the model's folder fills during retraining: the retraining fails whole (the file on disk is
+# the old model, whole), the old model scores on, and with space back the next one is written
+umount "$full" && mount -t tmpfs -o size=1m tmpfs "$full"
+cp "$T/model" "$full/model"
+old_id=$("$FLOWSAD" model "$full/model" | awk '/^id/ {print $2}')
+printf '[alerts]\nmin_score = -100\n[model]\npath = %s/model\n' "$full" >"$T/retrain.conf"
+printf '[retrain]\nhistory_dir = %s/history2\nmin_windows = 2\ninterval = 1s\n' "$T" >>"$T/retrain.conf"
+dd if=/dev/zero of="$full/filler" bs=4k 2>/dev/null
+"$FLOWSAD" run -c "$T/retrain.conf" -r "$pcap" --jsonl "$T/retrain.jsonl" --spool "$T/spool-r" \
+	--replay-pps 2000 2>"$T/retrain.log" &
+pid=$!
+for _ in $(seq 150); do grep -q "retraining failed" "$T/retrain.log" && break; sleep 0.1; done
+check "a retraining into a full folder fails, said so" \
+	grep -q "retraining failed after .*No space left on device.*; the running model stays" "$T/retrain.log"
+check_eq "the model on disk is still the old one, whole" "$old_id" \
+	"$("$FLOWSAD" model "$full/model" 2>/dev/null | awk '/^id/ {print $2}')"
+check "no partial file is left beside it" bash -c "! ls '$full' | grep -v '^model\$\|^filler\$' | grep -q ."
+rm -f "$full/filler"
+wait "$pid"
+check_eq "the run ends normally" 0 $?
+check "with space back a later retraining is written" grep -q "retrained in" "$T/retrain.log"
+new_id=$("$FLOWSAD" model "$full/model" 2>/dev/null | awk '/^id/ {print $2}')
+check "... and the model on disk is that one" test -n "$new_id" -a "$new_id" != "$old_id"
+check "alerts went on all along" test -s "$T/retrain.jsonl"
