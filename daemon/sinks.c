@@ -45,6 +45,9 @@ static int open_redis(struct sinks *s, struct ev_loop *loop, const struct config
 		log_err("spool: %s", err);
 		return EX_CANTCREAT;
 	}
+	if (!spool_is_open(s->spool)) /* a full disk: capture and scoring need none of it */
+		log_err("spool: %s; alerts Redis cannot take are held in memory until it can be "
+			"made", err);
 	if (spool_stats(s->spool)->cut_bytes)
 		log_warn("spool: %" PRIu64 " bytes of a torn record cut at the end",
 			 spool_stats(s->spool)->cut_bytes);

@@ -13,8 +13,8 @@
 static const char magic[8] = { 'F', 'S', 'A', 'D', 'S', 'P', 'L', '1' };
 
 struct spool {
-	int fd;
-	char *path;
+	int fd;         /* -1: not made yet (its disk was full at the open) */
+	char *dir, *path;
 	uint64_t max_bytes;
 	uint64_t head;  /* offset of the oldest pending record */
 	uint64_t end;   /* end of the last whole record */
@@ -92,6 +92,13 @@ static int64_t record_at(const struct spool *s, uint64_t off, uint64_t file_size
 }
 
 /* Reads the header and checks every pending record; a bad tail is cut. */
+static int header_unwritten(const struct spool *s)
+{
+	uint8_t h[SPOOL_HEADER];
+	static const uint8_t zero[SPOOL_HEADER];
+	return pread_all(s->fd, h, sizeof h, 0) == 0 && memcmp(h, zero, sizeof h) == 0;
+}
+
 static int recover(struct spool *s, char *err, size_t errlen)
 {
 	struct stat st;
@@ -100,7 +107,9 @@ static int recover(struct spool *s, char *err, size_t errlen)
 	if (fstat(s->fd, &st) < 0)
 		return snprintf(err, errlen, "%s: %s", s->path, strerror(errno)), -1;
 	uint64_t size = (uint64_t)st.st_size;
-	if (size < SPOOL_HEADER) { /* new (or torn before its header was whole) */
+	/* new, or torn before its header was whole: shorter than one, or one of
+	 * zeros (extended, then its write refused by a full disk) */
+	if (size < SPOOL_HEADER || header_unwritten(s)) {
 		s->head = s->end = SPOOL_HEADER;
 		s->st.cut_bytes = size;
 		if (ftruncate(s->fd, SPOOL_HEADER) < 0 || write_head(s) < 0)
@@ -132,37 +141,77 @@ static int recover(struct spool *s, char *err, size_t errlen)
 	return 0;
 }
 
+/* Makes the folder and the file as needed and reads what the file holds.
+ * Returns 0, or -1 with the reason in err and errno set. */
+static int attach(struct spool *s, char *err, size_t errlen)
+{
+	if (mkdir(s->dir, 0750) < 0 && errno != EEXIST) {
+		snprintf(err, errlen, "%s: %s", s->dir, strerror(errno));
+		return -1;
+	}
+	if ((s->fd = open(s->path, O_RDWR | O_CREAT | O_CLOEXEC, 0640)) < 0) {
+		snprintf(err, errlen, "%s: %s", s->path, strerror(errno));
+		return -1;
+	}
+	if (recover(s, err, errlen) == 0)
+		return 0;
+	int saved = errno;
+	close(s->fd);
+	s->fd = -1;
+	errno = saved;
+	return -1;
+}
+
+/* Whether an error at the open is the disk's state now (it may pass), not
+ * the configuration's (a path that cannot be, a folder not ours). */
+static int passing(int e)
+{
+	return e == ENOSPC || e == EDQUOT;
+}
+
+/* The next append or peek makes the file when it was not made at the open. */
+static int ensure_attached(struct spool *s)
+{
+	char err[64];
+	return s->fd >= 0 ? 0 : attach(s, err, sizeof err);
+}
+
 struct spool *spool_open(const char *dir, uint64_t max_bytes, char *err, size_t errlen)
 {
 	struct spool *s = calloc(1, sizeof *s);
 	size_t n = strlen(dir) + sizeof SPOOL_FILE + 1;
 
-	if (!s || !(s->path = malloc(n))) {
+	if (!s || !(s->path = malloc(n)) || !(s->dir = strdup(dir))) {
+		if (s)
+			free(s->path);
 		free(s);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
 	snprintf(s->path, n, "%s/%s", dir, SPOOL_FILE);
 	s->max_bytes = max_bytes;
-	if (mkdir(dir, 0750) < 0 && errno != EEXIST) {
-		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
-	} else if ((s->fd = open(s->path, O_RDWR | O_CREAT | O_CLOEXEC, 0640)) < 0) {
-		snprintf(err, errlen, "%s: %s", s->path, strerror(errno));
-	} else if (recover(s, err, errlen) == 0) {
+	s->fd = -1;
+	err[0] = '\0';
+	if (attach(s, err, errlen) == 0 || passing(errno))
 		return s;
-	} else {
-		close(s->fd);
-	}
+	free(s->dir);
 	free(s->path);
 	free(s);
 	return NULL;
+}
+
+int spool_is_open(const struct spool *s)
+{
+	return s->fd >= 0;
 }
 
 void spool_close(struct spool *s)
 {
 	if (!s)
 		return;
-	close(s->fd);
+	if (s->fd >= 0)
+		close(s->fd);
+	free(s->dir);
 	free(s->path);
 	free(s);
 }
@@ -242,6 +291,8 @@ int spool_append_batch(struct spool *s, const struct spool_item *items, size_t n
 	}
 	if (n == 0)
 		return 0;
+	if (ensure_attached(s) < 0)
+		return -1;
 	if (SPOOL_HEADER + need > s->max_bytes) { /* more than the bound at once: one by one */
 		for (size_t i = 0; i < n; i++)
 			if (spool_append_batch(s, &items[i], 1) < 0)
@@ -284,7 +335,7 @@ int spool_append(struct spool *s, const void *data, uint32_t len)
 
 int spool_peek(struct spool *s, char **data, uint32_t *len)
 {
-	if (!s->st.pending)
+	if (!s->st.pending) /* nothing was ever appended to a spool not made */
 		return 0;
 	int64_t n = record_at(s, s->head, s->end, data);
 	if (n < 0)

@@ -30,8 +30,12 @@ struct spool_stats {
 struct spool;
 
 /* Opens (creating dir and file as needed) the spool in dir. Returns NULL
- * with the reason in err. */
+ * with the reason in err. When the disk is full (ENOSPC, EDQUOT) it returns
+ * a spool not made yet, the reason in err: its appends fail as a full
+ * disk's do until the file can be made, and then it works as any. */
 struct spool *spool_open(const char *dir, uint64_t max_bytes, char *err, size_t errlen);
+/* Whether the spool's file is made (see spool_open). */
+int spool_is_open(const struct spool *s);
 void spool_close(struct spool *s);
 
 /* Appends one record. Returns 0, or -1 with errno (a record larger than the

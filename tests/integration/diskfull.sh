@@ -55,6 +55,34 @@ if [ -n "$sock" ]; then
 		grep -o '"id":"flowsad-[^"]*"' | sort -u | wc -l)"
 fi
 
+# --- the disk is full before the start: the spool cannot be made; the daemon starts all the same,
+# holds what Redis cannot take, and makes the spool when space returns
+printf '[alerts]\nmin_score = -100\nsuppress = 0\n' >"$T/start.conf"
+"$FLOWSAD" run -c "$T/start.conf" -r "$pcap" -m "$T/model" --jsonl "$T/start-control.jsonl" \
+	--spool "$T/spool-start-control" 2>/dev/null
+umount "$full" && mount -t tmpfs -o size=256k tmpfs "$full"
+dd if=/dev/zero of="$full/filler" bs=4k 2>/dev/null
+"$FLOWSAD" run -c "$T/start.conf" -r "$pcap" -m "$T/model" --jsonl "$T/start.jsonl" \
+	--redis "$T/nowhere.sock" --spool "$full/spool" --replay-pps 8000 2>"$T/start.log" &
+pid=$!
+for _ in $(seq 100); do grep -q "replaying" "$T/start.log" && break; sleep 0.1; done
+sleep 1
+rm -f "$full/filler"
+wait "$pid"
+check_eq "a start on a full disk runs to its end" 0 $?
+check "the spool that cannot be made is said at the start" grep -q \
+	"spool: $full/spool.*: No space left on device; alerts Redis cannot take are held in memory" \
+	"$T/start.log"
+check_eq "scoring went on: every alert was made" "$(wc -l <"$T/start-control.jsonl")" \
+	"$(wc -l <"$T/start.jsonl")"
+check "the spool was made once space returned" test -s "$full/spool/alerts.spool"
+if [ -n "$sock" ]; then
+	"$FLOWSAD" run -r "$T/empty.pcap" -m "$T/model" --redis "$sock" --stream startfull \
+		--spool "$full/spool" --jsonl /dev/null 2>/dev/null
+	check_eq "... and every alert in it reaches Redis" "$(wc -l <"$T/start-control.jsonl")" \
+		"$(redis-cli -s "$sock" XLEN startfull)"
+fi
+
 # --- the model's folder fills during retraining: the retraining fails whole (the file on disk is
 # the old model, whole), the old model scores on, and with space back the next one is written
 umount "$full" && mount -t tmpfs -o size=1m tmpfs "$full"

@@ -199,6 +199,41 @@ static void test_bad_file_is_refused(void **state)
 	assert_non_null(strstr(err, "bad magic"));
 }
 
+/* A file whose header never landed (extended to its size, then the write
+ * refused by a full disk) is a new spool, not a damaged one. */
+static void test_unwritten_header_is_new(void **state)
+{
+	char path[128], err[256];
+	static const char zeros[SPOOL_HEADER];
+	(void)state;
+	snprintf(path, sizeof path, "%s/%s", dir, SPOOL_FILE);
+	FILE *f = fopen(path, "w");
+	fwrite(zeros, 1, sizeof zeros, f);
+	fclose(f);
+	struct spool *s = spool_open(dir, 1 << 20, err, sizeof err);
+	assert_non_null(s);
+	assert_true(spool_is_open(s));
+	assert_int_equal(spool_stats(s)->pending, 0);
+	assert_int_equal(spool_append(s, "x", 1), 0);
+	spool_close(s);
+	assert_non_null(s = spool_open(dir, 1 << 20, err, sizeof err));
+	assert_int_equal(spool_stats(s)->pending, 1);
+	spool_close(s);
+}
+
+/* A spool in a folder that cannot be made for a reason that will not pass
+ * (its parent is a file) is refused at the open. */
+static void test_impossible_folder_is_refused(void **state)
+{
+	char file[128], sub[160], err[256];
+	(void)state;
+	snprintf(file, sizeof file, "%s/%s", dir, SPOOL_FILE);
+	fclose(fopen(file, "w"));
+	snprintf(sub, sizeof sub, "%s/inside", file);
+	assert_null(spool_open(sub, 1 << 20, err, sizeof err));
+	assert_non_null(strstr(err, "Not a directory"));
+}
+
 static void test_crc32(void **state)
 {
 	(void)state;
@@ -214,6 +249,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bound_drops_oldest, make_dir, remove_dir),
 		cmocka_unit_test_setup_teardown(test_batch, make_dir, remove_dir),
 		cmocka_unit_test_setup_teardown(test_bad_file_is_refused, make_dir, remove_dir),
+		cmocka_unit_test_setup_teardown(test_unwritten_header_is_new, make_dir, remove_dir),
+		cmocka_unit_test_setup_teardown(test_impossible_folder_is_refused, make_dir,
+						remove_dir),
 		cmocka_unit_test(test_crc32),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
