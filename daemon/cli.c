@@ -191,6 +191,38 @@ void cli_fill_features(struct feature_options *o, const struct config *f)
 		o->min_df = f->min_df;
 }
 
+int cli_units(void)
+{
+	return file_conf.n_units;
+}
+
+int cli_for_each_unit(struct cli_common *c, cli_unit_fn fn, void *ctx)
+{
+	struct feature_options base = c->features;
+	int first = EX_OK;
+
+	for (int i = 0; i < file_conf.n_units; i++) {
+		const struct config_unit *u = &file_conf.units[i];
+		const char **fields[] = { &c->features.monitor, &c->features.include_ports,
+					  &c->features.exclude_ports, &c->features.exclude_src,
+					  &c->features.exclude_dst, &c->features.exclude_sids };
+		const char *const values[] = { u->monitor, u->include_ports, u->exclude_ports,
+					       u->exclude_src, u->exclude_dst, u->exclude_sids };
+		c->features = base;
+		for (size_t k = 0; k < sizeof fields / sizeof fields[0]; k++)
+			if (values[k])
+				*fields[k] = values[k];
+		log_info("unit %s (%d of %d)", u->name, i + 1, file_conf.n_units);
+		int rc = fn(ctx, u->name);
+		if (rc != EX_OK) {
+			log_err("unit %s: not done (exit %d)", u->name, rc);
+			first = first == EX_OK ? rc : first;
+		}
+	}
+	c->features = base;
+	return first;
+}
+
 /* Settings of the file that the command line did not give. */
 static void apply_config(struct cli_common *c, const struct config *f)
 {

@@ -92,6 +92,14 @@ int cli_parse_double(const char *name, const char *arg, double lo, double hi, do
  * [retrain] label files what the command line did not give. Returns a
  * sysexits code, logging why. */
 int cli_apply_common(struct cli_common *c);
+/* The detection units of the -c file ([unit NAME] sections; 0 without). */
+int cli_units(void);
+/* Calls fn once per unit, with c->features holding that unit's filter (its
+ * keys; the ones it does not give from the command line and [features]),
+ * restored afterwards. Every unit runs; returns the first code not EX_OK,
+ * or EX_OK. */
+typedef int (*cli_unit_fn)(void *ctx, const char *unit);
+int cli_for_each_unit(struct cli_common *c, cli_unit_fn fn, void *ctx);
 /* The feature settings of configuration f ([window], [features]) that o
  * does not have yet. */
 void cli_fill_features(struct feature_options *o, const struct config *f);

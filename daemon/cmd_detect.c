@@ -316,6 +316,29 @@ static int detect(const struct detect_opts *o, char **inputs, int n_inputs)
 	return rc;
 }
 
+/* With [unit NAME] sections: -m names the folder of their models (as flowsad
+ * train -c wrote it) and each unit's report goes to a folder of its name. */
+struct unit_detection {
+	struct detect_opts *o;
+	const char *models, *outdir;
+	char **inputs;
+	int n_inputs;
+};
+
+static int detect_unit(void *ctx, const char *unit)
+{
+	struct unit_detection *u = ctx;
+	char model[4096], outdir[4096];
+	snprintf(model, sizeof model, "%s/%s.model", u->models, unit);
+	snprintf(outdir, sizeof outdir, "%s/%s", u->outdir, unit);
+	u->o->model_path = model;
+	u->o->outdir = outdir;
+	int rc = detect(u->o, u->inputs, u->n_inputs);
+	u->o->model_path = u->models;
+	u->o->outdir = u->outdir;
+	return rc;
+}
+
 int cmd_detect(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -367,5 +390,12 @@ int cmd_detect(int argc, char **argv)
 	}
 	if ((rc = cli_apply_common(&o.common)) != EX_OK)
 		return rc;
-	return detect(&o, argv + optind, argc - optind);
+	if (cli_units() == 0)
+		return detect(&o, argv + optind, argc - optind);
+	if (mkdir(o.outdir, 0755) < 0 && errno != EEXIST) {
+		log_err("%s: %s", o.outdir, strerror(errno));
+		return EX_CANTCREAT;
+	}
+	struct unit_detection u = { &o, o.model_path, o.outdir, argv + optind, argc - optind };
+	return cli_for_each_unit(&o.common, detect_unit, &u);
 }

@@ -111,6 +111,10 @@ static int load_settings(const struct run_args *a, struct config *c)
 
 	if (rc != EX_OK)
 		return rc;
+	if (c->n_units)
+		log_warn("%s: %d [unit] sections are for train and detect; this daemon scores "
+			 "its one model (run one daemon per unit's model)", a->config_path,
+			 c->n_units);
 	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
 		if (*strings[i] && config_set_string(fields[i], *strings[i]) < 0)
 			rc = EX_OSERR;

@@ -1,7 +1,9 @@
 /* flowsad train: fit scaling and the Deep SAD detector, write a model file. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 
 #include "cli.h"
@@ -166,6 +168,25 @@ static int train(struct train_opts *o, char **inputs, int n_inputs)
 	return EX_OK;
 }
 
+/* With [unit NAME] sections: a model of each unit, -o naming their folder. */
+struct unit_training {
+	struct train_opts *o;
+	const char *dir;
+	char **inputs;
+	int n_inputs;
+};
+
+static int train_unit(void *ctx, const char *unit)
+{
+	struct unit_training *u = ctx;
+	char path[4096];
+	snprintf(path, sizeof path, "%s/%s.model", u->dir, unit);
+	u->o->out = path;
+	int rc = train(u->o, u->inputs, u->n_inputs);
+	u->o->out = u->dir;
+	return rc;
+}
+
 int cmd_train(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -207,5 +228,13 @@ int cmd_train(int argc, char **argv)
 	}
 	if ((rc = cli_apply_common(&o.common)) != EX_OK)
 		return rc;
-	return train(&o, argv + optind, argc - optind);
+	if (cli_units() == 0)
+		return train(&o, argv + optind, argc - optind);
+	if (mkdir(o.out, 0755) < 0 && errno != EEXIST) {
+		log_err("%s: %s (with units, -o names a folder for their models)", o.out,
+			strerror(errno));
+		return EX_CANTCREAT;
+	}
+	struct unit_training u = { &o, o.out, argv + optind, argc - optind };
+	return cli_for_each_unit(&o.common, train_unit, &u);
 }

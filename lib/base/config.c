@@ -1,5 +1,6 @@
 #include "base/config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <ini.h>
 #include <math.h>
@@ -140,8 +141,30 @@ int config_set_string(char **field, const char *value)
 	return 0;
 }
 
+/* The keys of a [unit NAME] section: the filter keys of [features]. */
+static const struct {
+	const char *name;
+	size_t offset;
+} unit_keys[] = {
+	{ "monitor", offsetof(struct config_unit, monitor) },
+	{ "include_ports", offsetof(struct config_unit, include_ports) },
+	{ "exclude_ports", offsetof(struct config_unit, exclude_ports) },
+	{ "exclude_src", offsetof(struct config_unit, exclude_src) },
+	{ "exclude_dst", offsetof(struct config_unit, exclude_dst) },
+	{ "exclude_sids", offsetof(struct config_unit, exclude_sids) },
+};
+
+static void free_unit(struct config_unit *u)
+{
+	free(u->name);
+	for (size_t i = 0; i < sizeof unit_keys / sizeof unit_keys[0]; i++)
+		free(*(char **)((char *)u + unit_keys[i].offset));
+}
+
 void config_free(struct config *c)
 {
+	for (int i = 0; i < c->n_units; i++)
+		free_unit(&c->units[i]);
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
 		char *base = (char *)c + keys[i].offset;
 		if (keys[i].type == KEY_STRING) {
@@ -290,11 +313,31 @@ struct reading {
 	int line, errors;
 };
 
+static struct config_unit *unit_of(struct reading *r, const char *section, int quiet);
+
+/* A "[unit NAME]" header: the unit exists even without keys (inih calls no
+ * handler for a section header). */
+static void note_unit_header(struct reading *r, const char *line)
+{
+	char section[256];
+	const char *end;
+	while (isspace((unsigned char)*line))
+		line++;
+	if (strncmp(line, "[unit ", 6) != 0 || !(end = strchr(line, ']')) ||
+	    (size_t)(end - line - 1) >= sizeof section)
+		return;
+	memcpy(section, line + 1, (size_t)(end - line - 1));
+	section[end - line - 1] = '\0';
+	unit_of(r, section, 0);
+}
+
 static char *read_line(char *buf, int size, void *stream)
 {
 	struct reading *r = stream;
 	char *s = fgets(buf, size, r->in);
 	r->line += s != NULL;
+	if (s)
+		note_unit_header(r, s);
 	return s;
 }
 
@@ -307,11 +350,74 @@ static void report(struct reading *r, const char *fmt, const char *a, const char
 	}
 }
 
+static int unit_name_valid(const char *name)
+{
+	size_t n = strlen(name);
+	if (n == 0 || n >= CONFIG_UNIT_NAME_MAX || name[0] == '.')
+		return 0;
+	for (const char *p = name; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("-_.", *p))
+			return 0;
+	return 1;
+}
+
+/* The unit of section "unit NAME", made at its first mention; NULL when
+ * there is none (why is reported unless quiet: once, at the header). */
+static struct config_unit *unit_of(struct reading *r, const char *section, int quiet)
+{
+	const char *name = section + 5;
+	struct config *c = r->c;
+	for (int i = 0; i < c->n_units; i++)
+		if (strcmp(c->units[i].name, name) == 0)
+			return &c->units[i];
+	if (!unit_name_valid(name)) {
+		if (!quiet)
+			report(r,
+			       "[unit %s]: expected a name of letters, digits, '-', '_' and '.'%s",
+			       name, "");
+		return NULL;
+	}
+	if (c->n_units == CONFIG_MAX_UNITS) {
+		if (!quiet)
+			report(r, "[unit %s]: at most 64 units%s", name, "");
+		return NULL;
+	}
+	struct config_unit *u = &c->units[c->n_units];
+	memset(u, 0, sizeof *u);
+	if (!(u->name = strdup(name)))
+		return NULL;
+	c->n_units++;
+	return u;
+}
+
+static void on_unit_key(struct reading *r, const char *section, const char *name,
+			const char *value)
+{
+	struct config_unit *u = unit_of(r, section, 1);
+	if (!u || !name)
+		return;
+	for (size_t i = 0; i < sizeof unit_keys / sizeof unit_keys[0]; i++) {
+		if (strcmp(unit_keys[i].name, name) != 0)
+			continue;
+		if (!*value)
+			report(r, "%s: expected %s", name, "a value");
+		else if (config_set_string((char **)((char *)u + unit_keys[i].offset), value) < 0)
+			report(r, "%s: expected %s", name, "memory");
+		return;
+	}
+	report(r, "unknown key '%s' in [%s] (a unit takes the filter keys of [features])", name,
+	       section);
+}
+
 static int on_key(void *user, const char *section, const char *name, const char *value)
 {
 	struct reading *r = user;
 	int section_known = 0;
 
+	if (strncmp(section, "unit ", 5) == 0) {
+		on_unit_key(r, section, name, value);
+		return 1;
+	}
 	if (!name) /* a section header alone */
 		return 1;
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {

@@ -13,7 +13,16 @@
 #include <stdio.h>
 
 #define CONFIG_MAX_LIST 16   /* interfaces, listeners */
+#define CONFIG_MAX_UNITS 64  /* [unit NAME] sections */
+#define CONFIG_UNIT_NAME_MAX 64
 #define CONFIG_MAX_ERRORS 20 /* reported per file */
+
+/* A detection unit ([unit NAME]): the part of the traffic one model learns
+ * (psykoda's subnets x services), in the filter keys of [features]. */
+struct config_unit {
+	char *name;                 /* letters, digits, '-', '_' and '.': it names files */
+	char *monitor, *include_ports, *exclude_ports, *exclude_src, *exclude_dst, *exclude_sids;
+};
 
 struct config {
 	/* [capture] */
@@ -39,6 +48,9 @@ struct config {
 	char *locations, *monitor, *include_ports, *exclude_ports, *exclude_src, *exclude_dst,
 		*exclude_sids;
 	uint32_t vocabulary, min_df;
+	/* [unit NAME]: flowsad train and detect make and use a model of each */
+	struct config_unit units[CONFIG_MAX_UNITS];
+	int n_units;
 	/* [model] */
 	char *model;
 	/* [alerts] */

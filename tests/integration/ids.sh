@@ -74,6 +74,37 @@ check "its label list (header, space in the time, comments) labels its samples" 
 check "its location names with spaces name the service features" bash -c \
 	"'$FLOWSAD' model --json '$T/pk.model' | grep -q '\"svc Head office->Data centre east sid/2200445\"'"
 
+# psykoda's detection units: each [unit NAME] its own model and report, in one run
+cat >"$T/psykoda/units.conf" <<EOF
+[features]
+locations = $T/psykoda/ip_to_location.csv
+[unit smb]
+monitor = 10.30.1.0/24
+include_ports = 445
+[unit web-rdp]
+include_ports = 80,3389
+[unit nobody]
+monitor = 192.0.2.0/24
+EOF
+"$FLOWSAD" train -c "$T/psykoda/units.conf" --seed 1 --epochs-pretrain 2 --epochs 2 \
+	-o "$T/units" "$T"/psykoda/log_*.csv >/dev/null 2>"$T/units.log"
+check_eq "a unit with no samples fails the run (65), said with its name" "65 1" \
+	"$? $(grep -c 'unit nobody: not done (exit 65)' "$T/units.log")"
+check "... the other units' models are written" test -s "$T/units/smb.model" -a -s "$T/units/web-rdp.model"
+check "each unit counts its own services: smb only 445" bash -c \
+	"'$FLOWSAD' model --json '$T/units/smb.model' | grep -q 'sid/2200445' &&
+	 ! '$FLOWSAD' model --json '$T/units/smb.model' | grep -q 'sid/2203389'"
+check "... web-rdp 80 and 3389, not 445" bash -c \
+	"'$FLOWSAD' model --json '$T/units/web-rdp.model' | grep -q 'sid/2203389' &&
+	 ! '$FLOWSAD' model --json '$T/units/web-rdp.model' | grep -q 'sid/2200445'"
+sed -i '/^\[unit nobody\]/,$d' "$T/psykoda/units.conf"
+"$FLOWSAD" detect -c "$T/psykoda/units.conf" -m "$T/units" -o "$T/unit-reports" --min-score -100 \
+	"$T"/psykoda/log_*.csv >/dev/null 2>&1
+check_eq "detect writes a report per unit" 0 $?
+check "... in a folder of its name, psykoda's columns" bash -c \
+	"head -1 '$T/unit-reports/smb/report.csv' | grep -q '^window_start,src_ip,anomaly_score,shap_top_1' &&
+	 test -s '$T/unit-reports/web-rdp/stats.json'"
+
 # --- Suricata's EVE alerts as IDS alerts ---------------------------------------------------------
 python3 - "$csv" "$T/eve.json" <<'PY'
 import csv, json, sys

@@ -128,6 +128,35 @@ static void test_list_bound(void **state)
 	free(msgs);
 }
 
+/* [unit NAME] sections: psykoda's detection units, each its own filter. */
+static void test_units(void **state)
+{
+	struct config c;
+	char *msgs = NULL;
+	(void)state;
+	const char *text = "[features]\nmonitor = 10.0.0.0/8\n"
+			   "[unit web]\nmonitor = 10.1.0.0/16\ninclude_ports = 80,443\n"
+			   "[unit all-else]\n"
+			   "[unit web]\nexclude_src = 10.1.9.9\n";
+	assert_int_equal(read_text(&c, text, &msgs), 0);
+	assert_int_equal(c.n_units, 2);
+	assert_string_equal(c.units[0].name, "web");
+	assert_string_equal(c.units[0].monitor, "10.1.0.0/16");
+	assert_string_equal(c.units[0].include_ports, "80,443");
+	assert_string_equal(c.units[0].exclude_src, "10.1.9.9"); /* the section again adds */
+	assert_string_equal(c.units[1].name, "all-else"); /* a unit of no keys: everything */
+	assert_null(c.units[1].monitor);
+	assert_string_equal(c.monitor, "10.0.0.0/8");
+	config_free(&c);
+	free(msgs);
+	assert_int_equal(read_text(&c, "[unit ../x]\nmonitor = 10.0.0.0/8\n"
+				       "[unit ok]\nvocabulary = 3\n", &msgs), 2);
+	assert_non_null(strstr(msgs, "t.conf:1: [unit ../x]: expected a name"));
+	assert_non_null(strstr(msgs, "t.conf:4: unknown key 'vocabulary' in [unit ok]"));
+	config_free(&c);
+	free(msgs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -136,6 +165,7 @@ int main(void)
 		cmocka_unit_test(test_errors_name_their_lines),
 		cmocka_unit_test(test_syntax_error),
 		cmocka_unit_test(test_list_bound),
+		cmocka_unit_test(test_units),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
