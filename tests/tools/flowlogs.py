@@ -50,6 +50,12 @@ def parse(pkt):
     else:
         length = 40 + struct.unpack(">H", pkt[4:6])[0]
         proto, src, dst, l4 = pkt[6], pkt[8:24], pkt[24:40], pkt[40:]
+        while proto in (0, 43, 60) and len(l4) >= 8:  # hop-by-hop, routing, destination
+            proto, l4 = l4[0], l4[(l4[1] + 1) * 8:]
+        if proto == 44:  # a fragment: the first one's ports only
+            if len(l4) < 8 or struct.unpack(">H", l4[2:4])[0] & 0xFFF8:
+                return None
+            proto, l4 = l4[0], l4[8:]
     src, dst = str(ipaddress.ip_address(src)), str(ipaddress.ip_address(dst))
     if proto in (6, 17) and len(l4) >= 4:
         sport, dport = struct.unpack(">HH", l4[:4])
