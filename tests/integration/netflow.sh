@@ -28,7 +28,13 @@ nfdump_totals() { # file port
 	local pid=$!
 	for _ in $(seq 1 50); do ss -lun | grep -q "127.0.0.1:$2 " && break; sleep 0.1; done
 	python3 "$tools/send-udp-payloads.py" "$DATA/$1.pcap" 127.0.0.1 "$2" >/dev/null
-	sleep 1
+	# nfcapd has read every datagram when its socket's queue is empty (a fixed wait was too
+	# short on a loaded machine)
+	for _ in $(seq 1 100); do
+		[ "$(ss -lunH "sport = :$2" | awk '{print $2}')" = 0 ] && break
+		sleep 0.1
+	done
+	sleep 0.5
 	kill "$pid"; wait "$pid" 2>/dev/null
 	nfdump -R "$dir" -o csv 2>/dev/null | tail -1 | cut -d, -f1-3
 }
