@@ -22,11 +22,14 @@ int main(int argc, char **argv)
 	if (!h || !terms)
 		return fprintf(stderr, "usage: gen_history DIR N\n"), 64;
 	rng_seed(&r, 7);
+	struct net_sample *store = calloc(SOURCES, sizeof *store);
 	set.s = calloc(SOURCES, sizeof *set.s);
+	for (int i = 0; store && set.s && i < SOURCES; i++)
+		set.s[i] = &store[i];
 	for (long done = 0, w = 0; done < n; w++) {
 		set.n = 0;
 		for (int i = 0; i < SOURCES && done < n; i++, done++) {
-			struct net_sample *s = &set.s[set.n++];
+			struct net_sample *s = set.s[set.n++];
 			uint64_t packets = 1 + rng_below(&r, 1000) * (1 + rng_below(&r, 10));
 			s->window_start = 1795910400 + w * 3600;
 			s->src.b[10] = s->src.b[11] = 0xff;
@@ -58,6 +61,7 @@ int main(int argc, char **argv)
 			return perror(argv[1]), 74;
 	}
 	free(set.s);
+	free(store);
 	free(terms);
 	history_close(h);
 	return 0;

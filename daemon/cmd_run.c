@@ -183,9 +183,9 @@ static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)loop, (void)revents;
 
 	if (d->follow && d->table)
-		follow_poll(d->follow, now, d->table, windows_emit, d);
+		follow_poll(d->follow, now, d->table, NULL, NULL);
 	if ((d->n_live || d->follow) && d->table) {
-		window_table_advance(d->table, (int64_t)now, windows_emit, d);
+		window_table_advance(d->table, (int64_t)now, NULL, NULL);
 		sources_report_drops(d);
 	}
 	windows_schedule_retraining(d, now);
@@ -222,7 +222,7 @@ void daemon_stop(struct daemon *d, const char *why)
 	sources_close(d);
 	struct window_stats ws = { 0 };
 	if (d->table) { /* the summary counts the windows the flush closes */
-		window_table_flush(d->table, windows_emit, d);
+		window_table_flush(d->table, NULL, NULL);
 		ws = *window_table_stats(d->table);
 	}
 	windows_close(d);

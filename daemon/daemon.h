@@ -123,7 +123,6 @@ uint64_t sources_counts(const struct source_watch *s, char *line, size_t len);
 /* run_windows.c */
 int windows_open(struct daemon *d);
 void windows_close(struct daemon *d);
-int windows_emit(void *ctx, int64_t start, const ip_addr *src, const struct window_counters *c);
 struct model *windows_load_model(const char *path);
 int windows_use_model(struct daemon *d, struct model *m);
 /* The configuration's alert settings to the scorer. */

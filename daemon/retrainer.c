@@ -171,22 +171,15 @@ static int sample_history(void *ctx, const struct net_sample *in)
 	uint64_t j = p->seen++ < p->cap ? p->kept.n : rng_below(&p->rng, p->seen);
 	if (j >= p->cap)
 		return 0;
-	size_t before = p->kept.n;
-	if (sample_set_add(&p->kept, &s) < 0) {
-		p->failed++;
-		return 0;
-	}
-	if (j < before) { /* replaces sample j */
-		free(p->kept.s[j].terms);
-		p->kept.s[j] = p->kept.s[--p->kept.n];
-	}
+	int rc = j < p->kept.n ? sample_set_replace(&p->kept, j, &s) : sample_set_add(&p->kept, &s);
+	p->failed += rc < 0;
 	return 0;
 }
 
 static int join_sets(struct sample_set *into, struct sample_set *from)
 {
 	for (size_t i = 0; i < from->n; i++)
-		if (sample_set_add(into, &from->s[i]) < 0)
+		if (sample_set_add(into, from->s[i]) < 0)
 			return -1;
 	return 0;
 }

@@ -37,8 +37,8 @@ static void on_source(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct source_watch *s = (struct source_watch *)w;
 	struct daemon *d = s->d;
-	int n = s->capture ? capture_step(s->capture, LIVE_STEP, d->table, windows_emit, d, NULL)
-			   : udp_step(s->udp, LIVE_STEP, d->nf, d->table, windows_emit, d);
+	int n = s->capture ? capture_step(s->capture, LIVE_STEP, d->table, NULL, NULL, NULL)
+			   : udp_step(s->udp, LIVE_STEP, d->nf, d->table, NULL, NULL);
 	(void)loop, (void)revents;
 	if (n < 0)
 		close_failed(d, s);
@@ -157,7 +157,7 @@ void sources_close(struct daemon *d)
 	}
 	d->n_live = 0;
 	if (d->follow && d->table) /* what was appended since the last second counts too */
-		follow_poll(d->follow, time(NULL), d->table, windows_emit, d);
+		follow_poll(d->follow, time(NULL), d->table, NULL, NULL);
 	follow_close(d->follow);
 	d->follow = NULL;
 }
@@ -192,7 +192,7 @@ static int next_replay_file(struct daemon *d)
 		else
 			log_info("replaying %s", path);
 		if (inputs_is_records(f)) {
-			if (inputs_read_records(path, f, d->table, windows_emit, d) != EX_OK)
+			if (inputs_read_records(path, f, d->table, NULL, NULL) != EX_OK)
 				return -1;
 			continue;
 		}
@@ -215,7 +215,7 @@ static void replay_turn(struct daemon *d, int frames)
 {
 	int n = 0;
 	if (d->replay)
-		n = capture_step(d->replay, frames, d->table, windows_emit, d,
+		n = capture_step(d->replay, frames, d->table, NULL, NULL,
 				 d->replay_format == INPUT_NETFLOW_PCAP ? d->nf : NULL);
 	if (n > 0)
 		return;

@@ -18,11 +18,16 @@
 
 #define EXPIRE_SECONDS 3600 /* how often old history segments are looked for */
 
-int windows_emit(void *ctx, int64_t start, const ip_addr *src, const struct window_counters *c)
+/* A closed window's samples, handed over by the table: the --samples rows,
+ * then they wait in pending for window_closed (the score thread's). */
+static int window_handed_over(void *ctx, int64_t start, struct sample_set *set)
 {
 	struct daemon *d = ctx;
-	sinks_sample(d->sinks, start, src, c);
-	return sample_set_collect(&d->pending, start, src, c);
+	for (size_t i = 0; i < set->n; i++)
+		sinks_sample(d->sinks, start, &set->s[i]->src, &set->s[i]->c);
+	sample_set_free(&d->pending);
+	d->pending = *set;
+	return 0;
 }
 
 static void window_closed(void *ctx, int64_t start, size_t samples, size_t refused)
@@ -119,6 +124,7 @@ int windows_open(struct daemon *d)
 		return EX_OSERR;
 	window_table_set_filter(d->table, d->table_spec.filter);
 	window_table_on_close(d->table, window_closed, d);
+	window_table_hand_over(d->table, window_handed_over, d);
 	return EX_OK;
 }
 
@@ -126,7 +132,7 @@ void windows_close(struct daemon *d)
 {
 	if (!d->table)
 		return;
-	window_table_flush(d->table, windows_emit, d);
+	window_table_flush(d->table, NULL, NULL);
 	window_table_free(d->table);
 	d->table = NULL;
 	feature_spec_free(&d->table_spec);

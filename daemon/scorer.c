@@ -240,12 +240,12 @@ static void gate_by_source(struct scorer *s, const struct sample_set *set, const
 		if (!(scaled[i] > threshold)) /* most samples: no lookup of their source */
 			continue;
 		if (b)
-			usual[i] = (float)baseline_usual_score(b, &set->s[i].src);
+			usual[i] = (float)baseline_usual_score(b, &set->s[i]->src);
 		if (scaled[i] <= usual[i]) { /* NAN: no usual yet */
 			gated[i] = -INFINITY;
 			s->st.usual++;
 		} else if (s->spec.host_features &&
-			   baseline_only_answers(&set->s[i].c, set->s[i].host)) {
+			   baseline_only_answers(&set->s[i]->c, set->s[i]->host)) {
 			gated[i] = -INFINITY;
 			s->st.answering++;
 		}
@@ -263,7 +263,7 @@ static int score_blocks(struct scorer *s, const struct sample_set *set, float *r
 	for (size_t from = 0; rc == 0 && from < set->n; from += SCORE_BLOCK) {
 		size_t k = set->n - from < SCORE_BLOCK ? set->n - from : SCORE_BLOCK;
 		for (size_t i = 0; i < k; i++)
-			feature_spec_vectorize(&s->spec, &set->s[from + i], x + i * dim);
+			feature_spec_vectorize(&s->spec, set->s[from + i], x + i * dim);
 		scaler_apply(&s->m->scaler, x, k);
 		rc = deepsad_score(&s->m->det, x, k, raw + from) < 0 ? -1 : 0;
 	}
@@ -317,11 +317,11 @@ void scorer_score(struct scorer *s, int64_t window_start, const struct sample_se
 	if (n_picks < 0)
 		log_err("window %lld not scored (out of memory)", (long long)window_start);
 	for (long i = 0; i < n_picks; i++)
-		alert_pick(s, window_start, &set->s[picks[i].row], &picks[i], raw[picks[i].row],
+		alert_pick(s, window_start, set->s[picks[i].row], &picks[i], raw[picks[i].row],
 			   (int)i + 1, threshold, usual[picks[i].row]);
 	for (size_t i = 0; b && n_picks >= 0 && i < n; i++) {
 		sample_set_prefetch(set, b, i);
-		baseline_note_score(b, &set->s[i].src, window_start, scaled[i]);
+		baseline_note_score(b, &set->s[i]->src, window_start, scaled[i]);
 	}
 	s->st.windows++;
 	s->st.samples += n;

@@ -49,7 +49,7 @@ int feature_spec_fit(struct feature_spec *spec, const struct sample_set *set, in
 {
 	size_t total = 0, k = 0, n_cand = 0;
 	for (size_t i = 0; i < set->n; i++)
-		total += set->s[i].c.n_terms;
+		total += set->s[i]->c.n_terms;
 	uint64_t *ids = malloc(total * sizeof *ids + 1);
 	struct feature_term *cand = malloc(total * sizeof *cand + 1);
 	if (!ids || !cand) {
@@ -57,8 +57,8 @@ int feature_spec_fit(struct feature_spec *spec, const struct sample_set *set, in
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < set->n; i++) /* a sample holds each term once */
-		for (uint32_t j = 0; j < set->s[i].c.n_terms; j++)
-			ids[k++] = term_id(set->s[i].c.src_location, set->s[i].terms[j].key);
+		for (uint32_t j = 0; j < set->s[i]->c.n_terms; j++)
+			ids[k++] = term_id(set->s[i]->c.src_location, set->s[i]->terms[j].key);
 	qsort(ids, total, sizeof *ids, cmp_u64);
 	for (size_t i = 0; i < total;) {
 		size_t j = i;
@@ -226,9 +226,9 @@ int feature_spec_dataset(const struct feature_spec *spec, const struct sample_se
 			dataset_free(ds);
 			break;
 		}
-		feature_spec_vectorize(spec, &set->s[i], ds->x + (size_t)row * (size_t)dim);
-		ds->window_start[row] = set->s[i].window_start;
-		ip_addr_str(&set->s[i].src, ds->src_ip[row]);
+		feature_spec_vectorize(spec, set->s[i], ds->x + (size_t)row * (size_t)dim);
+		ds->window_start[row] = set->s[i]->window_start;
+		ip_addr_str(&set->s[i]->src, ds->src_ip[row]);
 	}
 	for (int j = 0; names && j < dim; j++)
 		free(names[j]);

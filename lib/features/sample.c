@@ -7,18 +7,62 @@
 
 #define BASELINE_AHEAD 8 /* samples between fetching a source's slot and using it */
 
+#define CHUNK_SAMPLES 256
+
+struct sample_chunk {
+	struct sample_chunk *next;
+	size_t used;
+	struct net_sample s[CHUNK_SAMPLES];
+};
+
+/* Storage for one more copy (a new chunk when the newest is full). */
+static struct net_sample *new_copy(struct sample_set *set)
+{
+	struct sample_chunk *c = set->chunks;
+	if (!c || c->used == CHUNK_SAMPLES) {
+		if (!(c = malloc(sizeof *c)))
+			return NULL;
+		c->used = 0;
+		c->next = set->chunks;
+		set->chunks = c;
+	}
+	return &c->s[c->used++];
+}
+
+/* *to = a copy of *in with terms of its own. Returns 0 or -ENOMEM. */
+static int copy_sample(struct net_sample *to, const struct net_sample *in)
+{
+	struct window_term *terms = malloc(in->c.n_terms * sizeof *terms + 1);
+	if (!terms)
+		return -ENOMEM;
+	memcpy(terms, in->c.terms, in->c.n_terms * sizeof *terms);
+	*to = *in;
+	to->terms = terms;
+	to->c.terms = terms;
+	return 0;
+}
+
 int sample_set_add(struct sample_set *set, const struct net_sample *in)
 {
-	if (grow_for_one(&set->s, &set->cap, set->n, sizeof *set->s, 256) < 0)
+	struct net_sample *s;
+	if (grow_for_one(&set->s, &set->cap, set->n, sizeof *set->s, 256) < 0 ||
+	    !(s = new_copy(set)))
 		return -ENOMEM;
-	struct net_sample *s = &set->s[set->n];
-	*s = *in;
-	s->terms = malloc(in->c.n_terms * sizeof *s->terms + 1);
-	if (!s->terms)
+	if (copy_sample(s, in) < 0) {
+		set->chunks->used--;
 		return -ENOMEM;
-	memcpy(s->terms, in->c.terms, in->c.n_terms * sizeof *s->terms);
-	s->c.terms = s->terms;
-	set->n++;
+	}
+	set->s[set->n++] = s;
+	return 0;
+}
+
+int sample_set_replace(struct sample_set *set, size_t i, const struct net_sample *in)
+{
+	struct net_sample copy;
+	if (copy_sample(&copy, in) < 0)
+		return -ENOMEM;
+	free(set->s[i]->terms);
+	*set->s[i] = copy;
 	return 0;
 }
 
@@ -32,15 +76,15 @@ int sample_set_collect(void *ctx, int64_t window_start, const ip_addr *src,
 void sample_set_prefetch(const struct sample_set *set, const struct baseline *b, size_t i)
 {
 	if (i + BASELINE_AHEAD < set->n)
-		baseline_prefetch(b, &set->s[i + BASELINE_AHEAD].src, 0);
+		baseline_prefetch(b, &set->s[i + BASELINE_AHEAD]->src, 0);
 	if (i + BASELINE_AHEAD / 2 < set->n)
-		baseline_prefetch(b, &set->s[i + BASELINE_AHEAD / 2].src, 1);
+		baseline_prefetch(b, &set->s[i + BASELINE_AHEAD / 2]->src, 1);
 }
 
 void sample_set_observe(struct sample_set *set, struct baseline *b)
 {
 	for (size_t i = 0; i < set->n; i++) {
-		struct net_sample *s = &set->s[i];
+		struct net_sample *s = set->s[i];
 		sample_set_prefetch(set, b, i);
 		baseline_observe(b, s->window_start, &s->src, &s->c, s->host);
 	}
@@ -48,8 +92,17 @@ void sample_set_observe(struct sample_set *set, struct baseline *b)
 
 void sample_set_free(struct sample_set *set)
 {
-	for (size_t i = 0; i < set->n; i++)
-		free(set->s[i].terms);
+	if (set->release) {
+		set->release(set->owner);
+	} else {
+		for (size_t i = 0; i < set->n; i++)
+			free(set->s[i]->terms);
+	}
+	while (set->chunks) {
+		struct sample_chunk *c = set->chunks;
+		set->chunks = c->next;
+		free(c);
+	}
 	free(set->s);
 	memset(set, 0, sizeof *set);
 }

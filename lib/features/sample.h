@@ -13,16 +13,25 @@
 
 /* One sample as emitted by the window table, kept for fitting and vectors. */
 struct net_sample {
-	int64_t window_start;
 	ip_addr src;
 	struct window_counters c;   /* c.terms points at terms below */
+	int64_t window_start;
 	struct window_term *terms;
 	float host[BASELINE_N_FEATURES]; /* relative to the source's past (sample_set_observe) */
 };
 
+/* Samples in window order, by pointer: either copies the set made itself
+ * (sample_set_add, in chunks it owns), or a closed window handed over whole
+ * by its table (window_table_hand_over), whose memory the set gives back
+ * through release(owner) when it is freed: no second copy of a window. */
+struct sample_chunk;
+
 struct sample_set {
 	size_t n, cap;
-	struct net_sample *s;
+	struct net_sample **s;
+	struct sample_chunk *chunks; /* the copies' storage, newest first */
+	void (*release)(void *owner);
+	void *owner;
 };
 
 /* A window_emit_fn that appends to the sample_set ctx (terms copied).
@@ -31,6 +40,10 @@ int sample_set_collect(void *ctx, int64_t window_start, const ip_addr *src,
 		       const struct window_counters *c);
 /* Appends a copy of s (terms and host features too). Returns 0 or -ENOMEM. */
 int sample_set_add(struct sample_set *set, const struct net_sample *s)
+	__attribute__((warn_unused_result));
+/* Overwrites sample i (a copy the set made) with a copy of s, in its place:
+ * a reservoir replaces without growing. Returns 0 or -ENOMEM (i unchanged). */
+int sample_set_replace(struct sample_set *set, size_t i, const struct net_sample *s)
 	__attribute__((warn_unused_result));
 void sample_set_free(struct sample_set *set);
 /* A hint before sample i's source is looked up in b: fetches the memory of

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "features/distinct.h"
+#include "features/sample.h"
 
 /* Windows open at once: the current one and those still within lateness. */
 #define MAX_OPEN 256
@@ -29,9 +30,8 @@ struct last_flow {
 /* The previous flow and the first counters lead: a packet of a flow seen
  * last touches the first three cache lines only (window_table_prefetch). */
 struct sample {
-	ip_addr src;
 	struct last_flow last;
-	struct window_counters c;
+	struct net_sample ns;  /* what is emitted, or handed over (its host features zero) */
 	struct distinct seen; /* destinations, ports, pairs, flows */
 	uint32_t n_terms, cap_terms;
 	struct window_term *terms; /* open addressing by key (key 0 is no service: never used) */
@@ -69,6 +69,8 @@ struct window_table {
 	int64_t recent_start;         /* window_start_of the previous event: saves a division */
 	window_closed_fn on_close;
 	void *on_close_ctx;
+	window_hand_over_fn hand_over;
+	void *hand_over_ctx;
 	struct window_stats stats;
 	/* the blocks of the window closed last, for the windows that follow:
 	 * memory given back to the system and asked again costs a page fault a
@@ -189,14 +191,15 @@ static void compact_terms(struct sample *s)
 		if (s->terms[i].key)
 			s->terms[n++] = s->terms[i];
 	qsort(s->terms, n, sizeof *s->terms, cmp_term);
-	s->c.terms = s->terms;
-	s->c.n_terms = n;
+	s->ns.terms = s->terms;
+	s->ns.c.terms = s->terms;
+	s->ns.c.n_terms = n;
 }
 
 static struct sample **find_slot(struct window *w, const ip_addr *src)
 {
 	size_t j = (size_t)addr_hash(src) & (w->cap - 1);
-	while (w->slots[j] && !ip_addr_equal(&w->slots[j]->src, src))
+	while (w->slots[j] && !ip_addr_equal(&w->slots[j]->ns.src, src))
 		j = (j + 1) & (w->cap - 1);
 	return &w->slots[j];
 }
@@ -214,7 +217,7 @@ static int grow_window(struct window *w, size_t first_cap)
 	w->cap = cap;
 	for (size_t i = 0; i < old_cap; i++)
 		if (old[i])
-			*find_slot(w, &old[i]->src) = old[i];
+			*find_slot(w, &old[i]->ns.src) = old[i];
 	free(old);
 	return 0;
 }
@@ -251,7 +254,8 @@ static void radix_pass(const struct keyed_sample *from, struct keyed_sample *to,
 
 static int cmp_sample(const void *a, const void *b)
 {
-	return memcmp((*(struct sample *const *)a)->src.b, (*(struct sample *const *)b)->src.b, 16);
+	return memcmp((*(struct sample *const *)a)->ns.src.b,
+		      (*(struct sample *const *)b)->ns.src.b, 16);
 }
 
 /* Sorts v by address: a radix sort from the last byte over the bytes that
@@ -269,7 +273,7 @@ static void sort_by_address(struct sample **v, size_t n)
 	}
 	other = k + n;
 	for (size_t j = 0; j < n; j++) {
-		k[j] = (struct keyed_sample){ v[j]->src, v[j] };
+		k[j] = (struct keyed_sample){ v[j]->ns.src, v[j] };
 		addr_words(&k[j].src, &word[0], &word[1]);
 		if (j == 0)
 			memcpy(first, word, sizeof first);
@@ -292,7 +296,7 @@ static void sort_by_address(struct sample **v, size_t n)
 
 static void finish_counters(struct sample *s)
 {
-	struct window_counters *c = &s->c;
+	struct window_counters *c = &s->ns.c;
 	uint64_t answered = c->synack_received + c->rst_received;
 	c->dst_ips = distinct_count(&s->seen, SEEN_IP);
 	c->dst_ports = distinct_count(&s->seen, SEEN_PORT);
@@ -311,7 +315,68 @@ static void free_blocks(struct sample_block *b)
 	}
 }
 
-/* Emits and frees the oldest open window. A sample the consumer could not
+/* A closed window's blocks, owned by the sample set they were handed in. */
+struct handed_window {
+	struct sample_block *blocks;
+};
+
+static void release_handed(void *owner)
+{
+	struct handed_window *h = owner;
+	while (h->blocks) {
+		struct sample_block *b = h->blocks;
+		for (size_t i = 0; i < b->used; i++)
+			free_terms(&b->s[i]);
+		h->blocks = b->next;
+		free(b);
+	}
+	free(h);
+}
+
+/* Hands the n sorted samples of window w over as a set, its blocks with
+ * them. Returns 0, -ENOMEM (nothing handed: w is as it was), or fn's
+ * refusal. */
+static int hand_over(struct window_table *t, struct window *w, size_t n)
+{
+	struct handed_window *h = malloc(sizeof *h);
+	struct net_sample **s = malloc(n * sizeof *s + 1);
+	if (!h || !s) {
+		free(h);
+		free(s);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		t->stats.bytes -= sample_bytes(w->slots[i]);
+		distinct_free(&w->slots[i]->seen); /* counted: not needed any more */
+		s[i] = &w->slots[i]->ns;
+	}
+	h->blocks = w->blocks;
+	w->blocks = NULL;
+	struct sample_set set = { .n = n, .cap = n, .s = s, .release = release_handed, .owner = h };
+	return t->hand_over(t->hand_over_ctx, w->start, &set);
+}
+
+/* Offers each of the n sorted samples of window w to emit and frees it.
+ * Returns how many the consumer refused; *rc gets its first error. */
+static size_t emit_each(struct window_table *t, struct window *w, size_t n, window_emit_fn emit,
+			void *ctx, int *rc)
+{
+	size_t refused = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (i + 4 < n)
+			__builtin_prefetch(w->slots[i + 4]);
+		int erc = emit ? emit(ctx, w->start, &w->slots[i]->ns.src, &w->slots[i]->ns.c) : 0;
+		if (erc < 0) {
+			refused++;
+			*rc = *rc ? *rc : erc;
+		}
+		t->stats.bytes -= sample_bytes(w->slots[i]);
+		free_sample(w->slots[i]);
+	}
+	return refused;
+}
+
+/* Emits (or hands over) and frees the oldest open window. A sample the consumer could not
  * take is counted as refused; the others are still offered. Returns 0 or
  * the consumer's first error. */
 static int close_oldest(struct window_table *t, window_emit_fn emit, void *ctx)
@@ -328,16 +393,12 @@ static int close_oldest(struct window_table *t, window_emit_fn emit, void *ctx)
 			w->slots[n++] = &b->s[i];
 		}
 	sort_by_address(w->slots, n);
-	for (size_t i = 0; i < n; i++) {
-		if (i + 4 < n)
-			__builtin_prefetch(w->slots[i + 4]);
-		int erc = emit ? emit(ctx, w->start, &w->slots[i]->src, &w->slots[i]->c) : 0;
-		if (erc < 0) {
-			refused++;
-			rc = rc ? rc : erc;
-		}
-		t->stats.bytes -= sample_bytes(w->slots[i]);
-		free_sample(w->slots[i]);
+	if (!t->hand_over) {
+		refused = emit_each(t, w, n, emit, ctx, &rc);
+	} else if ((rc = hand_over(t, w, n)) < 0) {
+		refused = n;
+		if (w->blocks) /* no memory to hand them over: freed here */
+			emit_each(t, w, n, NULL, NULL, &rc);
 	}
 	t->stats.samples += n - refused;
 	t->stats.refused += refused;
@@ -373,6 +434,12 @@ void window_table_on_close(struct window_table *t, window_closed_fn fn, void *ct
 {
 	t->on_close = fn;
 	t->on_close_ctx = ctx;
+}
+
+void window_table_hand_over(struct window_table *t, window_hand_over_fn fn, void *ctx)
+{
+	t->hand_over = fn;
+	t->hand_over_ctx = ctx;
 }
 
 int window_table_flush(struct window_table *t, window_emit_fn emit, void *ctx)
@@ -472,8 +539,9 @@ static int add_sample(struct window_table *t, struct window *w, const ip_addr *s
 	struct sample *s = new_sample(t, w);
 	if (!s)
 		return -ENOMEM;
-	s->src = *src;
-	s->c.src_location = location_of(t->loc, src);
+	s->ns.src = *src;
+	s->ns.window_start = w->start;
+	s->ns.c.src_location = location_of(t->loc, src);
 	*slot = s;
 	w->n++;
 	t->stats.bytes += sample_bytes(s);
@@ -565,7 +633,7 @@ static void count_destinations(struct window_table *t, struct window *w, struct 
 		uint64_t term = WINDOW_TERM(cached_location(t, ev->dst, ip), ev->proto, service);
 		t->stats.bytes += count_term(s, term);
 		if (!ev->answer)
-			note_opened(&s->c, ip, term);
+			note_opened(&s->ns.c, ip, term);
 	}
 	t->stats.bytes += distinct_bytes(&s->seen) - before;
 }
@@ -617,9 +685,9 @@ static int add_event(struct window_table *t, const struct event *ev, window_emit
 	if (ev->reply_to) { /* most events have no reply to count: no lookup */
 		struct sample *r = find_sample(w, ev->reply_to);
 		if (r) {
-			r->c.synack_received += ev->synack;
-			r->c.rst_received += ev->rst;
-			r->c.unreach_received += ev->unreach;
+			r->ns.c.synack_received += ev->synack;
+			r->ns.c.rst_received += ev->rst;
+			r->ns.c.unreach_received += ev->unreach;
 		}
 	}
 	if (t->filter && !filter_monitored(t->filter, ev->src))
@@ -630,7 +698,7 @@ static int add_event(struct window_table *t, const struct event *ev, window_emit
 		*out = s;
 	if (!s)
 		return rc < 0 ? rc : closed;
-	struct window_counters *c = &s->c;
+	struct window_counters *c = &s->ns.c;
 	c->packets += ev->packets;
 	c->bytes += ev->bytes;
 	switch (ev->proto) {
@@ -647,7 +715,7 @@ static int add_event(struct window_table *t, const struct event *ev, window_emit
 	}
 	count_destinations(t, w, s, ev);
 	if (ev->answer && s->last.receiver)
-		s->last.receiver->c.received_bytes += ev->bytes;
+		s->last.receiver->ns.c.received_bytes += ev->bytes;
 	if (t->stats.bytes > t->stats.peak_bytes)
 		t->stats.peak_bytes = t->stats.bytes;
 	return closed;

@@ -135,6 +135,17 @@ int window_table_advance(struct window_table *t, int64_t now, window_emit_fn emi
  * daemon scores the window there. */
 typedef void (*window_closed_fn)(void *ctx, int64_t window_start, size_t samples, size_t refused);
 void window_table_on_close(struct window_table *t, window_closed_fn fn, void *ctx);
+
+/* A closing window's samples handed over whole, instead of emitted one by
+ * one: no copy of a window is made. The set (features/sample.h) holds them
+ * in address order, their host features zero, and is fn's from then on,
+ * whatever fn returns (sample_set_free gives their memory back, from any
+ * thread). fn returns 0, or -errno to have the samples counted refused. */
+struct sample_set;
+typedef int (*window_hand_over_fn)(void *ctx, int64_t window_start, struct sample_set *set);
+/* Closed windows go to fn from now on; the emit arguments of the calls
+ * that close windows are then not used (NULL). */
+void window_table_hand_over(struct window_table *t, window_hand_over_fn fn, void *ctx);
 /* Closes and emits every open window (end of input, shutdown). Returns 0 or
  * the first error of emit. */
 int window_table_flush(struct window_table *t, window_emit_fn emit, void *ctx);

@@ -344,10 +344,10 @@ int history_append(struct history *h, const struct sample_set *set)
 	if (set->n == 0)
 		return 0;
 	uint8_t *buf = malloc(HISTORY_RECORD_HEADER + HISTORY_MAX_RECORD);
-	int rc = buf && segment_for(h, set->s[0].window_start) == 0 ? 0 : -1;
+	int rc = buf && segment_for(h, set->s[0]->window_start) == 0 ? 0 : -1;
 	off_t before = rc == 0 ? lseek(h->fd, 0, SEEK_END) : -1;
 	for (size_t i = 0; rc == 0 && i < set->n; i++) {
-		size_t len = history_encode(&set->s[i], buf + HISTORY_RECORD_HEADER);
+		size_t len = history_encode(set->s[i], buf + HISTORY_RECORD_HEADER);
 		put(buf, len, 4);
 		put(buf + 4, crc32_ieee(buf + HISTORY_RECORD_HEADER, len), 4);
 		size_t total = HISTORY_RECORD_HEADER + len;
@@ -365,8 +365,8 @@ int history_append(struct history *h, const struct sample_set *set)
 	free(buf);
 	if (rc == 0) {
 		h->st.records += set->n;
-		h->st.windows += set->s[0].window_start != h->st.last_window;
-		h->st.last_window = set->s[0].window_start;
+		h->st.windows += set->s[0]->window_start != h->st.last_window;
+		h->st.last_window = set->s[0]->window_start;
 	}
 	return rc;
 }

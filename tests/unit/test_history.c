@@ -42,10 +42,11 @@ static int remove_dir(void **state)
 /* A window of n samples starting at t; sample i has i+1 terms. */
 static void make_window(struct sample_set *set, int64_t t, int n, struct window_term *terms)
 {
+	struct net_sample *store = calloc((size_t)n, sizeof *store);
 	set->n = (size_t)n;
 	set->s = calloc((size_t)n, sizeof *set->s);
 	for (int i = 0; i < n; i++) {
-		struct net_sample *s = &set->s[i];
+		struct net_sample *s = set->s[i] = &store[i];
 		s->window_start = t;
 		s->src.b[10] = s->src.b[11] = 0xff;
 		s->src.b[15] = (uint8_t)i;
@@ -55,6 +56,12 @@ static void make_window(struct sample_set *set, int64_t t, int n, struct window_
 		s->c.n_terms = (uint32_t)i + 1;
 		s->c.terms = s->terms = terms;
 	}
+}
+
+static void free_window(struct sample_set *set)
+{
+	free(set->s[0]); /* the samples' storage, made in one piece */
+	free(set->s);
 }
 
 struct seen {
@@ -92,7 +99,7 @@ static void test_round_trip_and_segments(void **state)
 		struct sample_set set;
 		make_window(&set, starts[w], 5, terms);
 		assert_int_equal(history_append(h, &set), 0);
-		free(set.s);
+		free_window(&set);
 	}
 	assert_int_equal(history_stats(h)->records, 15);
 	assert_int_equal(history_stats(h)->windows, 3);
@@ -158,7 +165,7 @@ static void test_torn_tail_is_cut(void **state)
 	assert_int_equal(history_scan(dir, count_sample, &v, &st), 0);
 	assert_int_equal(v.n, 5);
 	assert_int_equal(st.cut_bytes, 0);
-	free(set.s);
+	free_window(&set);
 }
 
 static void test_decode_refuses_malformed(void **state)

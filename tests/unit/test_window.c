@@ -11,6 +11,7 @@
 
 #include "base/rng.h"
 #include "features/distinct.h"
+#include "features/sample.h"
 #include "features/window.h"
 
 struct emitted {
@@ -343,6 +344,63 @@ static void test_address_order_and_reused_memory(void **state)
 	window_table_free(t);
 }
 
+static int take_set(void *ctx, int64_t start, struct sample_set *set)
+{
+	struct sample_set *into = ctx;
+	(void)start;
+	sample_set_free(into);
+	*into = *set;
+	return 0;
+}
+
+/* A window handed over whole: the same samples as emitted, in address
+ * order, with their terms; their memory leaves the table with them. */
+static void test_hand_over_whole_windows(void **state)
+{
+	struct window_table *t = window_table_new(60, 0, 100, NULL);
+	struct sample_set got = { 0 };
+	struct emitted e = { 0 };
+	(void)state;
+	window_table_hand_over(t, take_set, &got);
+	for (int src = 9; src >= 1; src--)
+		for (int k = 0; k < src; k++) {
+			struct packet_info p = pkt(5, src, 20 + k, 6, (uint16_t)(22 + k), TCP_SYN);
+			assert_int_equal(window_table_add(t, &p, NULL, NULL), 0);
+		}
+	assert_true(window_table_stats(t)->bytes > 0);
+	struct packet_info next = pkt(61, 1, 2, 17, 53, 0); /* closes the first window */
+	assert_int_equal(window_table_add(t, &next, NULL, NULL), 0);
+	assert_int_equal(got.n, 9);
+	for (size_t i = 0; i < got.n; i++) {
+		const struct net_sample *s = got.s[i];
+		assert_int_equal(s->src.b[15], i + 1); /* address order */
+		assert_int_equal(s->window_start, 0);
+		assert_int_equal(s->c.packets, i + 1);
+		assert_int_equal(s->c.dst_ports, i + 1);
+		assert_int_equal(s->c.syn_sent, i + 1);
+		assert_int_equal(s->c.n_terms, i + 1); /* a service term a port */
+		for (uint32_t k = 0; k < s->c.n_terms; k++)
+			assert_int_equal(s->c.terms[k].count, 1);
+	}
+	sample_set_free(&got);
+	/* the same traffic emitted gives the same counters */
+	struct window_table *u = window_table_new(60, 0, 100, NULL);
+	for (int src = 9; src >= 1; src--)
+		for (int k = 0; k < src; k++) {
+			struct packet_info p = pkt(5, src, 20 + k, 6, (uint16_t)(22 + k), TCP_SYN);
+			assert_int_equal(window_table_add(u, &p, collect, &e), 0);
+		}
+	assert_int_equal(window_table_flush(u, collect, &e), 0);
+	assert_int_equal(e.n, 9);
+	assert_int_equal(e.c[8].packets, 9);
+	window_table_free(u);
+	assert_int_equal(window_table_flush(t, NULL, NULL), 0);
+	assert_int_equal(got.n, 1);
+	assert_int_equal(window_table_stats(t)->bytes, 0);
+	sample_set_free(&got);
+	window_table_free(t);
+}
+
 static void test_distinct_exact_then_estimated(void **state)
 {
 	struct distinct d = { 0 };
@@ -382,6 +440,7 @@ int main(void)
 		cmocka_unit_test(test_distinct_inline_needs_no_heap),
 		cmocka_unit_test(test_distinct_exact_then_estimated),
 		cmocka_unit_test(test_address_order_and_reused_memory),
+		cmocka_unit_test(test_hand_over_whole_windows),
 	};
 	return cmocka_run_group_tests_name("window", tests, NULL, NULL);
 }
