@@ -256,7 +256,9 @@ static void choose_base(float *base, const float *x, int n, int dim)
 
 /* The sparse layer's row updates run wider where the processor can (chosen
  * once at load time): AVX2 with FMA doubles them on this hardware. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
+	!defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+/* (not under the sanitizers: their runtime is not up yet when a resolver runs) */
 #define SPARSE_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
 #define SPARSE_CLONES
