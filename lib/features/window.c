@@ -39,8 +39,8 @@ struct sample {
 };
 
 /* A window's samples come from blocks it gives back at once when it closes
- * (to the next windows: the table's spares): a calloc and a free per sample
- * cost more than counting a packet. */
+ * (to the next windows: the table's spares; or with the set it is handed
+ * over in): a calloc and a free per sample cost more than counting a packet. */
 #define SAMPLES_PER_BLOCK 256
 
 struct sample_block {
