@@ -113,7 +113,10 @@ const struct baseline_stats *baseline_stats(const struct baseline *b)
 
 static size_t home_slot(const struct baseline *b, const ip_addr *a)
 {
-	return (size_t)distinct_hash(a->b, sizeof a->b) & (b->slots - 1);
+	uint64_t hi, lo; /* two words: cheaper than a byte-wise hash (a few lookups a sample) */
+	memcpy(&hi, a->b, 8);
+	memcpy(&lo, a->b + 8, 8);
+	return (size_t)distinct_hash2(hi, lo) & (b->slots - 1);
 }
 
 /* The slot holding a, or the empty slot where it would go. */

@@ -40,12 +40,17 @@ long report_select(const int64_t *window_start, const float *scaled, size_t n, i
 		*picks = NULL;
 		return -1;
 	}
+	/* only the samples above min_score can be picked, and in their window's
+	 * order by score they come before all the others: the rest need no sort */
+	size_t m = 0;
 	for (size_t i = 0; i < n; i++)
-		w[i] = (struct windowed){ window_start ? window_start[i] : 0, scaled[i], i };
-	qsort(w, n, sizeof *w, cmp_windowed);
-	for (size_t i = 0, rank = 0; i < n; i++) {
+		if (scaled[i] > min_score)
+			w[m++] = (struct windowed){ window_start ? window_start[i] : 0, scaled[i],
+						    i };
+	qsort(w, m, sizeof *w, cmp_windowed);
+	for (size_t i = 0, rank = 0; i < m; i++) {
 		rank = i > 0 && w[i].window == w[i - 1].window ? rank + 1 : 0;
-		if ((int)rank < top_n && w[i].score > min_score)
+		if ((int)rank < top_n)
 			(*picks)[count++] = (struct report_pick){ w[i].row, w[i].score };
 	}
 	free(w);
