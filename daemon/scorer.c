@@ -262,8 +262,11 @@ static int score_blocks(struct scorer *s, const struct sample_set *set, float *r
 
 	for (size_t from = 0; rc == 0 && from < set->n; from += SCORE_BLOCK) {
 		size_t k = set->n - from < SCORE_BLOCK ? set->n - from : SCORE_BLOCK;
-		for (size_t i = 0; i < k; i++)
+		for (size_t i = 0; i < k; i++) {
+			if (from + i + 8 < set->n) /* samples lie apart (sample_set_prefetch) */
+				__builtin_prefetch(set->s[from + i + 8]);
 			feature_spec_vectorize(&s->spec, set->s[from + i], x + i * dim);
+		}
 		scaler_apply(&s->m->scaler, x, k);
 		rc = deepsad_score(&s->m->det, x, k, raw + from) < 0 ? -1 : 0;
 	}

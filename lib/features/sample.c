@@ -75,6 +75,10 @@ int sample_set_collect(void *ctx, int64_t window_start, const ip_addr *src,
 
 void sample_set_prefetch(const struct sample_set *set, const struct baseline *b, size_t i)
 {
+	/* a handed-over window's samples lie in the order they were made, not
+	 * in the set's: the sample first, its source's slot, then its host */
+	if (i + 2 * BASELINE_AHEAD < set->n)
+		__builtin_prefetch(set->s[i + 2 * BASELINE_AHEAD]);
 	if (i + BASELINE_AHEAD < set->n)
 		baseline_prefetch(b, &set->s[i + BASELINE_AHEAD]->src, 0);
 	if (i + BASELINE_AHEAD / 2 < set->n)
