@@ -326,9 +326,12 @@ static int start(struct daemon *d)
 	if ((rc = windows_start_scoring(d, cold)) != EX_OK || (rc = start_model(d)) != EX_OK ||
 	    (!d->table && (rc = windows_open(d)) != EX_OK) ||
 	    !(d->sinks = sinks_open(d->loop, &d->conf, d->args->samples, &rc)) ||
-	    (rc = sources_open_live(d)) != EX_OK || (rc = metrics_open(d)) != EX_OK ||
+	    (rc = sources_open_live(d)) != EX_OK ||
+	    (rc = metrics_open(d->loop, d->conf.metrics_listen, &d->metrics)) != EX_OK ||
 	    (rc = privileges_drop(&d->conf)) != EX_OK)
 		return rc;
+	metrics_add(d->metrics, sources_write_metrics, d);
+	metrics_add(d->metrics, windows_write_metrics, d);
 	if (d->args->n_files)
 		sources_start_replay(d);
 	ev_timer_init(&d->tick, on_tick, 1.0, 1.0);
@@ -349,7 +352,8 @@ static void finish(struct daemon *d)
 	if (d->table)
 		windows_close(d);
 	windows_stop_scoring(d, NULL);
-	metrics_close(d);
+	metrics_close(d->metrics);
+	d->metrics = NULL;
 	sinks_close(d->sinks);
 	free(d->model.feature_spec);
 	netflow_free(d->nf);

@@ -5,7 +5,7 @@
  *   run_windows.c  the window table, the hand-over of closed windows to the
  *                  score thread, the model and its retraining
  *   notify.c       systemd: READY, STATUS, WATCHDOG, RELOADING, STOPPING
- *   metrics.c      the Prometheus endpoint
+ *   metrics.c      the Prometheus endpoint: each module adds its writer
  *
  * Everything runs on the loop's thread but the score thread (score_thread.c:
  * the sources' memory, scoring and explaining, the history), which gets
@@ -117,6 +117,8 @@ void sources_report_drops(struct daemon *d);
 /* Each source's counts at the end (frames and windows: cmd_run.c, once the
  * last window is flushed). */
 void sources_log(struct daemon *d);
+/* The sources' metrics (a metrics_writer_fn of d). */
+void sources_write_metrics(void *ctx, FILE *out);
 /* A source's counts as a line; returns its drops so far. */
 uint64_t sources_counts(const struct source_watch *s, char *line, size_t len);
 
@@ -140,5 +142,8 @@ void windows_schedule_retraining(struct daemon *d, time_t now);
 /* Whether the daemon is still waiting for its first model, and how far
  * the history is towards it. */
 int windows_learning(const struct daemon *d, uint64_t *have, uint64_t *need);
+/* The windows', scoring's, alerts' (sinks too) and model's metrics (a
+ * metrics_writer_fn of d). */
+void windows_write_metrics(void *ctx, FILE *out);
 
 #endif

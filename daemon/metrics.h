@@ -1,21 +1,36 @@
 /* metrics: Prometheus text on [metrics] listen, served by libmicrohttpd
  * inside the event loop (its epoll descriptor is watched by libev), so the
- * counters are read on the thread that writes them. GET /metrics. */
+ * counters are read on the loop's thread, which writes them. GET (or HEAD)
+ * /metrics: flowsad_build_info, then what each writer added writes. The
+ * endpoint knows no other module: each brings its own writer. */
 #ifndef FLOWSAD_METRICS_H
 #define FLOWSAD_METRICS_H
 
+#include <ev.h>
+#include <stdint.h>
 #include <stdio.h>
 
-struct daemon;
+struct metrics;
 
-/* Returns a sysexits code, logging why (EX_OK when no address is set). */
-int metrics_open(struct daemon *d);
-void metrics_close(struct daemon *d);
+/* Writes a module's metrics (its ctx) to out. */
+typedef void (*metrics_writer_fn)(void *ctx, FILE *out);
+
+/* Serves listen ("host:port", "[v6]:port") in loop; *out NULL when listen
+ * is NULL. Returns a sysexits code, logging why. */
+int metrics_open(struct ev_loop *loop, const char *listen, struct metrics **out);
+/* Adds a writer, called at every request in the order added (nothing with
+ * m NULL). Returns 0, or -1 when there are too many. */
+int metrics_add(struct metrics *m, metrics_writer_fn fn, void *ctx);
+void metrics_close(struct metrics *m);
+
 /* One metric: HELP and TYPE lines, then a sample (labels: NULL or
  * "{name=\"value\",...}"). */
 void metrics_value(FILE *out, const char *name, const char *type, const char *help,
 		   const char *labels, double value);
-/* The exposition text of the daemon's counters. */
-void metrics_write(struct daemon *d, FILE *out);
+/* A sample alone (its family's HELP and TYPE written before). */
+void metrics_labelled(FILE *out, const char *name, const char *labels, double value);
+/* A counter family labelled by key: one sample per name_of(i), i < n. */
+void metrics_counter_family(FILE *out, const char *name, const char *help, const char *key,
+			    const char *(*name_of)(int), const uint64_t *values, int n);
 
 #endif

@@ -8,6 +8,7 @@
 #include "daemon.h"
 #include "inputs.h"
 #include "log.h"
+#include "metrics.h"
 
 #define REPLAY_STEP 4096     /* frames read per turn of the loop while replaying */
 #define LIVE_STEP 4096       /* frames or datagrams per readiness event */
@@ -256,3 +257,91 @@ void sources_start_replay(struct daemon *d)
 	}
 }
 
+/* --- metrics -------------------------------------------------------------------------------- */
+
+/* The outer headers of tunnelled packets, per tunnel (kind and endpoints). */
+static void write_tunnels(const struct decode_tally *t, FILE *out)
+{
+	char labels[256], src[IP_ADDR_STRLEN], dst[IP_ADDR_STRLEN];
+	fprintf(out,
+		"# HELP flowsad_tunnel_packets_total Packets taken out of a tunnel, per "
+		"tunnel kind and outer endpoints (\"other\" beyond %d tunnels).\n"
+		"# TYPE flowsad_tunnel_packets_total counter\n"
+		"# HELP flowsad_tunnel_bytes_total Their outer IP bytes.\n"
+		"# TYPE flowsad_tunnel_bytes_total counter\n",
+		DECODE_TALLY_TUNNELS);
+	for (int i = 0; i < t->n_tunnels; i++) {
+		const struct decode_tunnel_count *e = &t->tunnel[i];
+		snprintf(labels, sizeof labels, "{kind=\"%s\",src=\"%s\",dst=\"%s\"}",
+			 decode_tunnel_name(e->kind), ip_addr_str(&e->src, src),
+			 ip_addr_str(&e->dst, dst));
+		metrics_labelled(out, "tunnel_packets_total", labels, (double)e->packets);
+		metrics_labelled(out, "tunnel_bytes_total", labels, (double)e->bytes);
+	}
+	if (t->n_tunnels == DECODE_TALLY_TUNNELS) {
+		metrics_labelled(out, "tunnel_packets_total", "{kind=\"other\"}",
+			 (double)t->other_tunnel_packets);
+		metrics_labelled(out, "tunnel_bytes_total", "{kind=\"other\"}",
+			 (double)t->other_tunnel_bytes);
+	}
+}
+
+static const char *result_name(int r)
+{
+	return decode_result_name((enum decode_result)r);
+}
+
+static const char *netflow_name(int i)
+{
+	return netflow_counter_name((enum netflow_counter)i);
+}
+
+void sources_write_metrics(void *ctx, FILE *out)
+{
+	const struct daemon *d = ctx;
+	char labels[256];
+	metrics_value(out, "frames_total", "counter", "Frames read from captures.", NULL,
+		      (double)d->tally.frames);
+	metrics_value(
+		out, "decode_tunnelled_total", "counter",
+		"IP packets counted from inside a tunnel (GRE, ERSPAN, VXLAN, Geneve, IP in IP, "
+		"Teredo).",
+		NULL, (double)d->tally.tunnelled);
+	write_tunnels(&d->tally, out);
+	metrics_counter_family(out, "decode_total",
+		       "Frames by decoding outcome (ok, not_ip, malformed reasons).", "result",
+		       result_name, d->tally.result, DECODE_N_RESULTS);
+	fprintf(out,
+		"# HELP flowsad_capture_packets_total Packets a live capture received or lost.\n"
+		"# TYPE flowsad_capture_packets_total counter\n"
+		"# HELP flowsad_udp_datagrams_total Export datagrams taken, refused (exporter not "
+		"allowed) or dropped by the kernel.\n"
+		"# TYPE flowsad_udp_datagrams_total counter\n");
+	for (int i = 0; i < d->n_live; i++) {
+		const struct source_watch *s = &d->live[i];
+		if (!s->capture && !s->udp) /* closed after an error */
+			continue;
+		if (s->capture) {
+			uint64_t received, dropped;
+			capture_counts(s->capture, &received, &dropped);
+			snprintf(labels, sizeof labels, "{source=\"%s\",state=\"received\"}",
+				 s->name);
+			metrics_labelled(out, "capture_packets_total", labels, (double)received);
+			snprintf(labels, sizeof labels, "{source=\"%s\",state=\"dropped\"}",
+				 s->name);
+			metrics_labelled(out, "capture_packets_total", labels, (double)dropped);
+			continue;
+		}
+		const struct udp_stats *u = udp_stats(s->udp);
+		const char *states[] = { "taken", "refused", "dropped" };
+		uint64_t values[] = { u->datagrams, u->refused, u->kernel_drops };
+		for (int k = 0; k < 3; k++) {
+			snprintf(labels, sizeof labels, "{source=\"%s\",state=\"%s\"}", s->name,
+				 states[k]);
+			metrics_labelled(out, "udp_datagrams_total", labels, (double)values[k]);
+		}
+	}
+	metrics_counter_family(out, "netflow_total",
+		       "NetFlow/IPFIX decoder counts (records, templates, errors).", "counter",
+		       netflow_name, netflow_counters(d->nf), NF_N_COUNTERS);
+}

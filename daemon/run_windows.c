@@ -15,6 +15,7 @@
 #include "base/isotime.h"
 #include "daemon.h"
 #include "log.h"
+#include "metrics.h"
 
 #define EXPIRE_SECONDS 3600 /* how often old history segments are looked for */
 
@@ -373,4 +374,104 @@ void windows_schedule_retraining(struct daemon *d, time_t now)
 		else
 			start_retraining(d, now);
 	}
+}
+
+/* --- metrics -------------------------------------------------------------------------------- */
+
+static void write_windows(const struct daemon *d, FILE *out)
+{
+	static const struct window_stats none;
+	const struct window_stats *w = d->table ? window_table_stats(d->table) : &none;
+	metrics_value(out, "events_total", "counter",
+		      "Packets and flow records offered to the window table.", NULL,
+		      (double)w->packets);
+	metrics_value(out, "samples_total", "counter", "Samples (window, source) closed.", NULL,
+		      (double)w->samples);
+	metrics_value(out, "windows_total", "counter", "Windows closed.", NULL, (double)w->windows);
+	metrics_value(out, "evicted_total", "counter",
+		      "Events dropped: their window was full of sources.", NULL,
+		      (double)w->evicted);
+	metrics_value(out, "late_total", "counter", "Events dropped: their window had closed.",
+		      NULL, (double)w->late);
+	metrics_value(out, "filtered_total", "counter",
+		      "Events the detection unit's filter left out.", NULL, (double)w->filtered);
+	metrics_value(out, "sample_memory_bytes", "gauge",
+		      "Memory held by the open windows' samples.", NULL, (double)w->bytes);
+}
+
+static void write_alerts(const struct daemon *d, FILE *out)
+{
+	struct score_counts n;
+	windows_counts(d, &n);
+	const struct scorer_stats *s = &n.scorer;
+	metrics_value(out, "alerts_total", "counter", "Alerts made.", NULL,
+		      s ? (double)s->alerts : 0);
+	metrics_value(
+		out, "alerts_suppressed_total", "counter",
+		"Alerts held back: the source repeated a behaviour alerted within the suppression "
+		"interval.",
+		NULL, s ? (double)s->suppressed : 0);
+	metrics_value(out, "alerts_within_usual_total", "counter",
+		      "Samples above the threshold held back: within their source's usual score.",
+		      NULL, s ? (double)s->usual : 0);
+	metrics_value(out, "alerts_answering_total", "counter",
+		      "Samples above the threshold held back: their source only answered others.",
+		      NULL, s ? (double)s->answering : 0);
+	metrics_value(out, "alert_threshold", "gauge",
+		      "The alert threshold of the last window scored.", NULL, s ? s->threshold : 0);
+	metrics_value(out, "score_pending_windows", "gauge",
+		      "Closed windows handed to the score thread, not yet back.", NULL,
+		      (double)n.pending);
+	metrics_value(out, "score_waits_total", "counter",
+		      "Closed windows the capture loop waited to hand over (the score thread fell "
+		      "behind).",
+		      NULL, (double)n.waits);
+	{
+		const struct baseline_stats *b = &n.baseline;
+		metrics_value(out, "baseline_sources", "gauge",
+			      "Sources remembered across windows.", NULL, (double)b->hosts);
+		metrics_value(out, "baseline_evicted_total", "counter",
+			      "Sources forgotten to stay within [baseline] max_hosts.", NULL,
+			      (double)b->evicted);
+		metrics_value(out, "baseline_first_seen_total", "counter",
+			      "Samples of sources not remembered.", NULL, (double)b->first_seen);
+	}
+	metrics_value(out, "windows_scored_total", "counter", "Windows scored.", NULL,
+		      s ? (double)s->windows : 0);
+	sinks_write_metrics(d->sinks, out);
+}
+
+static void write_model(const struct daemon *d, FILE *out)
+{
+	uint64_t have, need;
+	int learning = windows_learning(d, &have, &need);
+	metrics_value(out, "learning", "gauge", "1 while no model exists yet (a cold start).", NULL,
+		      learning);
+	metrics_value(
+		out, "history_windows", "gauge",
+		"Windows in the history (all of it at a cold start and after a retraining; else "
+		"those since the newest day's).",
+		NULL, (double)have);
+	metrics_value(out, "model_age_seconds", "gauge", "Age of the model in use.", NULL,
+		      learning ? 0 : (double)(time(NULL) - d->model_time));
+	metrics_value(out, "history_lost_windows_total", "counter",
+		      "Windows the history could not keep (its disk full, I/O errors).", NULL,
+		      (double)d->history_lost);
+	metrics_value(out, "retrain_total", "counter", "Retrainings that gave a model.", NULL,
+		      (double)d->retrain.runs);
+	metrics_value(out, "retrain_failures_total", "counter",
+		      "Retrainings that failed (the model stayed).", NULL,
+		      (double)d->retrain.failures);
+	metrics_value(out, "retrain_last_seconds", "gauge", "Duration of the last retraining.",
+		      NULL, d->retrain.last_seconds);
+	metrics_value(out, "retrain_running", "gauge", "1 while a retraining runs.", NULL,
+		      d->retraining != NULL);
+}
+
+void windows_write_metrics(void *ctx, FILE *out)
+{
+	const struct daemon *d = ctx;
+	write_windows(d, out);
+	write_alerts(d, out);
+	write_model(d, out);
 }

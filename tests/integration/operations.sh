@@ -250,6 +250,8 @@ sleep 0.5
 check "the metrics endpoint answers" curl -sf -o "$T/metrics.txt" -D "$T/metrics.head" \
 	"http://127.0.0.1:$mport/metrics"
 check "in Prometheus text format" grep -qi "^content-type: text/plain; version=0.0.4" "$T/metrics.head"
+check "the build is named" grep -q "^flowsad_build_info{version=\"$("$FLOWSAD" --version | cut -d' ' -f2)\"} 1\$" \
+	"$T/metrics.txt"
 check "the datagrams sent are counted" grep -q "^flowsad_udp_datagrams_total{source=\"127.0.0.1:$uport\",state=\"taken\"} 508\$" "$T/metrics.txt"
 check "so are their flow records" grep -q '^flowsad_netflow_total{counter="records"} 16002$' "$T/metrics.txt"
 check "and the windows' events" grep -q '^flowsad_events_total 16002$' "$T/metrics.txt"
