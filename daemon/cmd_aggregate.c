@@ -61,7 +61,7 @@ int cmd_aggregate(int argc, char **argv)
 		log_err("aggregate: a feature matrix has no traffic to count");
 		return EX_USAGE;
 	}
-	struct netflow_decoder *nf = fmt == INPUT_NETFLOW_PCAP ? netflow_new() : NULL;
+	struct netflow_decoder *nf = fmt == INPUT_NETFLOW_PCAP ? netflow_new(0, 0) : NULL;
 	if (!lateness_given && fmt != INPUT_PCAP)
 		lateness = DEFAULT_FLOW_LATENESS;
 	struct window_table *t = window_table_new(common.features.window ? common.features.window

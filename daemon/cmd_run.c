@@ -319,7 +319,7 @@ static int start(struct daemon *d)
 			      : config_lateness(&d->conf);
 	if (d->args->n_files && d->conf.lateness >= 0)
 		d->lateness = (uint32_t)d->conf.lateness;
-	if (!(d->nf = netflow_new()))
+	if (!(d->nf = netflow_new((int)d->conf.nf_max_exporters, (int)d->conf.nf_max_templates)))
 		return EX_OSERR;
 	/* a cold start (no model yet) counts the whole history: it waits for windows */
 	int cold = d->conf.history_dir && access(d->conf.model, F_OK) != 0;

@@ -233,7 +233,7 @@ static int count_inputs(const struct cli_common *c, char **paths, int n, enum in
 	if (!t)
 		return EX_OSERR;
 	window_table_set_filter(t, spec->filter);
-	struct netflow_decoder *nf = fmt == INPUT_NETFLOW_PCAP ? netflow_new() : NULL;
+	struct netflow_decoder *nf = fmt == INPUT_NETFLOW_PCAP ? netflow_new(0, 0) : NULL;
 	rc = inputs_read_all(c, paths, n, fmt, t, sample_set_collect, set, &tally, nf);
 	if (window_table_flush(t, sample_set_collect, set) < 0 && rc == EX_OK) {
 		log_err("out of memory collecting samples");

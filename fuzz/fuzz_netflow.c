@@ -14,7 +14,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const ip_addr exporter = { { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 192, 0, 2,
 					    1 } };
-	struct netflow_decoder *d = netflow_new();
+	/* small bounds: exporters evicted and templates refused soon */
+	struct netflow_decoder *d = netflow_new(4, 16);
 	struct window_table *t = window_table_new(60, 3600, 64, NULL);
 	struct window_flow_sink sink = { t, NULL, NULL, 0 };
 

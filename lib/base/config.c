@@ -46,6 +46,8 @@ static const struct key keys[] = {
 	STR("files", "positions", follow_positions),
 	STR("netflow", "exporters", exporters),
 	NUM("netflow", "rcvbuf", KEY_SIZE, udp_rcvbuf, 1 << 16, 1ull << 31),
+	NUM("netflow", "max_exporters", KEY_UINT, nf_max_exporters, 1, NETFLOW_BOUND_MAX),
+	NUM("netflow", "max_templates", KEY_UINT, nf_max_templates, 1, NETFLOW_BOUND_MAX),
 	NUM("window", "length", KEY_DURATION, window, 0, DURATION_MAX_SECONDS),
 	NUM("window", "lateness", KEY_LATENESS, lateness, 0, DURATION_MAX_SECONDS),
 	NUM("window", "max_samples", KEY_SIZE, max_samples, 1, 1ull << 32),
@@ -102,6 +104,8 @@ void config_init(struct config *c)
 	c->pcap_buffer = 64u << 20;
 	c->snaplen = 256;
 	c->udp_rcvbuf = 8u << 20;
+	c->nf_max_exporters = DEFAULT_NETFLOW_EXPORTERS;
+	c->nf_max_templates = DEFAULT_NETFLOW_TEMPLATES;
 	c->lateness = -1;
 	c->max_samples = DEFAULT_MAX_SAMPLES;
 	c->vocabulary = DEFAULT_VOCABULARY;

@@ -40,6 +40,8 @@ struct config {
 	char *follow_positions;     /* where they were left (NULL: beside the spool) */
 	char *exporters;            /* allowlist: comma-separated addresses / CIDRs (NULL: any) */
 	uint64_t udp_rcvbuf;        /* SO_RCVBUF, bytes */
+	uint32_t nf_max_exporters;  /* exporters remembered (netflow_new) */
+	uint32_t nf_max_templates;  /* templates an exporter */
 	/* [window] */
 	uint32_t window;            /* seconds; 0: the model's */
 	int64_t lateness;           /* seconds; -1: automatic (see config_lateness) */

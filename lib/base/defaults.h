@@ -27,4 +27,9 @@
 #define DEFAULT_EXPLAIN_NSAMPLES 200    /* expected-gradients draws */
 #define DEFAULT_SUPPRESS_SECONDS 3600
 
+/* NetFlow/IPFIX state bounds ([netflow] max_exporters, max_templates) */
+#define DEFAULT_NETFLOW_EXPORTERS 256
+#define DEFAULT_NETFLOW_TEMPLATES 256 /* per exporter */
+#define NETFLOW_BOUND_MAX 65536       /* the largest either may be set to */
+
 #endif

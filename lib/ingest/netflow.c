@@ -1,5 +1,7 @@
 #include "ingest/netflow.h"
 
+#include "base/defaults.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,22 +27,23 @@ struct nf_domain {
 
 struct nf_exporter {
 	ip_addr addr;
+	uint64_t heard;      /* the decoder's datagram count at its last datagram */
 	int n_templates;
-	struct nf_template *t[NETFLOW_MAX_TEMPLATES];
+	struct nf_template **t; /* [max_templates] */
 	int n_domains;
 	struct nf_domain dom[MAX_DOMAINS];
 	int64_t sys_init_ms; /* IPFIX 160 from options data; 0 unknown */
 };
 
 struct netflow_decoder {
-	int n_exporters;
-	struct nf_exporter *ex[NETFLOW_MAX_EXPORTERS];
+	int n_exporters, max_exporters, max_templates;
+	struct nf_exporter **ex; /* [max_exporters] */
 	uint64_t counters[NF_N_COUNTERS];
 };
 
 static const char *const counter_names[NF_N_COUNTERS] = {
 	"datagrams", "records", "templates", "withdrawals", "no_template", "sequence_gaps",
-	"bad_version", "truncated", "bad_template", "template_limit", "exporter_limit",
+	"bad_version", "truncated", "bad_template", "template_limit", "exporters_evicted",
 };
 
 const char *netflow_counter_name(enum netflow_counter c)
@@ -53,9 +56,25 @@ const uint64_t *netflow_counters(const struct netflow_decoder *d)
 	return d->counters;
 }
 
-struct netflow_decoder *netflow_new(void)
+struct netflow_decoder *netflow_new(int max_exporters, int max_templates)
 {
-	return calloc(1, sizeof(struct netflow_decoder));
+	struct netflow_decoder *d = calloc(1, sizeof *d);
+	if (!d)
+		return NULL;
+	d->max_exporters = max_exporters > 0 ? max_exporters : DEFAULT_NETFLOW_EXPORTERS;
+	d->max_templates = max_templates > 0 ? max_templates : DEFAULT_NETFLOW_TEMPLATES;
+	if (!(d->ex = calloc((size_t)d->max_exporters, sizeof *d->ex))) {
+		free(d);
+		return NULL;
+	}
+	return d;
+}
+
+static void forget_templates(struct nf_exporter *e)
+{
+	for (int j = 0; j < e->n_templates; j++)
+		free(e->t[j]);
+	e->n_templates = 0;
 }
 
 void netflow_free(struct netflow_decoder *d)
@@ -63,10 +82,11 @@ void netflow_free(struct netflow_decoder *d)
 	if (!d)
 		return;
 	for (int i = 0; i < d->n_exporters; i++) {
-		for (int j = 0; j < d->ex[i]->n_templates; j++)
-			free(d->ex[i]->t[j]);
+		forget_templates(d->ex[i]);
+		free(d->ex[i]->t);
 		free(d->ex[i]);
 	}
+	free(d->ex);
 	free(d);
 }
 
@@ -78,16 +98,34 @@ static uint64_t be(const uint8_t *p, size_t n)
 	return v;
 }
 
+/* The exporter silent longest, made new for address a. */
+static struct nf_exporter *evict_exporter(struct netflow_decoder *d, const ip_addr *a)
+{
+	struct nf_exporter *e = d->ex[0];
+	for (int i = 1; i < d->n_exporters; i++)
+		if (d->ex[i]->heard < e->heard)
+			e = d->ex[i];
+	forget_templates(e);
+	struct nf_template **t = e->t;
+	memset(e, 0, sizeof *e);
+	e->t = t;
+	e->addr = *a;
+	d->counters[NF_EXPORTERS_EVICTED]++;
+	return e;
+}
+
 static struct nf_exporter *exporter_of(struct netflow_decoder *d, const ip_addr *a)
 {
 	for (int i = 0; i < d->n_exporters; i++)
 		if (memcmp(d->ex[i]->addr.b, a->b, 16) == 0)
 			return d->ex[i];
-	if (d->n_exporters == NETFLOW_MAX_EXPORTERS)
-		return NULL;
+	if (d->n_exporters == d->max_exporters)
+		return evict_exporter(d, a);
 	struct nf_exporter *e = calloc(1, sizeof *e);
-	if (!e)
+	if (!e || !(e->t = calloc((size_t)d->max_templates, sizeof *e->t))) {
+		free(e);
 		return NULL;
+	}
 	e->addr = *a;
 	d->ex[d->n_exporters++] = e;
 	return e;
@@ -140,7 +178,7 @@ static void store_template(struct netflow_decoder *d, struct nf_exporter *e,
 {
 	struct nf_template **slot = find_template(e, nt->domain, nt->id);
 	if (!slot) {
-		if (e->n_templates == NETFLOW_MAX_TEMPLATES) {
+		if (e->n_templates == d->max_templates) {
 			d->counters[NF_TEMPLATE_LIMIT]++;
 			return;
 		}
@@ -455,10 +493,9 @@ void netflow_decode(struct netflow_decoder *d, const ip_addr *exporter, const ui
 		return;
 	}
 	struct nf_exporter *e = exporter_of(d, exporter);
-	if (!e) {
-		d->counters[NF_EXPORTER_LIMIT]++;
+	if (!e) /* no memory for it */
 		return;
-	}
+	e->heard = d->counters[NF_DATAGRAMS];
 	switch (be(data, 2)) {
 	case 1: decode_fixed(d, e, data, len, &v1_format, emit, ctx); break;
 	case 5: decode_fixed(d, e, data, len, &v5_format, emit, ctx); break;

@@ -3,8 +3,11 @@
  * traffic ("netflow-pcap").
  *
  * Templates are kept per (exporter address, observation domain / source id,
- * template id), at most NETFLOW_MAX_TEMPLATES per exporter and
- * NETFLOW_MAX_FIELDS fields each; a template with the id of an existing one
+ * template id), NETFLOW_MAX_FIELDS fields each, within the decoder's bounds
+ * (netflow_new): a new exporter beyond the bound takes the place of the one
+ * silent longest (its templates go with it: a flood of spoofed exporters
+ * cannot lock real ones out for good), a new template beyond an exporter's
+ * bound is refused; both counted. A template with the id of an existing one
  * replaces it, IPFIX withdrawals (field count 0) remove it. Options
  * templates are parsed; their data records are read only for the
  * exporter's system init time (IPFIX 160), which dates uptime-relative
@@ -24,8 +27,6 @@
 
 #include "ingest/flow_record.h"
 
-#define NETFLOW_MAX_EXPORTERS 256
-#define NETFLOW_MAX_TEMPLATES 256
 #define NETFLOW_MAX_FIELDS 128
 
 enum netflow_counter {
@@ -39,13 +40,15 @@ enum netflow_counter {
 	NF_TRUNCATED,           /* header, set or record running past the datagram */
 	NF_BAD_TEMPLATE,        /* zero-length or oversized fields, too many fields */
 	NF_TEMPLATE_LIMIT,      /* templates refused: the exporter holds the maximum */
-	NF_EXPORTER_LIMIT,      /* datagrams of exporters beyond the maximum: dropped */
+	NF_EXPORTERS_EVICTED,   /* exporters forgotten (silent longest) for new ones */
 	NF_N_COUNTERS,
 };
 
 struct netflow_decoder;
 
-struct netflow_decoder *netflow_new(void);
+/* A decoder keeping at most max_exporters exporters and max_templates
+ * templates each (0: the defaults of base/defaults.h). NULL without memory. */
+struct netflow_decoder *netflow_new(int max_exporters, int max_templates);
 void netflow_free(struct netflow_decoder *d);
 
 /* Decodes one datagram of exporter (its address) received at recv_ms.

@@ -48,7 +48,7 @@ static void test_values(void **state)
 	(void)state;
 	const char *text = "; a comment\n"
 			   "[capture]\ninterface = eth0\ninterface = eth1\nbuffer = 8M\n"
-			   "[netflow]\nlisten = 0.0.0.0:2055\n"
+			   "[netflow]\nlisten = 0.0.0.0:2055\nmax_exporters = 1000\n"
 			   "[window]\nlength = 5m\n"
 			   "[alerts]\nmin_score = 2.5\nsuppress = 0\n"
 			   "[redis]\naddress = /run/redis.sock\ncommand_timeout = 250ms\n"
@@ -59,6 +59,8 @@ static void test_values(void **state)
 	assert_string_equal(c.interfaces[1], "eth1");
 	assert_int_equal(c.pcap_buffer, 8u << 20);
 	assert_int_equal(c.n_listen, 1);
+	assert_int_equal(c.nf_max_exporters, 1000);
+	assert_int_equal(c.nf_max_templates, 256); /* the default */
 	assert_int_equal(c.window, 300);
 	assert_true(c.min_score == 2.5);
 	assert_int_equal(c.suppress, 0);

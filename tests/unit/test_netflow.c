@@ -7,6 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "base/defaults.h"
 #include "ingest/netflow.h"
 
 struct got {
@@ -110,7 +111,7 @@ static void test_ipfix_template_then_data(void **state)
 	uint8_t sets[1024], m[1100];
 	struct got g = { 0 };
 	(void)state;
-	struct netflow_decoder *d = netflow_new();
+	struct netflow_decoder *d = netflow_new(0, 0);
 	size_t o = template_set(sets);
 	o += data_set(sets + o, 300, 3);
 	netflow_decode(d, &exporter, m, ipfix(m, 0, sets, o), 0, collect, &g);
@@ -141,7 +142,7 @@ static void test_data_before_template_and_withdrawal(void **state)
 	uint8_t sets[1024], m[1100];
 	struct got g = { 0 };
 	(void)state;
-	struct netflow_decoder *d = netflow_new();
+	struct netflow_decoder *d = netflow_new(0, 0);
 	size_t o = data_set(sets, 300, 2);
 	netflow_decode(d, &exporter, m, ipfix(m, 0, sets, o), 0, collect, &g);
 	assert_int_equal(netflow_counters(d)[NF_NO_TEMPLATE], 1);
@@ -171,7 +172,7 @@ static void test_malformed_sets_are_counted(void **state)
 	uint8_t sets[1024], m[1100];
 	struct got g = { 0 };
 	(void)state;
-	struct netflow_decoder *d = netflow_new();
+	struct netflow_decoder *d = netflow_new(0, 0);
 	const uint64_t *c = netflow_counters(d);
 	size_t o = template_set(sets);
 	/* a zero-length field in a template */
@@ -221,7 +222,7 @@ static void test_v5_signed_uptime(void **state)
 	put32(f + 28, 10);
 	put16(f + 32, 1234), put16(f + 34, 22);
 	f[37] = 0x02, f[38] = 6;
-	struct netflow_decoder *d = netflow_new();
+	struct netflow_decoder *d = netflow_new(0, 0);
 	netflow_decode(d, &exporter, m, sizeof m, 0, collect, &g);
 	assert_int_equal(g.n, 1);
 	assert_int_equal(g.r[0].start_ms, 1772373600000ll - 40 - 60000);
@@ -254,7 +255,7 @@ static void test_v1_and_v7(void **state)
 			f[version == 1 ? 40 : 37] = 0x12, f[38] = 6;
 		}
 		g.n = 0;
-		struct netflow_decoder *d = netflow_new();
+		struct netflow_decoder *d = netflow_new(0, 0);
 		netflow_decode(d, &exporter, m, hdr + 2 * rec, 0, collect, &g);
 		assert_int_equal(netflow_counters(d)[NF_BAD_VERSION], 0);
 		assert_int_equal(g.n, 2);
@@ -296,7 +297,7 @@ static void test_ipfix_ntp_times(void **state)
 		o += put32(sets + o, (uint32_t)(ntp >> 32)), o += put32(sets + o, (uint32_t)ntp);
 		assert_int_equal(o - data, 28);
 		g.n = 0;
-		struct netflow_decoder *d = netflow_new();
+		struct netflow_decoder *d = netflow_new(0, 0);
 		netflow_decode(d, &exporter, m, ipfix(m, 0, sets, o), 0, collect, &g);
 		assert_int_equal(g.n, 1);
 		assert_int_equal(g.r[0].start_ms, 1772373600250ll);
@@ -310,15 +311,43 @@ static void test_template_limit(void **state)
 	uint8_t m[64];
 	struct got g = { 0 };
 	(void)state;
-	struct netflow_decoder *d = netflow_new();
-	for (int i = 0; i < NETFLOW_MAX_TEMPLATES + 5; i++) {
+	struct netflow_decoder *d = netflow_new(0, 0);
+	for (int i = 0; i < DEFAULT_NETFLOW_TEMPLATES + 5; i++) {
 		uint8_t t[12];
 		put16(t, 2), put16(t + 2, 12), put16(t + 4, (uint16_t)(256 + i)), put16(t + 6, 1);
 		put16(t + 8, 8), put16(t + 10, 4);
 		netflow_decode(d, &exporter, m, ipfix(m, 0, t, 12), 0, collect, &g);
 	}
-	assert_int_equal(netflow_counters(d)[NF_TEMPLATES], NETFLOW_MAX_TEMPLATES);
+	assert_int_equal(netflow_counters(d)[NF_TEMPLATES], DEFAULT_NETFLOW_TEMPLATES);
 	assert_int_equal(netflow_counters(d)[NF_TEMPLATE_LIMIT], 5);
+	netflow_free(d);
+}
+
+/* Beyond the bound the exporter silent longest is forgotten, its templates
+ * with it; a busier one keeps its own. */
+static void test_exporter_eviction(void **state)
+{
+	uint8_t sets[1024], m[1100];
+	struct got g = { 0 };
+	ip_addr a = exporter, b = exporter, c = exporter;
+	(void)state;
+	b.b[15] = 2, c.b[15] = 3;
+	struct netflow_decoder *d = netflow_new(2, 0);
+	size_t o = template_set(sets);
+	netflow_decode(d, &a, m, ipfix(m, 0, sets, o), 0, collect, &g);
+	netflow_decode(d, &b, m, ipfix(m, 0, sets, o), 0, collect, &g);
+	o = data_set(sets, 300, 1);
+	netflow_decode(d, &a, m, ipfix(m, 0, sets, o), 0, collect, &g); /* a heard last */
+	netflow_decode(d, &c, m, ipfix(m, 0, sets, o), 0, collect, &g); /* b goes for c */
+	const uint64_t *n = netflow_counters(d);
+	assert_int_equal(n[NF_EXPORTERS_EVICTED], 1);
+	assert_int_equal(n[NF_NO_TEMPLATE], 1); /* c's data before c's template */
+	netflow_decode(d, &a, m, ipfix(m, 1, sets, o), 0, collect, &g);
+	assert_int_equal(g.n, 2); /* a kept its template */
+	netflow_decode(d, &b, m, ipfix(m, 1, sets, o), 0, collect, &g);
+	assert_int_equal(n[NF_EXPORTERS_EVICTED], 2); /* b comes back as new (c goes) */
+	assert_int_equal(n[NF_NO_TEMPLATE], 2);       /* its template went with it */
+	assert_int_equal(g.n, 2);
 	netflow_free(d);
 }
 
@@ -330,6 +359,7 @@ int main(void)
 		cmocka_unit_test(test_malformed_sets_are_counted),
 		cmocka_unit_test(test_v5_signed_uptime),
 		cmocka_unit_test(test_template_limit),
+		cmocka_unit_test(test_exporter_eviction),
 		cmocka_unit_test(test_v1_and_v7),
 		cmocka_unit_test(test_ipfix_ntp_times),
 	};
