@@ -90,6 +90,37 @@ print("| %-28s | %10d | %10.2f | %10.2f |" % ("about %d" % (int(sys.argv[1]) * 5
 	wait "$rpid" 2>/dev/null || true
 }
 
+# lost NAME KIND: what the capture of run_capture NAME lost (kernel drops, and for flowsad the
+# packets counted late too)
+lost() {
+	if [ "$2" = tcpdump ]; then
+		sed -n 's/^\([0-9]*\) packets dropped by kernel/\1/p' "$out/$1.log"
+		return
+	fi
+	local drop late
+	drop=$(sed -n "s/.*fsvb$$: [0-9]* packets received, \([0-9]*\) dropped.*/\1/p" "$out/$1.log" | tail -1)
+	late=$(sed -n 's/.*late \([0-9]*\), evicted.*/\1/p' "$out/$1.log" | tail -1)
+	echo $(( ${drop:-1} + ${late:-1} ))
+}
+
+# zero_loss LABEL KIND CMD...: the highest of RATES at which CMD lost nothing, each rate
+# RATE_SECONDS of the flood
+zero_loss() {
+	local label=$1 kind=$2 best=none r n save=$flood pps_save=$pps
+	shift 2
+	for r in ${RATES:-100000 150000 200000 250000 300000 400000}; do
+		n=$((r * ${RATE_SECONDS:-10}))
+		[ "$n" -le "$packets" ] || n=$packets
+		head -c $((24 + n * 76)) "$save" >"$out/rate.pcap"
+		flood=$out/rate.pcap pps=$r
+		run_capture rate "$@"
+		[ "$(lost rate "$kind")" = 0 ] || break
+		best=$r
+	done
+	flood=$save pps=$pps_save
+	printf '| %-34s | %14s |\n' "$label" "$best"
+}
+
 memory=
 echo "## Live capture under a flood: $packets SYNs from $sources sources at $pps pps, 5-second windows"
 echo
@@ -115,4 +146,15 @@ echo "(windows of about $((pps * 5)) samples; both captures with a 64 MiB kernel
 echo "explanations with 50 draws; $(nproc) cores shared with tcpreplay;"
 echo "${memory% }"
 echo "(an earlier build does not log its peak RSS))"
+echo
+echo "Highest rate with 0 loss (kernel drops + late), ${RATE_SECONDS:-10} s of the flood at each rate, the"
+echo "rates tried in order until the first loss:"
+echo
+printf '| %-34s | %14s |\n' capture "0-loss pps"
+printf '|%s|%s|\n' ------------------------------------ ----------------
+zero_loss "tcpdump -w /dev/null (-B 64 MiB)" tcpdump tcpdump -i fsvb$$ -w /dev/null -B 65536
+zero_loss "flowsad run -i, 1 capture worker" flowsad "$BUILD/flowsad" run -c "$out/live.conf" \
+	-i fsvb$$ -m "$out/flowsad.model" --jsonl /dev/null
+echo
+echo "(2 capture workers: not built yet; \`[capture] workers\` is issue 12's open part)"
 echo
