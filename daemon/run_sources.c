@@ -291,9 +291,43 @@ static const char *result_name(int r)
 	return decode_result_name((enum decode_result)r);
 }
 
-static const char *netflow_name(int i)
+/* The NetFlow/IPFIX decoder's counts, one metric a kind of thing counted
+ * (a label partitions one quantity, never mixes several). */
+static void write_netflow(const struct netflow_decoder *nf, FILE *out)
 {
-	return netflow_counter_name((enum netflow_counter)i);
+	static const struct {
+		enum netflow_counter c;
+		const char *metric, *label;
+	} parts[] = {
+		{ NF_TEMPLATES, "netflow_templates_total", "event=\"accepted\"" },
+		{ NF_WITHDRAWALS, "netflow_templates_total", "event=\"withdrawn\"" },
+		{ NF_TEMPLATE_LIMIT, "netflow_templates_total", "event=\"refused\"" },
+		{ NF_NO_TEMPLATE, "netflow_errors_total", "reason=\"no_template\"" },
+		{ NF_SEQUENCE_GAPS, "netflow_errors_total", "reason=\"sequence_gap\"" },
+		{ NF_BAD_VERSION, "netflow_errors_total", "reason=\"bad_version\"" },
+		{ NF_TRUNCATED, "netflow_errors_total", "reason=\"truncated\"" },
+		{ NF_BAD_TEMPLATE, "netflow_errors_total", "reason=\"bad_template\"" },
+	};
+	const uint64_t *c = netflow_counters(nf);
+	char labels[64];
+	metrics_value(out, "netflow_datagrams_total", "counter", "Export datagrams decoded.", NULL,
+		      (double)c[NF_DATAGRAMS]);
+	metrics_value(out, "netflow_records_total", "counter", "Flow records decoded.", NULL,
+		      (double)c[NF_RECORDS]);
+	metrics_value(out, "netflow_exporters_evicted_total", "counter",
+		      "Exporters forgotten (the one silent longest) for new ones.", NULL,
+		      (double)c[NF_EXPORTERS_EVICTED]);
+	fprintf(out,
+		"# HELP flowsad_netflow_templates_total Templates accepted (new or refreshed), "
+		"withdrawn, or refused (the exporter holds its maximum).\n"
+		"# TYPE flowsad_netflow_templates_total counter\n"
+		"# HELP flowsad_netflow_errors_total Export data not trusted, by reason (records "
+		"without their template are dropped).\n"
+		"# TYPE flowsad_netflow_errors_total counter\n");
+	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+		snprintf(labels, sizeof labels, "{%s}", parts[i].label);
+		metrics_labelled(out, parts[i].metric, labels, (double)c[parts[i].c]);
+	}
 }
 
 void sources_write_metrics(void *ctx, FILE *out)
@@ -341,7 +375,5 @@ void sources_write_metrics(void *ctx, FILE *out)
 			metrics_labelled(out, "udp_datagrams_total", labels, (double)values[k]);
 		}
 	}
-	metrics_counter_family(out, "netflow_total",
-		       "NetFlow/IPFIX decoder counts (records, templates, errors).", "counter",
-		       netflow_name, netflow_counters(d->nf), NF_N_COUNTERS);
+	write_netflow(d->nf, out);
 }

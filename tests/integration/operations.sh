@@ -253,7 +253,10 @@ check "in Prometheus text format" grep -qi "^content-type: text/plain; version=0
 check "the build is named" grep -q "^flowsad_build_info{version=\"$("$FLOWSAD" --version | cut -d' ' -f2)\"} 1\$" \
 	"$T/metrics.txt"
 check "the datagrams sent are counted" grep -q "^flowsad_udp_datagrams_total{source=\"127.0.0.1:$uport\",state=\"taken\"} 508\$" "$T/metrics.txt"
-check "so are their flow records" grep -q '^flowsad_netflow_total{counter="records"} 16002$' "$T/metrics.txt"
+check "so are their flow records" grep -q '^flowsad_netflow_records_total 16002$' "$T/metrics.txt"
+check "... and their templates, apart from errors" bash -c \
+	"grep -q '^flowsad_netflow_templates_total{event=\"accepted\"} [1-9]' '$T/metrics.txt' &&
+	 grep -q '^flowsad_netflow_errors_total{reason=\"no_template\"} 0$' '$T/metrics.txt'"
 check "and the windows' events" grep -q '^flowsad_events_total 16002$' "$T/metrics.txt"
 check "every sample line has HELP and TYPE" python3 - "$T/metrics.txt" <<'PY'
 import re, sys
