@@ -323,6 +323,43 @@ static void test_template_limit(void **state)
 	netflow_free(d);
 }
 
+/* An exporter that redefines a template mid-stream (another size): the
+ * records after it are read by the new one; a sequence number that wraps is
+ * no gap; a template of more fields than any exporter sends is refused. */
+static void test_template_change_wrap_and_huge(void **state)
+{
+	uint8_t sets[1024], m[1100], t[12], r[12];
+	struct got g = { 0 };
+	(void)state;
+	struct netflow_decoder *d = netflow_new(0, 0);
+	const uint64_t *c = netflow_counters(d);
+	size_t o = template_set(sets);
+	o += data_set(sets + o, 300, 1);
+	netflow_decode(d, &exporter, m, ipfix(m, 0xffffffff, sets, o), 0, collect, &g);
+	assert_int_equal(g.n, 1);
+	/* 300 again: one field, a 4-byte source address; then a record of it */
+	put16(t, 2), put16(t + 2, 12), put16(t + 4, 300), put16(t + 6, 1);
+	put16(t + 8, 8), put16(t + 10, 4);
+	netflow_decode(d, &exporter, m, ipfix(m, 0, t, 12), 0, collect, &g); /* 0: wrapped */
+	put16(r, 300), put16(r + 2, 8), memcpy(r + 4, (uint8_t[]){ 10, 9, 8, 7 }, 4);
+	netflow_decode(d, &exporter, m, ipfix(m, 0, r, 8), 0, collect, &g);
+	assert_int_equal(g.n, 2);
+	assert_int_equal(g.r[1].src.b[12], 10);
+	assert_int_equal(g.r[1].src.b[15], 7);
+	assert_int_equal(g.r[1].bytes, 0); /* the old layout's fields are not read into it */
+	assert_int_equal(c[NF_SEQUENCE_GAPS], 0);
+	assert_int_equal(c[NF_TRUNCATED], 0);
+	/* NETFLOW_MAX_FIELDS + 1 fields: refused whole */
+	size_t n = 4 + 4 + 4 * (NETFLOW_MAX_FIELDS + 1);
+	put16(sets, 2), put16(sets + 2, (uint16_t)n), put16(sets + 4, 301);
+	put16(sets + 6, NETFLOW_MAX_FIELDS + 1);
+	for (int i = 0; i < NETFLOW_MAX_FIELDS + 1; i++)
+		put16(sets + 8 + 4 * i, 8), put16(sets + 10 + 4 * i, 4);
+	netflow_decode(d, &exporter, m, ipfix(m, 1, sets, n), 0, collect, &g);
+	assert_int_equal(c[NF_BAD_TEMPLATE], 1);
+	netflow_free(d);
+}
+
 /* Beyond the bound the exporter silent longest is forgotten, its templates
  * with it; a busier one keeps its own. */
 static void test_exporter_eviction(void **state)
@@ -360,6 +397,7 @@ int main(void)
 		cmocka_unit_test(test_v5_signed_uptime),
 		cmocka_unit_test(test_template_limit),
 		cmocka_unit_test(test_exporter_eviction),
+		cmocka_unit_test(test_template_change_wrap_and_huge),
 		cmocka_unit_test(test_v1_and_v7),
 		cmocka_unit_test(test_ipfix_ntp_times),
 	};
