@@ -91,7 +91,6 @@ static int64_t record_at(const struct spool *s, uint64_t off, uint64_t file_size
 	return (int64_t)len;
 }
 
-/* Reads the header and checks every pending record; a bad tail is cut. */
 static int header_unwritten(const struct spool *s)
 {
 	uint8_t h[SPOOL_HEADER];
@@ -99,6 +98,8 @@ static int header_unwritten(const struct spool *s)
 	return pread_all(s->fd, h, sizeof h, 0) == 0 && memcmp(h, zero, sizeof h) == 0;
 }
 
+/* Reads the header and checks every pending record; a bad tail is cut.
+ * Returns 0, or -1 with errno set (EINVAL: the file is not a spool). */
 static int recover(struct spool *s, char *err, size_t errlen)
 {
 	struct stat st;
@@ -117,6 +118,7 @@ static int recover(struct spool *s, char *err, size_t errlen)
 		s->st.file_bytes = SPOOL_HEADER;
 		return 0;
 	}
+	errno = EINVAL;
 	if (pread_all(s->fd, h, sizeof h, 0) < 0 || memcmp(h, magic, 8) != 0)
 		return snprintf(err, errlen, "%s: not a flowsad spool file (bad magic)", s->path),
 		       -1;
