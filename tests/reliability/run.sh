@@ -70,7 +70,7 @@ for src in fuzz/fuzz_*.c; do
 	fuzz_one "$(basename "$src" .c)" &
 	fuzz_pids+=($!)
 done
-wait "${fuzz_pids[@]}"
+wait "${fuzz_pids[@]}" 2>/dev/null # some were reaped while polling
 for src in fuzz/fuzz_*.c; do
 	name=$(basename "$src" .c)
 	last=$(grep -E '^#[0-9]+' "$T/$name.log" | tail -1)
