@@ -113,10 +113,7 @@ const struct baseline_stats *baseline_stats(const struct baseline *b)
 
 static size_t home_slot(const struct baseline *b, const ip_addr *a)
 {
-	uint64_t hi, lo; /* two words: cheaper than a byte-wise hash (a few lookups a sample) */
-	memcpy(&hi, a->b, 8);
-	memcpy(&lo, a->b + 8, 8);
-	return (size_t)distinct_hash2(hi, lo) & (b->slots - 1);
+	return (size_t)distinct_hash_addr(a) & (b->slots - 1); /* a few lookups a sample */
 }
 
 /* The slot holding a, or the empty slot where it would go. */

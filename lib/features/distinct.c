@@ -158,3 +158,11 @@ size_t distinct_bytes(const struct distinct *d)
 		return (size_t)DISTINCT_KINDS << DISTINCT_HLL_BITS;
 	return d->slots ? d->cap * sizeof(uint64_t) : 0;
 }
+
+uint64_t distinct_hash_addr(const ip_addr *a)
+{
+	uint64_t hi, lo;
+	memcpy(&hi, a->b, 8);
+	memcpy(&lo, a->b + 8, 8);
+	return distinct_hash2(hi, lo);
+}

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/ip.h"
+
 #define DISTINCT_KINDS 4
 #define DISTINCT_EXACT_MAX 4096
 #define DISTINCT_INLINE 16
@@ -39,5 +41,8 @@ size_t distinct_bytes(const struct distinct *d);
 uint64_t distinct_hash(const void *data, size_t len);
 /* A 64-bit hash of two words: cheaper for fixed-size keys. */
 uint64_t distinct_hash2(uint64_t a, uint64_t b);
+/* An address's hash: distinct_hash2 of its two words (the window table's
+ * and the sources' memory's key). */
+uint64_t distinct_hash_addr(const ip_addr *a);
 
 #endif

@@ -109,12 +109,6 @@ static void addr_words(const ip_addr *a, uint64_t *hi, uint64_t *lo)
 	memcpy(lo, a->b + 8, 8);
 }
 
-static uint64_t addr_hash(const ip_addr *a)
-{
-	uint64_t hi, lo;
-	addr_words(a, &hi, &lo);
-	return distinct_hash2(hi, lo);
-}
 
 /* Memory of a sample and its slot in the window's table. */
 static size_t sample_bytes(const struct sample *s)
@@ -198,7 +192,7 @@ static void compact_terms(struct sample *s)
 
 static struct sample **find_slot(struct window *w, const ip_addr *src)
 {
-	size_t j = (size_t)addr_hash(src) & (w->cap - 1);
+	size_t j = (size_t)distinct_hash_addr(src) & (w->cap - 1);
 	while (w->slots[j] && !ip_addr_equal(&w->slots[j]->ns.src, src))
 		j = (j + 1) & (w->cap - 1);
 	return &w->slots[j];
@@ -610,11 +604,9 @@ static void count_destinations(struct window_table *t, struct window *w, struct 
 	if (ev->answer) /* found once a flow: its next packets reuse it */
 		s->last.receiver = find_sample(w, ev->dst);
 	size_t before = distinct_bytes(&s->seen);
-	uint64_t hi, lo, port = (uint64_t)ev->proto << 16 | (ev->has_ports ? ev->dport : 0);
-	uint64_t ip;
+	uint64_t port = (uint64_t)ev->proto << 16 | (ev->has_ports ? ev->dport : 0);
+	uint64_t ip = distinct_hash_addr(ev->dst);
 
-	addr_words(ev->dst, &hi, &lo);
-	ip = distinct_hash2(hi, lo);
 	int new_flow = distinct_add(&s->seen, SEEN_FLOW,
 				    distinct_hash2(ip, port | (uint64_t)ev->sport << 32)) > 0;
 	/* while counts are exact, a flow seen before brings no new destination,
@@ -646,7 +638,7 @@ void window_table_prefetch(const struct window_table *t, const struct packet_inf
 			w = &t->open[i];
 	if (!w || !w->cap)
 		return;
-	struct sample *const *slot = &w->slots[(size_t)addr_hash(&p->src) & (w->cap - 1)];
+	struct sample *const *slot = &w->slots[(size_t)distinct_hash_addr(&p->src) & (w->cap - 1)];
 	if (stage == 0) {
 		__builtin_prefetch(slot);
 	} else if (*slot) { /* the counters and the previous flow: the first three lines */
@@ -799,10 +791,8 @@ int window_table_add_alert(struct window_table *t, int64_t ts, const ip_addr *sr
 	struct sample *s;
 	int rc = add_event(t, &ev, emit, ctx, &s);
 	if (rc == 0 && s) {
-		uint64_t hi, lo;
-		addr_words(dst, &hi, &lo);
 		t->stats.bytes +=
-			count_term(s, WINDOW_TERM(cached_location(t, dst, distinct_hash2(hi, lo)),
+			count_term(s, WINDOW_TERM(cached_location(t, dst, distinct_hash_addr(dst)),
 						  WINDOW_PROTO_SID, sid));
 	}
 	return rc;
