@@ -108,5 +108,6 @@ void sample_set_free(struct sample_set *set)
 		free(c);
 	}
 	free(set->s);
+	free(set->answers);
 	memset(set, 0, sizeof *set);
 }

@@ -32,6 +32,9 @@ struct sample_set {
 	struct sample_chunk *chunks; /* the copies' storage, newest first */
 	void (*release)(void *owner);
 	void *owner;
+	/* a partial window's answers to hosts it has no sample of (window.h) */
+	struct window_answer *answers;
+	size_t n_answers;
 };
 
 /* A window_emit_fn that appends to the sample_set ctx (terms copied).

@@ -54,6 +54,10 @@ struct window {
 	size_t n, cap;         /* samples, hash slots (a power of two) */
 	struct sample **slots; /* open addressing by source address */
 	struct sample_block *blocks; /* newest first */
+	/* a partial table's answers to hosts without a sample here: open
+	 * addressing by address, cap_answers slots (a power of two) */
+	struct window_answer *answers;
+	size_t n_answers, cap_answers;
 };
 
 struct window_table {
@@ -63,6 +67,7 @@ struct window_table {
 	struct { uint64_t hash; int loc; } loc_cache[4096]; /* by address hash; hash 0: empty */
 	uint32_t length, lateness;
 	size_t max_samples;
+	int partial; /* keeps answers to hosts without a sample (window_table_set_partial) */
 	int n_open;
 	struct window open[MAX_OPEN]; /* sorted by start */
 	int64_t last_closed;          /* start of the newest closed window */
@@ -327,6 +332,21 @@ static void release_handed(void *owner)
 	free(h);
 }
 
+/* The window's answers to hosts without a sample, packed at the start of
+ * their table, go with the set. */
+static void hand_over_answers(struct window_table *t, struct window *w, struct sample_set *set)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < w->cap_answers; i++)
+		if (w->answers[i].events)
+			w->answers[n++] = w->answers[i];
+	t->stats.bytes -= w->cap_answers * sizeof *w->answers;
+	set->answers = w->answers;
+	set->n_answers = n;
+	w->answers = NULL;
+	w->n_answers = w->cap_answers = 0;
+}
+
 /* Hands the n sorted samples of window w over as a set, its blocks with
  * them. Returns 0, -ENOMEM (nothing handed: w is as it was), or fn's
  * refusal. */
@@ -347,6 +367,7 @@ static int hand_over(struct window_table *t, struct window *w, size_t n)
 	h->blocks = w->blocks;
 	w->blocks = NULL;
 	struct sample_set set = { .n = n, .cap = n, .s = s, .release = release_handed, .owner = h };
+	hand_over_answers(t, w, &set);
 	return t->hand_over(t->hand_over_ctx, w->start, &set);
 }
 
@@ -401,6 +422,8 @@ static int close_oldest(struct window_table *t, window_emit_fn emit, void *ctx)
 	for (t->first_cap = 64; t->first_cap < 2 * n; t->first_cap *= 2)
 		;
 	free(w->slots);
+	t->stats.bytes -= w->cap_answers * sizeof *w->answers; /* not handed over: dropped */
+	free(w->answers);
 	free_blocks(t->spare);
 	t->spare = w->blocks;
 	memmove(&t->open[0], &t->open[1], sizeof t->open[0] * (size_t)(t->n_open - 1));
@@ -455,6 +478,11 @@ void window_table_free(struct window_table *t)
 	free(t);
 }
 
+void window_table_set_partial(struct window_table *t)
+{
+	t->partial = 1;
+}
+
 void window_table_set_filter(struct window_table *t, const struct filter *f)
 {
 	t->filter = f;
@@ -506,6 +534,46 @@ static struct sample *new_sample(struct window_table *t, struct window *w)
 static struct sample *find_sample(struct window *w, const ip_addr *src)
 {
 	return w->cap ? *find_slot(w, src) : NULL;
+}
+
+static struct window_answer *answer_slot(struct window_answer *a, size_t cap, const ip_addr *to)
+{
+	size_t j = (size_t)distinct_hash_addr(to) & (cap - 1);
+	while (a[j].events && !ip_addr_equal(&a[j].to, to))
+		j = (j + 1) & (cap - 1);
+	return &a[j];
+}
+
+/* The window's answers to host to (a partial table's, for a host without a
+ * sample here), made when new; NULL when the window holds as many as it
+ * may hold samples, or without memory (the answer is then not counted). */
+static struct window_answer *answers_to(struct window_table *t, struct window *w,
+					 const ip_addr *to)
+{
+	if ((w->n_answers + 1) * 2 > w->cap_answers) {
+		size_t cap = w->cap_answers ? 2 * w->cap_answers : 64;
+		struct window_answer *a = w->n_answers < t->max_samples ? calloc(cap, sizeof *a)
+									 : NULL;
+		if (!a) {
+			struct window_answer *e =
+				w->cap_answers ? answer_slot(w->answers, w->cap_answers, to) : NULL;
+			return e && e->events ? e : NULL;
+		}
+		for (size_t i = 0; i < w->cap_answers; i++)
+			if (w->answers[i].events)
+				*answer_slot(a, cap, &w->answers[i].to) = w->answers[i];
+		t->stats.bytes += (cap - w->cap_answers) * sizeof *a;
+		free(w->answers);
+		w->answers = a;
+		w->cap_answers = cap;
+	}
+	struct window_answer *e = answer_slot(w->answers, w->cap_answers, to);
+	if (!e->events) {
+		e->to = *to;
+		w->n_answers++;
+	}
+	e->events++;
+	return e;
 }
 
 /* The source's sample in window w, created when new; NULL in *out when the
@@ -676,10 +744,15 @@ static int add_event(struct window_table *t, const struct event *ev, window_emit
 	}
 	if (ev->reply_to) { /* most events have no reply to count: no lookup */
 		struct sample *r = find_sample(w, ev->reply_to);
+		struct window_answer *a;
 		if (r) {
 			r->ns.c.synack_received += ev->synack;
 			r->ns.c.rst_received += ev->rst;
 			r->ns.c.unreach_received += ev->unreach;
+		} else if (t->partial && (a = answers_to(t, w, ev->reply_to))) {
+			a->synack += (uint32_t)ev->synack;
+			a->rst += (uint32_t)ev->rst;
+			a->unreach += (uint32_t)ev->unreach;
 		}
 	}
 	if (t->filter && !filter_monitored(t->filter, ev->src))
@@ -706,8 +779,13 @@ static int add_event(struct window_table *t, const struct event *ev, window_emit
 		c->opened_bytes += ev->bytes;
 	}
 	count_destinations(t, w, s, ev);
-	if (ev->answer && s->last.receiver)
+	if (ev->answer && s->last.receiver) {
 		s->last.receiver->ns.c.received_bytes += ev->bytes;
+	} else if (ev->answer && t->partial) {
+		struct window_answer *a = answers_to(t, w, ev->dst);
+		if (a)
+			a->bytes += ev->bytes;
+	}
 	if (t->stats.bytes > t->stats.peak_bytes)
 		t->stats.peak_bytes = t->stats.bytes;
 	return closed;

@@ -136,6 +136,21 @@ int window_table_advance(struct window_table *t, int64_t now, window_emit_fn emi
 typedef void (*window_closed_fn)(void *ctx, int64_t window_start, size_t samples, size_t refused);
 void window_table_on_close(struct window_table *t, window_closed_fn fn, void *ctx);
 
+/* A table may count one part of the traffic: a capture worker's share
+ * (daemon: the packets of some sources). An answer it sees then may be for
+ * a host whose sample another part holds: answers to hosts the table has
+ * no sample of are kept with the window, handed over with its samples (the
+ * set's answers), and applied when the parts are merged
+ * (features/merge.h), to the host's sample if any part has one. A whole
+ * table drops them (the answered host sent nothing in the window). */
+struct window_answer {
+	ip_addr to;
+	uint32_t events;                  /* answers seen (at least 1: the slot is used) */
+	uint32_t synack, rst, unreach;    /* its counters' share: synack_received, ... */
+	uint64_t bytes;                   /* received_bytes */
+};
+void window_table_set_partial(struct window_table *t);
+
 /* A closing window's samples handed over whole, instead of emitted one by
  * one: no copy of a window is made. The set (features/sample.h) holds them
  * in address order, their host features zero, and is fn's from then on,
