@@ -80,7 +80,8 @@ static size_t traffic(struct packet_info *out, size_t max)
 		for (int k = 0; k < 40 && n + 8 <= max; k++) {
 			ip_addr a = host((uint32_t)rng_below(&r, 400) + 1),
 				b = host((uint32_t)rng_below(&r, 400) + 1);
-			uint16_t port = (uint16_t)(rng_below(&r, 4) ? 443 : 1 + rng_below(&r, 1024));
+			uint16_t port =
+				(uint16_t)(rng_below(&r, 4) ? 443 : 1 + rng_below(&r, 1024));
 			uint16_t eph = (uint16_t)(50000 + rng_below(&r, 10000));
 			out[n++] = tcp(t, a, b, eph, port, TCP_SYN, 60);
 			switch (rng_below(&r, 4)) {
