@@ -43,10 +43,17 @@ run_capture() {
 	wait "$pid" 2>/dev/null || true
 }
 
-flowsad_row() { # NAME LABEL BINARY: each binary with a model of its own making
-	printf '[window]\nlength = 5s\n[alerts]\nexplain_nsamples = 50\n' >"$out/live.conf"
+# live_conf WORKERS: the configuration of flowsad's rows in $out/live-WORKERS.conf (no
+# workers key for an earlier build: WORKERS empty)
+live_conf() {
+	printf '[window]\nlength = 5s\n[alerts]\nexplain_nsamples = 50\n' >"$out/live-$1.conf"
+	[ -z "$1" ] || printf '[capture]\nworkers = %s\n' "$1" >>"$out/live-$1.conf"
+}
+
+flowsad_row() { # NAME LABEL BINARY [WORKERS]: each binary with a model of its own making
+	live_conf "${4:-}"
 	"$3" train --window 5s --seed 1 --quiet -o "$out/$1.model" tests/data/sample.pcap 2>/dev/null
-	run_capture "$1" "$3" run -c "$out/live.conf" -i fsvb$$ -m "$out/$1.model" --jsonl /dev/null
+	run_capture "$1" "$3" run -c "$out/live-${4:-}.conf" -i fsvb$$ -m "$out/$1.model" --jsonl /dev/null
 	local got drop late
 	got=$(sed -n "s/.*fsvb$$: \([0-9]*\) packets received, \([0-9]*\) dropped.*/\1 \2/p" "$out/$1.log" | tail -1)
 	late=$(sed -n 's/.*late \([0-9]*\), evicted.*/\1/p' "$out/$1.log" | tail -1)
@@ -131,7 +138,8 @@ got=$(sed -n 's/^\([0-9]*\) packets captured/\1/p' "$out/tcpdump.log")
 drop=$(sed -n 's/^\([0-9]*\) packets dropped by kernel/\1/p' "$out/tcpdump.log")
 printf '| %-34s | %10s | %10s | %10s | %7.2f %% |\n' "tcpdump -w /dev/null (-B 64 MiB)" "$got" "$drop" - \
 	"$(echo "100 * $drop / $packets" | bc -l)"
-flowsad_row flowsad "flowsad run -i (score thread)" "$BUILD/flowsad"
+flowsad_row flowsad "flowsad run -i, 1 capture worker" "$BUILD/flowsad" 1
+flowsad_row flowsad2 "flowsad run -i, 2 capture workers" "$BUILD/flowsad" 2
 [ -z "${FLOWSAD_OLD:-}" ] || flowsad_row old "flowsad run -i ($FLOWSAD_OLD)" "$FLOWSAD_OLD"
 echo
 echo "Alert latency: from a window's close (its end plus the 5 s lateness of live capture) to the"
@@ -153,8 +161,8 @@ echo
 printf '| %-34s | %14s |\n' capture "0-loss pps"
 printf '|%s|%s|\n' ------------------------------------ ----------------
 zero_loss "tcpdump -w /dev/null (-B 64 MiB)" tcpdump tcpdump -i fsvb$$ -w /dev/null -B 65536
-zero_loss "flowsad run -i, 1 capture worker" flowsad "$BUILD/flowsad" run -c "$out/live.conf" \
-	-i fsvb$$ -m "$out/flowsad.model" --jsonl /dev/null
-echo
-echo "(2 capture workers: not built yet; \`[capture] workers\` is issue 12's open part)"
+for w in 1 2; do
+	zero_loss "flowsad run -i, $w capture worker$([ $w = 1 ] || echo s)" flowsad "$BUILD/flowsad" run \
+		-c "$out/live-$w.conf" -i fsvb$$ -m "$out/flowsad.model" --jsonl /dev/null
+done
 echo

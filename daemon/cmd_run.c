@@ -166,11 +166,11 @@ static int load_settings(const struct run_args *a, struct config *c)
 static void log_progress(struct daemon *d)
 {
 	struct score_counts counts;
+	struct window_stats ws;
 	windows_counts(d, &counts);
-	const struct window_stats *ws = window_table_stats(d->table);
+	windows_stats(d, &ws);
 	log_info("%" PRIu64 " frames, %" PRIu64 " samples in %" PRIu64 " closed windows, %" PRIu64
-		 " alerts", d->tally.frames, ws->samples, ws->windows,
-		 counts.scorer.alerts);
+		 " alerts", d->tally.frames, ws.samples, ws.windows, counts.scorer.alerts);
 }
 
 /* Every second: live windows close by the wall clock too (a quiet network
@@ -186,7 +186,14 @@ static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 		follow_poll(d->follow, now, d->table, NULL, NULL);
 	if ((d->n_live || d->follow) && d->table) {
 		window_table_advance(d->table, (int64_t)now, NULL, NULL);
+		if (d->parts) /* the loop's table is a part too */
+			window_parts_mark(d->parts, capture_workers_count(d->workers),
+					  (int64_t)now);
 		sources_report_drops(d);
+	}
+	if (d->workers && !capture_workers_open_handles(d->workers) && !sources_listening(d)) {
+		d->exit_code = EX_UNAVAILABLE;
+		daemon_stop(d, "no source is left");
 	}
 	windows_schedule_retraining(d, now);
 	windows_expire_history(d, now);
@@ -218,21 +225,22 @@ void daemon_stop(struct daemon *d, const char *why)
 	notify_stopping();
 	log_info("stopping: %s", why);
 	ev_timer_stop(d->loop, &d->tick);
+	capture_workers_stop(d->workers); /* their counts final, their windows closed */
 	sources_log(d);
 	sources_close(d);
-	struct window_stats ws = { 0 };
-	if (d->table) { /* the summary counts the windows the flush closes */
-		window_table_flush(d->table, NULL, NULL);
-		ws = *window_table_stats(d->table);
-	}
+	struct window_stats ws;
+	struct decode_tally tally;
+	windows_flush(d); /* the summary counts the windows the flush closes */
+	windows_stats(d, &ws);
+	sources_tally(d, &tally);
 	windows_close(d);
 	struct score_counts n;
 	windows_stop_scoring(d, &n); /* every window scored, its alerts in the sinks */
-	pcap_input_log_summary(&d->tally, &ws);
+	pcap_input_log_summary(&tally, &ws);
 	if (d->model.feature_spec)
 		log_info("%" PRIu64 " frames; %" PRIu64 " windows scored, %" PRIu64 " alerts; held "
 			 "back: %" PRIu64 " repeats, %" PRIu64 " within their usual score, %" PRIu64
-			 " only answering", d->tally.frames, n.scorer.windows, n.scorer.alerts,
+			 " only answering", tally.frames, n.scorer.windows, n.scorer.alerts,
 			 n.scorer.suppressed, n.scorer.usual, n.scorer.answering);
 	if (n.waits &&
 	    d->n_live) /* (a replay reads faster than windows score: it waits by design) */
@@ -323,10 +331,11 @@ static int start(struct daemon *d)
 		return EX_OSERR;
 	/* a cold start (no model yet) counts the whole history: it waits for windows */
 	int cold = d->conf.history_dir && access(d->conf.model, F_OK) != 0;
-	if ((rc = windows_start_scoring(d, cold)) != EX_OK || (rc = start_model(d)) != EX_OK ||
+	/* the sources open first: with capture workers, the windows start them */
+	if ((rc = sources_open_live(d)) != EX_OK ||
+	    (rc = windows_start_scoring(d, cold)) != EX_OK || (rc = start_model(d)) != EX_OK ||
 	    (!d->table && (rc = windows_open(d)) != EX_OK) ||
 	    !(d->sinks = sinks_open(d->loop, &d->conf, d->args->samples, &rc)) ||
-	    (rc = sources_open_live(d)) != EX_OK ||
 	    (rc = metrics_open(d->loop, d->conf.metrics_listen, &d->metrics)) != EX_OK ||
 	    (rc = privileges_drop(&d->conf)) != EX_OK)
 		return rc;
@@ -351,6 +360,7 @@ static void finish(struct daemon *d)
 	sources_close(d);
 	if (d->table)
 		windows_close(d);
+	capture_workers_close(d->workers);
 	windows_stop_scoring(d, NULL);
 	metrics_close(d->metrics);
 	d->metrics = NULL;

@@ -4,6 +4,8 @@
  *   run_sources.c  live interfaces, NetFlow/IPFIX listeners, file replay
  *   run_windows.c  the window table, the hand-over of closed windows to the
  *                  score thread, the model and its retraining
+ *   capture_workers.c  live interfaces read and counted by worker threads,
+ *                  whose windows window_parts.c merges for the loop
  *   notify.c       systemd: READY, STATUS, WATCHDOG, RELOADING, STOPPING
  *   metrics.c      the Prometheus endpoint: each module adds its writer
  *
@@ -24,7 +26,9 @@
 #include "store/history.h"
 #include "follow.h"
 
+#include "capture_workers.h"
 #include "pcap_input.h"
+#include "window_parts.h"
 
 #include "retrainer.h"
 #include "sinks.h"
@@ -49,6 +53,7 @@ struct source_watch {
 	const char *name;
 	struct capture *capture;        /* or */
 	struct udp_listener *udp;
+	int iface;                      /* read by the workers: the interface index (else -1) */
 	uint64_t drops_seen;            /* drops already reported */
 };
 
@@ -78,6 +83,7 @@ struct daemon {
 	char *table_key;                /* that spec without vocabulary, to compare models */
 	uint32_t lateness;
 	struct sample_set pending;      /* the closing window's samples */
+	struct window_parts *parts;     /* with workers: windows in parts (the loop last) */
 	struct retrainer *retraining;   /* running, or NULL */
 	struct retrain_stats retrain;
 	uint64_t history_lost;          /* windows the history could not keep, in all */
@@ -86,7 +92,8 @@ struct daemon {
 	time_t expire_at;               /* when old history is next looked for */
 	/* sources */
 	struct netflow_decoder *nf;
-	struct decode_tally tally;
+	struct decode_tally tally;      /* the loop's own reading (replays) */
+	struct capture_workers *workers;/* live interfaces read by worker threads, or NULL */
 	struct filter_nets allow;
 	struct source_watch live[2 * CONFIG_MAX_LIST];
 	int n_live;
@@ -121,10 +128,19 @@ void sources_log(struct daemon *d);
 void sources_write_metrics(void *ctx, FILE *out);
 /* A source's counts as a line; returns its drops so far. */
 uint64_t sources_counts(const struct source_watch *s, char *line, size_t len);
+/* Whether a source the loop reads is open (a listener, a capture on the
+ * loop, a followed log, a replay). */
+int sources_listening(const struct daemon *d);
+/* What every reader decoded (the loop's and the workers'). */
+void sources_tally(const struct daemon *d, struct decode_tally *sum);
 
 /* run_windows.c */
 int windows_open(struct daemon *d);
+/* Closes every open window and hands it to the score thread. */
+void windows_flush(struct daemon *d);
 void windows_close(struct daemon *d);
+/* The windows' counts (the loop's table and the workers'). */
+void windows_stats(const struct daemon *d, struct window_stats *sum);
 struct model *windows_load_model(const char *path);
 int windows_use_model(struct daemon *d, struct model *m);
 /* The configuration's alert settings to the scorer. */

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "daemon.h"
 #include "inputs.h"
@@ -27,7 +28,7 @@ static void close_failed(struct daemon *d, struct source_watch *s)
 	s->capture = NULL;
 	s->udp = NULL;
 	for (int i = 0; i < d->n_live; i++)
-		open += d->live[i].capture || d->live[i].udp;
+		open += d->live[i].capture || d->live[i].udp || d->live[i].iface >= 0;
 	if (!open) {
 		d->exit_code = EX_UNAVAILABLE;
 		daemon_stop(d, "no source is left");
@@ -53,6 +54,7 @@ static int watch_source(struct daemon *d, const char *name, struct capture *c,
 	s->name = name;
 	s->capture = c;
 	s->udp = u;
+	s->iface = -1;
 	ev_io_init(&s->io, on_source, c ? capture_fd(c) : udp_fd(u), EV_READ);
 	ev_io_start(d->loop, &s->io);
 	return EX_OK;
@@ -66,20 +68,46 @@ static int capture_options(const struct config *c, struct capture_options *o)
 	return cli_tunnels("[capture] decapsulate", c->decapsulate, &o->tunnels);
 }
 
+/* Threads that capture: [capture] workers, one a core by default; a
+ * replay reads on the loop alone. */
+static int capture_worker_count(const struct daemon *d)
+{
+	long n = d->conf.capture_workers ? (long)d->conf.capture_workers
+					 : sysconf(_SC_NPROCESSORS_ONLN);
+	if (d->args->n_files || n < 1)
+		return 1;
+	return n > CONFIG_MAX_WORKERS ? CONFIG_MAX_WORKERS : (int)n;
+}
+
+/* The interfaces read by worker threads (their windows merged for the loop). */
+static int open_workers(struct daemon *d, const struct capture_options *o, int n)
+{
+	const struct config *c = &d->conf;
+	int rc;
+	if (!(d->workers = capture_workers_open(c->interfaces, c->n_interfaces, n, o, &rc)))
+		return rc;
+	for (int i = 0; i < c->n_interfaces; i++)
+		d->live[d->n_live++] = (struct source_watch){ .d = d, .name = c->interfaces[i],
+							      .iface = i };
+	return EX_OK;
+}
+
 int sources_open_live(struct daemon *d)
 {
 	const struct config *c = &d->conf;
 	struct capture_options o;
-	int rc = capture_options(c, &o);
+	int rc = capture_options(c, &o), workers = capture_worker_count(d);
 
 	if (rc != EX_OK)
+		return rc;
+	if (c->n_interfaces && workers > 1 && (rc = open_workers(d, &o, workers)) != EX_OK)
 		return rc;
 
 	if (c->exporters && filter_add_nets(&d->allow, c->exporters) < 0) {
 		log_err("[netflow] exporters: expected addresses or CIDRs, got '%s'", c->exporters);
 		return EX_CONFIG;
 	}
-	for (int i = 0; i < c->n_interfaces && rc == EX_OK; i++) {
+	for (int i = 0; i < c->n_interfaces && !d->workers && rc == EX_OK; i++) {
 		struct capture *cap = capture_open_live(c->interfaces[i], &o, &d->tally, &rc);
 		if (cap) {
 			log_info("capturing on %s", c->interfaces[i]);
@@ -103,6 +131,17 @@ int sources_open_live(struct daemon *d)
  * allowed, and dropped by the kernel for want of buffer). */
 uint64_t sources_counts(const struct source_watch *s, char *line, size_t len)
 {
+	if (s->iface >= 0) { /* and how the workers shared the frames of every interface */
+		uint64_t received, dropped;
+		struct capture_workers *w = s->d->workers;
+		capture_workers_packets(w, s->iface, &received, &dropped);
+		int off = snprintf(line, len, "%s: %" PRIu64 " packets received, %" PRIu64
+				   " dropped; frames by worker:", s->name, received, dropped);
+		for (int k = 0; k < capture_workers_count(w) && off > 0 && (size_t)off < len; k++)
+			off += snprintf(line + off, len - (size_t)off, " %" PRIu64,
+					capture_workers_frames(w, k));
+		return dropped;
+	}
 	if (!s->capture && !s->udp) {
 		snprintf(line, len, "%s: closed after an error", s->name);
 		return s->drops_seen;
@@ -145,18 +184,39 @@ void sources_log(struct daemon *d)
 	follow_log(d->follow);
 }
 
+int sources_listening(const struct daemon *d)
+{
+	for (int i = 0; i < d->n_live; i++)
+		if (d->live[i].capture || d->live[i].udp)
+			return 1;
+	return d->follow != NULL || d->replay != NULL;
+}
+
+void sources_tally(const struct daemon *d, struct decode_tally *sum)
+{
+	*sum = d->tally;
+	if (d->workers)
+		capture_workers_tally(d->workers, sum);
+}
+
+/* The workers stop (their windows go to the parts); their handles stay
+ * open until the end, for their counts. */
 void sources_close(struct daemon *d)
 {
+	capture_workers_stop(d->workers);
 	ev_idle_stop(d->loop, &d->replay_w);
 	ev_timer_stop(d->loop, &d->pacing_w);
 	capture_close(d->replay);
 	d->replay = NULL;
 	for (int i = 0; i < d->n_live; i++) {
+		if (d->live[i].iface >= 0)
+			continue;
 		ev_io_stop(d->loop, &d->live[i].io);
 		capture_close(d->live[i].capture);
 		udp_close(d->live[i].udp);
+		d->live[i].capture = NULL;
+		d->live[i].udp = NULL;
 	}
-	d->n_live = 0;
 	if (d->follow && d->table) /* what was appended since the last second counts too */
 		follow_poll(d->follow, time(NULL), d->table, NULL, NULL);
 	follow_close(d->follow);
@@ -330,42 +390,66 @@ static void write_netflow(const struct netflow_decoder *nf, FILE *out)
 	}
 }
 
+/* Each live capture's packets received and lost; with workers, the frames
+ * each one read (how evenly the sources spread). */
+static void write_captures(const struct daemon *d, FILE *out)
+{
+	char labels[256];
+	fprintf(out,
+		"# HELP flowsad_capture_packets_total Packets a live capture received or lost.\n"
+		"# TYPE flowsad_capture_packets_total counter\n");
+	for (int i = 0; i < d->n_live; i++) {
+		const struct source_watch *s = &d->live[i];
+		uint64_t received, dropped;
+		if (s->iface >= 0)
+			capture_workers_packets(d->workers, s->iface, &received, &dropped);
+		else if (s->capture)
+			capture_counts(s->capture, &received, &dropped);
+		else
+			continue;
+		snprintf(labels, sizeof labels, "{source=\"%s\",state=\"received\"}", s->name);
+		metrics_labelled(out, "capture_packets_total", labels, (double)received);
+		snprintf(labels, sizeof labels, "{source=\"%s\",state=\"dropped\"}", s->name);
+		metrics_labelled(out, "capture_packets_total", labels, (double)dropped);
+	}
+	if (!d->workers)
+		return;
+	fprintf(out, "# HELP flowsad_capture_worker_frames_total Frames each capture worker read "
+		     "(the kernel gives a source's packets to one worker).\n"
+		     "# TYPE flowsad_capture_worker_frames_total counter\n");
+	for (int k = 0; k < capture_workers_count(d->workers); k++) {
+		snprintf(labels, sizeof labels, "{worker=\"%d\"}", k);
+		metrics_labelled(out, "capture_worker_frames_total", labels,
+				 (double)capture_workers_frames(d->workers, k));
+	}
+}
+
 void sources_write_metrics(void *ctx, FILE *out)
 {
 	const struct daemon *d = ctx;
+	struct decode_tally tally;
 	char labels[256];
+	sources_tally(d, &tally);
 	metrics_value(out, "frames_total", "counter", "Frames read from captures.", NULL,
-		      (double)d->tally.frames);
+		      (double)tally.frames);
 	metrics_value(
 		out, "decode_tunnelled_total", "counter",
 		"IP packets counted from inside a tunnel (GRE, ERSPAN, VXLAN, Geneve, IP in IP, "
 		"Teredo).",
-		NULL, (double)d->tally.tunnelled);
-	write_tunnels(&d->tally, out);
+		NULL, (double)tally.tunnelled);
+	write_tunnels(&tally, out);
 	metrics_counter_family(out, "decode_total",
 		       "Frames by decoding outcome (ok, not_ip, malformed reasons).", "result",
-		       result_name, d->tally.result, DECODE_N_RESULTS);
+		       result_name, tally.result, DECODE_N_RESULTS);
+	write_captures(d, out);
 	fprintf(out,
-		"# HELP flowsad_capture_packets_total Packets a live capture received or lost.\n"
-		"# TYPE flowsad_capture_packets_total counter\n"
 		"# HELP flowsad_udp_datagrams_total Export datagrams taken, refused (exporter not "
 		"allowed) or dropped by the kernel.\n"
 		"# TYPE flowsad_udp_datagrams_total counter\n");
 	for (int i = 0; i < d->n_live; i++) {
 		const struct source_watch *s = &d->live[i];
-		if (!s->capture && !s->udp) /* closed after an error */
+		if (!s->udp)
 			continue;
-		if (s->capture) {
-			uint64_t received, dropped;
-			capture_counts(s->capture, &received, &dropped);
-			snprintf(labels, sizeof labels, "{source=\"%s\",state=\"received\"}",
-				 s->name);
-			metrics_labelled(out, "capture_packets_total", labels, (double)received);
-			snprintf(labels, sizeof labels, "{source=\"%s\",state=\"dropped\"}",
-				 s->name);
-			metrics_labelled(out, "capture_packets_total", labels, (double)dropped);
-			continue;
-		}
 		const struct udp_stats *u = udp_stats(s->udp);
 		const char *states[] = { "taken", "refused", "dropped" };
 		uint64_t values[] = { u->datagrams, u->refused, u->kernel_drops };

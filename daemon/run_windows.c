@@ -86,6 +86,39 @@ static void window_scored(void *ctx, const struct window_result *r)
 	note_history(d, r, when);
 }
 
+/* With capture workers, the loop's own table is the last part of each
+ * window (window_parts.h): its windows go there, and come back whole. */
+static int loop_part_handed(void *ctx, int64_t start, struct sample_set *set)
+{
+	struct daemon *d = ctx;
+	window_parts_add(d->parts, capture_workers_count(d->workers), start, set);
+	return 0;
+}
+
+static void window_whole(void *ctx, int64_t start, struct sample_set *set)
+{
+	size_t n = set->n;
+	window_handed_over(ctx, start, set);
+	window_closed(ctx, start, n, 0);
+}
+
+/* The workers count into tables of their own, the loop's a part beside
+ * them. Returns a sysexits code. */
+static int start_workers(struct daemon *d)
+{
+	int n = capture_workers_count(d->workers);
+	struct worker_tables t = { d->table_spec.window_seconds, d->lateness,
+				   (size_t)d->conf.max_samples, &d->table_spec.loc,
+				   d->table_spec.filter };
+	d->parts = window_parts_new(d->loop, n + 1, t.window_seconds, t.lateness, window_whole, d);
+	if (!d->parts)
+		return EX_OSERR;
+	window_table_set_partial(d->table);
+	window_table_hand_over(d->table, loop_part_handed, d);
+	window_table_on_close(d->table, NULL, NULL);
+	return capture_workers_start(d->workers, &t, d->parts);
+}
+
 /* A counting spec (window, locations, filter) as text: two models with the
  * same text can share a window table. From the model, or without one from
  * the configuration (a cold start). */
@@ -126,14 +159,40 @@ int windows_open(struct daemon *d)
 	window_table_set_filter(d->table, d->table_spec.filter);
 	window_table_on_close(d->table, window_closed, d);
 	window_table_hand_over(d->table, window_handed_over, d);
-	return EX_OK;
+	return d->workers ? start_workers(d) : EX_OK;
+}
+
+void windows_flush(struct daemon *d)
+{
+	capture_workers_stop(d->workers);
+	if (d->table)
+		window_table_flush(d->table, NULL, NULL);
+	if (d->parts) {
+		window_parts_mark(d->parts, capture_workers_count(d->workers), INT64_MAX);
+		window_parts_deliver(d->parts);
+	}
+}
+
+void windows_stats(const struct daemon *d, struct window_stats *sum)
+{
+	memset(sum, 0, sizeof *sum);
+	if (d->table)
+		*sum = *window_table_stats(d->table);
+	if (d->workers)
+		capture_workers_window_stats(d->workers, sum);
+	if (d->parts) {
+		struct merge_stats st;
+		window_parts_stats(d->parts, &sum->windows, &st);
+	}
 }
 
 void windows_close(struct daemon *d)
 {
 	if (!d->table)
 		return;
-	window_table_flush(d->table, NULL, NULL);
+	windows_flush(d);
+	window_parts_free(d->parts);
+	d->parts = NULL;
 	window_table_free(d->table);
 	d->table = NULL;
 	feature_spec_free(&d->table_spec);
@@ -380,8 +439,9 @@ void windows_schedule_retraining(struct daemon *d, time_t now)
 
 static void write_windows(const struct daemon *d, FILE *out)
 {
-	static const struct window_stats none;
-	const struct window_stats *w = d->table ? window_table_stats(d->table) : &none;
+	struct window_stats stats;
+	const struct window_stats *w = &stats;
+	windows_stats(d, &stats);
 	metrics_value(out, "events_total", "counter",
 		      "Packets and flow records offered to the window table.", NULL,
 		      (double)w->packets);
@@ -397,6 +457,19 @@ static void write_windows(const struct daemon *d, FILE *out)
 		      "Events the detection unit's filter left out.", NULL, (double)w->filtered);
 	metrics_value(out, "sample_memory_bytes", "gauge",
 		      "Memory held by the open windows' samples.", NULL, (double)w->bytes);
+	if (!d->parts)
+		return;
+	uint64_t windows;
+	struct merge_stats st;
+	window_parts_stats(d->parts, &windows, &st);
+	metrics_value(out, "merge_joined_samples_total", "counter",
+		      "Sources whose packets reached several capture workers (through tunnels), "
+		      "joined into one sample.",
+		      NULL, (double)st.joined);
+	metrics_value(out, "merge_answers_total", "counter",
+		      "Answers one capture worker counted for a host another one holds, applied "
+		      "when the window was merged.",
+		      NULL, (double)st.answers);
 }
 
 static void write_alerts(const struct daemon *d, FILE *out)

@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #define CONFIG_MAX_LIST 16   /* interfaces, listeners */
+#define CONFIG_MAX_WORKERS 64 /* capture threads */
 #define CONFIG_MAX_UNITS 64  /* [unit NAME] sections */
 #define CONFIG_UNIT_NAME_MAX 64
 #define CONFIG_MAX_ERRORS 20 /* reported per file */
@@ -32,6 +33,7 @@ struct config {
 	char *decapsulate;          /* tunnels to take off (NULL: the default ones) */
 	uint64_t pcap_buffer;       /* kernel capture buffer, bytes */
 	uint32_t snaplen;
+	uint32_t capture_workers;   /* threads capturing the interfaces; 0: one a core */
 	/* [netflow] */
 	char *listen[CONFIG_MAX_LIST]; /* "HOST:PORT" UDP listeners */
 	int n_listen;

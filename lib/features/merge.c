@@ -54,10 +54,10 @@ static void join_terms(struct merged_parts *m, struct net_sample *a, int a_is_co
 			t[k++] = a->c.terms[i++];
 		else if (i == na || b->c.terms[j].key < a->c.terms[i].key)
 			t[k++] = b->c.terms[j++];
-		else
-			t[k++] = (struct window_term){
-				a->c.terms[i].key, a->c.terms[i++].count + b->c.terms[j++].count
-			};
+		else { /* the same service in both */
+			t[k] = a->c.terms[i++];
+			t[k++].count += b->c.terms[j++].count;
+		}
 	}
 	if (a_is_copy)
 		free(a->terms);

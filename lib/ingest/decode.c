@@ -735,3 +735,32 @@ void decode_tally_add(struct decode_tally *t, const struct packet_info *p)
 		p->tunnel_src, p->tunnel_dst, p->tunnel_kind, 1, p->tunnel_len,
 	};
 }
+
+void decode_tally_merge(struct decode_tally *into, const struct decode_tally *from)
+{
+	into->frames += from->frames;
+	into->tunnelled += from->tunnelled;
+	for (int r = 0; r < DECODE_N_RESULTS; r++)
+		into->result[r] += from->result[r];
+	into->other_tunnel_packets += from->other_tunnel_packets;
+	into->other_tunnel_bytes += from->other_tunnel_bytes;
+	for (int k = 0; k < from->n_tunnels; k++) {
+		const struct decode_tunnel_count *f = &from->tunnel[k];
+		int i = 0;
+		while (i < into->n_tunnels &&
+		       !(into->tunnel[i].kind == f->kind &&
+			 ip_addr_equal(&into->tunnel[i].src, &f->src) &&
+			 ip_addr_equal(&into->tunnel[i].dst, &f->dst)))
+			i++;
+		if (i == DECODE_TALLY_TUNNELS) {
+			into->other_tunnel_packets += f->packets;
+			into->other_tunnel_bytes += f->bytes;
+			continue;
+		}
+		if (i == into->n_tunnels)
+			into->tunnel[into->n_tunnels++] =
+				(struct decode_tunnel_count){ f->src, f->dst, f->kind, 0, 0 };
+		into->tunnel[i].packets += f->packets;
+		into->tunnel[i].bytes += f->bytes;
+	}
+}

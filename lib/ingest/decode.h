@@ -101,6 +101,8 @@ struct decode_tally {
 
 /* Counts a decoded packet into the tally (its tunnel's outer header too). */
 void decode_tally_add(struct decode_tally *t, const struct packet_info *p);
+/* Adds the counts of from (another reader's) to into. */
+void decode_tally_merge(struct decode_tally *into, const struct decode_tally *from);
 
 /* The name of tunnel kind (a bit's index): "gre", "vxlan", ... */
 const char *decode_tunnel_name(int kind);

@@ -274,25 +274,32 @@ if ip netns add "$ns" 2>/dev/null; then
 	ip netns exec "$ns" sysctl -qw "net.ipv6.conf.fsb$$.disable_ipv6=1"
 	ip link set "fsa$$" up
 	ip netns exec "$ns" ip link set "fsb$$" up
-	printf '[window]\nlateness = 366d\n' >"$T/live.conf"
-	ip netns exec "$ns" "$FLOWSAD" run -c "$T/live.conf" -i "fsb$$" -m "$T/model" --jsonl /dev/null \
-		--samples "$T/live.csv" 2>"$T/live.log" &
-	run_pid=$!
-	ip netns exec "$ns" tcpdump -i "fsb$$" -U -w "$T/live.pcap" 2>"$T/tcpdump.log" &
-	dump_pid=$!
-	pids+=("$run_pid" "$dump_pid")
-	wait_for 5 grep -q "capturing on" "$T/live.log"
-	wait_for 5 grep -q "listening on" "$T/tcpdump.log"
-	check "tcpreplay sends the sample capture over the veth pair" \
-		tcpreplay -q -i "fsa$$" --pps 20000 "$pcap"
-	sleep 1
-	kill -TERM "$run_pid" "$dump_pid"
-	wait "$run_pid" "$dump_pid" 2>/dev/null
-	"$FLOWSAD" aggregate --window 1m "$T/live.pcap" >"$T/live-file.csv" 2>/dev/null
-	check "live samples equal those of the same packets read from a file" \
-		diff "$T/live-file.csv" "$T/live.csv"
-	check "every packet sent was counted live" \
-		test "$(awk -F, 'NR > 1 {s += $3} END {print s}' "$T/live.csv")" -ge 39267
+	# on the loop alone, and spread over three capture workers (fanout by source:
+	# their windows merged, answers across workers applied)
+	for workers in 1 3; do
+		printf '[window]\nlateness = 366d\n[capture]\nworkers = %d\n' $workers >"$T/live.conf"
+		ip netns exec "$ns" "$FLOWSAD" run -c "$T/live.conf" -i "fsb$$" -m "$T/model" \
+			--jsonl /dev/null --samples "$T/live.csv" 2>"$T/live.log" &
+		run_pid=$!
+		ip netns exec "$ns" tcpdump -i "fsb$$" -U -w "$T/live.pcap" 2>"$T/tcpdump.log" &
+		dump_pid=$!
+		pids+=("$run_pid" "$dump_pid")
+		wait_for 5 grep -q "capturing on" "$T/live.log"
+		wait_for 5 grep -q "listening on" "$T/tcpdump.log"
+		check "tcpreplay sends the sample capture over the veth pair ($workers workers)" \
+			tcpreplay -q -i "fsa$$" --pps 20000 "$pcap"
+		sleep 1
+		kill -TERM "$run_pid" "$dump_pid"
+		wait "$run_pid" "$dump_pid" 2>/dev/null
+		"$FLOWSAD" aggregate --window 1m "$T/live.pcap" >"$T/live-file.csv" 2>/dev/null
+		check "live samples equal those of the same packets read from a file ($workers workers)" \
+			diff "$T/live-file.csv" "$T/live.csv"
+		check "every packet sent was counted live ($workers workers)" \
+			test "$(awk -F, 'NR > 1 {s += $3} END {print s}' "$T/live.csv")" -ge 39267
+	done
+	check "each of the three workers read a share of the frames" \
+		grep -Eq "fsb$$: [0-9]+ packets received, 0 dropped; frames by worker: [1-9][0-9]* [1-9][0-9]* [1-9][0-9]*$" \
+		"$T/live.log"
 
 	# an interface that goes away: the other sources go on; with none left, exit 69
 	printf '[capture]\ninterface = fsb%s\n[netflow]\nlisten = 127.0.0.1:%d\n' "$$" \

@@ -2,7 +2,8 @@
 # The daemon under a checker: valgrind memcheck (make valgrind) or, with
 # TSAN=1, a ThreadSanitizer build (make tsan): a replay into Redis with
 # history, a cold start with its score thread and retraining thread, the
-# metrics endpoint, a NetFlow listener stopped by SIGTERM, and the offline
+# metrics endpoint, a NetFlow listener beside two capture workers on the
+# loopback interface (their windows merged) stopped by SIGTERM, and the offline
 # commands. Exit 99 (a memcheck error or definite leak; a data race, with
 # TSAN_OPTIONS=exitcode=99) fails a check.
 . "$(dirname "$0")/../integration/lib.bash"
@@ -43,7 +44,8 @@ wait "$run_pid"
 check_eq "a replay with a cold start, its retraining, Redis and metrics: no checker error" 0 $?
 check "it retrained" grep -q "retrained in" "$T/cold.log"
 uport=$((20000 + RANDOM % 30000))
-printf '[netflow]\nlisten = 127.0.0.1:%d\n' "$uport" >"$T/udp.conf"
+printf '[netflow]\nlisten = 127.0.0.1:%d\n[capture]\ninterface = lo\nworkers = 2\n' "$uport" \
+	>"$T/udp.conf"
 "$FLOWSAD" run -c "$T/udp.conf" -m "$T/m" --jsonl /dev/null 2>"$T/udp.log" &
 run_pid=$!
 for _ in $(seq 100); do grep -q "collecting" "$T/udp.log" && break; sleep 0.1; done
@@ -51,4 +53,6 @@ python3 "$tools/send-udp-payloads.py" "$DATA/sample-ipfix.pcap" 127.0.0.1 "$upor
 sleep 1
 kill -TERM "$run_pid"
 wait "$run_pid"
-check_eq "a NetFlow listener stopped by SIGTERM: no checker error" 0 $?
+check_eq "a NetFlow listener and capture workers stopped by SIGTERM: no checker error" 0 $?
+check "the workers captured the datagrams on lo" \
+	grep -Eq "lo: [1-9][0-9]* packets received.*frames by worker" "$T/udp.log"
