@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <linux/filter.h>
 #include <linux/if_packet.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #ifndef SOL_PACKET
@@ -60,7 +61,10 @@ static struct sock_filter by_source[] = {
 int fanout_join(int fd, int id)
 {
 	int arg = (id & 0xffff) | PACKET_FANOUT_CBPF << 16;
-	struct sock_fprog prog = { sizeof by_source / sizeof by_source[0], by_source };
+	struct sock_fprog prog;
+	memset(&prog, 0, sizeof prog); /* its padding goes to the kernel too */
+	prog.len = sizeof by_source / sizeof by_source[0];
+	prog.filter = by_source;
 	if (setsockopt(fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) < 0 ||
 	    setsockopt(fd, SOL_PACKET, PACKET_FANOUT_DATA, &prog, sizeof prog) < 0)
 		return -errno;
