@@ -51,6 +51,35 @@ echo "(explain: 200 samples, 100 background rows, 5 rows, best of 5 repetitions;
 echo "PyTorch $(/usr/bin/python3 -c 'import torch; print(torch.__version__)'), $(nproc) cores;" \
 	"$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'))"
 echo
+# the daemon's own rows: 200 k samples of a history, its real features
+own=${OWN_ROWS:-200000}
+hist=$BUILD/bench/history-$own
+[ -d "$hist" ] || "$BUILD/bench/gen_history" "$hist" "$own" >/dev/null
+read -r _ own_dim <<<"$("$BUILD/bench/gen_features" "$hist" "$BUILD/bench/daemon-$own.f32" "$own")"
+# a network this small runs best on one thread or two depending on the machine: each
+# peer is timed with both, and its best time of each phase is taken
+best_of_threads() { # CMD...: "pre train score" at their best over 1 and 2 threads
+	local th out
+	for th in 1 2; do
+		out=$(OPENBLAS_NUM_THREADS=$th OMP_NUM_THREADS=$th OMP_WAIT_POLICY=PASSIVE "$@" $th)
+		echo "$out"
+	done | awk '{ if (NR == 1 || $2 < p) p = $2; if (NR == 1 || $3 < t) t = $3
+		if ($4 > s) s = $4 } END { print p, t, s }'
+}
+data=$BUILD/bench/daemon-$own.f32
+read -r c_pre c_train c_score <<<"$(best_of_threads sh -c '"$0" "$1" "$2" "$3" "$4"' \
+	"$BUILD/bench/speed" "$data" "$own" "$own_dim" "$epochs")"
+read -r t_pre t_train t_score <<<"$(best_of_threads /usr/bin/python3 bench/torch_deepsad.py \
+	"$data" "$own" "$own_dim" "$epochs")"
+echo "## The daemon's own workload: $own samples of a history (bench/gen_history), their $own_dim"
+echo "## features as retraining makes them (bench/gen_features); each peer's best of 1 and 2 threads"
+echo
+printf '| %-22s | %10s | %10s | %8s | %-18s |\n' measure flowsad PyTorch ratio target
+printf '|%s|%s|%s|%s|%s|\n' ------------------------ ------------ ------------ ---------- --------------------
+row "pre-train s/epoch" "$c_pre" "$t_pre" "<= 0.25x"
+row "train s/epoch" "$c_train" "$t_train" "<= 0.25x"
+row "scoring rows/s" "$c_score" "$t_score" ">= 2x"
+echo
 fi
 
 if want ingest; then

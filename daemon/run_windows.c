@@ -107,15 +107,18 @@ static void window_whole(void *ctx, int64_t start, struct sample_set *set)
 static int start_workers(struct daemon *d)
 {
 	int n = capture_workers_count(d->workers);
-	struct worker_tables t = { d->table_spec.window_seconds, d->lateness,
-				   (size_t)d->conf.max_samples, &d->table_spec.loc,
-				   d->table_spec.filter };
+	/* the sources spread evenly: each worker holds its share of the bound */
+	size_t share = (size_t)((d->conf.max_samples + (uint64_t)n - 1) / (uint64_t)n);
+	struct worker_tables t = { d->table_spec.window_seconds, d->lateness, share,
+				   &d->table_spec.loc, d->table_spec.filter };
 	d->parts = window_parts_new(d->loop, n + 1, t.window_seconds, t.lateness, window_whole, d);
 	if (!d->parts)
 		return EX_OSERR;
 	window_table_set_partial(d->table);
 	window_table_hand_over(d->table, loop_part_handed, d);
 	window_table_on_close(d->table, NULL, NULL);
+	if (!sources_listening(d)) /* the loop counts nothing: no window waits for it */
+		window_parts_mark(d->parts, n, INT64_MAX);
 	return capture_workers_start(d->workers, &t, d->parts);
 }
 

@@ -103,7 +103,8 @@ void window_parts_add(struct window_parts *p, int i, int64_t start, struct sampl
 void window_parts_mark(struct window_parts *p, int i, int64_t until)
 {
 	pthread_mutex_lock(&p->lock);
-	p->mark[i] = until;
+	if (until > p->mark[i]) /* a part's clock only goes forward */
+		p->mark[i] = until;
 	int ready = p->n > 0 && whole(p, p->w[0].start);
 	pthread_mutex_unlock(&p->lock);
 	if (ready)
