@@ -42,16 +42,17 @@ int main(int argc, char **argv)
 	if (!f.want)
 		return fprintf(stderr, "usage: gen_features HISTORY_DIR OUT.f32 ROWS\n"), 64;
 	f.memory = baseline_new(DEFAULT_BASELINE_MAX_HOSTS, DEFAULT_BASELINE_HORIZON);
-	if (!f.memory || history_scan(argv[1], take, &f, NULL) < 0 || f.failed ||
-	    f.set.n < f.want)
-		return fprintf(stderr, "gen_features: %s: fewer than %zu samples\n", argv[1], f.want),
+	if (!f.memory || history_scan(argv[1], take, &f, NULL) < 0 || f.failed || f.set.n < f.want)
+		return fprintf(stderr, "gen_features: %s: fewer than %zu samples\n", argv[1],
+			       f.want),
 		       65;
 	if (feature_options_counting_spec(&o, &spec, err, sizeof err) < 0 ||
 	    feature_options_fit(&o, &spec, &f.set, &json) < 0 ||
 	    feature_spec_dataset(&spec, &f.set, &ds) < 0)
 		return fprintf(stderr, "gen_features: cannot vectorise\n"), 71;
 	FILE *out = fopen(argv[2], "wb");
-	if (!out || fwrite(ds.x, sizeof *ds.x, ds.n * (size_t)ds.dim, out) != ds.n * (size_t)ds.dim ||
+	if (!out ||
+	    fwrite(ds.x, sizeof *ds.x, ds.n * (size_t)ds.dim, out) != ds.n * (size_t)ds.dim ||
 	    fclose(out) != 0)
 		return fprintf(stderr, "gen_features: cannot write %s\n", argv[2]), 74;
 	printf("%zu %d\n", ds.n, ds.dim);

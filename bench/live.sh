@@ -7,7 +7,8 @@
 # and, in the same run, tcpdump -w /dev/null. Lost = dropped by the kernel
 # (the capture's own count) + counted late by flowsad (packets that waited
 # past their window's close). FLOWSAD_OLD=path adds another flowsad binary
-# (an earlier build) to the table. Needs root.
+# (an earlier build) to the table. LIVE="loss latency rates" picks the tables (default:
+# all). Needs root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -54,9 +55,14 @@ live_conf() {
 	[ -z "$1" ] || printf '[capture]\nworkers = %s\n' "$1" >>"$out/live-$1.conf"
 }
 
+train_model() { # NAME BINARY: $out/NAME.model, of the bundled capture
+	"$2" train --window 5s --seed 1 --quiet -o "$out/$1.model" tests/data/sample.pcap 2>/dev/null
+}
+want_live() { [ -z "${LIVE:-}" ] || [[ " $LIVE " == *" $1 "* ]]; }
+
 flowsad_row() { # NAME LABEL BINARY [WORKERS]: each binary with a model of its own making
 	live_conf "${4:-}"
-	"$3" train --window 5s --seed 1 --quiet -o "$out/$1.model" tests/data/sample.pcap 2>/dev/null
+	train_model "$1" "$3"
 	run_capture "$1" "$3" run -c "$out/live-${4:-}.conf" -i fsvb$$ -m "$out/$1.model" --jsonl /dev/null
 	local got drop late
 	got=$(sed -n "s/.*fsvb$$: \([0-9]*\) packets received, \([0-9]*\) dropped.*/\1 \2/p" "$out/$1.log" | tail -1)
@@ -137,6 +143,7 @@ zero_loss() {
 }
 
 memory=
+if want_live loss; then
 echo "## Live capture under a flood: $packets SYNs from $sources sources at $pps pps, 5-second windows"
 echo
 printf '| %-34s | %10s | %10s | %10s | %9s |\n' capture received "kernel drop" late lost
@@ -150,6 +157,12 @@ flowsad_row flowsad "flowsad run -i, 1 capture worker" "$BUILD/flowsad" 1
 flowsad_row flowsad2 "flowsad run -i, 2 capture workers" "$BUILD/flowsad" 2
 [ -z "${FLOWSAD_OLD:-}" ] || flowsad_row old "flowsad run -i ($FLOWSAD_OLD)" "$FLOWSAD_OLD"
 echo
+echo "(tcpreplay reached $(sed -n 's/.*Mbps, \([0-9]*\)\.[0-9]* pps.*/\1/p' "$out/tcpdump.replay") pps;"
+echo "${memory% })"
+echo
+fi
+[ -f "$out/flowsad.model" ] || train_model flowsad "$BUILD/flowsad"
+if want_live latency; then
 echo "Alert latency: from a window's close (its end plus the 5 s lateness of live capture) to the"
 echo "XADD Redis acknowledged (the entry's id is Redis's clock), every alert of the run:"
 echo
@@ -159,10 +172,12 @@ latency_row 20000 400000
 latency_row "$pps" "$packets"
 echo
 echo "(windows of about $((pps * 5)) samples; both captures with a 64 MiB kernel buffer; flowsad's"
-echo "explanations with 50 draws; $(nproc) cores shared with tcpreplay;"
-echo "${memory% }"
-echo "(an earlier build does not log its peak RSS))"
+echo "explanations with 50 draws, one capture worker a core; $(nproc) cores shared with tcpreplay)"
 echo
+fi
+if want_live rates; then
+live_conf 1
+live_conf 2
 echo "Highest rate with 0 loss (kernel drops + late), ${RATE_SECONDS:-10} s of the flood at each rate, the"
 echo "rates tried in order until the first loss:"
 echo
@@ -174,3 +189,4 @@ for w in 1 2; do
 		-c "$out/live-$w.conf" -i fsvb$$ -m "$out/flowsad.model" --jsonl /dev/null
 done
 echo
+fi

@@ -167,10 +167,31 @@ static void log_progress(struct daemon *d)
 {
 	struct score_counts counts;
 	struct window_stats ws;
+	struct decode_tally tally;
 	windows_counts(d, &counts);
 	windows_stats(d, &ws);
+	sources_tally(d->sources, &tally);
 	log_info("%" PRIu64 " frames, %" PRIu64 " samples in %" PRIu64 " closed windows, %" PRIu64
-		 " alerts", d->tally.frames, ws.samples, ws.windows, counts.scorer.alerts);
+		 " alerts", tally.frames, ws.samples, ws.windows, counts.scorer.alerts);
+}
+
+/* What systemd's STATUS line says (the packet rate since the last call). */
+static struct notify_state state_of(struct daemon *d)
+{
+	struct notify_state s = { .model_id = d->model.id, .model_time = d->model_time,
+				  .retraining = d->retraining != NULL };
+	struct decode_tally tally;
+	struct window_stats ws;
+	struct score_counts n;
+	sources_tally(d->sources, &tally);
+	windows_stats(d, &ws);
+	windows_counts(d, &n);
+	s.packets_per_second = tally.frames - d->status_frames;
+	d->status_frames = tally.frames;
+	s.windows = ws.windows;
+	s.alerts = n.scorer.alerts;
+	s.learning = windows_learning(d, &s.have, &s.need);
+	return s;
 }
 
 /* Every second: live windows close by the wall clock too (a quiet network
@@ -182,22 +203,22 @@ static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 	time_t now = time(NULL);
 	(void)loop, (void)revents;
 
-	if (d->follow && d->table)
-		follow_poll(d->follow, now, d->table, NULL, NULL);
-	if ((d->n_live || d->follow) && d->table) {
+	sources_tick(d->sources, now);
+	if (d->stopping) /* no source was left */
+		return;
+	if (sources_live(d->sources) && d->table) {
 		window_table_advance(d->table, (int64_t)now, NULL, NULL);
 		if (d->parts) /* the loop's table is a part too */
-			window_parts_mark(d->parts, capture_workers_count(d->workers),
+			window_parts_mark(d->parts,
+					  capture_workers_count(sources_workers(d->sources)),
 					  (int64_t)now);
-		sources_report_drops(d);
-	}
-	if (d->workers && !capture_workers_open_handles(d->workers) && !sources_listening(d)) {
-		d->exit_code = EX_UNAVAILABLE;
-		daemon_stop(d, "no source is left");
 	}
 	windows_schedule_retraining(d, now);
 	windows_expire_history(d, now);
-	notify_status(d);
+	if (getenv("NOTIFY_SOCKET")) { /* under systemd */
+		struct notify_state st = state_of(d);
+		notify_status(&st);
+	}
 	if (d->args->n_files && now >= d->progress_at + PROGRESS_SECONDS) {
 		d->progress_at = now;
 		log_progress(d);
@@ -225,14 +246,12 @@ void daemon_stop(struct daemon *d, const char *why)
 	notify_stopping();
 	log_info("stopping: %s", why);
 	ev_timer_stop(d->loop, &d->tick);
-	capture_workers_stop(d->workers); /* their counts final, their windows closed */
-	sources_log(d);
-	sources_close(d);
+	sources_stop(d->sources); /* the workers' windows closed, every source's counts logged */
 	struct window_stats ws;
 	struct decode_tally tally;
 	windows_flush(d); /* the summary counts the windows the flush closes */
 	windows_stats(d, &ws);
-	sources_tally(d, &tally);
+	sources_tally(d->sources, &tally);
 	windows_close(d);
 	struct score_counts n;
 	windows_stop_scoring(d, &n); /* every window scored, its alerts in the sinks */
@@ -243,7 +262,7 @@ void daemon_stop(struct daemon *d, const char *why)
 			 " only answering", tally.frames, n.scorer.windows, n.scorer.alerts,
 			 n.scorer.suppressed, n.scorer.usual, n.scorer.answering);
 	if (n.waits &&
-	    d->n_live) /* (a replay reads faster than windows score: it waits by design) */
+	    !d->args->n_files) /* (a replay reads faster than windows score: it waits by design) */
 		log_warn("the score thread fell behind: the capture waited to hand over %" PRIu64
 			 " windows", n.waits);
 	struct rusage ru;
@@ -283,7 +302,8 @@ static void reload(struct daemon *d)
 		else
 			windows_apply_settings(d);
 	}
-	notify_ready(d);
+	struct notify_state st = state_of(d);
+	notify_ready(&st);
 }
 
 static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
@@ -318,8 +338,26 @@ static int start_model(struct daemon *d)
 	return m ? windows_use_model(d, m) : EX_DATAERR;
 }
 
+/* The sources count into the windows' table, and end the run through
+ * daemon_stop. */
+static struct window_table *counting_table(void *ctx)
+{
+	return ((struct daemon *)ctx)->table;
+}
+
+static void reading_done(void *ctx, const char *why, int exit_code)
+{
+	struct daemon *d = ctx;
+	if (exit_code != EX_OK)
+		d->exit_code = exit_code;
+	daemon_stop(d, why);
+}
+
 static int start(struct daemon *d)
 {
+	struct sources_input in = { &d->args->common, d->args->files, d->args->n_files,
+				    d->args->replay_pps };
+	struct sources_hooks hooks = { counting_table, reading_done, d };
 	int rc;
 	/* replayed packets come in time order; flow records come when flows expire */
 	d->lateness = d->args->n_files
@@ -327,46 +365,46 @@ static int start(struct daemon *d)
 			      : config_lateness(&d->conf);
 	if (d->args->n_files && d->conf.lateness >= 0)
 		d->lateness = (uint32_t)d->conf.lateness;
-	if (!(d->nf = netflow_new((int)d->conf.nf_max_exporters, (int)d->conf.nf_max_templates)))
-		return EX_OSERR;
 	/* a cold start (no model yet) counts the whole history: it waits for windows */
 	int cold = d->conf.history_dir && access(d->conf.model, F_OK) != 0;
 	/* the sources open first: with capture workers, the windows start them */
-	if ((rc = sources_open_live(d)) != EX_OK ||
+	if (!(d->sources = sources_open(d->loop, &d->conf, &in, &hooks, &rc)) ||
 	    (rc = windows_start_scoring(d, cold)) != EX_OK || (rc = start_model(d)) != EX_OK ||
 	    (!d->table && (rc = windows_open(d)) != EX_OK) ||
 	    !(d->sinks = sinks_open(d->loop, &d->conf, d->args->samples, &rc)) ||
 	    (rc = metrics_open(d->loop, d->conf.metrics_listen, &d->metrics)) != EX_OK ||
 	    (rc = privileges_drop(&d->conf)) != EX_OK)
 		return rc;
-	metrics_add(d->metrics, sources_write_metrics, d);
+	metrics_add(d->metrics, sources_write_metrics, d->sources);
 	metrics_add(d->metrics, windows_write_metrics, d);
-	if (d->args->n_files)
-		sources_start_replay(d);
+	if (d->args->n_files) {
+		d->progress_at = time(NULL);
+		sources_start_replay(d->sources);
+	}
 	ev_timer_init(&d->tick, on_tick, 1.0, 1.0);
 	d->tick.data = d;
 	ev_timer_start(d->loop, &d->tick);
 	watch_signal(d, &d->sig_term, SIGTERM);
 	watch_signal(d, &d->sig_int, SIGINT);
 	watch_signal(d, &d->sig_hup, SIGHUP);
-	notify_start_watchdog(d);
-	notify_ready(d);
+	notify_start_watchdog(d->loop, &d->watchdog);
+	struct notify_state st = state_of(d);
+	notify_ready(&st);
 	return EX_OK;
 }
 
 static void finish(struct daemon *d)
 {
 	retrainer_cancel(d->retraining);
-	sources_close(d);
+	sources_stop(d->sources);
 	if (d->table)
 		windows_close(d);
-	capture_workers_close(d->workers);
+	sources_free(d->sources);
 	windows_stop_scoring(d, NULL);
 	metrics_close(d->metrics);
 	d->metrics = NULL;
 	sinks_close(d->sinks);
 	free(d->model.feature_spec);
-	netflow_free(d->nf);
 	sample_set_free(&d->pending);
 	config_free(&d->conf);
 }

@@ -1,11 +1,13 @@
 /* daemon: the state of flowsad run and the parts of its event loop.
  *
- *   cmd_run.c      options and settings, start and stop, signals, the tick
- *   run_sources.c  live interfaces, NetFlow/IPFIX listeners, file replay
- *   run_windows.c  the window table, the hand-over of closed windows to the
+ *   cmd_run.c      options and settings, start and stop, signals, the tick:
+ *                  it wires the modules below
+ *   sources.c      live interfaces (capture_workers.c: read and counted by
+ *                  worker threads), NetFlow/IPFIX listeners, followed logs,
+ *                  file replay: a module of its own state (sources.h)
+ *   run_windows.c  the window table, the workers' windows merged
+ *                  (window_parts.c), the hand-over of closed windows to the
  *                  score thread, the model and its retraining
- *   capture_workers.c  live interfaces read and counted by worker threads,
- *                  whose windows window_parts.c merges for the loop
  *   notify.c       systemd: READY, STATUS, WATCHDOG, RELOADING, STOPPING
  *   metrics.c      the Prometheus endpoint: each module adds its writer
  *
@@ -24,17 +26,13 @@
 #include "cli.h"
 #include "base/config.h"
 #include "store/history.h"
-#include "follow.h"
-
-#include "capture_workers.h"
-#include "pcap_input.h"
-#include "window_parts.h"
 
 #include "retrainer.h"
-#include "sinks.h"
-#include "score_thread.h"
 #include "scorer.h"
-#include "udp_input.h"
+#include "score_thread.h"
+#include "sinks.h"
+#include "sources.h"
+#include "window_parts.h"
 
 /* What the command line says; it overrides the file, also after SIGHUP. */
 struct run_args {
@@ -45,16 +43,6 @@ struct run_args {
 	char **files;
 	int n_files;
 	long replay_pps;                /* 0: as fast as it goes */
-};
-
-struct source_watch {
-	ev_io io;
-	struct daemon *d;
-	const char *name;
-	struct capture *capture;        /* or */
-	struct udp_listener *udp;
-	int iface;                      /* read by the workers: the interface index (else -1) */
-	uint64_t drops_seen;            /* drops already reported */
 };
 
 struct retrain_stats {
@@ -90,49 +78,20 @@ struct daemon {
 	int history_failing;            /* the last window could not be kept */
 	time_t model_time;              /* when the model in use was made */
 	time_t expire_at;               /* when old history is next looked for */
-	/* sources */
-	struct netflow_decoder *nf;
-	struct decode_tally tally;      /* the loop's own reading (replays) */
-	struct capture_workers *workers;/* live interfaces read by worker threads, or NULL */
-	struct filter_nets allow;
-	struct source_watch live[2 * CONFIG_MAX_LIST];
-	int n_live;
-	int next_file;
-	struct follower *follow;        /* followed connection logs, or NULL */
-	struct capture *replay;
-	enum input_format replay_format;
-	ev_idle replay_w;               /* as fast as it goes, or */
-	ev_timer pacing_w;              /* replay_pps / PACING_HZ frames per turn */
-	time_t progress_at;
+	struct sources *sources;
+	time_t progress_at;             /* a replay's last progress line */
 	struct sinks *sinks;            /* alerts and --samples */
 	/* the process */
 	ev_timer tick, drain, watchdog;
 	ev_signal sig_term, sig_int, sig_hup;
 	double drain_until;
+	uint64_t status_frames;         /* frames at the last STATUS line */
 	struct metrics *metrics;
 	int stopping, exit_code;
 };
 
 /* cmd_run.c */
 void daemon_stop(struct daemon *d, const char *why);
-
-/* run_sources.c */
-int sources_open_live(struct daemon *d);
-void sources_close(struct daemon *d);
-void sources_start_replay(struct daemon *d);
-void sources_report_drops(struct daemon *d);
-/* Each source's counts at the end (frames and windows: cmd_run.c, once the
- * last window is flushed). */
-void sources_log(struct daemon *d);
-/* The sources' metrics (a metrics_writer_fn of d). */
-void sources_write_metrics(void *ctx, FILE *out);
-/* A source's counts as a line; returns its drops so far. */
-uint64_t sources_counts(const struct source_watch *s, char *line, size_t len);
-/* Whether a source the loop reads is open (a listener, a capture on the
- * loop, a followed log, a replay). */
-int sources_listening(const struct daemon *d);
-/* What every reader decoded (the loop's and the workers'). */
-void sources_tally(const struct daemon *d, struct decode_tally *sum);
 
 /* run_windows.c */
 int windows_open(struct daemon *d);

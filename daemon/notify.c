@@ -6,13 +6,12 @@
 #include <systemd/sd-daemon.h>
 #include <time.h>
 
-#include "daemon.h"
 #include "log.h"
 
-void notify_ready(struct daemon *d)
+void notify_ready(const struct notify_state *s)
 {
 	char line[256];
-	notify_status_line(d, line, sizeof line);
+	notify_status_line(s, line, sizeof line);
 	sd_notifyf(0, "READY=1\nSTATUS=%s", line);
 }
 
@@ -44,35 +43,27 @@ static void age_text(time_t since, char *buf, size_t len)
 		snprintf(buf, len, "%ldd", s / 86400);
 }
 
-void notify_status_line(struct daemon *d, char *line, size_t len)
+void notify_status_line(const struct notify_state *s, char *line, size_t len)
 {
-	static uint64_t last_frames; /* the loop's alone: the rate over the last second */
-	const struct window_stats *ws = d->table ? window_table_stats(d->table) : NULL;
-	uint64_t frames = d->tally.frames, have, need;
 	char model[96], age[24];
-	struct score_counts n;
-
-	windows_counts(d, &n);
-	if (windows_learning(d, &have, &need)) {
-		snprintf(model, sizeof model, "learning %" PRIu64 "/%" PRIu64 " windows", have,
-			 need);
+	if (s->learning) {
+		snprintf(model, sizeof model, "learning %" PRIu64 "/%" PRIu64 " windows", s->have,
+			 s->need);
 	} else {
-		age_text(d->model_time, age, sizeof age);
-		snprintf(model, sizeof model, "model %s age %s", d->model.id, age);
+		age_text(s->model_time, age, sizeof age);
+		snprintf(model, sizeof model, "model %s age %s", s->model_id, age);
 	}
 	snprintf(line, len, "%" PRIu64 " pkt/s, %" PRIu64 " windows, %" PRIu64 " alerts, %s%s",
-		 frames - last_frames, ws ? ws->windows : 0,
-		 n.scorer.alerts, model,
-		 d->retraining ? ", retraining" : "");
-	last_frames = frames;
+		 s->packets_per_second, s->windows, s->alerts, model,
+		 s->retraining ? ", retraining" : "");
 }
 
-void notify_status(struct daemon *d)
+void notify_status(const struct notify_state *s)
 {
 	char line[256];
 	if (!getenv("NOTIFY_SOCKET")) /* not under systemd: nobody to tell */
 		return;
-	notify_status_line(d, line, sizeof line);
+	notify_status_line(s, line, sizeof line);
 	sd_notifyf(0, "STATUS=%s", line);
 }
 
@@ -82,13 +73,13 @@ static void on_watchdog(struct ev_loop *loop, ev_timer *w, int revents)
 	sd_notify(0, "WATCHDOG=1");
 }
 
-void notify_start_watchdog(struct daemon *d)
+void notify_start_watchdog(struct ev_loop *loop, ev_timer *w)
 {
 	uint64_t usec = 0;
 	if (sd_watchdog_enabled(0, &usec) <= 0 || usec == 0)
 		return;
 	double every = (double)usec / 2e6; /* twice per period, from the loop: a hung loop misses */
-	ev_timer_init(&d->watchdog, on_watchdog, every, every);
-	ev_timer_start(d->loop, &d->watchdog);
+	ev_timer_init(w, on_watchdog, every, every);
+	ev_timer_start(loop, w);
 	log_info("systemd watchdog: a ping every %.1f s", every);
 }

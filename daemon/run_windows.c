@@ -86,12 +86,17 @@ static void window_scored(void *ctx, const struct window_result *r)
 	note_history(d, r, when);
 }
 
+static struct capture_workers *workers(const struct daemon *d)
+{
+	return d->sources ? sources_workers(d->sources) : NULL;
+}
+
 /* With capture workers, the loop's own table is the last part of each
  * window (window_parts.h): its windows go there, and come back whole. */
 static int loop_part_handed(void *ctx, int64_t start, struct sample_set *set)
 {
 	struct daemon *d = ctx;
-	window_parts_add(d->parts, capture_workers_count(d->workers), start, set);
+	window_parts_add(d->parts, capture_workers_count(workers(d)), start, set);
 	return 0;
 }
 
@@ -106,7 +111,7 @@ static void window_whole(void *ctx, int64_t start, struct sample_set *set)
  * them. Returns a sysexits code. */
 static int start_workers(struct daemon *d)
 {
-	int n = capture_workers_count(d->workers);
+	int n = capture_workers_count(workers(d));
 	/* the sources spread evenly: each worker holds its share of the bound */
 	size_t share = (size_t)((d->conf.max_samples + (uint64_t)n - 1) / (uint64_t)n);
 	struct worker_tables t = { d->table_spec.window_seconds, d->lateness, share,
@@ -117,9 +122,9 @@ static int start_workers(struct daemon *d)
 	window_table_set_partial(d->table);
 	window_table_hand_over(d->table, loop_part_handed, d);
 	window_table_on_close(d->table, NULL, NULL);
-	if (!sources_listening(d)) /* the loop counts nothing: no window waits for it */
+	if (!sources_listening(d->sources)) /* the loop counts nothing: no window waits for it */
 		window_parts_mark(d->parts, n, INT64_MAX);
-	return capture_workers_start(d->workers, &t, d->parts);
+	return capture_workers_start(workers(d), &t, d->parts);
 }
 
 /* A counting spec (window, locations, filter) as text: two models with the
@@ -162,16 +167,16 @@ int windows_open(struct daemon *d)
 	window_table_set_filter(d->table, d->table_spec.filter);
 	window_table_on_close(d->table, window_closed, d);
 	window_table_hand_over(d->table, window_handed_over, d);
-	return d->workers ? start_workers(d) : EX_OK;
+	return workers(d) ? start_workers(d) : EX_OK;
 }
 
 void windows_flush(struct daemon *d)
 {
-	capture_workers_stop(d->workers);
+	capture_workers_stop(workers(d));
 	if (d->table)
 		window_table_flush(d->table, NULL, NULL);
 	if (d->parts) {
-		window_parts_mark(d->parts, capture_workers_count(d->workers), INT64_MAX);
+		window_parts_mark(d->parts, capture_workers_count(workers(d)), INT64_MAX);
 		window_parts_deliver(d->parts);
 	}
 }
@@ -181,8 +186,8 @@ void windows_stats(const struct daemon *d, struct window_stats *sum)
 	memset(sum, 0, sizeof *sum);
 	if (d->table)
 		*sum = *window_table_stats(d->table);
-	if (d->workers)
-		capture_workers_window_stats(d->workers, sum);
+	if (workers(d))
+		capture_workers_window_stats(workers(d), sum);
 	if (d->parts) {
 		struct merge_stats st;
 		window_parts_stats(d->parts, &sum->windows, &st);
