@@ -19,6 +19,7 @@
 #define WORKER_STEP 4096   /* frames read from a handle before looking at the others */
 #define POLL_MS 250        /* a quiet worker still closes its windows each second */
 #define FANOUT_TRIES 64    /* group ids tried: another program may hold one */
+#define MIN_SHARE (4u << 20) /* the least kernel buffer a worker's handle gets */
 
 struct worker {
 	struct capture_workers *all;
@@ -77,12 +78,17 @@ struct capture_workers *capture_workers_open(char *const *ifaces, int n_ifaces, 
 		capture_workers_close(cw);
 		return NULL;
 	}
+	/* an interface's buffer is shared: each worker takes its share of the
+	 * traffic, and of the memory (the rings are mapped into the process) */
+	struct capture_options share = *o;
+	share.buffer = o->buffer / (uint64_t)n_workers > MIN_SHARE ? o->buffer / (uint64_t)n_workers
+								  : MIN_SHARE;
 	*rc = EX_OK;
 	for (int i = 0; i < n_ifaces && *rc == EX_OK; i++) {
 		for (int k = 0; k < n_workers && *rc == EX_OK; k++) {
 			cw->w[k].all = cw;
 			cw->w[k].index = k;
-			cw->w[k].cap[i] = capture_open_live(ifaces[i], o, &cw->w[k].tally, rc);
+			cw->w[k].cap[i] = capture_open_live(ifaces[i], &share, &cw->w[k].tally, rc);
 			cw->w[k].open_handles += cw->w[k].cap[i] != NULL;
 		}
 		if (*rc == EX_OK && (*rc = join_group(cw, i, ifaces[i])) == EX_OK)

@@ -24,7 +24,7 @@
 struct source_watch {
 	ev_io io;
 	struct sources *s;
-	const char *name;
+	char *name;                     /* a copy: a reload frees the configuration's */
 	struct capture *capture;        /* or */
 	struct udp_listener *udp;       /* (both NULL once closed after an error) */
 	int iface;                      /* read by the workers: the interface index (else -1) */
@@ -85,13 +85,21 @@ static void on_source(struct ev_loop *loop, ev_io *io, int revents)
 		close_failed(s, w);
 }
 
-static void watch_source(struct sources *s, const char *name, struct capture *c,
-			 struct udp_listener *u)
+/* Watches capture c or listener u (taken over). Returns a sysexits code. */
+static int watch_source(struct sources *s, const char *name, struct capture *c,
+			struct udp_listener *u)
 {
+	char *copy = strdup(name);
+	if (!copy) {
+		capture_close(c);
+		udp_close(u);
+		return EX_OSERR;
+	}
 	struct source_watch *w = &s->live[s->n_live++];
-	*w = (struct source_watch){ .s = s, .name = name, .capture = c, .udp = u, .iface = -1 };
+	*w = (struct source_watch){ .s = s, .name = copy, .capture = c, .udp = u, .iface = -1 };
 	ev_io_init(&w->io, on_source, c ? capture_fd(c) : udp_fd(u), EV_READ);
 	ev_io_start(s->loop, &w->io);
+	return EX_OK;
 }
 
 /* How the configuration says frames are read. */
@@ -120,9 +128,12 @@ static int open_workers(struct sources *s, const struct capture_options *o, int 
 	int rc;
 	if (!(s->workers = capture_workers_open(c->interfaces, c->n_interfaces, n, o, &rc)))
 		return rc;
-	for (int i = 0; i < c->n_interfaces; i++)
-		s->live[s->n_live++] = (struct source_watch){ .s = s, .name = c->interfaces[i],
-							      .iface = i };
+	for (int i = 0; i < c->n_interfaces; i++) {
+		char *copy = strdup(c->interfaces[i]);
+		if (!copy)
+			return EX_OSERR;
+		s->live[s->n_live++] = (struct source_watch){ .s = s, .name = copy, .iface = i };
+	}
 	return EX_OK;
 }
 
@@ -144,7 +155,7 @@ static int open_live(struct sources *s)
 		struct capture *cap = capture_open_live(c->interfaces[i], &o, &s->tally, &rc);
 		if (cap) {
 			log_info("capturing on %s", c->interfaces[i]);
-			watch_source(s, c->interfaces[i], cap, NULL);
+			rc = watch_source(s, c->interfaces[i], cap, NULL);
 		}
 	}
 	if (c->n_follow && rc == EX_OK)
@@ -153,7 +164,7 @@ static int open_live(struct sources *s)
 		struct udp_listener *u = udp_listen(c->listen[i], c->udp_rcvbuf, &s->allow, &rc);
 		if (u) {
 			log_info("collecting NetFlow/IPFIX on %s", c->listen[i]);
-			watch_source(s, c->listen[i], NULL, u);
+			rc = watch_source(s, c->listen[i], NULL, u);
 		}
 	}
 	return rc;
@@ -312,6 +323,8 @@ void sources_free(struct sources *s)
 		return;
 	capture_workers_close(s->workers);
 	netflow_free(s->nf);
+	for (int i = 0; i < s->n_live; i++)
+		free(s->live[i].name);
 	free(s);
 }
 

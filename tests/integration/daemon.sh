@@ -301,6 +301,32 @@ if ip netns add "$ns" 2>/dev/null; then
 		grep -Eq "fsb$$: [0-9]+ packets received, 0 dropped; frames by worker: [1-9][0-9]* [1-9][0-9]* [1-9][0-9]*$" \
 		"$T/live.log"
 
+	# SIGHUP with a model that counts otherwise (2-minute windows): the workers stop,
+	# their windows are closed and scored, and they start again on new tables
+	"$FLOWSAD" train --window 2m --seed 1 --quiet -o "$T/model2m" "$pcap" 2>/dev/null
+	cp "$T/model" "$T/swap.model"
+	printf '[window]\nlateness = 366d\n[capture]\nworkers = 2\ninterface = fsb%s\n[model]\npath = %s\n' \
+		"$$" "$T/swap.model" >"$T/swap.conf"
+	ip netns exec "$ns" "$FLOWSAD" run -c "$T/swap.conf" --jsonl /dev/null --samples "$T/swap.csv" \
+		2>"$T/swap.log" &
+	run_pid=$!
+	pids+=("$run_pid")
+	wait_for 5 grep -q "capturing on" "$T/swap.log"
+	tcpreplay -q -i "fsa$$" --pps 20000 "$pcap" >/dev/null 2>&1
+	cp "$T/model2m" "$T/swap.model"
+	kill -HUP "$run_pid"
+	wait_for 5 grep -q "windows of 120 s" "$T/swap.log"
+	tcpreplay -q -i "fsa$$" --pps 20000 "$pcap" >/dev/null 2>&1
+	sleep 1
+	kill -TERM "$run_pid"
+	wait "$run_pid"
+	check "SIGHUP with a model counting otherwise closes the workers' windows early" \
+		grep -q "counts differently: the open windows are closed early" "$T/swap.log"
+	check "every packet of the replays before and after it was counted" \
+		test "$(awk -F, 'NR > 1 {s += $3} END {print s}' "$T/swap.csv")" -ge $((2 * 39267))
+	check "the exit line still names the interface after the reload" \
+		grep -q "fsb$$: [0-9]* packets received" "$T/swap.log"
+
 	# an interface that goes away: the other sources go on; with none left, exit 69
 	printf '[capture]\ninterface = fsb%s\n[netflow]\nlisten = 127.0.0.1:%d\n' "$$" \
 		$((20000 + RANDOM % 20000)) >"$T/gone.conf"
