@@ -168,8 +168,8 @@ static void log_progress(struct daemon *d)
 	struct score_counts counts;
 	struct window_stats ws;
 	struct decode_tally tally;
-	windows_counts(d, &counts);
-	windows_stats(d, &ws);
+	windows_counts(d->windows, &counts);
+	windows_stats(d->windows, &ws);
 	sources_tally(d->sources, &tally);
 	log_info("%" PRIu64 " frames, %" PRIu64 " samples in %" PRIu64 " closed windows, %" PRIu64
 		 " alerts", tally.frames, ws.samples, ws.windows, counts.scorer.alerts);
@@ -178,19 +178,19 @@ static void log_progress(struct daemon *d)
 /* What systemd's STATUS line says (the packet rate since the last call). */
 static struct notify_state state_of(struct daemon *d)
 {
-	struct notify_state s = { .model_id = d->model.id, .model_time = d->model_time,
-				  .retraining = d->retraining != NULL };
+	struct notify_state s = { .retraining = windows_retraining(d->windows) };
 	struct decode_tally tally;
 	struct window_stats ws;
 	struct score_counts n;
+	s.model_id = windows_model_id(d->windows, &s.model_time);
 	sources_tally(d->sources, &tally);
-	windows_stats(d, &ws);
-	windows_counts(d, &n);
+	windows_stats(d->windows, &ws);
+	windows_counts(d->windows, &n);
 	s.packets_per_second = tally.frames - d->status_frames;
 	d->status_frames = tally.frames;
 	s.windows = ws.windows;
 	s.alerts = n.scorer.alerts;
-	s.learning = windows_learning(d, &s.have, &s.need);
+	s.learning = windows_learning(d->windows, &s.have, &s.need);
 	return s;
 }
 
@@ -206,15 +206,7 @@ static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 	sources_tick(d->sources, now);
 	if (d->stopping) /* no source was left */
 		return;
-	if (sources_live(d->sources) && d->table) {
-		window_table_advance(d->table, (int64_t)now, NULL, NULL);
-		if (d->parts) /* the loop's table is a part too */
-			window_parts_mark(d->parts,
-					  capture_workers_count(sources_workers(d->sources)),
-					  (int64_t)now);
-	}
-	windows_schedule_retraining(d, now);
-	windows_expire_history(d, now);
+	windows_tick(d->windows, now);
 	if (getenv("NOTIFY_SOCKET")) { /* under systemd */
 		struct notify_state st = state_of(d);
 		notify_status(&st);
@@ -238,7 +230,7 @@ static void on_drain(struct ev_loop *loop, ev_timer *w, int revents)
 
 /* Stops reading, closes and scores the open windows, then waits (a
  * bounded time) for the alerts to be delivered before the loop ends. */
-void daemon_stop(struct daemon *d, const char *why)
+static void daemon_stop(struct daemon *d, const char *why)
 {
 	if (d->stopping)
 		return;
@@ -249,14 +241,15 @@ void daemon_stop(struct daemon *d, const char *why)
 	sources_stop(d->sources); /* the workers' windows closed, every source's counts logged */
 	struct window_stats ws;
 	struct decode_tally tally;
-	windows_flush(d); /* the summary counts the windows the flush closes */
-	windows_stats(d, &ws);
+	windows_flush(d->windows); /* the summary counts the windows the flush closes */
+	windows_stats(d->windows, &ws);
 	sources_tally(d->sources, &tally);
-	windows_close(d);
+	windows_close(d->windows);
 	struct score_counts n;
-	windows_stop_scoring(d, &n); /* every window scored, its alerts in the sinks */
+	uint64_t have, need;
+	windows_stop_scoring(d->windows, &n); /* every window scored, its alerts in the sinks */
 	pcap_input_log_summary(&tally, &ws);
-	if (d->model.feature_spec)
+	if (!windows_learning(d->windows, &have, &need))
 		log_info("%" PRIu64 " frames; %" PRIu64 " windows scored, %" PRIu64 " alerts; held "
 			 "back: %" PRIu64 " repeats, %" PRIu64 " within their usual score, %" PRIu64
 			 " only answering", tally.frames, n.scorer.windows, n.scorer.alerts,
@@ -290,17 +283,19 @@ static void reload(struct daemon *d)
 	if (load_settings(d->args, &fresh) != EX_OK) {
 		log_err("reload refused: the running configuration stays");
 	} else if (access(fresh.model, F_OK) == 0 && !(m = windows_load_model(fresh.model))) {
-		log_err("reload refused: %s", d->model.feature_spec ? "the running model stays"
-								   : "still learning");
+		uint64_t have, need;
+		log_err("reload refused: %s", windows_learning(d->windows, &have, &need)
+						      ? "still learning"
+						      : "the running model stays");
 		config_free(&fresh);
 	} else {
 		fresh.window = d->conf.window;
 		config_free(&d->conf);
 		d->conf = fresh;
 		if (m)
-			windows_use_model(d, m);
+			windows_use_model(d->windows, m);
 		else
-			windows_apply_settings(d);
+			windows_apply_settings(d->windows);
 	}
 	struct notify_state st = state_of(d);
 	notify_ready(&st);
@@ -335,14 +330,14 @@ static int start_model(struct daemon *d)
 		return EX_OK;
 	}
 	struct model *m = windows_load_model(d->conf.model);
-	return m ? windows_use_model(d, m) : EX_DATAERR;
+	return m ? windows_use_model(d->windows, m) : EX_DATAERR;
 }
 
 /* The sources count into the windows' table, and end the run through
  * daemon_stop. */
 static struct window_table *counting_table(void *ctx)
 {
-	return ((struct daemon *)ctx)->table;
+	return windows_table(((struct daemon *)ctx)->windows);
 }
 
 static void reading_done(void *ctx, const char *why, int exit_code)
@@ -358,25 +353,32 @@ static int start(struct daemon *d)
 	struct sources_input in = { &d->args->common, d->args->files, d->args->n_files,
 				    d->args->replay_pps };
 	struct sources_hooks hooks = { counting_table, reading_done, d };
+	struct windows_context wc = { d->loop, &d->conf, &d->args->common, NULL, NULL, 0 };
 	int rc;
 	/* replayed packets come in time order; flow records come when flows expire */
-	d->lateness = d->args->n_files
+	wc.lateness = d->args->n_files
 			      ? (d->args->common.format == INPUT_PCAP ? 0 : DEFAULT_FLOW_LATENESS)
 			      : config_lateness(&d->conf);
 	if (d->args->n_files && d->conf.lateness >= 0)
-		d->lateness = (uint32_t)d->conf.lateness;
+		wc.lateness = (uint32_t)d->conf.lateness;
 	/* a cold start (no model yet) counts the whole history: it waits for windows */
 	int cold = d->conf.history_dir && access(d->conf.model, F_OK) != 0;
 	/* the sources open first: with capture workers, the windows start them */
 	if (!(d->sources = sources_open(d->loop, &d->conf, &in, &hooks, &rc)) ||
-	    (rc = windows_start_scoring(d, cold)) != EX_OK || (rc = start_model(d)) != EX_OK ||
-	    (!d->table && (rc = windows_open(d)) != EX_OK) ||
-	    !(d->sinks = sinks_open(d->loop, &d->conf, d->args->samples, &rc)) ||
+	    !(d->sinks = sinks_open(d->loop, &d->conf, d->args->samples, &rc)))
+		return rc;
+	wc.sinks = d->sinks;
+	wc.sources = d->sources;
+	if (!(d->windows = windows_new(&wc)))
+		return EX_OSERR;
+	if ((rc = windows_start_scoring(d->windows, cold)) != EX_OK ||
+	    (rc = start_model(d)) != EX_OK ||
+	    (!windows_table(d->windows) && (rc = windows_open(d->windows)) != EX_OK) ||
 	    (rc = metrics_open(d->loop, d->conf.metrics_listen, &d->metrics)) != EX_OK ||
 	    (rc = privileges_drop(&d->conf)) != EX_OK)
 		return rc;
 	metrics_add(d->metrics, sources_write_metrics, d->sources);
-	metrics_add(d->metrics, windows_write_metrics, d);
+	metrics_add(d->metrics, windows_write_metrics, d->windows);
 	if (d->args->n_files) {
 		d->progress_at = time(NULL);
 		sources_start_replay(d->sources);
@@ -395,17 +397,12 @@ static int start(struct daemon *d)
 
 static void finish(struct daemon *d)
 {
-	retrainer_cancel(d->retraining);
 	sources_stop(d->sources);
-	if (d->table)
-		windows_close(d);
+	windows_free(d->windows); /* its windows closed and scored before the sources go */
 	sources_free(d->sources);
-	windows_stop_scoring(d, NULL);
 	metrics_close(d->metrics);
 	d->metrics = NULL;
 	sinks_close(d->sinks);
-	free(d->model.feature_spec);
-	sample_set_free(&d->pending);
 	config_free(&d->conf);
 }
 

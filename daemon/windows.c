@@ -1,72 +1,135 @@
-/* The daemon's windows: the table that counts samples, the hand-over of
- * each closed window to the score thread (score_thread.h: the sources'
- * memory, scoring, history) and what comes back (alerts to the sinks, the
- * window's log line), the --samples rows, the model in use and its
- * retraining. A daemon without a model yet (a cold start) counts and keeps
- * history only, until the history holds enough windows to train the first
- * one. All of it runs on the loop's thread. */
+/* The daemon's windows (windows.h). */
+#include "windows.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "base/isotime.h"
-#include "daemon.h"
+#include "features/feature_options.h"
 #include "log.h"
 #include "metrics.h"
+#include "retrainer.h"
+#include "scorer.h"
+#include "window_parts.h"
 
 #define EXPIRE_SECONDS 3600 /* how often old history segments are looked for */
+
+struct retrain_stats {
+	uint64_t runs, failures;
+	double last_seconds;
+	time_t last_start;              /* of the last retraining (0: none yet) */
+};
+
+/* The model in use, as the loop knows it (the score thread has the model). */
+struct model_brief {
+	char id[MODEL_ID_LEN];
+	char *feature_spec;             /* NULL while learning (no model yet) */
+	int n_features;
+	uint32_t window_seconds;
+};
+
+struct windows {
+	struct ev_loop *loop;
+	const struct config *conf;
+	const struct cli_common *common;
+	struct sinks *sinks;
+	struct sources *sources;
+	uint32_t lateness;
+	struct model_brief model;
+	time_t model_time;              /* when the model in use was made */
+	struct score_thread *scoring;
+	struct window_table *table;
+	struct feature_spec table_spec; /* what the table counts with */
+	char *table_key;                /* that spec without vocabulary, to compare models */
+	struct window_parts *parts;     /* with workers: windows in parts (the loop's last) */
+	struct sample_set pending;      /* the closing window's samples */
+	struct retrainer *retraining;   /* running, or NULL */
+	struct retrain_stats retrain;
+	uint64_t history_lost;          /* windows the history could not keep, in all */
+	int history_failing;            /* the last window could not be kept */
+	time_t expire_at;               /* when old history is next looked for */
+	int stopping;                   /* flushed for the end: no new model */
+};
+
+struct windows *windows_new(const struct windows_context *c)
+{
+	struct windows *w = calloc(1, sizeof *w);
+	if (w)
+		*w = (struct windows){ .loop = c->loop, .conf = c->conf, .common = c->common,
+				       .sinks = c->sinks, .sources = c->sources,
+				       .lateness = c->lateness };
+	return w;
+}
+
+struct window_table *windows_table(const struct windows *w)
+{
+	return w->table;
+}
+
+const char *windows_model_id(const struct windows *w, time_t *made)
+{
+	*made = w->model_time;
+	return w->model.id;
+}
+
+int windows_retraining(const struct windows *w)
+{
+	return w->retraining != NULL;
+}
 
 /* A closed window's samples, handed over by the table: the --samples rows,
  * then they wait in pending for window_closed (the score thread's). */
 static int window_handed_over(void *ctx, int64_t start, struct sample_set *set)
 {
-	struct daemon *d = ctx;
+	struct windows *w = ctx;
 	for (size_t i = 0; i < set->n; i++)
-		sinks_sample(d->sinks, start, &set->s[i]->src, &set->s[i]->c);
-	sample_set_free(&d->pending);
-	d->pending = *set;
+		sinks_sample(w->sinks, start, &set->s[i]->src, &set->s[i]->c);
+	sample_set_free(&w->pending);
+	w->pending = *set;
 	return 0;
 }
 
 static void window_closed(void *ctx, int64_t start, size_t samples, size_t refused)
 {
-	struct daemon *d = ctx;
+	struct windows *w = ctx;
 	char when[ISOTIME_LEN];
 
 	if (refused)
 		log_err("out of memory: %zu of the %zu samples of window %s were kept", samples,
 			samples + refused, isotime_format(start, when));
-	if (d->scoring)
-		score_thread_window(d->scoring, start, samples, &d->pending);
+	if (w->scoring)
+		score_thread_window(w->scoring, start, samples, &w->pending);
 	else /* closing at the end of a start that failed */
-		sample_set_free(&d->pending);
-	sinks_window_done(d->sinks);
+		sample_set_free(&w->pending);
+	sinks_window_done(w->sinks);
 }
 
 /* The history's failures, logged once an episode (a full disk fails every
  * window until space returns), with what they cost. */
-static void note_history(struct daemon *d, const struct window_result *r, const char *when)
+static void note_history(struct windows *w, const struct window_result *r, const char *when)
 {
 	if (r->history_failed) {
-		d->history_lost++;
-		if (!d->history_failing)
+		w->history_lost++;
+		if (!w->history_failing)
 			log_err("history: cannot write (%s) from window %s on: those windows are "
 				"not kept for retraining (scoring goes on)",
 				strerror(r->history_failed), when);
-	} else if (d->history_failing) {
+	} else if (w->history_failing) {
 		log_info("history: writing again from window %s (%" PRIu64 " windows lost in all)",
-			 when, d->history_lost);
+			 when, w->history_lost);
 	}
-	d->history_failing = r->history_failed != 0;
+	w->history_failing = r->history_failed != 0;
 }
 
 /* A window back from the score thread: its alerts to the sinks, its line. */
 static void window_scored(void *ctx, const struct window_result *r)
 {
-	struct daemon *d = ctx;
+	struct windows *w = ctx;
 	char when[ISOTIME_LEN];
 
 	isotime_format(r->start, when);
@@ -75,28 +138,28 @@ static void window_scored(void *ctx, const struct window_result *r)
 			 "replay "
 			 "of earlier traffic?): the memory starts afresh",
 			 when);
-	sinks_deliver(d->sinks, r->alert, r->n_alerts);
+	sinks_deliver(w->sinks, r->alert, r->n_alerts);
 	if (r->scored)
 		log_info("window %s: %zu samples, %" PRIu64 " alerts, %" PRIu64 " suppressed "
 			 "(threshold %.3g)",
 			 when, r->samples, r->alerts, r->suppressed, r->threshold);
 	else
 		log_info("window %s: %zu samples; learning (%" PRIu64 " of %u windows)", when,
-			 r->samples, r->history_windows, d->conf.min_windows);
-	note_history(d, r, when);
+			 r->samples, r->history_windows, w->conf->min_windows);
+	note_history(w, r, when);
 }
 
-static struct capture_workers *workers(const struct daemon *d)
+static struct capture_workers *workers(const struct windows *w)
 {
-	return d->sources ? sources_workers(d->sources) : NULL;
+	return w->sources ? sources_workers(w->sources) : NULL;
 }
 
 /* With capture workers, the loop's own table is the last part of each
  * window (window_parts.h): its windows go there, and come back whole. */
 static int loop_part_handed(void *ctx, int64_t start, struct sample_set *set)
 {
-	struct daemon *d = ctx;
-	window_parts_add(d->parts, capture_workers_count(workers(d)), start, set);
+	struct windows *w = ctx;
+	window_parts_add(w->parts, capture_workers_count(workers(w)), start, set);
 	return 0;
 }
 
@@ -109,103 +172,111 @@ static void window_whole(void *ctx, int64_t start, struct sample_set *set)
 
 /* The workers count into tables of their own, the loop's a part beside
  * them. Returns a sysexits code. */
-static int start_workers(struct daemon *d)
+static int start_workers(struct windows *w)
 {
-	int n = capture_workers_count(workers(d));
+	int n = capture_workers_count(workers(w));
 	/* the sources spread evenly: each worker holds its share of the bound */
-	size_t share = (size_t)((d->conf.max_samples + (uint64_t)n - 1) / (uint64_t)n);
-	struct worker_tables t = { d->table_spec.window_seconds, d->lateness, share,
-				   &d->table_spec.loc, d->table_spec.filter };
-	d->parts = window_parts_new(d->loop, n + 1, t.window_seconds, t.lateness, window_whole, d);
-	if (!d->parts)
+	size_t share = (size_t)((w->conf->max_samples + (uint64_t)n - 1) / (uint64_t)n);
+	struct worker_tables t = { w->table_spec.window_seconds, w->lateness, share,
+				   &w->table_spec.loc, w->table_spec.filter };
+	w->parts = window_parts_new(w->loop, n + 1, t.window_seconds, t.lateness, window_whole, w);
+	if (!w->parts)
 		return EX_OSERR;
-	window_table_set_partial(d->table);
-	window_table_hand_over(d->table, loop_part_handed, d);
-	window_table_on_close(d->table, NULL, NULL);
-	if (!sources_listening(d->sources)) /* the loop counts nothing: no window waits for it */
-		window_parts_mark(d->parts, n, INT64_MAX);
-	return capture_workers_start(workers(d), &t, d->parts);
+	window_table_set_partial(w->table);
+	window_table_hand_over(w->table, loop_part_handed, w);
+	window_table_on_close(w->table, NULL, NULL);
+	if (!sources_listening(w->sources)) /* the loop counts nothing: no window waits for it */
+		window_parts_mark(w->parts, n, INT64_MAX);
+	return capture_workers_start(workers(w), &t, w->parts);
 }
 
 /* A counting spec (window, locations, filter) as text: two models with the
  * same text can share a window table. From the model, or without one from
  * the configuration (a cold start). */
-static char *counting_key(const struct daemon *d, const char *spec_json, struct feature_spec *out)
+static char *counting_key(const struct windows *w, const char *spec_json, struct feature_spec *out)
 {
 	char err[512];
-	struct feature_options o = d->args->common.features;
+	struct feature_options o = w->common->features;
 	if (spec_json) {
 		if (feature_spec_from_json(out, spec_json, err, sizeof err) < 0)
 			return NULL;
 	} else {
-		o.window = d->conf.window;
-		o.locations = d->conf.locations;
+		o.window = w->conf->window;
+		o.locations = w->conf->locations;
 		if (feature_options_counting_spec(&o, out, err, sizeof err) < 0) {
 			log_err("%s", err);
 			return NULL;
 		}
 	}
-	if (d->conf.window)
-		out->window_seconds = d->conf.window;
+	if (w->conf->window)
+		out->window_seconds = w->conf->window;
 	struct feature_spec counting = *out;
 	counting.n_terms = 0;
 	return feature_spec_to_json(&counting);
 }
 
-int windows_open(struct daemon *d)
+int windows_open(struct windows *w)
 {
-	const struct model_brief *m = &d->model;
-	if (!(d->table_key = counting_key(d, m->feature_spec, &d->table_spec)))
+	const struct model_brief *m = &w->model;
+	if (!(w->table_key = counting_key(w, m->feature_spec, &w->table_spec)))
 		return m->feature_spec ? EX_DATAERR : EX_CONFIG;
-	if (m->feature_spec && d->conf.window && d->conf.window != m->window_seconds)
+	if (m->feature_spec && w->conf->window && w->conf->window != m->window_seconds)
 		log_warn("windows of %u s, but model %s was trained on %u s windows",
-			 d->conf.window, m->id, m->window_seconds);
-	d->table = window_table_new(d->table_spec.window_seconds, d->lateness,
-				    (size_t)d->conf.max_samples, &d->table_spec.loc);
-	if (!d->table)
+			 w->conf->window, m->id, m->window_seconds);
+	w->table = window_table_new(w->table_spec.window_seconds, w->lateness,
+				    (size_t)w->conf->max_samples, &w->table_spec.loc);
+	if (!w->table)
 		return EX_OSERR;
-	window_table_set_filter(d->table, d->table_spec.filter);
-	window_table_on_close(d->table, window_closed, d);
-	window_table_hand_over(d->table, window_handed_over, d);
-	return workers(d) ? start_workers(d) : EX_OK;
+	window_table_set_filter(w->table, w->table_spec.filter);
+	window_table_on_close(w->table, window_closed, w);
+	window_table_hand_over(w->table, window_handed_over, w);
+	return workers(w) ? start_workers(w) : EX_OK;
 }
 
-void windows_flush(struct daemon *d)
+/* Every open window closed and handed to the score thread (the workers
+ * stopped first: their parts are then all in). */
+static void flush_tables(struct windows *w)
 {
-	capture_workers_stop(workers(d));
-	if (d->table)
-		window_table_flush(d->table, NULL, NULL);
-	if (d->parts) {
-		window_parts_mark(d->parts, capture_workers_count(workers(d)), INT64_MAX);
-		window_parts_deliver(d->parts);
+	capture_workers_stop(workers(w));
+	if (w->table)
+		window_table_flush(w->table, NULL, NULL);
+	if (w->parts) {
+		window_parts_mark(w->parts, capture_workers_count(workers(w)), INT64_MAX);
+		window_parts_deliver(w->parts);
 	}
 }
 
-void windows_stats(const struct daemon *d, struct window_stats *sum)
+void windows_flush(struct windows *w)
+{
+	w->stopping = 1;
+	flush_tables(w);
+}
+
+void windows_stats(const struct windows *w, struct window_stats *sum)
 {
 	memset(sum, 0, sizeof *sum);
-	if (d->table)
-		*sum = *window_table_stats(d->table);
-	if (workers(d))
-		capture_workers_window_stats(workers(d), sum);
-	if (d->parts) {
+	if (w->table)
+		*sum = *window_table_stats(w->table);
+	if (workers(w))
+		capture_workers_window_stats(workers(w), sum);
+	if (w->parts) {
 		struct merge_stats st;
-		window_parts_stats(d->parts, &sum->windows, &st);
+		window_parts_stats(w->parts, &sum->windows, &st);
 	}
 }
 
-void windows_close(struct daemon *d)
+void windows_close(struct windows *w)
 {
-	if (!d->table)
+	if (!w->table)
 		return;
-	windows_flush(d);
-	window_parts_free(d->parts);
-	d->parts = NULL;
-	window_table_free(d->table);
-	d->table = NULL;
-	feature_spec_free(&d->table_spec);
-	free(d->table_key);
-	d->table_key = NULL;
+	flush_tables(w);
+	window_parts_free(w->parts);
+	w->parts = NULL;
+	window_table_free(w->table);
+	w->table = NULL;
+	feature_spec_free(&w->table_spec);
+	free(w->table_key);
+	w->table_key = NULL;
 }
 
 struct model *windows_load_model(const char *path)
@@ -227,45 +298,45 @@ static struct scorer_settings scorer_settings_of(const struct config *c)
 					 c->observer ? c->observer : host };
 }
 
-void windows_apply_settings(struct daemon *d)
+void windows_apply_settings(struct windows *w)
 {
-	struct scorer_settings set = scorer_settings_of(&d->conf);
-	if (d->model.feature_spec)
-		score_thread_settings(d->scoring, &set);
+	struct scorer_settings set = scorer_settings_of(w->conf);
+	if (w->model.feature_spec)
+		score_thread_settings(w->scoring, &set);
 }
 
 /* Takes model m into use between windows (the first one ends learning). A
  * model that counts otherwise (window length, locations, filter) needs a
  * new table: the open windows are closed and scored first, with the old
  * model. Returns a sysexits code; m is taken over either way. */
-int windows_use_model(struct daemon *d, struct model *m)
+int windows_use_model(struct windows *w, struct model *m)
 {
 	struct feature_spec spec = { 0 };
-	struct scorer_settings set = scorer_settings_of(&d->conf);
+	struct scorer_settings set = scorer_settings_of(w->conf);
 	char err[512], *key = NULL, *spec_json = NULL;
 
 	if (scorer_check_model(m, NULL, err, sizeof err) < 0 ||
 	    !(spec_json = strdup(m->feature_spec))) {
 		log_err("model %s refused: %s", m->id, spec_json ? err : "out of memory");
 		model_free(m);
-		return d->table ? EX_DATAERR : (windows_open(d), EX_DATAERR);
+		return w->table ? EX_DATAERR : (windows_open(w), EX_DATAERR);
 	}
-	key = counting_key(d, spec_json, &spec);
+	key = counting_key(w, spec_json, &spec);
 	feature_spec_free(&spec);
-	if (!(key && d->table_key && strcmp(key, d->table_key) == 0) && d->table) {
+	if (!(key && w->table_key && strcmp(key, w->table_key) == 0) && w->table) {
 		log_warn("model %s counts differently: the open windows are closed early", m->id);
-		windows_close(d);
+		windows_close(w);
 	}
 	free(key);
-	free(d->model.feature_spec);
-	d->model = (struct model_brief){ .feature_spec = spec_json, .n_features = m->n_features,
+	free(w->model.feature_spec);
+	w->model = (struct model_brief){ .feature_spec = spec_json, .n_features = m->n_features,
 					 .window_seconds = m->window_seconds };
-	memcpy(d->model.id, m->id, sizeof d->model.id);
-	d->model_time = (time_t)m->created_at;
-	score_thread_model(d->scoring, m, &set); /* after the windows handed over before it */
-	log_info("model %s in use: %d features, windows of %u s", d->model.id, d->model.n_features,
-		 d->model.window_seconds);
-	return d->table ? EX_OK : windows_open(d);
+	memcpy(w->model.id, m->id, sizeof w->model.id);
+	w->model_time = (time_t)m->created_at;
+	score_thread_model(w->scoring, m, &set); /* after the windows handed over before it */
+	log_info("model %s in use: %d features, windows of %u s", w->model.id, w->model.n_features,
+		 w->model.window_seconds);
+	return w->table ? EX_OK : windows_open(w);
 }
 
 /* --- the score thread and what it owns ------------------------------------------------------ */
@@ -318,15 +389,24 @@ static int open_history(const struct config *c, int cold, struct history **h)
 	return EX_OK;
 }
 
-int windows_start_scoring(struct daemon *d, int cold)
+/* Deletes history past its retention, at most once an hour. */
+static void expire_history(struct windows *w, time_t now)
+{
+	if (!w->conf->history_dir || now < w->expire_at)
+		return;
+	score_thread_expire_history(w->scoring, (int64_t)now);
+	w->expire_at = now + EXPIRE_SECONDS;
+}
+
+int windows_start_scoring(struct windows *w, int cold)
 {
 	struct history *h;
 	char *path;
-	struct baseline *b = open_baseline(&d->conf, &path);
-	int rc = b ? open_history(&d->conf, cold, &h) : EX_OSERR;
+	struct baseline *b = open_baseline(w->conf, &path);
+	int rc = b ? open_history(w->conf, cold, &h) : EX_OSERR;
 
 	if (rc == EX_OK &&
-	    !(d->scoring = score_thread_start(d->loop, b, h, path, window_scored, d))) {
+	    !(w->scoring = score_thread_start(w->loop, b, h, path, window_scored, w))) {
 		history_close(h);
 		rc = EX_OSERR;
 	}
@@ -334,20 +414,20 @@ int windows_start_scoring(struct daemon *d, int cold)
 		baseline_free(b);
 	free(path);
 	if (rc == EX_OK)
-		windows_expire_history(d, time(NULL));
+		expire_history(w, time(NULL));
 	return rc;
 }
 
-void windows_stop_scoring(struct daemon *d, struct score_counts *last)
+void windows_stop_scoring(struct windows *w, struct score_counts *last)
 {
-	score_thread_stop(d->scoring, last);
-	d->scoring = NULL;
+	score_thread_stop(w->scoring, last);
+	w->scoring = NULL;
 }
 
-void windows_counts(const struct daemon *d, struct score_counts *out)
+void windows_counts(const struct windows *w, struct score_counts *out)
 {
-	if (d->scoring)
-		score_thread_counts(d->scoring, out);
+	if (w->scoring)
+		score_thread_counts(w->scoring, out);
 	else
 		memset(out, 0, sizeof *out);
 }
@@ -355,52 +435,44 @@ void windows_counts(const struct daemon *d, struct score_counts *out)
 /* --- history and retraining --------------------------------------------------------------------
  */
 
-void windows_expire_history(struct daemon *d, time_t now)
-{
-	if (!d->conf.history_dir || now < d->expire_at)
-		return;
-	score_thread_expire_history(d->scoring, (int64_t)now);
-	d->expire_at = now + EXPIRE_SECONDS;
-}
-
-int windows_learning(const struct daemon *d, uint64_t *have, uint64_t *need)
+int windows_learning(const struct windows *w, uint64_t *have, uint64_t *need)
 {
 	struct score_counts n;
-	windows_counts(d, &n);
+	windows_counts(w, &n);
 	*have = n.history.windows;
-	*need = d->conf.min_windows;
-	return d->model.feature_spec == NULL;
+	*need = w->conf->min_windows;
+	return w->model.feature_spec == NULL;
 }
 
 static void retraining_done(void *ctx, struct retrain_result *r)
 {
-	struct daemon *d = ctx;
-	d->retraining = NULL;
-	d->retrain.last_seconds = r->seconds;
+	struct windows *w = ctx;
+	w->retraining = NULL;
+	w->retrain.last_seconds = r->seconds;
 	if (r->history) /* a full count, which a start with a model skips */
-		score_thread_history_counts(d->scoring, r->history, r->history_windows);
+		score_thread_history_counts(w->scoring, r->history, r->history_windows);
 	if (!r->model) {
-		d->retrain.failures++;
+		w->retrain.failures++;
 		log_err("retraining failed after %.1f s: %s; %s", r->seconds, r->why,
-			d->model.feature_spec ? "the running model stays" : "still learning");
+			w->model.feature_spec ? "the running model stays" : "still learning");
 		return;
 	}
-	d->retrain.runs++;
+	w->retrain.runs++;
 	log_info("retrained in %.1f s on %zu samples (%zu known normal, %zu known anomaly; %zu "
 		 "analyst verdicts): model %s", r->seconds, r->samples, r->normal, r->anomaly,
 		 r->verdicts, r->model->id);
-	if (!d->stopping)
-		windows_use_model(d, r->model);
+	if (!w->stopping)
+		windows_use_model(w, r->model);
 	else
 		model_free(r->model);
 }
 
-static void start_retraining(struct daemon *d, time_t now)
+static void start_retraining(struct windows *w, time_t now)
 {
-	const struct config *c = &d->conf;
+	const struct config *c = w->conf;
 	struct retrain_request q = {
 		.history_dir = c->history_dir, .model_path = c->model,
-		.features = { .window = d->table_spec.window_seconds },
+		.features = { .window = w->table_spec.window_seconds },
 		.known_normal = c->known_normal, .known_anomaly = c->known_anomaly,
 		.max_samples = (size_t)c->train_samples, .redis = c->redis,
 		.baseline_max_hosts = (size_t)c->baseline_max_hosts,
@@ -414,76 +486,99 @@ static void start_retraining(struct daemon *d, time_t now)
 	q.cfg.epochs = (int)c->train_epochs;
 	q.cfg.lr = c->train_lr;
 	q.cfg.eta = c->train_eta;
-	if (d->args->common.seed_given)
-		q.cfg.seed = d->args->common.seed;
-	d->retrain.last_start = now;
+	if (w->common->seed_given)
+		q.cfg.seed = w->common->seed;
+	w->retrain.last_start = now;
 	log_info("retraining on the history in %s", c->history_dir);
-	d->retraining = retrainer_start(d->loop, &q, retraining_done, d);
-	if (!d->retraining)
-		d->retrain.failures++;
+	w->retraining = retrainer_start(w->loop, &q, retraining_done, w);
+	if (!w->retraining)
+		w->retrain.failures++;
 }
 
 /* A first model once the history holds min_windows windows; then one
  * every interval (0: none after the first). */
-void windows_schedule_retraining(struct daemon *d, time_t now)
+static void schedule_retraining(struct windows *w, time_t now)
 {
 	uint64_t have, need;
-	if (!d->conf.history_dir || d->retraining || d->stopping || !d->conf.model)
+	if (!w->conf->history_dir || w->retraining || w->stopping || !w->conf->model)
 		return;
-	if (windows_learning(d, &have, &need)) {
+	if (windows_learning(w, &have, &need)) {
 		if (have >= need &&
-		    now >= d->retrain.last_start + 10) /* failures retry after 10 s */
-			start_retraining(d, now);
-	} else if (d->conf.retrain_interval &&
-		   now >= d->retrain.last_start + d->conf.retrain_interval) {
-		if (d->retrain.last_start == 0) /* the interval runs from the start */
-			d->retrain.last_start = now;
+		    now >= w->retrain.last_start + 10) /* failures retry after 10 s */
+			start_retraining(w, now);
+	} else if (w->conf->retrain_interval &&
+		   now >= w->retrain.last_start + w->conf->retrain_interval) {
+		if (w->retrain.last_start == 0) /* the interval runs from the start */
+			w->retrain.last_start = now;
 		else
-			start_retraining(d, now);
+			start_retraining(w, now);
 	}
+}
+
+void windows_tick(struct windows *w, time_t now)
+{
+	if (sources_live(w->sources) && w->table) {
+		window_table_advance(w->table, (int64_t)now, NULL, NULL);
+		if (w->parts) /* the loop's table is a part too */
+			window_parts_mark(w->parts, capture_workers_count(workers(w)),
+					  (int64_t)now);
+	}
+	schedule_retraining(w, now);
+	expire_history(w, now);
+}
+
+void windows_free(struct windows *w)
+{
+	if (!w)
+		return;
+	retrainer_cancel(w->retraining);
+	windows_close(w);
+	windows_stop_scoring(w, NULL);
+	free(w->model.feature_spec);
+	sample_set_free(&w->pending);
+	free(w);
 }
 
 /* --- metrics -------------------------------------------------------------------------------- */
 
-static void write_windows(const struct daemon *d, FILE *out)
+static void write_windows(const struct windows *w, FILE *out)
 {
-	struct window_stats stats;
-	const struct window_stats *w = &stats;
-	windows_stats(d, &stats);
+	struct window_stats st;
+	windows_stats(w, &st);
 	metrics_value(out, "events_total", "counter",
 		      "Packets and flow records offered to the window table.", NULL,
-		      (double)w->packets);
+		      (double)st.packets);
 	metrics_value(out, "samples_total", "counter", "Samples (window, source) closed.", NULL,
-		      (double)w->samples);
-	metrics_value(out, "windows_total", "counter", "Windows closed.", NULL, (double)w->windows);
+		      (double)st.samples);
+	metrics_value(out, "windows_total", "counter", "Windows closed.", NULL, (double)st.windows);
 	metrics_value(out, "evicted_total", "counter",
 		      "Events dropped: their window was full of sources.", NULL,
-		      (double)w->evicted);
+		      (double)st.evicted);
 	metrics_value(out, "late_total", "counter", "Events dropped: their window had closed.",
-		      NULL, (double)w->late);
+		      NULL, (double)st.late);
 	metrics_value(out, "filtered_total", "counter",
-		      "Events the detection unit's filter left out.", NULL, (double)w->filtered);
+		      "Events the detection unit's filter left out.", NULL, (double)st.filtered);
 	metrics_value(out, "sample_memory_bytes", "gauge",
-		      "Memory held by the open windows' samples.", NULL, (double)w->bytes);
-	if (!d->parts)
+		      "Memory held by the open windows' samples.", NULL, (double)st.bytes);
+	if (!w->parts)
 		return;
 	uint64_t windows;
-	struct merge_stats st;
-	window_parts_stats(d->parts, &windows, &st);
+	struct merge_stats merged;
+	window_parts_stats(w->parts, &windows, &merged);
 	metrics_value(out, "merge_joined_samples_total", "counter",
 		      "Sources whose packets reached several capture workers (through tunnels), "
 		      "joined into one sample.",
-		      NULL, (double)st.joined);
+		      NULL, (double)merged.joined);
 	metrics_value(out, "merge_answers_total", "counter",
 		      "Answers one capture worker counted for a host another one holds, applied "
 		      "when the window was merged.",
-		      NULL, (double)st.answers);
+		      NULL, (double)merged.answers);
 }
 
-static void write_alerts(const struct daemon *d, FILE *out)
+static void write_alerts(const struct windows *w, FILE *out)
 {
 	struct score_counts n;
-	windows_counts(d, &n);
+	windows_counts(w, &n);
 	const struct scorer_stats *s = &n.scorer;
 	metrics_value(out, "alerts_total", "counter", "Alerts made.", NULL,
 		      s ? (double)s->alerts : 0);
@@ -519,13 +614,13 @@ static void write_alerts(const struct daemon *d, FILE *out)
 	}
 	metrics_value(out, "windows_scored_total", "counter", "Windows scored.", NULL,
 		      s ? (double)s->windows : 0);
-	sinks_write_metrics(d->sinks, out);
+	sinks_write_metrics(w->sinks, out);
 }
 
-static void write_model(const struct daemon *d, FILE *out)
+static void write_model(const struct windows *w, FILE *out)
 {
 	uint64_t have, need;
-	int learning = windows_learning(d, &have, &need);
+	int learning = windows_learning(w, &have, &need);
 	metrics_value(out, "learning", "gauge", "1 while no model exists yet (a cold start).", NULL,
 		      learning);
 	metrics_value(
@@ -534,25 +629,25 @@ static void write_model(const struct daemon *d, FILE *out)
 		"those since the newest day's).",
 		NULL, (double)have);
 	metrics_value(out, "model_age_seconds", "gauge", "Age of the model in use.", NULL,
-		      learning ? 0 : (double)(time(NULL) - d->model_time));
+		      learning ? 0 : (double)(time(NULL) - w->model_time));
 	metrics_value(out, "history_lost_windows_total", "counter",
 		      "Windows the history could not keep (its disk full, I/O errors).", NULL,
-		      (double)d->history_lost);
+		      (double)w->history_lost);
 	metrics_value(out, "retrain_total", "counter", "Retrainings that gave a model.", NULL,
-		      (double)d->retrain.runs);
+		      (double)w->retrain.runs);
 	metrics_value(out, "retrain_failures_total", "counter",
 		      "Retrainings that failed (the model stayed).", NULL,
-		      (double)d->retrain.failures);
+		      (double)w->retrain.failures);
 	metrics_value(out, "retrain_last_seconds", "gauge", "Duration of the last retraining.",
-		      NULL, d->retrain.last_seconds);
+		      NULL, w->retrain.last_seconds);
 	metrics_value(out, "retrain_running", "gauge", "1 while a retraining runs.", NULL,
-		      d->retraining != NULL);
+		      w->retraining != NULL);
 }
 
 void windows_write_metrics(void *ctx, FILE *out)
 {
-	const struct daemon *d = ctx;
-	write_windows(d, out);
-	write_alerts(d, out);
-	write_model(d, out);
+	const struct windows *w = ctx;
+	write_windows(w, out);
+	write_alerts(w, out);
+	write_model(w, out);
 }
