@@ -12,6 +12,7 @@
 #include "base/hostport.h"
 #include "log.h"
 #include "detector/model.h"
+#include "redis_sink.h"
 
 static int readable(const char *key, const char *path)
 {
@@ -21,12 +22,13 @@ static int readable(const char *key, const char *path)
 	return 1;
 }
 
-/* An address with a port (a unix socket where allow_unix), as flowsad reads it. */
-static int address(const char *key, const char *text, int allow_unix)
+/* An address with a port (a unix socket where allow_unix), as flowsad reads it;
+ * Redis's may list cluster seeds. */
+static int address(const char *key, const char *text, int allow_unix, int max)
 {
-	struct hostport hp;
+	struct hostport hp[REDIS_MAX_SEEDS];
 	char err[HOSTPORT_MAX + 64];
-	if (!text || hostport_parse(text, allow_unix, &hp, err, sizeof err) == 0)
+	if (!text || hostport_parse_list(text, allow_unix, hp, max, err, sizeof err) > 0)
 		return 0;
 	log_err("%s = %s", key, err);
 	return 1;
@@ -54,8 +56,8 @@ static int writable(const char *key, const char *dir)
 static int check_references(const struct config *c)
 {
 	char err[512];
-	int bad = address("[redis] address", c->redis, 1) +
-		  address("[metrics] listen", c->metrics_listen, 0) +
+	int bad = address("[redis] address", c->redis, 1, REDIS_MAX_SEEDS) +
+		  address("[metrics] listen", c->metrics_listen, 0, 1) +
 		  readable("[redis] password_file", c->redis_password_file) +
 		  readable("[features] locations", c->locations) +
 		  readable("[retrain] known_normal", c->known_normal) +
@@ -63,7 +65,7 @@ static int check_references(const struct config *c)
 		  writable("[retrain] history_dir", c->history_dir) +
 		  writable("[spool] dir", c->redis ? c->spool_dir : NULL);
 	for (int i = 0; i < c->n_listen; i++)
-		bad += address("[netflow] listen", c->listen[i], 0);
+		bad += address("[netflow] listen", c->listen[i], 0, 1);
 	if (c->model) {
 		struct model *m = model_load(c->model, err, sizeof err);
 		if (!m) {

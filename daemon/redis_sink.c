@@ -19,10 +19,16 @@
 #define VERIFY_ENTRIES "64" /* newest stream entries searched for an unanswered XADD */
 
 #define REDIS_HOLD_BYTES (16u << 20) /* alerts held while the spool cannot be written */
+#define MAX_REDIRECTS 16             /* MOVED followed in a row before backing off */
 
 struct redis_sink {
 	struct ev_loop *loop;
-	char *address, *stream, *user, *password;
+	char *stream, *user, *password;
+	/* the node: the address, or with several (Redis Cluster seeds) the one
+	 * tried now, or the one a MOVED reply named for the stream's slot */
+	struct hostport seeds[REDIS_MAX_SEEDS], node;
+	int n_seeds, next_seed, redirects;
+	char address[HOSTPORT_MAX + 8]; /* the node's, for messages */
 	uint64_t maxlen;
 	double connect_timeout, command_timeout;
 	struct spool *spool;
@@ -156,8 +162,18 @@ static void spool_batch(struct redis_sink *r, struct spool_item *items, size_t n
 
 static void connect_now(struct redis_sink *r);
 
+static void use_node(struct redis_sink *r, const struct hostport *node)
+{
+	r->node = *node;
+	hostport_format(node, r->address, sizeof r->address);
+}
+
+/* A cluster's next attempt goes to the next seed: the node tried may be a
+ * master that failed, and any node answers with the stream's master. */
 static void schedule_retry(struct redis_sink *r)
 {
+	if (r->n_seeds > 1)
+		use_node(r, &r->seeds[r->next_seed++ % r->n_seeds]);
 	r->unreachable = 1;
 	r->st.failures++;
 	ev_timer_stop(r->loop, &r->deadline);
@@ -208,15 +224,41 @@ static void on_deadline(struct ev_loop *loop, ev_timer *w, int revents)
 
 static void send_next(struct redis_sink *r);
 
+/* A MOVED reply: the stream's slot is served by another node (a cluster
+ * resharded, or a replica promoted). The command was not run there; it is
+ * sent again at once to the node named. */
+static void follow_redirect(struct redis_sink *r, const struct hostport *to)
+{
+	redisAsyncContext *ac = r->ac;
+	char from[sizeof r->address];
+	snprintf(from, sizeof from, "%s", r->address);
+	use_node(r, to);
+	log_info("redis %s: the stream's slot is served by %s", from, r->address);
+	r->st.redirects++;
+	r->redirects++;
+	r->ac = NULL;
+	r->ready = 0;
+	r->st.connected = 0;
+	ev_timer_stop(r->loop, &r->deadline);
+	redisAsyncFree(ac); /* its callbacks see r->ac != ac and stand aside */
+	connect_now(r);
+}
+
 /* Whether a reply is unusable: NULL (the connection went, and
- * on_disconnect retries) or an error, which gives the connection up. */
+ * on_disconnect retries), a redirection (followed), or an error, which
+ * gives the connection up. */
 static int reply_failed(struct redis_sink *r, const redisReply *reply, const char *command)
 {
 	char why[256];
+	struct hostport to;
 	if (!reply)
 		return 1;
 	if (reply->type != REDIS_REPLY_ERROR)
 		return 0;
+	if (hostport_redirect(reply->str, "MOVED", &to) == 1 && r->redirects < MAX_REDIRECTS) {
+		follow_redirect(r, &to);
+		return 1;
+	}
 	snprintf(why, sizeof why, "%s refused: %s", command, reply->str);
 	drop_connection(r, why);
 	return 1;
@@ -239,6 +281,7 @@ static void on_xadd(redisAsyncContext *ac, void *reply_, void *privdata)
 		log_err("spool: cannot mark an alert sent: %s (it may be sent again)",
 			strerror(errno));
 	r->st.sent++;
+	r->redirects = 0;
 	send_next(r);
 }
 
@@ -413,15 +456,9 @@ static void on_disconnect(const redisAsyncContext *ac, int status)
 
 static void connect_now(struct redis_sink *r)
 {
-	redisAsyncContext *ac = NULL;
-	struct hostport hp;
-	char err[HOSTPORT_MAX + 64];
-
-	if (hostport_parse(r->address, 1, &hp, err, sizeof err) < 0)
-		log_err("redis %s", err); /* (check-config refuses it before) */
-	else
-		ac = hp.unix_socket ? redisAsyncConnectUnix(hp.host)
-				    : redisAsyncConnect(hp.host, hp.port);
+	const struct hostport *hp = &r->node;
+	redisAsyncContext *ac = hp->unix_socket ? redisAsyncConnectUnix(hp->host)
+						: redisAsyncConnect(hp->host, hp->port);
 	if (!ac || ac->err) {
 		if (!r->unreachable)
 			log_warn("redis %s: cannot connect: %s; alerts are spooled", r->address,
@@ -475,11 +512,20 @@ struct redis_sink *redis_sink_new(struct ev_loop *loop, const struct redis_sink_
 				  struct spool *sp)
 {
 	struct redis_sink *r = calloc(1, sizeof *r);
-	if (!r || !(r->address = strdup(cfg->address)) || !(r->stream = strdup(cfg->stream))) {
+	char err[HOSTPORT_MAX + 64];
+	if (!r || !(r->stream = strdup(cfg->stream))) {
 		log_err("out of memory");
 		redis_sink_free(r);
 		return NULL;
 	}
+	if ((r->n_seeds = hostport_parse_list(cfg->address, 1, r->seeds, REDIS_MAX_SEEDS, err,
+					      sizeof err)) < 0) {
+		log_err("redis address %s", err); /* (check-config refuses it before) */
+		redis_sink_free(r);
+		return NULL;
+	}
+	use_node(r, &r->seeds[0]);
+	r->next_seed = 1;
 	if (cfg->password_file &&
 	    redis_read_password(cfg->password_file, &r->user, &r->password) < 0) {
 		redis_sink_free(r);
@@ -517,7 +563,6 @@ void redis_sink_free(struct redis_sink *r)
 		redisAsyncFree(ac);
 	}
 	release_held(r);
-	free(r->address);
 	free(r->stream);
 	free(r->user);
 	free(r->password);

@@ -27,12 +27,15 @@ struct redis_sink_config {
 	uint32_t connect_timeout_ms, command_timeout_ms;
 };
 
+#define REDIS_MAX_SEEDS 16 /* Redis Cluster nodes an address may list */
+
 struct redis_sink_stats {
 	uint64_t sent, spooled, dropped; /* dropped: pushed out of the full spool */
 	uint64_t spool_failures;         /* appends the spool's disk refused (full, I/O errors) */
 	uint64_t held;                   /* alerts held in memory until the spool takes them */
 	uint64_t lost;                   /* alerts lost: beyond the hold, or held at the end */
 	uint64_t connects, failures;     /* connections made; attempts or commands that failed */
+	uint64_t redirects;              /* MOVED replies followed (Redis Cluster) */
 	int connected;
 };
 

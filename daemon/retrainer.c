@@ -64,21 +64,15 @@ static int add_verdict(const redisReply *fields, struct labels *l, char *err, si
 	return labels_add(to, window, src, err, errlen) == 0 ? 1 : -1;
 }
 
-static redisContext *connect_redis(const struct retrain_request *q)
+static redisContext *connect_node(const struct retrain_request *q, const struct hostport *hp)
 {
 	struct timeval tv = { q->timeout_ms / 1000, (q->timeout_ms % 1000) * 1000 };
-	char *user = NULL, *password = NULL, err[HOSTPORT_MAX + 64];
-	redisContext *c = NULL;
-	struct hostport hp;
-
-	if (hostport_parse(q->redis, 1, &hp, err, sizeof err) < 0)
-		log_err("retraining: redis %s", err);
-	else
-		c = hp.unix_socket ? redisConnectUnixWithTimeout(hp.host, tv)
-				   : redisConnectWithTimeout(hp.host, hp.port, tv);
+	char *user = NULL, *password = NULL, name[HOSTPORT_MAX + 8];
+	redisContext *c = hp->unix_socket ? redisConnectUnixWithTimeout(hp->host, tv)
+					  : redisConnectWithTimeout(hp->host, hp->port, tv);
 	if (!c || c->err) {
-		log_warn("retraining: redis %s: %s; no analyst feedback this time", q->redis,
-			 c ? c->errstr : "out of memory");
+		hostport_format(hp, name, sizeof name);
+		log_warn("retraining: redis %s: %s", name, c ? c->errstr : "out of memory");
 		redisFree(c);
 		return NULL;
 	}
@@ -95,6 +89,35 @@ static redisContext *connect_redis(const struct retrain_request *q)
 	return c;
 }
 
+/* The feedback stream's entries (XRANGE), from the first node of the
+ * address that answers, or from the node a MOVED reply names (Redis
+ * Cluster). NULL when none answered. */
+static redisReply *feedback_entries(const struct retrain_request *q)
+{
+	struct hostport seeds[REDIS_MAX_SEEDS], node;
+	char err[HOSTPORT_MAX + 64];
+	int n = hostport_parse_list(q->redis, 1, seeds, REDIS_MAX_SEEDS, err, sizeof err);
+	if (n < 0) {
+		log_err("retraining: redis address %s", err);
+		return NULL;
+	}
+	node = seeds[0];
+	for (int next = 1, hops = 0; hops <= REDIS_MAX_SEEDS;) {
+		redisContext *c = connect_node(q, &node);
+		redisReply *r = c ? redisCommand(c, "XRANGE %s - +", q->feedback_stream) : NULL;
+		redisFree(c);
+		if (r && r->type == REDIS_REPLY_ERROR && hostport_redirect(r->str, "MOVED", &node) == 1) {
+			freeReplyObject(r);
+			hops++;
+			continue;
+		}
+		if (r || next == n)
+			return r;
+		node = seeds[next++];
+	}
+	return NULL;
+}
+
 /* The feedback stream's verdicts into l. A damaged entry (written by hand,
  * or by a tool gone wrong) is skipped and said, not the stream after it.
  * Returns how many verdicts were read. */
@@ -102,10 +125,12 @@ static size_t read_feedback(const struct retrain_request *q, struct labels *l)
 {
 	char why[384] = "", first_bad[512] = "";
 	size_t verdicts = 0, damaged = 0;
-	redisContext *c = q->redis ? connect_redis(q) : NULL;
-	if (!c)
+	redisReply *r = q->redis ? feedback_entries(q) : NULL;
+	if (!r) {
+		if (q->redis)
+			log_warn("retraining: no analyst feedback this time (Redis did not answer)");
 		return 0;
-	redisReply *r = redisCommand(c, "XRANGE %s - +", q->feedback_stream);
+	}
 	for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
 		const redisReply *e = r->element[i];
 		if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
@@ -121,7 +146,6 @@ static size_t read_feedback(const struct retrain_request *q, struct labels *l)
 		log_warn("retraining: %zu damaged feedback entries skipped (the first: %s)",
 			 damaged, first_bad);
 	freeReplyObject(r);
-	redisFree(c);
 	return verdicts;
 }
 

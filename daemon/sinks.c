@@ -39,7 +39,7 @@ static int open_samples(struct sinks *s, const char *path)
 static int open_redis(struct sinks *s, struct ev_loop *loop, const struct config *c)
 {
 	char err[512];
-	struct hostport hp;
+	struct hostport seeds[REDIS_MAX_SEEDS];
 
 	if (!(s->spool = spool_open(c->spool_dir, c->spool_max_bytes, err, sizeof err))) {
 		log_err("spool: %s", err);
@@ -51,7 +51,7 @@ static int open_redis(struct sinks *s, struct ev_loop *loop, const struct config
 	if (spool_stats(s->spool)->cut_bytes)
 		log_warn("spool: %" PRIu64 " bytes of a torn record cut at the end",
 			 spool_stats(s->spool)->cut_bytes);
-	if (hostport_parse(c->redis, 1, &hp, err, sizeof err) < 0) {
+	if (hostport_parse_list(c->redis, 1, seeds, REDIS_MAX_SEEDS, err, sizeof err) < 0) {
 		log_err("redis address %s", err);
 		return EX_CONFIG;
 	}
@@ -173,6 +173,9 @@ void sinks_write_metrics(const struct sinks *s, FILE *out)
 		  (double)r->connects },
 		{ "redis_failures_total", "counter", "Connection attempts or commands that failed.",
 		  (double)r->failures },
+		{ "redis_redirects_total", "counter",
+		  "MOVED replies followed: the stream's slot served by another cluster node.",
+		  (double)r->redirects },
 		{ "spool_write_failures_total", "counter",
 		  "Batches of alerts the spool's disk refused (full, I/O errors).",
 		  (double)r->spool_failures },

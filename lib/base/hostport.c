@@ -68,6 +68,60 @@ int hostport_parse(const char *text, int allow_unix, struct hostport *out, char 
 	return 0;
 }
 
+int hostport_parse_list(const char *text, int allow_unix, struct hostport *out, int max,
+			char *err, unsigned errlen)
+{
+	char one[HOSTPORT_MAX];
+	int n = 0;
+	for (const char *at = text;; at++) {
+		const char *end = strchr(at, ',');
+		size_t len = end ? (size_t)(end - at) : strlen(at);
+		while (len && at[0] == ' ')
+			at++, len--;
+		while (len && at[len - 1] == ' ')
+			len--;
+		if (n == max || len >= sizeof one) {
+			snprintf(err, errlen, "'%s': at most %d addresses of %d characters", text,
+				 max, HOSTPORT_MAX - 1);
+			return -EINVAL;
+		}
+		memcpy(one, at, len);
+		one[len] = '\0';
+		if (hostport_parse(one, allow_unix, &out[n++], err, errlen) < 0)
+			return -EINVAL;
+		if (!end)
+			return n;
+		at = end;
+	}
+}
+
+int hostport_redirect(const char *reply, const char *kind, struct hostport *out)
+{
+	size_t k = strlen(kind);
+	const char *node, *colon;
+	if (strncmp(reply, kind, k) != 0 || reply[k] != ' ')
+		return 0;
+	node = strchr(reply + k + 1, ' ');
+	colon = node ? strrchr(node, ':') : NULL;
+	memset(out, 0, sizeof *out);
+	if (!colon || colon == node + 1 || (size_t)(colon - node - 1) >= sizeof out->host ||
+	    parse_port(colon + 1, &out->port) < 0 || !host_ok(node + 1, (size_t)(colon - node - 1),
+							     1))
+		return -EINVAL;
+	memcpy(out->host, node + 1, (size_t)(colon - node - 1));
+	return 1;
+}
+
+void hostport_format(const struct hostport *h, char *buf, unsigned len)
+{
+	if (h->unix_socket)
+		snprintf(buf, len, "%s", h->host);
+	else if (strchr(h->host, ':'))
+		snprintf(buf, len, "[%s]:%d", h->host, h->port);
+	else
+		snprintf(buf, len, "%s:%d", h->host, h->port);
+}
+
 int hostport_sockaddr(const struct hostport *h, int socktype, struct sockaddr_storage *sa,
 		      socklen_t *len, char *err, unsigned errlen)
 {

@@ -21,6 +21,22 @@ struct hostport {
 int hostport_parse(const char *text, int allow_unix, struct hostport *out, char *err,
 		   unsigned errlen) __attribute__((warn_unused_result));
 
+/* A comma-separated list of addresses (Redis Cluster seeds: "h1:7000,
+ * h2:7000"; a single address is a list of one) into out[max]. Returns how
+ * many, or -EINVAL with the bad one in err. */
+int hostport_parse_list(const char *text, int allow_unix, struct hostport *out, int max,
+			char *err, unsigned errlen) __attribute__((warn_unused_result));
+
+/* The node of a Redis Cluster redirection, an error reply "MOVED SLOT
+ * HOST:PORT" (or "ASK SLOT HOST:PORT"), into *out; an IPv6 host comes
+ * without brackets there. Returns 1 for a redirection of that kind
+ * (kind: "MOVED" or "ASK"), 0 for another reply, -EINVAL for a malformed
+ * one. */
+int hostport_redirect(const char *reply, const char *kind, struct hostport *out);
+
+/* The address as text (IPv6 in brackets, a socket's path as is). */
+void hostport_format(const struct hostport *h, char *buf, unsigned len);
+
 /* A parsed numeric address (not a unix socket) as a socket address to bind
  * or connect, for socktype (SOCK_DGRAM, SOCK_STREAM). Names are not looked
  * up: a listener binds to an address. Returns 0, or -EINVAL with the reason

@@ -58,11 +58,43 @@ static void test_refused(void **state)
 	assert_int_equal(hostport_parse(longer, 1, &h, err, sizeof err), -22); /* beyond sun_path */
 }
 
+/* Redis Cluster seeds as a list, and the node of a MOVED or ASK reply. */
+static void test_lists_and_redirects(void **state)
+{
+	struct hostport h[4];
+	char err[256], text[HOSTPORT_MAX + 8];
+	(void)state;
+	assert_int_equal(hostport_parse_list("127.0.0.1:7000, [::1]:7001,/run/r.sock", 1, h, 4, err,
+					     sizeof err),
+			 3);
+	assert_int_equal(h[1].port, 7001);
+	assert_string_equal(h[1].host, "::1");
+	assert_true(h[2].unix_socket);
+	assert_int_equal(hostport_parse_list("127.0.0.1:7000", 1, h, 4, err, sizeof err), 1);
+	assert_int_equal(hostport_parse_list("a:1,b:2,c:3,d:4,e:5", 1, h, 4, err, sizeof err), -22);
+	assert_int_equal(hostport_parse_list("a:1,,b:2", 1, h, 4, err, sizeof err), -22);
+	assert_int_equal(hostport_parse_list("a:1,::1:7", 1, h, 4, err, sizeof err), -22);
+
+	assert_int_equal(hostport_redirect("MOVED 3999 127.0.0.1:6381", "MOVED", h), 1);
+	assert_string_equal(h[0].host, "127.0.0.1");
+	assert_int_equal(h[0].port, 6381);
+	assert_int_equal(hostport_redirect("MOVED 3999 ::1:6381", "MOVED", h), 1); /* no brackets */
+	hostport_format(h, text, sizeof text);
+	assert_string_equal(text, "[::1]:6381");
+	assert_int_equal(hostport_redirect("ASK 3999 10.0.0.2:7002", "ASK", h), 1);
+	assert_int_equal(hostport_redirect("ASK 3999 10.0.0.2:7002", "MOVED", h), 0);
+	assert_int_equal(hostport_redirect("ERR unknown command", "MOVED", h), 0);
+	assert_int_equal(hostport_redirect("MOVED 3999", "MOVED", h), -22);
+	assert_int_equal(hostport_redirect("MOVED 3999 host:0", "MOVED", h), -22);
+	assert_int_equal(hostport_redirect("MOVED 1 :80", "MOVED", h), -22);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_forms),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_lists_and_redirects),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
