@@ -128,7 +128,8 @@ static size_t read_feedback(const struct retrain_request *q, struct labels *l)
 	redisReply *r = q->redis ? feedback_entries(q) : NULL;
 	if (!r) {
 		if (q->redis)
-			log_warn("retraining: no analyst feedback this time (Redis did not answer)");
+			log_warn(
+				"retraining: no analyst feedback this time (Redis did not answer)");
 		return 0;
 	}
 	for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
