@@ -106,7 +106,8 @@ static redisReply *feedback_entries(const struct retrain_request *q)
 		redisContext *c = connect_node(q, &node);
 		redisReply *r = c ? redisCommand(c, "XRANGE %s - +", q->feedback_stream) : NULL;
 		redisFree(c);
-		if (r && r->type == REDIS_REPLY_ERROR && hostport_redirect(r->str, "MOVED", &node) == 1) {
+		if (r && r->type == REDIS_REPLY_ERROR &&
+		    hostport_redirect(r->str, "MOVED", &node) == 1) {
 			freeReplyObject(r);
 			hops++;
 			continue;
@@ -128,8 +129,7 @@ static size_t read_feedback(const struct retrain_request *q, struct labels *l)
 	redisReply *r = q->redis ? feedback_entries(q) : NULL;
 	if (!r) {
 		if (q->redis)
-			log_warn(
-				"retraining: no analyst feedback this time (Redis did not answer)");
+			log_warn("retraining: no analyst feedback this time (no answer)");
 		return 0;
 	}
 	for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
