@@ -27,8 +27,13 @@ static int readable(const char *key, const char *path)
 static int address(const char *key, const char *text, int allow_unix, int max)
 {
 	struct hostport hp[REDIS_MAX_SEEDS];
-	char err[HOSTPORT_MAX + 64];
-	if (!text || hostport_parse_list(text, allow_unix, hp, max, err, sizeof err) > 0)
+	char err[HOSTPORT_MAX + 64], name[128];
+	int n = 1;
+	if (text && max > 1) /* Redis: a server, cluster seeds or sentinels */
+		n = hostport_parse_redis(text, name, sizeof name, hp, max, err, sizeof err);
+	else if (text)
+		n = hostport_parse_list(text, allow_unix, hp, max, err, sizeof err);
+	if (n > 0)
 		return 0;
 	log_err("%s = %s", key, err);
 	return 1;

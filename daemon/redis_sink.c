@@ -28,6 +28,10 @@ struct redis_sink {
 	 * tried now, or the one a MOVED reply named for the stream's slot */
 	struct hostport seeds[REDIS_MAX_SEEDS], node;
 	int n_seeds, next_seed, redirects;
+	/* with Sentinel, seeds are the sentinels, asked for master_name's
+	 * address before each connection to it (asking: node is a sentinel) */
+	char master_name[128];
+	int asking;
 	char address[HOSTPORT_MAX + 8]; /* the node's, for messages */
 	uint64_t maxlen;
 	double connect_timeout, command_timeout;
@@ -172,8 +176,9 @@ static void use_node(struct redis_sink *r, const struct hostport *node)
  * master that failed, and any node answers with the stream's master. */
 static void schedule_retry(struct redis_sink *r)
 {
-	if (r->n_seeds > 1)
+	if (r->n_seeds > 1 || r->master_name[0])
 		use_node(r, &r->seeds[r->next_seed++ % r->n_seeds]);
+	r->asking = r->master_name[0] != '\0';
 	r->unreachable = 1;
 	r->st.failures++;
 	ev_timer_stop(r->loop, &r->deadline);
@@ -224,24 +229,30 @@ static void on_deadline(struct ev_loop *loop, ev_timer *w, int revents)
 
 static void send_next(struct redis_sink *r);
 
-/* A MOVED reply: the stream's slot is served by another node (a cluster
- * resharded, or a replica promoted). The command was not run there; it is
- * sent again at once to the node named. */
-static void follow_redirect(struct redis_sink *r, const struct hostport *to)
+/* Leaves the node for node to (at once: no backoff). */
+static void reconnect_to(struct redis_sink *r, const struct hostport *to)
 {
 	redisAsyncContext *ac = r->ac;
-	char from[sizeof r->address];
-	snprintf(from, sizeof from, "%s", r->address);
 	use_node(r, to);
-	log_info("redis %s: the stream's slot is served by %s", from, r->address);
-	r->st.redirects++;
-	r->redirects++;
 	r->ac = NULL;
 	r->ready = 0;
 	r->st.connected = 0;
 	ev_timer_stop(r->loop, &r->deadline);
 	redisAsyncFree(ac); /* its callbacks see r->ac != ac and stand aside */
 	connect_now(r);
+}
+
+/* A MOVED reply: the stream's slot is served by another node (a cluster
+ * resharded, or a replica promoted). The command was not run there; it is
+ * sent again at once to the node named. */
+static void follow_redirect(struct redis_sink *r, const struct hostport *to)
+{
+	char from[sizeof r->address];
+	snprintf(from, sizeof from, "%s", r->address);
+	r->st.redirects++;
+	r->redirects++;
+	reconnect_to(r, to);
+	log_info("redis %s: the stream's slot is served by %s", from, r->address);
 }
 
 /* Whether a reply is unusable: NULL (the connection went, and
@@ -405,6 +416,48 @@ static void on_auth(redisAsyncContext *ac, void *reply_, void *privdata)
 		become_ready(r);
 }
 
+/* A sentinel's answer to SENTINEL get-master-addr-by-name: the master's
+ * address (nil: it knows no master by that name). */
+static void on_sentinel(redisAsyncContext *ac, void *reply_, void *privdata)
+{
+	struct redis_sink *r = privdata;
+	redisReply *reply = reply_;
+	struct hostport master = { 0 };
+	char from[sizeof r->address], why[256];
+
+	if (r->ac != ac)
+		return;
+	r->answers++;
+	ev_timer_stop(r->loop, &r->deadline);
+	if (reply_failed(r, reply, "SENTINEL"))
+		return;
+	if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 2 &&
+	    reply->element[0]->type == REDIS_REPLY_STRING &&
+	    reply->element[1]->type == REDIS_REPLY_STRING &&
+	    strlen(reply->element[0]->str) < sizeof master.host) {
+		snprintf(master.host, sizeof master.host, "%s", reply->element[0]->str);
+		master.port = atoi(reply->element[1]->str);
+	}
+	if (master.port < 1 || master.port > 65535) {
+		snprintf(why, sizeof why, "the sentinel knows no master named %s", r->master_name);
+		drop_connection(r, why);
+		return;
+	}
+	snprintf(from, sizeof from, "%s", r->address);
+	r->asking = 0;
+	reconnect_to(r, &master);
+	log_info("redis sentinel %s: master %s is %s", from, r->master_name, r->address);
+}
+
+static void ask_sentinel(struct redis_sink *r)
+{
+	const char *argv[] = { "SENTINEL", "get-master-addr-by-name", r->master_name };
+	if (redisAsyncCommandArgv(r->ac, on_sentinel, r, 3, argv, NULL) != REDIS_OK)
+		drop_connection(r, "cannot ask the sentinel");
+	else
+		start_deadline(r, r->command_timeout);
+}
+
 static void on_connect(const redisAsyncContext *ac, int status)
 {
 	struct redis_sink *r = ac->data;
@@ -419,6 +472,10 @@ static void on_connect(const redisAsyncContext *ac, int status)
 				 ac->errstr);
 		r->ac = NULL; /* hiredis frees it after this call */
 		schedule_retry(r);
+		return;
+	}
+	if (r->asking) {
+		ask_sentinel(r);
 		return;
 	}
 	r->st.connects++;
@@ -518,14 +575,15 @@ struct redis_sink *redis_sink_new(struct ev_loop *loop, const struct redis_sink_
 		redis_sink_free(r);
 		return NULL;
 	}
-	if ((r->n_seeds = hostport_parse_list(cfg->address, 1, r->seeds, REDIS_MAX_SEEDS, err,
-					      sizeof err)) < 0) {
+	if ((r->n_seeds = hostport_parse_redis(cfg->address, r->master_name, sizeof r->master_name,
+					       r->seeds, REDIS_MAX_SEEDS, err, sizeof err)) < 0) {
 		log_err("redis address %s", err); /* (check-config refuses it before) */
 		redis_sink_free(r);
 		return NULL;
 	}
 	use_node(r, &r->seeds[0]);
 	r->next_seed = 1;
+	r->asking = r->master_name[0] != '\0';
 	if (cfg->password_file &&
 	    redis_read_password(cfg->password_file, &r->user, &r->password) < 0) {
 		redis_sink_free(r);

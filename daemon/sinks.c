@@ -51,7 +51,9 @@ static int open_redis(struct sinks *s, struct ev_loop *loop, const struct config
 	if (spool_stats(s->spool)->cut_bytes)
 		log_warn("spool: %" PRIu64 " bytes of a torn record cut at the end",
 			 spool_stats(s->spool)->cut_bytes);
-	if (hostport_parse_list(c->redis, 1, seeds, REDIS_MAX_SEEDS, err, sizeof err) < 0) {
+	char name[128];
+	if (hostport_parse_redis(c->redis, name, sizeof name, seeds, REDIS_MAX_SEEDS, err,
+				 sizeof err) < 0) {
 		log_err("redis address %s", err);
 		return EX_CONFIG;
 	}

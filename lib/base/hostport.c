@@ -95,6 +95,25 @@ int hostport_parse_list(const char *text, int allow_unix, struct hostport *out, 
 	}
 }
 
+int hostport_parse_redis(const char *text, char *name, unsigned namelen, struct hostport *out,
+			 int max, char *err, unsigned errlen)
+{
+	const char *at;
+	name[0] = '\0';
+	if (strncmp(text, "sentinel:", 9) != 0)
+		return hostport_parse_list(text, 1, out, max, err, errlen);
+	at = strchr(text + 9, '@');
+	if (!at || at == text + 9 || (unsigned)(at - text - 9) >= namelen ||
+	    !host_ok(text + 9, (size_t)(at - text - 9), 0)) {
+		snprintf(err, errlen, "'%s': expected sentinel:NAME@HOST:PORT[,HOST:PORT...]",
+			 text);
+		return -EINVAL;
+	}
+	memcpy(name, text + 9, (size_t)(at - text - 9));
+	name[at - text - 9] = '\0';
+	return hostport_parse_list(at + 1, 1, out, max, err, errlen);
+}
+
 int hostport_redirect(const char *reply, const char *kind, struct hostport *out)
 {
 	size_t k = strlen(kind);

@@ -27,6 +27,14 @@ int hostport_parse(const char *text, int allow_unix, struct hostport *out, char 
 int hostport_parse_list(const char *text, int allow_unix, struct hostport *out, int max,
 			char *err, unsigned errlen) __attribute__((warn_unused_result));
 
+/* A Redis address: "sentinel:NAME@ADDRESSES" is the master that the
+ * Sentinels listed (hostport_parse_list) know by NAME, and NAME goes to
+ * name[namelen]; anything else is a list of nodes (one server, or Redis
+ * Cluster seeds) and name is "". Returns how many addresses, or -EINVAL
+ * with what was expected in err. */
+int hostport_parse_redis(const char *text, char *name, unsigned namelen, struct hostport *out,
+			 int max, char *err, unsigned errlen) __attribute__((warn_unused_result));
+
 /* The node of a Redis Cluster redirection, an error reply "MOVED SLOT
  * HOST:PORT" (or "ASK SLOT HOST:PORT"), into *out; an IPv6 host comes
  * without brackets there. Returns 1 for a redirection of that kind

@@ -75,6 +75,24 @@ static void test_lists_and_redirects(void **state)
 	assert_int_equal(hostport_parse_list("a:1,,b:2", 1, h, 4, err, sizeof err), -22);
 	assert_int_equal(hostport_parse_list("a:1,::1:7", 1, h, 4, err, sizeof err), -22);
 
+	char name[64];
+	assert_int_equal(hostport_parse_redis("sentinel:alerts@127.0.0.1:26379,[::1]:26380", name,
+					      sizeof name, h, 4, err, sizeof err),
+			 2);
+	assert_string_equal(name, "alerts");
+	assert_int_equal(h[1].port, 26380);
+	assert_int_equal(hostport_parse_redis("127.0.0.1:7000,127.0.0.1:7001", name, sizeof name, h,
+					      4, err, sizeof err),
+			 2);
+	assert_string_equal(name, "");
+	assert_int_equal(hostport_parse_redis("sentinel:@127.0.0.1:1", name, sizeof name, h, 4,
+					      err, sizeof err),
+			 -22);
+	assert_int_equal(hostport_parse_redis("sentinel:x", name, sizeof name, h, 4, err,
+					      sizeof err),
+			 -22);
+	assert_non_null(strstr(err, "sentinel:NAME@"));
+
 	assert_int_equal(hostport_redirect("MOVED 3999 127.0.0.1:6381", "MOVED", h), 1);
 	assert_string_equal(h[0].host, "127.0.0.1");
 	assert_int_equal(h[0].port, 6381);
