@@ -32,6 +32,7 @@ struct redis_sink {
 	 * address before each connection to it (asking: node is a sentinel) */
 	char master_name[128];
 	int asking;
+	int replicas; /* the master's replicas, asked at each connection (-1: not yet) */
 	char address[HOSTPORT_MAX + 8]; /* the node's, for messages */
 	uint64_t maxlen;
 	double connect_timeout, command_timeout;
@@ -275,6 +276,55 @@ static int reply_failed(struct redis_sink *r, const redisReply *reply, const cha
 	return 1;
 }
 
+/* The alert in flight is Redis's: out of the spool, the next one sent. */
+static void delivered(struct redis_sink *r)
+{
+	if (spool_pop(r->spool) < 0)
+		log_err("spool: cannot mark an alert sent: %s (it may be sent again)",
+			strerror(errno));
+	r->st.sent++;
+	r->redirects = 0;
+	send_next(r);
+}
+
+/* The answer to WAIT after an XADD: how many replicas have the alert. */
+static void on_wait(redisAsyncContext *ac, void *reply_, void *privdata)
+{
+	struct redis_sink *r = privdata;
+	redisReply *reply = reply_;
+
+	if (r->ac != ac || !r->in_flight)
+		return; /* the master went first: the alert is looked for after a reconnect */
+	r->answers++;
+	ev_timer_stop(r->loop, &r->deadline);
+	r->in_flight = 0;
+	r->unacked = !reply;
+	if (reply_failed(r, reply, "WAIT"))
+		return;
+	if (reply->type == REDIS_REPLY_INTEGER && reply->integer < 1)
+		r->st.unreplicated++; /* no replica took it in time (or there is none) */
+	delivered(r);
+}
+
+/* A master with replicas (a cluster's, or the sentinels'): an alert leaves
+ * the spool once one of them has it too, so that a failover cannot take
+ * it. A connection lost meanwhile leaves it unacked: looked for, then sent
+ * again if it is not there. Returns 0 when WAIT went out. */
+static int wait_for_replica(struct redis_sink *r)
+{
+	char ms[24];
+	snprintf(ms, sizeof ms, "%.0f", r->command_timeout * 1000);
+	const char *argv[] = { "WAIT", "1", ms };
+	r->in_flight = 1;
+	r->unacked = 1;
+	if (redisAsyncCommandArgv(r->ac, on_wait, r, 3, argv, NULL) != REDIS_OK) {
+		drop_connection(r, "cannot send WAIT");
+		return -1;
+	}
+	start_deadline(r, 2 * r->command_timeout); /* WAIT itself may take command_timeout */
+	return 0;
+}
+
 static void on_xadd(redisAsyncContext *ac, void *reply_, void *privdata)
 {
 	struct redis_sink *r = privdata;
@@ -288,12 +338,10 @@ static void on_xadd(redisAsyncContext *ac, void *reply_, void *privdata)
 	r->unacked = !reply; /* lost with the connection: was it added? */
 	if (reply_failed(r, reply, "XADD"))
 		return;
-	if (spool_pop(r->spool) < 0)
-		log_err("spool: cannot mark an alert sent: %s (it may be sent again)",
-			strerror(errno));
-	r->st.sent++;
-	r->redirects = 0;
-	send_next(r);
+	if (r->replicas > 0)
+		wait_for_replica(r);
+	else
+		delivered(r);
 }
 
 static void send_next(struct redis_sink *r)
@@ -387,10 +435,20 @@ static void on_verify(redisAsyncContext *ac, void *reply_, void *privdata)
 	send_next(r);
 }
 
+static void on_replication(redisAsyncContext *ac, void *reply_, void *privdata);
+
 static void become_ready(struct redis_sink *r)
 {
 	r->backoff = BACKOFF_FIRST;
 	r->unreachable = 0;
+	if (r->replicas < 0) { /* a cluster's or the sentinels' master: has it replicas? */
+		const char *argv[] = { "INFO", "replication" };
+		if (redisAsyncCommandArgv(r->ac, on_replication, r, 2, argv, NULL) != REDIS_OK)
+			drop_connection(r, "cannot send INFO");
+		else
+			start_deadline(r, r->command_timeout);
+		return;
+	}
 	if (!r->unacked) {
 		r->ready = 1;
 		send_next(r);
@@ -401,6 +459,25 @@ static void become_ready(struct redis_sink *r)
 		drop_connection(r, "cannot send XREVRANGE");
 	else
 		start_deadline(r, r->command_timeout);
+}
+
+/* The master's replicas now ("connected_slaves:N"): WAIT for one of them
+ * only where there is one, or every alert would wait out the timeout. */
+static void on_replication(redisAsyncContext *ac, void *reply_, void *privdata)
+{
+	struct redis_sink *r = privdata;
+	redisReply *reply = reply_;
+	const char *at;
+
+	if (r->ac != ac)
+		return;
+	r->answers++;
+	ev_timer_stop(r->loop, &r->deadline);
+	if (reply_failed(r, reply, "INFO"))
+		return;
+	at = reply->type == REDIS_REPLY_STRING ? strstr(reply->str, "connected_slaves:") : NULL;
+	r->replicas = at ? atoi(at + 17) : 0;
+	become_ready(r);
 }
 
 static void on_auth(redisAsyncContext *ac, void *reply_, void *privdata)
@@ -527,6 +604,7 @@ static void connect_now(struct redis_sink *r)
 	}
 	ac->data = r;
 	r->ac = ac;
+	r->replicas = r->n_seeds > 1 || r->master_name[0] ? -1 : 0;
 	redisLibevAttach(r->loop, ac);
 	redisAsyncSetConnectCallback(ac, on_connect);
 	redisAsyncSetDisconnectCallback(ac, on_disconnect);

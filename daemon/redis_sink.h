@@ -36,6 +36,7 @@ struct redis_sink_stats {
 	uint64_t lost;                   /* alerts lost: beyond the hold, or held at the end */
 	uint64_t connects, failures;     /* connections made; attempts or commands that failed */
 	uint64_t redirects;              /* MOVED replies followed (Redis Cluster) */
+	uint64_t unreplicated;           /* alerts no replica acknowledged in time (WAIT) */
 	int connected;
 };
 
