@@ -70,8 +70,15 @@ flowsad_row() { # NAME LABEL BINARY [WORKERS]: each binary with a model of its o
 	read -r got drop <<<"${got:-0 0}"
 	printf '| %-34s | %10s | %10s | %10s | %7.2f %% |\n' "$2" "$got" "$drop" "${late:-?}" \
 		"$(echo "100 * ($drop + ${late:-0}) / $packets" | bc -l)"
-	memory+="$2: peak RSS $(sed -n 's/.*peak memory (RSS) \([0-9]*\) MiB.*/\1/p' "$out/$1.log") MiB, "
-	memory+="samples of the open windows at most $(( $(sed -n 's/.*peak sample memory \([0-9]*\) KiB.*/\1/p' "$out/$1.log" | tail -1) / 1024 )) MiB; "
+	local rss alive
+	rss=$(sed -n 's/.*peak memory (RSS) \([0-9]*\) MiB.*/\1/p' "$out/$1.log")
+	alive=$(sed -n 's/.*samples alive at most \([0-9]*\) MiB.*/\1/p' "$out/$1.log")
+	memory+="$2: peak RSS ${rss:-?} MiB, "
+	memory+="samples of the open windows at most $(( $(sed -n 's/.*peak sample memory \([0-9]*\) KiB.*/\1/p' "$out/$1.log" | tail -1) / 1024 )) MiB, "
+	memory+="samples alive (open windows and those being scored) at most ${alive:-?} MiB"
+	[ -z "${alive:-}" ] || [ "$alive" = 0 ] ||
+		memory+=" ($(echo "scale=2; $rss / $alive" | bc)x)"
+	memory+="; "
 }
 
 # latency_row PPS PACKETS: the same flood, alerts into a private redis-server

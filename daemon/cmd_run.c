@@ -260,7 +260,9 @@ static void daemon_stop(struct daemon *d, const char *why)
 			 " windows", n.waits);
 	struct rusage ru;
 	if (getrusage(RUSAGE_SELF, &ru) == 0)
-		log_info("peak memory (RSS) %ld MiB", ru.ru_maxrss / 1024);
+		log_info("peak memory (RSS) %ld MiB; samples alive at most %zu MiB (the open "
+			 "windows and those being scored)",
+			 ru.ru_maxrss / 1024, windows_peak_samples(d->windows) >> 20);
 	d->drain_until = ev_now(d->loop) + DRAIN_SECONDS;
 	if (d->sinks) /* undelivered alerts: one more attempt, then they wait in the spool */
 		sinks_start_drain(d->sinks);

@@ -68,6 +68,7 @@ static void push_job(struct score_thread *t, struct job *j)
 		while (t->queued_windows >= SCORE_QUEUE)
 			pthread_cond_wait(&t->not_full, &t->mu);
 		t->queued_windows++;
+		t->counts.held_bytes += j->set.bytes;
 	}
 	if (t->tail)
 		t->tail->next = j;
@@ -241,12 +242,22 @@ static void publish(struct score_thread *t, struct result *r)
 		ev_async_send(t->loop, &t->results_ready);
 }
 
+/* A window's samples given back, and no longer counted as held. */
+static void free_window(struct score_thread *t, struct job *j)
+{
+	size_t held = j->set.bytes;
+	sample_set_free(&j->set);
+	pthread_mutex_lock(&t->mu);
+	t->counts.held_bytes -= held;
+	pthread_mutex_unlock(&t->mu);
+}
+
 static void score_window(struct score_thread *t, struct job *j)
 {
 	struct result *r = calloc(1, sizeof *r);
 	if (!r) {
 		log_err("out of memory: window %lld not scored", (long long)j->start);
-		sample_set_free(&j->set);
+		free_window(t, j);
 		return;
 	}
 	r->r.start = j->start;
@@ -268,7 +279,7 @@ static void score_window(struct score_thread *t, struct job *j)
 	if (t->history && j->set.n && history_append(t->history, &j->set) < 0)
 		r->r.history_failed = errno;
 	r->r.history_windows = t->history ? history_stats(t->history)->windows : 0;
-	sample_set_free(&j->set);
+	free_window(t, j);
 	save_baseline(t, time(NULL));
 	publish(t, r);
 }

@@ -46,6 +46,7 @@ struct score_counts {
 	struct history_stats history;   /* zero without a history */
 	uint64_t waits;                 /* windows the loop had to wait to hand over */
 	uint64_t pending;               /* handed over, not yet back */
+	size_t held_bytes;              /* memory of the samples handed over, not yet freed */
 };
 
 struct score_thread;

@@ -54,6 +54,7 @@ struct windows {
 	int history_failing;            /* the last window could not be kept */
 	time_t expire_at;               /* when old history is next looked for */
 	int stopping;                   /* flushed for the end: no new model */
+	size_t peak_alive;              /* most memory of samples alive at once (seen) */
 };
 
 struct windows *windows_new(const struct windows_context *c)
@@ -94,6 +95,23 @@ static int window_handed_over(void *ctx, int64_t start, struct sample_set *set)
 	return 0;
 }
 
+/* The memory of the samples alive now: the open windows' and those with
+ * the score thread. Seen at each window's close and each second. */
+static void note_samples_alive(struct windows *w)
+{
+	struct window_stats ws;
+	struct score_counts n;
+	windows_stats(w, &ws);
+	windows_counts(w, &n);
+	if (ws.bytes + n.held_bytes > w->peak_alive)
+		w->peak_alive = ws.bytes + n.held_bytes;
+}
+
+size_t windows_peak_samples(const struct windows *w)
+{
+	return w->peak_alive;
+}
+
 static void window_closed(void *ctx, int64_t start, size_t samples, size_t refused)
 {
 	struct windows *w = ctx;
@@ -106,6 +124,7 @@ static void window_closed(void *ctx, int64_t start, size_t samples, size_t refus
 		score_thread_window(w->scoring, start, samples, &w->pending);
 	else /* closing at the end of a start that failed */
 		sample_set_free(&w->pending);
+	note_samples_alive(w);
 	sinks_window_done(w->sinks);
 }
 
@@ -525,6 +544,7 @@ void windows_tick(struct windows *w, time_t now)
 	}
 	schedule_retraining(w, now);
 	expire_history(w, now);
+	note_samples_alive(w);
 }
 
 void windows_free(struct windows *w)

@@ -81,6 +81,9 @@ int windows_learning(const struct windows *w, uint64_t *have, uint64_t *need);
 /* The model in use: its id ("" while learning) and when it was made. */
 const char *windows_model_id(const struct windows *w, time_t *made);
 int windows_retraining(const struct windows *w);
+/* The most memory the samples alive at once held: the open windows' and
+ * those being scored (seen at each window's close and each second). */
+size_t windows_peak_samples(const struct windows *w);
 /* The windows', scoring's, alerts' (sinks too) and model's metrics (a
  * metrics_writer_fn of w). */
 void windows_write_metrics(void *ctx, FILE *out);

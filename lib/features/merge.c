@@ -178,6 +178,8 @@ int sample_set_merge(struct sample_set *parts, int n, struct sample_set *out,
 	}
 	*out = (struct sample_set){ .n = k, .cap = total, .s = v, .release = release_parts,
 				    .owner = m };
+	for (int i = 0; i < n; i++)
+		out->bytes += parts[i].bytes;
 	for (int i = 0; i < n; i++) {
 		apply_answers(&parts[i], out, st);
 		m->part[i] = parts[i];

@@ -35,6 +35,7 @@ struct sample_set {
 	/* a partial window's answers to hosts it has no sample of (window.h) */
 	struct window_answer *answers;
 	size_t n_answers;
+	size_t bytes; /* a handed-over window's: the memory its samples hold (else 0) */
 };
 
 /* A window_emit_fn that appends to the sample_set ctx (terms copied).

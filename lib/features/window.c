@@ -359,14 +359,17 @@ static int hand_over(struct window_table *t, struct window *w, size_t n)
 		free(s);
 		return -ENOMEM;
 	}
+	size_t kept = 0;
 	for (size_t i = 0; i < n; i++) {
 		t->stats.bytes -= sample_bytes(w->slots[i]);
 		distinct_free(&w->slots[i]->seen); /* counted: not needed any more */
+		kept += sample_bytes(w->slots[i]);
 		s[i] = &w->slots[i]->ns;
 	}
 	h->blocks = w->blocks;
 	w->blocks = NULL;
-	struct sample_set set = { .n = n, .cap = n, .s = s, .release = release_handed, .owner = h };
+	struct sample_set set = { .n = n, .cap = n, .s = s, .release = release_handed, .owner = h,
+				  .bytes = kept };
 	hand_over_answers(t, w, &set);
 	return t->hand_over(t->hand_over_ctx, w->start, &set);
 }

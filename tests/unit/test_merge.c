@@ -145,11 +145,15 @@ static void test_parts_merge_to_the_whole(void **state)
 	assert_int_equal(hw.n, 3);
 	for (int w = 0; w < 3; w++) {
 		struct sample_set parts[PARTS], merged;
+		size_t bytes = 0;
 		for (int i = 0; i < PARTS; i++) {
 			assert_int_equal(hp[i].start[w], hw.start[w]);
 			parts[i] = hp[i].set[w];
+			bytes += parts[i].bytes;
 		}
 		assert_int_equal(sample_set_merge(parts, PARTS, &merged, &st), 0);
+		assert_true(bytes > 0);
+		assert_int_equal(merged.bytes, bytes); /* the parts' memory, held by the merge */
 		assert_int_equal(merged.n, hw.set[w].n);
 		for (size_t k = 0; k < merged.n; k++)
 			assert_same_sample(merged.s[k], hw.set[w].s[k]);
