@@ -189,10 +189,10 @@ static void schedule_retry(struct redis_sink *r)
 }
 
 /* Gives up the connection (a timeout, an error reply) and retries later. */
-static void drop_connection(struct redis_sink *r, const char *why)
+/* Closes the connection in use; an XADD or WAIT it carried is unacked. */
+static void leave_connection(struct redis_sink *r)
 {
 	redisAsyncContext *ac = r->ac;
-	log_warn("redis %s: %s; retrying in %.1f s", r->address, why, r->backoff);
 	r->ac = NULL;
 	r->ready = 0;
 	if (r->in_flight) {
@@ -200,8 +200,15 @@ static void drop_connection(struct redis_sink *r, const char *why)
 		r->in_flight = 0;
 	}
 	r->st.connected = 0;
+	ev_timer_stop(r->loop, &r->deadline);
 	if (ac)
 		redisAsyncFree(ac); /* its callbacks see r->ac != ac and stand aside */
+}
+
+static void drop_connection(struct redis_sink *r, const char *why)
+{
+	log_warn("redis %s: %s; retrying in %.1f s", r->address, why, r->backoff);
+	leave_connection(r);
 	schedule_retry(r);
 }
 
@@ -210,6 +217,17 @@ static void start_deadline(struct redis_sink *r, double seconds)
 	ev_timer_stop(r->loop, &r->deadline);
 	ev_timer_set(&r->deadline, seconds, 0);
 	ev_timer_start(r->loop, &r->deadline);
+}
+
+/* Whether a reply is for the connection in use (a given-up one's callbacks
+ * stand aside); it is progress, and its deadline is met. */
+static int current_reply(struct redis_sink *r, const redisAsyncContext *ac)
+{
+	if (r->ac != ac)
+		return 0;
+	r->answers++;
+	ev_timer_stop(r->loop, &r->deadline);
+	return 1;
 }
 
 /* The deadline also passes while the loop is busy elsewhere (scoring a
@@ -233,13 +251,8 @@ static void send_next(struct redis_sink *r);
 /* Leaves the node for node to (at once: no backoff). */
 static void reconnect_to(struct redis_sink *r, const struct hostport *to)
 {
-	redisAsyncContext *ac = r->ac;
+	leave_connection(r);
 	use_node(r, to);
-	r->ac = NULL;
-	r->ready = 0;
-	r->st.connected = 0;
-	ev_timer_stop(r->loop, &r->deadline);
-	redisAsyncFree(ac); /* its callbacks see r->ac != ac and stand aside */
 	connect_now(r);
 }
 
@@ -293,10 +306,8 @@ static void on_wait(redisAsyncContext *ac, void *reply_, void *privdata)
 	struct redis_sink *r = privdata;
 	redisReply *reply = reply_;
 
-	if (r->ac != ac || !r->in_flight)
+	if (!r->in_flight || !current_reply(r, ac))
 		return; /* the master went first: the alert is looked for after a reconnect */
-	r->answers++;
-	ev_timer_stop(r->loop, &r->deadline);
 	r->in_flight = 0;
 	r->unacked = !reply;
 	if (reply_failed(r, reply, "WAIT"))
@@ -330,10 +341,8 @@ static void on_xadd(redisAsyncContext *ac, void *reply_, void *privdata)
 	struct redis_sink *r = privdata;
 	redisReply *reply = reply_;
 
-	if (r->ac != ac || !r->in_flight)
+	if (!r->in_flight || !current_reply(r, ac))
 		return; /* a connection given up: its XADD stays spooled (unacked) */
-	r->answers++;
-	ev_timer_stop(r->loop, &r->deadline);
 	r->in_flight = 0;
 	r->unacked = !reply; /* lost with the connection: was it added? */
 	if (reply_failed(r, reply, "XADD"))
@@ -416,10 +425,8 @@ static void on_verify(redisAsyncContext *ac, void *reply_, void *privdata)
 	uint32_t len;
 	struct spooled a;
 
-	if (r->ac != ac)
+	if (!current_reply(r, ac))
 		return;
-	r->answers++;
-	ev_timer_stop(r->loop, &r->deadline);
 	if (reply_failed(r, reply, "XREVRANGE"))
 		return;
 	if (spool_peek(r->spool, &rec, &len) == 1 && parse_spooled(rec, &a) == 0 &&
@@ -469,10 +476,8 @@ static void on_replication(redisAsyncContext *ac, void *reply_, void *privdata)
 	redisReply *reply = reply_;
 	const char *at;
 
-	if (r->ac != ac)
+	if (!current_reply(r, ac))
 		return;
-	r->answers++;
-	ev_timer_stop(r->loop, &r->deadline);
 	if (reply_failed(r, reply, "INFO"))
 		return;
 	at = reply->type == REDIS_REPLY_STRING ? strstr(reply->str, "connected_slaves:") : NULL;
@@ -485,10 +490,8 @@ static void on_auth(redisAsyncContext *ac, void *reply_, void *privdata)
 	struct redis_sink *r = privdata;
 	redisReply *reply = reply_;
 
-	if (r->ac != ac)
+	if (!current_reply(r, ac))
 		return;
-	r->answers++;
-	ev_timer_stop(r->loop, &r->deadline);
 	if (!reply_failed(r, reply, "AUTH"))
 		become_ready(r);
 }
@@ -502,10 +505,8 @@ static void on_sentinel(redisAsyncContext *ac, void *reply_, void *privdata)
 	struct hostport master = { 0 };
 	char from[sizeof r->address], why[256];
 
-	if (r->ac != ac)
+	if (!current_reply(r, ac))
 		return;
-	r->answers++;
-	ev_timer_stop(r->loop, &r->deadline);
 	if (reply_failed(r, reply, "SENTINEL"))
 		return;
 	if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 2 &&
@@ -539,10 +540,8 @@ static void on_connect(const redisAsyncContext *ac, int status)
 {
 	struct redis_sink *r = ac->data;
 
-	if (r->ac != ac)
+	if (!current_reply(r, ac))
 		return;
-	r->answers++;
-	ev_timer_stop(r->loop, &r->deadline);
 	if (status != REDIS_OK) {
 		if (!r->unreachable)
 			log_warn("redis %s: cannot connect: %s; alerts are spooled", r->address,
