@@ -62,7 +62,7 @@ static int hll_add(uint8_t *hll, uint64_t tagged)
 static int to_hll(struct distinct *d)
 {
 	uint64_t *s = slots_of(d);
-	d->hll = calloc((size_t)DISTINCT_KINDS << DISTINCT_HLL_BITS, 1);
+	d->hll = calloc(DISTINCT_REGISTERS, 1);
 	if (!d->hll)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < d->cap; i++)
@@ -98,11 +98,9 @@ static int grow(struct distinct *d)
 	return 0;
 }
 
-int distinct_add(struct distinct *d, int kind, uint64_t hash)
+/* Adds a value tagged with its kind (the top bits); as distinct_add. */
+static int add_tagged(struct distinct *d, uint64_t v)
 {
-	uint64_t v = (hash & VALUE_MASK) | (uint64_t)kind << KIND_SHIFT;
-
-	v |= !v; /* 0 marks empty slots */
 	if (d->hll)
 		return hll_add(d->hll, v);
 	if (d->cap == 0)
@@ -123,8 +121,63 @@ int distinct_add(struct distinct *d, int kind, uint64_t hash)
 	}
 	s[j] = v;
 	d->n++;
-	d->count[kind]++;
+	d->count[v >> KIND_SHIFT]++;
 	return 1;
+}
+
+int distinct_add(struct distinct *d, int kind, uint64_t hash)
+{
+	uint64_t v = (hash & VALUE_MASK) | (uint64_t)kind << KIND_SHIFT;
+	return add_tagged(d, v | !v); /* 0 marks empty slots */
+}
+
+uint32_t distinct_values(const struct distinct *d, uint64_t *out)
+{
+	const uint64_t *s = d->slots ? d->slots : d->inline_slots;
+	uint32_t n = 0;
+	for (uint32_t i = 0; !d->hll && i < d->cap; i++)
+		if (s[i])
+			out[n++] = s[i];
+	return n;
+}
+
+int distinct_add_value(struct distinct *d, uint64_t value)
+{
+	return add_tagged(d, value | !value);
+}
+
+const uint8_t *distinct_registers(const struct distinct *d)
+{
+	return d->hll;
+}
+
+int distinct_join_registers(struct distinct *d, const uint8_t *regs)
+{
+	if (!d->hll) {
+		if (d->cap == 0)
+			d->cap = DISTINCT_INLINE;
+		int rc = to_hll(d);
+		if (rc < 0)
+			return rc;
+	}
+	for (size_t i = 0; i < DISTINCT_REGISTERS; i++)
+		if (regs[i] > d->hll[i])
+			d->hll[i] = regs[i];
+	return 0;
+}
+
+int distinct_union(struct distinct *into, const struct distinct *from)
+{
+	if (from->hll)
+		return distinct_join_registers(into, from->hll);
+	const uint64_t *s = from->slots ? from->slots : from->inline_slots;
+	for (uint32_t i = 0; i < from->cap; i++)
+		if (s[i]) {
+			int rc = add_tagged(into, s[i]);
+			if (rc < 0)
+				return rc;
+		}
+	return 0;
 }
 
 uint64_t distinct_count(const struct distinct *d, int kind)
@@ -155,7 +208,7 @@ void distinct_free(struct distinct *d)
 size_t distinct_bytes(const struct distinct *d)
 {
 	if (d->hll)
-		return (size_t)DISTINCT_KINDS << DISTINCT_HLL_BITS;
+		return DISTINCT_REGISTERS;
 	return d->slots ? d->cap * sizeof(uint64_t) : 0;
 }
 

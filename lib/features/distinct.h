@@ -17,6 +17,7 @@
 #define DISTINCT_EXACT_MAX 4096
 #define DISTINCT_INLINE 16
 #define DISTINCT_HLL_BITS 12
+#define DISTINCT_REGISTERS ((size_t)DISTINCT_KINDS << DISTINCT_HLL_BITS) /* bytes, all kinds */
 
 struct distinct {
 	uint32_t n, cap;                  /* exact mode: values held, slots */
@@ -34,6 +35,22 @@ struct distinct {
 int distinct_add(struct distinct *d, int kind, uint64_t hash);
 uint64_t distinct_count(const struct distinct *d, int kind);
 void distinct_free(struct distinct *d);
+
+/* Two counts made apart (sensors, capture workers) made one: the union of
+ * their values, exact while both are exact and the union stays within
+ * DISTINCT_EXACT_MAX, else the registers' maximum (a HyperLogLog union).
+ * Returns 0 or -ENOMEM (into then holds part of from). */
+int distinct_union(struct distinct *into, const struct distinct *from);
+/* What a count is made of, to carry it elsewhere (features/part_wire.h):
+ * while exact, its d->n values, each tagged with its kind, into out
+ * (returns how many; 0 once estimated); once estimated, its
+ * DISTINCT_REGISTERS registers (NULL while exact). */
+uint32_t distinct_values(const struct distinct *d, uint64_t *out);
+const uint8_t *distinct_registers(const struct distinct *d);
+/* And back: a tagged value added (as distinct_add), registers joined (the
+ * count becomes an estimate). Return as distinct_add; 0 or -ENOMEM. */
+int distinct_add_value(struct distinct *d, uint64_t value);
+int distinct_join_registers(struct distinct *d, const uint8_t *regs);
 /* Heap bytes held, for memory accounting. */
 size_t distinct_bytes(const struct distinct *d);
 

@@ -74,16 +74,31 @@ static void unanswered(struct window_counters *c)
 	c->syn_unanswered = c->syn_sent > answered ? c->syn_sent - answered : 0;
 }
 
+/* The distinct counts of a source in two parts: the union of their
+ * values where both kept them (sensors: exact while small), else the sum
+ * (capture workers: exact when the parts saw different flows). */
+static void join_distinct(struct net_sample *a, const struct net_sample *b)
+{
+	struct window_counters *x = &a->c;
+	const struct window_counters *y = &b->c;
+	if (a->seen && b->seen && distinct_union(a->seen, b->seen) == 0) {
+		window_count_distinct(x, a->seen);
+		return;
+	}
+	x->flows += y->flows;
+	x->dst_ips += y->dst_ips, x->dst_ports += y->dst_ports, x->dst_pairs += y->dst_pairs;
+}
+
 /* b's counts added to a: the same source in another part. */
 static void join_sample(struct merged_parts *m, struct net_sample *a, int a_is_copy,
 			const struct net_sample *b)
 {
 	struct window_counters *x = &a->c;
 	const struct window_counters *y = &b->c;
-	x->packets += y->packets, x->bytes += y->bytes, x->flows += y->flows;
+	x->packets += y->packets, x->bytes += y->bytes;
 	x->tcp_packets += y->tcp_packets, x->udp_packets += y->udp_packets;
 	x->icmp_packets += y->icmp_packets, x->other_packets += y->other_packets;
-	x->dst_ips += y->dst_ips, x->dst_ports += y->dst_ports, x->dst_pairs += y->dst_pairs;
+	join_distinct(a, b);
 	x->syn_sent += y->syn_sent, x->synack_received += y->synack_received;
 	x->rst_sent += y->rst_sent, x->rst_received += y->rst_received;
 	x->unreach_received += y->unreach_received;

@@ -11,7 +11,11 @@
  * two workers through tunnels with different outer sources) is made one
  * sample: its counters and services summed, its sketches joined, and its
  * distinct counts (destinations, ports, pairs, flows) summed, which is
- * exact when the parts saw different flows, as tunnels do. */
+ * exact when the parts saw different flows, as tunnels do. Samples that
+ * kept their distinct values (net_sample.seen: sensors' parts, read from
+ * the wire by features/part_wire.h) count the union of them instead: exact
+ * while exact, a HyperLogLog union beyond. Services and packets are summed:
+ * exact when each flow was seen by one part. */
 #ifndef FLOWSAD_MERGE_H
 #define FLOWSAD_MERGE_H
 

@@ -37,6 +37,7 @@ static int copy_sample(struct net_sample *to, const struct net_sample *in)
 		return -ENOMEM;
 	memcpy(terms, in->c.terms, in->c.n_terms * sizeof *terms);
 	*to = *in;
+	to->seen = NULL;
 	to->terms = terms;
 	to->c.terms = terms;
 	return 0;

@@ -9,6 +9,7 @@
 
 #include "base/ip.h"
 #include "features/baseline.h"
+#include "features/distinct.h"
 #include "features/window.h"
 
 /* One sample as emitted by the window table, kept for fitting and vectors. */
@@ -18,6 +19,11 @@ struct net_sample {
 	int64_t window_start;
 	struct window_term *terms;
 	float host[BASELINE_N_FEATURES]; /* relative to the source's past (sample_set_observe) */
+	/* the distinct values behind dst_ips, dst_ports, dst_pairs and flows,
+	 * where a part of a window keeps them to be merged exactly (a sensor's
+	 * table: window_table_keep_distinct; a part read from the wire); else
+	 * NULL. Owned with the sample; copies do not take it. */
+	struct distinct *seen;
 };
 
 /* Samples in window order, by pointer: either copies the set made itself

@@ -68,6 +68,7 @@ struct window_table {
 	uint32_t length, lateness;
 	size_t max_samples;
 	int partial; /* keeps answers to hosts without a sample (window_table_set_partial) */
+	int keep_distinct; /* hands the distinct values over (window_table_keep_distinct) */
 	int n_open;
 	struct window open[MAX_OPEN]; /* sorted by start */
 	int64_t last_closed;          /* start of the newest closed window */
@@ -293,14 +294,19 @@ static void sort_by_address(struct sample **v, size_t n)
 	free(k < other ? k : other);
 }
 
+void window_count_distinct(struct window_counters *c, const struct distinct *seen)
+{
+	c->dst_ips = distinct_count(seen, SEEN_IP);
+	c->dst_ports = distinct_count(seen, SEEN_PORT);
+	c->dst_pairs = distinct_count(seen, SEEN_PAIR);
+	c->flows = distinct_count(seen, SEEN_FLOW);
+}
+
 static void finish_counters(struct sample *s)
 {
 	struct window_counters *c = &s->ns.c;
 	uint64_t answered = c->synack_received + c->rst_received;
-	c->dst_ips = distinct_count(&s->seen, SEEN_IP);
-	c->dst_ports = distinct_count(&s->seen, SEEN_PORT);
-	c->dst_pairs = distinct_count(&s->seen, SEEN_PAIR);
-	c->flows = distinct_count(&s->seen, SEEN_FLOW);
+	window_count_distinct(c, &s->seen);
 	c->syn_unanswered = c->syn_sent > answered ? c->syn_sent - answered : 0;
 	compact_terms(s);
 }
@@ -325,7 +331,7 @@ static void release_handed(void *owner)
 	while (h->blocks) {
 		struct sample_block *b = h->blocks;
 		for (size_t i = 0; i < b->used; i++)
-			free_terms(&b->s[i]);
+			free_sample(&b->s[i]);
 		h->blocks = b->next;
 		free(b);
 	}
@@ -361,10 +367,14 @@ static int hand_over(struct window_table *t, struct window *w, size_t n)
 	}
 	size_t kept = 0;
 	for (size_t i = 0; i < n; i++) {
-		t->stats.bytes -= sample_bytes(w->slots[i]);
-		distinct_free(&w->slots[i]->seen); /* counted: not needed any more */
-		kept += sample_bytes(w->slots[i]);
-		s[i] = &w->slots[i]->ns;
+		struct sample *x = w->slots[i];
+		t->stats.bytes -= sample_bytes(x);
+		if (t->keep_distinct)
+			x->ns.seen = &x->seen;
+		else
+			distinct_free(&x->seen); /* counted: not needed any more */
+		kept += sample_bytes(x);
+		s[i] = &x->ns;
 	}
 	h->blocks = w->blocks;
 	w->blocks = NULL;
@@ -483,6 +493,12 @@ void window_table_free(struct window_table *t)
 
 void window_table_set_partial(struct window_table *t)
 {
+	t->partial = 1;
+}
+
+void window_table_keep_distinct(struct window_table *t)
+{
+	t->keep_distinct = 1;
 	t->partial = 1;
 }
 

@@ -150,6 +150,15 @@ struct window_answer {
 	uint64_t bytes;                   /* received_bytes */
 };
 void window_table_set_partial(struct window_table *t);
+/* A partial table whose samples go elsewhere to be merged with other
+ * sensors' (features/part_wire.h): each sample handed over keeps its
+ * distinct values (net_sample.seen), so that the merge counts the union of
+ * destinations, ports, pairs and flows, not their sum. */
+void window_table_keep_distinct(struct window_table *t);
+/* Sets c's destinations, ports, pairs and flows from the distinct values
+ * seen (a sample's, or a merge's union of them). */
+struct distinct;
+void window_count_distinct(struct window_counters *c, const struct distinct *seen);
 
 /* A closing window's samples handed over whole, instead of emitted one by
  * one: no copy of a window is made. The set (features/sample.h) holds them

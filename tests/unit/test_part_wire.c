@@ -1,0 +1,289 @@
+/* part_wire: a window counted by two sensors that each see half of the
+ * flows, sent as partitions, read back and merged, equals the window
+ * counted whole (exactly, while the distinct values are exact; the same
+ * estimate beyond); a damaged part is refused with where and why. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "features/merge.h"
+#include "features/part_wire.h"
+#include "features/sample.h"
+#include "features/window.h"
+
+#define SENSORS	    2
+#define N_PARTS	    4
+#define MAX_WINDOWS 4
+
+struct handed {
+	int n;
+	int64_t start[MAX_WINDOWS];
+	struct sample_set set[MAX_WINDOWS];
+};
+
+static int take(void *ctx, int64_t start, struct sample_set *set)
+{
+	struct handed *h = ctx;
+	assert_true(h->n < MAX_WINDOWS);
+	h->start[h->n] = start;
+	h->set[h->n++] = *set;
+	return 0;
+}
+
+static ip_addr host(uint32_t i)
+{
+	ip_addr a = { 0 };
+	a.b[10] = a.b[11] = 0xff;
+	a.b[12] = 10;
+	a.b[13] = (uint8_t)(i >> 16);
+	a.b[14] = (uint8_t)(i >> 8);
+	a.b[15] = (uint8_t)i;
+	return a;
+}
+
+static struct packet_info tcp(int64_t t, ip_addr src, ip_addr dst, uint16_t sport, uint16_t dport,
+			      uint8_t flags, uint32_t len)
+{
+	return (struct packet_info){ .ts_sec = t,
+				     .wire_len = len + 14,
+				     .ip_len = len,
+				     .family = 4,
+				     .proto = 6,
+				     .tcp_flags = flags,
+				     .has_ports = 1,
+				     .sport = sport,
+				     .dport = dport,
+				     .src = src,
+				     .dst = dst };
+}
+
+/* A conversation: a SYN, answered (SYN-ACK and data) or refused (RST) or
+ * not at all. Sensor: which one sees it (both directions, as a split by
+ * flow gives). */
+struct conversation {
+	struct packet_info p[4];
+	int n, sensor;
+};
+
+static struct conversation converse(int64_t t, ip_addr a, ip_addr b, uint16_t eph, uint16_t port,
+				    int how, int sensor)
+{
+	struct conversation c = { .sensor = sensor };
+	c.p[c.n++] = tcp(t, a, b, eph, port, TCP_SYN, 60);
+	if (how == 0) {
+		c.p[c.n++] = tcp(t, b, a, port, eph, TCP_SYN | TCP_ACK, 60);
+		c.p[c.n++] = tcp(t, a, b, eph, port, TCP_ACK, 400);
+		c.p[c.n++] = tcp(t, b, a, port, eph, TCP_ACK, 1400);
+	} else if (how == 1) {
+		c.p[c.n++] = tcp(t, b, a, port, eph, TCP_RST | TCP_ACK, 40);
+	}
+	return c;
+}
+
+struct tables {
+	struct window_table *whole, *sensor[SENSORS];
+	struct handed hw, hs[SENSORS];
+};
+
+static void open_tables(struct tables *t, size_t max_samples)
+{
+	memset(t, 0, sizeof *t);
+	t->whole = window_table_new(60, 0, max_samples, NULL);
+	window_table_hand_over(t->whole, take, &t->hw);
+	for (int i = 0; i < SENSORS; i++) {
+		t->sensor[i] = window_table_new(60, 0, max_samples, NULL);
+		window_table_keep_distinct(t->sensor[i]);
+		window_table_hand_over(t->sensor[i], take, &t->hs[i]);
+	}
+}
+
+static void count(struct tables *t, const struct conversation *c)
+{
+	for (int i = 0; i < c->n; i++) {
+		assert_int_equal(window_table_add(t->whole, &c->p[i], NULL, NULL), 0);
+		assert_int_equal(window_table_add(t->sensor[c->sensor], &c->p[i], NULL, NULL), 0);
+	}
+}
+
+static void flush_tables(struct tables *t)
+{
+	window_table_flush(t->whole, NULL, NULL);
+	for (int i = 0; i < SENSORS; i++)
+		window_table_flush(t->sensor[i], NULL, NULL);
+}
+
+static void free_tables(struct tables *t)
+{
+	for (int i = 0; i < SENSORS; i++)
+		window_table_free(t->sensor[i]);
+	window_table_free(t->whole);
+}
+
+/* Window w of every sensor encoded, each partition decoded, all merged. */
+static void sent_and_merged(struct tables *t, int w, struct sample_set *merged, size_t *wire)
+{
+	struct sample_set parts[SENSORS * N_PARTS];
+	struct part_buf bufs[N_PARTS] = { { 0 } };
+	char err[256];
+	*wire = 0;
+	for (int i = 0; i < SENSORS; i++) {
+		assert_int_equal(t->hs[i].start[w], t->hw.start[w]);
+		assert_int_equal(
+			part_wire_encode(&t->hs[i].set[w], t->hs[i].start[w], 60, N_PARTS, bufs),
+			0);
+		for (uint32_t k = 0; k < N_PARTS; k++) {
+			struct part_header h;
+			struct sample_set *p = &parts[i * N_PARTS + (int)k];
+			assert_int_equal(
+				part_wire_decode(bufs[k].data, bufs[k].len, &h, p, err, sizeof err),
+				0);
+			assert_int_equal(h.window_start, t->hw.start[w]);
+			assert_int_equal(h.part, k);
+			assert_int_equal(h.n_parts, N_PARTS);
+			for (size_t j = 0; j < p->n; j++)
+				assert_int_equal(part_wire_partition(&p->s[j]->src, N_PARTS), k);
+			*wire += bufs[k].len;
+		}
+		sample_set_free(&t->hs[i].set[w]);
+	}
+	for (int k = 0; k < N_PARTS; k++)
+		part_buf_free(&bufs[k]);
+	assert_int_equal(sample_set_merge(parts, SENSORS * N_PARTS, merged, NULL), 0);
+}
+
+static void assert_same_sample(const struct net_sample *x, const struct net_sample *y)
+{
+	assert_memory_equal(&x->src, &y->src, sizeof x->src);
+	assert_int_equal(x->window_start, y->window_start);
+	struct window_counters a = x->c, b = y->c;
+	assert_int_equal(a.n_terms, b.n_terms);
+	for (uint32_t i = 0; i < a.n_terms; i++) {
+		assert_int_equal(a.terms[i].key, b.terms[i].key);
+		assert_int_equal(a.terms[i].count, b.terms[i].count);
+	}
+	a.terms = b.terms = NULL;
+	assert_memory_equal(&a, &b, sizeof a);
+}
+
+/* 300 hosts over three windows, each conversation seen by one sensor; a
+ * host talks to the same peers through both sensors, so a sum of their
+ * distinct counts would overcount. */
+static void test_split_by_flow_merges_to_the_whole(void **state)
+{
+	struct tables t;
+	(void)state;
+	open_tables(&t, 100000);
+	uint32_t seed = 12345;
+	uint16_t eph = 1024;
+	for (int64_t s = 0; s < 180; s++)
+		for (int k = 0; k < 30; k++) {
+			seed = seed * 1103515245u + 12345u;
+			ip_addr a = host(seed % 300 + 1), b = host(seed / 300 % 40 + 1000);
+			uint16_t port = seed >> 20 & 1 ? 443 : (uint16_t)(seed >> 21 & 1023);
+			struct conversation c = converse(
+				s, a, b, eph++, port, (int)(seed >> 24) % 3, (int)(seed >> 27) & 1);
+			count(&t, &c);
+		}
+	flush_tables(&t);
+	assert_int_equal(t.hw.n, 3);
+	for (int w = 0; w < 3; w++) {
+		struct sample_set merged;
+		size_t wire;
+		sent_and_merged(&t, w, &merged, &wire);
+		assert_int_equal(merged.n, t.hw.set[w].n);
+		for (size_t k = 0; k < merged.n; k++)
+			assert_same_sample(merged.s[k], t.hw.set[w].s[k]);
+		print_message("window %d: %zu samples, %zu bytes on the wire\n", w, merged.n, wire);
+		sample_set_free(&merged);
+		sample_set_free(&t.hw.set[w]);
+	}
+	free_tables(&t);
+}
+
+/* One scanner of 6000 addresses, seen by both sensors (overlapping): its
+ * distinct values become registers, and their union estimates what the
+ * whole table estimates. */
+static void test_estimates_merge_as_a_union(void **state)
+{
+	struct tables t;
+	(void)state;
+	open_tables(&t, 100);
+	ip_addr scanner = host(7);
+	for (uint32_t i = 0; i < 6000; i++) {
+		struct conversation c =
+			converse(1, scanner, host(100000 + i), 40000, 22, 2, i < 3500 ? 0 : 1);
+		count(&t, &c);
+		if (i >= 2500 && i < 3500) { /* the overlap: seen by the other sensor too */
+			c.sensor = 1;
+			for (int j = 0; j < c.n; j++)
+				window_table_add(t.sensor[1], &c.p[j], NULL, NULL);
+		}
+	}
+	flush_tables(&t);
+	struct sample_set merged;
+	size_t wire;
+	sent_and_merged(&t, 0, &merged, &wire);
+	assert_int_equal(merged.n, 1);
+	const struct window_counters *m = &merged.s[0]->c, *w = &t.hw.set[0].s[0]->c;
+	assert_true(w->dst_ips > 5800 && w->dst_ips < 6200);
+	assert_int_equal(m->dst_ips, w->dst_ips);
+	assert_int_equal(m->flows, w->flows);
+	assert_int_equal(m->syn_sent, 7000); /* the overlap counted twice: packets are summed */
+	sample_set_free(&merged);
+	sample_set_free(&t.hw.set[0]);
+	free_tables(&t);
+}
+
+/* Every prefix of a good part, and parts with one byte changed where it
+ * matters, are refused with an error, no crash and no leak. */
+static void test_damaged_parts_are_refused(void **state)
+{
+	struct tables t;
+	struct part_buf b = { 0 };
+	struct sample_set out;
+	struct part_header h;
+	char err[256];
+	(void)state;
+	open_tables(&t, 100);
+	for (uint16_t i = 0; i < 20; i++) {
+		struct conversation c =
+			converse(1, host(i % 3 + 1), host(50 + i), 1000 + i, 80, i % 3, 0);
+		count(&t, &c);
+	}
+	flush_tables(&t);
+	assert_int_equal(part_wire_encode(&t.hs[0].set[0], 0, 60, 1, &b), 0);
+	for (size_t len = 0; len < b.len; len++)
+		assert_int_equal(part_wire_decode(b.data, len, &h, &out, err, sizeof err),
+				 -EBADMSG);
+	assert_int_equal(part_wire_decode(b.data, b.len, &h, &out, err, sizeof err), 0);
+	assert_int_equal(h.samples, out.n);
+	assert_true(out.n_answers > 0 || out.n > 0);
+	sample_set_free(&out);
+	b.data[0] = 'X';
+	assert_int_equal(part_wire_decode(b.data, b.len, &h, &out, err, sizeof err), -EBADMSG);
+	assert_non_null(strstr(err, "FSPW"));
+	b.data[0] = 'F';
+	b.data[20] = 5; /* partition 5 of 1 */
+	assert_int_equal(part_wire_decode(b.data, b.len, &h, &out, err, sizeof err), -EBADMSG);
+	assert_non_null(strstr(err, "partition"));
+	part_buf_free(&b);
+	for (int i = 0; i < SENSORS; i++)
+		sample_set_free(&t.hs[i].set[0]);
+	sample_set_free(&t.hw.set[0]);
+	free_tables(&t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_split_by_flow_merges_to_the_whole),
+		cmocka_unit_test(test_estimates_merge_as_a_union),
+		cmocka_unit_test(test_damaged_parts_are_refused),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
