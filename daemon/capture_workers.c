@@ -208,6 +208,8 @@ int capture_workers_start(struct capture_workers *cw, const struct worker_tables
 			return EX_OSERR;
 		window_table_set_filter(w->table, t->filter);
 		window_table_set_partial(w->table);
+		if (t->keep_distinct)
+			window_table_keep_distinct(w->table);
 		window_table_hand_over(w->table, to_parts, w);
 	}
 	for (int k = 0; k < cw->n; k++) {

@@ -140,7 +140,7 @@ static int load_settings(const struct run_args *a, struct config *c)
 	}
 	if (rc == EX_OK)
 		rc = cli_default_state(c);
-	if (rc == EX_OK && !c->model) {
+	if (rc == EX_OK && !c->model && c->role != CONFIG_ROLE_SENSOR) {
 		log_err("run: no model: give -m MODEL or [model] path");
 		rc = EX_CONFIG;
 	}
@@ -149,7 +149,13 @@ static int load_settings(const struct run_args *a, struct config *c)
 			"start has no model to take it from");
 		rc = EX_CONFIG;
 	}
-	if (rc == EX_OK && !a->n_files && !c->n_interfaces && !c->n_listen && !c->n_follow) {
+	if (rc == EX_OK && c->role == CONFIG_ROLE_SCORER && (a->n_files || a->n_ifaces)) {
+		log_err("run: a scorer ([role] mode = scorer) reads the sensors' windows, not "
+			"packets: give -r and -i to the sensors");
+		rc = EX_USAGE;
+	}
+	if (rc == EX_OK && c->role != CONFIG_ROLE_SCORER && !a->n_files && !c->n_interfaces &&
+	    !c->n_listen && !c->n_follow) {
 		log_err("run: no source: give -i IFACE, -r FILE, or [capture] interface, [netflow] "
 			"listen or [files] follow");
 		rc = EX_CONFIG;
@@ -254,8 +260,9 @@ static void daemon_stop(struct daemon *d, const char *why)
 			 "back: %" PRIu64 " repeats, %" PRIu64 " within their usual score, %" PRIu64
 			 " only answering", tally.frames, n.scorer.windows, n.scorer.alerts,
 			 n.scorer.suppressed, n.scorer.usual, n.scorer.answering);
-	if (n.waits &&
-	    !d->args->n_files) /* (a replay reads faster than windows score: it waits by design) */
+	/* (a replay reads faster than windows score, as a scorer's backlog
+	 * comes: they wait by design) */
+	if (n.waits && !d->args->n_files && d->conf.role != CONFIG_ROLE_SCORER)
 		log_warn("the score thread fell behind: the capture waited to hand over %" PRIu64
 			 " windows", n.waits);
 	struct rusage ru;
@@ -350,6 +357,23 @@ static void reading_done(void *ctx, const char *why, int exit_code)
 	daemon_stop(d, why);
 }
 
+/* What this host does with its windows: scores them (alone, or a
+ * scorer's from the sensors), or, a sensor, sends them to the scorers.
+ * Returns a sysexits code. */
+static int start_role(struct daemon *d, int cold)
+{
+	int rc, role = d->conf.role;
+	if (role == CONFIG_ROLE_SENSOR)
+		return (rc = windows_open(d->windows)) != EX_OK
+			       ? rc
+			       : windows_start_publishing(d->windows);
+	if ((rc = windows_start_scoring(d->windows, cold)) != EX_OK ||
+	    (rc = start_model(d)) != EX_OK ||
+	    (!windows_table(d->windows) && (rc = windows_open(d->windows)) != EX_OK))
+		return rc;
+	return role == CONFIG_ROLE_SCORER ? windows_start_collecting(d->windows) : EX_OK;
+}
+
 static int start(struct daemon *d)
 {
 	struct sources_input in = { &d->args->common, d->args->files, d->args->n_files,
@@ -364,7 +388,7 @@ static int start(struct daemon *d)
 	if (d->args->n_files && d->conf.lateness >= 0)
 		wc.lateness = (uint32_t)d->conf.lateness;
 	/* a cold start (no model yet) counts the whole history: it waits for windows */
-	int cold = d->conf.history_dir && access(d->conf.model, F_OK) != 0;
+	int cold = d->conf.history_dir && d->conf.model && access(d->conf.model, F_OK) != 0;
 	/* the sources open first: with capture workers, the windows start them */
 	if (!(d->sources = sources_open(d->loop, &d->conf, &in, &hooks, &rc)) ||
 	    !(d->sinks = sinks_open(d->loop, &d->conf, d->args->samples, &rc)))
@@ -373,9 +397,7 @@ static int start(struct daemon *d)
 	wc.sources = d->sources;
 	if (!(d->windows = windows_new(&wc)))
 		return EX_OSERR;
-	if ((rc = windows_start_scoring(d->windows, cold)) != EX_OK ||
-	    (rc = start_model(d)) != EX_OK ||
-	    (!windows_table(d->windows) && (rc = windows_open(d->windows)) != EX_OK) ||
+	if ((rc = start_role(d, cold)) != EX_OK ||
 	    (rc = metrics_open(d->loop, d->conf.metrics_listen, &d->metrics)) != EX_OK ||
 	    (rc = privileges_drop(&d->conf)) != EX_OK)
 		return rc;

@@ -12,11 +12,10 @@
 
 #include "base/duration.h"
 #include "store/history.h"
-#include "base/hostport.h"
 #include "base/isotime.h"
 #include "features/labels.h"
 #include "log.h"
-#include "redis_sink.h"
+#include "redis_sync.h"
 #include "base/rng.h"
 #include "trainer.h"
 
@@ -64,94 +63,17 @@ static int add_verdict(const redisReply *fields, struct labels *l, char *err, si
 	return labels_add(to, window, src, err, errlen) == 0 ? 1 : -1;
 }
 
-/* A connection to hp (authenticated with the password file where auth). */
-static redisContext *connect_node(const struct retrain_request *q, const struct hostport *hp,
-				  int auth)
-{
-	struct timeval tv = { q->timeout_ms / 1000, (q->timeout_ms % 1000) * 1000 };
-	char *user = NULL, *password = NULL, name[HOSTPORT_MAX + 8];
-	redisContext *c = hp->unix_socket ? redisConnectUnixWithTimeout(hp->host, tv)
-					  : redisConnectWithTimeout(hp->host, hp->port, tv);
-	if (!c || c->err) {
-		hostport_format(hp, name, sizeof name);
-		log_warn("retraining: redis %s: %s", name, c ? c->errstr : "out of memory");
-		redisFree(c);
-		return NULL;
-	}
-	redisSetTimeout(c, tv);
-	if (auth && q->password_file &&
-	    redis_read_password(q->password_file, &user, &password) == 0) {
-		redisReply *r = user ? redisCommand(c, "AUTH %s %s", user, password)
-				     : redisCommand(c, "AUTH %s", password);
-		if (!r || r->type == REDIS_REPLY_ERROR)
-			log_warn("retraining: redis AUTH refused");
-		freeReplyObject(r);
-	}
-	free(user);
-	free(password);
-	return c;
-}
-
-/* The master the first sentinel that answers knows by name, into *master.
- * Returns 0 or -1. */
-static int sentinel_master(const struct retrain_request *q, const char *name,
-			   const struct hostport *sentinels, int n, struct hostport *master)
-{
-	for (int i = 0; i < n; i++) {
-		redisContext *c = connect_node(q, &sentinels[i], 0);
-		redisReply *r =
-			c ? redisCommand(c, "SENTINEL get-master-addr-by-name %s", name) : NULL;
-		int found = r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
-			    r->element[0]->type == REDIS_REPLY_STRING &&
-			    r->element[1]->type == REDIS_REPLY_STRING &&
-			    strlen(r->element[0]->str) < sizeof master->host;
-		if (found) {
-			*master = (struct hostport){ .port = atoi(r->element[1]->str) };
-			snprintf(master->host, sizeof master->host, "%s", r->element[0]->str);
-		}
-		freeReplyObject(r);
-		redisFree(c);
-		if (found && master->port > 0 && master->port < 65536)
-			return 0;
-	}
-	return -1;
-}
-
-/* The feedback stream's entries (XRANGE), from the first node of the
- * address that answers, from the node a MOVED reply names (Redis
- * Cluster), or from the master the sentinels name. NULL when none
- * answered. */
+/* The feedback stream's entries (XRANGE), or NULL when Redis did not
+ * answer (redis_sync.h: any address form). */
 static redisReply *feedback_entries(const struct retrain_request *q)
 {
-	struct hostport seeds[REDIS_MAX_SEEDS], node;
-	char err[HOSTPORT_MAX + 64], name[128];
-	int n = hostport_parse_redis(q->redis, name, sizeof name, seeds, REDIS_MAX_SEEDS, err,
-				     sizeof err);
-	if (n < 0) {
-		log_err("retraining: redis address %s", err);
-		return NULL;
-	}
-	node = seeds[0];
-	if (name[0]) {
-		if (sentinel_master(q, name, seeds, n, &node) < 0)
-			return NULL;
-		n = 1; /* the master alone */
-	}
-	for (int next = 1, hops = 0; hops <= REDIS_MAX_SEEDS;) {
-		redisContext *c = connect_node(q, &node, 1);
-		redisReply *r = c ? redisCommand(c, "XRANGE %s - +", q->feedback_stream) : NULL;
-		redisFree(c);
-		if (r && r->type == REDIS_REPLY_ERROR &&
-		    hostport_redirect(r->str, "MOVED", &node) == 1) {
-			freeReplyObject(r);
-			hops++;
-			continue;
-		}
-		if (r || next == n)
-			return r;
-		node = seeds[next++];
-	}
-	return NULL;
+	struct redis_sync *r =
+		redis_sync_new(q->redis, q->password_file, q->timeout_ms, "retraining");
+	redisReply *a =
+		r ? redis_sync_format(r, q->feedback_stream, "XRANGE %s - +", q->feedback_stream)
+		  : NULL;
+	redis_sync_free(r);
+	return a;
 }
 
 /* The feedback stream's verdicts into l. A damaged entry (written by hand,

@@ -81,7 +81,8 @@ struct sinks *sinks_open(struct ev_loop *loop, const struct config *c, const cha
 
 	*rc = EX_OSERR;
 	if (s && (*rc = open_samples(s, samples_path)) == EX_OK &&
-	    (*rc = open_alerts(s, loop, c)) == EX_OK)
+	    (c->role == CONFIG_ROLE_SENSOR /* a sensor makes no alerts: its scorers do */ ||
+	     (*rc = open_alerts(s, loop, c)) == EX_OK))
 		return s;
 	sinks_close(s);
 	return NULL;

@@ -155,6 +155,17 @@ static void deliver(struct window_parts *p, int all)
 	}
 }
 
+int64_t window_parts_closed_until(struct window_parts *p)
+{
+	pthread_mutex_lock(&p->lock);
+	int64_t until = INT64_MAX;
+	for (int i = 0; i < p->n_parts; i++)
+		if (p->mark[i] < until)
+			until = p->mark[i];
+	pthread_mutex_unlock(&p->lock);
+	return until;
+}
+
 void window_parts_deliver(struct window_parts *p)
 {
 	deliver(p, 0);

@@ -36,6 +36,9 @@ void window_parts_add(struct window_parts *p, int i, int64_t start, struct sampl
 /* Part i has closed every window whose end plus lateness is at or before
  * until (INT64_MAX: it has closed all it will). */
 void window_parts_mark(struct window_parts *p, int i, int64_t until);
+/* The earliest of the parts' marks: every window closing at or before it
+ * (its end plus lateness) has been added by all parts. */
+int64_t window_parts_closed_until(struct window_parts *p);
 /* The whole windows, to fn now (the loop does this on its own as parts
  * mark). */
 void window_parts_deliver(struct window_parts *p);

@@ -13,11 +13,14 @@
 #include "features/feature_options.h"
 #include "log.h"
 #include "metrics.h"
+#include "part_collector.h"
+#include "part_publisher.h"
 #include "retrainer.h"
 #include "scorer.h"
 #include "window_parts.h"
 
 #define EXPIRE_SECONDS 3600 /* how often old history segments are looked for */
+#define PUBLISH_DRAIN_SECONDS 10.0 /* a sensor's stop: how long queued windows may wait */
 
 struct retrain_stats {
 	uint64_t runs, failures;
@@ -55,6 +58,9 @@ struct windows {
 	time_t expire_at;               /* when old history is next looked for */
 	int stopping;                   /* flushed for the end: no new model */
 	size_t peak_alive;              /* most memory of samples alive at once (seen) */
+	struct part_publisher *publisher; /* a sensor's: windows go to the scorers */
+	struct part_collector *collector; /* a scorer's: windows come from the sensors */
+	int64_t last_scored;              /* the start of the newest window scored */
 };
 
 struct windows *windows_new(const struct windows_context *c)
@@ -63,7 +69,7 @@ struct windows *windows_new(const struct windows_context *c)
 	if (w)
 		*w = (struct windows){ .loop = c->loop, .conf = c->conf, .common = c->common,
 				       .sinks = c->sinks, .sources = c->sources,
-				       .lateness = c->lateness };
+				       .lateness = c->lateness, .last_scored = INT64_MIN };
 	return w;
 }
 
@@ -120,7 +126,9 @@ static void window_closed(void *ctx, int64_t start, size_t samples, size_t refus
 	if (refused)
 		log_err("out of memory: %zu of the %zu samples of window %s were kept", samples,
 			samples + refused, isotime_format(start, when));
-	if (w->scoring)
+	if (w->publisher)
+		part_publisher_window(w->publisher, start, &w->pending);
+	else if (w->scoring)
 		score_thread_window(w->scoring, start, samples, &w->pending);
 	else /* closing at the end of a start that failed */
 		sample_set_free(&w->pending);
@@ -152,6 +160,7 @@ static void window_scored(void *ctx, const struct window_result *r)
 	char when[ISOTIME_LEN];
 
 	isotime_format(r->start, when);
+	w->last_scored = r->start;
 	if (r->baseline_reset)
 		log_info("baseline: window %s is older than what the sources' memory holds (a "
 			 "replay "
@@ -196,8 +205,12 @@ static int start_workers(struct windows *w)
 	int n = capture_workers_count(workers(w));
 	/* the sources spread evenly: each worker holds its share of the bound */
 	size_t share = (size_t)((w->conf->max_samples + (uint64_t)n - 1) / (uint64_t)n);
-	struct worker_tables t = { w->table_spec.window_seconds, w->lateness, share,
-				   &w->table_spec.loc, w->table_spec.filter };
+	struct worker_tables t = { .window_seconds = w->table_spec.window_seconds,
+				   .lateness = w->lateness,
+				   .max_samples = share,
+				   .loc = &w->table_spec.loc,
+				   .filter = w->table_spec.filter,
+				   .keep_distinct = w->conf->role == CONFIG_ROLE_SENSOR };
 	w->parts = window_parts_new(w->loop, n + 1, t.window_seconds, t.lateness, window_whole, w);
 	if (!w->parts)
 		return EX_OSERR;
@@ -247,6 +260,8 @@ int windows_open(struct windows *w)
 	if (!w->table)
 		return EX_OSERR;
 	window_table_set_filter(w->table, w->table_spec.filter);
+	if (w->conf->role == CONFIG_ROLE_SENSOR)
+		window_table_keep_distinct(w->table);
 	window_table_on_close(w->table, window_closed, w);
 	window_table_hand_over(w->table, window_handed_over, w);
 	return workers(w) ? start_workers(w) : EX_OK;
@@ -268,6 +283,7 @@ static void flush_tables(struct windows *w)
 void windows_flush(struct windows *w)
 {
 	w->stopping = 1;
+	part_collector_pause(w->collector);
 	flush_tables(w);
 }
 
@@ -437,8 +453,85 @@ int windows_start_scoring(struct windows *w, int cold)
 	return rc;
 }
 
+/* [role] name, or the host's name. */
+static void role_name(const struct config *c, char *buf, size_t len)
+{
+	if (c->role_name)
+		snprintf(buf, len, "%s", c->role_name);
+	else if (gethostname(buf, len) != 0 || !buf[0])
+		snprintf(buf, len, "flowsad-%ld", (long)getpid());
+	buf[len - 1] = '\0';
+}
+
+/* The sensor's or scorer's name and its need of Redis. Returns a sysexits
+ * code. */
+static int role_needs(const struct windows *w, char *name, size_t len)
+{
+	const struct config *c = w->conf;
+	role_name(c, name, len);
+	if (c->redis)
+		return EX_OK;
+	log_err("[role] mode = %s needs [redis] address (the streams of windows between sensors "
+		"and scorers)",
+		config_role_names[c->role]);
+	return EX_CONFIG;
+}
+
+int windows_start_publishing(struct windows *w)
+{
+	char name[128];
+	const struct config *c = w->conf;
+	struct part_publisher_config pc = { .address = c->redis,
+					    .password_file = c->redis_password_file,
+					    .timeout_ms = c->command_timeout_ms };
+	int rc = role_needs(w, name, sizeof name);
+	if (rc != EX_OK)
+		return rc;
+	pc.prefix = c->parts_prefix;
+	pc.name = name;
+	pc.n_parts = c->partitions;
+	pc.window_seconds = w->table_spec.window_seconds;
+	if (!(w->publisher = part_publisher_start(&pc)))
+		return EX_UNAVAILABLE;
+	log_info("sensor %s: windows of %u s to %s:0..%u", name, pc.window_seconds, pc.prefix,
+		 pc.n_parts - 1);
+	return EX_OK;
+}
+
+int windows_start_collecting(struct windows *w)
+{
+	char name[128];
+	const struct config *c = w->conf;
+	struct part_collector_config pc = { .address = c->redis,
+					    .password_file = c->redis_password_file,
+					    .timeout_ms = c->command_timeout_ms };
+	int rc = role_needs(w, name, sizeof name);
+	if (rc != EX_OK)
+		return rc;
+	pc.prefix = c->parts_prefix;
+	pc.name = name;
+	pc.n_parts = c->partitions;
+	pc.deadline_seconds = c->merge_deadline;
+	pc.window_seconds = w->table_spec.window_seconds;
+	/* a merged window is scored as one closed here */
+	if (!(w->collector = part_collector_start(w->loop, &pc, window_whole, w)))
+		return EX_UNAVAILABLE;
+	log_info("scorer %s: windows of %u s from %s:0..%u, waiting at most %u s for sensors", name,
+		 pc.window_seconds, pc.prefix, pc.n_parts - 1, pc.deadline_seconds);
+	return EX_OK;
+}
+
+/* A scorer's windows scored, their alerts out: their entries can go. */
+static void note_delivered(struct windows *w)
+{
+	if (w->collector && sinks_drained(w->sinks))
+		part_collector_delivered(w->collector, w->last_scored);
+}
+
 void windows_stop_scoring(struct windows *w, struct score_counts *last)
 {
+	part_publisher_stop(w->publisher, PUBLISH_DRAIN_SECONDS);
+	w->publisher = NULL;
 	score_thread_stop(w->scoring, last);
 	w->scoring = NULL;
 }
@@ -534,6 +627,23 @@ static void schedule_retraining(struct windows *w, time_t now)
 	}
 }
 
+/* A live sensor tells the scorers how far its windows are closed: those
+ * ending (with lateness) at or before the clock of every part. The marks
+ * are read before the whole windows are handed: each window they cover
+ * is queued before the frontier that says so. */
+static void say_closed(struct windows *w, time_t now)
+{
+	int64_t until = (int64_t)now;
+	if (w->parts) {
+		until = window_parts_closed_until(w->parts);
+		window_parts_deliver(w->parts);
+	}
+	if (until != INT64_MIN && until != INT64_MAX)
+		part_publisher_closed_before(w->publisher,
+					     until - (int64_t)w->lateness -
+						     (int64_t)w->table_spec.window_seconds + 1);
+}
+
 void windows_tick(struct windows *w, time_t now)
 {
 	if (sources_live(w->sources) && w->table) {
@@ -541,7 +651,10 @@ void windows_tick(struct windows *w, time_t now)
 		if (w->parts) /* the loop's table is a part too */
 			window_parts_mark(w->parts, capture_workers_count(workers(w)),
 					  (int64_t)now);
+		if (w->publisher)
+			say_closed(w, now);
 	}
+	note_delivered(w);
 	schedule_retraining(w, now);
 	expire_history(w, now);
 	note_samples_alive(w);
@@ -554,6 +667,8 @@ void windows_free(struct windows *w)
 	retrainer_cancel(w->retraining);
 	windows_close(w);
 	windows_stop_scoring(w, NULL);
+	note_delivered(w);
+	part_collector_stop(w->collector);
 	free(w->model.feature_spec);
 	sample_set_free(&w->pending);
 	free(w);
@@ -664,10 +779,48 @@ static void write_model(const struct windows *w, FILE *out)
 		      w->retraining != NULL);
 }
 
+static void write_role(const struct windows *w, FILE *out)
+{
+	if (w->publisher) {
+		struct part_publisher_stats s;
+		part_publisher_stats(w->publisher, &s);
+		metrics_value(out, "sensor_windows_total", "counter",
+			      "Windows sent to the scorers.", NULL, (double)s.windows);
+		metrics_value(out, "sensor_bytes_total", "counter",
+			      "Bytes of partitions sent to the scorers.", NULL, (double)s.bytes);
+		metrics_value(out, "sensor_failures_total", "counter",
+			      "Attempts to send a window that Redis did not take.", NULL,
+			      (double)s.failures);
+		metrics_value(out, "sensor_window_seconds", "gauge",
+			      "Time to encode and send the last window.", NULL, s.last_seconds);
+	}
+	if (!w->collector)
+		return;
+	struct part_collector_stats s;
+	part_collector_stats(w->collector, &s);
+	metrics_value(out, "scorer_parts_total", "counter", "Sensors' partitions read.", NULL,
+		      (double)s.parts);
+	metrics_value(out, "scorer_parts_dropped_total", "counter",
+		      "Partitions dropped: late (their window was scored) or unreadable.",
+		      "{why=\"late\"}", (double)s.late);
+	metrics_labelled(out, "scorer_parts_dropped_total", "{why=\"unreadable\"}", (double)s.bad);
+	metrics_value(out, "scorer_windows_incomplete_total", "counter",
+		      "Windows merged at the deadline without every sensor's part.", NULL,
+		      (double)s.incomplete);
+	metrics_value(out, "scorer_claimed_total", "counter",
+		      "Entries claimed that another scorer read and never acknowledged.", NULL,
+		      (double)s.claimed);
+	metrics_value(out, "scorer_partitions", "gauge", "Partitions this scorer holds.", NULL,
+		      s.owned);
+	metrics_value(out, "scorer_sensors", "gauge", "Sensors heard within [role] deadline.", NULL,
+		      s.sensors);
+}
+
 void windows_write_metrics(void *ctx, FILE *out)
 {
 	const struct windows *w = ctx;
 	write_windows(w, out);
+	write_role(w, out);
 	write_alerts(w, out);
 	write_model(w, out);
 }

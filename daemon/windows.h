@@ -66,7 +66,14 @@ void windows_tick(struct windows *w, time_t now);
 void windows_flush(struct windows *w);
 /* Frees the tables (after windows_flush). */
 void windows_close(struct windows *w);
-/* Every window handed over scored and delivered, the memory saved. */
+/* [role] sensor: each closed window goes to the scorers (part_publisher.h)
+ * instead of being scored here; call after windows_open. [role] scorer:
+ * windows come from the sensors (part_collector.h) to be scored here.
+ * Return a sysexits code. */
+int windows_start_publishing(struct windows *w);
+int windows_start_collecting(struct windows *w);
+/* Every window handed over scored and delivered (or, a sensor's, sent),
+ * the memory saved. */
 void windows_stop_scoring(struct windows *w, struct score_counts *last);
 
 /* The table the loop counts into (NULL while none). */

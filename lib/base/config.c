@@ -22,6 +22,7 @@ enum key_type {
 	KEY_MILLIS,    /* uint32_t milliseconds: a duration, or "250ms" */
 	KEY_LATENESS,  /* int64_t: "auto" (-1) or a duration */
 	KEY_LOG_LEVEL, /* int: a syslog priority by name */
+	KEY_ROLE,      /* int: single, sensor or scorer (enum config_role) */
 };
 
 struct key {
@@ -97,7 +98,14 @@ static const struct key keys[] = {
 	STR("metrics", "listen", metrics_listen),
 	NUM("daemon", "log_level", KEY_LOG_LEVEL, log_level, 0, 0),
 	STR("daemon", "user", user),
+	NUM("role", "mode", KEY_ROLE, role, 0, 0),
+	STR("role", "name", role_name),
+	NUM("role", "partitions", KEY_UINT, partitions, 1, 4096),
+	STR("role", "prefix", parts_prefix),
+	NUM("role", "deadline", KEY_DURATION, merge_deadline, 1, DURATION_MAX_SECONDS),
 };
+
+const char *const config_role_names[3] = { "single", "sensor", "scorer" };
 
 void config_init(struct config *c)
 {
@@ -134,6 +142,9 @@ void config_init(struct config *c)
 	c->log_level = LOG_INFO;
 	config_set_string(&c->stream, "flowsad:alerts");
 	config_set_string(&c->feedback_stream, "flowsad:feedback");
+	config_set_string(&c->parts_prefix, "flowsad:parts");
+	c->partitions = 16;
+	c->merge_deadline = 30;
 }
 
 int config_set_string(char **field, const char *value)
@@ -306,6 +317,13 @@ static const char *set_value(struct config *c, const struct key *k, const char *
 	case KEY_LOG_LEVEL:
 		return parse_log_level(v, field) < 0 ? "one of err, warning, notice, info, debug"
 						      : NULL;
+	case KEY_ROLE:
+		for (int i = 0; i < 3; i++)
+			if (strcmp(v, config_role_names[i]) == 0) {
+				*(int *)field = i;
+				return NULL;
+			}
+		return "one of single, sensor, scorer";
 	}
 	return "a known type";
 }

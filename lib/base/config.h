@@ -92,7 +92,16 @@ struct config {
 	/* [daemon] */
 	int log_level;              /* syslog priority */
 	char *user;
+	/* [role]: one host alone, or sensors and scorers over Redis (docs/deployment.md) */
+	int role;		 /* enum config_role */
+	char *role_name;	 /* this sensor's or scorer's name; NULL: the host name */
+	uint32_t partitions;	 /* of each window's sources, by address hash */
+	char *parts_prefix;	 /* the partitions' streams: PREFIX:K */
+	uint32_t merge_deadline; /* seconds a window waits for sensors' parts */
 };
+
+enum config_role { CONFIG_ROLE_SINGLE, CONFIG_ROLE_SENSOR, CONFIG_ROLE_SCORER };
+extern const char *const config_role_names[3];
 
 /* Defaults of every key. */
 void config_init(struct config *c);

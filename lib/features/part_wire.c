@@ -105,13 +105,17 @@ static int put_distinct(struct part_buf *b, const struct distinct *d)
 	}
 	if (reserve(b, 1 + VARINT_MAX + (size_t)d->n * 8) < 0)
 		return -ENOMEM;
-	uint64_t v[DISTINCT_EXACT_MAX + 1];
+	uint64_t few[64], *v = d->n <= 64 ? few : malloc(d->n * sizeof *v);
+	if (!v)
+		return -ENOMEM;
 	uint32_t n = distinct_values(d, v);
 	qsort(v, n, sizeof *v, cmp_u64); /* one encoding, whatever the table's order */
 	put_varint(b, DISTINCT_EXACT);
 	put_varint(b, n);
 	for (uint32_t i = 0; i < n; i++)
 		put_fixed(b, v[i], 8);
+	if (v != few)
+		free(v);
 	return 0;
 }
 
@@ -304,8 +308,9 @@ static int get_distinct(struct reader *r, struct distinct *d)
 				fail(r, "expected registers of at most %d", 64 - DISTINCT_HLL_BITS);
 		return regs && !r->failed ? distinct_join_registers(d, regs) : 0;
 	}
-	uint64_t n =
-		mode == DISTINCT_EXACT ? get_bounded(r, DISTINCT_EXACT_MAX, "distinct values") : 0;
+	uint64_t n = mode == DISTINCT_EXACT
+			     ? get_bounded(r, 2 * DISTINCT_EXACT_MAX, "distinct values")
+			     : 0;
 	for (uint64_t i = 0; i < n && !r->failed; i++) {
 		uint64_t v = get_fixed(r, 8, "a distinct value");
 		if (!r->failed && distinct_add_value(d, v) < 0)

@@ -5,57 +5,9 @@
 # stream's slot, follows MOVED to the master that does; a master killed
 # mid-run is replaced by its replica and every alert still arrives once.
 . "$(dirname "$0")/lib.bash"
+. "$(dirname "$0")/cluster.bash"
+start_cluster || exit 0
 
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
-	for f in "$T"/n*/pid; do [ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null; done
-	wait 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-
-# client and cluster-bus ports (+10000) below the kernel's ephemeral range
-base=$((20000 + RANDOM % 2000))
-ports=()
-for i in 0 1 2 3 4 5; do
-	p=$((base + i))
-	ports+=("$p")
-	mkdir -p "$T/n$p"
-	redis-server --port "$p" --bind 127.0.0.1 --cluster-enabled yes \
-		--cluster-config-file "$T/n$p/nodes.conf" --cluster-node-timeout 1000 \
-		--cluster-replica-validity-factor 0 \
-		--save '' --appendonly no --dir "$T/n$p" --logfile "$T/n$p/log" \
-		--daemonize yes --pidfile "$T/n$p/pid"
-done
-for p in "${ports[@]}"; do
-	for _ in $(seq 50); do redis-cli -p "$p" ping >/dev/null 2>&1 && break; sleep 0.1; done
-done
-redis-cli --cluster create $(printf '127.0.0.1:%s ' "${ports[@]}") --cluster-replicas 1 \
-	--cluster-yes >"$T/create.log" 2>&1
-up() { redis-cli -p "$1" cluster info 2>/dev/null | grep -q 'cluster_state:ok'; }
-for _ in $(seq 100); do up "${ports[0]}" && break; sleep 0.1; done
-if ! up "${ports[0]}"; then
-	not_ok "a local Redis Cluster (3 masters, 3 replicas) cannot be created" "$(tail -3 "$T/create.log")"
-	exit 0
-fi
-synced() { # every replica has its master's data
-	for p in "${ports[@]}"; do
-		redis-cli -p "$p" info replication | grep -q 'role:slave' || continue
-		redis-cli -p "$p" info replication | grep -q 'master_link_status:up' || return 1
-	done
-}
-for _ in $(seq 100); do synced && break; sleep 0.1; done
-ok "a local Redis Cluster of 3 masters and 3 replicas is up"
-
-# the master serving KEY's slot, as seen from node PORT
-owner() {
-	local slot
-	slot=$(redis-cli -p "$2" cluster keyslot "$1")
-	redis-cli -p "$2" cluster nodes | awk -v s="$slot" '$3 ~ /master/ && $3 !~ /fail/ {
-		for (i = 9; i <= NF; i++) { n = split($i, r, "-"); lo = r[1]; hi = n > 1 ? r[2] : r[1]
-			if (s >= lo && s <= hi) { split($2, a, "@"); split(a[1], h, ":"); print h[2] } } }'
-}
 # seeds that start with a master not serving KEY: the first answer is a MOVED
 seeds_for() {
 	local own list=

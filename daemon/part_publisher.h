@@ -1,0 +1,51 @@
+/* part_publisher: a sensor's closed windows, to the scorers. Each window's
+ * samples are encoded as partitions by source (features/part_wire.h) and
+ * appended, one entry a partition, to the streams PREFIX:0 ..
+ * PREFIX:N-1 (fields: sensor, window, data), so that one scorer gets all of
+ * a source's samples from every sensor. Then the sensor's line in the hash
+ * PREFIX:sensors says how far it is: "live CLOSED_BEFORE MS" (every window
+ * starting before CLOSED_BEFORE was sent, or had no traffic here; MS: the
+ * time of the line), renewed each second; at a clean stop "done ...".
+ * A window is kept and sent again until Redis takes it (a master failing
+ * over, a cluster resharding): windows wait in a bounded queue meanwhile.
+ *
+ * Threads: the functions below are called on the loop's thread; encoding
+ * and sending happen on a thread of the publisher's own. */
+#ifndef FLOWSAD_PART_PUBLISHER_H
+#define FLOWSAD_PART_PUBLISHER_H
+
+#include <stdint.h>
+
+#include "features/sample.h"
+
+#define PUBLISH_QUEUE 4 /* windows waiting at most; then the loop waits (counted) */
+
+struct part_publisher_config {
+	const char *address, *password_file; /* [redis] */
+	uint32_t timeout_ms;
+	const char *prefix, *name; /* [role] */
+	uint32_t n_parts, window_seconds;
+};
+
+struct part_publisher_stats {
+	uint64_t windows, samples, entries, bytes; /* sent */
+	uint64_t failures;			   /* attempts Redis did not take */
+	uint64_t waits;				   /* windows the loop waited to queue */
+	double last_seconds, max_seconds;	   /* to encode and send one window */
+};
+
+struct part_publisher;
+
+/* Starts the publishing thread. NULL after logging. */
+struct part_publisher *part_publisher_start(const struct part_publisher_config *c);
+/* Queues window start's samples (set is taken over and left empty). */
+void part_publisher_window(struct part_publisher *p, int64_t start, struct sample_set *set);
+/* Every window starting before t is closed (a live source's clock): said
+ * to the scorers once the windows queued before are sent. */
+void part_publisher_closed_before(struct part_publisher *p, int64_t t);
+void part_publisher_stats(struct part_publisher *p, struct part_publisher_stats *out);
+/* Sends what is queued (trying for at most drain_seconds while Redis does
+ * not answer), says "done", stops the thread and frees. NULL: no-op. */
+void part_publisher_stop(struct part_publisher *p, double drain_seconds);
+
+#endif

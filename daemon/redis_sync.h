@@ -1,0 +1,44 @@
+/* redis_sync: a blocking Redis client for the daemon's worker threads (the
+ * retraining's feedback, a sensor's publisher, a scorer's collector), over
+ * every address form of [redis] address: one server, Redis Cluster seeds,
+ * or a master that Sentinels know by name (base/hostport.h).
+ *
+ * A command names the key it is about: the client sends it to the node that
+ * served that key last, follows MOVED (and remembers it: the slot moved)
+ * and ASK (once, with ASKING before it: the slot is migrating), and on a
+ * node that does not answer tries the other seeds, or asks the Sentinels
+ * for the master again. A connection is kept per node. hiredis's blocking
+ * calls are bounded by the timeout given.
+ *
+ * Threads: one client per thread; the client is not shared. */
+#ifndef FLOWSAD_REDIS_SYNC_H
+#define FLOWSAD_REDIS_SYNC_H
+
+#include <hiredis/hiredis.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct redis_sync;
+
+/* A client of address (the password file read now, may be NULL); who
+ * prefixes its log lines. NULL after logging. */
+struct redis_sync *redis_sync_new(const char *address, const char *password_file,
+				  uint32_t timeout_ms, const char *who);
+void redis_sync_free(struct redis_sync *r);
+
+/* Runs the command argv[argc] (lengths len, NULL: C strings) on the node of
+ * key (NULL: any). Returns the reply (an error reply too, but never a
+ * redirection; freeReplyObject it), or NULL when no node answered (said
+ * once until one answers again). */
+redisReply *redis_sync_command(struct redis_sync *r, const char *key, int argc, const char **argv,
+			       const size_t *len);
+/* The same with a printf-like format of hiredis (%s, %b, %lld). */
+redisReply *redis_sync_format(struct redis_sync *r, const char *key, const char *fmt, ...);
+
+/* Redirections followed and failures met so far. */
+struct redis_sync_stats {
+	uint64_t redirects, failures, connects;
+};
+const struct redis_sync_stats *redis_sync_stats(const struct redis_sync *r);
+
+#endif
