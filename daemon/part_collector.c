@@ -22,6 +22,7 @@
 #define MAX_SCORERS  256
 #define NAME_MAX_LEN 128
 #define ID_LEN	     48
+#define ALERTS_LOOKED_AT 2000 /* newest alerts searched for a replayed window's */
 
 struct sensor {
 	char name[NAME_MAX_LEN];
@@ -39,13 +40,14 @@ struct part {
 
 struct waiting {
 	int64_t start;
+	int replayed; /* a part was claimed: read by a scorer before */
 	double first; /* when its first part came (monotonic) */
 	struct part *p;
 	size_t n, cap;
 };
 
 struct ack {
-	int64_t start; /* the window (INT64_MIN: at once) */
+	uint64_t seq; /* of the window handed (0: at once) */
 	uint32_t k;
 	char id[ID_LEN];
 };
@@ -53,6 +55,7 @@ struct ack {
 struct ready {
 	int64_t start;
 	struct sample_set set;
+	struct alerted *done;
 };
 
 struct part_collector {
@@ -68,7 +71,7 @@ struct part_collector {
 	int stopping;
 	struct ready ready[READY_MAX];
 	int n_ready;
-	int64_t delivered; /* every window up to it scored and delivered */
+	uint64_t delivered; /* the first windows handed that are scored and delivered */
 	struct part_collector_stats st;
 	/* the thread's */
 	struct redis_sync *redis;
@@ -79,7 +82,8 @@ struct part_collector {
 	size_t n_w, cap_w;
 	struct ack *acks;
 	size_t n_acks, cap_acks;
-	int64_t last_handed;
+	int64_t *handed;   /* [n_parts]: the newest window handed with each partition */
+	uint64_t n_handed; /* windows handed in all */
 	int said_length;
 	int paused; /* the thread has ended (part_collector_pause) */
 };
@@ -156,7 +160,8 @@ static void refresh_sensors(struct part_collector *p)
 			continue;
 		s->done = strcmp(state, "done") == 0;
 		s->closed_before = before;
-		s->beat_ms = ms;
+		if (ms > s->beat_ms)
+			s->beat_ms = ms;
 	}
 	freeReplyObject(a);
 }
@@ -197,7 +202,7 @@ static int scorer_rank(struct part_collector *p, int *n)
 	return rank;
 }
 
-static void take_entry(struct part_collector *p, uint32_t k, const redisReply *e);
+static void take_entry(struct part_collector *p, uint32_t k, const redisReply *e, int claimed);
 
 /* The entries of partition k that other scorers read and never
  * acknowledged (a dead one's, or this one's before a restart). */
@@ -219,7 +224,7 @@ static void claim_pending(struct part_collector *p, uint32_t k)
 			break;
 		}
 		for (size_t i = 0; i < a->element[1]->elements; i++)
-			take_entry(p, k, a->element[1]->element[i]);
+			take_entry(p, k, a->element[1]->element[i], 1);
 		claimed += a->element[1]->elements;
 		snprintf(cursor, sizeof cursor, "%s", a->element[0]->str);
 		freeReplyObject(a);
@@ -295,6 +300,13 @@ static void release_partition(struct part_collector *p, uint32_t k, int drop_lea
 				w->p[kept++] = w->p[j];
 		w->n = kept;
 	}
+	size_t left = 0; /* windows of its parts alone wait no more */
+	for (size_t i = 0; i < p->n_w; i++)
+		if (p->w[i].n)
+			p->w[left++] = p->w[i];
+		else
+			free(p->w[i].p);
+	p->n_w = left;
 	p->owned[k] = 0;
 	if (!drop_lease)
 		return;
@@ -311,6 +323,8 @@ static void release_partition(struct part_collector *p, uint32_t k, int drop_lea
 static void balance_partitions(struct part_collector *p)
 {
 	int n, rank = scorer_rank(p, &n), owned = 0;
+	if (n == 0) /* Redis did not say who is there: nothing changes */
+		return;
 	for (uint32_t k = 0; k < p->c.n_parts; k++) {
 		int mine = rank >= 0 && (int)(k % (uint32_t)n) == rank;
 		if (p->owned[k] && (!mine || !renew_partition(p, k))) {
@@ -335,14 +349,14 @@ static void balance_partitions(struct part_collector *p)
 
 /* --- parts into windows ----------------------------------------------------------------------- */
 
-static void ack_later(struct part_collector *p, int64_t start, uint32_t k, const char *id)
+static void ack_later(struct part_collector *p, uint64_t seq, uint32_t k, const char *id)
 {
 	if (grow_for_one(&p->acks, &p->cap_acks, p->n_acks, sizeof *p->acks, 64) < 0) {
 		log_err("scorer: out of memory: entry %s stays pending", id);
 		return;
 	}
 	struct ack *a = &p->acks[p->n_acks++];
-	a->start = start;
+	a->seq = seq;
 	a->k = k;
 	snprintf(a->id, sizeof a->id, "%s", id);
 }
@@ -393,7 +407,7 @@ static void count_dropped(struct part_collector *p, uint64_t *counter)
 	pthread_mutex_unlock(&p->lock);
 }
 
-static void take_entry(struct part_collector *p, uint32_t k, const redisReply *e)
+static void take_entry(struct part_collector *p, uint32_t k, const redisReply *e, int claimed)
 {
 	if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 || !e->element[0]->str ||
 	    e->element[1]->type != REDIS_REPLY_ARRAY)
@@ -410,16 +424,16 @@ static void take_entry(struct part_collector *p, uint32_t k, const redisReply *e
 		if (p->said_length++ < 10)
 			log_err("scorer: %s:%u entry %s: %s; dropped", p->prefix, k, id, why);
 		count_dropped(p, &p->st.bad);
-		ack_later(p, INT64_MIN, k, id);
+		ack_later(p, 0, k, id);
 		return;
 	}
-	if (h.window_start <= p->last_handed) {
+	if (h.window_start <= p->handed[k]) {
 		log_warn("scorer: a part of window %s from sensor %s came after the window was "
 			 "scored (%zu samples); dropped: raise [role] deadline?",
 			 isotime_format(h.window_start, when), sensor->str, x.set.n);
 		sample_set_free(&x.set);
 		count_dropped(p, &p->st.late);
-		ack_later(p, INT64_MIN, k, id);
+		ack_later(p, 0, k, id);
 		return;
 	}
 	struct waiting *w = waiting_at(p, h.window_start);
@@ -431,7 +445,11 @@ static void take_entry(struct part_collector *p, uint32_t k, const redisReply *e
 	snprintf(x.id, sizeof x.id, "%s", id);
 	snprintf(x.sensor, sizeof x.sensor, "%s", sensor->str);
 	w->p[w->n++] = x;
-	sensor_named(p, sensor->str);
+	w->replayed |= claimed;
+	struct sensor *from = sensor_named(p, sensor->str);
+	long long now = wall_ms();
+	if (from && now > from->beat_ms) /* a part is a sign of life too */
+		from->beat_ms = now;
 	pthread_mutex_lock(&p->lock);
 	p->st.parts++;
 	p->st.samples_in += x.set.n;
@@ -452,7 +470,7 @@ static size_t read_partition(struct part_collector *p, uint32_t k)
 	    a->element[0]->type == REDIS_REPLY_ARRAY && a->element[0]->elements == 2) {
 		const redisReply *entries = a->element[0]->element[1];
 		for (size_t i = 0; i < entries->elements; i++)
-			take_entry(p, k, entries->element[i]);
+			take_entry(p, k, entries->element[i], 0);
 		n = entries->elements;
 	} else if (a && a->type == REDIS_REPLY_ERROR && strncmp(a->str, "NOGROUP", 7) == 0) {
 		p->owned[k] = 0; /* the stream went (deleted by hand?): taken again */
@@ -509,16 +527,69 @@ static void note_silences(struct part_collector *p)
 	}
 }
 
+void alerted_free(struct alerted *a)
+{
+	for (size_t i = 0; a && i < a->n; i++)
+		free(a->src[i]);
+	if (a)
+		free(a->src);
+	free(a);
+}
+
+int alerted_holds(const struct alerted *a, const char *src)
+{
+	for (size_t i = 0; a && i < a->n; i++)
+		if (strcmp(a->src[i], src) == 0)
+			return 1;
+	return 0;
+}
+
+/* The sources the alert stream's newest entries hold for the window at
+ * start (a replayed window: the scorer that read it before may have
+ * delivered its alerts). NULL when none (or Redis did not say). */
+static struct alerted *alerted_in(struct part_collector *p, int64_t start)
+{
+	char when[ISOTIME_LEN];
+	const char *stream = p->c.alert_stream;
+	redisReply *a = redis_sync_format(p->redis, stream, "XREVRANGE %s + - COUNT %d", stream,
+					  ALERTS_LOOKED_AT);
+	struct alerted *done = calloc(1, sizeof *done);
+	isotime_format(start, when);
+	for (size_t i = 0; done && a && a->type == REDIS_REPLY_ARRAY && i < a->elements; i++) {
+		const redisReply *e = a->element[i];
+		if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
+		    e->element[1]->type != REDIS_REPLY_ARRAY)
+			continue;
+		const redisReply *w = field(e->element[1], "window_start"),
+				 *src = field(e->element[1], "src_ip");
+		char *copy = w && w->str && src && src->str && strcmp(w->str, when) == 0
+				     ? strdup(src->str)
+				     : NULL;
+		if (copy && grow_for_one(&done->src, &done->cap, done->n, sizeof *done->src,
+					 8) == 0)
+			done->src[done->n++] = copy;
+		else
+			free(copy);
+	}
+	freeReplyObject(a);
+	if (done && !done->n) {
+		alerted_free(done);
+		done = NULL;
+	}
+	return done;
+}
+
 /* Waits while the loop has READY_MAX windows to take. Returns 0, or -1
  * when stopping. */
-static int push_ready(struct part_collector *p, int64_t start, struct sample_set *set)
+static int push_ready(struct part_collector *p, int64_t start, struct sample_set *set,
+		      struct alerted *done)
 {
 	pthread_mutex_lock(&p->lock);
 	while (p->n_ready == READY_MAX && !p->stopping)
 		pthread_cond_wait(&p->wake, &p->lock);
 	int ok = p->n_ready < READY_MAX;
 	if (ok) {
-		p->ready[p->n_ready++] = (struct ready){ start, *set };
+		p->ready[p->n_ready++] = (struct ready){ start, *set, done };
 		p->st.windows++;
 		p->st.samples += set->n;
 	}
@@ -551,13 +622,19 @@ static int hand_oldest(struct part_collector *p, int at_deadline, const char *mi
 	if (at_deadline)
 		log_warn("scorer: window %s merged at the deadline without the parts of %s",
 			 isotime_format(w.start, when), missing);
-	for (size_t i = 0; i < w.n; i++)
-		ack_later(p, w.start, w.p[i].k, w.p[i].id);
+	p->n_handed++;
+	for (size_t i = 0; i < w.n; i++) {
+		ack_later(p, p->n_handed, w.p[i].k, w.p[i].id);
+		if (w.start > p->handed[w.p[i].k])
+			p->handed[w.p[i].k] = w.start;
+	}
 	free(w.p);
 	memmove(&p->w[0], &p->w[1], --p->n_w * sizeof *p->w);
-	p->last_handed = w.start;
-	if (push_ready(p, w.start, &merged) < 0)
+	struct alerted *done = w.replayed ? alerted_in(p, w.start) : NULL;
+	if (push_ready(p, w.start, &merged, done) < 0) {
 		sample_set_free(&merged); /* stopping: its entries stay pending */
+		alerted_free(done);
+	}
 	return 0;
 }
 
@@ -577,14 +654,14 @@ static void hand_ready(struct part_collector *p)
 static void acknowledge(struct part_collector *p)
 {
 	pthread_mutex_lock(&p->lock);
-	int64_t delivered = p->delivered;
+	uint64_t delivered = p->delivered;
 	pthread_mutex_unlock(&p->lock);
 	size_t kept = 0, acked = 0;
 	for (size_t i = 0; i < p->n_acks; i++) {
 		struct ack *a = &p->acks[i];
 		char key[512];
 		stream_of(p, a->k, key, sizeof key);
-		redisReply *r = a->start <= delivered
+		redisReply *r = a->seq <= delivered
 					? redis_sync_format(p->redis, key, "XACK %s " GROUP " %s",
 							    key, a->id)
 					: NULL;
@@ -633,8 +710,10 @@ static void *collecting(void *arg)
 	struct part_collector *p = arg;
 	double next_look = 0;
 	while (!stopping(p)) {
+		/* the sensors before the streams: a window is whole when the
+		 * sensors known before its parts were read have sent or closed it */
+		refresh_sensors(p);
 		if (monotonic() >= next_look) {
-			refresh_sensors(p);
 			balance_partitions(p);
 			next_look = monotonic() + 1;
 		}
@@ -668,7 +747,7 @@ static void take_ready(struct ev_loop *loop, ev_async *w, int revents)
 		pthread_mutex_unlock(&p->lock);
 		if (!any)
 			return;
-		p->fn(p->ctx, r.start, &r.set);
+		p->fn(p->ctx, r.start, &r.set, r.done);
 	}
 }
 
@@ -682,6 +761,7 @@ static void free_collector(struct part_collector *p)
 	free(p->w);
 	free(p->acks);
 	free(p->owned);
+	free(p->handed);
 	redis_sync_free(p->redis);
 	free(p->prefix);
 	free(p->name);
@@ -689,26 +769,24 @@ static void free_collector(struct part_collector *p)
 }
 
 struct part_collector *part_collector_start(struct ev_loop *loop,
-					    const struct part_collector_config *c, collected_fn fn,
-					    void *ctx)
+					    const struct part_collector_config *c,
+					    collected_fn fn, void *ctx)
 {
 	struct part_collector *p = calloc(1, sizeof *p);
-	if (!p || !(p->owned = calloc(c->n_parts, 1)) || !(p->prefix = strdup(c->prefix)) ||
-	    !(p->name = strdup(c->name))) {
+	if (!p || !(p->owned = calloc(c->n_parts, 1)) ||
+	    !(p->handed = malloc(c->n_parts * sizeof *p->handed)) ||
+	    !(p->prefix = strdup(c->prefix)) || !(p->name = strdup(c->name))) {
 		log_err("scorer: out of memory");
 		if (p)
 			free_collector(p);
 		return NULL;
 	}
-	*p = (struct part_collector){ .c = *c,
-				      .prefix = p->prefix,
-				      .name = p->name,
-				      .loop = loop,
-				      .fn = fn,
-				      .ctx = ctx,
-				      .owned = p->owned,
-				      .delivered = INT64_MIN,
-				      .last_handed = INT64_MIN };
+	p->c = *c;
+	p->loop = loop;
+	p->fn = fn;
+	p->ctx = ctx;
+	for (uint32_t k = 0; k < c->n_parts; k++)
+		p->handed[k] = INT64_MIN;
 	if (!(p->redis = redis_sync_new(c->address, c->password_file, c->timeout_ms, "scorer"))) {
 		free_collector(p);
 		return NULL;
@@ -729,11 +807,11 @@ struct part_collector *part_collector_start(struct ev_loop *loop,
 	return p;
 }
 
-void part_collector_delivered(struct part_collector *p, int64_t start)
+void part_collector_delivered(struct part_collector *p, uint64_t windows)
 {
 	pthread_mutex_lock(&p->lock);
-	if (start > p->delivered)
-		p->delivered = start;
+	if (windows > p->delivered)
+		p->delivered = windows;
 	pthread_mutex_unlock(&p->lock);
 }
 
@@ -754,8 +832,10 @@ void part_collector_pause(struct part_collector *p)
 	pthread_mutex_unlock(&p->lock);
 	pthread_join(p->thread, NULL);
 	p->paused = 1;
-	for (int i = 0; i < p->n_ready; i++) /* not scored: they stay pending */
+	for (int i = 0; i < p->n_ready; i++) { /* not scored: they stay pending */
 		sample_set_free(&p->ready[i].set);
+		alerted_free(p->ready[i].done);
+	}
 	p->n_ready = 0;
 	ev_async_stop(p->loop, &p->ready_w);
 }

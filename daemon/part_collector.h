@@ -12,7 +12,10 @@
  * closed the window (part_publisher.h), or has gone silent for [role]
  * deadline (said once), or when deadline has passed since the window's
  * first part came; what was missing is counted and said. Parts that come
- * for a window already handed are counted late, and dropped. Entries are
+ * for a window already handed are counted late, and dropped. A window
+ * with entries claimed from another scorer comes with the sources whose
+ * alerts of it the alert stream holds already (that scorer delivered them
+ * before it died), so that they are not sent twice. Entries are
  * acknowledged and deleted once their window is scored and its alerts are
  * delivered (part_collector_delivered).
  *
@@ -32,12 +35,23 @@ struct part_collector_config {
 	const char *address, *password_file; /* [redis] */
 	uint32_t timeout_ms;
 	const char *prefix, *name; /* [role] */
+	const char *alert_stream;  /* [redis] stream */
 	uint32_t n_parts, deadline_seconds;
 	uint32_t window_seconds; /* what the model expects */
 };
 
-/* A merged window, on the loop's thread: set is fn's. */
-typedef void (*collected_fn)(void *ctx, int64_t start, struct sample_set *set);
+/* The sources whose alerts of a window are in the alert stream already: a
+ * window a killed scorer had scored, read again by another (NULL: none). */
+struct alerted {
+	size_t n, cap;
+	char **src;
+};
+void alerted_free(struct alerted *a);
+int alerted_holds(const struct alerted *a, const char *src);
+
+/* A merged window, on the loop's thread: set and done are fn's. */
+typedef void (*collected_fn)(void *ctx, int64_t start, struct sample_set *set,
+			     struct alerted *done);
 
 struct part_collector_stats {
 	uint64_t parts, samples_in;  /* partitions read, their samples */
@@ -55,9 +69,9 @@ struct part_collector;
 struct part_collector *part_collector_start(struct ev_loop *loop,
 					    const struct part_collector_config *c, collected_fn fn,
 					    void *ctx);
-/* Every window up to start is scored and its alerts delivered: its
- * entries can go. */
-void part_collector_delivered(struct part_collector *p, int64_t start);
+/* The first windows handed (that many, in the order they came to fn) are
+ * scored and their alerts delivered: their entries can go. */
+void part_collector_delivered(struct part_collector *p, uint64_t windows);
 void part_collector_stats(struct part_collector *p, struct part_collector_stats *out);
 /* Stops reading and handing windows (those the loop has not taken stay
  * pending in the streams, for the next scorer to claim). NULL: no-op. */

@@ -5,14 +5,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/hostport.h"
 #include "log.h"
 #include "redis_sink.h"
 
-#define MAX_NODES  64	/* connections kept: a cluster's masters and replicas */
+#define MAX_NODES 64    /* connections kept: a cluster's masters and replicas */
 #define MAX_ROUTES 1024 /* keys whose node is remembered */
-#define MAX_HOPS   16	/* redirections and other nodes tried for one command */
+#define MAX_HOPS 16     /* redirections and other nodes tried for one command */
+#define SAY_EVERY 30    /* seconds between two lines about no node answering */
 
 struct node {
 	struct hostport hp;
@@ -35,7 +37,8 @@ struct redis_sync {
 	int n_nodes, current; /* current: the node of commands without a route */
 	struct route route[MAX_ROUTES];
 	int n_routes;
-	int failing; /* said that no node answers */
+	int failing, said; /* no node answers; and that was said */
+	time_t said_at;    /* when it was said last: once in SAY_EVERY at most */
 	struct redis_sync_stats st;
 };
 
@@ -234,16 +237,20 @@ static redisReply *send_formatted(struct redis_sync *r, const char *key, const c
 			asking = 1;
 		} else {
 			r->current = route_of(r, key) < 0 ? i : r->current;
-			if (r->failing)
+			if (r->failing && r->said)
 				log_info("%s: redis answers again", r->who);
-			r->failing = 0;
+			r->failing = r->said = 0;
 			return a;
 		}
 		r->st.redirects++;
 		freeReplyObject(a);
 	}
-	if (!r->failing)
+	time_t now = time(NULL);
+	if (!r->failing && now >= r->said_at + SAY_EVERY) {
 		log_warn("%s: no redis node answers (%d tried); retrying", r->who, MAX_HOPS);
+		r->said = 1;
+		r->said_at = now;
+	}
 	r->failing = 1;
 	r->current = -1;
 	return NULL;

@@ -36,6 +36,14 @@ struct model_brief {
 	uint32_t window_seconds;
 };
 
+/* A window a killed scorer had scored, collected again here, with the
+ * sources whose alerts it delivered (part_collector.h). */
+struct replayed {
+	int64_t start;
+	struct alerted *done;
+	struct replayed *next;
+};
+
 struct windows {
 	struct ev_loop *loop;
 	const struct config *conf;
@@ -60,7 +68,8 @@ struct windows {
 	size_t peak_alive;              /* most memory of samples alive at once (seen) */
 	struct part_publisher *publisher; /* a sensor's: windows go to the scorers */
 	struct part_collector *collector; /* a scorer's: windows come from the sensors */
-	int64_t last_scored;              /* the start of the newest window scored */
+	uint64_t scored;                  /* windows back from the score thread */
+	struct replayed *replayed;        /* a scorer's windows read before by another */
 };
 
 struct windows *windows_new(const struct windows_context *c)
@@ -69,7 +78,7 @@ struct windows *windows_new(const struct windows_context *c)
 	if (w)
 		*w = (struct windows){ .loop = c->loop, .conf = c->conf, .common = c->common,
 				       .sinks = c->sinks, .sources = c->sources,
-				       .lateness = c->lateness, .last_scored = INT64_MIN };
+				       .lateness = c->lateness };
 	return w;
 }
 
@@ -153,6 +162,37 @@ static void note_history(struct windows *w, const struct window_result *r, const
 	w->history_failing = r->history_failed != 0;
 }
 
+/* The sources a window read again had alerts delivered for already. */
+static struct alerted *take_replayed(struct windows *w, int64_t start)
+{
+	for (struct replayed **at = &w->replayed; *at; at = &(*at)->next)
+		if ((*at)->start == start) {
+			struct replayed *r = *at;
+			struct alerted *done = r->done;
+			*at = r->next;
+			free(r);
+			return done;
+		}
+	return NULL;
+}
+
+/* A window's alerts to the sinks, but those another scorer delivered
+ * before it died (a window read again). */
+static void deliver_alerts(struct windows *w, const struct window_result *r, const char *when)
+{
+	struct alerted *done = take_replayed(w, r->start);
+	size_t n = 0;
+	for (size_t i = 0; i < r->n_alerts; i++)
+		if (!alerted_holds(done, r->alert[i].src_ip))
+			r->alert[n++] = r->alert[i];
+	if (n < r->n_alerts)
+		log_info("window %s: %zu alerts were delivered by the scorer that read it before: "
+			 "not sent again",
+			 when, r->n_alerts - n);
+	alerted_free(done);
+	sinks_deliver(w->sinks, r->alert, n);
+}
+
 /* A window back from the score thread: its alerts to the sinks, its line. */
 static void window_scored(void *ctx, const struct window_result *r)
 {
@@ -160,13 +200,13 @@ static void window_scored(void *ctx, const struct window_result *r)
 	char when[ISOTIME_LEN];
 
 	isotime_format(r->start, when);
-	w->last_scored = r->start;
+	w->scored++;
 	if (r->baseline_reset)
 		log_info("baseline: window %s is older than what the sources' memory holds (a "
 			 "replay "
 			 "of earlier traffic?): the memory starts afresh",
 			 when);
-	sinks_deliver(w->sinks, r->alert, r->n_alerts);
+	deliver_alerts(w, r, when);
 	if (r->scored)
 		log_info("window %s: %zu samples, %" PRIu64 " alerts, %" PRIu64 " suppressed "
 			 "(threshold %.3g)",
@@ -498,6 +538,21 @@ int windows_start_publishing(struct windows *w)
 	return EX_OK;
 }
 
+/* A merged window from the sensors: scored as one closed here. */
+static void window_collected(void *ctx, int64_t start, struct sample_set *set,
+			     struct alerted *done)
+{
+	struct windows *w = ctx;
+	struct replayed *r = done ? malloc(sizeof *r) : NULL;
+	if (r) {
+		*r = (struct replayed){ start, done, w->replayed };
+		w->replayed = r;
+	} else {
+		alerted_free(done);
+	}
+	window_whole(ctx, start, set);
+}
+
 int windows_start_collecting(struct windows *w)
 {
 	char name[128];
@@ -513,8 +568,8 @@ int windows_start_collecting(struct windows *w)
 	pc.n_parts = c->partitions;
 	pc.deadline_seconds = c->merge_deadline;
 	pc.window_seconds = w->table_spec.window_seconds;
-	/* a merged window is scored as one closed here */
-	if (!(w->collector = part_collector_start(w->loop, &pc, window_whole, w)))
+	pc.alert_stream = c->stream;
+	if (!(w->collector = part_collector_start(w->loop, &pc, window_collected, w)))
 		return EX_UNAVAILABLE;
 	log_info("scorer %s: windows of %u s from %s:0..%u, waiting at most %u s for sensors", name,
 		 pc.window_seconds, pc.prefix, pc.n_parts - 1, pc.deadline_seconds);
@@ -525,7 +580,7 @@ int windows_start_collecting(struct windows *w)
 static void note_delivered(struct windows *w)
 {
 	if (w->collector && sinks_drained(w->sinks))
-		part_collector_delivered(w->collector, w->last_scored);
+		part_collector_delivered(w->collector, w->scored);
 }
 
 void windows_stop_scoring(struct windows *w, struct score_counts *last)
@@ -669,6 +724,8 @@ void windows_free(struct windows *w)
 	windows_stop_scoring(w, NULL);
 	note_delivered(w);
 	part_collector_stop(w->collector);
+	while (w->replayed)
+		alerted_free(take_replayed(w, w->replayed->start));
 	free(w->model.feature_spec);
 	sample_set_free(&w->pending);
 	free(w);

@@ -331,13 +331,15 @@ void baseline_observe(struct baseline *b, int64_t window_start, const ip_addr *s
 	uint32_t i = b->index[find_slot(b, src)];
 	struct host *h = i == NONE ? NULL : &b->hosts[i];
 
-	if (window_start < b->latest) { /* another timeline: a replay of older traffic */
+	/* another timeline (a replay of older traffic), not a late window */
+	if (b->latest != INT64_MIN && window_start < b->latest - BASELINE_LATE_SECONDS) {
 		reset(b);
 		b->st.resets++;
 		i = NONE;
 		h = NULL;
 	}
-	b->latest = window_start;
+	if (window_start > b->latest)
+		b->latest = window_start;
 	b->st.observed++;
 	levels_of(c, x);
 	if (h && window_start - h->last > (int64_t)b->horizon)

@@ -44,6 +44,11 @@
 
 #define BASELINE_N_FEATURES 9
 #define BASELINE_MIN_WINDOWS 3        /* windows of a source's past before its rises count */
+/* A window at most this much older than the newest one is late (a fleet's
+ * scorer catching up the windows of a partition it took over), and is
+ * observed as such; an older one starts another timeline: the memory
+ * starts afresh. */
+#define BASELINE_LATE_SECONDS 900
 
 extern const char *const baseline_feature_names[BASELINE_N_FEATURES];
 

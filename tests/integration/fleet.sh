@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# Many sensors, one detector, over a local Redis Cluster (3 masters, 3
+# replicas): the sample capture split in two by flow, each half replayed
+# into a sensor of its own, gives a scorer the same samples and alerts as
+# one sensor that sees everything; a master killed while they send loses
+# nothing; a scorer killed mid-run has its partitions and pending entries
+# taken by another (XAUTOCLAIM), no window lost and no alert twice; a
+# sensor killed mid-run is waited for no longer than the deadline.
+. "$(dirname "$0")/lib.bash"
+. "$(dirname "$0")/cluster.bash"
+start_cluster || exit 0
+
+seeds=$(printf '127.0.0.1:%s,' "${ports[@]}")
+seeds=${seeds%,}
+"$FLOWSAD" train --window 1m --seed 1 --quiet --alert-quantile 0.5 -o "$T/model" \
+	"$DATA/sample.pcap" 2>/dev/null
+
+# the two halves: both directions of a flow in one (the sum of the ports
+# is the same both ways); IPv6 and packets without ports in the first
+half='(ip[(ip[0]&0xf)*4:2] + ip[(ip[0]&0xf)*4+2:2]) & 1'
+tcpdump -r "$DATA/sample.pcap" -w "$T/a.pcap" "not (ip and (tcp or udp)) or ($half = 0)" 2>/dev/null
+tcpdump -r "$DATA/sample.pcap" -w "$T/b.pcap" "ip and (tcp or udp) and ($half = 1)" 2>/dev/null
+
+# conf NAME MODE PREFIX [KEY = VALUE lines]: a sensor's or scorer's file
+conf() {
+	local f=$T/$1.conf
+	printf '[window]\nlength = 1m\n[alerts]\nsuppress = 0\nmin_score = -100\n' >"$f"
+	printf '[redis]\naddress = %s\nstream = %s:alerts\n' "$seeds" "$3" >>"$f"
+	printf '[spool]\ndir = %s/spool-%s\n' "$T" "$1" >>"$f"
+	printf '[role]\nmode = %s\nname = %s\nprefix = %s\npartitions = 8\n' "$2" "$1" "$3" >>"$f"
+	shift 3
+	[ $# -eq 0 ] || printf '%s\n' "$@" >>"$f"
+}
+# pending PREFIX: entries left in its partition streams (read, or not yet)
+pending() {
+	local n=0 k
+	for k in 0 1 2 3 4 5 6 7; do
+		n=$((n + $(redis-cli -c -p "${ports[0]}" XLEN "$1:$k")))
+	done
+	echo "$n"
+}
+# settled PREFIX: waits (at most 60 s) until every entry was acknowledged
+settled() {
+	for _ in $(seq 600); do [ "$(pending "$1")" = 0 ] && return 0; sleep 0.1; done
+	return 1
+}
+# scorer NAME: runs in the background; its pid in $scorer_pid
+scorer() {
+	"$FLOWSAD" run -c "$T/$1.conf" -m "$T/model" --samples "$T/$1.csv" --jsonl "$T/$1.jsonl" \
+		2>"$T/$1.log" &
+	scorer_pid=$!
+	pids+=("$scorer_pid")
+}
+ids() { grep -ho '"id":"flowsad-[^"]*"' "$@" | sort; }
+stream_ids() {
+	redis-cli -c -p "${ports[0]}" --raw XRANGE "$1:alerts" - + | grep -o '"id":"flowsad-[^"]*"' |
+		sort
+}
+
+# --- one sensor sees everything ---------------------------------------------
+conf whole sensor f1
+conf x1 scorer f1
+check "a sensor sends every window of a replay to the cluster" \
+	"$FLOWSAD" run -c "$T/whole.conf" -r "$DATA/sample.pcap" --samples "$T/whole.csv"
+cp "$T/check.out" "$T/whole.log"
+check "it says how much it sent" grep -q "sensor: 7 windows sent" "$T/whole.log"
+scorer x1
+check "the scorer merges and scores them all, then acknowledges them" settled f1
+kill -TERM "$scorer_pid"
+wait "$scorer_pid"
+check_eq "the scorer's samples are the sensor's" "$(sort "$T/whole.csv" | md5sum)" \
+	"$(sort "$T/x1.csv" | md5sum)"
+n=$(ids "$T/x1.jsonl" | wc -l)
+check "it alerted ($n)" test "$n" -ge 10
+check_eq "its alerts are in the cluster's stream, once each" "$(ids "$T/x1.jsonl")" \
+	"$(stream_ids f1)"
+
+# --- two sensors, each half of the flows; a master killed meanwhile ---------
+conf sa sensor f2
+conf sb sensor f2
+conf x2 scorer f2
+scorer x2
+x2_pid=$scorer_pid
+"$FLOWSAD" run -c "$T/sa.conf" -r "$T/a.pcap" --replay-pps 8000 2>"$T/sa.log" &
+sa_pid=$!
+"$FLOWSAD" run -c "$T/sb.conf" -r "$T/b.pcap" --replay-pps 4000 2>"$T/sb.log" &
+sb_pid=$!
+pids+=("$sa_pid" "$sb_pid")
+victim=$(owner f2:0 "${ports[0]}")
+for _ in $(seq 100); do [ "$(redis-cli -p "$victim" XLEN f2:0)" != 0 ] && break; sleep 0.1; done
+kill -9 "$(cat "$T/n$victim/pid")"
+wait "$sa_pid"
+a=$?
+wait "$sb_pid"
+check_eq "both sensors finish though a master was killed while they sent" "0 0" "$a $?"
+alive=${ports[0]}
+[ "$alive" != "$victim" ] || alive=${ports[1]}
+check "its replica took over" test -n "$(owner f2:0 "$alive")" -a "$(owner f2:0 "$alive")" != "$victim"
+live=()
+for p in "${ports[@]}"; do [ "$p" = "$victim" ] || live+=("$p"); done
+ports=("${live[@]}")
+check "the scorer merges the halves, then acknowledges them" settled f2
+kill -TERM "$x2_pid"
+wait "$x2_pid"
+check_eq "merged samples equal those of the sensor that saw everything" \
+	"$(sort "$T/whole.csv" | md5sum)" "$(sort "$T/x2.csv" | md5sum)"
+check_eq "and so do the alerts" "$(ids "$T/x1.jsonl")" "$(ids "$T/x2.jsonl")"
+check_eq "none twice in the stream" "$(ids "$T/x1.jsonl")" "$(stream_ids f2)"
+check "no window was merged without a part" grep -q " 0 incomplete" "$T/x2.log"
+
+# --- a scorer killed mid-run ------------------------------------------------
+conf y1 scorer f3
+conf y2 scorer f3
+conf whole3 sensor f3
+scorer y1
+y1_pid=$scorer_pid
+scorer y2
+y2_pid=$scorer_pid
+for _ in $(seq 100); do grep -q "partition" "$T/y2.log" && break; sleep 0.1; done
+"$FLOWSAD" run -c "$T/whole3.conf" -r "$DATA/sample.pcap" --replay-pps 5000 2>"$T/s3.log" &
+s3_pid=$!
+pids+=("$s3_pid")
+for _ in $(seq 200); do grep -q "^flowsad: window" "$T/y1.log" && break; sleep 0.1; done
+kill -9 "$y1_pid"
+wait "$s3_pid"
+check "after a scorer is killed, the other takes its partitions and scores everything" \
+	settled f3
+kill -TERM "$y2_pid"
+wait "$y2_pid"
+check "the entries the killed one read and never acknowledged were claimed" \
+	grep -q "entries claimed that were read and never acknowledged" "$T/y2.log"
+check_eq "every sample was scored (by one or the other)" "$(sort -u "$T/whole.csv" | md5sum)" \
+	"$(sort -u "$T/y1.csv" "$T/y2.csv" | md5sum)"
+check_eq "no alert twice in the stream" "$(stream_ids f3 | uniq | wc -l)" "$(stream_ids f3 | wc -l)"
+
+# --- a sensor killed mid-run ------------------------------------------------
+conf z1 scorer f4 'deadline = 3s'
+conf sc sensor f4
+conf sd sensor f4
+scorer z1
+"$FLOWSAD" run -c "$T/sc.conf" -r "$T/a.pcap" --replay-pps 2000 2>"$T/sc.log" &
+sc_pid=$!
+"$FLOWSAD" run -c "$T/sd.conf" -r "$T/b.pcap" --replay-pps 2000 2>"$T/sd.log" &
+sd_pid=$!
+pids+=("$sc_pid" "$sd_pid")
+for _ in $(seq 200); do grep -q "^flowsad: window" "$T/z1.log" && break; sleep 0.1; done
+kill -9 "$sc_pid"
+wait "$sd_pid"
+check "the scorer goes on with the other sensor" settled f4
+sleep 4
+kill -TERM "$scorer_pid"
+wait "$scorer_pid"
+check "and says the killed one went silent" grep -q "sensor sc has said nothing" "$T/z1.log"
+check "it scored windows after the kill" test "$(grep -c '^flowsad: window' "$T/z1.log")" -ge 5
+[ -n "${FLEET_KEEP:-}" ] && cp -r "$T" "$FLEET_KEEP"
