@@ -44,6 +44,20 @@ static uint64_t *slots_of(struct distinct *d)
 	return d->slots ? d->slots : d->inline_slots;
 }
 
+/* Borrowed values (distinct_adopt): slots set, but no table of them. */
+static int borrowed(const struct distinct *d)
+{
+	return d->slots && d->cap == 0;
+}
+
+/* The entries to look at for the values: a table's slots (0: empty), or
+ * the borrowed values. */
+static const uint64_t *entries(const struct distinct *d, uint32_t *n)
+{
+	*n = borrowed(d) ? d->n : d->cap;
+	return d->slots ? d->slots : d->inline_slots;
+}
+
 /* One register update of kind's HyperLogLog from a tagged value. */
 static int hll_add(uint8_t *hll, uint64_t tagged)
 {
@@ -61,14 +75,16 @@ static int hll_add(uint8_t *hll, uint64_t tagged)
 
 static int to_hll(struct distinct *d)
 {
-	uint64_t *s = slots_of(d);
+	uint32_t n;
+	const uint64_t *s = entries(d, &n);
 	d->hll = calloc(DISTINCT_REGISTERS, 1);
 	if (!d->hll)
 		return -ENOMEM;
-	for (uint32_t i = 0; i < d->cap; i++)
+	for (uint32_t i = 0; i < n; i++)
 		if (s[i])
 			hll_add(d->hll, s[i]);
-	free(d->slots);
+	if (!borrowed(d))
+		free(d->slots);
 	d->slots = NULL;
 	d->cap = 0;
 	return 0;
@@ -98,15 +114,34 @@ static int grow(struct distinct *d)
 	return 0;
 }
 
+static int add_tagged(struct distinct *d, uint64_t v);
+
+/* Borrowed values copied into a table of the count's own. */
+static int own_values(struct distinct *d)
+{
+	const uint64_t *v = d->slots;
+	uint32_t n = d->n;
+	memset(d, 0, sizeof *d);
+	for (uint32_t i = 0; i < n; i++) {
+		int rc = add_tagged(d, v[i]);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 /* Adds a value tagged with its kind (the top bits); as distinct_add. */
 static int add_tagged(struct distinct *d, uint64_t v)
 {
+	int rc;
+	if (borrowed(d) && (rc = own_values(d)) < 0)
+		return rc;
 	if (d->hll)
 		return hll_add(d->hll, v);
 	if (d->cap == 0)
 		d->cap = DISTINCT_INLINE;
 	if ((d->n + 1) * 4 > d->cap * 3) { /* keep the load under 3/4 */
-		int rc = d->n >= DISTINCT_EXACT_MAX ? to_hll(d) : grow(d);
+		rc = d->n >= DISTINCT_EXACT_MAX ? to_hll(d) : grow(d);
 		if (rc < 0)
 			return rc;
 		if (d->hll)
@@ -133,12 +168,23 @@ int distinct_add(struct distinct *d, int kind, uint64_t hash)
 
 uint32_t distinct_values(const struct distinct *d, uint64_t *out)
 {
-	const uint64_t *s = d->slots ? d->slots : d->inline_slots;
-	uint32_t n = 0;
-	for (uint32_t i = 0; !d->hll && i < d->cap; i++)
+	uint32_t n = 0, cap;
+	const uint64_t *s = entries(d, &cap);
+	for (uint32_t i = 0; !d->hll && i < cap; i++)
 		if (s[i])
 			out[n++] = s[i];
 	return n;
+}
+
+void distinct_adopt(struct distinct *d, const uint64_t *values, uint32_t n)
+{
+	memset(d, 0, sizeof *d);
+	if (n == 0)
+		return;
+	d->slots = (uint64_t *)values; /* borrowed: never written, never freed */
+	d->n = n;
+	for (uint32_t i = 0; i < n; i++)
+		d->count[values[i] >> KIND_SHIFT]++;
 }
 
 int distinct_add_value(struct distinct *d, uint64_t value)
@@ -154,7 +200,7 @@ const uint8_t *distinct_registers(const struct distinct *d)
 int distinct_join_registers(struct distinct *d, const uint8_t *regs)
 {
 	if (!d->hll) {
-		if (d->cap == 0)
+		if (d->cap == 0 && !borrowed(d))
 			d->cap = DISTINCT_INLINE;
 		int rc = to_hll(d);
 		if (rc < 0)
@@ -170,8 +216,9 @@ int distinct_union(struct distinct *into, const struct distinct *from)
 {
 	if (from->hll)
 		return distinct_join_registers(into, from->hll);
-	const uint64_t *s = from->slots ? from->slots : from->inline_slots;
-	for (uint32_t i = 0; i < from->cap; i++)
+	uint32_t n;
+	const uint64_t *s = entries(from, &n);
+	for (uint32_t i = 0; i < n; i++)
 		if (s[i]) {
 			int rc = add_tagged(into, s[i]);
 			if (rc < 0)
@@ -200,7 +247,8 @@ uint64_t distinct_count(const struct distinct *d, int kind)
 
 void distinct_free(struct distinct *d)
 {
-	free(d->slots);
+	if (!borrowed(d))
+		free(d->slots);
 	free(d->hll);
 	memset(d, 0, sizeof *d);
 }
@@ -209,7 +257,7 @@ size_t distinct_bytes(const struct distinct *d)
 {
 	if (d->hll)
 		return DISTINCT_REGISTERS;
-	return d->slots ? d->cap * sizeof(uint64_t) : 0;
+	return d->slots && !borrowed(d) ? d->cap * sizeof(uint64_t) : 0;
 }
 
 uint64_t distinct_hash_addr(const ip_addr *a)

@@ -51,6 +51,12 @@ const uint8_t *distinct_registers(const struct distinct *d);
  * count becomes an estimate). Return as distinct_add; 0 or -ENOMEM. */
 int distinct_add_value(struct distinct *d, uint64_t value);
 int distinct_join_registers(struct distinct *d, const uint8_t *regs);
+/* d (as made by memset 0, or freed) counts the n values (tagged, distinct,
+ * none 0) it borrows: it reads them where they are, and copies them into a
+ * table of its own before anything is added (a part read from the wire
+ * seldom needs more than its counts). The values must outlive d's use of
+ * them. */
+void distinct_adopt(struct distinct *d, const uint64_t *values, uint32_t n);
 /* Heap bytes held, for memory accounting. */
 size_t distinct_bytes(const struct distinct *d);
 

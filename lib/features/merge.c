@@ -23,9 +23,18 @@ static void release_parts(void *owner)
 	free(m);
 }
 
+/* The order of addresses (memcmp's), a word at a time. */
 static int addr_cmp(const ip_addr *a, const ip_addr *b)
 {
-	return memcmp(a->b, b->b, sizeof a->b);
+	uint64_t x[2], y[2];
+	memcpy(x, a->b, sizeof x);
+	memcpy(y, b->b, sizeof y);
+	for (int i = 0; i < 2; i++) {
+		uint64_t p = __builtin_bswap64(x[i]), q = __builtin_bswap64(y[i]);
+		if (p != q)
+			return p < q ? -1 : 1;
+	}
+	return 0;
 }
 
 /* a's and b's services (both sorted by key) summed into a new array. A
@@ -148,16 +157,58 @@ static void apply_answers(const struct sample_set *part, struct sample_set *out,
 	}
 }
 
-/* The part whose next sample comes first by address, or -1 when all are
- * taken. */
-static int next_part(const struct sample_set *parts, const size_t *at, int n)
+/* The parts by their next sample's address, smallest first: a binary heap
+ * of part indexes, so that merging many parts (a scorer merges every
+ * sensor's partitions) costs a few comparisons a sample. */
+struct heap {
+	const struct sample_set *parts;
+	size_t *at; /* [part]: its next sample */
+	int *h, n;
+};
+
+static const ip_addr *head(const struct heap *q, int i)
 {
-	int best = -1;
+	return &q->parts[q->h[i]].s[q->at[q->h[i]]]->src;
+}
+
+static void sift_down(struct heap *q, int i)
+{
+	for (;;) {
+		int l = 2 * i + 1, r = l + 1, m = i;
+		if (l < q->n && addr_cmp(head(q, l), head(q, m)) < 0)
+			m = l;
+		if (r < q->n && addr_cmp(head(q, r), head(q, m)) < 0)
+			m = r;
+		if (m == i)
+			return;
+		int t = q->h[i];
+		q->h[i] = q->h[m];
+		q->h[m] = t;
+		i = m;
+	}
+}
+
+static void make_heap(struct heap *q, int n)
+{
+	q->n = 0;
 	for (int i = 0; i < n; i++)
-		if (at[i] < parts[i].n &&
-		    (best < 0 ||
-		     addr_cmp(&parts[i].s[at[i]]->src, &parts[best].s[at[best]]->src) < 0))
-			best = i;
+		if (q->parts[i].n)
+			q->h[q->n++] = i;
+	for (int i = q->n / 2 - 1; i >= 0; i--)
+		sift_down(q, i);
+}
+
+/* The next sample by address into *s, and its part (which moves on to
+ * its next one), or -1 when all are taken. */
+static int take_next(struct heap *q, struct net_sample **s)
+{
+	if (q->n == 0)
+		return -1;
+	int best = q->h[0];
+	*s = q->parts[best].s[q->at[best]++];
+	if (q->at[best] == q->parts[best].n)
+		q->h[0] = q->h[--q->n];
+	sift_down(q, 0);
 	return best;
 }
 
@@ -166,23 +217,26 @@ int sample_set_merge(struct sample_set *parts, int n, struct sample_set *out,
 {
 	struct merge_stats none;
 	size_t total = 0, *at = calloc((size_t)n + 1, sizeof *at);
+	int *order = malloc(((size_t)n + 1) * sizeof *order);
 	for (int i = 0; i < n; i++)
 		total += parts[i].n;
 	struct merged_parts *m = malloc(sizeof *m + (size_t)n * sizeof m->part[0]);
 	struct net_sample **v = malloc(total * sizeof *v + 1);
 
 	memset(out, 0, sizeof *out);
-	if (!at || !m || !v) {
-		free(at), free(m), free(v);
+	if (!at || !order || !m || !v) {
+		free(at), free(order), free(m), free(v);
 		return -ENOMEM;
 	}
 	if (!st)
 		st = &none;
 	*m = (struct merged_parts){ .n = n };
+	struct heap q = { parts, at, order, 0 };
+	make_heap(&q, n);
 	size_t k = 0;
 	int last = -1; /* the part of v[k - 1] */
-	for (int i; (i = next_part(parts, at, n)) >= 0;) {
-		struct net_sample *s = parts[i].s[at[i]++];
+	struct net_sample *s;
+	for (int i; (i = take_next(&q, &s)) >= 0;) {
 		if (k > 0 && ip_addr_equal(&v[k - 1]->src, &s->src)) {
 			join_sample(m, v[k - 1], !parts[last].release, s);
 			st->joined++;
@@ -201,5 +255,6 @@ int sample_set_merge(struct sample_set *parts, int n, struct sample_set *out,
 		memset(&parts[i], 0, sizeof parts[i]);
 	}
 	free(at);
+	free(order);
 	return 0;
 }

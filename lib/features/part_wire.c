@@ -278,12 +278,46 @@ static void get_sketch(struct reader *r, uint64_t *words)
 		words[i] = mask >> i & 1 ? get_fixed(r, 8, "a sketch word") : 0;
 }
 
-static int get_terms(struct reader *r, struct net_sample *s)
+/* The decoded samples a set holds, their terms in one array in sample
+ * order (a merge may point a sample at joined terms of its own). */
+struct decoded_part {
+	size_t n;
+	struct net_sample *samples;
+	struct distinct *seen;
+	struct window_term *terms;
+	size_t n_terms, cap_terms;
+	uint64_t *values; /* the exact counts' values, in sample order (distinct_adopt) */
+	size_t n_values, cap_values;
+};
+
+/* Room for more elements of size elem at the end of *array (n used of
+ * *cap). Returns 0 or -ENOMEM. */
+static int room_for(void *array, size_t *cap, size_t n, size_t more, size_t elem)
+{
+	if (n + more <= *cap)
+		return 0;
+	size_t c = *cap ? 2 * *cap : 1024;
+	while (c < n + more)
+		c *= 2;
+	void *grown = realloc(*(void **)array, c * elem);
+	if (!grown)
+		return -ENOMEM;
+	*(void **)array = grown;
+	*cap = c;
+	return 0;
+}
+
+/* A sample's terms, at the end of the part's (pointed at once all are
+ * read: the array moves as it grows). */
+static int get_terms(struct reader *r, struct decoded_part *d, struct net_sample *s)
 {
 	uint32_t n = (uint32_t)get_bounded(r, WINDOW_MAX_TERMS, "the number of terms");
-	struct window_term *t = malloc((size_t)n * sizeof *t + 1);
-	if (!t)
+	s->c.n_terms = 0;
+	if (n == 0)
+		return 0;
+	if (room_for(&d->terms, &d->cap_terms, d->n_terms, n, sizeof *d->terms) < 0)
 		return -ENOMEM;
+	struct window_term *t = d->terms + d->n_terms;
 	uint64_t key = 0;
 	for (uint32_t i = 0; i < n && !r->failed; i++) {
 		uint64_t delta = get_varint(r, "a term's key");
@@ -292,13 +326,15 @@ static int get_terms(struct reader *r, struct net_sample *s)
 		key += delta;
 		t[i] = (struct window_term){ key, (uint32_t)get_bounded(r, UINT32_MAX, "a count") };
 	}
-	s->terms = t;
-	s->c.terms = t;
+	d->n_terms += n;
 	s->c.n_terms = n;
 	return 0;
 }
 
-static int get_distinct(struct reader *r, struct distinct *d)
+/* A sample's distinct values: registers joined into d, or exact values
+ * at the end of the part's, which d borrows once all are read (d->n holds
+ * their number until then). */
+static int get_distinct(struct reader *r, struct decoded_part *dp, struct distinct *d)
 {
 	uint64_t mode = get_bounded(r, DISTINCT_ESTIMATED, "a distinct mode (0, 1 or 2)");
 	if (mode == DISTINCT_ESTIMATED) {
@@ -311,15 +347,24 @@ static int get_distinct(struct reader *r, struct distinct *d)
 	uint64_t n = mode == DISTINCT_EXACT
 			     ? get_bounded(r, 2 * DISTINCT_EXACT_MAX, "distinct values")
 			     : 0;
+	d->n = 0;
+	if (n == 0)
+		return 0;
+	if (room_for(&dp->values, &dp->cap_values, dp->n_values, n, sizeof *dp->values) < 0)
+		return -ENOMEM;
+	uint64_t *v = dp->values + dp->n_values;
 	for (uint64_t i = 0; i < n && !r->failed; i++) {
-		uint64_t v = get_fixed(r, 8, "a distinct value");
-		if (!r->failed && distinct_add_value(d, v) < 0)
-			return -ENOMEM;
+		v[i] = get_fixed(r, 8, "a distinct value");
+		if (v[i] == 0 || (i > 0 && v[i] <= v[i - 1]))
+			fail(r, "expected distinct values ascending, none 0");
 	}
+	dp->n_values += n;
+	d->n = (uint32_t)n;
 	return 0;
 }
 
-static int get_sample(struct reader *r, struct net_sample *s, struct distinct *seen)
+static int get_sample(struct reader *r, struct decoded_part *d, struct net_sample *s,
+		      struct distinct *seen)
 {
 	const uint8_t *src = take(r, 16, "a source address");
 	if (src)
@@ -329,10 +374,13 @@ static int get_sample(struct reader *r, struct net_sample *s, struct distinct *s
 	s->c.src_location = (int)get_bounded(r, LOCATION_MAX + 1, "a location index");
 	get_sketch(r, s->c.peers);
 	get_sketch(r, s->c.services);
-	if (get_terms(r, s) < 0)
+	if (get_terms(r, d, s) < 0)
 		return -ENOMEM;
 	s->seen = seen;
-	return get_distinct(r, seen);
+	int rc = get_distinct(r, d, seen);
+	if (!seen->hll && !seen->n) /* none kept: the merge sums its counts */
+		s->seen = NULL;
+	return rc;
 }
 
 static void get_answer(struct reader *r, struct window_answer *a)
@@ -374,24 +422,14 @@ static void get_header(struct reader *r, struct part_header *h)
 		     h->answers);
 }
 
-/* The decoded samples a set holds, with their terms apart: a merge may
- * point a sample at joined terms of its own. */
-struct decoded_part {
-	size_t n;
-	struct net_sample *samples;
-	struct window_term **terms;
-	struct distinct *seen;
-};
-
 static void release_decoded(void *owner)
 {
 	struct decoded_part *d = owner;
-	for (size_t i = 0; i < d->n; i++) {
-		free(d->terms[i]);
+	for (size_t i = 0; i < d->n; i++)
 		distinct_free(&d->seen[i]);
-	}
 	free(d->samples);
 	free(d->terms);
+	free(d->values);
 	free(d->seen);
 	free(d);
 }
@@ -403,17 +441,27 @@ static int get_samples(struct reader *r, const struct part_header *h, struct dec
 		struct net_sample *s = &d->samples[i];
 		s->window_start = h->window_start;
 		d->n = i + 1; /* its terms and values freed with the set from now */
-		int rc = get_sample(r, s, &d->seen[i]);
-		d->terms[i] = s->terms;
-		if (rc < 0)
+		if (get_sample(r, d, s, &d->seen[i]) < 0)
 			return -ENOMEM;
 		out->s[i] = s;
-		out->bytes += sizeof *s + sizeof *s->seen + s->c.n_terms * sizeof *s->terms +
-			      distinct_bytes(s->seen);
+		out->bytes += sizeof *s + sizeof d->seen[i] + distinct_bytes(&d->seen[i]);
 		if (i > 0 && memcmp(out->s[i - 1]->src.b, s->src.b, 16) >= 0)
 			fail(r, "expected samples in address order");
 	}
 	out->n = d->n;
+	out->bytes += d->n_terms * sizeof *d->terms + d->n_values * sizeof *d->values;
+	size_t at = 0, v = 0; /* the arrays are where they stay now */
+	for (size_t i = 0; i < d->n; i++) {
+		struct net_sample *s = &d->samples[i];
+		s->terms = s->c.n_terms ? d->terms + at : NULL;
+		s->c.terms = s->terms;
+		at += s->c.n_terms;
+		if (s->seen && !s->seen->hll) {
+			uint32_t n = s->seen->n;
+			distinct_adopt(s->seen, d->values + v, n);
+			v += n;
+		}
+	}
 	return 0;
 }
 
@@ -430,12 +478,11 @@ int part_wire_decode(const uint8_t *data, size_t len, struct part_header *h, str
 	out->owner = d;
 	if (d) {
 		d->samples = calloc((size_t)h->samples + 1, sizeof *d->samples);
-		d->terms = calloc((size_t)h->samples + 1, sizeof *d->terms);
 		d->seen = calloc((size_t)h->samples + 1, sizeof *d->seen);
 		out->s = malloc(((size_t)h->samples + 1) * sizeof *out->s);
 		out->answers = calloc((size_t)h->answers + 1, sizeof *out->answers);
 	}
-	int rc = !d || !d->samples || !d->terms || !d->seen || !out->s || !out->answers
+	int rc = !d || !d->samples || !d->seen || !out->s || !out->answers
 			 ? -ENOMEM
 			 : get_samples(&r, h, d, out);
 	for (uint32_t i = 0; rc == 0 && i < h->answers && !r.failed; i++)

@@ -152,4 +152,3 @@ kill -TERM "$scorer_pid"
 wait "$scorer_pid"
 check "and says the killed one went silent" grep -q "sensor sc has said nothing" "$T/z1.log"
 check "it scored windows after the kill" test "$(grep -c '^flowsad: window' "$T/z1.log")" -ge 5
-[ -n "${FLEET_KEEP:-}" ] && cp -r "$T" "$FLEET_KEEP"
