@@ -848,7 +848,7 @@ void part_collector_stop(struct part_collector *p)
 	acknowledge(p); /* the thread has ended: its client is the caller's now */
 	leave(p);
 	log_info("scorer: %" PRIu64 " partitions read (%" PRIu64 " samples), %" PRIu64
-		 " windows merged (%" PRIu64 " samples) in %.2f s of decoding and merging; %" PRIu64
+		 " windows merged (%" PRIu64 " samples) in %.3f s of decoding and merging; %" PRIu64
 		 " late, %" PRIu64 " unreadable, %" PRIu64 " incomplete, %" PRIu64 " claimed",
 		 p->st.parts, p->st.samples_in, p->st.windows, p->st.samples, p->st.merge_seconds,
 		 p->st.late, p->st.bad, p->st.incomplete, p->st.claimed);
