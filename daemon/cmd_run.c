@@ -333,6 +333,9 @@ static void watch_signal(struct daemon *d, ev_signal *w, int signum)
  * learning (a cold start). */
 static int start_model(struct daemon *d)
 {
+	if (d->conf.role == CONFIG_ROLE_SCORER && access(d->conf.model, F_OK) != 0 &&
+	    windows_fetch_model(d->windows) != EX_OK)
+		log_info("no model at %s, none published by the fleet's scorers", d->conf.model);
 	if (d->conf.history_dir && access(d->conf.model, F_OK) != 0) {
 		log_info("no model at %s yet: learning from the traffic until the history holds %u "
 			 "windows", d->conf.model, d->conf.min_windows);

@@ -1,12 +1,15 @@
 /* A scorer's windows from the sensors' partitions (part_collector.h). */
 #include "part_collector.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "base/atomic_file.h"
 #include "base/grow.h"
 #include "base/isotime.h"
 #include "features/merge.h"
@@ -14,14 +17,14 @@
 #include "log.h"
 #include "redis_sync.h"
 
-#define GROUP	     "flowsad-scorers"
-#define LEASE_MS     6000 /* a scorer's partitions are its own this long after its last word */
-#define READ_COUNT   64	  /* entries read at once */
-#define READY_MAX    4	  /* merged windows waiting for the loop at most */
-#define MAX_SENSORS  256
-#define MAX_SCORERS  256
-#define NAME_MAX_LEN 128
-#define ID_LEN	     48
+#define GROUP		 "flowsad-scorers"
+#define LEASE_MS	 6000 /* a scorer's partitions are its own this long after its last word */
+#define READ_COUNT	 64   /* entries read at once */
+#define READY_MAX	 4    /* merged windows waiting for the loop at most */
+#define MAX_SENSORS	 256
+#define MAX_SCORERS	 256
+#define NAME_MAX_LEN	 128
+#define ID_LEN		 48
 #define ALERTS_LOOKED_AT 2000 /* newest alerts searched for a replayed window's */
 
 struct sensor {
@@ -85,7 +88,8 @@ struct part_collector {
 	int64_t *handed;   /* [n_parts]: the newest window handed with each partition */
 	uint64_t n_handed; /* windows handed in all */
 	int said_length;
-	int paused; /* the thread has ended (part_collector_pause) */
+	int paused;	  /* the thread has ended (part_collector_pause) */
+	char *model_path; /* a model to publish, or NULL (under lock) */
 };
 
 static double monotonic(void)
@@ -565,8 +569,8 @@ static struct alerted *alerted_in(struct part_collector *p, int64_t start)
 		char *copy = w && w->str && src && src->str && strcmp(w->str, when) == 0
 				     ? strdup(src->str)
 				     : NULL;
-		if (copy && grow_for_one(&done->src, &done->cap, done->n, sizeof *done->src,
-					 8) == 0)
+		if (copy &&
+		    grow_for_one(&done->src, &done->cap, done->n, sizeof *done->src, 8) == 0)
 			done->src[done->n++] = copy;
 		else
 			free(copy);
@@ -694,6 +698,97 @@ static void wait_a_little(struct part_collector *p)
 	pthread_mutex_unlock(&p->lock);
 }
 
+/* --- the model ------------------------------------------------------------------------------- */
+
+#define MODEL_MAX_BYTES (1u << 30)
+
+/* The whole file at path (malloc'd, *len bytes), or NULL with errno. */
+static char *read_model(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	long size = -1;
+	if (f && fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) >= 0 &&
+	    (unsigned long)size <= MODEL_MAX_BYTES && fseek(f, 0, SEEK_SET) == 0 &&
+	    (buf = malloc((size_t)size + 1)) && fread(buf, 1, (size_t)size, f) != (size_t)size) {
+		free(buf);
+		buf = NULL;
+		errno = EIO;
+	}
+	if (f)
+		fclose(f);
+	*len = size > 0 ? (size_t)size : 0;
+	return buf;
+}
+
+/* The model waiting to be published, to PREFIX:model. */
+static void publish_model(struct part_collector *p)
+{
+	pthread_mutex_lock(&p->lock);
+	char *path = p->model_path;
+	p->model_path = NULL;
+	pthread_mutex_unlock(&p->lock);
+	if (!path)
+		return;
+	size_t len;
+	char key[512], *model = read_model(path, &len);
+	key_of(p, "model", key, sizeof key);
+	redisReply *a =
+		model ? redis_sync_format(p->redis, key, "SET %s %b", key, model, len) : NULL;
+	if (!model)
+		log_warn("scorer: %s: %s: the model is not published", path, strerror(errno));
+	else if (a && a->type == REDIS_REPLY_STATUS)
+		log_info("scorer: the model in use published to %s (%zu bytes)", key, len);
+	else
+		log_warn("scorer: the model could not be published to %s: %s", key,
+			 a && a->type == REDIS_REPLY_ERROR ? a->str : "no answer");
+	freeReplyObject(a);
+	free(model);
+	free(path);
+}
+
+void part_collector_publish_model(struct part_collector *p, const char *path)
+{
+	char *copy = strdup(path);
+	pthread_mutex_lock(&p->lock);
+	free(p->model_path);
+	p->model_path = copy;
+	pthread_cond_broadcast(&p->wake);
+	pthread_mutex_unlock(&p->lock);
+}
+
+struct model_bytes {
+	const char *data;
+	size_t len;
+};
+
+static int write_model(int fd, void *ctx)
+{
+	const struct model_bytes *m = ctx;
+	return atomic_file_write_all(fd, m->data, m->len);
+}
+
+int part_collector_fetch_model(const struct part_collector_config *c, const char *path)
+{
+	struct redis_sync *r =
+		redis_sync_new(c->address, c->password_file, c->timeout_ms, "scorer");
+	char key[512], err[512];
+	snprintf(key, sizeof key, "%s:model", c->prefix);
+	redisReply *a = r ? redis_sync_format(r, key, "GET %s", key) : NULL;
+	int rc = -1;
+	if (a && a->type == REDIS_REPLY_STRING) {
+		struct model_bytes m = { a->str, a->len };
+		rc = atomic_file_replace(path, write_model, &m, err, sizeof err);
+		if (rc < 0)
+			log_err("scorer: the fleet's model: %s", err);
+		else
+			log_info("scorer: the fleet's model from %s saved to %s", key, path);
+	}
+	freeReplyObject(a);
+	redis_sync_free(r);
+	return rc < 0 ? -1 : 0;
+}
+
 /* Leaves cleanly: the partitions to the other scorers at once. */
 static void leave(struct part_collector *p)
 {
@@ -723,6 +818,7 @@ static void *collecting(void *arg)
 				got += n = read_partition(p, k);
 		hand_ready(p);
 		acknowledge(p);
+		publish_model(p);
 		if (!got)
 			wait_a_little(p);
 	}
@@ -762,6 +858,7 @@ static void free_collector(struct part_collector *p)
 	free(p->acks);
 	free(p->owned);
 	free(p->handed);
+	free(p->model_path);
 	redis_sync_free(p->redis);
 	free(p->prefix);
 	free(p->name);
@@ -769,8 +866,8 @@ static void free_collector(struct part_collector *p)
 }
 
 struct part_collector *part_collector_start(struct ev_loop *loop,
-					    const struct part_collector_config *c,
-					    collected_fn fn, void *ctx)
+					    const struct part_collector_config *c, collected_fn fn,
+					    void *ctx)
 {
 	struct part_collector *p = calloc(1, sizeof *p);
 	if (!p || !(p->owned = calloc(c->n_parts, 1)) ||

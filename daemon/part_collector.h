@@ -17,7 +17,8 @@
  * alerts of it the alert stream holds already (that scorer delivered them
  * before it died), so that they are not sent twice. Entries are
  * acknowledged and deleted once their window is scored and its alerts are
- * delivered (part_collector_delivered).
+ * delivered (part_collector_delivered). The model a scorer takes into use
+ * is published for the others (sensors need none).
  *
  * Threads: the functions below run on the loop's thread; reading, merging
  * and acknowledging on a thread of the collector's own; the windows come
@@ -73,6 +74,12 @@ struct part_collector *part_collector_start(struct ev_loop *loop,
  * scored and their alerts delivered: their entries can go. */
 void part_collector_delivered(struct part_collector *p, uint64_t windows);
 void part_collector_stats(struct part_collector *p, struct part_collector_stats *out);
+/* The model at path (just taken into use) to PREFIX:model, for scorers
+ * that start without one. */
+void part_collector_publish_model(struct part_collector *p, const char *path);
+/* The fleet's model from PREFIX:model to path (a scorer's first start).
+ * Returns 0, or -1 when there is none (or Redis did not answer). */
+int part_collector_fetch_model(const struct part_collector_config *c, const char *path);
 /* Stops reading and handing windows (those the loop has not taken stay
  * pending in the streams, for the next scorer to claim). NULL: no-op. */
 void part_collector_pause(struct part_collector *p);

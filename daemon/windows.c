@@ -409,6 +409,8 @@ int windows_use_model(struct windows *w, struct model *m)
 	memcpy(w->model.id, m->id, sizeof w->model.id);
 	w->model_time = (time_t)m->created_at;
 	score_thread_model(w->scoring, m, &set); /* after the windows handed over before it */
+	if (w->collector)
+		part_collector_publish_model(w->collector, w->conf->model);
 	log_info("model %s in use: %d features, windows of %u s", w->model.id, w->model.n_features,
 		 w->model.window_seconds);
 	return w->table ? EX_OK : windows_open(w);
@@ -553,24 +555,45 @@ static void window_collected(void *ctx, int64_t start, struct sample_set *set,
 	window_whole(ctx, start, set);
 }
 
+/* A scorer's view of [role] and [redis] (name: its buffer). Returns a
+ * sysexits code. */
+static int collector_config(const struct windows *w, char *name, size_t len,
+			    struct part_collector_config *pc)
+{
+	const struct config *c = w->conf;
+	*pc = (struct part_collector_config){ .address = c->redis,
+					      .password_file = c->redis_password_file,
+					      .timeout_ms = c->command_timeout_ms,
+					      .prefix = c->parts_prefix,
+					      .name = name,
+					      .alert_stream = c->stream,
+					      .n_parts = c->partitions,
+					      .deadline_seconds = c->merge_deadline,
+					      .window_seconds = w->table_spec.window_seconds };
+	return role_needs(w, name, len);
+}
+
+int windows_fetch_model(struct windows *w)
+{
+	char name[128];
+	struct part_collector_config pc;
+	if (collector_config(w, name, sizeof name, &pc) != EX_OK ||
+	    part_collector_fetch_model(&pc, w->conf->model) < 0)
+		return EX_UNAVAILABLE;
+	return EX_OK;
+}
+
 int windows_start_collecting(struct windows *w)
 {
 	char name[128];
-	const struct config *c = w->conf;
-	struct part_collector_config pc = { .address = c->redis,
-					    .password_file = c->redis_password_file,
-					    .timeout_ms = c->command_timeout_ms };
-	int rc = role_needs(w, name, sizeof name);
+	struct part_collector_config pc;
+	int rc = collector_config(w, name, sizeof name, &pc);
 	if (rc != EX_OK)
 		return rc;
-	pc.prefix = c->parts_prefix;
-	pc.name = name;
-	pc.n_parts = c->partitions;
-	pc.deadline_seconds = c->merge_deadline;
-	pc.window_seconds = w->table_spec.window_seconds;
-	pc.alert_stream = c->stream;
 	if (!(w->collector = part_collector_start(w->loop, &pc, window_collected, w)))
 		return EX_UNAVAILABLE;
+	if (w->model.feature_spec)
+		part_collector_publish_model(w->collector, w->conf->model);
 	log_info("scorer %s: windows of %u s from %s:0..%u, waiting at most %u s for sensors", name,
 		 pc.window_seconds, pc.prefix, pc.n_parts - 1, pc.deadline_seconds);
 	return EX_OK;

@@ -72,6 +72,9 @@ void windows_close(struct windows *w);
  * Return a sysexits code. */
 int windows_start_publishing(struct windows *w);
 int windows_start_collecting(struct windows *w);
+/* A scorer without a model: the one the fleet's scorers published, saved
+ * at [model] path. Returns a sysexits code (EX_UNAVAILABLE: none). */
+int windows_fetch_model(struct windows *w);
 /* Every window handed over scored and delivered (or, a sensor's, sent),
  * the memory saved. */
 void windows_stop_scoring(struct windows *w, struct score_counts *last);

@@ -75,6 +75,17 @@ check "it alerted ($n)" test "$n" -ge 10
 check_eq "its alerts are in the cluster's stream, once each" "$(ids "$T/x1.jsonl")" \
 	"$(stream_ids f1)"
 
+check "the scorer published its model" grep -q "model in use published to f1:model" "$T/x1.log"
+conf x1b scorer f1
+"$FLOWSAD" run -c "$T/x1b.conf" -m "$T/fetched.model" --jsonl /dev/null 2>"$T/x1b.log" &
+x1b_pid=$!
+pids+=("$x1b_pid")
+for _ in $(seq 100); do grep -q "in use" "$T/x1b.log" && break; sleep 0.1; done
+kill -TERM "$x1b_pid"
+wait "$x1b_pid"
+check_eq "a scorer without a model takes the one the fleet published" \
+	"$(md5sum <"$T/model")" "$(md5sum <"$T/fetched.model")"
+
 # --- two sensors, each half of the flows; a master killed meanwhile ---------
 conf sa sensor f2
 conf sb sensor f2
