@@ -21,6 +21,7 @@
 
 #define EXPIRE_SECONDS 3600 /* how often old history segments are looked for */
 #define PUBLISH_DRAIN_SECONDS 10.0 /* a sensor's stop: how long queued windows may wait */
+#define FLEET_LATE_SECONDS 900     /* a scorer: how late a window taken over may be */
 
 struct retrain_stats {
 	uint64_t runs, failures;
@@ -480,6 +481,8 @@ int windows_start_scoring(struct windows *w, int cold)
 	struct history *h;
 	char *path;
 	struct baseline *b = open_baseline(w->conf, &path);
+	if (b && w->conf->role == CONFIG_ROLE_SCORER)
+		baseline_accept_late(b, FLEET_LATE_SECONDS);
 	int rc = b ? open_history(w->conf, cold, &h) : EX_OSERR;
 
 	if (rc == EX_OK &&

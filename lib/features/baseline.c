@@ -56,6 +56,7 @@ struct baseline {
 	uint32_t head, tail, n;
 	uint32_t *index;      /* [slots] host numbers by address hash, NONE empty */
 	int64_t latest;       /* the newest window remembered (INT64_MIN: none) */
+	uint32_t late;        /* seconds a window may be older than latest (baseline_accept_late) */
 	size_t slots;         /* a power of two, >= 2 cap */
 	struct baseline_stats st;
 };
@@ -67,6 +68,11 @@ static void reset(struct baseline *b)
 	b->n = 0;
 	b->st.hosts = 0;
 	b->latest = INT64_MIN;
+}
+
+void baseline_accept_late(struct baseline *b, uint32_t seconds)
+{
+	b->late = seconds;
 }
 
 struct baseline *baseline_new(size_t max_hosts, uint32_t horizon)
@@ -332,7 +338,7 @@ void baseline_observe(struct baseline *b, int64_t window_start, const ip_addr *s
 	struct host *h = i == NONE ? NULL : &b->hosts[i];
 
 	/* another timeline (a replay of older traffic), not a late window */
-	if (b->latest != INT64_MIN && window_start < b->latest - BASELINE_LATE_SECONDS) {
+	if (b->latest != INT64_MIN && window_start < b->latest - (int64_t)b->late) {
 		reset(b);
 		b->st.resets++;
 		i = NONE;

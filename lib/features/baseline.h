@@ -44,11 +44,6 @@
 
 #define BASELINE_N_FEATURES 9
 #define BASELINE_MIN_WINDOWS 3        /* windows of a source's past before its rises count */
-/* A window at most this much older than the newest one is late (a fleet's
- * scorer catching up the windows of a partition it took over), and is
- * observed as such; an older one starts another timeline: the memory
- * starts afresh. */
-#define BASELINE_LATE_SECONDS 900
 
 extern const char *const baseline_feature_names[BASELINE_N_FEATURES];
 
@@ -65,6 +60,11 @@ struct baseline;
 /* A baseline remembering at most max_hosts sources (>= 1), peers and
  * services for horizon seconds (>= 2). NULL when out of memory. */
 struct baseline *baseline_new(size_t max_hosts, uint32_t horizon);
+/* Windows up to seconds older than the newest one observed are late, not
+ * another timeline (0, the default: any older window starts the memory
+ * afresh): a fleet's scorer catching up the windows of a partition it
+ * took over observes them as such. */
+void baseline_accept_late(struct baseline *b, uint32_t seconds);
 void baseline_free(struct baseline *b);
 
 /* Writes the features of sample (src, window_start, counters c) relative to

@@ -159,6 +159,14 @@ static void test_bound_horizon_and_timeline(void **state)
 	baseline_observe(b, 60, &a, &c, f);
 	assert_int_equal(baseline_stats(b)->resets, 1);
 	assert_int_equal(baseline_stats(b)->hosts, 1);
+	/* a fleet's scorer: a window up to 15 min late is late, not another timeline */
+	baseline_accept_late(b, 900);
+	baseline_observe(b, 1200, &a, &c, f);
+	baseline_observe(b, 360, &c2, &c, f);
+	assert_int_equal(baseline_stats(b)->resets, 1);
+	assert_int_equal(baseline_stats(b)->hosts, 2);
+	baseline_observe(b, 240, &c3, &c, f); /* 960 s late: another timeline */
+	assert_int_equal(baseline_stats(b)->resets, 2);
 	baseline_free(b);
 }
 
