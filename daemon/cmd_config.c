@@ -71,6 +71,12 @@ static int check_references(const struct config *c)
 		  writable("[spool] dir", c->redis ? c->spool_dir : NULL);
 	for (int i = 0; i < c->n_listen; i++)
 		bad += address("[netflow] listen", c->listen[i], 0, 1);
+	if (c->role != CONFIG_ROLE_SINGLE && !c->redis) {
+		log_err("[role] mode = %s: needs [redis] address (the streams between sensors "
+			"and scorers)",
+			config_role_names[c->role]);
+		bad++;
+	}
 	if (c->model) {
 		struct model *m = model_load(c->model, err, sizeof err);
 		if (!m) {
@@ -113,12 +119,16 @@ int cmd_check_config(int argc, char **argv)
 		return EX_CONFIG;
 	int bad = check_references(&c);
 	printf("%s: %s: %d interface(s), %d NetFlow/IPFIX listener(s); alerts to %s%s%s; "
-	       "lateness %u s\n",
+	       "lateness %u s",
 	       path, bad ? "errors" : "ok", c.n_interfaces, c.n_listen, c.redis ? "redis " : "",
 	       c.redis ? c.redis : "",
 	       c.jsonl ? (c.redis ? " and JSON lines" : "JSON lines")
 		       : (c.redis ? "" : "standard output"),
 	       config_lateness(&c));
+	if (c.role != CONFIG_ROLE_SINGLE)
+		printf("; a %s of %u partitions (%s:*)", config_role_names[c.role], c.partitions,
+		       c.parts_prefix);
+	printf("\n");
 	config_free(&c);
 	return bad ? EX_CONFIG : EX_OK;
 }

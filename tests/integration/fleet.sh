@@ -163,3 +163,14 @@ kill -TERM "$scorer_pid"
 wait "$scorer_pid"
 check "and says the killed one went silent" grep -q "sensor sc has said nothing" "$T/z1.log"
 check "it scored windows after the kill" test "$(grep -c '^flowsad: window' "$T/z1.log")" -ge 5
+
+# --- check-config -----------------------------------------------------------
+check "check-config names a sensor's role" "$FLOWSAD" check-config -c "$T/sa.conf"
+cp "$T/check.out" "$T/sa-check.out"
+check "... and its partitions" grep -q "a sensor of 8 partitions (f2:\*)" "$T/sa-check.out"
+printf '[role]\nmode = scorer\n' >"$T/alone.conf"
+check_exit "a scorer without [redis] address is refused" 78 "$FLOWSAD" check-config -c "$T/alone.conf"
+check "... saying why" grep -q "mode = scorer: needs \[redis\] address" "$T/exit.out"
+printf '[role]\nmode = detector\n' >"$T/bad.conf"
+check_exit "an unknown role is refused" 78 "$FLOWSAD" check-config -c "$T/bad.conf"
+check "... naming the roles" grep -q "one of single, sensor, scorer" "$T/exit.out"

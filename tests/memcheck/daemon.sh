@@ -3,9 +3,10 @@
 # TSAN=1, a ThreadSanitizer build (make tsan): a replay into Redis with
 # history, a cold start with its score thread and retraining thread, the
 # metrics endpoint, a NetFlow listener beside two capture workers on the
-# loopback interface (their windows merged) stopped by SIGTERM, and the offline
-# commands. Exit 99 (a memcheck error or definite leak; a data race, with
-# TSAN_OPTIONS=exitcode=99) fails a check.
+# loopback interface (their windows merged) stopped by SIGTERM, a sensor and
+# a scorer over Redis, and the offline commands. Exit 99 (a memcheck error
+# or definite leak; a data race, with TSAN_OPTIONS=exitcode=99) fails a
+# check.
 . "$(dirname "$0")/../integration/lib.bash"
 tools=$(cd "$(dirname "$0")/../tools" && pwd)
 export FLOWSAD_BIN=$FLOWSAD
@@ -56,3 +57,18 @@ wait "$run_pid"
 check_eq "a NetFlow listener and capture workers stopped by SIGTERM: no checker error" 0 $?
 check "the workers captured the datagrams on lo" \
 	grep -Eq "lo: [1-9][0-9]* packets received.*frames by worker" "$T/udp.log"
+# a sensor and a scorer (their publishing and collecting threads) over Redis
+for role in sensor scorer; do
+	printf '[window]\nlength = 1m\n[redis]\naddress = %s\nstream = memcheck-fleet\n' \
+		"$FLOWSAD_TEST_REDIS" >"$T/$role.conf"
+	printf '[spool]\ndir = %s/spool\n[role]\nmode = %s\nname = mc-%s\nprefix = mc%s\n' \
+		"$T" "$role" "$role" "$$" >>"$T/$role.conf"
+done
+check "a sensor: no checker error" "$FLOWSAD" run -c "$T/sensor.conf" -r "$pcap"
+"$FLOWSAD" run -c "$T/scorer.conf" -m "$T/m" --jsonl /dev/null 2>"$T/scorer.log" &
+run_pid=$!
+for _ in $(seq 300); do [ "$(grep -c '^flowsad: window' "$T/scorer.log")" -ge 7 ] && break; sleep 0.1; done
+kill -TERM "$run_pid"
+wait "$run_pid"
+check_eq "a scorer merging the sensor's windows, stopped by SIGTERM: no checker error" 0 $?
+check "it scored the sensor's windows" test "$(grep -c '^flowsad: window' "$T/scorer.log")" -eq 7
