@@ -5,7 +5,8 @@
 # one sensor that sees everything; a master killed while they send loses
 # nothing; a scorer killed mid-run has its partitions and pending entries
 # taken by another (XAUTOCLAIM), no window lost and no alert twice; a
-# sensor killed mid-run is waited for no longer than the deadline.
+# sensor killed mid-run is waited for no longer than the deadline, and a
+# quiet live sensor not at all (its clock says how far its windows are closed).
 . "$(dirname "$0")/lib.bash"
 . "$(dirname "$0")/cluster.bash"
 start_cluster || exit 0
@@ -163,6 +164,26 @@ kill -TERM "$scorer_pid"
 wait "$scorer_pid"
 check "and says the killed one went silent" grep -q "sensor sc has said nothing" "$T/z1.log"
 check "it scored windows after the kill" test "$(grep -c '^flowsad: window' "$T/z1.log")" -ge 5
+
+# --- a quiet live sensor: its clock closes windows, nobody waits for it ------
+conf q1 scorer f5
+conf qa sensor f5 '[capture]' 'interface = lo' 'workers = 2' 'filter = udp port 9'
+conf qb sensor f5
+"$FLOWSAD" run -c "$T/qa.conf" 2>"$T/qa.log" &
+qa_pid=$!
+pids+=("$qa_pid")
+scorer q1
+for _ in $(seq 100); do grep -q "partition 7 taken" "$T/q1.log" && break; sleep 0.1; done
+sleep 2 # the live sensor has said how far its windows are closed
+t0=$(date +%s)
+"$FLOWSAD" run -c "$T/qb.conf" -r "$DATA/sample.pcap" 2>"$T/qb.log"
+check "beside a quiet live sensor (capture workers), a replay's windows are merged" settled f5
+waited=$(($(date +%s) - t0))
+kill -TERM "$qa_pid" "$scorer_pid"
+wait "$qa_pid" "$scorer_pid"
+check "at once: not after the deadline ($waited s)" test "$waited" -lt 20
+check_eq "all of them" 7 "$(grep -c '^flowsad: window' "$T/q1.log")"
+check "none at the deadline" grep -q " 0 incomplete" "$T/q1.log"
 
 # --- check-config -----------------------------------------------------------
 check "check-config names a sensor's role" "$FLOWSAD" check-config -c "$T/sa.conf"
