@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "base/atomic_file.h"
+#include "base/duration.h"
 #include "base/grow.h"
 #include "base/isotime.h"
 #include "features/merge.h"
@@ -92,20 +93,6 @@ struct part_collector {
 	char *model_path; /* a model to publish, or NULL (under lock) */
 };
 
-static double monotonic(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static long long wall_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void key_of(const struct part_collector *p, const char *what, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s:%s", p->prefix, what);
@@ -187,7 +174,7 @@ static int scorer_rank(struct part_collector *p, int *n)
 {
 	char key[512], ms[24];
 	key_of(p, "scorers", key, sizeof key);
-	long long now = wall_ms();
+	long long now = duration_wall_ms();
 	snprintf(ms, sizeof ms, "%lld", now);
 	freeReplyObject(redis_sync_format(p->redis, key, "HSET %s %s %s", key, p->name, ms));
 	redisReply *a = hash_lines(p, "scorers");
@@ -340,7 +327,7 @@ static void balance_partitions(struct part_collector *p)
 		}
 		owned += p->owned[k];
 	}
-	long long now = wall_ms();
+	long long now = duration_wall_ms();
 	int live = 0;
 	for (int i = 0; i < p->n_sensors; i++)
 		live += !p->sensor[i].done && !silent(p, &p->sensor[i], now);
@@ -376,7 +363,7 @@ static struct waiting *waiting_at(struct part_collector *p, int64_t start)
 		return NULL;
 	memmove(&p->w[i + 1], &p->w[i], (p->n_w - i) * sizeof *p->w);
 	p->n_w++;
-	p->w[i] = (struct waiting){ .start = start, .first = monotonic() };
+	p->w[i] = (struct waiting){ .start = start, .first = duration_monotonic() };
 	return &p->w[i];
 }
 
@@ -422,7 +409,7 @@ static void take_entry(struct part_collector *p, uint32_t k, const redisReply *e
 	struct part_header h;
 	struct part x = { .k = k };
 	char why[256] = "no sensor or data field", when[ISOTIME_LEN];
-	double t0 = monotonic();
+	double t0 = duration_monotonic();
 	if (!sensor || !sensor->str || !data || !data->str ||
 	    decode_entry(p, k, data, &h, &x.set, why, sizeof why) < 0) {
 		if (p->said_length++ < 10)
@@ -451,13 +438,13 @@ static void take_entry(struct part_collector *p, uint32_t k, const redisReply *e
 	w->p[w->n++] = x;
 	w->replayed |= claimed;
 	struct sensor *from = sensor_named(p, sensor->str);
-	long long now = wall_ms();
+	long long now = duration_wall_ms();
 	if (from && now > from->beat_ms) /* a part is a sign of life too */
 		from->beat_ms = now;
 	pthread_mutex_lock(&p->lock);
 	p->st.parts++;
 	p->st.samples_in += x.set.n;
-	p->st.merge_seconds += monotonic() - t0;
+	p->st.merge_seconds += duration_monotonic() - t0;
 	pthread_mutex_unlock(&p->lock);
 }
 
@@ -497,7 +484,7 @@ static int has_part(const struct waiting *w, uint32_t k, const char *sensor)
  * part from a sensor that is live and has not closed the window. */
 static int missing_parts(struct part_collector *p, const struct waiting *w, char *who, size_t len)
 {
-	long long now = wall_ms();
+	long long now = duration_wall_ms();
 	int missing = 0;
 	who[0] = '\0';
 	for (int s = 0; s < p->n_sensors; s++) {
@@ -517,7 +504,7 @@ static int missing_parts(struct part_collector *p, const struct waiting *w, char
 /* Says which sensors went silent (once an episode) or spoke again. */
 static void note_silences(struct part_collector *p)
 {
-	long long now = wall_ms();
+	long long now = duration_wall_ms();
 	for (int s = 0; s < p->n_sensors; s++) {
 		struct sensor *x = &p->sensor[s];
 		int quiet = silent(p, x, now);
@@ -610,7 +597,7 @@ static int hand_oldest(struct part_collector *p, int at_deadline, const char *mi
 	struct waiting w = p->w[0];
 	struct sample_set *sets = malloc((w.n + 1) * sizeof *sets), merged;
 	char when[ISOTIME_LEN];
-	double t0 = monotonic();
+	double t0 = duration_monotonic();
 	if (!sets)
 		return -1;
 	for (size_t i = 0; i < w.n; i++)
@@ -620,7 +607,7 @@ static int hand_oldest(struct part_collector *p, int at_deadline, const char *mi
 	if (rc < 0)
 		return -1;
 	pthread_mutex_lock(&p->lock);
-	p->st.merge_seconds += monotonic() - t0;
+	p->st.merge_seconds += duration_monotonic() - t0;
 	p->st.incomplete += at_deadline;
 	pthread_mutex_unlock(&p->lock);
 	if (at_deadline)
@@ -648,7 +635,7 @@ static void hand_ready(struct part_collector *p)
 	note_silences(p);
 	while (p->n_w > 0) {
 		int missing = missing_parts(p, &p->w[0], who, sizeof who);
-		int late = monotonic() - p->w[0].first >= p->c.deadline_seconds;
+		int late = duration_monotonic() - p->w[0].first >= p->c.deadline_seconds;
 		if ((missing && !late) || hand_oldest(p, missing > 0, who) < 0)
 			return;
 	}
@@ -808,9 +795,9 @@ static void *collecting(void *arg)
 		/* the sensors before the streams: a window is whole when the
 		 * sensors known before its parts were read have sent or closed it */
 		refresh_sensors(p);
-		if (monotonic() >= next_look) {
+		if (duration_monotonic() >= next_look) {
 			balance_partitions(p);
-			next_look = monotonic() + 1;
+			next_look = duration_monotonic() + 1;
 		}
 		size_t got = 0;
 		for (uint32_t k = 0; k < p->c.n_parts && !stopping(p); k++)

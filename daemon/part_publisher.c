@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/duration.h"
 #include "base/isotime.h"
 #include "features/part_wire.h"
 #include "log.h"
@@ -44,26 +45,13 @@ struct part_publisher {
 	int64_t said_before; /* the frontier said last */
 };
 
-static double monotonic(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static long long wall_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* The sensor's line in PREFIX:sensors. Returns 0 or -1. */
 static int say_state(struct part_publisher *p, const char *state)
 {
 	char key[512], value[96];
 	snprintf(key, sizeof key, "%s:sensors", p->prefix);
-	snprintf(value, sizeof value, "%s %" PRId64 " %lld", state, p->said_before, wall_ms());
+	snprintf(value, sizeof value, "%s %" PRId64 " %lld", state, p->said_before,
+		 duration_wall_ms());
 	redisReply *a = redis_sync_format(p->redis, key, "HSET %s %s %s", key, p->name, value);
 	int ok = a && a->type != REDIS_REPLY_ERROR;
 	freeReplyObject(a);
@@ -103,7 +91,7 @@ static int send_parts(struct part_publisher *p, const struct queued *w)
  * drain time is over. Returns 0, or -1 when given up. */
 static int send_window(struct part_publisher *p, const struct queued *w)
 {
-	double t0 = monotonic(), wait = RETRY_FIRST;
+	double t0 = duration_monotonic(), wait = RETRY_FIRST;
 	char when[ISOTIME_LEN];
 	if (part_wire_encode(&w->set, w->start, p->c.window_seconds, p->c.n_parts, p->bufs) < 0) {
 		log_err("sensor: window %s: out of memory to encode %zu samples",
@@ -114,7 +102,7 @@ static int send_window(struct part_publisher *p, const struct queued *w)
 	while (send_parts(p, w) < 0) {
 		pthread_mutex_lock(&p->lock);
 		p->st.failures++;
-		int give_up = p->stopping && monotonic() + wait > p->drain_until;
+		int give_up = p->stopping && duration_monotonic() + wait > p->drain_until;
 		pthread_mutex_unlock(&p->lock);
 		if (give_up) {
 			log_err("sensor: window %s not sent (%zu samples): Redis does not take it",
@@ -125,7 +113,7 @@ static int send_window(struct part_publisher *p, const struct queued *w)
 		nanosleep(&ts, NULL);
 		wait = wait * 2 < RETRY_MAX ? wait * 2 : RETRY_MAX;
 	}
-	double secs = monotonic() - t0;
+	double secs = duration_monotonic() - t0;
 	pthread_mutex_lock(&p->lock);
 	p->st.windows++;
 	p->st.samples += w->set.n;
@@ -152,7 +140,7 @@ static void *publishing(void *arg)
 	double next_beat = 0;
 	pthread_mutex_lock(&p->lock);
 	for (;;) {
-		while (!p->n && !p->stopping && monotonic() < next_beat) {
+		while (!p->n && !p->stopping && duration_monotonic() < next_beat) {
 			struct timespec ts;
 			clock_gettime(CLOCK_REALTIME, &ts);
 			ts.tv_sec += 1;
@@ -176,7 +164,7 @@ static void *publishing(void *arg)
 		advance_frontier(p, sent_start);
 		pthread_mutex_unlock(&p->lock);
 		if (say_state(p, "live") == 0 || sent_start == INT64_MIN)
-			next_beat = monotonic() + 1;
+			next_beat = duration_monotonic() + 1;
 		pthread_mutex_lock(&p->lock);
 	}
 	pthread_mutex_unlock(&p->lock);
@@ -267,7 +255,7 @@ void part_publisher_stop(struct part_publisher *p, double drain_seconds)
 		return;
 	pthread_mutex_lock(&p->lock);
 	p->stopping = 1;
-	p->drain_until = monotonic() + drain_seconds;
+	p->drain_until = duration_monotonic() + drain_seconds;
 	pthread_cond_broadcast(&p->changed);
 	pthread_mutex_unlock(&p->lock);
 	pthread_join(p->thread, NULL);

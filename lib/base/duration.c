@@ -67,6 +67,20 @@ int duration_format(uint32_t seconds, char *buf, size_t len)
 	return (int)used;
 }
 
+double duration_monotonic(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+long long duration_wall_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_REALTIME, &t);
+	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
 double duration_since(const struct timespec *t0)
 {
 	struct timespec t;

@@ -23,5 +23,9 @@ int duration_format(uint32_t seconds, char *buf, size_t len);
 /* Seconds elapsed on the monotonic clock since t0 (taken with
  * clock_gettime(CLOCK_MONOTONIC)). */
 double duration_since(const struct timespec *t0);
+/* Now, in seconds on the monotonic clock (for intervals), and in
+ * milliseconds since the epoch (for times other hosts read). */
+double duration_monotonic(void);
+long long duration_wall_ms(void);
 
 #endif

@@ -15,52 +15,10 @@
 #include "features/part_wire.h"
 #include "features/sample.h"
 #include "features/window.h"
+#include "handed.h"
 
-#define SENSORS	    2
-#define N_PARTS	    4
-#define MAX_WINDOWS 4
-
-struct handed {
-	int n;
-	int64_t start[MAX_WINDOWS];
-	struct sample_set set[MAX_WINDOWS];
-};
-
-static int take(void *ctx, int64_t start, struct sample_set *set)
-{
-	struct handed *h = ctx;
-	assert_true(h->n < MAX_WINDOWS);
-	h->start[h->n] = start;
-	h->set[h->n++] = *set;
-	return 0;
-}
-
-static ip_addr host(uint32_t i)
-{
-	ip_addr a = { 0 };
-	a.b[10] = a.b[11] = 0xff;
-	a.b[12] = 10;
-	a.b[13] = (uint8_t)(i >> 16);
-	a.b[14] = (uint8_t)(i >> 8);
-	a.b[15] = (uint8_t)i;
-	return a;
-}
-
-static struct packet_info tcp(int64_t t, ip_addr src, ip_addr dst, uint16_t sport, uint16_t dport,
-			      uint8_t flags, uint32_t len)
-{
-	return (struct packet_info){ .ts_sec = t,
-				     .wire_len = len + 14,
-				     .ip_len = len,
-				     .family = 4,
-				     .proto = 6,
-				     .tcp_flags = flags,
-				     .has_ports = 1,
-				     .sport = sport,
-				     .dport = dport,
-				     .src = src,
-				     .dst = dst };
-}
+#define SENSORS 2
+#define N_PARTS 4
 
 /* A conversation: a SYN, answered (SYN-ACK and data) or refused (RST) or
  * not at all. Sensor: which one sees it (both directions, as a split by
