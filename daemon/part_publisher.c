@@ -75,14 +75,19 @@ static int send_parts(struct part_publisher *p, const struct queued *w)
 		};
 		redisReply *a = redis_sync_command(p->redis, key, 9, argv, len);
 		int ok = a && a->type == REDIS_REPLY_STRING;
+		/* not acknowledged by a replica in time: kept, the master has it */
+		int unreplicated = ok && redis_sync_replicated(p->redis, key, p->c.timeout_ms) == 0;
 		if (a && !ok)
 			log_warn("sensor: %s: %s", key,
 				 a->type == REDIS_REPLY_ERROR ? a->str : "?");
 		freeReplyObject(a);
 		if (!ok)
 			return -1;
+		pthread_mutex_lock(&p->lock);
 		p->st.entries++;
 		p->st.bytes += b->len;
+		p->st.unreplicated += (uint64_t)unreplicated;
+		pthread_mutex_unlock(&p->lock);
 	}
 	return 0;
 }
@@ -259,6 +264,10 @@ void part_publisher_stop(struct part_publisher *p, double drain_seconds)
 	pthread_cond_broadcast(&p->changed);
 	pthread_mutex_unlock(&p->lock);
 	pthread_join(p->thread, NULL);
+	if (p->st.unreplicated)
+		log_warn("sensor: %" PRIu64 " entries no replica acknowledged in time (kept by "
+			 "their masters alone)",
+			 p->st.unreplicated);
 	log_info("sensor: %" PRIu64 " windows sent (%" PRIu64 " samples, %" PRIu64 " entries, "
 		 "%.1f MiB; the slowest window in %.3f s)",
 		 p->st.windows, p->st.samples, p->st.entries, (double)p->st.bytes / (1 << 20),

@@ -8,6 +8,10 @@
  * time of the line), renewed each second; at a clean stop "done ...".
  * A window is kept and sent again until Redis takes it (a master failing
  * over, a cluster resharding): windows wait in a bounded queue meanwhile.
+ * Where the master has replicas, each entry waits for one of them to
+ * acknowledge it (WAIT 1, the command timeout), so that a failover right
+ * after the XADD does not lose it; one not acknowledged in time is counted
+ * and kept.
  *
  * Threads: the functions below are called on the loop's thread; encoding
  * and sending happen on a thread of the publisher's own. */
@@ -29,9 +33,10 @@ struct part_publisher_config {
 
 struct part_publisher_stats {
 	uint64_t windows, samples, entries, bytes; /* sent */
-	uint64_t failures;			   /* attempts Redis did not take */
-	uint64_t waits;				   /* windows the loop waited to queue */
-	double last_seconds, max_seconds;	   /* to encode and send one window */
+	uint64_t failures;     /* attempts Redis did not take */
+	uint64_t unreplicated; /* entries no replica acknowledged in time */
+	uint64_t waits;        /* windows the loop waited to queue */
+	double last_seconds, max_seconds; /* to encode and send one window */
 };
 
 struct part_publisher;

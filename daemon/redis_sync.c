@@ -19,6 +19,7 @@
 struct node {
 	struct hostport hp;
 	redisContext *c;
+	int replicas; /* the master's, asked once a connection (-1: not yet) */
 };
 
 struct route {
@@ -183,6 +184,7 @@ static redisContext *connection(struct redis_sync *r, int i)
 	struct node *n = &r->node[i];
 	if (!n->c && (n->c = connect_to(r, &n->hp)) != NULL) {
 		r->st.connects++;
+		n->replicas = -1;
 		if (authenticate(r, n->c) < 0) {
 			redisFree(n->c);
 			n->c = NULL;
@@ -254,6 +256,31 @@ static redisReply *send_formatted(struct redis_sync *r, const char *key, const c
 	r->failing = 1;
 	r->current = -1;
 	return NULL;
+}
+
+int redis_sync_replicated(struct redis_sync *r, const char *key, uint32_t timeout_ms)
+{
+	int i = route_of(r, key) >= 0 ? route_of(r, key) : r->current;
+	struct node *n = i >= 0 ? &r->node[i] : NULL;
+	if (!n || !n->c)
+		return -1;
+	if (n->replicas < 0) {
+		redisReply *a = redisCommand(n->c, "INFO replication");
+		const char *at = a && a->type == REDIS_REPLY_STRING
+					 ? strstr(a->str, "connected_slaves:")
+					 : NULL;
+		if (at)
+			n->replicas = atoi(at + strlen("connected_slaves:"));
+		freeReplyObject(a);
+		if (!at)
+			return -1;
+	}
+	if (n->replicas == 0)
+		return 1;
+	redisReply *a = redisCommand(n->c, "WAIT 1 %u", timeout_ms);
+	int rc = a && a->type == REDIS_REPLY_INTEGER ? a->integer > 0 : -1;
+	freeReplyObject(a);
+	return rc;
 }
 
 redisReply *redis_sync_command(struct redis_sync *r, const char *key, int argc, const char **argv,

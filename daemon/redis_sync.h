@@ -35,6 +35,12 @@ redisReply *redis_sync_command(struct redis_sync *r, const char *key, int argc, 
 /* The same with a printf-like format of hiredis (%s, %b, %lld). */
 redisReply *redis_sync_format(struct redis_sync *r, const char *key, const char *fmt, ...);
 
+/* Whether what was written to key's node (its master) reached a replica
+ * within timeout_ms (WAIT 1): 1, also at once for a master without
+ * replicas (INFO replication, asked once a connection); 0 when no replica
+ * acknowledged in time; -1 when the node did not answer. */
+int redis_sync_replicated(struct redis_sync *r, const char *key, uint32_t timeout_ms);
+
 /* Redirections followed and failures met so far. */
 struct redis_sync_stats {
 	uint64_t redirects, failures, connects;

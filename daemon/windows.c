@@ -874,6 +874,9 @@ static void write_role(const struct windows *w, FILE *out)
 		metrics_value(out, "sensor_failures_total", "counter",
 			      "Attempts to send a window that Redis did not take.", NULL,
 			      (double)s.failures);
+		metrics_value(out, "sensor_unreplicated_total", "counter",
+			      "Entries sent that no replica acknowledged in time (WAIT).", NULL,
+			      (double)s.unreplicated);
 		metrics_value(out, "sensor_window_seconds", "gauge",
 			      "Time to encode and send the last window.", NULL, s.last_seconds);
 	}

@@ -65,6 +65,12 @@ check "a sensor sends every window of a replay to the cluster" \
 	"$FLOWSAD" run -c "$T/whole.conf" -r "$DATA/sample.pcap" --samples "$T/whole.csv"
 cp "$T/check.out" "$T/whole.log"
 check "it says how much it sent" grep -q "sensor: 7 windows sent" "$T/whole.log"
+waits=0
+for p in "${ports[@]}"; do
+	n=$(redis-cli -p "$p" info commandstats | sed -n 's/^cmdstat_wait:calls=\([0-9]*\).*/\1/p')
+	waits=$((waits + ${n:-0}))
+done
+check "each entry waited for a replica of its master ($waits WAITs)" test "$waits" -ge 56
 scorer x1
 check "the scorer merges and scores them all, then acknowledges them" settled f1
 kill -TERM "$scorer_pid"
