@@ -2,7 +2,8 @@
 # Redis Sentinel: a master, its replica and three sentinels on private
 # ports. The alert sink, given "sentinel:NAME@SENTINELS", asks them for the
 # master; when the master is killed mid-run the sentinels promote the
-# replica, the sink asks again, and every alert arrives once.
+# replica, the sink asks again, and every alert arrives once. A sensor and a
+# scorer find the master the same way.
 . "$(dirname "$0")/lib.bash"
 
 cleanup() {
@@ -71,3 +72,22 @@ check_eq "no alert lost through the failover" 0 \
 check_eq "none delivered twice" "$(ids | wc -l)" "$(ids | uniq | wc -l)"
 printf '[redis]\naddress = sentinel:alerts@127.0.0.1:1\n[spool]\ndir = %s/spool2\n' "$T" >"$T/s.conf"
 check "check-config takes sentinel:NAME@ADDRESSES" "$FLOWSAD" check-config -c "$T/s.conf"
+
+# a sensor and a scorer find the master (the promoted replica now) through the sentinels
+for role in sensor scorer; do
+	printf '[window]\nlength = 1m\n[redis]\naddress = sentinel:alerts@%s\nstream = fleet:alerts\n' \
+		"$sentinels" >"$T/$role.conf"
+	printf '[spool]\ndir = %s/spool-%s\n[role]\nmode = %s\nname = %s-1\n' "$T" "$role" "$role" \
+		"$role" >>"$T/$role.conf"
+done
+check "a sensor sends its windows to the master the sentinels name" \
+	"$FLOWSAD" run -c "$T/sensor.conf" -r "$DATA/sample.pcap" --samples "$T/sensor.csv"
+"$FLOWSAD" run -c "$T/scorer.conf" -m "$T/model" --samples "$T/scorer.csv" --jsonl /dev/null \
+	2>"$T/scorer.log" &
+run_pid=$!
+for _ in $(seq 300); do [ "$(grep -c '^flowsad: window' "$T/scorer.log")" -ge 7 ] && break; sleep 0.1; done
+kill -TERM "$run_pid"
+wait "$run_pid"
+run_pid=
+check_eq "a scorer reads and merges them there: the sensor's samples" \
+	"$(sort "$T/sensor.csv" | md5sum)" "$(sort "$T/scorer.csv" | md5sum)"
