@@ -59,8 +59,9 @@ stream_ids() {
 }
 
 # --- one sensor sees everything ---------------------------------------------
+mport=$((24000 + RANDOM % 2000))
 conf whole sensor f1
-conf x1 scorer f1
+conf x1 scorer f1 '[metrics]' "listen = 127.0.0.1:$mport"
 check "a sensor sends every window of a replay to the cluster" \
 	"$FLOWSAD" run -c "$T/whole.conf" -r "$DATA/sample.pcap" --samples "$T/whole.csv"
 cp "$T/check.out" "$T/whole.log"
@@ -73,6 +74,10 @@ done
 check "each entry waited for a replica of its master ($waits WAITs)" test "$waits" -ge 56
 scorer x1
 check "the scorer merges and scores them all, then acknowledges them" settled f1
+curl -sf "http://127.0.0.1:$mport/metrics" >"$T/x1.metrics"
+check "its metrics: it holds every partition" grep -qx "flowsad_scorer_partitions 8" "$T/x1.metrics"
+check "... read one part a window a partition" grep -qx "flowsad_scorer_parts_total 56" "$T/x1.metrics"
+check "... none late, none at the deadline" bash -c "grep -qx 'flowsad_scorer_parts_dropped_total{why=\"late\"} 0' '$T/x1.metrics' && grep -qx 'flowsad_scorer_windows_incomplete_total 0' '$T/x1.metrics'"
 kill -TERM "$scorer_pid"
 wait "$scorer_pid"
 check_eq "the scorer's samples are the sensor's" "$(sort "$T/whole.csv" | md5sum)" \
