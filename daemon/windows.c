@@ -182,16 +182,26 @@ static struct alerted *take_replayed(struct windows *w, int64_t start)
 static void deliver_alerts(struct windows *w, const struct window_result *r, const char *when)
 {
 	struct alerted *done = take_replayed(w, r->start);
+	if (!done) {
+		sinks_deliver(w->sinks, r->alert, r->n_alerts);
+		return;
+	}
+	/* the records are the score thread's (it frees what they point to): the
+	 * ones to send are copied, the array left as it is */
+	struct alert_record *send = malloc((r->n_alerts + 1) * sizeof *send);
 	size_t n = 0;
-	for (size_t i = 0; i < r->n_alerts; i++)
+	for (size_t i = 0; send && i < r->n_alerts; i++)
 		if (!alerted_holds(done, r->alert[i].src_ip))
-			r->alert[n++] = r->alert[i];
-	if (n < r->n_alerts)
+			send[n++] = r->alert[i];
+	if (!send)
+		log_err("window %s: out of memory: its alerts are sent, some maybe twice", when);
+	else if (n < r->n_alerts)
 		log_info("window %s: %zu alerts were delivered by the scorer that read it before: "
 			 "not sent again",
 			 when, r->n_alerts - n);
+	sinks_deliver(w->sinks, send ? send : r->alert, send ? n : r->n_alerts);
+	free(send);
 	alerted_free(done);
-	sinks_deliver(w->sinks, r->alert, n);
 }
 
 /* A window back from the score thread: its alerts to the sinks, its line. */
