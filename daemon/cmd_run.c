@@ -291,7 +291,8 @@ static void reload(struct daemon *d)
 		sinks_reopen(d->sinks);
 	if (load_settings(d->args, &fresh) != EX_OK) {
 		log_err("reload refused: the running configuration stays");
-	} else if (access(fresh.model, F_OK) == 0 && !(m = windows_load_model(fresh.model))) {
+	} else if (d->conf.role != CONFIG_ROLE_SENSOR /* a sensor counts by its file alone */ &&
+		   access(fresh.model, F_OK) == 0 && !(m = windows_load_model(fresh.model))) {
 		uint64_t have, need;
 		log_err("reload refused: %s", windows_learning(d->windows, &have, &need)
 						      ? "still learning"
@@ -299,6 +300,11 @@ static void reload(struct daemon *d)
 		config_free(&fresh);
 	} else {
 		fresh.window = d->conf.window;
+		if (fresh.role != d->conf.role)
+			log_warn("[role] mode = %s takes effect at the next start; this run stays "
+				 "a %s",
+				 config_role_names[fresh.role], config_role_names[d->conf.role]);
+		fresh.role = d->conf.role;
 		config_free(&d->conf);
 		d->conf = fresh;
 		if (m)

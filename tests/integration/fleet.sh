@@ -178,20 +178,29 @@ check "it scored windows after the kill" test "$(grep -c '^flowsad: window' "$T/
 
 # --- a quiet live sensor: its clock closes windows, nobody waits for it ------
 conf q1 scorer f5
-conf qa sensor f5 '[capture]' 'interface = lo' 'workers = 2' 'filter = udp port 9'
+conf qa sensor f5 '[capture]' 'interface = lo' 'workers = 2' 'filter = udp port 9' '[model]' \
+	"path = $T/model"
 conf qb sensor f5
 "$FLOWSAD" run -c "$T/qa.conf" 2>"$T/qa.log" &
 qa_pid=$!
 pids+=("$qa_pid")
 scorer q1
 for _ in $(seq 100); do grep -q "partition 7 taken" "$T/q1.log" && break; sleep 0.1; done
+for _ in $(seq 100); do grep -q "sensor qa:" "$T/qa.log" && break; sleep 0.1; done
+sleep 1 # its signals are watched once it runs
+sed -i 's/^mode = sensor/mode = scorer/' "$T/qa.conf"
+kill -HUP "$qa_pid"
 sleep 2 # the live sensor has said how far its windows are closed
+check "a sensor reloads (SIGHUP) without taking a model or another role" \
+	grep -q "mode = scorer takes effect at the next start; this run stays a sensor" "$T/qa.log"
 t0=$(date +%s)
 "$FLOWSAD" run -c "$T/qb.conf" -r "$DATA/sample.pcap" 2>"$T/qb.log"
 check "beside a quiet live sensor (capture workers), a replay's windows are merged" settled f5
 waited=$(($(date +%s) - t0))
 kill -TERM "$qa_pid" "$scorer_pid"
-wait "$qa_pid" "$scorer_pid"
+wait "$qa_pid"
+check_eq "... and stops cleanly after it" 0 $?
+wait "$scorer_pid"
 check "at once: not after the deadline ($waited s)" test "$waited" -lt 20
 check_eq "all of them" 7 "$(grep -c '^flowsad: window' "$T/q1.log")"
 check "none at the deadline" grep -q " 0 incomplete" "$T/q1.log"
