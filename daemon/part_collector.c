@@ -231,23 +231,35 @@ static void claim_pending(struct part_collector *p, uint32_t k)
 			 k, claimed);
 }
 
+/* The key of partition k's lease. */
+static void lease_of(const struct part_collector *p, uint32_t k, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s:lease:%u", p->prefix, k);
+}
+
+/* Whether the lease at key is this scorer's: 1, 0 (another's, or none),
+ * -1 (Redis did not say). */
+static int lease_is_mine(struct part_collector *p, const char *key)
+{
+	redisReply *a = redis_sync_format(p->redis, key, "GET %s", key);
+	int mine = !a || a->type == REDIS_REPLY_ERROR
+			   ? -1
+			   : a->type == REDIS_REPLY_STRING && strcmp(a->str, p->name) == 0;
+	freeReplyObject(a);
+	return mine;
+}
+
 /* Takes partition k: its lease (new, or still this scorer's), its group,
  * and what is pending in it. Returns whether it is held now. */
 static int take_partition(struct part_collector *p, uint32_t k)
 {
-	char key[512], stream[512], lease[16];
-	snprintf(lease, sizeof lease, "lease:%u", k);
-	key_of(p, lease, key, sizeof key);
+	char key[512], stream[512];
+	lease_of(p, k, key, sizeof key);
 	redisReply *a =
 		redis_sync_format(p->redis, key, "SET %s %s NX PX %d", key, p->name, LEASE_MS);
 	int held = a && a->type == REDIS_REPLY_STATUS;
 	freeReplyObject(a);
-	if (!held) {
-		a = redis_sync_format(p->redis, key, "GET %s", key);
-		held = a && a->type == REDIS_REPLY_STRING && strcmp(a->str, p->name) == 0;
-		freeReplyObject(a);
-	}
-	if (!held)
+	if (!held && lease_is_mine(p, key) != 1)
 		return 0;
 	stream_of(p, k, stream, sizeof stream);
 	a = redis_sync_format(p->redis, stream, "XGROUP CREATE %s " GROUP " 0 MKSTREAM", stream);
@@ -265,16 +277,12 @@ static int take_partition(struct part_collector *p, uint32_t k)
 /* Renews the lease on k; returns 0 when another scorer has it now. */
 static int renew_partition(struct part_collector *p, uint32_t k)
 {
-	char key[512], lease[16];
-	snprintf(lease, sizeof lease, "lease:%u", k);
-	key_of(p, lease, key, sizeof key);
-	redisReply *a = redis_sync_format(p->redis, key, "GET %s", key);
-	int mine = a && a->type == REDIS_REPLY_STRING && strcmp(a->str, p->name) == 0;
-	int unknown = !a || a->type == REDIS_REPLY_ERROR;
-	freeReplyObject(a);
-	if (mine)
+	char key[512];
+	lease_of(p, k, key, sizeof key);
+	int mine = lease_is_mine(p, key);
+	if (mine == 1)
 		freeReplyObject(redis_sync_format(p->redis, key, "PEXPIRE %s %d", key, LEASE_MS));
-	return mine || unknown; /* no answer: kept until Redis says otherwise */
+	return mine != 0; /* no answer: kept until Redis says otherwise */
 }
 
 /* Lets partition k go: its parts not merged yet stay pending in the
@@ -301,13 +309,10 @@ static void release_partition(struct part_collector *p, uint32_t k, int drop_lea
 	p->owned[k] = 0;
 	if (!drop_lease)
 		return;
-	char key[512], lease[16];
-	snprintf(lease, sizeof lease, "lease:%u", k);
-	key_of(p, lease, key, sizeof key);
-	redisReply *a = redis_sync_format(p->redis, key, "GET %s", key);
-	if (a && a->type == REDIS_REPLY_STRING && strcmp(a->str, p->name) == 0)
+	char key[512];
+	lease_of(p, k, key, sizeof key);
+	if (lease_is_mine(p, key) == 1)
 		freeReplyObject(redis_sync_format(p->redis, key, "DEL %s", key));
-	freeReplyObject(a);
 }
 
 /* The partitions this scorer should hold now: every n-th from its rank. */

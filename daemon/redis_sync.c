@@ -260,7 +260,9 @@ static redisReply *send_formatted(struct redis_sync *r, const char *key, const c
 
 int redis_sync_replicated(struct redis_sync *r, const char *key, uint32_t timeout_ms)
 {
-	int i = route_of(r, key) >= 0 ? route_of(r, key) : r->current;
+	int i = route_of(r, key);
+	if (i < 0)
+		i = r->current;
 	struct node *n = i >= 0 ? &r->node[i] : NULL;
 	if (!n || !n->c)
 		return -1;
