@@ -103,7 +103,7 @@ int cmd_score(int argc, char **argv)
 		model_free(m);
 		return rc;
 	}
-	rc = inputs_score(m, &ds, &values, &x, &raw);
+	rc = inputs_score(m, &ds, &values, &x, &raw, NULL);
 	if (rc == EX_OK) {
 		if (jsonl)
 			print_jsonl(&ds, m, raw);

@@ -8,6 +8,7 @@
 #include <sysexits.h>
 
 #include "base/defaults.h"
+#include "detector/sides.h"
 #include "detector/vectorize.h"
 #include "features/feature_options.h"
 #include "features/labels.h"
@@ -97,7 +98,8 @@ static int load_one(const struct cli_common *c, const char *path, struct dataset
 		break;
 	case INPUT_AUTO:
 		log_err("%s: unrecognised input: not a capture file, an IDS alert CSV, a flow "
-			"CSV or a feature matrix CSV (see --input-format)", path);
+			"CSV or a feature matrix CSV (see --input-format)",
+			path);
 		rc = EX_DATAERR;
 		break;
 	case INPUT_PCAP:
@@ -152,11 +154,16 @@ static int read_records(FILE *f, const char *path, enum input_format fmt,
 			struct window_flow_sink *sink, struct csv_stats *st)
 {
 	switch (fmt) {
-	case INPUT_IDS_CSV: return ids_csv_read(f, path, add_alert, sink, st);
-	case INPUT_EVE_ALERTS: return eve_read_alerts(f, path, add_alert, sink, st);
-	case INPUT_ZEEK: return zeek_conn_read(f, path, window_flow_sink_add, sink, st);
-	case INPUT_EVE: return eve_read(f, path, window_flow_sink_add, sink, st);
-	default: return flow_csv_read(f, path, window_flow_sink_add, sink, st);
+	case INPUT_IDS_CSV:
+		return ids_csv_read(f, path, add_alert, sink, st);
+	case INPUT_EVE_ALERTS:
+		return eve_read_alerts(f, path, add_alert, sink, st);
+	case INPUT_ZEEK:
+		return zeek_conn_read(f, path, window_flow_sink_add, sink, st);
+	case INPUT_EVE:
+		return eve_read(f, path, window_flow_sink_add, sink, st);
+	default:
+		return flow_csv_read(f, path, window_flow_sink_add, sink, st);
 	}
 }
 
@@ -380,20 +387,46 @@ int inputs_load(const struct cli_common *c, char **paths, int n, const struct mo
 	return rc == EX_OK ? apply_labels(c, ds) : rc;
 }
 
+/* raw [n] becomes the score of each row's side (sides_pick), and the row
+ * is kept to it; its side into side [n] (unless NULL). Returns 0 or -1. */
+static int score_by_side(const struct model *m, float *x, size_t n, float *raw, uint8_t *side)
+{
+	struct sides s;
+	float *open = malloc(2 * n * sizeof *open + 1), *served = open + n;
+	int rc = open && sides_init(&s, m) == 0 ? 0 : -1;
+	if (rc == 0) {
+		rc = sides_score(&s, m, x, n, raw, open, served) < 0 ? -1 : 0;
+		for (size_t i = 0; rc == 0 && i < n; i++) {
+			int k = sides_pick(open[i], served[i]);
+			raw[i] = k == BASELINE_SERVED ? served[i]
+				 : open[i] == open[i] ? open[i]
+						      : raw[i];
+			sides_keep(&s, x + i * (size_t)m->n_features, k);
+			if (side)
+				side[i] = (uint8_t)k;
+		}
+		sides_free(&s);
+	}
+	free(open);
+	return rc;
+}
+
 int inputs_score(const struct model *m, const struct dataset *ds, float **values, float **x,
-		 float **raw)
+		 float **raw, uint8_t **side)
 {
 	char err[512];
 	int ignored = 0, rc = vectorize_matrix(m, ds, values, &ignored, err, sizeof err);
 
 	*x = *raw = NULL;
+	if (side)
+		*side = NULL;
 	if (rc < 0) {
 		log_err("%s", err);
 		return rc == -EINVAL ? EX_DATAERR : EX_OSERR;
 	}
 	if (ignored > 0)
-		log_warn("%d input column(s) are not features of model %s and are ignored",
-			 ignored, m->id);
+		log_warn("%d input column(s) are not features of model %s and are ignored", ignored,
+			 m->id);
 	size_t len = ds->n * (size_t)m->n_features;
 	*x = malloc(len * sizeof **x + 1);
 	*raw = malloc(ds->n * sizeof **raw + 1);
@@ -401,10 +434,17 @@ int inputs_score(const struct model *m, const struct dataset *ds, float **values
 		memcpy(*x, *values, len * sizeof **x);
 		scaler_apply(&m->scaler, *x, ds->n);
 	}
-	if (!*x || !*raw || deepsad_score(&m->det, *x, ds->n, *raw) < 0) {
+	if (side)
+		*side = malloc(ds->n + 1);
+	if (!*x || !*raw || (side && !*side) || deepsad_score(&m->det, *x, ds->n, *raw) < 0 ||
+	    score_by_side(m, *x, ds->n, *raw, side ? *side : NULL) < 0) {
 		log_err("out of memory");
 		free(*values), free(*x), free(*raw);
 		*values = *x = *raw = NULL;
+		if (side) {
+			free(*side);
+			*side = NULL;
+		}
 		return EX_OSERR;
 	}
 	return EX_OK;

@@ -44,10 +44,13 @@ int inputs_read_all(const struct cli_common *c, char *const *paths, int n, enum 
 		    struct window_table *t, window_emit_fn emit, void *ctx,
 		    struct decode_tally *tally, struct netflow_decoder *nf);
 
-/* Vectorises ds for model m and scores it. New arrays: values [n, features]
- * unscaled, x the same scaled (the network's input), raw [n] raw scores.
+/* Vectorises ds for model m and scores it as the daemon does
+ * (lib/detector/sides.h): each sample by what it opened, or by what it
+ * served when it opened nothing. New arrays: values [n, features] unscaled,
+ * x the same scaled (the network's input) and kept to the side told, raw [n]
+ * raw scores of that side, side [n] the side (unless side is NULL).
  * Returns a sysexits code, logging why. */
 int inputs_score(const struct model *m, const struct dataset *ds, float **values, float **x,
-		 float **raw);
+		 float **raw, uint8_t **side);
 
 #endif

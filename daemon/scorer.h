@@ -41,6 +41,7 @@ typedef void (*alert_sink_fn)(void *ctx, const struct alert_record *r);
 
 struct scorer_stats {
 	uint64_t windows, samples, alerts, suppressed;
+	uint64_t incidents_ended;
 	uint64_t usual;        /* above the threshold, but within their source's usual score */
 	uint64_t answering;    /* above the threshold, but only answering others */
 	double threshold;      /* the alert threshold of the last window scored */

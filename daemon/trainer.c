@@ -10,6 +10,7 @@
 #include "log.h"
 #include "base/defaults.h"
 #include "base/rng.h"
+#include "detector/sides.h"
 
 /* A uniform sample (without replacement) of up to want scaled rows. */
 static int pick_background(struct model *m, const float *x, size_t n, long want, uint64_t seed)
@@ -72,16 +73,31 @@ static int cmp_float(const void *a, const void *b)
 
 /* The alert threshold: a high quantile of the scaled scores of the rows the
  * model learnt from (x scaled; the robust pass's outliers are not among
- * them), so that traffic like the training data rarely alerts. */
+ * them), each scored from the side it is told by as alerts are
+ * (lib/detector/sides.h), so that traffic like the training data rarely
+ * alerts. */
 static int calibrate(struct model *m, const float *x, size_t n, double q)
 {
-	float *s = malloc(n * sizeof *s + 1);
-	if (!s || deepsad_score(&m->det, x, n, s) < 0) {
+	float *s = malloc(3 * n * sizeof *s + 1), *open = s + n, *served = s + 2 * n;
+	struct sides sides;
+	int rc = s && sides_init(&sides, m) == 0 ? 0 : -1;
+	if (rc == 0) {
+		rc = deepsad_score(&m->det, x, n, s) < 0 ||
+				     sides_score(&sides, m, x, n, s, open, served) < 0
+			     ? -1
+			     : 0;
+		sides_free(&sides);
+	}
+	if (rc < 0) {
 		free(s);
 		return -1;
 	}
-	for (size_t i = 0; i < n; i++)
-		s[i] = (float)deepsad_scaled(&m->det, s[i]);
+	for (size_t i = 0; i < n;
+	     i++) { /* a row that did nothing on either side: its plain score */
+		float side =
+			sides_pick(open[i], served[i]) == BASELINE_SERVED ? served[i] : open[i];
+		s[i] = (float)deepsad_scaled(&m->det, side == side ? side : s[i]);
+	}
 	qsort(s, n, sizeof *s, cmp_float);
 	m->calib_quantile = q;
 	m->calib_threshold = s[(size_t)(q * (double)(n - 1) + 0.5)];
@@ -151,7 +167,8 @@ struct model *trainer_fit(struct dataset *ds, char *spec_json, const struct trai
 	m->feature_spec = spec_json;
 	if (ds->n < TRAINER_MIN_ROWS) {
 		log_err("%zu samples: at least %d are needed to fit the scaling, the detector and "
-			"its score scale", ds->n, TRAINER_MIN_ROWS);
+			"its score scale",
+			ds->n, TRAINER_MIN_ROWS);
 		*rc = EX_DATAERR;
 		model_free(m);
 		return NULL;
@@ -184,8 +201,8 @@ struct model *trainer_fit(struct dataset *ds, char *spec_json, const struct trai
 	/* background and calibration from what is normal to the model */
 	const float *normal = kept ? kept : ds->x;
 	int ok = pick_background(m, normal, n_kept, s->background, s->cfg.seed) == 0 &&
-		 calibrate(m, normal, n_kept, s->alert_quantile > 0 ? s->alert_quantile
-								   : DEFAULT_ALERT_QUANTILE) == 0;
+		 calibrate(m, normal, n_kept,
+			   s->alert_quantile > 0 ? s->alert_quantile : DEFAULT_ALERT_QUANTILE) == 0;
 	free(kept);
 	if (!ok)
 		goto fail;

@@ -19,14 +19,14 @@
 #define SKETCH_WORDS (SKETCH_BITS / 64)
 #define NONE UINT32_MAX
 #define MAGIC "FLSDBASE"
-#define FORMAT_VERSION 1u
+#define FORMAT_VERSION 2u
 
 _Static_assert(SKETCH_BITS == WINDOW_PEER_BITS, "a window's peers and a host's share one sketch");
 
 const char *const baseline_feature_names[BASELINE_N_FEATURES] = {
 	"host first_seen", "host new_peers", "host new_services", "host rise packets",
 	"host rise bytes", "host rise flows", "host rise peers", "host rise failures",
-	"host rise received",
+	"host rise received", "host new_served",
 };
 
 /* Half-lives of the levels, seconds of event time. */
@@ -40,12 +40,14 @@ struct host {
 	int64_t first, last;         /* window starts */
 	int64_t epoch;               /* half-horizon index of peers[0] / services[0] */
 	uint32_t windows;            /* windows seen (saturating) */
-	uint32_t scored;             /* windows scored (saturating) */
-	int64_t score_last;          /* the last window scored */
-	float score_mean, score_var; /* of log(1 + max(score, 0)), half-life SCORE_HALFLIFE */
+	/* its scores, one memory a side (BASELINE_OPENED, BASELINE_SERVED) */
+	uint32_t scored[BASELINE_SIDES];    /* windows scored (saturating) */
+	int64_t score_last[BASELINE_SIDES]; /* the last window scored */
+	float score_mean[BASELINE_SIDES], score_var[BASELINE_SIDES]; /* of log(1 + max(score, 0)) */
 	float mean[N_SCALES][N_LEVELS], var[N_SCALES][N_LEVELS];
 	uint64_t peers[2][SKETCH_WORDS];    /* [0] this half-horizon, [1] the previous */
 	uint64_t services[2][SKETCH_WORDS];
+	uint64_t served[2][SKETCH_WORDS]; /* the services it answered on */
 };
 
 struct baseline {
@@ -205,47 +207,20 @@ static uint32_t take_host(struct baseline *b, const ip_addr *src)
 
 /* --- features ------------------------------------------------------------------------------- */
 
-/* Bits set in a word, without the POPCNT instruction (not in the x86-64
- * baseline: the compiler's builtin is then a table lookup a byte). */
-static int popcount64(uint64_t x)
-{
-	x -= (x >> 1) & 0x5555555555555555ull;
-	x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
-	x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
-	return (int)((x * 0x0101010101010101ull) >> 56);
-}
-
-static int popcount_words(const uint64_t *w)
-{
-	int n = 0;
-	for (int i = 0; i < SKETCH_WORDS; i++)
-		n += popcount64(w[i]);
-	return n;
-}
-
-/* Linear counting: how many values set pop bits of the sketch. */
-static double linear_count(int pop)
-{
-	if (pop >= SKETCH_BITS)
-		pop = SKETCH_BITS - 1;
-	return -SKETCH_BITS * log(1.0 - (double)pop / SKETCH_BITS);
-}
-
 /* Moves the sketches to the half-horizon of window_start: the current half
  * becomes the previous one, and what is older is forgotten. */
 static void rotate_sketches(struct host *h, int64_t epoch)
 {
 	if (epoch <= h->epoch)
 		return;
-	if (epoch == h->epoch + 1) {
-		memcpy(h->peers[1], h->peers[0], sizeof h->peers[0]);
-		memcpy(h->services[1], h->services[0], sizeof h->services[0]);
-	} else {
-		memset(h->peers[1], 0, sizeof h->peers[1]);
-		memset(h->services[1], 0, sizeof h->services[1]);
+	uint64_t(*sketch[])[SKETCH_WORDS] = { h->peers, h->services, h->served };
+	for (size_t k = 0; k < sizeof sketch / sizeof sketch[0]; k++) {
+		if (epoch == h->epoch + 1)
+			memcpy(sketch[k][1], sketch[k][0], sizeof sketch[k][0]);
+		else
+			memset(sketch[k][1], 0, sizeof sketch[k][1]);
+		memset(sketch[k][0], 0, sizeof sketch[k][0]);
 	}
-	memset(h->peers[0], 0, sizeof h->peers[0]);
-	memset(h->services[0], 0, sizeof h->services[0]);
 	h->epoch = epoch;
 }
 
@@ -254,8 +229,10 @@ static void levels_of(const struct window_counters *c, double *x)
 	/* RSTs are failures of its own SYNs only: a flood's victim gets RSTs for
 	 * the SYN-ACKs it answered with */
 	uint64_t rst = c->rst_received < c->syn_sent ? c->rst_received : c->syn_sent;
-	const double v[N_LEVELS] = { (double)c->opened_packets, (double)c->opened_bytes,
-				     (double)c->opened, linear_count(popcount_words(c->peers)),
+	const double v[N_LEVELS] = { (double)c->opened_packets,
+				     (double)c->opened_bytes,
+				     (double)c->opened,
+				     window_sketch_count(c->peers),
 				     (double)(c->syn_unanswered + rst + c->unreach_received),
 				     (double)c->received_bytes };
 	for (int i = 0; i < N_LEVELS; i++)
@@ -271,7 +248,7 @@ static double new_values(const uint64_t known[2][SKETCH_WORDS], const uint64_t *
 		k[i] = known[0][i] | known[1][i];
 		both[i] = k[i] | w[i];
 	}
-	double n = linear_count(popcount_words(both)) - linear_count(popcount_words(k));
+	double n = window_sketch_count(both) - window_sketch_count(k);
 	return n > 0 ? n : 0;
 }
 
@@ -280,6 +257,7 @@ static void novelty(const struct host *h, const struct window_counters *c, float
 {
 	out[1] = (float)log1p(new_values(h->peers, c->peers));
 	out[2] = (float)log1p(new_values(h->services, c->services));
+	out[BASELINE_N_FEATURES - 1] = (float)log1p(new_values(h->served, c->served));
 }
 
 /* Largest positive deviation of x above h's levels, in its standard
@@ -287,6 +265,7 @@ static void novelty(const struct host *h, const struct window_counters *c, float
  * that a source with a steady history is not alarmed by a packet more. */
 static void rises(const struct host *h, const double *x, float *out)
 {
+	_Static_assert(3 + N_LEVELS == BASELINE_N_FEATURES - 1, "rises lie between novelty's");
 	for (int i = 0; i < N_LEVELS; i++) {
 		double z = 0;
 		for (int s = 0; s < N_SCALES; s++) {
@@ -320,6 +299,7 @@ static void remember(struct host *h, int64_t window_start, const struct window_c
 	for (int i = 0; i < SKETCH_WORDS; i++) {
 		h->peers[0][i] |= c->peers[i];
 		h->services[0][i] |= c->services[i];
+		h->served[0][i] |= c->served[i];
 	}
 	if (h->windows == 0)
 		h->first = window_start;
@@ -373,18 +353,6 @@ void baseline_observe(struct baseline *b, int64_t window_start, const ip_addr *s
 	remember(h, window_start, c, x);
 }
 
-int baseline_only_answers(const struct window_counters *c, const float *host)
-{
-	if (c->opened_packets * 2 >= c->packets || host[0] > 0)
-		return 0;
-	/* new peers and services (log(1 + 2)), rises of what it opened and of its
-	 * failures; not of what it received: a victim receives what it is sent */
-	for (int i = 1; i < BASELINE_N_FEATURES - 1; i++)
-		if (host[i] >= (i < 3 ? (float)log1p(2.0) : (float)BASELINE_RISE_NEWS))
-			return 0;
-	return 1;
-}
-
 /* --- scores ----------------------------------------------------------------------------------- */
 
 static struct host *find_host(const struct baseline *b, const ip_addr *src)
@@ -393,25 +361,25 @@ static struct host *find_host(const struct baseline *b, const ip_addr *src)
 	return i == NONE ? NULL : &b->hosts[i];
 }
 
-double baseline_usual_score(const struct baseline *b, const ip_addr *src)
+double baseline_usual_score(const struct baseline *b, const ip_addr *src, int side)
 {
 	const struct host *h = find_host(b, src);
-	if (!h || h->scored < BASELINE_MIN_SCORED)
+	if (!h || h->scored[side] < BASELINE_MIN_SCORED)
 		return NAN;
-	return expm1(h->score_mean + BASELINE_SCORE_SIGMAS * sqrt(h->score_var + 0.01));
+	return expm1(h->score_mean[side] + BASELINE_SCORE_SIGMAS * sqrt(h->score_var[side] + 0.01));
 }
 
-void baseline_note_score(struct baseline *b, const ip_addr *src, int64_t window_start,
+void baseline_note_score(struct baseline *b, const ip_addr *src, int64_t window_start, int side,
 			 double score)
 {
 	struct host *h = find_host(b, src);
 	if (!h || !isfinite(score))
 		return;
-	double gap = h->scored ? (double)(window_start - h->score_last) : 0;
-	decay_step(&h->score_mean, &h->score_var, log1p(score > 0 ? score : 0), h->scored, gap,
-		   SCORE_HALFLIFE);
-	h->score_last = window_start;
-	h->scored += h->scored < UINT32_MAX;
+	double gap = h->scored[side] ? (double)(window_start - h->score_last[side]) : 0;
+	decay_step(&h->score_mean[side], &h->score_var[side], log1p(score > 0 ? score : 0),
+		   h->scored[side], gap, SCORE_HALFLIFE);
+	h->score_last[side] = window_start;
+	h->scored[side] += h->scored[side] < UINT32_MAX;
 }
 
 /* --- the state file ----------------------------------------------------------------------------
@@ -443,14 +411,17 @@ int baseline_encode(const struct baseline *b, uint8_t **out, size_t *len)
 	return 0;
 }
 
-
 static int host_is_sane(const struct host *h)
 {
 	for (int s = 0; s < N_SCALES; s++)
 		for (int i = 0; i < N_LEVELS; i++)
 			if (!isfinite(h->mean[s][i]) || !isfinite(h->var[s][i]) || h->var[s][i] < 0)
 				return 0;
-	return isfinite(h->score_mean) && isfinite(h->score_var) && h->score_var >= 0;
+	for (int side = 0; side < BASELINE_SIDES; side++)
+		if (!isfinite(h->score_mean[side]) || !isfinite(h->score_var[side]) ||
+		    h->score_var[side] < 0)
+			return 0;
+	return 1;
 }
 
 int baseline_decode(struct baseline *b, const uint8_t *buf, size_t len, char *err, size_t errlen)

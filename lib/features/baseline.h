@@ -28,7 +28,11 @@
  *                       (opened), peers (opened to), failures (unanswered
  *                       SYNs + RSTs up to the SYNs sent + ICMP unreachables
  *                       received), received (bytes answered to it); 0 until the source has been
- * seen in BASELINE_MIN_WINDOWS windows (its levels mean little before) A sample's values come from
+ *                       seen in BASELINE_MIN_WINDOWS windows (its levels mean little before)
+ *   host new_served     log(1 + services it answered on (served: protocol and
+ *                       port, not refusals) and had not within the horizon):
+ *                       a host that starts serving.
+ * A sample's values come from
  * the memory before its window; then its window is added. A source has one sample a window, so
  * samples of one window can be observed in any order. Windows must come in time order: a window
  * older than the newest remembered one means another timeline (a replay of
@@ -42,7 +46,7 @@
 
 #include "features/window.h"
 
-#define BASELINE_N_FEATURES 9
+#define BASELINE_N_FEATURES  10
 #define BASELINE_MIN_WINDOWS 3        /* windows of a source's past before its rises count */
 
 extern const char *const baseline_feature_names[BASELINE_N_FEATURES];
@@ -78,29 +82,23 @@ void baseline_observe(struct baseline *b, int64_t window_start, const ip_addr *s
  * fetches its slot, stage 1 (some samples later) the host it holds. */
 void baseline_prefetch(const struct baseline *b, const ip_addr *src, int stage);
 
-/* Scores: each source's own usual level. A busy server's windows score high
- * all day; a workstation's rarely do. After a window is scored, its samples'
- * scores are noted; the usual score of a source is exp(m + k s) - 1 for the
- * decayed mean m and deviation s of log(1 + score) over its scored windows
+/* Scores: each source's own usual level, one for each side of what it does
+ * (the score of what it opened, the score of what it served: a web server's
+ * serving scores high all day, and that level must not shelter what it
+ * opens). After a window is scored, its samples' scores are noted; the
+ * usual score of a source on a side is exp(m + k s) - 1 for the decayed
+ * mean m and deviation s of log(1 + score) over its scored windows
  * (half-life a day, k = BASELINE_SCORE_SIGMAS), or NAN until it has
  * BASELINE_MIN_SCORED of them. A score far above it is news; one within it
  * is that source's normal. */
 #define BASELINE_SCORE_SIGMAS 3.0
 #define BASELINE_MIN_SCORED 6
-double baseline_usual_score(const struct baseline *b, const ip_addr *src);
-/* Notes src's (scaled) score in the window that starts at window_start (a
- * source not remembered is ignored). */
-void baseline_note_score(struct baseline *b, const ip_addr *src, int64_t window_start,
+enum { BASELINE_OPENED, BASELINE_SERVED, BASELINE_SIDES };
+double baseline_usual_score(const struct baseline *b, const ip_addr *src, int side);
+/* Notes src's (scaled) score of side in the window that starts at
+ * window_start (a source not remembered is ignored). */
+void baseline_note_score(struct baseline *b, const ip_addr *src, int64_t window_start, int side,
 			 double score);
-
-/* Whether a sample (counters c, host features from baseline_observe) is a
- * source answering others: most of its packets are answers, and what it
- * opened itself is neither new nor above its usual levels. Its anomaly is
- * what was done to it (the victim of a scan or a flood, whose attacker has
- * a sample of its own), not what it did; so a rise of what it received
- * does not count against it. */
-#define BASELINE_RISE_NEWS 3.0   /* a rise of this many deviations is news */
-int baseline_only_answers(const struct window_counters *c, const float *host);
 
 const struct baseline_stats *baseline_stats(const struct baseline *b);
 

@@ -9,10 +9,11 @@
 #include <string.h>
 
 static const char *const fixed_names[FEATURES_N_FIXED] = {
-	"volume packets", "volume bytes", "volume flows",
-	"fanout dst_ips", "fanout dst_ports", "fanout dst_pairs",
-	"tcp syn_sent", "tcp syn_unanswered", "tcp rst_sent", "tcp rst_received",
-	"icmp unreach_received", "mix tcp", "mix udp", "mix icmp", "mix other",
+	"volume packets",	 "volume bytes",  "volume flows",	"fanout dst_ips",
+	"fanout dst_ports",	 "tcp syn_sent",  "tcp syn_unanswered", "tcp rst_received",
+	"icmp unreach_received", "proto tcp",	  "proto udp",		"proto icmp",
+	"proto other",		 "serve packets", "serve bytes",	"serve clients",
+	"serve services",
 };
 
 /* A term with its source location: keys use 48 bits. */
@@ -128,21 +129,37 @@ static double log_count(uint64_t x)
 
 const char *feature_family(const char *name)
 {
-	static const struct { const char *name, *family; } families[] = {
-		{ "volume ", "volume" }, { "host rise packets", "volume" },
-		{ "host rise bytes", "volume" }, { "host rise flows", "volume" },
+	static const struct {
+		const char *name, *family;
+	} families[] = {
+		{ "volume ", "volume" },
+		{ "host rise packets", "volume" },
+		{ "host rise bytes", "volume" },
+		{ "host rise flows", "volume" },
 		{ "host rise received", "volume" },
-		{ "fanout ", "fan-out" }, { "host new_peers", "fan-out" },
+		{ "fanout ", "fan-out" },
+		{ "host new_peers", "fan-out" },
 		{ "host rise peers", "fan-out" },
-		{ "tcp syn_unanswered", "failures" }, { "tcp rst_received", "failures" },
-		{ "icmp unreach_received", "failures" }, { "host rise failures", "failures" },
-		{ "tcp ", "tcp" }, { "mix ", "protocol-mix" }, { "host first_seen", "new-source" },
+		{ "tcp syn_unanswered", "failures" },
+		{ "tcp rst_received", "failures" },
+		{ "icmp unreach_received", "failures" },
+		{ "host rise failures", "failures" },
+		{ "tcp ", "tcp" },
+		{ "proto ", "protocol-mix" },
+		{ "host first_seen", "new-source" },
 		{ "host new_services", "services" },
+		{ "serve ", "serving" },
+		{ "host new_served", "serving" },
 	};
 	for (size_t i = 0; i < sizeof families / sizeof families[0]; i++)
 		if (strncmp(name, families[i].name, strlen(families[i].name)) == 0)
 			return families[i].family;
 	return name;
+}
+
+int feature_side(const char *name)
+{
+	return strncmp(name, "serve ", 6) == 0 || strcmp(name, "host new_served") == 0;
 }
 
 int feature_spec_dim(const struct feature_spec *spec)
@@ -153,23 +170,31 @@ int feature_spec_dim(const struct feature_spec *spec)
 void feature_spec_vectorize(const struct feature_spec *spec, const struct net_sample *s, float *row)
 {
 	const struct window_counters *c = &s->c;
-	double pk = c->packets ? (double)c->packets : 1;
+	uint64_t other = c->opened_packets - c->opened_tcp - c->opened_udp - c->opened_icmp;
+	/* RSTs are failures of its own SYNs only: a flood's victim gets RSTs for
+	 * the SYN-ACKs it answered with */
+	uint64_t rst = c->rst_received < c->syn_sent ? c->rst_received : c->syn_sent;
+	/* what the source opened, then what it served; its refusals are its
+	 * probers' doing and count in their samples (as failures). Protocols as
+	 * counts, not shares: a share of one packet says nothing. */
 	const double fixed[FEATURES_N_FIXED] = {
-		log_count(c->packets),
-		log_count(c->bytes),
-		log_count(c->flows),
-		log_count(c->dst_ips),
-		log_count(c->dst_ports),
-		log_count(c->dst_pairs),
+		log_count(c->opened_packets),
+		log_count(c->opened_bytes),
+		log_count(c->opened),
+		log1p(window_sketch_count(c->peers)),
+		log1p(window_sketch_count(c->services)),
 		log_count(c->syn_sent),
 		log_count(c->syn_unanswered),
-		log_count(c->rst_sent),
-		log_count(c->rst_received),
+		log_count(rst),
 		log_count(c->unreach_received),
-		c->tcp_packets / pk,
-		c->udp_packets / pk,
-		c->icmp_packets / pk,
-		c->other_packets / pk,
+		log_count(c->opened_tcp),
+		log_count(c->opened_udp),
+		log_count(c->opened_icmp),
+		log_count(other),
+		log_count(c->served_packets),
+		log_count(c->served_bytes),
+		log1p(window_sketch_count(c->clients)),
+		log1p(window_sketch_count(c->served)),
 	};
 	for (int j = 0; j < FEATURES_N_FIXED; j++)
 		row[j] = (float)fixed[j];
@@ -291,8 +316,9 @@ int feature_spec_from_json(struct feature_spec *spec, const char *text, char *er
 	memset(spec, 0, sizeof *spec);
 	location_init(&spec->loc);
 	if (json_unpack(o, "{s:i, s:o, s:o}", "window_seconds", &window, "locations", &locs,
-			"vocabulary", &terms) < 0 || window < 1 || !json_is_array(locs) ||
-	    !json_is_array(terms) || json_array_size(terms) > 100000) {
+			"vocabulary", &terms) < 0 ||
+	    window < 1 || !json_is_array(locs) || !json_is_array(terms) ||
+	    json_array_size(terms) > 100000) {
 		json_decref(o);
 		snprintf(err, errlen,
 			 "feature_spec: expected window_seconds, locations, vocabulary");

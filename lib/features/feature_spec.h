@@ -2,10 +2,18 @@
  * names an analyst reads in an alert.
  *
  * Fixed features (counts as log(1 + x), so that one busy host does not
- * flatten every other into 0 after scaling):
- *   volume packets / bytes / flows; fanout dst_ips / dst_ports / dst_pairs;
- *   tcp syn_sent / syn_unanswered / rst_sent / rst_received;
- *   icmp unreach_received; mix tcp / udp / icmp / other (shares of packets).
+ * flatten every other into 0 after scaling), in two sides. What the source
+ * opened (flows of its own initiative):
+ *   volume packets / bytes / flows; fanout dst_ips / dst_ports (distinct
+ *   destinations and services, from the window's sketches); tcp syn_sent /
+ *   syn_unanswered / rst_received (up to the SYNs sent); icmp
+ *   unreach_received; proto tcp / udp / icmp / other (the packets it opened
+ *   with, by protocol).
+ * What it served (answers that are not refusals: SYN-ACKs, replies from its
+ * service ports, echo replies):
+ *   serve packets / bytes / clients / services.
+ * Refusals (RSTs, ICMP errors) are no feature of the refusing host: its
+ * prober's sample has them as failures.
  * Service profile, psykoda-style: "svc SRC->DST PROTO/PORT" for each term
  * of the vocabulary, valued min(flows, 100) * IDF. A term is (source
  * location, destination location, protocol, destination port; ports >= 49152
@@ -24,7 +32,7 @@
 #include "features/location.h"
 #include "features/sample.h"
 
-#define FEATURES_N_FIXED 15
+#define FEATURES_N_FIXED    17
 #define FEATURES_COUNT_CLIP 100
 
 struct feature_term {
@@ -47,6 +55,11 @@ struct feature_spec {
  * "new-source", "services", a service feature's own name (each service is
  * a behaviour of its own), or the name itself for names of other inputs. */
 const char *feature_family(const char *name);
+
+/* The side a feature's name speaks of: 0 what the source opened (the
+ * default), 1 what it served ("serve ...", "host new_served"). The alert
+ * decision scores each side on its own (daemon/scorer.c). */
+int feature_side(const char *name);
 
 /* The number of features of the spec's vectors. */
 int feature_spec_dim(const struct feature_spec *spec);

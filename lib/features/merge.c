@@ -113,9 +113,15 @@ static void join_sample(struct merged_parts *m, struct net_sample *a, int a_is_c
 	x->unreach_received += y->unreach_received;
 	x->opened += y->opened, x->opened_packets += y->opened_packets;
 	x->opened_bytes += y->opened_bytes, x->received_bytes += y->received_bytes;
+	x->opened_tcp += y->opened_tcp, x->opened_udp += y->opened_udp;
+	x->opened_icmp += y->opened_icmp;
+	x->served_packets += y->served_packets, x->served_bytes += y->served_bytes;
+	x->refused += y->refused, x->refused_to |= y->refused_to;
 	for (int w = 0; w < WINDOW_PEER_WORDS; w++) {
 		x->peers[w] |= y->peers[w];
 		x->services[w] |= y->services[w];
+		x->clients[w] |= y->clients[w];
+		x->served[w] |= y->served[w];
 	}
 	unanswered(x);
 	join_terms(m, a, a_is_copy, b);
@@ -245,8 +251,9 @@ int sample_set_merge(struct sample_set *parts, int n, struct sample_set *out,
 			last = i;
 		}
 	}
-	*out = (struct sample_set){ .n = k, .cap = total, .s = v, .release = release_parts,
-				    .owner = m };
+	*out = (struct sample_set){
+		.n = k, .cap = total, .s = v, .release = release_parts, .owner = m
+	};
 	for (int i = 0; i < n; i++)
 		out->bytes += parts[i].bytes;
 	for (int i = 0; i < n; i++) {

@@ -23,7 +23,9 @@ static const size_t counter_at[] = {
 	C(dst_pairs),	   C(syn_sent),	      C(synack_received),
 	C(rst_sent),	   C(rst_received),   C(unreach_received),
 	C(syn_unanswered), C(opened),	      C(opened_packets),
-	C(opened_bytes),   C(received_bytes),
+	C(opened_bytes),   C(received_bytes), C(opened_tcp),
+	C(opened_udp),	   C(opened_icmp),    C(served_packets),
+	C(served_bytes),   C(refused),	      C(refused_to),
 };
 #undef C
 #define N_COUNTERS (sizeof counter_at / sizeof counter_at[0])
@@ -122,7 +124,7 @@ static int put_distinct(struct part_buf *b, const struct distinct *d)
 static int put_sample(struct part_buf *b, const struct net_sample *s)
 {
 	const struct window_counters *c = &s->c;
-	size_t most = 16 + (N_COUNTERS + 2) * VARINT_MAX + 2 * (1 + WINDOW_PEER_WORDS * 8) +
+	size_t most = 16 + (N_COUNTERS + 2) * VARINT_MAX + 4 * (1 + WINDOW_PEER_WORDS * 8) +
 		      (size_t)c->n_terms * 2 * VARINT_MAX;
 	if (reserve(b, most) < 0)
 		return -ENOMEM;
@@ -132,6 +134,8 @@ static int put_sample(struct part_buf *b, const struct net_sample *s)
 	put_varint(b, (uint64_t)c->src_location);
 	put_sketch(b, c->peers);
 	put_sketch(b, c->services);
+	put_sketch(b, c->clients);
+	put_sketch(b, c->served);
 	put_varint(b, c->n_terms);
 	for (uint32_t i = 0; i < c->n_terms; i++) {
 		put_varint(b, c->terms[i].key - (i ? c->terms[i - 1].key : 0));
@@ -374,6 +378,8 @@ static int get_sample(struct reader *r, struct decoded_part *d, struct net_sampl
 	s->c.src_location = (int)get_bounded(r, LOCATION_MAX + 1, "a location index");
 	get_sketch(r, s->c.peers);
 	get_sketch(r, s->c.services);
+	get_sketch(r, s->c.clients);
+	get_sketch(r, s->c.served);
 	if (get_terms(r, d, s) < 0)
 		return -ENOMEM;
 	s->seen = seen;

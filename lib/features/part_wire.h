@@ -29,7 +29,7 @@
 
 #include "features/sample.h"
 
-#define PART_WIRE_VERSION   1
+#define PART_WIRE_VERSION   2
 #define PART_WIRE_MAX_PARTS 4096
 
 struct part_header {

@@ -1,6 +1,7 @@
 #include "features/window.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,7 +65,10 @@ struct window_table {
 	const struct location_table *loc;
 	const struct filter *filter;
 	struct location_table default_loc;
-	struct { uint64_t hash; int loc; } loc_cache[4096]; /* by address hash; hash 0: empty */
+	struct {
+		uint64_t hash;
+		int loc;
+	} loc_cache[4096]; /* by address hash; hash 0: empty */
 	uint32_t length, lateness;
 	size_t max_samples;
 	int partial; /* keeps answers to hosts without a sample (window_table_set_partial) */
@@ -114,7 +118,6 @@ static void addr_words(const ip_addr *a, uint64_t *hi, uint64_t *lo)
 	memcpy(hi, a->b, 8);
 	memcpy(lo, a->b + 8, 8);
 }
-
 
 /* Memory of a sample and its slot in the window's table. */
 static size_t sample_bytes(const struct sample *s)
@@ -378,8 +381,9 @@ static int hand_over(struct window_table *t, struct window *w, size_t n)
 	}
 	h->blocks = w->blocks;
 	w->blocks = NULL;
-	struct sample_set set = { .n = n, .cap = n, .s = s, .release = release_handed, .owner = h,
-				  .bytes = kept };
+	struct sample_set set = {
+		.n = n, .cap = n, .s = s, .release = release_handed, .owner = h, .bytes = kept
+	};
 	hand_over_answers(t, w, &set);
 	return t->hand_over(t->hand_over_ctx, w->start, &set);
 }
@@ -566,13 +570,12 @@ static struct window_answer *answer_slot(struct window_answer *a, size_t cap, co
 /* The window's answers to host to (a partial table's, for a host without a
  * sample here), made when new; NULL when the window holds as many as it
  * may hold samples, or without memory (the answer is then not counted). */
-static struct window_answer *answers_to(struct window_table *t, struct window *w,
-					 const ip_addr *to)
+static struct window_answer *answers_to(struct window_table *t, struct window *w, const ip_addr *to)
 {
 	if ((w->n_answers + 1) * 2 > w->cap_answers) {
 		size_t cap = w->cap_answers ? 2 * w->cap_answers : 64;
-		struct window_answer *a = w->n_answers < t->max_samples ? calloc(cap, sizeof *a)
-									 : NULL;
+		struct window_answer *a =
+			w->n_answers < t->max_samples ? calloc(cap, sizeof *a) : NULL;
 		if (!a) {
 			struct window_answer *e =
 				w->cap_answers ? answer_slot(w->answers, w->cap_answers, to) : NULL;
@@ -648,6 +651,7 @@ struct event {
 	const ip_addr *src, *dst;
 	uint8_t proto, has_ports;
 	uint8_t answer;         /* it answers another host's initiative */
+	uint8_t refusal; /* an answer that refuses it: a RST or an ICMP error */
 	uint16_t sport, dport;
 	uint64_t packets, bytes, syn_sent, rst_sent;
 	/* what it tells about another sample: an answer to its SYNs, a RST, or an
@@ -673,6 +677,69 @@ static void set_bit(uint64_t *sketch, uint64_t hash)
 {
 	unsigned bit = (unsigned)(hash >> 55); /* WINDOW_PEER_BITS = 2^9 */
 	sketch[bit / 64] |= 1ull << (bit & 63);
+}
+
+int window_sketch_has(const uint64_t *sketch, const ip_addr *peer)
+{
+	unsigned bit = (unsigned)(distinct_hash_addr(peer) >> 55);
+	return (int)(sketch[bit / 64] >> (bit & 63) & 1);
+}
+
+uint64_t window_refused_bit(const ip_addr *peer)
+{
+	return 1ull << (distinct_hash_addr(peer) >> 58);
+}
+
+/* Bits set in a word, without the POPCNT instruction (not in the x86-64
+ * baseline: the compiler's builtin is then a table lookup a byte). */
+static int popcount64(uint64_t x)
+{
+	x -= (x >> 1) & 0x5555555555555555ull;
+	x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+	x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+	return (int)((x * 0x0101010101010101ull) >> 56);
+}
+
+double window_sketch_count(const uint64_t *sketch)
+{
+	int pop = 0;
+	for (int i = 0; i < WINDOW_PEER_WORDS; i++)
+		pop += popcount64(sketch[i]);
+	if (pop >= WINDOW_PEER_BITS) /* saturated: the most it can tell */
+		pop = WINDOW_PEER_BITS - 1;
+	return -WINDOW_PEER_BITS * log(1.0 - (double)pop / WINDOW_PEER_BITS);
+}
+
+/* A flow the source answered, to destination hash ip: served (a client,
+ * from a service port) or refused (a prober). */
+static void note_answered(struct window_counters *c, const struct event *ev, uint64_t ip)
+{
+	if (ev->refusal) {
+		c->refused_to |= window_refused_bit(ev->dst);
+	} else {
+		set_bit(c->clients, ip);
+		set_bit(c->served,
+			distinct_hash2((uint64_t)ev->proto << 16 | ev->sport, 0x73727664));
+	}
+}
+
+/* What one event adds to the counts of its side: opened, served or refused. */
+static void count_side(struct window_counters *c, const struct event *ev)
+{
+	if (ev->refusal) {
+		c->refused += ev->packets;
+	} else if (ev->answer) {
+		c->served_packets += ev->packets;
+		c->served_bytes += ev->bytes;
+	} else {
+		c->opened_packets += ev->packets;
+		c->opened_bytes += ev->bytes;
+		c->opened_tcp += ev->proto == IP_PROTO_TCP ? ev->packets : 0;
+		c->opened_udp += ev->proto == IP_PROTO_UDP ? ev->packets : 0;
+		c->opened_icmp += ev->proto == IP_PROTO_ICMP || ev->proto == IP_PROTO_ICMPV6
+					  ? ev->packets
+					  : 0;
+	}
 }
 
 /* A flow the source opened, to destination hash ip and service term. */
@@ -710,9 +777,12 @@ static void count_destinations(struct window_table *t, struct window *w, struct 
 									     : ev->dport)
 					    : 0;
 		uint64_t term = WINDOW_TERM(cached_location(t, ev->dst, ip), ev->proto, service);
+		if (ev->answer) { /* a service of the peer's initiative, not of the source's */
+			note_answered(&s->ns.c, ev, ip);
+		} else {
 		t->stats.bytes += count_term(s, term);
-		if (!ev->answer)
 			note_opened(&s->ns.c, ip, term);
+	}
 	}
 	t->stats.bytes += distinct_bytes(&s->seen) - before;
 }
@@ -786,21 +856,28 @@ static int add_event(struct window_table *t, const struct event *ev, window_emit
 	c->packets += ev->packets;
 	c->bytes += ev->bytes;
 	switch (ev->proto) {
-	case IP_PROTO_TCP: c->tcp_packets += ev->packets; break;
-	case IP_PROTO_UDP: c->udp_packets += ev->packets; break;
-	case IP_PROTO_ICMP: case IP_PROTO_ICMPV6: c->icmp_packets += ev->packets; break;
-	default: c->other_packets += ev->packets; break;
+	case IP_PROTO_TCP:
+		c->tcp_packets += ev->packets;
+		break;
+	case IP_PROTO_UDP:
+		c->udp_packets += ev->packets;
+		break;
+	case IP_PROTO_ICMP:
+	case IP_PROTO_ICMPV6:
+		c->icmp_packets += ev->packets;
+		break;
+	default:
+		c->other_packets += ev->packets;
+		break;
 	}
 	c->syn_sent += ev->syn_sent;
 	c->rst_sent += ev->rst_sent;
-	if (!ev->answer) {
-		c->opened_packets += ev->packets;
-		c->opened_bytes += ev->bytes;
-	}
+	count_side(c, ev);
 	count_destinations(t, w, s, ev);
-	if (ev->answer && s->last.receiver) {
+	/* what it was served; a refusal is a failure of the receiver's, no data */
+	if (ev->answer && !ev->refusal && s->last.receiver) {
 		s->last.receiver->ns.c.received_bytes += ev->bytes;
-	} else if (ev->answer && t->partial) {
+	} else if (ev->answer && !ev->refusal && t->partial) {
 		struct window_answer *a = answers_to(t, w, ev->dst);
 		if (a)
 			a->bytes += ev->bytes;
@@ -820,13 +897,25 @@ int window_table_add(struct window_table *t, const struct packet_info *p, window
 	int echo_reply = (p->proto == IP_PROTO_ICMP && p->icmp_type == 0) ||
 			 (p->proto == IP_PROTO_ICMPV6 && p->icmp_type == 129);
 	struct event ev = {
-		.ts = p->ts_sec, .src = &p->src, .dst = &p->dst, .proto = p->proto,
-		.has_ports = p->has_ports, .sport = p->sport, .dport = p->dport,
+		.ts = p->ts_sec,
+		.src = &p->src,
+		.dst = &p->dst,
+		.proto = p->proto,
+		.has_ports = p->has_ports,
+		.sport = p->sport,
+		.dport = p->dport,
 		.answer = icmp_error || echo_reply || rst || (syn && ack) ||
 			  (!syn && p->has_ports && p->sport < p->dport),
-		.packets = 1, .bytes = p->ip_len, .syn_sent = syn && !ack, .rst_sent = rst,
-		.reply_to = icmp_error ? &p->inner_src : (syn && ack) || rst ? &p->dst : NULL,
-		.synack = syn && ack, .rst = rst && !(syn && ack),
+		.refusal = icmp_error || (rst && !syn),
+		.packets = 1,
+		.bytes = p->ip_len,
+		.syn_sent = syn && !ack,
+		.rst_sent = rst,
+		.reply_to = icmp_error		  ? &p->inner_src
+			    : (syn && ack) || rst ? &p->dst
+						  : NULL,
+		.synack = syn && ack,
+		.rst = rst && !(syn && ack),
 		.unreach = icmp_error && decode_is_unreachable(p),
 	};
 	return add_event(t, &ev, emit, ctx, NULL);
@@ -860,6 +949,8 @@ int window_table_add_flow(struct window_table *t, const struct flow_record *r, w
 		.dport = has_ports ? r->dport : 0,
 		.answer = icmp_answer || answer || (rst && !syn) ||
 			  (has_ports && !(syn && !ack) && r->sport < r->dport),
+		.refusal = (rst && !syn) ||
+			   (icmp_answer && r->dport >> 8 != 0 && r->dport >> 8 != 129),
 		.packets = r->packets,
 		.bytes = r->bytes,
 		.syn_sent = syn && !answer,

@@ -60,13 +60,31 @@ struct window_counters {
 	uint64_t syn_unanswered;
 	uint64_t opened;                  /* flows the source opened (not answers) */
 	uint64_t opened_packets, opened_bytes; /* what it sent that was not an answer */
-	uint64_t received_bytes;          /* bytes answered to it by sources of the window */
+	uint64_t opened_tcp, opened_udp, opened_icmp; /* opened_packets by protocol */
+	uint64_t received_bytes;          /* bytes served to it by sources of the window */
+	/* What it answered. Refusals (RSTs, ICMP errors) are provoked by whoever
+	 * probed it and say nothing of the host itself; serving (SYN-ACKs,
+	 * replies from its service ports, echo replies) does. */
+	uint64_t served_packets, served_bytes;
+	uint64_t refused;                 /* RSTs and ICMP errors sent */
 	uint64_t peers[WINDOW_PEER_WORDS];   /* sketch of their destinations */
 	uint64_t services[WINDOW_PEER_WORDS];/* sketch of their services */
+	uint64_t clients[WINDOW_PEER_WORDS]; /* sketch of the peers it served */
+	uint64_t served[WINDOW_PEER_WORDS];  /* sketch of the services it served on */
+	uint64_t refused_to;              /* 64-bit sketch of the peers it refused */
 	int src_location;                 /* location index of the source */
 	const struct window_term *terms;  /* [n_terms] by key; valid during the emit call */
 	uint32_t n_terms;
 };
+
+/* How many distinct values set the bits of a WINDOW_PEER_BITS sketch
+ * (linear counting: within a few percent up to a few hundred values,
+ * saturating near 3,200). */
+double window_sketch_count(const uint64_t *sketch);
+/* Whether a sketch of peers (peers, clients) has peer's bit set. */
+int window_sketch_has(const uint64_t *sketch, const ip_addr *peer);
+/* The bit of peer in a refused_to sketch. */
+uint64_t window_refused_bit(const ip_addr *peer);
 
 struct window_stats {
 	uint64_t packets;        /* events offered */

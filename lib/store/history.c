@@ -16,6 +16,7 @@
 
 #define N_COUNTERS 16
 #define OPENED_BYTES (4 * 8 + 2 * WINDOW_PEER_WORDS * 8) /* opened and received counts, sketches */
+#define SIDES_BYTES (7 * 8 + 2 * WINDOW_PEER_WORDS * 8)  /* opened by protocol, served, refused */
 
 struct history {
 	char *dir;
@@ -30,10 +31,12 @@ struct history {
 static uint64_t *counter_fields(struct window_counters *c, int i)
 {
 	uint64_t *f[N_COUNTERS] = {
-		&c->packets, &c->bytes, &c->flows, &c->tcp_packets, &c->udp_packets,
-		&c->icmp_packets, &c->other_packets, &c->dst_ips, &c->dst_ports, &c->dst_pairs,
-		&c->syn_sent, &c->synack_received, &c->rst_sent, &c->rst_received,
-		&c->unreach_received, &c->syn_unanswered,
+		&c->packets,	    &c->bytes,	      &c->flows,
+		&c->tcp_packets,    &c->udp_packets,  &c->icmp_packets,
+		&c->other_packets,  &c->dst_ips,      &c->dst_ports,
+		&c->dst_pairs,	    &c->syn_sent,     &c->synack_received,
+		&c->rst_sent,	    &c->rst_received, &c->unreach_received,
+		&c->syn_unanswered,
 	};
 	return f[i];
 }
@@ -77,6 +80,14 @@ size_t history_encode(const struct net_sample *s, uint8_t *buf)
 		p = put(p, c.peers[i], 8);
 	for (int i = 0; i < WINDOW_PEER_WORDS; i++)
 		p = put(p, c.services[i], 8);
+	const uint64_t sides[7] = { c.opened_tcp,   c.opened_udp, c.opened_icmp, c.served_packets,
+				    c.served_bytes, c.refused,	  c.refused_to };
+	for (int i = 0; i < 7; i++)
+		p = put(p, sides[i], 8);
+	for (int i = 0; i < WINDOW_PEER_WORDS; i++)
+		p = put(p, c.clients[i], 8);
+	for (int i = 0; i < WINDOW_PEER_WORDS; i++)
+		p = put(p, c.served[i], 8);
 	return (size_t)(p - buf);
 }
 
@@ -86,11 +97,13 @@ int history_decode(const uint8_t *p, size_t len, struct net_sample *out, struct 
 	if (len < fixed)
 		return -1;
 	uint32_t n = (uint32_t)get(p + fixed - 4, 4);
-	/* records written before the opened flows were counted end at the terms */
-	if (n > WINDOW_MAX_TERMS || (len != fixed + (size_t)n * 12 + OPENED_BYTES &&
-				     len != fixed + (size_t)n * 12))
+	/* records written before the opened flows were counted end at the terms;
+	 * those written before the sides were told apart, at the opened flows */
+	size_t terms_end = fixed + (size_t)n * 12;
+	if (n > WINDOW_MAX_TERMS || (len != terms_end + OPENED_BYTES + SIDES_BYTES &&
+				     len != terms_end + OPENED_BYTES && len != terms_end))
 		return -1;
-	int has_opened = len > fixed + (size_t)n * 12;
+	int has_opened = len > terms_end, has_sides = len > terms_end + OPENED_BYTES;
 	memset(out, 0, sizeof *out);
 	out->window_start = (int64_t)get(p, 8);
 	memcpy(out->src.b, p + 8, 16);
@@ -111,6 +124,18 @@ int history_decode(const uint8_t *p, size_t len, struct net_sample *out, struct 
 			out->c.peers[i] = get(p, 8);
 		for (int i = 0; i < WINDOW_PEER_WORDS; i++, p += 8)
 			out->c.services[i] = get(p, 8);
+	}
+	if (has_sides) {
+		uint64_t *sides[7] = { &out->c.opened_tcp,   &out->c.opened_udp,
+				       &out->c.opened_icmp,  &out->c.served_packets,
+				       &out->c.served_bytes, &out->c.refused,
+				       &out->c.refused_to };
+		for (int i = 0; i < 7; i++, p += 8)
+			*sides[i] = get(p, 8);
+		for (int i = 0; i < WINDOW_PEER_WORDS; i++, p += 8)
+			out->c.clients[i] = get(p, 8);
+		for (int i = 0; i < WINDOW_PEER_WORDS; i++, p += 8)
+			out->c.served[i] = get(p, 8);
 	}
 	out->terms = terms;
 	out->c.terms = terms;

@@ -19,7 +19,8 @@
 #define HISTORY_SUFFIX ".hist"
 #define HISTORY_RECORD_HEADER 8
 #define HISTORY_MAX_RECORD                                                                         \
-	(64 + 16 * 8 + 8 + WINDOW_MAX_TERMS * 12 + 4 * 8 + 2 * WINDOW_PEER_WORDS * 8)
+	(64 + 16 * 8 + 8 + WINDOW_MAX_TERMS * 12 + 4 * 8 + 2 * WINDOW_PEER_WORDS * 8 + 7 * 8 +     \
+	 2 * WINDOW_PEER_WORDS * 8)
 
 struct history_stats {
 	uint64_t records;    /* samples held */

@@ -1,4 +1,5 @@
-/* alert and suppress: the alert document's fields, and repeat suppression. */
+/* alert and incident: the alert document's fields, and incidents (repeats
+ * held back within them). */
 #include <jansson.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,7 +10,7 @@
 #include <cmocka.h>
 
 #include "alerting/alert.h"
-#include "alerting/suppress.h"
+#include "alerting/incident.h"
 
 static void test_alert_document(void **state)
 {
@@ -74,66 +75,107 @@ static void test_alert_document(void **state)
 	free(text);
 }
 
-/* suppress_check with behaviour b and score 10, the repeats ignored */
-static int check(struct suppressor *s, const char *ip, uint64_t b, int64_t t)
+static const uint64_t none[WINDOW_PEER_WORDS];
+
+/* incident_note of src with behaviour b at t (10-s windows), score 10,
+ * nothing new reached */
+static int note(struct incident_table *t, const char *src, const char *b, int64_t t0)
 {
-	uint64_t repeats;
-	return suppress_check(s, ip, b, t, 10, &repeats);
+	return incident_note(t, src, t0, b, 10, none, none, NULL);
 }
 
-static void test_suppression(void **state)
+static void count_end(void *ctx, const struct incident *inc)
 {
-	(void)state;
-	struct suppressor *s = suppress_new(3600);
-	assert_int_equal(check(s, "10.0.0.1", 1, 1000), 0);
-	assert_int_equal(check(s, "10.0.0.1", 1, 1060), 1);   /* within the hour */
-	assert_int_equal(check(s, "10.0.0.2", 1, 1060), 0);   /* another source */
-	assert_int_equal(check(s, "10.0.0.1", 1, 4599), 1);
-	assert_int_equal(check(s, "10.0.0.1", 1, 4600), 0);   /* an hour later: sent again */
-	assert_int_equal(check(s, "10.0.0.1", 1, 4660), 1);   /* and a new hour starts */
-	for (int i = 0; i < 5000; i++) {                      /* many sources, purged as they age */
-		char ip[32];
-		snprintf(ip, sizeof ip, "10.1.%d.%d", i / 256, i % 256);
-		assert_int_equal(check(s, ip, 1, 10000 + i * 10), 0);
-	}
-	assert_int_equal(check(s, "10.1.19.135", 1, 10000 + 4999 * 10), 1); /* the last one */
-	suppress_free(s);
-	s = suppress_new(0); /* 0: never suppress */
-	assert_int_equal(check(s, "10.0.0.1", 1, 1), 0);
-	assert_int_equal(check(s, "10.0.0.1", 1, 2), 0);
-	suppress_free(s);
+	(void)inc;
+	++*(int *)ctx;
 }
 
-static void test_suppression_by_behaviour(void **state)
+/* One scan over consecutive windows is one incident; a quiet spell ends it,
+ * and the next anomaly of the source is alerted as a new one. */
+static void test_incident_spans_consecutive_windows(void **state)
 {
 	(void)state;
-	struct suppressor *s = suppress_new(3600);
-	uint64_t repeats = 99;
-	assert_int_equal(suppress_check(s, "10.0.0.1", 7, 0, 10, &repeats), 0);
-	assert_int_equal(repeats, 0);
-	/* the same behaviour repeats: held back, counted */
-	assert_int_equal(suppress_check(s, "10.0.0.1", 7, 60, 12, &repeats), 1);
-	assert_int_equal(suppress_check(s, "10.0.0.1", 7, 120, 20, &repeats), 1);
-	/* a new behaviour of the same source alerts at once */
-	assert_int_equal(suppress_check(s, "10.0.0.1", 8, 180, 10, &repeats), 0);
-	assert_int_equal(repeats, 0);
-	/* the same behaviour far above the score last sent (more than twice) alerts, and
-	 * says it stands for the two held back */
-	assert_int_equal(suppress_check(s, "10.0.0.1", 7, 240, 20.5, &repeats), 0);
+	struct incident_table *t = incident_table_new(10, 3600);
+	const struct incident *inc;
+	int ended = 0;
+	assert_int_equal(note(t, "10.0.0.1", "fan-out", 0), INCIDENT_OPENS);
+	assert_int_equal(note(t, "10.0.0.1", "fan-out", 10), INCIDENT_REPEATS);
+	assert_int_equal(note(t, "10.0.0.2", "fan-out", 10), INCIDENT_OPENS); /* another source */
+	/* two quiet windows: still the same incident */
+	assert_int_equal(incident_note(t, "10.0.0.1", 40, "fan-out", 12, none, none, &inc),
+			 INCIDENT_REPEATS);
+	assert_int_equal(inc->first, 0);
+	assert_int_equal(inc->last, 40);
+	assert_int_equal(inc->repeats, 2);
+	assert_int_equal(incident_end_quiet(t, 70, count_end, &ended), 1); /* 10.0.0.2's */
+	/* three quiet windows end it: told once, and the same behaviour is news again */
+	assert_int_equal(incident_end_quiet(t, 80, count_end, &ended), 1);
+	assert_int_equal(ended, 2);
+	assert_int_equal(incident_note(t, "10.0.0.1", 80, "fan-out", 10, none, none, &inc),
+			 INCIDENT_OPENS);
+	assert_string_equal(inc->id, "incident-1970-01-01T00:01:20Z-10.0.0.1");
+	/* an incident lasting longer than `longest` is told again */
+	for (int64_t w = 90; w < 80 + 3600; w += 10)
+		assert_int_equal(note(t, "10.0.0.1", "fan-out", w), INCIDENT_REPEATS);
+	assert_int_equal(note(t, "10.0.0.1", "fan-out", 80 + 3600), INCIDENT_OPENS);
+	incident_table_free(t);
+	t = incident_table_new(10, 0); /* 0: nothing held back */
+	assert_int_equal(note(t, "10.0.0.1", "fan-out", 0), INCIDENT_OPENS);
+	assert_int_equal(note(t, "10.0.0.1", "fan-out", 10), INCIDENT_OPENS);
+	incident_table_free(t);
+}
+
+/* Within an incident, news is alerted: a new behaviour, new peers or
+ * services, a score more than twice its highest; the alert after held-back
+ * repeats says how many it stands for. */
+static void test_incident_news_is_alerted(void **state)
+{
+	(void)state;
+	struct incident_table *t = incident_table_new(10, 3600);
+	const struct incident *inc;
+	uint64_t peers[WINDOW_PEER_WORDS] = { 1 }, more[WINDOW_PEER_WORDS] = { 3 };
+	assert_int_equal(incident_note(t, "h", 0, "fan-out", 10, peers, none, &inc),
+			 INCIDENT_OPENS);
+	assert_int_equal(incident_note(t, "h", 10, "fan-out", 12, peers, none, &inc),
+			 INCIDENT_REPEATS);
+	assert_int_equal(incident_note(t, "h", 20, "volume", 12, peers, none, &inc),
+			 INCIDENT_GROWS);
+	assert_int_equal(inc->held_before, 1);
+	assert_int_equal(inc->n_behaviours, 2);
+	assert_int_equal(incident_note(t, "h", 30, "fan-out", 12, more, none, &inc),
+			 INCIDENT_GROWS);
+	assert_int_equal(incident_note(t, "h", 40, "fan-out", 12, peers, more, &inc),
+			 INCIDENT_GROWS);
+	assert_int_equal(incident_note(t, "h", 50, "fan-out", 25, more, more, &inc),
+			 INCIDENT_GROWS);
+	assert_int_equal(incident_note(t, "h", 60, "fan-out", 50, more, more, &inc),
+			 INCIDENT_REPEATS);
+	assert_int_equal(inc->alerts, 5);
+	assert_true(inc->max_score == 50);
+	/* its end: an event, not an alert, with the incident's story */
+	char *text = alert_incident_end_json(inc, "sensor-1", 0);
+	json_t *doc = json_loads(text, 0, NULL);
+	const char *kind, *type, *id;
+	json_int_t alerts, repeats;
+	assert_int_equal(json_unpack(doc, "{s:{s:s, s:[s]}, s:{s:{s:s, s:I, s:I}}}", "event",
+				     "kind", &kind, "type", &type, "flowsad", "incident", "id", &id,
+				     "alerts", &alerts, "repeats", &repeats),
+			 0);
+	assert_string_equal(kind, "event");
+	assert_string_equal(type, "end");
+	assert_int_equal(alerts, 5);
 	assert_int_equal(repeats, 2);
-	/* from then on, repeats are measured against the new score */
-	assert_int_equal(suppress_check(s, "10.0.0.1", 7, 300, 40, &repeats), 1);
-	assert_int_equal(suppress_check(s, "10.0.0.1", 7, 240 + 3600, 15, &repeats), 0);
-	assert_int_equal(repeats, 1);
-	suppress_free(s);
+	json_decref(doc);
+	free(text);
+	incident_table_free(t);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_alert_document),
-		cmocka_unit_test(test_suppression),
-		cmocka_unit_test(test_suppression_by_behaviour),
+		cmocka_unit_test(test_incident_spans_consecutive_windows),
+		cmocka_unit_test(test_incident_news_is_alerted),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,8 +18,16 @@
 #include "features/distinct.h"
 
 enum {
-	FIRST_SEEN, NEW_PEERS, NEW_SERVICES, RISE_PACKETS, RISE_BYTES, RISE_FLOWS, RISE_PEERS,
-	RISE_FAILURES, RISE_RECEIVED
+	FIRST_SEEN,
+	NEW_PEERS,
+	NEW_SERVICES,
+	RISE_PACKETS,
+	RISE_BYTES,
+	RISE_FLOWS,
+	RISE_PEERS,
+	RISE_FAILURES,
+	RISE_RECEIVED,
+	NEW_SERVED
 };
 
 static ip_addr host(int n)
@@ -40,8 +48,10 @@ static void set_bit(uint64_t *sketch, uint64_t hash)
  * service, sending `packets` packets. */
 static struct window_counters window(int first, int n, uint64_t packets)
 {
-	struct window_counters c = { .packets = packets, .opened_packets = packets,
-				     .bytes = 100 * packets, .opened_bytes = 100 * packets,
+	struct window_counters c = { .packets = packets,
+				     .opened_packets = packets,
+				     .bytes = 100 * packets,
+				     .opened_bytes = 100 * packets,
 				     .opened = (uint64_t)n };
 	for (int i = first; i < first + n; i++)
 		set_bit(c.peers, distinct_hash2((uint64_t)i, 7));
@@ -101,7 +111,10 @@ static void test_rise_above_own_level(void **state)
 	baseline_free(b);
 }
 
-static void test_usual_score_and_answers(void **state)
+/* Usual scores are kept a side each: a server whose serving scores high
+ * every window has a high usual served score and none the less a low usual
+ * opened score, so what it serves never shelters what it opens. */
+static void test_usual_score_by_side(void **state)
 {
 	struct baseline *b = baseline_new(100, 86400);
 	float f[BASELINE_N_FEATURES];
@@ -111,25 +124,37 @@ static void test_usual_score_and_answers(void **state)
 	struct window_counters c = window(0, 3, 100);
 	for (int w = 0; w < BASELINE_MIN_SCORED; w++) {
 		baseline_observe(b, 60 * w, &a, &c, f);
-		assert_true(isnan(baseline_usual_score(b, &a)));
-		baseline_note_score(b, &a, 60 * w, 40 + 20 * (w % 2)); /* a noisy source: 40-60 */
+		assert_true(isnan(baseline_usual_score(b, &a, BASELINE_OPENED)));
+		baseline_note_score(b, &a, 60 * w, BASELINE_SERVED, 400 + 200 * (w % 2));
+		baseline_note_score(b, &a, 60 * w, BASELINE_OPENED, 4 + 2 * (w % 2));
 	}
-	double usual = baseline_usual_score(b, &a);
-	assert_true(usual > 60 && usual < 400);
-	assert_true(isnan(baseline_usual_score(b, &(ip_addr){ { 0 } })));
+	double opened = baseline_usual_score(b, &a, BASELINE_OPENED);
+	double served = baseline_usual_score(b, &a, BASELINE_SERVED);
+	assert_true(opened > 6 && opened < 40);
+	assert_true(served > 600 && served < 4000);
+	assert_true(isnan(baseline_usual_score(b, &(ip_addr){ { 0 } }, BASELINE_OPENED)));
+	baseline_free(b);
+}
 
-	/* a server whose packets are answers, nothing new or risen it opened */
-	c.packets = 1000;
-	c.opened_packets = 10;
-	memset(f, 0, sizeof f);
-	assert_true(baseline_only_answers(&c, f));
-	f[RISE_RECEIVED] = 10;            /* a flood received is still not its doing */
-	assert_true(baseline_only_answers(&c, f));
-	f[NEW_PEERS] = (float)log1p(5);   /* it opened flows to new peers: its own doing */
-	assert_false(baseline_only_answers(&c, f));
-	f[NEW_PEERS] = 0;
-	c.opened_packets = 600;           /* most of what it sent, it sent first */
-	assert_false(baseline_only_answers(&c, f));
+/* host new_served: a service the host answered on and had not within the
+ * horizon (a host that starts serving); the same service later is known. */
+static void test_new_served(void **state)
+{
+	struct baseline *b = baseline_new(100, 86400);
+	float f[BASELINE_N_FEATURES];
+	ip_addr a = host(1);
+	(void)state;
+
+	struct window_counters c = window(0, 3, 100);
+	c.served[0] = 1; /* one service served from the start */
+	baseline_observe(b, 0, &a, &c, f);
+	assert_true(f[NEW_SERVED] > 0);
+	baseline_observe(b, 60, &a, &c, f);
+	assert_true(f[NEW_SERVED] == 0);
+	c.served[3] = 1u << 7; /* a second one */
+	baseline_observe(b, 120, &a, &c, f);
+	assert_true(fabs(f[NEW_SERVED] - log1p(1)) < 0.05);
+	assert_true(f[NEW_PEERS] == 0 && f[NEW_SERVICES] == 0); /* the sides apart */
 	baseline_free(b);
 }
 
@@ -186,7 +211,7 @@ static void test_state_file(void **state)
 				window(h, 2 + w % 3, (uint64_t)(100 * (h + 1) + w));
 			ip_addr a = host(h);
 			baseline_observe(b, 60 * w, &a, &c, f1);
-			baseline_note_score(b, &a, 60 * w, h + w);
+			baseline_note_score(b, &a, 60 * w, BASELINE_OPENED, h + w);
 		}
 	assert_int_equal(baseline_save(b, path, err, sizeof err), 0);
 	assert_int_equal(baseline_load(back, path, err, sizeof err), 0);
@@ -195,7 +220,8 @@ static void test_state_file(void **state)
 	for (int h = 0; h < 5; h++) {
 		struct window_counters c = window(h + 1, 4, 5000);
 		ip_addr a = host(h);
-		assert_true(baseline_usual_score(b, &a) == baseline_usual_score(back, &a));
+		assert_true(baseline_usual_score(b, &a, BASELINE_OPENED) ==
+			    baseline_usual_score(back, &a, BASELINE_OPENED));
 		baseline_observe(b, 600, &a, &c, f1);
 		baseline_observe(back, 600, &a, &c, f2);
 		assert_memory_equal(f1, f2, sizeof f1);
@@ -216,7 +242,7 @@ static void test_state_file(void **state)
 	assert_int_equal(baseline_decode(small, buf, len, err, sizeof err), 0);
 	assert_int_equal(baseline_stats(small)->hosts, 2);
 	ip_addr last = host(4);
-	assert_false(isnan(baseline_usual_score(small, &last)));
+	assert_false(isnan(baseline_usual_score(small, &last, BASELINE_OPENED)));
 	assert_int_equal(baseline_load(back, "/nonexistent/baseline", err, sizeof err), -ENOENT);
 	free(buf);
 	unlink(path);
@@ -230,7 +256,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_first_seen_and_new_peers),
 		cmocka_unit_test(test_rise_above_own_level),
-		cmocka_unit_test(test_usual_score_and_answers),
+		cmocka_unit_test(test_usual_score_by_side),
+		cmocka_unit_test(test_new_served),
 		cmocka_unit_test(test_bound_horizon_and_timeline),
 		cmocka_unit_test(test_state_file),
 	};

@@ -67,8 +67,14 @@ static void test_location_file_errors(void **state)
 static void add_sample(struct sample_set *set, int src_loc, const uint32_t (*terms)[4], int n)
 {
 	struct window_term wt[8];
-	struct window_counters c = { .packets = 10, .tcp_packets = 5, .udp_packets = 5,
-				     .dst_ips = 3, .src_location = src_loc };
+	struct window_counters c = { .packets = 10,
+				     .tcp_packets = 5,
+				     .udp_packets = 5,
+				     .opened_packets = 10,
+				     .opened_tcp = 5,
+				     .opened_udp = 5,
+				     .dst_ips = 3,
+				     .src_location = src_loc };
 	for (int i = 0; i < n; i++)
 		wt[i] = (struct window_term){ WINDOW_TERM(terms[i][0], terms[i][1], terms[i][2]),
 					      terms[i][3] };
@@ -105,7 +111,12 @@ static void test_vocabulary_idf_and_values(void **state)
 	assert_string_equal(ds.names[FEATURES_N_FIXED + 1], "svc private->private tcp/80");
 	const float *row = ds.x;
 	assert_float_equal(row[0], log1p(10.0), 1e-6);
-	assert_float_equal(row[11], 0.5, 1e-6); /* mix tcp */
+	assert_string_equal(ds.names[9], "proto tcp");
+	assert_float_equal(row[9], log1p(5.0), 1e-6);
+	assert_int_equal(feature_side(ds.names[9]), 0);
+	assert_string_equal(ds.names[13], "serve packets");
+	assert_int_equal(feature_side(ds.names[13]), 1);
+	assert_float_equal(row[13], 0, 0); /* it served nothing */
 	/* 250 flows are clipped at 100, times the IDF */
 	assert_float_equal(row[FEATURES_N_FIXED], 100 * log(3.0), 1e-4);
 	assert_float_equal(row[FEATURES_N_FIXED + 1], 3 * log(2.0), 1e-5);

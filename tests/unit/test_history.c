@@ -174,8 +174,8 @@ static void test_decode_refuses_malformed(void **state)
 	struct window_term terms[WINDOW_MAX_TERMS], t[2] = { { 5, 1 }, { 6, 2 } };
 	struct net_sample s = { .window_start = -60 }, out;
 	(void)state;
-	const size_t tail =
-		4 * 8 + 2 * WINDOW_PEER_WORDS * 8; /* opened and received counts, sketches */
+	const size_t sides = 7 * 8 + 2 * WINDOW_PEER_WORDS * 8; /* opened by protocol, served */
+	const size_t tail = sides + 4 * 8 + 2 * WINDOW_PEER_WORDS * 8; /* and opened, received */
 	s.c.packets = 42;
 	s.c.n_terms = 2;
 	s.c.terms = t;
@@ -183,6 +183,9 @@ static void test_decode_refuses_malformed(void **state)
 	s.c.services[WINDOW_PEER_WORDS - 1] = 1ull << 63;
 	s.c.opened = 7;
 	s.c.opened_bytes = 1500;
+	s.c.served_bytes = 9000;
+	s.c.refused_to = 1ull << 40;
+	s.c.clients[2] = 4;
 	s.c.received_bytes = 1 << 20;
 	size_t len = history_encode(&s, buf);
 	assert_int_equal(history_decode(buf, len, &out, terms), 0);
@@ -194,6 +197,13 @@ static void test_decode_refuses_malformed(void **state)
 	assert_int_equal(out.c.opened, 7);
 	assert_int_equal(out.c.opened_bytes, 1500);
 	assert_int_equal(out.c.received_bytes, 1 << 20);
+	assert_int_equal(out.c.served_bytes, 9000);
+	assert_int_equal(out.c.refused_to, 1ull << 40);
+	assert_int_equal(out.c.clients[2], 4);
+	/* a record written before the sides were told apart: read, served nothing */
+	assert_int_equal(history_decode(buf, len - sides, &out, terms), 0);
+	assert_int_equal(out.c.opened, 7);
+	assert_int_equal(out.c.served_bytes, 0);
 	/* a record written before opened flows were counted: read, with none */
 	assert_int_equal(history_decode(buf, len - tail, &out, terms), 0);
 	assert_int_equal(out.c.peers[0], 0);

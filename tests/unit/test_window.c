@@ -51,10 +51,15 @@ static void on_closed(void *ctx, int64_t start, size_t samples, size_t refused)
 static struct packet_info pkt(int64_t t, int src, int dst, uint8_t proto, uint16_t dport,
 			      uint8_t flags)
 {
-	struct packet_info p = { .ts_sec = t, .wire_len = 114, .ip_len = 100, .family = 4,
-				 .proto = proto, .tcp_flags = flags,
+	struct packet_info p = { .ts_sec = t,
+				 .wire_len = 114,
+				 .ip_len = 100,
+				 .family = 4,
+				 .proto = proto,
+				 .tcp_flags = flags,
 				 .has_ports = proto == 6 || proto == 17,
-				 .sport = 40000, .dport = dport };
+				 .sport = 40000,
+				 .dport = dport };
 	p.src.b[10] = p.src.b[11] = p.dst.b[10] = p.dst.b[11] = 0xff;
 	p.src.b[12] = p.dst.b[12] = 10;
 	p.src.b[15] = (uint8_t)src;
@@ -156,7 +161,7 @@ static void test_counters(void **state)
 	assert_int_equal(c->opened, 4);
 	assert_int_equal(c->opened_packets, 5);
 	assert_int_equal(c->opened_bytes, 500);
-	assert_int_equal(c->received_bytes, 200);
+	assert_int_equal(c->received_bytes, 100); /* the SYN-ACK: a RST refuses, serves nothing */
 	int peers = 0, services = 0;
 	for (int i = 0; i < WINDOW_PEER_WORDS; i++) {
 		peers += __builtin_popcountll(c->peers[i]);
@@ -169,6 +174,18 @@ static void test_counters(void **state)
 		assert_int_equal(e.c[h].opened_packets, 0);
 		assert_int_equal(e.c[h].peers[0] | e.c[h].services[0], 0);
 	}
+	/* host 2 served host 1 (a SYN-ACK); host 3 refused it (a RST): a refusal
+	 * is no serving, and says whom it refused */
+	ip_addr h1 = { { 0 } };
+	h1.b[10] = h1.b[11] = 0xff, h1.b[12] = 10, h1.b[15] = 1;
+	assert_int_equal(e.c[1].served_packets, 1);
+	assert_int_equal(e.c[1].refused, 0);
+	assert_true(window_sketch_has(e.c[1].clients, &h1));
+	assert_true(window_sketch_count(e.c[1].served) > 0.9);
+	assert_int_equal(e.c[2].served_packets, 0);
+	assert_int_equal(e.c[2].refused, 1);
+	assert_int_equal(e.c[2].refused_to, window_refused_bit(&h1));
+	assert_true(window_sketch_count(e.c[2].clients) == 0);
 	window_table_free(t);
 }
 
@@ -187,8 +204,7 @@ static void test_repeated_flows(void **state)
 		pkt(2, 1, 9, 6, 80, TCP_ACK),                                /* flow 1 again */
 		pkt(2, 1, 9, 6, 80, TCP_ACK),                                /* source port below */
 		pkt(3, 1, 9, 6, 443, TCP_ACK), pkt(3, 1, 9, 17, 443, 0),     /* other port, proto */
-		pkt(4, 1, 9, 17, 443, 0),
-		pkt(61, 1, 9, 17, 443, 0),                                   /* next window */
+		pkt(4, 1, 9, 17, 443, 0),      pkt(61, 1, 9, 17, 443, 0),    /* next window */
 	};
 	seq[4].sport = 40001; /* flow 1 but from another source port: a new flow */
 	for (size_t i = 0; i < sizeof seq / sizeof seq[0]; i++)

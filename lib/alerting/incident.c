@@ -1,0 +1,164 @@
+#include "alerting/incident.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/isotime.h"
+
+/* The open incidents, unordered: a handful at a time on a real network
+ * (a flood of spoofed sources passes the gates top_n a window at most). */
+struct incident_table {
+	uint32_t window_seconds, longest;
+	size_t n, cap;
+	struct incident *open;
+};
+
+struct incident_table *incident_table_new(uint32_t window_seconds, uint32_t longest)
+{
+	struct incident_table *t = window_seconds ? calloc(1, sizeof *t) : NULL;
+	if (t) {
+		t->window_seconds = window_seconds;
+		t->longest = longest;
+	}
+	return t;
+}
+
+void incident_table_free(struct incident_table *t)
+{
+	if (t)
+		free(t->open);
+	free(t);
+}
+
+void incident_table_set_longest(struct incident_table *t, uint32_t longest)
+{
+	t->longest = longest;
+}
+
+static int quiet_since(const struct incident_table *t, const struct incident *inc, int64_t ws)
+{
+	return ws - inc->last > (int64_t)INCIDENT_QUIET * t->window_seconds;
+}
+
+/* src's open incident at window_start, or NULL. */
+static struct incident *open_of(struct incident_table *t, const char *src, int64_t window_start)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (strcmp(t->open[i].src, src) == 0 &&
+		    !quiet_since(t, &t->open[i], window_start) &&
+		    window_start - t->open[i].first < (int64_t)t->longest)
+			return &t->open[i];
+	return NULL;
+}
+
+/* Whether sketch w reaches at least as many values that known lacks as
+ * known holds: news is a doubling of what the incident reached (a first
+ * peer beside the one it had; not the next hundred addresses of a sweep
+ * that reached hundreds). */
+static int reaches_new(const uint64_t *known, const uint64_t *w)
+{
+	int fresh = 0, had = 0;
+	for (int i = 0; i < WINDOW_PEER_WORDS; i++) {
+		fresh += __builtin_popcountll(w[i] & ~known[i]);
+		had += __builtin_popcountll(known[i]);
+	}
+	return fresh > 0 && fresh >= had;
+}
+
+static int has_behaviour(const struct incident *inc, const char *behaviour)
+{
+	for (int i = 0; i < inc->n_behaviours; i++)
+		if (strcmp(inc->behaviours[i], behaviour) == 0)
+			return 1;
+	return 0;
+}
+
+/* A new incident of src: in a free place, or in the place of src's earlier
+ * one (ended by its length or its quiet, not yet by incident_end_quiet). */
+static struct incident *open_new(struct incident_table *t, const char *src, int64_t window_start)
+{
+	struct incident *inc = NULL;
+	for (size_t i = 0; i < t->n && !inc; i++)
+		if (strcmp(t->open[i].src, src) == 0)
+			inc = &t->open[i];
+	if (!inc) {
+		if (t->n == t->cap) {
+			size_t cap = t->cap ? 2 * t->cap : 16;
+			struct incident *o = realloc(t->open, cap * sizeof *o);
+			if (!o)
+				return NULL;
+			t->open = o;
+			t->cap = cap;
+		}
+		inc = &t->open[t->n++];
+	}
+	char start[ISOTIME_LEN];
+	isotime_format(window_start, start);
+	memset(inc, 0, sizeof *inc);
+	snprintf(inc->src, sizeof inc->src, "%s", src);
+	snprintf(inc->id, sizeof inc->id, "incident-%s-%s", start, src);
+	inc->first = window_start;
+	inc->window_seconds = t->window_seconds;
+	return inc;
+}
+
+static void join(struct incident *inc, int64_t window_start, const char *behaviour, double score,
+		 const uint64_t *peers, const uint64_t *services)
+{
+	if (!has_behaviour(inc, behaviour) && inc->n_behaviours < INCIDENT_MAX_BEHAVIOURS)
+		snprintf(inc->behaviours[inc->n_behaviours++], INCIDENT_BEHAVIOUR_LEN, "%s",
+			 behaviour);
+	for (int i = 0; i < WINDOW_PEER_WORDS; i++) {
+		inc->peers[i] |= peers[i];
+		inc->services[i] |= services[i];
+	}
+	inc->max_score = score > inc->max_score ? score : inc->max_score;
+	inc->last = window_start > inc->last ? window_start : inc->last;
+}
+
+int incident_note(struct incident_table *t, const char *src, int64_t window_start,
+		  const char *behaviour, double score, const uint64_t *peers,
+		  const uint64_t *services, const struct incident **out)
+{
+	struct incident *inc = open_of(t, src, window_start);
+	int verdict = INCIDENT_GROWS;
+
+	if (!inc) {
+		if (!(inc = open_new(t, src, window_start)))
+			return -1;
+		verdict = INCIDENT_OPENS;
+	} else if (has_behaviour(inc, behaviour) && score <= INCIDENT_ESCALATION * inc->max_score &&
+		   !reaches_new(inc->peers, peers) && !reaches_new(inc->services, services)) {
+		verdict = INCIDENT_REPEATS;
+	}
+	join(inc, window_start, behaviour, score, peers, services);
+	if (verdict == INCIDENT_REPEATS) {
+		inc->repeats++;
+		inc->held_since++;
+	} else {
+		inc->alerts++;
+		inc->held_before = inc->held_since;
+		inc->held_since = 0;
+	}
+	if (out)
+		*out = inc;
+	return verdict;
+}
+
+size_t incident_end_quiet(struct incident_table *t, int64_t window_start, incident_ended_fn ended,
+			  void *ctx)
+{
+	size_t gone = 0;
+	for (size_t i = 0; i < t->n;) {
+		if (quiet_since(t, &t->open[i], window_start)) {
+			if (ended)
+				ended(ctx, &t->open[i]);
+			t->open[i] = t->open[--t->n];
+			gone++;
+		} else {
+			i++;
+		}
+	}
+	return gone;
+}
