@@ -812,14 +812,17 @@ static void write_alerts(const struct windows *w, FILE *out)
 		      s ? (double)s->alerts : 0);
 	metrics_value(
 		out, "alerts_suppressed_total", "counter",
-		"Alerts held back: the source repeated a behaviour alerted within the suppression "
-		"interval.",
+		"Alerts held back: the source repeated what its open incident was alerted for.",
 		NULL, s ? (double)s->suppressed : 0);
+	metrics_value(out, "incidents_ended_total", "counter",
+		      "Incidents told as ended (their source quiet for 3 windows).", NULL,
+		      s ? (double)s->incidents_ended : 0);
 	metrics_value(out, "alerts_within_usual_total", "counter",
 		      "Samples above the threshold held back: within their source's usual score.",
 		      NULL, s ? (double)s->usual : 0);
 	metrics_value(out, "alerts_answering_total", "counter",
-		      "Samples above the threshold held back: their source only answered others.",
+		      "Samples above the threshold held back: what their source served was "
+		      "provoked by others (no new service, or a client alerted itself).",
 		      NULL, s ? (double)s->answering : 0);
 	metrics_value(out, "alert_threshold", "gauge",
 		      "The alert threshold of the last window scored.", NULL, s ? s->threshold : 0);

@@ -193,7 +193,8 @@ static void compact_terms(struct sample *s)
 	for (uint32_t i = 0; i < s->cap_terms; i++)
 		if (s->terms[i].key)
 			s->terms[n++] = s->terms[i];
-	qsort(s->terms, n, sizeof *s->terms, cmp_term);
+	if (n) /* a source that only answered has no service terms (nor a table of them) */
+		qsort(s->terms, n, sizeof *s->terms, cmp_term);
 	s->ns.terms = s->terms;
 	s->ns.c.terms = s->terms;
 	s->ns.c.n_terms = n;

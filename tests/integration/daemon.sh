@@ -29,9 +29,10 @@ stop_redis() { # saves the data first, as a restart would need
 	wait "$REDIS_PID" 2>/dev/null
 }
 # window_start,src_ip of every entry of stream KEY, in stream order
+# the alerts of a stream (not the ends of incidents), as window_start,src_ip
 stream_ids() {
-	redis-cli -s "$1" --raw XRANGE "$2" - + |
-		awk 'k == "src_ip" {s = $0} k == "window_start" {print $0 "," s} {k = $0}'
+	redis-cli -s "$1" --raw XRANGE "$2" - + | awk 'k == "src_ip" {s = $0} k == "window_start" {w = $0}
+		k == "alert" && /"kind":"alert"/ {print w "," s} {k = $0}'
 }
 wait_for() { # wait_for SECONDS CMD...: until CMD succeeds
 	local end=$((SECONDS + $1)); shift
@@ -69,7 +70,9 @@ check "run -r replays the sample capture into a Redis stream" \
 stream_ids "$sock" flowsad:alerts >"$T/undisturbed"
 n=$(wc -l <"$T/undisturbed")
 check "alerts arrive in flowsad:alerts ($n; enough to exercise delivery)" test "$n" -ge 15
-check_eq "every alert also went to the JSON-lines sink" "$n" "$(wc -l <"$T/all.jsonl")"
+check_eq "every alert also went to the JSON-lines sink" "$n" "$(grep -c '"kind":"alert"' "$T/all.jsonl")"
+check_eq "... and every end of an incident, to both" "$(grep -c '"type":\["end"\]' "$T/all.jsonl")" \
+	"$(redis-cli -s "$sock" --raw XRANGE flowsad:alerts - + | grep -c '"type":\["end"\]')"
 check_eq "the spool is empty after delivery" 16 "$(stat -c %s "$T/spool1/alerts.spool")"
 head -c 24 "$pcap" >"$T/header-only.pcap"
 mkdir -p "$T/state" # systemd makes it
@@ -103,16 +106,21 @@ for ep in "2026-11-29T11:09:00Z,10.77.0.18 syn scan" "2026-11-29T11:10:00Z,10.77
 done
 printf '[alerts]\nmin_score = -100\n' >"$T/suppress.conf"
 "$FLOWSAD" run -c "$T/suppress.conf" -r "$pcap" -m "$T/model" --jsonl "$T/suppressed.jsonl" 2>/dev/null
-check "with the default suppression a behaviour repeats only at twice the score alerted" \
+check "alerts of a source in consecutive windows are one incident, told when it ends" \
 	python3 - "$T/suppressed.jsonl" <<'PY'
 import json, sys
-last = {}
-alerts = [json.loads(l)["flowsad"] | {"ip": json.loads(l)["source"]["ip"]} for l in open(sys.argv[1])]
-assert 0 < len(alerts) < 22, len(alerts)
-for f in alerts:
-    key = (f["ip"], f["behaviour"])
-    assert key not in last or f["score"] > 2 * last[key], (key, f["score"], last.get(key))
-    last[key] = f["score"]
+docs = [json.loads(l) for l in open(sys.argv[1])]
+alerts = [d for d in docs if d["event"]["kind"] == "alert"]
+ends = {d["flowsad"]["incident"]["id"]: d for d in docs if d["event"]["kind"] == "event"}
+assert 0 < len(alerts) < 22 and ends, (len(alerts), len(ends))
+told = {}
+for a in alerts:
+    inc = a["flowsad"]["incident"]
+    assert inc["id"] == "incident-%s-%s" % (inc["start"], a["source"]["ip"]), inc
+    assert inc["start"] <= a["event"]["start"] and inc["end"] >= a["event"]["end"], inc
+    told[inc["id"]] = told.get(inc["id"], 0) + 1
+for i, e in ends.items():
+    assert e["event"]["type"] == ["end"] and e["flowsad"]["incident"]["alerts"] == told[i], e
 PY
 
 # --- Redis over TCP on IPv6 loopback: [::1]:PORT -------------------------------------------------
@@ -123,7 +131,8 @@ pids+=("$v6pid")
 wait_for 5 redis-cli -h ::1 -p "$v6port" ping >/dev/null
 check "run delivers to Redis at [::1]:PORT" "$FLOWSAD" run -c "$T/all.conf" -r "$pcap" -m "$T/model" \
 	--redis "[::1]:$v6port" --spool "$T/spool-v6" --jsonl /dev/null
-check_eq "... every alert" "$(wc -l <"$T/undisturbed")" "$(redis-cli -h ::1 -p "$v6port" XLEN flowsad:alerts)"
+check_eq "... every alert" "$(wc -l <"$T/undisturbed")" \
+	"$(redis-cli -h ::1 -p "$v6port" --raw XRANGE flowsad:alerts - + | grep -c '"kind":"alert"')"
 kill "$v6pid"
 printf '[redis]\naddress = ::1:6379\n[metrics]\nlisten = [::]:9187\n' >"$T/v6.conf"
 check_exit "check-config refuses a bare IPv6 address with a port (ambiguous)" 78 \
@@ -189,7 +198,8 @@ check_eq "both reloads were refused" 2 "$(grep -c 'reload refused' "$T/hup.log")
 check "the bad key was named" grep -q "hup.conf:4: unknown key 'supress'" "$T/hup.log"
 check "the JSON-lines file was opened anew at SIGHUP (log rotation)" \
 	test -s "$T/hup.jsonl.1" -a -s "$T/hup.jsonl"
-cat "$T/hup.jsonl.1" "$T/hup.jsonl" | python3 -c "import json,sys; [print(json.loads(l)['event']['start'] + ',' + json.loads(l)['source']['ip']) for l in sys.stdin]" \
+cat "$T/hup.jsonl.1" "$T/hup.jsonl" | grep '"kind":"alert"' |
+	python3 -c "import json,sys; [print(json.loads(l)['event']['start'] + ',' + json.loads(l)['source']['ip']) for l in sys.stdin]" \
 	>"$T/hup"
 check "the alerts are those of the undisturbed run" diff "$T/undisturbed" "$T/hup"
 

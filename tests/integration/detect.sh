@@ -79,7 +79,7 @@ printf "[alerts]\nmin_score = -100\ntop_n = 3\nsuppress = 0\n" >"$T/alerts.conf"
 	-o "$T/net" "$pcap" 2>/dev/null
 python3 - "$T/alerts.jsonl" "$T/net/report.csv" >"$T/same.txt" <<'PY'
 import csv, json, sys
-alerts = [json.loads(l) for l in open(sys.argv[1])]
+alerts = [a for a in map(json.loads, open(sys.argv[1])) if a["event"]["kind"] == "alert"]
 rows = {(r["window_start"], r["src_ip"]): r for r in csv.DictReader(open(sys.argv[2]))}
 same = differ = 0
 for a in alerts:
