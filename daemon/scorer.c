@@ -309,7 +309,7 @@ static void gate_by_side(struct scorer *s, const struct sample_set *set, const f
 			gated[i] = -INFINITY;
 		if (!(open[i] > threshold) && !(served[i] > threshold))
 			continue; /* most samples: no lookup of their source */
-		int news = s->spec.host_features && x->host[BASELINE_N_FEATURES - 1] > 0;
+		int news = s->spec.host_features && x->host[BASELINE_NEW_SERVED] > 0;
 		for (int side = BASELINE_OPENED; side < BASELINE_SIDES; side++) {
 			float score = side == BASELINE_OPENED ? open[i] : served[i];
 			if (!(score > threshold))

@@ -15,6 +15,8 @@
 
 #define N_LEVELS 6   /* opened: packets, bytes, flows, peers; failures; bytes received */
 #define N_SCALES 3
+#define N_SLOW 4     /* flows opened, new peers, new services, failures: summed over minutes */
+#define SLOW_HALFLIFE 300.0
 #define SKETCH_BITS 512
 #define SKETCH_WORDS (SKETCH_BITS / 64)
 #define NONE UINT32_MAX
@@ -26,7 +28,8 @@ _Static_assert(SKETCH_BITS == WINDOW_PEER_BITS, "a window's peers and a host's s
 const char *const baseline_feature_names[BASELINE_N_FEATURES] = {
 	"host first_seen", "host new_peers", "host new_services", "host rise packets",
 	"host rise bytes", "host rise flows", "host rise peers", "host rise failures",
-	"host rise received", "host new_served",
+	"host rise received", "host new_served", "host slow flows", "host slow new_peers",
+	"host slow new_services", "host slow failures",
 };
 
 /* Half-lives of the levels, seconds of event time. */
@@ -48,6 +51,9 @@ struct host {
 	uint64_t peers[2][SKETCH_WORDS];    /* [0] this half-horizon, [1] the previous */
 	uint64_t services[2][SKETCH_WORDS];
 	uint64_t served[2][SKETCH_WORDS]; /* the services it answered on */
+	/* what it did over the last minutes (sums decayed with SLOW_HALFLIFE),
+	 * and the level of log(1 + sum) (half-life a day) */
+	float slow[N_SLOW], slow_mean[N_SLOW], slow_var[N_SLOW];
 };
 
 struct baseline {
@@ -257,7 +263,7 @@ static void novelty(const struct host *h, const struct window_counters *c, float
 {
 	out[1] = (float)log1p(new_values(h->peers, c->peers));
 	out[2] = (float)log1p(new_values(h->services, c->services));
-	out[BASELINE_N_FEATURES - 1] = (float)log1p(new_values(h->served, c->served));
+	out[BASELINE_NEW_SERVED] = (float)log1p(new_values(h->served, c->served));
 }
 
 /* Largest positive deviation of x above h's levels, in its standard
@@ -265,7 +271,7 @@ static void novelty(const struct host *h, const struct window_counters *c, float
  * that a source with a steady history is not alarmed by a packet more. */
 static void rises(const struct host *h, const double *x, float *out)
 {
-	_Static_assert(3 + N_LEVELS == BASELINE_N_FEATURES - 1, "rises lie between novelty's");
+	_Static_assert(3 + N_LEVELS == BASELINE_NEW_SERVED, "rises lie between novelty's");
 	for (int i = 0; i < N_LEVELS; i++) {
 		double z = 0;
 		for (int s = 0; s < N_SCALES; s++) {
@@ -285,6 +291,34 @@ static void decay_step(float *mean, float *var, double x, uint32_t n, double gap
 	double d = x - *mean;
 	*mean += (float)(a * d);
 	*var = (float)((1 - a) * (*var + a * d * d));
+}
+
+/* What the source did over the last minutes: its slow sums grow by the
+ * window (x: its levels; out: its novelty, set), and how far each sum is
+ * above its own level, in its own deviations (as rises), goes to out. A
+ * slow scan, low-rate guessing or a beacon adds little to one window and
+ * much to a sum over minutes; a host's own minutes are what it is compared
+ * with. A sum speaks only while the window adds to it (more flows than the
+ * host's daily level, a new peer or service, a failure): once the episode
+ * is over, its minutes fade without alerting on the host's next ordinary
+ * windows. */
+static void slow_sums(struct host *h, int64_t window_start, const double *x, float *out, int rise)
+{
+	double gap = h->windows ? (double)(window_start - h->last) : 0;
+	double keep = exp2(-(gap > 0 ? gap : 0) / SLOW_HALFLIFE);
+	const double v[N_SLOW] = { expm1(x[2]), expm1(out[1]), expm1(out[2]), expm1(x[4]) };
+	const int adds[N_SLOW] = { x[2] > h->mean[N_SCALES - 1][2], v[1] > 0.5, v[2] > 0.5,
+				   v[3] > 0.5 };
+	for (int i = 0; i < N_SLOW; i++) {
+		h->slow[i] = (float)(h->slow[i] * keep + v[i]);
+		double level = log1p(h->slow[i]);
+		if (rise && adds[i]) {
+			double z = (level - h->slow_mean[i]) / sqrt(h->slow_var[i] + 1.0);
+			out[BASELINE_SLOW + i] = (float)(z > 0 ? z : 0);
+		}
+		decay_step(&h->slow_mean[i], &h->slow_var[i], level, h->windows, gap,
+			   halflife[N_SCALES - 1]);
+	}
 }
 
 /* Adds the window to h's memory. */
@@ -350,6 +384,7 @@ void baseline_observe(struct baseline *b, int64_t window_start, const ip_addr *s
 		if (h->windows >= BASELINE_MIN_WINDOWS)
 			rises(h, x, out);
 	}
+	slow_sums(h, window_start, x, out, h->windows >= BASELINE_MIN_WINDOWS);
 	remember(h, window_start, c, x);
 }
 
@@ -420,6 +455,10 @@ static int host_is_sane(const struct host *h)
 	for (int side = 0; side < BASELINE_SIDES; side++)
 		if (!isfinite(h->score_mean[side]) || !isfinite(h->score_var[side]) ||
 		    h->score_var[side] < 0)
+			return 0;
+	for (int i = 0; i < N_SLOW; i++)
+		if (!isfinite(h->slow[i]) || h->slow[i] < 0 || !isfinite(h->slow_mean[i]) ||
+		    !isfinite(h->slow_var[i]) || h->slow_var[i] < 0)
 			return 0;
 	return 1;
 }

@@ -32,6 +32,11 @@
  *   host new_served     log(1 + services it answered on (served: protocol and
  *                       port, not refusals) and had not within the horizon):
  *                       a host that starts serving.
+ *   host slow X         how far the sum of X over the last minutes (decayed,
+ *                       half-life 5 min) is above the source's own level of
+ *                       it (as the rises), for X in flows (opened), new_peers,
+ *                       new_services and failures: what a slow scan, low-rate
+ *                       guessing or beaconing adds up to.
  * A sample's values come from
  * the memory before its window; then its window is added. A source has one sample a window, so
  * samples of one window can be observed in any order. Windows must come in time order: a window
@@ -46,7 +51,9 @@
 
 #include "features/window.h"
 
-#define BASELINE_N_FEATURES  10
+#define BASELINE_N_FEATURES  14
+#define BASELINE_NEW_SERVED  9  /* the index of host new_served */
+#define BASELINE_SLOW        10 /* the index of the first host slow feature */
 #define BASELINE_MIN_WINDOWS 3        /* windows of a source's past before its rises count */
 
 extern const char *const baseline_feature_names[BASELINE_N_FEATURES];

@@ -147,7 +147,9 @@ const char *feature_family(const char *name)
 		{ "tcp ", "tcp" },
 		{ "proto ", "protocol-mix" },
 		{ "host first_seen", "new-source" },
-		{ "host new_services", "services" },
+		{ "host new_services", "services" }, { "host slow flows", "volume" },
+		{ "host slow new_peers", "fan-out" }, { "host slow new_services", "services" },
+		{ "host slow failures", "failures" },
 		{ "serve ", "serving" },
 		{ "host new_served", "serving" },
 	};
