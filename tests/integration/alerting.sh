@@ -34,18 +34,21 @@ check "ranking AUC per (window, source) at least 0.95 ($(field auc))" \
 check "each alert within a window of its episode's start ($(field delay_max) s)" \
 	test "$(field delay_max)" -le 10
 
-# a source alerted again: for a new behaviour, or at more than twice the score
-check "a repeat of a source comes with a new behaviour or a far higher score" python3 - \
-	"$T/alerts.jsonl" <<'PY'
+# alerts of a source over consecutive windows are one incident: what repeats
+# within it is held back and counted, and told with the incident's end
+check "repeats are held back within their incident, and counted in its end" python3 - \
+	"$T/alerts.jsonl" "$(grep -o '[0-9]* repeats' "$T/run.log" | cut -d' ' -f1)" <<'PY'
 import json, sys
-seen = {}
-for line in open(sys.argv[1]):
-    a = json.loads(line)
-    f, ip = a["flowsad"], a["source"]["ip"]
-    for behaviour, score in seen.get(ip, []):
-        assert f["behaviour"] != behaviour or f["score"] > 2 * score, (ip, f["behaviour"], f["score"])
-    seen.setdefault(ip, []).append((f["behaviour"], f["score"]))
+docs = [json.loads(l) for l in open(sys.argv[1])]
+held = int(sys.argv[2])
+alerts = [d for d in docs if d["event"]["kind"] == "alert"]
+ends = [d["flowsad"]["incident"] for d in docs if d["event"]["kind"] == "event"]
+for a in alerts:
+    f = a["flowsad"]
     assert f["threshold"] >= 3 and f["score"] > f["threshold"] and f["repeats"] >= 0
+    assert f["side"] in ("opened", "served") and f["incident"]["alerts"] >= 1
+assert held > 0 and sum(e["repeats"] for e in ends) <= held, (held, ends)
+assert sum(e["alerts"] for e in ends) <= len(alerts)
 PY
 check "alerts name what explains them as a behaviour" grep -q '"behaviour":"fan-out' "$T/alerts.jsonl"
 

@@ -57,6 +57,11 @@ for i, line in enumerate(lines):
         continue
     a = json.loads(lines[i + 1])
     f = a["flowsad"]
+    if a["event"]["kind"] != "alert":  # the end of an incident
+        inc = f["incident"]
+        print("   %s %-15s  ended: incident of %d alert(s), %d repeat(s) held back" % (
+            inc["end"], a["source"]["ip"], inc["alerts"], inc["repeats"]))
+        continue
     why = ", ".join("%s (%.2f)" % (e["feature"], e["shap"]) for e in f["explanation"][:2])
     print("   %s %-15s %7.2f  %s" % (a["event"]["start"], a["source"]["ip"], f["score"], why))
 '
