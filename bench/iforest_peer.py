@@ -19,20 +19,26 @@ import sys
 from sklearn.ensemble import IsolationForest
 
 
-def load(path):
+def load(path, cols=None):
+    """The samples of a counter file, and its counter columns (those of
+    the training file, by name, when cols is given: a counter the other
+    file lacks reads 0)."""
     rows = list(csv.DictReader(open(path)))
-    cols = [c for c in rows[0] if c not in ("window_start", "src_ip")] if rows else []
-    x = [[math.log1p(float(r[c])) for c in cols] for r in rows]
-    return rows, x
+    if cols is None:
+        cols = [c for c in rows[0] if c not in ("window_start", "src_ip")] if rows else []
+    x = [[math.log1p(float(r.get(c) or 0)) for c in cols] for r in rows]
+    return rows, x, cols
 
 
 def main():
-    train, x_train = load(sys.argv[1])
-    rows, x = load(sys.argv[2])
+    train, x_train, cols = load(sys.argv[1])
+    if not train:
+        sys.exit(f"iforest_peer: no training samples in {sys.argv[1]}")
+    rows, x, _ = load(sys.argv[2], cols)
     window = int(sys.argv[3])
     forest = IsolationForest(n_estimators=200, random_state=0).fit(x_train)
     threshold = max(-forest.score_samples(x_train))
-    scores = -forest.score_samples(x)
+    scores = -forest.score_samples(x) if x else []
     with open(sys.argv[5], "w") as f:
         f.write("window_start,src_ip,score,raw_score\n")
         for r, s in zip(rows, scores):

@@ -1,122 +1,280 @@
 #!/usr/bin/env bash
-# BENCH=operation: what a SOC gets from flowsad in operation, on the long lab
-# (tests/lab/make-operation.sh: a benign period, then twelve attack episodes).
+# BENCH=operation: what a SOC gets from flowsad in operation, on a family of
+# labs: the long lab (tests/lab/make-operation.sh: a benign period, then
+# twelve attack episodes; bench/data/operation*, shown as lab "long") and
+# each lab drawn from a seed, bench/data/labs/SEED/ (capture.pcap.xz,
+# netflow-v9.pcap.xz, labels.csv). On each lab:
 #
 #   (a) trained on the benign period (flowsad train --window 10s), then
 #       `flowsad run -r` over the whole capture with the shipped defaults;
 #   (b) a cold start: `flowsad run -r` with a history and min_windows, no
 #       model: it learns from the first windows, then scores;
+#   (c) attacks in training: trained on the whole capture (one pass, or the
+#       default robust two), then as (a);
 # each from the packet capture and from NetFlow v9 of the same traffic
-# (softflowd), beside an Isolation Forest peer (scikit-learn, 200 trees, on
-# the per-(window, source) counters of `flowsad aggregate`, trained on the
-# same benign period; its threshold the highest training score, the top 5 a
-# window above it, as protocol (a) asks of flowsad). Figures after the
-# training period: tests/tools/alert-eval.py.
+# (softflowd), beside an Isolation Forest peer ("if": scikit-learn, 200
+# trees, on the per-(window, source) counters of `flowsad aggregate`,
+# trained on the same benign period; its threshold the highest training
+# score, the top 5 a window above it, as protocol (a) asks of flowsad).
+# Figures after the training period: tests/tools/alert-eval.py; tables:
+# bench/operation_report.py (each lab's, then per run the worst lab and the
+# mean over the labs).
+#
+#   OPERATION_LABS=DIR    the family's folder (bench/data/labs)
+#   OPERATION_DATA=DIR    the long lab's folder, laid out as bench/data is;
+#                         set without OPERATION_LABS: that lab alone
+#   OPERATION_ONLY="1 3"  these labs only (folder names; "long")
+#   OPERATION_PROTOCOLS="a b c if"  these protocols only (default all)
+#   OPERATION_JOBS=N      runs of a lab at once (default: the cores). The
+#                         cold starts (b), paced on the wall clock, run beside
+#                         each other only, never beside a training.
+# Each lab's files go to $BUILD/bench/operation/LAB/; a line a run on stderr.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 flowsad=$BUILD/flowsad
-data=${OPERATION_DATA:-bench/data}
-out=$BUILD/bench/operation
-mkdir -p "$out"
-labels=$data/operation-labels.csv
-[ -f "$labels" ] || { echo "(no lab data in $data: run tests/lab/make-operation.sh)"; exit 0; }
-for f in operation.pcap operation-netflow-v9.pcap; do
-	[ -f "$out/$f" ] || xz -dc "$data/$f.xz" >"$out/$f"
-done
-pcap=$out/operation.pcap v9=$out/operation-netflow-v9.pcap
-benign_end=$(tail -n +2 "$labels" | cut -d, -f2 | sort -n | head -1)
+root=$BUILD/bench/operation
 w=10
+jobs=${OPERATION_JOBS:-$(nproc)}
+protocols=" ${OPERATION_PROTOCOLS:-a b c if} "
+only=${OPERATION_ONLY:-}
+report=bench/operation_report.py
 
-# the benign period, as a capture and as NetFlow v9 of it (softflowd, as the lab made the full one)
-[ -f "$out/benign.pcap" ] || editcap -B "$benign_end" "$pcap" "$out/benign.pcap"
-if [ ! -f "$out/benign-v9.pcap" ]; then
-	tcpdump -n -i lo -s 0 -U -w "$out/benign-v9.pcap" "udp and port 29986" 2>/dev/null &
-	tdpid=$!
-	sleep 1
-	(cd "$out" && softflowd -r benign.pcap -n 127.0.0.1:29986 -v 9 -d -D >/dev/null 2>&1) || true
-	sleep 1
-	kill "$tdpid"; wait "$tdpid" 2>/dev/null || true
+say() { echo "operation: $*" >&2; }
+want() { [[ $protocols == *" $1 "* ]]; }
+for p in $protocols; do
+	case $p in a | b | c | if) ;; *) say "no protocol $p (a b c if)"; exit 2 ;; esac
+done
+
+# --- the labs: a name, its labels, its capture and NetFlow v9 capture (.xz or plain) ----------
+declare -A lab_labels=() lab_pcap=() lab_v9=()
+add_lab() { # NAME LABELS CAPTURE V9
+	if [ -n "${lab_labels[$1]:-}" ]; then
+		say "lab $1: ${lab_labels[$1]%/*} is used, not ${2%/*}"
+		return
+	fi
+	local f
+	for f in "$3" "$4"; do
+		if [ ! -f "$f.xz" ] && [ ! -f "$f" ]; then
+			say "lab $1 left out: no $f.xz"
+			return
+		fi
+	done
+	lab_labels[$1]=$2 lab_pcap[$1]=$3 lab_v9[$1]=$4
+}
+if [ -z "${OPERATION_DATA:-}" ] || [ -n "${OPERATION_LABS:-}" ]; then
+	for d in "${OPERATION_LABS:-bench/data/labs}"/*/; do
+		d=${d%/}
+		if [ -f "$d/labels.csv" ]; then
+			add_lab "${d##*/}" "$d/labels.csv" "$d/capture.pcap" "$d/netflow-v9.pcap"
+		fi
+	done
+fi
+data=${OPERATION_DATA:-bench/data}
+[ ! -f "$data/operation-labels.csv" ] ||
+	add_lab long "$data/operation-labels.csv" "$data/operation.pcap" "$data/operation-netflow-v9.pcap"
+
+names=()
+[ -z "${lab_labels[long]:-}" ] || names+=(long)
+while read -r n; do
+	[ -z "$n" ] || [ "$n" = long ] || names+=("$n")
+done < <(printf '%s\n' "${!lab_labels[@]}" | sort -V)
+if [ -n "$only" ]; then
+	picked=()
+	for n in $only; do
+		if [ -n "${lab_labels[$n]:-}" ]; then picked+=("$n"); else say "no lab $n"; fi
+	done
+	names=(${picked[@]+"${picked[@]}"})
+fi
+if [ ${#names[@]} -eq 0 ] && [ -n "$only" ]; then
+	echo "(no lab picked by OPERATION_ONLY=\"$only\")"
+	exit 0
+elif [ ${#names[@]} -eq 0 ]; then
+	echo "(no lab data in $data or ${OPERATION_LABS:-bench/data/labs}: run tests/lab/make-operation.sh)"
+	exit 0
 fi
 
+# --- one lab's inputs -------------------------------------------------------------------------
+unpack() { # SOURCE (without .xz) DESTINATION: again when the source is another or has changed
+	local src=$1 id
+	[ -f "$src.xz" ] && src=$src.xz
+	id=$(stat -L -c '%n %s %Y' "$src")
+	[ -f "$2" ] && [ "$(cat "$2.source" 2>/dev/null)" = "$id" ] && return
+	rm -f "$2.source"
+	if [ "$src" != "$1" ]; then xz -dc "$src" >"$2.part"; else cp "$src" "$2.part"; fi
+	mv "$2.part" "$2"
+	echo "$id" >"$2.source"
+}
+
+packets() { capinfos -T -r -c -M "$1" | cut -f2; }
+
+benign() { # LAB: the benign period, as a capture and as NetFlow v9 (softflowd, as the lab made the full one)
+	unpack "${lab_pcap[$1]}" "$pcap"
+	unpack "${lab_v9[$1]}" "$v9"
+	# made again when the capture or the period changed (the export once made is kept:
+	# softflowd stamps it with its wall clock, and another differs a little)
+	local id
+	id="$benign_end $(cat "$pcap.source")"
+	[ -f "$out/benign-v9.pcap" ] && [ "$(cat "$out/benign.stamp" 2>/dev/null)" = "$id" ] && return
+	rm -f "$out/benign.stamp" "$out/benign.pcap" "$out/benign-v9.pcap" "$out/benign-v9.part"
+	editcap -B "$benign_end" "$pcap" "$out/benign.pcap"
+	tcpdump -n -i lo -s 0 -U -w "$out/benign-v9.part" "udp and port 29986" 2>"$out/benign-v9.err" &
+	local tdpid=$! _
+	for _ in $(seq 50); do
+		grep -q 'listening on' "$out/benign-v9.err" && break
+		sleep 0.2
+	done
+	(cd "$out" && softflowd -r benign.pcap -n 127.0.0.1:29986 -v 9 -d -D >/dev/null 2>&1) || true
+	sleep 1
+	kill "$tdpid"
+	wait "$tdpid" 2>/dev/null || true
+	if [ "$(packets "$out/benign-v9.part")" -eq 0 ]; then
+		echo "softflowd exported nothing from the benign period" >&2
+		return 1
+	fi
+	mv "$out/benign-v9.part" "$out/benign-v9.pcap"
+	echo "$id" >"$out/benign.stamp"
+}
+
+# --- the runs (each writes $out/RUN.json; what it says, $out/RUN.err) ---------------------------
 evaluate() { # NAME ALERTS SCORES FROM
 	python3 tests/tools/alert-eval.py --labels "$labels" --alerts "$2" --scores "$3" --window $w \
-		--from "$4" --slack 1 --json >"$out/$1.json"
+		--from "$4" --slack 1 --json >"$out/$1.json.part"
+	mv "$out/$1.json.part" "$out/$1.json"
 }
 
 protocol_a() { # NAME FORMAT CAPTURE TRAINING [TRAIN OPTIONS]
 	local n=$1 fmt=$2 cap=$3 benign=$4
 	shift 4
 	"$flowsad" train --window ${w}s --seed 1 --quiet --input-format "$fmt" "$@" -o "$out/$n.model" \
-		"$benign" 2>/dev/null
+		"$benign"
 	rm -f "$out/$n.jsonl"
 	"$flowsad" run -r "$cap" --input-format "$fmt" -m "$out/$n.model" --jsonl "$out/$n.jsonl" 2>"$out/$n.log"
-	"$flowsad" score --input-format "$fmt" -m "$out/$n.model" "$cap" >"$out/$n.scores" 2>/dev/null
+	"$flowsad" score --input-format "$fmt" -m "$out/$n.model" "$cap" >"$out/$n.scores"
 	evaluate "$n" "$out/$n.jsonl" "$out/$n.scores" "$benign_end"
 }
 
 protocol_b() { # NAME FORMAT CAPTURE
 	local n=$1 fmt=$2 cap=$3
 	# paced to last about two minutes, so that the first training ends mid-replay
-	local pps=$(( $(tcpdump -r "$cap" 2>/dev/null | wc -l) / 120 + 10 ))
-	rm -rf "$out/$n" && mkdir -p "$out/$n"
+	local pps=$(($(packets "$cap") / 120 + 10))
+	rm -rf "${out:?}/$n" && mkdir -p "$out/$n"
 	# learns from its first 60 windows (10 minutes), then scores the rest; flow
 	# records wait 5 minutes for late ones (not the hour a replay of flows
 	# allows by default, which would keep every window open to the end)
 	printf '[window]\nlength = %ds\n%b[model]\npath = %s\n[retrain]\nhistory_dir = %s\nmin_windows = 60\n' \
 		$w "$([ "$fmt" = pcap ] || echo 'lateness = 5m\n')" "$out/$n/model" "$out/$n/history" \
 		>"$out/$n/flowsad.conf"
+	rm -f "$out/$n.jsonl"
 	"$flowsad" run -c "$out/$n/flowsad.conf" -r "$cap" --input-format "$fmt" --replay-pps "$pps" \
 		--jsonl "$out/$n.jsonl" 2>"$out/$n.log"
 	# (no model: the cold start did not learn within the capture)
-	"$flowsad" score --input-format "$fmt" -m "$out/$n/model" "$cap" >"$out/$n.scores" 2>/dev/null ||
+	"$flowsad" score --input-format "$fmt" -m "$out/$n/model" "$cap" >"$out/$n.scores" ||
 		: >"$out/$n.scores"
-	# counted from the first window the model scored
+	# counted from the first window the model scored (sed stops at it: no pipe to cut short)
 	local from
-	from=$(sed -n 's/^flowsad: window \([^ ]*\): [0-9]* samples, [0-9]* alerts.*/\1/p' "$out/$n.log" | head -1)
+	from=$(sed -n '/^flowsad: window [^ ]*: [0-9]* samples, [0-9]* alerts/{s/^flowsad: window \([^ ]*\): .*/\1/p;q;}' \
+		"$out/$n.log")
 	evaluate "$n" "$out/$n.jsonl" "$out/$n.scores" "$(date -u -d "${from:-1970-01-01T00:00:00Z}" +%s)"
 }
 
 iforest() { # NAME FORMAT CAPTURE BENIGN
 	local n=$1 fmt=$2
-	"$flowsad" aggregate --window ${w}s --input-format "$fmt" "$4" >"$out/$n.train.csv" 2>/dev/null
-	"$flowsad" aggregate --window ${w}s --input-format "$fmt" "$3" >"$out/$n.all.csv" 2>/dev/null
+	"$flowsad" aggregate --window ${w}s --input-format "$fmt" "$4" >"$out/$n.train.csv"
+	"$flowsad" aggregate --window ${w}s --input-format "$fmt" "$3" >"$out/$n.all.csv"
 	/usr/bin/python3 bench/iforest_peer.py "$out/$n.train.csv" "$out/$n.all.csv" $w "$out/$n.jsonl" "$out/$n.scores"
 	evaluate "$n" "$out/$n.jsonl" "$out/$n.scores" "$benign_end"
 }
 
-echo "## Operation: alerts on the long lab (trained on its benign period, then run over all of it)"
-echo
-protocol_a a-pcap pcap "$pcap" "$out/benign.pcap"
-protocol_a a-v9 netflow-pcap "$v9" "$out/benign-v9.pcap"
-protocol_b b-pcap pcap "$pcap"
-protocol_b b-v9 netflow-pcap "$v9"
-# a baseline that holds the attacks: trained on the whole capture, one pass or the robust two
-protocol_a c-pcap-once pcap "$pcap" "$pcap" --trim 0
-protocol_a c-pcap-robust pcap "$pcap" "$pcap"
-iforest if-pcap pcap "$pcap" "$out/benign.pcap"
-iforest if-v9 netflow-pcap "$v9" "$out/benign-v9.pcap"
+# --- at most $jobs runs at once ---------------------------------------------------------------------
+declare -A running=() began=()
+done_runs=0 total_runs=0 failures=0
+reap() { # waits for one run
+	local pid rc=0
+	wait -n -p pid "${!running[@]}" || rc=$?
+	local run=${running[$pid]}
+	unset "running[$pid]"
+	done_runs=$((done_runs + 1))
+	if [ "$rc" -eq 0 ] && [ -f "$out/$run.json" ]; then
+		say "lab $lab: $run done in $((SECONDS - began[$pid])) s ($done_runs of $total_runs)"
+	else
+		failures=$((failures + 1))
+		say "lab $lab: $run FAILED (exit $rc) after $((SECONDS - began[$pid])) s ($done_runs of $total_runs):"
+		tail -n 5 "$out/$run.err" "$out/$run.log" 2>/dev/null | sed 's/^/  /' >&2 || true
+	fi
+}
+start() { # RUN FUNCTION ARGS...
+	local run=$1
+	shift
+	while [ ${#running[@]} -ge "$jobs" ]; do reap; done
+	rm -f "$out/$run.json"
+	"$@" 2>"$out/$run.err" &
+	running[$!]=$run began[$!]=$SECONDS
+}
+drain() { while [ ${#running[@]} -gt 0 ]; do reap; done; }
 
-printf '| %-32s | %6s | %9s | %8s | %9s | %12s | %6s |\n' run alerts precision episodes "delay s" "false/10 h·h" AUC
-printf '|%s|%s|%s|%s|%s|%s|%s|\n' ---------------------------------- -------- ----------- ---------- ----------- -------------- --------
-for r in "a-pcap:flowsad (a) pcap" "a-v9:flowsad (a) NetFlow v9" "b-pcap:flowsad (b) cold start, pcap" \
-	"b-v9:flowsad (b) cold start, NetFlow v9" "if-pcap:Isolation Forest (a) pcap" \
-	"if-v9:Isolation Forest (a) NetFlow v9" "c-pcap-once:attacks in training, one pass" \
-	"c-pcap-robust:attacks in training, robust pass"; do
-	python3 - "$out/${r%%:*}.json" "${r#*:}" <<'PY'
-import json, sys
-e = json.load(open(sys.argv[1]))
-print("| %-32s | %6d | %9.2f | %5d/%-2d | %4s/%-4s | %12.1f | %6.3f |" % (
-    sys.argv[2], e["alerts"], e["precision"], e["episodes_alerted"], e["episodes"],
-    "%.0f" % e["delay_median"], "%.0f" % e["delay_max"], e["false_per_10_host_hours"], e["auc"]))
-PY
+# --- each lab, then the summary ---------------------------------------------------------------------
+runs=""
+want a && runs+=" a-pcap a-v9"
+want c && runs+=" c-pcap-once c-pcap-robust"
+want if && runs+=" if-pcap if-v9"
+want b && runs+=" b-pcap b-v9"
+echo "## Operation: alerts on ${#names[@]} lab(s): ${names[*]} (trained on the benign period, then run over all of it)"
+echo
+done_labs=()
+for lab in "${names[@]}"; do
+	t0=$SECONDS
+	say "lab $lab: preparing (${lab_labels[$lab]%/*})"
+	out=$root/$lab labels=${lab_labels[$lab]} pcap=$root/$lab/capture.pcap v9=$root/$lab/netflow-v9.pcap
+	mkdir -p "$out"
+	rc=0
+	benign_end=$(python3 "$report" first "$labels") || rc=$?
+	# (in the background: a function called as a condition would not stop at its first error)
+	if [ "$rc" -eq 0 ]; then
+		benign "$lab" 2>"$out/benign.err" &
+		wait $! || rc=$?
+	fi
+	if [ "$rc" -ne 0 ]; then
+		say "lab $lab: FAILED to prepare (exit $rc):"
+		sed 's/^/  /' "$out/benign.err" >&2 || true
+		failures=$((failures + 1))
+		continue
+	fi
+	done_labs+=("$lab")
+	done_runs=0 total_runs=$(wc -w <<<"$runs")
+	# the trainings, side by side; their results do not hang on the clock
+	if want a; then
+		start a-pcap protocol_a a-pcap pcap "$pcap" "$out/benign.pcap"
+		start a-v9 protocol_a a-v9 netflow-pcap "$v9" "$out/benign-v9.pcap"
+	fi
+	if want c; then
+		# a baseline that holds the attacks: trained on the whole capture, one pass or the robust two
+		start c-pcap-once protocol_a c-pcap-once pcap "$pcap" "$pcap" --trim 0
+		start c-pcap-robust protocol_a c-pcap-robust pcap "$pcap" "$pcap"
+	fi
+	if want if; then
+		start if-pcap iforest if-pcap pcap "$pcap" "$out/benign.pcap"
+		start if-v9 iforest if-v9 netflow-pcap "$v9" "$out/benign-v9.pcap"
+	fi
+	drain
+	# the cold starts, paced on the wall clock: beside each other only
+	if want b; then
+		say "lab $lab: the cold starts, about two minutes each"
+		start b-pcap protocol_b b-pcap pcap "$pcap"
+		start b-v9 protocol_b b-v9 netflow-pcap "$v9"
+		drain
+	fi
+	say "lab $lab: done in $((SECONDS - t0)) s"
+	python3 "$report" lab "$lab" "$out" "$labels" "$(capinfos -T -r -a -S "$pcap" | cut -f2 | cut -d. -f1)" "$runs"
 done
+
+if [ ${#done_labs[@]} -gt 1 ]; then
+	python3 "$report" summary "$root" "$runs" "${done_labs[@]}"
+fi
+echo "(10-second windows; delay: episode start to the end of its first alerted window, median/max;"
+echo "false alerts per 10 benign host-hours (samples of sources not attacking x 10 s); answering: false"
+echo "alerts on a host an episode aimed at, while it ran; attacks in training: trained on the whole"
+echo "capture (--trim 0, or the default robust pass), then as (a); late: first alerted over 300 s after"
+echo "the start; slow episodes: a kind naming slow, beaconing, dns-tunnel, or over two minutes)"
 echo
-echo "($(tail -n +2 "$labels" | wc -l) episodes: $(tail -n +2 "$labels" | cut -d, -f4 | tr '\n' ' ');"
-echo "benign period $(( (benign_end - $(tcpdump -r "$pcap" -c1 -tt 2>/dev/null | cut -d. -f1)) / 60 )) min,"
-echo "10-second windows; delay: episode start to the end of its first alerted window, median/max;"
-echo "false alerts per 10 benign host-hours (samples of sources not attacking x 10 s);"
-echo "attacks in training: trained on the whole capture (--trim 0, or the default robust pass), then as (a);"
-echo "missed (a) pcap: $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["missed"])' "$out/a-pcap.json"),"
-echo "(a) v9: $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["missed"])' "$out/a-v9.json"))"
-echo
+[ "$failures" -eq 0 ] || { say "$failures failure(s): see above"; exit 1; }

@@ -16,20 +16,22 @@ check "signatures become service terms of the model" bash -c \
 # the 15:00 hour holds two attacks: the port scan of a host never seen before,
 # and an SSH brute force (signature 2003068) by a host that guessed once before.
 # Fifteen samples make a network's training a matter of its seed: the claim is
-# made over eight seeds (5 of 8 before the features were split by side, 6 of 8
-# after, 2026-12-07).
-found=0 first_found=
+# made over eight seeds (2026-12-07: the scanner in the top two in 8 of 8, the
+# brute force in the top three in 7 of 8).
+scanner=0 guesser=0 first_found=
 for seed in 1 2 3 4 5 6 7 8; do
 	"$FLOWSAD" train --seed "$seed" -o "$T/m$seed" "$csv" 2>/dev/null
-	top=$("$FLOWSAD" score -m "$T/m$seed" "$csv" 2>/dev/null | tail -n +2 | sort -t, -k4 -g -r |
-		head -2 | cut -d, -f1,2 | sort | tr '\n' ' ')
-	if [ "$top" = "2026-03-01T15:00:00Z,10.77.0.15 2026-03-01T15:00:00Z,10.77.0.18 " ]; then
-		found=$((found + 1))
+	"$FLOWSAD" score -m "$T/m$seed" "$csv" 2>/dev/null | tail -n +2 | sort -t, -k4 -g -r |
+		cut -d, -f1,2 >"$T/rank$seed"
+	head -2 "$T/rank$seed" | grep -qx "2026-03-01T15:00:00Z,10.77.0.18" && scanner=$((scanner + 1))
+	if head -3 "$T/rank$seed" | grep -qx "2026-03-01T15:00:00Z,10.77.0.15"; then
+		guesser=$((guesser + 1))
 		first_found=${first_found:-$seed}
 	fi
 done
-check "the scanner and the SSH brute force are the two top anomalies ($found of 8 seeds)" \
-	test "$found" -ge 5
+check "the scanner is among the two top anomalies ($scanner of 8 seeds)" test "$scanner" -ge 7
+check "the SSH brute force is among the three top anomalies ($guesser of 8 seeds)" \
+	test "$guesser" -ge 6
 "$FLOWSAD" detect --min-score 0 -m "$T/m${first_found:-1}" -o "$T/det" "$csv" 2>/dev/null
 check "the SSH scanner is explained by its signature or port" bash -c \
 	"grep '^2026-03-01T15:00:00Z,10.77.0.15,' '$T/det/report.csv' | grep -Eq ',svc private->private (sid/2001219|port/22),'"
