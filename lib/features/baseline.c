@@ -14,6 +14,7 @@
 #include "features/distinct.h"
 
 #define N_LEVELS 6   /* opened: packets, bytes, flows, peers; failures; bytes received */
+#define LEVEL_RECEIVED 5
 #define N_SCALES 3
 #define N_SLOW 4     /* flows opened, new peers, new services, failures: summed over minutes */
 #define SLOW_HALFLIFE 300.0
@@ -273,6 +274,11 @@ static void rises(const struct host *h, const double *x, float *out)
 {
 	_Static_assert(3 + N_LEVELS == BASELINE_NEW_SERVED, "rises lie between novelty's");
 	for (int i = 0; i < N_LEVELS; i++) {
+		/* what is served to a host is the server's doing, unless the host
+		 * went somewhere new for it (a first pull of an export): a large
+		 * download from its usual mirror is its usual */
+		if (i == LEVEL_RECEIVED && out[1] == 0 && out[2] == 0)
+			continue;
 		double z = 0;
 		for (int s = 0; s < N_SCALES; s++) {
 			double d = (x[i] - h->mean[s][i]) / sqrt(h->var[s][i] + 1.0);

@@ -27,7 +27,8 @@
  *                       packets and bytes (sent, not as answers), flows
  *                       (opened), peers (opened to), failures (unanswered
  *                       SYNs + RSTs up to the SYNs sent + ICMP unreachables
- *                       received), received (bytes answered to it); 0 until the source has been
+ *                       received), received (bytes served to it, only in a window
+ *                       that reaches a new peer or service); 0 until the source has been
  *                       seen in BASELINE_MIN_WINDOWS windows (its levels mean little before)
  *   host new_served     log(1 + services it answered on (served: protocol and
  *                       port, not refusals) and had not within the horizon):

@@ -6,10 +6,22 @@
 
 #include "base/csv.h"
 
+/* Addresses that never leave the organisation: RFC 1918, RFC 6598,
+ * loopback, link-local, ULA, and the multicast and broadcast scopes that
+ * stay on the link or in the site (RFC 5771 local control block, RFC 2365
+ * administratively scoped, IPv6 interface-, link-, site- and
+ * organisation-local: RFC 4291), so that a router solicitation to ff02::2
+ * is no flow to the internet. */
 static const char *const private_nets[] = {
-	"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8",
-	"169.254.0.0/16", "fc00::/7", "fe80::/10", "::1/128",
+	"10.0.0.0/8",  "172.16.0.0/12",  "192.168.0.0/16", "100.64.0.0/10",
+	"127.0.0.0/8", "169.254.0.0/16", "224.0.0.0/24",   "239.0.0.0/8",
+	"255.255.255.255/32", "fc00::/7", "fe80::/10",	   "::1/128",
+	"ff01::/16",   "ff02::/16",	 "ff05::/16",	   "ff08::/16",
 };
+_Static_assert(sizeof private_nets / sizeof private_nets[0] <=
+		       sizeof ((struct location_table *)0)->private_entry /
+			       sizeof ((struct location_table *)0)->private_entry[0],
+	       "room for every private net");
 
 void location_init(struct location_table *t)
 {

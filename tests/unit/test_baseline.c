@@ -136,6 +136,30 @@ static void test_usual_score_by_side(void **state)
 	baseline_free(b);
 }
 
+/* What is served to a host rises only where the host went somewhere new
+ * for it: a large download from its usual peer is its usual; the same from a
+ * peer it never used (a first pull of an export) is news. */
+static void test_received_rises_with_novelty(void **state)
+{
+	struct baseline *b = baseline_new(100, 86400);
+	float f[BASELINE_N_FEATURES];
+	ip_addr a = host(1);
+	(void)state;
+
+	for (int w = 0; w < 10; w++) {
+		struct window_counters c = window(0, 3, 100);
+		c.received_bytes = 1000;
+		baseline_observe(b, 60 * w, &a, &c, f);
+	}
+	struct window_counters usual = window(0, 3, 100), fresh = window(50, 1, 100);
+	usual.received_bytes = fresh.received_bytes = 50000000;
+	baseline_observe(b, 600, &a, &usual, f);
+	assert_true(f[RISE_RECEIVED] == 0);
+	baseline_observe(b, 660, &a, &fresh, f);
+	assert_true(f[NEW_PEERS] > 0 && f[RISE_RECEIVED] > 3);
+	baseline_free(b);
+}
+
 /* host new_served: a service the host answered on and had not within the
  * horizon (a host that starts serving); the same service later is known. */
 static void test_new_served(void **state)
@@ -258,6 +282,7 @@ int main(void)
 		cmocka_unit_test(test_rise_above_own_level),
 		cmocka_unit_test(test_usual_score_by_side),
 		cmocka_unit_test(test_new_served),
+		cmocka_unit_test(test_received_rises_with_novelty),
 		cmocka_unit_test(test_bound_horizon_and_timeline),
 		cmocka_unit_test(test_state_file),
 	};

@@ -43,6 +43,15 @@ static void test_location_lookup(void **state)
 	assert_string_equal(t.names[location_of(&t, &d)], "global");
 	assert_string_equal(t.names[location_of(&t, &e)], "v6net");
 	assert_string_equal(t.names[location_of(&t, &f)], "private");
+	/* multicast on the link or in the site never leaves it; global scope does */
+	ip_addr rs = addr("ff02::2"), mdns = addr("224.0.0.251"), ssdp = addr("239.255.255.250"),
+		bcast = addr("255.255.255.255"), wide = addr("ff0e::101"), glop = addr("233.1.2.3");
+	assert_string_equal(t.names[location_of(&t, &rs)], "private");
+	assert_string_equal(t.names[location_of(&t, &mdns)], "private");
+	assert_string_equal(t.names[location_of(&t, &ssdp)], "private");
+	assert_string_equal(t.names[location_of(&t, &bcast)], "private");
+	assert_string_equal(t.names[location_of(&t, &wide)], "global");
+	assert_string_equal(t.names[location_of(&t, &glop)], "global");
 	assert_int_equal(location_add(&t, "10.0.0.0/33", "x"), -EINVAL);
 	assert_int_equal(location_add(&t, "nonsense", "x"), -EINVAL);
 	assert_int_equal(location_add(&t, "10.0.0.0/8", "head office"), 0); /* psykoda's names */
