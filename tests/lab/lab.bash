@@ -1,7 +1,8 @@
-# Shared pieces of the lab scripts (make-sample.sh, make-operation.sh): hosts
-# as network namespaces on one bridge, servers, client profiles, and the flow
-# export of a finished capture. Sourced; the caller sets `prefix` (namespace
-# name prefix), `work` (a scratch folder) and `lab` (its name, for logs).
+# Shared pieces of the lab scripts (make-sample.sh, make-operation.sh,
+# make-family.sh): hosts as network namespaces on one bridge, servers, client
+# profiles, and the flow export of a finished capture. Sourced; the caller
+# sets `prefix` (namespace name prefix), `work` (a scratch folder) and `lab`
+# (its name, for logs).
 # Every address lives only inside the namespaces; lab_cleanup (installed as
 # the EXIT trap) removes them and stops every process the script started.
 
@@ -31,7 +32,12 @@ lab_cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
 	sleep 1
 	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
-	for n in $(ip netns list | awk '{print $1}' | grep "^$prefix-"); do ip netns del "$n"; done
+	local n
+	for n in $(ip netns list | awk '{print $1}' | grep "^$prefix-"); do
+		# what still runs in our namespaces is ours too (started by episodes)
+		ip netns pids "$n" | xargs -r kill -9 2>/dev/null
+		ip netns del "$n"
+	done
 	rm -rf "$work"
 }
 
@@ -50,12 +56,13 @@ lab_switch() {
 }
 
 # lab_host NAME ADDR/LEN [ROUTE]: a namespace with a veth into the bridge;
-# ROUTE is a prefix made on-link as well (the "internet" segment and back)
+# ROUTE is a prefix made on-link as well (the "internet" segment and back).
+# The pair is made inside the switch namespace, so that its names never meet
+# another lab's in the root namespace (labs may run side by side).
 lab_host() {
 	local h=$1 a=$2 route=${3:-}
 	ip netns add "$prefix-$h"
-	ip link add "v-$h" type veth peer name eth0 netns "$prefix-$h"
-	ip link set "v-$h" netns "$prefix-sw"
+	ip -n "$prefix-sw" link add "v-$h" type veth peer name eth0 netns "$prefix-$h"
 	ns sw ip link set "v-$h" master br0 up
 	ns "$h" ip link set lo up
 	ns "$h" ip addr add "$a" dev eth0
@@ -84,24 +91,28 @@ lab_nginx() {
 	bg "$h" nginx -c "$work/nginx-$h.conf"
 }
 
-# lab_dns HOST ADDR: dnsmasq, authoritative for the lab's names
+# lab_dns HOST ADDR [OPTION...]: dnsmasq, authoritative for the lab's names;
+# OPTIONs are more dnsmasq options (names, forwarded domains)
 lab_dns() {
-	bg "$1" dnsmasq --no-daemon --conf-file=/dev/null --no-resolv --no-hosts \
-		--listen-address="$2" --bind-interfaces --pid-file="$work/dnsmasq.pid" \
+	local h=$1 a=$2; shift 2
+	bg "$h" dnsmasq --no-daemon --conf-file=/dev/null --no-resolv --no-hosts \
+		--listen-address="$a" --bind-interfaces --pid-file="$work/dnsmasq-$h.pid" \
 		--address=/lab.example/"$WEB" --address=/ext.example/"$EXT" \
-		--address=/db.lab.example/"$SSH"
+		--address=/db.lab.example/"$SSH" "$@"
 }
 
 # --- client profiles: each loops until $deadline, sleeps jittered ---------
 # Servers: WEB, DNS, SSH, EXT (and DB, FILES, RDP, MAIL in the long lab).
-jitter() { sleep "$(awk -v a="$1" -v b="$2" 'BEGIN{srand(); printf "%.2f", a+rand()*(b-a)}')"; }
+# seeded from $RANDOM: srand() alone takes the second, and would pace every
+# host that draws within one second alike
+jitter() { sleep "$(awk -v a="$1" -v b="$2" -v s="$RANDOM" 'BEGIN{srand(s); printf "%.2f", a+rand()*(b-a)}')"; }
 dns() { dig @"$DNS" "$1" +short +tries=1 +time=1 >/dev/null 2>&1 || true; }
 tcp_talk() { # host port: banner, one line, close
 	timeout 3 bash -c "exec 3<>/dev/tcp/$1/$2; read -t 2 l <&3; echo hello >&3; read -t 2 l <&3" \
 		2>/dev/null || true
 }
 # until_deadline CMD...: a habit, one visit after another until $deadline
-until_deadline() { while [ "$(date +%s)" -lt "$deadline" ]; do "$@"; done; }
+until_deadline() { while [ "$EPOCHSECONDS" -lt "$deadline" ]; do "$@"; done; }
 web_visit() {
 	dns www.lab.example
 	curl -s -m 2 -o /dev/null "http://$WEB/" || true
