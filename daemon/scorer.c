@@ -14,6 +14,7 @@
 #include "detector/scaler.h"
 #include "alerting/incident.h"
 #include "detector/sides.h"
+#include "detector/vectorize.h"
 
 struct scorer {
 	struct scorer_settings set;
@@ -42,7 +43,9 @@ int scorer_check_model(const struct model *m, struct feature_spec *spec, char *e
 		snprintf(err, errlen, "model %s has no background rows to explain against", m->id);
 		return -1;
 	}
-	if (feature_spec_from_json(&parsed, m->feature_spec, err, errlen) < 0)
+	/* its spec's features must be the model's, name for name: a model of an
+	 * older feature set is refused, not fed vectors of another length */
+	if (vectorize_model_spec(m, &parsed, err, errlen) < 0)
 		return -1;
 	if (spec)
 		*spec = parsed;

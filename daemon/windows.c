@@ -401,9 +401,9 @@ int windows_use_model(struct windows *w, struct model *m)
 	struct scorer_settings set = scorer_settings_of(w->conf);
 	char err[512], *key = NULL, *spec_json = NULL;
 
-	if (scorer_check_model(m, NULL, err, sizeof err) < 0 ||
-	    !(spec_json = strdup(m->feature_spec))) {
-		log_err("model %s refused: %s", m->id, spec_json ? err : "out of memory");
+	int checked = scorer_check_model(m, NULL, err, sizeof err);
+	if (checked < 0 || !(spec_json = strdup(m->feature_spec))) {
+		log_err("model %s refused: %s", m->id, checked < 0 ? err : "out of memory");
 		model_free(m);
 		return w->table ? EX_DATAERR : (windows_open(w), EX_DATAERR);
 	}

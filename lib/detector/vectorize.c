@@ -78,15 +78,16 @@ static int spec_matches(const struct feature_spec *spec, const struct model *m, 
 
 	if (rc == 0 && ds.dim != m->n_features) {
 		snprintf(err, errlen,
-			 "model %s: its feature spec names %d features, the model has %d", m->id,
-			 ds.dim, m->n_features);
+			 "model %s: its feature spec names %d features, the model has %d (a "
+			 "model of another version's features: train it again)",
+			 m->id, ds.dim, m->n_features);
 		rc = -EINVAL;
 	}
 	for (int j = 0; rc == 0 && j < ds.dim; j++)
 		if (strcmp(ds.names[j], m->features[j]) != 0) {
 			snprintf(err, errlen,
 				 "model %s: feature %d of its feature spec is '%s', the "
-				 "model's is '%s'",
+				 "model's is '%s' (train it again)",
 				 m->id, j, ds.names[j], m->features[j]);
 			rc = -EINVAL;
 		}
