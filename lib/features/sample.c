@@ -35,7 +35,8 @@ static int copy_sample(struct net_sample *to, const struct net_sample *in)
 	struct window_term *terms = malloc(in->c.n_terms * sizeof *terms + 1);
 	if (!terms)
 		return -ENOMEM;
-	memcpy(terms, in->c.terms, in->c.n_terms * sizeof *terms);
+	if (in->c.n_terms) /* a source that only answered has none (and no table of them) */
+		memcpy(terms, in->c.terms, in->c.n_terms * sizeof *terms);
 	*to = *in;
 	to->seen = NULL;
 	to->terms = terms;
