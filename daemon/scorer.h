@@ -1,10 +1,14 @@
 /* scorer: what happens to a window's samples when it closes. They are
- * vectorised with the model's vocabulary and scored; the top_n above the
- * alert threshold (the largest of min_score, the model's calibration and
- * the quantile of recent windows' scores) are explained (Shapley values by
- * expected gradients), checked against suppression by behaviour
- * (lib/alerting/suppress.h), and handed to the alert sinks as JSON documents
- * (lib/alerting/alert.h). The model can be swapped between windows. */
+ * vectorised with the model's vocabulary and scored, as they are and from
+ * each side of what their source did (lib/detector/sides.h); the top_n that
+ * pass the gates of a side (the alert threshold: the largest of min_score,
+ * the model's calibration and the quantile of recent windows' scores; the
+ * source's usual score of that side; for what it served, a new service no
+ * alerted client provoked) are explained (Shapley values by expected
+ * gradients), checked against their source's incident
+ * (lib/alerting/incident.h), and handed to the alert sinks as JSON documents
+ * (lib/alerting/alert.h), with the ends of incidents. The model can be
+ * swapped between windows. */
 #ifndef FLOWSAD_SCORER_H
 #define FLOWSAD_SCORER_H
 
@@ -43,7 +47,7 @@ struct scorer_stats {
 	uint64_t windows, samples, alerts, suppressed;
 	uint64_t incidents_ended;
 	uint64_t usual;        /* above the threshold, but within their source's usual score */
-	uint64_t answering;    /* above the threshold, but only answering others */
+	uint64_t answering;    /* served above the threshold, but provoked by others */
 	double threshold;      /* the alert threshold of the last window scored */
 	int64_t last_window;   /* start of the last scored window (INT64_MIN: none) */
 };
@@ -75,8 +79,9 @@ const struct feature_spec *scorer_spec(const struct scorer *s);
 
 /* Scores the samples of the window that starts at window_start (set holds
  * that window alone, host features set from b) and sends its alerts: those
- * above the threshold and above their source's usual score in b; then
- * notes every sample's score in b (NULL: no sources' memory). */
+ * above the threshold and above their source's usual score of a side in b,
+ * then the ends of the incidents it leaves quiet; then notes every sample's
+ * side scores in b (NULL: no sources' memory). */
 void scorer_score(struct scorer *s, int64_t window_start, const struct sample_set *set,
 		  struct baseline *b);
 
