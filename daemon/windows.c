@@ -401,6 +401,11 @@ int windows_use_model(struct windows *w, struct model *m)
 	struct scorer_settings set = scorer_settings_of(w->conf);
 	char err[512], *key = NULL, *spec_json = NULL;
 
+	if (!w->scoring) { /* a retraining that ended after the scoring stopped (at exit) */
+		log_info("model %s came after the scoring stopped: not taken into use", m->id);
+		model_free(m);
+		return EX_OK;
+	}
 	int checked = scorer_check_model(m, NULL, err, sizeof err);
 	if (checked < 0 || !(spec_json = strdup(m->feature_spec))) {
 		log_err("model %s refused: %s", m->id, checked < 0 ? err : "out of memory");
