@@ -173,17 +173,18 @@ static int write_stats(const struct detect_opts *o, const struct detection *d)
 	for (long i = 0; i < d->n_picks; i++) {
 		const char *src;
 		sample_ids(&d->ds, d->picks[i].row, window, &src);
-		json_array_append_new(anomalies,
-				      json_pack("{s:s, s:s, s:f, s:f}", "window_start", window,
-						"src_ip", src, "score", d->picks[i].score,
-						"raw_score", (double)d->raw[d->picks[i].row]));
+		json_array_append_new(anomalies, json_pack("{s:s, s:s, s:f, s:f}", "window_start",
+							   window, "src_ip", src, "score",
+							   d->picks[i].score, "raw_score",
+							   (double)d->raw[d->picks[i].row]));
 	}
 	json_t *stats = json_pack(
-		"{s:I, s:I, s:{s:I, s:I}, s:I, s:o, s:s, s:o, s:{s:i, s:f, s:i, s:i}}", "samples",
-		(json_int_t)d->ds.n, "windows", (json_int_t)d->n_windows, "labelled", "normal",
-		(json_int_t)normal, "anomaly", (json_int_t)anomaly, "anomaly_count",
-		(json_int_t)d->n_picks, "anomalies", anomalies, "model_id", d->m->id, "time_range",
-		time_range(&d->ds), "settings", "top_n", (int)o->top_n, "min_score", o->min_score,
+		"{s:I, s:I, s:{s:I, s:I}, s:I, s:o, s:s, s:o, s:{s:i, s:f, s:i, s:i}}",
+		"samples", (json_int_t)d->ds.n, "windows", (json_int_t)d->n_windows,
+		"labelled", "normal", (json_int_t)normal, "anomaly", (json_int_t)anomaly,
+		"anomaly_count", (json_int_t)d->n_picks, "anomalies", anomalies,
+		"model_id", d->m->id, "time_range", time_range(&d->ds),
+		"settings", "top_n", (int)o->top_n, "min_score", o->min_score,
 		"shap_top_k", (int)o->k, "nsamples", (int)o->nsamples);
 	FILE *f = open_output(o, "stats.json", path, sizeof path);
 	if (!f) {
@@ -221,8 +222,8 @@ static int write_loss_plot(const struct detect_opts *o, const struct deepsad *de
 		{ "pre-training (MSE)", "#1f77b4", ep, det->loss_pretrain, (size_t)np, 1 },
 		{ "Deep SAD training", "#d62728", ep, det->loss_train, (size_t)nt, 1 },
 	};
-	int rc = write_svg(o, "loss.svg", "detector training loss per epoch", "epoch", "mean loss",
-			   np ? s : s + 1, np ? 2 : 1);
+	int rc = write_svg(o, "loss.svg", "detector training loss per epoch", "epoch",
+			   "mean loss", np ? s : s + 1, np ? 2 : 1);
 	free(ep);
 	return rc;
 }
@@ -282,8 +283,7 @@ static int detect(const struct detect_opts *o, char **inputs, int n_inputs)
 	}
 	if (d.m->n_background < 1) {
 		log_err("%s: the model has no background rows to explain against (train it with "
-			"--background N)",
-			o->model_path);
+			"--background N)", o->model_path);
 		detect_free(&d);
 		return EX_DATAERR;
 	}
@@ -299,8 +299,7 @@ static int detect(const struct detect_opts *o, char **inputs, int n_inputs)
 	for (size_t i = 0; d.scaled && i < d.ds.n; i++)
 		d.scaled[i] = (float)deepsad_scaled(&d.m->det, d.raw[i]);
 	d.n_picks = d.scaled ? report_select(d.ds.window_start, d.scaled, d.ds.n, (int)o->top_n,
-					     o->min_score, &d.picks)
-			     : -1;
+					     o->min_score, &d.picks) : -1;
 	if (d.n_picks < 0) {
 		log_err("out of memory");
 		detect_free(&d);
@@ -318,8 +317,8 @@ static int detect(const struct detect_opts *o, char **inputs, int n_inputs)
 	if (rc == EX_OK)
 		log_info("%zu samples in %zu window(s); %ld anomal%s above %g (at most %ld per "
 			 "window); wrote report.csv, stats.json, loss.svg, embedding.svg in %s",
-			 d.ds.n, d.n_windows, d.n_picks, d.n_picks == 1 ? "y" : "ies", o->min_score,
-			 o->top_n, o->outdir);
+			 d.ds.n, d.n_windows, d.n_picks, d.n_picks == 1 ? "y" : "ies",
+			 o->min_score, o->top_n, o->outdir);
 	detect_free(&d);
 	return rc;
 }
@@ -376,24 +375,12 @@ int cmd_detect(int argc, char **argv)
 		if (rc != 0 || opt == '?')
 			return EX_USAGE;
 		switch (opt) {
-		case 'm':
-			o.model_path = optarg;
-			break;
-		case 'o':
-			o.outdir = optarg;
-			break;
-		case OPT_NO_ZERO_CORRECTION:
-			o.zero_correction = 0;
-			break;
-		case OPT_NO_SHIFT:
-			o.shift = 0;
-			break;
-		case 'n':
-			rc = cli_parse_int("top", optarg, 1, 1000000, &o.top_n);
-			break;
-		case 'k':
-			rc = cli_parse_int("shap-top-k", optarg, 1, 1000, &o.k);
-			break;
+		case 'm': o.model_path = optarg; break;
+		case 'o': o.outdir = optarg; break;
+		case OPT_NO_ZERO_CORRECTION: o.zero_correction = 0; break;
+		case OPT_NO_SHIFT: o.shift = 0; break;
+		case 'n': rc = cli_parse_int("top", optarg, 1, 1000000, &o.top_n); break;
+		case 'k': rc = cli_parse_int("shap-top-k", optarg, 1, 1000, &o.k); break;
 		case OPT_NSAMPLES:
 			rc = cli_parse_int("nsamples", optarg, 1, 1000000, &o.nsamples);
 			break;

@@ -98,8 +98,7 @@ static int load_one(const struct cli_common *c, const char *path, struct dataset
 		break;
 	case INPUT_AUTO:
 		log_err("%s: unrecognised input: not a capture file, an IDS alert CSV, a flow "
-			"CSV or a feature matrix CSV (see --input-format)",
-			path);
+			"CSV or a feature matrix CSV (see --input-format)", path);
 		rc = EX_DATAERR;
 		break;
 	case INPUT_PCAP:
@@ -154,16 +153,11 @@ static int read_records(FILE *f, const char *path, enum input_format fmt,
 			struct window_flow_sink *sink, struct csv_stats *st)
 {
 	switch (fmt) {
-	case INPUT_IDS_CSV:
-		return ids_csv_read(f, path, add_alert, sink, st);
-	case INPUT_EVE_ALERTS:
-		return eve_read_alerts(f, path, add_alert, sink, st);
-	case INPUT_ZEEK:
-		return zeek_conn_read(f, path, window_flow_sink_add, sink, st);
-	case INPUT_EVE:
-		return eve_read(f, path, window_flow_sink_add, sink, st);
-	default:
-		return flow_csv_read(f, path, window_flow_sink_add, sink, st);
+	case INPUT_IDS_CSV: return ids_csv_read(f, path, add_alert, sink, st);
+	case INPUT_EVE_ALERTS: return eve_read_alerts(f, path, add_alert, sink, st);
+	case INPUT_ZEEK: return zeek_conn_read(f, path, window_flow_sink_add, sink, st);
+	case INPUT_EVE: return eve_read(f, path, window_flow_sink_add, sink, st);
+	default: return flow_csv_read(f, path, window_flow_sink_add, sink, st);
 	}
 }
 
@@ -425,8 +419,8 @@ int inputs_score(const struct model *m, const struct dataset *ds, float **values
 		return rc == -EINVAL ? EX_DATAERR : EX_OSERR;
 	}
 	if (ignored > 0)
-		log_warn("%d input column(s) are not features of model %s and are ignored", ignored,
-			 m->id);
+		log_warn("%d input column(s) are not features of model %s and are ignored",
+			 ignored, m->id);
 	size_t len = ds->n * (size_t)m->n_features;
 	*x = malloc(len * sizeof **x + 1);
 	*raw = malloc(ds->n * sizeof **raw + 1);

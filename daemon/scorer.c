@@ -33,10 +33,8 @@ int scorer_check_model(const struct model *m, struct feature_spec *spec, char *e
 {
 	struct feature_spec parsed = { 0 };
 	if (!m->feature_spec) {
-		snprintf(err, errlen,
-			 "model %s was trained on a feature matrix, not on network "
-			 "input: the daemon cannot build its features",
-			 m->id);
+		snprintf(err, errlen, "model %s was trained on a feature matrix, not on network "
+			 "input: the daemon cannot build its features", m->id);
 		return -1;
 	}
 	if (m->n_background < 1) {

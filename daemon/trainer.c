@@ -167,8 +167,7 @@ struct model *trainer_fit(struct dataset *ds, char *spec_json, const struct trai
 	m->feature_spec = spec_json;
 	if (ds->n < TRAINER_MIN_ROWS) {
 		log_err("%zu samples: at least %d are needed to fit the scaling, the detector and "
-			"its score scale",
-			ds->n, TRAINER_MIN_ROWS);
+			"its score scale", ds->n, TRAINER_MIN_ROWS);
 		*rc = EX_DATAERR;
 		model_free(m);
 		return NULL;
@@ -201,8 +200,8 @@ struct model *trainer_fit(struct dataset *ds, char *spec_json, const struct trai
 	/* background and calibration from what is normal to the model */
 	const float *normal = kept ? kept : ds->x;
 	int ok = pick_background(m, normal, n_kept, s->background, s->cfg.seed) == 0 &&
-		 calibrate(m, normal, n_kept,
-			   s->alert_quantile > 0 ? s->alert_quantile : DEFAULT_ALERT_QUANTILE) == 0;
+		 calibrate(m, normal, n_kept, s->alert_quantile > 0 ? s->alert_quantile
+								   : DEFAULT_ALERT_QUANTILE) == 0;
 	free(kept);
 	if (!ok)
 		goto fail;

@@ -129,16 +129,11 @@ static double log_count(uint64_t x)
 
 const char *feature_family(const char *name)
 {
-	static const struct {
-		const char *name, *family;
-	} families[] = {
-		{ "volume ", "volume" },
-		{ "host rise packets", "volume" },
-		{ "host rise bytes", "volume" },
-		{ "host rise flows", "volume" },
+	static const struct { const char *name, *family; } families[] = {
+		{ "volume ", "volume" }, { "host rise packets", "volume" },
+		{ "host rise bytes", "volume" }, { "host rise flows", "volume" },
 		{ "host rise received", "volume" },
-		{ "fanout ", "fan-out" },
-		{ "host new_peers", "fan-out" },
+		{ "fanout ", "fan-out" }, { "host new_peers", "fan-out" },
 		{ "host rise peers", "fan-out" },
 		{ "tcp syn_unanswered", "failures" },
 		{ "tcp rst_received", "failures" },
@@ -318,9 +313,8 @@ int feature_spec_from_json(struct feature_spec *spec, const char *text, char *er
 	memset(spec, 0, sizeof *spec);
 	location_init(&spec->loc);
 	if (json_unpack(o, "{s:i, s:o, s:o}", "window_seconds", &window, "locations", &locs,
-			"vocabulary", &terms) < 0 ||
-	    window < 1 || !json_is_array(locs) || !json_is_array(terms) ||
-	    json_array_size(terms) > 100000) {
+			"vocabulary", &terms) < 0 || window < 1 || !json_is_array(locs) ||
+	    !json_is_array(terms) || json_array_size(terms) > 100000) {
 		json_decref(o);
 		snprintf(err, errlen,
 			 "feature_spec: expected window_seconds, locations, vocabulary");

@@ -251,9 +251,8 @@ int sample_set_merge(struct sample_set *parts, int n, struct sample_set *out,
 			last = i;
 		}
 	}
-	*out = (struct sample_set){
-		.n = k, .cap = total, .s = v, .release = release_parts, .owner = m
-	};
+	*out = (struct sample_set){ .n = k, .cap = total, .s = v, .release = release_parts,
+				    .owner = m };
 	for (int i = 0; i < n; i++)
 		out->bytes += parts[i].bytes;
 	for (int i = 0; i < n; i++) {

@@ -65,10 +65,7 @@ struct window_table {
 	const struct location_table *loc;
 	const struct filter *filter;
 	struct location_table default_loc;
-	struct {
-		uint64_t hash;
-		int loc;
-	} loc_cache[4096]; /* by address hash; hash 0: empty */
+	struct { uint64_t hash; int loc; } loc_cache[4096]; /* by address hash; hash 0: empty */
 	uint32_t length, lateness;
 	size_t max_samples;
 	int partial; /* keeps answers to hosts without a sample (window_table_set_partial) */
@@ -382,9 +379,8 @@ static int hand_over(struct window_table *t, struct window *w, size_t n)
 	}
 	h->blocks = w->blocks;
 	w->blocks = NULL;
-	struct sample_set set = {
-		.n = n, .cap = n, .s = s, .release = release_handed, .owner = h, .bytes = kept
-	};
+	struct sample_set set = { .n = n, .cap = n, .s = s, .release = release_handed, .owner = h,
+				  .bytes = kept };
 	hand_over_answers(t, w, &set);
 	return t->hand_over(t->hand_over_ctx, w->start, &set);
 }
@@ -571,12 +567,13 @@ static struct window_answer *answer_slot(struct window_answer *a, size_t cap, co
 /* The window's answers to host to (a partial table's, for a host without a
  * sample here), made when new; NULL when the window holds as many as it
  * may hold samples, or without memory (the answer is then not counted). */
-static struct window_answer *answers_to(struct window_table *t, struct window *w, const ip_addr *to)
+static struct window_answer *answers_to(struct window_table *t, struct window *w,
+					 const ip_addr *to)
 {
 	if ((w->n_answers + 1) * 2 > w->cap_answers) {
 		size_t cap = w->cap_answers ? 2 * w->cap_answers : 64;
-		struct window_answer *a =
-			w->n_answers < t->max_samples ? calloc(cap, sizeof *a) : NULL;
+		struct window_answer *a = w->n_answers < t->max_samples ? calloc(cap, sizeof *a)
+									 : NULL;
 		if (!a) {
 			struct window_answer *e =
 				w->cap_answers ? answer_slot(w->answers, w->cap_answers, to) : NULL;
@@ -857,19 +854,10 @@ static int add_event(struct window_table *t, const struct event *ev, window_emit
 	c->packets += ev->packets;
 	c->bytes += ev->bytes;
 	switch (ev->proto) {
-	case IP_PROTO_TCP:
-		c->tcp_packets += ev->packets;
-		break;
-	case IP_PROTO_UDP:
-		c->udp_packets += ev->packets;
-		break;
-	case IP_PROTO_ICMP:
-	case IP_PROTO_ICMPV6:
-		c->icmp_packets += ev->packets;
-		break;
-	default:
-		c->other_packets += ev->packets;
-		break;
+	case IP_PROTO_TCP: c->tcp_packets += ev->packets; break;
+	case IP_PROTO_UDP: c->udp_packets += ev->packets; break;
+	case IP_PROTO_ICMP: case IP_PROTO_ICMPV6: c->icmp_packets += ev->packets; break;
+	default: c->other_packets += ev->packets; break;
 	}
 	c->syn_sent += ev->syn_sent;
 	c->rst_sent += ev->rst_sent;
@@ -898,13 +886,8 @@ int window_table_add(struct window_table *t, const struct packet_info *p, window
 	int echo_reply = (p->proto == IP_PROTO_ICMP && p->icmp_type == 0) ||
 			 (p->proto == IP_PROTO_ICMPV6 && p->icmp_type == 129);
 	struct event ev = {
-		.ts = p->ts_sec,
-		.src = &p->src,
-		.dst = &p->dst,
-		.proto = p->proto,
-		.has_ports = p->has_ports,
-		.sport = p->sport,
-		.dport = p->dport,
+		.ts = p->ts_sec, .src = &p->src, .dst = &p->dst, .proto = p->proto,
+		.has_ports = p->has_ports, .sport = p->sport, .dport = p->dport,
 		.answer = icmp_error || echo_reply || rst || (syn && ack) ||
 			  (!syn && p->has_ports && p->sport < p->dport),
 		.refusal = icmp_error || (rst && !syn),

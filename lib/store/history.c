@@ -31,12 +31,10 @@ struct history {
 static uint64_t *counter_fields(struct window_counters *c, int i)
 {
 	uint64_t *f[N_COUNTERS] = {
-		&c->packets,	    &c->bytes,	      &c->flows,
-		&c->tcp_packets,    &c->udp_packets,  &c->icmp_packets,
-		&c->other_packets,  &c->dst_ips,      &c->dst_ports,
-		&c->dst_pairs,	    &c->syn_sent,     &c->synack_received,
-		&c->rst_sent,	    &c->rst_received, &c->unreach_received,
-		&c->syn_unanswered,
+		&c->packets, &c->bytes, &c->flows, &c->tcp_packets, &c->udp_packets,
+		&c->icmp_packets, &c->other_packets, &c->dst_ips, &c->dst_ports, &c->dst_pairs,
+		&c->syn_sent, &c->synack_received, &c->rst_sent, &c->rst_received,
+		&c->unreach_received, &c->syn_unanswered,
 	};
 	return f[i];
 }

@@ -48,10 +48,8 @@ static void set_bit(uint64_t *sketch, uint64_t hash)
  * service, sending `packets` packets. */
 static struct window_counters window(int first, int n, uint64_t packets)
 {
-	struct window_counters c = { .packets = packets,
-				     .opened_packets = packets,
-				     .bytes = 100 * packets,
-				     .opened_bytes = 100 * packets,
+	struct window_counters c = { .packets = packets, .opened_packets = packets,
+				     .bytes = 100 * packets, .opened_bytes = 100 * packets,
 				     .opened = (uint64_t)n };
 	for (int i = first; i < first + n; i++)
 		set_bit(c.peers, distinct_hash2((uint64_t)i, 7));

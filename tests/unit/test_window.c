@@ -51,15 +51,10 @@ static void on_closed(void *ctx, int64_t start, size_t samples, size_t refused)
 static struct packet_info pkt(int64_t t, int src, int dst, uint8_t proto, uint16_t dport,
 			      uint8_t flags)
 {
-	struct packet_info p = { .ts_sec = t,
-				 .wire_len = 114,
-				 .ip_len = 100,
-				 .family = 4,
-				 .proto = proto,
-				 .tcp_flags = flags,
+	struct packet_info p = { .ts_sec = t, .wire_len = 114, .ip_len = 100, .family = 4,
+				 .proto = proto, .tcp_flags = flags,
 				 .has_ports = proto == 6 || proto == 17,
-				 .sport = 40000,
-				 .dport = dport };
+				 .sport = 40000, .dport = dport };
 	p.src.b[10] = p.src.b[11] = p.dst.b[10] = p.dst.b[11] = 0xff;
 	p.src.b[12] = p.dst.b[12] = 10;
 	p.src.b[15] = (uint8_t)src;
@@ -204,7 +199,8 @@ static void test_repeated_flows(void **state)
 		pkt(2, 1, 9, 6, 80, TCP_ACK),                                /* flow 1 again */
 		pkt(2, 1, 9, 6, 80, TCP_ACK),                                /* source port below */
 		pkt(3, 1, 9, 6, 443, TCP_ACK), pkt(3, 1, 9, 17, 443, 0),     /* other port, proto */
-		pkt(4, 1, 9, 17, 443, 0),      pkt(61, 1, 9, 17, 443, 0),    /* next window */
+		pkt(4, 1, 9, 17, 443, 0),
+		pkt(61, 1, 9, 17, 443, 0),                                   /* next window */
 	};
 	seq[4].sport = 40001; /* flow 1 but from another source port: a new flow */
 	for (size_t i = 0; i < sizeof seq / sizeof seq[0]; i++)
