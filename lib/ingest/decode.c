@@ -105,6 +105,7 @@ struct l3 {
 	int fragment;            /* a fragment, first or later */
 	uint32_t fragment_offset; /* bytes */
 	uint32_t length;         /* the packet's IP length (header included) */
+	uint32_t header_length;  /* with IPv6 extension headers */
 	ip_addr *src, *dst;
 };
 
@@ -179,14 +180,19 @@ static enum decode_result ipv6_header(struct cursor *c, struct l3 *ip)
 static enum decode_result ip_header(struct cursor *c, int version, struct l3 *ip,
 				    ip_addr *src, ip_addr *dst)
 {
+	const uint8_t *start = c->p;
+	enum decode_result r;
 	*ip = (struct l3){ .src = src, .dst = dst };
 	if (version == 0 && c->len > 0)
 		version = c->p[0] >> 4;
 	if (version == 4)
-		return ipv4_header(c, ip);
-	if (version == 6)
-		return ipv6_header(c, ip);
-	return c->len == 0 ? DECODE_TRUNC_IP : DECODE_BAD_IP_VERSION;
+		r = ipv4_header(c, ip);
+	else if (version == 6)
+		r = ipv6_header(c, ip);
+	else
+		return c->len == 0 ? DECODE_TRUNC_IP : DECODE_BAD_IP_VERSION;
+	ip->header_length = (uint32_t)(c->p - start);
+	return r;
 }
 
 /* Ports (and TCP flags, ICMP type/code) of the transport header at c. For
@@ -220,14 +226,21 @@ static void icmp_quote(struct cursor c, struct packet_info *out)
 	out->inner_dport = dp;
 }
 
+/* The data a TCP segment of length bytes carries: what its header leaves
+ * (0 for a pure ACK). */
+static uint32_t tcp_payload_length(uint32_t length, const uint8_t *tcp)
+{
+	uint32_t header = (uint32_t)(tcp[12] >> 4) * 4;
+	return length > header ? length - header : 0;
+}
+
 static enum decode_result transport(struct cursor c, const struct l3 *ip, struct packet_info *out)
 {
 	out->family = ip->family;
 	out->proto = ip->proto;
-	if (ip->proto == IP_PROTO_UDP) {
+	if (ip->proto == IP_PROTO_UDP)
 		out->payload = NULL;
-		out->payload_len = 0;
-	}
+	out->payload_len = 0;
 	out->ip_len = ip->length;
 	if (ip->later_fragment) { /* ports live in the first fragment only */
 		/* a TCP header cut after 8 bytes (a tiny-fragment scan): its flags
@@ -246,6 +259,7 @@ static enum decode_result transport(struct cursor c, const struct l3 *ip, struct
 		if (c.len < 14)
 			return DECODE_TRUNC_L4;
 		out->tcp_flags = c.p[13];
+		out->payload_len = tcp_payload_length(ip->length - ip->header_length, c.p);
 	} else if (ip->proto == IP_PROTO_UDP && c.len >= 8) {
 		out->payload = c.p + 8;
 		out->payload_len = c.len - 8;
@@ -627,7 +641,9 @@ static int decode_common(const uint8_t *f, uint32_t caplen, struct packet_info *
 	out->sport = be16(l4);
 	out->dport = be16(l4 + 2);
 	out->tcp_flags = tcp ? l4[13] : 0;
-	if (!tcp) {
+	if (tcp) {
+		out->payload_len = tcp_payload_length(total - 20, l4);
+	} else {
 		out->payload = l4 + 8;
 		out->payload_len = avail - 28;
 	}

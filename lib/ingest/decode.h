@@ -61,9 +61,9 @@ struct packet_info {
 	uint32_t ts_usec;
 	uint32_t wire_len;      /* bytes on the wire (the capture's original length) */
 	uint32_t ip_len;        /* the counted IP packet's length, as NetFlow counts bytes */
-	/* decode_packet sets everything below, except payload (proto 17 only) and
-	 * inner_* (has_inner only): the rest is not cleared, to keep the
-	 * per-packet cost down */
+	/* decode_packet sets everything below, except payload (proto 17 only),
+	 * payload_len (TCP and UDP only) and inner_* (has_inner only): the rest
+	 * is not cleared, to keep the per-packet cost down */
 	uint8_t family;         /* 4 or 6 */
 	uint8_t proto;          /* IP protocol number (after IPv6 extension headers) */
 	uint8_t tcp_flags;      /* TCP only */
@@ -77,7 +77,7 @@ struct packet_info {
 	ip_addr src, dst;
 	const uint8_t *payload; /* UDP: the datagram's payload, borrowed from the frame
 				 * (NULL when its header is cut off) */
-	uint32_t payload_len;
+	uint32_t payload_len;   /* UDP; TCP (first fragment): the data the segment carries */
 	ip_addr inner_src, inner_dst;
 	ip_addr tunnel_src, tunnel_dst; /* tunnels only: the outermost header's endpoints, */
 	uint32_t tunnel_len;            /* and its IP length */

@@ -51,6 +51,13 @@ static void test_ipv4_tcp(void **state)
 	assert_int_equal(p.wire_len, 60);
 	assert_string_equal(ip_addr_str(&p.src, a), "10.0.0.1");
 	assert_string_equal(ip_addr_str(&p.dst, a), "10.0.0.2");
+	assert_int_equal(p.payload_len, 0);
+	/* 8 bytes of data behind the header, the capture cut before them */
+	f[14 + 3] = 48;
+	assert_int_equal(decode(DLT_EN10MB, f, (uint32_t)n, &p), DECODE_OK);
+	assert_int_equal(p.payload_len, 8);
+	assert_int_equal(decode(DLT_RAW, f + 14, (uint32_t)n - 14, &p), DECODE_OK);
+	assert_int_equal(p.payload_len, 8);
 }
 
 static void test_truncations_are_counted(void **state)
@@ -290,6 +297,8 @@ static void test_fast_path_agrees(void **state)
 			assert_int_equal(a.ip_len, b.ip_len);
 		assert_memory_equal(a.src.b, b.src.b, 16);
 		assert_memory_equal(a.dst.b, b.dst.b, 16);
+		if (a.proto == 6)
+			assert_int_equal(a.payload_len, b.payload_len);
 		if (a.proto == 17) {
 			assert_int_equal(a.payload_len, b.payload_len);
 			assert_int_equal(a.payload ? a.payload - plain : -1,
