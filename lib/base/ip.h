@@ -16,6 +16,7 @@ typedef struct {
 
 /* IP protocol numbers */
 #define IP_PROTO_ICMP 1
+#define IP_PROTO_IGMP 2
 #define IP_PROTO_TCP 6
 #define IP_PROTO_UDP 17
 #define IP_PROTO_ICMPV6 58

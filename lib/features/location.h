@@ -11,6 +11,8 @@
 
 #define LOCATION_MAX 200 /* named entries; indexes fit a byte with the two defaults */
 #define LOCATION_NAME_LEN 32
+#define LOCATION_PRIVATE 0 /* the two names every table has */
+#define LOCATION_GLOBAL 1
 
 struct location_table {
 	int n;

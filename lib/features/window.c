@@ -649,7 +649,9 @@ struct event {
 	const ip_addr *src, *dst;
 	uint8_t proto, has_ports;
 	uint8_t answer;         /* it answers another host's initiative */
-	uint8_t refusal; /* an answer that refuses it: a RST or an ICMP error */
+	uint8_t refusal;        /* an answer that refuses it: a RST or an ICMP error */
+	uint8_t acknowledgment; /* a pure TCP ACK: it acknowledges data, sends none */
+	uint8_t housekeeping;   /* the link's (neighbour discovery, group membership) */
 	uint16_t sport, dport;
 	uint64_t packets, bytes, syn_sent, rst_sent;
 	/* what it tells about another sample: an answer to its SYNs, a RST, or an
@@ -721,15 +723,19 @@ static void note_answered(struct window_counters *c, const struct event *ev, uin
 	}
 }
 
-/* What one event adds to the counts of its side: opened, served or refused. */
+/* What one event adds to the counts of its side: opened, served or refused.
+ * The pure ACKs of a flow it opened are the host receiving (a download's
+ * acknowledgments), not sending. */
 static void count_side(struct window_counters *c, const struct event *ev)
 {
+	if (ev->housekeeping)
+		return;
 	if (ev->refusal) {
 		c->refused += ev->packets;
 	} else if (ev->answer) {
 		c->served_packets += ev->packets;
 		c->served_bytes += ev->bytes;
-	} else {
+	} else if (!ev->acknowledgment) {
 		c->opened_packets += ev->packets;
 		c->opened_bytes += ev->bytes;
 		c->opened_tcp += ev->proto == IP_PROTO_TCP ? ev->packets : 0;
@@ -751,7 +757,7 @@ static void note_opened(struct window_counters *c, uint64_t ip, uint64_t term)
 static void count_destinations(struct window_table *t, struct window *w, struct sample *s,
 			       const struct event *ev)
 {
-	if (repeats_last_flow(s, ev))
+	if (ev->housekeeping || repeats_last_flow(s, ev))
 		return;
 	if (ev->answer) /* found once a flow: its next packets reuse it */
 		s->last.receiver = find_sample(w, ev->dst);
@@ -778,9 +784,9 @@ static void count_destinations(struct window_table *t, struct window *w, struct 
 		if (ev->answer) { /* a service of the peer's initiative, not of the source's */
 			note_answered(&s->ns.c, ev, ip);
 		} else {
-		t->stats.bytes += count_term(s, term);
+			t->stats.bytes += count_term(s, term);
 			note_opened(&s->ns.c, ip, term);
-	}
+		}
 	}
 	t->stats.bytes += distinct_bytes(&s->seen) - before;
 }
@@ -863,10 +869,12 @@ static int add_event(struct window_table *t, const struct event *ev, window_emit
 	c->rst_sent += ev->rst_sent;
 	count_side(c, ev);
 	count_destinations(t, w, s, ev);
-	/* what it was served; a refusal is a failure of the receiver's, no data */
-	if (ev->answer && !ev->refusal && s->last.receiver) {
+	/* what it was served by a host of its own networks (what the internet
+	 * serves is a client's day); a refusal is a failure of the receiver's */
+	int served = ev->answer && !ev->refusal && c->src_location != LOCATION_GLOBAL;
+	if (served && s->last.receiver) {
 		s->last.receiver->ns.c.received_bytes += ev->bytes;
-	} else if (ev->answer && !ev->refusal && t->partial) {
+	} else if (served && t->partial) {
 		struct window_answer *a = answers_to(t, w, ev->dst);
 		if (a)
 			a->bytes += ev->bytes;
@@ -874,6 +882,15 @@ static int add_event(struct window_table *t, const struct event *ev, window_emit
 	if (t->stats.bytes > t->stats.peak_bytes)
 		t->stats.peak_bytes = t->stats.bytes;
 	return closed;
+}
+
+/* IPv6 neighbour discovery and multicast listeners (ICMPv6 130-137, 143),
+ * IGMP: the link keeping itself, as ARP does (which is no IP at all). */
+static int is_housekeeping(uint8_t proto, uint8_t icmp_type)
+{
+	return proto == IP_PROTO_IGMP ||
+	       (proto == IP_PROTO_ICMPV6 && ((icmp_type >= 130 && icmp_type <= 137) ||
+					    icmp_type == 143));
 }
 
 int window_table_add(struct window_table *t, const struct packet_info *p, window_emit_fn emit,
@@ -891,6 +908,9 @@ int window_table_add(struct window_table *t, const struct packet_info *p, window
 		.answer = icmp_error || echo_reply || rst || (syn && ack) ||
 			  (!syn && p->has_ports && p->sport < p->dport),
 		.refusal = icmp_error || (rst && !syn),
+		.acknowledgment = ack && !(p->tcp_flags & (TCP_SYN | TCP_FIN | TCP_RST)) &&
+				  p->payload_len == 0,
+		.housekeeping = is_housekeeping(p->proto, p->icmp_type),
 		.packets = 1,
 		.bytes = p->ip_len,
 		.syn_sent = syn && !ack,
@@ -935,6 +955,7 @@ int window_table_add_flow(struct window_table *t, const struct flow_record *r, w
 			  (has_ports && !(syn && !ack) && r->sport < r->dport),
 		.refusal = (rst && !syn) ||
 			   (icmp_answer && r->dport >> 8 != 0 && r->dport >> 8 != 129),
+		.housekeeping = is_housekeeping(r->proto, (uint8_t)(r->dport >> 8)),
 		.packets = r->packets,
 		.bytes = r->bytes,
 		.syn_sent = syn && !answer,

@@ -184,6 +184,42 @@ static void test_counters(void **state)
 	window_table_free(t);
 }
 
+/* What a host opened is what it sent: the pure ACKs of a download it opened
+ * are it receiving, and neighbour discovery or group membership is the
+ * link's. What it receives counts when a host of its own networks served
+ * it; the internet serving a client is its ordinary day. */
+static void test_receiving_is_not_opening(void **state)
+{
+	struct window_table *t = window_table_new(60, 0, 100, NULL);
+	struct emitted e = { 0 };
+	(void)state;
+	struct packet_info ps[] = {
+		pkt(1, 1, 2, 6, 80, TCP_SYN), pkt(1, 2, 1, 6, 40000, TCP_SYN | TCP_ACK),
+		pkt(1, 1, 2, 6, 80, TCP_ACK | TCP_PSH), pkt(1, 2, 1, 6, 40000, TCP_ACK),
+		pkt(1, 1, 2, 6, 80, TCP_ACK), pkt(1, 1, 2, 6, 80, TCP_ACK),
+		pkt(2, 1, 9, 6, 443, TCP_ACK), pkt(2, 9, 1, 6, 40000, TCP_ACK),
+		pkt(3, 1, 7, 58, 0, 0), pkt(3, 1, 7, 2, 0, 0),
+	};
+	ps[2].payload_len = 60;     /* the request */
+	ps[3].sport = 80; /* the answers come from the services */
+	ps[7].sport = 443;
+	ps[8].icmp_type = 135; /* a neighbour solicitation */
+	ps[6].dst.b[12] = ps[7].src.b[12] = 198; /* host 9 is on the internet */
+	ps[6].dst.b[13] = ps[7].src.b[13] = 51;
+	for (size_t i = 0; i < sizeof ps / sizeof ps[0]; i++)
+		window_table_add(t, &ps[i], collect, &e);
+	window_table_flush(t, collect, &e);
+	const struct window_counters *c = &e.c[0];
+	assert_int_equal(e.last_octet[0], 1);
+	assert_int_equal(c->packets, 7);
+	assert_int_equal(c->opened_packets, 2); /* the SYN and the request */
+	assert_int_equal(c->opened_bytes, 200);
+	assert_int_equal(c->opened, 2);         /* to host 2 and to the internet */
+	assert_int_equal(c->received_bytes, 200); /* host 2's SYN-ACK and data, not host 9's */
+	assert_int_equal(c->opened_icmp, 0);
+	window_table_free(t);
+}
+
 /* A source's packets that repeat its previous flow are skipped cheaply; a
  * change in any part of the flow (destination, either port, protocol) must
  * still count as a new flow, also in a window that starts afresh, and a
@@ -446,6 +482,7 @@ int main(void)
 		cmocka_unit_test(test_boundaries_and_order),
 		cmocka_unit_test(test_lateness),
 		cmocka_unit_test(test_counters),
+		cmocka_unit_test(test_receiving_is_not_opening),
 		cmocka_unit_test(test_repeated_flows),
 		cmocka_unit_test(test_memory_accounting),
 		cmocka_unit_test(test_source_cap),
