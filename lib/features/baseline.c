@@ -14,6 +14,8 @@
 #include "features/distinct.h"
 
 #define N_LEVELS 6   /* opened: packets, bytes, flows, peers; failures; bytes received */
+#define LEVEL_FLOWS 2
+#define LEVEL_FAILURES 4
 #define LEVEL_RECEIVED 5
 #define N_SCALES 3
 #define N_SLOW 4     /* flows opened, new peers, new services, failures: summed over minutes */
@@ -22,7 +24,7 @@
 #define SKETCH_WORDS (SKETCH_BITS / 64)
 #define NONE UINT32_MAX
 #define MAGIC "FLSDBASE"
-#define FORMAT_VERSION 2u
+#define FORMAT_VERSION 3u
 
 _Static_assert(SKETCH_BITS == WINDOW_PEER_BITS, "a window's peers and a host's share one sketch");
 
@@ -231,19 +233,24 @@ static void rotate_sketches(struct host *h, int64_t epoch)
 	h->epoch = epoch;
 }
 
-static void levels_of(const struct window_counters *c, double *x)
+/* The window's levels (v) and their logs (x). A volume's log starts at
+ * what one ordinary exchange carries (a handshake, a request and its close;
+ * a full-size packet of bytes): from a quiet host's nothing to a lookup and
+ * a request is no rise, an upload of megabytes is. */
+static void levels_of(const struct window_counters *c, double *v, double *x)
 {
+	static const double floor[N_LEVELS] = { 10, 1500, 1, 1, 1, 1500 };
 	/* RSTs are failures of its own SYNs only: a flood's victim gets RSTs for
 	 * the SYN-ACKs it answered with */
 	uint64_t rst = c->rst_received < c->syn_sent ? c->rst_received : c->syn_sent;
-	const double v[N_LEVELS] = { (double)c->opened_packets,
-				     (double)c->opened_bytes,
-				     (double)c->opened,
-				     window_sketch_count(c->peers),
-				     (double)(c->syn_unanswered + rst + c->unreach_received),
-				     (double)c->received_bytes };
+	v[0] = (double)c->opened_packets;
+	v[1] = (double)c->opened_bytes;
+	v[2] = (double)c->opened;
+	v[3] = window_sketch_count(c->peers);
+	v[LEVEL_FAILURES] = (double)(c->syn_unanswered + rst + c->unreach_received);
+	v[LEVEL_RECEIVED] = (double)c->received_bytes;
 	for (int i = 0; i < N_LEVELS; i++)
-		x[i] = log1p(v[i]);
+		x[i] = log(v[i] + floor[i]);
 }
 
 /* How many values the window's sketch w holds that the host's two sketches
@@ -308,15 +315,17 @@ static void decay_step(float *mean, float *var, double x, uint32_t n, double gap
  * host's daily level, a new peer or service, a failure): once the episode
  * is over, its minutes fade without alerting on the host's next ordinary
  * windows. */
-static void slow_sums(struct host *h, int64_t window_start, const double *x, float *out, int rise)
+static void slow_sums(struct host *h, int64_t window_start, const double *v, const double *x,
+		      float *out, int rise)
 {
 	double gap = h->windows ? (double)(window_start - h->last) : 0;
 	double keep = exp2(-(gap > 0 ? gap : 0) / SLOW_HALFLIFE);
-	const double v[N_SLOW] = { expm1(x[2]), expm1(out[1]), expm1(out[2]), expm1(x[4]) };
-	const int adds[N_SLOW] = { x[2] > h->mean[N_SCALES - 1][2], v[1] > 0.5, v[2] > 0.5,
-				   v[3] > 0.5 };
+	const double add[N_SLOW] = { v[LEVEL_FLOWS], expm1(out[1]), expm1(out[2]),
+				     v[LEVEL_FAILURES] };
+	const int adds[N_SLOW] = { x[LEVEL_FLOWS] > h->mean[N_SCALES - 1][LEVEL_FLOWS],
+				   add[1] > 0.5, add[2] > 0.5, add[3] > 0.5 };
 	for (int i = 0; i < N_SLOW; i++) {
-		h->slow[i] = (float)(h->slow[i] * keep + v[i]);
+		h->slow[i] = (float)(h->slow[i] * keep + add[i]);
 		double level = log1p(h->slow[i]);
 		if (rise && adds[i]) {
 			double z = (level - h->slow_mean[i]) / sqrt(h->slow_var[i] + 1.0);
@@ -353,7 +362,7 @@ void baseline_observe(struct baseline *b, int64_t window_start, const ip_addr *s
 	int64_t half = b->horizon / 2;
 	int64_t epoch =
 		window_start >= 0 ? window_start / half : -((-window_start + half - 1) / half);
-	double x[N_LEVELS];
+	double v[N_LEVELS], x[N_LEVELS];
 	uint32_t i = b->index[find_slot(b, src)];
 	struct host *h = i == NONE ? NULL : &b->hosts[i];
 
@@ -367,7 +376,7 @@ void baseline_observe(struct baseline *b, int64_t window_start, const ip_addr *s
 	if (window_start > b->latest)
 		b->latest = window_start;
 	b->st.observed++;
-	levels_of(c, x);
+	levels_of(c, v, x);
 	if (h && window_start - h->last > (int64_t)b->horizon)
 		memset(&h->first, 0,
 		       sizeof *h - offsetof(struct host, first)); /* silent too long */
@@ -390,7 +399,7 @@ void baseline_observe(struct baseline *b, int64_t window_start, const ip_addr *s
 		if (h->windows >= BASELINE_MIN_WINDOWS)
 			rises(h, x, out);
 	}
-	slow_sums(h, window_start, x, out, h->windows >= BASELINE_MIN_WINDOWS);
+	slow_sums(h, window_start, v, x, out, h->windows >= BASELINE_MIN_WINDOWS);
 	remember(h, window_start, c, x);
 }
 

@@ -109,6 +109,29 @@ static void test_rise_above_own_level(void **state)
 	baseline_free(b);
 }
 
+/* A volume rises from what one ordinary exchange carries, not from nothing:
+ * a host that opens nothing, then a lookup and a request, has not risen; the
+ * same host uploading megabytes has. */
+static void test_no_rise_from_nothing(void **state)
+{
+	struct baseline *b = baseline_new(100, 86400);
+	float f[BASELINE_N_FEATURES];
+	ip_addr server = host(1);
+	(void)state;
+
+	struct window_counters c = window(0, 0, 0);
+	for (int w = 0; w < 20; w++)
+		baseline_observe(b, 60 * w, &server, &c, f);
+	c = window(0, 2, 4); /* 4 packets, 400 bytes */
+	baseline_observe(b, 1200, &server, &c, f);
+	assert_true(f[RISE_PACKETS] < 1 && f[RISE_BYTES] < 1);
+	c = window(0, 1, 3000);
+	c.opened_bytes = 4000000;
+	baseline_observe(b, 1260, &server, &c, f);
+	assert_true(f[RISE_PACKETS] > 4 && f[RISE_BYTES] > 6);
+	baseline_free(b);
+}
+
 /* Usual scores are kept a side each: a server whose serving scores high
  * every window has a high usual served score and none the less a low usual
  * opened score, so what it serves never shelters what it opens. */
@@ -151,10 +174,10 @@ static void test_received_rises_with_novelty(void **state)
 	}
 	struct window_counters usual = window(0, 3, 100), fresh = window(50, 1, 100);
 	usual.received_bytes = fresh.received_bytes = 50000000;
-	baseline_observe(b, 600, &a, &usual, f);
-	assert_true(f[RISE_RECEIVED] == 0);
-	baseline_observe(b, 660, &a, &fresh, f);
+	baseline_observe(b, 600, &a, &fresh, f);
 	assert_true(f[NEW_PEERS] > 0 && f[RISE_RECEIVED] > 3);
+	baseline_observe(b, 660, &a, &usual, f);
+	assert_true(f[RISE_RECEIVED] == 0);
 	baseline_free(b);
 }
 
@@ -278,6 +301,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_first_seen_and_new_peers),
 		cmocka_unit_test(test_rise_above_own_level),
+		cmocka_unit_test(test_no_rise_from_nothing),
 		cmocka_unit_test(test_usual_score_by_side),
 		cmocka_unit_test(test_new_served),
 		cmocka_unit_test(test_received_rises_with_novelty),
