@@ -30,8 +30,13 @@ struct last_flow {
 
 /* The previous flow and the first counters lead: a packet of a flow seen
  * last touches the first three cache lines only (window_table_prefetch). */
+#define SERVING_KEPT 4
+
 struct sample {
 	struct last_flow last;
+	/* the first services it served in the window (proto << 16 | port; 0:
+	 * none), exact: on the sketch's 512 bits udp/53 and tcp/443 are one */
+	uint32_t serving[SERVING_KEPT];
 	struct net_sample ns;  /* what is emitted, or handed over (its host features zero) */
 	struct distinct seen; /* destinations, ports, pairs, flows */
 	uint32_t n_terms, cap_terms;
@@ -652,6 +657,7 @@ struct event {
 	uint8_t refusal;        /* an answer that refuses it: a RST or an ICMP error */
 	uint8_t acknowledgment; /* a pure TCP ACK: it acknowledges data, sends none */
 	uint8_t housekeeping;   /* the link's (neighbour discovery, group membership) */
+	uint8_t relay;          /* opened to the service it serves: for its clients */
 	uint16_t sport, dport;
 	uint64_t packets, bytes, syn_sent, rst_sent;
 	/* what it tells about another sample: an answer to its SYNs, a RST, or an
@@ -673,16 +679,32 @@ static int repeats_last_flow(struct sample *s, const struct event *ev)
 	return 0;
 }
 
+static unsigned sketch_bit(uint64_t hash)
+{
+	return (unsigned)(hash >> 55); /* WINDOW_PEER_BITS = 2^9 */
+}
+
 static void set_bit(uint64_t *sketch, uint64_t hash)
 {
-	unsigned bit = (unsigned)(hash >> 55); /* WINDOW_PEER_BITS = 2^9 */
+	unsigned bit = sketch_bit(hash);
 	sketch[bit / 64] |= 1ull << (bit & 63);
+}
+
+static int has_bit(const uint64_t *sketch, uint64_t hash)
+{
+	unsigned bit = sketch_bit(hash);
+	return (int)(sketch[bit / 64] >> (bit & 63) & 1);
 }
 
 int window_sketch_has(const uint64_t *sketch, const ip_addr *peer)
 {
-	unsigned bit = (unsigned)(distinct_hash_addr(peer) >> 55);
-	return (int)(sketch[bit / 64] >> (bit & 63) & 1);
+	return has_bit(sketch, distinct_hash_addr(peer));
+}
+
+/* A service (protocol and port) as the served sketch holds it. */
+static uint64_t service_hash(uint8_t proto, uint16_t port)
+{
+	return distinct_hash2((uint64_t)proto << 16 | port, 0x73727664);
 }
 
 uint64_t window_refused_bit(const ip_addr *peer)
@@ -718,8 +740,7 @@ static void note_answered(struct window_counters *c, const struct event *ev, uin
 		c->refused_to |= window_refused_bit(ev->dst);
 	} else {
 		set_bit(c->clients, ip);
-		set_bit(c->served,
-			distinct_hash2((uint64_t)ev->proto << 16 | ev->sport, 0x73727664));
+		set_bit(c->served, service_hash(ev->proto, ev->sport));
 	}
 }
 
@@ -732,7 +753,7 @@ static void count_side(struct window_counters *c, const struct event *ev)
 		return;
 	if (ev->refusal) {
 		c->refused += ev->packets;
-	} else if (ev->answer) {
+	} else if (ev->answer || ev->relay) {
 		c->served_packets += ev->packets;
 		c->served_bytes += ev->bytes;
 	} else if (!ev->acknowledgment) {
@@ -754,10 +775,37 @@ static void note_opened(struct window_counters *c, uint64_t ip, uint64_t term)
 	set_bit(c->services, distinct_hash2(term, 0x73657276));
 }
 
+/* Whether ev, a flow the source opened, goes to a service it serves in the
+ * window: a DNS server forwarding its clients' queries, a mail relay. What
+ * its clients make it do (a tunnel through the resolver) is theirs. */
+static int relays(const struct sample *s, const struct event *ev)
+{
+	if (ev->answer || !ev->has_ports || !s->serving[0])
+		return 0;
+	uint32_t service = (uint32_t)ev->proto << 16 | ev->dport;
+	for (int i = 0; i < SERVING_KEPT && s->serving[i]; i++)
+		if (s->serving[i] == service)
+			return 1;
+	return 0;
+}
+
+static void keep_serving(struct sample *s, const struct event *ev)
+{
+	uint32_t service = (uint32_t)ev->proto << 16 | ev->sport;
+	for (int i = 0; i < SERVING_KEPT; i++) {
+		if (s->serving[i] == service)
+			return;
+		if (!s->serving[i]) {
+			s->serving[i] = service;
+			return;
+		}
+	}
+}
+
 static void count_destinations(struct window_table *t, struct window *w, struct sample *s,
 			       const struct event *ev)
 {
-	if (ev->housekeeping || repeats_last_flow(s, ev))
+	if (ev->housekeeping || ev->relay || repeats_last_flow(s, ev))
 		return;
 	if (ev->answer) /* found once a flow: its next packets reuse it */
 		s->last.receiver = find_sample(w, ev->dst);
@@ -783,6 +831,8 @@ static void count_destinations(struct window_table *t, struct window *w, struct 
 		uint64_t term = WINDOW_TERM(cached_location(t, ev->dst, ip), ev->proto, service);
 		if (ev->answer) { /* a service of the peer's initiative, not of the source's */
 			note_answered(&s->ns.c, ev, ip);
+			if (!ev->refusal && ev->has_ports)
+				keep_serving(s, ev);
 		} else {
 			t->stats.bytes += count_term(s, term);
 			note_opened(&s->ns.c, ip, term);
@@ -857,6 +907,12 @@ static int add_event(struct window_table *t, const struct event *ev, window_emit
 	if (!s)
 		return rc < 0 ? rc : closed;
 	struct window_counters *c = &s->ns.c;
+	struct event relayed;
+	if (relays(s, ev)) {
+		relayed = *ev;
+		relayed.relay = 1;
+		ev = &relayed;
+	}
 	c->packets += ev->packets;
 	c->bytes += ev->bytes;
 	switch (ev->proto) {

@@ -220,6 +220,35 @@ static void test_receiving_is_not_opening(void **state)
 	window_table_free(t);
 }
 
+/* A host that serves a service and opens flows to it elsewhere relays for
+ * its clients (a resolver forwarding queries): those flows are its serving,
+ * not its own opening. */
+static void test_relay_is_serving(void **state)
+{
+	struct window_table *t = window_table_new(60, 0, 100, NULL);
+	struct emitted e = { 0 };
+	(void)state;
+	/* host 1 asks resolver 2, which asks 9 upstream, then answers; then
+	 * host 2 opens a flow of its own to 9 on another service */
+	struct packet_info ps[] = {
+		pkt(1, 1, 2, 17, 53, 0), pkt(1, 2, 1, 17, 40000, 0),
+		pkt(2, 1, 2, 17, 53, 0), pkt(2, 2, 9, 17, 53, 0),
+		pkt(2, 2, 9, 6, 443, TCP_SYN),
+	};
+	ps[1].sport = 53;
+	for (size_t i = 0; i < sizeof ps / sizeof ps[0]; i++)
+		window_table_add(t, &ps[i], collect, &e);
+	window_table_flush(t, collect, &e);
+	assert_int_equal(e.n, 2);
+	const struct window_counters *c = &e.c[1];
+	assert_int_equal(e.last_octet[1], 2);
+	assert_int_equal(c->served_packets, 2); /* the answer and the forwarded query */
+	assert_int_equal(c->opened, 1);         /* tcp/443 only */
+	assert_int_equal(c->opened_packets, 1);
+	assert_int_equal(e.c[0].opened, 1);     /* the client's query */
+	window_table_free(t);
+}
+
 /* A source's packets that repeat its previous flow are skipped cheaply; a
  * change in any part of the flow (destination, either port, protocol) must
  * still count as a new flow, also in a window that starts afresh, and a
@@ -483,6 +512,7 @@ int main(void)
 		cmocka_unit_test(test_lateness),
 		cmocka_unit_test(test_counters),
 		cmocka_unit_test(test_receiving_is_not_opening),
+		cmocka_unit_test(test_relay_is_serving),
 		cmocka_unit_test(test_repeated_flows),
 		cmocka_unit_test(test_memory_accounting),
 		cmocka_unit_test(test_source_cap),
