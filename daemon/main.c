@@ -35,7 +35,7 @@
 	"      --background N        rows kept for explanations (100)\n" \
 	"      --alert-quantile Q    the model's alert threshold: this quantile of its training\n" \
 	"                            scores (0.999)\n" \
-	"      --trim F              robust pass: leave out the share F of rows most anomalous\n" \
+	"      --trim F              robust pass: leave out rows far more anomalous, at most F\n" \
 	"                            and train again (0.01 for traffic, 0 for a matrix)\n" \
 	"      --quiet               no line per epoch\n"
 

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "base/defaults.h"
 #include "base/rng.h"
+#include "base/stats.h"
 #include "detector/sides.h"
 
 /* A uniform sample (without replacement) of up to want scaled rows. */
@@ -106,9 +107,32 @@ static int calibrate(struct model *m, const float *x, size_t n, double q)
 	return 0;
 }
 
+/* The score above which a row is left out of the robust pass: far above the
+ * bulk of the unlabelled rows' scores (sorted, n of them), at ROBUST_SPREAD
+ * robust deviations (1.4826 median absolute deviations) of their log over
+ * its median, and never more than the share `most` of them. Traffic without
+ * attacks loses a few rows; traffic with many loses up to the share. */
+#define ROBUST_SPREAD 3.0
+static float outlier_limit(const float *sorted, size_t n, double most)
+{
+	float *logs = malloc(n * sizeof *logs + 1);
+	if (!logs || n == 0) {
+		free(logs);
+		return INFINITY;
+	}
+	for (size_t i = 0; i < n; i++)
+		logs[i] = logf(sorted[i] + 1e-12f);
+	double median = stats_median(logs, n), mad = stats_mad(logs, n, median);
+	free(logs);
+	size_t cap = (size_t)((double)n * (1 - most));
+	float far = (float)exp(median + ROBUST_SPREAD * 1.4826 * mad),
+	      limit = cap < n ? sorted[cap] : INFINITY;
+	return far > limit ? far : limit; /* NAN (no memory): the share */
+}
+
 /* The robust pass: traffic learnt from may already hold attacks. The rows
- * the first model finds most anomalous (the trim share of the unlabelled
- * ones) are left out and the detector is trained again from the start on the
+ * the first model finds far more anomalous than the bulk (outlier_limit)
+ * are left out and the detector is trained again from the start on the
  * rest, so that an attack in the baseline does not teach the model that it
  * is normal. Labelled rows are always kept; the rows kept are returned in
  * *kept_x [*n_kept, dim] (caller frees). Returns as deepsad_train. */
@@ -128,8 +152,7 @@ static int train_again_without_outliers(struct model *m, struct dataset *ds,
 		if (!ds->y || ds->y[i] == 0)
 			sorted[unlabelled++] = raw[i];
 	qsort(sorted, unlabelled, sizeof *sorted, cmp_float);
-	size_t cut = (size_t)((double)unlabelled * (1 - s->trim));
-	float limit = cut < unlabelled ? sorted[cut] : INFINITY;
+	float limit = outlier_limit(sorted, unlabelled, s->trim);
 	for (size_t i = 0; i < n; i++) {
 		int labelled = ds->y && ds->y[i] != 0;
 		if (!labelled && raw[i] >= limit)
@@ -137,8 +160,9 @@ static int train_again_without_outliers(struct model *m, struct dataset *ds,
 		memcpy(x + kept * dim, ds->x + i * dim, dim * sizeof *x);
 		y[kept++] = labelled ? ds->y[i] : 0;
 	}
-	log_info("robust pass: %zu of %zu rows left out as the most anomalous; training again",
-		 n - kept, n);
+	log_info("robust pass: %zu of %zu rows left out as far more anomalous than the rest (at "
+		 "most %.3g); training again",
+		 n - kept, n, s->trim);
 	deepsad_free(&m->det);
 	memset(&m->det, 0, sizeof m->det);
 	rc = deepsad_train(&m->det, &s->cfg, x, y, kept, ds->dim, s->progress, s->progress_ctx);

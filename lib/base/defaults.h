@@ -19,7 +19,7 @@
 /* training */
 #define DEFAULT_BACKGROUND 100          /* rows kept for the explanations */
 #define DEFAULT_ALERT_QUANTILE 0.999    /* of the kept training scores: the alert threshold */
-#define DEFAULT_TRIM 0.01               /* share of the highest scores left out of the refit */
+#define DEFAULT_TRIM 0.05               /* most of the highest scores left out of the refit */
 
 /* alerts */
 #define DEFAULT_TOP_N 5                 /* alerts a window at most */

@@ -16,6 +16,19 @@ check "same seed, data and threads give a byte-identical model" cmp "$T/m1" "$T/
 "$FLOWSAD" train "${opts[@]}" --seed 4 -o "$T/m3" "$T/train.csv" 2>/dev/null
 check "another seed gives another model" bash -c "! cmp -s '$T/m1' '$T/m3'"
 
+# the robust pass leaves out the rows far above the bulk's scores: more of
+# data that holds the planted anomalies than of the same data without them,
+# and --trim is a ceiling, not the share taken
+left_out() {
+	"$FLOWSAD" train "${opts[@]}" --trim 0.2 -o "$T/robust" "$1" 2>&1 |
+		sed -n 's/.*robust pass: \([0-9]*\) of [0-9]* rows left out.*/\1/p'
+}
+grep -v ',10\.9\.' "$T/train.csv" >"$T/train-clean.csv"
+with=$(left_out "$T/train.csv") without=$(left_out "$T/train-clean.csv")
+check "the robust pass leaves out more with anomalies ($with) than without ($without)" \
+	test "${with:-0}" -gt "${without:-0}"
+check "and far less than the --trim ceiling of 200 rows ($with)" test "${with:-999}" -lt 100
+
 "$FLOWSAD" score -m "$T/m1" "$T/test.csv" >"$T/scores.csv"
 check_eq "score prints the documented header" "window_start,src_ip,score,raw_score" "$(head -1 "$T/scores.csv")"
 check_eq "score prints one row per sample" 1001 "$(wc -l <"$T/scores.csv")"
