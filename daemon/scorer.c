@@ -176,7 +176,7 @@ struct related {
 
 /* The behaviour an explanation speaks of: the families (feature_family)
  * of its two leading features with a positive Shapley value, as a name
- * ("fan-out+failures"), the same whatever their order. */
+ * ("fan-out+failures"), the leading one first. */
 static void behaviour_of(const struct alert_feature *f, int k, char *name, size_t len)
 {
 	const char *fam[2];
@@ -184,10 +184,6 @@ static void behaviour_of(const struct alert_feature *f, int k, char *name, size_
 	for (int i = 0; i < k && n < 2; i++)
 		if (f[i].shap > 0 && (n == 0 || strcmp(fam[0], feature_family(f[i].name)) != 0))
 			fam[n++] = feature_family(f[i].name);
-	if (n == 2 && strcmp(fam[0], fam[1]) > 0) {
-		const char *t = fam[0];
-		fam[0] = fam[1], fam[1] = t;
-	}
 	snprintf(name, len, "%s%s%s", n ? fam[0] : "none", n == 2 ? "+" : "", n == 2 ? fam[1] : "");
 }
 

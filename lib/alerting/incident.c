@@ -74,6 +74,19 @@ static int has_behaviour(const struct incident *inc, const char *behaviour)
 	return 0;
 }
 
+/* Whether one of the incident's behaviours is led by what leads behaviour
+ * (its first family: "fan-out" of "fan-out+volume"): more of the same,
+ * whatever explains it second. */
+static int has_lead(const struct incident *inc, const char *behaviour)
+{
+	size_t n = strcspn(behaviour, "+");
+	for (int i = 0; i < inc->n_behaviours; i++)
+		if (strcspn(inc->behaviours[i], "+") == n &&
+		    strncmp(inc->behaviours[i], behaviour, n) == 0)
+			return 1;
+	return 0;
+}
+
 /* A new incident of src: in a free place, or in the place of src's earlier
  * one (ended by its length or its quiet, not yet by incident_end_quiet). */
 static struct incident *open_new(struct incident_table *t, const char *src, int64_t window_start)
@@ -128,7 +141,7 @@ int incident_note(struct incident_table *t, const char *src, int64_t window_star
 		if (!(inc = open_new(t, src, window_start)))
 			return -1;
 		verdict = INCIDENT_OPENS;
-	} else if (has_behaviour(inc, behaviour) && score <= INCIDENT_ESCALATION * inc->max_score &&
+	} else if (has_lead(inc, behaviour) && score <= INCIDENT_ESCALATION * inc->max_score &&
 		   !reaches_new(inc->peers, peers) && !reaches_new(inc->services, services)) {
 		verdict = INCIDENT_REPEATS;
 	}

@@ -7,8 +7,9 @@
  * quiet windows in between; it ends after that many quiet windows (or when
  * it has lasted `longest` seconds: a week-long scan is re-told each
  * `longest`). Within its incident, a sample is a repeat, held back and
- * counted, when it shows a behaviour the incident already has (the families
- * of what explains it: feature_family, "fan-out+failures"), at a score at most
+ * counted, when what leads its explanation leads one of the incident's
+ * behaviours already (a behaviour: the families of its two leading features,
+ * feature_family, the first leading: "fan-out+failures"), at a score at most
  * INCIDENT_ESCALATION times the incident's highest, and does not double the
  * peers or the services the incident reached. A new behaviour, new peers or
  * services, or a far higher score is alerted at once, as part of the same

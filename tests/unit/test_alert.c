@@ -125,6 +125,24 @@ static void test_incident_spans_consecutive_windows(void **state)
 	incident_table_free(t);
 }
 
+/* What leads an explanation is its behaviour: a sweep explained by its
+ * fan-out, then by fan-out and volume, is one behaviour; led by volume, it
+ * is news. */
+static void test_incident_behaviour_is_its_lead(void **state)
+{
+	(void)state;
+	struct incident_table *t = incident_table_new(10, 3600);
+	const struct incident *inc;
+	assert_int_equal(incident_note(t, "h", 0, "fan-out+protocol-mix", 10, none, none, &inc),
+			 INCIDENT_OPENS);
+	assert_int_equal(incident_note(t, "h", 10, "fan-out+volume", 10, none, none, &inc),
+			 INCIDENT_REPEATS);
+	assert_int_equal(incident_note(t, "h", 20, "volume+fan-out", 10, none, none, &inc),
+			 INCIDENT_GROWS);
+	assert_int_equal(inc->n_behaviours, 3);
+	incident_table_free(t);
+}
+
 /* Within an incident, news is alerted: a new behaviour, new peers or
  * services, a score more than twice its highest; the alert after held-back
  * repeats says how many it stands for. */
@@ -176,6 +194,7 @@ int main(void)
 		cmocka_unit_test(test_alert_document),
 		cmocka_unit_test(test_incident_spans_consecutive_windows),
 		cmocka_unit_test(test_incident_news_is_alerted),
+		cmocka_unit_test(test_incident_behaviour_is_its_lead),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
