@@ -905,17 +905,49 @@ int window_table_add(struct window_table *t, const struct packet_info *p, window
 	return add_event(t, &ev, emit, ctx, NULL);
 }
 
-/* A flow's flags are the OR of its packets'. Its initiator sent SYN from a
- * higher port (or SYN alone: a probe); the answering side's flow carries
- * SYN and ACK from the lower port. NetFlow puts ICMP type * 256 + code in
- * the destination port. */
+/* What a TCP or UDP flow record is to the conversation: an answer to
+ * another host's initiative, one that refuses it (a RST), one that accepts
+ * it (a SYN-ACK). */
+struct flow_role {
+	int answer, refused, synack;
+};
+
+/* The role its reader gives r (a connection log knows who opened), or,
+ * when it does not know, the guess from flags and ports: a flow's flags
+ * are the OR of its packets'; its initiator sent SYN from a higher port (or
+ * SYN alone: a probe); the answering side's flow carries SYN and ACK from
+ * the lower port. */
+static struct flow_role flow_role_of(const struct flow_record *r, int has_ports)
+{
+	int tcp = r->proto == IP_PROTO_TCP, syn = tcp && (r->tcp_flags & TCP_SYN),
+	    ack = tcp && (r->tcp_flags & TCP_ACK), rst = tcp && (r->tcp_flags & TCP_RST);
+	struct flow_role f = { 0 };
+
+	switch (r->direction) {
+	case FLOW_DIRECTION_OPENER: break;
+	case FLOW_DIRECTION_ANSWER:
+		f.answer = 1;
+		f.synack = syn && ack;
+		f.refused = rst && !f.synack;
+		break;
+	default:
+		f.synack = syn && ack && r->sport < r->dport;
+		f.refused = rst && !syn;
+		f.answer = f.synack || f.refused ||
+			   (has_ports && !(syn && !ack) && r->sport < r->dport);
+		break;
+	}
+	return f;
+}
+
+/* Counts one flow record. NetFlow puts ICMP type * 256 + code in the
+ * destination port: ICMP answers and errors are known by their type, from
+ * whichever side. */
 int window_table_add_flow(struct window_table *t, const struct flow_record *r, window_emit_fn emit,
 			  void *ctx)
 {
-	int tcp = r->proto == IP_PROTO_TCP, syn = tcp && (r->tcp_flags & TCP_SYN),
-	    ack = tcp && (r->tcp_flags & TCP_ACK);
-	int rst = tcp && (r->tcp_flags & TCP_RST);
-	int answer = syn && ack && r->sport < r->dport;
+	int syn = r->proto == IP_PROTO_TCP && (r->tcp_flags & TCP_SYN);
+	int rst = r->proto == IP_PROTO_TCP && (r->tcp_flags & TCP_RST);
 	int unreach = (r->proto == IP_PROTO_ICMP && r->dport >> 8 == 3) ||
 		      (r->proto == IP_PROTO_ICMPV6 && r->dport >> 8 == 1);
 	int has_ports = ip_proto_has_ports(r->proto);
@@ -923,6 +955,7 @@ int window_table_add_flow(struct window_table *t, const struct flow_record *r, w
 		(r->proto == IP_PROTO_ICMP &&
 		 (r->dport >> 8 == 0 || r->dport >> 8 == 3 || r->dport >> 8 == 11)) ||
 		(r->proto == IP_PROTO_ICMPV6 && (r->dport >> 8 == 129 || r->dport >> 8 < 4));
+	struct flow_role role = flow_role_of(r, has_ports);
 	struct event ev = {
 		.ts = r->start_ms >= 0 ? r->start_ms / 1000 : -((-r->start_ms + 999) / 1000),
 		.src = &r->src,
@@ -931,17 +964,16 @@ int window_table_add_flow(struct window_table *t, const struct flow_record *r, w
 		.has_ports = (uint8_t)has_ports,
 		.sport = has_ports ? r->sport : 0,
 		.dport = has_ports ? r->dport : 0,
-		.answer = icmp_answer || answer || (rst && !syn) ||
-			  (has_ports && !(syn && !ack) && r->sport < r->dport),
-		.refusal = (rst && !syn) ||
+		.answer = icmp_answer || role.answer,
+		.refusal = role.refused ||
 			   (icmp_answer && r->dport >> 8 != 0 && r->dport >> 8 != 129),
 		.packets = r->packets,
 		.bytes = r->bytes,
-		.syn_sent = syn && !answer,
+		.syn_sent = syn && !role.synack,
 		.rst_sent = rst,
-		.reply_to = answer || (rst && !syn) || unreach ? &r->dst : NULL,
-		.synack = answer,
-		.rst = rst && !syn,
+		.reply_to = role.synack || role.refused || unreach ? &r->dst : NULL,
+		.synack = role.synack,
+		.rst = role.refused,
 		.unreach = unreach ? r->packets : 0,
 	};
 	return add_event(t, &ev, emit, ctx, NULL);

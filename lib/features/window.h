@@ -46,9 +46,10 @@ struct window_term {
 /* Sketches of what a source opened flows to, one bit a value by its hash:
  * destination addresses (peers) and services (destination location,
  * protocol and service port, as terms). Flows that answer another host's
- * initiative (SYN-ACK, RST, ICMP errors and echo replies, TCP and UDP from
- * the lower port) are not in them: a server answering a scan has opened
- * nothing. lib/features/baseline.h estimates from them what is new to the source. */
+ * initiative (SYN-ACK, RST, ICMP errors and echo replies, a connection
+ * log's responder, TCP and UDP from the lower port) are not in them: a
+ * server answering a scan has opened nothing. lib/features/baseline.h
+ * estimates from them what is new to the source. */
 #define WINDOW_PEER_BITS 512
 #define WINDOW_PEER_WORDS (WINDOW_PEER_BITS / 64)
 
@@ -125,7 +126,9 @@ int window_table_add(struct window_table *t, const struct packet_info *p, window
  * table, stage 1 (some packets later) the sample the slot points to. */
 void window_table_prefetch(const struct window_table *t, const struct packet_info *p, int stage);
 /* Counts one flow record at its start time (a long flow's counts all go to
- * the window it started in). Returns as window_table_add. */
+ * the window it started in), as its reader's direction says (a connection
+ * log's opener or answer), else as its flags and ports suggest. Returns as
+ * window_table_add. */
 int window_table_add_flow(struct window_table *t, const struct flow_record *r, window_emit_fn emit,
 			  void *ctx);
 /* A flow_record_fn context that counts records into a table: readers of
