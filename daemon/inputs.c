@@ -251,6 +251,21 @@ static int count_inputs(const struct cli_common *c, char **paths, int n, enum in
 	return rc;
 }
 
+/* The tunnels to take off: the options', with the [decap] ports of the
+ * configuration file if one was given (read again: the options keep only
+ * what they override). */
+static int decap_options(const struct cli_common *c, struct decode_options *o)
+{
+	struct config conf;
+	int rc = c->config ? cli_load_config(c->config, &conf) : EX_OK;
+	if (rc != EX_OK)
+		return rc;
+	rc = capture_decap_options("decapsulate", c->decapsulate, c->config ? &conf : NULL, o);
+	if (c->config)
+		config_free(&conf);
+	return rc;
+}
+
 int inputs_read_all(const struct cli_common *c, char *const *paths, int n, enum input_format fmt,
 		    struct window_table *t, window_emit_fn emit, void *ctx,
 		    struct decode_tally *tally, struct netflow_decoder *nf)
@@ -258,7 +273,7 @@ int inputs_read_all(const struct cli_common *c, char *const *paths, int n, enum 
 	struct capture_options o = { .bpf = c->filter };
 	int rc = EX_OK;
 	if (!inputs_is_records(fmt))
-		return (rc = cli_tunnels("decapsulate", c->decapsulate, &o.tunnels)) != EX_OK
+		return (rc = decap_options(c, &o.decap)) != EX_OK
 			       ? rc
 			       : pcap_input_read((const char *const *)paths, n, &o, t, emit, ctx,
 						 tally, nf);

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "base/config.h"
+#include "cli.h"
 #include "log.h"
 
 static int apply_filter(pcap_t *p, const char *path, const char *bpf)
@@ -72,7 +74,7 @@ struct capture {
 	pcap_t *failed;              /* the handle whose error ended the reading */
 	char *name;                  /* file or interface, for messages */
 	int dlt, live;
-	unsigned tunnels;            /* DECODE_TUNNEL_* taken off */
+	struct decode_options decap; /* the tunnels taken off */
 	int read_error;              /* the file ended in a broken record */
 	int frames_in_call;          /* frames the current pcap_dispatch delivered */
 	uint64_t frames;             /* frames read in all */
@@ -94,7 +96,7 @@ static void decode_frame(u_char *arg, const struct pcap_pkthdr *hdr, const u_cha
 	info->ts_usec = (uint32_t)hdr->ts.tv_usec;
 	info->wire_len = hdr->len;
 	c->frames_in_call++;
-	enum decode_result r = decode_packet(c->dlt, data, hdr->caplen, c->tunnels, info);
+	enum decode_result r = decode_packet(c->dlt, data, hdr->caplen, &c->decap, info);
 	c->tally->frames++;
 	c->tally->result[r]++;
 	if (r != DECODE_OK)
@@ -346,6 +348,34 @@ static int prepare(pcap_t *p, const char *name, const char *bpf, int *dlt)
 	return apply_filter(p, name, bpf);
 }
 
+/* A [decap] list of ports into ports. */
+static int decap_ports(const char *key, const char *text, uint16_t *ports, uint8_t *n)
+{
+	int got = text ? decode_ports_parse(text, ports) : *n;
+	if (got < 0) {
+		log_err("[decap] %s: expected up to %d UDP ports (1-65535) separated by commas, "
+			"got '%s'", key, DECODE_MAX_PORTS, text);
+		return EX_CONFIG;
+	}
+	*n = (uint8_t)got;
+	return EX_OK;
+}
+
+int capture_decap_options(const char *key, const char *decapsulate, const struct config *conf,
+			  struct decode_options *o)
+{
+	unsigned tunnels;
+	int rc = cli_tunnels(key, decapsulate, &tunnels);
+
+	decode_options_init(o, tunnels);
+	if (rc != EX_OK || !conf)
+		return rc;
+	if ((rc = decap_ports("vxlan_ports", conf->vxlan_ports, o->vxlan_ports,
+			      &o->n_vxlan_ports)) != EX_OK)
+		return rc;
+	return decap_ports("geneve_ports", conf->geneve_ports, o->geneve_ports, &o->n_geneve_ports);
+}
+
 static struct capture *new_capture(const char *name, const struct capture_options *o,
 				   struct decode_tally *tally)
 {
@@ -355,7 +385,7 @@ static struct capture *new_capture(const char *name, const struct capture_option
 		c = NULL;
 	}
 	if (c)
-		c->tally = tally, c->tunnels = o->tunnels;
+		c->tally = tally, c->decap = o->decap;
 	else
 		log_err("%s: out of memory", name);
 	return c;
