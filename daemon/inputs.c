@@ -179,6 +179,11 @@ int inputs_read_records(const char *path, enum input_format fmt, struct window_t
 		log_err("%s", st.first_error);
 		return EX_DATAERR;
 	}
+	if (st.records == 0 && st.malformed > 0) { /* not of this format, or of none */
+		log_err("%s: nothing read as %s (%" PRIu64 " malformed rows); first: %s", path,
+			cli_format_names[fmt], st.malformed, st.first_error);
+		return EX_DATAERR;
+	}
 	log_info("%s: %" PRIu64 " %s, %" PRIu64 " malformed rows skipped%s%s", path, st.records,
 		 fmt == INPUT_IDS_CSV || fmt == INPUT_EVE_ALERTS ? "alerts"
 		 : fmt == INPUT_FLOW_CSV			 ? "flow records"
@@ -266,17 +271,42 @@ static int decap_options(const struct cli_common *c, struct decode_options *o)
 	return rc;
 }
 
+/* EX_DATAERR, said, when captures read as flow export gave no record: the
+ * first problem counter the decoder raised (in its order), or that no
+ * datagram was found. */
+static int netflow_read_nothing(const struct netflow_decoder *nf, const struct decode_tally *tally)
+{
+	const uint64_t *n = netflow_counters(nf);
+	if (n[NF_RECORDS] > 0)
+		return EX_OK;
+	if (n[NF_DATAGRAMS] == 0) {
+		log_err("no NetFlow or IPFIX record: no UDP datagram in %" PRIu64 " frames",
+			tally->frames);
+		return EX_DATAERR;
+	}
+	for (int i = NF_NO_TEMPLATE; i < NF_N_COUNTERS; i++)
+		if (n[i] > 0 && i != NF_SEQUENCE_GAPS && i != NF_EXPORTERS_EVICTED) {
+			log_err("no NetFlow or IPFIX record in %" PRIu64 " datagrams; counted: "
+				"%s %" PRIu64, n[NF_DATAGRAMS],
+				netflow_counter_name((enum netflow_counter)i), n[i]);
+			return EX_DATAERR;
+		}
+	log_err("no NetFlow or IPFIX record in %" PRIu64 " datagrams", n[NF_DATAGRAMS]);
+	return EX_DATAERR;
+}
+
 int inputs_read_all(const struct cli_common *c, char *const *paths, int n, enum input_format fmt,
 		    struct window_table *t, window_emit_fn emit, void *ctx,
 		    struct decode_tally *tally, struct netflow_decoder *nf)
 {
 	struct capture_options o = { .bpf = c->filter };
 	int rc = EX_OK;
-	if (!inputs_is_records(fmt))
-		return (rc = decap_options(c, &o.decap)) != EX_OK
-			       ? rc
-			       : pcap_input_read((const char *const *)paths, n, &o, t, emit, ctx,
-						 tally, nf);
+	if (!inputs_is_records(fmt)) {
+		if ((rc = decap_options(c, &o.decap)) == EX_OK)
+			rc = pcap_input_read((const char *const *)paths, n, &o, t, emit, ctx, tally,
+					     nf);
+		return rc == EX_OK && nf ? netflow_read_nothing(nf, tally) : rc;
+	}
 	for (int i = 0; i < n && rc == EX_OK; i++)
 		rc = inputs_read_records(paths[i], fmt, t, emit, ctx);
 	return rc;
@@ -327,6 +357,9 @@ enum input_format inputs_format(const struct cli_common *c, const char *path)
 		return INPUT_AUTO;
 	enum input_format fmt = sniff_format(f);
 	fclose(f);
+	if (fmt != INPUT_AUTO)
+		log_info("%s: read as %s (detected; --input-format chooses another)", path,
+			 cli_format_names[fmt]);
 	return fmt;
 }
 

@@ -40,3 +40,18 @@ check "... naming the field" grep -q "nofield.log:2: #fields has no 'id.resp_h'"
 "$FLOWSAD" aggregate --input-format eve "$T/bad.json" >/dev/null 2>"$T/badeve.err"
 check "bad EVE events are counted and skipped" grep -q "bad.json: 2 connections, 2 malformed" \
 	"$T/badeve.err"
+
+# the format asked for, or the one detected
+check "auto detection says what it picked" grep -q "zeek-tsv.log: read as zeek (detected" \
+	"$T/zeek-tsv.err"
+check_exit "--input-format eve on a Zeek log reads nothing: 65" 65 \
+	"$FLOWSAD" aggregate --input-format eve "$T/zeek-tsv.log"
+check "... and says the first error" \
+	grep -q "zeek-tsv.log: nothing read as eve (.* malformed rows); first: $T/zeek-tsv.log:1: expected" \
+	"$T/exit.out"
+check_exit "--input-format zeek on an EVE log reads nothing: 65" 65 \
+	"$FLOWSAD" train -o "$T/none.model" --input-format zeek "$T/eve.log"
+check_exit "--input-format netflow-pcap on a packet capture reads nothing: 65" 65 \
+	"$FLOWSAD" aggregate --input-format netflow-pcap "$pcap"
+check "... and says what the decoder counted" \
+	grep -q "no NetFlow or IPFIX record in [0-9]* datagrams; counted: bad_version" "$T/exit.out"
