@@ -17,6 +17,7 @@
 #include "ingest/ids_csv.h"
 #include "ingest/matrix_csv.h"
 #include "ingest/zeek_conn.h"
+#include "file_times.h"
 #include "log.h"
 #include "pcap_input.h"
 
@@ -140,24 +141,38 @@ int inputs_is_records(enum input_format fmt)
 	       fmt == INPUT_EVE || fmt == INPUT_EVE_ALERTS;
 }
 
+/* Where a file's records go: the table, their times checked on the way. */
+struct record_sink {
+	struct window_flow_sink table;
+	struct file_times times;
+};
+
 static void add_alert(void *ctx, const struct ids_alert *a)
 {
-	struct window_flow_sink *s = ctx;
-	if (window_table_add_alert(s->t, a->ts, &a->src, &a->dst, a->sport, a->dport, a->sid,
-				   s->emit, s->ctx) < 0)
-		s->failed = 1;
+	struct record_sink *s = ctx;
+	file_times_note(&s->times, a->ts);
+	if (window_table_add_alert(s->table.t, a->ts, &a->src, &a->dst, a->sport, a->dport,
+				   a->sid, s->table.emit, s->table.ctx) < 0)
+		s->table.failed = 1;
+}
+
+static void add_flow(void *ctx, const struct flow_record *r)
+{
+	struct record_sink *s = ctx;
+	file_times_note(&s->times, r->start_ms / 1000);
+	window_flow_sink_add(&s->table, r);
 }
 
 /* A file of records through the reader of its format into sink. */
 static int read_records(FILE *f, const char *path, enum input_format fmt,
-			struct window_flow_sink *sink, struct csv_stats *st)
+			struct record_sink *sink, struct csv_stats *st)
 {
 	switch (fmt) {
 	case INPUT_IDS_CSV: return ids_csv_read(f, path, add_alert, sink, st);
 	case INPUT_EVE_ALERTS: return eve_read_alerts(f, path, add_alert, sink, st);
-	case INPUT_ZEEK: return zeek_conn_read(f, path, window_flow_sink_add, sink, st);
-	case INPUT_EVE: return eve_read(f, path, window_flow_sink_add, sink, st);
-	default: return flow_csv_read(f, path, window_flow_sink_add, sink, st);
+	case INPUT_ZEEK: return zeek_conn_read(f, path, add_flow, sink, st);
+	case INPUT_EVE: return eve_read(f, path, add_flow, sink, st);
+	default: return flow_csv_read(f, path, add_flow, sink, st);
 	}
 }
 
@@ -165,13 +180,14 @@ int inputs_read_records(const char *path, enum input_format fmt, struct window_t
 			window_emit_fn emit, void *ctx)
 {
 	struct csv_stats st;
-	struct window_flow_sink sink = { t, emit, ctx, 0 };
+	struct record_sink sink = { .table = { t, emit, ctx, 0 } };
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
 
 	if (!f) {
 		log_err("%s: %s", path, strerror(errno));
 		return EX_NOINPUT;
 	}
+	file_times_init(&sink.times, path);
 	int rc = read_records(f, path, fmt, &sink, &st);
 	if (f != stdin)
 		fclose(f);
@@ -189,7 +205,7 @@ int inputs_read_records(const char *path, enum input_format fmt, struct window_t
 		 : fmt == INPUT_FLOW_CSV			 ? "flow records"
 							 : "connections",
 		 st.malformed, st.malformed ? "; first: " : "", st.first_error);
-	return sink.failed ? EX_OSERR : EX_OK;
+	return sink.table.failed ? EX_OSERR : EX_OK;
 }
 
 /* The sysexits code of a feature_options error, logged. */

@@ -13,6 +13,7 @@
 
 #include "base/config.h"
 #include "cli.h"
+#include "file_times.h"
 #include "log.h"
 
 static int apply_filter(pcap_t *p, const char *path, const char *bpf)
@@ -60,6 +61,7 @@ struct merged_file {
 	pcap_t *p;
 	const char *name;
 	int dlt;
+	struct file_times times;
 	struct pcap_pkthdr *hdr;     /* NULL once the file is done */
 	const u_char *data;
 };
@@ -75,6 +77,8 @@ struct capture {
 	char *name;                  /* file or interface, for messages */
 	int dlt, live;
 	struct decode_options decap; /* the tunnels taken off */
+	struct file_times own_times; /* a single file's */
+	struct file_times *times;    /* the file's of the frame read (NULL: live) */
 	int read_error;              /* the file ended in a broken record */
 	int frames_in_call;          /* frames the current pcap_dispatch delivered */
 	uint64_t frames;             /* frames read in all */
@@ -96,6 +100,8 @@ static void decode_frame(u_char *arg, const struct pcap_pkthdr *hdr, const u_cha
 	info->ts_usec = (uint32_t)hdr->ts.tv_usec;
 	info->wire_len = hdr->len;
 	c->frames_in_call++;
+	if (c->times)
+		file_times_note(c->times, hdr->ts.tv_sec);
 	enum decode_result r = decode_packet(c->dlt, data, hdr->caplen, &c->decap, info);
 	c->tally->frames++;
 	c->tally->result[r]++;
@@ -145,6 +151,7 @@ static void read_merged(struct capture *c, int max)
 		if (!next)
 			return;
 		c->dlt = next->dlt;
+		c->times = &next->times;
 		decode_frame((u_char *)c, next->hdr, next->data);
 		next_merged_frame(c, next);
 	}
@@ -416,6 +423,7 @@ static int open_merged(struct capture *c, const char *const *paths, int n, const
 	for (int i = 0; i < n && rc == EX_OK; i++) {
 		struct merged_file *f = &c->files[i];
 		f->name = paths[i];
+		file_times_init(&f->times, paths[i]);
 		c->n_files++;
 		if (!(f->p = open_capture(paths[i], errbuf, &rc)))
 			log_err("%s: %s", paths[i], errbuf);
@@ -445,6 +453,8 @@ struct capture *capture_open_files(const char *const *paths, int n,
 	} else if (!(c->p = open_capture(paths[0], errbuf, rc))) {
 		log_err("%s: %s", paths[0], errbuf);
 	} else if ((*rc = prepare(c->p, c->name, o->bpf, &c->dlt)) == EX_OK) {
+		file_times_init(&c->own_times, c->name);
+		c->times = &c->own_times;
 		return c;
 	}
 	capture_close(c);

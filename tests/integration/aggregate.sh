@@ -58,6 +58,17 @@ printf '[decap]\nvxlan_ports = 4789, 99999\n' >"$T/bad-decap.conf"
 check_exit "a port out of range in [decap] is a configuration error" 78 \
 	"$FLOWSAD" aggregate -c "$T/bad-decap.conf" "$T/vxlan8472.pcap"
 
+# a capture whose clock was not set: warned once, with the first such time
+python3 -c "
+import struct
+d = bytearray(open('$pcap', 'rb').read())
+d[24:28] = struct.pack('<I', 5)
+open('$T/epoch.pcap', 'wb').write(d)"
+"$FLOWSAD" aggregate --window 1m "$T/epoch.pcap" >/dev/null 2>"$T/epoch.log"
+check "a capture's times before 2000 are warned of, with the first" \
+	grep -q "epoch.pcap: a time of 1970-01-01T00:00:05Z (before 2000)" "$T/epoch.log"
+check "... and not for the bundled capture" bash -c "! grep -q 'a time of' '$T/agg.log'"
+
 # IPv6 fragments whose fragment header names a Destination Options header: each counts,
 # as tshark counts them
 python3 "$tools/relink.py" "$pcap" "$T/frag6.pcap" frag6
