@@ -263,6 +263,8 @@ static int count_inputs(const struct cli_common *c, char **paths, int n, enum in
 	}
 	if (!inputs_is_records(fmt))
 		pcap_input_log_summary(&tally, window_table_stats(t));
+	else
+		pcap_input_log_windows(window_table_stats(t));
 	if (spec->filter)
 		log_info("filter: %" PRIu64 " events not counted", window_table_stats(t)->filtered);
 	if (nf)

@@ -590,8 +590,14 @@ void pcap_input_log_summary(const struct decode_tally *tally, const struct windo
 			 decode_tunnel_name(e->kind), ip_addr_str(&e->src, src),
 			 ip_addr_str(&e->dst, dst), e->packets, e->bytes);
 	}
+	pcap_input_log_windows(ws);
+}
+
+void pcap_input_log_windows(const struct window_stats *ws)
+{
 	log_info("samples %" PRIu64 " in %" PRIu64 " windows; late %" PRIu64 ", evicted %" PRIu64
-		 "; peak sample memory %zu KiB", ws->samples, ws->windows, ws->late, ws->evicted,
+		 ", flows split over windows %" PRIu64 "; peak sample memory %zu KiB",
+		 ws->samples, ws->windows, ws->late, ws->evicted, ws->split,
 		 ws->peak_bytes / 1024);
 }
 

@@ -63,5 +63,7 @@ void pcap_input_log_netflow(const struct netflow_decoder *nf);
 
 /* Logs the tally and the window table's counters (one line each). */
 void pcap_input_log_summary(const struct decode_tally *tally, const struct window_stats *ws);
+/* Logs the window table's counters alone (inputs of records). */
+void pcap_input_log_windows(const struct window_stats *ws);
 
 #endif
