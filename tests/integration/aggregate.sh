@@ -54,6 +54,12 @@ printf '[decap]\nvxlan_ports = 4789, 8472\n' >"$T/decap.conf"
 "$FLOWSAD" aggregate -c "$T/decap.conf" --window 1m "$T/vxlan8472.pcap" >"$T/v8472.csv" 2>/dev/null
 check "... and with vxlan_ports = 4789, 8472 it gives the same samples as the bare capture" \
 	diff "$T/agg.csv" "$T/v8472.csv"
+"$FLOWSAD" train --window 1m --seed 1 -o "$T/decap.model" "$pcap" >/dev/null 2>&1
+printf '[spool]\ndir = %s/spool\n' "$T" >>"$T/decap.conf"
+"$FLOWSAD" run -c "$T/decap.conf" -m "$T/decap.model" -r "$T/vxlan8472.pcap" >/dev/null \
+	2>"$T/v8472-run.log"
+check "... as the daemon does, given the same [decap]" \
+	grep -q "IP 39267 (39267 out of tunnels)" "$T/v8472-run.log"
 printf '[decap]\nvxlan_ports = 4789, 99999\n' >"$T/bad-decap.conf"
 check_exit "a port out of range in [decap] is a configuration error" 78 \
 	"$FLOWSAD" aggregate -c "$T/bad-decap.conf" "$T/vxlan8472.pcap"
