@@ -905,7 +905,7 @@ int window_table_add(struct window_table *t, const struct packet_info *p, window
 	return add_event(t, &ev, emit, ctx, NULL);
 }
 
-/* What a TCP or UDP flow record is to the conversation: an answer to
+/* What a flow record is to the conversation: an answer to
  * another host's initiative, one that refuses it (a RST), one that accepts
  * it (a SYN-ACK). */
 struct flow_role {
