@@ -91,6 +91,16 @@ struct capture {
 	struct window_flow_sink step_sink; /* capture_step's */
 };
 
+/* A flow record of an export datagram: its time checked (an exporter's
+ * clock may be wrong where the capture's is not), then counted. */
+static void add_exported_flow(void *ctx, const struct flow_record *r)
+{
+	struct capture *c = ctx;
+	if (c->times)
+		file_times_note(c->times, r->start_ms / 1000);
+	window_flow_sink_add(c->sink, r);
+}
+
 static void decode_frame(u_char *arg, const struct pcap_pkthdr *hdr, const u_char *data)
 {
 	struct capture *c = (struct capture *)arg;
@@ -112,8 +122,7 @@ static void decode_frame(u_char *arg, const struct pcap_pkthdr *hdr, const u_cha
 		c->n++;
 	else if (info->proto == IP_PROTO_UDP && info->payload && !c->sink->failed)
 		netflow_decode(c->nf, &info->src, info->payload, info->payload_len,
-			       info->ts_sec * 1000 + info->ts_usec / 1000, window_flow_sink_add,
-			       c->sink);
+			       info->ts_sec * 1000 + info->ts_usec / 1000, add_exported_flow, c);
 }
 
 /* Reads up to max frames, decoding the IP packets among them into out[]
