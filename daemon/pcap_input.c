@@ -364,17 +364,14 @@ static int prepare(pcap_t *p, const char *name, const char *bpf, int *dlt)
 	return apply_filter(p, name, bpf);
 }
 
-/* A [decap] list of ports into ports. */
-static int decap_ports(const char *key, const char *text, uint16_t *ports, uint8_t *n)
+/* A [decap] list of the ports of a tunnel kind (NULL: its default ones). */
+static int decap_ports(struct decode_options *o, const char *key, int kind, const char *text)
 {
-	int got = text ? decode_ports_parse(text, ports) : *n;
-	if (got < 0) {
-		log_err("[decap] %s: expected up to %d UDP ports (1-65535) separated by commas, "
-			"got '%s'", key, DECODE_MAX_PORTS, text);
-		return EX_CONFIG;
-	}
-	*n = (uint8_t)got;
-	return EX_OK;
+	if (!text || decode_options_set_ports(o, kind, text) == 0)
+		return EX_OK;
+	log_err("[decap] %s: expected up to %d UDP ports (1-65535) separated by commas, got '%s'",
+		key, DECODE_MAX_PORTS, text);
+	return EX_CONFIG;
 }
 
 int capture_decap_options(const char *key, const char *decapsulate, const struct config *conf,
@@ -386,10 +383,9 @@ int capture_decap_options(const char *key, const char *decapsulate, const struct
 	decode_options_init(o, tunnels);
 	if (rc != EX_OK || !conf)
 		return rc;
-	if ((rc = decap_ports("vxlan_ports", conf->vxlan_ports, o->vxlan_ports,
-			      &o->n_vxlan_ports)) != EX_OK)
+	if ((rc = decap_ports(o, "vxlan_ports", DECODE_TUNNEL_VXLAN, conf->vxlan_ports)) != EX_OK)
 		return rc;
-	return decap_ports("geneve_ports", conf->geneve_ports, o->geneve_ports, &o->n_geneve_ports);
+	return decap_ports(o, "geneve_ports", DECODE_TUNNEL_GENEVE, conf->geneve_ports);
 }
 
 static struct capture *new_capture(const char *name, const struct capture_options *o,

@@ -18,7 +18,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	decode_options_init(&o, DECODE_TUNNELS_ALL);
-	o.vxlan_ports[o.n_vxlan_ports++] = 8472; /* a second port, as configured */
+	if (decode_options_set_ports(&o, DECODE_TUNNEL_VXLAN, "4789, 8472") < 0) /* as configured */
+		return 0;
 	int dlt = links[data[0] % (sizeof links / sizeof links[0])];
 	if (decode_packet(dlt, data + 1, (uint32_t)(size - 1), &o, &p) == DECODE_OK) {
 		struct window_table *t = window_table_new(60, 0, 16, NULL);

@@ -79,8 +79,3 @@ int isotime_parse(const char *text, int64_t *epoch)
 	*epoch = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
 	return 0;
 }
-
-int isotime_plausible(int64_t t, int64_t now)
-{
-	return t >= 946684800 /* 2000-01-01 */ && t <= now + 86400;
-}

@@ -555,6 +555,8 @@ static int has_port(const uint16_t *ports, int n, uint16_t port)
 /* The tunnel a UDP datagram's ports announce (0: none). */
 static int udp_tunnel_kind(const struct decode_options *o, uint16_t sport, uint16_t dport)
 {
+	if (!(o->port_filter >> (dport & 63) & 1) && sport != UDP_TEREDO)
+		return 0;
 	if (has_port(o->vxlan_ports, o->n_vxlan_ports, dport))
 		return DECODE_TUNNEL_VXLAN;
 	if (has_port(o->geneve_ports, o->n_geneve_ports, dport))
@@ -726,6 +728,15 @@ int decode_tunnels_parse(const char *text, unsigned *mask)
 	return 0;
 }
 
+static void filter_ports(struct decode_options *o)
+{
+	o->port_filter = 1ull << (UDP_VXLAN_GPE & 63) | 1ull << (UDP_TEREDO & 63);
+	for (int i = 0; i < o->n_vxlan_ports; i++)
+		o->port_filter |= 1ull << (o->vxlan_ports[i] & 63);
+	for (int i = 0; i < o->n_geneve_ports; i++)
+		o->port_filter |= 1ull << (o->geneve_ports[i] & 63);
+}
+
 void decode_options_init(struct decode_options *o, unsigned tunnels)
 {
 	*o = (struct decode_options){ .tunnels = tunnels,
@@ -733,9 +744,11 @@ void decode_options_init(struct decode_options *o, unsigned tunnels)
 				      .geneve_ports = { UDP_GENEVE },
 				      .n_vxlan_ports = 1,
 				      .n_geneve_ports = 1 };
+	filter_ports(o);
 }
 
-int decode_ports_parse(const char *text, uint16_t ports[DECODE_MAX_PORTS])
+/* A list of UDP ports into ports; returns how many, or -EINVAL. */
+static int parse_ports(const char *text, uint16_t ports[DECODE_MAX_PORTS])
 {
 	int n = 0;
 	for (const char *p = text;;) {
@@ -751,6 +764,19 @@ int decode_ports_parse(const char *text, uint16_t ports[DECODE_MAX_PORTS])
 		ports[n++] = (uint16_t)v;
 		p = end;
 	}
+}
+
+int decode_options_set_ports(struct decode_options *o, int kind, const char *text)
+{
+	uint16_t ports[DECODE_MAX_PORTS];
+	int n = parse_ports(text, ports);
+	if (n < 0 || (kind != DECODE_TUNNEL_VXLAN && kind != DECODE_TUNNEL_GENEVE))
+		return -EINVAL;
+	memcpy(kind == DECODE_TUNNEL_VXLAN ? o->vxlan_ports : o->geneve_ports, ports,
+	       sizeof ports);
+	*(kind == DECODE_TUNNEL_VXLAN ? &o->n_vxlan_ports : &o->n_geneve_ports) = (uint8_t)n;
+	filter_ports(o);
+	return 0;
 }
 
 static int same_tunnel(const struct decode_tunnel_count *e, const struct packet_info *p)

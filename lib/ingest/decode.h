@@ -46,15 +46,19 @@ enum decode_tunnel {
  * overlay may use another port than IANA's, as Linux's VXLAN did with 8472). */
 struct decode_options {
 	unsigned tunnels;                    /* DECODE_TUNNEL_* */
+	/* set by the functions below */
 	uint16_t vxlan_ports[DECODE_MAX_PORTS], geneve_ports[DECODE_MAX_PORTS];
 	uint8_t n_vxlan_ports, n_geneve_ports;
+	uint64_t port_filter; /* bit port % 64 of each UDP tunnel port: most
+			       * datagrams are told from tunnels by one test */
 };
 
 /* tunnels, with VXLAN on 4789 and Geneve on 6081. */
 void decode_options_init(struct decode_options *o, unsigned tunnels);
-/* Parses a list of UDP ports ("4789, 8472": 1 to 65535, at most
- * DECODE_MAX_PORTS) into ports. Returns how many, or -EINVAL. */
-int decode_ports_parse(const char *text, uint16_t ports[DECODE_MAX_PORTS])
+/* The UDP ports kind (DECODE_TUNNEL_VXLAN or DECODE_TUNNEL_GENEVE) is
+ * recognised on, from a list ("4789, 8472": 1 to 65535, at most
+ * DECODE_MAX_PORTS). Returns 0, or -EINVAL (o unchanged). */
+int decode_options_set_ports(struct decode_options *o, int kind, const char *text)
 	__attribute__((warn_unused_result));
 
 enum decode_result {

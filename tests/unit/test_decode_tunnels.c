@@ -510,7 +510,6 @@ static void test_tunnel_ports(void **state)
 	struct frame f = { 0 };
 	struct packet_info p;
 	struct decode_options o;
-	uint16_t ports[DECODE_MAX_PORTS];
 	(void)state;
 
 	ethernet(&f, 0x0800); /* VXLAN on Linux's old port */
@@ -524,8 +523,8 @@ static void test_tunnel_ports(void **state)
 	assert_int_equal(p.tunnels, 0); /* not a tunnel port by default */
 	assert_int_equal(p.dport, 8472);
 	decode_options_init(&o, DECODE_TUNNELS_DEFAULT);
-	assert_int_equal(decode_ports_parse("4789, 8472", o.vxlan_ports), 2);
-	o.n_vxlan_ports = 2;
+	assert_int_equal(decode_options_set_ports(&o, DECODE_TUNNEL_VXLAN, "4789, 8472"), 0);
+	assert_int_equal(o.n_vxlan_ports, 2);
 	assert_int_equal(decode_packet(DLT_EN10MB, f.b, (uint32_t)f.n, &o, &p), DECODE_OK);
 	assert_int_equal(p.tunnels, 1);
 	assert_int_equal(p.dport, 22);
@@ -533,22 +532,35 @@ static void test_tunnel_ports(void **state)
 
 	f.b[f.udp[0] + 2] = 0x17, f.b[f.udp[0] + 3] = 0xc1; /* the same on 6081 ... */
 	f.b[f.udp[0] + 8] = 0x00, f.b[f.udp[0] + 10] = 0x65, f.b[f.udp[0] + 11] = 0x58;
-	o.geneve_ports[0] = 6082; /* ... which Geneve has left for 6082 */
+	/* ... which Geneve has left for 6082 */
+	assert_int_equal(decode_options_set_ports(&o, DECODE_TUNNEL_GENEVE, "6082"), 0);
 	assert_int_equal(decode_packet(DLT_EN10MB, f.b, (uint32_t)f.n, &o, &p), DECODE_OK);
 	assert_int_equal(p.tunnels, 0);
 	assert_int_equal(p.dport, 6081);
-	o.geneve_ports[0] = 6081;
+	assert_int_equal(decode_options_set_ports(&o, DECODE_TUNNEL_GENEVE, "6081"), 0);
 	assert_int_equal(decode_packet(DLT_EN10MB, f.b, (uint32_t)f.n, &o, &p), DECODE_OK);
 	assert_int_equal(p.tunnels, 1);
 	assert_string_equal(decode_tunnel_name(p.tunnel_kind), "geneve");
 
-	assert_int_equal(decode_ports_parse("4789", ports), 1);
-	assert_int_equal(ports[0], 4789);
-	assert_int_equal(decode_ports_parse("0", ports), -EINVAL);
-	assert_int_equal(decode_ports_parse("65536", ports), -EINVAL);
-	assert_int_equal(decode_ports_parse("4789x", ports), -EINVAL);
-	assert_int_equal(decode_ports_parse("", ports), -EINVAL);
-	assert_int_equal(decode_ports_parse("1,2,3,4,5,6,7,8,9", ports), -EINVAL);
+	/* VXLAN on 4853 (4789 + 64): a port sharing the filter's bit with 4789, the
+	 * list's second, still told apart */
+	assert_int_equal(decode_options_set_ports(&o, DECODE_TUNNEL_VXLAN, "4853"), 0);
+	f.b[f.udp[0] + 2] = 0x12, f.b[f.udp[0] + 3] = 0xf5;
+	f.b[f.udp[0] + 8] = 0x08;
+	assert_int_equal(decode_packet(DLT_EN10MB, f.b, (uint32_t)f.n, &o, &p), DECODE_OK);
+	assert_int_equal(p.tunnels, 1);
+	assert_string_equal(decode_tunnel_name(p.tunnel_kind), "vxlan");
+	f.b[f.udp[0] + 2] = 0x12, f.b[f.udp[0] + 3] = 0xb5; /* 4789: not listed now */
+	assert_int_equal(decode_packet(DLT_EN10MB, f.b, (uint32_t)f.n, &o, &p), DECODE_OK);
+	assert_int_equal(p.tunnels, 0);
+
+	const char *bad[] = { "0", "65536", "4789x", "", "1,2,3,4,5,6,7,8,9", "-1" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		int rc = decode_options_set_ports(&o, DECODE_TUNNEL_VXLAN, bad[i]);
+		assert_int_equal(rc, -EINVAL);
+	}
+	assert_int_equal(o.vxlan_ports[0], 4853); /* unchanged */
+	assert_int_equal(decode_options_set_ports(&o, DECODE_TUNNEL_TEREDO, "3544"), -EINVAL);
 }
 
 /* Each tunnel kind is taken off only when asked; the outer header of what
