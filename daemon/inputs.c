@@ -289,27 +289,30 @@ static int decap_options(const struct cli_common *c, struct decode_options *o)
 	return rc;
 }
 
-/* EX_DATAERR, said, when captures read as flow export gave no record: the
- * first problem counter the decoder raised (in its order), or that no
- * datagram was found. */
-static int netflow_read_nothing(const struct netflow_decoder *nf, const struct decode_tally *tally)
+/* EX_DATAERR, said, when the captures (paths [n]) read as flow export gave
+ * no record: the first problem counter the decoder raised (in its order),
+ * or that no datagram was found. */
+static int netflow_read_nothing(const struct netflow_decoder *nf, const struct decode_tally *tally,
+				char *const *paths, int n)
 {
-	const uint64_t *n = netflow_counters(nf);
-	if (n[NF_RECORDS] > 0)
+	const uint64_t *c = netflow_counters(nf);
+	char what[64] = "";
+	if (c[NF_RECORDS] > 0)
 		return EX_OK;
-	if (n[NF_DATAGRAMS] == 0) {
-		log_err("no NetFlow or IPFIX record: no UDP datagram in %" PRIu64 " frames",
-			tally->frames);
+	if (n > 1)
+		snprintf(what, sizeof what, " (and %d more)", n - 1);
+	if (c[NF_DATAGRAMS] == 0) {
+		log_err("%s%s: no NetFlow or IPFIX record: no UDP datagram in %" PRIu64 " frames",
+			paths[0], what, tally->frames);
 		return EX_DATAERR;
 	}
-	for (int i = NF_NO_TEMPLATE; i < NF_N_COUNTERS; i++)
-		if (n[i] > 0 && i != NF_SEQUENCE_GAPS && i != NF_EXPORTERS_EVICTED) {
-			log_err("no NetFlow or IPFIX record in %" PRIu64 " datagrams; counted: "
-				"%s %" PRIu64, n[NF_DATAGRAMS],
-				netflow_counter_name((enum netflow_counter)i), n[i]);
-			return EX_DATAERR;
-		}
-	log_err("no NetFlow or IPFIX record in %" PRIu64 " datagrams", n[NF_DATAGRAMS]);
+	char counted[64] = "";
+	for (int i = NF_N_COUNTERS - 1; i >= NF_NO_TEMPLATE; i--) /* the first one wins */
+		if (c[i] > 0 && i != NF_SEQUENCE_GAPS && i != NF_EXPORTERS_EVICTED)
+			snprintf(counted, sizeof counted, "; counted: %s %" PRIu64,
+				 netflow_counter_name((enum netflow_counter)i), c[i]);
+	log_err("%s%s: no NetFlow or IPFIX record in %" PRIu64 " datagrams%s", paths[0], what,
+		c[NF_DATAGRAMS], counted);
 	return EX_DATAERR;
 }
 
@@ -323,7 +326,7 @@ int inputs_read_all(const struct cli_common *c, char *const *paths, int n, enum 
 		if ((rc = decap_options(c, &o.decap)) == EX_OK)
 			rc = pcap_input_read((const char *const *)paths, n, &o, t, emit, ctx, tally,
 					     nf);
-		return rc == EX_OK && nf ? netflow_read_nothing(nf, tally) : rc;
+		return rc == EX_OK && nf ? netflow_read_nothing(nf, tally, paths, n) : rc;
 	}
 	for (int i = 0; i < n && rc == EX_OK; i++)
 		rc = inputs_read_records(paths[i], fmt, t, emit, ctx);
