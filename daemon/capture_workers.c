@@ -288,6 +288,7 @@ void capture_workers_window_stats(struct capture_workers *cw, struct window_stat
 		const struct window_stats *s = &cw->w[k].stats_seen;
 		sum->packets += s->packets;
 		sum->late += s->late;
+		sum->split += s->split;
 		sum->evicted += s->evicted;
 		sum->filtered += s->filtered;
 		sum->samples += s->samples;

@@ -79,6 +79,8 @@ int cmd_aggregate(int argc, char **argv)
 		rc = EX_IOERR;
 	if (fmt == INPUT_PCAP || fmt == INPUT_NETFLOW_PCAP)
 		pcap_input_log_summary(&tally, window_table_stats(t));
+	else
+		pcap_input_log_windows(window_table_stats(t));
 	if (nf)
 		pcap_input_log_netflow(nf);
 	netflow_free(nf);

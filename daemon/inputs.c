@@ -17,6 +17,7 @@
 #include "ingest/ids_csv.h"
 #include "ingest/matrix_csv.h"
 #include "ingest/zeek_conn.h"
+#include "file_times.h"
 #include "log.h"
 #include "pcap_input.h"
 
@@ -140,24 +141,38 @@ int inputs_is_records(enum input_format fmt)
 	       fmt == INPUT_EVE || fmt == INPUT_EVE_ALERTS;
 }
 
+/* Where a file's records go: the table, their times checked on the way. */
+struct record_sink {
+	struct window_flow_sink table;
+	struct file_times times;
+};
+
 static void add_alert(void *ctx, const struct ids_alert *a)
 {
-	struct window_flow_sink *s = ctx;
-	if (window_table_add_alert(s->t, a->ts, &a->src, &a->dst, a->sport, a->dport, a->sid,
-				   s->emit, s->ctx) < 0)
-		s->failed = 1;
+	struct record_sink *s = ctx;
+	file_times_note(&s->times, a->ts);
+	if (window_table_add_alert(s->table.t, a->ts, &a->src, &a->dst, a->sport, a->dport,
+				   a->sid, s->table.emit, s->table.ctx) < 0)
+		s->table.failed = 1;
+}
+
+static void add_flow(void *ctx, const struct flow_record *r)
+{
+	struct record_sink *s = ctx;
+	file_times_note(&s->times, r->start_ms / 1000);
+	window_flow_sink_add(&s->table, r);
 }
 
 /* A file of records through the reader of its format into sink. */
 static int read_records(FILE *f, const char *path, enum input_format fmt,
-			struct window_flow_sink *sink, struct csv_stats *st)
+			struct record_sink *sink, struct csv_stats *st)
 {
 	switch (fmt) {
 	case INPUT_IDS_CSV: return ids_csv_read(f, path, add_alert, sink, st);
 	case INPUT_EVE_ALERTS: return eve_read_alerts(f, path, add_alert, sink, st);
-	case INPUT_ZEEK: return zeek_conn_read(f, path, window_flow_sink_add, sink, st);
-	case INPUT_EVE: return eve_read(f, path, window_flow_sink_add, sink, st);
-	default: return flow_csv_read(f, path, window_flow_sink_add, sink, st);
+	case INPUT_ZEEK: return zeek_conn_read(f, path, add_flow, sink, st);
+	case INPUT_EVE: return eve_read(f, path, add_flow, sink, st);
+	default: return flow_csv_read(f, path, add_flow, sink, st);
 	}
 }
 
@@ -165,13 +180,14 @@ int inputs_read_records(const char *path, enum input_format fmt, struct window_t
 			window_emit_fn emit, void *ctx)
 {
 	struct csv_stats st;
-	struct window_flow_sink sink = { t, emit, ctx, 0 };
+	struct record_sink sink = { .table = { t, emit, ctx, 0 } };
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
 
 	if (!f) {
 		log_err("%s: %s", path, strerror(errno));
 		return EX_NOINPUT;
 	}
+	file_times_init(&sink.times, path);
 	int rc = read_records(f, path, fmt, &sink, &st);
 	if (f != stdin)
 		fclose(f);
@@ -179,12 +195,17 @@ int inputs_read_records(const char *path, enum input_format fmt, struct window_t
 		log_err("%s", st.first_error);
 		return EX_DATAERR;
 	}
+	if (st.records == 0 && st.malformed > 0) { /* not of this format, or of none */
+		log_err("%s: nothing read as %s (%" PRIu64 " malformed rows); first: %s", path,
+			cli_format_names[fmt], st.malformed, st.first_error);
+		return EX_DATAERR;
+	}
 	log_info("%s: %" PRIu64 " %s, %" PRIu64 " malformed rows skipped%s%s", path, st.records,
 		 fmt == INPUT_IDS_CSV || fmt == INPUT_EVE_ALERTS ? "alerts"
 		 : fmt == INPUT_FLOW_CSV			 ? "flow records"
 							 : "connections",
 		 st.malformed, st.malformed ? "; first: " : "", st.first_error);
-	return sink.failed ? EX_OSERR : EX_OK;
+	return sink.table.failed ? EX_OSERR : EX_OK;
 }
 
 /* The sysexits code of a feature_options error, logged. */
@@ -242,6 +263,8 @@ static int count_inputs(const struct cli_common *c, char **paths, int n, enum in
 	}
 	if (!inputs_is_records(fmt))
 		pcap_input_log_summary(&tally, window_table_stats(t));
+	else
+		pcap_input_log_windows(window_table_stats(t));
 	if (spec->filter)
 		log_info("filter: %" PRIu64 " events not counted", window_table_stats(t)->filtered);
 	if (nf)
@@ -251,17 +274,60 @@ static int count_inputs(const struct cli_common *c, char **paths, int n, enum in
 	return rc;
 }
 
+/* The tunnels to take off: the options', with the [decap] ports of the
+ * configuration file if one was given (read again: the options keep only
+ * what they override). */
+static int decap_options(const struct cli_common *c, struct decode_options *o)
+{
+	struct config conf;
+	int rc = c->config ? cli_load_config(c->config, &conf) : EX_OK;
+	if (rc != EX_OK)
+		return rc;
+	rc = capture_decap_options("decapsulate", c->decapsulate, c->config ? &conf : NULL, o);
+	if (c->config)
+		config_free(&conf);
+	return rc;
+}
+
+/* EX_DATAERR, said, when the captures (paths [n]) read as flow export gave
+ * no record: the first problem counter the decoder raised (in its order),
+ * or that no datagram was found. */
+static int netflow_read_nothing(const struct netflow_decoder *nf, const struct decode_tally *tally,
+				char *const *paths, int n)
+{
+	const uint64_t *c = netflow_counters(nf);
+	char what[64] = "";
+	if (c[NF_RECORDS] > 0)
+		return EX_OK;
+	if (n > 1)
+		snprintf(what, sizeof what, " (and %d more)", n - 1);
+	if (c[NF_DATAGRAMS] == 0) {
+		log_err("%s%s: no NetFlow or IPFIX record: no UDP datagram in %" PRIu64 " frames",
+			paths[0], what, tally->frames);
+		return EX_DATAERR;
+	}
+	char counted[64] = "";
+	for (int i = NF_N_COUNTERS - 1; i >= NF_NO_TEMPLATE; i--) /* the first one wins */
+		if (c[i] > 0 && i != NF_SEQUENCE_GAPS && i != NF_EXPORTERS_EVICTED)
+			snprintf(counted, sizeof counted, "; counted: %s %" PRIu64,
+				 netflow_counter_name((enum netflow_counter)i), c[i]);
+	log_err("%s%s: no NetFlow or IPFIX record in %" PRIu64 " datagrams%s", paths[0], what,
+		c[NF_DATAGRAMS], counted);
+	return EX_DATAERR;
+}
+
 int inputs_read_all(const struct cli_common *c, char *const *paths, int n, enum input_format fmt,
 		    struct window_table *t, window_emit_fn emit, void *ctx,
 		    struct decode_tally *tally, struct netflow_decoder *nf)
 {
 	struct capture_options o = { .bpf = c->filter };
 	int rc = EX_OK;
-	if (!inputs_is_records(fmt))
-		return (rc = cli_tunnels("decapsulate", c->decapsulate, &o.tunnels)) != EX_OK
-			       ? rc
-			       : pcap_input_read((const char *const *)paths, n, &o, t, emit, ctx,
-						 tally, nf);
+	if (!inputs_is_records(fmt)) {
+		if ((rc = decap_options(c, &o.decap)) == EX_OK)
+			rc = pcap_input_read((const char *const *)paths, n, &o, t, emit, ctx, tally,
+					     nf);
+		return rc == EX_OK && nf ? netflow_read_nothing(nf, tally, paths, n) : rc;
+	}
 	for (int i = 0; i < n && rc == EX_OK; i++)
 		rc = inputs_read_records(paths[i], fmt, t, emit, ctx);
 	return rc;
@@ -312,6 +378,9 @@ enum input_format inputs_format(const struct cli_common *c, const char *path)
 		return INPUT_AUTO;
 	enum input_format fmt = sniff_format(f);
 	fclose(f);
+	if (fmt != INPUT_AUTO)
+		log_info("%s: read as %s (detected; --input-format chooses another)", path,
+			 cli_format_names[fmt]);
 	return fmt;
 }
 

@@ -11,6 +11,9 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "base/config.h"
+#include "cli.h"
+#include "file_times.h"
 #include "log.h"
 
 static int apply_filter(pcap_t *p, const char *path, const char *bpf)
@@ -58,6 +61,7 @@ struct merged_file {
 	pcap_t *p;
 	const char *name;
 	int dlt;
+	struct file_times times;
 	struct pcap_pkthdr *hdr;     /* NULL once the file is done */
 	const u_char *data;
 };
@@ -72,7 +76,9 @@ struct capture {
 	pcap_t *failed;              /* the handle whose error ended the reading */
 	char *name;                  /* file or interface, for messages */
 	int dlt, live;
-	unsigned tunnels;            /* DECODE_TUNNEL_* taken off */
+	struct decode_options decap; /* the tunnels taken off */
+	struct file_times own_times; /* a single file's */
+	struct file_times *times;    /* the file's of the frame read (NULL: live) */
 	int read_error;              /* the file ended in a broken record */
 	int frames_in_call;          /* frames the current pcap_dispatch delivered */
 	uint64_t frames;             /* frames read in all */
@@ -85,6 +91,16 @@ struct capture {
 	struct window_flow_sink step_sink; /* capture_step's */
 };
 
+/* A flow record of an export datagram: its time checked (an exporter's
+ * clock may be wrong where the capture's is not), then counted. */
+static void add_exported_flow(void *ctx, const struct flow_record *r)
+{
+	struct capture *c = ctx;
+	if (c->times)
+		file_times_note(c->times, r->start_ms / 1000);
+	window_flow_sink_add(c->sink, r);
+}
+
 static void decode_frame(u_char *arg, const struct pcap_pkthdr *hdr, const u_char *data)
 {
 	struct capture *c = (struct capture *)arg;
@@ -94,7 +110,9 @@ static void decode_frame(u_char *arg, const struct pcap_pkthdr *hdr, const u_cha
 	info->ts_usec = (uint32_t)hdr->ts.tv_usec;
 	info->wire_len = hdr->len;
 	c->frames_in_call++;
-	enum decode_result r = decode_packet(c->dlt, data, hdr->caplen, c->tunnels, info);
+	if (c->times)
+		file_times_note(c->times, hdr->ts.tv_sec);
+	enum decode_result r = decode_packet(c->dlt, data, hdr->caplen, &c->decap, info);
 	c->tally->frames++;
 	c->tally->result[r]++;
 	if (r != DECODE_OK)
@@ -104,8 +122,7 @@ static void decode_frame(u_char *arg, const struct pcap_pkthdr *hdr, const u_cha
 		c->n++;
 	else if (info->proto == IP_PROTO_UDP && info->payload && !c->sink->failed)
 		netflow_decode(c->nf, &info->src, info->payload, info->payload_len,
-			       info->ts_sec * 1000 + info->ts_usec / 1000, window_flow_sink_add,
-			       c->sink);
+			       info->ts_sec * 1000 + info->ts_usec / 1000, add_exported_flow, c);
 }
 
 /* Reads up to max frames, decoding the IP packets among them into out[]
@@ -143,6 +160,7 @@ static void read_merged(struct capture *c, int max)
 		if (!next)
 			return;
 		c->dlt = next->dlt;
+		c->times = &next->times;
 		decode_frame((u_char *)c, next->hdr, next->data);
 		next_merged_frame(c, next);
 	}
@@ -346,6 +364,30 @@ static int prepare(pcap_t *p, const char *name, const char *bpf, int *dlt)
 	return apply_filter(p, name, bpf);
 }
 
+/* A [decap] list of the ports of a tunnel kind (NULL: its default ones). */
+static int decap_ports(struct decode_options *o, const char *key, int kind, const char *text)
+{
+	if (!text || decode_options_set_ports(o, kind, text) == 0)
+		return EX_OK;
+	log_err("[decap] %s: expected up to %d UDP ports (1-65535) separated by commas, got '%s'",
+		key, DECODE_MAX_PORTS, text);
+	return EX_CONFIG;
+}
+
+int capture_decap_options(const char *key, const char *decapsulate, const struct config *conf,
+			  struct decode_options *o)
+{
+	unsigned tunnels;
+	int rc = cli_tunnels(key, decapsulate, &tunnels);
+
+	decode_options_init(o, tunnels);
+	if (rc != EX_OK || !conf)
+		return rc;
+	if ((rc = decap_ports(o, "vxlan_ports", DECODE_TUNNEL_VXLAN, conf->vxlan_ports)) != EX_OK)
+		return rc;
+	return decap_ports(o, "geneve_ports", DECODE_TUNNEL_GENEVE, conf->geneve_ports);
+}
+
 static struct capture *new_capture(const char *name, const struct capture_options *o,
 				   struct decode_tally *tally)
 {
@@ -355,7 +397,7 @@ static struct capture *new_capture(const char *name, const struct capture_option
 		c = NULL;
 	}
 	if (c)
-		c->tally = tally, c->tunnels = o->tunnels;
+		c->tally = tally, c->decap = o->decap;
 	else
 		log_err("%s: out of memory", name);
 	return c;
@@ -386,6 +428,7 @@ static int open_merged(struct capture *c, const char *const *paths, int n, const
 	for (int i = 0; i < n && rc == EX_OK; i++) {
 		struct merged_file *f = &c->files[i];
 		f->name = paths[i];
+		file_times_init(&f->times, paths[i]);
 		c->n_files++;
 		if (!(f->p = open_capture(paths[i], errbuf, &rc)))
 			log_err("%s: %s", paths[i], errbuf);
@@ -415,6 +458,8 @@ struct capture *capture_open_files(const char *const *paths, int n,
 	} else if (!(c->p = open_capture(paths[0], errbuf, rc))) {
 		log_err("%s: %s", paths[0], errbuf);
 	} else if ((*rc = prepare(c->p, c->name, o->bpf, &c->dlt)) == EX_OK) {
+		file_times_init(&c->own_times, c->name);
+		c->times = &c->own_times;
 		return c;
 	}
 	capture_close(c);
@@ -550,8 +595,14 @@ void pcap_input_log_summary(const struct decode_tally *tally, const struct windo
 			 decode_tunnel_name(e->kind), ip_addr_str(&e->src, src),
 			 ip_addr_str(&e->dst, dst), e->packets, e->bytes);
 	}
+	pcap_input_log_windows(ws);
+}
+
+void pcap_input_log_windows(const struct window_stats *ws)
+{
 	log_info("samples %" PRIu64 " in %" PRIu64 " windows; late %" PRIu64 ", evicted %" PRIu64
-		 "; peak sample memory %zu KiB", ws->samples, ws->windows, ws->late, ws->evicted,
+		 ", flows split over windows %" PRIu64 "; peak sample memory %zu KiB",
+		 ws->samples, ws->windows, ws->late, ws->evicted, ws->split,
 		 ws->peak_bytes / 1024);
 }
 

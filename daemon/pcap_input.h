@@ -12,10 +12,18 @@
 /* How frames are read: from an interface, or from files. */
 struct capture_options {
 	const char *bpf;       /* NULL: every frame */
-	unsigned tunnels;      /* DECODE_TUNNEL_* taken off */
+	struct decode_options decap; /* the tunnels taken off */
 	uint32_t snaplen;
 	uint64_t buffer;       /* kernel buffer, bytes */
 };
+
+struct config;
+/* o's tunnels: those of decapsulate (a --decapsulate or [capture]
+ * decapsulate list, named key in messages; NULL: the default ones), VXLAN
+ * and Geneve on the UDP ports of conf's [decap] (conf NULL: the default
+ * ports). Returns a sysexits code, logging why. */
+int capture_decap_options(const char *key, const char *decapsulate, const struct config *conf,
+			  struct decode_options *o);
 
 /* Reads every frame of the n capture files (merged by time when several:
  * files given out of order, or captured side by side, read as one), through
@@ -55,5 +63,7 @@ void pcap_input_log_netflow(const struct netflow_decoder *nf);
 
 /* Logs the tally and the window table's counters (one line each). */
 void pcap_input_log_summary(const struct decode_tally *tally, const struct window_stats *ws);
+/* Logs the window table's counters alone (inputs of records). */
+void pcap_input_log_windows(const struct window_stats *ws);
 
 #endif

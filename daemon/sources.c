@@ -107,7 +107,7 @@ static int capture_options(const struct config *c, struct capture_options *o)
 {
 	*o = (struct capture_options){ .bpf = c->bpf, .snaplen = c->snaplen,
 				       .buffer = c->pcap_buffer };
-	return cli_tunnels("[capture] decapsulate", c->decapsulate, &o->tunnels);
+	return capture_decap_options("[capture] decapsulate", c->decapsulate, c, &o->decap);
 }
 
 /* Threads that capture: [capture] workers, one a core by default; a

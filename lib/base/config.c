@@ -43,6 +43,8 @@ static const struct key keys[] = {
 	NUM("capture", "buffer", KEY_SIZE, pcap_buffer, 1 << 16, 1ull << 32),
 	NUM("capture", "snaplen", KEY_UINT, snaplen, 64, 262144),
 	NUM("capture", "workers", KEY_UINT, capture_workers, 0, CONFIG_MAX_WORKERS),
+	STR("decap", "vxlan_ports", vxlan_ports),
+	STR("decap", "geneve_ports", geneve_ports),
 	{ "netflow", "listen", KEY_LIST, F(listen), F(n_listen), 0, 0 },
 	{ "files", "follow", KEY_LIST, F(follow), F(n_follow), 0, 0 },
 	STR("files", "positions", follow_positions),

@@ -34,6 +34,8 @@ struct config {
 	uint64_t pcap_buffer;       /* kernel capture buffer, bytes */
 	uint32_t snaplen;
 	uint32_t capture_workers;   /* threads capturing the interfaces; 0: one a core */
+	/* [decap] */
+	char *vxlan_ports, *geneve_ports; /* UDP ports of the tunnels (NULL: 4789, 6081) */
 	/* [netflow] */
 	char *listen[CONFIG_MAX_LIST]; /* "HOST:PORT" UDP listeners */
 	int n_listen;

@@ -20,4 +20,13 @@ int isotime_parse(const char *text, int64_t *epoch)
  * fraction ("1622538725.123456", Zeek's). Returns 0, or -EINVAL. */
 int isotime_parse_ms(const char *text, int64_t *ms) __attribute__((warn_unused_result));
 
+/* Whether epoch seconds t can be the time of traffic recorded by now: not
+ * before 2000 (a clock never set counts from 1970) nor more than a day
+ * after now (a clock run ahead, a time misread). Inline: asked of every
+ * frame read. */
+static inline int isotime_plausible(int64_t t, int64_t now)
+{
+	return t >= 946684800 /* 2000-01-01 */ && t <= now + 86400;
+}
+
 #endif

@@ -981,17 +981,105 @@ int window_table_add(struct window_table *t, const struct packet_info *p, window
 	return add_event(t, &ev, emit, ctx, NULL);
 }
 
-/* A flow's flags are the OR of its packets'. Its initiator sent SYN from a
- * higher port (or SYN alone: a probe); the answering side's flow carries
- * SYN and ACK from the lower port. NetFlow puts ICMP type * 256 + code in
- * the destination port. */
+/* What a flow record is to the conversation: an answer to
+ * another host's initiative, one that refuses it (a RST), one that accepts
+ * it (a SYN-ACK). */
+struct flow_role {
+	int answer, refused, synack;
+};
+
+/* The role its reader gives r (a connection log knows who opened), or,
+ * when it does not know, the guess from flags and ports: a flow's flags
+ * are the OR of its packets'; its initiator sent SYN from a higher port (or
+ * SYN alone: a probe); the answering side's flow carries SYN and ACK from
+ * the lower port. */
+static struct flow_role flow_role_of(const struct flow_record *r, int has_ports)
+{
+	int tcp = r->proto == IP_PROTO_TCP, syn = tcp && (r->tcp_flags & TCP_SYN),
+	    ack = tcp && (r->tcp_flags & TCP_ACK), rst = tcp && (r->tcp_flags & TCP_RST);
+	struct flow_role f = { 0 };
+
+	switch (r->direction) {
+	case FLOW_DIRECTION_OPENER: break;
+	case FLOW_DIRECTION_ANSWER:
+		f.answer = 1;
+		f.synack = syn && ack;
+		f.refused = rst && !f.synack;
+		break;
+	default:
+		f.synack = syn && ack && r->sport < r->dport;
+		f.refused = rst && !syn;
+		f.answer = f.synack || f.refused ||
+			   (has_ports && !(syn && !ack) && r->sport < r->dport);
+		break;
+	}
+	return f;
+}
+
+/* A flow's counts are spread over at most this many windows, its last ones:
+ * what falls before them is counted late at once (a flow of days in minute
+ * windows would otherwise cost a step a window, long closed). */
+#define WINDOW_MAX_SPLIT 1024
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	return a / b - (a % b < 0);
+}
+
+/* What of total falls in the first upto of a duration (0 < upto <= duration,
+ * milliseconds): shares of consecutive parts add up to total exactly. */
+static uint64_t share_until(uint64_t total, int64_t upto, int64_t duration)
+{
+	return (uint64_t)((unsigned __int128)total * (uint64_t)upto / (uint64_t)duration);
+}
+
+/* Counts a flow that lasted past the end of the window it started in in
+ * each window its duration covers, its packets and bytes by the share of
+ * the duration there; a window's part with no packet is not counted. The
+ * once-a-flow counts (SYNs, answers, RSTs) go with its first part. */
+static int add_flow_pro_rata(struct window_table *t, const struct flow_record *r, struct event ev,
+			     window_emit_fn emit, void *ctx)
+{
+	int64_t len = (int64_t)t->length * 1000, dur = r->end_ms - r->start_ms;
+	int64_t w = floor_div(r->start_ms, len) * len, last = floor_div(r->end_ms - 1, len) * len;
+	uint64_t packets = 0, bytes = 0;
+	int unreach = ev.unreach != 0, rc = 0;
+
+	t->stats.split++;
+	if ((last - w) / len >= WINDOW_MAX_SPLIT) {
+		w = last - (WINDOW_MAX_SPLIT - 1) * len;
+		packets = share_until(r->packets, w - r->start_ms, dur);
+		bytes = share_until(r->bytes, w - r->start_ms, dur);
+		t->stats.packets++;
+		t->stats.late++;
+	}
+	for (; w <= last; w += len) {
+		int64_t from = w > r->start_ms ? w : r->start_ms;
+		int64_t upto = (w + len < r->end_ms ? w + len : r->end_ms) - r->start_ms;
+		ev.packets = share_until(r->packets, upto, dur) - packets;
+		ev.bytes = share_until(r->bytes, upto, dur) - bytes;
+		if (!ev.packets)
+			continue;
+		packets += ev.packets;
+		bytes += ev.bytes;
+		ev.ts = floor_div(from, 1000);
+		ev.unreach = unreach ? ev.packets : 0;
+		int part = add_event(t, &ev, emit, ctx, NULL);
+		rc = rc < 0 ? rc : part;
+		ev.syn_sent = ev.rst_sent = ev.synack = ev.rst = 0;
+		ev.reply_to = NULL;
+	}
+	return rc;
+}
+
+/* Counts one flow record. NetFlow puts ICMP type * 256 + code in the
+ * destination port: ICMP answers and errors are known by their type, from
+ * whichever side. */
 int window_table_add_flow(struct window_table *t, const struct flow_record *r, window_emit_fn emit,
 			  void *ctx)
 {
-	int tcp = r->proto == IP_PROTO_TCP, syn = tcp && (r->tcp_flags & TCP_SYN),
-	    ack = tcp && (r->tcp_flags & TCP_ACK);
-	int rst = tcp && (r->tcp_flags & TCP_RST);
-	int answer = syn && ack && r->sport < r->dport;
+	int syn = r->proto == IP_PROTO_TCP && (r->tcp_flags & TCP_SYN);
+	int rst = r->proto == IP_PROTO_TCP && (r->tcp_flags & TCP_RST);
 	int unreach = (r->proto == IP_PROTO_ICMP && r->dport >> 8 == 3) ||
 		      (r->proto == IP_PROTO_ICMPV6 && r->dport >> 8 == 1);
 	int has_ports = ip_proto_has_ports(r->proto);
@@ -999,28 +1087,31 @@ int window_table_add_flow(struct window_table *t, const struct flow_record *r, w
 		(r->proto == IP_PROTO_ICMP &&
 		 (r->dport >> 8 == 0 || r->dport >> 8 == 3 || r->dport >> 8 == 11)) ||
 		(r->proto == IP_PROTO_ICMPV6 && (r->dport >> 8 == 129 || r->dport >> 8 < 4));
+	struct flow_role role = flow_role_of(r, has_ports);
 	struct event ev = {
-		.ts = r->start_ms >= 0 ? r->start_ms / 1000 : -((-r->start_ms + 999) / 1000),
+		.ts = floor_div(r->start_ms, 1000),
 		.src = &r->src,
 		.dst = &r->dst,
 		.proto = r->proto,
 		.has_ports = (uint8_t)has_ports,
 		.sport = has_ports ? r->sport : 0,
 		.dport = has_ports ? r->dport : 0,
-		.answer = icmp_answer || answer || (rst && !syn) ||
-			  (has_ports && !(syn && !ack) && r->sport < r->dport),
-		.refusal = (rst && !syn) ||
+		.answer = icmp_answer || role.answer,
+		.refusal = role.refused ||
 			   (icmp_answer && r->dport >> 8 != 0 && r->dport >> 8 != 129),
 		.housekeeping = is_housekeeping(r->proto, (uint8_t)(r->dport >> 8)),
 		.packets = r->packets,
 		.bytes = r->bytes,
-		.syn_sent = syn && !answer,
+		.syn_sent = syn && !role.synack,
 		.rst_sent = rst,
-		.reply_to = answer || (rst && !syn) || unreach ? &r->dst : NULL,
-		.synack = answer,
-		.rst = rst && !syn,
+		.reply_to = role.synack || role.refused || unreach ? &r->dst : NULL,
+		.synack = role.synack,
+		.rst = role.refused,
 		.unreach = unreach ? r->packets : 0,
 	};
+	int64_t len = (int64_t)t->length * 1000;
+	if (r->end_ms > (floor_div(r->start_ms, len) + 1) * len)
+		return add_flow_pro_rata(t, r, ev, emit, ctx);
 	return add_event(t, &ev, emit, ctx, NULL);
 }
 

@@ -46,9 +46,10 @@ struct window_term {
 /* Sketches of what a source opened flows to, one bit a value by its hash:
  * destination addresses (peers) and services (destination location,
  * protocol and service port, as terms). Flows that answer another host's
- * initiative (SYN-ACK, RST, ICMP errors and echo replies, TCP and UDP from
- * the lower port) are not in them: a server answering a scan has opened
- * nothing. lib/features/baseline.h estimates from them what is new to the source. */
+ * initiative (SYN-ACK, RST, ICMP errors and echo replies, a connection
+ * log's responder, TCP and UDP from the lower port) are not in them: a
+ * server answering a scan has opened nothing. lib/features/baseline.h
+ * estimates from them what is new to the source. */
 #define WINDOW_PEER_BITS 512
 #define WINDOW_PEER_WORDS (WINDOW_PEER_BITS / 64)
 
@@ -91,6 +92,7 @@ struct window_stats {
 	uint64_t late;           /* dropped: their window had closed */
 	uint64_t evicted;        /* dropped: the window was full of sources */
 	uint64_t filtered;       /* not counted: excluded by the filter */
+	uint64_t split;          /* flow records credited to several windows, pro rata */
 	uint64_t samples;        /* samples emitted (taken by the consumer) */
 	uint64_t refused;        /* samples the consumer could not take (its error returned) */
 	uint64_t windows;        /* windows closed */
@@ -124,8 +126,14 @@ int window_table_add(struct window_table *t, const struct packet_info *p, window
  * sample is likely out of cache): stage 0 fetches its slot in the window's
  * table, stage 1 (some packets later) the sample the slot points to. */
 void window_table_prefetch(const struct window_table *t, const struct packet_info *p, int stage);
-/* Counts one flow record at its start time (a long flow's counts all go to
- * the window it started in). Returns as window_table_add. */
+/* Counts one flow record, as its reader's direction says (a connection
+ * log's opener or answer), else as its flags and ports suggest. A flow that
+ * lasted past the end of the window it started in is counted in each window
+ * its duration covers (up to 1024, its last ones), a flow there with its
+ * packets and bytes by the share of its duration in the window (a part
+ * without a packet is left out); its SYNs, answers and RSTs count in its
+ * first window. Each part is an event of the stats (late, if its window
+ * has closed). Returns as window_table_add. */
 int window_table_add_flow(struct window_table *t, const struct flow_record *r, window_emit_fn emit,
 			  void *ctx);
 /* A flow_record_fn context that counts records into a table: readers of

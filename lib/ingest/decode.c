@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <pcap/dlt.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* pcap LINKTYPE values that have no DLT_ name on every platform */
@@ -164,14 +165,18 @@ static enum decode_result ipv6_header(struct cursor *c, struct l3 *ip)
 			return DECODE_BAD_IPV6_EXT;
 		uint32_t len = next == 44 ? 8 : next == 51 ? ((uint32_t)c->p[1] + 2) * 4
 							    : ((uint32_t)c->p[1] + 1) * 8;
-		if (next == 44) {
-			ip->fragment = 1;
+		if (next == 44) { /* an atomic fragment (offset 0, no more) is whole */
+			ip->fragment = (be16(c->p + 2) & 0xfff9) != 0;
 			ip->fragment_offset = be16(c->p + 2) & 0xfff8;
 			ip->later_fragment = ip->fragment_offset != 0;
 		}
 		next = c->p[0];
 		if (skip(c, len) < 0)
 			return DECODE_BAD_IPV6_EXT;
+		/* a later fragment's payload is the middle of the packet, not the
+		 * headers its fragment header names: it counts as that protocol */
+		if (ip->later_fragment)
+			break;
 	}
 	ip->proto = next;
 	return DECODE_OK;
@@ -279,6 +284,21 @@ static enum decode_result transport(struct cursor c, const struct l3 *ip, struct
  * session, a pseudowire). */
 enum next_layer { NEXT_IP, NEXT_ETHERNET };
 
+/* A PPP protocol field: two bytes, or one when compressed (RFC 1661,
+ * 6.5: a protocol number's high byte is even and its low byte odd, so an
+ * odd first byte is a whole field). Returns 0, or -1 when cut short. */
+static int ppp_protocol_field(struct cursor *c, uint16_t *proto)
+{
+	if (c->len >= 1 && (c->p[0] & 1)) {
+		*proto = c->p[0];
+		return skip(c, 1);
+	}
+	if (c->len < 2)
+		return -1;
+	*proto = be16(c->p);
+	return skip(c, 2);
+}
+
 /* The IP version a PPP protocol number carries. */
 static enum decode_result ppp_protocol(uint16_t proto, int *version)
 {
@@ -365,11 +385,9 @@ static enum decode_result ethertype_payload(struct cursor *c, uint16_t type, enu
 		case ETH_MPLS:
 		case ETH_MPLS_MULTICAST: return mpls(c, next, version);
 		case ETH_NSH: return nsh(c, next, version);
-		case ETH_PPPOE_SESSION:
-			if (c->len < 8)
+		case ETH_PPPOE_SESSION: /* 6 bytes, then the PPP protocol */
+			if (skip(c, 6) < 0 || ppp_protocol_field(c, &type) < 0)
 				return DECODE_TRUNC_TUNNEL;
-			type = be16(c->p + 6);
-			skip(c, 8);
 			return ppp_protocol(type, version);
 		default: return DECODE_NOT_IP;
 		}
@@ -414,17 +432,9 @@ static enum decode_result ppp_or_hdlc(struct cursor *c, int *version)
 	}
 	if (c->len >= 2 && c->p[0] == 0xff && c->p[1] == 0x03)
 		skip(c, 2);
-	if (c->len < 1)
+	uint16_t proto;
+	if (ppp_protocol_field(c, &proto) < 0)
 		return DECODE_TRUNC_LINK;
-	uint16_t proto = c->p[0];
-	if (proto & 1) { /* a compressed, one-byte protocol field */
-		skip(c, 1);
-	} else {
-		if (c->len < 2)
-			return DECODE_TRUNC_LINK;
-		proto = be16(c->p);
-		skip(c, 2);
-	}
 	return ppp_protocol(proto, version);
 }
 
@@ -548,28 +558,39 @@ static enum decode_result teredo(struct cursor *c, int *version)
 	return DECODE_OK;
 }
 
-/* The tunnel a UDP datagram's ports announce (0: none). */
-static int udp_tunnel_kind(uint16_t sport, uint16_t dport)
+static int has_port(const uint16_t *ports, int n, uint16_t port)
 {
-	switch (dport) {
-	case UDP_VXLAN: return DECODE_TUNNEL_VXLAN;
-	case UDP_VXLAN_GPE: return DECODE_TUNNEL_VXLAN_GPE;
-	case UDP_GENEVE: return DECODE_TUNNEL_GENEVE;
-	case UDP_TEREDO: return DECODE_TUNNEL_TEREDO;
-	default: return sport == UDP_TEREDO ? DECODE_TUNNEL_TEREDO : 0;
-	}
+	for (int i = 0; i < n; i++)
+		if (ports[i] == port)
+			return 1;
+	return 0;
 }
 
-/* UDP tunnels: VXLAN (RFC 7348) and VXLAN-GPE, Geneve (RFC 8926), Teredo. */
-static enum decode_result udp_tunnel(struct cursor *c, enum next_layer *next, int *version)
+/* The tunnel a UDP datagram's ports announce (0: none). */
+static int udp_tunnel_kind(const struct decode_options *o, uint16_t sport, uint16_t dport)
 {
-	uint16_t dport = be16(c->p + 2);
+	if (!(o->port_filter >> (dport & 63) & 1) && sport != UDP_TEREDO)
+		return 0;
+	if (has_port(o->vxlan_ports, o->n_vxlan_ports, dport))
+		return DECODE_TUNNEL_VXLAN;
+	if (has_port(o->geneve_ports, o->n_geneve_ports, dport))
+		return DECODE_TUNNEL_GENEVE;
+	if (dport == UDP_VXLAN_GPE)
+		return DECODE_TUNNEL_VXLAN_GPE;
+	return dport == UDP_TEREDO || sport == UDP_TEREDO ? DECODE_TUNNEL_TEREDO : 0;
+}
+
+/* UDP tunnels of the given kind: VXLAN (RFC 7348) and VXLAN-GPE, Geneve
+ * (RFC 8926), Teredo. */
+static enum decode_result udp_tunnel(struct cursor *c, int kind, enum next_layer *next,
+				     int *version)
+{
 	skip(c, 8);
 	*next = NEXT_IP;
-	if (dport == UDP_VXLAN || dport == UDP_VXLAN_GPE) {
+	if (kind == DECODE_TUNNEL_VXLAN || kind == DECODE_TUNNEL_VXLAN_GPE) {
 		if (c->len < 8 || !(c->p[0] & 0x08)) /* the VNI-valid flag */
 			return DECODE_NOT_IP;
-		uint8_t proto = dport == UDP_VXLAN_GPE && (c->p[0] & 0x04) ? c->p[3] : 3;
+		uint8_t proto = kind == DECODE_TUNNEL_VXLAN_GPE && (c->p[0] & 0x04) ? c->p[3] : 3;
 		skip(c, 8);
 		if (proto == 1 || proto == 2)
 			*version = proto == 1 ? 4 : 6;
@@ -581,7 +602,7 @@ static enum decode_result udp_tunnel(struct cursor *c, enum next_layer *next, in
 			return DECODE_NOT_IP;
 		return DECODE_OK;
 	}
-	if (dport == UDP_GENEVE) {
+	if (kind == DECODE_TUNNEL_GENEVE) {
 		if (c->len < 8 || c->p[0] >> 6 != 0)
 			return DECODE_NOT_IP;
 		uint16_t type = be16(c->p + 2);
@@ -595,8 +616,9 @@ static enum decode_result udp_tunnel(struct cursor *c, enum next_layer *next, in
 /* Whether the packet at c (its IP header read into ip) is a tunnel of the
  * mask to follow: then c is left at what *next says it carries, and *kind
  * says which tunnel it was. */
-static enum decode_result tunnel(struct cursor *c, const struct l3 *ip, unsigned tunnels,
-				 int *kind, enum next_layer *next, int *version)
+static enum decode_result tunnel(struct cursor *c, const struct l3 *ip,
+				 const struct decode_options *o, int *kind, enum next_layer *next,
+				 int *version)
 {
 	*next = NEXT_IP;
 	*version = 0;
@@ -607,15 +629,15 @@ static enum decode_result tunnel(struct cursor *c, const struct l3 *ip, unsigned
 	case IP_PROTO_IPIP:
 	case IP_PROTO_IPV6:
 		*version = ip->proto == IP_PROTO_IPIP ? 4 : 6;
-		return tunnels & DECODE_TUNNEL_IPIP ? DECODE_OK : DECODE_NOT_IP;
-	case IP_PROTO_GRE: return gre(c, tunnels, kind, next, version);
+		return o->tunnels & DECODE_TUNNEL_IPIP ? DECODE_OK : DECODE_NOT_IP;
+	case IP_PROTO_GRE: return gre(c, o->tunnels, kind, next, version);
 	case IP_PROTO_UDP:
 		if (c->len < 8)
 			return DECODE_NOT_IP;
-		*kind = udp_tunnel_kind(be16(c->p), be16(c->p + 2));
-		if (!(tunnels & (unsigned)*kind))
+		*kind = udp_tunnel_kind(o, be16(c->p), be16(c->p + 2));
+		if (!(o->tunnels & (unsigned)*kind))
 			return DECODE_NOT_IP;
-		return udp_tunnel(c, next, version);
+		return udp_tunnel(c, *kind, next, version);
 	default: return DECODE_NOT_IP;
 	}
 }
@@ -624,7 +646,8 @@ static enum decode_result tunnel(struct cursor *c, const struct l3 *ip, unsigned
  * TCP or UDP with whole headers: those are read here in one go, with the
  * same result as the general path, which takes every other frame. Returns
  * whether it decoded the frame. */
-static int decode_common(const uint8_t *f, uint32_t caplen, struct packet_info *out)
+static int decode_common(const uint8_t *f, uint32_t caplen, const struct decode_options *o,
+			 struct packet_info *out)
 {
 	const uint8_t *ip = f + 14, *l4 = ip + 20;
 	if (caplen < 14 + 20 + 8 || be16(f + 12) != ETH_IPV4 || ip[0] != 0x45 ||
@@ -632,7 +655,7 @@ static int decode_common(const uint8_t *f, uint32_t caplen, struct packet_info *
 		return 0;
 	uint32_t total = be16(ip + 2), avail = total < caplen - 14 ? total : caplen - 14;
 	int tcp = ip[9] == IP_PROTO_TCP;
-	if (avail < 20u + (tcp ? 14 : 8) || (!tcp && udp_tunnel_kind(be16(l4), be16(l4 + 2))))
+	if (avail < 20u + (tcp ? 14 : 8) || (!tcp && udp_tunnel_kind(o, be16(l4), be16(l4 + 2))))
 		return 0;
 	out->ip_len = total;
 	out->family = 4;
@@ -652,8 +675,8 @@ static int decode_common(const uint8_t *f, uint32_t caplen, struct packet_info *
 	return 1;
 }
 
-enum decode_result decode_packet(int dlt, const uint8_t *frame, uint32_t caplen, unsigned tunnels,
-				 struct packet_info *out)
+enum decode_result decode_packet(int dlt, const uint8_t *frame, uint32_t caplen,
+				 const struct decode_options *o, struct packet_info *out)
 {
 	struct cursor c = { frame, caplen };
 	struct l3 ip;
@@ -664,7 +687,7 @@ enum decode_result decode_packet(int dlt, const uint8_t *frame, uint32_t caplen,
 	out->family = out->proto = out->tcp_flags = out->icmp_type = out->icmp_code = 0;
 	out->has_ports = out->has_inner = out->inner_proto = out->tunnels = 0;
 	out->sport = out->dport = out->inner_sport = out->inner_dport = 0;
-	if (dlt == DLT_EN10MB && decode_common(frame, caplen, out))
+	if (dlt == DLT_EN10MB && decode_common(frame, caplen, o, out))
 		return DECODE_OK;
 	if ((r = link_layer(dlt, &c, &version)) != DECODE_OK)
 		return r;
@@ -673,7 +696,7 @@ enum decode_result decode_packet(int dlt, const uint8_t *frame, uint32_t caplen,
 		if ((r = ip_header(&c, version, &ip, &out->src, &out->dst)) != DECODE_OK)
 			return r;
 		struct cursor inner = c;
-		if (tunnel(&inner, &ip, tunnels, &kind, &next, &version) != DECODE_OK)
+		if (tunnel(&inner, &ip, o, &kind, &next, &version) != DECODE_OK)
 			break;
 		if (out->tunnels++ == 0) { /* the outermost header: its endpoints' count */
 			out->tunnel_src = out->src;
@@ -718,6 +741,57 @@ int decode_tunnels_parse(const char *text, unsigned *mask)
 		else if (k < DECODE_N_TUNNELS)
 			*mask |= 1u << k;
 	}
+	return 0;
+}
+
+static void filter_ports(struct decode_options *o)
+{
+	o->port_filter = 1ull << (UDP_VXLAN_GPE & 63) | 1ull << (UDP_TEREDO & 63);
+	for (int i = 0; i < o->n_vxlan_ports; i++)
+		o->port_filter |= 1ull << (o->vxlan_ports[i] & 63);
+	for (int i = 0; i < o->n_geneve_ports; i++)
+		o->port_filter |= 1ull << (o->geneve_ports[i] & 63);
+}
+
+void decode_options_init(struct decode_options *o, unsigned tunnels)
+{
+	*o = (struct decode_options){ .tunnels = tunnels,
+				      .vxlan_ports = { UDP_VXLAN },
+				      .geneve_ports = { UDP_GENEVE },
+				      .n_vxlan_ports = 1,
+				      .n_geneve_ports = 1 };
+	filter_ports(o);
+}
+
+/* A list of UDP ports into ports; returns how many, or -EINVAL. */
+static int parse_ports(const char *text, uint16_t ports[DECODE_MAX_PORTS])
+{
+	int n = 0;
+	for (const char *p = text;;) {
+		char *end;
+		p += strspn(p, ", \t");
+		if (!*p)
+			return n > 0 ? n : -EINVAL;
+		errno = 0;
+		unsigned long v = strtoul(p, &end, 10);
+		if (end == p || errno || v < 1 || v > 65535 || n == DECODE_MAX_PORTS ||
+		    (*end && !strchr(", \t", *end)))
+			return -EINVAL;
+		ports[n++] = (uint16_t)v;
+		p = end;
+	}
+}
+
+int decode_options_set_ports(struct decode_options *o, int kind, const char *text)
+{
+	uint16_t ports[DECODE_MAX_PORTS];
+	int n = parse_ports(text, ports);
+	if (n < 0 || (kind != DECODE_TUNNEL_VXLAN && kind != DECODE_TUNNEL_GENEVE))
+		return -EINVAL;
+	memcpy(kind == DECODE_TUNNEL_VXLAN ? o->vxlan_ports : o->geneve_ports, ports,
+	       sizeof ports);
+	*(kind == DECODE_TUNNEL_VXLAN ? &o->n_vxlan_ports : &o->n_geneve_ports) = (uint8_t)n;
+	filter_ports(o);
 	return 0;
 }
 

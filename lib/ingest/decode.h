@@ -4,11 +4,12 @@
  * DECODE_MAX_VLAN deep), Linux cooked v1 and v2, raw IP (DLT_RAW and
  * LINKTYPE_IPV4/IPV6), BSD loopback (DLT_NULL, DLT_LOOP). Network: IPv4
  * (options; only the first fragment carries ports) and IPv6 (extension
- * headers up to DECODE_MAX_EXT, fragments likewise). Transport: TCP flags,
- * UDP, ICMP and ICMPv6 type/code and, for their error messages, the ports
- * and addresses of the packet that caused the error; other protocols by
- * number. Nothing is read past the captured length: a malformed frame is a
- * counted reason, never a trusted field. */
+ * headers up to DECODE_MAX_EXT, fragments likewise: a later fragment is
+ * the protocol its fragment header names, its payload not read as
+ * headers). Transport: TCP flags, UDP, ICMP and ICMPv6 type/code and, for
+ * their error messages, the ports and addresses of the packet that caused
+ * the error; other protocols by number. Nothing is read past the captured
+ * length: a malformed frame is a counted reason, never a trusted field. */
 #ifndef FLOWSAD_DECODE_H
 #define FLOWSAD_DECODE_H
 
@@ -27,9 +28,9 @@ enum decode_tunnel {
 	DECODE_TUNNEL_IPIP = 1 << 0,      /* IPv4 or IPv6 in IP (protocols 4 and 41) */
 	DECODE_TUNNEL_GRE = 1 << 1,       /* GRE carrying IP, a bridged frame or MPLS */
 	DECODE_TUNNEL_ERSPAN = 1 << 2,    /* ERSPAN types I, II, III (in GRE) */
-	DECODE_TUNNEL_VXLAN = 1 << 3,     /* UDP 4789 */
+	DECODE_TUNNEL_VXLAN = 1 << 3,     /* UDP 4789, or the ports configured */
 	DECODE_TUNNEL_VXLAN_GPE = 1 << 4, /* UDP 4790 */
-	DECODE_TUNNEL_GENEVE = 1 << 5,    /* UDP 6081 */
+	DECODE_TUNNEL_GENEVE = 1 << 5,    /* UDP 6081, or the ports configured */
 	DECODE_TUNNEL_TEREDO = 1 << 6,    /* IPv6 in UDP 3544 */
 	DECODE_N_TUNNELS = 7,
 };
@@ -37,6 +38,28 @@ enum decode_tunnel {
 	(DECODE_TUNNEL_IPIP | DECODE_TUNNEL_GRE | DECODE_TUNNEL_ERSPAN | DECODE_TUNNEL_VXLAN | \
 	 DECODE_TUNNEL_GENEVE)
 #define DECODE_TUNNELS_ALL ((1u << DECODE_N_TUNNELS) - 1)
+
+#define DECODE_MAX_PORTS 8 /* UDP ports a tunnel kind is recognised on */
+
+/* What the decoder takes off: the tunnels of the mask, VXLAN and Geneve on
+ * the UDP destination ports listed ([decap] vxlan_ports, geneve_ports: an
+ * overlay may use another port than IANA's, as Linux's VXLAN did with 8472). */
+struct decode_options {
+	unsigned tunnels;                    /* DECODE_TUNNEL_* */
+	/* set by the functions below */
+	uint16_t vxlan_ports[DECODE_MAX_PORTS], geneve_ports[DECODE_MAX_PORTS];
+	uint8_t n_vxlan_ports, n_geneve_ports;
+	uint64_t port_filter; /* bit port % 64 of each UDP tunnel port: most
+			       * datagrams are told from tunnels by one test */
+};
+
+/* tunnels, with VXLAN on 4789 and Geneve on 6081. */
+void decode_options_init(struct decode_options *o, unsigned tunnels);
+/* The UDP ports kind (DECODE_TUNNEL_VXLAN or DECODE_TUNNEL_GENEVE) is
+ * recognised on, from a list ("4789, 8472": 1 to 65535, at most
+ * DECODE_MAX_PORTS). Returns 0, or -EINVAL (o unchanged). */
+int decode_options_set_ports(struct decode_options *o, int kind, const char *text)
+	__attribute__((warn_unused_result));
 
 enum decode_result {
 	DECODE_OK,
@@ -111,11 +134,10 @@ const char *decode_tunnel_name(int kind);
 int decode_tunnels_parse(const char *text, unsigned *mask) __attribute__((warn_unused_result));
 
 /* Decodes frame [caplen] of link type dlt (a pcap LINKTYPE/DLT value) into
- * *out (ts and wire_len are the caller's), taking off the tunnels of the
- * mask. Returns a decode_result; the fields are meaningful only for
- * DECODE_OK. */
-enum decode_result decode_packet(int dlt, const uint8_t *frame, uint32_t caplen, unsigned tunnels,
-				 struct packet_info *out);
+ * *out (ts and wire_len are the caller's), taking off the tunnels o says.
+ * Returns a decode_result; the fields are meaningful only for DECODE_OK. */
+enum decode_result decode_packet(int dlt, const uint8_t *frame, uint32_t caplen,
+				 const struct decode_options *o, struct packet_info *out);
 
 /* Short stable names for counters and messages ("trunc_ip", ...). */
 const char *decode_result_name(enum decode_result r);

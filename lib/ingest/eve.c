@@ -96,6 +96,7 @@ static const char *flow_event(json_t *e, int two_way, const struct eve_reader *r
 	if (time_of(o, "end", &b.end_ms) < 0)
 		b.end_ms = b.start_ms;
 	flow_counts(e, two_way, &b);
+	b.opener_unknown = !two_way; /* a netflow event is either side's */
 	if (r->emit)
 		flow_record_split(&b, r->emit, r->ctx);
 	return NULL;

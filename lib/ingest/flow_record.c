@@ -1,6 +1,7 @@
 #include "ingest/flow_record.h"
 
 #include <ctype.h>
+#include <string.h>
 
 /* The answer an ICMP or ICMPv6 query gets (echo, timestamp, information). */
 static uint8_t icmp_reply_type(uint8_t proto, uint8_t type)
@@ -19,6 +20,7 @@ int flow_record_split(const struct biflow *b, flow_record_fn emit, void *ctx)
 		.dport = icmp ? (uint16_t)(b->sport << 8 | (b->dport & 0xff)) : b->dport,
 		.proto = b->proto, .tcp_flags = b->orig_flags, .family = b->family,
 		.packets = b->orig_packets, .bytes = b->orig_bytes,
+		.direction = b->opener_unknown ? FLOW_DIRECTION_UNKNOWN : FLOW_DIRECTION_OPENER,
 	};
 	if (r.packets) {
 		emit(ctx, &r);
@@ -35,6 +37,8 @@ int flow_record_split(const struct biflow *b, flow_record_fn emit, void *ctx)
 	r.tcp_flags = b->resp_flags;
 	r.packets = b->resp_packets;
 	r.bytes = b->resp_bytes;
+	if (!b->opener_unknown)
+		r.direction = FLOW_DIRECTION_ANSWER;
 	emit(ctx, &r);
 	return n + 1;
 }
@@ -55,4 +59,37 @@ void flow_record_history_flags(const char *history, uint8_t *orig, uint8_t *resp
 		}
 		*(isupper((unsigned char)*p) ? orig : resp) |= f;
 	}
+}
+
+/* What each side of a TCP connection sent, by Zeek's conn_state. */
+static const struct conn_state {
+	const char *name;
+	uint8_t orig, resp;
+	uint8_t midstream; /* Zeek saw no SYN from the originator */
+} conn_states[] = {
+	{ "S0", TCP_SYN, 0, 0 },
+	{ "S1", TCP_SYN | TCP_ACK, TCP_SYN | TCP_ACK, 0 },
+	{ "SF", TCP_SYN | TCP_ACK | TCP_FIN, TCP_SYN | TCP_ACK | TCP_FIN, 0 },
+	{ "REJ", TCP_SYN, TCP_RST, 0 },
+	{ "S2", TCP_SYN | TCP_ACK | TCP_FIN, TCP_SYN | TCP_ACK, 0 },
+	{ "S3", TCP_SYN | TCP_ACK, TCP_SYN | TCP_ACK | TCP_FIN, 0 },
+	{ "RSTO", TCP_SYN | TCP_ACK | TCP_RST, TCP_SYN | TCP_ACK, 0 },
+	{ "RSTR", TCP_SYN | TCP_ACK, TCP_SYN | TCP_ACK | TCP_RST, 0 },
+	{ "RSTOS0", TCP_SYN | TCP_RST, 0, 0 },
+	{ "SH", TCP_SYN | TCP_FIN, 0, 0 },
+	{ "RSTRH", 0, TCP_SYN | TCP_ACK | TCP_RST, 1 },
+	{ "SHR", 0, TCP_SYN | TCP_ACK | TCP_FIN, 1 },
+	{ "OTH", 0, 0, 1 },
+};
+
+int flow_record_state_flags(const char *conn_state, uint8_t *orig, uint8_t *resp)
+{
+	*orig = *resp = 0;
+	for (size_t i = 0; conn_state && i < sizeof conn_states / sizeof conn_states[0]; i++)
+		if (strcmp(conn_state, conn_states[i].name) == 0) {
+			*orig = conn_states[i].orig;
+			*resp = conn_states[i].resp;
+			return conn_states[i].midstream;
+		}
+	return -1;
 }

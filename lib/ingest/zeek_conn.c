@@ -12,6 +12,7 @@
 static const char *const field_names[ZEEK_N_FIELDS] = {
 	"ts",	    "id.orig_h", "id.orig_p", "id.resp_h",     "id.resp_p", "proto",
 	"duration", "history",	 "orig_pkts", "orig_ip_bytes", "resp_pkts", "resp_ip_bytes",
+	"conn_state",
 };
 
 void zeek_conn_init(struct zeek_conn *z, flow_record_fn emit, void *ctx)
@@ -96,6 +97,24 @@ static int parse_count(const char *v, uint64_t *out)
 	return 0;
 }
 
+/* The flags each side sent, from the history, else the conn_state; and
+ * whether Zeek saw the opening. */
+static void tcp_flags(const char *const *v, struct biflow *b)
+{
+	uint8_t orig, resp;
+	int state = is_unset(v[ZEEK_CONN_STATE])
+			    ? -1
+			    : flow_record_state_flags(v[ZEEK_CONN_STATE], &orig, &resp);
+
+	if (!is_unset(v[ZEEK_HISTORY])) {
+		flow_record_history_flags(v[ZEEK_HISTORY], &b->orig_flags, &b->resp_flags);
+	} else if (state >= 0) {
+		b->orig_flags = orig;
+		b->resp_flags = resp;
+	}
+	b->opener_unknown = state == 1;
+}
+
 /* The text values of one connection to a biflow. */
 static const char *make_biflow(const char *const *v, struct biflow *b)
 {
@@ -135,8 +154,8 @@ static const char *make_biflow(const char *const *v, struct biflow *b)
 	b->dport = (uint16_t)resp_p;
 	b->start_ms = ms;
 	b->end_ms = ms + dur_ms;
-	if (b->proto == IP_PROTO_TCP && !is_unset(v[ZEEK_HISTORY]))
-		flow_record_history_flags(v[ZEEK_HISTORY], &b->orig_flags, &b->resp_flags);
+	if (b->proto == IP_PROTO_TCP)
+		tcp_flags(v, b);
 	return NULL;
 }
 

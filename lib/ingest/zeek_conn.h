@@ -4,10 +4,13 @@
  * lines (LogAscii::use_json), with ts as epoch seconds or ISO 8601.
  *
  * Read: ts, id.orig_h, id.orig_p, id.resp_h, id.resp_p, proto (required);
- * duration, history, orig_pkts, orig_ip_bytes, resp_pkts, resp_ip_bytes
- * (unset or absent: 0 time, no flags, one packet from the originator).
- * Each connection gives the originator's flow and, when it answered, the
- * responder's (flow_record_split), with the TCP flags of its history.
+ * duration, history, orig_pkts, orig_ip_bytes, resp_pkts, resp_ip_bytes,
+ * conn_state (unset or absent: 0 time, no flags, one packet from the
+ * originator). Each connection gives the originator's flow, as the opener's,
+ * and, when it answered, the responder's, as the answer (flow_record_split),
+ * with the TCP flags of its history, or of its conn_state when it has no
+ * history. A TCP connection Zeek saw midstream (OTH, SHR, RSTRH) says
+ * nothing of who opened it: its records leave that to the counting's guess.
  * Bytes are IP bytes, as NetFlow counts them. */
 #ifndef FLOWSAD_ZEEK_CONN_H
 #define FLOWSAD_ZEEK_CONN_H
@@ -30,6 +33,7 @@ enum zeek_field {
 	ZEEK_ORIG_IP_BYTES,
 	ZEEK_RESP_PKTS,
 	ZEEK_RESP_IP_BYTES,
+	ZEEK_CONN_STATE,
 	ZEEK_N_FIELDS,
 };
 

@@ -28,7 +28,7 @@ check_eq "IPv6 packets counted as tshark sees them" "$v6" \
 
 # under other link headers or inside tunnels, the same packets make the same samples
 # (bytes too: they are IP lengths); a tunnel's endpoints are never a source
-for kind in raw sll sll2 null qinq mpls pppoe gre vxlan erspan; do
+for kind in raw sll sll2 null qinq mpls pppoe pppoe-pfc gre vxlan erspan; do
 	python3 "$tools/relink.py" "$pcap" "$T/$kind.pcap" "$kind"
 	"$FLOWSAD" aggregate --window 1m "$T/$kind.pcap" >"$T/$kind.csv" 2>"$T/$kind.log"
 	check "$kind gives the same samples" diff "$T/agg.csv" "$T/$kind.csv"
@@ -44,6 +44,45 @@ check_eq "a tunnel left on (--decapsulate without vxlan) counts its endpoint, th
 	"10.200.0.1" "$(tail -n +2 "$T/outer.csv" | cut -d, -f2 | sort -u | tr '\n' ' ' | sed 's/ $//')"
 check_exit "an unknown tunnel kind is a usage error" 64 "$FLOWSAD" aggregate --decapsulate l2tp \
 	"$T/vxlan.pcap"
+
+# VXLAN on another port than 4789 is a tunnel when [decap] vxlan_ports lists it
+python3 "$tools/relink.py" "$pcap" "$T/vxlan8472.pcap" vxlan8472
+"$FLOWSAD" aggregate --window 1m "$T/vxlan8472.pcap" >"$T/v8472-off.csv" 2>/dev/null
+check_eq "VXLAN on UDP 8472 is not taken off by default: its endpoint is the only source" \
+	"10.200.0.1" "$(tail -n +2 "$T/v8472-off.csv" | cut -d, -f2 | sort -u)"
+printf '[decap]\nvxlan_ports = 4789, 8472\n' >"$T/decap.conf"
+"$FLOWSAD" aggregate -c "$T/decap.conf" --window 1m "$T/vxlan8472.pcap" >"$T/v8472.csv" 2>/dev/null
+check "... and with vxlan_ports = 4789, 8472 it gives the same samples as the bare capture" \
+	diff "$T/agg.csv" "$T/v8472.csv"
+"$FLOWSAD" train --window 1m --seed 1 -o "$T/decap.model" "$pcap" >/dev/null 2>&1
+printf '[spool]\ndir = %s/spool\n' "$T" >>"$T/decap.conf"
+"$FLOWSAD" run -c "$T/decap.conf" -m "$T/decap.model" -r "$T/vxlan8472.pcap" >/dev/null \
+	2>"$T/v8472-run.log"
+check "... as the daemon does, given the same [decap]" \
+	grep -q "IP 39267 (39267 out of tunnels)" "$T/v8472-run.log"
+printf '[decap]\nvxlan_ports = 4789, 99999\n' >"$T/bad-decap.conf"
+check_exit "a port out of range in [decap] is a configuration error" 78 \
+	"$FLOWSAD" aggregate -c "$T/bad-decap.conf" "$T/vxlan8472.pcap"
+
+# a capture whose clock was not set: warned once, with the first such time
+python3 -c "
+import struct
+d = bytearray(open('$pcap', 'rb').read())
+d[24:28] = struct.pack('<I', 5)
+open('$T/epoch.pcap', 'wb').write(d)"
+"$FLOWSAD" aggregate --window 1m "$T/epoch.pcap" >/dev/null 2>"$T/epoch.log"
+check "a capture's times before 2000 are warned of, with the first" \
+	grep -q "epoch.pcap: a time of 1970-01-01T00:00:05Z (before 2000)" "$T/epoch.log"
+check "... and not for the bundled capture" bash -c "! grep -q 'a time of' '$T/agg.log'"
+
+# IPv6 fragments whose fragment header names a Destination Options header: each counts,
+# as tshark counts them
+python3 "$tools/relink.py" "$pcap" "$T/frag6.pcap" frag6
+"$FLOWSAD" aggregate --window 1m "$T/frag6.pcap" >"$T/frag6.csv" 2>"$T/frag6.log"
+check_eq "IPv6 fragments counted packet for packet as tshark counts them" \
+	"$(tshark -r "$T/frag6.pcap" -Y ipv6 2>/dev/null | wc -l)" \
+	"$(awk -F, 'NR > 1 && $2 ~ /:/ {s += $3} END {print s}' "$T/frag6.csv")"
+check "... none of them malformed" grep -q "malformed 0" "$T/frag6.log"
 
 "$FLOWSAD" aggregate --window 90s "$pcap" >"$T/agg90.csv" 2>/dev/null
 check "90 s windows start at multiples of 90 s since the epoch" bash -c \

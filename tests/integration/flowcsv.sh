@@ -24,3 +24,17 @@ check "... the protocol error is named too" bash -c "'$FLOWSAD' aggregate '$T/ba
 printf 'ts,te,td,sa,da,sp\n' >"$T/short.csv"
 check_exit "a header without nfdump's columns: 65" 65 "$FLOWSAD" aggregate --input-format flow-csv "$T/short.csv"
 check "... names the missing column" grep -q "short.csv:1: the header has no column 'dp'" "$T/exit.out"
+
+# times a clock got wrong: warned once a file, with the first one
+{ head -1 "$csv"; sed -n 2,4p "$csv" | sed 's/^2026-11-29 11:07:20,2026-11-29 11:07:20/1970-01-01 00:00:05,1970-01-01 00:00:05/'
+  sed -n 5,6p "$csv"; } >"$T/epoch.csv"
+"$FLOWSAD" aggregate "$T/epoch.csv" >/dev/null 2>"$T/epoch.log"
+check "times before 2000 are warned of, with the first" \
+	grep -q "epoch.csv: a time of 1970-01-01T00:00:05Z (before 2000)" "$T/epoch.log"
+check_eq "... once" 1 "$(grep -c "a time of" "$T/epoch.log")"
+next=$(date -u -d '+3 days' '+%Y-%m-%d %H:%M:%S')
+{ head -1 "$csv"; sed -n 2,3p "$csv" | sed "s/^2026-11-29 11:07:20,2026-11-29 11:07:20/$next,$next/"; } >"$T/ahead.csv"
+"$FLOWSAD" aggregate "$T/ahead.csv" >/dev/null 2>"$T/ahead.log"
+check "times more than a day ahead are warned of" \
+	grep -q "ahead.csv: a time of .* (more than a day after now)" "$T/ahead.log"
+check "the bundled capture's times are not" bash -c "! grep -q 'a time of' '$T/agg.log'"

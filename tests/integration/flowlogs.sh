@@ -40,3 +40,36 @@ check "... naming the field" grep -q "nofield.log:2: #fields has no 'id.resp_h'"
 "$FLOWSAD" aggregate --input-format eve "$T/bad.json" >/dev/null 2>"$T/badeve.err"
 check "bad EVE events are counted and skipped" grep -q "bad.json: 2 connections, 2 malformed" \
 	"$T/badeve.err"
+
+# a connection longer than a window, written when it ended: each window it covers gets its
+# share, the closed ones' counted late
+{ sed -n 1,8p "$T/zeek-tsv.log"
+  printf '1795950360.0\tCa\t10.9.9.1\t40000\t10.9.9.2\t22\ttcp\t-\t180.0\t-\t-\tSF\t-\t-\t0\tShADadFf\t90\t9000\t90\t9000\t(empty)\n'
+} >"$T/long.log"
+"$FLOWSAD" aggregate --window 1m "$T/long.log" >"$T/long.csv" 2>"$T/long.err"
+check_eq "a 3-minute connection is shared by the three minutes it covers" \
+	"10.9.9.1:30:3000 10.9.9.1:30:3000 10.9.9.1:30:3000" \
+	"$(awk -F, '$2 == "10.9.9.1" {printf "%s%s:%s:%s", n++ ? " " : "", $2, $3, $4}' "$T/long.csv")"
+check "... and aggregate says how many flows were split" \
+	grep -q "late 0, evicted 0, flows split over windows 2;" "$T/long.err"
+{ cat "$T/long.log"; sed -n 9,12p "$T/zeek-tsv.log" | sed 's/^1795950439/1795954100/'
+  printf '1795950400.0\tCb\t10.9.9.3\t40000\t10.9.9.2\t22\ttcp\t-\t3630.0\t-\t-\tSF\t-\t-\t0\tShADadFf\t61\t6100\t0\t0\t(empty)\n'
+} >"$T/late.log"
+"$FLOWSAD" train --window 1m --seed 1 -o "$T/late.model" "$T/late.log" >/dev/null 2>"$T/late.err"
+check "train says what came late and what was split" \
+	grep -q "late [1-9][0-9]*, evicted 0, flows split over windows 3;" "$T/late.err"
+
+# the format asked for, or the one detected
+check "auto detection says what it picked" grep -q "zeek-tsv.log: read as zeek (detected" \
+	"$T/zeek-tsv.err"
+check_exit "--input-format eve on a Zeek log reads nothing: 65" 65 \
+	"$FLOWSAD" aggregate --input-format eve "$T/zeek-tsv.log"
+check "... and says the first error" \
+	grep -q "zeek-tsv.log: nothing read as eve (.* malformed rows); first: $T/zeek-tsv.log:1: expected" \
+	"$T/exit.out"
+check_exit "--input-format zeek on an EVE log reads nothing: 65" 65 \
+	"$FLOWSAD" train -o "$T/none.model" --input-format zeek "$T/eve.log"
+check_exit "--input-format netflow-pcap on a packet capture reads nothing: 65" 65 \
+	"$FLOWSAD" aggregate --input-format netflow-pcap "$pcap"
+check "... and says what the decoder counted" \
+	grep -q "no NetFlow or IPFIX record in [0-9]* datagrams; counted: bad_version" "$T/exit.out"

@@ -60,3 +60,11 @@ open('$T/badver.pcap', 'wb').write(d)"
 check "a datagram of an unknown version is counted, the rest still read" \
 	grep -Eq "bad_version 1,.*" "$T/bad.log"
 check "... and its templates missing, later data sets are counted as such" grep -Eq "no_template [1-9]" "$T/bad.log"
+
+python3 -c "
+d = bytearray(open('$DATA/sample-netflow-v5.pcap', 'rb').read())
+d[24 + 16 + 42 + 8:24 + 16 + 42 + 12] = (1000).to_bytes(4, 'big') # first datagram: unix_secs 1000
+open('$T/v5epoch.pcap', 'wb').write(d)"
+"$FLOWSAD" aggregate --input-format netflow-pcap "$T/v5epoch.pcap" >/dev/null 2>"$T/epoch.log"
+check "an exporter's clock of 1970 is warned of once, the capture's being right" \
+	test "$(grep -c 'v5epoch.pcap: a time of 1969-12-31T23:05:36Z (before 2000)' "$T/epoch.log")" = 1

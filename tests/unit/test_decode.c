@@ -14,7 +14,9 @@
 static enum decode_result decode(int dlt, const uint8_t *frame, uint32_t caplen,
 				 struct packet_info *out)
 {
-	return decode_packet(dlt, frame, caplen, DECODE_TUNNELS_ALL, out);
+	struct decode_options o;
+	decode_options_init(&o, DECODE_TUNNELS_ALL);
+	return decode_packet(dlt, frame, caplen, &o, out);
 }
 
 /* Ethernet + IPv4 + TCP SYN 10.0.0.1:1234 -> 10.0.0.2:80 */

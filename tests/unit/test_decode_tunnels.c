@@ -13,11 +13,22 @@
 
 #include "ingest/decode.h"
 
+/* The tunnels of mask taken off, on their default ports. */
+static enum decode_result decode_mask(unsigned mask, const uint8_t *frame, uint32_t caplen,
+				      struct packet_info *out)
+{
+	struct decode_options o;
+	decode_options_init(&o, mask);
+	return decode_packet(DLT_EN10MB, frame, caplen, &o, out);
+}
+
 /* Every tunnel taken off. */
 static enum decode_result decode(int dlt, const uint8_t *frame, uint32_t caplen,
 				 struct packet_info *out)
 {
-	return decode_packet(dlt, frame, caplen, DECODE_TUNNELS_ALL, out);
+	struct decode_options o;
+	decode_options_init(&o, DECODE_TUNNELS_ALL);
+	return decode_packet(dlt, frame, caplen, &o, out);
 }
 
 struct frame {
@@ -193,6 +204,50 @@ static void test_link_headers(void **state)
 	expect_syn(DLT_PPP_ETHER, &f, 0);
 }
 
+/* PPP's protocol field compressed to one byte (RFC 1661, 6.5: an odd first
+ * byte), in a PPPoE session and on a raw PPP link, for IPv4 and IPv6. */
+static void test_ppp_protocol_compression(void **state)
+{
+	struct frame f;
+	struct packet_info p;
+	(void)state;
+
+	f = (struct frame){ 0 }; /* PPPoE session, protocol 0x21 in one byte */
+	ethernet(&f, 0x8864);
+	PUT(&f, 0x11, 0, 0x12, 0x34, 0, 41, 0x21);
+	inner_syn(&f);
+	expect_syn(DLT_EN10MB, &f, 0);
+
+	f = (struct frame){ 0 }; /* the same without Ethernet */
+	PUT(&f, 0x11, 0, 0x12, 0x34, 0, 41, 0x21);
+	inner_syn(&f);
+	expect_syn(DLT_PPP_ETHER, &f, 0);
+
+	f = (struct frame){ 0 }; /* HDLC-framed PPP, compressed protocol */
+	PUT(&f, 0xff, 0x03, 0x21);
+	inner_syn(&f);
+	expect_syn(DLT_PPP, &f, 0);
+
+	f = (struct frame){ 0 }; /* PPPoE carrying IPv6 as 0x57 in one byte */
+	ethernet(&f, 0x8864);
+	PUT(&f, 0x11, 0, 0x12, 0x34, 0, 53, 0x57);
+	inner_ipv6_udp(&f);
+	finish(&f);
+	assert_int_equal(decode(DLT_EN10MB, f.b, (uint32_t)f.n, &p), DECODE_OK);
+	assert_int_equal(p.family, 6);
+	assert_int_equal(p.dport, 53);
+
+	f = (struct frame){ 0 }; /* a compressed field naming no IP protocol (0x23) */
+	ethernet(&f, 0x8864);
+	PUT(&f, 0x11, 0, 0x12, 0x34, 0, 2, 0x23, 0);
+	assert_int_equal(decode(DLT_EN10MB, f.b, (uint32_t)f.n, &p), DECODE_NOT_IP);
+
+	f = (struct frame){ 0 }; /* a PPPoE header with no protocol at all */
+	ethernet(&f, 0x8864);
+	PUT(&f, 0x11, 0, 0x12, 0x34, 0, 0);
+	assert_int_equal(decode(DLT_EN10MB, f.b, (uint32_t)f.n, &p), DECODE_TRUNC_TUNNEL);
+}
+
 static void test_tunnels(void **state)
 {
 	struct frame f;
@@ -208,6 +263,46 @@ static void test_tunnels(void **state)
 	ethernet(&f, 0x0800);
 	ipv4(&f, 47, 1, 2);
 	PUT(&f, 0x30, 0x00, 0x08, 0x00, 0, 0, 0, 7, 0, 0, 0, 1);
+	inner_syn(&f);
+	expect_syn(DLT_EN10MB, &f, 1);
+
+	f = (struct frame){ 0 }; /* GRE with checksum, key and sequence number */
+	ethernet(&f, 0x0800);
+	ipv4(&f, 47, 1, 2);
+	PUT(&f, 0xb0, 0x00, 0x08, 0x00, 0x12, 0x34, 0, 0, 0, 0, 0, 7, 0, 0, 0, 1);
+	inner_syn(&f);
+	expect_syn(DLT_EN10MB, &f, 1);
+
+	f = (struct frame){ 0 }; /* GRE with a checksum alone */
+	ethernet(&f, 0x0800);
+	ipv4(&f, 47, 1, 2);
+	PUT(&f, 0x80, 0x00, 0x08, 0x00, 0x12, 0x34, 0, 0);
+	inner_syn(&f);
+	expect_syn(DLT_EN10MB, &f, 1);
+
+	f = (struct frame){ 0 }; /* GRE with a key alone, a bridged frame inside */
+	ethernet(&f, 0x0800);
+	ipv4(&f, 47, 1, 2);
+	PUT(&f, 0x20, 0x00, 0x65, 0x58, 0, 0, 0, 9);
+	ethernet(&f, 0x0800);
+	inner_syn(&f);
+	expect_syn(DLT_EN10MB, &f, 1);
+
+	f = (struct frame){ 0 }; /* ERSPAN type II with a key as well as its sequence */
+	ethernet(&f, 0x0800);
+	ipv4(&f, 47, 1, 2);
+	PUT(&f, 0x30, 0x00, 0x88, 0xbe, 0, 0, 0, 5, 0, 0, 0, 9);
+	PUT(&f, 0x10, 0x01, 0, 0, 0, 0, 0, 0);
+	ethernet(&f, 0x0800);
+	inner_syn(&f);
+	expect_syn(DLT_EN10MB, &f, 1);
+
+	f = (struct frame){ 0 }; /* ERSPAN type III without the platform subheader */
+	ethernet(&f, 0x0800);
+	ipv4(&f, 47, 1, 2);
+	PUT(&f, 0x10, 0x00, 0x22, 0xeb, 0, 0, 0, 9);
+	PUT(&f, 0x20, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x00);
+	ethernet(&f, 0x0800);
 	inner_syn(&f);
 	expect_syn(DLT_EN10MB, &f, 1);
 
@@ -359,6 +454,115 @@ static void test_tiny_fragments(void **state)
 	assert_int_equal(decode(DLT_EN10MB, f.b, (uint32_t)f.n, &p), DECODE_TRUNC_L4);
 }
 
+/* An IPv6 packet cut into fragments whose fragment header names a
+ * Destination Options header: the first fragment holds it and the UDP
+ * header, a later one the middle of the datagram (here bytes that would
+ * read as an overlong extension header). Each fragment is one packet of its
+ * own IP length, as tshark counts frames; the later one has no ports and
+ * counts as the protocol its fragment header names. */
+static void test_ipv6_fragment_chain(void **state)
+{
+	static const uint8_t v6[] = { 0x60, 0, 0, 0, 0, 0, 44, 64, 0x20, 0x01, 0x0d, 0xb8,
+				      0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0x20, 0x01, 0x0d, 0xb8,
+				      0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2 };
+	struct frame f = { 0 };
+	struct packet_info p;
+	(void)state;
+
+	ethernet(&f, 0x86dd); /* first fragment: offset 0, more to come */
+	f.ip6[f.n_ip6++] = f.n;
+	put(&f, v6, sizeof v6);
+	PUT(&f, 60, 0, 0x00, 0x01, 0, 0, 0, 42);
+	PUT(&f, 17, 0, 1, 4, 0, 0, 0, 0); /* destination options, padded */
+	PUT(&f, 0x14, 0xe9, 0, 53, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8);
+	finish(&f);
+	assert_int_equal(decode(DLT_EN10MB, f.b, (uint32_t)f.n, &p), DECODE_OK);
+	assert_int_equal(p.proto, IP_PROTO_UDP);
+	assert_true(p.has_ports);
+	assert_int_equal(p.dport, 53);
+	assert_int_equal(p.ip_len, 40 + 8 + 8 + 16);
+
+	f = (struct frame){ 0 }; /* a later fragment: offset 32, the last */
+	ethernet(&f, 0x86dd);
+	f.ip6[f.n_ip6++] = f.n;
+	put(&f, v6, sizeof v6);
+	PUT(&f, 60, 0, 0x00, 0x20, 0, 0, 0, 42);
+	PUT(&f, 0x11, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff);
+	finish(&f);
+	assert_int_equal(decode(DLT_EN10MB, f.b, (uint32_t)f.n, &p), DECODE_OK);
+	assert_false(p.has_ports);
+	assert_int_equal(p.proto, 60);
+	assert_int_equal(p.ip_len, 40 + 8 + 12);
+
+	f = (struct frame){ 0 }; /* an atomic fragment (offset 0, no more): a whole packet */
+	ethernet(&f, 0x86dd);
+	f.ip6[f.n_ip6++] = f.n;
+	put(&f, v6, sizeof v6);
+	PUT(&f, 6, 0, 0, 0, 0, 0, 0, 42);
+	PUT(&f, 0x9c, 0x40, 0, 22, 0, 0, 0, 1); /* a TCP header cut after 8 bytes */
+	finish(&f);
+	assert_int_equal(decode(DLT_EN10MB, f.b, (uint32_t)f.n, &p), DECODE_TRUNC_L4);
+}
+
+/* VXLAN and Geneve on the ports configured ([decap]), and only there. */
+static void test_tunnel_ports(void **state)
+{
+	struct frame f = { 0 };
+	struct packet_info p;
+	struct decode_options o;
+	(void)state;
+
+	ethernet(&f, 0x0800); /* VXLAN on Linux's old port */
+	ipv4(&f, 17, 1, 2);
+	udp(&f, 51000, 8472);
+	PUT(&f, 0x08, 0, 0, 0, 0, 0x12, 0x34, 0);
+	ethernet(&f, 0x0800);
+	inner_syn(&f);
+	finish(&f);
+	assert_int_equal(decode(DLT_EN10MB, f.b, (uint32_t)f.n, &p), DECODE_OK);
+	assert_int_equal(p.tunnels, 0); /* not a tunnel port by default */
+	assert_int_equal(p.dport, 8472);
+	decode_options_init(&o, DECODE_TUNNELS_DEFAULT);
+	assert_int_equal(decode_options_set_ports(&o, DECODE_TUNNEL_VXLAN, "4789, 8472"), 0);
+	assert_int_equal(o.n_vxlan_ports, 2);
+	assert_int_equal(decode_packet(DLT_EN10MB, f.b, (uint32_t)f.n, &o, &p), DECODE_OK);
+	assert_int_equal(p.tunnels, 1);
+	assert_int_equal(p.dport, 22);
+	assert_string_equal(decode_tunnel_name(p.tunnel_kind), "vxlan");
+
+	f.b[f.udp[0] + 2] = 0x17, f.b[f.udp[0] + 3] = 0xc1; /* the same on 6081 ... */
+	f.b[f.udp[0] + 8] = 0x00, f.b[f.udp[0] + 10] = 0x65, f.b[f.udp[0] + 11] = 0x58;
+	/* ... which Geneve has left for 6082 */
+	assert_int_equal(decode_options_set_ports(&o, DECODE_TUNNEL_GENEVE, "6082"), 0);
+	assert_int_equal(decode_packet(DLT_EN10MB, f.b, (uint32_t)f.n, &o, &p), DECODE_OK);
+	assert_int_equal(p.tunnels, 0);
+	assert_int_equal(p.dport, 6081);
+	assert_int_equal(decode_options_set_ports(&o, DECODE_TUNNEL_GENEVE, "6081"), 0);
+	assert_int_equal(decode_packet(DLT_EN10MB, f.b, (uint32_t)f.n, &o, &p), DECODE_OK);
+	assert_int_equal(p.tunnels, 1);
+	assert_string_equal(decode_tunnel_name(p.tunnel_kind), "geneve");
+
+	/* VXLAN on 4853 (4789 + 64): a port sharing the filter's bit with 4789, the
+	 * list's second, still told apart */
+	assert_int_equal(decode_options_set_ports(&o, DECODE_TUNNEL_VXLAN, "4853"), 0);
+	f.b[f.udp[0] + 2] = 0x12, f.b[f.udp[0] + 3] = 0xf5;
+	f.b[f.udp[0] + 8] = 0x08;
+	assert_int_equal(decode_packet(DLT_EN10MB, f.b, (uint32_t)f.n, &o, &p), DECODE_OK);
+	assert_int_equal(p.tunnels, 1);
+	assert_string_equal(decode_tunnel_name(p.tunnel_kind), "vxlan");
+	f.b[f.udp[0] + 2] = 0x12, f.b[f.udp[0] + 3] = 0xb5; /* 4789: not listed now */
+	assert_int_equal(decode_packet(DLT_EN10MB, f.b, (uint32_t)f.n, &o, &p), DECODE_OK);
+	assert_int_equal(p.tunnels, 0);
+
+	const char *bad[] = { "0", "65536", "4789x", "", "1,2,3,4,5,6,7,8,9", "-1" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		int rc = decode_options_set_ports(&o, DECODE_TUNNEL_VXLAN, bad[i]);
+		assert_int_equal(rc, -EINVAL);
+	}
+	assert_int_equal(o.vxlan_ports[0], 4853); /* unchanged */
+	assert_int_equal(decode_options_set_ports(&o, DECODE_TUNNEL_TEREDO, "3544"), -EINVAL);
+}
+
 /* Each tunnel kind is taken off only when asked; the outer header of what
  * was taken off is counted per tunnel in the tally. */
 static void test_tunnels_by_kind(void **state)
@@ -371,8 +575,8 @@ static void test_tunnels_by_kind(void **state)
 
 	vxlan_syn(&f);
 	finish(&f);
-	assert_int_equal(decode_packet(DLT_EN10MB, f.b, (uint32_t)f.n,
-				       DECODE_TUNNELS_ALL & ~DECODE_TUNNEL_VXLAN, &p),
+	assert_int_equal(decode_mask(DECODE_TUNNELS_ALL & ~DECODE_TUNNEL_VXLAN, f.b,
+				     (uint32_t)f.n, &p),
 			 DECODE_OK);
 	assert_int_equal(p.tunnels, 0); /* left on: the outer datagram counts */
 	assert_int_equal(p.dport, 4789);
@@ -381,8 +585,7 @@ static void test_tunnels_by_kind(void **state)
 	assert_int_equal(tally.tunnelled, 0);
 
 	for (int i = 0; i < 3; i++) {
-		assert_int_equal(decode_packet(DLT_EN10MB, f.b, (uint32_t)f.n,
-					       DECODE_TUNNELS_DEFAULT, &p),
+		assert_int_equal(decode_mask(DECODE_TUNNELS_DEFAULT, f.b, (uint32_t)f.n, &p),
 				 DECODE_OK);
 		decode_tally_add(&tally, &p);
 	}
@@ -403,11 +606,11 @@ static void test_tunnels_by_kind(void **state)
 	inner_syn(&f);
 	finish(&f);
 	assert_int_equal(decode_tunnels_parse("erspan", &mask), 0);
-	assert_int_equal(decode_packet(DLT_EN10MB, f.b, (uint32_t)f.n, mask, &p), DECODE_OK);
+	assert_int_equal(decode_mask(mask, f.b, (uint32_t)f.n, &p), DECODE_OK);
 	assert_int_equal(p.tunnels, 1);
 	assert_string_equal(decode_tunnel_name(p.tunnel_kind), "erspan");
 	assert_int_equal(decode_tunnels_parse("gre", &mask), 0);
-	assert_int_equal(decode_packet(DLT_EN10MB, f.b, (uint32_t)f.n, mask, &p), DECODE_OK);
+	assert_int_equal(decode_mask(mask, f.b, (uint32_t)f.n, &p), DECODE_OK);
 	assert_int_equal(p.tunnels, 0);
 	assert_int_equal(p.proto, 47);
 
@@ -424,6 +627,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_link_headers),
+		cmocka_unit_test(test_ppp_protocol_compression),
+		cmocka_unit_test(test_ipv6_fragment_chain),
+		cmocka_unit_test(test_tunnel_ports),
 		cmocka_unit_test(test_tunnels),
 		cmocka_unit_test(test_teredo_and_6in4),
 		cmocka_unit_test(test_nesting_is_bounded),

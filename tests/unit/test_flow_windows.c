@@ -1,0 +1,145 @@
+/* Flow records longer than a window: credited to each window their
+ * duration covers, pro rata, the once-a-flow counts in the first; parts in
+ * closed windows late, the others counted. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "features/window.h"
+
+struct windows {
+	int n;
+	int64_t start[8];
+	struct window_counters c[8];
+};
+
+static int keep(void *ctx, int64_t start, const ip_addr *src, const struct window_counters *c)
+{
+	struct windows *w = ctx;
+	(void)src;
+	if (w->n < 8) {
+		w->start[w->n] = start;
+		w->c[w->n] = *c;
+	}
+	w->n++;
+	return 0;
+}
+
+/* 10.0.0.1:40000 -> 10.0.0.2:22, TCP with SYN and ACK, from start_s to end_s. */
+static struct flow_record flow(int64_t start_s, int64_t end_s, uint64_t packets, uint64_t bytes)
+{
+	struct flow_record r = { .start_ms = start_s * 1000, .end_ms = end_s * 1000,
+				 .sport = 40000, .dport = 22, .proto = IP_PROTO_TCP,
+				 .tcp_flags = TCP_SYN | TCP_ACK, .family = 4,
+				 .direction = FLOW_DIRECTION_OPENER,
+				 .packets = packets, .bytes = bytes };
+	r.src.b[10] = r.src.b[11] = r.dst.b[10] = r.dst.b[11] = 0xff;
+	r.src.b[12] = r.dst.b[12] = 10;
+	r.src.b[15] = 1;
+	r.dst.b[15] = 2;
+	return r;
+}
+
+/* 30 s to 150 s in minute windows: a quarter, a half, a quarter. */
+static void test_long_flow_is_shared_pro_rata(void **state)
+{
+	struct window_table *t = window_table_new(60, 3600, 16, NULL);
+	struct windows w = { 0 };
+	struct flow_record r = flow(1800000030, 1800000150, 121, 12100);
+	(void)state;
+
+	assert_int_equal(window_table_add_flow(t, &r, keep, &w), 0);
+	assert_int_equal(window_table_flush(t, keep, &w), 0);
+	assert_int_equal(w.n, 3);
+	uint64_t packets = 0, bytes = 0;
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(w.start[i], 1800000000 + 60 * i);
+		assert_int_equal(w.c[i].flows, 1); /* a flow in each window it covers */
+		packets += w.c[i].packets;
+		bytes += w.c[i].bytes;
+	}
+	assert_int_equal(packets, 121); /* the shares add up to the record */
+	assert_int_equal(bytes, 12100);
+	assert_int_equal(w.c[0].packets, 30); /* 121 * 30 / 120, rounded down */
+	assert_int_equal(w.c[1].packets, 60);
+	assert_int_equal(w.c[2].packets, 31);
+	assert_int_equal(w.c[0].syn_sent, 1); /* the SYN opened it: the first window only */
+	assert_int_equal(w.c[1].syn_sent + w.c[2].syn_sent, 0);
+	assert_int_equal(w.c[1].opened, 1);
+	assert_int_equal(window_table_stats(t)->split, 1);
+	assert_int_equal(window_table_stats(t)->late, 0);
+	window_table_free(t);
+}
+
+/* A flow inside its window, or ending at its end, is one part. */
+static void test_short_flow_is_whole(void **state)
+{
+	struct window_table *t = window_table_new(60, 3600, 16, NULL);
+	struct windows w = { 0 };
+	struct flow_record r = flow(1800000000, 1800000060, 10, 1000);
+	(void)state;
+
+	assert_int_equal(window_table_add_flow(t, &r, keep, &w), 0);
+	assert_int_equal(window_table_flush(t, keep, &w), 0);
+	assert_int_equal(w.n, 1);
+	assert_int_equal(w.c[0].packets, 10);
+	assert_int_equal(window_table_stats(t)->split, 0);
+	window_table_free(t);
+}
+
+/* A connection log writes a connection when it ends: the windows it
+ * started in have closed, its last one is open and gets its share. */
+static void test_parts_in_closed_windows_are_late(void **state)
+{
+	struct window_table *t = window_table_new(60, 0, 16, NULL);
+	struct windows w = { 0 };
+	struct flow_record before[] = { flow(1800000010, 1800000011, 1, 40),
+					flow(1800000070, 1800000071, 1, 40),
+					flow(1800000130, 1800000131, 1, 40) }; /* closes two */
+	struct flow_record r = flow(1800000030, 1800000150, 120, 12000);
+	(void)state;
+
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(window_table_add_flow(t, &before[i], keep, &w), 0);
+	assert_int_equal(w.n, 2);
+	assert_int_equal(window_table_add_flow(t, &r, keep, &w), 0);
+	assert_int_equal(window_table_flush(t, keep, &w), 0);
+	assert_int_equal(w.n, 3);
+	assert_int_equal(w.c[2].packets, 1 + 30);
+	assert_int_equal(window_table_stats(t)->late, 2);
+	assert_int_equal(window_table_stats(t)->split, 1);
+	window_table_free(t);
+}
+
+/* A flow of days in minute windows: its last 1024 windows get their share,
+ * what came before is one late event. */
+static void test_split_is_bounded(void **state)
+{
+	struct window_table *t = window_table_new(60, 0, 16, NULL);
+	struct windows w = { 0 };
+	struct flow_record r = flow(1800000000, 1800000000 + 2048 * 60, 2048, 204800);
+	(void)state;
+
+	assert_int_equal(window_table_add_flow(t, &r, NULL, NULL), 0);
+	const struct window_stats *st = window_table_stats(t);
+	assert_int_equal(st->late, 1);
+	assert_int_equal(st->packets, 1 + 1024);
+	assert_int_equal(window_table_flush(t, keep, &w), 0);
+	assert_int_equal(w.n, 1);
+	assert_int_equal(w.c[0].packets, 1); /* the last window's share */
+	window_table_free(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_long_flow_is_shared_pro_rata),
+		cmocka_unit_test(test_short_flow_is_whole),
+		cmocka_unit_test(test_parts_in_closed_windows_are_late),
+		cmocka_unit_test(test_split_is_bounded),
+	};
+	return cmocka_run_group_tests_name("flow_windows", tests, NULL, NULL);
+}
