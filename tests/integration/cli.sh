@@ -34,3 +34,18 @@ done
 check_exit "aggregate -c with a bad file is a configuration error (78)" 78 "$FLOWSAD" aggregate \
 	-c "$T/bad.conf" "$DATA/sample.pcap"
 check "the error names file and line" grep -q "bad.conf:2: length: expected" "$T/exit.out"
+# --lateness 0 (or 0s) means no lateness, as flowsad(8) says; a window of 0 is no window
+for l in 0 0s; do
+	check_exit "aggregate --lateness $l is accepted" 0 "$FLOWSAD" aggregate --window 1m --lateness "$l" \
+		"$DATA/sample.pcap"
+done
+check_exit "--window 0 is a usage error (64)" 64 "$FLOWSAD" aggregate --window 0 "$DATA/sample.pcap"
+# configuration errors say the range, take a comment after a value, suggest a misspelt key
+printf '[alerts]\ntop_n = 0\nexplain_k = 3 # three\n[redis]\nadress = localhost\n' >"$T/typo.conf"
+check_exit "check-config: errors are a configuration error (78)" 78 "$FLOWSAD" check-config \
+	-c "$T/typo.conf"
+check "... a number out of range gives the range" \
+	grep -q "typo.conf:2: top_n: expected a whole number from 1 to 1000000" "$T/exit.out"
+check "... a comment after a value is no error" bash -c "! grep -q 'typo.conf:3' '$T/exit.out'"
+check "... a misspelt key is answered with the nearest one" \
+	grep -q "typo.conf:5: unknown key 'adress' in \[redis\] (did you mean 'address'?)" "$T/exit.out"
