@@ -341,11 +341,10 @@ static int capture_run(const struct sources *s, enum input_format f)
 
 /* The next replay file, opened (CSV files are read whole here; a run of
  * capture files opens as one). Returns 0 when one is open, 1 when none is
- * left, -1 on error. */
-static int next_replay_file(struct sources *s)
+ * left, -1 on error with *failure its sysexits code (EX_NOINPUT for a file
+ * that is not there). */
+static int next_replay_file(struct sources *s, int *failure)
 {
-	int rc;
-
 	while (s->next_file < s->in.n_files) {
 		const char *path = s->in.files[s->next_file];
 		enum input_format f = inputs_format(s->in.common, path);
@@ -356,20 +355,22 @@ static int next_replay_file(struct sources *s)
 		else
 			log_info("replaying %s", path);
 		if (inputs_is_records(f)) {
-			if (inputs_read_records(path, f, table(s), NULL, NULL) != EX_OK)
+			*failure = inputs_read_records(path, f, table(s), NULL, NULL);
+			if (*failure != EX_OK)
 				return -1;
 			continue;
 		}
 		if (f == INPUT_MATRIX_CSV) {
 			log_err("%s: a feature matrix has no traffic to replay", path);
+			*failure = EX_DATAERR;
 			return -1;
 		}
 		s->replay_format = f;
 		struct capture_options o;
-		if (capture_options(s->conf, &o) != EX_OK)
+		if ((*failure = capture_options(s->conf, &o)) != EX_OK)
 			return -1;
 		s->replay = capture_open_files((const char *const *)s->in.files + s->next_file - n,
-					       n, &o, &s->tally, &rc);
+					       n, &o, &s->tally, failure);
 		return s->replay ? 0 : -1;
 	}
 	return 1;
@@ -385,11 +386,12 @@ static void replay_turn(struct sources *s, int frames)
 		return;
 	capture_close(s->replay);
 	s->replay = NULL;
-	int next = n < 0 ? -1 : next_replay_file(s);
+	int failure = EX_DATAERR; /* a broken record ended the reading */
+	int next = n < 0 ? -1 : next_replay_file(s, &failure);
 	if (next == 1)
 		s->hooks.done(s->hooks.ctx, "end of the replayed files", EX_OK);
 	else if (next < 0)
-		s->hooks.done(s->hooks.ctx, "a replayed file failed", EX_DATAERR);
+		s->hooks.done(s->hooks.ctx, "a replayed file failed", failure);
 }
 
 static void on_replay(struct ev_loop *loop, ev_idle *w, int revents)

@@ -365,15 +365,6 @@ void windows_close(struct windows *w)
 	w->table_key = NULL;
 }
 
-struct model *windows_load_model(const char *path)
-{
-	char err[512];
-	struct model *m = model_load(path, err, sizeof err);
-	if (!m)
-		log_err("%s", err);
-	return m;
-}
-
 static struct scorer_settings scorer_settings_of(const struct config *c)
 {
 	static char host[256];

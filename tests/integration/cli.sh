@@ -49,3 +49,17 @@ check "... a number out of range gives the range" \
 check "... a comment after a value is no error" bash -c "! grep -q 'typo.conf:3' '$T/exit.out'"
 check "... a misspelt key is answered with the nearest one" \
 	grep -q "typo.conf:5: unknown key 'adress' in \[redis\] (did you mean 'address'?)" "$T/exit.out"
+# exit codes of flowsad(8): an input or model that is not there is 66
+printf 'x' >"$T/not-a-model"
+check_exit "score -m with no such model is 66 (EX_NOINPUT)" 66 "$FLOWSAD" score -m "$T/none.model" \
+	"$DATA/sample.pcap"
+check_exit "detect -m with no such model is 66" 66 "$FLOWSAD" detect -m "$T/none.model" \
+	-o "$T/d" "$DATA/sample.pcap"
+check_exit "model with no such file is 66" 66 "$FLOWSAD" model "$T/none.model"
+check_exit "a file that is no model stays 65 (EX_DATAERR)" 65 "$FLOWSAD" model "$T/not-a-model"
+check_exit "run -m with no such model is 66" 66 "$FLOWSAD" run -r "$DATA/sample.pcap" \
+	-m "$T/none.model" --jsonl /dev/null
+"$FLOWSAD" train --window 1m --epochs 2 --epochs-pretrain 1 --quiet -o "$T/m.model" \
+	"$DATA/sample.pcap" 2>/dev/null
+check_exit "run -r with no such file is 66" 66 "$FLOWSAD" run -r "$T/none.pcap" -m "$T/m.model" \
+	--jsonl /dev/null
