@@ -12,6 +12,31 @@ for c in run train score detect aggregate model check-config; do
 done
 check "train --help lists its own options" bash -c \
 	"'$FLOWSAD' train --help | grep -q -- '--alert-quantile' && '$FLOWSAD' train --help | grep -q -- '--hidden'"
+# help_has COMMAND PATTERN...: each pattern (a regular expression) is a line of COMMAND --help
+help_has() {
+	local c=$1 p out; shift
+	out=$("$FLOWSAD" "$c" --help)
+	for p in "$@"; do grep -Eq -- "$p" <<<"$out" || { echo "no '$p' in $c --help"; return 1; }; done
+}
+check "run --help lists its own options with defaults" help_has run '--interface IFACE' \
+	'--read FILE' '--redis ADDRESS .*port 6379' '--stream KEY .*flowsad:alerts' '--jsonl' \
+	'--spool DIR' '--samples' '--replay-pps N .*\(as fast as it reads\)'
+check "score --help lists its own options with defaults" help_has score '--model MODEL' \
+	'--format csv\|jsonl .*\(csv\)'
+check "detect --help lists its own options with defaults" help_has detect '--top N .*\(5\)' \
+	'--shap-top-k K .*\(5\)' '--output-dir DIR .*\(\.\)' '--min-score S .*\(10\)' \
+	'--nsamples N .*\(200\)' '--no-zero-correction' '--no-shift'
+check "aggregate --help lists its own options with defaults" help_has aggregate \
+	'--lateness D .*0 is none' '--max-samples N .*\(1000000\)'
+check "model --help lists its own option" help_has model '--json .*\(human text\)'
+check "check-config --help lists its own option" help_has check-config '--config FILE'
+check "training's options are not in score's or detect's help" bash -c \
+	"! '$FLOWSAD' score --help | grep -Eq -- '--(hidden|alert-quantile|vocabulary|locations)' &&
+	 ! '$FLOWSAD' detect --help | grep -Eq -- '--(hidden|alert-quantile|vocabulary|locations)'"
+for c in run train score detect aggregate; do
+	check "$c --help names every input format" help_has "$c" \
+		'auto' 'pcap, ids-csv, flow-csv, netflow-pcap, matrix-csv, zeek, eve, eve-alerts'
+done
 # a model of a handful of samples would be noise: refused, saying why
 head -4 "$DATA/sample-ids-alerts.csv" >"$T/tiny.csv"
 check_exit "train refuses fewer than 8 samples (65)" 65 "$FLOWSAD" train -o "$T/tiny.model" "$T/tiny.csv"
