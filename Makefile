@@ -57,11 +57,11 @@ CFLAGS_ALL = -std=c11 -D_GNU_SOURCE -DFLOWSAD_VERSION='"$(VERSION)"' $(WARN) $(O
 LDFLAGS_ALL = $(HARDEN_LDFLAGS) $(LDFLAGS) $(EXTRA_LDFLAGS)
 
 # The flags of the last build, kept in a file that changes only when they do:
-# objects and programs depend on it, so that new flags rebuild them. Not for
-# `make install`, which installs what was built, as it was built.
+# objects and programs depend on it, so that new flags rebuild them. Kept as
+# it is by `make install` once there was a build: it installs what was built.
 FLAGS_FILE := $(BUILD)/.flags
 FLAGS_NOW = $(CC) $(CFLAGS_ALL) $(HOT) $(LDFLAGS_ALL)
-ifeq ($(filter install,$(MAKECMDGOALS)),)
+ifeq ($(and $(filter install,$(MAKECMDGOALS)),$(wildcard $(FLAGS_FILE))),)
 ifneq ($(file <$(FLAGS_FILE)),$(FLAGS_NOW))
 $(shell mkdir -p $(BUILD))
 $(file >$(FLAGS_FILE),$(FLAGS_NOW))

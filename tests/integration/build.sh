@@ -54,7 +54,9 @@ check "a distribution's _FORTIFY_SOURCE replaces the project's" bash -c \
 check "no fortification without optimization (glibc would warn, -Werror refuse)" bash -c \
 	"! make -s -n -C '$root' BUILD='$T/b3' OPT=-O0 | grep -q _FORTIFY_SOURCE"
 
-dry install DESTDIR="$T/dest" >"$T/install.out"
+check_exit "make install works in a new build folder" 0 \
+	make -s -n -C "$root" BUILD="$T/fresh" DESTDIR="$T/dest" install
+cp "$T/exit.out" "$T/install.out"
 check "make install never runs apt-get" bash -c "! grep -q apt-get '$T/install.out'"
 check "... nor asks dpkg" bash -c "! grep -q dpkg-query '$T/install.out'"
 dry run >"$T/run.out"
