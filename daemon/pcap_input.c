@@ -130,9 +130,8 @@ static void note_read_error(struct capture *c, pcap_t *p, const char *name)
 	}
 }
 
-/* Reads up to max frames, decoding the IP packets among them into out[]
- * (c->n of them). Returns the frames read: 0 at the end of the file, or
- * when an error ended it (note_read_error). */
+/* The next frame of one of the merged files into f->hdr and f->data; hdr
+ * NULL at the file's end, or after an error (note_read_error). */
 static void next_merged_frame(struct capture *c, struct merged_file *f)
 {
 	int rc = pcap_next_ex(f->p, &f->hdr, &f->data);
@@ -166,6 +165,9 @@ static void read_merged(struct capture *c, int max)
 	}
 }
 
+/* Reads up to max frames, decoding the IP packets among them into out[]
+ * (c->n of them). Returns the frames read: 0 at the end of the file, or
+ * once an error ended the reading (note_read_error). */
 static int read_frames(struct capture *c, struct packet_info *out, int max)
 {
 	c->out = out;
