@@ -9,8 +9,12 @@
 #   make fuzz       each libFuzzer target for a short run
 #   make format-check, make layers   the format rule, and lib/'s stage layering
 #   make reliability   fuzzing, a kill storm, a template flood, a full disk: a table
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR=   (never installs packages)
 #   make deps       install the Debian packages for build and tests
+#
+# CPPFLAGS, CFLAGS and LDFLAGS are honoured and come after the project's own
+# flags, so that a distribution's choices win; the build is hardened by default
+# (fortified sources, stack protector, PIE, full RELRO).
 
 VERSION := 0.1.0
 PREFIX ?= /usr/local
@@ -23,9 +27,12 @@ Q := $(if $(V),,@)
 # Debian packages: what the build needs, what the tests add, what benchmarks add.
 BUILD_PKGS := gcc make pkg-config libpcap-dev libev-dev libopenblas-dev libhiredis-dev \
 	libsystemd-dev libinih-dev libjansson-dev libmicrohttpd-dev
+# prometheus for its promtool, which checks a scrape of the metrics.
 TEST_PKGS := libcmocka-dev redis-server redis-tools softflowd nfdump tcpdump tshark \
-	tcpreplay iproute2 valgrind clang libclang-rt-14-dev python3 curl systemd procps
+	tcpreplay iproute2 valgrind clang libclang-rt-14-dev python3 curl systemd procps prometheus
 BENCH_PKGS := python3-torch python3-numpy python3-sklearn bc time xz-utils
+# `make run` (tests/tools/demo.sh): Redis, editcap to cut the capture, python3 to print.
+DEMO_PKGS := redis-server redis-tools wireshark-common python3
 
 LIBS_PC := openblas libpcap hiredis jansson inih libsystemd libmicrohttpd
 # libev ships no pkg-config file on Debian: plain -lev.
@@ -34,12 +41,32 @@ PC_LIBS = $(shell pkg-config --libs $(LIBS_PC) 2>/dev/null) -lev -lm -lpthread
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla
 OPT ?= -O2 -g
+# Hardening. _FORTIFY_SOURCE needs optimization (the last -O counts) and is
+# left to CPPFLAGS or CFLAGS when they set it (a second, different definition
+# would be an error under -Werror); -U first, as some compilers predefine it.
+LAST_O = $(lastword $(filter -O%,$(OPT) $(CFLAGS)))
+FORTIFY = $(if $(filter-out -O0,$(LAST_O)),$(if $(findstring _FORTIFY_SOURCE,$(CPPFLAGS) \
+	$(CFLAGS)),,-U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2))
+HARDEN_CFLAGS = $(FORTIFY) -fstack-protector-strong -fPIE
+HARDEN_LDFLAGS := -pie -Wl,-z,relro,-z,now
 # The numeric core (matrix and network code) is built hotter: measured 25-30 %
 # on the MLP; no errno or trap semantics are relied on there.
 HOT := -O3 -fno-math-errno -fno-trapping-math
 CFLAGS_ALL = -std=c11 -D_GNU_SOURCE -DFLOWSAD_VERSION='"$(VERSION)"' $(WARN) $(OPT) \
-	-Ilib $(PC_CFLAGS) $(EXTRA_CFLAGS)
-LDFLAGS_ALL = $(EXTRA_LDFLAGS)
+	$(HARDEN_CFLAGS) -Ilib $(PC_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
+LDFLAGS_ALL = $(HARDEN_LDFLAGS) $(LDFLAGS) $(EXTRA_LDFLAGS)
+
+# The flags of the last build, kept in a file that changes only when they do:
+# objects and programs depend on it, so that new flags rebuild them. Kept as
+# it is by `make install` once there was a build: it installs what was built.
+FLAGS_FILE := $(BUILD)/.flags
+FLAGS_NOW = $(CC) $(CFLAGS_ALL) $(HOT) $(LDFLAGS_ALL)
+ifeq ($(and $(filter install,$(MAKECMDGOALS)),$(wildcard $(FLAGS_FILE))),)
+ifneq ($(file <$(FLAGS_FILE)),$(FLAGS_NOW))
+$(shell mkdir -p $(BUILD))
+$(file >$(FLAGS_FILE),$(FLAGS_NOW))
+endif
+endif
 
 LIB_SRC := $(wildcard lib/*/*.c)
 HOT_SRC := lib/detector/mlp.c lib/detector/deepsad.c lib/detector/explain.c lib/detector/adam.c \
@@ -60,9 +87,12 @@ all: $(BUILD)/flowsad
 
 # --- dependencies -----------------------------------------------------------
 # Installs only what is missing, so a machine that has everything pays one
-# dpkg-query. Needs root when something is missing.
+# dpkg-query. Needs root when something is missing; waits for the apt lock
+# when another apt holds it. A system without dpkg is left to its own means.
+APT_GET := apt-get -o DPkg::Lock::Timeout=600
 define install_missing
-	@missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+	@command -v dpkg-query >/dev/null || exit 0; \
+	missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
 		grep -q 'install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" != 0 ]; then \
@@ -71,14 +101,16 @@ define install_missing
 		fi; \
 		echo "flowsad: installing $$missing"; \
 		export DEBIAN_FRONTEND=noninteractive; \
-		apt-get install -y -qq $$missing >/dev/null 2>&1 || \
-		{ apt-get update -qq && apt-get install -y -qq $$missing; } || exit 1; \
+		$(APT_GET) install -y -qq $$missing >/dev/null 2>&1 || \
+		{ $(APT_GET) update -qq && $(APT_GET) install -y -qq $$missing; } || exit 1; \
 	fi
 endef
 # Each set, once checked, leaves a stamp: later builds do not ask dpkg again
 # (a new package list in this Makefile asks once more). Objects wait for the
-# build packages, so that `make -j` never compiles before they are there.
+# build packages, so that `make -j` never compiles before they are there;
+# `make install` never asks (it may run as root after an unprivileged build).
 STAMP := $(BUILD)/.stamp
+BUILD_DEPS := $(if $(filter install,$(MAKECMDGOALS)),,$(STAMP)-build-deps)
 $(STAMP)-build-deps: Makefile
 	$(call install_missing,$(BUILD_PKGS))
 	@mkdir -p $(BUILD) && touch $@
@@ -88,12 +120,15 @@ $(STAMP)-test-deps: Makefile | $(STAMP)-build-deps
 $(STAMP)-bench-deps: Makefile | $(STAMP)-test-deps
 	$(call install_missing,$(BENCH_PKGS))
 	@touch $@
+$(STAMP)-demo-deps: Makefile | $(STAMP)-build-deps
+	$(call install_missing,$(DEMO_PKGS))
+	@touch $@
 deps-build: $(STAMP)-build-deps
 deps: $(STAMP)-test-deps
 deps-bench: $(STAMP)-bench-deps
 
 # --- build --------------------------------------------------------------------
-$(BUILD)/%.o: %.c | $(STAMP)-build-deps
+$(BUILD)/%.o: %.c $(FLAGS_FILE) | $(BUILD_DEPS)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS_ALL) $(if $(filter $<,$(HOT_SRC)),$(HOT)) -MMD -MP -c $< -o $@
 
@@ -101,8 +136,8 @@ $(BUILD)/libflowsad.a: $(LIB_OBJ)
 	@rm -f $@
 	$(Q)ar rcs $@ $^
 
-$(BUILD)/flowsad: $(DAEMON_OBJ) $(BUILD)/libflowsad.a
-	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PC_LIBS)
+$(BUILD)/flowsad: $(DAEMON_OBJ) $(BUILD)/libflowsad.a $(FLAGS_FILE)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS_ALL) -o $@ $(DAEMON_OBJ) $(BUILD)/libflowsad.a $(PC_LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libflowsad.a
 	@mkdir -p $(dir $@)
@@ -174,7 +209,7 @@ fuzz: deps $(FUZZ_BIN)
 	done
 
 # --- run, install ---------------------------------------------------------------
-run: deps all
+run: $(STAMP)-demo-deps all
 	@BUILD=$(BUILD) bash tests/tools/demo.sh
 
 install: all

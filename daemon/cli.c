@@ -68,7 +68,7 @@ int cli_common_option(struct cli_common *c, int opt, const char *arg)
 		c->config = arg;
 		return 1;
 	case OPT_WINDOW:
-		if (duration_parse(arg, &c->features.window) < 0) {
+		if (duration_parse(arg, &c->features.window) < 0 || !c->features.window) {
 			log_err("--window: expected a duration such as 90s, 5m or 1h, got '%s'",
 				arg);
 			return EX_USAGE;

@@ -40,7 +40,7 @@ int cmd_aggregate(int argc, char **argv)
 			return EX_USAGE;
 		lateness_given |= opt == OPT_LATENESS;
 		if (opt == OPT_LATENESS && duration_parse(optarg, &lateness) < 0) {
-			log_err("--lateness: expected a duration such as 30s or 2m, got '%s'",
+			log_err("--lateness: expected a duration such as 0, 30s or 2m, got '%s'",
 				optarg);
 			return EX_USAGE;
 		}

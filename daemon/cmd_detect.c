@@ -274,13 +274,10 @@ out:
 static int detect(const struct detect_opts *o, char **inputs, int n_inputs)
 {
 	struct detection d = { 0 };
-	char err[512];
 	int rc;
 
-	if (!(d.m = model_load(o->model_path, err, sizeof err))) {
-		log_err("%s", err);
-		return EX_DATAERR;
-	}
+	if ((rc = inputs_load_model(o->model_path, &d.m)) != EX_OK)
+		return rc;
 	if (d.m->n_background < 1) {
 		log_err("%s: the model has no background rows to explain against (train it with "
 			"--background N)", o->model_path);

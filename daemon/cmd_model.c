@@ -6,6 +6,7 @@
 #include <sysexits.h>
 
 #include "commands.h"
+#include "inputs.h"
 #include "base/duration.h"
 #include "features/feature_spec.h"
 #include "base/isotime.h"
@@ -104,7 +105,6 @@ int cmd_model(int argc, char **argv)
 {
 	const char *path = NULL;
 	int json = 0;
-	char err[512];
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0)
@@ -122,11 +122,10 @@ int cmd_model(int argc, char **argv)
 		log_err("model: MODEL is required");
 		return EX_USAGE;
 	}
-	struct model *m = model_load(path, err, sizeof err);
-	if (!m) {
-		log_err("%s", err);
-		return EX_DATAERR;
-	}
+	struct model *m;
+	int rc = inputs_load_model(path, &m);
+	if (rc != EX_OK)
+		return rc;
 	if (json) {
 		json_t *info = model_info(m);
 		json_dumpf(info, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(9));

@@ -293,7 +293,7 @@ static void reload(struct daemon *d)
 	if (load_settings(d->args, &fresh) != EX_OK) {
 		log_err("reload refused: the running configuration stays");
 	} else if (d->conf.role != CONFIG_ROLE_SENSOR /* a sensor counts by its file alone */ &&
-		   access(fresh.model, F_OK) == 0 && !(m = windows_load_model(fresh.model))) {
+		   access(fresh.model, F_OK) == 0 && inputs_load_model(fresh.model, &m) != EX_OK) {
 		uint64_t have, need;
 		log_err("reload refused: %s", windows_learning(d->windows, &have, &need)
 						      ? "still learning"
@@ -348,8 +348,9 @@ static int start_model(struct daemon *d)
 			 "windows", d->conf.model, d->conf.min_windows);
 		return EX_OK;
 	}
-	struct model *m = windows_load_model(d->conf.model);
-	return m ? windows_use_model(d->windows, m) : EX_DATAERR;
+	struct model *m;
+	int rc = inputs_load_model(d->conf.model, &m);
+	return rc == EX_OK ? windows_use_model(d->windows, m) : rc;
 }
 
 /* The sources count into the windows' table, and end the run through

@@ -67,7 +67,6 @@ int cmd_score(int argc, char **argv)
 	struct cli_common common = { 0 };
 	const char *model_path = NULL;
 	int jsonl = 0, opt, rc;
-	char err[512];
 
 	while ((opt = getopt_long(argc, argv, "c:m:", longopts, NULL)) != -1) {
 		if ((rc = cli_common_option(&common, opt, optarg)) == 1)
@@ -89,11 +88,9 @@ int cmd_score(int argc, char **argv)
 	}
 	if ((rc = cli_apply_common(&common)) != EX_OK)
 		return rc;
-	struct model *m = model_load(model_path, err, sizeof err);
-	if (!m) {
-		log_err("%s", err);
-		return EX_DATAERR;
-	}
+	struct model *m;
+	if ((rc = inputs_load_model(model_path, &m)) != EX_OK)
+		return rc;
 	struct dataset ds;
 	float *values = NULL, *x = NULL, *raw = NULL;
 	char *unused = NULL; /* a matrix model given capture input: no spec to fit */

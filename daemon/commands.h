@@ -10,9 +10,14 @@ struct command {
 	const char *name;
 	const char *usage;   /* option synopsis printed by --help */
 	const char *summary; /* one line for "flowsad --help" */
-	const char *options; /* the command's own options, one a line (NULL: none beyond the
-				synopsis) */
+	const char *options; /* the command's own options with their defaults, one a line */
+	unsigned shared;     /* the option groups it shares with others: CMD_*_OPTIONS */
 	int (*run)(int argc, char **argv); /* NULL while the command is not built */
+};
+
+enum {
+	CMD_INPUT_OPTIONS = 1,   /* cli.h's common options: it reads traffic */
+	CMD_FEATURE_OPTIONS = 2, /* the feature options: it fits features (training) */
 };
 
 /* The table, ended by an entry whose name is NULL. */

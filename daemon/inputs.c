@@ -1,11 +1,13 @@
 #include "inputs.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "base/defaults.h"
 #include "detector/sides.h"
@@ -509,6 +511,24 @@ int inputs_score(const struct model *m, const struct dataset *ds, float **values
 			*side = NULL;
 		}
 		return EX_OSERR;
+	}
+	return EX_OK;
+}
+
+int inputs_load_model(const char *path, struct model **m)
+{
+	char err[512];
+	/* model_load's message says why, but not whether the file was there */
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		log_err("%s: %s", path, strerror(errno));
+		return EX_NOINPUT;
+	}
+	close(fd);
+	if (!(*m = model_load(path, err, sizeof err))) {
+		log_err("%s", err);
+		return EX_DATAERR;
 	}
 	return EX_OK;
 }

@@ -44,6 +44,11 @@ int inputs_read_all(const struct cli_common *c, char *const *paths, int n, enum 
 		    struct window_table *t, window_emit_fn emit, void *ctx,
 		    struct decode_tally *tally, struct netflow_decoder *nf);
 
+/* Loads the model file at path into *m. Returns EX_OK, EX_NOINPUT when the
+ * file cannot be opened (missing, unreadable), or EX_DATAERR when it is no
+ * valid model; logs why. */
+int inputs_load_model(const char *path, struct model **m);
+
 /* Vectorises ds for model m and scores it as the daemon does
  * (lib/detector/sides.h): each sample by what it opened, or by what it
  * served when it opened nothing. New arrays: values [n, features] unscaled,

@@ -1,13 +1,17 @@
 #include "metrics.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <inttypes.h>
+#include <math.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sysexits.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "base/hostport.h"
 #include "log.h"
@@ -26,10 +30,15 @@ struct metrics {
 	} writers[MAX_WRITERS];
 };
 
+void metrics_family(FILE *out, const char *name, const char *type, const char *help)
+{
+	fprintf(out, "# HELP flowsad_%s %s\n# TYPE flowsad_%s %s\n", name, help, name, type);
+}
+
 void metrics_value(FILE *out, const char *name, const char *type, const char *help,
 		   const char *labels, double value)
 {
-	fprintf(out, "# HELP flowsad_%s %s\n# TYPE flowsad_%s %s\n", name, help, name, type);
+	metrics_family(out, name, type, help);
 	fprintf(out, "flowsad_%s%s %.17g\n", name, labels ? labels : "", value);
 }
 
@@ -42,18 +51,108 @@ void metrics_counter_family(FILE *out, const char *name, const char *help, const
 			    const char *(*name_of)(int), const uint64_t *values, int n)
 {
 	char labels[256];
-	fprintf(out, "# HELP flowsad_%s %s\n# TYPE flowsad_%s counter\n", name, help, name);
+	metrics_family(out, name, "counter", help);
 	for (int i = 0; i < n; i++) {
 		snprintf(labels, sizeof labels, "{%s=\"%s\"}", key, name_of(i));
 		metrics_labelled(out, name, labels, (double)values[i]);
 	}
 }
 
-/* The process's own line, then every writer's. */
+/* A metric of the standard process_ family (no flowsad_ prefix: every
+ * Prometheus client library exports these under the same names). */
+static void process_value(FILE *out, const char *name, const char *type, const char *help,
+			  double value)
+{
+	fprintf(out, "# HELP process_%s %s\n# TYPE process_%s %s\n", name, help, name, type);
+	fprintf(out, "process_%s %.17g\n", name, value);
+}
+
+/* What the metrics take of /proc/self/stat (proc(5)): fields 14 utime, 15
+ * stime, 22 starttime, 23 vsize and 24 rss. The command name, field 2, may
+ * hold spaces and parentheses: the fields are counted from its last ')'. */
+struct proc_stat {
+	unsigned long long utime, stime, start; /* clock ticks; start since boot */
+	unsigned long long vsize;               /* bytes */
+	long long rss;                          /* pages */
+};
+
+static int read_proc_stat(struct proc_stat *st)
+{
+	char buf[1024], *after_name;
+	FILE *f = fopen("/proc/self/stat", "r");
+	if (!f)
+		return -1;
+	buf[fread(buf, 1, sizeof buf - 1, f)] = '\0';
+	fclose(f);
+	if (!(after_name = strrchr(buf, ')')))
+		return -1;
+	int got = sscanf(after_name + 1,
+			 " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu "
+			 "%*d %*d %*d %*d %*d %*d %llu %llu %lld",
+			 &st->utime, &st->stime, &st->start, &st->vsize, &st->rss);
+	return got == 5 ? 0 : -1;
+}
+
+/* The boot time in seconds since the epoch, to the clock tick (starttime's
+ * unit). From the clocks, not /proc/stat: the unit's ProcSubset=pid hides
+ * that file. */
+static double boot_time(double tick)
+{
+	struct timespec now, since_boot;
+	clock_gettime(CLOCK_REALTIME, &now);
+	clock_gettime(CLOCK_BOOTTIME, &since_boot);
+	double t = (double)(now.tv_sec - since_boot.tv_sec) +
+		   1e-9 * (double)(now.tv_nsec - since_boot.tv_nsec);
+	return round(t * tick) / tick;
+}
+
+static int open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+	if (!d)
+		return -1;
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n - 3; /* ".", ".." and the listing's own descriptor */
+}
+
+/* The process_ metrics Prometheus client libraries export, from /proc. */
+static void write_process(FILE *out)
+{
+	struct proc_stat st;
+	struct rlimit lim;
+	double tick = (double)sysconf(_SC_CLK_TCK), page = (double)sysconf(_SC_PAGESIZE);
+	int fds = open_fds();
+
+	if (read_proc_stat(&st) == 0) {
+		process_value(out, "cpu_seconds_total", "counter",
+			      "CPU time the process used, user and system.",
+			      (double)(st.utime + st.stime) / tick);
+		process_value(out, "resident_memory_bytes", "gauge",
+			      "Memory the process holds in RAM.", (double)st.rss * page);
+		process_value(out, "virtual_memory_bytes", "gauge",
+			      "Address space the process maps.", (double)st.vsize);
+		process_value(out, "start_time_seconds", "gauge",
+			      "When the process started, in seconds since the epoch.",
+			      boot_time(tick) + (double)st.start / tick);
+	}
+	if (fds >= 0)
+		process_value(out, "open_fds", "gauge", "File descriptors the process has open.",
+			      fds);
+	if (getrlimit(RLIMIT_NOFILE, &lim) == 0)
+		process_value(out, "max_fds", "gauge",
+			      "File descriptors it may open (RLIMIT_NOFILE).",
+			      lim.rlim_cur == RLIM_INFINITY ? -1 : (double)lim.rlim_cur);
+}
+
+/* The process's own lines, then every writer's. */
 static void write_all(const struct metrics *m, FILE *out)
 {
 	metrics_value(out, "build_info", "gauge", "The running build (its version in a label).",
 		      "{version=\"" FLOWSAD_VERSION "\"}", 1);
+	write_process(out);
 	for (int i = 0; i < m->n_writers; i++)
 		m->writers[i].fn(m->writers[i].ctx, out);
 }
@@ -79,12 +178,15 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 	(void)version, (void)upload, (void)upload_size, (void)con_cls;
 
 	/* HEAD as GET: libmicrohttpd sends the headers alone */
-	int found = strcmp(url, "/metrics") == 0 &&
-		    (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0);
+	int readable = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+	int found = strcmp(url, "/metrics") == 0;
+	unsigned status = !readable ? MHD_HTTP_METHOD_NOT_ALLOWED
+			  : found   ? MHD_HTTP_OK
+				    : MHD_HTTP_NOT_FOUND;
 	FILE *out = open_memstream(&text, &len);
 	if (!out)
 		return MHD_NO;
-	if (found)
+	if (status == MHD_HTTP_OK)
 		write_all(m, out);
 	else
 		fputs("flowsad: GET /metrics\n", out);
@@ -95,7 +197,9 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 		return MHD_NO;
 	}
 	MHD_add_response_header(r, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-	enum MHD_Result rc = MHD_queue_response(conn, found ? MHD_HTTP_OK : MHD_HTTP_NOT_FOUND, r);
+	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+		MHD_add_response_header(r, "Allow", "GET, HEAD");
+	enum MHD_Result rc = MHD_queue_response(conn, status, r);
 	MHD_destroy_response(r);
 	return rc;
 }

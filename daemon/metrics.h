@@ -1,8 +1,9 @@
 /* metrics: Prometheus text on [metrics] listen, served by libmicrohttpd
  * inside the event loop (its epoll descriptor is watched by libev), so the
  * counters are read on the loop's thread, which writes them. GET (or HEAD)
- * /metrics: flowsad_build_info, then what each writer added writes. The
- * endpoint knows no other module: each brings its own writer. */
+ * /metrics: flowsad_build_info and the standard process_* metrics (from
+ * /proc), then what each writer added writes; another method is answered
+ * 405. The endpoint knows no other module: each brings its own writer. */
 #ifndef FLOWSAD_METRICS_H
 #define FLOWSAD_METRICS_H
 
@@ -23,6 +24,9 @@ int metrics_open(struct ev_loop *loop, const char *listen, struct metrics **out)
 int metrics_add(struct metrics *m, metrics_writer_fn fn, void *ctx);
 void metrics_close(struct metrics *m);
 
+/* A family's HELP and TYPE lines; its samples (metrics_labelled) follow at
+ * once, before any other family's lines. */
+void metrics_family(FILE *out, const char *name, const char *type, const char *help);
 /* One metric: HELP and TYPE lines, then a sample (labels: NULL or
  * "{name=\"value\",...}"). */
 void metrics_value(FILE *out, const char *name, const char *type, const char *help,

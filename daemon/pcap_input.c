@@ -74,12 +74,15 @@ struct capture {
 	struct merged_file *files;   /* the merged files, or NULL */
 	int n_files;
 	pcap_t *failed;              /* the handle whose error ended the reading */
+	const char *failed_name;     /* its file */
 	char *name;                  /* file or interface, for messages */
 	int dlt, live;
 	struct decode_options decap; /* the tunnels taken off */
 	struct file_times own_times; /* a single file's */
 	struct file_times *times;    /* the file's of the frame read (NULL: live) */
-	int read_error;              /* the file ended in a broken record */
+	int read_error;              /* the reading ended in an error: */
+	int corrupt;                 /* ... a record that cannot be (else the file was cut short) */
+	long long corrupt_at;        /* ... the byte offset of that record's header */
 	int frames_in_call;          /* frames the current pcap_dispatch delivered */
 	uint64_t frames;             /* frames read in all */
 	struct decode_tally *tally;
@@ -125,20 +128,34 @@ static void decode_frame(u_char *arg, const struct pcap_pkthdr *hdr, const u_cha
 			       info->ts_sec * 1000 + info->ts_usec / 1000, add_exported_flow, c);
 }
 
-/* Reads up to max frames, decoding the IP packets among them into out[]
- * (c->n of them). Returns the frames read: 0 at the end of the file. A
- * file cut in a record (tcpdump killed, a file still being written) ends
- * with an error after the whole records before it: those count, and
- * read_error says the rest is lost. */
+/* Notes the error that ended the reading of p (file name). A file cut
+ * short in its last record (tcpdump killed, a file still being written) has
+ * its end reached: the whole records before count. Otherwise a record
+ * header was impossible (a length beyond any snapshot): the file is corrupt
+ * there, and the offset of that header is kept. libpcap has read just the
+ * header then: 16 bytes in a pcap file (version 2), 8 in a pcapng block. */
+static void note_read_error(struct capture *c, pcap_t *p, const char *name)
+{
+	FILE *f = c->live ? NULL : pcap_file(p);
+
+	c->read_error = 1;
+	c->failed = p;
+	c->failed_name = name;
+	if (f && !feof(f)) {
+		c->corrupt = 1;
+		c->corrupt_at = (long long)ftello(f) - (pcap_major_version(p) == 2 ? 16 : 8);
+	}
+}
+
+/* The next frame of one of the merged files into f->hdr and f->data; hdr
+ * NULL at the file's end, or after an error (note_read_error). */
 static void next_merged_frame(struct capture *c, struct merged_file *f)
 {
 	int rc = pcap_next_ex(f->p, &f->hdr, &f->data);
 	if (rc == 1)
 		return;
-	if (rc == PCAP_ERROR) {
-		c->read_error = 1;
-		c->failed = f->p;
-	}
+	if (rc == PCAP_ERROR)
+		note_read_error(c, f->p, f->name);
 	f->hdr = NULL;
 }
 
@@ -152,7 +169,7 @@ static int earlier(const struct pcap_pkthdr *a, const struct pcap_pkthdr *b)
  * file's on a tie, so that files in order read as one). */
 static void read_merged(struct capture *c, int max)
 {
-	while (c->frames_in_call < max) {
+	while (c->frames_in_call < max && !c->corrupt) {
 		struct merged_file *next = NULL;
 		for (int i = 0; i < c->n_files; i++)
 			if (c->files[i].hdr && (!next || earlier(c->files[i].hdr, next->hdr)))
@@ -166,6 +183,9 @@ static void read_merged(struct capture *c, int max)
 	}
 }
 
+/* Reads up to max frames, decoding the IP packets among them into out[]
+ * (c->n of them). Returns the frames read: 0 at the end of the file, or
+ * once an error ended the reading (note_read_error). */
 static int read_frames(struct capture *c, struct packet_info *out, int max)
 {
 	c->out = out;
@@ -173,8 +193,9 @@ static int read_frames(struct capture *c, struct packet_info *out, int max)
 	c->frames_in_call = 0;
 	if (c->files)
 		read_merged(c, max);
-	else if (pcap_dispatch(c->p, max, decode_frame, (u_char *)c) == PCAP_ERROR)
-		c->read_error = 1, c->failed = c->p;
+	else if (!c->read_error && /* libpcap would read on after the bad record */
+		 pcap_dispatch(c->p, max, decode_frame, (u_char *)c) == PCAP_ERROR)
+		note_read_error(c, c->p, c->name);
 	c->frames += (uint64_t)c->frames_in_call;
 	return c->frames_in_call;
 }
@@ -183,6 +204,23 @@ static int read_frames(struct capture *c, struct packet_info *out, int max)
 static const char *capture_error(const struct capture *c)
 {
 	return c->failed ? pcap_geterr(c->failed) : "read error";
+}
+
+/* Logs how the reading of a file ended, if an error ended it; returns
+ * EX_DATAERR for a corrupt record, EX_OK for a file cut short (a warning:
+ * its whole frames were read) or none. */
+static int report_read_error(const struct capture *c)
+{
+	if (!c->read_error)
+		return EX_OK;
+	if (c->corrupt) {
+		log_err("%s: corrupt record at byte offset %lld: %s; the rest of the file is "
+			"not read", c->failed_name, c->corrupt_at, capture_error(c));
+		return EX_DATAERR;
+	}
+	log_warn("%s: cut short inside its last record (%s): read up to its last whole frame, "
+		 "%" PRIu64 " frames in all", c->failed_name, capture_error(c), c->frames);
+	return EX_OK;
 }
 
 static int count_export_datagrams(struct capture *c, struct netflow_decoder *nf,
@@ -435,10 +473,8 @@ static int open_merged(struct capture *c, const char *const *paths, int n, const
 		else if ((rc = prepare(f->p, paths[i], bpf, &f->dlt)) == EX_OK)
 			next_merged_frame(c, f);
 	}
-	if (rc == EX_OK && c->read_error) {
-		log_err("%s", capture_error(c));
-		rc = EX_DATAERR;
-	}
+	if (rc == EX_OK && c->corrupt)
+		rc = report_read_error(c);
 	return rc;
 }
 
@@ -529,13 +565,12 @@ int capture_step(struct capture *c, int max, struct window_table *t, window_emit
 			return -1;
 		}
 	}
-	if (c->read_error && (c->live || c->frames == 0)) {
+	if (c->read_error && c->live) {
 		log_err("%s: %s", c->name, capture_error(c));
 		return -1;
 	}
-	if (c->read_error && frames == 0) /* a file cut in a record: its whole ones counted */
-		log_warn("%s: %s (stopped after %" PRIu64 " frames)", c->name, capture_error(c),
-			 c->frames);
+	if (c->read_error && frames == 0) /* the end of the file, as the error left it */
+		return report_read_error(c) == EX_OK ? 0 : -1;
 	return frames;
 }
 
@@ -564,8 +599,8 @@ int pcap_input_read(const char *const *paths, int n, const struct capture_option
 	if ((nf ? count_export_datagrams(c, nf, &sink) : count_packets(c, t, emit, ctx)) < 0) {
 		log_err("%s: out of memory", c->name);
 		rc = EX_OSERR;
-	} else if (c->read_error) { /* a truncated file: what was read counts */
-		log_warn("%s (stopped after %" PRIu64 " frames)", capture_error(c), tally->frames);
+	} else {
+		rc = report_read_error(c);
 	}
 	capture_close(c);
 	return rc;

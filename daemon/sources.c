@@ -341,11 +341,10 @@ static int capture_run(const struct sources *s, enum input_format f)
 
 /* The next replay file, opened (CSV files are read whole here; a run of
  * capture files opens as one). Returns 0 when one is open, 1 when none is
- * left, -1 on error. */
-static int next_replay_file(struct sources *s)
+ * left, -1 on error with *failure its sysexits code (EX_NOINPUT for a file
+ * that is not there). */
+static int next_replay_file(struct sources *s, int *failure)
 {
-	int rc;
-
 	while (s->next_file < s->in.n_files) {
 		const char *path = s->in.files[s->next_file];
 		enum input_format f = inputs_format(s->in.common, path);
@@ -356,20 +355,22 @@ static int next_replay_file(struct sources *s)
 		else
 			log_info("replaying %s", path);
 		if (inputs_is_records(f)) {
-			if (inputs_read_records(path, f, table(s), NULL, NULL) != EX_OK)
+			*failure = inputs_read_records(path, f, table(s), NULL, NULL);
+			if (*failure != EX_OK)
 				return -1;
 			continue;
 		}
 		if (f == INPUT_MATRIX_CSV) {
 			log_err("%s: a feature matrix has no traffic to replay", path);
+			*failure = EX_DATAERR;
 			return -1;
 		}
 		s->replay_format = f;
 		struct capture_options o;
-		if (capture_options(s->conf, &o) != EX_OK)
+		if ((*failure = capture_options(s->conf, &o)) != EX_OK)
 			return -1;
 		s->replay = capture_open_files((const char *const *)s->in.files + s->next_file - n,
-					       n, &o, &s->tally, &rc);
+					       n, &o, &s->tally, failure);
 		return s->replay ? 0 : -1;
 	}
 	return 1;
@@ -385,11 +386,12 @@ static void replay_turn(struct sources *s, int frames)
 		return;
 	capture_close(s->replay);
 	s->replay = NULL;
-	int next = n < 0 ? -1 : next_replay_file(s);
+	int failure = EX_DATAERR; /* a broken record ended the reading */
+	int next = n < 0 ? -1 : next_replay_file(s, &failure);
 	if (next == 1)
 		s->hooks.done(s->hooks.ctx, "end of the replayed files", EX_OK);
 	else if (next < 0)
-		s->hooks.done(s->hooks.ctx, "a replayed file failed", EX_DATAERR);
+		s->hooks.done(s->hooks.ctx, "a replayed file failed", failure);
 }
 
 static void on_replay(struct ev_loop *loop, ev_idle *w, int revents)
@@ -421,31 +423,35 @@ void sources_start_replay(struct sources *s)
 
 /* --- metrics -------------------------------------------------------------------------------- */
 
-/* The outer headers of tunnelled packets, per tunnel (kind and endpoints). */
-static void write_tunnels(const struct decode_tally *t, FILE *out)
+/* One family of the tunnels' counts: per tunnel (kind and outer
+ * endpoints), packets or (bytes) outer bytes. */
+static void write_tunnel_family(const struct decode_tally *t, FILE *out, const char *name,
+				const char *help, int bytes)
 {
 	char labels[256], src[IP_ADDR_STRLEN], dst[IP_ADDR_STRLEN];
-	fprintf(out,
-		"# HELP flowsad_tunnel_packets_total Packets taken out of a tunnel, per "
-		"tunnel kind and outer endpoints (\"other\" beyond %d tunnels).\n"
-		"# TYPE flowsad_tunnel_packets_total counter\n"
-		"# HELP flowsad_tunnel_bytes_total Their outer IP bytes.\n"
-		"# TYPE flowsad_tunnel_bytes_total counter\n",
-		DECODE_TALLY_TUNNELS);
+	metrics_family(out, name, "counter", help);
 	for (int i = 0; i < t->n_tunnels; i++) {
 		const struct decode_tunnel_count *e = &t->tunnel[i];
 		snprintf(labels, sizeof labels, "{kind=\"%s\",src=\"%s\",dst=\"%s\"}",
 			 decode_tunnel_name(e->kind), ip_addr_str(&e->src, src),
 			 ip_addr_str(&e->dst, dst));
-		metrics_labelled(out, "tunnel_packets_total", labels, (double)e->packets);
-		metrics_labelled(out, "tunnel_bytes_total", labels, (double)e->bytes);
+		metrics_labelled(out, name, labels, (double)(bytes ? e->bytes : e->packets));
 	}
-	if (t->n_tunnels == DECODE_TALLY_TUNNELS) {
-		metrics_labelled(out, "tunnel_packets_total", "{kind=\"other\"}",
-			 (double)t->other_tunnel_packets);
-		metrics_labelled(out, "tunnel_bytes_total", "{kind=\"other\"}",
-			 (double)t->other_tunnel_bytes);
-	}
+	if (t->n_tunnels == DECODE_TALLY_TUNNELS)
+		metrics_labelled(out, name, "{kind=\"other\"}",
+				 (double)(bytes ? t->other_tunnel_bytes : t->other_tunnel_packets));
+}
+
+/* The outer headers of tunnelled packets, per tunnel. */
+static void write_tunnels(const struct decode_tally *t, FILE *out)
+{
+	char help[128];
+	snprintf(help, sizeof help,
+		 "Packets taken out of a tunnel, per tunnel kind and outer endpoints (\"other\" "
+		 "beyond %d tunnels).", DECODE_TALLY_TUNNELS);
+	write_tunnel_family(t, out, "tunnel_packets_total", help, 0);
+	write_tunnel_family(t, out, "tunnel_bytes_total",
+			    "The outer IP bytes of the packets taken out of each tunnel.", 1);
 }
 
 static const char *result_name(int r)
@@ -457,6 +463,14 @@ static const char *result_name(int r)
  * (a label partitions one quantity, never mixes several). */
 static void write_netflow(const struct netflow_decoder *nf, FILE *out)
 {
+	static const struct {
+		const char *metric, *help;
+	} families[] = {
+		{ "netflow_templates_total", "Templates accepted (new or refreshed), withdrawn, or "
+					     "refused (the exporter holds its maximum)." },
+		{ "netflow_errors_total", "Export data not trusted, by reason (records without "
+					  "their template are dropped)." },
+	};
 	static const struct {
 		enum netflow_counter c;
 		const char *metric, *label;
@@ -479,16 +493,42 @@ static void write_netflow(const struct netflow_decoder *nf, FILE *out)
 	metrics_value(out, "netflow_exporters_evicted_total", "counter",
 		      "Exporters forgotten (the one silent longest) for new ones.", NULL,
 		      (double)c[NF_EXPORTERS_EVICTED]);
-	fprintf(out,
-		"# HELP flowsad_netflow_templates_total Templates accepted (new or refreshed), "
-		"withdrawn, or refused (the exporter holds its maximum).\n"
-		"# TYPE flowsad_netflow_templates_total counter\n"
-		"# HELP flowsad_netflow_errors_total Export data not trusted, by reason (records "
-		"without their template are dropped).\n"
-		"# TYPE flowsad_netflow_errors_total counter\n");
-	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
-		snprintf(labels, sizeof labels, "{%s}", parts[i].label);
-		metrics_labelled(out, parts[i].metric, labels, (double)c[parts[i].c]);
+	for (size_t f = 0; f < sizeof families / sizeof families[0]; f++) {
+		metrics_family(out, families[f].metric, "counter", families[f].help);
+		for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+			if (strcmp(parts[i].metric, families[f].metric) != 0)
+				continue;
+			snprintf(labels, sizeof labels, "{%s}", parts[i].label);
+			metrics_labelled(out, parts[i].metric, labels, (double)c[parts[i].c]);
+		}
+	}
+}
+
+/* A live source's capture counts; -1 when it is no capture. */
+static int capture_packets(const struct sources *s, const struct source_watch *w,
+			   uint64_t *received, uint64_t *dropped)
+{
+	if (w->iface >= 0)
+		capture_workers_packets(s->workers, w->iface, received, dropped);
+	else if (w->capture)
+		capture_counts(w->capture, received, dropped);
+	else
+		return -1;
+	return 0;
+}
+
+/* One of the captures' counts per interface: received, or (dropped) lost. */
+static void write_capture_family(const struct sources *s, FILE *out, const char *name,
+				 const char *help, int dropped)
+{
+	char labels[256];
+	metrics_family(out, name, "counter", help);
+	for (int i = 0; i < s->n_live; i++) {
+		uint64_t n[2];
+		if (capture_packets(s, &s->live[i], &n[0], &n[1]) < 0)
+			continue;
+		snprintf(labels, sizeof labels, "{source=\"%s\"}", s->live[i].name);
+		metrics_labelled(out, name, labels, (double)n[dropped]);
 	}
 }
 
@@ -497,28 +537,16 @@ static void write_netflow(const struct netflow_decoder *nf, FILE *out)
 static void write_captures(const struct sources *s, FILE *out)
 {
 	char labels[256];
-	fprintf(out,
-		"# HELP flowsad_capture_packets_total Packets a live capture received or lost.\n"
-		"# TYPE flowsad_capture_packets_total counter\n");
-	for (int i = 0; i < s->n_live; i++) {
-		const struct source_watch *w = &s->live[i];
-		uint64_t received, dropped;
-		if (w->iface >= 0)
-			capture_workers_packets(s->workers, w->iface, &received, &dropped);
-		else if (w->capture)
-			capture_counts(w->capture, &received, &dropped);
-		else
-			continue;
-		snprintf(labels, sizeof labels, "{source=\"%s\",state=\"received\"}", w->name);
-		metrics_labelled(out, "capture_packets_total", labels, (double)received);
-		snprintf(labels, sizeof labels, "{source=\"%s\",state=\"dropped\"}", w->name);
-		metrics_labelled(out, "capture_packets_total", labels, (double)dropped);
-	}
+	write_capture_family(s, out, "capture_received_packets_total",
+			     "Packets a live capture received (pcap_stats).", 0);
+	write_capture_family(s, out, "capture_dropped_packets_total",
+			     "Packets a live capture lost: dropped by the kernel or the interface.",
+			     1);
 	if (!s->workers)
 		return;
-	fprintf(out, "# HELP flowsad_capture_worker_frames_total Frames each capture worker read "
-		     "(the kernel gives a source's packets to one worker).\n"
-		     "# TYPE flowsad_capture_worker_frames_total counter\n");
+	metrics_family(out, "capture_worker_frames_total", "counter",
+		       "Frames each capture worker read (the kernel gives a source's packets to "
+		       "one worker).");
 	for (int k = 0; k < capture_workers_count(s->workers); k++) {
 		snprintf(labels, sizeof labels, "{worker=\"%d\"}", k);
 		metrics_labelled(out, "capture_worker_frames_total", labels,
@@ -544,10 +572,9 @@ void sources_write_metrics(void *ctx, FILE *out)
 		       "Frames by decoding outcome (ok, not_ip, malformed reasons).", "result",
 		       result_name, tally.result, DECODE_N_RESULTS);
 	write_captures(s, out);
-	fprintf(out,
-		"# HELP flowsad_udp_datagrams_total Export datagrams taken, refused (exporter not "
-		"allowed) or dropped by the kernel.\n"
-		"# TYPE flowsad_udp_datagrams_total counter\n");
+	metrics_family(out, "udp_datagrams_total", "counter",
+		       "Export datagrams taken, refused (exporter not allowed) or dropped by the "
+		       "kernel.");
 	for (int i = 0; i < s->n_live; i++) {
 		const struct source_watch *w = &s->live[i];
 		if (!w->udp)

@@ -365,15 +365,6 @@ void windows_close(struct windows *w)
 	w->table_key = NULL;
 }
 
-struct model *windows_load_model(const char *path)
-{
-	char err[512];
-	struct model *m = model_load(path, err, sizeof err);
-	if (!m)
-		log_err("%s", err);
-	return m;
-}
-
 static struct scorer_settings scorer_settings_of(const struct config *c)
 {
 	static char host[256];
@@ -864,8 +855,10 @@ static void write_model(const struct windows *w, FILE *out)
 		"Windows in the history (all of it at a cold start and after a retraining; else "
 		"those since the newest day's).",
 		NULL, (double)have);
-	metrics_value(out, "model_age_seconds", "gauge", "Age of the model in use.", NULL,
-		      learning ? 0 : (double)(time(NULL) - w->model_time));
+	metrics_value(out, "model_created_timestamp_seconds", "gauge",
+		      "When the model in use was made, in seconds since the epoch (0 while "
+		      "learning).",
+		      NULL, learning ? 0 : (double)w->model_time);
 	metrics_value(out, "history_lost_windows_total", "counter",
 		      "Windows the history could not keep (its disk full, I/O errors).", NULL,
 		      (double)w->history_lost);
@@ -874,8 +867,8 @@ static void write_model(const struct windows *w, FILE *out)
 	metrics_value(out, "retrain_failures_total", "counter",
 		      "Retrainings that failed (the model stayed).", NULL,
 		      (double)w->retrain.failures);
-	metrics_value(out, "retrain_last_seconds", "gauge", "Duration of the last retraining.",
-		      NULL, w->retrain.last_seconds);
+	metrics_value(out, "retrain_last_duration_seconds", "gauge",
+		      "How long the last retraining took.", NULL, w->retrain.last_seconds);
 	metrics_value(out, "retrain_running", "gauge", "1 while a retraining runs.", NULL,
 		      w->retraining != NULL);
 }
@@ -895,8 +888,9 @@ static void write_role(const struct windows *w, FILE *out)
 		metrics_value(out, "sensor_unreplicated_total", "counter",
 			      "Entries sent that no replica acknowledged in time (WAIT).", NULL,
 			      (double)s.unreplicated);
-		metrics_value(out, "sensor_window_seconds", "gauge",
-			      "Time to encode and send the last window.", NULL, s.last_seconds);
+		metrics_value(out, "sensor_last_send_duration_seconds", "gauge",
+			      "How long the last window took to encode and send.", NULL,
+			      s.last_seconds);
 	}
 	if (!w->collector)
 		return;

@@ -49,7 +49,6 @@ int windows_start_scoring(struct windows *w, int cold);
 /* The table (and the workers' tables) for the model in use or, without
  * one, the configuration. Returns a sysexits code. */
 int windows_open(struct windows *w);
-struct model *windows_load_model(const char *path);
 /* Takes model m into use between windows (the first one ends learning). A
  * model that counts otherwise (window length, locations, filter) needs new
  * tables: the open windows are closed and scored first, with the old

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <ini.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -18,7 +19,7 @@ enum key_type {
 	KEY_UINT,      /* uint32_t in [lo, hi] */
 	KEY_SIZE,      /* uint64_t bytes: a number with an optional K, M or G (powers of 1024) */
 	KEY_DOUBLE,    /* double in [lo, hi] */
-	KEY_DURATION,  /* uint32_t seconds ("90s", "5m", "1h"); "0" allowed when lo is 0 */
+	KEY_DURATION,  /* uint32_t seconds ("90s", "5m", "1h", "0"), at least lo */
 	KEY_MILLIS,    /* uint32_t milliseconds: a duration, or "250ms" */
 	KEY_LATENESS,  /* int64_t: "auto" (-1) or a duration */
 	KEY_LOG_LEVEL, /* int: a syslog priority by name */
@@ -235,8 +236,66 @@ static int parse_log_level(const char *v, int *out)
 	return -1;
 }
 
-/* A value of key k into its field; NULL when good, else what was expected. */
-static const char *set_value(struct config *c, const struct key *k, const char *v)
+/* A size the way the file may write it: "64K", "4G", "4096". */
+static void format_size(uint64_t n, char *buf, size_t len)
+{
+	static const char units[] = "GMK";
+	for (int i = 0; i < 3; i++) {
+		uint64_t unit = 1ull << (10 * (3 - i));
+		if (n >= unit && n % unit == 0) {
+			snprintf(buf, len, "%llu%c", (unsigned long long)(n / unit), units[i]);
+			return;
+		}
+	}
+	snprintf(buf, len, "%llu", (unsigned long long)n);
+}
+
+/* Milliseconds the way the file may write them: "250ms", "10m". */
+static void format_millis(uint32_t ms, char *buf, size_t len)
+{
+	if (ms % 1000 == 0)
+		duration_format(ms / 1000, buf, len);
+	else
+		snprintf(buf, len, "%ums", ms);
+}
+
+/* What a value of numeric key k must be, with its range, into buf. */
+static const char *expected_range(const struct key *k, char *buf, size_t len)
+{
+	char lo[32], hi[32];
+
+	switch (k->type) {
+	case KEY_UINT:
+		snprintf(buf, len, "a whole number from %.0f to %.0f", k->lo, k->hi);
+		break;
+	case KEY_SIZE:
+		format_size((uint64_t)k->lo, lo, sizeof lo);
+		format_size((uint64_t)k->hi, hi, sizeof hi);
+		snprintf(buf, len, "a size from %s to %s (bytes, or with K, M or G)", lo, hi);
+		break;
+	case KEY_DOUBLE:
+		snprintf(buf, len, "a number from %g to %g", k->lo, k->hi);
+		break;
+	case KEY_DURATION:
+		duration_format((uint32_t)k->lo, lo, sizeof lo);
+		duration_format((uint32_t)k->hi, hi, sizeof hi);
+		snprintf(buf, len, "a duration from %s to %s, such as 90s, 5m, 1h or 1d", lo, hi);
+		break;
+	case KEY_MILLIS:
+		format_millis((uint32_t)k->lo, lo, sizeof lo);
+		format_millis((uint32_t)k->hi, hi, sizeof hi);
+		snprintf(buf, len, "a duration from %s to %s, such as 500ms or 2s", lo, hi);
+		break;
+	default:
+		snprintf(buf, len, "a value of its kind");
+	}
+	return buf;
+}
+
+/* A value of key k into its field; NULL when good, else what was expected
+ * (a constant, or msg filled in). */
+static const char *set_value(struct config *c, const struct key *k, const char *v, char *msg,
+			     size_t msg_len)
 {
 	void *field = (char *)c + k->offset;
 	uint32_t secs;
@@ -264,27 +323,25 @@ static const char *set_value(struct config *c, const struct key *k, const char *
 		errno = 0;
 		unsigned long n = strtoul(v, &end, 10);
 		if (end == v || *end || errno || *v == '-' || n < k->lo || n > k->hi)
-			return "a whole number in range";
+			return expected_range(k, msg, msg_len);
 		*(uint32_t *)field = (uint32_t)n;
 		return NULL;
 	}
 	case KEY_SIZE:
 		if (parse_size(v, &size) < 0 || size < k->lo || size > k->hi)
-			return "a size in range (bytes, or with K, M or G)";
+			return expected_range(k, msg, msg_len);
 		*(uint64_t *)field = size;
 		return NULL;
 	case KEY_DOUBLE: {
 		double d = strtod(v, &end);
 		if (end == v || *end || !isfinite(d) || d < k->lo || d > k->hi)
-			return "a number";
+			return expected_range(k, msg, msg_len);
 		*(double *)field = d;
 		return NULL;
 	}
 	case KEY_DURATION:
-		if (k->lo == 0 && strcmp(v, "0") == 0)
-			secs = 0;
-		else if (duration_parse(v, &secs) != 0 || secs < k->lo)
-			return "a duration such as 90s, 5m, 1h or 1d";
+		if (duration_parse(v, &secs) != 0 || secs < k->lo)
+			return expected_range(k, msg, msg_len);
 		*(uint32_t *)field = secs;
 		return NULL;
 	case KEY_MILLIS: {
@@ -294,14 +351,14 @@ static const char *set_value(struct config *c, const struct key *k, const char *
 			errno = 0;
 			ms = strtoul(v, &end, 10);
 			if (end != v + len - 2 || errno || *v == '-')
-				return "a duration such as 500ms or 2s";
+				return expected_range(k, msg, msg_len);
 		} else if (duration_parse(v, &secs) == 0) {
 			ms = secs * 1000ul;
 		} else {
-			return "a duration such as 500ms or 2s";
+			return expected_range(k, msg, msg_len);
 		}
 		if (ms < k->lo || ms > k->hi)
-			return "a duration between 1ms and 10m";
+			return expected_range(k, msg, msg_len);
 		*(uint32_t *)field = (uint32_t)ms;
 		return NULL;
 	}
@@ -310,9 +367,7 @@ static const char *set_value(struct config *c, const struct key *k, const char *
 			*(int64_t *)field = -1;
 			return NULL;
 		}
-		if (strcmp(v, "0") == 0)
-			secs = 0;
-		else if (duration_parse(v, &secs) != 0)
+		if (duration_parse(v, &secs) != 0)
 			return "auto or a duration such as 0, 5s or 1h";
 		*(int64_t *)field = secs;
 		return NULL;
@@ -366,11 +421,15 @@ static char *read_line(char *buf, int size, void *stream)
 	return s;
 }
 
-static void report(struct reading *r, const char *fmt, const char *a, const char *b)
+__attribute__((format(printf, 2, 3))) static void report(struct reading *r, const char *fmt,
+							  ...)
 {
+	va_list ap;
 	if (r->errors++ < CONFIG_MAX_ERRORS && r->err) {
 		fprintf(r->err, "%s:%d: ", r->name, r->line);
-		fprintf(r->err, fmt, a, b);
+		va_start(ap, fmt);
+		vfprintf(r->err, fmt, ap);
+		va_end(ap);
 		fputc('\n', r->err);
 	}
 }
@@ -434,34 +493,142 @@ static void on_unit_key(struct reading *r, const char *section, const char *name
 	       section);
 }
 
-static int on_key(void *user, const char *section, const char *name, const char *value)
-{
-	struct reading *r = user;
-	int section_known = 0;
+#define NAME_MAX_EDIT 32 /* longer names are never suggested */
 
-	if (strncmp(section, "unit ", 5) == 0) {
-		on_unit_key(r, section, name, value);
-		return 1;
+/* Levenshtein distance of two names; SIZE_MAX when one is too long. */
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), row[NAME_MAX_EDIT + 1];
+
+	if (la > NAME_MAX_EDIT || lb > NAME_MAX_EDIT)
+		return SIZE_MAX;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
 	}
-	if (!name) /* a section header alone */
-		return 1;
+	return row[lb];
+}
+
+/* Near enough to be a misspelling: two edits, fewer than the name's length. */
+static int is_near(const char *typed, const char *known)
+{
+	size_t d = edit_distance(typed, known);
+	return d <= 2 && d < strlen(typed);
+}
+
+/* A hint for an unknown key of a known section: the nearest key of that
+ * section, else the section that has a key of that name; "" when none. */
+static void suggest_key(const char *section, const char *name, char *buf, size_t len)
+{
+	size_t best = SIZE_MAX;
+
+	*buf = '\0';
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		size_t d = edit_distance(name, keys[i].name);
+		int same_section = strcmp(keys[i].section, section) == 0;
+		if (same_section && d < best && is_near(name, keys[i].name)) {
+			best = d;
+			snprintf(buf, len, " (did you mean '%s'?)", keys[i].name);
+		}
+	}
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0] && best == SIZE_MAX; i++)
+		if (strcmp(keys[i].name, name) == 0) {
+			snprintf(buf, len, " (did you mean [%s] %s?)", keys[i].section, name);
+			best = 0;
+		}
+}
+
+/* A hint for an unknown section: the nearest known one; "" when none. */
+static void suggest_section(const char *section, char *buf, size_t len)
+{
+	size_t best = SIZE_MAX;
+
+	*buf = '\0';
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		size_t d = edit_distance(section, keys[i].section);
+		if (d < best && is_near(section, keys[i].section)) {
+			best = d;
+			snprintf(buf, len, "; did you mean [%s]?", keys[i].section);
+		}
+	}
+}
+
+/* One key = value of a fixed section. */
+static void on_setting(struct reading *r, const char *section, const char *name,
+		       const char *value)
+{
+	int section_known = 0;
+	char msg[160];
+
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
 		if (strcmp(keys[i].section, section) != 0)
 			continue;
 		section_known = 1;
 		if (strcmp(keys[i].name, name) != 0)
 			continue;
-		const char *expected = set_value(r->c, &keys[i], value);
+		const char *expected = set_value(r->c, &keys[i], value, msg, sizeof msg);
 		if (expected)
 			report(r, "%s: expected %s", name, expected);
+		return;
+	}
+	if (!*section) {
+		report(r, "%s: a key outside any section (expected a [section] first)", name);
+	} else if (section_known) {
+		suggest_key(section, name, msg, sizeof msg);
+		report(r, "unknown key '%s' in [%s]%s", name, section, msg);
+	} else {
+		suggest_section(section, msg, sizeof msg);
+		report(r, "unknown section [%s] (key '%s'%s)", section, name, msg);
+	}
+}
+
+/* The value without a comment: a '#' at its start or after a space or tab
+ * starts one (inih itself takes ';' there, '#' only at a line's start).
+ * A copy, NULL when out of memory. */
+static char *without_comment(const char *value)
+{
+	char *v = strdup(value), *end;
+
+	if (!v)
+		return NULL;
+	for (char *p = v; *p; p++)
+		if (*p == '#' && (p == v || p[-1] == ' ' || p[-1] == '\t')) {
+			*p = '\0';
+			break;
+		}
+	for (end = v + strlen(v); end > v && (end[-1] == ' ' || end[-1] == '\t'); end--)
+		end[-1] = '\0';
+	return v;
+}
+
+static int on_key(void *user, const char *section, const char *name, const char *raw)
+{
+	struct reading *r = user;
+
+	if (!name) { /* a section header alone */
+		if (strncmp(section, "unit ", 5) == 0)
+			unit_of(r, section, 1);
 		return 1;
 	}
-	if (!*section)
-		report(r, "%s: a key outside any section (expected a [section] first)%s", name, "");
-	else if (section_known)
-		report(r, "unknown key '%s' in [%s]", name, section);
+	char *value = without_comment(raw);
+	if (!value)
+		report(r, "%s: expected %s", name, "memory");
+	else if (strncmp(section, "unit ", 5) == 0)
+		on_unit_key(r, section, name, value);
 	else
-		report(r, "unknown section [%s] (key '%s')", section, name);
+		on_setting(r, section, name, value);
+	free(value);
 	return 1; /* keep going: every error is reported */
 }
 

@@ -40,8 +40,6 @@ int duration_parse(const char *text, uint32_t *seconds)
 		if (total > DURATION_MAX_SECONDS)
 			return -ERANGE;
 	}
-	if (total == 0)
-		return -EINVAL;
 	*seconds = (uint32_t)total;
 	return 0;
 }

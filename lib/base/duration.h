@@ -10,9 +10,10 @@
 #define DURATION_MAX_SECONDS (366u * 86400u)
 
 /* Parses one or more <number><unit> terms (units s, m, h, d; a bare number
- * is seconds), e.g. "90s", "5m", "1h30m", "300". Returns 0 and stores the
- * total in *seconds; -EINVAL for malformed text or a zero total, -ERANGE
- * above DURATION_MAX_SECONDS. *seconds is untouched on error. */
+ * is seconds), e.g. "90s", "5m", "1h30m", "300", "0". Returns 0 and stores
+ * the total in *seconds (zero too: callers that need a positive duration
+ * say so); -EINVAL for malformed text, -ERANGE above DURATION_MAX_SECONDS.
+ * *seconds is untouched on error. */
 int duration_parse(const char *text, uint32_t *seconds)
 	__attribute__((warn_unused_result));
 

@@ -37,22 +37,29 @@ static int parse_port(const char *s, int *port)
 	return 0;
 }
 
-int hostport_parse(const char *text, int allow_unix, struct hostport *out, char *err,
-		   unsigned errlen)
+/* hostport_parse, where a host without a port is on default_port (0: a port
+ * is required). */
+static int parse_one(const char *text, int allow_unix, int default_port, struct hostport *out,
+		     char *err, unsigned errlen)
 {
 	const char *colon = strrchr(text, ':'), *host = text;
-	size_t len;
+	size_t len = strlen(text);
+	int no_port = !colon || (text[0] == '[' && text[len - 1] == ']');
 
 	memset(out, 0, sizeof *out);
-	if (allow_unix && (text[0] == '/' || !colon)) {
-		if (!*text || strlen(text) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+	if (allow_unix && (text[0] == '/' || (!colon && strchr(text, '/')))) {
+		if (len >= sizeof(((struct sockaddr_un *)0)->sun_path))
 			return bad(text, allow_unix, err, errlen);
 		snprintf(out->host, sizeof out->host, "%s", text);
 		out->unix_socket = 1;
 		return 0;
 	}
-	if (!colon || parse_port(colon + 1, &out->port) < 0)
+	if (no_port && default_port) {
+		colon = text + len;
+		out->port = default_port;
+	} else if (!colon || parse_port(colon + 1, &out->port) < 0) {
 		return bad(text, allow_unix, err, errlen);
+	}
 	len = (size_t)(colon - text);
 	if (text[0] == '[') { /* [v6]:port */
 		if (len < 3 || text[len - 1] != ']')
@@ -68,8 +75,15 @@ int hostport_parse(const char *text, int allow_unix, struct hostport *out, char 
 	return 0;
 }
 
-int hostport_parse_list(const char *text, int allow_unix, struct hostport *out, int max,
-			char *err, unsigned errlen)
+int hostport_parse(const char *text, int allow_unix, struct hostport *out, char *err,
+		   unsigned errlen)
+{
+	return parse_one(text, allow_unix, 0, out, err, errlen);
+}
+
+/* hostport_parse_list, with parse_one's default_port. */
+static int parse_list(const char *text, int allow_unix, int default_port, struct hostport *out,
+		      int max, char *err, unsigned errlen)
 {
 	char one[HOSTPORT_MAX];
 	int n = 0;
@@ -87,12 +101,18 @@ int hostport_parse_list(const char *text, int allow_unix, struct hostport *out, 
 		}
 		memcpy(one, at, len);
 		one[len] = '\0';
-		if (hostport_parse(one, allow_unix, &out[n++], err, errlen) < 0)
+		if (parse_one(one, allow_unix, default_port, &out[n++], err, errlen) < 0)
 			return -EINVAL;
 		if (!end)
 			return n;
 		at = end;
 	}
+}
+
+int hostport_parse_list(const char *text, int allow_unix, struct hostport *out, int max,
+			char *err, unsigned errlen)
+{
+	return parse_list(text, allow_unix, 0, out, max, err, errlen);
 }
 
 int hostport_parse_redis(const char *text, char *name, unsigned namelen, struct hostport *out,
@@ -101,7 +121,7 @@ int hostport_parse_redis(const char *text, char *name, unsigned namelen, struct 
 	const char *at;
 	name[0] = '\0';
 	if (strncmp(text, "sentinel:", 9) != 0)
-		return hostport_parse_list(text, 1, out, max, err, errlen);
+		return parse_list(text, 1, HOSTPORT_REDIS_PORT, out, max, err, errlen);
 	at = strchr(text + 9, '@');
 	if (!at || at == text + 9 || (unsigned)(at - text - 9) >= namelen ||
 	    !host_ok(text + 9, (size_t)(at - text - 9), 0)) {
@@ -111,7 +131,7 @@ int hostport_parse_redis(const char *text, char *name, unsigned namelen, struct 
 	}
 	memcpy(name, text + 9, (size_t)(at - text - 9));
 	name[at - text - 9] = '\0';
-	return hostport_parse_list(at + 1, 1, out, max, err, errlen);
+	return parse_list(at + 1, 1, HOSTPORT_SENTINEL_PORT, out, max, err, errlen);
 }
 
 int hostport_redirect(const char *reply, const char *kind, struct hostport *out)

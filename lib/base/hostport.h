@@ -1,14 +1,17 @@
 /* hostport: the one way flowsad reads an address with a port: "HOST:PORT",
  * "[IPV6]:PORT" (the brackets are required for IPv6: "::1:6379" is
  * ambiguous), or, where a unix socket is allowed, a path (starting with
- * "/", or any text without a colon). Used by the Redis address, the NetFlow
- * listeners and the metrics endpoint. */
+ * "/", or any text with a '/' and no colon: "./redis.sock"; "localhost" is a
+ * host). Used by the Redis address, the NetFlow listeners and the metrics
+ * endpoint. */
 #ifndef FLOWSAD_HOSTPORT_H
 #define FLOWSAD_HOSTPORT_H
 
 #include <sys/socket.h>
 
 #define HOSTPORT_MAX 256
+#define HOSTPORT_REDIS_PORT 6379     /* of a Redis host given without one */
+#define HOSTPORT_SENTINEL_PORT 26379 /* of a Sentinel given without one */
 
 struct hostport {
 	char host[HOSTPORT_MAX];  /* without brackets; the path for a unix socket */
@@ -30,8 +33,9 @@ int hostport_parse_list(const char *text, int allow_unix, struct hostport *out, 
 /* A Redis address: "sentinel:NAME@ADDRESSES" is the master that the
  * Sentinels listed (hostport_parse_list) know by NAME, and NAME goes to
  * name[namelen]; anything else is a list of nodes (one server, or Redis
- * Cluster seeds) and name is "". Returns how many addresses, or -EINVAL
- * with what was expected in err. */
+ * Cluster seeds) and name is "". A host without a port is on Redis's
+ * (HOSTPORT_REDIS_PORT; a Sentinel's, HOSTPORT_SENTINEL_PORT). Returns how
+ * many addresses, or -EINVAL with what was expected in err. */
 int hostport_parse_redis(const char *text, char *name, unsigned namelen, struct hostport *out,
 			 int max, char *err, unsigned errlen) __attribute__((warn_unused_result));
 

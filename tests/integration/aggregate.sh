@@ -135,7 +135,8 @@ frames=$(tcpdump -r "$T/cut.pcap" 2>/dev/null | wc -l)
 "$FLOWSAD" aggregate --window 1m "$T/cut.pcap" >"$T/cut.csv" 2>"$T/cut.log"
 check "a cut capture: aggregate reads every whole frame ($frames, as tcpdump)" \
 	grep -q "frames $frames: " "$T/cut.log"
-check "... and says where it stopped" grep -q "truncated dump file.*stopped after $frames frames" "$T/cut.log"
+check "... and says where it stopped" \
+	grep -q "cut short inside its last record (truncated dump file.*$frames frames in all" "$T/cut.log"
 "$FLOWSAD" train --window 1m --seed 1 --quiet --epochs 2 --epochs-pretrain 1 -o "$T/cut.model" \
 	"$DATA/sample.pcap" 2>/dev/null
 check "run -r takes the cut capture (exit 0)" "$FLOWSAD" run -r "$T/cut.pcap" -m "$T/cut.model" \
@@ -170,3 +171,24 @@ check "files given out of time order lose nothing" diff "$T/agg.csv" "$T/reverse
 	--samples "$T/replayed.csv" --spool "$T/spool" 2>"$T/replay.log"
 check "a replay of files out of order counts every packet once, late none" \
 	diff <(sort "$T/agg.csv") <(sort "$T/replayed.csv")
+
+# a record whose header is impossible (a length beyond any snapshot) is no
+# cut: the reading stops there, the message gives the record's byte offset
+offset=$(python3 - "$DATA/sample.pcap" "$T/corrupt.pcap" <<'PY'
+import struct, sys
+data = bytearray(open(sys.argv[1], "rb").read())
+off = 24
+for _ in range(50):
+    off += 16 + struct.unpack_from("<I", data, off + 8)[0]
+struct.pack_into("<I", data, off + 8, 0x100000)  # 1 MiB
+open(sys.argv[2], "wb").write(data)
+print(off)
+PY
+)
+check_exit "a corrupt record stops aggregate: 65" 65 "$FLOWSAD" aggregate --window 1m "$T/corrupt.pcap"
+check "... naming its byte offset ($offset)" \
+	grep -q "corrupt.pcap: corrupt record at byte offset $offset: invalid packet capture length" \
+	"$T/exit.out"
+check_exit "... and run -r: 65" 65 "$FLOWSAD" run -r "$T/corrupt.pcap" -m "$T/cut.model" \
+	--jsonl /dev/null
+check "... with the same message" grep -q "corrupt record at byte offset $offset:" "$T/exit.out"

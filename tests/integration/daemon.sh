@@ -134,6 +134,22 @@ check "run delivers to Redis at [::1]:PORT" "$FLOWSAD" run -c "$T/all.conf" -r "
 check_eq "... every alert" "$(wc -l <"$T/undisturbed")" \
 	"$(redis-cli -h ::1 -p "$v6port" --raw XRANGE flowsad:alerts - + | grep -c '"kind":"alert"')"
 kill "$v6pid"
+# --- localhost:PORT is Redis over TCP, not a unix socket named so --------------------------------
+lport=$((30000 + RANDOM % 20000))
+redis-server --port "$lport" --bind 127.0.0.1 --save '' --appendonly no --logfile "$T/lh.log" &
+lpid=$!
+pids+=("$lpid")
+wait_for 5 redis-cli -p "$lport" ping >/dev/null
+{ cat "$T/all.conf"; printf '[redis]\naddress = localhost:%d\n' "$lport"; } >"$T/lh.conf"
+check "run delivers to Redis at address = localhost:PORT (TCP)" "$FLOWSAD" run -c "$T/lh.conf" \
+	-r "$pcap" -m "$T/model" --spool "$T/spool-lh" --jsonl /dev/null
+check_eq "... every alert" "$(wc -l <"$T/undisturbed")" \
+	"$(redis-cli -p "$lport" --raw XRANGE flowsad:alerts - + | grep -c '"kind":"alert"')"
+kill "$lpid"
+head -c 24 "$pcap" >"$T/empty.pcap" # no alerts: nothing is sent wherever it connects
+"$FLOWSAD" run -r "$T/empty.pcap" -m "$T/model" --redis localhost --spool "$T/spool-lh2" \
+	--jsonl /dev/null 2>"$T/lh.log"
+check "--redis localhost is TCP on Redis's port 6379" grep -q "redis localhost:6379: " "$T/lh.log"
 printf '[redis]\naddress = ::1:6379\n[metrics]\nlisten = [::]:9187\n' >"$T/v6.conf"
 check_exit "check-config refuses a bare IPv6 address with a port (ambiguous)" 78 \
 	"$FLOWSAD" check-config -c "$T/v6.conf"

@@ -78,6 +78,8 @@ curl -sf "http://127.0.0.1:$mport/metrics" >"$T/x1.metrics"
 check "its metrics: it holds every partition" grep -qx "flowsad_scorer_partitions 8" "$T/x1.metrics"
 check "... read one part a window a partition" grep -qx "flowsad_scorer_parts_total 56" "$T/x1.metrics"
 check "... none late, none at the deadline" bash -c "grep -qx 'flowsad_scorer_parts_dropped_total{why=\"late\"} 0' '$T/x1.metrics' && grep -qx 'flowsad_scorer_windows_incomplete_total 0' '$T/x1.metrics'"
+check_eq "... each family together, named by the guide, documented" "" "$(python3 \
+	"$(dirname "$0")/../tools/metrics-check.py" "$T/x1.metrics" "$(dirname "$0")/../../docs/flowsad.8")"
 kill -TERM "$scorer_pid"
 wait "$scorer_pid"
 check_eq "the scorer's samples are the sensor's" "$(sort "$T/whole.csv" | md5sum)" \

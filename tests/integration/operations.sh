@@ -4,6 +4,7 @@
 # dropping root, and the unit's hardening.
 . "$(dirname "$0")/lib.bash"
 tools=$(cd "$(dirname "$0")/../tools" && pwd)
+root=$(cd "$(dirname "$0")/../.." && pwd)
 unit=$(cd "$(dirname "$0")/../../systemd" && pwd)/flowsad.service
 pcap=$DATA/sample.pcap
 
@@ -245,7 +246,8 @@ mport=$(port)
 uport=$(port)
 printf '[netflow]\nlisten = 127.0.0.1:%d\n[window]\nlateness = 366d\n[metrics]\nlisten = 127.0.0.1:%d\n' \
 	"$uport" "$mport" >"$T/metrics.conf"
-"$FLOWSAD" run -c "$T/metrics.conf" -m "$T/m0" --jsonl /dev/null 2>"$T/metrics.log" &
+"$FLOWSAD" run -c "$T/metrics.conf" -m "$T/m0" --jsonl /dev/null --redis "$T/redis/sock" \
+	--stream metrics-test --spool "$T/metrics-spool" 2>"$T/metrics.log" &
 run_pid=$!
 pids+=("$run_pid")
 wait_for 5 grep -q "metrics on" "$T/metrics.log"
@@ -262,21 +264,44 @@ check "... and their templates, apart from errors" bash -c \
 	"grep -q '^flowsad_netflow_templates_total{event=\"accepted\"} [1-9]' '$T/metrics.txt' &&
 	 grep -q '^flowsad_netflow_errors_total{reason=\"no_template\"} 0$' '$T/metrics.txt'"
 check "and the windows' events" grep -q '^flowsad_events_total 16002$' "$T/metrics.txt"
-check "every sample line has HELP and TYPE" python3 - "$T/metrics.txt" <<'PY'
-import re, sys
-typed = set()
-for line in open(sys.argv[1]):
-    m = re.match(r"# TYPE (\S+) (counter|gauge)$", line)
-    if m:
-        typed.add(m.group(1))
-    elif not line.startswith("#"):
-        name = re.match(r"([a-z_]+)[{ ]", line).group(1)
-        assert name in typed, name
-        float(line.rsplit(" ", 1)[1])
+check_eq "each family together, named by the guide, documented in flowsad(8)" "" \
+	"$(python3 "$tools/metrics-check.py" "$T/metrics.txt" "$root/docs/flowsad.8")"
+if command -v promtool >/dev/null; then
+	check_eq "promtool check metrics finds nothing to say" "" \
+		"$(promtool check metrics <"$T/metrics.txt" 2>&1)"
+else
+	echo "ok - promtool check metrics # SKIP promtool (Debian package prometheus) not installed"
+fi
+# the checker sees families apart, a counter without _total, a bare seconds gauge, an
+# undocumented name
+printf '%s\n' '# HELP flowsad_a_total A.' '# TYPE flowsad_a_total counter' \
+	'# HELP flowsad_b_total B.' '# TYPE flowsad_b_total counter' 'flowsad_a_total 1' \
+	'flowsad_b_total 1' '# HELP flowsad_sent S.' '# TYPE flowsad_sent counter' 'flowsad_sent 1' \
+	'# HELP flowsad_model_age_seconds M.' '# TYPE flowsad_model_age_seconds gauge' \
+	'flowsad_model_age_seconds 1' >"$T/bad.metrics"
+check_exit "the checker refuses a bad scrape" 1 python3 "$tools/metrics-check.py" "$T/bad.metrics" \
+	"$root/docs/flowsad.8"
+check "... naming each fault" bash -c "grep -q 'bad.metrics:5: flowsad_a_total: a sample away' '$T/exit.out' &&
+	grep -q 'flowsad_sent: a counter.s name ends in _total' '$T/exit.out' &&
+	grep -q 'flowsad_model_age_seconds: a gauge in seconds' '$T/exit.out' &&
+	grep -q 'flowsad_a_total: not documented' '$T/exit.out'"
+check "the renamed metrics are gone" bash -c "! grep -Eq \
+	'^flowsad_(model_age_seconds|retrain_last_seconds|sensor_window_seconds|capture_packets_total)' \
+	'$T/metrics.txt'"
+check "the process is described: its start, memory and descriptors" python3 - "$T/metrics.txt" <<'PY'
+import sys, time
+v = {l.split()[0]: float(l.split()[1]) for l in open(sys.argv[1]) if l.startswith("process_")}
+assert abs(v["process_start_time_seconds"] - time.time()) < 600, v
+assert v["process_cpu_seconds_total"] >= 0 and v["process_resident_memory_bytes"] > 1e6, v
+assert v["process_virtual_memory_bytes"] >= v["process_resident_memory_bytes"], v
+assert 3 <= v["process_open_fds"] <= v["process_max_fds"], v
 PY
 check_exit "other paths are 404" 22 curl -sf "http://127.0.0.1:$mport/other"
 check "HEAD /metrics answers 200 with the headers alone" bash -c \
 	"curl -sfI 'http://127.0.0.1:$mport/metrics' | head -1 | grep -q ' 200'"
+curl -s -o /dev/null -D "$T/post.head" -X POST "http://127.0.0.1:$mport/metrics"
+check "POST is 405" grep -q '^HTTP/1.1 405' "$T/post.head"
+check "... with Allow: GET, HEAD" grep -qi '^allow: GET, HEAD' "$T/post.head"
 kill -TERM "$run_pid"
 wait "$run_pid"
 

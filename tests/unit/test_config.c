@@ -104,6 +104,69 @@ static void test_errors_name_their_lines(void **state)
 	free(msgs);
 }
 
+/* Numeric keys say their range when a value is out of it or malformed. */
+static void test_errors_give_ranges(void **state)
+{
+	struct config c;
+	char *msgs;
+	(void)state;
+	const char *text = "[capture]\nsnaplen = 10\nbuffer = 1K\n"
+			   "[retrain]\ntrim = 0.9\nhistory_retention = 0\n"
+			   "[redis]\ncommand_timeout = 20m\n";
+	assert_int_equal(read_text(&c, text, &msgs), 5);
+	const char *expected[] = {
+		"t.conf:2: snaplen: expected a whole number from 64 to 262144",
+		"t.conf:3: buffer: expected a size from 64K to 4G",
+		"t.conf:5: trim: expected a number from 0 to 0.5",
+		"t.conf:6: history_retention: expected a duration from 1s to 366d",
+		"t.conf:8: command_timeout: expected a duration from 1ms to 10m",
+	};
+	for (size_t i = 0; i < sizeof expected / sizeof expected[0]; i++)
+		if (!strstr(msgs, expected[i]))
+			fail_msg("missing \"%s\" in:\n%s", expected[i], msgs);
+	config_free(&c);
+	free(msgs);
+}
+
+/* A '#' after a value starts a comment; one inside a word does not. */
+static void test_comment_after_value(void **state)
+{
+	struct config c;
+	char *msgs;
+	(void)state;
+	const char *text = "[alerts]\ntop_n = 7 # a few\nobserver = edge#1\t# the name\n"
+			   "[window]\nlateness = 0s  # no waiting\n";
+	assert_int_equal(read_text(&c, text, &msgs), 0);
+	assert_int_equal(c.top_n, 7);
+	assert_string_equal(c.observer, "edge#1");
+	assert_int_equal(config_lateness(&c), 0);
+	config_free(&c);
+	free(msgs);
+}
+
+/* A misspelt key or section is answered with the nearest known one. */
+static void test_misspelt_names_suggested(void **state)
+{
+	struct config c;
+	char *msgs;
+	(void)state;
+	const char *text = "[redis]\nadress = /run/r.sock\n"
+			   "[alerts]\nstream = s\ncolour = red\n"
+			   "[alert]\ntop_n = 3\n";
+	assert_int_equal(read_text(&c, text, &msgs), 4);
+	const char *expected[] = {
+		"t.conf:2: unknown key 'adress' in [redis] (did you mean 'address'?)",
+		"t.conf:4: unknown key 'stream' in [alerts] (did you mean [redis] stream?)",
+		"t.conf:7: unknown section [alert] (key 'top_n'; did you mean [alerts]?)",
+	};
+	for (size_t i = 0; i < sizeof expected / sizeof expected[0]; i++)
+		if (!strstr(msgs, expected[i]))
+			fail_msg("missing \"%s\" in:\n%s", expected[i], msgs);
+	assert_non_null(strstr(msgs, "t.conf:5: unknown key 'colour' in [alerts]\n"));
+	config_free(&c);
+	free(msgs);
+}
+
 static void test_syntax_error(void **state)
 {
 	struct config c;
@@ -165,6 +228,9 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_errors_name_their_lines),
+		cmocka_unit_test(test_errors_give_ranges),
+		cmocka_unit_test(test_comment_after_value),
+		cmocka_unit_test(test_misspelt_names_suggested),
 		cmocka_unit_test(test_syntax_error),
 		cmocka_unit_test(test_list_bound),
 		cmocka_unit_test(test_units),

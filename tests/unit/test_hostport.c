@@ -27,9 +27,40 @@ static void test_forms(void **state)
 	assert_int_equal(hostport_parse("/run/redis/redis.sock", 1, &h, err, sizeof err), 0);
 	assert_true(h.unix_socket);
 	assert_string_equal(h.host, "/run/redis/redis.sock");
-	assert_int_equal(hostport_parse("redis.sock", 1, &h, err, sizeof err),
-			 0); /* no colon: a path */
+	assert_int_equal(hostport_parse("./redis.sock", 1, &h, err, sizeof err), 0); /* a '/' */
 	assert_true(h.unix_socket);
+	assert_int_equal(hostport_parse("localhost:6380", 1, &h, err, sizeof err), 0);
+	assert_false(h.unix_socket);
+	assert_string_equal(h.host, "localhost");
+}
+
+/* A Redis host without a port is on Redis's port (a Sentinel on its own),
+ * not a unix socket of that name. */
+static void test_redis_default_ports(void **state)
+{
+	struct hostport h[4];
+	char err[256], name[64];
+	(void)state;
+	assert_int_equal(
+		hostport_parse_redis("localhost", name, sizeof name, h, 4, err, sizeof err), 1);
+	assert_false(h[0].unix_socket);
+	assert_string_equal(h[0].host, "localhost");
+	assert_int_equal(h[0].port, 6379);
+	assert_int_equal(hostport_parse_redis("[::1], 10.0.0.1:7000, /run/r.sock", name,
+					      sizeof name, h, 4, err, sizeof err),
+			 3);
+	assert_string_equal(h[0].host, "::1");
+	assert_int_equal(h[0].port, 6379);
+	assert_int_equal(h[1].port, 7000);
+	assert_true(h[2].unix_socket);
+	assert_int_equal(hostport_parse_redis("sentinel:m@s1,s2:26380", name, sizeof name, h, 4,
+					      err, sizeof err),
+			 2);
+	assert_int_equal(h[0].port, 26379);
+	assert_int_equal(h[1].port, 26380);
+	/* elsewhere a port is required, and a name without one is no path */
+	assert_int_equal(hostport_parse("localhost", 0, h, err, sizeof err), -22);
+	assert_int_equal(hostport_parse("localhost", 1, h, err, sizeof err), -22);
 }
 
 static void test_refused(void **state)
@@ -112,6 +143,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_forms),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_redis_default_ports),
 		cmocka_unit_test(test_lists_and_redirects),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
