@@ -49,8 +49,9 @@
 	"      --background N        rows kept for explanations (" TEXT(DEFAULT_BACKGROUND) ")\n" \
 	"      --alert-quantile Q    the model's alert threshold: this quantile of its training\n" \
 	"                            scores (" TEXT(DEFAULT_ALERT_QUANTILE) ")\n" \
-	"      --trim F              robust pass: leave out rows far more anomalous, at most F,\n" \
-	"                            and train again (" TEXT(DEFAULT_TRIM) " for traffic, 0 for a matrix)\n" \
+	"      --trim F              robust pass: leave out rows far more anomalous, at most\n" \
+	"                            F (" TEXT(DEFAULT_TRIM) " for traffic, 0 for a matrix);\n" \
+	"                            train again\n" \
 	"      --quiet               no line per epoch\n"
 
 #define RUN_OPTIONS \
