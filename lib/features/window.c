@@ -992,7 +992,9 @@ struct flow_role {
  * when it does not know, the guess from flags and ports: a flow's flags
  * are the OR of its packets'; its initiator sent SYN from a higher port (or
  * SYN alone: a probe); the answering side's flow carries SYN and ACK from
- * the lower port. */
+ * the lower port, or SYN and ACK alone from any port: the SYN-ACKs of a
+ * host flooded from random ports (an opener's flow sends more than its
+ * handshake: data, a FIN or a RST). */
 static struct flow_role flow_role_of(const struct flow_record *r, int has_ports)
 {
 	int tcp = r->proto == IP_PROTO_TCP, syn = tcp && (r->tcp_flags & TCP_SYN),
@@ -1007,7 +1009,8 @@ static struct flow_role flow_role_of(const struct flow_record *r, int has_ports)
 		f.refused = rst && !f.synack;
 		break;
 	default:
-		f.synack = syn && ack && r->sport < r->dport;
+		f.synack = syn && ack &&
+			   (r->sport < r->dport || !(r->tcp_flags & (TCP_PSH | TCP_FIN | TCP_RST)));
 		f.refused = rst && !syn;
 		f.answer = f.synack || f.refused ||
 			   (has_ports && !(syn && !ack) && r->sport < r->dport);

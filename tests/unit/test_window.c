@@ -13,6 +13,7 @@
 #include "features/distinct.h"
 #include "features/sample.h"
 #include "features/window.h"
+#include "ingest/flow_record.h"
 
 struct emitted {
 	int n;
@@ -246,6 +247,33 @@ static void test_relay_is_serving(void **state)
 	assert_int_equal(c->opened, 1);         /* tcp/443 only */
 	assert_int_equal(c->opened_packets, 1);
 	assert_int_equal(e.c[0].opened, 1);     /* the client's query */
+	window_table_free(t);
+}
+
+/* Flow records without a direction: the SYN-ACKs of a host flooded from
+ * random source ports are its answers even to a port below its own; a
+ * client's record, with data, is its opening. */
+static void test_flow_synack_is_an_answer(void **state)
+{
+	struct window_table *t = window_table_new(60, 0, 100, NULL);
+	struct emitted e = { 0 };
+	(void)state;
+	struct packet_info from = pkt(1, 2, 1, 6, 0, 0), to = pkt(1, 1, 2, 6, 0, 0);
+	struct flow_record synacks = { .start_ms = 1000, .end_ms = 1000, .src = from.src,
+				       .dst = from.dst, .sport = 80, .dport = 50,
+				       .proto = 6, .tcp_flags = TCP_SYN | TCP_ACK,
+				       .family = 4, .packets = 3, .bytes = 180 };
+	struct flow_record client = synacks;
+	client.src = to.src, client.dst = to.dst, client.sport = 40000, client.dport = 80;
+	client.tcp_flags = TCP_SYN | TCP_ACK | TCP_PSH | TCP_FIN;
+	window_table_add_flow(t, &synacks, collect, &e);
+	window_table_add_flow(t, &client, collect, &e);
+	window_table_flush(t, collect, &e);
+	assert_int_equal(e.n, 2);
+	assert_int_equal(e.last_octet[1], 2);
+	assert_int_equal(e.c[1].opened, 0);
+	assert_int_equal(e.c[1].served_packets, 3);
+	assert_int_equal(e.c[0].opened, 1);
 	window_table_free(t);
 }
 
@@ -513,6 +541,7 @@ int main(void)
 		cmocka_unit_test(test_counters),
 		cmocka_unit_test(test_receiving_is_not_opening),
 		cmocka_unit_test(test_relay_is_serving),
+		cmocka_unit_test(test_flow_synack_is_an_answer),
 		cmocka_unit_test(test_repeated_flows),
 		cmocka_unit_test(test_memory_accounting),
 		cmocka_unit_test(test_source_cap),
