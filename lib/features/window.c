@@ -870,8 +870,6 @@ static int add_event(struct window_table *t, const struct event *ev, window_emit
 		     struct sample **out)
 {
 	int64_t start = event_window_start(t, ev->ts);
-
-	t->stats.packets++;
 	int closed = close_until(t, ev->ts, emit, ctx);
 	if (out)
 		*out = NULL;
@@ -978,6 +976,7 @@ int window_table_add(struct window_table *t, const struct packet_info *p, window
 		.rst = rst && !(syn && ack),
 		.unreach = icmp_error && decode_is_unreachable(p),
 	};
+	t->stats.packets++;
 	return add_event(t, &ev, emit, ctx, NULL);
 }
 
@@ -1053,7 +1052,6 @@ static int add_flow_pro_rata(struct window_table *t, const struct flow_record *r
 		w = last - (WINDOW_MAX_SPLIT - 1) * len;
 		packets = share_until(r->packets, w - r->start_ms, dur);
 		bytes = share_until(r->bytes, w - r->start_ms, dur);
-		t->stats.packets++;
 		t->stats.late++;
 	}
 	for (; w <= last; w += len) {
@@ -1113,6 +1111,7 @@ int window_table_add_flow(struct window_table *t, const struct flow_record *r, w
 		.unreach = unreach ? r->packets : 0,
 	};
 	int64_t len = (int64_t)t->length * 1000;
+	t->stats.packets++; /* a record is one event, however many windows it spans */
 	if (r->end_ms > (floor_div(r->start_ms, len) + 1) * len)
 		return add_flow_pro_rata(t, r, ev, emit, ctx);
 	return add_event(t, &ev, emit, ctx, NULL);
@@ -1132,6 +1131,7 @@ int window_table_add_alert(struct window_table *t, int64_t ts, const ip_addr *sr
 			    .packets = 1,
 			    .sid = sid };
 	struct sample *s;
+	t->stats.packets++;
 	int rc = add_event(t, &ev, emit, ctx, &s);
 	if (rc == 0 && s) {
 		t->stats.bytes +=
