@@ -410,8 +410,9 @@ static void on_paced_replay(struct ev_loop *loop, ev_timer *w, int revents)
 
 void sources_start_replay(struct sources *s)
 {
-	if (s->in.replay_pps) {
-		ev_timer_init(&s->pacing_w, on_paced_replay, 0, 1.0 / PACING_HZ);
+	if (s->in.replay_pps) { /* below PACING_HZ: a frame a turn, fewer turns */
+		long hz = s->in.replay_pps < PACING_HZ ? s->in.replay_pps : PACING_HZ;
+		ev_timer_init(&s->pacing_w, on_paced_replay, 0, 1.0 / hz);
 		s->pacing_w.data = s;
 		ev_timer_start(s->loop, &s->pacing_w);
 	} else {

@@ -57,6 +57,12 @@ printf '[redis]\naddress = /x.sock\n[spool]\ndir = %s/none/spool\n' "$T" >"$T/no
 check_exit "check-config: a spool folder that cannot be made is an error" 78 "$FLOWSAD" check-config \
 	-c "$T/nodir.conf"
 check "... named with its key" grep -q "\[spool\] dir = $T/none/spool: No such file" "$T/exit.out"
+# a paced replay below 100 frames a second keeps its pace (it went at 100)
+editcap -r "$pcap" "$T/small.pcap" 1-100
+began=$(date +%s%N)
+"$FLOWSAD" run -r "$T/small.pcap" -m "$T/model" --replay-pps 40 --jsonl /dev/null 2>/dev/null
+took=$((($(date +%s%N) - began) / 1000000))
+check "--replay-pps 40 takes 100 frames in at least 2 s ($took ms)" test "$took" -ge 2000
 check_exit "run refuses a bad configuration (78)" 78 "$FLOWSAD" run -c "$T/bad.conf" -r "$pcap" -m "$T/model"
 check_exit "run without a source is a configuration error" 78 "$FLOWSAD" run -m "$T/model"
 
