@@ -303,7 +303,7 @@ static void gate_by_side(struct scorer *s, const struct sample_set *set, const f
 {
 	for (size_t i = 0; i < set->n; i++) {
 		const struct net_sample *x = set->s[i];
-			gated[i] = -INFINITY;
+		gated[i] = -INFINITY;
 		if (!(open[i] > threshold) && !(served[i] > threshold))
 			continue; /* most samples: no lookup of their source */
 		int news = s->spec.host_features && x->host[BASELINE_NEW_SERVED] > 0;
@@ -312,14 +312,14 @@ static void gate_by_side(struct scorer *s, const struct sample_set *set, const f
 			if (!(score > threshold))
 				continue;
 			if (side == BASELINE_SERVED && !news) {
-			s->st.answering++;
+				s->st.answering++;
 				continue;
-		}
+			}
 			double usual = b ? baseline_usual_score(b, &x->src, side) : NAN;
 			if (score <= usual) { /* NAN: no usual yet */
 				s->st.usual++;
 				continue;
-	}
+			}
 			gated[i] = score;
 			v[i] = (struct side_score){ side, score, 0, threshold, usual };
 			break;
