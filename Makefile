@@ -9,7 +9,7 @@
 #   make fuzz       each libFuzzer target for a short run
 #   make format-check, make layers   the format rule, and lib/'s stage layering
 #   make reliability   fuzzing, a kill storm, a template flood, a full disk: a table
-#   make install    PREFIX=/usr/local DESTDIR=   (never installs packages)
+#   make install    PREFIX=/usr/local DESTDIR= UNITDIR=   (never installs packages)
 #   make deps       install the Debian packages for build and tests
 #
 # CPPFLAGS, CFLAGS and LDFLAGS are honoured and come after the project's own
@@ -18,6 +18,8 @@
 
 VERSION := 0.1.0
 PREFIX ?= /usr/local
+# systemd units; Debian 12 packages keep theirs in /lib/systemd/system.
+UNITDIR ?= $(PREFIX)/lib/systemd/system
 DESTDIR ?=
 BUILD ?= build
 CC ?= cc
@@ -218,8 +220,11 @@ install: all
 	install -D -m 0644 docs/flowsad.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/flowsad.conf.5
 	install -D -m 0644 conf/flowsad.conf $(DESTDIR)$(PREFIX)/share/doc/flowsad/flowsad.conf
 	install -D -m 0644 docs/alerts.md $(DESTDIR)$(PREFIX)/share/doc/flowsad/alerts.md
-	sed 's|/usr/local/bin/flowsad|$(PREFIX)/bin/flowsad|' systemd/flowsad.service | \
-		install -D -m 0644 /dev/stdin $(DESTDIR)$(PREFIX)/lib/systemd/system/flowsad.service
+	install -D -m 0644 docs/features.md $(DESTDIR)$(PREFIX)/share/doc/flowsad/features.md
+	install -D -m 0644 docs/deployment.md $(DESTDIR)$(PREFIX)/share/doc/flowsad/deployment.md
+	for u in flowsad.service flowsad@.service; do \
+		sed 's|/usr/local/bin/flowsad|$(PREFIX)/bin/flowsad|' systemd/$$u | \
+		install -D -m 0644 /dev/stdin $(DESTDIR)$(UNITDIR)/$$u || exit 1; done
 	install -D -m 0644 systemd/flowsad.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/flowsad.conf
 	install -D -m 0644 systemd/flowsad.tmpfiles $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/flowsad.conf
 	install -D -m 0644 conf/locations.example $(DESTDIR)$(PREFIX)/share/doc/flowsad/locations.example
