@@ -10,6 +10,7 @@
 #   make format-check, make layers   the format rule, and lib/'s stage layering
 #   make reliability   fuzzing, a kill storm, a template flood, a full disk: a table
 #   make install    PREFIX=/usr/local DESTDIR= UNITDIR=   (never installs packages)
+#   make deb        build/flowsad_VERSION_ARCH.deb, with the Debian tools, checked by lintian
 #   make deps       install the Debian packages for build and tests
 #
 # CPPFLAGS, CFLAGS and LDFLAGS are honoured and come after the project's own
@@ -33,6 +34,8 @@ BUILD_PKGS := gcc make pkg-config libpcap-dev libev-dev libopenblas-dev libhired
 TEST_PKGS := libcmocka-dev redis-server redis-tools softflowd nfdump tcpdump tshark \
 	tcpreplay iproute2 valgrind clang libclang-rt-14-dev python3 curl systemd procps prometheus
 BENCH_PKGS := python3-torch python3-numpy python3-sklearn bc time xz-utils
+# `make deb`: the Debian tools (tests/integration/package.sh adds logrotate, to rotate a file).
+DEB_PKGS := debhelper dpkg-dev fakeroot lintian logrotate
 # `make run` (tests/tools/demo.sh): Redis, editcap to cut the capture, python3 to print.
 DEMO_PKGS := redis-server redis-tools wireshark-common python3
 
@@ -83,7 +86,7 @@ FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%)
 BENCH_BIN := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 
-.PHONY: all deps deps-build deps-bench test check tsan valgrind bench bench-detector fuzz install clean run \
+.PHONY: all deb deps deps-build deps-deb deps-bench test check tsan valgrind bench bench-detector fuzz install clean run \
 	format-check layers reliability
 all: $(BUILD)/flowsad
 
@@ -117,7 +120,10 @@ $(STAMP)-build-deps: Makefile
 	$(call install_missing,$(BUILD_PKGS))
 	@mkdir -p $(BUILD) && touch $@
 $(STAMP)-test-deps: Makefile | $(STAMP)-build-deps
-	$(call install_missing,$(TEST_PKGS))
+	$(call install_missing,$(TEST_PKGS) $(DEB_PKGS))
+	@touch $@
+$(STAMP)-deb-deps: Makefile | $(STAMP)-build-deps
+	$(call install_missing,$(DEB_PKGS))
 	@touch $@
 $(STAMP)-bench-deps: Makefile | $(STAMP)-test-deps
 	$(call install_missing,$(BENCH_PKGS))
@@ -126,6 +132,7 @@ $(STAMP)-demo-deps: Makefile | $(STAMP)-build-deps
 	$(call install_missing,$(DEMO_PKGS))
 	@touch $@
 deps-build: $(STAMP)-build-deps
+deps-deb: $(STAMP)-deb-deps
 deps: $(STAMP)-test-deps
 deps-bench: $(STAMP)-bench-deps
 
@@ -229,6 +236,23 @@ install: all
 	install -D -m 0644 systemd/flowsad.tmpfiles $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/flowsad.conf
 	install -D -m 0644 conf/locations.example $(DESTDIR)$(PREFIX)/share/doc/flowsad/locations.example
 	install -D -m 0644 conf/known-normal.example $(DESTDIR)$(PREFIX)/share/doc/flowsad/known-normal.example
+
+# The Debian package (debian/): dpkg-buildpackage writes the .deb beside the
+# tree it builds, so it builds a copy of what the package is made of in
+# $(BUILD)/deb; the .deb comes out as $(DEB), and lintian's errors fail.
+DEB_ARCH = $(shell dpkg --print-architecture)
+DEB = $(BUILD)/flowsad_$(VERSION)_$(DEB_ARCH).deb
+DEB_TREE := Makefile README.md conf daemon debian docs lib systemd
+deb: $(STAMP)-deb-deps
+	@v=$$(dpkg-parsechangelog -l debian/changelog -S Version); [ "$$v" = $(VERSION) ] || \
+		{ echo "make deb: debian/changelog is at $$v, the Makefile at $(VERSION)"; exit 1; }
+	@rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/flowsad-$(VERSION)
+	@tar -cf - $(DEB_TREE) | tar -xf - -C $(BUILD)/deb/flowsad-$(VERSION)
+	cd $(BUILD)/deb/flowsad-$(VERSION) && dpkg-buildpackage -b -us -uc >../build.log 2>&1 || \
+		{ tail -30 ../build.log; exit 1; }
+	mv $(BUILD)/deb/flowsad_$(VERSION)_$(DEB_ARCH).deb $(DEB)
+	lintian --fail-on error --info $(DEB)
+	@echo "make deb: $(DEB)"
 
 clean:
 	rm -rf build build-san build-tsan
