@@ -62,8 +62,10 @@ check "... nor asks dpkg" bash -c "! grep -q dpkg-query '$T/install.out'"
 dry run >"$T/run.out"
 check "make run installs what the demo needs (redis, editcap)" \
 	grep -q 'redis-server redis-tools wireshark-common' "$T/run.out"
-check "... and nothing of the tests' (valgrind, clang, tshark, softflowd)" bash -c \
-	"! grep -Eq 'valgrind|clang|tshark|softflowd' '$T/run.out'"
+check "... and nothing of the tests' (valgrind, clang, tshark, softflowd) or the package's" bash -c \
+	"! grep -Eq 'valgrind|clang|tshark|softflowd|debhelper|lintian' '$T/run.out'"
 check "... waiting for the apt lock rather than failing" grep -q 'DPkg::Lock::Timeout=' "$T/run.out"
 dry test >"$T/test.out"
 check "make test still installs what the tests need" grep -q 'valgrind clang' "$T/test.out"
+check "... and what the package's suite needs (debhelper, lintian)" \
+	grep -q 'debhelper dpkg-dev fakeroot lintian' "$T/test.out"
