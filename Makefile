@@ -241,6 +241,9 @@ install: all
 # The Debian package (debian/): dpkg-buildpackage writes the .deb beside the
 # tree it builds, so it builds a copy of what the package is made of in
 # $(BUILD)/deb; the .deb comes out as $(DEB), and lintian's errors fail.
+# The package is built with Debian's flags (dpkg-buildflags) in a clean
+# environment: this make's variables (a sanitizer build's, under make check)
+# would reach debian/rules through MAKEFLAGS and the environment.
 DEB_ARCH = $(shell dpkg --print-architecture)
 DEB = $(BUILD)/flowsad_$(VERSION)_$(DEB_ARCH).deb
 DEB_TREE := Makefile README.md conf daemon debian docs lib systemd
@@ -249,8 +252,9 @@ deb: $(STAMP)-deb-deps
 		{ echo "make deb: debian/changelog is at $$v, the Makefile at $(VERSION)"; exit 1; }
 	@rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/flowsad-$(VERSION)
 	@tar -cf - $(DEB_TREE) | tar -xf - -C $(BUILD)/deb/flowsad-$(VERSION)
-	cd $(BUILD)/deb/flowsad-$(VERSION) && dpkg-buildpackage -b -us -uc >../build.log 2>&1 || \
-		{ tail -30 ../build.log; exit 1; }
+	cd $(BUILD)/deb/flowsad-$(VERSION) && env -i PATH="$$PATH" HOME="$$HOME" \
+		$${DEB_BUILD_OPTIONS:+DEB_BUILD_OPTIONS="$$DEB_BUILD_OPTIONS"} \
+		dpkg-buildpackage -b -us -uc >../build.log 2>&1 || { tail -30 ../build.log; exit 1; }
 	mv $(BUILD)/deb/flowsad_$(VERSION)_$(DEB_ARCH).deb $(DEB)
 	lintian --fail-on error --info $(DEB)
 	@echo "make deb: $(DEB)"

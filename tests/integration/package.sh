@@ -92,6 +92,19 @@ in_root() {
 			/var/log/flowsad/alerts.jsonl 2>&1)"
 	rm -f "$r/tmp/logrotate.state"
 
+	# an operator's edit survives a reinstall; remove keeps the configuration
+	# and the state, purge takes them
+	echo '# edited here' >>"$r/etc/flowsad/flowsad.conf"
+	inr su -s /bin/sh -c 'echo model >/var/lib/flowsad/model.safetensors' flowsad
+	check_exit "dpkg -i again (an upgrade's path)" 0 inr dpkg -i "/tmp/$base"
+	check "... keeps the edited configuration" grep -qx '# edited here' "$r/etc/flowsad/flowsad.conf"
+	check_exit "dpkg -r removes it" 0 inr dpkg -r flowsad
+	check_eq "... the program gone, the configuration and the state kept" \
+		"deinstall ok config-files no /etc/flowsad/flowsad.conf /var/lib/flowsad/model.safetensors" \
+		"$(inr dpkg-query -W -f='${Status}' flowsad) $([ -e "$r/usr/bin/flowsad" ] && echo yes ||
+			echo no) $(inr ls /etc/flowsad/flowsad.conf /var/lib/flowsad/model.safetensors \
+			2>&1 | xargs)"
+
 	# purge, then everything the overlay holds is what dpkg, the user
 	# database, man-db and systemd-analyze keep: nothing of the package
 	check_exit "dpkg --purge removes it" 0 inr dpkg --purge flowsad
@@ -115,9 +128,15 @@ if [ "${1:-}" = --in-root ]; then
 	exit 0
 fi
 
+# make test's own make passes its variables (a sanitizer build's flags) to
+# every make below it through MAKEFLAGS: not to these
+unset MAKEFLAGS MFLAGS MAKELEVEL
 if ! command -v dh >/dev/null; then
 	make -s -C "$root" BUILD="$T/build" deps-deb >"$T/deps.out" 2>&1
-	if ! command -v dh >/dev/null; then
+	# make test's own make passes its variables (a sanitizer build's flags) to
+# every make below it through MAKEFLAGS: not to these
+unset MAKEFLAGS MFLAGS MAKELEVEL
+if ! command -v dh >/dev/null; then
 		echo "ok - package suite skipped: debhelper cannot be installed here # SKIP"
 		sed 's/^/    /' "$T/deps.out" | tail -3
 		exit 0
