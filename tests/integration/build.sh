@@ -6,18 +6,6 @@
 . "$(dirname "$0")/lib.bash"
 root=$(cd "$(dirname "$0")/../.." && pwd)
 
-# hardening_missing BINARY: prints each hardening feature BINARY lacks, one a
-# line (readelf, from binutils, which the compiler needs anyway)
-hardening_missing() {
-	local dyn
-	dyn=$(readelf -dW "$1")
-	readelf -hW "$1" | grep -q 'Type: *DYN' && grep -q 'FLAGS_1.*PIE' <<<"$dyn" || echo pie
-	readelf -lW "$1" | grep -q GNU_RELRO || echo relro
-	grep -Eq 'BIND_NOW|FLAGS_1.* NOW' <<<"$dyn" || echo bindnow
-	readelf --dyn-syms -W "$1" | grep -q '__stack_chk_fail' || echo stack-protector
-	readelf --dyn-syms -W "$1" | grep -Eq '__[a-z_]+_chk(@| |$)' || echo fortify
-}
-
 check_eq "the binary is hardened (PIE, RELRO, BIND_NOW, stack protector, fortified)" "" \
 	"$(hardening_missing "$FLOWSAD" | tr '\n' ' ')"
 

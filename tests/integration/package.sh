@@ -30,6 +30,8 @@ in_root() {
 	check_eq "... at the Makefile's version" "install ok installed $version" \
 		"$(inr dpkg-query -W -f='${Status} ${Version}' flowsad)"
 	check_eq "the binary runs from /usr/bin" "flowsad $version" "$(inr flowsad --version 2>&1)"
+	check_eq "... hardened (PIE, RELRO, BIND_NOW, stack protector, fortified)" "" \
+		"$(hardening_missing "$r/usr/bin/flowsad" | xargs)"
 	local f missing=
 	for f in /usr/bin/flowsad /usr/share/man/man8/flowsad.8.gz \
 		/usr/share/man/man5/flowsad.conf.5.gz /lib/systemd/system/flowsad.service \
