@@ -9,7 +9,8 @@
 #   make fuzz       each libFuzzer target for a short run
 #   make format-check, make layers   the format rule, and lib/'s stage layering
 #   make reliability   fuzzing, a kill storm, a template flood, a full disk: a table
-#   make install    PREFIX=/usr/local DESTDIR=   (never installs packages)
+#   make install    PREFIX=/usr/local DESTDIR= UNITDIR=   (never installs packages)
+#   make deb        build/flowsad_VERSION_ARCH.deb, with the Debian tools, checked by lintian
 #   make deps       install the Debian packages for build and tests
 #
 # CPPFLAGS, CFLAGS and LDFLAGS are honoured and come after the project's own
@@ -18,6 +19,8 @@
 
 VERSION := 0.1.0
 PREFIX ?= /usr/local
+# systemd units; Debian 12 packages keep theirs in /lib/systemd/system.
+UNITDIR ?= $(PREFIX)/lib/systemd/system
 DESTDIR ?=
 BUILD ?= build
 CC ?= cc
@@ -31,6 +34,8 @@ BUILD_PKGS := gcc make pkg-config libpcap-dev libev-dev libopenblas-dev libhired
 TEST_PKGS := libcmocka-dev redis-server redis-tools softflowd nfdump tcpdump tshark \
 	tcpreplay iproute2 valgrind clang libclang-rt-14-dev python3 curl systemd procps prometheus
 BENCH_PKGS := python3-torch python3-numpy python3-sklearn bc time xz-utils
+# `make deb`: the Debian tools (tests/integration/package.sh adds logrotate, to rotate a file).
+DEB_PKGS := debhelper dpkg-dev fakeroot lintian logrotate
 # `make run` (tests/tools/demo.sh): Redis, editcap to cut the capture, python3 to print.
 DEMO_PKGS := redis-server redis-tools wireshark-common python3
 
@@ -81,7 +86,7 @@ FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%)
 BENCH_BIN := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 
-.PHONY: all deps deps-build deps-bench test check tsan valgrind bench bench-detector fuzz install clean run \
+.PHONY: all deb deps deps-build deps-deb deps-bench test check tsan valgrind bench bench-detector fuzz install clean run \
 	format-check layers reliability
 all: $(BUILD)/flowsad
 
@@ -115,7 +120,10 @@ $(STAMP)-build-deps: Makefile
 	$(call install_missing,$(BUILD_PKGS))
 	@mkdir -p $(BUILD) && touch $@
 $(STAMP)-test-deps: Makefile | $(STAMP)-build-deps
-	$(call install_missing,$(TEST_PKGS))
+	$(call install_missing,$(TEST_PKGS) $(DEB_PKGS))
+	@touch $@
+$(STAMP)-deb-deps: Makefile | $(STAMP)-build-deps
+	$(call install_missing,$(DEB_PKGS))
 	@touch $@
 $(STAMP)-bench-deps: Makefile | $(STAMP)-test-deps
 	$(call install_missing,$(BENCH_PKGS))
@@ -124,6 +132,7 @@ $(STAMP)-demo-deps: Makefile | $(STAMP)-build-deps
 	$(call install_missing,$(DEMO_PKGS))
 	@touch $@
 deps-build: $(STAMP)-build-deps
+deps-deb: $(STAMP)-deb-deps
 deps: $(STAMP)-test-deps
 deps-bench: $(STAMP)-bench-deps
 
@@ -218,12 +227,37 @@ install: all
 	install -D -m 0644 docs/flowsad.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/flowsad.conf.5
 	install -D -m 0644 conf/flowsad.conf $(DESTDIR)$(PREFIX)/share/doc/flowsad/flowsad.conf
 	install -D -m 0644 docs/alerts.md $(DESTDIR)$(PREFIX)/share/doc/flowsad/alerts.md
-	sed 's|/usr/local/bin/flowsad|$(PREFIX)/bin/flowsad|' systemd/flowsad.service | \
-		install -D -m 0644 /dev/stdin $(DESTDIR)$(PREFIX)/lib/systemd/system/flowsad.service
+	install -D -m 0644 docs/features.md $(DESTDIR)$(PREFIX)/share/doc/flowsad/features.md
+	install -D -m 0644 docs/deployment.md $(DESTDIR)$(PREFIX)/share/doc/flowsad/deployment.md
+	install -D -m 0644 docs/packaging.md $(DESTDIR)$(PREFIX)/share/doc/flowsad/packaging.md
+	for u in flowsad.service flowsad@.service; do \
+		sed 's|/usr/local/bin/flowsad|$(PREFIX)/bin/flowsad|' systemd/$$u | \
+		install -D -m 0644 /dev/stdin $(DESTDIR)$(UNITDIR)/$$u || exit 1; done
 	install -D -m 0644 systemd/flowsad.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/flowsad.conf
 	install -D -m 0644 systemd/flowsad.tmpfiles $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/flowsad.conf
 	install -D -m 0644 conf/locations.example $(DESTDIR)$(PREFIX)/share/doc/flowsad/locations.example
 	install -D -m 0644 conf/known-normal.example $(DESTDIR)$(PREFIX)/share/doc/flowsad/known-normal.example
+
+# The Debian package (debian/): dpkg-buildpackage writes the .deb beside the
+# tree it builds, so it builds a copy of what the package is made of in
+# $(BUILD)/deb; the .deb comes out as $(DEB), and lintian's errors fail.
+# The package is built with Debian's flags (dpkg-buildflags) in a clean
+# environment: this make's variables (a sanitizer build's, under make check)
+# would reach debian/rules through MAKEFLAGS and the environment.
+DEB_ARCH = $(shell dpkg --print-architecture)
+DEB = $(BUILD)/flowsad_$(VERSION)_$(DEB_ARCH).deb
+DEB_TREE := Makefile README.md conf daemon debian docs lib systemd
+deb: $(STAMP)-deb-deps
+	@v=$$(dpkg-parsechangelog -l debian/changelog -S Version); [ "$$v" = $(VERSION) ] || \
+		{ echo "make deb: debian/changelog is at $$v, the Makefile at $(VERSION)"; exit 1; }
+	@rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/flowsad-$(VERSION)
+	@tar -cf - $(DEB_TREE) | tar -xf - -C $(BUILD)/deb/flowsad-$(VERSION)
+	cd $(BUILD)/deb/flowsad-$(VERSION) && env -i PATH="$$PATH" HOME="$$HOME" \
+		$${DEB_BUILD_OPTIONS:+DEB_BUILD_OPTIONS="$$DEB_BUILD_OPTIONS"} \
+		dpkg-buildpackage -b -us -uc >../build.log 2>&1 || { tail -30 ../build.log; exit 1; }
+	mv $(BUILD)/deb/flowsad_$(VERSION)_$(DEB_ARCH).deb $(DEB)
+	lintian --fail-on error --info $(DEB)
+	@echo "make deb: $(DEB)"
 
 clean:
 	rm -rf build build-san build-tsan

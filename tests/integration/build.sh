@@ -6,18 +6,6 @@
 . "$(dirname "$0")/lib.bash"
 root=$(cd "$(dirname "$0")/../.." && pwd)
 
-# hardening_missing BINARY: prints each hardening feature BINARY lacks, one a
-# line (readelf, from binutils, which the compiler needs anyway)
-hardening_missing() {
-	local dyn
-	dyn=$(readelf -dW "$1")
-	readelf -hW "$1" | grep -q 'Type: *DYN' && grep -q 'FLAGS_1.*PIE' <<<"$dyn" || echo pie
-	readelf -lW "$1" | grep -q GNU_RELRO || echo relro
-	grep -Eq 'BIND_NOW|FLAGS_1.* NOW' <<<"$dyn" || echo bindnow
-	readelf --dyn-syms -W "$1" | grep -q '__stack_chk_fail' || echo stack-protector
-	readelf --dyn-syms -W "$1" | grep -Eq '__[a-z_]+_chk(@| |$)' || echo fortify
-}
-
 check_eq "the binary is hardened (PIE, RELRO, BIND_NOW, stack protector, fortified)" "" \
 	"$(hardening_missing "$FLOWSAD" | tr '\n' ' ')"
 
@@ -62,8 +50,10 @@ check "... nor asks dpkg" bash -c "! grep -q dpkg-query '$T/install.out'"
 dry run >"$T/run.out"
 check "make run installs what the demo needs (redis, editcap)" \
 	grep -q 'redis-server redis-tools wireshark-common' "$T/run.out"
-check "... and nothing of the tests' (valgrind, clang, tshark, softflowd)" bash -c \
-	"! grep -Eq 'valgrind|clang|tshark|softflowd' '$T/run.out'"
+check "... and nothing of the tests' (valgrind, clang, tshark, softflowd) or the package's" bash -c \
+	"! grep -Eq 'valgrind|clang|tshark|softflowd|debhelper|lintian' '$T/run.out'"
 check "... waiting for the apt lock rather than failing" grep -q 'DPkg::Lock::Timeout=' "$T/run.out"
 dry test >"$T/test.out"
 check "make test still installs what the tests need" grep -q 'valgrind clang' "$T/test.out"
+check "... and what the package's suite needs (debhelper, lintian)" \
+	grep -q 'debhelper dpkg-dev fakeroot lintian' "$T/test.out"

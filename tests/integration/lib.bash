@@ -43,3 +43,15 @@ check_episodes_top5() {
 			test "${rank:-99}" -le 5
 	done <"$DATA/sample-labels.csv"
 }
+
+# hardening_missing BINARY: prints each hardening feature BINARY lacks, one a
+# line (readelf, from binutils, which the compiler needs anyway)
+hardening_missing() {
+	local dyn
+	dyn=$(readelf -dW "$1")
+	readelf -hW "$1" | grep -q 'Type: *DYN' && grep -q 'FLAGS_1.*PIE' <<<"$dyn" || echo pie
+	readelf -lW "$1" | grep -q GNU_RELRO || echo relro
+	grep -Eq 'BIND_NOW|FLAGS_1.* NOW' <<<"$dyn" || echo bindnow
+	readelf --dyn-syms -W "$1" | grep -q '__stack_chk_fail' || echo stack-protector
+	readelf --dyn-syms -W "$1" | grep -Eq '__[a-z_]+_chk(@| |$)' || echo fortify
+}
