@@ -32,8 +32,8 @@ struct detect_opts {
 	struct cli_common common;
 	const char *model_path, *outdir;
 	long top_n, k, nsamples;
-	double min_score;
-	int zero_correction, shift;
+	double min_score; /* given: report the samples above it instead */
+	int min_score_given, zero_correction, shift;
 };
 
 /* Everything one run holds; released by detect_free. */
@@ -42,8 +42,11 @@ struct detection {
 	struct dataset ds;
 	float *values, *x, *raw, *scaled;
 	uint8_t *side; /* [n] the side each row is told by (lib/detector/sides.h) */
+	uint8_t *over; /* [n] 1: among run's top_n of its window above threshold */
+	double threshold, floor; /* run's alert threshold; the min_score under it */
+	double report_above;     /* the threshold, or --min-score */
 	struct report_pick *picks;
-	long n_picks;
+	long n_picks, n_over;
 	size_t n_windows;
 };
 
@@ -56,6 +59,7 @@ static void detect_free(struct detection *d)
 	free(d->raw);
 	free(d->scaled);
 	free(d->side);
+	free(d->over);
 	free(d->picks);
 }
 
@@ -124,7 +128,7 @@ static int write_report(const struct detect_opts *o, struct detection *d)
 			explain_shift_to_one(value, phi, dim);
 		report_top_features(phi, dim, k, top);
 		report_write_row(f, window, src, d->picks[i].score, m->features, phi, value, top,
-				 k);
+				 k, d->over[row]);
 	}
 	rc = close_output(f, path);
 out:
@@ -173,18 +177,24 @@ static int write_stats(const struct detect_opts *o, const struct detection *d)
 	for (long i = 0; i < d->n_picks; i++) {
 		const char *src;
 		sample_ids(&d->ds, d->picks[i].row, window, &src);
-		json_array_append_new(anomalies, json_pack("{s:s, s:s, s:f, s:f}", "window_start",
-							   window, "src_ip", src, "score",
-							   d->picks[i].score, "raw_score",
-							   (double)d->raw[d->picks[i].row]));
+		json_array_append_new(
+			anomalies, json_pack("{s:s, s:s, s:f, s:f, s:b}", "window_start", window,
+					     "src_ip", src, "score", d->picks[i].score, "raw_score",
+					     (double)d->raw[d->picks[i].row], "over_threshold",
+					     d->over[d->picks[i].row]));
 	}
 	json_t *stats = json_pack(
-		"{s:I, s:I, s:{s:I, s:I}, s:I, s:o, s:s, s:o, s:{s:i, s:f, s:i, s:i}}",
+		"{s:I, s:I, s:{s:I, s:I}, s:I, s:o, s:s, s:o, s:{s:f, s:f, s:o, s:I}, "
+		"s:{s:i, s:f, s:i, s:i}}",
 		"samples", (json_int_t)d->ds.n, "windows", (json_int_t)d->n_windows,
 		"labelled", "normal", (json_int_t)normal, "anomaly", (json_int_t)anomaly,
 		"anomaly_count", (json_int_t)d->n_picks, "anomalies", anomalies,
 		"model_id", d->m->id, "time_range", time_range(&d->ds),
-		"settings", "top_n", (int)o->top_n, "min_score", o->min_score,
+		"alert_threshold", "threshold", d->threshold, "min_score", d->floor,
+		"calibrated",
+		d->m->calib_quantile > 0 ? json_real(d->m->calib_threshold) : json_null(),
+		"over_threshold", (json_int_t)d->n_over,
+		"settings", "top_n", (int)o->top_n, "min_score", d->report_above,
 		"shap_top_k", (int)o->k, "nsamples", (int)o->nsamples);
 	FILE *f = open_output(o, "stats.json", path, sizeof path);
 	if (!f) {
@@ -271,6 +281,44 @@ out:
 	return rc;
 }
 
+/* The samples run would alert if no gate of a source held them back: the
+ * top_n of run's settings in each window above its threshold, chosen as
+ * run chooses them (report_select); into d->over. Returns 0 or -1. */
+static int mark_over_threshold(struct detection *d, long run_top_n)
+{
+	struct report_pick *over;
+	d->n_over = report_select(d->ds.window_start, d->scaled, d->ds.n, (int)run_top_n,
+				  d->threshold, &over);
+	d->over = calloc(d->ds.n + 1, 1);
+	for (long i = 0; d->over && i < d->n_over; i++)
+		d->over[over[i].row] = 1;
+	free(over);
+	return d->n_over < 0 || !d->over ? -1 : 0;
+}
+
+/* Scales the scores, finds run's alert threshold (the largest of [alerts]
+ * min_score and the model's calibration), marks the samples over it and
+ * picks the rows of the report: the top_n of each window above the
+ * threshold, or above --min-score when given. Returns 0 or -1. */
+static int select_rows(const struct detect_opts *o, struct detection *d)
+{
+	long run_top_n;
+
+	cli_alert_settings(&run_top_n, &d->floor);
+	d->threshold = model_alert_threshold(d->m, d->floor);
+	d->report_above = o->min_score_given ? o->min_score : d->threshold;
+	d->scaled = malloc(d->ds.n * sizeof *d->scaled + 1);
+	if (!d->scaled)
+		return -1;
+	for (size_t i = 0; i < d->ds.n; i++)
+		d->scaled[i] = (float)deepsad_scaled(&d->m->det, d->raw[i]);
+	if (mark_over_threshold(d, run_top_n) < 0)
+		return -1;
+	d->n_picks = report_select(d->ds.window_start, d->scaled, d->ds.n, (int)o->top_n,
+				   d->report_above, &d->picks);
+	return d->n_picks < 0 ? -1 : 0;
+}
+
 static int detect(const struct detect_opts *o, char **inputs, int n_inputs)
 {
 	struct detection d = { 0 };
@@ -292,12 +340,7 @@ static int detect(const struct detect_opts *o, char **inputs, int n_inputs)
 		detect_free(&d);
 		return rc;
 	}
-	d.scaled = malloc(d.ds.n * sizeof *d.scaled + 1);
-	for (size_t i = 0; d.scaled && i < d.ds.n; i++)
-		d.scaled[i] = (float)deepsad_scaled(&d.m->det, d.raw[i]);
-	d.n_picks = d.scaled ? report_select(d.ds.window_start, d.scaled, d.ds.n, (int)o->top_n,
-					     o->min_score, &d.picks) : -1;
-	if (d.n_picks < 0) {
+	if (select_rows(o, &d) < 0) {
 		log_err("out of memory");
 		detect_free(&d);
 		return EX_OSERR;
@@ -313,9 +356,10 @@ static int detect(const struct detect_opts *o, char **inputs, int n_inputs)
 		rc = write_embedding_plot(o, &d);
 	if (rc == EX_OK)
 		log_info("%zu samples in %zu window(s); %ld anomal%s above %g (at most %ld per "
-			 "window); wrote report.csv, stats.json, loss.svg, embedding.svg in %s",
+			 "window), %ld over the alert threshold %g; wrote report.csv, stats.json, "
+			 "loss.svg, embedding.svg in %s",
 			 d.ds.n, d.n_windows, d.n_picks, d.n_picks == 1 ? "y" : "ies",
-			 o->min_score, o->top_n, o->outdir);
+			 d.report_above, o->top_n, d.n_over, d.threshold, o->outdir);
 	detect_free(&d);
 	return rc;
 }
@@ -361,7 +405,6 @@ int cmd_detect(int argc, char **argv)
 				 .top_n = DEFAULT_TOP_N,
 				 .k = DEFAULT_EXPLAIN_K,
 				 .nsamples = DEFAULT_EXPLAIN_NSAMPLES,
-				 .min_score = 10,
 				 .zero_correction = 1,
 				 .shift = 1 };
 	int opt, rc;
@@ -383,6 +426,7 @@ int cmd_detect(int argc, char **argv)
 			break;
 		case OPT_MIN_SCORE:
 			rc = cli_parse_double("min-score", optarg, -1e300, 1e300, &o.min_score);
+			o.min_score_given = 1;
 			break;
 		}
 		if (rc < 0)

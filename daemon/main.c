@@ -78,7 +78,9 @@
 	"  -n, --top N               anomalies a window at most (" TEXT(DEFAULT_TOP_N) ")\n" \
 	"  -k, --shap-top-k K        features named an anomaly (" TEXT(DEFAULT_EXPLAIN_K) ")\n" \
 	"  -o, --output-dir DIR      where report.csv, stats.json and the plots go (.)\n" \
-	"      --min-score S         report scores above S only (10)\n" \
+	"      --min-score S         report scores above S, not above run's alert threshold\n" \
+	"                            (the largest of [alerts] min_score and the model's\n" \
+	"                            calibration)\n" \
 	"      --nsamples N          expected-gradients draws for each anomaly (" \
 	TEXT(DEFAULT_EXPLAIN_NSAMPLES) ")\n" \
 	"      --no-zero-correction  keep the Shapley values of features that are 0\n" \

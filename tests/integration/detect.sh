@@ -17,12 +17,22 @@ report=$T/out/report.csv
 check_eq "report header as the seed's detection_report, plus values" \
 	"window_start,src_ip,anomaly_score,shap_top_1,top_1_shap_value,top_1_value,shap_top_2" \
 	"$(head -1 "$report" | cut -d, -f1-7)"
-check_eq "k = 5 features per row by default" 18 "$(head -1 "$report" | tr , '\n' | wc -l)"
+check_eq "k = 5 features per row by default, then the alert mark" 19 \
+	"$(head -1 "$report" | tr , '\n' | wc -l)"
+check_eq "the last column marks the rows over the alert threshold" over_threshold \
+	"$(head -1 "$report" | cut -d, -f19)"
 rows=$(tail -n +2 "$report" | wc -l)
 check "some anomalies are reported ($rows)" test "$rows" -ge 5
 check "at most 5 rows per window" bash -c "tail -n +2 '$report' | cut -d, -f1 | sort | uniq -c | awk '\$1 > 5 {exit 1}'"
 check "rows are sorted by score, highest first" bash -c "tail -n +2 '$report' | cut -d, -f3 | sort -g -r -c"
-check "every reported score is above --min-score 10" bash -c "tail -n +2 '$report' | awk -F, '\$3 <= 10 {exit 1}'"
+threshold=$(python3 -c "import json
+print(json.load(open('$T/out/stats.json'))['alert_threshold']['threshold'])")
+calibrated=$("$FLOWSAD" model --json "$T/m" |
+	python3 -c "import json, sys; print(json.load(sys.stdin)['calibration']['threshold'])")
+check_eq "by default the threshold is the model's calibration (above min_score 3)" \
+	"$calibrated" "$threshold"
+check "every reported score is above it, and marked" bash -c \
+	"tail -n +2 '$report' | awk -F, '\$3 <= $threshold || \$19 != 1 {exit 1}'"
 planted=$(grep -c ',10\.9\.' "$report")
 on_f7=$(grep ',10\.9\.' "$report" | awk -F, '$4 == "f7"' | wc -l)
 check_eq "every reported planted row names the spiked feature f7 first ($on_f7 of $planted)" "$planted" "$on_f7"
@@ -32,7 +42,7 @@ check "the seed's presentation: top Shapley values are >= 1 (shifted)" bash -c \
 
 "$FLOWSAD" detect -k 25 -m "$T/m" -o "$T/all" "$T/test.csv" 2>/dev/null
 check "a zero-valued feature gets Shapley value 0 and is named '0'" bash -c \
-	"tail -n +2 '$T/all/report.csv' | awk -F, '{for (i = 4; i <= NF; i += 3) if (\$(i+2) == 0 && !(\$i == \"0\" && \$(i+1) == 0)) exit 1}' && grep -q ',0,0,0' '$T/all/report.csv'"
+	"tail -n +2 '$T/all/report.csv' | awk -F, '{for (i = 4; i < NF; i += 3) if (\$(i+2) == 0 && !(\$i == \"0\" && \$(i+1) == 0)) exit 1}' && grep -q ',0,0,0' '$T/all/report.csv'"
 "$FLOWSAD" detect --no-zero-correction --no-shift -m "$T/m" -o "$T/raw" "$T/test.csv" 2>/dev/null
 check "--no-shift gives the raw values (some below 1)" bash -c \
 	"tail -n +2 '$T/raw/report.csv' | awk -F, '{for (i = 5; i <= NF; i += 3) if (\$i < 1) f = 1} END {exit !f}'"
@@ -66,35 +76,63 @@ check_exit "a model without background rows cannot explain: 65" 65 "$FLOWSAD" de
 check "... and says why" grep -q "no background rows" "$T/exit.out"
 check_exit "an output folder that cannot be made: 73" 73 "$FLOWSAD" detect -m "$T/m" -o /proc/flowsad "$T/test.csv"
 
-# one scoring path: the daemon's alert and detect's report give the same sample the same
-# score and the same Shapley values (detect without the seed's presentation)
+# one notion of an anomaly: run and detect, with the same model, settings (-c) and capture, give
+# the same sample the same score and the same leading Shapley values (detect without the seed's
+# presentation); every alert of run is a row of detect's report, marked over the threshold, and
+# what detect marks but run did not alert is what run's gates held back (its summary line)
 pcap=$DATA/sample.pcap
-"$FLOWSAD" train --window 1m --seed 3 --epochs-pretrain 3 --epochs 3 --alert-quantile 0.5 \
-	-o "$T/net.model" "$pcap" \
+"$FLOWSAD" train --window 1m --seed 3 --epochs-pretrain 3 --epochs 3 -o "$T/net.model" "$pcap" \
 	>/dev/null 2>&1
-printf "[alerts]\nmin_score = -100\ntop_n = 3\nsuppress = 0\n" >"$T/alerts.conf"
+printf "[alerts]\nsuppress = 0\n" >"$T/alerts.conf"
 "$FLOWSAD" run -c "$T/alerts.conf" -r "$pcap" -m "$T/net.model" --jsonl "$T/alerts.jsonl" \
-	--spool "$T/spool" 2>/dev/null
-"$FLOWSAD" detect --min-score 3 -n 3 --no-zero-correction --no-shift -m "$T/net.model" \
+	--spool "$T/spool" 2>"$T/run.err"
+"$FLOWSAD" detect -c "$T/alerts.conf" --no-zero-correction --no-shift -m "$T/net.model" \
 	-o "$T/net" "$pcap" 2>/dev/null
-python3 - "$T/alerts.jsonl" "$T/net/report.csv" >"$T/same.txt" <<'PY'
+n='\([0-9]*\)'
+held=$(sed -n "s/.*held back: $n repeats, $n within their usual score, $n only answering.*/\1+\2+\3/p" \
+	"$T/run.err")
+held=$((${held:-0}))
+python3 - "$T/alerts.jsonl" "$T/net/report.csv" "$T/net/stats.json" "$held" \
+	>"$T/same.txt" <<'PY'
 import csv, json, sys
 alerts = [a for a in map(json.loads, open(sys.argv[1])) if a["event"]["kind"] == "alert"]
 rows = {(r["window_start"], r["src_ip"]): r for r in csv.DictReader(open(sys.argv[2]))}
-same = differ = 0
+threshold = json.load(open(sys.argv[3]))["alert_threshold"]["threshold"]
+close = lambda a, b: abs(a - b) <= 1e-5 * max(1, abs(b))
+bad = []
 for a in alerts:
     key = (a["event"]["start"], a["source"]["ip"])
-    r = rows.get(key)
+    r, f = rows.get(key), a["flowsad"]
     if r is None:
+        bad.append("%s %s: alerted, not reported" % key)
         continue
-    e = a["flowsad"]["explanation"][0]
-    ok = (abs(float(r["anomaly_score"]) - a["flowsad"]["score"]) < 1e-3 * max(1, a["flowsad"]["score"])
-          and r["shap_top_1"] == e["feature"]
-          and abs(float(r["top_1_shap_value"]) - e["shap"]) < 1e-3 * max(1, abs(e["shap"])))
-    same += ok
-    differ += not ok
-print(same, differ)
+    if not close(float(r["anomaly_score"]), f["score"]):
+        bad.append("%s %s: score %s, alert %s" % (*key, r["anomaly_score"], f["score"]))
+    if r["over_threshold"] != "1":
+        bad.append("%s %s: alerted, not marked" % key)
+    for i, e in enumerate(f["explanation"], 1):
+        if r["shap_top_%d" % i] != e["feature"] or \
+           not close(float(r["top_%d_shap_value" % i]), e["shap"]) or \
+           not close(float(r["top_%d_value" % i]), e["value"]):
+            bad.append("%s %s: feature %d %s %s, alert %s %s" % (
+                *key, i, r["shap_top_%d" % i], r["top_%d_shap_value" % i], e["feature"], e["shap"]))
+marked = sum(r["over_threshold"] == "1" for r in rows.values())
+if marked != len(alerts) + int(sys.argv[4]):
+    bad.append("%d marked, %d alerted + %s held back" % (marked, len(alerts), sys.argv[4]))
+if any(float(r["anomaly_score"]) <= threshold for r in rows.values()):
+    bad.append("a row at or below the threshold %g" % threshold)
+print(len(alerts), marked, "; ".join(bad) or "none")
 PY
-read -r same differ <"$T/same.txt"
-check "samples alerted by the daemon and reported by detect: same score and Shapley values ($same same, $differ differ)" \
-	test "${same:-0}" -ge 3 -a "${differ:-1}" = 0
+read -r alerts marked bad <"$T/same.txt"
+check "run's $alerts alerts are detect's rows: same score, features, Shapley values (bad: $bad)" \
+	test "${alerts:-0}" -ge 3 -a "$bad" = none
+check "detect marks $marked: run's alerts and the samples its gates held back" test "$bad" = none
+
+"$FLOWSAD" detect -c "$T/alerts.conf" --min-score 0 -m "$T/net.model" -o "$T/below" "$pcap" \
+	2>/dev/null
+check "--min-score 0 reports below the threshold too, unmarked" python3 -c "
+import csv, json
+t = json.load(open('$T/below/stats.json'))['alert_threshold']['threshold']
+rows = list(csv.DictReader(open('$T/below/report.csv')))
+assert any(float(r['anomaly_score']) <= t for r in rows)
+assert all((float(r['anomaly_score']) > t) == (r['over_threshold'] == '1') for r in rows)"
