@@ -9,10 +9,11 @@ python3 "$tools/planted-matrix.py" 1000 24 7 --spike 7 --zero-column | grep -v '
 python3 "$tools/planted-matrix.py" 1000 24 8 --spike 7 --zero-column >"$T/test.csv"
 "$FLOWSAD" train --quiet --hidden 32,16,8 --epochs 20 --seed 2 -o "$T/m" "$T/train.csv" 2>/dev/null
 
-check "detect writes its four files" "$FLOWSAD" detect -m "$T/m" -o "$T/out" "$T/test.csv"
-for f in report.csv stats.json loss.svg embedding.svg; do
+check "detect writes its files" "$FLOWSAD" detect -m "$T/m" -o "$T/out" "$T/test.csv"
+for f in report.csv stats.json scores.svg timeline.svg explanations.svg loss.svg report.html; do
 	check "$f is there and not empty" test -s "$T/out/$f"
 done
+check "no embedding picture any more" test ! -e "$T/out/embedding.svg"
 report=$T/out/report.csv
 check_eq "report header as the seed's detection_report, plus values" \
 	"window_start,src_ip,anomaly_score,shap_top_1,top_1_shap_value,top_1_value,shap_top_2" \
@@ -63,13 +64,41 @@ assert s['anomaly_count'] == $rows == len(s['anomalies'])
 assert s['model_id'] == m['model_id']
 assert s['time_range'] == {'first_window': '2026-03-01T13:00:00Z', 'last_window': '2026-03-01T17:00:00Z'}
 assert s['labelled'] == {'normal': 0, 'anomaly': 0}"
-check "the pictures are well-formed SVG with data in them" python3 -c "
-import xml.etree.ElementTree as ET
-ns = '{http://www.w3.org/2000/svg}'
-loss = ET.parse('$T/out/loss.svg').getroot()
-assert loss.tag == ns + 'svg' and len(loss.findall(ns + 'polyline')) == 2
-emb = ET.parse('$T/out/embedding.svg').getroot()
-assert len(emb.findall(ns + 'circle')) >= 1000"
+check "the pictures are well-formed SVG with data in them" python3 - "$T/out" <<'PY'
+import json, sys, xml.etree.ElementTree as ET
+out, ns = sys.argv[1], '{http://www.w3.org/2000/svg}'
+svg = lambda name: ET.parse(out + '/' + name).getroot()
+stats = json.load(open(out + '/stats.json'))
+assert len(svg('loss.svg').findall(ns + 'polyline')) == 2
+# the histogram counts every sample once, the threshold marked
+scores = svg('scores.svg')
+counts = [int(r.find(ns + 'title').text) for r in scores.iter(ns + 'rect') if r.find(ns + 'title') is not None]
+assert sum(counts) == stats['samples'], (sum(counts), stats['samples'])
+assert any(l.get('stroke-dasharray') for l in scores.iter(ns + 'line'))
+# the timeline: a red dot for each sample over the threshold (and one in the legend)
+red = [c for c in svg('timeline.svg').iter(ns + 'circle') if c.get('fill') == '#d62728']
+assert len(red) == stats['alert_threshold']['over_threshold'] + 1, len(red)
+# the explanations: the top 5 anomalies, 5 bars each
+panels = svg('explanations.svg').findall(ns + 'g')
+assert len(panels) == min(5, stats['anomaly_count']), len(panels)
+assert all(len(p.findall('.//' + ns + 'rect')) == 1 + 5 for p in panels)  # background + bars
+PY
+check "report.html is one page that fetches nothing, with the report's rows" python3 - "$T/out" <<'PY'
+import csv, re, sys
+out = sys.argv[1]
+page = open(out + '/report.html').read()
+assert page.startswith('<!DOCTYPE html>') and page.rstrip().endswith('</html>')
+for outside in ('<script', '<link', '<img', '<iframe', 'src=', 'href=', 'url(', '@import'):
+    assert outside not in page, outside
+# the only address is the SVG namespace, which is a name, not a place to fetch
+assert set(re.findall(r'https?://[^"\s]*', page)) <= {'http://www.w3.org/2000/svg'}
+rows = list(csv.DictReader(open(out + '/report.csv')))
+assert page.count('<svg') >= 4 + min(5, len(rows)) - 1
+assert page.count('<tr') == len(rows) + 1
+assert page.count('<tr class="over"') == sum(r['over_threshold'] == '1' for r in rows)
+for r in rows[:5]:
+    assert r['src_ip'] in page and r['shap_top_1'] in page
+PY
 
 "$FLOWSAD" train --quiet --hidden 8,4 --epochs 2 --background 0 -o "$T/nobg" "$T/train.csv" 2>/dev/null
 check_exit "a model without background rows cannot explain: 65" 65 "$FLOWSAD" detect -m "$T/nobg" -o "$T/x" "$T/test.csv"
@@ -136,3 +165,8 @@ t = json.load(open('$T/below/stats.json'))['alert_threshold']['threshold']
 rows = list(csv.DictReader(open('$T/below/report.csv')))
 assert any(float(r['anomaly_score']) <= t for r in rows)
 assert all((float(r['anomaly_score']) > t) == (r['over_threshold'] == '1') for r in rows)"
+check "a capture's scores span decades: the histogram's score axis is logarithmic" python3 -c "
+import xml.etree.ElementTree as ET
+svg = ET.parse('$T/net/scores.svg').getroot()
+texts = [t.text for t in svg.iter('{http://www.w3.org/2000/svg}text')]
+assert 'score (logarithmic axis)' in texts and {'1', '10', '100'} <= set(texts), texts"
