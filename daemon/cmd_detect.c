@@ -75,6 +75,7 @@ static int explain_picks(const struct detect_opts *o, struct detection *d)
 	struct sides sides;
 
 	d->k = (int)(o->k < dim ? o->k : dim);
+	d->seed_presentation = o->zero_correction || o->shift;
 	d->phi = malloc((size_t)d->n_picks * (size_t)dim * sizeof *d->phi + 1);
 	d->top = malloc((size_t)d->n_picks * (size_t)d->k * sizeof *d->top + 1);
 	if (!d->phi || !d->top || !e || sides_init(&sides, m) < 0) {

@@ -254,8 +254,16 @@ static void page_summary(FILE *f, const struct detection *d)
 		   "which this report scores by what it opened.</p>\n"
 		   "<p>The report lists <b>%ld</b> sample(s) above %.6g, at most %ld a window; "
 		   "the rows over the alert threshold are shaded. Each feature is given with its "
-		   "Shapley value (its share of the score) and its own value.</p>\n",
+		   "Shapley value and its own value.",
 		d->n_over, d->n_picks, d->report_above, d->top_n);
+	fputs(d->seed_presentation
+		      ? " The Shapley values are in the seed's presentation (0 for a feature whose "
+			"value is 0, the others shifted so that the least is 1): they rank the "
+			"features; <code>--no-zero-correction --no-shift</code> gives each one's "
+			"share of the score, as the alerts of <code>flowsad run</code> do.</p>\n"
+		      : " A Shapley value is the feature's share of the score, as in the alerts "
+			"of <code>flowsad run</code>.</p>\n",
+	      f);
 }
 
 static void page_table(FILE *f, const struct detection *d)

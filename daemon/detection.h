@@ -27,6 +27,7 @@ struct detection {
 	 * gives them, top [n_picks, k] their k leading features */
 	float *phi;
 	int *top, k;
+	int seed_presentation; /* phi zero-corrected or shifted (not run's values) */
 };
 
 /* The window (ISO 8601 into window [ISOTIME_LEN]; "" without windows) and
