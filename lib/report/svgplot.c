@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "base/isotime.h"
 #include "report/html.h"
 
 enum { WIDTH = SVGPLOT_WIDTH, HEIGHT = 480, LEFT = 80, TOP = 40, BOTTOM = 60 };
@@ -108,7 +109,10 @@ static int ticks(enum svg_scale s, double t0, double t1, double *v, char text[][
 	for (double x = ceil(t0 / step) * step; x <= t1 + 1e-9 * step && n < MAX_TICKS; x += step) {
 		if (s == SVG_TIME) {
 			unsigned t = (unsigned)fmod(fmod(x, 86400) + 86400, 86400);
-			if (step < 60)
+			char day[ISOTIME_LEN];
+			if (step >= 86400) /* days: their date, MM-DD */
+				snprintf(text[n], 24, "%.5s", isotime_format((int64_t)x, day) + 5);
+			else if (step < 60)
 				snprintf(text[n], 24, "%02u:%02u:%02u", t / 3600, t / 60 % 60,
 					 t % 60);
 			else

@@ -2,7 +2,8 @@
  * axes with round ticks, a histogram, and horizontal bars. Each writes one
  * <svg> element to f and nothing before it, so that it can make a file
  * (after svgplot_declaration) or stand inline in an HTML page. Axes are
- * linear, times of day (Unix seconds, ticks in UTC) or logarithmic; the
+ * linear, times (Unix seconds; ticks at UTC times of day, or at dates,
+ * MM-DD, when they are days apart) or logarithmic; the
  * logarithmic axis is asinh(v), linear near 0 and logarithmic beyond 1 in
  * magnitude, so that the zero and negative scores of a score axis have a
  * place on it. */

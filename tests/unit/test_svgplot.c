@@ -95,6 +95,15 @@ static void test_timeline_ticks_are_times_of_day(void **state)
 	assert_non_null(strstr(svg, ">11:12</text>"));
 	assert_null(strstr(svg, "stroke-dasharray")); /* no mark */
 	free(svg);
+	/* over a week: dates */
+	const double days[] = { 1764414420, 1764414420 + 7 * 86400.0 };
+	s = (struct svg_series){ "top", "#000", days, y, 2, 0 };
+	draw_begin(&d);
+	assert_int_equal(svgplot_write(d.f, &c, &s, 1), 0);
+	svg = draw_end(&d);
+	assert_non_null(strstr(svg, ">12-01</text>"));
+	assert_null(strstr(svg, ">00:00</text>"));
+	free(svg);
 }
 
 static void test_bars_with_their_labels(void **state)
