@@ -242,7 +242,8 @@ int svgplot_needs_log(const double *v, size_t n)
 int svgplot_histogram(FILE *f, const struct svg_chart *c, const double *v, size_t n, int bins)
 {
 	struct frame fr = { INFINITY, -INFINITY, 0, 0, c->x.scale, c->y.scale, NO_LEGEND };
-	size_t *count = calloc((size_t)bins, sizeof *count), most = 0;
+	int nb = bins + 1; /* the grid moved to meet the mark needs one more */
+	size_t *count = calloc((size_t)nb, sizeof *count), most = 0;
 
 	if (!count || bins < 1) {
 		free(count);
@@ -253,26 +254,29 @@ int svgplot_histogram(FILE *f, const struct svg_chart *c, const double *v, size_
 	widen(&fr.x0, &fr.x1, axis_value(fr.xs, c->mark));
 	pad(&fr.x0, &fr.x1);
 	double width = (fr.x1 - fr.x0) / bins;
+	double mark = isfinite(c->mark) ? axis_value(fr.xs, c->mark) : INFINITY;
+	if (isfinite(mark)) /* a bin edge on the mark: each bin is under it or over it */
+		fr.x0 -= width - fmod(mark - fr.x0, width);
+	fr.x1 = fr.x0 + nb * width;
 	for (size_t i = 0; i < n; i++) {
 		if (!isfinite(v[i]))
 			continue;
-		int b = (int)((axis_value(fr.xs, v[i]) - fr.x0) / width);
-		b = b < 0 ? 0 : b >= bins ? bins - 1 : b;
+		int b = (int)floor((axis_value(fr.xs, v[i]) - fr.x0) / width);
+		b = b < 0 ? 0 : b >= nb ? nb - 1 : b;
 		most = ++count[b] > most ? count[b] : most;
 	}
 	fr.y1 = 1.05 * axis_value(fr.ys, most > 0 ? (double)most : 1);
 	open_svg(f, WIDTH, HEIGHT);
 	write_frame(f, &fr, c);
-	double mark = isfinite(c->mark) ? axis_value(fr.xs, c->mark) : INFINITY;
 	double scale = (WIDTH - LEFT - fr.right) / (fr.x1 - fr.x0);
-	for (int b = 0; b < bins; b++) {
+	for (int b = 0; b < nb; b++) {
 		double lo = fr.x0 + b * width, top = py(&fr, (double)count[b]);
 		if (count[b] == 0)
 			continue;
 		fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
 			   "fill=\"%s\"><title>%zu</title></rect>\n",
 			LEFT + (lo - fr.x0) * scale + 0.5, top, width * scale - 1,
-			HEIGHT - BOTTOM - top, lo >= mark ? RED : "#8c9fb5", count[b]);
+			HEIGHT - BOTTOM - top, lo >= mark - width / 2 ? RED : "#8c9fb5", count[b]);
 	}
 	write_mark(f, &fr, c, 1);
 	fputs("</svg>\n", f);

@@ -53,7 +53,8 @@ int svgplot_needs_log(const double *v, size_t n);
 int svgplot_write(FILE *f, const struct svg_chart *c, const struct svg_series *s, int n_series);
 
 /* A histogram 480 high of v [n] (non-finite values left out) in bins of equal
- * width on c's x axis; bars from the mark on are drawn in red. The y axis
+ * width on c's x axis, one of their edges on the mark; the bars over the
+ * mark are drawn in red. The y axis
  * counts samples (c->y: its label and scale). Returns 0, or -1 when f
  * reports an error. */
 int svgplot_histogram(FILE *f, const struct svg_chart *c, const double *v, size_t n, int bins);
