@@ -30,9 +30,11 @@ Q := $(if $(V),,@)
 # Debian packages: what the build needs, what the tests add, what benchmarks add.
 BUILD_PKGS := gcc make pkg-config libpcap-dev libev-dev libopenblas-dev libhiredis-dev \
 	libsystemd-dev libinih-dev libjansson-dev libmicrohttpd-dev
-# prometheus for its promtool, which checks a scrape of the metrics.
+# prometheus for its promtool, which checks a scrape of the metrics; chromium renders
+# report.html in a real browser (tests/integration/report.sh).
 TEST_PKGS := libcmocka-dev redis-server redis-tools softflowd nfdump tcpdump tshark \
-	tcpreplay iproute2 valgrind clang libclang-rt-14-dev python3 curl systemd procps prometheus
+	tcpreplay iproute2 valgrind clang libclang-rt-14-dev python3 curl systemd procps prometheus \
+	chromium
 BENCH_PKGS := python3-torch python3-numpy python3-sklearn bc time xz-utils
 # `make deb`: the Debian tools (tests/integration/package.sh adds logrotate, to rotate a file).
 DEB_PKGS := debhelper dpkg-dev fakeroot lintian logrotate

@@ -10,6 +10,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "base/defaults.h"
 #include "base/duration.h"
 #include "ingest/decode.h"
 #include "log.h"
@@ -189,6 +190,13 @@ void cli_fill_features(struct feature_options *o, const struct config *f)
 		o->vocabulary = f->vocabulary;
 	if (!o->min_df)
 		o->min_df = f->min_df;
+}
+
+void cli_alert_settings(long *top_n, double *min_score)
+{
+	int loaded = file_conf.top_n > 0; /* a file's top_n is at least 1 */
+	*top_n = loaded ? (long)file_conf.top_n : DEFAULT_TOP_N;
+	*min_score = loaded ? file_conf.min_score : DEFAULT_MIN_SCORE;
 }
 
 int cli_units(void)

@@ -92,6 +92,9 @@ int cli_parse_double(const char *name, const char *arg, double lo, double hi, do
  * [retrain] label files what the command line did not give. Returns a
  * sysexits code, logging why. */
 int cli_apply_common(struct cli_common *c);
+/* The alert settings flowsad run takes from the -c file ([alerts] top_n and
+ * min_score), or their defaults without one. */
+void cli_alert_settings(long *top_n, double *min_score);
 /* The detection units of the -c file ([unit NAME] sections; 0 without). */
 int cli_units(void);
 /* Calls fn once per unit, with c->features holding that unit's filter (its

@@ -1,5 +1,6 @@
 /* flowsad detect: the top anomalies of every window with their Shapley
- * explanations: report.csv, stats.json and two pictures in -o DIR. */
+ * explanations: report.csv, stats.json, pictures and report.html in -o DIR
+ * (detect_page.c). */
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -11,15 +12,14 @@
 #include "cli.h"
 #include "inputs.h"
 #include "commands.h"
+#include "detection.h"
 #include "base/defaults.h"
 #include "detector/explain.h"
 #include "detector/sides.h"
 #include "base/isotime.h"
 #include "log.h"
 #include "detector/model.h"
-#include "report/pca.h"
 #include "report/report.h"
-#include "report/svgplot.h"
 
 enum {
 	OPT_MIN_SCORE = OPT_FIRST_COMMAND_OPTION,
@@ -32,21 +32,11 @@ struct detect_opts {
 	struct cli_common common;
 	const char *model_path, *outdir;
 	long top_n, k, nsamples;
-	double min_score;
-	int zero_correction, shift;
+	double min_score; /* given: report the samples above it instead */
+	int min_score_given, zero_correction, shift;
 };
 
-/* Everything one run holds; released by detect_free. */
-struct detection {
-	struct model *m;
-	struct dataset ds;
-	float *values, *x, *raw, *scaled;
-	uint8_t *side; /* [n] the side each row is told by (lib/detector/sides.h) */
-	struct report_pick *picks;
-	long n_picks;
-	size_t n_windows;
-};
-
+/* Releases what d holds. */
 static void detect_free(struct detection *d)
 {
 	model_free(d->m);
@@ -56,28 +46,13 @@ static void detect_free(struct detection *d)
 	free(d->raw);
 	free(d->scaled);
 	free(d->side);
+	free(d->over);
 	free(d->picks);
+	free(d->phi);
+	free(d->top);
 }
 
-static FILE *open_output(const struct detect_opts *o, const char *name, char *path, size_t len)
-{
-	snprintf(path, len, "%s/%s", o->outdir, name);
-	FILE *f = fopen(path, "w");
-	if (!f)
-		log_err("%s: %s", path, strerror(errno));
-	return f;
-}
-
-static int close_output(FILE *f, const char *path)
-{
-	if (ferror(f) | (fclose(f) != 0)) {
-		log_err("%s: write error", path);
-		return EX_IOERR;
-	}
-	return EX_OK;
-}
-
-static void sample_ids(const struct dataset *ds, size_t row, char *window, const char **src)
+void detect_sample_ids(const struct dataset *ds, size_t row, char *window, const char **src)
 {
 	if (ds->window_start)
 		isotime_format(ds->window_start[row], window);
@@ -86,35 +61,34 @@ static void sample_ids(const struct dataset *ds, size_t row, char *window, const
 	*src = ds->src_ip ? ds->src_ip[row] : "";
 }
 
-static int write_report(const struct detect_opts *o, struct detection *d)
+/* Explains every pick as the daemon explains an alert (the sample's seed,
+ * the side it is told by), then in the seed's presentation unless it was
+ * turned off: into d->phi and d->top. Returns 0 or -1 without memory. */
+static int explain_picks(const struct detect_opts *o, struct detection *d)
 {
 	const struct model *m = d->m;
-	int dim = m->n_features, k = (int)(o->k < dim ? o->k : dim);
-	int *top = malloc((size_t)k * sizeof *top);
-	float *phi = malloc((size_t)dim * sizeof *phi);
+	int dim = m->n_features;
 	struct explainer *e =
 		explain_new(&m->det, m->background, m->n_background, (int)o->nsamples);
 	uint64_t seed = o->common.seed_given ? o->common.seed : m->cfg.seed;
-	char path[4096], window[ISOTIME_LEN];
-	int rc = EX_OSERR, no_sides = 1;
-	FILE *f = NULL;
+	char window[ISOTIME_LEN];
 	struct sides sides;
 
-	if (!top || !phi || !e || (no_sides = sides_init(&sides, m) < 0)) {
-		log_err("out of memory");
-		goto out;
+	d->k = (int)(o->k < dim ? o->k : dim);
+	d->seed_presentation = o->zero_correction || o->shift;
+	d->phi = malloc((size_t)d->n_picks * (size_t)dim * sizeof *d->phi + 1);
+	d->top = malloc((size_t)d->n_picks * (size_t)d->k * sizeof *d->top + 1);
+	if (!d->phi || !d->top || !e || sides_init(&sides, m) < 0) {
+		explain_free(e);
+		return -1;
 	}
-	if (!(f = open_output(o, "report.csv", path, sizeof path))) {
-		rc = EX_CANTCREAT;
-		goto out;
-	}
-	report_write_header(f, k);
 	for (long i = 0; i < d->n_picks; i++) {
 		size_t row = d->picks[i].row;
 		const float *value = d->values + row * (size_t)dim;
+		float *phi = d->phi + (size_t)i * (size_t)dim;
 		const char *src;
 		int64_t start = d->ds.window_start ? d->ds.window_start[row] : 0;
-		sample_ids(&d->ds, row, window, &src);
+		detect_sample_ids(&d->ds, row, window, &src);
 		/* the sample's seed: the daemon explains the same sample alike */
 		explain_row(e, d->x + row * (size_t)dim, explain_seed(seed, start, src, row), phi);
 		sides_explain_only(&sides, phi, d->side[row]);
@@ -122,18 +96,31 @@ static int write_report(const struct detect_opts *o, struct detection *d)
 			explain_zero_correct(value, phi, dim);
 		if (o->shift)
 			explain_shift_to_one(value, phi, dim);
-		report_top_features(phi, dim, k, top);
-		report_write_row(f, window, src, d->picks[i].score, m->features, phi, value, top,
-				 k);
+		report_top_features(phi, dim, d->k, d->top + (size_t)i * (size_t)d->k);
 	}
-	rc = close_output(f, path);
-out:
-	if (!no_sides)
-		sides_free(&sides);
+	sides_free(&sides);
 	explain_free(e);
-	free(top);
-	free(phi);
-	return rc;
+	return 0;
+}
+
+static int write_report(const struct detect_opts *o, const struct detection *d)
+{
+	int dim = d->m->n_features;
+	char path[4096], window[ISOTIME_LEN];
+	FILE *f = detect_open_output(o->outdir, "report.csv", path, sizeof path);
+
+	if (!f)
+		return EX_CANTCREAT;
+	report_write_header(f, d->k);
+	for (long i = 0; i < d->n_picks; i++) {
+		size_t row = d->picks[i].row;
+		const char *src;
+		detect_sample_ids(&d->ds, row, window, &src);
+		report_write_row(f, window, src, d->picks[i].score, d->m->features,
+				 d->phi + (size_t)i * (size_t)dim, d->values + row * (size_t)dim,
+				 d->top + (size_t)i * (size_t)d->k, d->k, d->over[row]);
+	}
+	return detect_close_output(f, path);
 }
 
 static size_t count_windows(const struct dataset *ds)
@@ -172,21 +159,27 @@ static int write_stats(const struct detect_opts *o, const struct detection *d)
 	dataset_label_counts(&d->ds, &normal, &anomaly);
 	for (long i = 0; i < d->n_picks; i++) {
 		const char *src;
-		sample_ids(&d->ds, d->picks[i].row, window, &src);
-		json_array_append_new(anomalies, json_pack("{s:s, s:s, s:f, s:f}", "window_start",
-							   window, "src_ip", src, "score",
-							   d->picks[i].score, "raw_score",
-							   (double)d->raw[d->picks[i].row]));
+		detect_sample_ids(&d->ds, d->picks[i].row, window, &src);
+		json_array_append_new(
+			anomalies, json_pack("{s:s, s:s, s:f, s:f, s:b}", "window_start", window,
+					     "src_ip", src, "score", d->picks[i].score, "raw_score",
+					     (double)d->raw[d->picks[i].row], "over_threshold",
+					     d->over[d->picks[i].row]));
 	}
 	json_t *stats = json_pack(
-		"{s:I, s:I, s:{s:I, s:I}, s:I, s:o, s:s, s:o, s:{s:i, s:f, s:i, s:i}}",
+		"{s:I, s:I, s:{s:I, s:I}, s:I, s:o, s:s, s:o, s:{s:f, s:f, s:o, s:I}, "
+		"s:{s:i, s:f, s:i, s:i}}",
 		"samples", (json_int_t)d->ds.n, "windows", (json_int_t)d->n_windows,
 		"labelled", "normal", (json_int_t)normal, "anomaly", (json_int_t)anomaly,
 		"anomaly_count", (json_int_t)d->n_picks, "anomalies", anomalies,
 		"model_id", d->m->id, "time_range", time_range(&d->ds),
-		"settings", "top_n", (int)o->top_n, "min_score", o->min_score,
+		"alert_threshold", "threshold", d->threshold, "min_score", d->floor,
+		"calibrated",
+		d->m->calib_quantile > 0 ? json_real(d->m->calib_threshold) : json_null(),
+		"over_threshold", (json_int_t)d->n_over,
+		"settings", "top_n", (int)o->top_n, "min_score", d->report_above,
 		"shap_top_k", (int)o->k, "nsamples", (int)o->nsamples);
-	FILE *f = open_output(o, "stats.json", path, sizeof path);
+	FILE *f = detect_open_output(o->outdir, "stats.json", path, sizeof path);
 	if (!f) {
 		json_decref(stats);
 		return EX_CANTCREAT;
@@ -194,81 +187,46 @@ static int write_stats(const struct detect_opts *o, const struct detection *d)
 	json_dumpf(stats, f, JSON_INDENT(2) | JSON_REAL_PRECISION(9));
 	fputc('\n', f);
 	json_decref(stats);
-	return close_output(f, path);
+	return detect_close_output(f, path);
 }
 
-static int write_svg(const struct detect_opts *o, const char *name, const char *title,
-		     const char *xlabel, const char *ylabel, const struct svg_series *s, int n)
+/* The samples run would alert if no gate of a source held them back: the
+ * top_n of run's settings in each window above its threshold, chosen as
+ * run chooses them (report_select); into d->over. Returns 0 or -1. */
+static int mark_over_threshold(struct detection *d, long run_top_n)
 {
-	char path[4096];
-	FILE *f = open_output(o, name, path, sizeof path);
-	if (!f)
-		return EX_CANTCREAT;
-	svgplot_write(f, title, xlabel, ylabel, s, n);
-	return close_output(f, path);
+	struct report_pick *over;
+	d->n_over = report_select(d->ds.window_start, d->scaled, d->ds.n, (int)run_top_n,
+				  d->threshold, &over);
+	d->over = calloc(d->ds.n + 1, 1);
+	for (long i = 0; d->over && i < d->n_over; i++)
+		d->over[over[i].row] = 1;
+	free(over);
+	return d->n_over < 0 || !d->over ? -1 : 0;
 }
 
-static int write_loss_plot(const struct detect_opts *o, const struct deepsad *det)
+/* Scales the scores, finds run's alert threshold (the largest of [alerts]
+ * min_score and the model's calibration), marks the samples over it and
+ * picks the rows of the report: the top_n of each window above the
+ * threshold, or above --min-score when given. Returns 0 or -1. */
+static int select_rows(const struct detect_opts *o, struct detection *d)
 {
-	int np = det->n_loss_pretrain, nt = det->n_loss_train;
-	double *ep = malloc(sizeof(double) * (size_t)(np > nt ? np + 1 : nt + 1));
-	if (!ep) {
-		log_err("out of memory");
-		return EX_OSERR;
-	}
-	for (int i = 0; i <= (np > nt ? np : nt); i++)
-		ep[i] = i + 1;
-	struct svg_series s[2] = {
-		{ "pre-training (MSE)", "#1f77b4", ep, det->loss_pretrain, (size_t)np, 1 },
-		{ "Deep SAD training", "#d62728", ep, det->loss_train, (size_t)nt, 1 },
-	};
-	int rc = write_svg(o, "loss.svg", "detector training loss per epoch", "epoch",
-			   "mean loss", np ? s : s + 1, np ? 2 : 1);
-	free(ep);
-	return rc;
-}
+	long run_top_n;
 
-/* Series of the embedding picture: every sample, labelled ones, reported ones. */
-static int write_embedding_plot(const struct detect_opts *o, const struct detection *d)
-{
-	size_t n = d->ds.n;
-	int k = mlp_dim_out(&d->m->det.enc);
-	float *emb = malloc(n * (size_t)k * sizeof *emb + 1), *xy = malloc(n * 2 * sizeof *xy + 1);
-	double *px = malloc(4 * n * sizeof *px + 1), *py = malloc(4 * n * sizeof *py + 1);
-	double explained[2];
-	size_t count[4] = { 0 };
-	int rc = EX_OSERR;
-
-	if (!emb || !xy || !px || !py || deepsad_embed(&d->m->det, d->x, n, emb) < 0 ||
-	    pca_project2(emb, n, k, xy, explained) < 0) {
-		log_err("out of memory");
-		goto out;
-	}
-	uint8_t *reported = calloc(n + 1, 1);
-	for (long i = 0; reported && i < d->n_picks; i++)
-		reported[d->picks[i].row] = 1;
-	for (size_t i = 0; reported && i < n; i++) {
-		int cls = reported[i] ? 3 : d->ds.y[i] > 0 ? 1 : d->ds.y[i] < 0 ? 2 : 0;
-		px[(size_t)cls * n + count[cls]] = xy[2 * i];
-		py[(size_t)cls * n + count[cls]++] = xy[2 * i + 1];
-	}
-	free(reported);
-	struct svg_series s[4] = {
-		{ "sample", "#b0b0b0", px, py, count[0], 0 },
-		{ "known normal", "#2ca02c", px + n, py + n, count[1], 0 },
-		{ "known anomaly", "#ff7f0e", px + 2 * n, py + 2 * n, count[2], 0 },
-		{ "reported anomaly", "#d62728", px + 3 * n, py + 3 * n, count[3], 0 },
-	};
-	char xl[64], yl[64];
-	snprintf(xl, sizeof xl, "PC1 (%.0f%% of variance)", 100 * explained[0]);
-	snprintf(yl, sizeof yl, "PC2 (%.0f%% of variance)", 100 * explained[1]);
-	rc = write_svg(o, "embedding.svg", "embeddings of the samples (PCA)", xl, yl, s, 4);
-out:
-	free(emb);
-	free(xy);
-	free(px);
-	free(py);
-	return rc;
+	cli_alert_settings(&run_top_n, &d->floor);
+	d->threshold = model_alert_threshold(d->m, d->floor);
+	d->report_above = o->min_score_given ? o->min_score : d->threshold;
+	d->scaled = malloc(d->ds.n * sizeof *d->scaled + 1);
+	if (!d->scaled)
+		return -1;
+	for (size_t i = 0; i < d->ds.n; i++)
+		d->scaled[i] = (float)deepsad_scaled(&d->m->det, d->raw[i]);
+	if (mark_over_threshold(d, run_top_n) < 0)
+		return -1;
+	d->top_n = o->top_n;
+	d->n_picks = report_select(d->ds.window_start, d->scaled, d->ds.n, (int)o->top_n,
+				   d->report_above, &d->picks);
+	return d->n_picks < 0 ? -1 : 0;
 }
 
 static int detect(const struct detect_opts *o, char **inputs, int n_inputs)
@@ -292,12 +250,7 @@ static int detect(const struct detect_opts *o, char **inputs, int n_inputs)
 		detect_free(&d);
 		return rc;
 	}
-	d.scaled = malloc(d.ds.n * sizeof *d.scaled + 1);
-	for (size_t i = 0; d.scaled && i < d.ds.n; i++)
-		d.scaled[i] = (float)deepsad_scaled(&d.m->det, d.raw[i]);
-	d.n_picks = d.scaled ? report_select(d.ds.window_start, d.scaled, d.ds.n, (int)o->top_n,
-					     o->min_score, &d.picks) : -1;
-	if (d.n_picks < 0) {
+	if (select_rows(o, &d) < 0 || explain_picks(o, &d) < 0) {
 		log_err("out of memory");
 		detect_free(&d);
 		return EX_OSERR;
@@ -309,13 +262,14 @@ static int detect(const struct detect_opts *o, char **inputs, int n_inputs)
 		return EX_CANTCREAT;
 	}
 	if ((rc = write_report(o, &d)) == EX_OK && (rc = write_stats(o, &d)) == EX_OK &&
-	    (rc = write_loss_plot(o, &d.m->det)) == EX_OK)
-		rc = write_embedding_plot(o, &d);
+	    (rc = detect_write_pictures(o->outdir, &d)) == EX_OK)
+		rc = detect_write_page(o->outdir, &d);
 	if (rc == EX_OK)
 		log_info("%zu samples in %zu window(s); %ld anomal%s above %g (at most %ld per "
-			 "window); wrote report.csv, stats.json, loss.svg, embedding.svg in %s",
+			 "window), %ld over the alert threshold %g; wrote report.csv, stats.json, "
+			 "scores.svg, timeline.svg, explanations.svg, loss.svg, report.html in %s",
 			 d.ds.n, d.n_windows, d.n_picks, d.n_picks == 1 ? "y" : "ies",
-			 o->min_score, o->top_n, o->outdir);
+			 d.report_above, o->top_n, d.n_over, d.threshold, o->outdir);
 	detect_free(&d);
 	return rc;
 }
@@ -361,7 +315,6 @@ int cmd_detect(int argc, char **argv)
 				 .top_n = DEFAULT_TOP_N,
 				 .k = DEFAULT_EXPLAIN_K,
 				 .nsamples = DEFAULT_EXPLAIN_NSAMPLES,
-				 .min_score = 10,
 				 .zero_correction = 1,
 				 .shift = 1 };
 	int opt, rc;
@@ -383,6 +336,7 @@ int cmd_detect(int argc, char **argv)
 			break;
 		case OPT_MIN_SCORE:
 			rc = cli_parse_double("min-score", optarg, -1e300, 1e300, &o.min_score);
+			o.min_score_given = 1;
 			break;
 		}
 		if (rc < 0)

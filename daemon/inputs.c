@@ -22,6 +22,7 @@
 #include "file_times.h"
 #include "log.h"
 #include "pcap_input.h"
+#include "scorer.h"
 
 /* Detects an input's format from its first bytes: capture magic numbers,
  * then the CSV header. */
@@ -476,6 +477,29 @@ static int score_by_side(const struct model *m, float *x, size_t n, float *raw, 
 	return rc;
 }
 
+/* Scores rows x [ds->n] (scaled) as the daemon scores its windows: the rows
+ * of a window (consecutive rows of one window_start) in batches of at most
+ * SCORE_BLOCK. A batch of another size sums in another order, and moves a
+ * score by a few units in the last place: enough to put a score equal to
+ * the threshold on the other side of it. Returns 0 or -1. */
+static int score_as_windows(const struct model *m, const struct dataset *ds, float *x,
+			    float *raw, uint8_t *side)
+{
+	const int64_t *w = ds->window_start;
+	size_t dim = (size_t)m->n_features;
+
+	for (size_t from = 0, to; from < ds->n; from = to) {
+		for (to = from + 1; to < ds->n && to - from < SCORE_BLOCK; to++)
+			if (w && w[to] != w[from])
+				break;
+		if (deepsad_score(&m->det, x + from * dim, to - from, raw + from) < 0 ||
+		    score_by_side(m, x + from * dim, to - from, raw + from,
+				  side ? side + from : NULL) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int inputs_score(const struct model *m, const struct dataset *ds, float **values, float **x,
 		 float **raw, uint8_t **side)
 {
@@ -501,8 +525,8 @@ int inputs_score(const struct model *m, const struct dataset *ds, float **values
 	}
 	if (side)
 		*side = malloc(ds->n + 1);
-	if (!*x || !*raw || (side && !*side) || deepsad_score(&m->det, *x, ds->n, *raw) < 0 ||
-	    score_by_side(m, *x, ds->n, *raw, side ? *side : NULL) < 0) {
+	if (!*x || !*raw || (side && !*side) ||
+	    score_as_windows(m, ds, *x, *raw, side ? *side : NULL) < 0) {
 		log_err("out of memory");
 		free(*values), free(*x), free(*raw);
 		*values = *x = *raw = NULL;

@@ -51,9 +51,10 @@ int inputs_load_model(const char *path, struct model **m);
 
 /* Vectorises ds for model m and scores it as the daemon does
  * (lib/detector/sides.h): each sample by what it opened, or by what it
- * served when it opened nothing. New arrays: values [n, features] unscaled,
- * x the same scaled (the network's input) and kept to the side told, raw [n]
- * raw scores of that side, side [n] the side (unless side is NULL).
+ * served when it opened nothing, a window's samples in one batch. New
+ * arrays: values [n, features] unscaled, x the same scaled (the network's
+ * input) and kept to the side told, raw [n] raw scores of that side, side
+ * [n] the side (unless side is NULL).
  * Returns a sysexits code, logging why. */
 int inputs_score(const struct model *m, const struct dataset *ds, float **values, float **x,
 		 float **raw, uint8_t **side);

@@ -77,8 +77,10 @@
 	"                            (required)\n" \
 	"  -n, --top N               anomalies a window at most (" TEXT(DEFAULT_TOP_N) ")\n" \
 	"  -k, --shap-top-k K        features named an anomaly (" TEXT(DEFAULT_EXPLAIN_K) ")\n" \
-	"  -o, --output-dir DIR      where report.csv, stats.json and the plots go (.)\n" \
-	"      --min-score S         report scores above S only (10)\n" \
+	"  -o, --output-dir DIR      report.html, report.csv, stats.json, pictures (.)\n" \
+	"      --min-score S         report scores above S (run's alert threshold: the\n" \
+	"                            largest of [alerts] min_score and the model's\n" \
+	"                            calibration)\n" \
 	"      --nsamples N          expected-gradients draws for each anomaly (" \
 	TEXT(DEFAULT_EXPLAIN_NSAMPLES) ")\n" \
 	"      --no-zero-correction  keep the Shapley values of features that are 0\n" \
@@ -106,7 +108,7 @@ const struct command commands[] = {
 	  CMD_INPUT_OPTIONS, cmd_score },
 	{ "detect", "[-c CONF] -m MODEL [-n TOP] [-k K] [-o DIR] [--min-score S]\n"
 		    "            [--nsamples N] [--no-zero-correction] [--no-shift] INPUT...",
-	  "top anomalies with Shapley explanations (report.csv, stats.json, plots)",
+	  "top anomalies with Shapley explanations (report.html, .csv, stats.json, plots)",
 	  DETECT_OPTIONS, CMD_INPUT_OPTIONS, cmd_detect },
 	{ "aggregate", "[--window D] [--lateness D] [--max-samples N] [--filter BPF] INPUT...",
 	  "raw per-sample counters, one CSV row per sample", AGGREGATE_OPTIONS, CMD_INPUT_OPTIONS,

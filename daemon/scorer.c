@@ -191,9 +191,8 @@ static void behaviour_of(const struct alert_feature *f, int k, char *name, size_
  * calibration and what recent windows imply. */
 static double alert_threshold(const struct scorer *s)
 {
-	double t = s->set.min_score, recent = calibrate_threshold(&s->recent);
-	if (s->m->calib_quantile > 0 && s->m->calib_threshold > t)
-		t = s->m->calib_threshold;
+	double t = model_alert_threshold(s->m, s->set.min_score);
+	double recent = calibrate_threshold(&s->recent);
 	return recent > t ? recent : t; /* NAN (too few yet) compares false */
 }
 

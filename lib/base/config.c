@@ -123,7 +123,7 @@ void config_init(struct config *c)
 	c->vocabulary = DEFAULT_VOCABULARY;
 	c->min_df = DEFAULT_MIN_DF;
 	c->top_n = DEFAULT_TOP_N;
-	c->min_score = 3.0;
+	c->min_score = DEFAULT_MIN_SCORE;
 	c->suppress = DEFAULT_SUPPRESS_SECONDS;
 	c->explain_k = DEFAULT_EXPLAIN_K;
 	c->explain_nsamples = DEFAULT_EXPLAIN_NSAMPLES;

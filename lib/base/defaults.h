@@ -23,6 +23,7 @@
 
 /* alerts */
 #define DEFAULT_TOP_N 5                 /* alerts a window at most */
+#define DEFAULT_MIN_SCORE 3.0           /* the alert threshold's floor ([alerts] min_score) */
 #define DEFAULT_EXPLAIN_K 5             /* features named in an explanation */
 #define DEFAULT_EXPLAIN_NSAMPLES 200    /* expected-gradients draws */
 #define DEFAULT_SUPPRESS_SECONDS 3600

@@ -690,6 +690,12 @@ void model_free(struct model *m)
 	free(m);
 }
 
+double model_alert_threshold(const struct model *m, double min_score)
+{
+	return m->calib_quantile > 0 && m->calib_threshold > min_score ? m->calib_threshold
+								       : min_score;
+}
+
 struct json_t *model_info(const struct model *m)
 {
 	json_t *features = json_array(), *layers = json_array();

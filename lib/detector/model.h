@@ -60,6 +60,12 @@ struct model *model_load(const char *path, char *err, size_t errlen);
 struct model *model_parse(const uint8_t *buf, size_t len, char *err, size_t errlen);
 void model_free(struct model *m);
 
+/* The score a sample must exceed to be alerted by m: the largest of
+ * min_score and m's calibrated threshold (min_score alone for a model
+ * without calibration). The daemon raises it further when recent windows'
+ * scores imply more (daemon/scorer.c). */
+double model_alert_threshold(const struct model *m, double min_score);
+
 /* Metadata as a JSON object (caller owns the jansson reference). */
 struct json_t;
 struct json_t *model_info(const struct model *m);

@@ -94,12 +94,12 @@ void report_write_header(FILE *f, int k)
 	fputs("window_start,src_ip,anomaly_score", f);
 	for (int i = 1; i <= k; i++)
 		fprintf(f, ",shap_top_%d,top_%d_shap_value,top_%d_value", i, i, i);
-	fputc('\n', f);
+	fputs(",over_threshold\n", f);
 }
 
 void report_write_row(FILE *f, const char *window, const char *src_ip, double score,
 		      char *const *names, const float *phi, const float *value, const int *top,
-		      int k)
+		      int k, int over)
 {
 	write_field(f, window);
 	fputc(',', f);
@@ -111,5 +111,5 @@ void report_write_row(FILE *f, const char *window, const char *src_ip, double sc
 		write_field(f, phi[j] == 0 ? "0" : names[j]);
 		fprintf(f, ",%.6g,%.6g", phi[j], value[j]);
 	}
-	fputc('\n', f);
+	fprintf(f, ",%d\n", over);
 }

@@ -25,13 +25,15 @@ long report_select(const int64_t *window_start, const float *scaled, size_t n, i
 void report_top_features(const float *phi, int dim, int k, int *top);
 
 /* The header: window_start,src_ip,anomaly_score, then for i = 1..k
- * shap_top_i,top_i_shap_value,top_i_value. */
+ * shap_top_i,top_i_shap_value,top_i_value, then over_threshold. */
 void report_write_header(FILE *f, int k);
 
-/* One row. A feature whose Shapley value is 0 is written as feature "0"
- * (the seed's convention). Names are quoted when they hold a comma or quote. */
+/* One row; over (0 or 1) says whether the sample is among those above the
+ * daemon's alert threshold (see flowsad(8), detect). A feature whose Shapley
+ * value is 0 is written as feature "0" (the seed's convention). Names are
+ * quoted when they hold a comma or quote. */
 void report_write_row(FILE *f, const char *window, const char *src_ip, double score,
 		      char *const *names, const float *phi, const float *value, const int *top,
-		      int k);
+		      int k, int over);
 
 #endif

@@ -24,7 +24,7 @@ check "run --help lists its own options with defaults" help_has run '--interface
 check "score --help lists its own options with defaults" help_has score '--model MODEL' \
 	'--format csv\|jsonl .*\(csv\)'
 check "detect --help lists its own options with defaults" help_has detect '--top N .*\(5\)' \
-	'--shap-top-k K .*\(5\)' '--output-dir DIR .*\(\.\)' '--min-score S .*\(10\)' \
+	'--shap-top-k K .*\(5\)' '--output-dir DIR .*\(\.\)' '--min-score S .*run.s alert threshold' \
 	'--nsamples N .*\(200\)' '--no-zero-correction' '--no-shift'
 check "aggregate --help lists its own options with defaults" help_has aggregate \
 	'--lateness D .*0 is none' '--max-samples N .*\(1000000\)'

@@ -305,6 +305,21 @@ static void test_missing_file_named(void **state)
 	assert_non_null(strstr(err, "No such file"));
 }
 
+/* The threshold run alerts at and detect reports by: the calibration, where
+ * there is one and it is above min_score. */
+static void test_alert_threshold(void **state)
+{
+	struct model m = { 0 };
+	(void)state;
+	assert_float_equal(model_alert_threshold(&m, 3), 3, 0); /* no calibration */
+	m.calib_quantile = 0.999;
+	m.calib_threshold = 176.8;
+	assert_float_equal(model_alert_threshold(&m, 3), 176.8, 0);
+	assert_float_equal(model_alert_threshold(&m, 500), 500, 0);
+	m.calib_quantile = 0; /* a threshold without its quantile is no calibration */
+	assert_float_equal(model_alert_threshold(&m, 3), 3, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -313,6 +328,7 @@ int main(void)
 		cmocka_unit_test(test_damaged_files_refused),
 		cmocka_unit_test(test_bad_json_refused),
 		cmocka_unit_test(test_missing_file_named),
+		cmocka_unit_test(test_alert_threshold),
 	};
 	return cmocka_run_group_tests_name("model", tests, setup, teardown);
 }
