@@ -11,6 +11,7 @@
 
 #include "alerting/alert.h"
 #include "alerting/incident.h"
+#include "alerting/summary.h"
 
 static void test_alert_document(void **state)
 {
@@ -73,6 +74,63 @@ static void test_alert_document(void **state)
 	assert_string_equal(type, "info");
 	json_decref(doc);
 	free(text);
+}
+
+/* Each behaviour family told in words with the sample's own counts; the
+ * second family follows the first. */
+static void test_summary_families(void **state)
+{
+	(void)state;
+	struct window_counters c = {
+		.opened = 12,
+		.opened_packets = 3000,
+		.opened_bytes = 2100000,
+		.opened_tcp = 2900,
+		.opened_udp = 60,
+		.opened_icmp = 40,
+		.syn_sent = 20,
+		.synack_received = 1,
+		.syn_unanswered = 19,
+		.rst_received = 30,
+		.unreach_received = 2,
+		.served_packets = 500,
+		.served_bytes = 640,
+	};
+	c.peers[0] = 0x7;    /* 3 hosts */
+	c.services[0] = 0x1; /* 1 port */
+	c.clients[3] = 0x3;  /* 2 clients */
+	c.served[7] = 0x1;   /* 1 service */
+	static const struct {
+		const char *behaviour, *line;
+	} cases[] = {
+		{ "fan-out", "h opened 12 flows to 3 hosts on 1 port" },
+		{ "volume+fan-out",
+		  "h sent 2.1 MB in 3000 packets over 12 flows; it opened 12 flows to 3 hosts on 1 "
+		  "port" },
+		{ "failures", "h got no answer to 19 of 20 SYNs, was refused 20 times, got 2 ICMP "
+			      "unreachables" },
+		{ "tcp", "h sent 20 SYNs and got 1 SYN-ACK back" },
+		{ "protocol-mix", "h sent 2900 TCP, 60 UDP, 40 ICMP and 0 other packets" },
+		{ "new-source", "h is new (not seen within the horizon); it opened 12 flows to 3 "
+				"hosts on 1 port" },
+		{ "services",
+		  "h reached services it had not used recently (1 port in the window)" },
+		{ "serving", "h served 640 bytes in 500 packets to 2 clients on 1 service" },
+		{ "svc private->private tcp/22+volume",
+		  "h opened 12 flows to 3 hosts on 1 port, private->private tcp/22 among them; it "
+		  "sent 2.1 MB in 3000 packets over 12 flows" },
+		{ "none", "h opened 12 flows to 3 hosts on 1 port" },
+	};
+	char line[SUMMARY_LEN];
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		assert_string_equal(summary_write(line, sizeof line, "h", cases[i].behaviour, &c),
+				    cases[i].line);
+	/* failures of earlier windows only: said so, with no count made up */
+	struct window_counters quiet = { 0 };
+	assert_string_equal(summary_write(line, sizeof line, "h", "failures", &quiet),
+			    "h failed to connect more than usual over recent windows");
+	/* a short buffer cuts the line, never overflows it */
+	assert_string_equal(summary_write(line, 12, "10.77.3.15", "fan-out", &c), "10.77.3.15 ");
 }
 
 static const uint64_t none[WINDOW_PEER_WORDS];
@@ -192,6 +250,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_alert_document),
+		cmocka_unit_test(test_summary_families),
 		cmocka_unit_test(test_incident_spans_consecutive_windows),
 		cmocka_unit_test(test_incident_news_is_alerted),
 		cmocka_unit_test(test_incident_behaviour_is_its_lead),
