@@ -88,9 +88,11 @@ check "the alert document has the documented fields" python3 - "$T/alert.json" <
 import json, sys
 a = json.load(open(sys.argv[1]))
 assert a["event"]["kind"] == "alert" and a["event"]["module"] == "flowsad"
-for k in ("@timestamp",):
-    assert a[k].endswith("Z")
-assert a["event"]["start"] < a["event"]["end"]
+# event time: the window's end (the capture's date), scored now (event.created)
+assert a["@timestamp"] == a["event"]["end"] and a["event"]["start"] < a["event"]["end"]
+assert a["event"]["created"] > a["@timestamp"] and a["event"]["created"].endswith("Z")
+assert a["event"]["duration"] == 60 * 10**9 and a["related"]["ip"][0] == a["source"]["ip"]
+assert a["message"].startswith(a["source"]["ip"] + " ")
 assert a["event"]["id"] == "flowsad-%s-%s" % (a["event"]["start"], a["source"]["ip"])
 assert isinstance(a["event"]["risk_score"], float) and a["observer"]["name"]
 f = a["flowsad"]
