@@ -167,3 +167,16 @@ char *alert_json(const struct alert *a)
 			      related_object(a->src_ip, a->related, a->n_related), "flowsad",
 			      flowsad_object(a)));
 }
+
+char *alert_upgrade(const char *json)
+{
+	json_t *doc = json_loads(json, 0, NULL), *event = json_object_get(doc, "event");
+	json_t *at = json_object_get(doc, "@timestamp"), *end = json_object_get(event, "end");
+	if (!json_is_string(at) || !json_is_string(end) || json_object_get(event, "created")) {
+		json_decref(doc);
+		return NULL;
+	}
+	json_object_set(event, "created", at);
+	json_object_set(doc, "@timestamp", end);
+	return dump(doc);
+}

@@ -69,4 +69,12 @@ char *alert_json(const struct alert *a);
  * without memory. */
 char *alert_incident_end_json(const struct incident *inc, const char *observer, int64_t created);
 
+/* A document (alert or incident end) spooled by an earlier flowsad, whose
+ * @timestamp was the time of scoring and which had no event.created,
+ * brought to this contract: that time becomes event.created and @timestamp
+ * the end of its window (event.end). Returns the new document (one line,
+ * caller frees), or NULL when json needs nothing (it has event.created, or
+ * is not such a document) or memory ran out: then it is sent as it is. */
+char *alert_upgrade(const char *json);
+
 #endif

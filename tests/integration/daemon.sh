@@ -102,6 +102,28 @@ assert len(f["explanation"]) == 5
 for e in f["explanation"]:
     assert set(e) == {"feature", "shap", "value"}
 PY
+# an alert spooled by an earlier flowsad (@timestamp when it was scored, no
+# event.created) still goes out, in this contract's terms
+mkdir -p "$T/oldspool"
+python3 - "$T/alert.json" "$T/oldspool/alerts.spool" <<'PY'
+import json, struct, sys, zlib
+a = json.load(open(sys.argv[1]))
+del a["event"]["created"]
+a["@timestamp"] = "2026-12-07T03:09:36Z"
+rec = "%s\n%s\n%s\n%s" % (a["source"]["ip"], a["event"]["start"], a["flowsad"]["score"],
+                          json.dumps(a, separators=(",", ":")))
+rec = rec.encode()
+with open(sys.argv[2], "wb") as f:
+    f.write(b"FSADSPL1" + struct.pack("<Q", 16))
+    f.write(struct.pack("<II", len(rec), zlib.crc32(rec)) + rec)
+PY
+check "an alert spooled by an earlier version is sent" \
+	"$FLOWSAD" run -r "$T/header-only.pcap" -m "$T/model" --redis "$sock" --spool "$T/oldspool" \
+	--stream oldspool
+redis-cli -s "$sock" --raw XRANGE oldspool - + | sed -n 9p >"$T/old.json"
+check "... with its scoring time as event.created and its window's end as @timestamp" \
+	python3 -c 'import json, sys; a = json.load(open(sys.argv[1])); e = a["event"]
+assert a["@timestamp"] == e["end"] and e["created"] == "2026-12-07T03:09:36Z", a' "$T/old.json"
 for ep in "2026-11-29T11:09:00Z,10.77.0.18 syn scan" "2026-11-29T11:10:00Z,10.77.0.17 ping sweep" \
 	"2026-11-29T11:11:00Z,10.77.0.13 hping3 burst" "2026-11-29T11:12:00Z,10.77.0.15 short connections"; do
 	check "the ${ep#* } is alerted in its window" grep -qx "${ep%% *}" "$T/undisturbed"

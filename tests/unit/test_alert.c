@@ -223,6 +223,27 @@ static void test_summary_families(void **state)
 	assert_string_equal(summary_write(line, 12, "10.77.3.15", "fan-out", &c), "10.77.3.15 ");
 }
 
+/* An alert spooled by an earlier flowsad (@timestamp its scoring time, no
+ * event.created) goes out under this contract; a current one as it is. */
+static void test_alert_upgrade(void **state)
+{
+	(void)state;
+	char *text = alert_upgrade("{\"@timestamp\":\"2026-12-07T03:09:36Z\",\"event\":"
+				   "{\"kind\":\"alert\",\"end\":\"2026-11-29T11:10:20Z\"},"
+				   "\"score\":8797.332}");
+	assert_non_null(text);
+	assert_string_equal(text, "{\"@timestamp\":\"2026-11-29T11:10:20Z\",\"event\":{\"kind\":"
+				  "\"alert\",\"end\":\"2026-11-29T11:10:20Z\",\"created\":"
+				  "\"2026-12-07T03:09:36Z\"},\"score\":8797.332}");
+	free(text);
+	struct alert a = { .window_start = 1795950540, .window_seconds = 60, .src_ip = "h",
+			   .model_id = "m" };
+	text = alert_json(&a);
+	assert_null(alert_upgrade(text));
+	free(text);
+	assert_null(alert_upgrade("not json"));
+}
+
 static const uint64_t none[WINDOW_PEER_WORDS];
 
 /* incident_note of src with behaviour b at t (10-s windows), score 10,
@@ -357,6 +378,7 @@ int main(void)
 		cmocka_unit_test(test_alert_document),
 		cmocka_unit_test(test_alert_ecs_fields),
 		cmocka_unit_test(test_alert_risk_mapping),
+		cmocka_unit_test(test_alert_upgrade),
 		cmocka_unit_test(test_summary_families),
 		cmocka_unit_test(test_incident_spans_consecutive_windows),
 		cmocka_unit_test(test_incident_news_is_alerted),
