@@ -212,10 +212,23 @@ check_exit "with Redis unreachable the run ends (exit 0)" 0 "$FLOWSAD" run -c "$
 check "it says the alerts wait in the spool" grep -q "alerts stay in the spool" "$T/exit.out"
 check "the spool holds them" test "$(stat -c %s "$T/spool3/alerts.spool")" -gt 1000
 head -c 24 "$pcap" >"$T/empty.pcap"
+sleep 1 # the delivery's second is after every scoring time
+delivered=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 check "a later start with Redis delivers the spool" "$FLOWSAD" run -r "$T/empty.pcap" \
 	-m "$T/model" --redis "$sock" --spool "$T/spool3" --stream later
 stream_ids "$sock" later >"$T/later"
 check "the spooled alerts arrive complete and in order" diff "$T/undisturbed" "$T/later"
+check "... keeping their times: the window's end, and when they were scored, not sent" \
+	python3 - "$delivered" <<PY
+import json, subprocess
+out = subprocess.run(["redis-cli", "-s", "$sock", "--raw", "XRANGE", "later", "-", "+"],
+                     capture_output=True, text=True, check=True).stdout.split("\n")
+docs = [json.loads(out[i + 1]) for i, k in enumerate(out) if k == "alert"]
+assert docs
+for d in docs:
+    assert d["@timestamp"] == d["event"]["end"] < "$delivered", d
+    assert d["event"]["created"] < "$delivered", d
+PY
 check_eq "and leave the spool empty" 16 "$(stat -c %s "$T/spool3/alerts.spool")"
 
 # --- SIGHUP with a bad configuration, then a bad model: the old ones stay ------------------
