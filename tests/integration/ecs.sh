@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The alert contract as a SIEM reads it, on real alerts: `flowsad run -r`
-# over the bundled capture with a model of its benign minutes, then every
+# over the bundled capture with models of its benign minutes (10-second and
+# 1-minute windows, so that every optional field occurs), then every
 # document checked against the Elastic Common Schema 8.11.0 (tests/data/ecs:
 # fields, types, arrays, categorization values) and against the index
 # template shipped in docs/elasticsearch (every field mapped, with its ECS
@@ -19,13 +20,22 @@ check "train on the benign minutes" \
 before=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 check "run -r over the whole capture" "$FLOWSAD" run -r "$pcap" -m "$T/m" --jsonl "$T/all.jsonl"
 after=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-check "the run gave alerts and ends of incidents" python3 -c '
+# a minute's windows: the SYN scan's refusals give related hosts (answered_by)
+check "and with 1-minute windows" bash -c "'$FLOWSAD' train --seed 1 --quiet -o '$T/m60' \
+'$T/benign.pcap' && '$FLOWSAD' run -r '$pcap' -m '$T/m60' --jsonl '$T/minute.jsonl'"
+check "the runs gave alerts, ends of incidents and every optional field" python3 - \
+	"$T/all.jsonl" "$T/minute.jsonl" <<'PY'
 import json, sys
-kinds = [json.loads(l)["event"]["kind"] for l in open(sys.argv[1])]
-assert kinds.count("alert") >= 4 and kinds.count("event") >= 1, kinds' "$T/all.jsonl"
+docs = [json.loads(l) for path in sys.argv[1:] for l in open(path)]
+kinds = [d["event"]["kind"] for d in docs]
+assert kinds.count("alert") >= 5 and kinds.count("event") >= 1, kinds
+for key in ("usual_score", "answered_by", "incident"):
+    assert any(key in d["flowsad"] for d in docs if d["event"]["kind"] == "alert"), key
+assert any(len(d["related"]["ip"]) > 1 for d in docs)
+PY
 
 check "every field outside flowsad.* is ECS 8.11.0, of its type; categorization values allowed; \
-the template maps every field, with its ECS type" ecs_check "$T/all.jsonl"
+the template maps every field, with its ECS type" ecs_check "$T/all.jsonl" "$T/minute.jsonl"
 
 # the check itself must refuse what breaks the contract
 python3 - "$T/all.jsonl" "$T" <<'PY'
