@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alerting/alert.h"
 #include "base/isotime.h"
 #include "log.h"
 
@@ -375,21 +376,23 @@ static void send_next(struct redis_sink *r)
 		return;
 	}
 	snprintf(maxlen, sizeof maxlen, "%" PRIu64, r->maxlen);
+	char *upgraded = alert_upgrade(a.fields[3]); /* spooled by an earlier version */
 	const char *argv[] = { "XADD",	       r->stream,   "MAXLEN", "~",
 			       maxlen,	       "*",	    "src_ip", a.fields[0],
 			       "window_start", a.fields[1], "score",  a.fields[2],
-			       "alert",	       a.fields[3] };
+			       "alert",	       upgraded ? upgraded : a.fields[3] };
 	int argc = sizeof argv / sizeof argv[0];
 	if (r->maxlen == 0) { /* no trimming: drop MAXLEN ~ n */
 		memmove(&argv[2], &argv[5], sizeof argv[0] * (size_t)(argc - 5));
 		argc -= 3;
 	}
-	if (redisAsyncCommandArgv(r->ac, on_xadd, r, argc, argv, NULL) != REDIS_OK) {
-		free(rec);
+	int sent = redisAsyncCommandArgv(r->ac, on_xadd, r, argc, argv, NULL) == REDIS_OK;
+	free(upgraded); /* the command holds a copy */
+	free(rec);
+	if (!sent) {
 		drop_connection(r, "cannot send XADD");
 		return;
 	}
-	free(rec);
 	r->in_flight = 1;
 	start_deadline(r, r->command_timeout);
 }

@@ -252,6 +252,7 @@ static void consider_alert(struct scorer *s, int64_t window_start, const struct 
 			.related = rel->ip,
 			.n_related = rel->n,
 			.answered_by = rel->count,
+			.counts = &sample->c,
 		};
 		json = alert_json(&a);
 	}

@@ -94,9 +94,11 @@ check "the alert document has the documented fields" python3 - "$T/alert.json" <
 import json, sys
 a = json.load(open(sys.argv[1]))
 assert a["event"]["kind"] == "alert" and a["event"]["module"] == "flowsad"
-for k in ("@timestamp",):
-    assert a[k].endswith("Z")
-assert a["event"]["start"] < a["event"]["end"]
+# event time: the window's end (the capture's date), scored now (event.created)
+assert a["@timestamp"] == a["event"]["end"] and a["event"]["start"] < a["event"]["end"]
+assert a["event"]["created"] > a["@timestamp"] and a["event"]["created"].endswith("Z")
+assert a["event"]["duration"] == 60 * 10**9 and a["related"]["ip"][0] == a["source"]["ip"]
+assert a["message"].startswith(a["source"]["ip"] + " ")
 assert a["event"]["id"] == "flowsad-%s-%s" % (a["event"]["start"], a["source"]["ip"])
 assert isinstance(a["event"]["risk_score"], float) and a["observer"]["name"]
 f = a["flowsad"]
@@ -106,6 +108,28 @@ assert len(f["explanation"]) == 5
 for e in f["explanation"]:
     assert set(e) == {"feature", "shap", "value"}
 PY
+# an alert spooled by an earlier flowsad (@timestamp when it was scored, no
+# event.created) still goes out, in this contract's terms
+mkdir -p "$T/oldspool"
+python3 - "$T/alert.json" "$T/oldspool/alerts.spool" <<'PY'
+import json, struct, sys, zlib
+a = json.load(open(sys.argv[1]))
+del a["event"]["created"]
+a["@timestamp"] = "2026-12-07T03:09:36Z"
+rec = "%s\n%s\n%s\n%s" % (a["source"]["ip"], a["event"]["start"], a["flowsad"]["score"],
+                          json.dumps(a, separators=(",", ":")))
+rec = rec.encode()
+with open(sys.argv[2], "wb") as f:
+    f.write(b"FSADSPL1" + struct.pack("<Q", 16))
+    f.write(struct.pack("<II", len(rec), zlib.crc32(rec)) + rec)
+PY
+check "an alert spooled by an earlier version is sent" \
+	"$FLOWSAD" run -r "$T/header-only.pcap" -m "$T/model" --redis "$sock" --spool "$T/oldspool" \
+	--stream oldspool
+redis-cli -s "$sock" --raw XRANGE oldspool - + | sed -n 9p >"$T/old.json"
+check "... with its scoring time as event.created and its window's end as @timestamp" \
+	python3 -c 'import json, sys; a = json.load(open(sys.argv[1])); e = a["event"]
+assert a["@timestamp"] == e["end"] and e["created"] == "2026-12-07T03:09:36Z", a' "$T/old.json"
 for ep in "2026-11-29T11:09:00Z,10.77.0.18 syn scan" "2026-11-29T11:10:00Z,10.77.0.17 ping sweep" \
 	"2026-11-29T11:11:00Z,10.77.0.13 hping3 burst" "2026-11-29T11:12:00Z,10.77.0.15 short connections"; do
 	check "the ${ep#* } is alerted in its window" grep -qx "${ep%% *}" "$T/undisturbed"
@@ -194,10 +218,23 @@ check_exit "with Redis unreachable the run ends (exit 0)" 0 "$FLOWSAD" run -c "$
 check "it says the alerts wait in the spool" grep -q "alerts stay in the spool" "$T/exit.out"
 check "the spool holds them" test "$(stat -c %s "$T/spool3/alerts.spool")" -gt 1000
 head -c 24 "$pcap" >"$T/empty.pcap"
+sleep 1 # the delivery's second is after every scoring time
+delivered=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 check "a later start with Redis delivers the spool" "$FLOWSAD" run -r "$T/empty.pcap" \
 	-m "$T/model" --redis "$sock" --spool "$T/spool3" --stream later
 stream_ids "$sock" later >"$T/later"
 check "the spooled alerts arrive complete and in order" diff "$T/undisturbed" "$T/later"
+check "... keeping their times: the window's end, and when they were scored, not sent" \
+	python3 - "$delivered" <<PY
+import json, subprocess
+out = subprocess.run(["redis-cli", "-s", "$sock", "--raw", "XRANGE", "later", "-", "+"],
+                     capture_output=True, text=True, check=True).stdout.split("\n")
+docs = [json.loads(out[i + 1]) for i, k in enumerate(out) if k == "alert"]
+assert docs
+for d in docs:
+    assert d["@timestamp"] == d["event"]["end"] < "$delivered", d
+    assert d["event"]["created"] < "$delivered", d
+PY
 check_eq "and leave the spool empty" 16 "$(stat -c %s "$T/spool3/alerts.spool")"
 
 # --- SIGHUP with a bad configuration, then a bad model: the old ones stay ------------------

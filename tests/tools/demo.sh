@@ -64,6 +64,7 @@ for i, line in enumerate(lines):
         continue
     why = ", ".join("%s (%.2f)" % (e["feature"], e["shap"]) for e in f["explanation"][:2])
     print("   %s %-15s %7.2f  %s" % (a["event"]["start"], a["source"]["ip"], f["score"], why))
+    print("      %s" % a["message"])
 '
 echo "== what the lab did (tests/data/sample-labels.csv)"
 tail -n +2 tests/data/sample-labels.csv | while IFS=, read -r src start end kind; do

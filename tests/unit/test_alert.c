@@ -1,6 +1,7 @@
 /* alert and incident: the alert document's fields, and incidents (repeats
  * held back within them). */
 #include <jansson.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 
 #include "alerting/alert.h"
 #include "alerting/incident.h"
+#include "alerting/summary.h"
 
 static void test_alert_document(void **state)
 {
@@ -47,7 +49,8 @@ static void test_alert_document(void **state)
 				     "window_seconds", &window, "model_id", &model, "explanation",
 				     "feature", &name, "shap", &shap, "value", &value),
 			 0);
-	assert_string_equal(ts, "2026-11-29T11:10:10Z");
+	/* event time: the window's end, whenever it was scored */
+	assert_string_equal(ts, "2026-11-29T11:10:00Z");
 	assert_string_equal(id, "flowsad-2026-11-29T11:09:00Z-10.77.0.18");
 	assert_string_equal(kind, "alert");
 	assert_string_equal(module, "flowsad");
@@ -73,6 +76,172 @@ static void test_alert_document(void **state)
 	assert_string_equal(type, "info");
 	json_decref(doc);
 	free(text);
+}
+
+/* The ECS fields of an alert beside its score: when it was scored, what it
+ * is, how long its window, how risky, who saw it, which hosts it concerns,
+ * and a line that says it in words. */
+static void test_alert_ecs_fields(void **state)
+{
+	(void)state;
+	struct alert_feature f[2] = { { "fanout dst_ips", 4.5, 120 },
+				      { "tcp syn_unanswered", 1.25, 300 } };
+	const char *const refused[] = { "10.77.1.10", "10.77.1.11" };
+	struct window_counters c = { .opened = 150, .syn_sent = 150, .syn_unanswered = 140 };
+	c.peers[0] = 0x7fff; /* 15 hosts */
+	c.services[1] = 0x3ff; /* 10 ports */
+	struct alert a = { .window_start = 1795950540,
+			   .window_seconds = 60,
+			   .src_ip = "10.77.3.15",
+			   .score = 300,
+			   .threshold = 3,
+			   .model_id = "cb5a7c873baa79dc",
+			   .observer = "sensor-1",
+			   .created = 1795950610,
+			   .n_features = 2,
+			   .features = f,
+			   .behaviour = "fan-out+failures",
+			   .n_related = 2,
+			   .related = refused,
+			   .answered_by = 2,
+			   .counts = &c };
+	char *text = alert_json(&a);
+	json_t *doc = json_loads(text, 0, NULL);
+	const char *created, *dataset, *message, *otype, *product, *vendor, *version;
+	json_int_t duration, severity;
+	double norm;
+	json_t *ips;
+	assert_int_equal(json_unpack(doc,
+				     "{s:s, s:{s:s, s:s, s:I, s:F, s:I}, s:{s:s, s:s, s:s, s:s},"
+				     " s:{s:o}}",
+				     "message", &message, "event", "created", &created, "dataset",
+				     &dataset, "duration", &duration, "risk_score_norm", &norm,
+				     "severity", &severity, "observer", "type", &otype, "product",
+				     &product, "vendor", &vendor, "version", &version, "related",
+				     "ip", &ips),
+			 0);
+	assert_string_equal(created, "2026-11-29T11:10:10Z");
+	assert_string_equal(dataset, "flowsad.alert");
+	assert_int_equal(duration, 60000000000LL);
+	assert_true(norm == 100 && severity == 4); /* a hundred times its threshold */
+	assert_string_equal(otype, "ids");
+	assert_string_equal(product, "flowsad");
+	assert_string_equal(vendor, "flowsad");
+	assert_string_equal(version, FLOWSAD_VERSION);
+	assert_int_equal(json_array_size(ips), 3);
+	assert_string_equal(json_string_value(json_array_get(ips, 0)), "10.77.3.15");
+	assert_string_equal(json_string_value(json_array_get(ips, 2)), "10.77.1.11");
+	assert_string_equal(message, "10.77.3.15 opened 150 flows to 15 hosts on 10 ports; "
+				     "it got no answer to 140 of 150 SYNs");
+	json_decref(doc);
+	free(text);
+	/* nobody answered: related.ip still names the source */
+	a.n_related = 0;
+	a.answered_by = 0;
+	text = alert_json(&a);
+	doc = json_loads(text, 0, NULL);
+	assert_int_equal(json_unpack(doc, "{s:{s:o}}", "related", "ip", &ips), 0);
+	assert_int_equal(json_array_size(ips), 1);
+	assert_null(json_object_get(json_object_get(doc, "flowsad"), "answered_by"));
+	json_decref(doc);
+	free(text);
+}
+
+/* The score's place over its threshold, as a log ratio: 0 at the
+ * threshold, 50 at ten times, capped at 100; severity in four bands. */
+static void test_alert_risk_mapping(void **state)
+{
+	(void)state;
+	assert_true(alert_risk_norm(3, 3) == 0);
+	assert_true(alert_risk_norm(2, 3) == 0);
+	assert_true(fabs(alert_risk_norm(30, 3) - 50) < 1e-9);
+	assert_true(fabs(alert_risk_norm(300, 3) - 100) < 1e-9);
+	assert_true(alert_risk_norm(3e6, 3) == 100);
+	assert_true(alert_risk_norm(5, 0) == 100);
+	assert_true(alert_risk_norm(NAN, 3) == 0);
+	assert_int_equal(alert_severity(0), 1);
+	assert_int_equal(alert_severity(21), 1);
+	assert_int_equal(alert_severity(30), 2);
+	assert_int_equal(alert_severity(60), 3);
+	assert_int_equal(alert_severity(100), 4);
+}
+
+/* Each behaviour family told in words with the sample's own counts; the
+ * second family follows the first. */
+static void test_summary_families(void **state)
+{
+	(void)state;
+	struct window_counters c = {
+		.opened = 12,
+		.opened_packets = 3000,
+		.opened_bytes = 2100000,
+		.opened_tcp = 2900,
+		.opened_udp = 60,
+		.opened_icmp = 40,
+		.syn_sent = 20,
+		.synack_received = 1,
+		.syn_unanswered = 19,
+		.rst_received = 30,
+		.unreach_received = 2,
+		.served_packets = 500,
+		.served_bytes = 640,
+	};
+	c.peers[0] = 0x7;    /* 3 hosts */
+	c.services[0] = 0x1; /* 1 port */
+	c.clients[3] = 0x3;  /* 2 clients */
+	c.served[7] = 0x1;   /* 1 service */
+	static const struct {
+		const char *behaviour, *line;
+	} cases[] = {
+		{ "fan-out", "h opened 12 flows to 3 hosts on 1 port" },
+		{ "volume+fan-out",
+		  "h sent 2.1 MB in 3000 packets over 12 flows; it opened 12 flows to 3 hosts on 1 "
+		  "port" },
+		{ "failures", "h got no answer to 19 of 20 SYNs, was refused 20 times, got 2 ICMP "
+			      "unreachables" },
+		{ "tcp", "h sent 20 SYNs and got 1 SYN-ACK back" },
+		{ "protocol-mix", "h sent 2900 TCP, 60 UDP, 40 ICMP and 0 other packets" },
+		{ "new-source", "h is new (not seen within the horizon); it opened 12 flows to 3 "
+				"hosts on 1 port" },
+		{ "services",
+		  "h reached services it had not used recently (1 port in the window)" },
+		{ "serving", "h served 640 bytes in 500 packets to 2 clients on 1 service" },
+		{ "svc private->private tcp/22+volume",
+		  "h opened 12 flows to 3 hosts on 1 port, private->private tcp/22 among them; it "
+		  "sent 2.1 MB in 3000 packets over 12 flows" },
+		{ "none", "h opened 12 flows to 3 hosts on 1 port" },
+	};
+	char line[SUMMARY_LEN];
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		assert_string_equal(summary_write(line, sizeof line, "h", cases[i].behaviour, &c),
+				    cases[i].line);
+	/* failures of earlier windows only: said so, with no count made up */
+	struct window_counters quiet = { 0 };
+	assert_string_equal(summary_write(line, sizeof line, "h", "failures", &quiet),
+			    "h failed to connect more than usual over recent windows");
+	/* a short buffer cuts the line, never overflows it */
+	assert_string_equal(summary_write(line, 12, "10.77.3.15", "fan-out", &c), "10.77.3.15 ");
+}
+
+/* An alert spooled by an earlier flowsad (@timestamp its scoring time, no
+ * event.created) goes out under this contract; a current one as it is. */
+static void test_alert_upgrade(void **state)
+{
+	(void)state;
+	char *text = alert_upgrade("{\"@timestamp\":\"2026-12-07T03:09:36Z\",\"event\":"
+				   "{\"kind\":\"alert\",\"end\":\"2026-11-29T11:10:20Z\"},"
+				   "\"score\":8797.332}");
+	assert_non_null(text);
+	assert_string_equal(text, "{\"@timestamp\":\"2026-11-29T11:10:20Z\",\"event\":{\"kind\":"
+				  "\"alert\",\"end\":\"2026-11-29T11:10:20Z\",\"created\":"
+				  "\"2026-12-07T03:09:36Z\"},\"score\":8797.332}");
+	free(text);
+	struct alert a = { .window_start = 1795950540, .window_seconds = 60, .src_ip = "h",
+			   .model_id = "m" };
+	text = alert_json(&a);
+	assert_null(alert_upgrade(text));
+	free(text);
+	assert_null(alert_upgrade("not json"));
 }
 
 static const uint64_t none[WINDOW_PEER_WORDS];
@@ -171,16 +340,31 @@ static void test_incident_news_is_alerted(void **state)
 	assert_int_equal(inc->alerts, 5);
 	assert_true(inc->max_score == 50);
 	/* its end: an event, not an alert, with the incident's story */
-	char *text = alert_incident_end_json(inc, "sensor-1", 0);
+	char *text = alert_incident_end_json(inc, "sensor-1", 86400);
 	json_t *doc = json_loads(text, 0, NULL);
-	const char *kind, *type, *id;
-	json_int_t alerts, repeats;
-	assert_int_equal(json_unpack(doc, "{s:{s:s, s:[s]}, s:{s:{s:s, s:I, s:I}}}", "event",
-				     "kind", &kind, "type", &type, "flowsad", "incident", "id", &id,
-				     "alerts", &alerts, "repeats", &repeats),
+	const char *kind, *type, *id, *at, *created, *dataset, *category, *message, *product, *rel;
+	json_int_t alerts, repeats, duration;
+	assert_int_equal(json_unpack(doc,
+				     "{s:s, s:s, s:{s:s, s:[s!], s:[s!], s:s, s:s, s:I},"
+				     " s:{s:s}, s:{s:[s!]}, s:{s:{s:s, s:I, s:I}}}",
+				     "@timestamp", &at, "message", &message, "event", "kind", &kind,
+				     "category", &category, "type", &type, "dataset", &dataset,
+				     "created", &created, "duration", &duration, "observer",
+				     "product", &product, "related", "ip", &rel, "flowsad",
+				     "incident", "id", &id, "alerts", &alerts, "repeats", &repeats),
 			 0);
 	assert_string_equal(kind, "event");
 	assert_string_equal(type, "end");
+	assert_string_equal(category, "network"); /* where ECS expects "end" */
+	assert_string_equal(dataset, "flowsad.incident");
+	/* event time: the end of its last window (60 s); told a day after 0 */
+	assert_string_equal(at, "1970-01-01T00:01:10Z");
+	assert_string_equal(created, "1970-01-02T00:00:00Z");
+	assert_int_equal(duration, 70000000000LL);
+	assert_string_equal(product, "flowsad");
+	assert_string_equal(rel, "h");
+	assert_string_equal(message, "h: incident over after 5 alerts (2 repeats held back), "
+				     "highest score 50.0");
 	assert_int_equal(alerts, 5);
 	assert_int_equal(repeats, 2);
 	json_decref(doc);
@@ -192,6 +376,10 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_alert_document),
+		cmocka_unit_test(test_alert_ecs_fields),
+		cmocka_unit_test(test_alert_risk_mapping),
+		cmocka_unit_test(test_alert_upgrade),
+		cmocka_unit_test(test_summary_families),
 		cmocka_unit_test(test_incident_spans_consecutive_windows),
 		cmocka_unit_test(test_incident_news_is_alerted),
 		cmocka_unit_test(test_incident_behaviour_is_its_lead),
