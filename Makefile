@@ -232,6 +232,8 @@ install: all
 	install -D -m 0644 docs/features.md $(DESTDIR)$(PREFIX)/share/doc/flowsad/features.md
 	install -D -m 0644 docs/deployment.md $(DESTDIR)$(PREFIX)/share/doc/flowsad/deployment.md
 	install -D -m 0644 docs/packaging.md $(DESTDIR)$(PREFIX)/share/doc/flowsad/packaging.md
+	install -D -m 0644 docs/grafana/flowsad.json $(DESTDIR)$(PREFIX)/share/doc/flowsad/grafana/flowsad.json
+	install -D -m 0644 docs/grafana/provisioning.yaml $(DESTDIR)$(PREFIX)/share/doc/flowsad/grafana/provisioning.yaml
 	for u in flowsad.service flowsad@.service; do \
 		sed 's|/usr/local/bin/flowsad|$(PREFIX)/bin/flowsad|' systemd/$$u | \
 		install -D -m 0644 /dev/stdin $(DESTDIR)$(UNITDIR)/$$u || exit 1; done

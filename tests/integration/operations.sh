@@ -285,6 +285,36 @@ check "... naming each fault" bash -c "grep -q 'bad.metrics:5: flowsad_a_total: 
 	grep -q 'flowsad_sent: a counter.s name ends in _total' '$T/exit.out' &&
 	grep -q 'flowsad_model_age_seconds: a gauge in seconds' '$T/exit.out' &&
 	grep -q 'flowsad_a_total: not documented' '$T/exit.out'"
+# the Grafana dashboard (docs/grafana) reads only metrics this daemon exports: every
+# family is in this scrape by its TYPE line, those of a live capture too, without samples
+board=$root/docs/grafana/flowsad.json
+check_eq "the Grafana dashboard: a dashboard, each metric it reads in the scrape and in flowsad(8)" "" \
+	"$(python3 "$tools/dashboard-check.py" "$board" "$T/metrics.txt" "$root/docs/flowsad.8" \
+		--rules "$T/dashboard.rules" 2>&1)"
+if command -v promtool >/dev/null; then
+	check "... its PromQL parses (promtool check rules)" promtool check rules "$T/dashboard.rules"
+else
+	echo "ok - promtool check rules # SKIP promtool (Debian package prometheus) not installed"
+fi
+sed 's/flowsad_incidents_ended_total/flowsad_incidents_closed_total/' "$board" >"$T/bad-name.json"
+check_exit "the dashboard checker refuses a metric that does not exist" 1 \
+	python3 "$tools/dashboard-check.py" "$T/bad-name.json" "$T/metrics.txt" "$root/docs/flowsad.8"
+check "... naming it, its panel, and that flowsad(8) lacks it too" bash -c \
+	"grep -q 'panel 10 \"Alerts and incidents ended (per hour)\" target B: flowsad_incidents_closed_total: not in the scrape' '$T/exit.out' &&
+	grep -q 'flowsad_incidents_closed_total: not documented' '$T/exit.out'"
+python3 - "$board" "$T/bad-shape.json" <<'PY'
+import json, sys
+b = json.load(open(sys.argv[1]))
+del b["uid"]
+b["panels"][0]["targets"] = []
+b["panels"][1]["datasource"] = {"type": "prometheus", "uid": "P1809F7CD0C75ACF3"}
+json.dump(b, open(sys.argv[2], "w"))
+PY
+check_exit "... and a dashboard without a uid, targets or a datasource that imports anywhere" 1 \
+	python3 "$tools/dashboard-check.py" "$T/bad-shape.json" "$T/metrics.txt"
+check "... naming each fault" bash -c "grep -q ': no uid' '$T/exit.out' &&
+	grep -q 'panel 1 \"Model age\": no targets' '$T/exit.out' &&
+	grep -q 'panel 2 \"Learning\": a fixed datasource' '$T/exit.out'"
 check "the renamed metrics are gone" bash -c "! grep -Eq \
 	'^flowsad_(model_age_seconds|retrain_last_seconds|sensor_window_seconds|capture_packets_total)' \
 	'$T/metrics.txt'"
