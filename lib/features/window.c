@@ -789,6 +789,9 @@ static int relays(const struct sample *s, const struct event *ev)
 	return 0;
 }
 
+/* Remembers the service ev answered on, among the window's first
+ * SERVING_KEPT (a resolver serves one; a host serving more relays on the
+ * first few only). */
 static void keep_serving(struct sample *s, const struct event *ev)
 {
 	uint32_t service = (uint32_t)ev->proto << 16 | ev->sport;
