@@ -205,4 +205,11 @@ const struct window_stats *window_table_stats(const struct window_table *t);
  * the epoch). */
 int64_t window_start_of(int64_t t, uint32_t window_seconds);
 
+/* The RSTs that refused its own SYNs: those received, up to the SYNs it
+ * sent (a flood's victim gets RSTs for answers it never sent). */
+static inline uint64_t window_refusals(const struct window_counters *c)
+{
+	return c->rst_received < c->syn_sent ? c->rst_received : c->syn_sent;
+}
+
 #endif
