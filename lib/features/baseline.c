@@ -417,13 +417,14 @@ double baseline_usual_score(const struct baseline *b, const ip_addr *src, int si
 }
 
 void baseline_note_score(struct baseline *b, const ip_addr *src, int64_t window_start, int side,
-			 double score)
+			 double score, double threshold)
 {
 	struct host *h = find_host(b, src);
 	if (!h || !isfinite(score))
 		return;
 	double gap = h->scored[side] ? (double)(window_start - h->score_last[side]) : 0;
-	decay_step(&h->score_mean[side], &h->score_var[side], log1p(score > 0 ? score : 0),
+	double capped = score < threshold ? score : threshold;
+	decay_step(&h->score_mean[side], &h->score_var[side], log1p(capped > 0 ? capped : 0),
 		   h->scored[side], gap, SCORE_HALFLIFE);
 	h->score_last[side] = window_start;
 	h->scored[side] += h->scored[side] < UINT32_MAX;
