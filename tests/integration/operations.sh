@@ -21,10 +21,12 @@ wait_for() { # wait_for SECONDS CMD...: until CMD succeeds
 	until "$@" 2>/dev/null; do [ $SECONDS -ge $end ] && return 1; sleep 0.1; done
 }
 # window,model_id of every alert of a JSON-lines file, in order
-alert_models() {
+alert_models() { # the alerts' window and model (an incident's end names no model)
 	python3 -c 'import json, sys
 for l in open(sys.argv[1]):
-    a = json.loads(l); print(a["event"]["start"] + "," + a["flowsad"]["model_id"])' "$1"
+    a = json.loads(l)
+    if a["event"]["kind"] == "alert":
+        print(a["event"]["start"] + "," + a["flowsad"]["model_id"])' "$1"
 }
 model_id() { "$FLOWSAD" model "$1" | awk '$1 == "id" {print $2}'; }
 port() { echo $((20000 + RANDOM % 30000)); }
