@@ -175,6 +175,14 @@ struct window_answer {
 	uint32_t synack, rst, unreach;    /* its counters' share: synack_received, ... */
 	uint64_t bytes;                   /* received_bytes */
 };
+/* Adds an answer's counters to the sample of the host it went to. */
+static inline void window_answer_apply(struct window_counters *c, const struct window_answer *a)
+{
+	c->synack_received += a->synack;
+	c->rst_received += a->rst;
+	c->unreach_received += a->unreach;
+	c->received_bytes += a->bytes;
+}
 void window_table_set_partial(struct window_table *t);
 /* A partial table whose samples go elsewhere to be merged with other
  * sensors' (features/part_wire.h): each sample handed over keeps its
