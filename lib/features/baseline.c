@@ -20,11 +20,12 @@
 #define N_SCALES 3
 #define N_SLOW 4     /* flows opened, new peers, new services, failures: summed over minutes */
 #define SLOW_HALFLIFE 300.0
+#define YOUNG_PERIOD 300 /* a peer first reached within one or two of these is young */
 #define SKETCH_BITS 512
 #define SKETCH_WORDS (SKETCH_BITS / 64)
 #define NONE UINT32_MAX
 #define MAGIC "FLSDBASE"
-#define FORMAT_VERSION 3u
+#define FORMAT_VERSION 4u
 
 _Static_assert(SKETCH_BITS == WINDOW_PEER_BITS, "a window's peers and a host's share one sketch");
 
@@ -54,6 +55,10 @@ struct host {
 	uint64_t peers[2][SKETCH_WORDS];    /* [0] this half-horizon, [1] the previous */
 	uint64_t services[2][SKETCH_WORDS];
 	uint64_t served[2][SKETCH_WORDS]; /* the services it answered on */
+	/* the peers it first reached within the last YOUNG_PERIODs, once it
+	 * had a repertoire ([0] this period, [1] the previous one) */
+	uint64_t young[2][SKETCH_WORDS];
+	int64_t young_epoch;
 	/* what it did over the last minutes (sums decayed with SLOW_HALFLIFE),
 	 * and the level of log(1 + sum) (half-life a day) */
 	float slow[N_SLOW], slow_mean[N_SLOW], slow_var[N_SLOW];
@@ -263,6 +268,32 @@ static double new_values(const uint64_t known[2][SKETCH_WORDS], const uint64_t *
 	return n > 0 ? n : 0;
 }
 
+/* How many of the window's peers h first reached in the last minutes (a
+ * return to a peer that is young for it); the window's new peers become
+ * young, once h has been seen for two periods (before, all it reaches is
+ * its first repertoire). A beacon or a miner's session returns, window
+ * after window, to where the host had never been until minutes before. */
+static double young_returns(struct host *h, int64_t window_start, const uint64_t *peers)
+{
+	int64_t epoch = window_start / YOUNG_PERIOD - (window_start % YOUNG_PERIOD < 0);
+	if (epoch != h->young_epoch) {
+		if (epoch == h->young_epoch + 1)
+			memcpy(h->young[1], h->young[0], sizeof h->young[0]);
+		else
+			memset(h->young[1], 0, sizeof h->young[1]);
+		memset(h->young[0], 0, sizeof h->young[0]);
+		h->young_epoch = epoch;
+	}
+	uint64_t hits[SKETCH_WORDS];
+	int established = h->windows && window_start - h->first >= 2 * YOUNG_PERIOD;
+	for (int i = 0; i < SKETCH_WORDS; i++) {
+		hits[i] = peers[i] & (h->young[0][i] | h->young[1][i]);
+		if (established)
+			h->young[0][i] |= peers[i] & ~(h->peers[0][i] | h->peers[1][i]);
+	}
+	return window_sketch_count(hits);
+}
+
 /* New peers and services of the window against what h remembers. */
 static void novelty(const struct host *h, const struct window_counters *c, float *out)
 {
@@ -313,11 +344,11 @@ static void decay_step(float *mean, float *var, double x, uint32_t n, double gap
  * is over, its minutes fade without alerting on the host's next ordinary
  * windows. */
 static void slow_sums(struct host *h, int64_t window_start, const double *v, const double *x,
-		      float *out, int rise)
+		      double young, float *out, int rise)
 {
 	double gap = h->windows ? (double)(window_start - h->last) : 0;
 	double keep = exp2(-(gap > 0 ? gap : 0) / SLOW_HALFLIFE);
-	const double add[N_SLOW] = { v[LEVEL_FLOWS], expm1(out[1]), expm1(out[2]),
+	const double add[N_SLOW] = { v[LEVEL_FLOWS], expm1(out[1]) + young, expm1(out[2]),
 				     v[LEVEL_FAILURES] };
 	const int adds[N_SLOW] = { x[LEVEL_FLOWS] > h->mean[N_SCALES - 1][LEVEL_FLOWS],
 				   add[1] > 0.5, add[2] > 0.5, add[3] > 0.5 };
@@ -396,7 +427,8 @@ void baseline_observe(struct baseline *b, int64_t window_start, const ip_addr *s
 		if (h->windows >= BASELINE_MIN_WINDOWS)
 			rises(h, x, out);
 	}
-	slow_sums(h, window_start, v, x, out, h->windows >= BASELINE_MIN_WINDOWS);
+	double young = young_returns(h, window_start, c->peers);
+	slow_sums(h, window_start, v, x, young, out, h->windows >= BASELINE_MIN_WINDOWS);
 	remember(h, window_start, c, x);
 }
 

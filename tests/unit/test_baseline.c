@@ -184,6 +184,40 @@ static void test_usual_score_counts_up_to_the_threshold(void **state)
 	baseline_free(b);
 }
 
+/* A host that keeps returning to a peer it first reached minutes ago (a
+ * beacon, a miner's session) adds to its minutes' new peers window after
+ * window; one that returns to its usual peers does not, and neither do the
+ * peers of a host's first minutes, its first repertoire. */
+static void test_returns_to_young_peers(void **state)
+{
+	struct baseline *b = baseline_new(100, 86400);
+	float beacon[BASELINE_N_FEATURES], usual[BASELINE_N_FEATURES];
+	float fresh[BASELINE_N_FEATURES];
+	ip_addr a = host(1), u = host(2), n = host(3);
+	struct window_counters own = window(0, 3, 20), with_c2 = window(0, 3, 20);
+	(void)state;
+
+	set_bit(with_c2.peers, distinct_hash2(100, 7));
+	for (int w = 0; w < 66; w++) { /* eleven minutes of its own peers */
+		baseline_observe(b, 10 * w, &a, &own, beacon);
+		baseline_observe(b, 10 * w, &u, &own, usual);
+	}
+	float first = 0;
+	for (int w = 66; w < 84; w++) { /* three minutes: a beacon to peer 100 */
+		baseline_observe(b, 10 * w, &a, &with_c2, beacon);
+		baseline_observe(b, 10 * w, &u, &own, usual);
+		baseline_observe(b, 10 * w, &n, &with_c2, fresh); /* its first minutes */
+		if (w == 67)
+			first = beacon[BASELINE_SLOW + 1];
+		assert_true(usual[BASELINE_SLOW + 1] == 0);
+		assert_true(fresh[BASELINE_SLOW + 1] == 0);
+	}
+	assert_true(first > 0);
+	assert_true(beacon[BASELINE_SLOW + 1] > first); /* its minutes add up */
+	assert_true(beacon[1] == 0); /* no new peer in the window itself */
+	baseline_free(b);
+}
+
 /* What is served to a host rises only where the host went somewhere new
  * for it: a large download from its usual peer is its usual; the same from a
  * peer it never used (a first pull of an export) is news. */
@@ -331,6 +365,7 @@ int main(void)
 		cmocka_unit_test(test_no_rise_from_nothing),
 		cmocka_unit_test(test_usual_score_by_side),
 		cmocka_unit_test(test_usual_score_counts_up_to_the_threshold),
+		cmocka_unit_test(test_returns_to_young_peers),
 		cmocka_unit_test(test_new_served),
 		cmocka_unit_test(test_received_rises_with_novelty),
 		cmocka_unit_test(test_bound_horizon_and_timeline),
