@@ -289,6 +289,16 @@ static void attribute_served(struct scorer *s, const struct sample_set *set, flo
 	}
 }
 
+/* Whether x reaches somewhere new for its source, in the window or over its
+ * last minutes (new peers or services, returns to young peers): no usual
+ * score of the source covers that, whatever it scored before. */
+static int reaches_new(const struct scorer *s, const struct net_sample *x)
+{
+	return s->spec.host_features &&
+	       (x->host[1] > 0 || x->host[2] > 0 || x->host[BASELINE_SLOW + 1] > 0 ||
+		x->host[BASELINE_SLOW + 2] > 0);
+}
+
 /* What each sample must exceed, side by side: the global threshold, and its
  * own source's usual score of that side (lib/features/baseline.h), so that
  * a busy server's ordinary noise is not news and what it serves does not
@@ -315,7 +325,8 @@ static void gate_by_side(struct scorer *s, const struct sample_set *set, const f
 				s->st.answering++;
 				continue;
 			}
-			double usual = b ? baseline_usual_score(b, &x->src, side) : NAN;
+			double usual = b && !reaches_new(s, x) ? baseline_usual_score(b, &x->src, side)
+							       : NAN;
 			if (score <= usual) { /* NAN: no usual yet */
 				s->st.usual++;
 				continue;
