@@ -12,7 +12,7 @@
 #include "base/hostport.h"
 #include "common/log.h"
 #include "detector/model.h"
-#include "sinks/redis_sink.h"
+#include "redis/redis_address.h"
 
 static int readable(const char *key, const char *path)
 {
@@ -27,10 +27,11 @@ static int readable(const char *key, const char *path)
 static int address(const char *key, const char *text, int allow_unix, int max)
 {
 	struct hostport hp[REDIS_MAX_SEEDS];
-	char err[HOSTPORT_MAX + 64], name[128];
+	struct redis_address redis;
+	char err[HOSTPORT_MAX + 64];
 	int n = 1;
 	if (text && max > 1) /* Redis: a server, cluster seeds or sentinels */
-		n = hostport_parse_redis(text, name, sizeof name, hp, max, err, sizeof err);
+		n = redis_address_parse(&redis, text, err, sizeof err) < 0 ? -1 : 1;
 	else if (text)
 		n = hostport_parse_list(text, allow_unix, hp, max, err, sizeof err);
 	if (n > 0)

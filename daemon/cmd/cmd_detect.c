@@ -192,12 +192,12 @@ static int write_stats(const struct detect_opts *o, const struct detection *d)
 
 /* The samples run would alert if no gate of a source held them back: the
  * top_n of run's settings in each window above its threshold, chosen as
- * run chooses them (report_select); into d->over. Returns 0 or -1. */
+ * run chooses them (alert_select); into d->over. Returns 0 or -1. */
 static int mark_over_threshold(struct detection *d, long run_top_n)
 {
-	struct report_pick *over;
-	d->n_over = report_select(d->ds.window_start, d->scaled, d->ds.n, (int)run_top_n,
-				  d->threshold, &over);
+	struct alert_pick *over;
+	d->n_over = alert_select(d->ds.window_start, d->scaled, d->ds.n, (int)run_top_n,
+				 d->threshold, &over);
 	d->over = calloc(d->ds.n + 1, 1);
 	for (long i = 0; d->over && i < d->n_over; i++)
 		d->over[over[i].row] = 1;
@@ -224,8 +224,8 @@ static int select_rows(const struct detect_opts *o, struct detection *d)
 	if (mark_over_threshold(d, run_top_n) < 0)
 		return -1;
 	d->top_n = o->top_n;
-	d->n_picks = report_select(d->ds.window_start, d->scaled, d->ds.n, (int)o->top_n,
-				   d->report_above, &d->picks);
+	d->n_picks = alert_select(d->ds.window_start, d->scaled, d->ds.n, (int)o->top_n,
+				  d->report_above, &d->picks);
 	return d->n_picks < 0 ? -1 : 0;
 }
 

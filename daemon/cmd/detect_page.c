@@ -63,9 +63,9 @@ static int chart_scores(FILE *f, const struct detection *d)
  * (the samples run would alert but for its gates) in red. */
 static int chart_timeline(FILE *f, const struct detection *d)
 {
-	struct report_pick *top;
-	long n = report_select(d->ds.window_start, d->scaled, d->ds.n, (int)d->top_n, -INFINITY,
-			       &top);
+	struct alert_pick *top;
+	long n = alert_select(d->ds.window_start, d->scaled, d->ds.n, (int)d->top_n, -INFINITY,
+			      &top);
 	size_t cap = (size_t)(n > 0 ? n : 0) + (size_t)(d->n_over > 0 ? d->n_over : 0);
 	double *x = malloc(2 * cap * sizeof *x + 1), *y = x ? x + cap : NULL;
 	size_t under = 0, all;

@@ -9,6 +9,7 @@
 
 #include "base/dataset.h"
 #include "detector/model.h"
+#include "alerting/alert_select.h"
 #include "report/report.h"
 
 struct detection {
@@ -20,7 +21,7 @@ struct detection {
 	double threshold, floor; /* run's alert threshold; the min_score under it */
 	double report_above;     /* the threshold, or --min-score */
 	long top_n;              /* rows of the report a window at most (-n) */
-	struct report_pick *picks;
+	struct alert_pick *picks;
 	long n_picks, n_over;
 	size_t n_windows;
 	/* the explanations of the picks: phi [n_picks, features] as the report

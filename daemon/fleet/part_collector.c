@@ -523,23 +523,6 @@ static void note_silences(struct part_collector *p)
 	}
 }
 
-void alerted_free(struct alerted *a)
-{
-	for (size_t i = 0; a && i < a->n; i++)
-		free(a->src[i]);
-	if (a)
-		free(a->src);
-	free(a);
-}
-
-int alerted_holds(const struct alerted *a, const char *src)
-{
-	for (size_t i = 0; a && i < a->n; i++)
-		if (strcmp(a->src[i], src) == 0)
-			return 1;
-	return 0;
-}
-
 /* The sources the alert stream's newest entries hold for the window at
  * start (a replayed window: the scorer that read it before may have
  * delivered its alerts). NULL when none (or Redis did not say). */

@@ -30,6 +30,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "alerting/alerted.h"
 #include "features/sample.h"
 
 struct part_collector_config {
@@ -41,16 +42,9 @@ struct part_collector_config {
 	uint32_t window_seconds; /* what the model expects */
 };
 
-/* The sources whose alerts of a window are in the alert stream already: a
- * window a killed scorer had scored, read again by another (NULL: none). */
-struct alerted {
-	size_t n, cap;
-	char **src;
-};
-void alerted_free(struct alerted *a);
-int alerted_holds(const struct alerted *a, const char *src);
-
-/* A merged window, on the loop's thread: set and done are fn's. */
+/* A merged window, on the loop's thread: set and done are fn's. done: the
+ * sources whose alerts of it are in the alert stream already (a window a
+ * killed scorer had scored, read again here; NULL: none). */
 typedef void (*collected_fn)(void *ctx, int64_t start, struct sample_set *set,
 			     struct alerted *done);
 

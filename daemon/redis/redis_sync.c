@@ -9,7 +9,7 @@
 
 #include "base/hostport.h"
 #include "common/log.h"
-#include "sinks/redis_sink.h"
+#include "redis/redis_address.h"
 
 #define MAX_NODES 64    /* connections kept: a cluster's masters and replicas */
 #define MAX_ROUTES 1024 /* keys whose node is remembered */
@@ -29,11 +29,9 @@ struct route {
 
 struct redis_sync {
 	char who[32];
-	char *user, *password;
 	uint32_t timeout_ms;
-	char master_name[128]; /* Sentinel: the master's name ("" otherwise) */
-	struct hostport seeds[REDIS_MAX_SEEDS];
-	int n_seeds, next_seed;
+	struct redis_address addr; /* seeds (or Sentinels), the master's name, AUTH */
+	int next_seed;
 	struct node node[MAX_NODES];
 	int n_nodes, current; /* current: the node of commands without a route */
 	struct route route[MAX_ROUTES];
@@ -47,7 +45,7 @@ struct redis_sync *redis_sync_new(const char *address, const char *password_file
 				  uint32_t timeout_ms, const char *who)
 {
 	struct redis_sync *r = calloc(1, sizeof *r);
-	char err[HOSTPORT_MAX + 64];
+	char err[REDIS_ADDRESS_ERR];
 	if (!r) {
 		log_err("%s: out of memory", who);
 		return NULL;
@@ -55,14 +53,13 @@ struct redis_sync *redis_sync_new(const char *address, const char *password_file
 	snprintf(r->who, sizeof r->who, "%s", who);
 	r->timeout_ms = timeout_ms;
 	r->current = -1;
-	r->n_seeds = hostport_parse_redis(address, r->master_name, sizeof r->master_name, r->seeds,
-					  REDIS_MAX_SEEDS, err, sizeof err);
-	if (r->n_seeds < 0) {
+	if (redis_address_parse(&r->addr, address, err, sizeof err) < 0)
 		log_err("%s: redis address %s", who, err);
-	} else if (!password_file ||
-		   redis_read_password(password_file, &r->user, &r->password) == 0) {
+	else if (!password_file ||
+		 redis_address_read_password(&r->addr, password_file, err, sizeof err) == 0)
 		return r;
-	}
+	else
+		log_err("%s", err);
 	redis_sync_free(r);
 	return NULL;
 }
@@ -75,8 +72,7 @@ void redis_sync_free(struct redis_sync *r)
 		redisFree(r->node[i].c);
 	for (int i = 0; i < r->n_routes; i++)
 		free(r->route[i].key);
-	free(r->user);
-	free(r->password);
+	redis_address_free(&r->addr);
 	free(r);
 }
 
@@ -99,10 +95,10 @@ static redisContext *connect_to(const struct redis_sync *r, const struct hostpor
 /* AUTH on a new connection to a data node. Returns 0 or -1. */
 static int authenticate(struct redis_sync *r, redisContext *c)
 {
-	if (!r->password)
+	if (!r->addr.password)
 		return 0;
-	redisReply *a = r->user ? redisCommand(c, "AUTH %s %s", r->user, r->password)
-				: redisCommand(c, "AUTH %s", r->password);
+	redisReply *a = r->addr.user ? redisCommand(c, "AUTH %s %s", r->addr.user, r->addr.password)
+				: redisCommand(c, "AUTH %s", r->addr.password);
 	int ok = a && a->type != REDIS_REPLY_ERROR;
 	if (a && !ok)
 		log_warn("%s: redis AUTH refused: %s", r->who, a->str);
@@ -126,11 +122,11 @@ static int node_of(struct redis_sync *r, const struct hostport *hp)
 /* The master the first Sentinel that answers names, or -1. */
 static int sentinel_master(struct redis_sync *r)
 {
-	for (int i = 0; i < r->n_seeds; i++) {
-		redisContext *c = connect_to(r, &r->seeds[i]);
-		redisReply *a =
-			c ? redisCommand(c, "SENTINEL get-master-addr-by-name %s", r->master_name)
-			  : NULL;
+	for (int i = 0; i < r->addr.n_seeds; i++) {
+		redisContext *c = connect_to(r, &r->addr.seeds[i]);
+		const char *name = r->addr.master_name;
+		redisReply *a = c ? redisCommand(c, "SENTINEL get-master-addr-by-name %s", name)
+				  : NULL;
 		struct hostport m = { 0 };
 		int found = a && a->type == REDIS_REPLY_ARRAY && a->elements == 2 &&
 			    a->element[0]->type == REDIS_REPLY_STRING &&
@@ -152,10 +148,10 @@ static int sentinel_master(struct redis_sync *r)
  * Sentinels name now. */
 static int another_node(struct redis_sync *r)
 {
-	if (r->master_name[0])
+	if (r->addr.master_name[0])
 		return sentinel_master(r);
-	r->next_seed = (r->next_seed + 1) % r->n_seeds;
-	return node_of(r, &r->seeds[r->next_seed]);
+	r->next_seed = (r->next_seed + 1) % r->addr.n_seeds;
+	return node_of(r, &r->addr.seeds[r->next_seed]);
 }
 
 static int route_of(const struct redis_sync *r, const char *key)
@@ -218,8 +214,8 @@ static redisReply *send_formatted(struct redis_sync *r, const char *key, const c
 	int i = route_of(r, key), asking = 0;
 	if (i < 0)
 		i = r->current >= 0	? r->current
-		    : r->master_name[0] ? sentinel_master(r)
-					: node_of(r, &r->seeds[0]);
+		    : r->addr.master_name[0] ? sentinel_master(r)
+					: node_of(r, &r->addr.seeds[0]);
 	for (int hop = 0; hop < MAX_HOPS && i >= 0; hop++) {
 		redisReply *a = send_on(r, i, cmd, len, asking);
 		struct hostport to;

@@ -213,6 +213,7 @@ static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 	if (d->stopping) /* no source was left */
 		return;
 	windows_tick(d->windows, now);
+	roles_tick(d->roles);
 	if (getenv("NOTIFY_SOCKET")) { /* under systemd */
 		struct notify_state st = state_of(d);
 		notify_status(&st);
@@ -247,10 +248,12 @@ static void daemon_stop(struct daemon *d, const char *why)
 	sources_stop(d->sources); /* the workers' windows closed, every source's counts logged */
 	struct window_stats ws;
 	struct decode_tally tally;
+	roles_pause(d->roles);
 	windows_flush(d->windows); /* the summary counts the windows the flush closes */
 	windows_stats(d->windows, &ws);
 	sources_tally(d->sources, &tally);
 	windows_close(d->windows);
+	roles_stop_publishing(d->roles); /* a sensor's windows sent */
 	struct score_counts n;
 	uint64_t have, need;
 	windows_stop_scoring(d->windows, &n); /* every window scored, its alerts in the sinks */
@@ -341,7 +344,7 @@ static void watch_signal(struct daemon *d, ev_signal *w, int signum)
 static int start_model(struct daemon *d)
 {
 	if (d->conf.role == CONFIG_ROLE_SCORER && access(d->conf.model, F_OK) != 0 &&
-	    windows_fetch_model(d->windows) != EX_OK)
+	    roles_fetch_model(d->roles) != EX_OK)
 		log_info("no model at %s, none published by the fleet's scorers", d->conf.model);
 	if (d->conf.history_dir && access(d->conf.model, F_OK) != 0) {
 		log_info("no model at %s yet: learning from the traffic until the history holds %u "
@@ -377,12 +380,12 @@ static int start_role(struct daemon *d, int cold)
 	if (role == CONFIG_ROLE_SENSOR)
 		return (rc = windows_open(d->windows)) != EX_OK
 			       ? rc
-			       : windows_start_publishing(d->windows);
+			       : roles_start_publishing(d->roles);
 	if ((rc = windows_start_scoring(d->windows, cold)) != EX_OK ||
 	    (rc = start_model(d)) != EX_OK ||
 	    (!windows_table(d->windows) && (rc = windows_open(d->windows)) != EX_OK))
 		return rc;
-	return role == CONFIG_ROLE_SCORER ? windows_start_collecting(d->windows) : EX_OK;
+	return role == CONFIG_ROLE_SCORER ? roles_start_collecting(d->roles) : EX_OK;
 }
 
 static int start(struct daemon *d)
@@ -406,7 +409,8 @@ static int start(struct daemon *d)
 		return rc;
 	wc.sinks = d->sinks;
 	wc.sources = d->sources;
-	if (!(d->windows = windows_new(&wc)))
+	if (!(d->windows = windows_new(&wc)) ||
+	    !(d->roles = roles_new(d->loop, &d->conf, d->windows, d->sinks)))
 		return EX_OSERR;
 	if ((rc = start_role(d, cold)) != EX_OK ||
 	    (rc = metrics_open(d->loop, d->conf.metrics_listen, &d->metrics)) != EX_OK ||
@@ -414,6 +418,7 @@ static int start(struct daemon *d)
 		return rc;
 	metrics_add(d->metrics, sources_write_metrics, d->sources);
 	metrics_add(d->metrics, windows_write_metrics, d->windows);
+	metrics_add(d->metrics, roles_write_metrics, d->roles);
 	if (d->args->n_files) {
 		d->progress_at = time(NULL);
 		sources_start_replay(d->sources);
@@ -433,7 +438,15 @@ static int start(struct daemon *d)
 static void finish(struct daemon *d)
 {
 	sources_stop(d->sources);
-	windows_free(d->windows); /* its windows closed and scored before the sources go */
+	/* the windows closed (a sensor's sent) and scored before the fleet and
+	 * the sources go */
+	if (d->windows)
+		windows_close(d->windows);
+	roles_stop_publishing(d->roles);
+	if (d->windows)
+		windows_stop_scoring(d->windows, NULL);
+	roles_free(d->roles);
+	windows_free(d->windows);
 	sources_free(d->sources);
 	metrics_close(d->metrics);
 	d->metrics = NULL;

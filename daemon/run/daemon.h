@@ -28,6 +28,7 @@
 #include "common/cli.h"
 #include "sinks/sinks.h"
 #include "capture/sources.h"
+#include "run/roles.h"
 #include "windows/windows.h"
 
 /* What the command line says; it overrides the file, also after SIGHUP. */
@@ -47,6 +48,7 @@ struct daemon {
 	struct config conf;
 	struct sources *sources;
 	struct windows *windows;
+	struct roles *roles;            /* [role] sensor or scorer: the fleet */
 	struct sinks *sinks;            /* alerts and --samples */
 	struct metrics *metrics;
 	time_t progress_at;             /* a replay's last progress line */

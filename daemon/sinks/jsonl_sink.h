@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-#include "windows/scorer.h"
+#include "alerting/alert_record.h"
 
 struct jsonl_sink;
 

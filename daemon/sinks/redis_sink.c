@@ -24,14 +24,14 @@
 
 struct redis_sink {
 	struct ev_loop *loop;
-	char *stream, *user, *password;
+	char *stream;
 	/* the node: the address, or with several (Redis Cluster seeds) the one
 	 * tried now, or the one a MOVED reply named for the stream's slot */
-	struct hostport seeds[REDIS_MAX_SEEDS], node;
-	int n_seeds, next_seed, redirects;
+	struct hostport node;
+	struct redis_address addr; /* seeds (or Sentinels), the master's name, AUTH */
+	int next_seed, redirects;
 	/* with Sentinel, seeds are the sentinels, asked for master_name's
 	 * address before each connection to it (asking: node is a sentinel) */
-	char master_name[128];
 	int asking;
 	int replicas; /* the master's replicas, asked at each connection (-1: not yet) */
 	char address[HOSTPORT_MAX + 8]; /* the node's, for messages */
@@ -178,9 +178,9 @@ static void use_node(struct redis_sink *r, const struct hostport *node)
  * master that failed, and any node answers with the stream's master. */
 static void schedule_retry(struct redis_sink *r)
 {
-	if (r->n_seeds > 1 || r->master_name[0])
-		use_node(r, &r->seeds[r->next_seed++ % r->n_seeds]);
-	r->asking = r->master_name[0] != '\0';
+	if (redis_address_has_topology(&r->addr))
+		use_node(r, &r->addr.seeds[r->next_seed++ % r->addr.n_seeds]);
+	r->asking = r->addr.master_name[0] != '\0';
 	r->unreachable = 1;
 	r->st.failures++;
 	ev_timer_stop(r->loop, &r->deadline);
@@ -520,19 +520,20 @@ static void on_sentinel(redisAsyncContext *ac, void *reply_, void *privdata)
 		master.port = atoi(reply->element[1]->str);
 	}
 	if (master.port < 1 || master.port > 65535) {
-		snprintf(why, sizeof why, "the sentinel knows no master named %s", r->master_name);
+		snprintf(why, sizeof why, "the sentinel knows no master named %s",
+			 r->addr.master_name);
 		drop_connection(r, why);
 		return;
 	}
 	snprintf(from, sizeof from, "%s", r->address);
 	r->asking = 0;
 	reconnect_to(r, &master);
-	log_info("redis sentinel %s: master %s is %s", from, r->master_name, r->address);
+	log_info("redis sentinel %s: master %s is %s", from, r->addr.master_name, r->address);
 }
 
 static void ask_sentinel(struct redis_sink *r)
 {
-	const char *argv[] = { "SENTINEL", "get-master-addr-by-name", r->master_name };
+	const char *argv[] = { "SENTINEL", "get-master-addr-by-name", r->addr.master_name };
 	if (redisAsyncCommandArgv(r->ac, on_sentinel, r, 3, argv, NULL) != REDIS_OK)
 		drop_connection(r, "cannot ask the sentinel");
 	else
@@ -560,12 +561,13 @@ static void on_connect(const redisAsyncContext *ac, int status)
 	r->st.connects++;
 	r->st.connected = 1;
 	log_info("redis %s: connected", r->address);
-	if (!r->password) {
+	if (!r->addr.password) {
 		become_ready(r);
 		return;
 	}
-	const char *argv[] = { "AUTH", r->user ? r->user : r->password, r->password };
-	if (redisAsyncCommandArgv(r->ac, on_auth, r, r->user ? 3 : 2, argv, NULL) != REDIS_OK)
+	const char *user = r->addr.user, *password = r->addr.password;
+	const char *argv[] = { "AUTH", user ? user : password, password };
+	if (redisAsyncCommandArgv(r->ac, on_auth, r, r->addr.user ? 3 : 2, argv, NULL) != REDIS_OK)
 		drop_connection(r, "cannot send AUTH");
 	else
 		start_deadline(r, r->command_timeout);
@@ -606,7 +608,7 @@ static void connect_now(struct redis_sink *r)
 	}
 	ac->data = r;
 	r->ac = ac;
-	r->replicas = r->n_seeds > 1 || r->master_name[0] ? -1 : 0;
+	r->replicas = redis_address_has_topology(&r->addr) ? -1 : 0;
 	redisLibevAttach(r->loop, ac);
 	redisAsyncSetConnectCallback(ac, on_connect);
 	redisAsyncSetDisconnectCallback(ac, on_disconnect);
@@ -619,53 +621,27 @@ static void on_retry(struct ev_loop *loop, ev_timer *w, int revents)
 	connect_now(w->data);
 }
 
-int redis_read_password(const char *path, char **user, char **password)
-{
-	char line[1024];
-	FILE *f = fopen(path, "r");
-
-	*user = *password = NULL;
-	if (!f) {
-		log_err("%s: %s", path, strerror(errno));
-		return -1;
-	}
-	int ok = fgets(line, sizeof line, f) != NULL;
-	fclose(f);
-	line[ok ? strcspn(line, "\r\n") : 0] = '\0';
-	if (!line[0]) {
-		log_err("%s:1: expected the Redis password", path);
-		return -1;
-	}
-	char *space = strchr(line, ' ');
-	if (space) {
-		*space = '\0';
-		*user = strdup(line);
-	}
-	*password = strdup(space ? space + 1 : line);
-	return *password && (!space || *user) ? 0 : -1;
-}
-
 struct redis_sink *redis_sink_new(struct ev_loop *loop, const struct redis_sink_config *cfg,
 				  struct spool *sp)
 {
 	struct redis_sink *r = calloc(1, sizeof *r);
-	char err[HOSTPORT_MAX + 64];
+	char err[REDIS_ADDRESS_ERR];
 	if (!r || !(r->stream = strdup(cfg->stream))) {
 		log_err("out of memory");
 		redis_sink_free(r);
 		return NULL;
 	}
-	if ((r->n_seeds = hostport_parse_redis(cfg->address, r->master_name, sizeof r->master_name,
-					       r->seeds, REDIS_MAX_SEEDS, err, sizeof err)) < 0) {
+	if (redis_address_parse(&r->addr, cfg->address, err, sizeof err) < 0) {
 		log_err("redis address %s", err); /* (check-config refuses it before) */
 		redis_sink_free(r);
 		return NULL;
 	}
-	use_node(r, &r->seeds[0]);
+	use_node(r, &r->addr.seeds[0]);
 	r->next_seed = 1;
-	r->asking = r->master_name[0] != '\0';
+	r->asking = r->addr.master_name[0] != '\0';
 	if (cfg->password_file &&
-	    redis_read_password(cfg->password_file, &r->user, &r->password) < 0) {
+	    redis_address_read_password(&r->addr, cfg->password_file, err, sizeof err) < 0) {
+		log_err("%s", err);
 		redis_sink_free(r);
 		return NULL;
 	}
@@ -702,8 +678,7 @@ void redis_sink_free(struct redis_sink *r)
 	}
 	release_held(r);
 	free(r->stream);
-	free(r->user);
-	free(r->password);
+	redis_address_free(&r->addr);
 	free(r);
 }
 

@@ -16,7 +16,8 @@
 #include <ev.h>
 #include <stdint.h>
 
-#include "windows/scorer.h"
+#include "alerting/alert_record.h"
+#include "redis/redis_address.h"
 #include "store/spool.h"
 
 struct redis_sink_config {
@@ -26,8 +27,6 @@ struct redis_sink_config {
 	uint64_t maxlen;            /* 0: no MAXLEN */
 	uint32_t connect_timeout_ms, command_timeout_ms;
 };
-
-#define REDIS_MAX_SEEDS 16 /* Redis Cluster nodes an address may list */
 
 struct redis_sink_stats {
 	uint64_t sent, spooled, dropped; /* dropped: pushed out of the full spool */
@@ -59,10 +58,5 @@ int redis_sink_unreachable(const struct redis_sink *r);
 /* Tries to connect at once when waiting to retry (at exit: one last try). */
 void redis_sink_retry_now(struct redis_sink *r);
 const struct redis_sink_stats *redis_sink_stats(const struct redis_sink *r);
-
-/* A password file's first line: "PASSWORD", or "USER PASSWORD" for an ACL
- * user (*user NULL otherwise; both malloc'd). Returns 0, or -1 after
- * logging. */
-int redis_read_password(const char *path, char **user, char **password);
 
 #endif

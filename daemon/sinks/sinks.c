@@ -39,7 +39,6 @@ static int open_samples(struct sinks *s, const char *path)
 static int open_redis(struct sinks *s, struct ev_loop *loop, const struct config *c)
 {
 	char err[512];
-	struct hostport seeds[REDIS_MAX_SEEDS];
 
 	if (!(s->spool = spool_open(c->spool_dir, c->spool_max_bytes, err, sizeof err))) {
 		log_err("spool: %s", err);
@@ -51,12 +50,7 @@ static int open_redis(struct sinks *s, struct ev_loop *loop, const struct config
 	if (spool_stats(s->spool)->cut_bytes)
 		log_warn("spool: %" PRIu64 " bytes of a torn record cut at the end",
 			 spool_stats(s->spool)->cut_bytes);
-	char name[128];
-	if (hostport_parse_redis(c->redis, name, sizeof name, seeds, REDIS_MAX_SEEDS, err,
-				 sizeof err) < 0) {
-		log_err("redis address %s", err);
-		return EX_CONFIG;
-	}
+	/* a bad address or password file: the sink says which */
 	struct redis_sink_config rc = { c->redis, c->redis_password_file, c->stream, c->maxlen,
 					c->connect_timeout_ms, c->command_timeout_ms };
 	return (s->redis = redis_sink_new(loop, &rc, s->spool)) ? EX_OK : EX_CONFIG;

@@ -8,9 +8,9 @@
 #include <ev.h>
 #include <stdio.h>
 
+#include "alerting/alert_record.h"
 #include "common/config.h"
 #include "features/window.h"
-#include "windows/scorer.h"
 
 struct sinks;
 

@@ -10,6 +10,7 @@
 #include "features/distinct.h"
 #include "detector/explain.h"
 #include "common/log.h"
+#include "alerting/alert_select.h"
 #include "report/report.h"
 #include "detector/scaler.h"
 #include "alerting/incident.h"
@@ -423,7 +424,7 @@ static void alert_pick(struct scorer *s, int64_t window_start, const struct samp
 void scorer_score(struct scorer *s, int64_t window_start, const struct sample_set *set,
 		  struct baseline *b)
 {
-	struct report_pick *picks = NULL;
+	struct alert_pick *picks = NULL;
 	long n_picks = -1;
 	double threshold = alert_threshold(s);
 	size_t n = set->n;
@@ -441,7 +442,7 @@ void scorer_score(struct scorer *s, int64_t window_start, const struct sample_se
 			served_scaled[i] = (float)deepsad_scaled(&s->m->det, served[i]);
 		}
 		gate_by_side(s, set, open_scaled, served_scaled, threshold, b, gated, v);
-		n_picks = report_select(NULL, gated, n, (int)s->set.top_n, threshold, &picks);
+		n_picks = alert_select(NULL, gated, n, (int)s->set.top_n, threshold, &picks);
 		calibrate_add(&s->recent, window_start, open_scaled, n);
 	}
 	if (n_picks < 0)

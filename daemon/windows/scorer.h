@@ -14,8 +14,10 @@
 
 #include <stdint.h>
 
+#include "alerting/alert_record.h"
 #include "features/feature_spec.h"
 #include "detector/model.h"
+#include "detector/score_rows.h"
 #include "features/window.h"
 
 struct scorer_settings {
@@ -26,21 +28,12 @@ struct scorer_settings {
 	const char *observer;  /* borrowed */
 };
 
-/* One alert as the sinks see it. */
-struct alert_record {
-	int64_t window_start;
-	const char *src_ip;
-	double score;
-	const char *json;
-};
-
-typedef void (*alert_sink_fn)(void *ctx, const struct alert_record *r);
-
 /* Recent windows' scores raise the alert threshold to their quantile
  * (lib/detector/calibrate.h), remembered with a half-life of a day. */
 #define SCORER_RECENT_QUANTILE 0.999
-/* Samples vectorised and scored at once: the window is never copied whole. */
-#define SCORE_BLOCK 16384
+/* Samples vectorised and scored at once: the window is never copied whole;
+ * the batch of the offline commands too (detector/score_rows.h). */
+#define SCORE_BLOCK SCORE_ROWS_BLOCK
 #define SCORER_RECENT_HALFLIFE 86400.0
 
 struct scorer_stats {

@@ -13,14 +13,11 @@
 #include "features/feature_options.h"
 #include "common/log.h"
 #include "common/metrics.h"
-#include "fleet/part_collector.h"
-#include "fleet/part_publisher.h"
 #include "retrain/retrainer.h"
 #include "windows/scorer.h"
 #include "capture/window_parts.h"
 
 #define EXPIRE_SECONDS 3600 /* how often old history segments are looked for */
-#define PUBLISH_DRAIN_SECONDS 10.0 /* a sensor's stop: how long queued windows may wait */
 #define FLEET_LATE_SECONDS 900     /* a scorer: how late a window taken over may be */
 
 struct retrain_stats {
@@ -37,8 +34,8 @@ struct model_brief {
 	uint32_t window_seconds;
 };
 
-/* A window a killed scorer had scored, collected again here, with the
- * sources whose alerts it delivered (part_collector.h). */
+/* A window a killed scorer had scored, taken again here (windows_take), with
+ * the sources whose alerts it delivered. */
 struct replayed {
 	int64_t start;
 	struct alerted *done;
@@ -67,8 +64,9 @@ struct windows {
 	time_t expire_at;               /* when old history is next looked for */
 	int stopping;                   /* flushed for the end: no new model */
 	size_t peak_alive;              /* most memory of samples alive at once (seen) */
-	struct part_publisher *publisher; /* a sensor's: windows go to the scorers */
-	struct part_collector *collector; /* a scorer's: windows come from the sensors */
+	struct window_sink sink;          /* a sensor's: windows go there, not to scoring */
+	void (*on_model)(void *ctx);      /* told each model taken into use */
+	void *on_model_ctx;
 	uint64_t scored;                  /* windows back from the score thread */
 	struct replayed *replayed;        /* a scorer's windows read before by another */
 };
@@ -136,8 +134,8 @@ static void window_closed(void *ctx, int64_t start, size_t samples, size_t refus
 	if (refused)
 		log_err("out of memory: %zu of the %zu samples of window %s were kept", samples,
 			samples + refused, isotime_format(start, when));
-	if (w->publisher)
-		part_publisher_window(w->publisher, start, &w->pending);
+	if (w->sink.window)
+		w->sink.window(w->sink.ctx, start, &w->pending);
 	else if (w->scoring)
 		score_thread_window(w->scoring, start, samples, &w->pending);
 	else /* closing at the end of a start that failed */
@@ -249,6 +247,39 @@ static void window_whole(void *ctx, int64_t start, struct sample_set *set)
 	window_closed(ctx, start, n, 0);
 }
 
+void windows_take(struct windows *w, int64_t start, struct sample_set *set, struct alerted *done)
+{
+	struct replayed *r = done ? malloc(sizeof *r) : NULL;
+	if (r) {
+		*r = (struct replayed){ start, done, w->replayed };
+		w->replayed = r;
+	} else {
+		alerted_free(done);
+	}
+	window_whole(w, start, set);
+}
+
+void windows_send_to(struct windows *w, const struct window_sink *sink)
+{
+	w->sink = sink ? *sink : (struct window_sink){ 0 };
+}
+
+void windows_on_model(struct windows *w, void (*fn)(void *ctx), void *ctx)
+{
+	w->on_model = fn;
+	w->on_model_ctx = ctx;
+}
+
+uint32_t windows_window_seconds(const struct windows *w)
+{
+	return w->table_spec.window_seconds;
+}
+
+uint64_t windows_scored(const struct windows *w)
+{
+	return w->scored;
+}
+
 /* The workers count into tables of their own, the loop's a part beside
  * them. Returns a sysexits code. */
 static int start_workers(struct windows *w)
@@ -334,7 +365,6 @@ static void flush_tables(struct windows *w)
 void windows_flush(struct windows *w)
 {
 	w->stopping = 1;
-	part_collector_pause(w->collector);
 	flush_tables(w);
 }
 
@@ -416,8 +446,8 @@ int windows_use_model(struct windows *w, struct model *m)
 	memcpy(w->model.id, m->id, sizeof w->model.id);
 	w->model_time = (time_t)m->created_at;
 	score_thread_model(w->scoring, m, &set); /* after the windows handed over before it */
-	if (w->collector)
-		part_collector_publish_model(w->collector, w->conf->model);
+	if (w->on_model)
+		w->on_model(w->on_model_ctx);
 	log_info("model %s in use: %d features, windows of %u s", w->model.id, w->model.n_features,
 		 w->model.window_seconds);
 	return w->table ? EX_OK : windows_open(w);
@@ -504,121 +534,8 @@ int windows_start_scoring(struct windows *w, int cold)
 	return rc;
 }
 
-/* [role] name, or the host's name. */
-static void role_name(const struct config *c, char *buf, size_t len)
-{
-	if (c->role_name)
-		snprintf(buf, len, "%s", c->role_name);
-	else if (gethostname(buf, len) != 0 || !buf[0])
-		snprintf(buf, len, "flowsad-%ld", (long)getpid());
-	buf[len - 1] = '\0';
-}
-
-/* The sensor's or scorer's name and its need of Redis. Returns a sysexits
- * code. */
-static int role_needs(const struct windows *w, char *name, size_t len)
-{
-	const struct config *c = w->conf;
-	role_name(c, name, len);
-	if (c->redis)
-		return EX_OK;
-	log_err("[role] mode = %s needs [redis] address (the streams of windows between sensors "
-		"and scorers)",
-		config_role_names[c->role]);
-	return EX_CONFIG;
-}
-
-int windows_start_publishing(struct windows *w)
-{
-	char name[128];
-	const struct config *c = w->conf;
-	struct part_publisher_config pc = { .address = c->redis,
-					    .password_file = c->redis_password_file,
-					    .timeout_ms = c->command_timeout_ms };
-	int rc = role_needs(w, name, sizeof name);
-	if (rc != EX_OK)
-		return rc;
-	pc.prefix = c->parts_prefix;
-	pc.name = name;
-	pc.n_parts = c->partitions;
-	pc.window_seconds = w->table_spec.window_seconds;
-	if (!(w->publisher = part_publisher_start(&pc)))
-		return EX_UNAVAILABLE;
-	log_info("sensor %s: windows of %u s to %s:0..%u", name, pc.window_seconds, pc.prefix,
-		 pc.n_parts - 1);
-	return EX_OK;
-}
-
-/* A merged window from the sensors: scored as one closed here. */
-static void window_collected(void *ctx, int64_t start, struct sample_set *set,
-			     struct alerted *done)
-{
-	struct windows *w = ctx;
-	struct replayed *r = done ? malloc(sizeof *r) : NULL;
-	if (r) {
-		*r = (struct replayed){ start, done, w->replayed };
-		w->replayed = r;
-	} else {
-		alerted_free(done);
-	}
-	window_whole(ctx, start, set);
-}
-
-/* A scorer's view of [role] and [redis] (name: its buffer). Returns a
- * sysexits code. */
-static int collector_config(const struct windows *w, char *name, size_t len,
-			    struct part_collector_config *pc)
-{
-	const struct config *c = w->conf;
-	*pc = (struct part_collector_config){ .address = c->redis,
-					      .password_file = c->redis_password_file,
-					      .timeout_ms = c->command_timeout_ms,
-					      .prefix = c->parts_prefix,
-					      .name = name,
-					      .alert_stream = c->stream,
-					      .n_parts = c->partitions,
-					      .deadline_seconds = c->merge_deadline,
-					      .window_seconds = w->table_spec.window_seconds };
-	return role_needs(w, name, len);
-}
-
-int windows_fetch_model(struct windows *w)
-{
-	char name[128];
-	struct part_collector_config pc;
-	if (collector_config(w, name, sizeof name, &pc) != EX_OK ||
-	    part_collector_fetch_model(&pc, w->conf->model) < 0)
-		return EX_UNAVAILABLE;
-	return EX_OK;
-}
-
-int windows_start_collecting(struct windows *w)
-{
-	char name[128];
-	struct part_collector_config pc;
-	int rc = collector_config(w, name, sizeof name, &pc);
-	if (rc != EX_OK)
-		return rc;
-	if (!(w->collector = part_collector_start(w->loop, &pc, window_collected, w)))
-		return EX_UNAVAILABLE;
-	if (w->model.feature_spec)
-		part_collector_publish_model(w->collector, w->conf->model);
-	log_info("scorer %s: windows of %u s from %s:0..%u, waiting at most %u s for sensors", name,
-		 pc.window_seconds, pc.prefix, pc.n_parts - 1, pc.deadline_seconds);
-	return EX_OK;
-}
-
-/* A scorer's windows scored, their alerts out: their entries can go. */
-static void note_delivered(struct windows *w)
-{
-	if (w->collector && sinks_drained(w->sinks))
-		part_collector_delivered(w->collector, w->scored);
-}
-
 void windows_stop_scoring(struct windows *w, struct score_counts *last)
 {
-	part_publisher_stop(w->publisher, PUBLISH_DRAIN_SECONDS);
-	w->publisher = NULL;
 	score_thread_stop(w->scoring, last);
 	w->scoring = NULL;
 }
@@ -725,10 +642,9 @@ static void say_closed(struct windows *w, time_t now)
 		until = window_parts_closed_until(w->parts);
 		window_parts_deliver(w->parts);
 	}
+	int64_t wait = (int64_t)w->lateness + (int64_t)w->table_spec.window_seconds;
 	if (until != INT64_MIN && until != INT64_MAX)
-		part_publisher_closed_before(w->publisher,
-					     until - (int64_t)w->lateness -
-						     (int64_t)w->table_spec.window_seconds + 1);
+		w->sink.closed_before(w->sink.ctx, until - wait + 1);
 }
 
 void windows_tick(struct windows *w, time_t now)
@@ -738,10 +654,9 @@ void windows_tick(struct windows *w, time_t now)
 		if (w->parts) /* the loop's table is a part too */
 			window_parts_mark(w->parts, capture_workers_count(workers(w)),
 					  (int64_t)now);
-		if (w->publisher)
+		if (w->sink.closed_before)
 			say_closed(w, now);
 	}
-	note_delivered(w);
 	schedule_retraining(w, now);
 	expire_history(w, now);
 	note_samples_alive(w);
@@ -754,8 +669,6 @@ void windows_free(struct windows *w)
 	retrainer_cancel(w->retraining);
 	windows_close(w);
 	windows_stop_scoring(w, NULL);
-	note_delivered(w);
-	part_collector_stop(w->collector);
 	while (w->replayed)
 		alerted_free(take_replayed(w, w->replayed->start));
 	free(w->model.feature_spec);
@@ -873,52 +786,10 @@ static void write_model(const struct windows *w, FILE *out)
 		      w->retraining != NULL);
 }
 
-static void write_role(const struct windows *w, FILE *out)
-{
-	if (w->publisher) {
-		struct part_publisher_stats s;
-		part_publisher_stats(w->publisher, &s);
-		metrics_value(out, "sensor_windows_total", "counter",
-			      "Windows sent to the scorers.", NULL, (double)s.windows);
-		metrics_value(out, "sensor_bytes_total", "counter",
-			      "Bytes of partitions sent to the scorers.", NULL, (double)s.bytes);
-		metrics_value(out, "sensor_failures_total", "counter",
-			      "Attempts to send a window that Redis did not take.", NULL,
-			      (double)s.failures);
-		metrics_value(out, "sensor_unreplicated_total", "counter",
-			      "Entries sent that no replica acknowledged in time (WAIT).", NULL,
-			      (double)s.unreplicated);
-		metrics_value(out, "sensor_last_send_duration_seconds", "gauge",
-			      "How long the last window took to encode and send.", NULL,
-			      s.last_seconds);
-	}
-	if (!w->collector)
-		return;
-	struct part_collector_stats s;
-	part_collector_stats(w->collector, &s);
-	metrics_value(out, "scorer_parts_total", "counter", "Sensors' partitions read.", NULL,
-		      (double)s.parts);
-	metrics_value(out, "scorer_parts_dropped_total", "counter",
-		      "Partitions dropped: late (their window was scored) or unreadable.",
-		      "{why=\"late\"}", (double)s.late);
-	metrics_labelled(out, "scorer_parts_dropped_total", "{why=\"unreadable\"}", (double)s.bad);
-	metrics_value(out, "scorer_windows_incomplete_total", "counter",
-		      "Windows merged at the deadline without every sensor's part.", NULL,
-		      (double)s.incomplete);
-	metrics_value(out, "scorer_claimed_total", "counter",
-		      "Entries claimed that another scorer read and never acknowledged.", NULL,
-		      (double)s.claimed);
-	metrics_value(out, "scorer_partitions", "gauge", "Partitions this scorer holds.", NULL,
-		      s.owned);
-	metrics_value(out, "scorer_sensors", "gauge", "Sensors heard within [role] deadline.", NULL,
-		      s.sensors);
-}
-
 void windows_write_metrics(void *ctx, FILE *out)
 {
 	const struct windows *w = ctx;
 	write_windows(w, out);
-	write_role(w, out);
 	write_alerts(w, out);
 	write_model(w, out);
 }

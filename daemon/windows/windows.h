@@ -17,9 +17,11 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "alerting/alerted.h"
 #include "common/config.h"
 #include "common/cli.h"
 #include "detector/model.h"
+#include "features/sample.h"
 #include "features/window.h"
 #include "windows/score_thread.h"
 #include "sinks/sinks.h"
@@ -65,15 +67,29 @@ void windows_tick(struct windows *w, time_t now);
 void windows_flush(struct windows *w);
 /* Frees the tables (after windows_flush). */
 void windows_close(struct windows *w);
-/* [role] sensor: each closed window goes to the scorers (part_publisher.h)
- * instead of being scored here; call after windows_open. [role] scorer:
- * windows come from the sensors (part_collector.h) to be scored here.
- * Return a sysexits code. */
-int windows_start_publishing(struct windows *w);
-int windows_start_collecting(struct windows *w);
-/* A scorer without a model: the one the fleet's scorers published, saved
- * at [model] path. Returns a sysexits code (EX_UNAVAILABLE: none). */
-int windows_fetch_model(struct windows *w);
+/* Where closed windows go instead of the score thread: a sensor's, to the
+ * scorers (the fleet's publisher, wired by run/). window takes set over
+ * (leaving it empty); closed_before, with live sources, says each second
+ * that every window starting before start is out. */
+struct window_sink {
+	void (*window)(void *ctx, int64_t start, struct sample_set *set);
+	void (*closed_before)(void *ctx, int64_t start);
+	void *ctx;
+};
+/* Sends closed windows to sink from now on (NULL: to the score thread).
+ * The sink must stay until windows_close. */
+void windows_send_to(struct windows *w, const struct window_sink *sink);
+/* A whole window from elsewhere (a scorer's: the sensors' parts merged by
+ * the fleet's collector), scored as one closed here. done (taken over;
+ * NULL: none) holds the sources whose alerts of it were delivered before:
+ * theirs are not sent again. */
+void windows_take(struct windows *w, int64_t start, struct sample_set *set, struct alerted *done);
+/* fn(ctx) after each model taken into use (a scorer publishes it). */
+void windows_on_model(struct windows *w, void (*fn)(void *ctx), void *ctx);
+/* The window length the table counts with (0 before windows_open). */
+uint32_t windows_window_seconds(const struct windows *w);
+/* Windows back from the score thread so far, in the order they were handed. */
+uint64_t windows_scored(const struct windows *w);
 /* Every window handed over scored and delivered (or, a sensor's, sent),
  * the memory saved. */
 void windows_stop_scoring(struct windows *w, struct score_counts *last);
