@@ -18,7 +18,7 @@
 #include "features/location.h"
 #include "features/window.h"
 #include "ingest/decode.h"
-#include "capture/pcap_input.h"
+#include "capture/capture.h"
 #include "capture/window_parts.h"
 
 struct capture_workers;

@@ -21,7 +21,7 @@
 #include "ingest/zeek_conn.h"
 #include "capture/file_times.h"
 #include "common/log.h"
-#include "capture/pcap_input.h"
+#include "capture/capture.h"
 
 /* Detects an input's format from its first bytes: capture magic numbers,
  * then the CSV header. */
@@ -264,13 +264,13 @@ static int count_inputs(const struct cli_common *c, char **paths, int n, enum in
 		rc = EX_OSERR;
 	}
 	if (!inputs_is_records(fmt))
-		pcap_input_log_summary(&tally, window_table_stats(t));
+		capture_log_summary(&tally, window_table_stats(t));
 	else
-		pcap_input_log_windows(window_table_stats(t));
+		capture_log_windows(window_table_stats(t));
 	if (spec->filter)
 		log_info("filter: %" PRIu64 " events not counted", window_table_stats(t)->filtered);
 	if (nf)
-		pcap_input_log_netflow(nf);
+		capture_log_netflow(nf);
 	netflow_free(nf);
 	window_table_free(t);
 	return rc;
@@ -326,8 +326,8 @@ int inputs_read_all(const struct cli_common *c, char *const *paths, int n, enum 
 	int rc = EX_OK;
 	if (!inputs_is_records(fmt)) {
 		if ((rc = decap_options(c, &o.decap)) == EX_OK)
-			rc = pcap_input_read((const char *const *)paths, n, &o, t, emit, ctx, tally,
-					     nf);
+			rc = capture_read((const char *const *)paths, n, &o, t, emit, ctx, tally,
+					  nf);
 		return rc == EX_OK && nf ? netflow_read_nothing(nf, tally, paths, n) : rc;
 	}
 	for (int i = 0; i < n && rc == EX_OK; i++)

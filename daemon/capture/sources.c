@@ -12,8 +12,8 @@
 #include "capture/inputs.h"
 #include "common/log.h"
 #include "common/metrics.h"
-#include "capture/pcap_input.h"
-#include "capture/udp_input.h"
+#include "capture/capture.h"
+#include "capture/udp_listener.h"
 
 #define REPLAY_STEP 4096     /* frames read per turn of the loop while replaying */
 #define LIVE_STEP 4096       /* frames or datagrams per readiness event */
@@ -65,7 +65,7 @@ static void close_failed(struct sources *s, struct source_watch *w)
 	log_err("%s: closed after the error above", w->name);
 	ev_io_stop(s->loop, &w->io);
 	capture_close(w->capture);
-	udp_close(w->udp);
+	udp_listener_close(w->udp);
 	w->capture = NULL;
 	w->udp = NULL;
 	for (int i = 0; i < s->n_live; i++)
@@ -79,7 +79,7 @@ static void on_source(struct ev_loop *loop, ev_io *io, int revents)
 	struct source_watch *w = (struct source_watch *)io;
 	struct sources *s = w->s;
 	int n = w->capture ? capture_step(w->capture, LIVE_STEP, table(s), NULL, NULL, NULL)
-			   : udp_step(w->udp, LIVE_STEP, s->nf, table(s), NULL, NULL);
+			   : udp_listener_step(w->udp, LIVE_STEP, s->nf, table(s), NULL, NULL);
 	(void)loop, (void)revents;
 	if (n < 0)
 		close_failed(s, w);
@@ -92,12 +92,12 @@ static int watch_source(struct sources *s, const char *name, struct capture *c,
 	char *copy = strdup(name);
 	if (!copy) {
 		capture_close(c);
-		udp_close(u);
+		udp_listener_close(u);
 		return EX_OSERR;
 	}
 	struct source_watch *w = &s->live[s->n_live++];
 	*w = (struct source_watch){ .s = s, .name = copy, .capture = c, .udp = u, .iface = -1 };
-	ev_io_init(&w->io, on_source, c ? capture_fd(c) : udp_fd(u), EV_READ);
+	ev_io_init(&w->io, on_source, c ? capture_fd(c) : udp_listener_fd(u), EV_READ);
 	ev_io_start(s->loop, &w->io);
 	return EX_OK;
 }
@@ -161,7 +161,8 @@ static int open_live(struct sources *s)
 	if (c->n_follow && rc == EX_OK)
 		s->follow = follow_open(c->follow, c->n_follow, c->follow_positions, &rc);
 	for (int i = 0; i < c->n_listen && rc == EX_OK; i++) {
-		struct udp_listener *u = udp_listen(c->listen[i], c->udp_rcvbuf, &s->allow, &rc);
+		struct udp_listener *u =
+			udp_listener_open(c->listen[i], c->udp_rcvbuf, &s->allow, &rc);
 		if (u) {
 			log_info("collecting NetFlow/IPFIX on %s", c->listen[i]);
 			rc = watch_source(s, c->listen[i], NULL, u);
@@ -183,7 +184,7 @@ static void close_loop_sources(struct sources *s)
 			continue;
 		ev_io_stop(s->loop, &s->live[i].io);
 		capture_close(s->live[i].capture);
-		udp_close(s->live[i].udp);
+		udp_listener_close(s->live[i].udp);
 		s->live[i].capture = NULL;
 		s->live[i].udp = NULL;
 	}
@@ -240,7 +241,7 @@ static uint64_t source_counts(const struct sources *s, const struct source_watch
 			 w->name, received, dropped);
 		return dropped;
 	}
-	const struct udp_stats *u = udp_stats(w->udp);
+	const struct udp_listener_stats *u = udp_listener_stats(w->udp);
 	snprintf(line, len, "%s: %" PRIu64 " datagrams (%" PRIu64 " bytes), %" PRIu64
 		 " from exporters not allowed, %" PRIu64 " dropped by the kernel", w->name,
 		 u->datagrams, u->bytes, u->refused, u->kernel_drops);
@@ -277,7 +278,7 @@ static void log_counts(struct sources *s)
 		log_info("%s", line);
 	}
 	if (netflow_counters(s->nf)[NF_DATAGRAMS])
-		pcap_input_log_netflow(s->nf);
+		capture_log_netflow(s->nf);
 	follow_log(s->follow);
 }
 
@@ -580,7 +581,7 @@ void sources_write_metrics(void *ctx, FILE *out)
 		const struct source_watch *w = &s->live[i];
 		if (!w->udp)
 			continue;
-		const struct udp_stats *u = udp_stats(w->udp);
+		const struct udp_listener_stats *u = udp_listener_stats(w->udp);
 		const char *states[] = { "taken", "refused", "dropped" };
 		uint64_t values[] = { u->datagrams, u->refused, u->kernel_drops };
 		for (int k = 0; k < 3; k++) {

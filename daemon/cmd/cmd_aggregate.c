@@ -12,7 +12,7 @@
 #include "base/duration.h"
 #include "base/isotime.h"
 #include "common/log.h"
-#include "capture/pcap_input.h"
+#include "capture/capture.h"
 #include "sinks/sample_csv.h"
 #include "features/window.h"
 
@@ -78,11 +78,11 @@ int cmd_aggregate(int argc, char **argv)
 	if (window_table_flush(t, sample_csv_row, &rp) < 0 && rc == EX_OK)
 		rc = EX_IOERR;
 	if (fmt == INPUT_PCAP || fmt == INPUT_NETFLOW_PCAP)
-		pcap_input_log_summary(&tally, window_table_stats(t));
+		capture_log_summary(&tally, window_table_stats(t));
 	else
-		pcap_input_log_windows(window_table_stats(t));
+		capture_log_windows(window_table_stats(t));
 	if (nf)
-		pcap_input_log_netflow(nf);
+		capture_log_netflow(nf);
 	netflow_free(nf);
 	window_table_free(t);
 	if (fflush(stdout) != 0 || rc == EX_IOERR) {

@@ -257,7 +257,7 @@ static void daemon_stop(struct daemon *d, const char *why)
 	struct score_counts n;
 	uint64_t have, need;
 	windows_stop_scoring(d->windows, &n); /* every window scored, its alerts in the sinks */
-	pcap_input_log_summary(&tally, &ws);
+	capture_log_summary(&tally, &ws);
 	if (!windows_learning(d->windows, &have, &need))
 		log_info("%" PRIu64 " frames; %" PRIu64 " windows scored, %" PRIu64 " alerts; held "
 			 "back: %" PRIu64 " repeats, %" PRIu64 " within their usual score, %" PRIu64

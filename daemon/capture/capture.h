@@ -1,7 +1,7 @@
-/* pcap_input: capture files (pcap, pcapng) through libpcap into the window
+/* capture: capture files (pcap, pcapng) and live interfaces through libpcap into the window
  * table: read, decode, count, with the decoder's outcomes tallied. */
-#ifndef FLOWSAD_PCAP_INPUT_H
-#define FLOWSAD_PCAP_INPUT_H
+#ifndef FLOWSAD_CAPTURE_H
+#define FLOWSAD_CAPTURE_H
 
 #include <stdint.h>
 
@@ -32,9 +32,9 @@ int capture_decap_options(const char *key, const char *decapsulate, const struct
  * datagrams: their UDP payloads go through nf (the live collector's
  * decoder) and the flow records into t. Returns a sysexits code, logging
  * why. */
-int pcap_input_read(const char *const *paths, int n, const struct capture_options *o,
-		    struct window_table *t, window_emit_fn emit, void *ctx,
-		    struct decode_tally *tally, struct netflow_decoder *nf);
+int capture_read(const char *const *paths, int n, const struct capture_options *o,
+		 struct window_table *t, window_emit_fn emit, void *ctx,
+		 struct decode_tally *tally, struct netflow_decoder *nf);
 
 /* A capture read step by step from an event loop: a file being replayed or
  * a live interface (non-blocking, with a selectable descriptor). */
@@ -59,11 +59,11 @@ int capture_step(struct capture *c, int max, struct window_table *t, window_emit
 void capture_counts(const struct capture *c, uint64_t *received, uint64_t *dropped);
 
 /* Logs the NetFlow decoder's counters (one line). */
-void pcap_input_log_netflow(const struct netflow_decoder *nf);
+void capture_log_netflow(const struct netflow_decoder *nf);
 
 /* Logs the tally and the window table's counters (one line each). */
-void pcap_input_log_summary(const struct decode_tally *tally, const struct window_stats *ws);
+void capture_log_summary(const struct decode_tally *tally, const struct window_stats *ws);
 /* Logs the window table's counters alone (inputs of records). */
-void pcap_input_log_windows(const struct window_stats *ws);
+void capture_log_windows(const struct window_stats *ws);
 
 #endif

@@ -1,4 +1,4 @@
-#include "capture/pcap_input.h"
+#include "capture/capture.h"
 
 #include <inttypes.h>
 #include <pcap/pcap.h>
@@ -584,9 +584,9 @@ void capture_counts(const struct capture *c, uint64_t *received, uint64_t *dropp
 	}
 }
 
-int pcap_input_read(const char *const *paths, int n, const struct capture_options *o,
-		    struct window_table *t, window_emit_fn emit, void *ctx,
-		    struct decode_tally *tally, struct netflow_decoder *nf)
+int capture_read(const char *const *paths, int n, const struct capture_options *o,
+		 struct window_table *t, window_emit_fn emit, void *ctx,
+		 struct decode_tally *tally, struct netflow_decoder *nf)
 {
 	struct window_flow_sink sink = { t, emit, ctx, 0 };
 	int rc;
@@ -606,7 +606,7 @@ int pcap_input_read(const char *const *paths, int n, const struct capture_option
 	return rc;
 }
 
-void pcap_input_log_summary(const struct decode_tally *tally, const struct window_stats *ws)
+void capture_log_summary(const struct decode_tally *tally, const struct window_stats *ws)
 {
 	char reasons[512] = "";
 	size_t off = 0;
@@ -630,10 +630,10 @@ void pcap_input_log_summary(const struct decode_tally *tally, const struct windo
 			 decode_tunnel_name(e->kind), ip_addr_str(&e->src, src),
 			 ip_addr_str(&e->dst, dst), e->packets, e->bytes);
 	}
-	pcap_input_log_windows(ws);
+	capture_log_windows(ws);
 }
 
-void pcap_input_log_windows(const struct window_stats *ws)
+void capture_log_windows(const struct window_stats *ws)
 {
 	log_info("samples %" PRIu64 " in %" PRIu64 " windows; late %" PRIu64 ", evicted %" PRIu64
 		 ", flows split over windows %" PRIu64 "; peak sample memory %zu KiB",
@@ -641,7 +641,7 @@ void pcap_input_log_windows(const struct window_stats *ws)
 		 ws->peak_bytes / 1024);
 }
 
-void pcap_input_log_netflow(const struct netflow_decoder *nf)
+void capture_log_netflow(const struct netflow_decoder *nf)
 {
 	const uint64_t *n = netflow_counters(nf);
 	char line[512];

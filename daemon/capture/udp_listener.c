@@ -1,4 +1,4 @@
-#include "capture/udp_input.h"
+#include "capture/udp_listener.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -21,7 +21,7 @@ struct udp_listener {
 	int fd;
 	char *address;
 	const struct filter_nets *allow;
-	struct udp_stats st;
+	struct udp_listener_stats st;
 	uint8_t (*buf)[DATAGRAM_MAX];            /* [BATCH] */
 	struct sockaddr_storage from[BATCH];
 	struct iovec iov[BATCH];
@@ -59,26 +59,26 @@ static int bind_socket(struct udp_listener *l, const char *address, uint64_t rcv
 	return EX_OK;
 }
 
-struct udp_listener *udp_listen(const char *address, uint64_t rcvbuf,
-				const struct filter_nets *allow, int *rc)
+struct udp_listener *udp_listener_open(const char *address, uint64_t rcvbuf,
+				       const struct filter_nets *allow, int *rc)
 {
 	struct udp_listener *l = calloc(1, sizeof *l);
 	if (!l || !(l->buf = malloc(BATCH * sizeof *l->buf)) || !(l->address = strdup(address))) {
 		log_err("%s: out of memory", address);
 		*rc = EX_OSERR;
-		udp_close(l);
+		udp_listener_close(l);
 		return NULL;
 	}
 	l->fd = -1;
 	l->allow = allow && allow->n ? allow : NULL;
 	if ((*rc = bind_socket(l, address, rcvbuf)) != EX_OK) {
-		udp_close(l);
+		udp_listener_close(l);
 		return NULL;
 	}
 	return l;
 }
 
-void udp_close(struct udp_listener *l)
+void udp_listener_close(struct udp_listener *l)
 {
 	if (!l)
 		return;
@@ -89,12 +89,12 @@ void udp_close(struct udp_listener *l)
 	free(l);
 }
 
-int udp_fd(const struct udp_listener *l)
+int udp_listener_fd(const struct udp_listener *l)
 {
 	return l->fd;
 }
 
-const struct udp_stats *udp_stats(const struct udp_listener *l)
+const struct udp_listener_stats *udp_listener_stats(const struct udp_listener *l)
 {
 	return &l->st;
 }
@@ -120,8 +120,8 @@ static void read_drops(struct udp_listener *l, struct msghdr *h)
 		}
 }
 
-int udp_step(struct udp_listener *l, int max, struct netflow_decoder *nf, struct window_table *t,
-	     window_emit_fn emit, void *ctx)
+int udp_listener_step(struct udp_listener *l, int max, struct netflow_decoder *nf,
+		      struct window_table *t, window_emit_fn emit, void *ctx)
 {
 	struct window_flow_sink sink = { t, emit, ctx, 0 };
 	int total = 0;
