@@ -16,6 +16,7 @@
 #include "alerting/incident.h"
 #include "detector/sides.h"
 #include "detector/vectorize.h"
+#include "windows/gates.h"
 
 struct scorer {
 	struct scorer_settings set;
@@ -159,14 +160,6 @@ const struct scorer_stats *scorer_stats(const struct scorer *s)
 	return &s->st;
 }
 
-/* A sample's score on the side that passed its gates. */
-struct side_score {
-	int side;    /* BASELINE_OPENED or BASELINE_SERVED */
-	float score; /* scaled */
-	float raw;
-	double threshold, usual; /* the window's threshold, its source's usual score of the side */
-};
-
 /* The hosts an alert's source provoked answers from (related_of). */
 struct related {
 	int n;
@@ -201,7 +194,7 @@ static double alert_threshold(const struct scorer *s)
  * alert unless it repeats its incident. */
 static void consider_alert(struct scorer *s, int64_t window_start, const struct net_sample *sample,
 			   const char *src, const float *x, const float *value,
-			   const struct side_score *v, int rank, const struct related *rel)
+			   const struct gate_pass *v, int rank, const struct related *rel)
 {
 	const struct model *m = s->m;
 	int dim = m->n_features, k = (int)s->set.explain_k < dim ? (int)s->set.explain_k : dim;
@@ -268,65 +261,6 @@ static void consider_alert(struct scorer *s, int64_t window_start, const struct 
 	free(f);
 	free(top);
 	free(phi);
-}
-
-/* Served anomalies provoked by a source alerted for what it opened (a flood
- * answered, an exfiltration received) are that source's: a served sample
- * whose clients' sketch holds a source passing on its opened side is held
- * back (counted as answering). */
-static void attribute_served(struct scorer *s, const struct sample_set *set, float *gated,
-			     const struct side_score *v)
-{
-	for (size_t i = 0; i < set->n; i++) {
-		if (gated[i] == -INFINITY || v[i].side != BASELINE_SERVED)
-			continue;
-		for (size_t j = 0; j < set->n; j++)
-			if (gated[j] != -INFINITY && v[j].side == BASELINE_OPENED &&
-			    window_sketch_has(set->s[i]->c.clients, &set->s[j]->src)) {
-			gated[i] = -INFINITY;
-				s->st.answering++;
-				break;
-			}
-	}
-}
-
-/* What each sample must exceed, side by side: the global threshold, and its
- * own source's usual score of that side (lib/features/baseline.h), so that
- * a busy server's ordinary noise is not news and what it serves does not
- * shelter what it opens. What a source opened is its own doing. What it
- * served is news about it only where it serves something new (host
- * new_served); otherwise an anomaly of its answers is its clients' doing,
- * and they have samples of their own. The side and score that pass go to
- * v[i]; samples that pass on no side get -INFINITY in gated. */
-static void gate_by_side(struct scorer *s, const struct sample_set *set, const float *open,
-			 const float *served, double threshold, const struct baseline *b,
-			 float *gated, struct side_score *v)
-{
-	for (size_t i = 0; i < set->n; i++) {
-		const struct net_sample *x = set->s[i];
-		gated[i] = -INFINITY;
-		if (!(open[i] > threshold) && !(served[i] > threshold))
-			continue; /* most samples: no lookup of their source */
-		int news = s->spec.host_features && x->host[BASELINE_NEW_SERVED] > 0;
-		for (int side = BASELINE_OPENED; side < BASELINE_SIDES; side++) {
-			float score = side == BASELINE_OPENED ? open[i] : served[i];
-			if (!(score > threshold))
-				continue;
-			if (side == BASELINE_SERVED && !news) {
-				s->st.answering++;
-				continue;
-			}
-			double usual = b ? baseline_usual_score(b, &x->src, side) : NAN;
-			if (score <= usual) { /* NAN: no usual yet */
-				s->st.usual++;
-				continue;
-			}
-			gated[i] = score;
-			v[i] = (struct side_score){ side, score, 0, threshold, usual };
-			break;
-		}
-	}
-	attribute_served(s, set, gated, v);
 }
 
 /* Raw scores of every sample into raw [set->n], and of its sides into open
@@ -400,7 +334,7 @@ static void send_incident_end(void *ctx, const struct incident *inc)
 /* The alert of a picked sample: its vector made again from its side
  * (unscaled values for the analyst, scaled for the explanation). */
 static void alert_pick(struct scorer *s, int64_t window_start, const struct sample_set *set,
-		       const struct net_sample *sample, const struct side_score *v, int rank)
+		       const struct net_sample *sample, const struct gate_pass *v, int rank)
 {
 	size_t dim = (size_t)s->m->n_features;
 	float *value = malloc(2 * dim * sizeof *value);
@@ -435,20 +369,24 @@ void scorer_score(struct scorer *s, int64_t window_start, const struct sample_se
 	 * gated; [n] the side that passed */
 	float *raw = malloc(6 * n * sizeof *raw), *open = raw + n, *served = raw + 2 * n,
 	      *open_scaled = raw + 3 * n, *served_scaled = raw + 4 * n, *gated = raw + 5 * n;
-	struct side_score *v = malloc(n * sizeof *v);
+	struct gate_pass *v = malloc(n * sizeof *v);
 	if (raw && v && score_blocks(s, set, raw, open, served) == 0) {
 		for (size_t i = 0; i < n; i++) {
 			open_scaled[i] = (float)deepsad_scaled(&s->m->det, open[i]);
 			served_scaled[i] = (float)deepsad_scaled(&s->m->det, served[i]);
 		}
-		gate_by_side(s, set, open_scaled, served_scaled, threshold, b, gated, v);
+		struct gate_counts held = { 0 };
+		gates_apply(set, open_scaled, served_scaled, threshold, s->spec.host_features, b,
+			    gated, v, &held);
+		s->st.usual += held.usual;
+		s->st.answering += held.answering;
 		n_picks = alert_select(NULL, gated, n, (int)s->set.top_n, threshold, &picks);
 		calibrate_add(&s->recent, window_start, open_scaled, n);
 	}
 	if (n_picks < 0)
 		log_err("window %lld not scored (out of memory)", (long long)window_start);
 	for (long i = 0; i < n_picks; i++) {
-		struct side_score *p = &v[picks[i].row];
+		struct gate_pass *p = &v[picks[i].row];
 		p->raw = p->side == BASELINE_SERVED ? served[picks[i].row] : open[picks[i].row];
 		alert_pick(s, window_start, set, set->s[picks[i].row], p, (int)i + 1);
 	}
