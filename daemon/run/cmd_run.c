@@ -26,6 +26,7 @@
 #include "common/metrics.h"
 #include "run/notify.h"
 #include "run/privileges.h"
+#include "run/run_metrics.h"
 
 enum {
 	OPT_REDIS = OPT_FIRST_COMMAND_OPTION,
@@ -184,7 +185,7 @@ static void log_progress(struct daemon *d)
 /* What systemd's STATUS line says (the packet rate since the last call). */
 static struct notify_state state_of(struct daemon *d)
 {
-	struct notify_state s = { .retraining = windows_retraining(d->windows) };
+	struct notify_state s = { .retraining = retraining_running(d->retraining) };
 	struct decode_tally tally;
 	struct window_stats ws;
 	struct score_counts n;
@@ -214,6 +215,7 @@ static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 		return;
 	windows_tick(d->windows, now);
 	roles_tick(d->roles);
+	retraining_tick(d->retraining, now);
 	if (getenv("NOTIFY_SOCKET")) { /* under systemd */
 		struct notify_state st = state_of(d);
 		notify_status(&st);
@@ -410,15 +412,20 @@ static int start(struct daemon *d)
 	wc.sinks = d->sinks;
 	wc.sources = d->sources;
 	if (!(d->windows = windows_new(&wc)) ||
-	    !(d->roles = roles_new(d->loop, &d->conf, d->windows, d->sinks)))
+	    !(d->roles = roles_new(d->loop, &d->conf, d->windows, d->sinks)) ||
+	    !(d->retraining = retraining_new(d->loop, &d->conf, &d->args->common, d->windows)))
 		return EX_OSERR;
 	if ((rc = start_role(d, cold)) != EX_OK ||
 	    (rc = metrics_open(d->loop, d->conf.metrics_listen, &d->metrics)) != EX_OK ||
 	    (rc = privileges_drop(&d->conf)) != EX_OK)
 		return rc;
 	metrics_add(d->metrics, sources_write_metrics, d->sources);
-	metrics_add(d->metrics, windows_write_metrics, d->windows);
+	metrics_add(d->metrics, run_metrics_windows, d->windows);
 	metrics_add(d->metrics, roles_write_metrics, d->roles);
+	metrics_add(d->metrics, run_metrics_alerts, d->windows);
+	metrics_add(d->metrics, sinks_write_metrics, d->sinks);
+	metrics_add(d->metrics, run_metrics_model, d->windows);
+	metrics_add(d->metrics, retraining_write_metrics, d->retraining);
 	if (d->args->n_files) {
 		d->progress_at = time(NULL);
 		sources_start_replay(d->sources);
@@ -437,6 +444,8 @@ static int start(struct daemon *d)
 
 static void finish(struct daemon *d)
 {
+	retraining_free(d->retraining); /* cancelled: its model is not taken */
+	d->retraining = NULL;
 	sources_stop(d->sources);
 	/* the windows closed (a sensor's sent) and scored before the fleet and
 	 * the sources go */

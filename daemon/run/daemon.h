@@ -7,11 +7,13 @@
  *                  file replay
  *   windows.c      the window table, the workers' windows merged
  *                  (window_parts.c), the hand-over of closed windows to the
- *                  score thread (score_thread.c), the model and its
- *                  retraining (retrainer.c)
+ *                  score thread (score_thread.c), the model in use
+ *   roles.c        [role] sensor and scorer: the fleet wired to the windows
+ *   retraining.c   the retraining worker (retrainer.c) wired to the windows
  *   sinks.c        the alert sinks (spool, Redis, JSON lines) and --samples
  *   notify.c       systemd: READY, STATUS, WATCHDOG, RELOADING, STOPPING
  *   metrics.c      the Prometheus endpoint: each module adds its writer
+ *                  (the windows' in run_metrics.c)
  *
  * Everything runs on the loop's thread but the capture workers, the score
  * thread, which gets closed windows through a bounded queue and hands their
@@ -28,6 +30,7 @@
 #include "common/cli.h"
 #include "sinks/sinks.h"
 #include "capture/sources.h"
+#include "run/retraining.h"
 #include "run/roles.h"
 #include "windows/windows.h"
 
@@ -49,6 +52,7 @@ struct daemon {
 	struct sources *sources;
 	struct windows *windows;
 	struct roles *roles;            /* [role] sensor or scorer: the fleet */
+	struct retraining *retraining;
 	struct sinks *sinks;            /* alerts and --samples */
 	struct metrics *metrics;
 	time_t progress_at;             /* a replay's last progress line */

@@ -151,8 +151,9 @@ void sinks_log_undelivered(const struct sinks *s)
 			 spool_stats(s->spool)->pending);
 }
 
-void sinks_write_metrics(const struct sinks *s, FILE *out)
+void sinks_write_metrics(void *ctx, FILE *out)
 {
+	const struct sinks *s = ctx;
 	if (!s || !s->redis)
 		return;
 	const struct redis_sink_stats *r = redis_sink_stats(s->redis);

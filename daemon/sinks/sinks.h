@@ -38,7 +38,8 @@ void sinks_start_drain(struct sinks *s);
 int sinks_drained(struct sinks *s);
 void sinks_log_undelivered(const struct sinks *s);
 
-/* The sinks' metrics (Prometheus text) to out. */
-void sinks_write_metrics(const struct sinks *s, FILE *out);
+/* The sinks' metrics (Prometheus text) to out: a metrics_writer_fn of a
+ * struct sinks (NULL: none). */
+void sinks_write_metrics(void *ctx, FILE *out);
 
 #endif

@@ -1,14 +1,15 @@
 /* windows: the window table the loop counts into (and, with capture
  * workers, their windows merged: window_parts.h), each closed window handed
  * to the score thread (score_thread.h: the sources' memory, scoring and
- * explaining, the history) and what comes back (alerts to the sinks, the
- * window's log line), the --samples rows, the model in use and its
- * retraining (retrainer.h). A daemon without a model yet (a cold start)
+ * explaining, the history) or to a sink of windows (a sensor's), and what
+ * comes back (alerts to the sinks, the window's log line), the --samples
+ * rows, and the model in use. A daemon without a model yet (a cold start)
  * counts and keeps history only, until the history holds enough windows to
- * train the first one.
+ * train the first one. Retraining (run/retraining.h), the fleet
+ * (run/roles.h) and the metrics (run/run_metrics.h) are wired from run/.
  *
  * Threads: every function here runs on the loop's thread; what the score
- * thread and the retraining worker hand back arrives on it (ev_async). */
+ * thread hands back arrives on it (ev_async). */
 #ifndef FLOWSAD_WINDOWS_H
 #define FLOWSAD_WINDOWS_H
 
@@ -21,6 +22,7 @@
 #include "common/config.h"
 #include "common/cli.h"
 #include "detector/model.h"
+#include "features/merge.h"
 #include "features/sample.h"
 #include "features/window.h"
 #include "windows/score_thread.h"
@@ -105,12 +107,18 @@ void windows_counts(const struct windows *w, struct score_counts *out);
 int windows_learning(const struct windows *w, uint64_t *have, uint64_t *need);
 /* The model in use: its id ("" while learning) and when it was made. */
 const char *windows_model_id(const struct windows *w, time_t *made);
-int windows_retraining(const struct windows *w);
 /* The most memory the samples alive at once held: the open windows' and
  * those being scored (seen at each window's close and each second). */
 size_t windows_peak_samples(const struct windows *w);
-/* The windows', scoring's, alerts' (sinks too) and model's metrics (a
- * metrics_writer_fn of w). */
-void windows_write_metrics(void *ctx, FILE *out);
+/* Whether windows_flush was called: the end, no new model is taken. */
+int windows_stopping(const struct windows *w);
+/* A full count of the history (a retraining's: a start with a model counts
+ * only the newest segment), to the score thread. */
+void windows_history_counts(struct windows *w, uint64_t records, uint64_t windows);
+/* Windows the history could not keep (its disk full, I/O errors), in all. */
+uint64_t windows_history_lost(const struct windows *w);
+/* With capture workers, the windows merged from their parts and what the
+ * merges did: returns 1; 0 (nothing written) without workers. */
+int windows_merge_stats(const struct windows *w, uint64_t *windows, struct merge_stats *st);
 
 #endif
