@@ -177,10 +177,13 @@ check: deps
 		EXTRA_CFLAGS="$(SAN)" EXTRA_LDFLAGS="$(SAN)" test
 
 # The daemon's threads (loop, score thread, retraining worker) under
-# ThreadSanitizer, through the checker suite: a race fails it.
+# ThreadSanitizer, through the checker suite, and the queue they hand over
+# through (its unit suite races threads through it): a race fails it.
 tsan: deps
 	@$(MAKE) --no-print-directory BUILD=build-tsan OPT="-O1 -g" EXTRA_CFLAGS="-fsanitize=thread" \
-		EXTRA_LDFLAGS="-fsanitize=thread" build-tsan/flowsad
+		EXTRA_LDFLAGS="-fsanitize=thread" build-tsan/flowsad build-tsan/tests/test_queue
+	@TSAN_OPTIONS="exitcode=99" build-tsan/tests/test_queue >build-tsan/test_queue.out 2>&1 || \
+		{ cat build-tsan/test_queue.out; echo "make tsan: the queue's suite failed"; exit 1; }
 	@BUILD=build-tsan TSAN=1 TSAN_OPTIONS="exitcode=99" bash tests/run.sh memcheck
 
 valgrind: deps $(BUILD)/flowsad $(UNIT_BIN)

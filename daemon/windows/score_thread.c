@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "common/log.h"
+#include "common/queue.h"
 #include "base/grow.h"
 
 #define BASELINE_SAVE_SECONDS 300
@@ -15,7 +16,7 @@
 enum job_kind { JOB_WINDOW, JOB_MODEL, JOB_SETTINGS, JOB_COUNTS, JOB_EXPIRE, JOB_STOP };
 
 struct job {
-	struct job *next;
+	struct queue_link link;
 	enum job_kind kind;
 	int64_t start;                  /* WINDOW: its start; EXPIRE: now */
 	size_t samples;
@@ -27,7 +28,7 @@ struct job {
 };
 
 struct result {
-	struct result *next;
+	struct queue_link link;
 	struct window_result r;
 	size_t cap;
 };
@@ -36,11 +37,9 @@ struct score_thread {
 	struct ev_loop *loop;
 	ev_async results_ready;
 	pthread_t thread;
+	struct queue *jobs;             /* to the thread: SCORE_QUEUE windows at most */
+	struct queue *results;          /* back to the loop, waking it */
 	pthread_mutex_t mu;
-	pthread_cond_t not_empty, not_full;
-	struct job *head, *tail;        /* under mu */
-	int queued_windows;             /* under mu */
-	struct result *done_head, *done_tail; /* under mu */
 	struct score_counts counts;     /* under mu: the thread's last published ones */
 	uint64_t handed, delivered;     /* loop only */
 	window_result_fn done;
@@ -59,24 +58,23 @@ struct score_thread {
 /* --- the loop's side ---------------------------------------------------------------------------
  */
 
+/* Windows are counted in the queue's bound: the loop waits (counted) while
+ * SCORE_QUEUE of them are queued; the other jobs never wait. */
 static void push_job(struct score_thread *t, struct job *j)
 {
-	pthread_mutex_lock(&t->mu);
-	if (j->kind == JOB_WINDOW) {
-		if (t->queued_windows >= SCORE_QUEUE)
-			t->counts.waits++;
-		while (t->queued_windows >= SCORE_QUEUE)
-			pthread_cond_wait(&t->not_full, &t->mu);
-		t->queued_windows++;
+	int window = j->kind == JOB_WINDOW;
+	if (window) {
+		pthread_mutex_lock(&t->mu);
 		t->counts.held_bytes += j->set.bytes;
+		pthread_mutex_unlock(&t->mu);
 	}
-	if (t->tail)
-		t->tail->next = j;
-	else
-		t->head = j;
-	t->tail = j;
-	pthread_cond_signal(&t->not_empty);
-	pthread_mutex_unlock(&t->mu);
+	int rc = queue_push(t->jobs, &j->link, window);
+	if (rc == 1) {
+		pthread_mutex_lock(&t->mu);
+		t->counts.waits++;
+		pthread_mutex_unlock(&t->mu);
+	}
+	/* (never closed: the thread ends on JOB_STOP, the last job pushed) */
 }
 
 static struct job *new_job(enum job_kind kind)
@@ -102,16 +100,12 @@ static void free_result(struct result *r)
 /* Hands the finished windows' results to done, in order. */
 static void deliver_results(struct score_thread *t)
 {
-	pthread_mutex_lock(&t->mu);
-	struct result *r = t->done_head;
-	t->done_head = t->done_tail = NULL;
-	pthread_mutex_unlock(&t->mu);
-	while (r) {
-		struct result *next = r->next;
+	struct queue_link *l;
+	while ((l = queue_try_pop(t->results))) {
+		struct result *r = queue_item(l, struct result, link);
 		t->delivered++;
 		t->done(t->ctx, &r->r);
 		free_result(r);
-		r = next;
 	}
 }
 
@@ -230,16 +224,9 @@ static void publish(struct score_thread *t, struct result *r)
 	t->counts.baseline = *baseline_stats(t->baseline);
 	if (t->history)
 		t->counts.history = *history_stats(t->history);
-	if (r) {
-		if (t->done_tail)
-			t->done_tail->next = r;
-		else
-			t->done_head = r;
-		t->done_tail = r;
-	}
 	pthread_mutex_unlock(&t->mu);
-	if (r)
-		ev_async_send(t->loop, &t->results_ready);
+	if (r && queue_push(t->results, &r->link, 0) < 0) /* (never closed) */
+		free_result(r);
 }
 
 /* A window's samples given back, and no longer counted as held. */
@@ -304,18 +291,7 @@ static void *run(void *arg)
 {
 	struct score_thread *t = arg;
 	for (;;) {
-		pthread_mutex_lock(&t->mu);
-		while (!t->head)
-			pthread_cond_wait(&t->not_empty, &t->mu);
-		struct job *j = t->head;
-		t->head = j->next;
-		if (!t->head)
-			t->tail = NULL;
-		if (j->kind == JOB_WINDOW) {
-			t->queued_windows--;
-			pthread_cond_signal(&t->not_full);
-		}
-		pthread_mutex_unlock(&t->mu);
+		struct job *j = queue_item(queue_pop(t->jobs), struct job, link);
 		enum job_kind kind = j->kind;
 		switch (kind) {
 		case JOB_WINDOW: score_window(t, j); break;
@@ -365,16 +341,24 @@ struct score_thread *score_thread_start(struct ev_loop *loop, struct baseline *b
 	t->ctx = ctx;
 	t->saved_at = time(NULL);
 	pthread_mutex_init(&t->mu, NULL);
-	pthread_cond_init(&t->not_empty, NULL);
-	pthread_cond_init(&t->not_full, NULL);
-	publish(t, NULL);
+	t->jobs = queue_new(SCORE_QUEUE);
+	t->results = queue_new(0);
+	int rc = t->jobs && t->results ? 0 : ENOMEM;
 	ev_async_init(&t->results_ready, on_results);
 	t->results_ready.data = t;
-	ev_async_start(loop, &t->results_ready);
-	int rc = pthread_create(&t->thread, NULL, run, t);
+	if (rc == 0) {
+		publish(t, NULL);
+		ev_async_start(loop, &t->results_ready);
+		queue_wake(t->results, loop, &t->results_ready);
+		rc = pthread_create(&t->thread, NULL, run, t);
+		if (rc != 0)
+			ev_async_stop(loop, &t->results_ready);
+	}
 	if (rc != 0) {
 		log_err("cannot start the score thread: %s", strerror(rc));
-		ev_async_stop(loop, &t->results_ready);
+		queue_free(t->jobs);
+		queue_free(t->results);
+		pthread_mutex_destroy(&t->mu);
 		free(t->baseline_path);
 		free(t);
 		return NULL;
@@ -402,8 +386,8 @@ void score_thread_stop(struct score_thread *t, struct score_counts *last)
 	scorer_free(t->scorer);
 	baseline_free(t->baseline);
 	history_close(t->history);
-	pthread_cond_destroy(&t->not_full);
-	pthread_cond_destroy(&t->not_empty);
+	queue_free(t->jobs);
+	queue_free(t->results);
 	pthread_mutex_destroy(&t->mu);
 	free(t->baseline_path);
 	free(t);

@@ -1,12 +1,13 @@
 /* score_thread: what happens to a closed window, on a thread of its own, so
  * that the thread that reads packets and datagrams never waits for the
  * detector. A window's samples are handed over (moved, not copied) through
- * a bounded queue; on the thread, each window passes through the sources'
+ * a bounded queue (common/queue.h); on the thread, each window passes through the sources'
  * memory (lib/features/baseline.h), is scored and explained (scorer.h) and appended
  * to the history; its alerts come back to the loop, in window order, for
- * the sinks. Models, alert settings and history chores go through the same
- * queue, so they take effect between the windows handed over before and
- * after them.
+ * the sinks, through a second queue that wakes the loop. Models, alert
+ * settings and history chores go through the first queue (never waiting
+ * for room), so they take effect between the windows handed over before
+ * and after them.
  *
  * Threads: every function here is called on the loop's thread. The scorer,
  * the baseline and the history belong to the score thread once started
