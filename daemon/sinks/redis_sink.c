@@ -174,12 +174,13 @@ static void use_node(struct redis_sink *r, const struct hostport *node)
 	hostport_format(node, r->address, sizeof r->address);
 }
 
-/* A cluster's next attempt goes to the next seed: the node tried may be a
- * master that failed, and any node answers with the stream's master. */
+/* The next attempt goes to the next seed, however many there are: the node
+ * tried may be a master that failed (followed there by MOVED from a seed,
+ * or named by a Sentinel), and any node of a cluster answers with the
+ * stream's master. One server given alone is its own seed. */
 static void schedule_retry(struct redis_sink *r)
 {
-	if (redis_address_has_topology(&r->addr))
-		use_node(r, &r->addr.seeds[r->next_seed++ % r->addr.n_seeds]);
+	use_node(r, &r->addr.seeds[r->next_seed++ % r->addr.n_seeds]);
 	r->asking = r->addr.master_name[0] != '\0';
 	r->unreachable = 1;
 	r->st.failures++;
