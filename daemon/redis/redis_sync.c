@@ -10,6 +10,7 @@
 #include "base/hostport.h"
 #include "common/log.h"
 #include "redis/redis_address.h"
+#include "redis/redis_reply.h"
 
 #define MAX_NODES 64    /* connections kept: a cluster's masters and replicas */
 #define MAX_ROUTES 1024 /* keys whose node is remembered */
@@ -127,18 +128,11 @@ static int sentinel_master(struct redis_sync *r)
 		const char *name = r->addr.master_name;
 		redisReply *a = c ? redisCommand(c, "SENTINEL get-master-addr-by-name %s", name)
 				  : NULL;
-		struct hostport m = { 0 };
-		int found = a && a->type == REDIS_REPLY_ARRAY && a->elements == 2 &&
-			    a->element[0]->type == REDIS_REPLY_STRING &&
-			    a->element[1]->type == REDIS_REPLY_STRING &&
-			    strlen(a->element[0]->str) < sizeof m.host;
-		if (found) {
-			snprintf(m.host, sizeof m.host, "%s", a->element[0]->str);
-			m.port = atoi(a->element[1]->str);
-		}
+		struct hostport m;
+		int found = redis_reply_master(a, &m);
 		freeReplyObject(a);
 		redisFree(c);
-		if (found && m.port > 0 && m.port < 65536)
+		if (found)
 			return node_of(r, &m);
 	}
 	return -1;
@@ -264,13 +258,9 @@ int redis_sync_replicated(struct redis_sync *r, const char *key, uint32_t timeou
 		return -1;
 	if (n->replicas < 0) {
 		redisReply *a = redisCommand(n->c, "INFO replication");
-		const char *at = a && a->type == REDIS_REPLY_STRING
-					 ? strstr(a->str, "connected_slaves:")
-					 : NULL;
-		if (at)
-			n->replicas = atoi(at + strlen("connected_slaves:"));
+		n->replicas = redis_reply_replicas(a);
 		freeReplyObject(a);
-		if (!at)
+		if (n->replicas < 0)
 			return -1;
 	}
 	if (n->replicas == 0)

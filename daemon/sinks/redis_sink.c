@@ -14,6 +14,7 @@
 #include "alerting/alert.h"
 #include "base/isotime.h"
 #include "common/log.h"
+#include "redis/redis_reply.h"
 
 #define BACKOFF_FIRST 0.2
 #define BACKOFF_MAX 10.0
@@ -478,14 +479,13 @@ static void on_replication(redisAsyncContext *ac, void *reply_, void *privdata)
 {
 	struct redis_sink *r = privdata;
 	redisReply *reply = reply_;
-	const char *at;
 
 	if (!current_reply(r, ac))
 		return;
 	if (reply_failed(r, reply, "INFO"))
 		return;
-	at = reply->type == REDIS_REPLY_STRING ? strstr(reply->str, "connected_slaves:") : NULL;
-	r->replicas = at ? atoi(at + 17) : 0;
+	int n = redis_reply_replicas(reply);
+	r->replicas = n > 0 ? n : 0;
 	become_ready(r);
 }
 
@@ -506,21 +506,14 @@ static void on_sentinel(redisAsyncContext *ac, void *reply_, void *privdata)
 {
 	struct redis_sink *r = privdata;
 	redisReply *reply = reply_;
-	struct hostport master = { 0 };
+	struct hostport master;
 	char from[sizeof r->address], why[256];
 
 	if (!current_reply(r, ac))
 		return;
 	if (reply_failed(r, reply, "SENTINEL"))
 		return;
-	if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 2 &&
-	    reply->element[0]->type == REDIS_REPLY_STRING &&
-	    reply->element[1]->type == REDIS_REPLY_STRING &&
-	    strlen(reply->element[0]->str) < sizeof master.host) {
-		snprintf(master.host, sizeof master.host, "%s", reply->element[0]->str);
-		master.port = atoi(reply->element[1]->str);
-	}
-	if (master.port < 1 || master.port > 65535) {
+	if (!redis_reply_master(reply, &master)) {
 		snprintf(why, sizeof why, "the sentinel knows no master named %s",
 			 r->addr.master_name);
 		drop_connection(r, why);
