@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "base/atomic_file.h"
 #include "base/duration.h"
@@ -16,6 +17,7 @@
 #include "features/merge.h"
 #include "features/part_wire.h"
 #include "common/log.h"
+#include "common/queue.h"
 #include "redis/redis_sync.h"
 
 #define GROUP		 "flowsad-scorers"
@@ -56,7 +58,9 @@ struct ack {
 	char id[ID_LEN];
 };
 
+/* A merged window on its way to the loop (through ready, the queue). */
 struct ready {
+	struct queue_link link;
 	int64_t start;
 	struct sample_set set;
 	struct alerted *done;
@@ -67,14 +71,13 @@ struct part_collector {
 	char *prefix, *name;
 	struct ev_loop *loop;
 	ev_async ready_w;
+	struct queue *ready; /* merged windows to the loop: READY_MAX at most */
 	collected_fn fn;
 	void *ctx;
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
 	int stopping;
-	struct ready ready[READY_MAX];
-	int n_ready;
 	uint64_t delivered; /* the first windows handed that are scored and delivered */
 	struct part_collector_stats st;
 	/* the thread's */
@@ -558,24 +561,30 @@ static struct alerted *alerted_in(struct part_collector *p, int64_t start)
 	return done;
 }
 
-/* Waits while the loop has READY_MAX windows to take. Returns 0, or -1
- * when stopping. */
+/* Waits while the loop has READY_MAX windows to take. Returns 0 (set and
+ * done are the loop's), or -1 when stopping (they are still the caller's). */
 static int push_ready(struct part_collector *p, int64_t start, struct sample_set *set,
 		      struct alerted *done)
 {
-	pthread_mutex_lock(&p->lock);
-	while (p->n_ready == READY_MAX && !p->stopping)
-		pthread_cond_wait(&p->wake, &p->lock);
-	int ok = p->n_ready < READY_MAX;
-	if (ok) {
-		p->ready[p->n_ready++] = (struct ready){ start, *set, done };
-		p->st.windows++;
-		p->st.samples += set->n;
+	struct ready *r;
+	while (!(r = malloc(sizeof *r))) { /* a window lost would shift the acknowledgements */
+		if (stopping(p))
+			return -1;
+		log_err("scorer: out of memory to hand window %lld over; trying again",
+			(long long)start);
+		sleep(1);
 	}
+	*r = (struct ready){ .start = start, .set = *set, .done = done };
+	size_t n = set->n;
+	if (queue_push(p->ready, &r->link, 1) < 0) { /* closed: stopping */
+		free(r);
+		return -1;
+	}
+	pthread_mutex_lock(&p->lock);
+	p->st.windows++;
+	p->st.samples += n;
 	pthread_mutex_unlock(&p->lock);
-	if (ok)
-		ev_async_send(p->loop, &p->ready_w);
-	return ok ? 0 : -1;
+	return 0;
 }
 
 /* The oldest waiting window merged and handed, its entries to acknowledge
@@ -806,19 +815,11 @@ static void take_ready(struct ev_loop *loop, ev_async *w, int revents)
 {
 	struct part_collector *p = w->data;
 	(void)loop, (void)revents;
-	for (;;) {
-		pthread_mutex_lock(&p->lock);
-		struct ready r = { 0 };
-		int any = p->n_ready > 0;
-		if (any) {
-			r = p->ready[0];
-			memmove(&p->ready[0], &p->ready[1], (size_t)--p->n_ready * sizeof r);
-			pthread_cond_broadcast(&p->wake);
-		}
-		pthread_mutex_unlock(&p->lock);
-		if (!any)
-			return;
-		p->fn(p->ctx, r.start, &r.set, r.done);
+	struct queue_link *l;
+	while ((l = queue_try_pop(p->ready))) {
+		struct ready *r = queue_item(l, struct ready, link);
+		p->fn(p->ctx, r->start, &r->set, r->done);
+		free(r);
 	}
 }
 
@@ -834,6 +835,7 @@ static void free_collector(struct part_collector *p)
 	free(p->owned);
 	free(p->handed);
 	free(p->model_path);
+	queue_free(p->ready);
 	redis_sync_free(p->redis);
 	free(p->prefix);
 	free(p->name);
@@ -859,6 +861,11 @@ struct part_collector *part_collector_start(struct ev_loop *loop,
 	p->ctx = ctx;
 	for (uint32_t k = 0; k < c->n_parts; k++)
 		p->handed[k] = INT64_MIN;
+	if (!(p->ready = queue_new(READY_MAX))) {
+		log_err("scorer: out of memory");
+		free_collector(p);
+		return NULL;
+	}
 	if (!(p->redis = redis_sync_new(c->address, c->password_file, c->timeout_ms, "scorer"))) {
 		free_collector(p);
 		return NULL;
@@ -868,6 +875,7 @@ struct part_collector *part_collector_start(struct ev_loop *loop,
 	ev_async_init(&p->ready_w, take_ready);
 	p->ready_w.data = p;
 	ev_async_start(loop, &p->ready_w);
+	queue_wake(p->ready, loop, &p->ready_w);
 	int rc = pthread_create(&p->thread, NULL, collecting, p);
 	if (rc != 0) {
 		log_err("scorer: cannot start the collecting thread: %s", strerror(rc));
@@ -902,13 +910,16 @@ void part_collector_pause(struct part_collector *p)
 	p->stopping = 1;
 	pthread_cond_broadcast(&p->wake);
 	pthread_mutex_unlock(&p->lock);
+	queue_close(p->ready); /* a hand-over waiting for room gives up */
 	pthread_join(p->thread, NULL);
 	p->paused = 1;
-	for (int i = 0; i < p->n_ready; i++) { /* not scored: they stay pending */
-		sample_set_free(&p->ready[i].set);
-		alerted_free(p->ready[i].done);
+	struct queue_link *l;
+	while ((l = queue_try_pop(p->ready))) { /* not scored: they stay pending */
+		struct ready *r = queue_item(l, struct ready, link);
+		sample_set_free(&r->set);
+		alerted_free(r->done);
+		free(r);
 	}
-	p->n_ready = 0;
 	ev_async_stop(p->loop, &p->ready_w);
 }
 
