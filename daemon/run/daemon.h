@@ -7,7 +7,7 @@
  *                  file replay
  *   windows.c      the window table, the workers' windows merged
  *                  (window_parts.c), the hand-over of closed windows to the
- *                  score thread (score_thread.c), the model in use
+ *                  scoring (scoring.c, on score_thread.c), the model in use
  *   roles.c        [role] sensor and scorer: the fleet wired to the windows
  *   retraining.c   the retraining worker (retrainer.c) wired to the windows
  *   sinks.c        the alert sinks (spool, Redis, JSON lines) and --samples
@@ -17,8 +17,9 @@
  *
  * Everything runs on the loop's thread but the capture workers, the score
  * thread, which gets closed windows through a bounded queue and hands their
- * alerts back through an ev_async, and the retraining worker, which hands
- * its model back the same way; each module's header says which. */
+ * alerts back through another that wakes the loop (common/queue.h), the
+ * fleet's publisher and collector, and the retraining worker, which hands
+ * its model back through an ev_async; each module's header says which. */
 #ifndef FLOWSAD_DAEMON_H
 #define FLOWSAD_DAEMON_H
 
