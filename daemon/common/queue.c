@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <time.h>
 
 struct queue {
 	pthread_mutex_t mu;
@@ -99,6 +100,32 @@ struct queue_link *queue_pop(struct queue *q)
 	struct queue_link *l = q->head ? take(q) : NULL;
 	pthread_mutex_unlock(&q->mu);
 	return l;
+}
+
+struct queue_link *queue_pop_wait(struct queue *q, double seconds)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	if (seconds > 0) {
+		long long ns = (long long)(seconds * 1e9) + until.tv_nsec;
+		until.tv_sec += (time_t)(ns / 1000000000);
+		until.tv_nsec = (long)(ns % 1000000000);
+	}
+	pthread_mutex_lock(&q->mu);
+	while (!q->head && !q->closed &&
+	       pthread_cond_timedwait(&q->not_empty, &q->mu, &until) != ETIMEDOUT)
+		;
+	struct queue_link *l = q->head ? take(q) : NULL;
+	pthread_mutex_unlock(&q->mu);
+	return l;
+}
+
+int queue_closed(struct queue *q)
+{
+	pthread_mutex_lock(&q->mu);
+	int closed = q->closed;
+	pthread_mutex_unlock(&q->mu);
+	return closed;
 }
 
 struct queue_link *queue_try_pop(struct queue *q)

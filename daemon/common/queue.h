@@ -42,6 +42,11 @@ int queue_push(struct queue *q, struct queue_link *l, int counted)
 	__attribute__((warn_unused_result));
 /* The oldest item, waiting for one; NULL once closed and empty. */
 struct queue_link *queue_pop(struct queue *q);
+/* The oldest item, waiting at most seconds for one; NULL when none came
+ * (or the queue is closed and empty: queue_closed says which). */
+struct queue_link *queue_pop_wait(struct queue *q, double seconds);
+/* Whether queue_close was called. */
+int queue_closed(struct queue *q);
 /* The oldest item, or NULL at once when there is none. */
 struct queue_link *queue_try_pop(struct queue *q);
 /* Refuses pushes from now on and wakes every waiter. */

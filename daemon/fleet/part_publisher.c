@@ -13,12 +13,15 @@
 #include "base/isotime.h"
 #include "features/part_wire.h"
 #include "common/log.h"
+#include "common/queue.h"
 #include "redis/redis_sync.h"
 
 #define RETRY_FIRST 0.2 /* seconds before sending again, doubling */
 #define RETRY_MAX   5.0
 
+/* A closed window on its way to the publishing thread (through windows). */
 struct queued {
+	struct queue_link link;
 	int64_t start;
 	struct sample_set set;
 };
@@ -27,10 +30,8 @@ struct part_publisher {
 	struct part_publisher_config c;
 	char *prefix, *name;
 	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t changed;
-	struct queued q[PUBLISH_QUEUE];
-	int head, n;
+	struct queue *windows;   /* PUBLISH_QUEUE at most, the one being sent among them */
+	pthread_mutex_t lock;    /* the fields below */
 	uint64_t queued;	 /* windows queued in all */
 	int64_t frontier;	 /* closed_before as the loop said it */
 	uint64_t frontier_after; /* ... once this many windows are sent */
@@ -139,40 +140,33 @@ static void advance_frontier(struct part_publisher *p, int64_t sent_start)
 		p->said_before = p->frontier;
 }
 
+/* Sends the windows as they come, and says the sensor is live (with its
+ * frontier) at each window and at least once a second; at the stop (the
+ * queue closed) the windows still queued are sent first. */
 static void *publishing(void *arg)
 {
 	struct part_publisher *p = arg;
 	double next_beat = 0;
-	pthread_mutex_lock(&p->lock);
 	for (;;) {
-		while (!p->n && !p->stopping && duration_monotonic() < next_beat) {
-			struct timespec ts;
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_sec += 1;
-			pthread_cond_timedwait(&p->changed, &p->lock, &ts);
-		}
-		if (!p->n && p->stopping)
+		struct queue_link *l = queue_pop_wait(p->windows, next_beat - duration_monotonic());
+		if (!l && queue_closed(p->windows))
 			break;
 		int64_t sent_start = INT64_MIN;
-		if (p->n) {
-			struct queued w = p->q[p->head];
-			pthread_mutex_unlock(&p->lock);
-			int rc = send_window(p, &w);
-			pthread_mutex_lock(&p->lock);
-			sample_set_free(&p->q[p->head].set);
-			p->head = (p->head + 1) % PUBLISH_QUEUE;
-			p->n--;
-			p->sent++;
-			sent_start = rc == 0 ? w.start : INT64_MIN;
-			pthread_cond_broadcast(&p->changed);
+		if (l) {
+			struct queued *w = queue_item(l, struct queued, link);
+			int rc = send_window(p, w);
+			sent_start = rc == 0 ? w->start : INT64_MIN;
+			sample_set_free(&w->set);
+			free(w);
 		}
+		pthread_mutex_lock(&p->lock);
+		if (l)
+			p->sent++;
 		advance_frontier(p, sent_start);
 		pthread_mutex_unlock(&p->lock);
 		if (say_state(p, "live") == 0 || sent_start == INT64_MIN)
 			next_beat = duration_monotonic() + 1;
-		pthread_mutex_lock(&p->lock);
 	}
-	pthread_mutex_unlock(&p->lock);
 	p->said_before = INT64_MAX; /* nothing more comes from here */
 	if (say_state(p, "done") < 0)
 		log_warn("sensor: could not tell the scorers this sensor is done: they wait for "
@@ -185,6 +179,7 @@ static void free_publisher(struct part_publisher *p)
 	for (uint32_t k = 0; p->bufs && k < p->c.n_parts; k++)
 		part_buf_free(&p->bufs[k]);
 	free(p->bufs);
+	queue_free(p->windows);
 	redis_sync_free(p->redis);
 	free(p->prefix);
 	free(p->name);
@@ -201,6 +196,12 @@ struct part_publisher *part_publisher_start(const struct part_publisher_config *
 			free_publisher(p);
 		return NULL;
 	}
+	/* the window being sent counts in the bound: it is no longer queued */
+	if (!(p->windows = queue_new(PUBLISH_QUEUE - 1))) {
+		log_err("sensor: out of memory");
+		free_publisher(p);
+		return NULL;
+	}
 	p->c = *c;
 	p->said_before = INT64_MIN;
 	p->frontier = INT64_MIN;
@@ -209,7 +210,6 @@ struct part_publisher *part_publisher_start(const struct part_publisher_config *
 		return NULL;
 	}
 	pthread_mutex_init(&p->lock, NULL);
-	pthread_cond_init(&p->changed, NULL);
 	int rc = pthread_create(&p->thread, NULL, publishing, p);
 	if (rc != 0) {
 		log_err("sensor: cannot start the publishing thread: %s", strerror(rc));
@@ -222,19 +222,26 @@ struct part_publisher *part_publisher_start(const struct part_publisher_config *
 
 void part_publisher_window(struct part_publisher *p, int64_t start, struct sample_set *set)
 {
-	pthread_mutex_lock(&p->lock);
-	if (p->n == PUBLISH_QUEUE)
-		p->st.waits++;
-	while (p->n == PUBLISH_QUEUE)
-		pthread_cond_wait(&p->changed, &p->lock);
-	struct queued *w = &p->q[(p->head + p->n) % PUBLISH_QUEUE];
-	w->start = start;
-	w->set = *set;
+	char when[ISOTIME_LEN];
+	struct queued *w = malloc(sizeof *w);
+	if (!w) {
+		log_err("sensor: window %s not sent (%zu samples): out of memory",
+			isotime_format(start, when), set->n);
+		sample_set_free(set);
+		return;
+	}
+	*w = (struct queued){ .start = start, .set = *set };
 	memset(set, 0, sizeof *set);
-	p->n++;
-	p->queued++;
-	pthread_cond_broadcast(&p->changed);
+	pthread_mutex_lock(&p->lock);
+	p->queued++; /* before the thread can have sent it */
 	pthread_mutex_unlock(&p->lock);
+	int rc = queue_push(p->windows, &w->link, 1);
+	if (rc == 1) {
+		pthread_mutex_lock(&p->lock);
+		p->st.waits++;
+		pthread_mutex_unlock(&p->lock);
+	}
+	/* (never closed before part_publisher_stop, on this same thread) */
 }
 
 void part_publisher_closed_before(struct part_publisher *p, int64_t t)
@@ -261,8 +268,8 @@ void part_publisher_stop(struct part_publisher *p, double drain_seconds)
 	pthread_mutex_lock(&p->lock);
 	p->stopping = 1;
 	p->drain_until = duration_monotonic() + drain_seconds;
-	pthread_cond_broadcast(&p->changed);
 	pthread_mutex_unlock(&p->lock);
+	queue_close(p->windows); /* what is queued is sent, then the thread ends */
 	pthread_join(p->thread, NULL);
 	if (p->st.unreplicated)
 		log_warn("sensor: %" PRIu64 " entries no replica acknowledged in time (kept by "
@@ -273,6 +280,5 @@ void part_publisher_stop(struct part_publisher *p, double drain_seconds)
 		 p->st.windows, p->st.samples, p->st.entries, (double)p->st.bytes / (1 << 20),
 		 p->st.max_seconds);
 	pthread_mutex_destroy(&p->lock);
-	pthread_cond_destroy(&p->changed);
 	free_publisher(p);
 }

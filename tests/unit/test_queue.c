@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -177,6 +178,59 @@ static void test_threads(void **state)
 	free(r);
 }
 
+struct later {
+	struct queue *q;
+	struct item *it;
+	int close;
+};
+
+static void *push_later(void *arg)
+{
+	struct later *w = arg;
+	usleep(50 * 1000);
+	if (w->close)
+		queue_close(w->q);
+	else if (queue_push(w->q, &w->it->link, 1) < 0)
+		w->it->value = -2;
+	return NULL;
+}
+
+static double now(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* A bounded wait: NULL after the time when nothing comes; an item pushed
+ * meanwhile at once; NULL at once when closed, and queue_closed says so. */
+static void test_pop_wait(void **state)
+{
+	struct queue *q = queue_new(1);
+	struct item a = { .value = 7 };
+	struct later w = { q, &a, 0 };
+	pthread_t t;
+	(void)state;
+	double t0 = now();
+	assert_null(queue_pop_wait(q, 0.1));
+	assert_true(now() - t0 >= 0.09);
+	assert_null(queue_pop_wait(q, -1)); /* a time past: no wait */
+	assert_false(queue_closed(q));
+	assert_int_equal(pthread_create(&t, NULL, push_later, &w), 0);
+	t0 = now();
+	assert_int_equal(value_of(queue_pop_wait(q, 5)), 7);
+	assert_true(now() - t0 < 4);
+	pthread_join(t, NULL);
+	w.close = 1;
+	assert_int_equal(pthread_create(&t, NULL, push_later, &w), 0);
+	t0 = now();
+	assert_null(queue_pop_wait(q, 5));
+	assert_true(now() - t0 < 4);
+	assert_true(queue_closed(q));
+	pthread_join(t, NULL);
+	queue_free(q);
+}
+
 static int woken;
 
 static void on_wake(struct ev_loop *loop, ev_async *w, int revents)
@@ -218,6 +272,7 @@ int main(void)
 		cmocka_unit_test(test_order),
 		cmocka_unit_test(test_bound_waits),
 		cmocka_unit_test(test_close),
+		cmocka_unit_test(test_pop_wait),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_wakes_the_loop),
 	};
