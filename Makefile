@@ -12,6 +12,8 @@
 #   make reliability   fuzzing, a kill storm, a template flood, a full disk: a table
 #   make install    PREFIX=/usr/local DESTDIR= UNITDIR=   (never installs packages)
 #   make deb        build/flowsad_VERSION_ARCH.deb, with the Debian tools, checked by lintian
+#   make boot-check the package under a booted systemd (a container), as a new user sets it up;
+#                   make boot-cache first downloads its minimal Debian (debootstrap)
 #   make deps       install the Debian packages for build and tests
 #
 # CPPFLAGS, CFLAGS and LDFLAGS are honoured and come after the project's own
@@ -41,6 +43,9 @@ BENCH_PKGS := python3-torch python3-numpy python3-sklearn bc time xz-utils
 DEB_PKGS := debhelper dpkg-dev fakeroot lintian logrotate
 # `make run` (tests/tools/demo.sh): Redis, editcap to cut the capture, python3 to print.
 DEMO_PKGS := redis-server redis-tools wireshark-common python3
+# `make boot-check` and `make boot-cache` (tests/boot/boot.sh): a container booted by
+# systemd-nspawn from a debootstrap tree; editcap cuts the capture, python3 reads alerts.
+BOOT_PKGS := systemd-container debootstrap wireshark-common python3
 
 LIBS_PC := openblas libpcap hiredis jansson inih libsystemd libmicrohttpd
 # libev ships no pkg-config file on Debian: plain -lev.
@@ -91,7 +96,7 @@ FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%)
 BENCH_BIN := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 
-.PHONY: all deb deps deps-build deps-deb deps-bench test check tsan valgrind bench bench-detector fuzz install clean run \
+.PHONY: all deb boot-check boot-cache deps deps-build deps-deb deps-bench test check tsan valgrind bench bench-detector fuzz install clean run \
 	format-check layers reliability
 all: $(BUILD)/flowsad
 
@@ -135,6 +140,9 @@ $(STAMP)-bench-deps: Makefile | $(STAMP)-test-deps
 	@touch $@
 $(STAMP)-demo-deps: Makefile | $(STAMP)-build-deps
 	$(call install_missing,$(DEMO_PKGS))
+	@touch $@
+$(STAMP)-boot-deps: Makefile | $(STAMP)-deb-deps
+	$(call install_missing,$(BOOT_PKGS))
 	@touch $@
 deps-build: $(STAMP)-build-deps
 deps-deb: $(STAMP)-deb-deps
@@ -276,6 +284,14 @@ deb: $(STAMP)-deb-deps
 	mv $(BUILD)/deb/flowsad_$(VERSION)_$(DEB_ARCH).deb $(DEB)
 	lintian --fail-on error --info $(DEB)
 	@echo "make deb: $(DEB)"
+
+# The package under a booted systemd (tests/boot/boot.sh): skipped, with the
+# reason, without the cache that boot-cache makes (build/boot/RELEASE,
+# BOOT_CACHE), or where no container boots. Not in `make test` (minutes).
+boot-check: $(STAMP)-boot-deps deb
+	@DEB=$(DEB) bash tests/boot/boot.sh
+boot-cache: $(STAMP)-boot-deps deb
+	@DEB=$(DEB) bash tests/boot/boot.sh --cache
 
 clean:
 	rm -rf build build-san build-tsan

@@ -78,7 +78,12 @@ static int check_references(const struct config *c)
 			config_role_names[c->role]);
 		bad++;
 	}
-	if (c->model) {
+	if (cli_cold_start(c) && !c->window) {
+		log_err("[window] length: a cold start (no model at %s yet, [retrain] history_dir "
+			"set) needs it: there is no model to take it from",
+			c->model ? c->model : "[model] path");
+		bad++;
+	} else if (c->model && !cli_cold_start(c)) { /* a cold start writes the model */
 		struct model *m = model_load(c->model, err, sizeof err);
 		if (!m) {
 			log_err("[model] path: %s", err);
@@ -126,6 +131,8 @@ int cmd_check_config(int argc, char **argv)
 	       c.jsonl ? (c.redis ? " and JSON lines" : "JSON lines")
 		       : (c.redis ? "" : "standard output"),
 	       config_lateness(&c));
+	if (cli_cold_start(&c))
+		printf("; a cold start: no model yet, one is learnt from the history");
 	if (c.role != CONFIG_ROLE_SINGLE)
 		printf("; a %s of %u partitions (%s:*)", config_role_names[c.role], c.partitions,
 		       c.parts_prefix);

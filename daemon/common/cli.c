@@ -302,6 +302,11 @@ int cli_default_state(struct config *c)
 	return config_set_string(&c->follow_positions, path) < 0 ? EX_OSERR : EX_OK;
 }
 
+int cli_cold_start(const struct config *c)
+{
+	return c->history_dir && (!c->model || access(c->model, F_OK) != 0);
+}
+
 int cli_tunnels(const char *key, const char *text, unsigned *mask)
 {
 	*mask = DECODE_TUNNELS_DEFAULT;

@@ -122,4 +122,10 @@ int cli_default_state(struct config *c);
  * EX_CONFIG. */
 int cli_load_config(const char *path, struct config *c);
 
+/* A live daemon's cold start: it keeps a history ([retrain] history_dir) and
+ * has no model yet (no [model] path, or no file there); it then learns a
+ * first one, of [window] length windows. With a model file the window is the
+ * model's. */
+int cli_cold_start(const struct config *c);
+
 #endif

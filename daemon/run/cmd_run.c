@@ -145,9 +145,10 @@ static int load_settings(const struct run_args *a, struct config *c)
 		log_err("run: no model: give -m MODEL or [model] path");
 		rc = EX_CONFIG;
 	}
-	if (rc == EX_OK && c->history_dir && !a->n_files && !c->window) {
-		log_err("run: retraining ([retrain] history_dir) needs [window] length: a cold "
-			"start has no model to take it from");
+	if (rc == EX_OK && !a->n_files && !c->window && cli_cold_start(c)) {
+		log_err("run: a cold start (no model at %s yet, [retrain] history_dir set) needs "
+			"[window] length: there is no model to take it from",
+			c->model ? c->model : "[model] path");
 		rc = EX_CONFIG;
 	}
 	if (rc == EX_OK && c->role == CONFIG_ROLE_SCORER && (a->n_files || a->n_ifaces)) {

@@ -394,10 +394,10 @@ void scorer_score(struct scorer *s, int64_t window_start, const struct sample_se
 	for (size_t i = 0; b && n_picks >= 0 && i < n; i++) {
 		sample_set_prefetch(set, b, i);
 		baseline_note_score(b, &set->s[i]->src, window_start, BASELINE_OPENED,
-				    open_scaled[i]);
+				    open_scaled[i], threshold);
 		if (served_scaled[i] == served_scaled[i]) /* NAN: it served nothing */
 			baseline_note_score(b, &set->s[i]->src, window_start, BASELINE_SERVED,
-					    served_scaled[i]);
+					    served_scaled[i], threshold);
 	}
 	s->st.windows++;
 	s->st.samples += n;

@@ -71,7 +71,7 @@ static void say_volume(struct line *l, const struct window_counters *c)
  * flood's victim gets RSTs for answers it never sent). */
 static void say_failures(struct line *l, const struct window_counters *c)
 {
-	uint64_t rst = c->rst_received < c->syn_sent ? c->rst_received : c->syn_sent;
+	uint64_t rst = window_refusals(c);
 	const char *sep = "";
 	if (c->syn_unanswered) {
 		add(l, "got no answer to %llu of ", (unsigned long long)c->syn_unanswered);
@@ -146,6 +146,34 @@ static const struct {
 	{ "services", say_services },	     { "serving", say_serving },
 };
 
+static int is_service_term(const char *family, size_t n)
+{
+	return n > 4 && strncmp(family, "svc ", 4) == 0;
+}
+
+/* Whether family (its first n characters) is told by what it opened. */
+static int told_as_fanout(const char *family, size_t n)
+{
+	return is_service_term(family, n) || (n == 7 && strncmp(family, "fan-out", 7) == 0);
+}
+
+/* What it opened, naming the service terms among the two families a and b
+ * (either may be "fan-out" or absent): "private->private tcp/22 among them". */
+static void say_opened(struct line *l, const char *a, size_t an, const char *b, size_t bn,
+		       const struct window_counters *c)
+{
+	const char *sep = ", ";
+	say_fanout(l, c);
+	if (is_service_term(a, an)) {
+		add(l, "%s%.*s", sep, (int)an - 4, a + 4);
+		sep = " and ";
+	}
+	if (b && is_service_term(b, bn))
+		add(l, "%s%.*s", sep, (int)bn - 4, b + 4);
+	if (is_service_term(a, an) || (b && is_service_term(b, bn)))
+		add(l, " among them");
+}
+
 /* family (its first n characters) told about c. A service term's name
  * ("svc private->private tcp/22") is told as what it opened, to it. */
 static void say(struct line *l, const char *family, size_t n, const struct window_counters *c)
@@ -155,10 +183,7 @@ static void say(struct line *l, const char *family, size_t n, const struct windo
 			sayings[i].say(l, c);
 			return;
 		}
-	if (n > 4 && strncmp(family, "svc ", 4) == 0)
-		family += 4, n -= 4;
-	say_fanout(l, c);
-	add(l, ", %.*s among them", (int)n, family);
+	say_opened(l, family, n, NULL, 0, c);
 }
 
 char *summary_write(char *buf, size_t len, const char *src, const char *behaviour,
@@ -176,10 +201,16 @@ char *summary_write(char *buf, size_t len, const char *src, const char *behaviou
 		return buf;
 	}
 	add(&l, "%s ", src);
+	const char *second = behaviour + lead + 1;
+	if (behaviour[lead] == '+' && told_as_fanout(behaviour, lead) &&
+	    told_as_fanout(second, strlen(second))) { /* one clause, not the same twice */
+		say_opened(&l, behaviour, lead, second, strlen(second), c);
+		return buf;
+	}
 	say(&l, behaviour, lead, c);
 	if (behaviour[lead] == '+') {
 		add(&l, "; it ");
-		say(&l, behaviour + lead + 1, strlen(behaviour + lead + 1), c);
+		say(&l, second, strlen(second), c);
 	} else if (strcmp(behaviour, "new-source") == 0) { /* its counts, not its newness alone */
 		add(&l, "; it ");
 		say_fanout(&l, c);

@@ -240,14 +240,11 @@ static void rotate_sketches(struct host *h, int64_t epoch)
 static void levels_of(const struct window_counters *c, double *v, double *x)
 {
 	static const double floor[N_LEVELS] = { 10, 1500, 1, 1, 1, 1500 };
-	/* RSTs are failures of its own SYNs only: a flood's victim gets RSTs for
-	 * the SYN-ACKs it answered with */
-	uint64_t rst = c->rst_received < c->syn_sent ? c->rst_received : c->syn_sent;
 	v[0] = (double)c->opened_packets;
 	v[1] = (double)c->opened_bytes;
 	v[2] = (double)c->opened;
 	v[3] = window_sketch_count(c->peers);
-	v[LEVEL_FAILURES] = (double)(c->syn_unanswered + rst + c->unreach_received);
+	v[LEVEL_FAILURES] = (double)(c->syn_unanswered + window_refusals(c) + c->unreach_received);
 	v[LEVEL_RECEIVED] = (double)c->received_bytes;
 	for (int i = 0; i < N_LEVELS; i++)
 		x[i] = log(v[i] + floor[i]);
@@ -420,13 +417,14 @@ double baseline_usual_score(const struct baseline *b, const ip_addr *src, int si
 }
 
 void baseline_note_score(struct baseline *b, const ip_addr *src, int64_t window_start, int side,
-			 double score)
+			 double score, double threshold)
 {
 	struct host *h = find_host(b, src);
 	if (!h || !isfinite(score))
 		return;
 	double gap = h->scored[side] ? (double)(window_start - h->score_last[side]) : 0;
-	decay_step(&h->score_mean[side], &h->score_var[side], log1p(score > 0 ? score : 0),
+	double capped = score < threshold ? score : threshold;
+	decay_step(&h->score_mean[side], &h->score_var[side], log1p(capped > 0 ? capped : 0),
 		   h->scored[side], gap, SCORE_HALFLIFE);
 	h->score_last[side] = window_start;
 	h->scored[side] += h->scored[side] < UINT32_MAX;

@@ -104,9 +104,14 @@ void baseline_prefetch(const struct baseline *b, const ip_addr *src, int stage);
 enum { BASELINE_OPENED, BASELINE_SERVED, BASELINE_SIDES };
 double baseline_usual_score(const struct baseline *b, const ip_addr *src, int side);
 /* Notes src's (scaled) score of side in the window that starts at
- * window_start (a source not remembered is ignored). */
+ * window_start (a source not remembered is ignored), counted up to the
+ * alert threshold. The usual score is how the source scores while nothing
+ * happens; above the threshold its incidents take over. Counted whole, a
+ * flood's windows made a host's usual score hundreds of thousands and held
+ * back its next, unrelated anomaly; capped at the usual score itself, a
+ * flood raised it window after window all the same. */
 void baseline_note_score(struct baseline *b, const ip_addr *src, int64_t window_start, int side,
-			 double score);
+			 double score, double threshold);
 
 const struct baseline_stats *baseline_stats(const struct baseline *b);
 

@@ -168,9 +168,6 @@ void feature_spec_vectorize(const struct feature_spec *spec, const struct net_sa
 {
 	const struct window_counters *c = &s->c;
 	uint64_t other = c->opened_packets - c->opened_tcp - c->opened_udp - c->opened_icmp;
-	/* RSTs are failures of its own SYNs only: a flood's victim gets RSTs for
-	 * the SYN-ACKs it answered with */
-	uint64_t rst = c->rst_received < c->syn_sent ? c->rst_received : c->syn_sent;
 	/* what the source opened, then what it served; its refusals are its
 	 * probers' doing and count in their samples (as failures). Protocols as
 	 * counts, not shares: a share of one packet says nothing. */
@@ -182,7 +179,7 @@ void feature_spec_vectorize(const struct feature_spec *spec, const struct net_sa
 		log1p(window_sketch_count(c->services)),
 		log_count(c->syn_sent),
 		log_count(c->syn_unanswered),
-		log_count(rst),
+		log_count(window_refusals(c)),
 		log_count(c->unreach_received),
 		log_count(c->opened_tcp),
 		log_count(c->opened_udp),

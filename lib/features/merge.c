@@ -154,10 +154,7 @@ static void apply_answers(const struct sample_set *part, struct sample_set *out,
 			st->answers_unmatched++;
 			continue;
 		}
-		s->c.synack_received += a->synack;
-		s->c.rst_received += a->rst;
-		s->c.unreach_received += a->unreach;
-		s->c.received_bytes += a->bytes;
+		window_answer_apply(&s->c, a);
 		unanswered(&s->c);
 		st->answers++;
 	}

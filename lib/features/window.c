@@ -344,6 +344,28 @@ static void release_handed(void *owner)
 	free(h);
 }
 
+/* The source's sample in window w, or NULL when it has none. */
+static struct sample *find_sample(struct window *w, const ip_addr *src)
+{
+	return w->cap ? *find_slot(w, src) : NULL;
+}
+
+/* Answers that came before their host's first packet of the window (a flow
+ * record of the answering side exported ahead of the opener's, an ICMP error
+ * a capture stamped ahead of the packet it quotes) join its sample as the
+ * window closes; what is left went to hosts without a sample here. */
+static void fold_answers(struct window *w)
+{
+	for (size_t i = 0; i < w->cap_answers; i++) {
+		struct window_answer *a = &w->answers[i];
+		struct sample *s = a->events ? find_sample(w, &a->to) : NULL;
+		if (s) {
+			window_answer_apply(&s->ns.c, a);
+			a->events = 0; /* the table is only walked from here on */
+		}
+	}
+}
+
 /* The window's answers to hosts without a sample, packed at the start of
  * their table, go with the set. */
 static void hand_over_answers(struct window_table *t, struct window *w, struct sample_set *set)
@@ -419,6 +441,7 @@ static int close_oldest(struct window_table *t, window_emit_fn emit, void *ctx)
 	size_t n = 0, refused = 0;
 	int rc = 0;
 
+	fold_answers(w); /* while the table still finds them */
 	/* in the order of memory, which the next step cannot be; the table
 	 * (cap > n) then holds the samples to sort, no longer hashed */
 	for (struct sample_block *b = w->blocks; b; b = b->next)
@@ -553,12 +576,6 @@ static struct sample *new_sample(struct window_table *t, struct window *w)
 		w->blocks = b;
 	}
 	return &b->s[b->used++];
-}
-
-/* The source's sample in window w, or NULL when it has none. */
-static struct sample *find_sample(struct window *w, const ip_addr *src)
-{
-	return w->cap ? *find_slot(w, src) : NULL;
 }
 
 static struct window_answer *answer_slot(struct window_answer *a, size_t cap, const ip_addr *to)
@@ -893,7 +910,7 @@ static int add_event(struct window_table *t, const struct event *ev, window_emit
 			r->ns.c.synack_received += ev->synack;
 			r->ns.c.rst_received += ev->rst;
 			r->ns.c.unreach_received += ev->unreach;
-		} else if (t->partial && (a = answers_to(t, w, ev->reply_to))) {
+		} else if ((a = answers_to(t, w, ev->reply_to))) {
 			a->synack += (uint32_t)ev->synack;
 			a->rst += (uint32_t)ev->rst;
 			a->unreach += (uint32_t)ev->unreach;
@@ -931,7 +948,7 @@ static int add_event(struct window_table *t, const struct event *ev, window_emit
 	int served = ev->answer && !ev->refusal && c->src_location != LOCATION_GLOBAL;
 	if (served && s->last.receiver) {
 		s->last.receiver->ns.c.received_bytes += ev->bytes;
-	} else if (served && t->partial) {
+	} else if (served) {
 		struct window_answer *a = answers_to(t, w, ev->dst);
 		if (a)
 			a->bytes += ev->bytes;
@@ -1040,36 +1057,48 @@ static uint64_t share_until(uint64_t total, int64_t upto, int64_t duration)
 
 /* Counts a flow that lasted past the end of the window it started in in
  * each window its duration covers, its packets and bytes by the share of
- * the duration there; a window's part with no packet is not counted. The
- * once-a-flow counts (SYNs, answers, RSTs) go with its first part. */
+ * the duration there; a window's part with no packet is not counted, but
+ * for the first, which holds the record's first packet. The once-a-flow
+ * counts (SYNs, answers, RSTs) go with it. */
 static int add_flow_pro_rata(struct window_table *t, const struct flow_record *r, struct event ev,
 			     window_emit_fn emit, void *ctx)
 {
 	int64_t len = (int64_t)t->length * 1000, dur = r->end_ms - r->start_ms;
 	int64_t w = floor_div(r->start_ms, len) * len, last = floor_div(r->end_ms - 1, len) * len;
 	uint64_t packets = 0, bytes = 0;
-	int unreach = ev.unreach != 0, rc = 0;
+	int unreach = ev.unreach != 0, rc = 0, first = 1;
 
 	t->stats.split++;
 	if ((last - w) / len >= WINDOW_MAX_SPLIT) {
+		first = 0;
 		w = last - (WINDOW_MAX_SPLIT - 1) * len;
 		packets = share_until(r->packets, w - r->start_ms, dur);
 		bytes = share_until(r->bytes, w - r->start_ms, dur);
 		t->stats.late++;
 	}
-	for (; w <= last; w += len) {
+	for (; w <= last; w += len, first = 0) {
 		int64_t from = w > r->start_ms ? w : r->start_ms;
 		int64_t upto = (w + len < r->end_ms ? w + len : r->end_ms) - r->start_ms;
-		ev.packets = share_until(r->packets, upto, dur) - packets;
-		ev.bytes = share_until(r->bytes, upto, dur) - bytes;
+		int64_t part = (int64_t)share_until(r->packets, upto, dur) - (int64_t)packets,
+			part_bytes = (int64_t)share_until(r->bytes, upto, dur) - (int64_t)bytes;
+		if (first && part < 1 && r->packets) {
+			/* the record starts with a packet: its first window has one,
+			 * and with it what happens once (a SYN the answer's record
+			 * puts in this window too, not wherever its share rounds up) */
+			part = 1;
+			if (part_bytes < (int64_t)(r->bytes / r->packets))
+				part_bytes = (int64_t)(r->bytes / r->packets);
+		}
+		ev.packets = part > 0 ? (uint64_t)part : 0;
+		ev.bytes = part_bytes > 0 ? (uint64_t)part_bytes : 0;
 		if (!ev.packets)
 			continue;
 		packets += ev.packets;
 		bytes += ev.bytes;
 		ev.ts = floor_div(from, 1000);
 		ev.unreach = unreach ? ev.packets : 0;
-		int part = add_event(t, &ev, emit, ctx, NULL);
-		rc = rc < 0 ? rc : part;
+		int added = add_event(t, &ev, emit, ctx, NULL);
+		rc = rc < 0 ? rc : added;
 		ev.syn_sent = ev.rst_sent = ev.synack = ev.rst = 0;
 		ev.reply_to = NULL;
 	}

@@ -175,6 +175,14 @@ struct window_answer {
 	uint32_t synack, rst, unreach;    /* its counters' share: synack_received, ... */
 	uint64_t bytes;                   /* received_bytes */
 };
+/* Adds an answer's counters to the sample of the host it went to. */
+static inline void window_answer_apply(struct window_counters *c, const struct window_answer *a)
+{
+	c->synack_received += a->synack;
+	c->rst_received += a->rst;
+	c->unreach_received += a->unreach;
+	c->received_bytes += a->bytes;
+}
 void window_table_set_partial(struct window_table *t);
 /* A partial table whose samples go elsewhere to be merged with other
  * sensors' (features/part_wire.h): each sample handed over keeps its
@@ -204,5 +212,12 @@ const struct window_stats *window_table_stats(const struct window_table *t);
 /* The start of the window holding time t (a multiple of the length since
  * the epoch). */
 int64_t window_start_of(int64_t t, uint32_t window_seconds);
+
+/* The RSTs that refused its own SYNs: those received, up to the SYNs it
+ * sent (a flood's victim gets RSTs for answers it never sent). */
+static inline uint64_t window_refusals(const struct window_counters *c)
+{
+	return c->rst_received < c->syn_sent ? c->rst_received : c->syn_sent;
+}
 
 #endif

@@ -21,10 +21,12 @@ wait_for() { # wait_for SECONDS CMD...: until CMD succeeds
 	until "$@" 2>/dev/null; do [ $SECONDS -ge $end ] && return 1; sleep 0.1; done
 }
 # window,model_id of every alert of a JSON-lines file, in order
-alert_models() {
+alert_models() { # the alerts' window and model (an incident's end names no model)
 	python3 -c 'import json, sys
 for l in open(sys.argv[1]):
-    a = json.loads(l); print(a["event"]["start"] + "," + a["flowsad"]["model_id"])' "$1"
+    a = json.loads(l)
+    if a["event"]["kind"] == "alert":
+        print(a["event"]["start"] + "," + a["flowsad"]["model_id"])' "$1"
 }
 model_id() { "$FLOWSAD" model "$1" | awk '$1 == "id" {print $2}'; }
 port() { echo $((20000 + RANDOM % 30000)); }
@@ -72,6 +74,38 @@ check "alerts follow, from the first window after the model ($first)" \
 	test "$first" '>' "2026-11-29T11:09:00Z"
 check "STATUS told systemd it was learning" grep -Eq "^STATUS=.*learning [0-2]/3 windows" "$T/cold.msgs"
 check "and later the model in use" grep -q "^STATUS=.*model $(model_id "$T/cold.model") age" "$T/cold.msgs"
+
+# --- a history beside a model: the windows are the model's; a cold start alone needs a length ----
+cat >"$T/warm.conf" <<EOF
+[netflow]
+listen = 127.0.0.1:$(port)
+[model]
+path = $T/m0
+[retrain]
+history_dir = $T/warm-history
+EOF
+check "check-config: a model file and a history need no [window] length" \
+	"$FLOWSAD" check-config -c "$T/warm.conf"
+"$FLOWSAD" run -c "$T/warm.conf" --jsonl /dev/null 2>"$T/warm.log" &
+warm_pid=$!
+pids+=("$warm_pid")
+wait_for 10 grep -q "in use:" "$T/warm.log"
+check "run starts with them, in the model's windows" \
+	grep -q "model $m0 in use: .* windows of 60 s" "$T/warm.log"
+kill -TERM "$warm_pid"
+wait "$warm_pid"
+check_eq "... and stops cleanly" 0 $?
+sed "s|^path = .*|path = $T/none.model|" "$T/warm.conf" >"$T/cold-nolength.conf"
+check_exit "without the model file (a cold start) run wants [window] length" 78 \
+	"$FLOWSAD" run -c "$T/cold-nolength.conf" --jsonl /dev/null
+check "... and says why" grep -q "a cold start (no model at $T/none.model yet.*needs \[window\] length" \
+	"$T/exit.out"
+check_exit "check-config says the same" 78 "$FLOWSAD" check-config -c "$T/cold-nolength.conf"
+check "... naming the key" grep -q "\[window\] length: a cold start" "$T/exit.out"
+printf '[window]\nlength = 1m\n' >>"$T/cold-nolength.conf"
+check_exit "with a length check-config takes the cold start (no model file yet)" 0 \
+	"$FLOWSAD" check-config -c "$T/cold-nolength.conf"
+check "... and says it is one" grep -q "a cold start: no model yet" "$T/exit.out"
 
 # --- retraining during a replay: swapped between windows --------------------------------------
 cp "$T/m0" "$T/swap.model"

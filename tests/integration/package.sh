@@ -135,10 +135,7 @@ fi
 unset MAKEFLAGS MFLAGS MAKELEVEL
 if ! command -v dh >/dev/null; then
 	make -s -C "$root" BUILD="$T/build" deps-deb >"$T/deps.out" 2>&1
-	# make test's own make passes its variables (a sanitizer build's flags) to
-# every make below it through MAKEFLAGS: not to these
-unset MAKEFLAGS MFLAGS MAKELEVEL
-if ! command -v dh >/dev/null; then
+	if ! command -v dh >/dev/null; then
 		echo "ok - package suite skipped: debhelper cannot be installed here # SKIP"
 		sed 's/^/    /' "$T/deps.out" | tail -3
 		exit 0
@@ -153,12 +150,17 @@ check_eq "flowsad@.service differs from flowsad.service in name, file and state 
 	"$(diff <(grep -v '^#' "$root/systemd/flowsad.service") \
 		<(grep -v '^#' "$root/systemd/flowsad@.service") | sed -n 's/^[<>] \([^=]*\)=.*/\1/p' |
 		sort -u | xargs)"
-unit_modes=$(sed -n 's/^\(State\|Logs\)DirectoryMode=0*//p' "$root/systemd/flowsad.service" | xargs)
+# (a folder there whose mode is not the unit's makes systemd warn at every
+# start and reload: "ConfigurationDirectory 'flowsad' already exists but the
+# mode is different")
+unit_modes=$(sed -n 's/^\(State\|Configuration\|Logs\)DirectoryMode=0*//p' \
+	"$root/systemd/flowsad.service" | xargs)
 unit_user=$(sed -n 's/^User=//p' "$root/systemd/flowsad.service")
-check_eq "tmpfiles makes the unit's state and log folders with its modes and user" \
+check_eq "tmpfiles makes the unit's state, configuration and log folders with its modes and user" \
 	"$unit_modes $unit_user" \
-	"$(awk '$2 == "/var/lib/flowsad" {s = $3 + 0; u = $4} $2 == "/var/log/flowsad" {l = $3 + 0}
-		END {print s, l, u}' "$root/systemd/flowsad.tmpfiles")"
+	"$(awk '$2 == "/var/lib/flowsad" {s = $3 + 0; u = $4} $2 == "/etc/flowsad" {c = $3 + 0}
+		$2 == "/var/log/flowsad" {l = $3 + 0} END {print s, c, l, u}' \
+		"$root/systemd/flowsad.tmpfiles")"
 check_eq "sysusers makes the unit's user" "$unit_user" \
 	"$(awk '$1 == "u" {print $2}' "$root/systemd/flowsad.sysusers")"
 missing=
@@ -176,6 +178,16 @@ check "... as $(basename "$deb")" test -f "$deb"
 check_eq "lintian: no error or warning (but those overridden with a reason)" "" \
 	"$(grep -E '^[EW]: ' "$T/deb.out")"
 check_eq "the package's version is the Makefile's" "$version" "$(dpkg-deb -f "$deb" Version 2>&1)"
+# every other program the units run is the package's dependency's (a minimal
+# system has no /bin/kill: ExecReload would fail with 203/EXEC)
+undeclared=
+for b in $(sed -n 's/^Exec[A-Za-z]*=-\{0,1\}\(\/[^ ]*\).*/\1/p' "$root"/systemd/flowsad{,@}.service |
+	sort -u | grep -vx /usr/local/bin/flowsad); do
+	p=$(dpkg -S "$b" 2>/dev/null | cut -d: -f1)
+	dpkg-deb -f "$deb" Depends | tr ',' '\n' | grep -qw "${p:-none}" || undeclared+="$b(${p:-?}) "
+done
+check_eq "the package depends on what ships the units' other commands (ExecReload's /bin/kill)" \
+	"" "$undeclared"
 check "make deb refuses a changelog at another version than the Makefile's" bash -c \
 	"make -s -C '$root' BUILD='$T/b2' VERSION=9.9.9 deb 2>&1 | grep -q 'changelog is at $version,'"
 

@@ -210,6 +210,14 @@ static void test_summary_families(void **state)
 		  "h opened 12 flows to 3 hosts on 1 port, private->private tcp/22 among them; it "
 		  "sent 2.1 MB in 3000 packets over 12 flows" },
 		{ "none", "h opened 12 flows to 3 hosts on 1 port" },
+		/* what it opened is told once, whichever families tell it */
+		{ "fan-out+svc private->private tcp/9100",
+		  "h opened 12 flows to 3 hosts on 1 port, private->private tcp/9100 among them" },
+		{ "svc private->private tcp/53+svc private->private tcp/8443",
+		  "h opened 12 flows to 3 hosts on 1 port, private->private tcp/53 and "
+		  "private->private tcp/8443 among them" },
+		{ "svc private->private tcp/22+fan-out",
+		  "h opened 12 flows to 3 hosts on 1 port, private->private tcp/22 among them" },
 	};
 	char line[SUMMARY_LEN];
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)

@@ -146,14 +146,41 @@ static void test_usual_score_by_side(void **state)
 	for (int w = 0; w < BASELINE_MIN_SCORED; w++) {
 		baseline_observe(b, 60 * w, &a, &c, f);
 		assert_true(isnan(baseline_usual_score(b, &a, BASELINE_OPENED)));
-		baseline_note_score(b, &a, 60 * w, BASELINE_SERVED, 400 + 200 * (w % 2));
-		baseline_note_score(b, &a, 60 * w, BASELINE_OPENED, 4 + 2 * (w % 2));
+		baseline_note_score(b, &a, 60 * w, BASELINE_SERVED, 400 + 200 * (w % 2), INFINITY);
+		baseline_note_score(b, &a, 60 * w, BASELINE_OPENED, 4 + 2 * (w % 2), INFINITY);
 	}
 	double opened = baseline_usual_score(b, &a, BASELINE_OPENED);
 	double served = baseline_usual_score(b, &a, BASELINE_SERVED);
 	assert_true(opened > 6 && opened < 40);
 	assert_true(served > 600 && served < 4000);
 	assert_true(isnan(baseline_usual_score(b, &(ip_addr){ { 0 } }, BASELINE_OPENED)));
+	baseline_free(b);
+}
+
+/* A window counts in the usual score up to the threshold: a flood's windows
+ * scored in the tens of thousands leave a host's usual score within a few
+ * times the threshold, whatever the flood's length, so its next anomaly (a
+ * sweep at 8,000) is not held back; counted whole they made it hundreds of
+ * thousands. */
+static void test_usual_score_counts_up_to_the_threshold(void **state)
+{
+	struct baseline *b = baseline_new(100, 86400);
+	float f[BASELINE_N_FEATURES];
+	ip_addr a = host(1), whole = host(2);
+	struct window_counters c = window(0, 3, 100);
+	(void)state;
+
+	for (int w = 0; w < 30; w++) {
+		double score = w < 4 ? 5 : 35000; /* ordinary windows, then a long flood */
+		baseline_observe(b, 60 * w, &a, &c, f);
+		baseline_note_score(b, &a, 60 * w, BASELINE_OPENED, score, 72);
+		baseline_observe(b, 60 * w, &whole, &c, f);
+		baseline_note_score(b, &whole, 60 * w, BASELINE_OPENED, score, INFINITY);
+		if (w >= BASELINE_MIN_SCORED)
+			assert_true(baseline_usual_score(b, &a, BASELINE_OPENED) < 8000);
+	}
+	assert_true(baseline_usual_score(b, &a, BASELINE_OPENED) > 72);
+	assert_true(baseline_usual_score(b, &whole, BASELINE_OPENED) > 35000);
 	baseline_free(b);
 }
 
@@ -256,7 +283,7 @@ static void test_state_file(void **state)
 				window(h, 2 + w % 3, (uint64_t)(100 * (h + 1) + w));
 			ip_addr a = host(h);
 			baseline_observe(b, 60 * w, &a, &c, f1);
-			baseline_note_score(b, &a, 60 * w, BASELINE_OPENED, h + w);
+			baseline_note_score(b, &a, 60 * w, BASELINE_OPENED, h + w, INFINITY);
 		}
 	assert_int_equal(baseline_save(b, path, err, sizeof err), 0);
 	assert_int_equal(baseline_load(back, path, err, sizeof err), 0);
@@ -303,6 +330,7 @@ int main(void)
 		cmocka_unit_test(test_rise_above_own_level),
 		cmocka_unit_test(test_no_rise_from_nothing),
 		cmocka_unit_test(test_usual_score_by_side),
+		cmocka_unit_test(test_usual_score_counts_up_to_the_threshold),
 		cmocka_unit_test(test_new_served),
 		cmocka_unit_test(test_received_rises_with_novelty),
 		cmocka_unit_test(test_bound_horizon_and_timeline),

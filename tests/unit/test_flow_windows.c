@@ -13,15 +13,16 @@
 struct windows {
 	int n;
 	int64_t start[8];
+	uint8_t src[8]; /* the source's last octet */
 	struct window_counters c[8];
 };
 
 static int keep(void *ctx, int64_t start, const ip_addr *src, const struct window_counters *c)
 {
 	struct windows *w = ctx;
-	(void)src;
 	if (w->n < 8) {
 		w->start[w->n] = start;
+		w->src[w->n] = src->b[15];
 		w->c[w->n] = *c;
 	}
 	w->n++;
@@ -71,6 +72,43 @@ static void test_long_flow_is_shared_pro_rata(void **state)
 	assert_int_equal(w.c[1].opened, 1);
 	assert_int_equal(window_table_stats(t)->split, 1);
 	assert_int_equal(window_table_stats(t)->late, 0);
+	window_table_free(t);
+}
+
+/* A record of few packets over many windows (a connection whose port was
+ * used again minutes later, merged by the exporter) has its first packet in
+ * its first window, whatever its share there rounds to: its SYN, and the
+ * SYN-ACK of the answering side's record, count there together. */
+static void test_sparse_flow_starts_in_its_first_window(void **state)
+{
+	struct window_table *t = window_table_new(60, 3600, 16, NULL);
+	struct windows w = { 0 };
+	struct flow_record opener = flow(1800000030, 1800000630, 4, 240);
+	struct flow_record answer = flow(1800000030, 1800000630, 3, 180);
+	(void)state;
+
+	answer.src = opener.dst, answer.dst = opener.src;
+	answer.sport = 22, answer.dport = 40000, answer.direction = FLOW_DIRECTION_ANSWER;
+	assert_int_equal(window_table_add_flow(t, &answer, keep, &w), 0);
+	assert_int_equal(window_table_add_flow(t, &opener, keep, &w), 0);
+	assert_int_equal(window_table_flush(t, keep, &w), 0);
+	assert_true(w.n >= 2 && w.n <= 8);
+	uint64_t packets = 0;
+	for (int i = 0; i < w.n; i++) {
+		if (w.src[i] != 1)
+			continue;
+		packets += w.c[i].packets;
+		if (w.start[i] == 1800000000) {
+			assert_int_equal(w.c[i].syn_sent, 1);
+			assert_int_equal(w.c[i].synack_received, 1);
+			assert_int_equal(w.c[i].syn_unanswered, 0);
+			assert_true(w.c[i].packets >= 1);
+			assert_true(w.c[i].bytes >= 60);
+		} else {
+			assert_int_equal(w.c[i].syn_sent, 0);
+		}
+	}
+	assert_int_equal(packets, 4); /* still the record's packets, no more */
 	window_table_free(t);
 }
 
@@ -137,6 +175,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_long_flow_is_shared_pro_rata),
+		cmocka_unit_test(test_sparse_flow_starts_in_its_first_window),
 		cmocka_unit_test(test_short_flow_is_whole),
 		cmocka_unit_test(test_parts_in_closed_windows_are_late),
 		cmocka_unit_test(test_split_is_bounded),

@@ -129,13 +129,14 @@ static void test_usual_score_of_the_source(void **state)
 	add(&w, 20, NAN, 0, 0);
 	add(&w, 200, NAN, 0, 0);
 	add(&w, 20, NAN, 0, 0); /* host(3): no memory */
-	/* host(1) and host(2) opened at a score of 30 for ten windows */
+	/* host(1) and host(2) opened at a score of 30 for ten windows (under
+	 * that window's threshold, 1000: counted whole) */
 	for (int64_t t = 0; t < 10; t++)
 		for (uint32_t i = 1; i <= 2; i++) {
 			ip_addr src = host(i);
 			struct window_counters c = { .packets = 1 };
 			baseline_observe(b, t * 60, &src, &c, out);
-			baseline_note_score(b, &src, t * 60, BASELINE_OPENED, 30);
+			baseline_note_score(b, &src, t * 60, BASELINE_OPENED, 30, 1000);
 		}
 	apply(&w, 1, b);
 	assert_true(w.gated[0] == -INFINITY); /* 20: within host(1)'s usual 30 */

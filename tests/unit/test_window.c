@@ -185,6 +185,34 @@ static void test_counters(void **state)
 	window_table_free(t);
 }
 
+/* An answer that comes before its host's first packet of the window (a flow
+ * record of the answering side exported first, an ICMP error stamped ahead
+ * of the packet it quotes) still counts for that host; an answer to a host
+ * that sends nothing in the window is no sample. */
+static void test_answer_before_its_host(void **state)
+{
+	struct window_table *t = window_table_new(60, 0, 100, NULL);
+	struct emitted e = { 0 };
+	(void)state;
+	struct packet_info ps[] = {
+		pkt(1, 2, 1, 6, 40000, TCP_SYN | TCP_ACK), pkt(1, 3, 1, 6, 40000, TCP_RST | TCP_ACK),
+		pkt(2, 1, 2, 6, 22, TCP_SYN), pkt(2, 1, 3, 6, 23, TCP_SYN),
+		pkt(3, 2, 4, 6, 40000, TCP_SYN | TCP_ACK), /* host 4 sends nothing */
+	};
+	for (size_t i = 0; i < sizeof ps / sizeof ps[0]; i++)
+		window_table_add(t, &ps[i], collect, &e);
+	window_table_flush(t, collect, &e);
+	assert_int_equal(window_table_stats(t)->bytes, 0);
+	assert_int_equal(e.n, 3); /* hosts 1, 2 and 3 */
+	assert_int_equal(e.last_octet[0], 1);
+	assert_int_equal(e.c[0].syn_sent, 2);
+	assert_int_equal(e.c[0].synack_received, 1);
+	assert_int_equal(e.c[0].rst_received, 1);
+	assert_int_equal(e.c[0].syn_unanswered, 0);
+	assert_int_equal(e.c[0].received_bytes, 100);
+	window_table_free(t);
+}
+
 /* What a host opened is what it sent: the pure ACKs of a download it opened
  * are it receiving, and neighbour discovery or group membership is the
  * link's. What it receives counts when a host of its own networks served
@@ -539,6 +567,7 @@ int main(void)
 		cmocka_unit_test(test_boundaries_and_order),
 		cmocka_unit_test(test_lateness),
 		cmocka_unit_test(test_counters),
+		cmocka_unit_test(test_answer_before_its_host),
 		cmocka_unit_test(test_receiving_is_not_opening),
 		cmocka_unit_test(test_relay_is_serving),
 		cmocka_unit_test(test_flow_synack_is_an_answer),
