@@ -1,13 +1,14 @@
 # flowsad — GNU make build.
 #
-#   make            build/flowsad and build/libflowsad.a (installs missing build packages)
+#   make            build/flowsad, build/libflowsad.a (lib/) and build/libflowsad-daemon.a (daemon/
+#                   but main.c) (installs missing build packages)
 #   make test       unit + integration suites; last line "N passed, N failed"
 #   make check      the same suites built with ASan + UBSan
 #   make valgrind   the unit suites and the daemon under valgrind (memcheck, errors are failures)
 #   make tsan       the daemon's threads under ThreadSanitizer (races are failures)
 #   make bench      benchmark tables (installs its own extra packages)
 #   make fuzz       each libFuzzer target for a short run
-#   make format-check, make layers   the format rule, and lib/'s stage layering
+#   make format-check, make layers   the format rule, and lib/'s and daemon/'s layering
 #   make reliability   fuzzing, a kill storm, a template flood, a full disk: a table
 #   make install    PREFIX=/usr/local DESTDIR= UNITDIR=   (never installs packages)
 #   make deb        build/flowsad_VERSION_ARCH.deb, with the Debian tools, checked by lintian
@@ -65,7 +66,7 @@ HARDEN_LDFLAGS := -pie -Wl,-z,relro,-z,now
 # on the MLP; no errno or trap semantics are relied on there.
 HOT := -O3 -fno-math-errno -fno-trapping-math
 CFLAGS_ALL = -std=c11 -D_GNU_SOURCE -DFLOWSAD_VERSION='"$(VERSION)"' $(WARN) $(OPT) \
-	$(HARDEN_CFLAGS) -Ilib $(PC_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
+	$(HARDEN_CFLAGS) -Ilib -Idaemon $(PC_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
 LDFLAGS_ALL = $(HARDEN_LDFLAGS) $(LDFLAGS) $(EXTRA_LDFLAGS)
 
 # The flags of the last build, kept in a file that changes only when they do:
@@ -84,9 +85,11 @@ LIB_SRC := $(wildcard lib/*/*.c)
 HOT_SRC := lib/detector/mlp.c lib/detector/deepsad.c lib/detector/explain.c lib/detector/adam.c \
 	lib/detector/scaler.c lib/ingest/decode.c lib/features/baseline.c \
 	lib/features/window.c lib/features/distinct.c
-DAEMON_SRC := $(wildcard daemon/*.c)
+DAEMON_SRC := $(wildcard daemon/*/*.c)
+MAIN_SRC := daemon/main.c
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 DAEMON_OBJ := $(DAEMON_SRC:%.c=$(BUILD)/%.o)
+MAIN_OBJ := $(MAIN_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
@@ -155,14 +158,21 @@ $(BUILD)/libflowsad.a: $(LIB_OBJ)
 	@rm -f $@
 	$(Q)ar rcs $@ $^
 
-$(BUILD)/flowsad: $(DAEMON_OBJ) $(BUILD)/libflowsad.a $(FLAGS_FILE)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS_ALL) -o $@ $(DAEMON_OBJ) $(BUILD)/libflowsad.a $(PC_LIBS)
+# The daemon's modules (all of daemon/ but main.c) as an archive too, so that
+# unit tests, benchmarks and fuzz targets link them as the binary does.
+$(BUILD)/libflowsad-daemon.a: $(DAEMON_OBJ)
+	@rm -f $@
+	$(Q)ar rcs $@ $^
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libflowsad.a
+ARCHIVES := $(BUILD)/libflowsad-daemon.a $(BUILD)/libflowsad.a
+$(BUILD)/flowsad: $(MAIN_OBJ) $(ARCHIVES) $(FLAGS_FILE)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS_ALL) -o $@ $(MAIN_OBJ) $(ARCHIVES) $(PC_LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(ARCHIVES)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< $(BUILD)/libflowsad.a $(PC_LIBS) -lcmocka
+	$(Q)$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< $(ARCHIVES) $(PC_LIBS) -lcmocka
 
--include $(LIB_OBJ:.o=.d) $(DAEMON_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(DAEMON_OBJ:.o=.d) $(MAIN_OBJ:.o=.d)
 
 # --- tests --------------------------------------------------------------------
 # Every benchmark and fuzz program is built too, so that none can rot.
@@ -175,10 +185,13 @@ check: deps
 		EXTRA_CFLAGS="$(SAN)" EXTRA_LDFLAGS="$(SAN)" test
 
 # The daemon's threads (loop, score thread, retraining worker) under
-# ThreadSanitizer, through the checker suite: a race fails it.
+# ThreadSanitizer, through the checker suite, and the queue they hand over
+# through (its unit suite races threads through it): a race fails it.
 tsan: deps
 	@$(MAKE) --no-print-directory BUILD=build-tsan OPT="-O1 -g" EXTRA_CFLAGS="-fsanitize=thread" \
-		EXTRA_LDFLAGS="-fsanitize=thread" build-tsan/flowsad
+		EXTRA_LDFLAGS="-fsanitize=thread" build-tsan/flowsad build-tsan/tests/test_queue
+	@TSAN_OPTIONS="exitcode=99" build-tsan/tests/test_queue >build-tsan/test_queue.out 2>&1 || \
+		{ cat build-tsan/test_queue.out; echo "make tsan: the queue's suite failed"; exit 1; }
 	@BUILD=build-tsan TSAN=1 TSAN_OPTIONS="exitcode=99" bash tests/run.sh memcheck
 
 valgrind: deps $(BUILD)/flowsad $(UNIT_BIN)
@@ -195,20 +208,21 @@ layers:
 	@bash tests/tools/layers.sh
 
 # --- benchmarks and fuzzing -------------------------------------------------------
-$(BUILD)/bench/%: bench/%.c $(BUILD)/libflowsad.a
+$(BUILD)/bench/%: bench/%.c $(ARCHIVES)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< $(BUILD)/libflowsad.a $(PC_LIBS)
+	$(Q)$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< $(ARCHIVES) $(PC_LIBS)
 
 # ODDS data: the shared folder beside the checkout, or ODDS_DIR=...
 ODDS_DIR ?= ../shared/data/odds
 bench bench-detector: deps-bench $(BUILD)/flowsad $(BENCH_BIN)
 	@BUILD=$(BUILD) ODDS_DIR=$(ODDS_DIR) bash bench/run.sh
 
-# Fuzz targets: the library built once with coverage instrumentation
-# (fuzzer-no-link), each target linked with libFuzzer's main.
+# Fuzz targets: the library (and the daemon's INI reader) built once with
+# coverage instrumentation (fuzzer-no-link), each target linked with
+# libFuzzer's main.
 FUZZ_SAN := address,undefined -fno-sanitize-recover=all -g -O1
-FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/fuzzobj/%.o)
-FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -DFLOWSAD_VERSION='"$(VERSION)"' $(WARN) -Ilib $(PC_CFLAGS)
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/fuzzobj/%.o) $(BUILD)/fuzzobj/daemon/common/config.o
+FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -DFLOWSAD_VERSION='"$(VERSION)"' $(WARN) -Ilib -Idaemon $(PC_CFLAGS)
 $(BUILD)/fuzzobj/%.o: %.c | $(STAMP)-test-deps
 	@mkdir -p $(dir $@)
 	$(Q)clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -MMD -MP -c $< -o $@

@@ -1,7 +1,7 @@
 /* flowsad: one binary with subcommands (flowsad(8)): a table of them. */
-#include "commands.h"
-#include "cli.h"
-#include "log.h"
+#include "cmd/commands.h"
+#include "common/cli.h"
+#include "common/log.h"
 #include "base/defaults.h"
 
 #include <stdio.h>

@@ -63,7 +63,7 @@ void model_free(struct model *m);
 /* The score a sample must exceed to be alerted by m: the largest of
  * min_score and m's calibrated threshold (min_score alone for a model
  * without calibration). The daemon raises it further when recent windows'
- * scores imply more (daemon/scorer.c). */
+ * scores imply more (daemon/windows/scorer.c). */
 double model_alert_threshold(const struct model *m, double min_score);
 
 /* Metadata as a JSON object (caller owns the jansson reference). */

@@ -9,7 +9,7 @@
  * nothing on the other one: the other side's features are set to the value
  * a source that did nothing there has (the scaled 0). The score of a
  * sample is its opened score; a source that opened nothing in the window
- * is scored by what it served; the alert decision (daemon/scorer.c) gates
+ * is scored by what it served; the alert decision (daemon/windows/gates.c) gates
  * the sides apart.
  *
  * Rows are scaled (scaler_apply with the model's scaler). Models of other

@@ -58,7 +58,7 @@ const char *feature_family(const char *name);
 
 /* The side a feature's name speaks of: 0 what the source opened (the
  * default), 1 what it served ("serve ...", "host new_served"). The alert
- * decision scores each side on its own (daemon/scorer.c). */
+ * decision scores each side on its own (daemon/windows/gates.c). */
 int feature_side(const char *name);
 
 /* The number of features of the spec's vectors. */

@@ -1,24 +1,12 @@
-/* report: the seed's detection report. Which samples are reported (at most
- * top_n per window above a score threshold) and how each reads: score, then
- * the k features with the largest Shapley values, each with its value. */
+/* report: the seed's detection report. How each reported sample reads
+ * (which are reported: lib/alerting/alert_select.h): score, then the k
+ * features with the largest Shapley values, each with its value. */
 #ifndef FLOWSAD_REPORT_H
 #define FLOWSAD_REPORT_H
 
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-
-struct report_pick {
-	size_t row;
-	double score; /* scaled */
-};
-
-/* Selects, in every window (rows with equal window_start; all rows form one
- * window when window_start is NULL), the top_n rows by scaled score whose
- * score exceeds min_score. *picks (caller frees) is sorted by score,
- * highest first, ties by row. Returns the count, or -1 without memory. */
-long report_select(const int64_t *window_start, const float *scaled, size_t n, int top_n,
-		   double min_score, struct report_pick **picks);
 
 /* Indices of the k largest values of phi [dim] (k <= dim), largest first;
  * ties go to the lower index. */

@@ -61,6 +61,48 @@ check_eq "no alert lost through the failover" 0 \
 	"$(comm -23 <(grep -o '"id":"flowsad-[^"]*"' "$T/b.jsonl" | sort -u) <(ids $key "$alive" | uniq) | wc -l)"
 check_eq "none delivered twice" "$(ids $key "$alive" | wc -l)" "$(ids $key "$alive" | uniq | wc -l)"
 
+# one seed, as redis-cli -c is given one node: the sink follows MOVED to
+# the stream's master; when that master is killed, the sink goes back to
+# its seed, which names the promoted replica, and every alert arrives once
+# before the run ends (none left in the spool)
+has_replica() { # PORT: a master with a live replica
+	local id
+	id=$(redis-cli -p "$1" cluster myid)
+	redis-cli -p "$1" cluster nodes | awk -v id="$id" '$3 ~ /slave/ && $3 !~ /fail/ && $4 == id' |
+		grep -q .
+}
+key=
+for i in $(seq 50); do
+	victim=$(owner "flowsad:oneseed:$i" "$alive")
+	has_replica "$victim" && { key=flowsad:oneseed:$i; break; }
+done
+seed=
+for p in "${ports[@]}"; do
+	[ "$p" != "$victim" ] && redis-cli -p "$p" ping >/dev/null 2>&1 && { seed=$p; break; }
+done
+check "a stream whose master has a replica, and one other node as the seed" \
+	test -n "$key" -a -n "$seed"
+"$FLOWSAD" run -c "$T/all.conf" -r "$DATA/sample.pcap" --replay-pps 4000 -m "$T/model" \
+	--redis "127.0.0.1:$seed" --stream "$key" --spool "$T/spool4" --jsonl "$T/c.jsonl" \
+	2>"$T/run3.log" &
+run_pid=$!
+pids+=("$run_pid")
+for _ in $(seq 100); do redis-cli -p "$victim" XLEN "$key" 2>/dev/null | grep -qv '^0$' && break; sleep 0.1; done
+kill -9 "$(cat "$T/n$victim/pid")"
+wait "$run_pid"
+check_eq "one seed: the replay survives its stream's master killed mid-run" 0 $?
+check "... the sink followed MOVED from its seed to the master" \
+	grep -q "the stream's slot is served by 127.0.0.1:$victim" "$T/run3.log"
+check "... and saw it go" grep -q "redis 127.0.0.1:$victim: connection lost" "$T/run3.log"
+check "... no alert was left in the spool for the next start" \
+	bash -c "! grep -q 'stay in the spool' '$T/run3.log'"
+n=$(grep -o '"id":"flowsad-[^"]*"' "$T/c.jsonl" | sort -u | wc -l)
+check "... alerts were made before and after the kill ($n)" test "$n" -ge 15
+check_eq "... every alert is in the stream" 0 \
+	"$(comm -23 <(grep -o '"id":"flowsad-[^"]*"' "$T/c.jsonl" | sort -u) <(ids "$key" "$seed" | uniq) |
+		wc -l)"
+check_eq "... once" "$(ids "$key" "$seed" | wc -l)" "$(ids "$key" "$seed" | uniq | wc -l)"
+
 printf '[redis]\naddress = 127.0.0.1:1,[::1]:2, /run/r.sock\n[spool]\ndir = %s/spool3\n' "$T" \
 	>"$T/seeds.conf"
 check "check-config takes a list of cluster seeds" "$FLOWSAD" check-config -c "$T/seeds.conf"

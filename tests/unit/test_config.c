@@ -9,7 +9,7 @@
 #include <syslog.h>
 #include <cmocka.h>
 
-#include "base/config.h"
+#include "common/config.h"
 
 /* Reads text as a file named t.conf; errors land in *msgs (caller frees). */
 static int read_text(struct config *c, const char *text, char **msgs)

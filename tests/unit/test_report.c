@@ -1,5 +1,5 @@
-/* report: which samples are reported (top_n a window above the threshold)
- * and which features explain them. */
+/* report: which features explain a reported sample (which samples are
+ * reported: test_alert_select.c). */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,32 +9,6 @@
 #include <cmocka.h>
 
 #include "report/report.h"
-
-/* Three windows interleaved, the threshold between the scores: at most
- * top_n a window above it, all of them sorted by score, ties by row. */
-static void test_select_top_n_a_window(void **state)
-{
-	const int64_t window[] = { 60, 0, 60, 0, 120, 0, 60, 0, 120, 60 };
-	const float score[] = { 5, 9, 7, 1, 4, 8, 7, -INFINITY, 2, NAN };
-	struct report_pick *picks;
-	(void)state;
-	long n = report_select(window, score, 10, 2, 3, &picks);
-	/* window 0: 9 (row 1), 8 (row 5); window 60: 7 (rows 2 and 6; 5 is third);
-	 * window 120: 4 (row 4; 2 is below the threshold) */
-	assert_int_equal(n, 5);
-	const size_t rows[] = { 1, 5, 2, 6, 4 };
-	for (long i = 0; i < n; i++)
-		assert_int_equal(picks[i].row, rows[i]);
-	assert_float_equal(picks[0].score, 9, 0);
-	free(picks);
-	/* no windows: one; nothing above the threshold: none */
-	assert_int_equal(report_select(NULL, score, 10, 3, 3, &picks), 3);
-	assert_int_equal(picks[0].row, 1);
-	assert_int_equal(picks[2].row, 2); /* 7 twice: the lower row first */
-	free(picks);
-	assert_int_equal(report_select(window, score, 10, 5, 100, &picks), 0);
-	free(picks);
-}
 
 static void test_top_features(void **state)
 {
@@ -50,7 +24,6 @@ static void test_top_features(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_select_top_n_a_window),
 		cmocka_unit_test(test_top_features),
 	};
 	return cmocka_run_group_tests_name("report", tests, NULL, NULL);

@@ -195,7 +195,8 @@ static void test_answer_before_its_host(void **state)
 	struct emitted e = { 0 };
 	(void)state;
 	struct packet_info ps[] = {
-		pkt(1, 2, 1, 6, 40000, TCP_SYN | TCP_ACK), pkt(1, 3, 1, 6, 40000, TCP_RST | TCP_ACK),
+		pkt(1, 2, 1, 6, 40000, TCP_SYN | TCP_ACK),
+		pkt(1, 3, 1, 6, 40000, TCP_RST | TCP_ACK),
 		pkt(2, 1, 2, 6, 22, TCP_SYN), pkt(2, 1, 3, 6, 23, TCP_SYN),
 		pkt(3, 2, 4, 6, 40000, TCP_SYN | TCP_ACK), /* host 4 sends nothing */
 	};

@@ -1,0 +1,941 @@
+/* A scorer's windows from the sensors' partitions (part_collector.h). */
+#include "fleet/part_collector.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/atomic_file.h"
+#include "base/duration.h"
+#include "base/grow.h"
+#include "base/isotime.h"
+#include "features/merge.h"
+#include "features/part_wire.h"
+#include "common/log.h"
+#include "common/queue.h"
+#include "redis/redis_sync.h"
+
+#define GROUP		 "flowsad-scorers"
+#define LEASE_MS	 6000 /* a scorer's partitions are its own this long after its last word */
+#define READ_COUNT	 64   /* entries read at once */
+#define READY_MAX	 4    /* merged windows waiting for the loop at most */
+#define MAX_SENSORS	 256
+#define MAX_SCORERS	 256
+#define NAME_MAX_LEN	 128
+#define ID_LEN		 48
+#define ALERTS_LOOKED_AT 2000 /* newest alerts searched for a replayed window's */
+
+struct sensor {
+	char name[NAME_MAX_LEN];
+	int done, silent; /* silent: said to have gone quiet */
+	int64_t closed_before;
+	long long beat_ms;
+};
+
+struct part {
+	uint32_t k;
+	char id[ID_LEN];
+	char sensor[NAME_MAX_LEN];
+	struct sample_set set;
+};
+
+struct waiting {
+	int64_t start;
+	int replayed; /* a part was claimed: read by a scorer before */
+	double first; /* when its first part came (monotonic) */
+	struct part *p;
+	size_t n, cap;
+};
+
+struct ack {
+	uint64_t seq; /* of the window handed (0: at once) */
+	uint32_t k;
+	char id[ID_LEN];
+};
+
+/* A merged window on its way to the loop (through ready, the queue). */
+struct ready {
+	struct queue_link link;
+	int64_t start;
+	struct sample_set set;
+	struct alerted *done;
+};
+
+struct part_collector {
+	struct part_collector_config c;
+	char *prefix, *name;
+	struct ev_loop *loop;
+	ev_async ready_w;
+	struct queue *ready; /* merged windows to the loop: READY_MAX at most */
+	collected_fn fn;
+	void *ctx;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	int stopping;
+	uint64_t delivered; /* the first windows handed that are scored and delivered */
+	struct part_collector_stats st;
+	/* the thread's */
+	struct redis_sync *redis;
+	uint8_t *owned; /* [n_parts] */
+	struct sensor sensor[MAX_SENSORS];
+	int n_sensors;
+	struct waiting *w; /* by start */
+	size_t n_w, cap_w;
+	struct ack *acks;
+	size_t n_acks, cap_acks;
+	int64_t *handed;   /* [n_parts]: the newest window handed with each partition */
+	uint64_t n_handed; /* windows handed in all */
+	int said_length;
+	int paused;	  /* the thread has ended (part_collector_pause) */
+	char *model_path; /* a model to publish, or NULL (under lock) */
+};
+
+static void key_of(const struct part_collector *p, const char *what, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s:%s", p->prefix, what);
+}
+
+static void stream_of(const struct part_collector *p, uint32_t k, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s:%u", p->prefix, k);
+}
+
+static int stopping(struct part_collector *p)
+{
+	pthread_mutex_lock(&p->lock);
+	int s = p->stopping;
+	pthread_mutex_unlock(&p->lock);
+	return s;
+}
+
+/* --- who is there: sensors, scorers, partitions --------------------------------------------- */
+
+/* A hash's field-value pairs, or NULL (then nothing is changed). */
+static redisReply *hash_lines(struct part_collector *p, const char *what)
+{
+	char key[512];
+	key_of(p, what, key, sizeof key);
+	redisReply *a = redis_sync_format(p->redis, key, "HGETALL %s", key);
+	if (a && a->type == REDIS_REPLY_ARRAY)
+		return a;
+	freeReplyObject(a);
+	return NULL;
+}
+
+static struct sensor *sensor_named(struct part_collector *p, const char *name)
+{
+	for (int i = 0; i < p->n_sensors; i++)
+		if (strcmp(p->sensor[i].name, name) == 0)
+			return &p->sensor[i];
+	if (p->n_sensors == MAX_SENSORS || strlen(name) >= NAME_MAX_LEN)
+		return NULL;
+	struct sensor *s = &p->sensor[p->n_sensors++];
+	*s = (struct sensor){ .closed_before = INT64_MIN };
+	snprintf(s->name, sizeof s->name, "%s", name);
+	return s;
+}
+
+/* The sensors' lines: "live|done CLOSED_BEFORE MS". */
+static void refresh_sensors(struct part_collector *p)
+{
+	redisReply *a = hash_lines(p, "sensors");
+	for (size_t i = 0; a && i + 1 < a->elements; i += 2) {
+		char state[8];
+		long long before, ms;
+		struct sensor *s = sensor_named(p, a->element[i]->str ? a->element[i]->str : "");
+		if (!s || !a->element[i + 1]->str ||
+		    sscanf(a->element[i + 1]->str, "%7s %lld %lld", state, &before, &ms) != 3)
+			continue;
+		s->done = strcmp(state, "done") == 0;
+		s->closed_before = before;
+		if (ms > s->beat_ms)
+			s->beat_ms = ms;
+	}
+	freeReplyObject(a);
+}
+
+/* Whether a sensor has said nothing for the deadline (a live one only). */
+static int silent(const struct part_collector *p, const struct sensor *s, long long now_ms)
+{
+	return !s->done && now_ms - s->beat_ms > (long long)p->c.deadline_seconds * 1000;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* This scorer's place among the live ones (said now): its index, and how
+ * many there are in *n. */
+static int scorer_rank(struct part_collector *p, int *n)
+{
+	char key[512], ms[24];
+	key_of(p, "scorers", key, sizeof key);
+	long long now = duration_wall_ms();
+	snprintf(ms, sizeof ms, "%lld", now);
+	freeReplyObject(redis_sync_format(p->redis, key, "HSET %s %s %s", key, p->name, ms));
+	redisReply *a = hash_lines(p, "scorers");
+	const char *live[MAX_SCORERS];
+	int k = 0, rank = -1;
+	for (size_t i = 0; a && i + 1 < a->elements && k < MAX_SCORERS; i += 2)
+		if (a->element[i]->str && a->element[i + 1]->str &&
+		    now - atoll(a->element[i + 1]->str) < LEASE_MS)
+			live[k++] = a->element[i]->str;
+	qsort(live, (size_t)k, sizeof *live, cmp_name);
+	for (int i = 0; i < k; i++)
+		if (strcmp(live[i], p->name) == 0)
+			rank = i;
+	freeReplyObject(a);
+	*n = k;
+	return rank;
+}
+
+static void take_entry(struct part_collector *p, uint32_t k, const redisReply *e, int claimed);
+
+/* The entries of partition k that other scorers read and never
+ * acknowledged (a dead one's, or this one's before a restart). */
+static void claim_pending(struct part_collector *p, uint32_t k)
+{
+	char key[512], cursor[ID_LEN] = "0-0";
+	stream_of(p, k, key, sizeof key);
+	uint64_t claimed = 0;
+	for (int rounds = 0; rounds < 10000; rounds++) {
+		redisReply *a = redis_sync_format(p->redis, key,
+						  "XAUTOCLAIM %s " GROUP " %s 0 %s COUNT 100", key,
+						  p->name, cursor);
+		if (!a || a->type != REDIS_REPLY_ARRAY || a->elements < 2 ||
+		    a->element[0]->type != REDIS_REPLY_STRING ||
+		    a->element[1]->type != REDIS_REPLY_ARRAY) {
+			if (a && a->type == REDIS_REPLY_ERROR)
+				log_warn("scorer: %s: XAUTOCLAIM: %s", key, a->str);
+			freeReplyObject(a);
+			break;
+		}
+		for (size_t i = 0; i < a->element[1]->elements; i++)
+			take_entry(p, k, a->element[1]->element[i], 1);
+		claimed += a->element[1]->elements;
+		snprintf(cursor, sizeof cursor, "%s", a->element[0]->str);
+		freeReplyObject(a);
+		if (strcmp(cursor, "0-0") == 0)
+			break;
+	}
+	pthread_mutex_lock(&p->lock);
+	p->st.claimed += claimed;
+	pthread_mutex_unlock(&p->lock);
+	if (claimed)
+		log_info("scorer: partition %u: %" PRIu64 " entries claimed that were read and "
+			 "never acknowledged",
+			 k, claimed);
+}
+
+/* The key of partition k's lease. */
+static void lease_of(const struct part_collector *p, uint32_t k, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s:lease:%u", p->prefix, k);
+}
+
+/* Whether the lease at key is this scorer's: 1, 0 (another's, or none),
+ * -1 (Redis did not say). */
+static int lease_is_mine(struct part_collector *p, const char *key)
+{
+	redisReply *a = redis_sync_format(p->redis, key, "GET %s", key);
+	int mine = !a || a->type == REDIS_REPLY_ERROR
+			   ? -1
+			   : a->type == REDIS_REPLY_STRING && strcmp(a->str, p->name) == 0;
+	freeReplyObject(a);
+	return mine;
+}
+
+/* Takes partition k: its lease (new, or still this scorer's), its group,
+ * and what is pending in it. Returns whether it is held now. */
+static int take_partition(struct part_collector *p, uint32_t k)
+{
+	char key[512], stream[512];
+	lease_of(p, k, key, sizeof key);
+	redisReply *a =
+		redis_sync_format(p->redis, key, "SET %s %s NX PX %d", key, p->name, LEASE_MS);
+	int held = a && a->type == REDIS_REPLY_STATUS;
+	freeReplyObject(a);
+	if (!held && lease_is_mine(p, key) != 1)
+		return 0;
+	stream_of(p, k, stream, sizeof stream);
+	a = redis_sync_format(p->redis, stream, "XGROUP CREATE %s " GROUP " 0 MKSTREAM", stream);
+	if (!a || (a->type == REDIS_REPLY_ERROR && strncmp(a->str, "BUSYGROUP", 9) != 0)) {
+		log_warn("scorer: %s: cannot make its group: %s", stream, a ? a->str : "no answer");
+		freeReplyObject(a);
+		return 0;
+	}
+	freeReplyObject(a);
+	p->owned[k] = 1;
+	claim_pending(p, k);
+	return 1;
+}
+
+/* Renews the lease on k; returns 0 when another scorer has it now. */
+static int renew_partition(struct part_collector *p, uint32_t k)
+{
+	char key[512];
+	lease_of(p, k, key, sizeof key);
+	int mine = lease_is_mine(p, key);
+	if (mine == 1)
+		freeReplyObject(redis_sync_format(p->redis, key, "PEXPIRE %s %d", key, LEASE_MS));
+	return mine != 0; /* no answer: kept until Redis says otherwise */
+}
+
+/* Lets partition k go: its parts not merged yet stay pending in the
+ * group for the scorer that takes it (XAUTOCLAIM). */
+static void release_partition(struct part_collector *p, uint32_t k, int drop_lease)
+{
+	for (size_t i = 0; i < p->n_w; i++) {
+		struct waiting *w = &p->w[i];
+		size_t kept = 0;
+		for (size_t j = 0; j < w->n; j++)
+			if (w->p[j].k == k)
+				sample_set_free(&w->p[j].set);
+			else
+				w->p[kept++] = w->p[j];
+		w->n = kept;
+	}
+	size_t left = 0; /* windows of its parts alone wait no more */
+	for (size_t i = 0; i < p->n_w; i++)
+		if (p->w[i].n)
+			p->w[left++] = p->w[i];
+		else
+			free(p->w[i].p);
+	p->n_w = left;
+	p->owned[k] = 0;
+	if (!drop_lease)
+		return;
+	char key[512];
+	lease_of(p, k, key, sizeof key);
+	if (lease_is_mine(p, key) == 1)
+		freeReplyObject(redis_sync_format(p->redis, key, "DEL %s", key));
+}
+
+/* The partitions this scorer should hold now: every n-th from its rank. */
+static void balance_partitions(struct part_collector *p)
+{
+	int n, rank = scorer_rank(p, &n), owned = 0;
+	if (n == 0) /* Redis did not say who is there: nothing changes */
+		return;
+	for (uint32_t k = 0; k < p->c.n_parts; k++) {
+		int mine = rank >= 0 && (int)(k % (uint32_t)n) == rank;
+		if (p->owned[k] && (!mine || !renew_partition(p, k))) {
+			log_info("scorer: partition %u goes to %s", k,
+				 mine ? "another scorer" : "the scorer whose share it is now");
+			release_partition(p, k, 1);
+		} else if (!p->owned[k] && mine && take_partition(p, k)) {
+			log_info("scorer: partition %u taken", k);
+		}
+		owned += p->owned[k];
+	}
+	long long now = duration_wall_ms();
+	int live = 0;
+	for (int i = 0; i < p->n_sensors; i++)
+		live += !p->sensor[i].done && !silent(p, &p->sensor[i], now);
+	pthread_mutex_lock(&p->lock);
+	p->st.owned = owned;
+	p->st.scorers = n;
+	p->st.sensors = live;
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* --- parts into windows ----------------------------------------------------------------------- */
+
+static void ack_later(struct part_collector *p, uint64_t seq, uint32_t k, const char *id)
+{
+	if (grow_for_one(&p->acks, &p->cap_acks, p->n_acks, sizeof *p->acks, 64) < 0) {
+		log_err("scorer: out of memory: entry %s stays pending", id);
+		return;
+	}
+	struct ack *a = &p->acks[p->n_acks++];
+	a->seq = seq;
+	a->k = k;
+	snprintf(a->id, sizeof a->id, "%s", id);
+}
+
+static struct waiting *waiting_at(struct part_collector *p, int64_t start)
+{
+	size_t i = 0;
+	while (i < p->n_w && p->w[i].start < start)
+		i++;
+	if (i < p->n_w && p->w[i].start == start)
+		return &p->w[i];
+	if (grow_for_one(&p->w, &p->cap_w, p->n_w, sizeof *p->w, 16) < 0)
+		return NULL;
+	memmove(&p->w[i + 1], &p->w[i], (p->n_w - i) * sizeof *p->w);
+	p->n_w++;
+	p->w[i] = (struct waiting){ .start = start, .first = duration_monotonic() };
+	return &p->w[i];
+}
+
+static const redisReply *field(const redisReply *fields, const char *name)
+{
+	for (size_t i = 0; i + 1 < fields->elements; i += 2)
+		if (fields->element[i]->str && strcmp(fields->element[i]->str, name) == 0)
+			return fields->element[i + 1];
+	return NULL;
+}
+
+/* Decodes entry e of partition k, checked against what this scorer reads. */
+static int decode_entry(struct part_collector *p, uint32_t k, const redisReply *data,
+			struct part_header *h, struct sample_set *set, char *why, size_t len)
+{
+	if (part_wire_decode((const uint8_t *)data->str, data->len, h, set, why, len) < 0)
+		return -1;
+	if (h->part == k && h->n_parts == p->c.n_parts && h->window_seconds == p->c.window_seconds)
+		return 0;
+	snprintf(why, len,
+		 "partition %u of %u, windows of %u s (expected %u of %u, %u s: "
+		 "[role] partitions and [window] length must agree)",
+		 h->part, h->n_parts, h->window_seconds, k, p->c.n_parts, p->c.window_seconds);
+	sample_set_free(set);
+	return -1;
+}
+
+static void count_dropped(struct part_collector *p, uint64_t *counter)
+{
+	pthread_mutex_lock(&p->lock);
+	(*counter)++;
+	pthread_mutex_unlock(&p->lock);
+}
+
+static void take_entry(struct part_collector *p, uint32_t k, const redisReply *e, int claimed)
+{
+	if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 || !e->element[0]->str ||
+	    e->element[1]->type != REDIS_REPLY_ARRAY)
+		return;
+	const char *id = e->element[0]->str;
+	const redisReply *sensor = field(e->element[1], "sensor"),
+			 *data = field(e->element[1], "data");
+	struct part_header h;
+	struct part x = { .k = k };
+	char why[256] = "no sensor or data field", when[ISOTIME_LEN];
+	double t0 = duration_monotonic();
+	if (!sensor || !sensor->str || !data || !data->str ||
+	    decode_entry(p, k, data, &h, &x.set, why, sizeof why) < 0) {
+		if (p->said_length++ < 10)
+			log_err("scorer: %s:%u entry %s: %s; dropped", p->prefix, k, id, why);
+		count_dropped(p, &p->st.bad);
+		ack_later(p, 0, k, id);
+		return;
+	}
+	if (h.window_start <= p->handed[k]) {
+		log_warn("scorer: a part of window %s from sensor %s came after the window was "
+			 "scored (%zu samples); dropped: raise [role] deadline?",
+			 isotime_format(h.window_start, when), sensor->str, x.set.n);
+		sample_set_free(&x.set);
+		count_dropped(p, &p->st.late);
+		ack_later(p, 0, k, id);
+		return;
+	}
+	struct waiting *w = waiting_at(p, h.window_start);
+	if (!w || grow_for_one(&w->p, &w->cap, w->n, sizeof *w->p, 8) < 0) {
+		log_err("scorer: out of memory: entry %s stays pending", id);
+		sample_set_free(&x.set);
+		return;
+	}
+	snprintf(x.id, sizeof x.id, "%s", id);
+	snprintf(x.sensor, sizeof x.sensor, "%s", sensor->str);
+	w->p[w->n++] = x;
+	w->replayed |= claimed;
+	struct sensor *from = sensor_named(p, sensor->str);
+	long long now = duration_wall_ms();
+	if (from && now > from->beat_ms) /* a part is a sign of life too */
+		from->beat_ms = now;
+	pthread_mutex_lock(&p->lock);
+	p->st.parts++;
+	p->st.samples_in += x.set.n;
+	p->st.merge_seconds += duration_monotonic() - t0;
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* Reads what is new in partition k. Returns how many entries came. */
+static size_t read_partition(struct part_collector *p, uint32_t k)
+{
+	char key[512];
+	stream_of(p, k, key, sizeof key);
+	redisReply *a = redis_sync_format(p->redis, key,
+					  "XREADGROUP GROUP " GROUP " %s COUNT %d STREAMS %s >",
+					  p->name, READ_COUNT, key);
+	size_t n = 0;
+	if (a && a->type == REDIS_REPLY_ARRAY && a->elements == 1 &&
+	    a->element[0]->type == REDIS_REPLY_ARRAY && a->element[0]->elements == 2) {
+		const redisReply *entries = a->element[0]->element[1];
+		for (size_t i = 0; i < entries->elements; i++)
+			take_entry(p, k, entries->element[i], 0);
+		n = entries->elements;
+	} else if (a && a->type == REDIS_REPLY_ERROR && strncmp(a->str, "NOGROUP", 7) == 0) {
+		p->owned[k] = 0; /* the stream went (deleted by hand?): taken again */
+	}
+	freeReplyObject(a);
+	return n;
+}
+
+/* --- windows out ------------------------------------------------------------------------------ */
+
+static int has_part(const struct waiting *w, uint32_t k, const char *sensor)
+{
+	for (size_t i = 0; i < w->n; i++)
+		if (w->p[i].k == k && strcmp(w->p[i].sensor, sensor) == 0)
+			return 1;
+	return 0;
+}
+
+/* The parts window w still waits for: (partition, sensor) pairs without a
+ * part from a sensor that is live and has not closed the window. */
+static int missing_parts(struct part_collector *p, const struct waiting *w, char *who, size_t len)
+{
+	long long now = duration_wall_ms();
+	int missing = 0;
+	who[0] = '\0';
+	for (int s = 0; s < p->n_sensors; s++) {
+		const struct sensor *x = &p->sensor[s];
+		if (x->closed_before > w->start || silent(p, x, now))
+			continue;
+		for (uint32_t k = 0; k < p->c.n_parts; k++)
+			if (p->owned[k] && !has_part(w, k, x->name)) {
+				if (!missing++ || !strstr(who, x->name))
+					snprintf(who + strlen(who), len - strlen(who), "%s%s",
+						 who[0] ? ", " : "", x->name);
+			}
+	}
+	return missing;
+}
+
+/* Says which sensors went silent (once an episode) or spoke again. */
+static void note_silences(struct part_collector *p)
+{
+	long long now = duration_wall_ms();
+	for (int s = 0; s < p->n_sensors; s++) {
+		struct sensor *x = &p->sensor[s];
+		int quiet = silent(p, x, now);
+		if (quiet && !x->silent)
+			log_warn("scorer: sensor %s has said nothing for %u s: windows are merged "
+				 "without it",
+				 x->name, p->c.deadline_seconds);
+		else if (!quiet && x->silent)
+			log_info("scorer: sensor %s speaks again", x->name);
+		x->silent = quiet;
+	}
+}
+
+/* The sources the alert stream's newest entries hold for the window at
+ * start (a replayed window: the scorer that read it before may have
+ * delivered its alerts). NULL when none (or Redis did not say). */
+static struct alerted *alerted_in(struct part_collector *p, int64_t start)
+{
+	char when[ISOTIME_LEN];
+	const char *stream = p->c.alert_stream;
+	redisReply *a = redis_sync_format(p->redis, stream, "XREVRANGE %s + - COUNT %d", stream,
+					  ALERTS_LOOKED_AT);
+	struct alerted *done = calloc(1, sizeof *done);
+	isotime_format(start, when);
+	for (size_t i = 0; done && a && a->type == REDIS_REPLY_ARRAY && i < a->elements; i++) {
+		const redisReply *e = a->element[i];
+		if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
+		    e->element[1]->type != REDIS_REPLY_ARRAY)
+			continue;
+		const redisReply *w = field(e->element[1], "window_start"),
+				 *src = field(e->element[1], "src_ip");
+		char *copy = w && w->str && src && src->str && strcmp(w->str, when) == 0
+				     ? strdup(src->str)
+				     : NULL;
+		if (copy &&
+		    grow_for_one(&done->src, &done->cap, done->n, sizeof *done->src, 8) == 0)
+			done->src[done->n++] = copy;
+		else
+			free(copy);
+	}
+	freeReplyObject(a);
+	if (done && !done->n) {
+		alerted_free(done);
+		done = NULL;
+	}
+	return done;
+}
+
+/* Waits while the loop has READY_MAX windows to take. Returns 0 (set and
+ * done are the loop's), or -1 when stopping (they are still the caller's). */
+static int push_ready(struct part_collector *p, int64_t start, struct sample_set *set,
+		      struct alerted *done)
+{
+	struct ready *r;
+	while (!(r = malloc(sizeof *r))) { /* a window lost would shift the acknowledgements */
+		if (stopping(p))
+			return -1;
+		log_err("scorer: out of memory to hand window %lld over; trying again",
+			(long long)start);
+		sleep(1);
+	}
+	*r = (struct ready){ .start = start, .set = *set, .done = done };
+	size_t n = set->n;
+	if (queue_push(p->ready, &r->link, 1) < 0) { /* closed: stopping */
+		free(r);
+		return -1;
+	}
+	pthread_mutex_lock(&p->lock);
+	p->st.windows++;
+	p->st.samples += n;
+	pthread_mutex_unlock(&p->lock);
+	return 0;
+}
+
+/* The oldest waiting window merged and handed, its entries to acknowledge
+ * once delivered. Returns 0, or -1 (nothing handed). */
+static int hand_oldest(struct part_collector *p, int at_deadline, const char *missing)
+{
+	struct waiting w = p->w[0];
+	struct sample_set *sets = malloc((w.n + 1) * sizeof *sets), merged;
+	char when[ISOTIME_LEN];
+	double t0 = duration_monotonic();
+	if (!sets)
+		return -1;
+	for (size_t i = 0; i < w.n; i++)
+		sets[i] = w.p[i].set;
+	int rc = sample_set_merge(sets, (int)w.n, &merged, NULL);
+	free(sets);
+	if (rc < 0)
+		return -1;
+	pthread_mutex_lock(&p->lock);
+	p->st.merge_seconds += duration_monotonic() - t0;
+	p->st.incomplete += at_deadline;
+	pthread_mutex_unlock(&p->lock);
+	if (at_deadline)
+		log_warn("scorer: window %s merged at the deadline without the parts of %s",
+			 isotime_format(w.start, when), missing);
+	p->n_handed++;
+	for (size_t i = 0; i < w.n; i++) {
+		ack_later(p, p->n_handed, w.p[i].k, w.p[i].id);
+		if (w.start > p->handed[w.p[i].k])
+			p->handed[w.p[i].k] = w.start;
+	}
+	free(w.p);
+	memmove(&p->w[0], &p->w[1], --p->n_w * sizeof *p->w);
+	struct alerted *done = w.replayed ? alerted_in(p, w.start) : NULL;
+	if (push_ready(p, w.start, &merged, done) < 0) {
+		sample_set_free(&merged); /* stopping: its entries stay pending */
+		alerted_free(done);
+	}
+	return 0;
+}
+
+static void hand_ready(struct part_collector *p)
+{
+	char who[512];
+	note_silences(p);
+	while (p->n_w > 0) {
+		int missing = missing_parts(p, &p->w[0], who, sizeof who);
+		int late = duration_monotonic() - p->w[0].first >= p->c.deadline_seconds;
+		if ((missing && !late) || hand_oldest(p, missing > 0, who) < 0)
+			return;
+	}
+}
+
+/* Acknowledges and deletes the entries of the windows delivered. */
+static void acknowledge(struct part_collector *p)
+{
+	pthread_mutex_lock(&p->lock);
+	uint64_t delivered = p->delivered;
+	pthread_mutex_unlock(&p->lock);
+	size_t kept = 0, acked = 0;
+	for (size_t i = 0; i < p->n_acks; i++) {
+		struct ack *a = &p->acks[i];
+		char key[512];
+		stream_of(p, a->k, key, sizeof key);
+		redisReply *r = a->seq <= delivered
+					? redis_sync_format(p->redis, key, "XACK %s " GROUP " %s",
+							    key, a->id)
+					: NULL;
+		if (r && r->type == REDIS_REPLY_INTEGER) {
+			freeReplyObject(redis_sync_format(p->redis, key, "XDEL %s %s", key, a->id));
+			acked++;
+		} else {
+			p->acks[kept++] = *a;
+		}
+		freeReplyObject(r);
+	}
+	p->n_acks = kept;
+	pthread_mutex_lock(&p->lock);
+	p->st.acked += acked;
+	pthread_mutex_unlock(&p->lock);
+}
+
+static void wait_a_little(struct part_collector *p)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += 100 * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&p->lock);
+	if (!p->stopping)
+		pthread_cond_timedwait(&p->wake, &p->lock, &ts);
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* --- the model ------------------------------------------------------------------------------- */
+
+#define MODEL_MAX_BYTES (1u << 30)
+
+/* The whole file at path (malloc'd, *len bytes), or NULL with errno. */
+static char *read_model(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	long size = -1;
+	if (f && fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) >= 0 &&
+	    (unsigned long)size <= MODEL_MAX_BYTES && fseek(f, 0, SEEK_SET) == 0 &&
+	    (buf = malloc((size_t)size + 1)) && fread(buf, 1, (size_t)size, f) != (size_t)size) {
+		free(buf);
+		buf = NULL;
+		errno = EIO;
+	}
+	if (f)
+		fclose(f);
+	*len = size > 0 ? (size_t)size : 0;
+	return buf;
+}
+
+/* The model waiting to be published, to PREFIX:model. */
+static void publish_model(struct part_collector *p)
+{
+	pthread_mutex_lock(&p->lock);
+	char *path = p->model_path;
+	p->model_path = NULL;
+	pthread_mutex_unlock(&p->lock);
+	if (!path)
+		return;
+	size_t len;
+	char key[512], *model = read_model(path, &len);
+	key_of(p, "model", key, sizeof key);
+	redisReply *a =
+		model ? redis_sync_format(p->redis, key, "SET %s %b", key, model, len) : NULL;
+	if (!model)
+		log_warn("scorer: %s: %s: the model is not published", path, strerror(errno));
+	else if (a && a->type == REDIS_REPLY_STATUS)
+		log_info("scorer: the model in use published to %s (%zu bytes)", key, len);
+	else
+		log_warn("scorer: the model could not be published to %s: %s", key,
+			 a && a->type == REDIS_REPLY_ERROR ? a->str : "no answer");
+	freeReplyObject(a);
+	free(model);
+	free(path);
+}
+
+void part_collector_publish_model(struct part_collector *p, const char *path)
+{
+	char *copy = strdup(path);
+	pthread_mutex_lock(&p->lock);
+	free(p->model_path);
+	p->model_path = copy;
+	pthread_cond_broadcast(&p->wake);
+	pthread_mutex_unlock(&p->lock);
+}
+
+struct model_bytes {
+	const char *data;
+	size_t len;
+};
+
+static int write_model(int fd, void *ctx)
+{
+	const struct model_bytes *m = ctx;
+	return atomic_file_write_all(fd, m->data, m->len);
+}
+
+int part_collector_fetch_model(const struct part_collector_config *c, const char *path)
+{
+	struct redis_sync *r =
+		redis_sync_new(c->address, c->password_file, c->timeout_ms, "scorer");
+	char key[512], err[512];
+	snprintf(key, sizeof key, "%s:model", c->prefix);
+	redisReply *a = r ? redis_sync_format(r, key, "GET %s", key) : NULL;
+	int rc = -1;
+	if (a && a->type == REDIS_REPLY_STRING) {
+		struct model_bytes m = { a->str, a->len };
+		rc = atomic_file_replace(path, write_model, &m, err, sizeof err);
+		if (rc < 0)
+			log_err("scorer: the fleet's model: %s", err);
+		else
+			log_info("scorer: the fleet's model from %s saved to %s", key, path);
+	}
+	freeReplyObject(a);
+	redis_sync_free(r);
+	return rc < 0 ? -1 : 0;
+}
+
+/* Leaves cleanly: the partitions to the other scorers at once. */
+static void leave(struct part_collector *p)
+{
+	for (uint32_t k = 0; k < p->c.n_parts; k++)
+		if (p->owned[k])
+			release_partition(p, k, 1);
+	char key[512];
+	key_of(p, "scorers", key, sizeof key);
+	freeReplyObject(redis_sync_format(p->redis, key, "HDEL %s %s", key, p->name));
+}
+
+static void *collecting(void *arg)
+{
+	struct part_collector *p = arg;
+	double next_look = 0;
+	while (!stopping(p)) {
+		/* the sensors before the streams: a window is whole when the
+		 * sensors known before its parts were read have sent or closed it */
+		refresh_sensors(p);
+		if (duration_monotonic() >= next_look) {
+			balance_partitions(p);
+			next_look = duration_monotonic() + 1;
+		}
+		size_t got = 0;
+		for (uint32_t k = 0; k < p->c.n_parts && !stopping(p); k++)
+			for (size_t n = READ_COUNT; p->owned[k] && n == READ_COUNT;)
+				got += n = read_partition(p, k);
+		hand_ready(p);
+		acknowledge(p);
+		publish_model(p);
+		if (!got)
+			wait_a_little(p);
+	}
+	return NULL;
+}
+
+/* --- the loop's side -------------------------------------------------------------------------- */
+
+static void take_ready(struct ev_loop *loop, ev_async *w, int revents)
+{
+	struct part_collector *p = w->data;
+	(void)loop, (void)revents;
+	struct queue_link *l;
+	while ((l = queue_try_pop(p->ready))) {
+		struct ready *r = queue_item(l, struct ready, link);
+		p->fn(p->ctx, r->start, &r->set, r->done);
+		free(r);
+	}
+}
+
+static void free_collector(struct part_collector *p)
+{
+	for (size_t i = 0; i < p->n_w; i++) {
+		for (size_t j = 0; j < p->w[i].n; j++)
+			sample_set_free(&p->w[i].p[j].set);
+		free(p->w[i].p);
+	}
+	free(p->w);
+	free(p->acks);
+	free(p->owned);
+	free(p->handed);
+	free(p->model_path);
+	queue_free(p->ready);
+	redis_sync_free(p->redis);
+	free(p->prefix);
+	free(p->name);
+	free(p);
+}
+
+struct part_collector *part_collector_start(struct ev_loop *loop,
+					    const struct part_collector_config *c, collected_fn fn,
+					    void *ctx)
+{
+	struct part_collector *p = calloc(1, sizeof *p);
+	if (!p || !(p->owned = calloc(c->n_parts, 1)) ||
+	    !(p->handed = malloc(c->n_parts * sizeof *p->handed)) ||
+	    !(p->prefix = strdup(c->prefix)) || !(p->name = strdup(c->name))) {
+		log_err("scorer: out of memory");
+		if (p)
+			free_collector(p);
+		return NULL;
+	}
+	p->c = *c;
+	p->loop = loop;
+	p->fn = fn;
+	p->ctx = ctx;
+	for (uint32_t k = 0; k < c->n_parts; k++)
+		p->handed[k] = INT64_MIN;
+	if (!(p->ready = queue_new(READY_MAX))) {
+		log_err("scorer: out of memory");
+		free_collector(p);
+		return NULL;
+	}
+	if (!(p->redis = redis_sync_new(c->address, c->password_file, c->timeout_ms, "scorer"))) {
+		free_collector(p);
+		return NULL;
+	}
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->wake, NULL);
+	ev_async_init(&p->ready_w, take_ready);
+	p->ready_w.data = p;
+	ev_async_start(loop, &p->ready_w);
+	queue_wake(p->ready, loop, &p->ready_w);
+	int rc = pthread_create(&p->thread, NULL, collecting, p);
+	if (rc != 0) {
+		log_err("scorer: cannot start the collecting thread: %s", strerror(rc));
+		ev_async_stop(loop, &p->ready_w);
+		free_collector(p);
+		return NULL;
+	}
+	pthread_setname_np(p->thread, "flowsad-collect");
+	return p;
+}
+
+void part_collector_delivered(struct part_collector *p, uint64_t windows)
+{
+	pthread_mutex_lock(&p->lock);
+	if (windows > p->delivered)
+		p->delivered = windows;
+	pthread_mutex_unlock(&p->lock);
+}
+
+void part_collector_stats(struct part_collector *p, struct part_collector_stats *out)
+{
+	pthread_mutex_lock(&p->lock);
+	*out = p->st;
+	pthread_mutex_unlock(&p->lock);
+}
+
+void part_collector_pause(struct part_collector *p)
+{
+	if (!p || p->paused)
+		return;
+	pthread_mutex_lock(&p->lock);
+	p->stopping = 1;
+	pthread_cond_broadcast(&p->wake);
+	pthread_mutex_unlock(&p->lock);
+	queue_close(p->ready); /* a hand-over waiting for room gives up */
+	pthread_join(p->thread, NULL);
+	p->paused = 1;
+	struct queue_link *l;
+	while ((l = queue_try_pop(p->ready))) { /* not scored: they stay pending */
+		struct ready *r = queue_item(l, struct ready, link);
+		sample_set_free(&r->set);
+		alerted_free(r->done);
+		free(r);
+	}
+	ev_async_stop(p->loop, &p->ready_w);
+}
+
+void part_collector_stop(struct part_collector *p)
+{
+	if (!p)
+		return;
+	part_collector_pause(p);
+	acknowledge(p); /* the thread has ended: its client is the caller's now */
+	leave(p);
+	log_info("scorer: %" PRIu64 " partitions read (%" PRIu64 " samples), %" PRIu64
+		 " windows merged (%" PRIu64 " samples) in %.3f s of decoding and merging; %" PRIu64
+		 " late, %" PRIu64 " unreadable, %" PRIu64 " incomplete, %" PRIu64 " claimed",
+		 p->st.parts, p->st.samples_in, p->st.windows, p->st.samples, p->st.merge_seconds,
+		 p->st.late, p->st.bad, p->st.incomplete, p->st.claimed);
+	pthread_mutex_destroy(&p->lock);
+	pthread_cond_destroy(&p->wake);
+	free_collector(p);
+}

@@ -1,0 +1,738 @@
+#include "sinks/redis_sink.h"
+
+#include "base/hostport.h"
+
+#include <errno.h>
+#include <hiredis/adapters/libev.h>
+#include <hiredis/async.h>
+#include <hiredis/hiredis.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alerting/alert.h"
+#include "base/isotime.h"
+#include "common/log.h"
+#include "redis/redis_reply.h"
+
+#define BACKOFF_FIRST 0.2
+#define BACKOFF_MAX 10.0
+#define VERIFY_ENTRIES "64" /* newest stream entries searched for an unanswered XADD */
+
+#define REDIS_HOLD_BYTES (16u << 20) /* alerts held while the spool cannot be written */
+#define MAX_REDIRECTS 16             /* MOVED followed in a row before backing off */
+
+struct redis_sink {
+	struct ev_loop *loop;
+	char *stream;
+	/* the node: the address, or with several (Redis Cluster seeds) the one
+	 * tried now, or the one a MOVED reply named for the stream's slot */
+	struct hostport node;
+	struct redis_address addr; /* seeds (or Sentinels), the master's name, AUTH */
+	int next_seed, redirects;
+	/* with Sentinel, seeds are the sentinels, asked for master_name's
+	 * address before each connection to it (asking: node is a sentinel) */
+	int asking;
+	int replicas; /* the master's replicas, asked at each connection (-1: not yet) */
+	char address[HOSTPORT_MAX + 8]; /* the node's, for messages */
+	uint64_t maxlen;
+	double connect_timeout, command_timeout;
+	struct spool *spool;
+	redisAsyncContext *ac;
+	int ready;       /* connected, authenticated and checked: XADDs may go */
+	int in_flight;   /* an XADD is waiting for its reply */
+	int unacked;     /* an XADD's reply was lost with its connection */
+	int unreachable; /* the last attempt failed */
+	double backoff;
+	uint64_t answers;  /* connect and reply callbacks run: progress for on_deadline */
+	uint64_t dropped_logged;
+	/* alerts the spool could not take (its disk full): held here, oldest
+	 * first, and spooled as soon as it can take them again */
+	struct spool_item *held;
+	size_t n_held, cap_held, held_bytes;
+	int spool_failing;
+	ev_timer retry, deadline;
+	struct redis_sink_stats st;
+};
+
+/* A spooled alert: src_ip, window start, score and the JSON, one per line. */
+struct spooled {
+	char *fields[4];
+};
+
+static int parse_spooled(char *rec, struct spooled *s)
+{
+	for (int i = 0; i < 4; i++) {
+		s->fields[i] = rec;
+		char *nl = i < 3 ? strchr(rec, '\n') : NULL;
+		if (i < 3 && !nl)
+			return -1;
+		if (nl) {
+			*nl = '\0';
+			rec = nl + 1;
+		}
+	}
+	return 0;
+}
+
+/* Holds the records of a batch the spool refused (they are taken: the
+ * caller no longer frees them), within REDIS_HOLD_BYTES: beyond, the
+ * oldest held go, counted as lost. */
+static void hold(struct redis_sink *r, struct spool_item *items, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (r->n_held == r->cap_held) {
+			size_t cap = r->cap_held ? 2 * r->cap_held : 256;
+			struct spool_item *more = realloc(r->held, cap * sizeof *more);
+			if (!more) {
+				free((void *)items[i].data);
+				r->st.lost++;
+				continue;
+			}
+			r->held = more;
+			r->cap_held = cap;
+		}
+		r->held[r->n_held++] = items[i];
+		r->held_bytes += items[i].len;
+	}
+	size_t drop = 0;
+	while (r->held_bytes > REDIS_HOLD_BYTES && drop < r->n_held) {
+		r->held_bytes -= r->held[drop].len;
+		free((void *)r->held[drop++].data);
+	}
+	if (drop) {
+		memmove(r->held, r->held + drop, (r->n_held - drop) * sizeof *r->held);
+		r->n_held -= drop;
+		r->st.lost += drop;
+	}
+	r->st.held = r->n_held;
+}
+
+static void free_held(struct redis_sink *r)
+{
+	for (size_t i = 0; i < r->n_held; i++)
+		free((void *)r->held[i].data);
+	r->n_held = r->held_bytes = 0;
+	r->st.held = 0;
+}
+
+/* The held alerts to the spool, now that it may take them. */
+static int spool_held(struct redis_sink *r)
+{
+	if (!r->n_held)
+		return 0;
+	if (spool_append_batch(r->spool, r->held, r->n_held) < 0)
+		return -1;
+	log_info("spool: writable again; %zu alerts held in memory are spooled", r->n_held);
+	r->st.spooled += r->n_held;
+	free_held(r);
+	return 0;
+}
+
+/* At the end: the held alerts to the spool if it takes them now, else lost. */
+static void release_held(struct redis_sink *r)
+{
+	if (r->n_held && spool_held(r) < 0) {
+		log_err("spool: still cannot write (%s): %zu alerts held in memory are lost",
+			strerror(errno), r->n_held);
+		r->st.lost += r->n_held;
+		free_held(r);
+	}
+	free(r->held);
+	r->held = NULL;
+}
+
+/* A batch the spool took, or not: the first refusal of an episode is
+ * logged with what happens to the alerts, the recovery once. */
+static void spool_batch(struct redis_sink *r, struct spool_item *items, size_t n,
+			const char *window)
+{
+	size_t held = r->n_held;
+	if (spool_held(r) == 0 && spool_append_batch(r->spool, items, n) == 0) {
+		if (r->spool_failing && !held)
+			log_info("spool: writable again");
+		r->spool_failing = 0;
+		r->st.spooled += n;
+		for (size_t i = 0; i < n; i++)
+			free((void *)items[i].data);
+		return;
+	}
+	r->st.spool_failures++;
+	if (!r->spool_failing)
+		log_err("spool: cannot write (%s) from window %s on: alerts are held in memory "
+			"(up to %d MiB, then the oldest are lost) until it can",
+			strerror(errno), window, REDIS_HOLD_BYTES >> 20);
+	r->spool_failing = 1;
+	hold(r, items, n);
+}
+
+static void connect_now(struct redis_sink *r);
+
+static void use_node(struct redis_sink *r, const struct hostport *node)
+{
+	r->node = *node;
+	hostport_format(node, r->address, sizeof r->address);
+}
+
+/* The next attempt goes to the next seed, however many there are: the node
+ * tried may be a master that failed (followed there by MOVED from a seed,
+ * or named by a Sentinel), and any node of a cluster answers with the
+ * stream's master. One server given alone is its own seed. */
+static void schedule_retry(struct redis_sink *r)
+{
+	use_node(r, &r->addr.seeds[r->next_seed++ % r->addr.n_seeds]);
+	r->asking = r->addr.master_name[0] != '\0';
+	r->unreachable = 1;
+	r->st.failures++;
+	ev_timer_stop(r->loop, &r->deadline);
+	ev_timer_set(&r->retry, r->backoff, 0);
+	ev_timer_start(r->loop, &r->retry);
+	r->backoff = r->backoff * 2 < BACKOFF_MAX ? r->backoff * 2 : BACKOFF_MAX;
+}
+
+/* Gives up the connection (a timeout, an error reply) and retries later. */
+/* Closes the connection in use; an XADD or WAIT it carried is unacked. */
+static void leave_connection(struct redis_sink *r)
+{
+	redisAsyncContext *ac = r->ac;
+	r->ac = NULL;
+	r->ready = 0;
+	if (r->in_flight) {
+		r->unacked = 1;
+		r->in_flight = 0;
+	}
+	r->st.connected = 0;
+	ev_timer_stop(r->loop, &r->deadline);
+	if (ac)
+		redisAsyncFree(ac); /* its callbacks see r->ac != ac and stand aside */
+}
+
+static void drop_connection(struct redis_sink *r, const char *why)
+{
+	log_warn("redis %s: %s; retrying in %.1f s", r->address, why, r->backoff);
+	leave_connection(r);
+	schedule_retry(r);
+}
+
+static void start_deadline(struct redis_sink *r, double seconds)
+{
+	ev_timer_stop(r->loop, &r->deadline);
+	ev_timer_set(&r->deadline, seconds, 0);
+	ev_timer_start(r->loop, &r->deadline);
+}
+
+/* Whether a reply is for the connection in use (a given-up one's callbacks
+ * stand aside); it is progress, and its deadline is met. */
+static int current_reply(struct redis_sink *r, const redisAsyncContext *ac)
+{
+	if (r->ac != ac)
+		return 0;
+	r->answers++;
+	ev_timer_stop(r->loop, &r->deadline);
+	return 1;
+}
+
+/* The deadline also passes while the loop is busy elsewhere (scoring a
+ * large window takes seconds), with the answer waiting in the socket: it
+ * is looked for before the connection is given up. */
+static void on_deadline(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct redis_sink *r = w->data;
+	uint64_t answers = r->answers;
+	(void)loop, (void)revents;
+	if (r->st.connected)
+		redisAsyncHandleRead(r->ac);
+	else
+		redisAsyncHandleWrite(r->ac); /* a connect completes as the socket turns writable */
+	if (r->answers == answers)
+		drop_connection(r, r->st.connected ? "no reply in time" : "no connection in time");
+}
+
+static void send_next(struct redis_sink *r);
+
+/* Leaves the node for node to (at once: no backoff). */
+static void reconnect_to(struct redis_sink *r, const struct hostport *to)
+{
+	leave_connection(r);
+	use_node(r, to);
+	connect_now(r);
+}
+
+/* A MOVED reply: the stream's slot is served by another node (a cluster
+ * resharded, or a replica promoted). The command was not run there; it is
+ * sent again at once to the node named. */
+static void follow_redirect(struct redis_sink *r, const struct hostport *to)
+{
+	char from[sizeof r->address];
+	snprintf(from, sizeof from, "%s", r->address);
+	r->st.redirects++;
+	r->redirects++;
+	reconnect_to(r, to);
+	log_info("redis %s: the stream's slot is served by %s", from, r->address);
+}
+
+/* Whether a reply is unusable: NULL (the connection went, and
+ * on_disconnect retries), a redirection (followed), or an error, which
+ * gives the connection up. */
+static int reply_failed(struct redis_sink *r, const redisReply *reply, const char *command)
+{
+	char why[256];
+	struct hostport to;
+	if (!reply)
+		return 1;
+	if (reply->type != REDIS_REPLY_ERROR)
+		return 0;
+	if (hostport_redirect(reply->str, "MOVED", &to) == 1 && r->redirects < MAX_REDIRECTS) {
+		follow_redirect(r, &to);
+		return 1;
+	}
+	snprintf(why, sizeof why, "%s refused: %s", command, reply->str);
+	drop_connection(r, why);
+	return 1;
+}
+
+/* The alert in flight is Redis's: out of the spool, the next one sent. */
+static void delivered(struct redis_sink *r)
+{
+	if (spool_pop(r->spool) < 0)
+		log_err("spool: cannot mark an alert sent: %s (it may be sent again)",
+			strerror(errno));
+	r->st.sent++;
+	r->redirects = 0;
+	send_next(r);
+}
+
+/* The answer to WAIT after an XADD: how many replicas have the alert. */
+static void on_wait(redisAsyncContext *ac, void *reply_, void *privdata)
+{
+	struct redis_sink *r = privdata;
+	redisReply *reply = reply_;
+
+	if (!r->in_flight || !current_reply(r, ac))
+		return; /* the master went first: the alert is looked for after a reconnect */
+	r->in_flight = 0;
+	r->unacked = !reply;
+	if (reply_failed(r, reply, "WAIT"))
+		return;
+	if (reply->type == REDIS_REPLY_INTEGER && reply->integer < 1)
+		r->st.unreplicated++; /* no replica took it in time (or there is none) */
+	delivered(r);
+}
+
+/* A master with replicas (a cluster's, or the sentinels'): an alert leaves
+ * the spool once one of them has it too, so that a failover cannot take
+ * it. A connection lost meanwhile leaves it unacked: looked for, then sent
+ * again if it is not there. Returns 0 when WAIT went out. */
+static int wait_for_replica(struct redis_sink *r)
+{
+	char ms[24];
+	snprintf(ms, sizeof ms, "%.0f", r->command_timeout * 1000);
+	const char *argv[] = { "WAIT", "1", ms };
+	r->in_flight = 1;
+	r->unacked = 1;
+	if (redisAsyncCommandArgv(r->ac, on_wait, r, 3, argv, NULL) != REDIS_OK) {
+		drop_connection(r, "cannot send WAIT");
+		return -1;
+	}
+	start_deadline(r, 2 * r->command_timeout); /* WAIT itself may take command_timeout */
+	return 0;
+}
+
+static void on_xadd(redisAsyncContext *ac, void *reply_, void *privdata)
+{
+	struct redis_sink *r = privdata;
+	redisReply *reply = reply_;
+
+	if (!r->in_flight || !current_reply(r, ac))
+		return; /* a connection given up: its XADD stays spooled (unacked) */
+	r->in_flight = 0;
+	r->unacked = !reply; /* lost with the connection: was it added? */
+	if (reply_failed(r, reply, "XADD"))
+		return;
+	if (r->replicas > 0)
+		wait_for_replica(r);
+	else
+		delivered(r);
+}
+
+static void send_next(struct redis_sink *r)
+{
+	char *rec = NULL, maxlen[24];
+	uint32_t len;
+	struct spooled a;
+
+	if (!r->ready || r->in_flight)
+		return;
+	int got = spool_peek(r->spool, &rec, &len);
+	if (got <= 0) {
+		if (got < 0)
+			log_err("spool: cannot read: %s", strerror(errno));
+		return;
+	}
+	if (parse_spooled(rec, &a) < 0) { /* checksummed, so only a bug writes these */
+		log_err("spool: malformed alert record skipped");
+		spool_pop(r->spool);
+		free(rec);
+		send_next(r);
+		return;
+	}
+	snprintf(maxlen, sizeof maxlen, "%" PRIu64, r->maxlen);
+	char *upgraded = alert_upgrade(a.fields[3]); /* spooled by an earlier version */
+	const char *argv[] = { "XADD",	       r->stream,   "MAXLEN", "~",
+			       maxlen,	       "*",	    "src_ip", a.fields[0],
+			       "window_start", a.fields[1], "score",  a.fields[2],
+			       "alert",	       upgraded ? upgraded : a.fields[3] };
+	int argc = sizeof argv / sizeof argv[0];
+	if (r->maxlen == 0) { /* no trimming: drop MAXLEN ~ n */
+		memmove(&argv[2], &argv[5], sizeof argv[0] * (size_t)(argc - 5));
+		argc -= 3;
+	}
+	int sent = redisAsyncCommandArgv(r->ac, on_xadd, r, argc, argv, NULL) == REDIS_OK;
+	free(upgraded); /* the command holds a copy */
+	free(rec);
+	if (!sent) {
+		drop_connection(r, "cannot send XADD");
+		return;
+	}
+	r->in_flight = 1;
+	start_deadline(r, r->command_timeout);
+}
+
+/* Whether the stream's newest entries hold the unanswered alert. */
+static int stream_holds(const redisReply *reply, const struct spooled *a)
+{
+	for (size_t i = 0; reply->type == REDIS_REPLY_ARRAY && i < reply->elements; i++) {
+		const redisReply *e = reply->element[i];
+		if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
+		    e->element[1]->type != REDIS_REPLY_ARRAY)
+			continue;
+		const redisReply *f = e->element[1];
+		int src = 0, window = 0;
+		for (size_t j = 0; j + 1 < f->elements; j += 2) {
+			const char *k = f->element[j]->str, *v = f->element[j + 1]->str;
+			if (!k || !v)
+				continue;
+			src |= strcmp(k, "src_ip") == 0 && strcmp(v, a->fields[0]) == 0;
+			window |= strcmp(k, "window_start") == 0 && strcmp(v, a->fields[1]) == 0;
+		}
+		if (src && window)
+			return 1;
+	}
+	return 0;
+}
+
+static void on_verify(redisAsyncContext *ac, void *reply_, void *privdata)
+{
+	struct redis_sink *r = privdata;
+	redisReply *reply = reply_;
+	char *rec = NULL;
+	uint32_t len;
+	struct spooled a;
+
+	if (!current_reply(r, ac))
+		return;
+	if (reply_failed(r, reply, "XREVRANGE"))
+		return;
+	if (spool_peek(r->spool, &rec, &len) == 1 && parse_spooled(rec, &a) == 0 &&
+	    stream_holds(reply, &a)) {
+		log_info("redis %s: the alert sent before the connection dropped had arrived",
+			 r->address);
+		spool_pop(r->spool);
+		r->st.sent++;
+	}
+	free(rec);
+	r->unacked = 0;
+	r->ready = 1;
+	send_next(r);
+}
+
+static void on_replication(redisAsyncContext *ac, void *reply_, void *privdata);
+
+static void become_ready(struct redis_sink *r)
+{
+	r->backoff = BACKOFF_FIRST;
+	r->unreachable = 0;
+	if (r->replicas < 0) { /* a cluster's or the sentinels' master: has it replicas? */
+		const char *argv[] = { "INFO", "replication" };
+		if (redisAsyncCommandArgv(r->ac, on_replication, r, 2, argv, NULL) != REDIS_OK)
+			drop_connection(r, "cannot send INFO");
+		else
+			start_deadline(r, r->command_timeout);
+		return;
+	}
+	if (!r->unacked) {
+		r->ready = 1;
+		send_next(r);
+		return;
+	}
+	const char *argv[] = { "XREVRANGE", r->stream, "+", "-", "COUNT", VERIFY_ENTRIES };
+	if (redisAsyncCommandArgv(r->ac, on_verify, r, 6, argv, NULL) != REDIS_OK)
+		drop_connection(r, "cannot send XREVRANGE");
+	else
+		start_deadline(r, r->command_timeout);
+}
+
+/* The master's replicas now ("connected_slaves:N"): WAIT for one of them
+ * only where there is one, or every alert would wait out the timeout. */
+static void on_replication(redisAsyncContext *ac, void *reply_, void *privdata)
+{
+	struct redis_sink *r = privdata;
+	redisReply *reply = reply_;
+
+	if (!current_reply(r, ac))
+		return;
+	if (reply_failed(r, reply, "INFO"))
+		return;
+	int n = redis_reply_replicas(reply);
+	r->replicas = n > 0 ? n : 0;
+	become_ready(r);
+}
+
+static void on_auth(redisAsyncContext *ac, void *reply_, void *privdata)
+{
+	struct redis_sink *r = privdata;
+	redisReply *reply = reply_;
+
+	if (!current_reply(r, ac))
+		return;
+	if (!reply_failed(r, reply, "AUTH"))
+		become_ready(r);
+}
+
+/* A sentinel's answer to SENTINEL get-master-addr-by-name: the master's
+ * address (nil: it knows no master by that name). */
+static void on_sentinel(redisAsyncContext *ac, void *reply_, void *privdata)
+{
+	struct redis_sink *r = privdata;
+	redisReply *reply = reply_;
+	struct hostport master;
+	char from[sizeof r->address], why[256];
+
+	if (!current_reply(r, ac))
+		return;
+	if (reply_failed(r, reply, "SENTINEL"))
+		return;
+	if (!redis_reply_master(reply, &master)) {
+		snprintf(why, sizeof why, "the sentinel knows no master named %s",
+			 r->addr.master_name);
+		drop_connection(r, why);
+		return;
+	}
+	snprintf(from, sizeof from, "%s", r->address);
+	r->asking = 0;
+	reconnect_to(r, &master);
+	log_info("redis sentinel %s: master %s is %s", from, r->addr.master_name, r->address);
+}
+
+static void ask_sentinel(struct redis_sink *r)
+{
+	const char *argv[] = { "SENTINEL", "get-master-addr-by-name", r->addr.master_name };
+	if (redisAsyncCommandArgv(r->ac, on_sentinel, r, 3, argv, NULL) != REDIS_OK)
+		drop_connection(r, "cannot ask the sentinel");
+	else
+		start_deadline(r, r->command_timeout);
+}
+
+static void on_connect(const redisAsyncContext *ac, int status)
+{
+	struct redis_sink *r = ac->data;
+
+	if (!current_reply(r, ac))
+		return;
+	if (status != REDIS_OK) {
+		if (!r->unreachable)
+			log_warn("redis %s: cannot connect: %s; alerts are spooled", r->address,
+				 ac->errstr);
+		r->ac = NULL; /* hiredis frees it after this call */
+		schedule_retry(r);
+		return;
+	}
+	if (r->asking) {
+		ask_sentinel(r);
+		return;
+	}
+	r->st.connects++;
+	r->st.connected = 1;
+	log_info("redis %s: connected", r->address);
+	if (!r->addr.password) {
+		become_ready(r);
+		return;
+	}
+	const char *user = r->addr.user, *password = r->addr.password;
+	const char *argv[] = { "AUTH", user ? user : password, password };
+	if (redisAsyncCommandArgv(r->ac, on_auth, r, r->addr.user ? 3 : 2, argv, NULL) != REDIS_OK)
+		drop_connection(r, "cannot send AUTH");
+	else
+		start_deadline(r, r->command_timeout);
+}
+
+static void on_disconnect(const redisAsyncContext *ac, int status)
+{
+	struct redis_sink *r = ac->data;
+	(void)status;
+	if (r->ac != ac)
+		return;
+	r->ac = NULL;
+	r->ready = 0;
+	r->st.connected = 0;
+	if (r->in_flight) {
+		r->unacked = 1;
+		r->in_flight = 0;
+	}
+	log_warn("redis %s: connection lost (%s); alerts are spooled", r->address,
+		 ac->errstr[0] ? ac->errstr : "closed");
+	r->backoff = BACKOFF_FIRST;
+	schedule_retry(r);
+}
+
+static void connect_now(struct redis_sink *r)
+{
+	const struct hostport *hp = &r->node;
+	redisAsyncContext *ac = hp->unix_socket ? redisAsyncConnectUnix(hp->host)
+						: redisAsyncConnect(hp->host, hp->port);
+	if (!ac || ac->err) {
+		if (!r->unreachable)
+			log_warn("redis %s: cannot connect: %s; alerts are spooled", r->address,
+				 ac ? ac->errstr : "out of memory");
+		if (ac)
+			redisAsyncFree(ac);
+		schedule_retry(r);
+		return;
+	}
+	ac->data = r;
+	r->ac = ac;
+	r->replicas = redis_address_has_topology(&r->addr) ? -1 : 0;
+	redisLibevAttach(r->loop, ac);
+	redisAsyncSetConnectCallback(ac, on_connect);
+	redisAsyncSetDisconnectCallback(ac, on_disconnect);
+	start_deadline(r, r->connect_timeout);
+}
+
+static void on_retry(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop, (void)revents;
+	connect_now(w->data);
+}
+
+struct redis_sink *redis_sink_new(struct ev_loop *loop, const struct redis_sink_config *cfg,
+				  struct spool *sp)
+{
+	struct redis_sink *r = calloc(1, sizeof *r);
+	char err[REDIS_ADDRESS_ERR];
+	if (!r || !(r->stream = strdup(cfg->stream))) {
+		log_err("out of memory");
+		redis_sink_free(r);
+		return NULL;
+	}
+	if (redis_address_parse(&r->addr, cfg->address, err, sizeof err) < 0) {
+		log_err("redis address %s", err); /* (check-config refuses it before) */
+		redis_sink_free(r);
+		return NULL;
+	}
+	use_node(r, &r->addr.seeds[0]);
+	r->next_seed = 1;
+	r->asking = r->addr.master_name[0] != '\0';
+	if (cfg->password_file &&
+	    redis_address_read_password(&r->addr, cfg->password_file, err, sizeof err) < 0) {
+		log_err("%s", err);
+		redis_sink_free(r);
+		return NULL;
+	}
+	r->loop = loop;
+	r->spool = sp;
+	r->maxlen = cfg->maxlen;
+	r->connect_timeout = cfg->connect_timeout_ms / 1000.0;
+	r->command_timeout = cfg->command_timeout_ms / 1000.0;
+	r->backoff = BACKOFF_FIRST;
+	r->unacked = spool_stats(sp)->pending > 0; /* a crash may have come between XADD and pop */
+	r->dropped_logged = spool_stats(sp)->dropped;
+	ev_timer_init(&r->retry, on_retry, 0, 0);
+	ev_timer_init(&r->deadline, on_deadline, 0, 0);
+	r->retry.data = r->deadline.data = r;
+	if (spool_stats(sp)->pending)
+		log_info("spool: %" PRIu64 " alerts from before wait to be sent",
+			 spool_stats(sp)->pending);
+	connect_now(r);
+	return r;
+}
+
+void redis_sink_free(struct redis_sink *r)
+{
+	if (!r)
+		return;
+	if (r->loop) {
+		ev_timer_stop(r->loop, &r->retry);
+		ev_timer_stop(r->loop, &r->deadline);
+	}
+	if (r->ac) {
+		redisAsyncContext *ac = r->ac;
+		r->ac = NULL;
+		redisAsyncFree(ac);
+	}
+	release_held(r);
+	free(r->stream);
+	redis_address_free(&r->addr);
+	free(r);
+}
+
+void redis_sink_push_batch(struct redis_sink *r, const struct alert_record *a, size_t n)
+{
+	struct spool_item *items = calloc(n + 1, sizeof *items);
+	char **rec = calloc(n + 1, sizeof *rec), when[ISOTIME_LEN];
+	size_t ok = 0;
+
+	for (size_t i = 0; items && rec && i < n; i++) {
+		int len = asprintf(&rec[i], "%s\n%s\n%.6g\n%s", a[i].src_ip,
+				   isotime_format(a[i].window_start, when), a[i].score, a[i].json);
+		if (len < 0) {
+			rec[i] = NULL;
+			break;
+		}
+		items[ok++] = (struct spool_item){ rec[i], (uint32_t)len };
+	}
+	/* one sync for the window's alerts */
+	if (ok < n) {
+		log_err("out of memory: %zu alerts of window %s are lost", n,
+			isotime_format(a[0].window_start, when));
+		r->st.lost += n;
+		for (size_t i = 0; rec && i < n; i++)
+			free(rec[i]);
+	} else {
+		spool_batch(r, items, n, isotime_format(a[0].window_start, when));
+	}
+	free(rec);
+	free(items);
+	const struct spool_stats *st = spool_stats(r->spool);
+	if (st->dropped > r->dropped_logged) {
+		log_warn("spool: full; %" PRIu64 " oldest alerts dropped (%" PRIu64 " in all)",
+			 st->dropped - r->dropped_logged, st->dropped);
+		r->st.dropped += st->dropped - r->dropped_logged;
+		r->dropped_logged = st->dropped;
+	}
+	send_next(r);
+}
+
+int redis_sink_drained(const struct redis_sink *r)
+{
+	return spool_stats(r->spool)->pending == 0 && !r->in_flight;
+}
+
+void redis_sink_retry_now(struct redis_sink *r)
+{
+	if (r->ac || !ev_is_active(&r->retry))
+		return;
+	ev_timer_stop(r->loop, &r->retry);
+	r->backoff = BACKOFF_FIRST;
+	connect_now(r);
+}
+
+int redis_sink_unreachable(const struct redis_sink *r)
+{
+	return r->unreachable;
+}
+
+const struct redis_sink_stats *redis_sink_stats(const struct redis_sink *r)
+{
+	return &r->st;
+}

@@ -1,0 +1,62 @@
+/* redis_sink: alerts to a Redis stream, without losing any.
+ *
+ * Every alert is first appended to the on-disk spool (lib/store/spool.h); the
+ * sink sends the spool's oldest record with XADD (the fields of docs/alerts.md), and
+ * removes it from the spool when Redis acknowledged it, so alerts reach
+ * the stream in order and survive Redis outages and restarts of flowsad.
+ * One command is in flight at a time. hiredis 0.14 has no timeouts of its
+ * own: libev timers bound connecting and each command; a connection that
+ * fails or times out is dropped and retried with exponential backoff
+ * (0.2 s doubling to 10 s). When a connection drops with an XADD
+ * unanswered, the next connection first looks for that alert among the
+ * stream's newest entries, so it is sent once. */
+#ifndef FLOWSAD_REDIS_SINK_H
+#define FLOWSAD_REDIS_SINK_H
+
+#include <ev.h>
+#include <stdint.h>
+
+#include "alerting/alert_record.h"
+#include "redis/redis_address.h"
+#include "store/spool.h"
+
+struct redis_sink_config {
+	const char *address;        /* HOST:PORT or a unix socket path */
+	const char *password_file;  /* NULL: no AUTH */
+	const char *stream;
+	uint64_t maxlen;            /* 0: no MAXLEN */
+	uint32_t connect_timeout_ms, command_timeout_ms;
+};
+
+struct redis_sink_stats {
+	uint64_t sent, spooled, dropped; /* dropped: pushed out of the full spool */
+	uint64_t spool_failures;         /* appends the spool's disk refused (full, I/O errors) */
+	uint64_t held;                   /* alerts held in memory until the spool takes them */
+	uint64_t lost;                   /* alerts lost: beyond the hold, or held at the end */
+	uint64_t connects, failures;     /* connections made; attempts or commands that failed */
+	uint64_t redirects;              /* MOVED replies followed (Redis Cluster) */
+	uint64_t unreplicated;           /* alerts no replica acknowledged in time (WAIT) */
+	int connected;
+};
+
+struct redis_sink;
+
+/* The sink on loop, spooling into sp (borrowed; it must outlive the sink).
+ * Reads the password file now. Returns NULL after logging. */
+struct redis_sink *redis_sink_new(struct ev_loop *loop, const struct redis_sink_config *cfg,
+				  struct spool *sp);
+/* Closes the connection (an XADD in flight stays in the spool). */
+void redis_sink_free(struct redis_sink *r);
+
+/* Spools n alerts (a window's, n >= 1) with one sync, and starts sending. */
+void redis_sink_push_batch(struct redis_sink *r, const struct alert_record *a, size_t n);
+
+/* Whether everything was delivered, and whether Redis was unreachable at
+ * the last attempt (nothing will be delivered before the next retry). */
+int redis_sink_drained(const struct redis_sink *r);
+int redis_sink_unreachable(const struct redis_sink *r);
+/* Tries to connect at once when waiting to retry (at exit: one last try). */
+void redis_sink_retry_now(struct redis_sink *r);
+const struct redis_sink_stats *redis_sink_stats(const struct redis_sink *r);
+
+#endif

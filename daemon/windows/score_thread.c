@@ -1,0 +1,394 @@
+#include "windows/score_thread.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/log.h"
+#include "common/queue.h"
+#include "base/grow.h"
+
+#define BASELINE_SAVE_SECONDS 300
+
+enum job_kind { JOB_WINDOW, JOB_MODEL, JOB_SETTINGS, JOB_COUNTS, JOB_EXPIRE, JOB_STOP };
+
+struct job {
+	struct queue_link link;
+	enum job_kind kind;
+	int64_t start;                  /* WINDOW: its start; EXPIRE: now */
+	size_t samples;
+	struct sample_set set;          /* WINDOW: moved in */
+	struct model *model;            /* MODEL: taken over */
+	struct scorer_settings settings;/* MODEL, SETTINGS (observer copied below) */
+	char observer[256];
+	uint64_t records, windows;      /* COUNTS */
+};
+
+struct result {
+	struct queue_link link;
+	struct window_result r;
+	size_t cap;
+};
+
+struct score_thread {
+	struct ev_loop *loop;
+	ev_async results_ready;
+	pthread_t thread;
+	struct queue *jobs;             /* to the thread: SCORE_QUEUE windows at most */
+	struct queue *results;          /* back to the loop, waking it */
+	pthread_mutex_t mu;
+	struct score_counts counts;     /* under mu: the thread's last published ones */
+	uint64_t handed, delivered;     /* loop only */
+	window_result_fn done;
+	void *ctx;
+	/* the thread's own */
+	struct scorer *scorer;
+	struct baseline *baseline;
+	struct history *history;
+	char *baseline_path;
+	time_t saved_at;
+	char observer[256];
+	struct result *collecting;      /* the window being scored */
+	struct job stop;                /* needs no memory at the end */
+};
+
+/* --- the loop's side ---------------------------------------------------------------------------
+ */
+
+/* Windows are counted in the queue's bound: the loop waits (counted) while
+ * SCORE_QUEUE of them are queued; the other jobs never wait. */
+static void push_job(struct score_thread *t, struct job *j)
+{
+	int window = j->kind == JOB_WINDOW;
+	if (window) {
+		pthread_mutex_lock(&t->mu);
+		t->counts.held_bytes += j->set.bytes;
+		pthread_mutex_unlock(&t->mu);
+	}
+	int rc = queue_push(t->jobs, &j->link, window);
+	if (rc == 1) {
+		pthread_mutex_lock(&t->mu);
+		t->counts.waits++;
+		pthread_mutex_unlock(&t->mu);
+	}
+	/* (never closed: the thread ends on JOB_STOP, the last job pushed) */
+}
+
+static struct job *new_job(enum job_kind kind)
+{
+	struct job *j = calloc(1, sizeof *j);
+	if (!j)
+		log_err("out of memory: a job for the score thread is lost");
+	else
+		j->kind = kind;
+	return j;
+}
+
+static void free_result(struct result *r)
+{
+	for (size_t i = 0; i < r->r.n_alerts; i++) {
+		free((char *)r->r.alert[i].src_ip);
+		free((char *)r->r.alert[i].json);
+	}
+	free(r->r.alert);
+	free(r);
+}
+
+/* Hands the finished windows' results to done, in order. */
+static void deliver_results(struct score_thread *t)
+{
+	struct queue_link *l;
+	while ((l = queue_try_pop(t->results))) {
+		struct result *r = queue_item(l, struct result, link);
+		t->delivered++;
+		t->done(t->ctx, &r->r);
+		free_result(r);
+	}
+}
+
+static void on_results(struct ev_loop *loop, ev_async *w, int revents)
+{
+	(void)loop, (void)revents;
+	deliver_results(w->data);
+}
+
+void score_thread_window(struct score_thread *t, int64_t start, size_t samples,
+			 struct sample_set *set)
+{
+	struct job *j = new_job(JOB_WINDOW);
+	if (!j) {
+		sample_set_free(set);
+		return;
+	}
+	j->start = start;
+	j->samples = samples;
+	j->set = *set;
+	memset(set, 0, sizeof *set);
+	t->handed++;
+	push_job(t, j);
+}
+
+static void copy_settings(struct job *j, const struct scorer_settings *set)
+{
+	j->settings = *set;
+	snprintf(j->observer, sizeof j->observer, "%s", set->observer ? set->observer : "");
+}
+
+void score_thread_model(struct score_thread *t, struct model *m, const struct scorer_settings *set)
+{
+	struct job *j = new_job(JOB_MODEL);
+	if (!j) {
+		model_free(m);
+		return;
+	}
+	j->model = m;
+	copy_settings(j, set);
+	push_job(t, j);
+}
+
+void score_thread_settings(struct score_thread *t, const struct scorer_settings *set)
+{
+	struct job *j = new_job(JOB_SETTINGS);
+	if (j) {
+		copy_settings(j, set);
+		push_job(t, j);
+	}
+}
+
+void score_thread_history_counts(struct score_thread *t, uint64_t records, uint64_t windows)
+{
+	struct job *j = new_job(JOB_COUNTS);
+	if (j) {
+		j->records = records;
+		j->windows = windows;
+		push_job(t, j);
+	}
+}
+
+void score_thread_expire_history(struct score_thread *t, int64_t now)
+{
+	struct job *j = new_job(JOB_EXPIRE);
+	if (j) {
+		j->start = now;
+		push_job(t, j);
+	}
+}
+
+void score_thread_counts(struct score_thread *t, struct score_counts *out)
+{
+	pthread_mutex_lock(&t->mu);
+	*out = t->counts;
+	pthread_mutex_unlock(&t->mu);
+	out->pending = t->handed - t->delivered;
+}
+
+/* --- the thread's side -------------------------------------------------------------------------
+ */
+
+/* The scorer's alert sink: the alert joins the window's result. */
+static void collect_alert(void *ctx, const struct alert_record *a)
+{
+	struct score_thread *t = ctx;
+	struct result *r = t->collecting;
+	if (grow_for_one(&r->r.alert, &r->cap, r->r.n_alerts, sizeof *r->r.alert, 8) < 0) {
+		log_err("out of memory: the alert for %s is lost", a->src_ip);
+		return;
+	}
+	char *src = strdup(a->src_ip), *json = strdup(a->json);
+	if (!src || !json) {
+		free(src), free(json);
+		log_err("out of memory: the alert for %s is lost", a->src_ip);
+		return;
+	}
+	r->r.alert[r->r.n_alerts++] = (struct alert_record){ a->window_start, src, a->score, json };
+}
+
+static void save_baseline(struct score_thread *t, time_t now)
+{
+	char err[512];
+	if (!t->baseline_path || now < t->saved_at + BASELINE_SAVE_SECONDS)
+		return;
+	t->saved_at = now;
+	if (baseline_save(t->baseline, t->baseline_path, err, sizeof err) < 0)
+		log_err("baseline not kept: %s", err);
+}
+
+static void publish(struct score_thread *t, struct result *r)
+{
+	pthread_mutex_lock(&t->mu);
+	if (t->scorer)
+		t->counts.scorer = *scorer_stats(t->scorer);
+	t->counts.baseline = *baseline_stats(t->baseline);
+	if (t->history)
+		t->counts.history = *history_stats(t->history);
+	pthread_mutex_unlock(&t->mu);
+	if (r && queue_push(t->results, &r->link, 0) < 0) /* (never closed) */
+		free_result(r);
+}
+
+/* A window's samples given back, and no longer counted as held. */
+static void free_window(struct score_thread *t, struct job *j)
+{
+	size_t held = j->set.bytes;
+	sample_set_free(&j->set);
+	pthread_mutex_lock(&t->mu);
+	t->counts.held_bytes -= held;
+	pthread_mutex_unlock(&t->mu);
+}
+
+static void score_window(struct score_thread *t, struct job *j)
+{
+	struct result *r = calloc(1, sizeof *r);
+	if (!r) {
+		log_err("out of memory: window %lld not scored", (long long)j->start);
+		free_window(t, j);
+		return;
+	}
+	r->r.start = j->start;
+	r->r.samples = j->samples;
+	uint64_t resets = baseline_stats(t->baseline)->resets;
+	sample_set_observe(&j->set, t->baseline);
+	r->r.baseline_reset = baseline_stats(t->baseline)->resets != resets;
+	if (t->scorer) {
+		const struct scorer_stats *st = scorer_stats(t->scorer);
+		uint64_t alerts = st->alerts, suppressed = st->suppressed;
+		t->collecting = r;
+		scorer_score(t->scorer, j->start, &j->set, t->baseline);
+		t->collecting = NULL;
+		r->r.scored = 1;
+		r->r.alerts = st->alerts - alerts;
+		r->r.suppressed = st->suppressed - suppressed;
+		r->r.threshold = st->threshold;
+	}
+	if (t->history && j->set.n && history_append(t->history, &j->set) < 0)
+		r->r.history_failed = errno;
+	r->r.history_windows = t->history ? history_stats(t->history)->windows : 0;
+	free_window(t, j);
+	save_baseline(t, time(NULL));
+	publish(t, r);
+}
+
+static void use_model(struct score_thread *t, struct job *j)
+{
+	char err[512];
+	j->settings.observer = t->observer;
+	snprintf(t->observer, sizeof t->observer, "%s", j->observer);
+	int ok = t->scorer ? scorer_set_model(t->scorer, j->model, err, sizeof err) == 0
+			   : (t->scorer = scorer_new(j->model, &j->settings, collect_alert, t, err,
+						     sizeof err)) != NULL;
+	if (!ok) { /* checked on the loop before: only memory can fail here */
+		log_err("model refused: %s", err);
+		model_free(j->model);
+	} else {
+		scorer_set_settings(t->scorer, &j->settings);
+	}
+}
+
+static void *run(void *arg)
+{
+	struct score_thread *t = arg;
+	for (;;) {
+		struct job *j = queue_item(queue_pop(t->jobs), struct job, link);
+		enum job_kind kind = j->kind;
+		switch (kind) {
+		case JOB_WINDOW: score_window(t, j); break;
+		case JOB_MODEL: use_model(t, j); break;
+		case JOB_SETTINGS:
+			snprintf(t->observer, sizeof t->observer, "%s", j->observer);
+			j->settings.observer = t->observer;
+			if (t->scorer)
+				scorer_set_settings(t->scorer, &j->settings);
+			break;
+		case JOB_COUNTS:
+			if (t->history)
+				history_set_counts(t->history, j->records, j->windows);
+			publish(t, NULL);
+			break;
+		case JOB_EXPIRE: {
+			int gone = t->history ? history_expire(t->history, j->start) : 0;
+			if (gone > 0)
+				log_info("history: %d day(s) past the retention deleted", gone);
+			break;
+		}
+		case JOB_STOP: break;
+		}
+		if (kind == JOB_STOP)
+			return NULL;
+		free(j);
+	}
+}
+
+/* --- lifecycle ---------------------------------------------------------------------------------
+ */
+
+struct score_thread *score_thread_start(struct ev_loop *loop, struct baseline *b,
+					struct history *h, const char *baseline_path,
+					window_result_fn done, void *ctx)
+{
+	struct score_thread *t = calloc(1, sizeof *t);
+	if (!t || (baseline_path && !(t->baseline_path = strdup(baseline_path)))) {
+		free(t);
+		log_err("out of memory");
+		return NULL;
+	}
+	t->loop = loop;
+	t->baseline = b;
+	t->history = h;
+	t->done = done;
+	t->ctx = ctx;
+	t->saved_at = time(NULL);
+	pthread_mutex_init(&t->mu, NULL);
+	t->jobs = queue_new(SCORE_QUEUE);
+	t->results = queue_new(0);
+	int rc = t->jobs && t->results ? 0 : ENOMEM;
+	ev_async_init(&t->results_ready, on_results);
+	t->results_ready.data = t;
+	if (rc == 0) {
+		publish(t, NULL);
+		ev_async_start(loop, &t->results_ready);
+		queue_wake(t->results, loop, &t->results_ready);
+		rc = pthread_create(&t->thread, NULL, run, t);
+		if (rc != 0)
+			ev_async_stop(loop, &t->results_ready);
+	}
+	if (rc != 0) {
+		log_err("cannot start the score thread: %s", strerror(rc));
+		queue_free(t->jobs);
+		queue_free(t->results);
+		pthread_mutex_destroy(&t->mu);
+		free(t->baseline_path);
+		free(t);
+		return NULL;
+	}
+	pthread_setname_np(t->thread, "flowsad-score");
+	return t;
+}
+
+void score_thread_stop(struct score_thread *t, struct score_counts *last)
+{
+	char err[512];
+	if (last)
+		memset(last, 0, sizeof *last);
+	if (!t)
+		return;
+	t->stop.kind = JOB_STOP;
+	push_job(t, &t->stop);
+	pthread_join(t->thread, NULL);
+	deliver_results(t);
+	ev_async_stop(t->loop, &t->results_ready);
+	if (last)
+		score_thread_counts(t, last);
+	if (t->baseline_path && baseline_save(t->baseline, t->baseline_path, err, sizeof err) < 0)
+		log_err("baseline not kept: %s", err);
+	scorer_free(t->scorer);
+	baseline_free(t->baseline);
+	history_close(t->history);
+	queue_free(t->jobs);
+	queue_free(t->results);
+	pthread_mutex_destroy(&t->mu);
+	free(t->baseline_path);
+	free(t);
+}

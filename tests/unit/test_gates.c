@@ -1,0 +1,196 @@
+/* gates (daemon/windows): which samples above the alert threshold are news,
+ * side by side: the threshold; a source's own usual score of the side; a
+ * served anomaly only where something new is served; and served anomalies
+ * provoked by a source alerted for what it opened held back as answers. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "windows/gates.h"
+#include "handed.h"
+
+#define THRESHOLD 10.0
+#define MAX 8
+
+/* A window of n samples (sources host(1)..host(n)), their side scores, and
+ * the gates' outputs. */
+struct window {
+	struct sample_set set;
+	float open[MAX], served[MAX], gated[MAX];
+	struct gate_pass v[MAX];
+	struct gate_counts held;
+};
+
+/* Sample i (0-based) of source host(i + 1); new_served: the host feature
+ * that says it serves something new; clients_all: its clients' sketch
+ * holds every source (else none). */
+static void add(struct window *w, float open, float served, float new_served, int clients_all)
+{
+	size_t i = w->set.n;
+	struct net_sample s = { .src = host((uint32_t)i + 1), .window_start = 600 };
+	s.host[BASELINE_NEW_SERVED] = new_served;
+	memset(s.c.clients, clients_all ? 0xff : 0, sizeof s.c.clients);
+	assert_int_equal(sample_set_add(&w->set, &s), 0);
+	w->open[i] = open;
+	w->served[i] = served;
+}
+
+static void apply(struct window *w, int host_features, const struct baseline *b)
+{
+	memset(&w->held, 0, sizeof w->held);
+	gates_apply(&w->set, w->open, w->served, THRESHOLD, host_features, b, w->gated, w->v,
+		    &w->held);
+}
+
+/* Opened above the threshold passes; below it, or at it, does not; a
+ * sample that opened (or served) nothing has NAN there. */
+static void test_threshold(void **state)
+{
+	struct window w = { 0 };
+	(void)state;
+	add(&w, 25, NAN, 0, 0);
+	add(&w, 9, 3, 0, 0);
+	add(&w, (float)THRESHOLD, NAN, 0, 0);
+	add(&w, NAN, NAN, 0, 0);
+	apply(&w, 1, NULL);
+	assert_float_equal(w.gated[0], 25, 0);
+	assert_int_equal(w.v[0].side, BASELINE_OPENED);
+	assert_float_equal(w.v[0].threshold, THRESHOLD, 0);
+	assert_true(isnan(w.v[0].usual)); /* no memory of the sources */
+	for (int i = 1; i < 4; i++)
+		assert_true(w.gated[i] == -INFINITY);
+	assert_int_equal(w.held.usual, 0);
+	assert_int_equal(w.held.answering, 0);
+	sample_set_free(&w.set);
+}
+
+/* What a source served is news only where it serves something new, and
+ * only for a model with host features; what it opened comes first. */
+static void test_served_needs_news(void **state)
+{
+	struct window w = { 0 };
+	(void)state;
+	add(&w, 2, 40, 0, 0);   /* served high, nothing new: its clients' doing */
+	add(&w, 2, 40, 1, 0);   /* served high, a new service: news */
+	add(&w, 30, 40, 1, 0);  /* both: the opened side is the one told */
+	apply(&w, 1, NULL);
+	assert_true(w.gated[0] == -INFINITY);
+	assert_float_equal(w.gated[1], 40, 0);
+	assert_int_equal(w.v[1].side, BASELINE_SERVED);
+	assert_float_equal(w.gated[2], 30, 0);
+	assert_int_equal(w.v[2].side, BASELINE_OPENED);
+	assert_int_equal(w.held.answering, 1);
+	apply(&w, 0, NULL); /* a model without host features: no served news */
+	assert_true(w.gated[1] == -INFINITY);
+	assert_float_equal(w.gated[2], 30, 0);
+	assert_int_equal(w.held.answering, 2);
+	sample_set_free(&w.set);
+}
+
+/* A served anomaly whose clients include a source passing on its opened
+ * side is that source's (a flood answered): held back as answering. */
+static void test_answers_go_to_who_provoked_them(void **state)
+{
+	struct window w = { 0 };
+	(void)state;
+	add(&w, 50, NAN, 0, 0); /* the source that opened, alerted */
+	add(&w, 1, 45, 1, 1);   /* served it (its clients' sketch holds everyone) */
+	add(&w, 1, 45, 1, 0);   /* served others */
+	apply(&w, 1, NULL);
+	assert_float_equal(w.gated[0], 50, 0);
+	assert_true(w.gated[1] == -INFINITY);
+	assert_float_equal(w.gated[2], 45, 0);
+	assert_int_equal(w.held.answering, 1);
+	sample_set_free(&w.set);
+	/* without an opened sample passing, the same served sample is news */
+	memset(&w, 0, sizeof w);
+	add(&w, 5, NAN, 0, 0);
+	add(&w, 1, 45, 1, 1);
+	apply(&w, 1, NULL);
+	assert_float_equal(w.gated[1], 45, 0);
+	assert_int_equal(w.held.answering, 0);
+	sample_set_free(&w.set);
+}
+
+/* Above the threshold but within the source's own usual score of that side
+ * (a busy host's ordinary level) is not news; far above it is. */
+static void test_usual_score_of_the_source(void **state)
+{
+	struct window w = { 0 };
+	struct baseline *b = baseline_new(16, 7 * 86400);
+	float out[BASELINE_N_FEATURES];
+	(void)state;
+	assert_non_null(b);
+	add(&w, 20, NAN, 0, 0);
+	add(&w, 200, NAN, 0, 0);
+	add(&w, 20, NAN, 0, 0); /* host(3): no memory */
+	/* host(1) and host(2) opened at a score of 30 for ten windows (under
+	 * that window's threshold, 1000: counted whole) */
+	for (int64_t t = 0; t < 10; t++)
+		for (uint32_t i = 1; i <= 2; i++) {
+			ip_addr src = host(i);
+			struct window_counters c = { .packets = 1 };
+			baseline_observe(b, t * 60, &src, &c, out);
+			baseline_note_score(b, &src, t * 60, BASELINE_OPENED, 30, 1000);
+		}
+	apply(&w, 1, b);
+	assert_true(w.gated[0] == -INFINITY); /* 20: within host(1)'s usual 30 */
+	assert_float_equal(w.gated[1], 200, 0);
+	assert_true(w.v[1].usual >= 29 && w.v[1].usual < 200);
+	assert_float_equal(w.gated[2], 20, 0); /* no usual yet: the threshold alone */
+	assert_int_equal(w.held.usual, 1);
+	baseline_free(b);
+	sample_set_free(&w.set);
+}
+
+/* A sample that reaches somewhere new for its source (new peers or
+ * services now, or over its last minutes) is never within its usual score:
+ * a host whose earlier scan raised its usual score is told again when it
+ * starts beaconing. The same score reaching nothing new is held back. */
+static void test_news_is_never_usual(void **state)
+{
+	struct window w = { 0 };
+	struct baseline *b = baseline_new(16, 7 * 86400);
+	float out[BASELINE_N_FEATURES];
+	static const int novelty[] = { 1, 2, BASELINE_SLOW + 1, BASELINE_SLOW + 2 };
+	const size_t n = sizeof novelty / sizeof novelty[0];
+	(void)state;
+	assert_non_null(b);
+	for (size_t k = 0; k <= n; k++)
+		add(&w, 20, NAN, 0, 0);
+	for (size_t k = 0; k < n; k++) /* sources 1..4 each reach one kind of new */
+		w.set.s[k]->host[novelty[k]] = 0.7f;
+	for (int64_t t = 0; t < 10; t++) /* every source usually scores 30 */
+		for (uint32_t i = 1; i <= n + 1; i++) {
+			ip_addr src = host(i);
+			struct window_counters c = { .packets = 1 };
+			baseline_observe(b, t * 60, &src, &c, out);
+			baseline_note_score(b, &src, t * 60, BASELINE_OPENED, 30, 1000);
+		}
+	apply(&w, 1, b);
+	for (size_t k = 0; k < n; k++) {
+		assert_float_equal(w.gated[k], 20, 0);
+		assert_true(isnan(w.v[k].usual));
+	}
+	assert_true(w.gated[n] == -INFINITY); /* nothing new: within its usual 30 */
+	assert_int_equal(w.held.usual, 1);
+	baseline_free(b);
+	sample_set_free(&w.set);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_threshold),
+		cmocka_unit_test(test_served_needs_news),
+		cmocka_unit_test(test_answers_go_to_who_provoked_them),
+		cmocka_unit_test(test_usual_score_of_the_source),
+		cmocka_unit_test(test_news_is_never_usual),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
