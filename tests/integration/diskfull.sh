@@ -8,7 +8,7 @@ pcap=$DATA/sample.pcap
 sock=${FLOWSAD_TEST_REDIS:-}
 full=$T/full
 mkdir -p "$full"
-if ! mount -t tmpfs -o size=256k tmpfs "$full" 2>/dev/null; then
+if ! mount -t tmpfs -o size=1m tmpfs "$full" 2>/dev/null; then
 	echo "ok - disk-full scenario skipped: no tmpfs can be mounted here # SKIP"
 	exit 0
 fi
@@ -19,10 +19,12 @@ trap 'umount "$full" 2>/dev/null; rm -rf "$T"' EXIT
 printf '[alerts]\nmin_score = -100\nsuppress = 0\n[retrain]\nhistory_dir = %s/history\n' "$full" \
 	>"$T/full.conf"
 
+# (1 MiB: room for the whole run's spool and history once space returns;
+# every alert of this replay is sent, and 256 KiB no longer held them)
 # the control: the same replay with room to spare
 "$FLOWSAD" run -c "$T/full.conf" -r "$pcap" -m "$T/model" --jsonl "$T/control.jsonl" \
 	--spool "$T/spool-control" 2>/dev/null
-umount "$full" && mount -t tmpfs -o size=256k tmpfs "$full"
+umount "$full" && mount -t tmpfs -o size=1m tmpfs "$full"
 expected=$(wc -l <"$T/control.jsonl")
 
 # the disk fills early in a paced replay, and space comes back two seconds later
