@@ -455,6 +455,8 @@ static int get_samples(struct reader *r, const struct part_header *h, struct dec
 			fail(r, "expected samples in address order");
 	}
 	out->n = d->n;
+	if (r->failed)
+		return 0; /* refused whole: its values may be cut short, nothing is adopted */
 	out->bytes += d->n_terms * sizeof *d->terms + d->n_values * sizeof *d->values;
 	size_t at = 0, v = 0; /* the arrays are where they stay now */
 	for (size_t i = 0; i < d->n; i++) {
