@@ -28,8 +28,8 @@ check_eq "a program built without hardening lacks all five" "pie relro bindnow s
 # dry runs of make in a build folder of their own: what would be compiled,
 # linked and installed (as a distribution's make runs, not with the variables
 # of the make that runs this suite: `make check` passes OPT=-O1 and the
-# sanitizers down through MAKEFLAGS)
-unset MAKEFLAGS MFLAGS MAKELEVEL
+# sanitizers down, in MAKEFLAGS and in the environment)
+unset MAKEFLAGS MFLAGS MAKELEVEL OPT EXTRA_CFLAGS EXTRA_LDFLAGS CFLAGS CPPFLAGS LDFLAGS
 dry() { make -s -n -C "$root" BUILD="$T/b" "$@" 2>&1; }
 dry CPPFLAGS=-DDISTRO_CPP CFLAGS=-DDISTRO_C LDFLAGS=-Wl,--distro-ld >"$T/make.out"
 compile=$(grep -m1 -- '-c daemon/main.c' "$T/make.out")
