@@ -23,15 +23,6 @@ static void attribute_served(const struct sample_set *set, float *gated,
 	}
 }
 
-/* Whether x reaches somewhere new for its source, in the window or over its
- * last minutes (new peers or services, returns to young peers): no usual
- * score of the source covers that, whatever it scored before. */
-static int reaches_new(const struct net_sample *x, int host_features)
-{
-	return host_features && (x->host[1] > 0 || x->host[2] > 0 ||
-				 x->host[BASELINE_SLOW + 1] > 0 || x->host[BASELINE_SLOW + 2] > 0);
-}
-
 void gates_apply(const struct sample_set *set, const float *open, const float *served,
 		 double threshold, int host_features, const struct baseline *b, float *gated,
 		 struct gate_pass *v, struct gate_counts *n)
@@ -42,6 +33,8 @@ void gates_apply(const struct sample_set *set, const float *open, const float *s
 		if (!(open[i] > threshold) && !(served[i] > threshold))
 			continue; /* most samples: no lookup of their source */
 		int news = host_features && x->host[BASELINE_NEW_SERVED] > 0;
+		/* somewhere new for its source: no usual score of it covers that */
+		int novel = host_features && baseline_reaches_new(x->host);
 		for (int side = BASELINE_OPENED; side < BASELINE_SIDES; side++) {
 			float score = side == BASELINE_OPENED ? open[i] : served[i];
 			if (!(score > threshold))
@@ -50,9 +43,7 @@ void gates_apply(const struct sample_set *set, const float *open, const float *s
 				n->answering++;
 				continue;
 			}
-			double usual = b && !reaches_new(x, host_features)
-					       ? baseline_usual_score(b, &x->src, side)
-					       : NAN;
+			double usual = b && !novel ? baseline_usual_score(b, &x->src, side) : NAN;
 			if (score <= usual) { /* NAN: no usual yet */
 				n->usual++;
 				continue;

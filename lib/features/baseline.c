@@ -297,8 +297,8 @@ static double young_returns(struct host *h, int64_t window_start, const uint64_t
 /* New peers and services of the window against what h remembers. */
 static void novelty(const struct host *h, const struct window_counters *c, float *out)
 {
-	out[1] = (float)log1p(new_values(h->peers, c->peers));
-	out[2] = (float)log1p(new_values(h->services, c->services));
+	out[BASELINE_NEW_PEERS] = (float)log1p(new_values(h->peers, c->peers));
+	out[BASELINE_NEW_SERVICES] = (float)log1p(new_values(h->services, c->services));
 	out[BASELINE_NEW_SERVED] = (float)log1p(new_values(h->served, c->served));
 }
 
@@ -312,7 +312,8 @@ static void rises(const struct host *h, const double *x, float *out)
 		/* what is served to a host is the server's doing, unless the host
 		 * went somewhere new for it (a first pull of an export): a large
 		 * download from its usual mirror is its usual */
-		if (i == LEVEL_RECEIVED && out[1] == 0 && out[2] == 0)
+		if (i == LEVEL_RECEIVED && out[BASELINE_NEW_PEERS] == 0 &&
+		    out[BASELINE_NEW_SERVICES] == 0)
 			continue;
 		double z = 0;
 		for (int s = 0; s < N_SCALES; s++) {
@@ -348,8 +349,8 @@ static void slow_sums(struct host *h, int64_t window_start, const double *v, con
 {
 	double gap = h->windows ? (double)(window_start - h->last) : 0;
 	double keep = exp2(-(gap > 0 ? gap : 0) / SLOW_HALFLIFE);
-	const double add[N_SLOW] = { v[LEVEL_FLOWS], expm1(out[1]) + young, expm1(out[2]),
-				     v[LEVEL_FAILURES] };
+	const double add[N_SLOW] = { v[LEVEL_FLOWS], expm1(out[BASELINE_NEW_PEERS]) + young,
+				     expm1(out[BASELINE_NEW_SERVICES]), v[LEVEL_FAILURES] };
 	const int adds[N_SLOW] = { x[LEVEL_FLOWS] > h->mean[N_SCALES - 1][LEVEL_FLOWS],
 				   add[1] > 0.5, add[2] > 0.5, add[3] > 0.5 };
 	for (int i = 0; i < N_SLOW; i++) {

@@ -53,11 +53,24 @@
 #include "features/window.h"
 
 #define BASELINE_N_FEATURES  14
+#define BASELINE_NEW_PEERS   1  /* the index of host new_peers */
+#define BASELINE_NEW_SERVICES 2 /* the index of host new_services */
 #define BASELINE_NEW_SERVED  9  /* the index of host new_served */
 #define BASELINE_SLOW        10 /* the index of the first host slow feature */
+#define BASELINE_SLOW_NEW_PEERS    (BASELINE_SLOW + 1)
+#define BASELINE_SLOW_NEW_SERVICES (BASELINE_SLOW + 2)
 #define BASELINE_MIN_WINDOWS 3        /* windows of a source's past before its rises count */
 
 extern const char *const baseline_feature_names[BASELINE_N_FEATURES];
+
+/* Whether a sample's host features (host[BASELINE_N_FEATURES]) say it
+ * reaches somewhere new for its source: new peers or services in the
+ * window, or over its last minutes (returns to young peers among them). */
+static inline int baseline_reaches_new(const float *host)
+{
+	return host[BASELINE_NEW_PEERS] > 0 || host[BASELINE_NEW_SERVICES] > 0 ||
+	       host[BASELINE_SLOW_NEW_PEERS] > 0 || host[BASELINE_SLOW_NEW_SERVICES] > 0;
+}
 
 struct baseline_stats {
 	uint64_t hosts;     /* remembered now */

@@ -208,12 +208,12 @@ static void test_returns_to_young_peers(void **state)
 		baseline_observe(b, 10 * w, &u, &own, usual);
 		baseline_observe(b, 10 * w, &n, &with_c2, fresh); /* its first minutes */
 		if (w == 67)
-			first = beacon[BASELINE_SLOW + 1];
-		assert_true(usual[BASELINE_SLOW + 1] == 0);
-		assert_true(fresh[BASELINE_SLOW + 1] == 0);
+			first = beacon[BASELINE_SLOW_NEW_PEERS];
+		assert_true(usual[BASELINE_SLOW_NEW_PEERS] == 0);
+		assert_true(fresh[BASELINE_SLOW_NEW_PEERS] == 0);
 	}
 	assert_true(first > 0);
-	assert_true(beacon[BASELINE_SLOW + 1] > first); /* its minutes add up */
+	assert_true(beacon[BASELINE_SLOW_NEW_PEERS] > first); /* its minutes add up */
 	assert_true(beacon[1] == 0); /* no new peer in the window itself */
 	baseline_free(b);
 }

@@ -157,7 +157,8 @@ static void test_news_is_never_usual(void **state)
 	struct window w = { 0 };
 	struct baseline *b = baseline_new(16, 7 * 86400);
 	float out[BASELINE_N_FEATURES];
-	static const int novelty[] = { 1, 2, BASELINE_SLOW + 1, BASELINE_SLOW + 2 };
+	static const int novelty[] = { BASELINE_NEW_PEERS, BASELINE_NEW_SERVICES,
+					BASELINE_SLOW_NEW_PEERS, BASELINE_SLOW_NEW_SERVICES };
 	const size_t n = sizeof novelty / sizeof novelty[0];
 	(void)state;
 	assert_non_null(b);
