@@ -1055,32 +1055,56 @@ static uint64_t share_until(uint64_t total, int64_t upto, int64_t duration)
 	return (uint64_t)((unsigned __int128)total * (uint64_t)upto / (uint64_t)duration);
 }
 
+/* What of a record's packets (or bytes: total) came in the first upto
+ * milliseconds of its duration. Spread evenly, as a steady flow sends; or,
+ * at_ends, the first half of its packets at its first packet and the rest
+ * at its last: a TCP record too sparse to have a packet in every window it
+ * spans is a handshake and a teardown with silence between (a short
+ * connection, or two that reused a port minutes apart, merged by the
+ * exporter), and an even spread would invent a flow in each window of the
+ * silence. */
+static uint64_t record_share(const struct flow_record *r, uint64_t total, int64_t upto,
+			     int at_ends)
+{
+	int64_t dur = r->end_ms - r->start_ms;
+	if (!at_ends)
+		return share_until(total, upto, dur);
+	if (upto >= dur)
+		return total;
+	uint64_t head = r->packets - r->packets / 2;
+	return (uint64_t)((unsigned __int128)total * head / r->packets);
+}
+
 /* Counts a flow that lasted past the end of the window it started in in
- * each window its duration covers, its packets and bytes by the share of
- * the duration there; a window's part with no packet is not counted, but
+ * each window its duration covers, its packets and bytes by their share
+ * there (record_share); a window's part with no packet is not counted, but
  * for the first, which holds the record's first packet. The once-a-flow
  * counts (SYNs, answers, RSTs) go with it. */
 static int add_flow_pro_rata(struct window_table *t, const struct flow_record *r, struct event ev,
 			     window_emit_fn emit, void *ctx)
 {
-	int64_t len = (int64_t)t->length * 1000, dur = r->end_ms - r->start_ms;
+	int64_t len = (int64_t)t->length * 1000;
 	int64_t w = floor_div(r->start_ms, len) * len, last = floor_div(r->end_ms - 1, len) * len;
 	uint64_t packets = 0, bytes = 0;
 	int unreach = ev.unreach != 0, rc = 0, first = 1;
+	int at_ends = r->proto == IP_PROTO_TCP && r->packets &&
+		      r->packets <= (uint64_t)((last - w) / len);
 
 	t->stats.split++;
 	if ((last - w) / len >= WINDOW_MAX_SPLIT) {
 		first = 0;
 		w = last - (WINDOW_MAX_SPLIT - 1) * len;
-		packets = share_until(r->packets, w - r->start_ms, dur);
-		bytes = share_until(r->bytes, w - r->start_ms, dur);
+		packets = record_share(r, r->packets, w - r->start_ms, at_ends);
+		bytes = record_share(r, r->bytes, w - r->start_ms, at_ends);
 		t->stats.late++;
 	}
 	for (; w <= last; w += len, first = 0) {
 		int64_t from = w > r->start_ms ? w : r->start_ms;
 		int64_t upto = (w + len < r->end_ms ? w + len : r->end_ms) - r->start_ms;
-		int64_t part = (int64_t)share_until(r->packets, upto, dur) - (int64_t)packets,
-			part_bytes = (int64_t)share_until(r->bytes, upto, dur) - (int64_t)bytes;
+		int64_t part = (int64_t)record_share(r, r->packets, upto, at_ends) -
+			       (int64_t)packets,
+			part_bytes = (int64_t)record_share(r, r->bytes, upto, at_ends) -
+				     (int64_t)bytes;
 		if (first && part < 1 && r->packets) {
 			/* the record starts with a packet: its first window has one,
 			 * and with it what happens once (a SYN the answer's record

@@ -112,6 +112,40 @@ static void test_sparse_flow_starts_in_its_first_window(void **state)
 	window_table_free(t);
 }
 
+/* A TCP record with fewer packets than windows it spans (two connections
+ * of one port ten minutes apart, merged by the exporter) is counted at its
+ * two ends, half each: no flow in the silent windows between. A UDP record
+ * of the same shape (a steady exchange, a resolver's fixed port) is spread
+ * evenly. */
+static void test_sparse_tcp_record_counts_at_its_ends(void **state)
+{
+	struct window_table *t = window_table_new(60, 3600, 16, NULL);
+	struct windows w = { 0 };
+	struct flow_record tcp = flow(1800000030, 1800000630, 8, 432);
+	(void)state;
+
+	assert_int_equal(window_table_add_flow(t, &tcp, keep, &w), 0);
+	assert_int_equal(window_table_flush(t, keep, &w), 0);
+	assert_int_equal(w.n, 2);
+	assert_int_equal(w.start[0], 1800000000);
+	assert_int_equal(w.start[1], 1800000600);
+	assert_int_equal(w.c[0].packets, 4);
+	assert_int_equal(w.c[1].packets, 4);
+	assert_int_equal(w.c[0].bytes + w.c[1].bytes, 432);
+	assert_int_equal(w.c[0].bytes, 216);
+	assert_int_equal(w.c[0].syn_sent, 1);
+	window_table_free(t);
+
+	t = window_table_new(60, 3600, 16, NULL);
+	memset(&w, 0, sizeof(w));
+	struct flow_record udp = flow(1800000030, 1800000630, 8, 432);
+	udp.proto = IP_PROTO_UDP, udp.tcp_flags = 0;
+	assert_int_equal(window_table_add_flow(t, &udp, keep, &w), 0);
+	assert_int_equal(window_table_flush(t, keep, &w), 0);
+	assert_int_equal(w.n, 8); /* its 8 packets in 8 of the 11 minutes it spans */
+	window_table_free(t);
+}
+
 /* A flow inside its window, or ending at its end, is one part. */
 static void test_short_flow_is_whole(void **state)
 {
@@ -176,6 +210,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_long_flow_is_shared_pro_rata),
 		cmocka_unit_test(test_sparse_flow_starts_in_its_first_window),
+		cmocka_unit_test(test_sparse_tcp_record_counts_at_its_ends),
 		cmocka_unit_test(test_short_flow_is_whole),
 		cmocka_unit_test(test_parts_in_closed_windows_are_late),
 		cmocka_unit_test(test_split_is_bounded),
