@@ -15,6 +15,7 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -381,10 +382,11 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* A node that answers every command with MOVED to the real server. */
+/* A node that answers every command with MOVED to the real server
+ * to_port (changed while it runs: a failover). */
 struct scripted {
-	int fd, to_port;
-	int answered;
+	int fd;
+	atomic_int to_port, answered;
 };
 
 static void *scripted_node(void *arg)
@@ -393,11 +395,12 @@ static void *scripted_node(void *arg)
 	int c = accept(n->fd, NULL, NULL);
 	char buf[4096], moved[64];
 	ssize_t got;
-	snprintf(moved, sizeof moved, "-MOVED 1234 127.0.0.1:%d\r\n", n->to_port);
 	while (c >= 0 && (got = read(c, buf, sizeof buf)) > 0) {
 		/* one answer a command: "*N" at a line's start */
 		for (ssize_t i = 0; i < got; i++)
 			if (buf[i] == '*' && (i == 0 || buf[i - 1] == '\n')) {
+				snprintf(moved, sizeof moved, "-MOVED 1234 127.0.0.1:%d\r\n",
+					 atomic_load(&n->to_port));
 				if (write(c, moved, strlen(moved)) < 0)
 					break;
 				n->answered++;
@@ -431,11 +434,52 @@ static void test_moved_and_dead_seed(void **state)
 	assert_non_null(a);
 	assert_string_equal(a->str, "v");
 	freeReplyObject(a);
-	assert_int_equal(node.answered, 1);
+	assert_int_equal(atomic_load(&node.answered), 1);
 	assert_true(redis_sync_stats(r)->redirects >= 1);
 	assert_true(redis_sync_stats(r)->failures >= 1);
 	assert_int_equal(redis_sync_replicated(r, "k", 100), 1); /* no replicas: at once */
 	redis_sync_free(r);
+	shutdown(node.fd, SHUT_RDWR);
+	close(node.fd);
+	pthread_join(t, NULL);
+}
+
+/* One seed, the key's master killed and a replica promoted elsewhere: the
+ * client goes back to its only seed, which names the new master. */
+static void test_lost_master_back_to_one_seed(void **state)
+{
+	struct server *s = *state, promoted;
+	if (!s->port)
+		skip();
+	struct scripted node = { .to_port = s->port };
+	int seed_port = free_port(1, &node.fd);
+	pthread_t t;
+	char address[64];
+	signal(SIGPIPE, SIG_IGN); /* a write to the killed master must fail, not kill the test */
+	assert_true(seed_port > 0);
+	assert_int_equal(start_server(&promoted), 0);
+	assert_int_equal(pthread_create(&t, NULL, scripted_node, &node), 0);
+	snprintf(address, sizeof address, "127.0.0.1:%d", seed_port);
+	struct redis_sync *r = redis_sync_new(address, NULL, 2000, "test");
+	redisReply *a = redis_sync_format(r, "k", "SET %s %s", "k", "before");
+	assert_non_null(a);
+	freeReplyObject(a);
+	stop_server(s); /* the master killed; the seed names its replacement */
+	s->port = 0;
+	atomic_store(&node.to_port, promoted.port);
+	a = redis_sync_format(r, "k", "SET %s %s", "k", "after");
+	assert_non_null(a);
+	assert_int_equal(a->type, REDIS_REPLY_STATUS);
+	freeReplyObject(a);
+	assert_int_equal(atomic_load(&node.answered), 2);
+	assert_int_equal(redis_sync_stats(r)->failures, 1);
+	redis_sync_free(r);
+	redisContext *c = redisConnect("127.0.0.1", promoted.port);
+	a = redisCommand(c, "GET k");
+	assert_string_equal(a->str, "after");
+	freeReplyObject(a);
+	redisFree(c);
+	stop_server(&promoted);
 	shutdown(node.fd, SHUT_RDWR);
 	close(node.fd);
 	pthread_join(t, NULL);
@@ -487,6 +531,7 @@ int main(void)
 		cmocka_unit_test(test_topology_sentinels),
 		cmocka_unit_test(test_topology_auth_and_wait),
 		cmocka_unit_test_setup_teardown(test_moved_and_dead_seed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lost_master_back_to_one_seed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auth, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
