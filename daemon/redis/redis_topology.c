@@ -2,7 +2,6 @@
  * (redis_topology.h). */
 #include "redis/redis_topology.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
