@@ -315,10 +315,11 @@ static void on_wait(redisAsyncContext *ac, void *reply_, void *privdata)
 	delivered(r);
 }
 
-/* A master with replicas (a cluster's, or the sentinels'): an alert leaves
- * the spool once one of them has it too, so that a failover cannot take
- * it. A connection lost meanwhile leaves it unacked: looked for, then sent
- * again if it is not there. Returns 0 when WAIT went out. */
+/* A master with replicas (its INFO said so at this connection, whatever
+ * the address): an alert leaves the spool once one of them has it too, so
+ * that a failover cannot take it. A connection lost meanwhile leaves it
+ * unacked: looked for, then sent again if it is not there. Returns 0 when
+ * WAIT went out. */
 static int wait_for_replica(struct redis_sink *r)
 {
 	char ms[REDIS_TOPOLOGY_WAIT_MS_LEN];
