@@ -3,12 +3,13 @@
  * every address form of [redis] address: one server, Redis Cluster seeds,
  * or a master that Sentinels know by name (base/hostport.h).
  *
- * A command names the key it is about: the client sends it to the node that
- * served that key last, follows MOVED (and remembers it: the slot moved)
- * and ASK (once, with ASKING before it: the slot is migrating), and on a
- * node that does not answer tries the other seeds, or asks the Sentinels
- * for the master again. A connection is kept per node. hiredis's blocking
- * calls are bounded by the timeout given.
+ * A command names the key it is about; where it goes is the topology's
+ * decision (redis_topology.h): the node that served that key last, MOVED
+ * followed (and remembered: the slot moved) and ASK (once, with ASKING
+ * before it: the slot is migrating), and after a node that does not answer
+ * the seeds in turn, or the Sentinels asked for the master again. A
+ * connection is kept per node. hiredis's blocking calls are bounded by the
+ * timeout given.
  *
  * Threads: one client per thread; the client is not shared. */
 #ifndef FLOWSAD_REDIS_SYNC_H
@@ -37,8 +38,9 @@ redisReply *redis_sync_format(struct redis_sync *r, const char *key, const char 
 
 /* Whether what was written to key's node (its master) reached a replica
  * within timeout_ms (WAIT 1): 1, also at once for a master without
- * replicas (INFO replication, asked once a connection); 0 when no replica
- * acknowledged in time; -1 when the node did not answer. */
+ * replicas or whose INFO replication does not say (asked once a
+ * connection); 0 when no replica acknowledged in time; -1 when the node
+ * did not answer. */
 int redis_sync_replicated(struct redis_sync *r, const char *key, uint32_t timeout_ms);
 
 /* Redirections followed and failures met so far. */

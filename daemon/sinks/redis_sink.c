@@ -1,7 +1,5 @@
 #include "sinks/redis_sink.h"
 
-#include "base/hostport.h"
-
 #include <errno.h>
 #include <hiredis/adapters/libev.h>
 #include <hiredis/async.h>
@@ -14,30 +12,27 @@
 #include "alerting/alert.h"
 #include "base/isotime.h"
 #include "common/log.h"
-#include "redis/redis_reply.h"
+#include "redis/redis_topology.h"
 
 #define BACKOFF_FIRST 0.2
 #define BACKOFF_MAX 10.0
 #define VERIFY_ENTRIES "64" /* newest stream entries searched for an unanswered XADD */
 
 #define REDIS_HOLD_BYTES (16u << 20) /* alerts held while the spool cannot be written */
-#define MAX_REDIRECTS 16             /* MOVED followed in a row before backing off */
 
 struct redis_sink {
 	struct ev_loop *loop;
 	char *stream;
-	/* the node: the address, or with several (Redis Cluster seeds) the one
-	 * tried now, or the one a MOVED reply named for the stream's slot */
-	struct hostport node;
-	struct redis_address addr; /* seeds (or Sentinels), the master's name, AUTH */
-	int next_seed, redirects;
-	/* with Sentinel, seeds are the sentinels, asked for master_name's
-	 * address before each connection to it (asking: node is a sentinel) */
-	int asking;
-	int replicas; /* the master's replicas, asked at each connection (-1: not yet) */
+	/* where the stream goes: the node tried now (a seed, a Sentinel to ask,
+	 * the master a MOVED reply or a Sentinel named), the topology's choice */
+	struct redis_topology *topo;
+	int node;
+	int redirects; /* MOVED followed since the last alert delivered */
+	int wait;      /* an XADD here waits for a replica, asked each connection (-1: not yet) */
 	char address[HOSTPORT_MAX + 8]; /* the node's, for messages */
 	uint64_t maxlen;
 	double connect_timeout, command_timeout;
+	uint32_t command_timeout_ms;
 	struct spool *spool;
 	redisAsyncContext *ac;
 	int ready;       /* connected, authenticated and checked: XADDs may go */
@@ -169,20 +164,19 @@ static void spool_batch(struct redis_sink *r, struct spool_item *items, size_t n
 
 static void connect_now(struct redis_sink *r);
 
-static void use_node(struct redis_sink *r, const struct hostport *node)
+static void use_node(struct redis_sink *r, int node)
 {
-	r->node = *node;
-	hostport_format(node, r->address, sizeof r->address);
+	r->node = node;
+	hostport_format(redis_topology_host(r->topo, node), r->address, sizeof r->address);
 }
 
-/* The next attempt goes to the next seed, however many there are: the node
- * tried may be a master that failed (followed there by MOVED from a seed,
- * or named by a Sentinel), and any node of a cluster answers with the
- * stream's master. One server given alone is its own seed. */
+/* The node tried failed: the next attempt goes where the topology says, back
+ * to the seeds (the node may be a master that failed, and any node of a
+ * cluster names the stream's master; a Sentinel, the new master). */
 static void schedule_retry(struct redis_sink *r)
 {
-	use_node(r, &r->addr.seeds[r->next_seed++ % r->addr.n_seeds]);
-	r->asking = r->addr.master_name[0] != '\0';
+	redis_topology_lost(r->topo, r->node);
+	use_node(r, redis_topology_node_for(r->topo, r->stream));
 	r->unreachable = 1;
 	r->st.failures++;
 	ev_timer_stop(r->loop, &r->deadline);
@@ -191,7 +185,6 @@ static void schedule_retry(struct redis_sink *r)
 	r->backoff = r->backoff * 2 < BACKOFF_MAX ? r->backoff * 2 : BACKOFF_MAX;
 }
 
-/* Gives up the connection (a timeout, an error reply) and retries later. */
 /* Closes the connection in use; an XADD or WAIT it carried is unacked. */
 static void leave_connection(struct redis_sink *r)
 {
@@ -208,6 +201,7 @@ static void leave_connection(struct redis_sink *r)
 		redisAsyncFree(ac); /* its callbacks see r->ac != ac and stand aside */
 }
 
+/* Gives up the connection (a timeout, an error reply) and retries later. */
 static void drop_connection(struct redis_sink *r, const char *why)
 {
 	log_warn("redis %s: %s; retrying in %.1f s", r->address, why, r->backoff);
@@ -252,7 +246,7 @@ static void on_deadline(struct ev_loop *loop, ev_timer *w, int revents)
 static void send_next(struct redis_sink *r);
 
 /* Leaves the node for node to (at once: no backoff). */
-static void reconnect_to(struct redis_sink *r, const struct hostport *to)
+static void reconnect_to(struct redis_sink *r, int to)
 {
 	leave_connection(r);
 	use_node(r, to);
@@ -262,7 +256,7 @@ static void reconnect_to(struct redis_sink *r, const struct hostport *to)
 /* A MOVED reply: the stream's slot is served by another node (a cluster
  * resharded, or a replica promoted). The command was not run there; it is
  * sent again at once to the node named. */
-static void follow_redirect(struct redis_sink *r, const struct hostport *to)
+static void follow_redirect(struct redis_sink *r, int to)
 {
 	char from[sizeof r->address];
 	snprintf(from, sizeof from, "%s", r->address);
@@ -278,13 +272,14 @@ static void follow_redirect(struct redis_sink *r, const struct hostport *to)
 static int reply_failed(struct redis_sink *r, const redisReply *reply, const char *command)
 {
 	char why[256];
-	struct hostport to;
+	int to;
 	if (!reply)
 		return 1;
 	if (reply->type != REDIS_REPLY_ERROR)
 		return 0;
-	if (hostport_redirect(reply->str, "MOVED", &to) == 1 && r->redirects < MAX_REDIRECTS) {
-		follow_redirect(r, &to);
+	if (redis_topology_redirect(r->topo, r->stream, reply, &to) == REDIS_REDIRECT_MOVED &&
+	    r->redirects < REDIS_TOPOLOGY_MAX_HOPS) {
+		follow_redirect(r, to);
 		return 1;
 	}
 	snprintf(why, sizeof why, "%s refused: %s", command, reply->str);
@@ -315,23 +310,24 @@ static void on_wait(redisAsyncContext *ac, void *reply_, void *privdata)
 	r->unacked = !reply;
 	if (reply_failed(r, reply, "WAIT"))
 		return;
-	if (reply->type == REDIS_REPLY_INTEGER && reply->integer < 1)
-		r->st.unreplicated++; /* no replica took it in time (or there is none) */
+	if (redis_topology_wait_answer(reply) == 0)
+		r->st.unreplicated++; /* no replica took it in time */
 	delivered(r);
 }
 
-/* A master with replicas (a cluster's, or the sentinels'): an alert leaves
- * the spool once one of them has it too, so that a failover cannot take
- * it. A connection lost meanwhile leaves it unacked: looked for, then sent
- * again if it is not there. Returns 0 when WAIT went out. */
+/* A master with replicas (its INFO said so at this connection, whatever
+ * the address): an alert leaves the spool once one of them has it too, so
+ * that a failover cannot take it. A connection lost meanwhile leaves it
+ * unacked: looked for, then sent again if it is not there. Returns 0 when
+ * WAIT went out. */
 static int wait_for_replica(struct redis_sink *r)
 {
-	char ms[24];
-	snprintf(ms, sizeof ms, "%.0f", r->command_timeout * 1000);
-	const char *argv[] = { "WAIT", "1", ms };
+	char ms[REDIS_TOPOLOGY_WAIT_MS_LEN];
+	const char *argv[3];
+	int argc = redis_topology_wait_argv(r->command_timeout_ms, ms, argv);
 	r->in_flight = 1;
 	r->unacked = 1;
-	if (redisAsyncCommandArgv(r->ac, on_wait, r, 3, argv, NULL) != REDIS_OK) {
+	if (redisAsyncCommandArgv(r->ac, on_wait, r, argc, argv, NULL) != REDIS_OK) {
 		drop_connection(r, "cannot send WAIT");
 		return -1;
 	}
@@ -350,7 +346,7 @@ static void on_xadd(redisAsyncContext *ac, void *reply_, void *privdata)
 	r->unacked = !reply; /* lost with the connection: was it added? */
 	if (reply_failed(r, reply, "XADD"))
 		return;
-	if (r->replicas > 0)
+	if (r->wait > 0)
 		wait_for_replica(r);
 	else
 		delivered(r);
@@ -453,7 +449,7 @@ static void become_ready(struct redis_sink *r)
 {
 	r->backoff = BACKOFF_FIRST;
 	r->unreachable = 0;
-	if (r->replicas < 0) { /* a cluster's or the sentinels' master: has it replicas? */
+	if (r->wait < 0) { /* has the master replicas? */
 		const char *argv[] = { "INFO", "replication" };
 		if (redisAsyncCommandArgv(r->ac, on_replication, r, 2, argv, NULL) != REDIS_OK)
 			drop_connection(r, "cannot send INFO");
@@ -473,19 +469,17 @@ static void become_ready(struct redis_sink *r)
 		start_deadline(r, r->command_timeout);
 }
 
-/* The master's replicas now ("connected_slaves:N"): WAIT for one of them
- * only where there is one, or every alert would wait out the timeout. */
+/* The master's answer to INFO replication: WAIT for a replica only where
+ * there is one, or every alert would wait out the timeout. A refusal (an
+ * ACL user without INFO) is no replica. */
 static void on_replication(redisAsyncContext *ac, void *reply_, void *privdata)
 {
 	struct redis_sink *r = privdata;
 	redisReply *reply = reply_;
 
-	if (!current_reply(r, ac))
-		return;
-	if (reply_failed(r, reply, "INFO"))
-		return;
-	int n = redis_reply_replicas(reply);
-	r->replicas = n > 0 ? n : 0;
+	if (!current_reply(r, ac) || !reply)
+		return; /* (no reply: the connection went, and on_disconnect retries) */
+	r->wait = redis_topology_wait_needed(reply);
 	become_ready(r);
 }
 
@@ -506,29 +500,29 @@ static void on_sentinel(redisAsyncContext *ac, void *reply_, void *privdata)
 {
 	struct redis_sink *r = privdata;
 	redisReply *reply = reply_;
-	struct hostport master;
+	const char *name = redis_topology_master_name(r->topo);
 	char from[sizeof r->address], why[256];
 
 	if (!current_reply(r, ac))
 		return;
 	if (reply_failed(r, reply, "SENTINEL"))
 		return;
-	if (!redis_reply_master(reply, &master)) {
-		snprintf(why, sizeof why, "the sentinel knows no master named %s",
-			 r->addr.master_name);
+	int master = redis_topology_sentinel_answer(r->topo, reply);
+	if (master < 0) {
+		snprintf(why, sizeof why, "the sentinel knows no master named %s", name);
 		drop_connection(r, why);
 		return;
 	}
 	snprintf(from, sizeof from, "%s", r->address);
-	r->asking = 0;
-	reconnect_to(r, &master);
-	log_info("redis sentinel %s: master %s is %s", from, r->addr.master_name, r->address);
+	reconnect_to(r, master);
+	log_info("redis sentinel %s: master %s is %s", from, name, r->address);
 }
 
 static void ask_sentinel(struct redis_sink *r)
 {
-	const char *argv[] = { "SENTINEL", "get-master-addr-by-name", r->addr.master_name };
-	if (redisAsyncCommandArgv(r->ac, on_sentinel, r, 3, argv, NULL) != REDIS_OK)
+	const char *argv[3];
+	int argc = redis_topology_sentinel_argv(r->topo, argv);
+	if (redisAsyncCommandArgv(r->ac, on_sentinel, r, argc, argv, NULL) != REDIS_OK)
 		drop_connection(r, "cannot ask the sentinel");
 	else
 		start_deadline(r, r->command_timeout);
@@ -548,20 +542,20 @@ static void on_connect(const redisAsyncContext *ac, int status)
 		schedule_retry(r);
 		return;
 	}
-	if (r->asking) {
+	if (redis_topology_is_sentinel(r->topo, r->node)) {
 		ask_sentinel(r);
 		return;
 	}
 	r->st.connects++;
 	r->st.connected = 1;
 	log_info("redis %s: connected", r->address);
-	if (!r->addr.password) {
+	const char *argv[3];
+	int argc = redis_topology_auth_argv(r->topo, argv);
+	if (!argc) {
 		become_ready(r);
 		return;
 	}
-	const char *user = r->addr.user, *password = r->addr.password;
-	const char *argv[] = { "AUTH", user ? user : password, password };
-	if (redisAsyncCommandArgv(r->ac, on_auth, r, r->addr.user ? 3 : 2, argv, NULL) != REDIS_OK)
+	if (redisAsyncCommandArgv(r->ac, on_auth, r, argc, argv, NULL) != REDIS_OK)
 		drop_connection(r, "cannot send AUTH");
 	else
 		start_deadline(r, r->command_timeout);
@@ -588,7 +582,7 @@ static void on_disconnect(const redisAsyncContext *ac, int status)
 
 static void connect_now(struct redis_sink *r)
 {
-	const struct hostport *hp = &r->node;
+	const struct hostport *hp = redis_topology_host(r->topo, r->node);
 	redisAsyncContext *ac = hp->unix_socket ? redisAsyncConnectUnix(hp->host)
 						: redisAsyncConnect(hp->host, hp->port);
 	if (!ac || ac->err) {
@@ -602,7 +596,7 @@ static void connect_now(struct redis_sink *r)
 	}
 	ac->data = r;
 	r->ac = ac;
-	r->replicas = redis_address_has_topology(&r->addr) ? -1 : 0;
+	r->wait = -1;
 	redisLibevAttach(r->loop, ac);
 	redisAsyncSetConnectCallback(ac, on_connect);
 	redisAsyncSetDisconnectCallback(ac, on_disconnect);
@@ -625,25 +619,18 @@ struct redis_sink *redis_sink_new(struct ev_loop *loop, const struct redis_sink_
 		redis_sink_free(r);
 		return NULL;
 	}
-	if (redis_address_parse(&r->addr, cfg->address, err, sizeof err) < 0) {
-		log_err("redis address %s", err); /* (check-config refuses it before) */
+	if (!(r->topo = redis_topology_new(cfg->address, cfg->password_file, err, sizeof err))) {
+		log_err("redis %s", err);
 		redis_sink_free(r);
 		return NULL;
 	}
-	use_node(r, &r->addr.seeds[0]);
-	r->next_seed = 1;
-	r->asking = r->addr.master_name[0] != '\0';
-	if (cfg->password_file &&
-	    redis_address_read_password(&r->addr, cfg->password_file, err, sizeof err) < 0) {
-		log_err("%s", err);
-		redis_sink_free(r);
-		return NULL;
-	}
+	use_node(r, redis_topology_node_for(r->topo, r->stream));
 	r->loop = loop;
 	r->spool = sp;
 	r->maxlen = cfg->maxlen;
 	r->connect_timeout = cfg->connect_timeout_ms / 1000.0;
 	r->command_timeout = cfg->command_timeout_ms / 1000.0;
+	r->command_timeout_ms = cfg->command_timeout_ms;
 	r->backoff = BACKOFF_FIRST;
 	r->unacked = spool_stats(sp)->pending > 0; /* a crash may have come between XADD and pop */
 	r->dropped_logged = spool_stats(sp)->dropped;
@@ -672,7 +659,7 @@ void redis_sink_free(struct redis_sink *r)
 	}
 	release_held(r);
 	free(r->stream);
-	redis_address_free(&r->addr);
+	redis_topology_free(r->topo);
 	free(r);
 }
 

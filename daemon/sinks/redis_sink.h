@@ -17,7 +17,6 @@
 #include <stdint.h>
 
 #include "alerting/alert_record.h"
-#include "redis/redis_address.h"
 #include "store/spool.h"
 
 struct redis_sink_config {

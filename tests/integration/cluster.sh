@@ -2,8 +2,9 @@
 # Redis Cluster: a local cluster of 3 masters and 3 replicas on private
 # ports (redis-server --cluster-enabled yes, redis-cli --cluster create).
 # The alert sink, given seeds of which the first does not hold the
-# stream's slot, follows MOVED to the master that does; a master killed
-# mid-run is replaced by its replica and every alert still arrives once.
+# stream's slot, follows MOVED to the master that does, and given one seed
+# it still waits for the master's replica; a master killed mid-run is
+# replaced by its replica and every alert still arrives once.
 . "$(dirname "$0")/lib.bash"
 . "$(dirname "$0")/cluster.bash"
 start_cluster || exit 0
@@ -36,6 +37,25 @@ check_eq "every alert is in the stream, on the master of its slot" "$n" \
 	"$(redis-cli -p "$(owner flowsad:alerts "${ports[0]}")" XLEN flowsad:alerts)"
 check_eq "none twice" "$(grep -c '"kind":"alert"' "$T/a.jsonl")" \
 	"$(ids flowsad:alerts "${ports[0]}" | uniq | wc -l)"
+
+# one seed that does not serve the stream: the sink still learns that the
+# stream's master has a replica (INFO at each connection), and each alert
+# waits for it (WAIT) before it leaves the spool
+waits() { # the WAITs node PORT was sent so far
+	local n
+	n=$(redis-cli -p "$1" info commandstats | sed -n 's/^cmdstat_wait:calls=\([0-9]*\).*/\1/p')
+	echo "${n:-0}"
+}
+key=flowsad:oneseed-wait
+own=$(owner $key "${ports[0]}")
+seed=${ports[0]}
+[ "$seed" != "$own" ] || seed=${ports[1]}
+before=$(waits "$own")
+check "one seed: a replay delivers its alerts" \
+	"$FLOWSAD" run -c "$T/all.conf" -r "$DATA/sample.pcap" -m "$T/model" \
+	--redis "127.0.0.1:$seed" --stream $key --spool "$T/spool5" --jsonl /dev/null
+check_eq "... each waited for a replica of the stream's master" \
+	"$(redis-cli -p "$own" XLEN $key)" "$(($(waits "$own") - before))"
 
 # a master killed mid-run: its replica takes over, the sink finds it
 key=flowsad:failover

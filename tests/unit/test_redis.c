@@ -1,9 +1,12 @@
 /* redis (daemon/redis): the address and the password read once for both
- * clients, the topology's replies read one way, and the blocking client
- * over a real redis-server: AUTH with the password file, a dead first seed
- * passed over, and a node that answers MOVED (a scripted socket, as a
- * cluster node whose slot moved) followed to the server that holds the
- * key. Skipped where redis-server is not installed. */
+ * clients, the topology's replies read one way, the topology's decisions
+ * (which node next, what a redirection or a Sentinel's answer means, AUTH,
+ * WAIT) as a pure state machine, and the blocking client over a real
+ * redis-server: AUTH with the password file, a dead first seed passed over,
+ * a node that answers MOVED (a scripted socket, as a cluster node whose
+ * slot moved) followed to the server that holds the key, and a master
+ * killed: back to the only seed, which names its replacement. Those are
+ * skipped where redis-server is not installed. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +15,7 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -25,6 +29,7 @@
 #include "redis/redis_address.h"
 #include "redis/redis_reply.h"
 #include "redis/redis_sync.h"
+#include "redis/redis_topology.h"
 
 static void test_address(void **state)
 {
@@ -112,6 +117,195 @@ static void test_replies(void **state)
 	assert_int_equal(redis_reply_replicas(&nil), -1);
 }
 
+/* --- the topology, a pure state machine ------------------------------------------------------ */
+
+static struct redis_topology *topology(const char *address)
+{
+	char err[REDIS_ADDRESS_ERR];
+	struct redis_topology *t = redis_topology_new(address, NULL, err, sizeof err);
+	assert_non_null(t);
+	return t;
+}
+
+static int port_of(const struct redis_topology *t, int node)
+{
+	return redis_topology_host(t, node)->port;
+}
+
+static redisReply error_reply(char *text)
+{
+	return (redisReply){ .type = REDIS_REPLY_ERROR, .str = text, .len = strlen(text) };
+}
+
+static void test_topology_seeds_in_turn(void **state)
+{
+	struct redis_topology *t = topology("127.0.0.1:7000,127.0.0.1:7001,127.0.0.1:7002");
+	(void)state;
+	int first = redis_topology_node_for(t, "k");
+	assert_int_equal(port_of(t, first), 7000);
+	assert_false(redis_topology_is_sentinel(t, first));
+	redis_topology_answered(t, "k", first);
+	assert_int_equal(redis_topology_node_for(t, "other"), first); /* the node that answered */
+	int want[] = { 7001, 7002, 7000, 7001 };
+	for (int i = 0, at = first; i < 4; i++) {
+		redis_topology_lost(t, at);
+		at = redis_topology_node_for(t, "k");
+		assert_int_equal(port_of(t, at), want[i]);
+	}
+	redis_topology_free(t);
+}
+
+static void test_topology_back_to_one_seed(void **state)
+{
+	struct redis_topology *t = topology("127.0.0.1:7000");
+	char moved[] = "MOVED 866 127.0.0.1:7005", again[] = "MOVED 866 127.0.0.1:7004";
+	redisReply to_master = error_reply(moved), to_promoted = error_reply(again);
+	int seed = redis_topology_node_for(t, "k"), master, promoted;
+	(void)state;
+	assert_int_equal(redis_topology_redirect(t, "k", &to_master, &master),
+			 REDIS_REDIRECT_MOVED);
+	assert_int_equal(port_of(t, master), 7005);
+	redis_topology_answered(t, "k", master); /* a route of its own: not the default */
+	assert_int_equal(redis_topology_node_for(t, "k"), master);
+	assert_int_equal(redis_topology_serving(t, "other"), -1);
+	redis_topology_lost(t, master); /* killed: back to the seed, which names its replica */
+	assert_int_equal(redis_topology_serving(t, "k"), -1);
+	assert_int_equal(redis_topology_node_for(t, "k"), seed);
+	assert_int_equal(redis_topology_redirect(t, "k", &to_promoted, &promoted),
+			 REDIS_REDIRECT_MOVED);
+	assert_int_equal(redis_topology_node_for(t, "k"), promoted);
+	assert_int_equal(port_of(t, promoted), 7004);
+	redis_topology_lost(t, seed); /* the seed itself gone: it is still the only one */
+	assert_int_equal(redis_topology_node_for(t, "other"), seed);
+	redis_topology_free(t);
+}
+
+static void test_topology_redirections(void **state)
+{
+	struct redis_topology *t = topology("127.0.0.1:7000");
+	char ask[] = "ASK 3999 127.0.0.1:7002", moved[] = "MOVED 3999 ::1:7003",
+	     wrongtype[] = "WRONGTYPE Operation against a key", bad[] = "MOVED 3999 nowhere";
+	redisReply asked = error_reply(ask), move = error_reply(moved);
+	redisReply other = error_reply(wrongtype), malformed = error_reply(bad),
+		   status = { .type = REDIS_REPLY_STATUS, .str = moved };
+	int seed = redis_topology_node_for(t, NULL), node = -1;
+	(void)state;
+	assert_int_equal(redis_topology_redirect(t, "k", &asked, &node), REDIS_REDIRECT_ASK);
+	assert_int_equal(port_of(t, node), 7002);
+	assert_int_equal(redis_topology_node_for(t, "k"), seed); /* ASK: once, not remembered */
+	assert_int_equal(redis_topology_redirect(t, "k", &move, &node), REDIS_REDIRECT_MOVED);
+	assert_string_equal(redis_topology_host(t, node)->host, "::1");
+	assert_int_equal(redis_topology_node_for(t, "k"), node);
+	assert_int_equal(redis_topology_node_for(t, "j"), seed); /* only k moved */
+	assert_int_equal(redis_topology_redirect(t, "k", &other, &node), REDIS_REDIRECT_NONE);
+	assert_int_equal(redis_topology_redirect(t, "k", &malformed, &node), REDIS_REDIRECT_NONE);
+	assert_int_equal(redis_topology_redirect(t, "k", &status, &node), REDIS_REDIRECT_NONE);
+	assert_int_equal(redis_topology_redirect(t, "k", NULL, &node), REDIS_REDIRECT_NONE);
+	redis_topology_free(t);
+}
+
+static void test_topology_full_table(void **state)
+{
+	struct redis_topology *t = topology("127.0.0.1:7000");
+	char text[64];
+	int node = -1, first = -1;
+	(void)state;
+	(void)redis_topology_node_for(t, NULL);
+	for (int i = 1; i < REDIS_TOPOLOGY_MAX_NODES; i++) { /* the seed and 63 others: full */
+		snprintf(text, sizeof text, "MOVED 1 127.0.0.1:%d", 8000 + i);
+		redisReply moved = error_reply(text);
+		assert_int_equal(redis_topology_redirect(t, "k", &moved, &node),
+				 REDIS_REDIRECT_MOVED);
+	}
+	assert_int_equal(node, REDIS_TOPOLOGY_MAX_NODES - 1);
+	unsigned generation = redis_topology_generation(t, node);
+	snprintf(text, sizeof text, "MOVED 1 127.0.0.1:9000");
+	redisReply moved = error_reply(text);
+	assert_int_equal(redis_topology_redirect(t, "j", &moved, &first), REDIS_REDIRECT_MOVED);
+	assert_int_equal(first, node); /* the last slot given to another host */
+	assert_int_not_equal(redis_topology_generation(t, node), generation);
+	assert_int_equal(port_of(t, first), 9000);
+	assert_int_equal(redis_topology_serving(t, "k"), -1); /* k's route went with the host */
+	redis_topology_free(t);
+}
+
+static void test_topology_sentinels(void **state)
+{
+	struct redis_topology *t = topology("sentinel:alerts@127.0.0.1:26379,127.0.0.1:26380");
+	redisReply host = { .type = REDIS_REPLY_STRING, .str = "127.0.0.1" },
+		   port = { .type = REDIS_REPLY_STRING, .str = "6380" };
+	redisReply *two[] = { &host, &port };
+	redisReply master = { .type = REDIS_REPLY_ARRAY, .elements = 2, .element = two },
+		   nil = { .type = REDIS_REPLY_NIL };
+	const char *argv[3];
+	(void)state;
+	int sentinel = redis_topology_node_for(t, "k");
+	assert_true(redis_topology_is_sentinel(t, sentinel));
+	assert_int_equal(port_of(t, sentinel), 26379);
+	assert_int_equal(redis_topology_sentinel_argv(t, argv), 3);
+	assert_string_equal(argv[1], "get-master-addr-by-name");
+	assert_string_equal(argv[2], "alerts");
+	assert_string_equal(redis_topology_master_name(t), "alerts");
+	assert_int_equal(redis_topology_sentinel_answer(t, &nil), -1);
+	int m = redis_topology_sentinel_answer(t, &master);
+	assert_false(redis_topology_is_sentinel(t, m));
+	assert_int_equal(port_of(t, m), 6380);
+	assert_int_equal(redis_topology_node_for(t, "k"), m);
+	redis_topology_lost(t, m); /* failed over: the next Sentinel is asked */
+	int next = redis_topology_node_for(t, "k");
+	assert_true(redis_topology_is_sentinel(t, next));
+	assert_int_equal(port_of(t, next), 26380);
+	redis_topology_free(t);
+}
+
+static void test_topology_auth_and_wait(void **state)
+{
+	char err[REDIS_ADDRESS_ERR], dir[] = "/tmp/flowsad-test-redis-XXXXXX", path[64], ms[12];
+	const char *argv[3];
+	redisReply info = { .type = REDIS_REPLY_STRING,
+			    .str = "# Replication\r\nrole:master\r\nconnected_slaves:1\r\n" },
+		   alone = { .type = REDIS_REPLY_STRING, .str = "connected_slaves:0\r\n" },
+		   refused = { .type = REDIS_REPLY_ERROR, .str = "NOPERM no INFO for you" },
+		   one = { .type = REDIS_REPLY_INTEGER, .integer = 1 },
+		   none = { .type = REDIS_REPLY_INTEGER, .integer = 0 };
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/pw", dir);
+	struct redis_topology *t = topology("127.0.0.1:7000");
+	assert_int_equal(redis_topology_auth_argv(t, argv), 0);
+	redis_topology_free(t);
+	write_file(path, "s3cret\n");
+	t = redis_topology_new("127.0.0.1:7000", path, err, sizeof err);
+	assert_int_equal(redis_topology_auth_argv(t, argv), 2);
+	assert_string_equal(argv[1], "s3cret");
+	redis_topology_free(t);
+	write_file(path, "flowsad s3cret\n");
+	t = redis_topology_new("127.0.0.1:7000", path, err, sizeof err);
+	assert_int_equal(redis_topology_auth_argv(t, argv), 3);
+	assert_string_equal(argv[1], "flowsad");
+	assert_string_equal(argv[2], "s3cret");
+	redis_topology_free(t);
+	unlink(path);
+	assert_null(redis_topology_new("127.0.0.1:7000", path, err, sizeof err));
+	assert_non_null(strstr(err, path));
+	assert_null(redis_topology_new("127.0.0.1:1,,127.0.0.1:2", NULL, err, sizeof err));
+	assert_memory_equal(err, "address ", 8);
+	rmdir(dir);
+
+	assert_true(redis_topology_wait_needed(&info));
+	assert_false(redis_topology_wait_needed(&alone));
+	assert_false(redis_topology_wait_needed(&refused));
+	assert_false(redis_topology_wait_needed(NULL));
+	assert_int_equal(redis_topology_wait_argv(250, ms, argv), 3);
+	assert_string_equal(argv[0], "WAIT");
+	assert_string_equal(argv[1], "1");
+	assert_string_equal(argv[2], "250");
+	assert_int_equal(redis_topology_wait_answer(&one), 1);
+	assert_int_equal(redis_topology_wait_answer(&none), 0);
+	assert_int_equal(redis_topology_wait_answer(&refused), -1);
+	assert_int_equal(redis_topology_wait_answer(NULL), -1);
+}
+
 /* --- against a real redis-server ------------------------------------------------------------ */
 
 /* A TCP port free now, on 127.0.0.1 (listening when listen_too). */
@@ -188,10 +382,11 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* A node that answers every command with MOVED to the real server. */
+/* A node that answers every command with MOVED to the real server
+ * to_port (changed while it runs: a failover). */
 struct scripted {
-	int fd, to_port;
-	int answered;
+	int fd;
+	atomic_int to_port, answered;
 };
 
 static void *scripted_node(void *arg)
@@ -200,11 +395,12 @@ static void *scripted_node(void *arg)
 	int c = accept(n->fd, NULL, NULL);
 	char buf[4096], moved[64];
 	ssize_t got;
-	snprintf(moved, sizeof moved, "-MOVED 1234 127.0.0.1:%d\r\n", n->to_port);
 	while (c >= 0 && (got = read(c, buf, sizeof buf)) > 0) {
 		/* one answer a command: "*N" at a line's start */
 		for (ssize_t i = 0; i < got; i++)
 			if (buf[i] == '*' && (i == 0 || buf[i - 1] == '\n')) {
+				snprintf(moved, sizeof moved, "-MOVED 1234 127.0.0.1:%d\r\n",
+					 atomic_load(&n->to_port));
 				if (write(c, moved, strlen(moved)) < 0)
 					break;
 				n->answered++;
@@ -238,11 +434,52 @@ static void test_moved_and_dead_seed(void **state)
 	assert_non_null(a);
 	assert_string_equal(a->str, "v");
 	freeReplyObject(a);
-	assert_int_equal(node.answered, 1);
+	assert_int_equal(atomic_load(&node.answered), 1);
 	assert_true(redis_sync_stats(r)->redirects >= 1);
 	assert_true(redis_sync_stats(r)->failures >= 1);
 	assert_int_equal(redis_sync_replicated(r, "k", 100), 1); /* no replicas: at once */
 	redis_sync_free(r);
+	shutdown(node.fd, SHUT_RDWR);
+	close(node.fd);
+	pthread_join(t, NULL);
+}
+
+/* One seed, the key's master killed and a replica promoted elsewhere: the
+ * client goes back to its only seed, which names the new master. */
+static void test_lost_master_back_to_one_seed(void **state)
+{
+	struct server *s = *state, promoted;
+	if (!s->port)
+		skip();
+	struct scripted node = { .to_port = s->port };
+	int seed_port = free_port(1, &node.fd);
+	pthread_t t;
+	char address[64];
+	signal(SIGPIPE, SIG_IGN); /* a write to the killed master must fail, not kill the test */
+	assert_true(seed_port > 0);
+	assert_int_equal(start_server(&promoted), 0);
+	assert_int_equal(pthread_create(&t, NULL, scripted_node, &node), 0);
+	snprintf(address, sizeof address, "127.0.0.1:%d", seed_port);
+	struct redis_sync *r = redis_sync_new(address, NULL, 2000, "test");
+	redisReply *a = redis_sync_format(r, "k", "SET %s %s", "k", "before");
+	assert_non_null(a);
+	freeReplyObject(a);
+	stop_server(s); /* the master killed; the seed names its replacement */
+	s->port = 0;
+	atomic_store(&node.to_port, promoted.port);
+	a = redis_sync_format(r, "k", "SET %s %s", "k", "after");
+	assert_non_null(a);
+	assert_int_equal(a->type, REDIS_REPLY_STATUS);
+	freeReplyObject(a);
+	assert_int_equal(atomic_load(&node.answered), 2);
+	assert_int_equal(redis_sync_stats(r)->failures, 1);
+	redis_sync_free(r);
+	redisContext *c = redisConnect("127.0.0.1", promoted.port);
+	a = redisCommand(c, "GET k");
+	assert_string_equal(a->str, "after");
+	freeReplyObject(a);
+	redisFree(c);
+	stop_server(&promoted);
 	shutdown(node.fd, SHUT_RDWR);
 	close(node.fd);
 	pthread_join(t, NULL);
@@ -287,7 +524,14 @@ int main(void)
 		cmocka_unit_test(test_address),
 		cmocka_unit_test(test_password_file),
 		cmocka_unit_test(test_replies),
+		cmocka_unit_test(test_topology_seeds_in_turn),
+		cmocka_unit_test(test_topology_back_to_one_seed),
+		cmocka_unit_test(test_topology_redirections),
+		cmocka_unit_test(test_topology_full_table),
+		cmocka_unit_test(test_topology_sentinels),
+		cmocka_unit_test(test_topology_auth_and_wait),
 		cmocka_unit_test_setup_teardown(test_moved_and_dead_seed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lost_master_back_to_one_seed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auth, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
