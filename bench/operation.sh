@@ -12,7 +12,8 @@
 #   (c) attacks in training: trained on the whole capture (one pass, or the
 #       default robust two), then as (a);
 # each from the packet capture and from NetFlow v9 of the same traffic
-# (softflowd), beside an Isolation Forest peer ("if": scikit-learn, 200
+# (softflowd; for the cold start, sent in time order as a live exporter
+# sends it: live_v9 below), beside an Isolation Forest peer ("if": scikit-learn, 200
 # trees, on the per-(window, source) counters of `flowsad aggregate`,
 # trained on the same benign period; its threshold the highest training
 # score, the top 5 a window above it, as protocol (a) asks of flowsad).
@@ -108,6 +109,27 @@ unpack() { # SOURCE (without .xz) DESTINATION: again when the source is another 
 
 packets() { capinfos -T -r -c -M "$1" | cut -f2; }
 
+export_v9() { # CAPTURE OUT [SOFTFLOWD OPTIONS]: NetFlow v9 of CAPTURE by softflowd, as received on lo
+	local cap=$1 to=$2
+	shift 2
+	rm -f "$to" "$to.part"
+	tcpdump -n -i lo -s 0 -U -w "$to.part" "udp and port 29986" 2>"$to.err" &
+	local tdpid=$! _
+	for _ in $(seq 50); do
+		grep -q 'listening on' "$to.err" && break
+		sleep 0.2
+	done
+	(cd "${cap%/*}" && softflowd -r "${cap##*/}" -n 127.0.0.1:29986 -v 9 -d -D "$@" >/dev/null 2>&1) || true
+	sleep 1
+	kill "$tdpid"
+	wait "$tdpid" 2>/dev/null || true
+	if [ "$(packets "$to.part")" -eq 0 ]; then
+		echo "softflowd exported nothing from $cap" >&2
+		return 1
+	fi
+	mv "$to.part" "$to"
+}
+
 benign() { # LAB: the benign period, as a capture and as NetFlow v9 (softflowd, as the lab made the full one)
 	unpack "${lab_pcap[$1]}" "$pcap"
 	unpack "${lab_v9[$1]}" "$v9"
@@ -116,24 +138,26 @@ benign() { # LAB: the benign period, as a capture and as NetFlow v9 (softflowd, 
 	local id
 	id="$benign_end $(cat "$pcap.source")"
 	[ -f "$out/benign-v9.pcap" ] && [ "$(cat "$out/benign.stamp" 2>/dev/null)" = "$id" ] && return
-	rm -f "$out/benign.stamp" "$out/benign.pcap" "$out/benign-v9.pcap" "$out/benign-v9.part"
+	rm -f "$out/benign.stamp" "$out/benign.pcap"
 	editcap -B "$benign_end" "$pcap" "$out/benign.pcap"
-	tcpdump -n -i lo -s 0 -U -w "$out/benign-v9.part" "udp and port 29986" 2>"$out/benign-v9.err" &
-	local tdpid=$! _
-	for _ in $(seq 50); do
-		grep -q 'listening on' "$out/benign-v9.err" && break
-		sleep 0.2
-	done
-	(cd "$out" && softflowd -r benign.pcap -n 127.0.0.1:29986 -v 9 -d -D >/dev/null 2>&1) || true
-	sleep 1
-	kill "$tdpid"
-	wait "$tdpid" 2>/dev/null || true
-	if [ "$(packets "$out/benign-v9.part")" -eq 0 ]; then
-		echo "softflowd exported nothing from the benign period" >&2
-		return 1
-	fi
-	mv "$out/benign-v9.part" "$out/benign-v9.pcap"
+	export_v9 "$out/benign.pcap" "$out/benign-v9.pcap"
 	echo "$id" >"$out/benign.stamp"
+}
+
+# LAB: NetFlow v9 of the whole capture as a live exporter sends it, for the cold start. The
+# lab's own export (softflowd -r) holds every flow to the end of the file and sends its whole
+# table at once, in table order: a third of a lab's records then come more than a minute
+# after newer ones, and a collector that closes windows (lateness 5m) drops thousands, as it
+# would from no live exporter. A table of 256 flows, the oldest sent first when it is full,
+# sends them in time order, at most a minute late (as idle and active timeouts of 15 s and
+# 60 s do on a router).
+live_v9() {
+	local id
+	id=$(cat "$pcap.source")
+	[ -f "$out/live-v9.pcap" ] && [ "$(cat "$out/live-v9.stamp" 2>/dev/null)" = "$id" ] && return
+	rm -f "$out/live-v9.stamp"
+	export_v9 "$pcap" "$out/live-v9.pcap" -m 256
+	echo "$id" >"$out/live-v9.stamp"
 }
 
 # --- the runs (each writes $out/RUN.json; what it says, $out/RUN.err) ---------------------------
@@ -231,7 +255,10 @@ for lab in "${names[@]}"; do
 	benign_end=$(python3 "$report" first "$labels") || rc=$?
 	# (in the background: a function called as a condition would not stop at its first error)
 	if [ "$rc" -eq 0 ]; then
-		benign "$lab" 2>"$out/benign.err" &
+		{
+			benign "$lab"
+			if want b; then live_v9; fi
+		} 2>"$out/benign.err" &
 		wait $! || rc=$?
 	fi
 	if [ "$rc" -ne 0 ]; then
@@ -261,7 +288,7 @@ for lab in "${names[@]}"; do
 	if want b; then
 		say "lab $lab: the cold starts, about two minutes each"
 		start b-pcap protocol_b b-pcap pcap "$pcap"
-		start b-v9 protocol_b b-v9 netflow-pcap "$v9"
+		start b-v9 protocol_b b-v9 netflow-pcap "$out/live-v9.pcap"
 		drain
 	fi
 	say "lab $lab: done in $((SECONDS - t0)) s"
