@@ -186,12 +186,15 @@ check: deps
 
 # The daemon's threads (loop, score thread, retraining worker) under
 # ThreadSanitizer, through the checker suite, and the queue they hand over
-# through (its unit suite races threads through it): a race fails it.
+# through and the window parts the capture workers hand to the loop (their
+# unit suites race threads through them): a race fails it.
+TSAN_SUITES := test_queue test_window_parts
 tsan: deps
 	@$(MAKE) --no-print-directory BUILD=build-tsan OPT="-O1 -g" EXTRA_CFLAGS="-fsanitize=thread" \
-		EXTRA_LDFLAGS="-fsanitize=thread" build-tsan/flowsad build-tsan/tests/test_queue
-	@TSAN_OPTIONS="exitcode=99" build-tsan/tests/test_queue >build-tsan/test_queue.out 2>&1 || \
-		{ cat build-tsan/test_queue.out; echo "make tsan: the queue's suite failed"; exit 1; }
+		EXTRA_LDFLAGS="-fsanitize=thread" build-tsan/flowsad $(TSAN_SUITES:%=build-tsan/tests/%)
+	@for t in $(TSAN_SUITES); do \
+		TSAN_OPTIONS="exitcode=99" build-tsan/tests/$$t >build-tsan/$$t.out 2>&1 || \
+		{ cat build-tsan/$$t.out; echo "make tsan: $$t failed"; exit 1; }; done
 	@BUILD=build-tsan TSAN=1 TSAN_OPTIONS="exitcode=99" bash tests/run.sh memcheck
 
 valgrind: deps $(BUILD)/flowsad $(UNIT_BIN)

@@ -37,7 +37,9 @@ struct worker {
 
 struct capture_workers {
 	int n, n_ifaces, running;
-	int wake;                /* an eventfd: written to stop the workers */
+	/* an eventfd, written to stop the workers; not common/queue: a worker
+	 * sleeps in poll on its capture handles, where only a descriptor wakes it */
+	int wake;
 	atomic_int stopping;
 	pthread_mutex_t lock;
 	struct window_parts *parts;

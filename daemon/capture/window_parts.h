@@ -8,9 +8,10 @@
  * when every part's mark is past it, whether the part counted anything in
  * it or not; whole windows reach ready_fn in order of time, merged.
  *
- * Threads: window_parts_add and window_parts_mark run on any part's thread;
- * ready_fn runs on the loop's thread (an ev_async), as do new, deliver and
- * free. */
+ * Threads: window_parts_add and window_parts_mark run on any part's thread
+ * and never wait: they hand what they are given to the loop through a queue
+ * (common/queue.h), which wakes it. Every other call, and ready_fn, run on
+ * the loop's thread, and each first takes in what the parts handed over. */
 #ifndef FLOWSAD_WINDOW_PARTS_H
 #define FLOWSAD_WINDOW_PARTS_H
 
@@ -31,10 +32,12 @@ struct window_parts *window_parts_new(struct ev_loop *loop, int n_parts, uint32_
  * for), then frees. */
 void window_parts_free(struct window_parts *p);
 
-/* Part i's set of the window at start (taken over). */
+/* Part i's set of the window at start (taken over; lost, and logged,
+ * without memory). */
 void window_parts_add(struct window_parts *p, int i, int64_t start, struct sample_set *set);
 /* Part i has closed every window whose end plus lateness is at or before
- * until (INT64_MAX: it has closed all it will). */
+ * until (INT64_MAX: it has closed all it will). Without memory the mark is
+ * lost (logged): a later mark, or window_parts_free, makes up for it. */
 void window_parts_mark(struct window_parts *p, int i, int64_t until);
 /* The earliest of the parts' marks: every window closing at or before it
  * (its end plus lateness) has been added by all parts. */

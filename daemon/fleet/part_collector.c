@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "base/atomic_file.h"
@@ -58,6 +57,12 @@ struct ack {
 	char id[ID_LEN];
 };
 
+/* A model to publish, on its way from the loop to the thread (asks). */
+struct model_ask {
+	struct queue_link link;
+	char path[];
+};
+
 /* A merged window on its way to the loop (through ready, the queue). */
 struct ready {
 	struct queue_link link;
@@ -72,12 +77,11 @@ struct part_collector {
 	struct ev_loop *loop;
 	ev_async ready_w;
 	struct queue *ready; /* merged windows to the loop: READY_MAX at most */
+	struct queue *asks;  /* models to publish, to the thread; closed: it stops */
 	collected_fn fn;
 	void *ctx;
 	pthread_t thread;
 	pthread_mutex_t lock;
-	pthread_cond_t wake;
-	int stopping;
 	uint64_t delivered; /* the first windows handed that are scored and delivered */
 	struct part_collector_stats st;
 	/* the thread's */
@@ -92,8 +96,8 @@ struct part_collector {
 	int64_t *handed;   /* [n_parts]: the newest window handed with each partition */
 	uint64_t n_handed; /* windows handed in all */
 	int said_length;
-	int paused;	  /* the thread has ended (part_collector_pause) */
-	char *model_path; /* a model to publish, or NULL (under lock) */
+	int paused;		/* the thread has ended (part_collector_pause) */
+	struct model_ask *model; /* the newest model asked for, not yet published */
 };
 
 static void key_of(const struct part_collector *p, const char *what, char *buf, size_t len)
@@ -108,10 +112,7 @@ static void stream_of(const struct part_collector *p, uint32_t k, char *buf, siz
 
 static int stopping(struct part_collector *p)
 {
-	pthread_mutex_lock(&p->lock);
-	int s = p->stopping;
-	pthread_mutex_unlock(&p->lock);
-	return s;
+	return queue_closed(p->asks);
 }
 
 /* --- who is there: sensors, scorers, partitions --------------------------------------------- */
@@ -667,19 +668,19 @@ static void acknowledge(struct part_collector *p)
 	pthread_mutex_unlock(&p->lock);
 }
 
+/* l, a model asked for, in place of an older one not yet published. */
+static void take_ask(struct part_collector *p, struct queue_link *l)
+{
+	free(p->model);
+	p->model = queue_item(l, struct model_ask, link);
+}
+
+/* A tenth of a second, or less when the loop asks for something. */
 static void wait_a_little(struct part_collector *p)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_nsec += 100 * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
-	pthread_mutex_lock(&p->lock);
-	if (!p->stopping)
-		pthread_cond_timedwait(&p->wake, &p->lock, &ts);
-	pthread_mutex_unlock(&p->lock);
+	struct queue_link *l = queue_pop_wait(p->asks, 0.1);
+	if (l)
+		take_ask(p, l);
 }
 
 /* --- the model ------------------------------------------------------------------------------- */
@@ -705,15 +706,17 @@ static char *read_model(const char *path, size_t *len)
 	return buf;
 }
 
-/* The model waiting to be published, to PREFIX:model. */
+/* The newest model asked for, to PREFIX:model. */
 static void publish_model(struct part_collector *p)
 {
-	pthread_mutex_lock(&p->lock);
-	char *path = p->model_path;
-	p->model_path = NULL;
-	pthread_mutex_unlock(&p->lock);
-	if (!path)
+	struct queue_link *l;
+	while ((l = queue_try_pop(p->asks)))
+		take_ask(p, l);
+	struct model_ask *ask = p->model;
+	p->model = NULL;
+	if (!ask)
 		return;
+	const char *path = ask->path;
 	size_t len;
 	char key[512], *model = read_model(path, &len);
 	key_of(p, "model", key, sizeof key);
@@ -728,17 +731,20 @@ static void publish_model(struct part_collector *p)
 			 a && a->type == REDIS_REPLY_ERROR ? a->str : "no answer");
 	freeReplyObject(a);
 	free(model);
-	free(path);
+	free(ask);
 }
 
 void part_collector_publish_model(struct part_collector *p, const char *path)
 {
-	char *copy = strdup(path);
-	pthread_mutex_lock(&p->lock);
-	free(p->model_path);
-	p->model_path = copy;
-	pthread_cond_broadcast(&p->wake);
-	pthread_mutex_unlock(&p->lock);
+	size_t len = strlen(path) + 1;
+	struct model_ask *ask = malloc(sizeof *ask + len);
+	if (!ask) {
+		log_warn("scorer: %s: out of memory: the model is not published", path);
+		return;
+	}
+	memcpy(ask->path, path, len);
+	if (queue_push(p->asks, &ask->link, 0) < 0) /* paused: nothing is published */
+		free(ask);
 }
 
 struct model_bytes {
@@ -834,7 +840,11 @@ static void free_collector(struct part_collector *p)
 	free(p->acks);
 	free(p->owned);
 	free(p->handed);
-	free(p->model_path);
+	struct queue_link *l;
+	while (p->asks && (l = queue_try_pop(p->asks)))
+		take_ask(p, l);
+	free(p->model);
+	queue_free(p->asks);
 	queue_free(p->ready);
 	redis_sync_free(p->redis);
 	free(p->prefix);
@@ -861,7 +871,7 @@ struct part_collector *part_collector_start(struct ev_loop *loop,
 	p->ctx = ctx;
 	for (uint32_t k = 0; k < c->n_parts; k++)
 		p->handed[k] = INT64_MIN;
-	if (!(p->ready = queue_new(READY_MAX))) {
+	if (!(p->ready = queue_new(READY_MAX)) || !(p->asks = queue_new(0))) {
 		log_err("scorer: out of memory");
 		free_collector(p);
 		return NULL;
@@ -871,7 +881,6 @@ struct part_collector *part_collector_start(struct ev_loop *loop,
 		return NULL;
 	}
 	pthread_mutex_init(&p->lock, NULL);
-	pthread_cond_init(&p->wake, NULL);
 	ev_async_init(&p->ready_w, take_ready);
 	p->ready_w.data = p;
 	ev_async_start(loop, &p->ready_w);
@@ -906,10 +915,7 @@ void part_collector_pause(struct part_collector *p)
 {
 	if (!p || p->paused)
 		return;
-	pthread_mutex_lock(&p->lock);
-	p->stopping = 1;
-	pthread_cond_broadcast(&p->wake);
-	pthread_mutex_unlock(&p->lock);
+	queue_close(p->asks);  /* the thread stops at its next look */
 	queue_close(p->ready); /* a hand-over waiting for room gives up */
 	pthread_join(p->thread, NULL);
 	p->paused = 1;
@@ -936,6 +942,5 @@ void part_collector_stop(struct part_collector *p)
 		 p->st.parts, p->st.samples_in, p->st.windows, p->st.samples, p->st.merge_seconds,
 		 p->st.late, p->st.bad, p->st.incomplete, p->st.claimed);
 	pthread_mutex_destroy(&p->lock);
-	pthread_cond_destroy(&p->wake);
 	free_collector(p);
 }

@@ -15,13 +15,16 @@
 #include "base/isotime.h"
 #include "features/labels.h"
 #include "common/log.h"
+#include "common/queue.h"
 #include "redis/redis_sync.h"
 #include "base/rng.h"
 #include "retrain/trainer.h"
 
 struct retrainer {
 	struct ev_loop *loop;
-	ev_async finished;
+	ev_async finished_w;
+	struct queue *finished;   /* the worker's end to the loop, waking it */
+	struct queue_link end;    /* pushed once the result is written */
 	pthread_t thread;
 	atomic_int cancel;
 	struct retrain_request req;
@@ -269,7 +272,8 @@ static void *run_worker(void *arg)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	t->result.model = retrain(t);
 	t->result.seconds = duration_since(&t0);
-	ev_async_send(t->loop, &t->finished);
+	if (queue_push(t->finished, &t->end, 0) < 0) /* (never closed) */
+		log_err("retraining: its end could not be told");
 	return NULL;
 }
 
@@ -277,6 +281,7 @@ static void free_retrainer(struct retrainer *t)
 {
 	for (size_t i = 0; i < sizeof t->strings / sizeof t->strings[0]; i++)
 		free(t->strings[i]);
+	queue_free(t->finished);
 	free(t);
 }
 
@@ -284,6 +289,8 @@ static void on_finished(struct ev_loop *loop, ev_async *w, int revents)
 {
 	struct retrainer *t = w->data;
 	(void)revents;
+	if (!queue_try_pop(t->finished)) /* the result is the loop's once popped */
+		return;
 	ev_async_stop(loop, w);
 	pthread_join(t->thread, NULL);
 	t->done(t->ctx, &t->result);
@@ -316,7 +323,7 @@ struct retrainer *retrainer_start(struct ev_loop *loop, const struct retrain_req
 				  retrain_done_fn done, void *ctx)
 {
 	struct retrainer *t = calloc(1, sizeof *t);
-	if (!t || copy_request(t, req) < 0) {
+	if (!t || !(t->finished = queue_new(0)) || copy_request(t, req) < 0) {
 		log_err("retraining: out of memory");
 		if (t)
 			free_retrainer(t);
@@ -325,12 +332,13 @@ struct retrainer *retrainer_start(struct ev_loop *loop, const struct retrain_req
 	t->loop = loop;
 	t->done = done;
 	t->ctx = ctx;
-	ev_async_init(&t->finished, on_finished);
-	t->finished.data = t;
-	ev_async_start(loop, &t->finished);
+	ev_async_init(&t->finished_w, on_finished);
+	t->finished_w.data = t;
+	ev_async_start(loop, &t->finished_w);
+	queue_wake(t->finished, loop, &t->finished_w);
 	if (pthread_create(&t->thread, NULL, run_worker, t) != 0) {
 		log_err("retraining: cannot start a thread: %s", strerror(errno));
-		ev_async_stop(loop, &t->finished);
+		ev_async_stop(loop, &t->finished_w);
 		free_retrainer(t);
 		return NULL;
 	}
@@ -344,7 +352,7 @@ void retrainer_cancel(struct retrainer *t)
 		return;
 	atomic_store(&t->cancel, 1);
 	pthread_join(t->thread, NULL);
-	ev_async_stop(t->loop, &t->finished);
+	ev_async_stop(t->loop, &t->finished_w);
 	model_free(t->result.model);
 	free_retrainer(t);
 }

@@ -47,7 +47,8 @@ typedef void (*retrain_done_fn)(void *ctx, struct retrain_result *r);
 struct retrainer;
 
 /* Starts one training on a thread of its own (the request's strings are
- * copied). done runs on the loop when it ends; the result's model is the
+ * copied). done runs on the loop when it ends (its end handed over through
+ * a queue that wakes the loop, common/queue.h); the result's model is the
  * callee's to keep. Returns NULL after logging. */
 struct retrainer *retrainer_start(struct ev_loop *loop, const struct retrain_request *req,
 				  retrain_done_fn done, void *ctx);

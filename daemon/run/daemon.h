@@ -16,10 +16,12 @@
  *                  (the windows' in run_metrics.c)
  *
  * Everything runs on the loop's thread but the capture workers, the score
- * thread, which gets closed windows through a bounded queue and hands their
- * alerts back through another that wakes the loop (common/queue.h), the
- * fleet's publisher and collector, and the retraining worker, which hands
- * its model back through an ev_async; each module's header says which. */
+ * thread, the fleet's publisher and collector, and the retraining worker.
+ * What they hand over crosses only through common/queue.h (bounded where
+ * it says so; a queue to the loop wakes it): closed windows to the score
+ * thread and their alerts back, the workers' windows to the loop, a new
+ * model back from the retraining worker; the counts they publish are read
+ * under a lock. Each module's header says which. */
 #ifndef FLOWSAD_DAEMON_H
 #define FLOWSAD_DAEMON_H
 

@@ -4,7 +4,8 @@
  * the first). A model it makes is taken into use between windows
  * (windows_use_model), unless the windows are stopping.
  *
- * Threads: the loop's; the worker's result comes back on it (ev_async). */
+ * Threads: the loop's; the worker's result comes back on it (through a
+ * queue that wakes it, common/queue.h). */
 #ifndef FLOWSAD_RETRAINING_H
 #define FLOWSAD_RETRAINING_H
 

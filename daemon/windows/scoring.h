@@ -6,7 +6,8 @@
  * at most once an hour.
  *
  * Errors: sysexits codes, logged here. Threads: every function here runs
- * on the loop's thread; results come back on it (ev_async). */
+ * on the loop's thread; results come back on it (through a queue that wakes
+ * it). */
 #ifndef FLOWSAD_SCORING_H
 #define FLOWSAD_SCORING_H
 

@@ -9,7 +9,7 @@
  * (run/roles.h) and the metrics (run/run_metrics.h) are wired from run/.
  *
  * Threads: every function here runs on the loop's thread; what the score
- * thread hands back arrives on it (ev_async). */
+ * thread hands back arrives on it (through a queue that wakes it). */
 #ifndef FLOWSAD_WINDOWS_H
 #define FLOWSAD_WINDOWS_H
 

@@ -1,8 +1,10 @@
 /* window_parts (daemon/capture): a window counted in parts by the capture
  * workers and the loop is handed on once every part has closed it, merged,
  * in order of time; what a part never sends is not waited for once it says
- * so; what is still waiting at the end is handed on anyway. */
+ * so; what is still waiting at the end is handed on anyway; parts on
+ * threads of their own wake the loop. */
 #include <ev.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -166,6 +168,57 @@ static void test_free_hands_on_what_waits(void **state)
 	assert_int_equal(f->got.start[1], 60);
 }
 
+struct part_thread {
+	struct window_parts *p;
+	int i;
+	struct sample_set set;
+};
+
+static void *hand_from_a_thread(void *arg)
+{
+	struct part_thread *t = arg;
+	window_parts_add(t->p, t->i, 0, &t->set);
+	window_parts_mark(t->p, t->i, closed(0));
+	return NULL;
+}
+
+static void ready_then_break(void *ctx, int64_t start, struct sample_set *set)
+{
+	struct fixture *f = ctx;
+	ready(&f->got, start, set);
+	ev_break(f->loop, EVBREAK_ALL);
+}
+
+static void give_up(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)w, (void)revents;
+	ev_break(loop, EVBREAK_ALL);
+}
+
+/* Parts on threads of their own: the loop is woken, and takes the window
+ * once both have closed it. */
+static void test_parts_on_threads_wake_the_loop(void **state)
+{
+	struct fixture *f = *state;
+	struct window_parts *p =
+		window_parts_new(f->loop, 2, LENGTH, LATENESS, ready_then_break, f);
+	struct part_thread t[2] = { { p, 0, one(1, 0, 2) }, { p, 1, one(2, 0, 3) } };
+	pthread_t id[2];
+	ev_timer guard;
+
+	ev_timer_init(&guard, give_up, 5, 0);
+	ev_timer_start(f->loop, &guard);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&id[i], NULL, hand_from_a_thread, &t[i]), 0);
+	ev_run(f->loop, 0);
+	for (int i = 0; i < 2; i++)
+		pthread_join(id[i], NULL);
+	ev_timer_stop(f->loop, &guard);
+	assert_int_equal(f->got.n, 1);
+	assert_int_equal(f->got.set[0].n, 2);
+	window_parts_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -174,6 +227,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_source_in_two_parts_is_joined, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_free_hands_on_what_waits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_parts_on_threads_wake_the_loop, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
