@@ -9,6 +9,8 @@
 
 #include "common/log.h"
 #include "common/queue.h"
+#include "alerting/incident.h"
+#include "base/atomic_file.h"
 #include "base/grow.h"
 
 #define BASELINE_SAVE_SECONDS 300
@@ -48,7 +50,7 @@ struct score_thread {
 	struct scorer *scorer;
 	struct baseline *baseline;
 	struct history *history;
-	char *baseline_path;
+	char *baseline_path, *incidents_path; /* NULL: the memory is not kept */
 	time_t saved_at;
 	char observer[256];
 	struct result *collecting;      /* the window being scored */
@@ -206,14 +208,50 @@ static void collect_alert(void *ctx, const struct alert_record *a)
 	r->r.alert[r->r.n_alerts++] = (struct alert_record){ a->window_start, src, a->score, json };
 }
 
-static void save_baseline(struct score_thread *t, time_t now)
+/* The sources' memory to its files: the baseline, and beside it the open
+ * incidents, so that a restarted process tells them on as one process
+ * would have (a repeat after a restart is still a repeat). */
+static void save_memory(struct score_thread *t)
 {
 	char err[512];
+	uint8_t *buf;
+	size_t len;
+	if (baseline_save(t->baseline, t->baseline_path, err, sizeof err) < 0)
+		log_err("baseline not kept: %s", err);
+	if (!t->scorer)
+		return;
+	if (incident_table_encode(scorer_incidents(t->scorer), &buf, &len) < 0) {
+		log_err("open incidents not kept: out of memory");
+		return;
+	}
+	if (atomic_file_replace_bytes(t->incidents_path, buf, len, err, sizeof err) < 0)
+		log_err("open incidents not kept: %s", err);
+	free(buf);
+}
+
+static void save_memory_now_and_then(struct score_thread *t, time_t now)
+{
 	if (!t->baseline_path || now < t->saved_at + BASELINE_SAVE_SECONDS)
 		return;
 	t->saved_at = now;
-	if (baseline_save(t->baseline, t->baseline_path, err, sizeof err) < 0)
-		log_err("baseline not kept: %s", err);
+	save_memory(t);
+}
+
+/* The open incidents the last run kept, into the first scorer's. */
+static void load_incidents(struct score_thread *t)
+{
+	char err[512], why[256];
+	uint8_t *buf;
+	size_t len;
+	int rc = atomic_file_read(t->incidents_path, &buf, &len, err, sizeof err);
+	if (rc == 0) {
+		rc = incident_table_decode(scorer_incidents(t->scorer), buf, len, why, sizeof why);
+		if (rc < 0)
+			snprintf(err, sizeof err, "%s: %s", t->incidents_path, why);
+		free(buf);
+	}
+	if (rc < 0 && rc != -ENOENT)
+		log_warn("incidents %s; none open at the start", err);
 }
 
 static void publish(struct score_thread *t, struct result *r)
@@ -267,7 +305,7 @@ static void score_window(struct score_thread *t, struct job *j)
 		r->r.history_failed = errno;
 	r->r.history_windows = t->history ? history_stats(t->history)->windows : 0;
 	free_window(t, j);
-	save_baseline(t, time(NULL));
+	save_memory_now_and_then(t, time(NULL));
 	publish(t, r);
 }
 
@@ -276,15 +314,18 @@ static void use_model(struct score_thread *t, struct job *j)
 	char err[512];
 	j->settings.observer = t->observer;
 	snprintf(t->observer, sizeof t->observer, "%s", j->observer);
-	int ok = t->scorer ? scorer_set_model(t->scorer, j->model, err, sizeof err) == 0
-			   : (t->scorer = scorer_new(j->model, &j->settings, collect_alert, t, err,
-						     sizeof err)) != NULL;
+	int first = !t->scorer;
+	int ok = !first ? scorer_set_model(t->scorer, j->model, err, sizeof err) == 0
+			: (t->scorer = scorer_new(j->model, &j->settings, collect_alert, t, err,
+						  sizeof err)) != NULL;
 	if (!ok) { /* checked on the loop before: only memory can fail here */
 		log_err("model refused: %s", err);
 		model_free(j->model);
-	} else {
-		scorer_set_settings(t->scorer, &j->settings);
+		return;
 	}
+	scorer_set_settings(t->scorer, &j->settings);
+	if (first && t->incidents_path)
+		load_incidents(t);
 }
 
 static void *run(void *arg)
@@ -329,7 +370,12 @@ struct score_thread *score_thread_start(struct ev_loop *loop, struct baseline *b
 					window_result_fn done, void *ctx)
 {
 	struct score_thread *t = calloc(1, sizeof *t);
-	if (!t || (baseline_path && !(t->baseline_path = strdup(baseline_path)))) {
+	int no_paths = t && baseline_path &&
+		       (!(t->baseline_path = strdup(baseline_path)) ||
+			asprintf(&t->incidents_path, "%s.incidents", baseline_path) < 0);
+	if (!t || no_paths) {
+		if (t)
+			free(t->baseline_path);
 		free(t);
 		log_err("out of memory");
 		return NULL;
@@ -360,6 +406,7 @@ struct score_thread *score_thread_start(struct ev_loop *loop, struct baseline *b
 		queue_free(t->results);
 		pthread_mutex_destroy(&t->mu);
 		free(t->baseline_path);
+		free(t->incidents_path);
 		free(t);
 		return NULL;
 	}
@@ -369,7 +416,6 @@ struct score_thread *score_thread_start(struct ev_loop *loop, struct baseline *b
 
 void score_thread_stop(struct score_thread *t, struct score_counts *last)
 {
-	char err[512];
 	if (last)
 		memset(last, 0, sizeof *last);
 	if (!t)
@@ -381,8 +427,8 @@ void score_thread_stop(struct score_thread *t, struct score_counts *last)
 	ev_async_stop(t->loop, &t->results_ready);
 	if (last)
 		score_thread_counts(t, last);
-	if (t->baseline_path && baseline_save(t->baseline, t->baseline_path, err, sizeof err) < 0)
-		log_err("baseline not kept: %s", err);
+	if (t->baseline_path)
+		save_memory(t);
 	scorer_free(t->scorer);
 	baseline_free(t->baseline);
 	history_close(t->history);
@@ -390,5 +436,6 @@ void score_thread_stop(struct score_thread *t, struct score_counts *last)
 	queue_free(t->results);
 	pthread_mutex_destroy(&t->mu);
 	free(t->baseline_path);
+	free(t->incidents_path);
 	free(t);
 }

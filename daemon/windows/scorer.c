@@ -160,6 +160,11 @@ const struct scorer_stats *scorer_stats(const struct scorer *s)
 	return &s->st;
 }
 
+struct incident_table *scorer_incidents(struct scorer *s)
+{
+	return s->incidents;
+}
+
 /* The hosts an alert's source provoked answers from (related_of). */
 struct related {
 	int n;

@@ -79,5 +79,8 @@ void scorer_score(struct scorer *s, int64_t window_start, const struct sample_se
 		  struct baseline *b);
 
 const struct scorer_stats *scorer_stats(const struct scorer *s);
+/* The open incidents (lib/alerting/incident.h), for the caller to keep
+ * across a restart. */
+struct incident_table *scorer_incidents(struct scorer *s);
 
 #endif

@@ -1,9 +1,12 @@
 #include "alerting/incident.h"
 
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/crc32.h"
 #include "base/isotime.h"
 
 /* The open incidents, unordered: a handful at a time on a real network
@@ -38,7 +41,8 @@ void incident_table_set_longest(struct incident_table *t, uint32_t longest)
 
 static int quiet_since(const struct incident_table *t, const struct incident *inc, int64_t ws)
 {
-	return ws - inc->last > (int64_t)INCIDENT_QUIET * t->window_seconds;
+	int64_t quiet = (int64_t)INCIDENT_QUIET * t->window_seconds;
+	return ws - inc->last > (quiet > INCIDENT_QUIET_SECONDS ? quiet : INCIDENT_QUIET_SECONDS);
 }
 
 /* src's open incident at window_start, or NULL. */
@@ -174,4 +178,98 @@ size_t incident_end_quiet(struct incident_table *t, int64_t window_start, incide
 		}
 	}
 	return gone;
+}
+
+/* --- the open incidents kept across a restart --------------------------------------------------
+ * MAGIC, u32 version, u32 sizeof(struct incident), u32 window seconds, u32 count, the incidents,
+ * u32 CRC-32 of everything before it. */
+
+static const char INCIDENTS_MAGIC[8] = "FSADINC";
+#define INCIDENTS_VERSION 1
+#define INCIDENTS_HEADER  (8 + 4 + 4 + 4 + 4)
+
+int incident_table_encode(const struct incident_table *t, uint8_t **out, size_t *len)
+{
+	size_t size = INCIDENTS_HEADER + t->n * sizeof(struct incident) + 4;
+	uint8_t *buf = calloc(1, size);
+	uint32_t head[4] = { INCIDENTS_VERSION, sizeof(struct incident), t->window_seconds,
+			     (uint32_t)t->n };
+	if (!buf)
+		return -ENOMEM;
+	memcpy(buf, INCIDENTS_MAGIC, 8);
+	memcpy(buf + 8, head, sizeof head);
+	if (t->n)
+		memcpy(buf + INCIDENTS_HEADER, t->open, t->n * sizeof(struct incident));
+	uint32_t crc = crc32_ieee(buf, size - 4);
+	memcpy(buf + size - 4, &crc, 4);
+	*out = buf;
+	*len = size;
+	return 0;
+}
+
+static int terminated(const char *s, size_t n)
+{
+	return memchr(s, 0, n) != NULL;
+}
+
+/* Whether inc, read from a file, is one incident_note could have made. */
+static int incident_is_sane(const struct incident *inc, uint32_t window_seconds)
+{
+	if (!terminated(inc->id, sizeof inc->id) || !terminated(inc->src, sizeof inc->src) ||
+	    inc->window_seconds != window_seconds || inc->first > inc->last ||
+	    inc->n_behaviours < 0 || inc->n_behaviours > INCIDENT_MAX_BEHAVIOURS ||
+	    !isfinite(inc->max_score))
+		return 0;
+	for (int i = 0; i < inc->n_behaviours; i++)
+		if (!terminated(inc->behaviours[i], INCIDENT_BEHAVIOUR_LEN))
+			return 0;
+	return 1;
+}
+
+int incident_table_decode(struct incident_table *t, const uint8_t *buf, size_t len, char *err,
+			  size_t errlen)
+{
+	uint32_t head[4], crc;
+	if (len < INCIDENTS_HEADER + 4 || memcmp(buf, INCIDENTS_MAGIC, 8) != 0) {
+		snprintf(err, errlen, "not a flowsad incidents file");
+		return -EINVAL;
+	}
+	memcpy(head, buf + 8, sizeof head);
+	if (head[0] != INCIDENTS_VERSION || head[1] != sizeof(struct incident)) {
+		snprintf(err, errlen, "incidents format %u (%u-byte incidents), expected %u (%zu)",
+			 head[0], head[1], INCIDENTS_VERSION, sizeof(struct incident));
+		return -EINVAL;
+	}
+	if (head[2] != t->window_seconds) {
+		snprintf(err, errlen, "incidents of %u-second windows, the model's are %u", head[2],
+			 t->window_seconds);
+		return -EINVAL;
+	}
+	if (head[3] > (len - INCIDENTS_HEADER - 4) / sizeof(struct incident) ||
+	    len != INCIDENTS_HEADER + head[3] * sizeof(struct incident) + 4) {
+		snprintf(err, errlen, "the file's length does not match its %u incidents", head[3]);
+		return -EINVAL;
+	}
+	memcpy(&crc, buf + len - 4, 4);
+	if (crc != crc32_ieee(buf, len - 4)) {
+		snprintf(err, errlen, "checksum mismatch: the file is damaged");
+		return -EINVAL;
+	}
+	struct incident *open = head[3] ? malloc(head[3] * sizeof *open) : NULL;
+	if (head[3] && !open) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	if (head[3])
+		memcpy(open, buf + INCIDENTS_HEADER, head[3] * sizeof *open);
+	for (uint32_t i = 0; i < head[3]; i++)
+		if (!incident_is_sane(&open[i], t->window_seconds)) {
+			snprintf(err, errlen, "incident %u: not one this version makes", i);
+			free(open);
+			return -EINVAL;
+		}
+	free(t->open);
+	t->open = open;
+	t->n = t->cap = head[3];
+	return 0;
 }

@@ -3,10 +3,12 @@
  * whatever else the host does meanwhile at once.
  *
  * An incident of a source opens with its first alert and stays open while
- * the source keeps passing the alert gates, with at most INCIDENT_QUIET
- * quiet windows in between; it ends after that many quiet windows (or when
- * it has lasted `longest` seconds: a week-long scan is re-told each
- * `longest`). Within its incident, a sample is a repeat, held back and
+ * the source keeps passing the alert gates, with at most INCIDENT_QUIET_SECONDS
+ * (and INCIDENT_QUIET windows) of quiet in between; it ends after that much
+ * quiet (or when it has lasted `longest` seconds: a week-long scan is
+ * re-told each `longest`). Quiet is counted in time, not only in windows: a
+ * monitor's check each minute, a beacon or a scan that pauses is one story,
+ * not one incident a minute. Within its incident, a sample is a repeat, held back and
  * counted, when what leads its explanation leads one of the incident's
  * behaviours already (a behaviour: the families of its two leading features,
  * feature_family, the first leading: "fan-out+failures"), at a score at most
@@ -18,7 +20,8 @@
  *
  * Time is the windows' event time, so a replay tells incidents exactly as
  * the live run did. Memory: the open incidents only (ended ones are handed
- * to the caller and forgotten). Pure: no I/O. */
+ * to the caller and forgotten); they can be kept across a restart
+ * (incident_table_encode, _decode). Pure: no I/O. */
 #ifndef FLOWSAD_INCIDENT_H
 #define FLOWSAD_INCIDENT_H
 
@@ -28,7 +31,8 @@
 #include "features/window.h"
 
 #define INCIDENT_ESCALATION	2.0
-#define INCIDENT_QUIET		3 /* quiet windows that end an incident */
+#define INCIDENT_QUIET		3   /* quiet windows that end an incident, */
+#define INCIDENT_QUIET_SECONDS	300 /* and at least this long */
 #define INCIDENT_MAX_BEHAVIOURS 8 /* remembered per incident; later ones are all news */
 #define INCIDENT_ID_LEN		96
 #define INCIDENT_BEHAVIOUR_LEN	160
@@ -73,11 +77,23 @@ int incident_note(struct incident_table *t, const char *src, int64_t window_star
 		  const char *behaviour, double score, const uint64_t *peers,
 		  const uint64_t *services, const struct incident **out);
 
-/* Ends the incidents whose latest window lies INCIDENT_QUIET windows or more
- * before window_start: each is passed to ended (it may be NULL), then
+/* Ends the incidents whose latest window lies more than the quiet (the
+ * longer of INCIDENT_QUIET windows and INCIDENT_QUIET_SECONDS) before
+ * window_start: each is passed to ended (it may be NULL), then
  * forgotten. Returns how many ended. */
 typedef void (*incident_ended_fn)(void *ctx, const struct incident *inc);
 size_t incident_end_quiet(struct incident_table *t, int64_t window_start, incident_ended_fn ended,
 			  void *ctx);
+
+/* The open incidents as bytes (*out malloc'd, *len its length), so that a
+ * restarted process tells them on as one process would have. Returns 0 or
+ * -ENOMEM. */
+int incident_table_encode(const struct incident_table *t, uint8_t **out, size_t *len)
+	__attribute__((warn_unused_result));
+/* Replaces t's open incidents with those encoded in buf. Returns 0; -EINVAL
+ * with the reason in err when buf is no incidents of this format and of t's
+ * window length, or is damaged (t unchanged); -ENOMEM. */
+int incident_table_decode(struct incident_table *t, const uint8_t *buf, size_t len, char *err,
+			  size_t errlen) __attribute__((warn_unused_result));
 
 #endif

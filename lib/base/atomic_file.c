@@ -76,3 +76,48 @@ int atomic_file_replace(const char *path, atomic_file_fn write_fn, void *ctx, ch
 	free(tmp);
 	return rc;
 }
+
+struct bytes {
+	const void *p;
+	size_t n;
+};
+
+static int write_bytes(int fd, void *ctx)
+{
+	const struct bytes *b = ctx;
+	return atomic_file_write_all(fd, b->p, b->n);
+}
+
+int atomic_file_replace_bytes(const char *path, const void *buf, size_t n, char *err,
+			      size_t errlen)
+{
+	struct bytes b = { buf, n };
+	return atomic_file_replace(path, write_bytes, &b, err, errlen);
+}
+
+int atomic_file_read(const char *path, uint8_t **buf, size_t *len, char *err, size_t errlen)
+{
+	struct stat st;
+	uint8_t *p = NULL;
+	int rc = 0, fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || fstat(fd, &st) < 0)
+		rc = -errno;
+	else if (!S_ISREG(st.st_mode))
+		rc = -EINVAL;
+	else if (!(p = malloc((size_t)st.st_size + 1)))
+		rc = -ENOMEM;
+	else if (read(fd, p, (size_t)st.st_size) != st.st_size)
+		rc = errno ? -errno : -EIO;
+	if (fd >= 0)
+		close(fd);
+	if (rc < 0) {
+		snprintf(err, errlen, "%s: %s", path,
+			 rc == -EINVAL ? "not a regular file" : strerror(-rc));
+		free(p);
+		return rc;
+	}
+	*buf = p;
+	*len = (size_t)st.st_size;
+	return 0;
+}

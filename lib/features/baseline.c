@@ -1,13 +1,10 @@
 #include "features/baseline.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "base/atomic_file.h"
 #include "base/crc32.h"
@@ -565,17 +562,6 @@ int baseline_decode(struct baseline *b, const uint8_t *buf, size_t len, char *er
 	return 0;
 }
 
-struct bytes {
-	const uint8_t *p;
-	size_t n;
-};
-
-static int write_bytes(int fd, void *ctx)
-{
-	const struct bytes *b = ctx;
-	return atomic_file_write_all(fd, b->p, b->n);
-}
-
 int baseline_save(const struct baseline *b, const char *path, char *err, size_t errlen)
 {
 	uint8_t *buf;
@@ -584,8 +570,7 @@ int baseline_save(const struct baseline *b, const char *path, char *err, size_t 
 		snprintf(err, errlen, "%s: out of memory", path);
 		return -ENOMEM;
 	}
-	struct bytes bytes = { buf, len };
-	int rc = atomic_file_replace(path, write_bytes, &bytes, err, errlen);
+	int rc = atomic_file_replace_bytes(path, buf, len, err, errlen);
 	free(buf);
 	return rc;
 }
@@ -593,26 +578,13 @@ int baseline_save(const struct baseline *b, const char *path, char *err, size_t 
 int baseline_load(struct baseline *b, const char *path, char *err, size_t errlen)
 {
 	char why[256];
-	struct stat st;
-	uint8_t *buf = NULL;
-	int rc = 0, fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		rc = -errno;
-	} else if (!S_ISREG(st.st_mode)) {
-		rc = -EINVAL;
-		snprintf(why, sizeof why, "not a regular file");
-	} else if (!(buf = malloc((size_t)st.st_size + 1))) {
-		rc = -ENOMEM;
-	} else if (read(fd, buf, (size_t)st.st_size) != st.st_size) {
-		rc = errno ? -errno : -EIO;
-	} else {
-		rc = baseline_decode(b, buf, (size_t)st.st_size, why, sizeof why);
-	}
+	uint8_t *buf;
+	size_t len;
+	int rc = atomic_file_read(path, &buf, &len, err, errlen);
 	if (rc < 0)
-		snprintf(err, errlen, "%s: %s", path, rc == -EINVAL ? why : strerror(-rc));
+		return rc;
+	if ((rc = baseline_decode(b, buf, len, why, sizeof why)) < 0)
+		snprintf(err, errlen, "%s: %s", path, why);
 	free(buf);
-	if (fd >= 0)
-		close(fd);
 	return rc;
 }

@@ -79,6 +79,7 @@ editcap -A "$half" "$pcap" "$T/half2.pcap"
 printf '[baseline]\nstate = %s/baseline.state\n' "$T" >"$T/state.conf"
 "$FLOWSAD" run -c "$T/state.conf" -r "$T/half1.pcap" -m "$T/m" --jsonl "$T/halves.jsonl" 2>"$T/half1.log"
 check "the first run writes the state file" test -s "$T/baseline.state"
+check "... and its open incidents beside it" test -s "$T/baseline.state.incidents"
 "$FLOWSAD" run -c "$T/state.conf" -r "$T/half2.pcap" -m "$T/m" --jsonl "$T/halves2.jsonl" 2>"$T/half2.log"
 check "the second run starts with the sources remembered" \
 	grep -q "baseline $T/baseline.state: [1-9][0-9]* sources remembered" "$T/half2.log"
@@ -95,4 +96,10 @@ check "a damaged state file is refused with a warning, the run goes on" \
 	"$FLOWSAD" run -c "$T/bad.conf" -r "$T/half1.pcap" -m "$T/m" --jsonl /dev/null
 cp "$T/check.out" "$T/bad.log"
 check "... saying why" grep -q "baseline: $T/bad.state: not a flowsad baseline file; starting with no memory" \
+	"$T/bad.log"
+printf 'no incidents' >"$T/bad.state.incidents"
+check "a damaged incidents file is refused with a warning, the run goes on" \
+	"$FLOWSAD" run -c "$T/bad.conf" -r "$T/half1.pcap" -m "$T/m" --jsonl /dev/null
+cp "$T/check.out" "$T/bad.log"
+check "... saying why" grep -q "incidents $T/bad.state.incidents: not a flowsad incidents file; none open" \
 	"$T/bad.log"

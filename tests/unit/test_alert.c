@@ -1,5 +1,6 @@
 /* alert and incident: the alert document's fields, and incidents (repeats
  * held back within them). */
+#include <errno.h>
 #include <jansson.h>
 #include <math.h>
 #include <setjmp.h>
@@ -267,8 +268,9 @@ static void count_end(void *ctx, const struct incident *inc)
 	++*(int *)ctx;
 }
 
-/* One scan over consecutive windows is one incident; a quiet spell ends it,
- * and the next anomaly of the source is alerted as a new one. */
+/* One scan over consecutive windows is one incident; a quiet spell of five
+ * minutes (at least INCIDENT_QUIET windows) ends it, and the next anomaly of
+ * the source is alerted as a new one. */
 static void test_incident_spans_consecutive_windows(void **state)
 {
 	(void)state;
@@ -278,27 +280,70 @@ static void test_incident_spans_consecutive_windows(void **state)
 	assert_int_equal(note(t, "10.0.0.1", "fan-out", 0), INCIDENT_OPENS);
 	assert_int_equal(note(t, "10.0.0.1", "fan-out", 10), INCIDENT_REPEATS);
 	assert_int_equal(note(t, "10.0.0.2", "fan-out", 10), INCIDENT_OPENS); /* another source */
-	/* two quiet windows: still the same incident */
-	assert_int_equal(incident_note(t, "10.0.0.1", 40, "fan-out", 12, none, none, &inc),
+	/* four quiet minutes (a monitor's check each minute, a scan that pauses): the same */
+	assert_int_equal(incident_note(t, "10.0.0.1", 250, "fan-out", 12, none, none, &inc),
 			 INCIDENT_REPEATS);
 	assert_int_equal(inc->first, 0);
-	assert_int_equal(inc->last, 40);
+	assert_int_equal(inc->last, 250);
 	assert_int_equal(inc->repeats, 2);
-	assert_int_equal(incident_end_quiet(t, 70, count_end, &ended), 1); /* 10.0.0.2's */
-	/* three quiet windows end it: told once, and the same behaviour is news again */
-	assert_int_equal(incident_end_quiet(t, 80, count_end, &ended), 1);
+	assert_int_equal(incident_end_quiet(t, 310, count_end, &ended), 0);
+	assert_int_equal(incident_end_quiet(t, 320, count_end, &ended), 1); /* 10.0.0.2's */
+	/* five quiet minutes end it: told once, and the same behaviour is news again */
+	assert_int_equal(incident_end_quiet(t, 560, count_end, &ended), 1);
 	assert_int_equal(ended, 2);
-	assert_int_equal(incident_note(t, "10.0.0.1", 80, "fan-out", 10, none, none, &inc),
+	assert_int_equal(incident_note(t, "10.0.0.1", 560, "fan-out", 10, none, none, &inc),
 			 INCIDENT_OPENS);
-	assert_string_equal(inc->id, "incident-1970-01-01T00:01:20Z-10.0.0.1");
+	assert_string_equal(inc->id, "incident-1970-01-01T00:09:20Z-10.0.0.1");
 	/* an incident lasting longer than `longest` is told again */
-	for (int64_t w = 90; w < 80 + 3600; w += 10)
+	for (int64_t w = 570; w < 560 + 3600; w += 10)
 		assert_int_equal(note(t, "10.0.0.1", "fan-out", w), INCIDENT_REPEATS);
-	assert_int_equal(note(t, "10.0.0.1", "fan-out", 80 + 3600), INCIDENT_OPENS);
+	assert_int_equal(note(t, "10.0.0.1", "fan-out", 560 + 3600), INCIDENT_OPENS);
+	incident_table_free(t);
+	/* windows of five minutes: INCIDENT_QUIET of them, not five minutes */
+	t = incident_table_new(300, 86400);
+	assert_int_equal(note(t, "10.0.0.1", "fan-out", 0), INCIDENT_OPENS);
+	assert_int_equal(note(t, "10.0.0.1", "fan-out", 900), INCIDENT_REPEATS);
+	assert_int_equal(note(t, "10.0.0.1", "fan-out", 2100), INCIDENT_OPENS);
 	incident_table_free(t);
 	t = incident_table_new(10, 0); /* 0: nothing held back */
 	assert_int_equal(note(t, "10.0.0.1", "fan-out", 0), INCIDENT_OPENS);
 	assert_int_equal(note(t, "10.0.0.1", "fan-out", 10), INCIDENT_OPENS);
+	incident_table_free(t);
+}
+
+/* The open incidents outlive a restart: encoded and decoded into a new
+ * table, a repeat is still a repeat and the incident keeps its id; a file of
+ * another window length, or damaged, is refused and the table unchanged. */
+static void test_incidents_kept_across_a_restart(void **state)
+{
+	(void)state;
+	struct incident_table *t = incident_table_new(10, 3600), *again;
+	const struct incident *inc;
+	char err[256];
+	uint8_t *buf;
+	size_t len;
+	assert_int_equal(note(t, "10.0.0.1", "fan-out", 0), INCIDENT_OPENS);
+	assert_int_equal(note(t, "10.0.0.2", "volume", 10), INCIDENT_OPENS);
+	assert_int_equal(incident_table_encode(t, &buf, &len), 0);
+
+	again = incident_table_new(10, 3600);
+	assert_int_equal(incident_table_decode(again, buf, len, err, sizeof err), 0);
+	assert_int_equal(incident_note(again, "10.0.0.1", 20, "fan-out", 10, none, none, &inc),
+			 INCIDENT_REPEATS);
+	assert_string_equal(inc->id, "incident-1970-01-01T00:00:00Z-10.0.0.1");
+	assert_int_equal(note(again, "10.0.0.2", "volume", 20), INCIDENT_REPEATS);
+	incident_table_free(again);
+
+	again = incident_table_new(60, 3600);
+	assert_int_equal(incident_table_decode(again, buf, len, err, sizeof err), -EINVAL);
+	assert_non_null(strstr(err, "10-second windows"));
+	buf[len / 2] ^= 1;
+	assert_int_equal(incident_table_decode(t, buf, len, err, sizeof err), -EINVAL);
+	assert_string_equal(err, "checksum mismatch: the file is damaged");
+	assert_int_equal(incident_table_decode(t, buf, 7, err, sizeof err), -EINVAL);
+	assert_int_equal(note(t, "10.0.0.1", "fan-out", 20), INCIDENT_REPEATS); /* unchanged */
+	free(buf);
+	incident_table_free(again);
 	incident_table_free(t);
 }
 
@@ -389,6 +434,7 @@ int main(void)
 		cmocka_unit_test(test_alert_upgrade),
 		cmocka_unit_test(test_summary_families),
 		cmocka_unit_test(test_incident_spans_consecutive_windows),
+		cmocka_unit_test(test_incidents_kept_across_a_restart),
 		cmocka_unit_test(test_incident_news_is_alerted),
 		cmocka_unit_test(test_incident_behaviour_is_its_lead),
 	};
