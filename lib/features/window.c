@@ -787,7 +787,6 @@ static void count_side(struct window_counters *c, const struct event *ev)
 /* A flow the source opened, to destination hash ip and service term. */
 static void note_opened(struct window_counters *c, uint64_t ip, uint64_t term)
 {
-	c->opened++;
 	set_bit(c->peers, ip);
 	set_bit(c->services, distinct_hash2(term, 0x73657276));
 }
@@ -822,10 +821,46 @@ static void keep_serving(struct sample *s, const struct event *ev)
 	}
 }
 
+/* The service term of a flow the source opened to ev's destination (hash
+ * ip): ports from WINDOW_EPHEMERAL up are one. */
+static uint64_t opened_term(struct window_table *t, const struct event *ev, uint64_t ip)
+{
+	int service = ev->has_ports ? (ev->dport >= WINDOW_EPHEMERAL ? WINDOW_EPHEMERAL : ev->dport)
+				    : 0;
+	return WINDOW_TERM(cached_location(t, ev->dst, ip), ev->proto, service);
+}
+
+/* What a flow tells of the source's sides: the sketches of what it answered
+ * or opened, and for a new flow it opened, its count and its service's.
+ * Sketch bits set again change nothing: an estimated sample, which cannot
+ * tell a new flow (a value may raise no register), sets them at every flow
+ * change, so that they hold what a sensor seeing part of the flows sets. A
+ * relayed flow is its clients' work, on no side of its own. */
+static void note_flow(struct window_table *t, struct sample *s, const struct event *ev,
+		      uint64_t ip, int new_flow)
+{
+	if (ev->relay)
+		return;
+	if (ev->answer) {
+		note_answered(&s->ns.c, ev, ip);
+		if (!ev->refusal && ev->has_ports)
+			keep_serving(s, ev);
+		return;
+	}
+	uint64_t term = opened_term(t, ev, ip);
+	note_opened(&s->ns.c, ip, term);
+	if (new_flow) {
+		t->stats.bytes += count_term(s, term);
+		s->ns.c.opened++;
+	}
+}
+
+/* Every flow of the source counts in its distinct values, whatever its side
+ * (a relayed one too: the counters are those of all its packets). */
 static void count_destinations(struct window_table *t, struct window *w, struct sample *s,
 			       const struct event *ev)
 {
-	if (ev->housekeeping || ev->relay || repeats_last_flow(s, ev))
+	if (ev->housekeeping || repeats_last_flow(s, ev))
 		return;
 	if (ev->answer) /* found once a flow: its next packets reuse it */
 		s->last.receiver = find_sample(w, ev->dst);
@@ -843,20 +878,7 @@ static void count_destinations(struct window_table *t, struct window *w, struct 
 		if (ev->has_ports)
 			distinct_add(&s->seen, SEEN_PORT, distinct_hash2(port, 0x706f7274));
 		distinct_add(&s->seen, SEEN_PAIR, distinct_hash2(ip, port));
-	}
-	if (new_flow) {
-		int service = ev->has_ports ? (ev->dport >= WINDOW_EPHEMERAL ? WINDOW_EPHEMERAL
-									     : ev->dport)
-					    : 0;
-		uint64_t term = WINDOW_TERM(cached_location(t, ev->dst, ip), ev->proto, service);
-		if (ev->answer) { /* a service of the peer's initiative, not of the source's */
-			note_answered(&s->ns.c, ev, ip);
-			if (!ev->refusal && ev->has_ports)
-				keep_serving(s, ev);
-		} else {
-			t->stats.bytes += count_term(s, term);
-			note_opened(&s->ns.c, ip, term);
-		}
+		note_flow(t, s, ev, ip, new_flow);
 	}
 	t->stats.bytes += distinct_bytes(&s->seen) - before;
 }

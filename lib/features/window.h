@@ -59,7 +59,9 @@ struct window_counters {
 	uint64_t dst_ips, dst_ports, dst_pairs;
 	uint64_t syn_sent, synack_received, rst_sent, rst_received, unreach_received;
 	uint64_t syn_unanswered;
-	uint64_t opened;                  /* flows the source opened (not answers) */
+	uint64_t opened;                  /* flows the source opened (not answers; once
+					   * the distinct counts are estimated, those
+					   * that raised a register) */
 	uint64_t opened_packets, opened_bytes; /* what it sent that was not an answer */
 	uint64_t opened_tcp, opened_udp, opened_icmp; /* opened_packets by protocol */
 	uint64_t received_bytes;          /* bytes served to it by sources of the window */

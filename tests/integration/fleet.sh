@@ -7,6 +7,8 @@
 # taken by another (XAUTOCLAIM), no window lost and no alert twice; a
 # sensor killed mid-run is waited for no longer than the deadline, and a
 # quiet live sensor not at all (its clock says how far its windows are closed).
+# Without a fault, two sensors and a scorer make the samples, history and
+# alerts one host makes of the same traffic.
 . "$(dirname "$0")/lib.bash"
 . "$(dirname "$0")/cluster.bash"
 start_cluster || exit 0
@@ -139,6 +141,38 @@ check_eq "merged samples equal those of the sensor that saw everything" \
 check_eq "and so do the alerts" "$(ids "$T/x1.jsonl")" "$(ids "$T/x2.jsonl")"
 check_eq "none twice in the stream" "$(ids "$T/x1.jsonl")" "$(stream_ids f2)"
 check "no window was merged without a part" grep -q " 0 incomplete" "$T/x2.log"
+
+# --- one host or two sensors: the same samples, history and alerts ----------
+# (no fault: what the merge makes is what one process counts)
+printf '[window]\nlength = 1m\n[alerts]\nsuppress = 0\nmin_score = -100\n[retrain]\n' >"$T/one.conf"
+printf 'history_dir = %s/one.history\ninterval = 0\n' "$T" >>"$T/one.conf"
+conf s6a sensor f6
+conf s6b sensor f6
+conf x6 scorer f6 '[retrain]' "history_dir = $T/x6.history" 'interval = 0'
+"$FLOWSAD" run -c "$T/one.conf" -m "$T/model" -r "$DATA/sample.pcap" --samples "$T/one.csv" \
+	--jsonl "$T/one.jsonl" 2>"$T/one.log"
+scorer x6
+"$FLOWSAD" run -c "$T/s6a.conf" -r "$T/a.pcap" 2>"$T/s6a.log" &
+s6a_pid=$!
+pids+=("$s6a_pid")
+"$FLOWSAD" run -c "$T/s6b.conf" -r "$T/b.pcap" 2>"$T/s6b.log"
+wait "$s6a_pid"
+check "two sensors' halves are merged" settled f6
+kill -TERM "$scorer_pid"
+wait "$scorer_pid"
+# alerts: id, score, raw score
+scores() { python3 -c 'import json, sys
+for line in open(sys.argv[1]):
+    a = json.loads(line)
+    if a["event"]["kind"] == "alert":
+        print(a["event"]["id"], a["flowsad"]["score"], a["flowsad"]["raw_score"])' "$1" | sort; }
+check_eq "the merged samples are the one host's, row for row" "$(sort "$T/one.csv" | md5sum)" \
+	"$(sort "$T/x6.csv" | md5sum)"
+check_eq "... and so is the history, byte for byte" "$(cat "$T"/one.history/*.hist | md5sum)" \
+	"$(cat "$T"/x6.history/*.hist | md5sum)"
+check "... which is not empty" bash -c "find '$T/one.history' -name '*.hist' -size +1k | grep -q ."
+check_eq "the alerts are the one host's, scores too" "$(scores "$T/one.jsonl")" \
+	"$(scores "$T/x6.jsonl")"
 
 # --- a scorer killed mid-run ------------------------------------------------
 conf y1 scorer f3

@@ -1,6 +1,7 @@
 /* Helpers of the suites that count packets into window tables and take
  * the windows they hand over (test_merge, test_part_wire): IPv4 hosts,
- * TCP packets, and a window_hand_over_fn that keeps the sets in order. */
+ * TCP packets, ICMP unreachables, and a window_hand_over_fn that keeps the
+ * sets in order. */
 #ifndef FLOWSAD_TEST_HANDED_H
 #define FLOWSAD_TEST_HANDED_H
 
@@ -51,6 +52,14 @@ static inline struct packet_info tcp(int64_t t, ip_addr src, ip_addr dst, uint16
 				     .dport = dport,
 				     .src = src,
 				     .dst = dst };
+}
+
+/* An ICMP unreachable from router r about a packet src sent to dst. */
+static inline struct packet_info unreachable(int64_t t, ip_addr r, ip_addr src, ip_addr dst)
+{
+	return (struct packet_info){ .ts_sec = t, .wire_len = 70, .ip_len = 56, .family = 4,
+				     .proto = 1, .icmp_type = 3, .src = r, .dst = src,
+				     .has_inner = 1, .inner_src = src, .inner_dst = dst };
 }
 
 #endif

@@ -17,15 +17,6 @@
 
 #define PARTS 3
 
-/* An ICMP unreachable from router r about a packet src sent to dst. */
-static struct packet_info unreachable(int64_t t, ip_addr r, ip_addr src, ip_addr dst)
-{
-	struct packet_info p = { .ts_sec = t, .wire_len = 70, .ip_len = 56, .family = 4,
-				 .proto = 1, .icmp_type = 3, .src = r, .dst = src,
-				 .has_inner = 1, .inner_src = src, .inner_dst = dst };
-	return p;
-}
-
 /* Which part counts a packet: by its source, as the kernel's fanout does. */
 static int part_of(const ip_addr *src)
 {

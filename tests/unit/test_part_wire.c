@@ -20,25 +20,40 @@
 #define SENSORS 2
 #define N_PARTS 4
 
-/* A conversation: a SYN, answered (SYN-ACK and data) or refused (RST) or
- * not at all. Sensor: which one sees it (both directions, as a split by
- * flow gives). */
+/* How a conversation goes: a SYN answered (SYN-ACK and data: bytes served
+ * to its opener), refused (RST), not answered at all, answered before its
+ * opener's packets are counted (as a flow exporter may write them), or
+ * unreachable, said by a router that the other sensor sees. */
+enum { ANSWERED, REFUSED, UNANSWERED, ANSWER_FIRST, UNREACHABLE, N_WAYS };
+
+/* A conversation. Sensor: which one sees it (both directions, as a split
+ * by flow gives), but for its last to_other packets, which the other does. */
 struct conversation {
 	struct packet_info p[4];
-	int n, sensor;
+	int n, sensor, to_other;
 };
 
 static struct conversation converse(int64_t t, ip_addr a, ip_addr b, uint16_t eph, uint16_t port,
 				    int how, int sensor)
 {
 	struct conversation c = { .sensor = sensor };
-	c.p[c.n++] = tcp(t, a, b, eph, port, TCP_SYN, 60);
-	if (how == 0) {
-		c.p[c.n++] = tcp(t, b, a, port, eph, TCP_SYN | TCP_ACK, 60);
+	struct packet_info syn = tcp(t, a, b, eph, port, TCP_SYN, 60),
+			   synack = tcp(t, b, a, port, eph, TCP_SYN | TCP_ACK, 60),
+			   data = tcp(t, b, a, port, eph, TCP_ACK, 1400);
+	if (how == ANSWER_FIRST) {
+		c.p[c.n++] = synack;
+		c.p[c.n++] = data;
+	}
+	c.p[c.n++] = syn;
+	if (how == ANSWERED) {
+		c.p[c.n++] = synack;
 		c.p[c.n++] = tcp(t, a, b, eph, port, TCP_ACK, 400);
-		c.p[c.n++] = tcp(t, b, a, port, eph, TCP_ACK, 1400);
-	} else if (how == 1) {
+		c.p[c.n++] = data;
+	} else if (how == REFUSED) {
 		c.p[c.n++] = tcp(t, b, a, port, eph, TCP_RST | TCP_ACK, 40);
+	} else if (how == UNREACHABLE) {
+		c.p[c.n++] = unreachable(t, host(2000), a, b);
+		c.to_other = 1;
 	}
 	return c;
 }
@@ -63,8 +78,9 @@ static void open_tables(struct tables *t, size_t max_samples)
 static void count(struct tables *t, const struct conversation *c)
 {
 	for (int i = 0; i < c->n; i++) {
+		int sensor = c->sensor ^ (i >= c->n - c->to_other);
 		assert_int_equal(window_table_add(t->whole, &c->p[i], NULL, NULL), 0);
-		assert_int_equal(window_table_add(t->sensor[c->sensor], &c->p[i], NULL, NULL), 0);
+		assert_int_equal(window_table_add(t->sensor[sensor], &c->p[i], NULL, NULL), 0);
 	}
 }
 
@@ -130,7 +146,8 @@ static void assert_same_sample(const struct net_sample *x, const struct net_samp
 
 /* 300 hosts over three windows, each conversation seen by one sensor; a
  * host talks to the same peers through both sensors, so a sum of their
- * distinct counts would overcount. */
+ * distinct counts would overcount; answers, and the bytes served, reach
+ * their host's sample from the other sensor, or before its first packet. */
 static void test_split_by_flow_merges_to_the_whole(void **state)
 {
 	struct tables t;
@@ -143,8 +160,9 @@ static void test_split_by_flow_merges_to_the_whole(void **state)
 			seed = seed * 1103515245u + 12345u;
 			ip_addr a = host(seed % 300 + 1), b = host(seed / 300 % 40 + 1000);
 			uint16_t port = seed >> 20 & 1 ? 443 : (uint16_t)(seed >> 21 & 1023);
-			struct conversation c = converse(
-				s, a, b, eph++, port, (int)(seed >> 24) % 3, (int)(seed >> 27) & 1);
+			struct conversation c = converse(s, a, b, eph++, port,
+							 (int)(seed >> 24) % N_WAYS,
+							 (int)(seed >> 27) & 1);
 			count(&t, &c);
 		}
 	flush_tables(&t);
@@ -160,6 +178,62 @@ static void test_split_by_flow_merges_to_the_whole(void **state)
 		sample_set_free(&merged);
 		sample_set_free(&t.hw.set[w]);
 	}
+	free_tables(&t);
+}
+
+/* Beyond the exact limit a whole table cannot tell every new flow (a value
+ * may raise no register of the estimate): its flows opened and services'
+ * counts are at most the merge's, whose parts counted theirs exactly. Every
+ * other counter is the same. */
+static void assert_same_estimated_sample(const struct net_sample *merged,
+					 const struct net_sample *whole)
+{
+	struct window_counters a = merged->c, b = whole->c;
+	assert_memory_equal(&merged->src, &whole->src, sizeof merged->src);
+	assert_true(b.opened <= a.opened);
+	for (uint32_t i = 0, j = 0; i < b.n_terms; i++, j++) {
+		while (j < a.n_terms && a.terms[j].key < b.terms[i].key)
+			j++;
+		assert_true(j < a.n_terms && a.terms[j].key == b.terms[i].key);
+		assert_true(b.terms[i].count <= a.terms[j].count);
+	}
+	a.opened = b.opened;
+	a.terms = b.terms = NULL;
+	a.n_terms = b.n_terms = 0;
+	assert_memory_equal(&a, &b, sizeof a);
+}
+
+/* A scan of 3600 ports split by flow between two sensors: each part stays
+ * exact (5401 values), their union and the whole table are estimates, the
+ * same one; its targets' samples, and its answers, are the whole's. */
+static void test_split_scan_estimates_as_the_whole(void **state)
+{
+	struct tables t;
+	(void)state;
+	open_tables(&t, 10000);
+	ip_addr scanner = host(7), target = host(100);
+	for (uint16_t i = 0; i < 3600; i++) {
+		struct conversation c =
+			converse(1, scanner, target, 40000, (uint16_t)(1 + i), i % N_WAYS, i & 1);
+		count(&t, &c);
+	}
+	flush_tables(&t);
+	for (int i = 0; i < SENSORS; i++)
+		assert_null(distinct_registers(t.hs[i].set[0].s[0]->seen)); /* exact */
+	struct sample_set merged;
+	size_t wire;
+	sent_and_merged(&t, 0, &merged, &wire);
+	assert_int_equal(merged.n, 3); /* the scanner, the target, the router */
+	const struct window_counters *m = &merged.s[0]->c;
+	assert_true(m->flows > 3600 * 0.95 && m->flows < 3600 * 1.05);
+	assert_int_equal(m->opened, 3600);
+	assert_int_equal(m->syn_unanswered, 3600 - 3 * 3600 / N_WAYS); /* SYN-ACKs, RSTs */
+	assert_int_equal(m->unreach_received, 3600 / N_WAYS);
+	assert_same_estimated_sample(merged.s[0], t.hw.set[0].s[0]);
+	for (int i = 1; i < 3; i++)
+		assert_same_sample(merged.s[i], t.hw.set[0].s[i]);
+	sample_set_free(&merged);
+	sample_set_free(&t.hw.set[0]);
 	free_tables(&t);
 }
 
@@ -240,6 +314,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_split_by_flow_merges_to_the_whole),
+		cmocka_unit_test(test_split_scan_estimates_as_the_whole),
 		cmocka_unit_test(test_estimates_merge_as_a_union),
 		cmocka_unit_test(test_damaged_parts_are_refused),
 	};

@@ -275,6 +275,7 @@ static void test_relay_is_serving(void **state)
 	assert_int_equal(c->served_packets, 2); /* the answer and the forwarded query */
 	assert_int_equal(c->opened, 1);         /* tcp/443 only */
 	assert_int_equal(c->opened_packets, 1);
+	assert_int_equal(c->flows, 3);          /* the forwarded query's too: all its packets */
 	assert_int_equal(e.c[0].opened, 1);     /* the client's query */
 	window_table_free(t);
 }
