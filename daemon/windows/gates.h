@@ -3,10 +3,12 @@
  * picked (lib/alerting/alert_select.h). Pure: no I/O, no state of its own;
  * the scorer (scorer.h) applies them to every window.
  *
- * What each sample must exceed, side by side: the global threshold, and its
- * own source's usual score of that side (lib/features/baseline.h), so that
- * a busy server's ordinary noise is not news and what it serves does not
- * shelter what it opens; a sample that reaches somewhere new for its source
+ * What each sample must exceed, side by side: the global threshold (by more
+ * than GATES_SCORE_PRECISION of it: a score that the calibration's own
+ * training samples share is not above it), and its own source's usual
+ * score of that side (lib/features/baseline.h), so that a busy server's
+ * ordinary noise is not news and what it serves does not shelter what it
+ * opens; a sample that reaches somewhere new for its source
  * (new peers or services, in the window or over its minutes) is never within
  * its usual score. What a source opened is its own doing. What it
  * served is news about it only where it serves something new (host
@@ -25,6 +27,9 @@
 
 #include "features/baseline.h"
 #include "features/sample.h"
+
+/* Scores within this share of the threshold are at it, not above it. */
+#define GATES_SCORE_PRECISION 1e-4
 
 /* A sample's score on the side that passed its gates. */
 struct gate_pass {

@@ -39,17 +39,32 @@ void incident_table_set_longest(struct incident_table *t, uint32_t longest)
 	t->longest = longest;
 }
 
-static int quiet_since(const struct incident_table *t, const struct incident *inc, int64_t ws)
+static int64_t quiet_of(const struct incident_table *t)
 {
 	int64_t quiet = (int64_t)INCIDENT_QUIET * t->window_seconds;
-	return ws - inc->last > (quiet > INCIDENT_QUIET_SECONDS ? quiet : INCIDENT_QUIET_SECONDS);
+	return quiet > INCIDENT_QUIET_SECONDS ? quiet : INCIDENT_QUIET_SECONDS;
+}
+
+static int quiet_since(const struct incident_table *t, const struct incident *inc, int64_t ws)
+{
+	return ws - inc->last > quiet_of(t);
+}
+
+/* Whether inc began more than a quiet spell after ws: the windows went back
+ * in time (a replay of older traffic after a restart that kept the open
+ * incidents), and it is of another timeline. */
+static int of_another_timeline(const struct incident_table *t, const struct incident *inc,
+			       int64_t ws)
+{
+	return inc->first - ws > quiet_of(t);
 }
 
 /* src's open incident at window_start, or NULL. */
 static struct incident *open_of(struct incident_table *t, const char *src, int64_t window_start)
 {
 	for (size_t i = 0; i < t->n; i++)
-		if (strcmp(t->open[i].src, src) == 0 &&
+		if (strcmp(t->open[i].src, src) == 0 && t->longest &&
+		    !of_another_timeline(t, &t->open[i], window_start) &&
 		    !quiet_since(t, &t->open[i], window_start) &&
 		    window_start - t->open[i].first < (int64_t)t->longest)
 			return &t->open[i];
@@ -168,11 +183,12 @@ size_t incident_end_quiet(struct incident_table *t, int64_t window_start, incide
 {
 	size_t gone = 0;
 	for (size_t i = 0; i < t->n;) {
-		if (quiet_since(t, &t->open[i], window_start)) {
-			if (ended)
+		int other = of_another_timeline(t, &t->open[i], window_start);
+		if (other || quiet_since(t, &t->open[i], window_start)) {
+			if (ended && !other)
 				ended(ctx, &t->open[i]);
 			t->open[i] = t->open[--t->n];
-			gone++;
+			gone += !other;
 		} else {
 			i++;
 		}

@@ -80,7 +80,9 @@ int incident_note(struct incident_table *t, const char *src, int64_t window_star
 /* Ends the incidents whose latest window lies more than the quiet (the
  * longer of INCIDENT_QUIET windows and INCIDENT_QUIET_SECONDS) before
  * window_start: each is passed to ended (it may be NULL), then
- * forgotten. Returns how many ended. */
+ * forgotten. Returns how many ended. Incidents that began more than the
+ * quiet after window_start (older traffic replayed after a restart that
+ * kept them) are forgotten untold. */
 typedef void (*incident_ended_fn)(void *ctx, const struct incident *inc);
 size_t incident_end_quiet(struct incident_table *t, int64_t window_start, incident_ended_fn ended,
 			  void *ctx);

@@ -17,8 +17,12 @@ ecs_check() { python3 "$tools/ecs-check.py" --ecs "$DATA/ecs" --template "$templ
 editcap -B "$first" "$pcap" "$T/benign.pcap"
 check "train on the benign minutes" \
 	"$FLOWSAD" train --window 10s --seed 1 --quiet -o "$T/m" "$T/benign.pcap"
+# the capture, then its benign start again a quarter of an hour later, when
+# the capture's incidents have ended (five quiet minutes)
+editcap -t 900 "$T/benign.pcap" "$T/later.pcap"
 before=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-check "run -r over the whole capture" "$FLOWSAD" run -r "$pcap" -m "$T/m" --jsonl "$T/all.jsonl"
+check "run -r over the whole capture" "$FLOWSAD" run -r "$pcap" -r "$T/later.pcap" -m "$T/m" \
+	--jsonl "$T/all.jsonl"
 after=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 # a minute's windows: the SYN scan's refusals give related hosts (answered_by)
 check "and with 1-minute windows" bash -c "'$FLOWSAD' train --seed 1 --quiet -o '$T/m60' \

@@ -47,8 +47,9 @@ static void apply(struct window *w, int host_features, const struct baseline *b)
 		    &w->held);
 }
 
-/* Opened above the threshold passes; below it, or at it, does not; a
- * sample that opened (or served) nothing has NAN there. */
+/* Opened above the threshold passes; below it, at it, or within the
+ * precision of a score above it (a training sample's tie, scored again)
+ * does not; a sample that opened (or served) nothing has NAN there. */
 static void test_threshold(void **state)
 {
 	struct window w = { 0 };
@@ -57,13 +58,16 @@ static void test_threshold(void **state)
 	add(&w, 9, 3, 0, 0);
 	add(&w, (float)THRESHOLD, NAN, 0, 0);
 	add(&w, NAN, NAN, 0, 0);
+	add(&w, (float)(THRESHOLD * (1 + GATES_SCORE_PRECISION / 10)), NAN, 0, 0);
+	add(&w, (float)(THRESHOLD * (1 + GATES_SCORE_PRECISION * 10)), NAN, 0, 0);
 	apply(&w, 1, NULL);
 	assert_float_equal(w.gated[0], 25, 0);
 	assert_int_equal(w.v[0].side, BASELINE_OPENED);
 	assert_float_equal(w.v[0].threshold, THRESHOLD, 0);
 	assert_true(isnan(w.v[0].usual)); /* no memory of the sources */
-	for (int i = 1; i < 4; i++)
+	for (int i = 1; i < 5; i++)
 		assert_true(w.gated[i] == -INFINITY);
+	assert_true(w.gated[5] > THRESHOLD);
 	assert_int_equal(w.held.usual, 0);
 	assert_int_equal(w.held.answering, 0);
 	sample_set_free(&w.set);
