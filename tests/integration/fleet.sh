@@ -55,6 +55,15 @@ scorer() {
 	scorer_pid=$!
 	pids+=("$scorer_pid")
 }
+# halves A B PPS_A PPS_B: sensors A and B replay a.pcap and b.pcap in the
+# background; their pids in $sa_pid and $sb_pid
+halves() {
+	"$FLOWSAD" run -c "$T/$1.conf" -r "$T/a.pcap" --replay-pps "$3" 2>"$T/$1.log" &
+	sa_pid=$!
+	"$FLOWSAD" run -c "$T/$2.conf" -r "$T/b.pcap" --replay-pps "$4" 2>"$T/$2.log" &
+	sb_pid=$!
+	pids+=("$sa_pid" "$sb_pid")
+}
 ids() { grep -ho '"id":"flowsad-[^"]*"' "$@" | sort; }
 # ended PID SECONDS: waits at most SECONDS for PID to end; its exit status,
 # or 124 when it was still running (then killed)
@@ -122,11 +131,7 @@ conf sb sensor f2
 SEEDS=127.0.0.1:$one conf x2 scorer f2
 scorer x2
 x2_pid=$scorer_pid
-"$FLOWSAD" run -c "$T/sa.conf" -r "$T/a.pcap" --replay-pps 8000 2>"$T/sa.log" &
-sa_pid=$!
-"$FLOWSAD" run -c "$T/sb.conf" -r "$T/b.pcap" --replay-pps 4000 2>"$T/sb.log" &
-sb_pid=$!
-pids+=("$sa_pid" "$sb_pid")
+halves sa sb 8000 4000
 for _ in $(seq 100); do [ "$(redis-cli -p "$victim" XLEN f2:0)" != 0 ] && break; sleep 0.1; done
 kill -9 "$(cat "$T/n$victim/pid")"
 wait "$sa_pid"
@@ -162,11 +167,7 @@ check "a stream of alerts whose master has a replica" test -n "$prefix"
 for n in sa6:sensor sb6:sensor x6:scorer; do SEEDS=127.0.0.1:$seed conf "${n%:*}" "${n#*:}" "$prefix"; done
 scorer x6
 x6_pid=$scorer_pid
-"$FLOWSAD" run -c "$T/sa6.conf" -r "$T/a.pcap" --replay-pps 3000 2>"$T/sa6.log" &
-sa_pid=$!
-"$FLOWSAD" run -c "$T/sb6.conf" -r "$T/b.pcap" --replay-pps 3000 2>"$T/sb6.log" &
-sb_pid=$!
-pids+=("$sa_pid" "$sb_pid")
+halves sa6 sb6 3000 3000
 for _ in $(seq 300); do [ "$(redis-cli -p "$seed" XLEN "$prefix:alerts")" != 0 ] && break; sleep 0.1; done
 before=$(redis-cli -p "$seed" XLEN "$prefix:alerts")
 kill -9 "$(cat "$T/n$seed/pid")"
