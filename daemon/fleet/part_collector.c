@@ -241,16 +241,35 @@ static void lease_of(const struct part_collector *p, uint32_t k, char *buf, size
 	snprintf(buf, len, "%s:lease:%u", p->prefix, k);
 }
 
+/* Who holds the lease at key, into holder[NAME_MAX_LEN]: 1 (a scorer,
+ * this one or another), 0 (none: it expired, or a failover lost it), -1
+ * (Redis did not say). */
+static int lease_holder(struct part_collector *p, const char *key, char *holder)
+{
+	redisReply *a = redis_sync_format(p->redis, key, "GET %s", key);
+	int held = !a || a->type == REDIS_REPLY_ERROR ? -1 : a->type == REDIS_REPLY_STRING;
+	snprintf(holder, NAME_MAX_LEN, "%s", held == 1 ? a->str : "");
+	freeReplyObject(a);
+	return held;
+}
+
 /* Whether the lease at key is this scorer's: 1, 0 (another's, or none),
  * -1 (Redis did not say). */
 static int lease_is_mine(struct part_collector *p, const char *key)
 {
-	redisReply *a = redis_sync_format(p->redis, key, "GET %s", key);
-	int mine = !a || a->type == REDIS_REPLY_ERROR
-			   ? -1
-			   : a->type == REDIS_REPLY_STRING && strcmp(a->str, p->name) == 0;
+	char holder[NAME_MAX_LEN];
+	int held = lease_holder(p, key, holder);
+	return held < 0 ? -1 : held && strcmp(holder, p->name) == 0;
+}
+
+/* The lease at key, new (SET NX): whether this scorer has it now. */
+static int new_lease(struct part_collector *p, const char *key)
+{
+	redisReply *a =
+		redis_sync_format(p->redis, key, "SET %s %s NX PX %d", key, p->name, LEASE_MS);
+	int held = a && a->type == REDIS_REPLY_STATUS;
 	freeReplyObject(a);
-	return mine;
+	return held;
 }
 
 /* Takes partition k: its lease (new, or still this scorer's), its group,
@@ -259,14 +278,11 @@ static int take_partition(struct part_collector *p, uint32_t k)
 {
 	char key[512], stream[512];
 	lease_of(p, k, key, sizeof key);
-	redisReply *a =
-		redis_sync_format(p->redis, key, "SET %s %s NX PX %d", key, p->name, LEASE_MS);
-	int held = a && a->type == REDIS_REPLY_STATUS;
-	freeReplyObject(a);
-	if (!held && lease_is_mine(p, key) != 1)
+	if (!new_lease(p, key) && lease_is_mine(p, key) != 1)
 		return 0;
 	stream_of(p, k, stream, sizeof stream);
-	a = redis_sync_format(p->redis, stream, "XGROUP CREATE %s " GROUP " 0 MKSTREAM", stream);
+	redisReply *a = redis_sync_format(p->redis, stream, "XGROUP CREATE %s " GROUP " 0 MKSTREAM",
+					  stream);
 	if (!a || (a->type == REDIS_REPLY_ERROR && strncmp(a->str, "BUSYGROUP", 9) != 0)) {
 		log_warn("scorer: %s: cannot make its group: %s", stream, a ? a->str : "no answer");
 		freeReplyObject(a);
@@ -278,15 +294,23 @@ static int take_partition(struct part_collector *p, uint32_t k)
 	return 1;
 }
 
-/* Renews the lease on k; returns 0 when another scorer has it now. */
-static int renew_partition(struct part_collector *p, uint32_t k)
+/* Renews the lease on k (taken again when none is there: a failover may
+ * have lost it). Returns 0 when another scorer holds it now, its name in
+ * holder[NAME_MAX_LEN]. */
+static int renew_partition(struct part_collector *p, uint32_t k, char *holder)
 {
 	char key[512];
 	lease_of(p, k, key, sizeof key);
-	int mine = lease_is_mine(p, key);
-	if (mine == 1)
+	int held = lease_holder(p, key, holder);
+	if (held == 0 && !new_lease(p, key))
+		held = lease_holder(p, key, holder); /* another took it meanwhile */
+	if (held == 0) {
+		log_info("scorer: partition %u: its lease had gone (a failover?); taken again", k);
+		return 1;
+	}
+	if (held == 1 && strcmp(holder, p->name) == 0)
 		freeReplyObject(redis_sync_format(p->redis, key, "PEXPIRE %s %d", key, LEASE_MS));
-	return mine != 0; /* no answer: kept until Redis says otherwise */
+	return held != 1 || strcmp(holder, p->name) == 0; /* no answer: kept until Redis says */
 }
 
 /* Lets partition k go: its parts not merged yet stay pending in the
@@ -323,13 +347,18 @@ static void release_partition(struct part_collector *p, uint32_t k, int drop_lea
 static void balance_partitions(struct part_collector *p)
 {
 	int n, rank = scorer_rank(p, &n), owned = 0;
+	char holder[NAME_MAX_LEN];
 	if (n == 0) /* Redis did not say who is there: nothing changes */
 		return;
 	for (uint32_t k = 0; k < p->c.n_parts; k++) {
 		int mine = rank >= 0 && (int)(k % (uint32_t)n) == rank;
-		if (p->owned[k] && (!mine || !renew_partition(p, k))) {
-			log_info("scorer: partition %u goes to %s", k,
-				 mine ? "another scorer" : "the scorer whose share it is now");
+		if (p->owned[k] && !mine) {
+			log_info("scorer: partition %u goes to the scorer whose share it is now "
+				 "(%d scorers)", k, n);
+			release_partition(p, k, 1);
+		} else if (p->owned[k] && !renew_partition(p, k, holder)) {
+			log_info("scorer: partition %u goes to scorer %s, which holds its lease", k,
+				 holder);
 			release_partition(p, k, 1);
 		} else if (!p->owned[k] && mine && take_partition(p, k)) {
 			log_info("scorer: partition %u taken", k);
@@ -911,11 +940,18 @@ void part_collector_stats(struct part_collector *p, struct part_collector_stats 
 	pthread_mutex_unlock(&p->lock);
 }
 
+/* When a stop's Redis commands must have ended: one timeout from now. */
+static double stop_deadline(const struct part_collector *p)
+{
+	return duration_monotonic() + p->c.timeout_ms / 1000.0;
+}
+
 void part_collector_pause(struct part_collector *p)
 {
 	if (!p || p->paused)
 		return;
-	queue_close(p->asks);  /* the thread stops at its next look */
+	redis_sync_stop_by(p->redis, stop_deadline(p)); /* a command under way ends by then */
+	queue_close(p->asks); /* the thread stops at its next look */
 	queue_close(p->ready); /* a hand-over waiting for room gives up */
 	pthread_join(p->thread, NULL);
 	p->paused = 1;
@@ -934,8 +970,16 @@ void part_collector_stop(struct part_collector *p)
 	if (!p)
 		return;
 	part_collector_pause(p);
-	acknowledge(p); /* the thread has ended: its client is the caller's now */
-	leave(p);
+	/* the thread has ended: its client is the caller's now */
+	if (redis_sync_answering(p->redis)) {
+		redis_sync_stop_by(p->redis, stop_deadline(p));
+		acknowledge(p);
+		leave(p);
+	} else {
+		log_warn("scorer: redis does not answer: %zu entries stay pending, and the "
+			 "partitions go to the other scorers when their leases expire",
+			 p->n_acks);
+	}
 	log_info("scorer: %" PRIu64 " partitions read (%" PRIu64 " samples), %" PRIu64
 		 " windows merged (%" PRIu64 " samples) in %.3f s of decoding and merging; %" PRIu64
 		 " late, %" PRIu64 " unreadable, %" PRIu64 " incomplete, %" PRIu64 " claimed",

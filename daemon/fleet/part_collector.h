@@ -75,11 +75,14 @@ void part_collector_publish_model(struct part_collector *p, const char *path);
  * Returns 0, or -1 when there is none (or Redis did not answer). */
 int part_collector_fetch_model(const struct part_collector_config *c, const char *path);
 /* Stops reading and handing windows (those the loop has not taken stay
- * pending in the streams, for the next scorer to claim). NULL: no-op. */
+ * pending in the streams, for the next scorer to claim), within the
+ * command timeout whatever Redis does. NULL: no-op. */
 void part_collector_pause(struct part_collector *p);
 /* After the last window was scored: acknowledges what was delivered (the
  * rest stays pending), gives the partitions up to the other scorers at
- * once, and frees. NULL: no-op. */
+ * once, and frees; within the command timeout, and at once when Redis did
+ * not answer the last command (then everything stays pending, for the
+ * scorer that takes the partitions when their leases expire). NULL: no-op. */
 void part_collector_stop(struct part_collector *p);
 
 #endif

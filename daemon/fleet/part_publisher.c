@@ -269,6 +269,7 @@ void part_publisher_stop(struct part_publisher *p, double drain_seconds)
 	p->stopping = 1;
 	p->drain_until = duration_monotonic() + drain_seconds;
 	pthread_mutex_unlock(&p->lock);
+	redis_sync_stop_by(p->redis, p->drain_until); /* a command under way ends by then */
 	queue_close(p->windows); /* what is queued is sent, then the thread ends */
 	pthread_join(p->thread, NULL);
 	if (p->st.unreplicated)

@@ -49,8 +49,9 @@ void part_publisher_window(struct part_publisher *p, int64_t start, struct sampl
  * to the scorers once the windows queued before are sent. */
 void part_publisher_closed_before(struct part_publisher *p, int64_t t);
 void part_publisher_stats(struct part_publisher *p, struct part_publisher_stats *out);
-/* Sends what is queued (trying for at most drain_seconds while Redis does
- * not answer), says "done", stops the thread and frees. NULL: no-op. */
+/* Sends what is queued and says "done", all within drain_seconds whatever
+ * Redis does (a window not sent by then is logged and lost), stops the
+ * thread and frees. NULL: no-op. */
 void part_publisher_stop(struct part_publisher *p, double drain_seconds);
 
 #endif

@@ -12,6 +12,12 @@
  * host and the port) into *master. Returns 1, or 0 when it names no master
  * (nil: it knows none by that name; or anything malformed). */
 int redis_reply_master(const redisReply *a, struct hostport *master);
+/* The nodes a CLUSTER SLOTS reply names (masters and replicas, each slot
+ * range's), up to max into nodes, in the order named, repeats included;
+ * an entry without a usable host ("" or "?": the node does not say) is
+ * left out. Returns how many were written: 0 for anything else (an error
+ * reply: a server without cluster support). */
+int redis_reply_cluster_nodes(const redisReply *a, struct hostport *nodes, int max);
 /* A master's replicas in its answer to INFO replication
  * ("connected_slaves:N"), or -1 when the reply does not say. */
 int redis_reply_replicas(const redisReply *a);

@@ -1,15 +1,33 @@
 /* A blocking Redis client over nodes, seeds and Sentinels (redis_sync.h). */
 #include "redis/redis_sync.h"
 
+#include <errno.h>
+#include <math.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
+#include "base/duration.h"
 #include "common/log.h"
 #include "redis/redis_topology.h"
 
 #define SAY_EVERY 30 /* seconds between two lines about no node answering */
+#define WHY_LEN	  160 /* how a node failed, for the line about no node answering */
+
+/* What one node did in a command's tries (a line of the message when none
+ * answered). */
+struct tried {
+	int node, times;
+	char why[WHY_LEN];
+};
+
+struct tries {
+	struct tried t[REDIS_TOPOLOGY_MAX_HOPS];
+	int n, hops;
+};
 
 /* The connection to a node of the topology (same index). */
 struct conn {
@@ -25,6 +43,7 @@ struct redis_sync {
 	struct conn conn[REDIS_TOPOLOGY_MAX_NODES];
 	int failing, said; /* no node answers; and that was said */
 	time_t said_at;    /* when it was said last: once in SAY_EVERY at most */
+	_Atomic double stop_by; /* no try begins after (monotonic; INFINITY: none) */
 	struct redis_sync_stats st;
 };
 
@@ -39,6 +58,7 @@ struct redis_sync *redis_sync_new(const char *address, const char *password_file
 	}
 	snprintf(r->who, sizeof r->who, "%s", who);
 	r->timeout_ms = timeout_ms;
+	atomic_init(&r->stop_by, INFINITY);
 	r->topo = redis_topology_new(address, password_file, err, sizeof err);
 	if (r->topo)
 		return r;
@@ -62,19 +82,71 @@ const struct redis_sync_stats *redis_sync_stats(const struct redis_sync *r)
 	return &r->st;
 }
 
-static redisContext *connect_to(const struct redis_sync *r, const struct hostport *hp)
+void redis_sync_stop_by(struct redis_sync *r, double deadline)
 {
-	struct timeval tv = { r->timeout_ms / 1000, (r->timeout_ms % 1000) * 1000 };
+	atomic_store(&r->stop_by, deadline);
+}
+
+int redis_sync_answering(const struct redis_sync *r)
+{
+	return !r->failing;
+}
+
+/* What a connection or a command may take now: the timeout, or less to
+ * end by stop_by; 0 when stop_by has passed (nothing begins). */
+static struct timeval time_left(const struct redis_sync *r)
+{
+	double left = atomic_load(&r->stop_by) - duration_monotonic(), t = r->timeout_ms / 1000.0;
+	if (left < t)
+		t = left > 0 ? left : 0;
+	struct timeval tv = { (time_t)t, (suseconds_t)((t - (time_t)t) * 1e6) };
+	return tv;
+}
+
+static int out_of_time(struct timeval tv)
+{
+	return tv.tv_sec == 0 && tv.tv_usec == 0;
+}
+
+/* What went wrong on c, in words: a timeout as such. */
+static const char *failure_of(const redisContext *c)
+{
+	if (c->err == REDIS_ERR_IO && strcmp(c->errstr, strerror(EAGAIN)) == 0)
+		return "no answer in time";
+	return c->errstr[0] ? c->errstr : "no answer";
+}
+
+/* A connection to hp, or NULL with why. */
+static redisContext *connect_to(const struct redis_sync *r, const struct hostport *hp, char *why,
+				size_t len)
+{
+	struct timeval tv = time_left(r);
+	if (out_of_time(tv)) {
+		snprintf(why, len, "not tried: stopping");
+		return NULL;
+	}
 	redisContext *c = hp->unix_socket ? redisConnectUnixWithTimeout(hp->host, tv)
 					  : redisConnectWithTimeout(hp->host, hp->port, tv);
 	if (c && !c->err && redisSetTimeout(c, tv) == REDIS_OK)
 		return c;
+	snprintf(why, len, "%s", c ? failure_of(c) : "out of memory");
 	redisFree(c);
 	return NULL;
 }
 
-/* AUTH on a new connection to a data node. Returns 0 or -1. */
-static int authenticate(struct redis_sync *r, redisContext *c)
+/* The command's timeout on c, cut to end by stop_by. Returns 0, or -1
+ * (with why) when stop_by has passed. */
+static int bound(const struct redis_sync *r, redisContext *c, char *why, size_t len)
+{
+	struct timeval tv = time_left(r);
+	if (!out_of_time(tv) && redisSetTimeout(c, tv) == REDIS_OK)
+		return 0;
+	snprintf(why, len, "not tried: stopping");
+	return -1;
+}
+
+/* AUTH on a new connection to a data node. Returns 0, or -1 with why. */
+static int authenticate(struct redis_sync *r, redisContext *c, char *why, size_t len)
 {
 	const char *argv[3];
 	int argc = redis_topology_auth_argv(r->topo, argv);
@@ -82,21 +154,43 @@ static int authenticate(struct redis_sync *r, redisContext *c)
 		return 0;
 	redisReply *a = redisCommandArgv(c, argc, argv, NULL);
 	int ok = a && a->type != REDIS_REPLY_ERROR;
-	if (a && !ok)
+	if (a && !ok) {
 		log_warn("%s: redis AUTH refused: %s", r->who, a->str);
+		snprintf(why, len, "AUTH refused: %s", a->str);
+	} else if (!a) {
+		snprintf(why, len, "AUTH: %s", failure_of(c));
+	}
 	freeReplyObject(a);
 	return ok ? 0 : -1;
 }
 
-/* The master Sentinel node names, or -1 (the Sentinel lost). A connection
- * to a Sentinel lasts one question. */
-static int ask_sentinel(struct redis_sync *r, int node)
+/* The nodes of the cluster a new connection is to, met (CLUSTER SLOTS): the
+ * fallback seeds when the seeds die. Returns 0, or -1 with why when the
+ * connection failed (a refusal, a server without cluster support, is no
+ * failure). */
+static int meet_nodes(struct redis_sync *r, redisContext *c, char *why, size_t len)
+{
+	redisReply *a = redisCommand(c, "CLUSTER SLOTS");
+	if (!a) {
+		snprintf(why, len, "CLUSTER SLOTS: %s", failure_of(c));
+		return -1;
+	}
+	(void)redis_topology_met(r->topo, a);
+	freeReplyObject(a);
+	return 0;
+}
+
+/* The master Sentinel node names, or -1 with why (the Sentinel lost). A
+ * connection to a Sentinel lasts one question. */
+static int ask_sentinel(struct redis_sync *r, int node, char *why, size_t len)
 {
 	const char *argv[3];
 	int argc = redis_topology_sentinel_argv(r->topo, argv);
-	redisContext *c = connect_to(r, redis_topology_host(r->topo, node));
+	redisContext *c = connect_to(r, redis_topology_host(r->topo, node), why, len);
 	redisReply *a = c ? redisCommandArgv(c, argc, argv, NULL) : NULL;
 	int master = redis_topology_sentinel_answer(r->topo, a);
+	if (c && master < 0)
+		snprintf(why, len, "%s", a ? "names no master by that name" : failure_of(c));
 	freeReplyObject(a);
 	redisFree(c);
 	if (master < 0)
@@ -110,48 +204,88 @@ static void drop(struct conn *n)
 	n->c = NULL;
 }
 
-/* A connection to data node i, made (and authenticated) when there is
- * none; one to the host that had the slot before is closed. */
-static redisContext *connection(struct redis_sync *r, int i)
+/* A connection to data node i, made (authenticated, and its cluster's
+ * nodes met) when there is none; one to the host that had the slot before
+ * is closed. NULL with why. */
+static redisContext *connection(struct redis_sync *r, int i, char *why, size_t len)
 {
 	struct conn *n = &r->conn[i];
 	unsigned generation = redis_topology_generation(r->topo, i);
 	if (n->c && n->generation != generation)
 		drop(n);
-	if (!n->c && (n->c = connect_to(r, redis_topology_host(r->topo, i))) != NULL) {
+	if (!n->c && (n->c = connect_to(r, redis_topology_host(r->topo, i), why, len)) != NULL) {
 		r->st.connects++;
 		n->generation = generation;
 		n->wait = -1;
-		if (authenticate(r, n->c) < 0)
+		if (authenticate(r, n->c, why, len) < 0 || meet_nodes(r, n->c, why, len) < 0)
 			drop(n);
 	}
 	return n->c;
 }
 
-/* One formatted command on node i (after ASKING when asking). NULL when the
- * connection failed (then dropped). */
-static redisReply *send_on(struct redis_sync *r, int i, const char *cmd, size_t len, int asking)
+/* One formatted command on node i (after ASKING when asking). NULL with why
+ * when the connection failed (then dropped). */
+static redisReply *send_on(struct redis_sync *r, int i, const char *cmd, size_t len, int asking,
+			   char *why, size_t why_len)
 {
-	redisContext *c = connection(r, i);
+	redisContext *c = connection(r, i, why, why_len);
 	void *reply = NULL;
-	if (c && asking)
+	if (!c || bound(r, c, why, why_len) < 0)
+		return NULL;
+	if (asking)
 		redisAppendCommand(c, "ASKING");
-	if (c && redisAppendFormattedCommand(c, cmd, len) == REDIS_OK &&
+	if (redisAppendFormattedCommand(c, cmd, len) == REDIS_OK &&
 	    (!asking || (redisGetReply(c, &reply) == REDIS_OK && (freeReplyObject(reply), 1))) &&
 	    redisGetReply(c, &reply) == REDIS_OK)
 		return reply;
-	if (c)
-		drop(&r->conn[i]);
+	snprintf(why, why_len, "%s", failure_of(c));
+	drop(&r->conn[i]);
 	return NULL;
 }
 
-/* No node answered: said once in SAY_EVERY seconds at most, until one does. */
-static void say_failing(struct redis_sync *r)
+/* What node did at a try: the last outcome kept, the tries counted. */
+static void note_try(struct tries *t, int node, const char *why)
+{
+	int i = 0;
+	while (i < t->n && t->t[i].node != node)
+		i++;
+	if (i == t->n)
+		t->t[t->n++] = (struct tried){ .node = node };
+	t->t[i].times++;
+	snprintf(t->t[i].why, sizeof t->t[i].why, "%s", why);
+	t->hops++;
+}
+
+static const char *tries_word(int n)
+{
+	return n == 1 ? "try" : "tries";
+}
+
+/* Each node tried, what it did last and how often, into buf. */
+static void describe_tries(const struct redis_sync *r, const struct tries *t, char *buf,
+			   size_t len)
+{
+	char hp[HOSTPORT_MAX + 8];
+	buf[0] = '\0';
+	for (int i = 0; i < t->n; i++) {
+		size_t at = strlen(buf);
+		hostport_format(redis_topology_host(r->topo, t->t[i].node), hp, sizeof hp);
+		snprintf(buf + at, len - at, "%s%s %s (%d %s)", i ? "; " : "", hp, t->t[i].why,
+			 t->t[i].times, tries_word(t->t[i].times));
+	}
+}
+
+/* No node answered: said once in SAY_EVERY seconds at most, until one does,
+ * with each node tried and how it failed (or what it answered). */
+static void say_failing(struct redis_sync *r, const struct tries *t)
 {
 	time_t now = time(NULL);
+	char nodes[1024];
 	if (!r->failing && now >= r->said_at + SAY_EVERY) {
-		log_warn("%s: no redis node answers (%d tried); retrying", r->who,
-			 REDIS_TOPOLOGY_MAX_HOPS);
+		describe_tries(r, t, nodes, sizeof nodes);
+		log_warn("%s: no redis node answers (%d %s tried, %d %s: %s); %s", r->who, t->n,
+			 t->n == 1 ? "node" : "nodes", t->hops, tries_word(t->hops), nodes,
+			 out_of_time(time_left(r)) ? "given up: stopping" : "retrying");
 		r->said = 1;
 		r->said_at = now;
 	}
@@ -172,31 +306,38 @@ static redisReply *send_formatted(struct redis_sync *r, const char *key, const c
 				  size_t len)
 {
 	int i = redis_topology_node_for(r->topo, key), asking = 0;
-	for (int hop = 0; hop < REDIS_TOPOLOGY_MAX_HOPS; hop++) {
+	struct tries tries = { .n = 0 };
+	char why[WHY_LEN];
+	for (int hop = 0; hop < REDIS_TOPOLOGY_MAX_HOPS && !out_of_time(time_left(r)); hop++) {
 		if (redis_topology_is_sentinel(r->topo, i)) {
-			int master = ask_sentinel(r, i);
+			int master = ask_sentinel(r, i, why, sizeof why);
+			if (master < 0)
+				note_try(&tries, i, why);
 			i = master >= 0 ? master : redis_topology_node_for(r->topo, key);
 			continue;
 		}
-		redisReply *a = send_on(r, i, cmd, len, asking);
+		redisReply *a = send_on(r, i, cmd, len, asking, why, sizeof why);
 		if (!a) {
 			r->st.failures++;
+			note_try(&tries, i, why);
 			redis_topology_lost(r->topo, i);
 			i = redis_topology_node_for(r->topo, key);
 			asking = 0;
 			continue;
 		}
+		int from = i;
 		enum redis_redirect to = redis_topology_redirect(r->topo, key, a, &i);
 		if (to == REDIS_REDIRECT_NONE) {
 			redis_topology_answered(r->topo, key, i);
 			say_answering(r);
 			return a;
 		}
+		note_try(&tries, from, a->str);
 		asking = to == REDIS_REDIRECT_ASK;
 		r->st.redirects++;
 		freeReplyObject(a);
 	}
-	say_failing(r);
+	say_failing(r, &tries);
 	return NULL;
 }
 
@@ -204,7 +345,8 @@ int redis_sync_replicated(struct redis_sync *r, const char *key, uint32_t timeou
 {
 	int i = redis_topology_serving(r->topo, key);
 	struct conn *n = i >= 0 ? &r->conn[i] : NULL;
-	if (!n || !n->c)
+	char why[WHY_LEN];
+	if (!n || !n->c || bound(r, n->c, why, sizeof why) < 0)
 		return -1;
 	if (n->wait < 0) {
 		redisReply *a = redisCommand(n->c, "INFO replication");

@@ -13,6 +13,7 @@ struct node {
 	struct hostport hp;
 	int sentinel;
 	unsigned generation;
+	int failed; /* lost since it last answered: tried after the others */
 };
 
 struct route {
@@ -22,13 +23,42 @@ struct route {
 
 struct redis_topology {
 	struct redis_address addr; /* seeds (or Sentinels), the master's name, AUTH */
-	int next_seed;
+	int next;		   /* the node tried next without a route (in turn) */
+	/* the seeds first (indices 0 .. n_seeds-1), then the nodes met */
 	struct node node[REDIS_TOPOLOGY_MAX_NODES];
 	int n_nodes;
 	int current; /* the node that answered last (-1: none, go to the seeds) */
 	struct route route[REDIS_TOPOLOGY_MAX_ROUTES];
 	int n_routes;
 };
+
+/* No key goes to node any more (its routes forgotten). */
+static void forget_routes(struct redis_topology *t, int node)
+{
+	for (int i = 0; i < t->n_routes; i++)
+		if (t->route[i].node == node) {
+			free(t->route[i].key);
+			t->route[i--] = t->route[--t->n_routes];
+		}
+	if (t->current == node)
+		t->current = -1;
+}
+
+/* The index of node hp (a Sentinel or a data node), added when new; when
+ * the table is full the last slot changes host. */
+static int node_of(struct redis_topology *t, const struct hostport *hp, int sentinel)
+{
+	for (int i = 0; i < t->n_nodes; i++) {
+		const struct node *n = &t->node[i];
+		if (n->hp.port == hp->port && n->sentinel == sentinel &&
+		    strcmp(n->hp.host, hp->host) == 0)
+			return i;
+	}
+	int i = t->n_nodes < REDIS_TOPOLOGY_MAX_NODES ? t->n_nodes++ : REDIS_TOPOLOGY_MAX_NODES - 1;
+	forget_routes(t, i);
+	t->node[i] = (struct node){ *hp, sentinel, t->node[i].generation + 1, 0 };
+	return i;
+}
 
 struct redis_topology *redis_topology_new(const char *address, const char *password_file,
 					  char *err, size_t errlen)
@@ -45,10 +75,13 @@ struct redis_topology *redis_topology_new(const char *address, const char *passw
 		snprintf(err, errlen, "address %s", why);
 	else if (password_file)
 		rc = redis_address_read_password(&t->addr, password_file, err, errlen);
-	if (rc == 0)
-		return t;
-	redis_topology_free(t);
-	return NULL;
+	if (rc < 0) {
+		redis_topology_free(t);
+		return NULL;
+	}
+	for (int i = 0; i < t->addr.n_seeds; i++)
+		(void)node_of(t, &t->addr.seeds[i], t->addr.master_name[0] != '\0');
+	return t;
 }
 
 void redis_topology_free(struct redis_topology *t)
@@ -76,31 +109,24 @@ unsigned redis_topology_generation(const struct redis_topology *t, int node)
 	return t->node[node].generation;
 }
 
+
+
 void redis_topology_lost(struct redis_topology *t, int node)
 {
-	for (int i = 0; i < t->n_routes; i++)
-		if (t->route[i].node == node) {
-			free(t->route[i].key);
-			t->route[i--] = t->route[--t->n_routes];
-		}
-	if (t->current == node)
-		t->current = -1;
+	forget_routes(t, node);
+	t->node[node].failed = 1;
 }
 
-/* The index of node hp (a Sentinel or a data node), added when new; when
- * the table is full the last slot changes host. */
-static int node_of(struct redis_topology *t, const struct hostport *hp, int sentinel)
+int redis_topology_met(struct redis_topology *t, const redisReply *slots)
 {
-	for (int i = 0; i < t->n_nodes; i++) {
-		const struct node *n = &t->node[i];
-		if (n->hp.port == hp->port && n->sentinel == sentinel &&
-		    strcmp(n->hp.host, hp->host) == 0)
-			return i;
+	struct hostport hp[REDIS_TOPOLOGY_MAX_NODES];
+	int n = redis_reply_cluster_nodes(slots, hp, REDIS_TOPOLOGY_MAX_NODES), added = 0;
+	for (int i = 0; i < n && !t->addr.master_name[0]; i++) {
+		int known = t->n_nodes;
+		if (t->n_nodes < REDIS_TOPOLOGY_MAX_NODES) /* a full table keeps its nodes */
+			added += node_of(t, &hp[i], 0) == known;
 	}
-	int i = t->n_nodes < REDIS_TOPOLOGY_MAX_NODES ? t->n_nodes++ : REDIS_TOPOLOGY_MAX_NODES - 1;
-	redis_topology_lost(t, i);
-	t->node[i] = (struct node){ *hp, sentinel, t->node[i].generation + 1 };
-	return i;
+	return added;
 }
 
 static int route_of(const struct redis_topology *t, const char *key)
@@ -131,18 +157,30 @@ int redis_topology_serving(const struct redis_topology *t, const char *key)
 	return i >= 0 ? i : t->current;
 }
 
+/* The next node in turn that has not failed, among the seeds and the nodes
+ * met (with Sentinels, the Sentinels alone: a master they named is asked
+ * for again); when every one has failed, they are all tried again. */
+static int next_in_turn(struct redis_topology *t)
+{
+	int n = t->addr.master_name[0] ? t->addr.n_seeds : t->n_nodes, i = t->next % n;
+	for (int k = 0; k < n && t->node[i].failed; k++)
+		i = (i + 1) % n;
+	if (t->node[i].failed)
+		for (int j = 0; j < n; j++)
+			t->node[j].failed = 0;
+	t->next = (i + 1) % n;
+	return i;
+}
+
 int redis_topology_node_for(struct redis_topology *t, const char *key)
 {
 	int i = redis_topology_serving(t, key);
-	if (i >= 0)
-		return i;
-	const struct hostport *seed = &t->addr.seeds[t->next_seed];
-	t->next_seed = (t->next_seed + 1) % t->addr.n_seeds;
-	return node_of(t, seed, t->addr.master_name[0] != '\0');
+	return i >= 0 ? i : next_in_turn(t);
 }
 
 void redis_topology_answered(struct redis_topology *t, const char *key, int node)
 {
+	t->node[node].failed = 0;
 	if (route_of(t, key) < 0)
 		t->current = node;
 }
@@ -181,6 +219,7 @@ int redis_topology_sentinel_answer(struct redis_topology *t, const redisReply *r
 	if (!redis_reply_master(reply, &master))
 		return -1;
 	t->current = node_of(t, &master, 0);
+	t->node[t->current].failed = 0;
 	return t->current;
 }
 

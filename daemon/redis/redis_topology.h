@@ -4,14 +4,18 @@
  * and ask it every decision.
  *
  * It holds [redis] address and the password (redis_address.h), the nodes
- * met so far (an index each), the node that served each key last, and the
- * node that answered last. A command about a key goes to the node that
- * served that key last (a MOVED reply moved it there), else to the node
- * that answered last, else to the next seed in turn: a Redis Cluster node,
- * the one server, or a Sentinel to ask for the master. A node that fails
- * is forgotten as both, so the next command goes back to the seeds, even to
- * the only one: any live node of a cluster names the replica promoted in a
- * dead master's place, and a Sentinel names the new master.
+ * known (an index each: the seeds, then the nodes met: named by a MOVED or
+ * ASK reply, a Sentinel, or a cluster node's answer to CLUSTER SLOTS), the
+ * node that served each key last, and the node that answered last. A
+ * command about a key goes to the node that served that key last (a MOVED
+ * reply moved it there), else to the node that answered last, else to the
+ * next node in turn: a Redis Cluster node, the one server, or a Sentinel to
+ * ask for the master. A node that fails is forgotten as both, and tried
+ * after the others that have not failed: so the next command goes to
+ * another seed, or to a node met when the seeds are dead (a cluster given
+ * one seed that was then killed), and any live node of a cluster names the
+ * replica promoted in a dead master's place. With Sentinels only the
+ * Sentinels are taken in turn: they name the new master.
  *
  * A write to a master with replicas waits (WAIT) for one of them, so that
  * a failover cannot take it: how many is read in the master's answer to
@@ -59,15 +63,21 @@ unsigned redis_topology_generation(const struct redis_topology *t, int node);
  * key last, else the one that answered last; -1 when neither is known. */
 int redis_topology_serving(const struct redis_topology *t, const char *key);
 /* The node a command about key (NULL: any) goes to: the one serving it, else
- * the next seed in turn. */
+ * the next node in turn (above). */
 int redis_topology_node_for(struct redis_topology *t, const char *key);
 /* Node answered a command about key (NULL: any) with no redirection:
  * where key has no route of its own, commands go there from now on. */
 void redis_topology_answered(struct redis_topology *t, const char *key, int node);
 /* Node failed (no connection, lost, a refusal, a Sentinel that knew no
- * master): no key is routed to it any more, and commands without a route
- * go back to the seeds. */
+ * master): no key is routed to it any more, commands without a route go
+ * to the next node in turn, and it is tried after those that have not
+ * failed until it answers again. */
 void redis_topology_lost(struct redis_topology *t, int node);
+/* A data node's answer to CLUSTER SLOTS (any other reply, an error from a
+ * server without cluster support, is nothing): the nodes it names are met,
+ * fallback seeds from now on, as many as the table has room for. Nothing
+ * with Sentinels. Returns how many were new. */
+int redis_topology_met(struct redis_topology *t, const redisReply *slots);
 
 enum redis_redirect {
 	REDIS_REDIRECT_NONE,  /* not a redirection: the command's own answer */

@@ -11,8 +11,6 @@
 #include "fleet/part_collector.h"
 #include "fleet/part_publisher.h"
 
-#define PUBLISH_DRAIN_SECONDS 10.0 /* a sensor's stop: how long queued windows may wait */
-
 struct roles {
 	struct ev_loop *loop;
 	const struct config *conf;
@@ -170,7 +168,8 @@ void roles_stop_publishing(struct roles *r)
 {
 	if (!r || !r->publisher)
 		return;
-	part_publisher_stop(r->publisher, PUBLISH_DRAIN_SECONDS);
+	/* a sensor's stop waits for Redis as long as one command may */
+	part_publisher_stop(r->publisher, r->conf->command_timeout_ms / 1000.0);
 	r->publisher = NULL;
 	windows_send_to(r->windows, NULL);
 }

@@ -27,7 +27,7 @@ struct redis_sink {
 	 * the master a MOVED reply or a Sentinel named), the topology's choice */
 	struct redis_topology *topo;
 	int node;
-	int redirects; /* MOVED followed since the last alert delivered */
+	int redirects; /* MOVED followed since the last alert delivered or retry */
 	int wait;      /* an XADD here waits for a replica, asked each connection (-1: not yet) */
 	char address[HOSTPORT_MAX + 8]; /* the node's, for messages */
 	uint64_t maxlen;
@@ -170,13 +170,15 @@ static void use_node(struct redis_sink *r, int node)
 	hostport_format(redis_topology_host(r->topo, node), r->address, sizeof r->address);
 }
 
-/* The node tried failed: the next attempt goes where the topology says, back
- * to the seeds (the node may be a master that failed, and any node of a
- * cluster names the stream's master; a Sentinel, the new master). */
+/* The node tried failed: the next attempt goes where the topology says, to
+ * the next seed or node met (the node may be a master that failed, and any
+ * node of a cluster names the stream's master; a Sentinel, the new master).
+ * The backoff bounds the redirections from here on. */
 static void schedule_retry(struct redis_sink *r)
 {
 	redis_topology_lost(r->topo, r->node);
 	use_node(r, redis_topology_node_for(r->topo, r->stream));
+	r->redirects = 0;
 	r->unreachable = 1;
 	r->st.failures++;
 	ev_timer_stop(r->loop, &r->deadline);
@@ -483,6 +485,27 @@ static void on_replication(redisAsyncContext *ac, void *reply_, void *privdata)
 	become_ready(r);
 }
 
+/* A cluster node's answer to CLUSTER SLOTS: its nodes are met, the
+ * fallback seeds if the seeds die (a refusal, a server without cluster
+ * support, meets none). */
+static void on_nodes(redisAsyncContext *ac, void *reply_, void *privdata)
+{
+	struct redis_sink *r = privdata;
+
+	if (!current_reply(r, ac) || !reply_)
+		return; /* (no reply: the connection went, and on_disconnect retries) */
+	(void)redis_topology_met(r->topo, reply_);
+	become_ready(r);
+}
+
+static void meet_nodes(struct redis_sink *r)
+{
+	if (redisAsyncCommand(r->ac, on_nodes, r, "CLUSTER SLOTS") != REDIS_OK)
+		drop_connection(r, "cannot send CLUSTER SLOTS");
+	else
+		start_deadline(r, r->command_timeout);
+}
+
 static void on_auth(redisAsyncContext *ac, void *reply_, void *privdata)
 {
 	struct redis_sink *r = privdata;
@@ -491,7 +514,7 @@ static void on_auth(redisAsyncContext *ac, void *reply_, void *privdata)
 	if (!current_reply(r, ac))
 		return;
 	if (!reply_failed(r, reply, "AUTH"))
-		become_ready(r);
+		meet_nodes(r);
 }
 
 /* A sentinel's answer to SENTINEL get-master-addr-by-name: the master's
@@ -552,7 +575,7 @@ static void on_connect(const redisAsyncContext *ac, int status)
 	const char *argv[3];
 	int argc = redis_topology_auth_argv(r->topo, argv);
 	if (!argc) {
-		become_ready(r);
+		meet_nodes(r);
 		return;
 	}
 	if (redisAsyncCommandArgv(r->ac, on_auth, r, argc, argv, NULL) != REDIS_OK)

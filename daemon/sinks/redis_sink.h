@@ -7,7 +7,9 @@
  * One command is in flight at a time. hiredis 0.14 has no timeouts of its
  * own: libev timers bound connecting and each command; a connection that
  * fails or times out is dropped and retried with exponential backoff
- * (0.2 s doubling to 10 s). When a connection drops with an XADD
+ * (0.2 s doubling to 10 s), on the node the topology names next
+ * (redis/redis_topology.h: each connection asks its cluster's nodes, so
+ * that they stand in for seeds that died). When a connection drops with an XADD
  * unanswered, the next connection first looks for that alert among the
  * stream's newest entries, so it is sent once. */
 #ifndef FLOWSAD_REDIS_SINK_H

@@ -1,7 +1,8 @@
 # A local Redis Cluster for the suites that need one (sourced after
 # lib.bash): 3 masters and 3 replicas on private ports, stopped at exit.
 # start_cluster sets ports[] (the first three start as masters) and says
-# whether the cluster is up; owner KEY PORT names the master of KEY's slot.
+# whether the cluster is up; owner KEY PORT names the master of KEY's slot,
+# has_replica PORT says whether that master has a live replica.
 
 pids=()
 cleanup() {
@@ -57,4 +58,12 @@ owner() {
 	redis-cli -p "$2" cluster nodes | awk -v s="$slot" '$3 ~ /master/ && $3 !~ /fail/ {
 		for (i = 9; i <= NF; i++) { n = split($i, r, "-"); lo = r[1]; hi = n > 1 ? r[2] : r[1]
 			if (s >= lo && s <= hi) { split($2, a, "@"); split(a[1], h, ":"); print h[2] } } }'
+}
+
+# whether node PORT is a master with a live replica
+has_replica() {
+	local id
+	id=$(redis-cli -p "$1" cluster myid)
+	redis-cli -p "$1" cluster nodes | awk -v id="$id" '$3 ~ /slave/ && $3 !~ /fail/ && $4 == id' |
+		grep -q .
 }

@@ -85,12 +85,6 @@ check_eq "none delivered twice" "$(ids $key "$alive" | wc -l)" "$(ids $key "$ali
 # the stream's master; when that master is killed, the sink goes back to
 # its seed, which names the promoted replica, and every alert arrives once
 # before the run ends (none left in the spool)
-has_replica() { # PORT: a master with a live replica
-	local id
-	id=$(redis-cli -p "$1" cluster myid)
-	redis-cli -p "$1" cluster nodes | awk -v id="$id" '$3 ~ /slave/ && $3 !~ /fail/ && $4 == id' |
-		grep -q .
-}
 key=
 for i in $(seq 50); do
 	victim=$(owner "flowsad:oneseed:$i" "$alive")

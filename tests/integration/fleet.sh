@@ -6,7 +6,9 @@
 # nothing; a scorer killed mid-run has its partitions and pending entries
 # taken by another (XAUTOCLAIM), no window lost and no alert twice; a
 # sensor killed mid-run is waited for no longer than the deadline, and a
-# quiet live sensor not at all (its clock says how far its windows are closed).
+# quiet live sensor not at all (its clock says how far its windows are closed);
+# the only seed given, a master, killed: the nodes it named stand in for it;
+# every node stopped: SIGTERM still ends a sensor and a scorer within 10 s.
 # Without a fault, two sensors and a scorer make the samples, history and
 # alerts one host makes of the same traffic.
 . "$(dirname "$0")/lib.bash"
@@ -55,7 +57,23 @@ scorer() {
 	scorer_pid=$!
 	pids+=("$scorer_pid")
 }
+# halves A B PPS_A PPS_B: sensors A and B replay a.pcap and b.pcap in the
+# background; their pids in $sa_pid and $sb_pid
+halves() {
+	"$FLOWSAD" run -c "$T/$1.conf" -r "$T/a.pcap" --replay-pps "$3" 2>"$T/$1.log" &
+	sa_pid=$!
+	"$FLOWSAD" run -c "$T/$2.conf" -r "$T/b.pcap" --replay-pps "$4" 2>"$T/$2.log" &
+	sb_pid=$!
+	pids+=("$sa_pid" "$sb_pid")
+}
 ids() { grep -ho '"id":"flowsad-[^"]*"' "$@" | sort; }
+# ended PID SECONDS: waits at most SECONDS for PID to end; its exit status,
+# or 124 when it was still running (then killed)
+ended() {
+	for _ in $(seq $(($2 * 10))); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+	kill -0 "$1" 2>/dev/null && { kill -9 "$1"; wait "$1"; return 124; }
+	wait "$1"
+}
 stream_ids() {
 	redis-cli -c -p "${ports[0]}" --raw XRANGE "$1:alerts" - + | grep -o '"id":"flowsad-[^"]*"' |
 		sort
@@ -115,11 +133,7 @@ conf sb sensor f2
 SEEDS=127.0.0.1:$one conf x2 scorer f2
 scorer x2
 x2_pid=$scorer_pid
-"$FLOWSAD" run -c "$T/sa.conf" -r "$T/a.pcap" --replay-pps 8000 2>"$T/sa.log" &
-sa_pid=$!
-"$FLOWSAD" run -c "$T/sb.conf" -r "$T/b.pcap" --replay-pps 4000 2>"$T/sb.log" &
-sb_pid=$!
-pids+=("$sa_pid" "$sb_pid")
+halves sa sb 8000 4000
 for _ in $(seq 100); do [ "$(redis-cli -p "$victim" XLEN f2:0)" != 0 ] && break; sleep 0.1; done
 kill -9 "$(cat "$T/n$victim/pid")"
 wait "$sa_pid"
@@ -146,18 +160,18 @@ check "no window was merged without a part" grep -q " 0 incomplete" "$T/x2.log"
 # (no fault: what the merge makes is what one process counts)
 printf '[window]\nlength = 1m\n[alerts]\nsuppress = 0\nmin_score = -100\n[retrain]\n' >"$T/one.conf"
 printf 'history_dir = %s/one.history\ninterval = 0\n' "$T" >>"$T/one.conf"
-conf s6a sensor f6
-conf s6b sensor f6
-conf x6 scorer f6 '[retrain]' "history_dir = $T/x6.history" 'interval = 0'
+conf s8a sensor f8
+conf s8b sensor f8
+conf x8 scorer f8 '[retrain]' "history_dir = $T/x8.history" 'interval = 0'
 "$FLOWSAD" run -c "$T/one.conf" -m "$T/model" -r "$DATA/sample.pcap" --samples "$T/one.csv" \
 	--jsonl "$T/one.jsonl" 2>"$T/one.log"
-scorer x6
-"$FLOWSAD" run -c "$T/s6a.conf" -r "$T/a.pcap" 2>"$T/s6a.log" &
-s6a_pid=$!
-pids+=("$s6a_pid")
-"$FLOWSAD" run -c "$T/s6b.conf" -r "$T/b.pcap" 2>"$T/s6b.log"
-wait "$s6a_pid"
-check "two sensors' halves are merged" settled f6
+scorer x8
+"$FLOWSAD" run -c "$T/s8a.conf" -r "$T/a.pcap" 2>"$T/s8a.log" &
+s8a_pid=$!
+pids+=("$s8a_pid")
+"$FLOWSAD" run -c "$T/s8b.conf" -r "$T/b.pcap" 2>"$T/s8b.log"
+wait "$s8a_pid"
+check "two sensors' halves are merged" settled f8
 kill -TERM "$scorer_pid"
 wait "$scorer_pid"
 # alerts: id, score, raw score
@@ -167,12 +181,96 @@ for line in open(sys.argv[1]):
     if a["event"]["kind"] == "alert":
         print(a["event"]["id"], a["flowsad"]["score"], a["flowsad"]["raw_score"])' "$1" | sort; }
 check_eq "the merged samples are the one host's, row for row" "$(sort "$T/one.csv" | md5sum)" \
-	"$(sort "$T/x6.csv" | md5sum)"
+	"$(sort "$T/x8.csv" | md5sum)"
 check_eq "... and so is the history, byte for byte" "$(cat "$T"/one.history/*.hist | md5sum)" \
-	"$(cat "$T"/x6.history/*.hist | md5sum)"
+	"$(cat "$T"/x8.history/*.hist | md5sum)"
 check "... which is not empty" bash -c "find '$T/one.history' -name '*.hist' -size +1k | grep -q ."
 check_eq "the alerts are the one host's, scores too" "$(scores "$T/one.jsonl")" \
-	"$(scores "$T/x6.jsonl")"
+	"$(scores "$T/x8.jsonl")"
+
+# --- one seed, the master of the alert stream, SIGKILLed ----------------------
+# sensors and the scorer given that node alone: it named its cluster at their
+# first connection (CLUSTER SLOTS), and those nodes stand in for it when it
+# dies; the fleet's alerts are those of the run without a fault, once each
+prefix=
+for i in $(seq 50); do
+	seed=$(owner "f6x$i:alerts" "${ports[0]}")
+	has_replica "$seed" && { prefix=f6x$i; break; }
+done
+check "a stream of alerts whose master has a replica" test -n "$prefix"
+for n in sa6:sensor sb6:sensor x6:scorer; do SEEDS=127.0.0.1:$seed conf "${n%:*}" "${n#*:}" "$prefix"; done
+scorer x6
+x6_pid=$scorer_pid
+halves sa6 sb6 3000 3000
+for _ in $(seq 300); do [ "$(redis-cli -p "$seed" XLEN "$prefix:alerts")" != 0 ] && break; sleep 0.1; done
+before=$(redis-cli -p "$seed" XLEN "$prefix:alerts")
+kill -9 "$(cat "$T/n$seed/pid")"
+t_kill=$(date +%s%N)
+live=()
+for p in "${ports[@]}"; do [ "$p" = "$seed" ] || live+=("$p"); done
+ports=("${live[@]}")
+delay=none
+for _ in $(seq 300); do
+	if [ "$(redis-cli -c -p "${ports[0]}" XLEN "$prefix:alerts" 2>/dev/null)" -gt "$before" ] \
+		2>/dev/null; then
+		delay=$(((($(date +%s%N) - t_kill) / 1000000))) && break
+	fi
+	sleep 0.1
+done
+check "the alert after the seed's death is delivered within 15 s ($delay ms)" \
+	test "$delay" != none -a "${delay/none/99999}" -lt 15000
+ended "$sa_pid" 60
+a=$?
+ended "$sb_pid" 60
+check_eq "both sensors finish, their only seed killed while they sent" "0 0" "$a $?"
+check "the scorer merges every window, then acknowledges them" settled "$prefix"
+kill -TERM "$x6_pid"
+ended "$x6_pid" 20
+check_eq "... the samples of the sensor that saw everything" "$(sort "$T/whole.csv" | md5sum)" \
+	"$(sort "$T/x6.csv" | md5sum)"
+check_eq "... its alerts those of the run without a fault" "$(ids "$T/x1.jsonl")" "$(ids "$T/x6.jsonl")"
+check_eq "... each in the stream once" "$(ids "$T/x1.jsonl")" "$(stream_ids "$prefix")"
+check "... no window merged without a part" grep -q " 0 incomplete" "$T/x6.log"
+check "a sensor that found no node says which it tried and how each failed" grep -Eq \
+	"no redis node answers \([0-9]+ nodes tried, [0-9]+ tries: .*127\.0\.0\.1:$seed Connection refused" \
+	"$T/sa6.log" "$T/sb6.log" "$T/x6.log"
+check "a lone scorer never says a partition goes to another" \
+	bash -c "! grep -q 'goes to' '$T/x6.log'"
+
+# --- every node stopped (SIGSTOP): SIGTERM ends a sensor and a scorer ---------
+conf x7 scorer f7
+conf s7 sensor f7
+scorer x7
+x7_pid=$scorer_pid
+"$FLOWSAD" run -c "$T/s7.conf" -r "$T/a.pcap" --replay-pps 1000 2>"$T/s7.log" &
+s7_pid=$!
+pids+=("$s7_pid")
+for _ in $(seq 300); do grep -q "^flowsad: window" "$T/x7.log" && break; sleep 0.1; done
+for p in "${ports[@]}"; do kill -STOP "$(cat "$T/n$p/pid")"; done
+sleep 2
+t0=$(date +%s%N)
+kill -TERM "$s7_pid" "$x7_pid"
+for _ in $(seq 200); do kill -0 "$s7_pid" 2>/dev/null || kill -0 "$x7_pid" 2>/dev/null || break; sleep 0.1; done
+took=$((($(date +%s%N) - t0) / 1000000))
+kill -9 "$s7_pid" "$x7_pid" 2>/dev/null
+for p in "${ports[@]}"; do kill -CONT "$(cat "$T/n$p/pid")"; done
+check "a sensor and a scorer stop within 10 s of SIGTERM, no Redis node answering ($took ms)" \
+	test "$took" -lt 10000
+check "... the sensor says which nodes it tried, and that it gave up to stop" grep -Eq \
+	"no redis node answers \([0-9]+ nodes? tried, .*127\.0\.0\.1:[0-9]+ .*no answer in time.*given up: stopping" \
+	"$T/s7.log"
+cp "$T/x7.conf" "$T/x7b.conf"
+sed -i "s|spool-x7b|spool-x7|" "$T/x7b.conf"
+scorer x7b
+for _ in $(seq 300); do [ -z "$(ls -A "$T/spool-x7" 2>/dev/null | grep -v '^alerts.spool$')" ] &&
+	[ "$(comm -23 <(ids "$T/x7.jsonl" | sort -u) <(stream_ids f7 | sort -u) | wc -l)" = 0 ] && break
+	sleep 0.1; done
+kill -TERM "$scorer_pid"
+ended "$scorer_pid" 20
+n=$(ids "$T/x7.jsonl" | wc -l)
+check_eq "... the scorer's alerts ($n) all reach the stream once Redis is back: kept in its spool" 0 \
+	"$(comm -23 <(ids "$T/x7.jsonl" | sort -u) <(stream_ids f7 | sort -u) | wc -l)"
+check_eq "... once each" "$(stream_ids f7 | uniq | wc -l)" "$(stream_ids f7 | wc -l)"
 
 # --- a scorer killed mid-run ------------------------------------------------
 conf y1 scorer f3

@@ -26,6 +26,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "base/duration.h"
 #include "redis/redis_address.h"
 #include "redis/redis_reply.h"
 #include "redis/redis_sync.h"
@@ -175,8 +176,10 @@ static void test_topology_back_to_one_seed(void **state)
 			 REDIS_REDIRECT_MOVED);
 	assert_int_equal(redis_topology_node_for(t, "k"), promoted);
 	assert_int_equal(port_of(t, promoted), 7004);
-	redis_topology_lost(t, seed); /* the seed itself gone: it is still the only one */
-	assert_int_equal(redis_topology_node_for(t, "other"), seed);
+	redis_topology_lost(t, seed); /* the seed itself gone: a node met stands in */
+	assert_int_equal(redis_topology_node_for(t, "other"), promoted);
+	redis_topology_lost(t, promoted); /* every node failed: all are tried again */
+	assert_int_not_equal(redis_topology_node_for(t, "other"), -1);
 	redis_topology_free(t);
 }
 
@@ -196,11 +199,59 @@ static void test_topology_redirections(void **state)
 	assert_int_equal(redis_topology_redirect(t, "k", &move, &node), REDIS_REDIRECT_MOVED);
 	assert_string_equal(redis_topology_host(t, node)->host, "::1");
 	assert_int_equal(redis_topology_node_for(t, "k"), node);
-	assert_int_equal(redis_topology_node_for(t, "j"), seed); /* only k moved */
+	assert_int_equal(redis_topology_serving(t, "j"), -1); /* only k moved */
 	assert_int_equal(redis_topology_redirect(t, "k", &other, &node), REDIS_REDIRECT_NONE);
 	assert_int_equal(redis_topology_redirect(t, "k", &malformed, &node), REDIS_REDIRECT_NONE);
 	assert_int_equal(redis_topology_redirect(t, "k", &status, &node), REDIS_REDIRECT_NONE);
 	assert_int_equal(redis_topology_redirect(t, "k", NULL, &node), REDIS_REDIRECT_NONE);
+	redis_topology_free(t);
+}
+
+static redisReply string_reply(char *text)
+{
+	return (redisReply){ .type = REDIS_REPLY_STRING, .str = text, .len = strlen(text) };
+}
+
+/* One seed that names its cluster (CLUSTER SLOTS) and then dies: the nodes
+ * it named stand in for it, each in turn, the failed ones last. */
+static void test_topology_nodes_met(void **state)
+{
+	struct redis_topology *t = topology("127.0.0.1:7000");
+	char host[] = "127.0.0.1", unknown[] = "?", err[] = "ERR cluster support disabled";
+	redisReply h = string_reply(host), q = string_reply(unknown);
+	redisReply p[] = { { .type = REDIS_REPLY_INTEGER, .integer = 7000 },
+			   { .type = REDIS_REPLY_INTEGER, .integer = 7001 },
+			   { .type = REDIS_REPLY_INTEGER, .integer = 7002 } };
+	redisReply *n0[] = { &h, &p[0] }, *n1[] = { &h, &p[1] }, *n2[] = { &h, &p[2] },
+		   *nq[] = { &q, &p[2] };
+	redisReply e0 = { .type = REDIS_REPLY_ARRAY, .elements = 2, .element = n0 },
+		   e1 = { .type = REDIS_REPLY_ARRAY, .elements = 2, .element = n1 },
+		   e2 = { .type = REDIS_REPLY_ARRAY, .elements = 2, .element = n2 },
+		   eq = { .type = REDIS_REPLY_ARRAY, .elements = 2, .element = nq };
+	redisReply *r1[] = { &p[0], &p[0], &e0, &e1 }, *r2[] = { &p[1], &p[1], &e2, &eq };
+	redisReply range1 = { .type = REDIS_REPLY_ARRAY, .elements = 4, .element = r1 },
+		   range2 = { .type = REDIS_REPLY_ARRAY, .elements = 4, .element = r2 };
+	redisReply *ranges[] = { &range1, &range2 };
+	redisReply slots = { .type = REDIS_REPLY_ARRAY, .elements = 2, .element = ranges },
+		   refused = error_reply(err);
+	struct hostport hp[8];
+	(void)state;
+	assert_int_equal(redis_reply_cluster_nodes(&slots, hp, 8), 3); /* "?" left out */
+	assert_int_equal(hp[2].port, 7002);
+	assert_int_equal(redis_reply_cluster_nodes(&slots, hp, 2), 2);
+	assert_int_equal(redis_reply_cluster_nodes(&refused, hp, 8), 0);
+	int seed = redis_topology_node_for(t, "k");
+	assert_int_equal(redis_topology_met(t, &refused), 0);
+	assert_int_equal(redis_topology_met(t, &slots), 2); /* the seed was known */
+	redis_topology_answered(t, "k", seed);
+	redis_topology_lost(t, seed); /* killed */
+	int next = redis_topology_node_for(t, "k");
+	assert_int_equal(port_of(t, next), 7001);
+	redis_topology_lost(t, next);
+	assert_int_equal(port_of(t, redis_topology_node_for(t, "k")), 7002);
+	redis_topology_free(t);
+	t = topology("sentinel:alerts@127.0.0.1:26379");
+	assert_int_equal(redis_topology_met(t, &slots), 0); /* the Sentinels name the master */
 	redis_topology_free(t);
 }
 
@@ -434,7 +485,7 @@ static void test_moved_and_dead_seed(void **state)
 	assert_non_null(a);
 	assert_string_equal(a->str, "v");
 	freeReplyObject(a);
-	assert_int_equal(atomic_load(&node.answered), 1);
+	assert_int_equal(atomic_load(&node.answered), 2); /* CLUSTER SLOTS, then SET */
 	assert_true(redis_sync_stats(r)->redirects >= 1);
 	assert_true(redis_sync_stats(r)->failures >= 1);
 	assert_int_equal(redis_sync_replicated(r, "k", 100), 1); /* no replicas: at once */
@@ -442,6 +493,32 @@ static void test_moved_and_dead_seed(void **state)
 	shutdown(node.fd, SHUT_RDWR);
 	close(node.fd);
 	pthread_join(t, NULL);
+}
+
+/* A stop's deadline cuts a command to a node that never answers (as a
+ * SIGSTOPped one: the kernel accepts, nobody reads) short of the timeout,
+ * and no command begins after it. */
+static void test_stop_by(void **state)
+{
+	int fd, port = free_port(1, &fd);
+	char address[64];
+	(void)state;
+	assert_true(port > 0);
+	snprintf(address, sizeof address, "127.0.0.1:%d", port);
+	struct redis_sync *r = redis_sync_new(address, NULL, 5000, "test");
+	assert_non_null(r);
+	assert_true(redis_sync_answering(r));
+	double t0 = duration_monotonic();
+	redis_sync_stop_by(r, t0 + 0.3);
+	assert_null(redis_sync_format(r, "k", "GET %s", "k"));
+	double took = duration_monotonic() - t0;
+	assert_true(took >= 0.25 && took < 2.0);
+	assert_false(redis_sync_answering(r));
+	t0 = duration_monotonic();
+	assert_null(redis_sync_format(r, "k", "GET %s", "k"));
+	assert_true(duration_monotonic() - t0 < 0.1);
+	redis_sync_free(r);
+	close(fd);
 }
 
 /* One seed, the key's master killed and a replica promoted elsewhere: the
@@ -471,7 +548,7 @@ static void test_lost_master_back_to_one_seed(void **state)
 	assert_non_null(a);
 	assert_int_equal(a->type, REDIS_REPLY_STATUS);
 	freeReplyObject(a);
-	assert_int_equal(atomic_load(&node.answered), 2);
+	assert_int_equal(atomic_load(&node.answered), 3); /* CLUSTER SLOTS, SET, SET */
 	assert_int_equal(redis_sync_stats(r)->failures, 1);
 	redis_sync_free(r);
 	redisContext *c = redisConnect("127.0.0.1", promoted.port);
@@ -527,10 +604,12 @@ int main(void)
 		cmocka_unit_test(test_topology_seeds_in_turn),
 		cmocka_unit_test(test_topology_back_to_one_seed),
 		cmocka_unit_test(test_topology_redirections),
+		cmocka_unit_test(test_topology_nodes_met),
 		cmocka_unit_test(test_topology_full_table),
 		cmocka_unit_test(test_topology_sentinels),
 		cmocka_unit_test(test_topology_auth_and_wait),
 		cmocka_unit_test_setup_teardown(test_moved_and_dead_seed, setup, teardown),
+		cmocka_unit_test(test_stop_by),
 		cmocka_unit_test_setup_teardown(test_lost_master_back_to_one_seed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auth, setup, teardown),
 	};
