@@ -44,6 +44,15 @@ static struct flow_record flow(int64_t start_s, int64_t end_s, uint64_t packets,
 	return r;
 }
 
+/* r counted alone in minute windows, the windows it made into w. */
+static void counted_alone(const struct flow_record *r, struct windows *w)
+{
+	struct window_table *t = window_table_new(60, 3600, 16, NULL);
+	assert_int_equal(window_table_add_flow(t, r, keep, w), 0);
+	assert_int_equal(window_table_flush(t, keep, w), 0);
+	window_table_free(t);
+}
+
 /* 30 s to 150 s in minute windows: a quarter, a half, a quarter. */
 static void test_long_flow_is_shared_pro_rata(void **state)
 {
@@ -119,13 +128,11 @@ static void test_sparse_flow_starts_in_its_first_window(void **state)
  * evenly. */
 static void test_sparse_tcp_record_counts_at_its_ends(void **state)
 {
-	struct window_table *t = window_table_new(60, 3600, 16, NULL);
+	struct flow_record tcp = flow(1800000030, 1800000630, 8, 432), udp = tcp;
 	struct windows w = { 0 };
-	struct flow_record tcp = flow(1800000030, 1800000630, 8, 432);
 	(void)state;
 
-	assert_int_equal(window_table_add_flow(t, &tcp, keep, &w), 0);
-	assert_int_equal(window_table_flush(t, keep, &w), 0);
+	counted_alone(&tcp, &w);
 	assert_int_equal(w.n, 2);
 	assert_int_equal(w.start[0], 1800000000);
 	assert_int_equal(w.start[1], 1800000600);
@@ -134,16 +141,11 @@ static void test_sparse_tcp_record_counts_at_its_ends(void **state)
 	assert_int_equal(w.c[0].bytes + w.c[1].bytes, 432);
 	assert_int_equal(w.c[0].bytes, 216);
 	assert_int_equal(w.c[0].syn_sent, 1);
-	window_table_free(t);
 
-	t = window_table_new(60, 3600, 16, NULL);
-	memset(&w, 0, sizeof(w));
-	struct flow_record udp = flow(1800000030, 1800000630, 8, 432);
+	memset(&w, 0, sizeof w);
 	udp.proto = IP_PROTO_UDP, udp.tcp_flags = 0;
-	assert_int_equal(window_table_add_flow(t, &udp, keep, &w), 0);
-	assert_int_equal(window_table_flush(t, keep, &w), 0);
+	counted_alone(&udp, &w);
 	assert_int_equal(w.n, 8); /* its 8 packets in 8 of the 11 minutes it spans */
-	window_table_free(t);
 }
 
 /* A flow inside its window, or ending at its end, is one part. */
