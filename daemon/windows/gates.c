@@ -3,6 +3,8 @@
 
 #include <math.h>
 
+#include "alerting/alert_select.h"
+
 /* Served anomalies provoked by a source alerted for what it opened (a flood
  * answered, an exfiltration received) are that source's: a served sample
  * whose clients' sketch holds a source passing on its opened side is held
@@ -23,16 +25,6 @@ static void attribute_served(const struct sample_set *set, float *gated,
 	}
 }
 
-/* Whether score is above threshold by more than the precision of a score:
- * the calibrated threshold is a training sample's score, and many benign
- * samples share it (the same first update check of a dozen hosts scores the
- * same to six digits); one more of them, scored on another path, is not
- * above it. */
-static int above(double score, double threshold)
-{
-	return score > threshold + fabs(threshold) * GATES_SCORE_PRECISION;
-}
-
 void gates_apply(const struct sample_set *set, const float *open, const float *served,
 		 double threshold, int host_features, const struct baseline *b, float *gated,
 		 struct gate_pass *v, struct gate_counts *n)
@@ -40,14 +32,14 @@ void gates_apply(const struct sample_set *set, const float *open, const float *s
 	for (size_t i = 0; i < set->n; i++) {
 		const struct net_sample *x = set->s[i];
 		gated[i] = -INFINITY;
-		if (!above(open[i], threshold) && !above(served[i], threshold))
+		if (!alert_above(open[i], threshold) && !alert_above(served[i], threshold))
 			continue; /* most samples: no lookup of their source */
 		int news = host_features && x->host[BASELINE_NEW_SERVED] > 0;
 		/* somewhere new for its source: no usual score of it covers that */
 		int novel = host_features && baseline_reaches_new(x->host);
 		for (int side = BASELINE_OPENED; side < BASELINE_SIDES; side++) {
 			float score = side == BASELINE_OPENED ? open[i] : served[i];
-			if (!above(score, threshold))
+			if (!alert_above(score, threshold))
 				continue;
 			if (side == BASELINE_SERVED && !news) {
 				n->answering++;

@@ -3,9 +3,9 @@
  * picked (lib/alerting/alert_select.h). Pure: no I/O, no state of its own;
  * the scorer (scorer.h) applies them to every window.
  *
- * What each sample must exceed, side by side: the global threshold (by more
- * than GATES_SCORE_PRECISION of it: a score that the calibration's own
- * training samples share is not above it), and its own source's usual
+ * What each sample must exceed, side by side: the global threshold (alert_above,
+ * lib/alerting/alert_select.h: a score that the calibration's own training
+ * samples share is not above it), and its own source's usual
  * score of that side (lib/features/baseline.h), so that a busy server's
  * ordinary noise is not news and what it serves does not shelter what it
  * opens; a sample that reaches somewhere new for its source
@@ -27,9 +27,6 @@
 
 #include "features/baseline.h"
 #include "features/sample.h"
-
-/* Scores within this share of the threshold are at it, not above it. */
-#define GATES_SCORE_PRECISION 1e-4
 
 /* A sample's score on the side that passed its gates. */
 struct gate_pass {

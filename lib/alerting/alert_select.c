@@ -1,6 +1,7 @@
 /* The live alert-selection rule (alert_select.h). */
 #include "alerting/alert_select.h"
 
+#include <math.h>
 #include <stdlib.h>
 
 static int cmp_pick(const void *a, const void *b)
@@ -44,7 +45,7 @@ long alert_select(const int64_t *window_start, const float *scaled, size_t n, in
 	 * order by score they come before all the others: the rest need no sort */
 	size_t m = 0;
 	for (size_t i = 0; i < n; i++)
-		if (scaled[i] > min_score)
+		if (alert_above(scaled[i], min_score))
 			w[m++] = (struct windowed){ window_start ? window_start[i] : 0, scaled[i],
 						    i };
 	qsort(w, m, sizeof *w, cmp_windowed);
@@ -56,4 +57,9 @@ long alert_select(const int64_t *window_start, const float *scaled, size_t n, in
 	free(w);
 	qsort(*picks, (size_t)count, sizeof **picks, cmp_pick);
 	return count;
+}
+
+int alert_above(double score, double threshold)
+{
+	return score > threshold + fabs(threshold) * ALERT_SCORE_PRECISION;
 }

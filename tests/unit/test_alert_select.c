@@ -34,6 +34,13 @@ static void test_select_top_n_a_window(void **state)
 	free(picks);
 	assert_int_equal(alert_select(window, score, 10, 5, 100, &picks), 0);
 	free(picks);
+	/* a score at the threshold but for the last digits of a float is at it */
+	const float tie[] = { 9, 9.00001f, 9.01f };
+	assert_int_equal(alert_select(NULL, tie, 3, 5, 9, &picks), 1);
+	assert_int_equal(picks[0].row, 2);
+	free(picks);
+	assert_false(alert_above(NAN, 9));
+	assert_true(alert_above(-99.9, -100));
 }
 
 int main(void)

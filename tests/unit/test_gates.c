@@ -11,6 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "alerting/alert_select.h"
 #include "windows/gates.h"
 #include "handed.h"
 
@@ -58,8 +59,8 @@ static void test_threshold(void **state)
 	add(&w, 9, 3, 0, 0);
 	add(&w, (float)THRESHOLD, NAN, 0, 0);
 	add(&w, NAN, NAN, 0, 0);
-	add(&w, (float)(THRESHOLD * (1 + GATES_SCORE_PRECISION / 10)), NAN, 0, 0);
-	add(&w, (float)(THRESHOLD * (1 + GATES_SCORE_PRECISION * 10)), NAN, 0, 0);
+	add(&w, (float)(THRESHOLD * (1 + ALERT_SCORE_PRECISION / 10)), NAN, 0, 0);
+	add(&w, (float)(THRESHOLD * (1 + ALERT_SCORE_PRECISION * 10)), NAN, 0, 0);
 	apply(&w, 1, NULL);
 	assert_float_equal(w.gated[0], 25, 0);
 	assert_int_equal(w.v[0].side, BASELINE_OPENED);
