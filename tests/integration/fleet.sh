@@ -172,6 +172,8 @@ pids+=("$s8a_pid")
 "$FLOWSAD" run -c "$T/s8b.conf" -r "$T/b.pcap" 2>"$T/s8b.log"
 wait "$s8a_pid"
 check "two sensors' halves are merged" settled f8
+# every window scored before the stop: as many sample rows as the one host wrote
+for _ in $(seq 300); do [ "$(wc -l <"$T/x8.csv")" -ge "$(wc -l <"$T/one.csv")" ] && break; sleep 0.1; done
 kill -TERM "$scorer_pid"
 wait "$scorer_pid"
 # alerts: id, score, raw score
