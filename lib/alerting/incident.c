@@ -228,11 +228,16 @@ static int terminated(const char *s, size_t n)
 	return memchr(s, 0, n) != NULL;
 }
 
+/* Window starts a file may hold: far beyond any capture's, near enough to
+ * zero that the differences of two never overflow. */
+#define INCIDENT_TIME_BOUND ((int64_t)1 << 40)
+
 /* Whether inc, read from a file, is one incident_note could have made. */
 static int incident_is_sane(const struct incident *inc, uint32_t window_seconds)
 {
 	if (!terminated(inc->id, sizeof inc->id) || !terminated(inc->src, sizeof inc->src) ||
 	    inc->window_seconds != window_seconds || inc->first > inc->last ||
+	    inc->first < -INCIDENT_TIME_BOUND || inc->last > INCIDENT_TIME_BOUND ||
 	    inc->n_behaviours < 0 || inc->n_behaviours > INCIDENT_MAX_BEHAVIOURS ||
 	    !isfinite(inc->max_score))
 		return 0;
