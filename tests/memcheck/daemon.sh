@@ -67,7 +67,7 @@ done
 check "a sensor: no checker error" "$FLOWSAD" run -c "$T/sensor.conf" -r "$pcap"
 "$FLOWSAD" run -c "$T/scorer.conf" -m "$T/m" --jsonl /dev/null 2>"$T/scorer.log" &
 run_pid=$!
-for _ in $(seq 300); do [ "$(grep -c '^flowsad: window' "$T/scorer.log")" -ge 7 ] && break; sleep 0.1; done
+for _ in $(seq 900); do [ "$(grep -c '^flowsad: window' "$T/scorer.log")" -ge 7 ] && break; sleep 0.1; done
 kill -TERM "$run_pid"
 wait "$run_pid"
 check_eq "a scorer merging the sensor's windows, stopped by SIGTERM: no checker error" 0 $?
