@@ -776,17 +776,6 @@ void part_collector_publish_model(struct part_collector *p, const char *path)
 		free(ask);
 }
 
-struct model_bytes {
-	const char *data;
-	size_t len;
-};
-
-static int write_model(int fd, void *ctx)
-{
-	const struct model_bytes *m = ctx;
-	return atomic_file_write_all(fd, m->data, m->len);
-}
-
 int part_collector_fetch_model(const struct part_collector_config *c, const char *path)
 {
 	struct redis_sync *r =
@@ -796,8 +785,7 @@ int part_collector_fetch_model(const struct part_collector_config *c, const char
 	redisReply *a = r ? redis_sync_format(r, key, "GET %s", key) : NULL;
 	int rc = -1;
 	if (a && a->type == REDIS_REPLY_STRING) {
-		struct model_bytes m = { a->str, a->len };
-		rc = atomic_file_replace(path, write_model, &m, err, sizeof err);
+		rc = atomic_file_replace_bytes(path, a->str, a->len, err, sizeof err);
 		if (rc < 0)
 			log_err("scorer: the fleet's model: %s", err);
 		else

@@ -109,8 +109,6 @@ unsigned redis_topology_generation(const struct redis_topology *t, int node)
 	return t->node[node].generation;
 }
 
-
-
 void redis_topology_lost(struct redis_topology *t, int node)
 {
 	forget_routes(t, node);
@@ -184,7 +182,6 @@ void redis_topology_answered(struct redis_topology *t, const char *key, int node
 	if (route_of(t, key) < 0)
 		t->current = node;
 }
-
 
 enum redis_redirect redis_topology_redirect(struct redis_topology *t, const char *key,
 					    const redisReply *reply, int *node)

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "base/atomic_file.h"
 #include "base/isotime.h"
@@ -652,26 +651,16 @@ out:
 
 struct model *model_load(const char *path, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf = NULL;
-	struct stat st;
-	struct model *m = NULL;
+	uint8_t *buf;
+	size_t len;
 	char why[512];
 
-	if (!f) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if (atomic_file_read(path, &buf, &len, err, errlen) < 0)
 		return NULL;
-	}
-	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode))
-		snprintf(err, errlen, "%s: not a regular file", path);
-	else if (!(buf = malloc((size_t)st.st_size + 1)))
-		snprintf(err, errlen, "%s: out of memory", path);
-	else if (fread(buf, 1, (size_t)st.st_size, f) != (size_t)st.st_size)
-		snprintf(err, errlen, "%s: read error", path);
-	else if (!(m = model_parse(buf, (size_t)st.st_size, why, sizeof why)))
+	struct model *m = model_parse(buf, len, why, sizeof why);
+	if (!m)
 		snprintf(err, errlen, "%s: not a valid flowsad model: %s", path, why);
 	free(buf);
-	fclose(f);
 	return m;
 }
 
