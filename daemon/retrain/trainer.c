@@ -11,6 +11,7 @@
 #include "base/defaults.h"
 #include "base/rng.h"
 #include "base/stats.h"
+#include "base/stats.h"
 #include "detector/sides.h"
 
 /* A uniform sample (without replacement) of up to want scaled rows. */
@@ -101,7 +102,7 @@ static int calibrate(struct model *m, const float *x, size_t n, double q)
 	}
 	qsort(s, n, sizeof *s, cmp_float);
 	m->calib_quantile = q;
-	m->calib_threshold = s[(size_t)(q * (double)(n - 1) + 0.5)];
+	m->calib_threshold = stats_tail_quantile(s, n, q);
 	m->calib_top = s[n - 1];
 	free(s);
 	return 0;

@@ -81,3 +81,25 @@ double stats_auc(const float *score, const uint8_t *positive, size_t n)
 		return NAN;
 	return (rank_sum - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg);
 }
+
+/* The empirical quantile q of sorted[0..n), nearest rank. */
+static double nearest_rank(const float *sorted, size_t n, double q)
+{
+	return sorted[(size_t)(q * (double)(n - 1) + 0.5)];
+}
+
+double stats_tail_quantile(const float *sorted, size_t n, double q)
+{
+	if (n == 0)
+		return NAN;
+	size_t k = (size_t)sqrt((double)n);
+	double beyond = (1.0 - q) * (double)n; /* the samples expected above it */
+	double u = k < n ? sorted[n - 1 - k] : 0;
+	if (k < STATS_TAIL_MIN || beyond >= (double)k || !(u > 0))
+		return nearest_rank(sorted, n, q);
+	double shape = 0; /* Hill's estimate of the tail index */
+	for (size_t i = 0; i < k; i++)
+		shape += log(sorted[n - 1 - i] / u);
+	shape /= (double)k;
+	return u * pow((double)k / beyond, shape);
+}

@@ -13,5 +13,12 @@ double stats_mad(const float *x, size_t n, double median);
 /* Area under the ROC curve of scores against labels (1 = positive), ties
  * counted half (Mann-Whitney U). Returns NAN without both classes. */
 double stats_auc(const float *score, const uint8_t *positive, size_t n);
+/* The quantile q of sorted[0..n) (ascending). Where fewer than sqrt(n)
+ * samples lie above it, it is extrapolated from the sqrt(n) highest (the
+ * Weissman estimator with Hill's tail index: a Pareto tail), instead of
+ * read from the two or three highest samples, which are the luck of the
+ * draw; the nearest rank otherwise, or when the tail is not positive. */
+#define STATS_TAIL_MIN 10
+double stats_tail_quantile(const float *sorted, size_t n, double q);
 
 #endif

@@ -791,17 +791,21 @@ static void note_opened(struct window_counters *c, uint64_t ip, uint64_t term)
 	set_bit(c->services, distinct_hash2(term, 0x73657276));
 }
 
-/* Whether ev, a flow the source opened, goes to a service it serves in the
- * window: a DNS server forwarding its clients' queries, a mail relay. What
- * its clients make it do (a tunnel through the resolver) is theirs. */
-static int relays(const struct sample *s, const struct event *ev)
+/* Whether ev, a flow the source opened, goes out to the internet on a
+ * service it serves in the window: a DNS server forwarding its clients'
+ * queries, a mail relay. What its clients make it do (a tunnel through the
+ * resolver) is theirs. Inside the networks it is its own: a file server
+ * reaching other hosts' SMB, a monitor checking the port of the backup
+ * agent it also runs. */
+static int relays(struct window_table *t, const struct sample *s, const struct event *ev)
 {
 	if (ev->answer || !ev->has_ports || !s->serving[0])
 		return 0;
 	uint32_t service = (uint32_t)ev->proto << 16 | ev->dport;
 	for (int i = 0; i < SERVING_KEPT && s->serving[i]; i++)
 		if (s->serving[i] == service)
-			return 1;
+			return cached_location(t, ev->dst, distinct_hash_addr(ev->dst)) ==
+			       LOCATION_GLOBAL;
 	return 0;
 }
 
@@ -948,7 +952,7 @@ static int add_event(struct window_table *t, const struct event *ev, window_emit
 		return rc < 0 ? rc : closed;
 	struct window_counters *c = &s->ns.c;
 	struct event relayed;
-	if (relays(s, ev)) {
+	if (relays(t, s, ev)) {
 		relayed = *ev;
 		relayed.relay = 1;
 		ev = &relayed;
@@ -996,14 +1000,20 @@ int window_table_add(struct window_table *t, const struct packet_info *p, window
 	    ack = tcp && (p->tcp_flags & TCP_ACK);
 	int rst = tcp && (p->tcp_flags & TCP_RST),
 	    icmp_error = p->has_inner && decode_is_icmp_error(p);
+	/* A reset refuses a connection attempt when it answers a segment
+	 * without ACK, a SYN: then it has sequence number zero and ACK set
+	 * (RFC 9293, 3.10.7.1). Any other reset aborts a connection either side
+	 * held: a client's after the answer it wanted (a port check, a SYN
+	 * scan), or a server's; it is its sender's packet like the rest. */
+	int refusing_rst = rst && ack && !syn && p->tcp_seq == 0;
 	int echo_reply = (p->proto == IP_PROTO_ICMP && p->icmp_type == 0) ||
 			 (p->proto == IP_PROTO_ICMPV6 && p->icmp_type == 129);
 	struct event ev = {
 		.ts = p->ts_sec, .src = &p->src, .dst = &p->dst, .proto = p->proto,
 		.has_ports = p->has_ports, .sport = p->sport, .dport = p->dport,
-		.answer = icmp_error || echo_reply || rst || (syn && ack) ||
+		.answer = icmp_error || echo_reply || refusing_rst || (syn && ack) ||
 			  (!syn && p->has_ports && p->sport < p->dport),
-		.refusal = icmp_error || (rst && !syn),
+		.refusal = icmp_error || refusing_rst,
 		.acknowledgment = ack && !(p->tcp_flags & (TCP_SYN | TCP_FIN | TCP_RST)) &&
 				  p->payload_len == 0,
 		.housekeeping = is_housekeeping(p->proto, p->icmp_type),
@@ -1011,11 +1021,11 @@ int window_table_add(struct window_table *t, const struct packet_info *p, window
 		.bytes = p->ip_len,
 		.syn_sent = syn && !ack,
 		.rst_sent = rst,
-		.reply_to = icmp_error		  ? &p->inner_src
-			    : (syn && ack) || rst ? &p->dst
-						  : NULL,
+		.reply_to = icmp_error			   ? &p->inner_src
+			    : (syn && ack) || refusing_rst ? &p->dst
+							   : NULL,
 		.synack = syn && ack,
-		.rst = rst && !(syn && ack),
+		.rst = refusing_rst,
 		.unreach = icmp_error && decode_is_unreachable(p),
 	};
 	t->stats.packets++;

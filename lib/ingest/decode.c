@@ -62,6 +62,11 @@ const char *decode_result_name(enum decode_result r)
 	return (unsigned)r < DECODE_N_RESULTS ? result_names[r] : "?";
 }
 
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
 static uint16_t be16(const uint8_t *p)
 {
 	return (uint16_t)(p[0] << 8 | p[1]);
@@ -250,8 +255,10 @@ static enum decode_result transport(struct cursor c, const struct l3 *ip, struct
 	if (ip->later_fragment) { /* ports live in the first fragment only */
 		/* a TCP header cut after 8 bytes (a tiny-fragment scan): its flags
 		 * open the second fragment, so that a fragmented SYN still counts */
-		if (ip->proto == IP_PROTO_TCP && ip->fragment_offset == 8 && c.len >= 6)
+		if (ip->proto == IP_PROTO_TCP && ip->fragment_offset == 8 && c.len >= 6) {
 			out->tcp_flags = c.p[5];
+			out->tcp_seq = 1; /* it came with the first fragment */
+		}
 		return DECODE_OK;
 	}
 	int r = transport_ports(&c, ip->proto, &out->sport, &out->dport);
@@ -264,6 +271,7 @@ static enum decode_result transport(struct cursor c, const struct l3 *ip, struct
 		if (c.len < 14)
 			return DECODE_TRUNC_L4;
 		out->tcp_flags = c.p[13];
+		out->tcp_seq = be32(c.p + 4);
 		out->payload_len = tcp_payload_length(ip->length - ip->header_length, c.p);
 	} else if (ip->proto == IP_PROTO_UDP && c.len >= 8) {
 		out->payload = c.p + 8;
@@ -665,6 +673,7 @@ static int decode_common(const uint8_t *f, uint32_t caplen, const struct decode_
 	out->dport = be16(l4 + 2);
 	out->tcp_flags = tcp ? l4[13] : 0;
 	if (tcp) {
+		out->tcp_seq = be32(l4 + 4);
 		out->payload_len = tcp_payload_length(total - 20, l4);
 	} else {
 		out->payload = l4 + 8;

@@ -101,6 +101,7 @@ struct packet_info {
 	const uint8_t *payload; /* UDP: the datagram's payload, borrowed from the frame
 				 * (NULL when its header is cut off) */
 	uint32_t payload_len;   /* UDP; TCP (first fragment): the data the segment carries */
+	uint32_t tcp_seq;       /* TCP only: the sequence number (1 in a later fragment) */
 	ip_addr inner_src, inner_dst;
 	ip_addr tunnel_src, tunnel_dst; /* tunnels only: the outermost header's endpoints, */
 	uint32_t tunnel_len;            /* and its IP length */

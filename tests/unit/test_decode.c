@@ -48,6 +48,7 @@ static void test_ipv4_tcp(void **state)
 	assert_int_equal(p.sport, 1234);
 	assert_int_equal(p.dport, 80);
 	assert_int_equal(p.tcp_flags, TCP_SYN);
+	assert_int_equal(p.tcp_seq, 1);
 	assert_true(p.has_ports);
 	assert_int_equal(p.ts_sec, 7);
 	assert_int_equal(p.wire_len, 60);
@@ -60,6 +61,12 @@ static void test_ipv4_tcp(void **state)
 	assert_int_equal(p.payload_len, 8);
 	assert_int_equal(decode(DLT_RAW, f + 14, (uint32_t)n - 14, &p), DECODE_OK);
 	assert_int_equal(p.payload_len, 8);
+	/* the sequence number, whole (a reset's zero tells a refusal) */
+	f[14 + 20 + 4] = 0x80;
+	assert_int_equal(decode(DLT_EN10MB, f, (uint32_t)n, &p), DECODE_OK);
+	assert_int_equal(p.tcp_seq, 0x80000001u);
+	assert_int_equal(decode(DLT_RAW, f + 14, (uint32_t)n - 14, &p), DECODE_OK);
+	assert_int_equal(p.tcp_seq, 0x80000001u);
 }
 
 static void test_truncations_are_counted(void **state)
@@ -295,6 +302,8 @@ static void test_fast_path_agrees(void **state)
 		assert_int_equal(a.sport, b.sport);
 		assert_int_equal(a.dport, b.dport);
 		assert_int_equal(a.tcp_flags, b.tcp_flags);
+		if (a.proto == 6)
+			assert_int_equal(a.tcp_seq, b.tcp_seq);
 		if (ra == DECODE_OK)
 			assert_int_equal(a.ip_len, b.ip_len);
 		assert_memory_equal(a.src.b, b.src.b, 16);

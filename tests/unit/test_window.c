@@ -250,22 +250,26 @@ static void test_receiving_is_not_opening(void **state)
 	window_table_free(t);
 }
 
-/* A host that serves a service and opens flows to it elsewhere relays for
- * its clients (a resolver forwarding queries): those flows are its serving,
- * not its own opening. */
+/* A host that serves a service and opens flows to it on the internet
+ * relays for its clients (a resolver forwarding queries): those flows are
+ * its serving, not its own opening. Inside its networks the same service
+ * is its own doing (a file server reaching other hosts' SMB). */
 static void test_relay_is_serving(void **state)
 {
 	struct window_table *t = window_table_new(60, 0, 100, NULL);
 	struct emitted e = { 0 };
 	(void)state;
-	/* host 1 asks resolver 2, which asks 9 upstream, then answers; then
-	 * host 2 opens a flow of its own to 9 on another service */
+	/* host 1 asks resolver 2, which asks upstream 198.51.100.9, then
+	 * answers; then host 2 opens flows of its own to host 9: the same
+	 * service and another one */
 	struct packet_info ps[] = {
 		pkt(1, 1, 2, 17, 53, 0), pkt(1, 2, 1, 17, 40000, 0),
 		pkt(2, 1, 2, 17, 53, 0), pkt(2, 2, 9, 17, 53, 0),
-		pkt(2, 2, 9, 6, 443, TCP_SYN),
+		pkt(2, 2, 9, 17, 53, 0), pkt(2, 2, 9, 6, 443, TCP_SYN),
 	};
 	ps[1].sport = 53;
+	ps[3].dst.b[12] = 198, ps[3].dst.b[13] = 51, ps[3].dst.b[14] = 100;
+	ps[4].sport = 40001;
 	for (size_t i = 0; i < sizeof ps / sizeof ps[0]; i++)
 		window_table_add(t, &ps[i], collect, &e);
 	window_table_flush(t, collect, &e);
@@ -273,10 +277,48 @@ static void test_relay_is_serving(void **state)
 	const struct window_counters *c = &e.c[1];
 	assert_int_equal(e.last_octet[1], 2);
 	assert_int_equal(c->served_packets, 2); /* the answer and the forwarded query */
-	assert_int_equal(c->opened, 1);         /* tcp/443 only */
-	assert_int_equal(c->opened_packets, 1);
-	assert_int_equal(c->flows, 3);          /* the forwarded query's too: all its packets */
+	assert_int_equal(c->opened, 2);         /* udp/53 and tcp/443 to host 9 */
+	assert_int_equal(c->opened_packets, 2);
+	assert_int_equal(c->flows, 4);          /* the forwarded query's too: all its packets */
 	assert_int_equal(e.c[0].opened, 1);     /* the client's query */
+	window_table_free(t);
+}
+
+/* A reset refuses a connection attempt when it answers a SYN (sequence
+ * number zero, ACK set); a client's reset after the SYN-ACK it wanted (a
+ * port check, a SYN scan) is its own packet: the server it checked was not
+ * refused, and the client refused nobody. */
+static void test_abort_is_no_refusal(void **state)
+{
+	struct window_table *t = window_table_new(60, 0, 100, NULL);
+	struct emitted e = { 0 };
+	(void)state;
+	/* host 2 opens a flow of its own (to 3, refused); host 1 checks host
+	 * 2's tcp/22 and resets the connection once answered */
+	struct packet_info ps[] = {
+		pkt(1, 2, 3, 6, 80, TCP_SYN), pkt(1, 3, 2, 6, 40000, TCP_RST | TCP_ACK),
+		pkt(2, 1, 2, 6, 22, TCP_SYN), pkt(2, 2, 1, 6, 40000, TCP_SYN | TCP_ACK),
+		pkt(2, 1, 2, 6, 22, TCP_RST),
+	};
+	ps[1].sport = 80;
+	ps[3].sport = 22;
+	ps[4].tcp_seq = 0x1234567;
+	for (size_t i = 0; i < sizeof ps / sizeof ps[0]; i++)
+		window_table_add(t, &ps[i], collect, &e);
+	window_table_flush(t, collect, &e);
+	assert_int_equal(e.n, 3);
+	const struct window_counters *checker = &e.c[0], *checked = &e.c[1], *closed = &e.c[2];
+	assert_int_equal(e.last_octet[0], 1);
+	assert_int_equal(e.last_octet[1], 2);
+	assert_int_equal(e.last_octet[2], 3);
+	assert_int_equal(checked->syn_sent, 1);
+	assert_int_equal(checked->rst_received, 1); /* host 3's refusal, not host 1's reset */
+	assert_int_equal(checked->refused, 0);
+	assert_int_equal(closed->refused, 1);
+	assert_int_equal(checker->refused, 0);
+	assert_int_equal(checker->rst_sent, 1);
+	assert_int_equal(checker->opened, 1);
+	assert_int_equal(checker->opened_packets, 2); /* its SYN and its reset */
 	window_table_free(t);
 }
 
@@ -572,6 +614,7 @@ int main(void)
 		cmocka_unit_test(test_answer_before_its_host),
 		cmocka_unit_test(test_receiving_is_not_opening),
 		cmocka_unit_test(test_relay_is_serving),
+		cmocka_unit_test(test_abort_is_no_refusal),
 		cmocka_unit_test(test_flow_synack_is_an_answer),
 		cmocka_unit_test(test_repeated_flows),
 		cmocka_unit_test(test_memory_accounting),
