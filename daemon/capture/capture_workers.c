@@ -209,6 +209,7 @@ int capture_workers_start(struct capture_workers *cw, const struct worker_tables
 						  t->loc)))
 			return EX_OSERR;
 		window_table_set_filter(w->table, t->filter);
+		window_table_set_home(w->table, t->home);
 		window_table_set_partial(w->table);
 		if (t->keep_distinct)
 			window_table_keep_distinct(w->table);

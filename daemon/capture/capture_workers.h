@@ -37,6 +37,7 @@ struct worker_tables {
 	size_t max_samples;
 	const struct location_table *loc;
 	const struct filter *filter;
+	const struct filter_nets *home; /* a sensor's: window_table_set_home */
 	int keep_distinct; /* a sensor's: window_table_keep_distinct */
 };
 /* Starts the workers, worker i being part i of parts. Returns a sysexits

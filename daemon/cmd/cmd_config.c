@@ -3,6 +3,7 @@
  * the daemon would do with it. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 #include <unistd.h>
@@ -12,6 +13,7 @@
 #include "base/hostport.h"
 #include "common/log.h"
 #include "detector/model.h"
+#include "features/filter.h"
 #include "redis/redis_address.h"
 
 static int readable(const char *key, const char *path)
@@ -59,6 +61,16 @@ static int writable(const char *key, const char *dir)
 	return 1;
 }
 
+static int networks(const char *key, const char *text)
+{
+	struct filter_nets *n = text ? calloc(1, sizeof *n) : NULL;
+	int bad = n && filter_add_nets(n, text) < 0;
+	if (bad)
+		log_err("%s: expected addresses or CIDRs, got '%s'", key, text);
+	free(n);
+	return bad;
+}
+
 static int check_references(const struct config *c)
 {
 	char err[512];
@@ -69,7 +81,9 @@ static int check_references(const struct config *c)
 		  readable("[retrain] known_normal", c->known_normal) +
 		  readable("[retrain] known_anomaly", c->known_anomaly) +
 		  writable("[retrain] history_dir", c->history_dir) +
-		  writable("[spool] dir", c->redis ? c->spool_dir : NULL);
+		  writable("[spool] dir", c->redis ? c->spool_dir : NULL) +
+		  networks("[netflow] exporters", c->exporters) +
+		  networks("[role] home", c->role_home);
 	for (int i = 0; i < c->n_listen; i++)
 		bad += address("[netflow] listen", c->listen[i], 0, 1);
 	if (c->role != CONFIG_ROLE_SINGLE && !c->redis) {

@@ -103,6 +103,7 @@ static const struct key keys[] = {
 	STR("daemon", "user", user),
 	NUM("role", "mode", KEY_ROLE, role, 0, 0),
 	STR("role", "name", role_name),
+	STR("role", "home", role_home),
 	NUM("role", "partitions", KEY_UINT, partitions, 1, 4096),
 	STR("role", "prefix", parts_prefix),
 	NUM("role", "deadline", KEY_DURATION, merge_deadline, 1, DURATION_MAX_SECONDS),

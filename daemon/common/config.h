@@ -97,6 +97,7 @@ struct config {
 	/* [role]: one host alone, or sensors and scorers over Redis (docs/deployment.md) */
 	int role;		 /* enum config_role */
 	char *role_name;	 /* this sensor's or scorer's name; NULL: the host name */
+	char *role_home;	 /* a sensor's hosts: addresses / CIDRs (NULL: every host) */
 	uint32_t partitions;	 /* of each window's sources, by address hash */
 	char *parts_prefix;	 /* the partitions' streams: PREFIX:K */
 	uint32_t merge_deadline; /* seconds a window waits for sensors' parts */

@@ -46,13 +46,34 @@ void queue_wake(struct queue *q, struct ev_loop *loop, ev_async *w)
 	pthread_mutex_unlock(&q->mu);
 }
 
-int queue_push(struct queue *q, struct queue_link *l, int counted)
+/* The realtime clock seconds from now, for pthread_cond_timedwait. */
+static struct timespec deadline_in(double seconds)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	if (seconds > 0) {
+		long long ns = (long long)(seconds * 1e9) + until.tv_nsec;
+		until.tv_sec += (time_t)(ns / 1000000000);
+		until.tv_nsec = (long)(ns % 1000000000);
+	}
+	return until;
+}
+
+/* queue_push, waiting for room until *until at most (NULL: as long as it
+ * takes). */
+static int push(struct queue *q, struct queue_link *l, int counted, const struct timespec *until)
 {
 	int waited = 0;
 	pthread_mutex_lock(&q->mu);
 	while (counted && q->bound && q->counted >= q->bound && !q->closed) {
 		waited = 1;
-		pthread_cond_wait(&q->not_full, &q->mu);
+		if (!until) {
+			pthread_cond_wait(&q->not_full, &q->mu);
+		} else if (pthread_cond_timedwait(&q->not_full, &q->mu, until) == ETIMEDOUT &&
+			   q->counted >= q->bound && !q->closed) {
+			pthread_mutex_unlock(&q->mu);
+			return -ETIMEDOUT;
+		}
 	}
 	if (q->closed) {
 		pthread_mutex_unlock(&q->mu);
@@ -74,6 +95,17 @@ int queue_push(struct queue *q, struct queue_link *l, int counted)
 	if (wake)
 		ev_async_send(loop, wake);
 	return waited;
+}
+
+int queue_push(struct queue *q, struct queue_link *l, int counted)
+{
+	return push(q, l, counted, NULL);
+}
+
+int queue_push_wait(struct queue *q, struct queue_link *l, double seconds)
+{
+	struct timespec until = deadline_in(seconds);
+	return push(q, l, 1, &until);
 }
 
 /* The head taken off. Under mu, with an item there. */
@@ -104,13 +136,7 @@ struct queue_link *queue_pop(struct queue *q)
 
 struct queue_link *queue_pop_wait(struct queue *q, double seconds)
 {
-	struct timespec until;
-	clock_gettime(CLOCK_REALTIME, &until);
-	if (seconds > 0) {
-		long long ns = (long long)(seconds * 1e9) + until.tv_nsec;
-		until.tv_sec += (time_t)(ns / 1000000000);
-		until.tv_nsec = (long)(ns % 1000000000);
-	}
+	struct timespec until = deadline_in(seconds);
 	pthread_mutex_lock(&q->mu);
 	while (!q->head && !q->closed &&
 	       pthread_cond_timedwait(&q->not_empty, &q->mu, &until) != ETIMEDOUT)

@@ -40,6 +40,10 @@ void queue_wake(struct queue *q, struct ev_loop *loop, ev_async *w);
  * to wait for room; -EPIPE once the queue is closed (l not taken). */
 int queue_push(struct queue *q, struct queue_link *l, int counted)
 	__attribute__((warn_unused_result));
+/* queue_push of a counted item, waiting for room seconds at most: -ETIMEDOUT
+ * when none came (l not taken). */
+int queue_push_wait(struct queue *q, struct queue_link *l, double seconds)
+	__attribute__((warn_unused_result));
 /* The oldest item, waiting for one; NULL once closed and empty. */
 struct queue_link *queue_pop(struct queue *q);
 /* The oldest item, waiting at most seconds for one; NULL when none came

@@ -18,6 +18,7 @@
 
 #define RETRY_FIRST 0.2 /* seconds before sending again, doubling */
 #define RETRY_MAX   5.0
+#define PUSH_SLICE  0.2 /* seconds a full queue is waited on between looks at a stop */
 
 /* A closed window on its way to the publishing thread (through windows). */
 struct queued {
@@ -235,13 +236,22 @@ void part_publisher_window(struct part_publisher *p, int64_t start, struct sampl
 	pthread_mutex_lock(&p->lock);
 	p->queued++; /* before the thread can have sent it */
 	pthread_mutex_unlock(&p->lock);
-	int rc = queue_push(p->windows, &w->link, 1);
-	if (rc == 1) {
-		pthread_mutex_lock(&p->lock);
-		p->st.waits++;
-		pthread_mutex_unlock(&p->lock);
-	}
 	/* (never closed before part_publisher_stop, on this same thread) */
+	int rc, waited = 0;
+	while ((rc = queue_push_wait(p->windows, &w->link, PUSH_SLICE)) == -ETIMEDOUT &&
+	       !(p->c.stop_asked && *p->c.stop_asked))
+		waited = 1;
+	pthread_mutex_lock(&p->lock);
+	p->st.waits += rc == 1 || waited;
+	p->queued -= rc == -ETIMEDOUT;
+	pthread_mutex_unlock(&p->lock);
+	if (rc == -ETIMEDOUT) {
+		log_err("sensor: window %s not sent (%zu samples): asked to stop while Redis "
+			"takes no windows",
+			isotime_format(start, when), w->set.n);
+		sample_set_free(&w->set);
+		free(w);
+	}
 }
 
 void part_publisher_closed_before(struct part_publisher *p, int64_t t)

@@ -18,6 +18,7 @@
 #ifndef FLOWSAD_PART_PUBLISHER_H
 #define FLOWSAD_PART_PUBLISHER_H
 
+#include <signal.h>
 #include <stdint.h>
 
 #include "features/sample.h"
@@ -29,6 +30,9 @@ struct part_publisher_config {
 	uint32_t timeout_ms;
 	const char *prefix, *name; /* [role] */
 	uint32_t n_parts, window_seconds;
+	/* set (by a signal handler) once the daemon is asked to stop: a window
+	 * waiting for room in the queue waits no longer (NULL: it waits) */
+	const volatile sig_atomic_t *stop_asked;
 };
 
 struct part_publisher_stats {
@@ -43,7 +47,10 @@ struct part_publisher;
 
 /* Starts the publishing thread. NULL after logging. */
 struct part_publisher *part_publisher_start(const struct part_publisher_config *c);
-/* Queues window start's samples (set is taken over and left empty). */
+/* Queues window start's samples (set is taken over and left empty). While
+ * the queue is full (Redis takes no windows) it waits, unless a stop is
+ * asked: then the window is logged and dropped, so that the loop gets to
+ * the stop. */
 void part_publisher_window(struct part_publisher *p, int64_t start, struct sample_set *set);
 /* Every window starting before t is closed (a live source's clock): said
  * to the scorers once the windows queued before are sent. */

@@ -333,11 +333,27 @@ static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 		daemon_stop(d, w->signum == SIGTERM ? "SIGTERM" : "SIGINT");
 }
 
+/* Set by SIGTERM and SIGINT before the loop hears of them: a thread, or the
+ * loop itself, that waits on Redis reads it to stop waiting (a sensor whose
+ * queue of windows is full). */
+static volatile sig_atomic_t stop_asked;
+
+static void note_stop(int signum)
+{
+	stop_asked = 1;
+	ev_feed_signal(signum); /* then on_signal, on the loop (async-signal-safe) */
+}
+
 static void watch_signal(struct daemon *d, ev_signal *w, int signum)
 {
 	ev_signal_init(w, on_signal, signum);
 	w->data = d;
 	ev_signal_start(d->loop, w);
+	if (signum != SIGHUP) { /* in place of libev's handler, which it calls */
+		struct sigaction sa = { .sa_handler = note_stop, .sa_flags = SA_RESTART };
+		sigfillset(&sa.sa_mask);
+		sigaction(signum, &sa, NULL);
+	}
 }
 
 /* --- the command --------------------------------------------------------------------------- */
@@ -383,7 +399,7 @@ static int start_role(struct daemon *d, int cold)
 	if (role == CONFIG_ROLE_SENSOR)
 		return (rc = windows_open(d->windows)) != EX_OK
 			       ? rc
-			       : roles_start_publishing(d->roles);
+			       : roles_start_publishing(d->roles, &stop_asked);
 	if ((rc = windows_start_scoring(d->windows, cold)) != EX_OK ||
 	    (rc = start_model(d)) != EX_OK ||
 	    (!windows_table(d->windows) && (rc = windows_open(d->windows)) != EX_OK))

@@ -73,13 +73,14 @@ static int role_needs(const struct roles *r, char *name, size_t len)
 	return EX_CONFIG;
 }
 
-int roles_start_publishing(struct roles *r)
+int roles_start_publishing(struct roles *r, const volatile sig_atomic_t *stop_asked)
 {
 	char name[128];
 	const struct config *c = r->conf;
 	struct part_publisher_config pc = { .address = c->redis,
 					    .password_file = c->redis_password_file,
-					    .timeout_ms = c->command_timeout_ms };
+					    .timeout_ms = c->command_timeout_ms,
+					    .stop_asked = stop_asked };
 	int rc = role_needs(r, name, sizeof name);
 	if (rc != EX_OK)
 		return rc;

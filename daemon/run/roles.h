@@ -11,6 +11,7 @@
 #define FLOWSAD_ROLES_H
 
 #include <ev.h>
+#include <signal.h>
 #include <stdio.h>
 
 #include "common/config.h"
@@ -27,9 +28,10 @@ struct roles *roles_new(struct ev_loop *loop, const struct config *conf, struct 
  * at [model] path. Returns a sysexits code (EX_UNAVAILABLE: none). */
 int roles_fetch_model(struct roles *r);
 /* A sensor: each closed window goes to the scorers instead of being scored
- * here; call after windows_open. A scorer: windows come from the sensors to
- * be scored here. Return a sysexits code. */
-int roles_start_publishing(struct roles *r);
+ * here; call after windows_open (stop_asked: part_publisher_config's). A
+ * scorer: windows come from the sensors to be scored here. Return a sysexits
+ * code. */
+int roles_start_publishing(struct roles *r, const volatile sig_atomic_t *stop_asked);
 int roles_start_collecting(struct roles *r);
 /* Each second: a scorer's windows scored and their alerts delivered let
  * their entries go. */

@@ -37,6 +37,7 @@ struct windows {
 	uint64_t scored, history_lost;  /* the scoring's, once it stopped */
 	struct window_table *table;
 	struct feature_spec table_spec; /* what the table counts with */
+	struct filter_nets *home;       /* a sensor's hosts ([role] home; NULL: all) */
 	char *table_key;                /* that spec without vocabulary, to compare models */
 	struct window_parts *parts;     /* with workers: windows in parts (the loop's last) */
 	struct sample_set pending;      /* the closing window's samples */
@@ -201,6 +202,7 @@ static int start_workers(struct windows *w)
 				   .max_samples = share,
 				   .loc = &w->table_spec.loc,
 				   .filter = w->table_spec.filter,
+				   .home = w->home,
 				   .keep_distinct = w->conf->role == CONFIG_ROLE_SENSOR };
 	w->parts = window_parts_new(w->loop, n + 1, t.window_seconds, t.lateness, window_whole, w);
 	if (!w->parts)
@@ -238,6 +240,27 @@ static char *counting_key(const struct windows *w, const char *spec_json, struct
 	return feature_spec_to_json(&counting);
 }
 
+/* A sensor's home networks: the hosts it counts, when other sensors see
+ * the same packets (docs/deployment.md). */
+static int open_home(struct windows *w)
+{
+	const char *text = w->conf->role_home;
+	if (!text || w->home)
+		return EX_OK;
+	if (w->conf->role != CONFIG_ROLE_SENSOR) {
+		log_warn("[role] home is a sensor's; this %s counts every host",
+			 config_role_names[w->conf->role]);
+		return EX_OK;
+	}
+	if (!(w->home = calloc(1, sizeof *w->home)))
+		return EX_OSERR;
+	if (filter_add_nets(w->home, text) < 0) {
+		log_err("[role] home: expected addresses or CIDRs, got '%s'", text);
+		return EX_CONFIG;
+	}
+	return EX_OK;
+}
+
 int windows_open(struct windows *w)
 {
 	const struct model_brief *m = &w->model;
@@ -253,6 +276,10 @@ int windows_open(struct windows *w)
 	window_table_set_filter(w->table, w->table_spec.filter);
 	if (w->conf->role == CONFIG_ROLE_SENSOR)
 		window_table_keep_distinct(w->table);
+	int rc = open_home(w);
+	if (rc != EX_OK)
+		return rc;
+	window_table_set_home(w->table, w->home);
 	window_table_on_close(w->table, window_closed, w);
 	window_table_hand_over(w->table, window_handed_over, w);
 	return workers(w) ? start_workers(w) : EX_OK;
@@ -434,6 +461,7 @@ void windows_free(struct windows *w)
 		return;
 	windows_close(w);
 	windows_stop_scoring(w, NULL);
+	free(w->home);
 	free(w->model.feature_spec);
 	sample_set_free(&w->pending);
 	free(w);

@@ -69,6 +69,7 @@ struct window {
 struct window_table {
 	const struct location_table *loc;
 	const struct filter *filter;
+	const struct filter_nets *home; /* the hosts counted (NULL: all) */
 	struct location_table default_loc;
 	struct { uint64_t hash; int loc; } loc_cache[4096]; /* by address hash; hash 0: empty */
 	uint32_t length, lateness;
@@ -536,6 +537,16 @@ void window_table_set_filter(struct window_table *t, const struct filter *f)
 	t->filter = f;
 }
 
+void window_table_set_home(struct window_table *t, const struct filter_nets *home)
+{
+	t->home = home;
+}
+
+static int at_home(const struct window_table *t, const ip_addr *a)
+{
+	return !t->home || filter_nets_match(t->home, a);
+}
+
 const struct window_stats *window_table_stats(const struct window_table *t)
 {
 	return &t->stats;
@@ -912,6 +923,23 @@ static int64_t event_window_start(struct window_table *t, int64_t ts)
 	return t->recent_start;
 }
 
+/* What a host of the operator's networks served to ev's receiver (what the
+ * internet serves is a client's day; a refusal is a failure of the
+ * receiver's): its bytes received. s is the sender's sample, whose flow
+ * remembers its receiver, or NULL when the sender has none here. */
+static void credit_received(struct window_table *t, struct window *w, const struct event *ev,
+			    const struct sample *s, int src_location)
+{
+	if (!ev->answer || ev->refusal || src_location == LOCATION_GLOBAL)
+		return;
+	struct sample *r = s ? s->last.receiver : find_sample(w, ev->dst);
+	struct window_answer *a;
+	if (r)
+		r->ns.c.received_bytes += ev->bytes;
+	else if (at_home(t, ev->dst) && (a = answers_to(t, w, ev->dst)))
+		a->bytes += ev->bytes;
+}
+
 static int add_event(struct window_table *t, const struct event *ev, window_emit_fn emit, void *ctx,
 		     struct sample **out)
 {
@@ -936,14 +964,18 @@ static int add_event(struct window_table *t, const struct event *ev, window_emit
 			r->ns.c.synack_received += ev->synack;
 			r->ns.c.rst_received += ev->rst;
 			r->ns.c.unreach_received += ev->unreach;
-		} else if ((a = answers_to(t, w, ev->reply_to))) {
+		} else if (at_home(t, ev->reply_to) && (a = answers_to(t, w, ev->reply_to))) {
 			a->synack += (uint32_t)ev->synack;
 			a->rst += (uint32_t)ev->rst;
 			a->unreach += (uint32_t)ev->unreach;
 		}
 	}
-	if (t->filter && !filter_monitored(t->filter, ev->src))
-		return closed; /* answers to monitored hosts counted above; no sample of its own */
+	if ((t->filter && !filter_monitored(t->filter, ev->src)) || !at_home(t, ev->src)) {
+		/* no sample of its own; what it answers counts for whom it answers */
+		credit_received(t, w, ev, NULL,
+				cached_location(t, ev->src, distinct_hash_addr(ev->src)));
+		return closed;
+	}
 	struct sample *s;
 	int rc = add_sample(t, w, ev->src, &s);
 	if (out)
@@ -969,16 +1001,7 @@ static int add_event(struct window_table *t, const struct event *ev, window_emit
 	c->rst_sent += ev->rst_sent;
 	count_side(c, ev);
 	count_destinations(t, w, s, ev);
-	/* what it was served by a host of its own networks (what the internet
-	 * serves is a client's day); a refusal is a failure of the receiver's */
-	int served = ev->answer && !ev->refusal && c->src_location != LOCATION_GLOBAL;
-	if (served && s->last.receiver) {
-		s->last.receiver->ns.c.received_bytes += ev->bytes;
-	} else if (served) {
-		struct window_answer *a = answers_to(t, w, ev->dst);
-		if (a)
-			a->bytes += ev->bytes;
-	}
+	credit_received(t, w, ev, s, c->src_location);
 	if (t->stats.bytes > t->stats.peak_bytes)
 		t->stats.peak_bytes = t->stats.bytes;
 	return closed;

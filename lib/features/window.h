@@ -116,6 +116,13 @@ struct window_table *window_table_new(uint32_t window_seconds, uint32_t lateness
 void window_table_free(struct window_table *t);
 /* Counts only what f lets through (borrowed; NULL: everything). */
 void window_table_set_filter(struct window_table *t, const struct filter *f);
+/* Counts only the hosts of the networks home (borrowed; NULL: every host):
+ * samples of their packets, answers to them. A sensor's share of traffic
+ * that other sensors see too (two site mirrors both see the traffic between
+ * the sites): with each host at home at one sensor, that sees all of its
+ * traffic, the merge of their parts is what one sensor seeing everything
+ * counts. */
+void window_table_set_home(struct window_table *t, const struct filter_nets *home);
 
 /* Counts one decoded packet; first closes (and emits) the windows whose end
  * plus lateness is at or before the packet's time. Returns 0, -ENOMEM (the

@@ -10,7 +10,8 @@
 # the only seed given, a master, killed: the nodes it named stand in for it;
 # every node stopped: SIGTERM still ends a sensor and a scorer within 10 s.
 # Without a fault, two sensors and a scorer make the samples, history and
-# alerts one host makes of the same traffic.
+# alerts one host makes of the same traffic, whether the sensors see halves
+# of it or both see all of it (site mirrors, each counting its home hosts).
 . "$(dirname "$0")/lib.bash"
 . "$(dirname "$0")/cluster.bash"
 start_cluster || exit 0
@@ -190,6 +191,28 @@ check "... which is not empty" bash -c "find '$T/one.history' -name '*.hist' -si
 check_eq "the alerts are the one host's, scores too" "$(scores "$T/one.jsonl")" \
 	"$(scores "$T/x8.jsonl")"
 
+# --- two site mirrors: both sensors see every packet ---------------------------
+# each counts the hosts at home with it ([role] home): the workstations' site,
+# or the servers' with the uplink; the merge is again what one host counts
+conf s9a sensor f9 'home = 10.77.0.0/24, fe80::/10'
+conf s9b sensor f9 'home = 10.77.1.0/24,198.51.100.0/24'
+conf x9 scorer f9 '[retrain]' "history_dir = $T/x9.history" 'interval = 0'
+scorer x9
+"$FLOWSAD" run -c "$T/s9a.conf" -r "$DATA/sample.pcap" 2>"$T/s9a.log" &
+s9a_pid=$!
+pids+=("$s9a_pid")
+"$FLOWSAD" run -c "$T/s9b.conf" -r "$DATA/sample.pcap" 2>"$T/s9b.log"
+wait "$s9a_pid"
+check "two mirrors' views are merged" settled f9
+for _ in $(seq 300); do [ "$(wc -l <"$T/x9.csv")" -ge "$(wc -l <"$T/one.csv")" ] && break; sleep 0.1; done
+kill -TERM "$scorer_pid"
+wait "$scorer_pid"
+check_eq "the samples of overlapping views are the one host's, not doubled" \
+	"$(sort "$T/one.csv" | md5sum)" "$(sort "$T/x9.csv" | md5sum)"
+check_eq "... and so is the history" "$(cat "$T"/one.history/*.hist | md5sum)" \
+	"$(cat "$T"/x9.history/*.hist | md5sum)"
+check_eq "... and the alerts, scores too" "$(scores "$T/one.jsonl")" "$(scores "$T/x9.jsonl")"
+
 # --- one seed, the master of the alert stream, SIGKILLed ----------------------
 # sensors and the scorer given that node alone: it named its cluster at their
 # first connection (CLUSTER SLOTS), and those nodes stand in for it when it
@@ -249,15 +272,26 @@ s7_pid=$!
 pids+=("$s7_pid")
 for _ in $(seq 300); do grep -q "^flowsad: window" "$T/x7.log" && break; sleep 0.1; done
 for p in "${ports[@]}"; do kill -STOP "$(cat "$T/n$p/pid")"; done
-sleep 2
+# and a sensor that reads fast: its queue of windows fills, its loop waits
+conf s7f sensor f7
+"$FLOWSAD" run -c "$T/s7f.conf" -r "$DATA/sample.pcap" 2>"$T/s7f.log" &
+s7f_pid=$!
+pids+=("$s7f_pid")
+sleep 3
 t0=$(date +%s%N)
-kill -TERM "$s7_pid" "$x7_pid"
-for _ in $(seq 200); do kill -0 "$s7_pid" 2>/dev/null || kill -0 "$x7_pid" 2>/dev/null || break; sleep 0.1; done
+kill -TERM "$s7_pid" "$x7_pid" "$s7f_pid"
+for _ in $(seq 200); do
+	kill -0 "$s7_pid" 2>/dev/null || kill -0 "$x7_pid" 2>/dev/null ||
+		kill -0 "$s7f_pid" 2>/dev/null || break
+	sleep 0.1
+done
 took=$((($(date +%s%N) - t0) / 1000000))
-kill -9 "$s7_pid" "$x7_pid" 2>/dev/null
+kill -9 "$s7_pid" "$x7_pid" "$s7f_pid" 2>/dev/null
 for p in "${ports[@]}"; do kill -CONT "$(cat "$T/n$p/pid")"; done
-check "a sensor and a scorer stop within 10 s of SIGTERM, no Redis node answering ($took ms)" \
+check "two sensors (one with its queue of windows full) and a scorer stop within 10 s of SIGTERM, no Redis node answering ($took ms)" \
 	test "$took" -lt 10000
+check "... the full one says which windows it could not send" \
+	grep -q "not sent (.*): asked to stop while Redis takes no windows" "$T/s7f.log"
 check "... the sensor says which nodes it tried, and that it gave up to stop" grep -Eq \
 	"no redis node answers \([0-9]+ nodes? tried, .*127\.0\.0\.1:[0-9]+ .*no answer in time.*given up: stopping" \
 	"$T/s7.log"

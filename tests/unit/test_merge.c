@@ -125,6 +125,63 @@ static void test_parts_merge_to_the_whole(void **state)
 	free(p);
 }
 
+/* Views that overlap (two site mirrors both see the traffic between the
+ * sites; here every part sees every packet): each part counts the hosts at
+ * home with it, and the merge is the whole, answers included. Without
+ * homes, every volume would count once a part. */
+static void test_overlapping_views_merge_to_the_whole(void **state)
+{
+	size_t max = 40000;
+	struct packet_info *p = malloc(max * sizeof *p);
+	struct window_table *whole = window_table_new(60, 0, 100000, NULL), *part[PARTS];
+	struct handed hw = { 0 }, hp[PARTS];
+	struct merge_stats st = { 0 };
+	/* hosts 1-127, 128-255, and 256-400 with the router (1000) */
+	static const char *const homes[PARTS] = { "10.0.0.0/25", "10.0.0.128/25",
+						  "10.0.1.0/24,10.0.3.0/24" };
+	struct filter_nets *home = calloc(PARTS, sizeof *home);
+	(void)state;
+	assert_non_null(p);
+	assert_non_null(home);
+	window_table_hand_over(whole, take, &hw);
+	memset(hp, 0, sizeof hp);
+	for (int i = 0; i < PARTS; i++) {
+		assert_int_equal(filter_add_nets(&home[i], homes[i]), 0);
+		part[i] = window_table_new(60, 0, 100000, NULL);
+		window_table_set_partial(part[i]);
+		window_table_set_home(part[i], &home[i]);
+		window_table_hand_over(part[i], take, &hp[i]);
+	}
+	size_t n = traffic(p, max);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(window_table_add(whole, &p[i], NULL, NULL), 0);
+		for (int k = 0; k < PARTS; k++)
+			assert_int_equal(window_table_add(part[k], &p[i], NULL, NULL), 0);
+	}
+	window_table_flush(whole, NULL, NULL);
+	for (int i = 0; i < PARTS; i++)
+		window_table_flush(part[i], NULL, NULL);
+	assert_int_equal(hw.n, 3);
+	for (int w = 0; w < 3; w++) {
+		struct sample_set parts[PARTS], merged;
+		for (int i = 0; i < PARTS; i++)
+			parts[i] = hp[i].set[w];
+		assert_int_equal(sample_set_merge(parts, PARTS, &merged, &st), 0);
+		assert_int_equal(merged.n, hw.set[w].n);
+		for (size_t k = 0; k < merged.n; k++)
+			assert_same_sample(merged.s[k], hw.set[w].s[k]);
+		sample_set_free(&merged);
+		sample_set_free(&hw.set[w]);
+	}
+	assert_int_equal(st.joined, 0);
+	assert_int_equal(st.answers_unmatched, 0);
+	for (int i = 0; i < PARTS; i++)
+		window_table_free(part[i]);
+	window_table_free(whole);
+	free(home);
+	free(p);
+}
+
 /* One source in two parts (reached two workers through two tunnels):
  * one sample, counts summed, services joined; an answer to a host nobody
  * has a sample of is counted unmatched. */
@@ -200,6 +257,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parts_merge_to_the_whole),
+		cmocka_unit_test(test_overlapping_views_merge_to_the_whole),
 		cmocka_unit_test(test_a_source_in_two_parts_is_joined),
 		cmocka_unit_test(test_copies_merge),
 	};

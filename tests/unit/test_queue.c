@@ -231,6 +231,27 @@ static void test_pop_wait(void **state)
 	queue_free(q);
 }
 
+/* A push that may wait a while only: it gives up when no room comes in
+ * time (the item not taken), and goes in once an item is popped. */
+static void test_push_wait(void **state)
+{
+	struct queue *q = queue_new(1);
+	struct item a = { .value = 1 }, b = { .value = 2 };
+	size_t counted;
+	(void)state;
+	assert_int_equal(queue_push_wait(q, &a.link, 0.1), 0);
+	double t0 = now();
+	assert_int_equal(queue_push_wait(q, &b.link, 0.1), -ETIMEDOUT);
+	assert_true(now() - t0 >= 0.09);
+	assert_int_equal(queue_length(q, &counted), 1);
+	assert_int_equal(value_of(queue_pop(q)), 1);
+	assert_int_equal(queue_push_wait(q, &b.link, 0.1), 0);
+	assert_int_equal(value_of(queue_pop(q)), 2);
+	queue_close(q);
+	assert_int_equal(queue_push_wait(q, &b.link, 0.1), -EPIPE);
+	queue_free(q);
+}
+
 static int woken;
 
 static void on_wake(struct ev_loop *loop, ev_async *w, int revents)
@@ -273,6 +294,7 @@ int main(void)
 		cmocka_unit_test(test_bound_waits),
 		cmocka_unit_test(test_close),
 		cmocka_unit_test(test_pop_wait),
+		cmocka_unit_test(test_push_wait),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_wakes_the_loop),
 	};
