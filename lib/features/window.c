@@ -78,10 +78,22 @@ struct sample_block {
 	struct sample s[SAMPLES_PER_BLOCK];
 };
 
+/* A source's place in its window's table: the hash of its address tells
+ * the samples of the other sources that probing passes apart without
+ * reading them (a cache miss each). */
+struct slot {
+	uint64_t hash; /* distinct_hash_addr(&s->src) */
+	struct sample *s; /* NULL: empty */
+};
+
 struct window {
 	int64_t start;
 	size_t n, cap;         /* samples, hash slots (a power of two) */
-	struct sample **slots; /* open addressing by source address */
+	union {
+		struct slot *slots;    /* open addressing by source address */
+		struct sample **order; /* as it closes, in the slots' memory: its samples
+					* in address order */
+	};
 	struct sample_block *blocks; /* newest first */
 	/* a partial table's answers to hosts without a sample here: open
 	 * addressing by address, cap_answers slots (a power of two) */
@@ -144,10 +156,10 @@ static void addr_words(const ip_addr *a, uint64_t *hi, uint64_t *lo)
 	memcpy(lo, a->b + 8, 8);
 }
 
-/* Memory of a sample and its slot in the window's table. */
+/* Memory of a sample and its slots in the window's table. */
 static size_t sample_bytes(const struct sample *s)
 {
-	return sizeof *s + 2 * sizeof(struct sample *) + distinct_bytes(&s->seen) +
+	return sizeof *s + 2 * sizeof(struct slot) + distinct_bytes(&s->seen) +
 	       (s->terms == s->inline_terms ? 0 : s->cap_terms * sizeof(struct window_term));
 }
 
@@ -225,11 +237,14 @@ static void compact_terms(struct sample *s)
 	s->ns.c.n_terms = n;
 }
 
-/* src's slot in w's table, hash its distinct_hash_addr. */
-static struct sample **find_slot(struct window *w, const ip_addr *src, uint64_t hash)
+/* src's slot in w's table (empty when it has none), hash its
+ * distinct_hash_addr. src NULL: the first with its hash, without reading a
+ * sample (a guess, to prefetch). */
+static struct slot *find_slot(const struct window *w, const ip_addr *src, uint64_t hash)
 {
 	size_t j = (size_t)hash & (w->cap - 1);
-	while (w->slots[j] && !ip_addr_equal(&w->slots[j]->src, src))
+	while (w->slots[j].s &&
+	       (w->slots[j].hash != hash || (src && !ip_addr_equal(&w->slots[j].s->src, src))))
 		j = (j + 1) & (w->cap - 1);
 	return &w->slots[j];
 }
@@ -238,7 +253,7 @@ static struct sample **find_slot(struct window *w, const ip_addr *src, uint64_t 
 static int grow_window(struct window *w, size_t first_cap)
 {
 	size_t cap = w->cap ? w->cap * 2 : first_cap;
-	struct sample **slots = calloc(cap, sizeof *slots), **old = w->slots;
+	struct slot *slots = calloc(cap, sizeof *slots), *old = w->slots;
 	size_t old_cap = w->cap;
 
 	if (!slots)
@@ -246,8 +261,8 @@ static int grow_window(struct window *w, size_t first_cap)
 	w->slots = slots;
 	w->cap = cap;
 	for (size_t i = 0; i < old_cap; i++)
-		if (old[i])
-			*find_slot(w, &old[i]->src, distinct_hash_addr(&old[i]->src)) = old[i];
+		if (old[i].s)
+			*find_slot(w, &old[i].s->src, old[i].hash) = old[i];
 	free(old);
 	return 0;
 }
@@ -402,7 +417,7 @@ static void release_handed(void *owner)
 /* The source's sample in window w, or NULL when it has none. */
 static struct sample *find_sample(struct window *w, const ip_addr *src)
 {
-	return w->cap ? *find_slot(w, src, distinct_hash_addr(src)) : NULL;
+	return w->cap ? find_slot(w, src, distinct_hash_addr(src))->s : NULL;
 }
 
 /* Answers that came before their host's first packet of the window (a flow
@@ -450,7 +465,7 @@ static int hand_over(struct window_table *t, struct window *w, size_t n)
 	}
 	size_t kept = 0;
 	for (size_t i = 0; i < n; i++) {
-		struct sample *x = w->slots[i];
+		struct sample *x = w->order[i];
 		t->stats.bytes -= sample_bytes(x);
 		if (t->keep_distinct)
 			x->ns.seen = &x->seen;
@@ -475,14 +490,14 @@ static size_t emit_each(struct window_table *t, struct window *w, size_t n, wind
 	size_t refused = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (i + 4 < n)
-			__builtin_prefetch(w->slots[i + 4]);
-		int erc = emit ? emit(ctx, w->start, &w->slots[i]->ns.src, &w->slots[i]->ns.c) : 0;
+			__builtin_prefetch(w->order[i + 4]);
+		int erc = emit ? emit(ctx, w->start, &w->order[i]->ns.src, &w->order[i]->ns.c) : 0;
 		if (erc < 0) {
 			refused++;
 			*rc = *rc ? *rc : erc;
 		}
-		t->stats.bytes -= sample_bytes(w->slots[i]);
-		free_sample(w->slots[i]);
+		t->stats.bytes -= sample_bytes(w->order[i]);
+		free_sample(w->order[i]);
 	}
 	return refused;
 }
@@ -502,9 +517,9 @@ static int close_oldest(struct window_table *t, window_emit_fn emit, void *ctx)
 	for (struct sample_block *b = w->blocks; b; b = b->next)
 		for (size_t i = 0; i < b->used; i++) {
 			finish_counters(&b->s[i]);
-			w->slots[n++] = &b->s[i];
+			w->order[n++] = &b->s[i];
 		}
-	sort_by_address(w->slots, n);
+	sort_by_address(w->order, n);
 	if (!t->hand_over) {
 		refused = emit_each(t, w, n, emit, ctx, &rc);
 	} else if ((rc = hand_over(t, w, n)) < 0) {
@@ -681,13 +696,13 @@ static struct window_answer *answers_to(struct window_table *t, struct window *w
 static int add_sample(struct window_table *t, struct window *w, const ip_addr *src, uint64_t hash,
 		      struct sample **out)
 {
-	struct sample **slot;
+	struct slot *slot;
 
 	*out = NULL;
 	if (!w->cap && grow_window(w, t->first_cap) < 0)
 		return -ENOMEM;
 	slot = find_slot(w, src, hash);
-	if ((*out = *slot))
+	if ((*out = slot->s))
 		return 0;
 	if (w->n >= t->max_samples) {
 		t->stats.evicted++;
@@ -704,7 +719,7 @@ static int add_sample(struct window_table *t, struct window *w, const ip_addr *s
 	s->src = s->ns.src = *src;
 	s->ns.window_start = w->start;
 	s->ns.c.src_location = location_of(t->loc, src);
-	*slot = s;
+	*slot = (struct slot){ hash, s };
 	w->n++;
 	t->stats.bytes += sample_bytes(s);
 	*out = s;
@@ -968,7 +983,7 @@ static void prefetch_slot(const struct window *w, uint64_t hash)
  * packets before). */
 static void prefetch_sample(const struct window *w, uint64_t hash)
 {
-	const struct sample *s = w->slots[(size_t)hash & (w->cap - 1)];
+	const struct sample *s = find_slot(w, NULL, hash)->s;
 	for (int line = 0; s && line < SAMPLE_HOT_BYTES; line += 64)
 		__builtin_prefetch((const char *)s + line);
 }
