@@ -48,8 +48,9 @@ struct packet_counts {
 
 /* A sample's first three cache lines hold all that a packet of a flow seen
  * last reads and writes (prefetch_sample fetches them): its source,
- * its previous flow, the services it serves, its packet counts. The rest is
- * touched by a new flow or as the window closes. */
+ * its previous flow, the services it serves, its packet counts. A new flow
+ * touches its distinct values and service terms, next, and the sketches of
+ * its counters (prefetch_flow fetches them). */
 #define SAMPLE_HOT_BYTES 192
 
 struct sample {
@@ -59,13 +60,13 @@ struct sample {
 	 * none), exact: on the sketch's 512 bits udp/53 and tcp/443 are one */
 	uint32_t serving[SERVING_KEPT];
 	struct packet_counts counts;
-	struct net_sample ns;  /* what is emitted, or handed over (its host features zero) */
 	struct distinct seen; /* destinations, ports, pairs, flows */
 	uint32_t n_terms, cap_terms;
 	struct window_term *terms; /* open addressing by key (key 0 is no service: never used) */
 	struct window_term inline_terms[TERMS_INLINE]; /* the first ones: most sources have few */
+	struct net_sample ns;  /* what is emitted, or handed over (its host features zero) */
 };
-static_assert(offsetof(struct sample, ns) == SAMPLE_HOT_BYTES, "a sample's hot part");
+static_assert(offsetof(struct sample, seen) == SAMPLE_HOT_BYTES, "a sample's hot part");
 
 /* A window's samples come from blocks it gives back at once when it closes
  * (to the next windows: the table's spares; or with the set it is handed
@@ -758,13 +759,20 @@ struct event {
 	uint32_t sid;           /* IDS alerts: the signature */
 };
 
+/* Whether a packet or flow to dst continues the previous flow l. */
+static int continues(const struct last_flow *l, const ip_addr *dst, uint8_t proto, int has_ports,
+		     uint16_t sport, uint16_t dport)
+{
+	return l->valid && l->proto == proto && l->sport == (has_ports ? sport : 0) &&
+	       l->dport == (has_ports ? dport : 0) && ip_addr_equal(&l->dst, dst);
+}
+
 /* Whether ev continues the sample's previous flow; remembers it if not. */
 static int repeats_last_flow(struct sample *s, const struct event *ev)
 {
 	struct last_flow *l = &s->last;
 	uint16_t sport = ev->has_ports ? ev->sport : 0, dport = ev->has_ports ? ev->dport : 0;
-	if (l->valid && l->proto == ev->proto && l->sport == sport && l->dport == dport &&
-	    ip_addr_equal(&l->dst, ev->dst))
+	if (continues(l, ev->dst, ev->proto, ev->has_ports, ev->sport, ev->dport))
 		return 1;
 	*l = (struct last_flow){
 		.dst = *ev->dst, .sport = sport, .dport = dport, .proto = ev->proto, .valid = 1
@@ -979,13 +987,31 @@ static void prefetch_slot(const struct window *w, uint64_t hash)
 	__builtin_prefetch(&w->slots[(size_t)hash & (w->cap - 1)]);
 }
 
+static void prefetch_lines(const void *from, const void *to)
+{
+	for (const char *p = from; p < (const char *)to; p += 64)
+		__builtin_prefetch(p);
+}
+
 /* Fetches the hot part of the sample in that slot (prefetch_slot some
  * packets before). */
 static void prefetch_sample(const struct window *w, uint64_t hash)
 {
 	const struct sample *s = find_slot(w, NULL, hash)->s;
-	for (int line = 0; s && line < SAMPLE_HOT_BYTES; line += 64)
-		__builtin_prefetch((const char *)s + line);
+	if (s)
+		prefetch_lines(s, &s->seen);
+}
+
+/* When packet p (its source's hash) starts a new flow of its sample
+ * (fetched by prefetch_sample some packets before), fetches what that
+ * touches: the distinct values, the service terms, the sketches. */
+static void prefetch_flow(const struct window *w, const struct packet_info *p, uint64_t hash)
+{
+	const struct sample *s = find_slot(w, NULL, hash)->s;
+	if (!s || continues(&s->last, &p->dst, p->proto, p->has_ports, p->sport, p->dport))
+		return;
+	prefetch_lines(&s->seen, &s->ns);
+	prefetch_lines(s->ns.c.peers, &s->ns.c.src_location + 1);
 }
 
 static int64_t event_window_start(struct window_table *t, int64_t ts)
@@ -1116,11 +1142,13 @@ int window_table_add(struct window_table *t, const struct packet_info *p, window
 /* A batch is counted as a pipeline: a packet's record is fetched first
  * (another thread wrote it), BATCH_DEPTH packets before it is counted; then
  * its source is hashed and its slot in the window's table fetched, then the
- * sample the slot points to: each step some packets after the one before,
- * so that the memory it needs has come by then. */
+ * sample the slot points to, then, for a new flow, what that touches: each
+ * step some packets after the one before, so that the memory it needs has
+ * come by then. */
 #define BATCH_DEPTH 32
 #define SLOT_LAG 16   /* packets from fetching the record to hashing its source */
 #define SAMPLE_LAG 24 /* to fetching its sample */
+#define FLOW_LAG 28   /* to fetching what a new flow touches */
 #define HASHES_KEPT 32 /* a power of two above BATCH_DEPTH - SLOT_LAG */
 
 /* What counting reads of a packet record: its first 84 bytes. */
@@ -1156,6 +1184,8 @@ int window_table_add_batch(struct window_table *t, const struct packet_info *p, 
 		}
 		if (w && behind(i, SAMPLE_LAG, n, &j))
 			prefetch_sample(w, hash[j % HASHES_KEPT]);
+		if (w && behind(i, FLOW_LAG, n, &j))
+			prefetch_flow(w, &p[j], hash[j % HASHES_KEPT]);
 		if (behind(i, BATCH_DEPTH, n, &j))
 			rc = count_packet(t, &p[j], hash[j % HASHES_KEPT], emit, ctx);
 	}
