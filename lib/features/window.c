@@ -43,7 +43,7 @@ struct packet_counts {
 	uint64_t packets[N_CLASSES];        /* tcp_packets, ...; packets */
 	uint64_t opened_packets[N_CLASSES]; /* opened_tcp, ...; opened_packets */
 	uint64_t bytes, opened_bytes, served_packets, served_bytes, refused;
-	uint64_t syn_sent, rst_sent, opened;
+	uint64_t syn_sent, rst_sent;
 };
 
 /* A sample's first three cache lines hold all that a packet of a flow seen
@@ -60,6 +60,7 @@ struct sample {
 	 * none), exact: on the sketch's 512 bits udp/53 and tcp/443 are one */
 	uint32_t serving[SERVING_KEPT];
 	struct packet_counts counts;
+	int location; /* of the source (ns.c.src_location's, set as the window closes) */
 	struct distinct seen; /* destinations, ports, pairs, flows */
 	uint32_t n_terms, cap_terms;
 	struct window_term *terms; /* open addressing by key (key 0 is no service: never used) */
@@ -375,13 +376,13 @@ static void fold_counts(struct window_counters *c, const struct packet_counts *k
 	c->refused = k->refused;
 	c->syn_sent = k->syn_sent;
 	c->rst_sent = k->rst_sent;
-	c->opened = k->opened;
 }
 
 static void finish_counters(struct sample *s)
 {
 	struct window_counters *c = &s->ns.c;
 	fold_counts(c, &s->counts);
+	c->src_location = s->location;
 	uint64_t answered = c->synack_received + c->rst_received;
 	window_count_distinct(c, &s->seen);
 	c->syn_unanswered = c->syn_sent > answered ? c->syn_sent - answered : 0;
@@ -719,7 +720,7 @@ static int add_sample(struct window_table *t, struct window *w, const ip_addr *s
 		return -ENOMEM;
 	s->src = s->ns.src = *src;
 	s->ns.window_start = w->start;
-	s->ns.c.src_location = location_of(t->loc, src);
+	s->location = location_of(t->loc, src);
 	*slot = (struct slot){ hash, s };
 	w->n++;
 	t->stats.bytes += sample_bytes(s);
@@ -940,7 +941,7 @@ static void note_flow(struct window_table *t, struct sample *s, const struct eve
 	note_opened(&s->ns.c, ip, term);
 	if (new_flow) {
 		t->stats.bytes += count_term(s, term);
-		s->counts.opened++;
+		s->ns.c.opened++;
 	}
 }
 
@@ -987,10 +988,11 @@ static void prefetch_slot(const struct window *w, uint64_t hash)
 	__builtin_prefetch(&w->slots[(size_t)hash & (w->cap - 1)]);
 }
 
+/* Fetches the cache lines of the bytes [from, to). */
 static void prefetch_lines(const void *from, const void *to)
 {
-	for (const char *p = from; p < (const char *)to; p += 64)
-		__builtin_prefetch(p);
+	for (uintptr_t line = (uintptr_t)from & ~(uintptr_t)63; line < (uintptr_t)to; line += 64)
+		__builtin_prefetch((const void *)line);
 }
 
 /* Fetches the hot part of the sample in that slot (prefetch_slot some
@@ -1011,7 +1013,7 @@ static void prefetch_flow(const struct window *w, const struct packet_info *p, u
 	if (!s || continues(&s->last, &p->dst, p->proto, p->has_ports, p->sport, p->dport))
 		return;
 	prefetch_lines(&s->seen, &s->ns);
-	prefetch_lines(s->ns.c.peers, &s->ns.c.src_location + 1);
+	prefetch_lines(&s->ns.c.opened, &s->ns.c.refused_to + 1);
 }
 
 static int64_t event_window_start(struct window_table *t, int64_t ts)
@@ -1059,7 +1061,6 @@ static int add_event(struct window_table *t, const struct event *ev, window_emit
 		*out = s;
 	if (!s)
 		return rc < 0 ? rc : closed;
-	struct window_counters *c = &s->ns.c;
 	struct event relayed;
 	if (relays(s, ev)) {
 		relayed = *ev;
@@ -1076,7 +1077,7 @@ static int add_event(struct window_table *t, const struct event *ev, window_emit
 	count_destinations(t, w, s, ev);
 	/* what it was served by a host of its own networks (what the internet
 	 * serves is a client's day); a refusal is a failure of the receiver's */
-	int served = ev->answer && !ev->refusal && c->src_location != LOCATION_GLOBAL;
+	int served = ev->answer && !ev->refusal && s->location != LOCATION_GLOBAL;
 	if (served && s->last.receiver) {
 		s->last.receiver->ns.c.received_bytes += ev->bytes;
 	} else if (served) {
