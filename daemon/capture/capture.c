@@ -246,7 +246,6 @@ static int count_export_datagrams(struct capture *c, struct netflow_decoder *nf,
  * (four batches, 1.2 MiB, within L2) less. */
 #define BATCH_PACKETS 2048
 #define RELAY_BATCHES 4
-#define PREFETCH_AHEAD 16  /* packets between fetching a slot and counting its packet */
 
 struct batch {
 	struct queue_link link;
@@ -290,21 +289,6 @@ static void *decode_into_relay(void *arg)
 	return NULL;
 }
 
-/* Counts b's packets into t; returns what window_table_add returned last. */
-static int count_batch(const struct batch *b, struct window_table *t, window_emit_fn emit,
-		       void *ctx)
-{
-	int rc = 0;
-	for (size_t i = 0; i < b->n && rc == 0; i++) {
-		if (i + PREFETCH_AHEAD < b->n) /* samples are spread over megabytes */
-			window_table_prefetch(t, &b->pkt[i + PREFETCH_AHEAD], 0);
-		if (i + PREFETCH_AHEAD / 2 < b->n)
-			window_table_prefetch(t, &b->pkt[i + PREFETCH_AHEAD / 2], 1);
-		rc = window_table_add(t, &b->pkt[i], emit, ctx);
-	}
-	return rc;
-}
-
 /* The counting side, on this thread, while the decoder thread runs. */
 static int count_relayed(struct decode_relay *r, struct window_table *t, window_emit_fn emit,
 			 void *ctx)
@@ -313,7 +297,7 @@ static int count_relayed(struct decode_relay *r, struct window_table *t, window_
 	int rc = 0;
 	while (rc == 0 && (l = queue_pop(r->filled))) {
 		struct batch *b = queue_item(l, struct batch, link);
-		rc = count_batch(b, t, emit, ctx);
+		rc = window_table_add_batch(t, b->pkt, b->n, emit, ctx);
 		if (queue_push(r->empty, &b->link, 0) < 0) /* (closed only below) */
 			break;
 	}
@@ -330,7 +314,7 @@ static int count_unrelayed(struct decode_relay *r, struct window_table *t, windo
 	int rc = 0, more = 1;
 	while (rc == 0 && more) {
 		more = fill_batch(r->capture, b);
-		rc = count_batch(b, t, emit, ctx);
+		rc = window_table_add_batch(t, b->pkt, b->n, emit, ctx);
 	}
 	return rc;
 }
@@ -545,10 +529,7 @@ int capture_step(struct capture *c, int max, struct window_table *t, window_emit
 	while (frames < max &&
 	       (n = read_frames(c, pkt, max - frames < 64 ? max - frames : 64)) > 0) {
 		frames += n;
-		int rc = 0;
-		for (size_t i = 0; i < c->n; i++)
-			if ((rc = window_table_add(t, &pkt[i], emit, ctx)) < 0)
-				break;
+		int rc = window_table_add_batch(t, pkt, c->n, emit, ctx);
 		if (rc < 0 || c->step_sink.failed) {
 			log_err("%s: %s", c->name, rc < 0 ? strerror(-rc) : "out of memory");
 			return -1;

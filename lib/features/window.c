@@ -1,7 +1,10 @@
 #include "features/window.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <math.h>
+#include <stdalign.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,28 +24,50 @@ struct sample;
 
 struct last_flow {
 	ip_addr dst;
+	struct sample *receiver; /* an answering flow: the sample of the host it answers, if any */
 	uint16_t sport, dport;
 	uint8_t proto, valid;
-	struct sample *receiver; /* an answering flow: the sample of the host it answers, if any */
 };
 
 #define TERMS_INLINE 4
-
-/* The previous flow and the first counters lead: a packet of a flow seen
- * last touches the first three cache lines only (window_table_prefetch). */
 #define SERVING_KEPT 4
 
+/* The protocol classes of window_counters' packet mix. */
+enum { CLASS_TCP, CLASS_UDP, CLASS_ICMP, CLASS_OTHER, N_CLASSES };
+
+/* What the packets of a sample add up to while its window is open: the
+ * counters of window_counters that most packets change, by protocol class
+ * where the window_counters has them so (its totals are their sums), set
+ * from these once, as the window closes (fold_counts). Two cache lines. */
+struct packet_counts {
+	uint64_t packets[N_CLASSES];        /* tcp_packets, ...; packets */
+	uint64_t opened_packets[N_CLASSES]; /* opened_tcp, ...; opened_packets */
+	uint64_t bytes, opened_bytes, served_packets, served_bytes, refused;
+	uint64_t syn_sent, rst_sent;
+};
+
+/* A sample's first three cache lines hold all that a packet of a flow seen
+ * last reads and writes (prefetch_sample fetches them): its source,
+ * its previous flow, the services it serves, its packet counts. A new flow
+ * touches its distinct values and service terms, next, and the sketches of
+ * its counters (prefetch_flow fetches them). */
+#define SAMPLE_HOT_BYTES 192
+
 struct sample {
+	alignas(64) ip_addr src; /* as ns.src: what the window's table compares */
 	struct last_flow last;
 	/* the first services it served in the window (proto << 16 | port; 0:
 	 * none), exact: on the sketch's 512 bits udp/53 and tcp/443 are one */
 	uint32_t serving[SERVING_KEPT];
-	struct net_sample ns;  /* what is emitted, or handed over (its host features zero) */
+	struct packet_counts counts;
+	int location; /* of the source (ns.c.src_location's, set as the window closes) */
 	struct distinct seen; /* destinations, ports, pairs, flows */
 	uint32_t n_terms, cap_terms;
 	struct window_term *terms; /* open addressing by key (key 0 is no service: never used) */
 	struct window_term inline_terms[TERMS_INLINE]; /* the first ones: most sources have few */
+	struct net_sample ns;  /* what is emitted, or handed over (its host features zero) */
 };
+static_assert(offsetof(struct sample, seen) == SAMPLE_HOT_BYTES, "a sample's hot part");
 
 /* A window's samples come from blocks it gives back at once when it closes
  * (to the next windows: the table's spares; or with the set it is handed
@@ -55,10 +80,22 @@ struct sample_block {
 	struct sample s[SAMPLES_PER_BLOCK];
 };
 
+/* A source's place in its window's table: the hash of its address tells
+ * the samples of the other sources that probing passes apart without
+ * reading them (a cache miss each). */
+struct slot {
+	uint64_t hash; /* distinct_hash_addr(&s->src) */
+	struct sample *s; /* NULL: empty */
+};
+
 struct window {
 	int64_t start;
 	size_t n, cap;         /* samples, hash slots (a power of two) */
-	struct sample **slots; /* open addressing by source address */
+	union {
+		struct slot *slots;    /* open addressing by source address */
+		struct sample **order; /* as it closes, in the slots' memory: its samples
+					* in address order */
+	};
 	struct sample_block *blocks; /* newest first */
 	/* a partial table's answers to hosts without a sample here: open
 	 * addressing by address, cap_answers slots (a power of two) */
@@ -122,10 +159,10 @@ static void addr_words(const ip_addr *a, uint64_t *hi, uint64_t *lo)
 	memcpy(lo, a->b + 8, 8);
 }
 
-/* Memory of a sample and its slot in the window's table. */
+/* Memory of a sample and its slots in the window's table. */
 static size_t sample_bytes(const struct sample *s)
 {
-	return sizeof *s + 2 * sizeof(struct sample *) + distinct_bytes(&s->seen) +
+	return sizeof *s + 2 * sizeof(struct slot) + distinct_bytes(&s->seen) +
 	       (s->terms == s->inline_terms ? 0 : s->cap_terms * sizeof(struct window_term));
 }
 
@@ -203,10 +240,14 @@ static void compact_terms(struct sample *s)
 	s->ns.c.n_terms = n;
 }
 
-static struct sample **find_slot(struct window *w, const ip_addr *src)
+/* src's slot in w's table (empty when it has none), hash its
+ * distinct_hash_addr. src NULL: the first with its hash, without reading a
+ * sample (a guess, to prefetch). */
+static struct slot *find_slot(const struct window *w, const ip_addr *src, uint64_t hash)
 {
-	size_t j = (size_t)distinct_hash_addr(src) & (w->cap - 1);
-	while (w->slots[j] && !ip_addr_equal(&w->slots[j]->ns.src, src))
+	size_t j = (size_t)hash & (w->cap - 1);
+	while (w->slots[j].s &&
+	       (w->slots[j].hash != hash || (src && !ip_addr_equal(&w->slots[j].s->src, src))))
 		j = (j + 1) & (w->cap - 1);
 	return &w->slots[j];
 }
@@ -215,7 +256,7 @@ static struct sample **find_slot(struct window *w, const ip_addr *src)
 static int grow_window(struct window *w, size_t first_cap)
 {
 	size_t cap = w->cap ? w->cap * 2 : first_cap;
-	struct sample **slots = calloc(cap, sizeof *slots), **old = w->slots;
+	struct slot *slots = calloc(cap, sizeof *slots), *old = w->slots;
 	size_t old_cap = w->cap;
 
 	if (!slots)
@@ -223,8 +264,8 @@ static int grow_window(struct window *w, size_t first_cap)
 	w->slots = slots;
 	w->cap = cap;
 	for (size_t i = 0; i < old_cap; i++)
-		if (old[i])
-			*find_slot(w, &old[i]->ns.src) = old[i];
+		if (old[i].s)
+			*find_slot(w, &old[i].s->src, old[i].hash) = old[i];
 	free(old);
 	return 0;
 }
@@ -309,9 +350,40 @@ void window_count_distinct(struct window_counters *c, const struct distinct *see
 	c->flows = distinct_count(seen, SEEN_FLOW);
 }
 
+static uint64_t sum_classes(const uint64_t *by_class)
+{
+	uint64_t sum = 0;
+	for (int i = 0; i < N_CLASSES; i++)
+		sum += by_class[i];
+	return sum;
+}
+
+/* Sets c's packet counters from what the packets added up to. */
+static void fold_counts(struct window_counters *c, const struct packet_counts *k)
+{
+	c->packets = sum_classes(k->packets);
+	c->tcp_packets = k->packets[CLASS_TCP];
+	c->udp_packets = k->packets[CLASS_UDP];
+	c->icmp_packets = k->packets[CLASS_ICMP];
+	c->other_packets = k->packets[CLASS_OTHER];
+	c->opened_packets = sum_classes(k->opened_packets);
+	c->opened_tcp = k->opened_packets[CLASS_TCP];
+	c->opened_udp = k->opened_packets[CLASS_UDP];
+	c->opened_icmp = k->opened_packets[CLASS_ICMP];
+	c->bytes = k->bytes;
+	c->opened_bytes = k->opened_bytes;
+	c->served_packets = k->served_packets;
+	c->served_bytes = k->served_bytes;
+	c->refused = k->refused;
+	c->syn_sent = k->syn_sent;
+	c->rst_sent = k->rst_sent;
+}
+
 static void finish_counters(struct sample *s)
 {
 	struct window_counters *c = &s->ns.c;
+	fold_counts(c, &s->counts);
+	c->src_location = s->location;
 	uint64_t answered = c->synack_received + c->rst_received;
 	window_count_distinct(c, &s->seen);
 	c->syn_unanswered = c->syn_sent > answered ? c->syn_sent - answered : 0;
@@ -348,7 +420,7 @@ static void release_handed(void *owner)
 /* The source's sample in window w, or NULL when it has none. */
 static struct sample *find_sample(struct window *w, const ip_addr *src)
 {
-	return w->cap ? *find_slot(w, src) : NULL;
+	return w->cap ? find_slot(w, src, distinct_hash_addr(src))->s : NULL;
 }
 
 /* Answers that came before their host's first packet of the window (a flow
@@ -396,7 +468,7 @@ static int hand_over(struct window_table *t, struct window *w, size_t n)
 	}
 	size_t kept = 0;
 	for (size_t i = 0; i < n; i++) {
-		struct sample *x = w->slots[i];
+		struct sample *x = w->order[i];
 		t->stats.bytes -= sample_bytes(x);
 		if (t->keep_distinct)
 			x->ns.seen = &x->seen;
@@ -421,14 +493,14 @@ static size_t emit_each(struct window_table *t, struct window *w, size_t n, wind
 	size_t refused = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (i + 4 < n)
-			__builtin_prefetch(w->slots[i + 4]);
-		int erc = emit ? emit(ctx, w->start, &w->slots[i]->ns.src, &w->slots[i]->ns.c) : 0;
+			__builtin_prefetch(w->order[i + 4]);
+		int erc = emit ? emit(ctx, w->start, &w->order[i]->ns.src, &w->order[i]->ns.c) : 0;
 		if (erc < 0) {
 			refused++;
 			*rc = *rc ? *rc : erc;
 		}
-		t->stats.bytes -= sample_bytes(w->slots[i]);
-		free_sample(w->slots[i]);
+		t->stats.bytes -= sample_bytes(w->order[i]);
+		free_sample(w->order[i]);
 	}
 	return refused;
 }
@@ -448,9 +520,9 @@ static int close_oldest(struct window_table *t, window_emit_fn emit, void *ctx)
 	for (struct sample_block *b = w->blocks; b; b = b->next)
 		for (size_t i = 0; i < b->used; i++) {
 			finish_counters(&b->s[i]);
-			w->slots[n++] = &b->s[i];
+			w->order[n++] = &b->s[i];
 		}
-	sort_by_address(w->slots, n);
+	sort_by_address(w->order, n);
 	if (!t->hand_over) {
 		refused = emit_each(t, w, n, emit, ctx, &rc);
 	} else if ((rc = hand_over(t, w, n)) < 0) {
@@ -580,7 +652,9 @@ static struct sample *new_sample(struct window_table *t, struct window *w)
 		if ((b = t->spare)) {
 			t->spare = b->next;
 			memset(b, 0, sizeof *b); /* at once: cheaper than a sample at a time */
-		} else if (!(b = calloc(1, sizeof *b))) {
+		} else if ((b = aligned_alloc(alignof(struct sample_block), sizeof *b))) {
+			memset(b, 0, sizeof *b);
+		} else {
 			return NULL;
 		}
 		b->next = w->blocks;
@@ -629,18 +703,19 @@ static struct window_answer *answers_to(struct window_table *t, struct window *w
 	return e;
 }
 
-/* The source's sample in window w, created when new; NULL in *out when the
- * window is full of sources (counted as evicted). Returns 0 or -ENOMEM. */
-static int add_sample(struct window_table *t, struct window *w, const ip_addr *src,
+/* The source's sample in window w (hash: its distinct_hash_addr), created
+ * when new; NULL in *out when the window is full of sources (counted as
+ * evicted). Returns 0 or -ENOMEM. */
+static int add_sample(struct window_table *t, struct window *w, const ip_addr *src, uint64_t hash,
 		      struct sample **out)
 {
-	struct sample **slot;
+	struct slot *slot;
 
 	*out = NULL;
 	if (!w->cap && grow_window(w, t->first_cap) < 0)
 		return -ENOMEM;
-	slot = find_slot(w, src);
-	if ((*out = *slot))
+	slot = find_slot(w, src, hash);
+	if ((*out = slot->s))
 		return 0;
 	if (w->n >= t->max_samples) {
 		t->stats.evicted++;
@@ -649,15 +724,15 @@ static int add_sample(struct window_table *t, struct window *w, const ip_addr *s
 	if ((w->n + 1) * 2 > w->cap) {
 		if (grow_window(w, t->first_cap) < 0)
 			return -ENOMEM;
-		slot = find_slot(w, src);
+		slot = find_slot(w, src, hash);
 	}
 	struct sample *s = new_sample(t, w);
 	if (!s)
 		return -ENOMEM;
-	s->ns.src = *src;
+	s->src = s->ns.src = *src;
 	s->ns.window_start = w->start;
-	s->ns.c.src_location = location_of(t->loc, src);
-	*slot = s;
+	s->location = location_of(t->loc, src);
+	*slot = (struct slot){ hash, s };
 	w->n++;
 	t->stats.bytes += sample_bytes(s);
 	*out = s;
@@ -680,6 +755,7 @@ static int cached_location(struct window_table *t, const ip_addr *a, uint64_t ha
 struct event {
 	int64_t ts;
 	const ip_addr *src, *dst;
+	uint64_t src_hash;      /* distinct_hash_addr(src): its sample's place */
 	uint8_t proto, has_ports;
 	uint8_t answer;         /* it answers another host's initiative */
 	uint8_t refusal;        /* an answer that refuses it: a RST or an ICMP error */
@@ -695,15 +771,24 @@ struct event {
 	uint32_t sid;           /* IDS alerts: the signature */
 };
 
+/* Whether a packet or flow to dst continues the previous flow l. */
+static int continues(const struct last_flow *l, const ip_addr *dst, uint8_t proto, int has_ports,
+		     uint16_t sport, uint16_t dport)
+{
+	return l->valid && l->proto == proto && l->sport == (has_ports ? sport : 0) &&
+	       l->dport == (has_ports ? dport : 0) && ip_addr_equal(&l->dst, dst);
+}
+
 /* Whether ev continues the sample's previous flow; remembers it if not. */
 static int repeats_last_flow(struct sample *s, const struct event *ev)
 {
 	struct last_flow *l = &s->last;
 	uint16_t sport = ev->has_ports ? ev->sport : 0, dport = ev->has_ports ? ev->dport : 0;
-	if (l->valid && l->proto == ev->proto && l->sport == sport && l->dport == dport &&
-	    ip_addr_equal(&l->dst, ev->dst))
+	if (continues(l, ev->dst, ev->proto, ev->has_ports, ev->sport, ev->dport))
 		return 1;
-	*l = (struct last_flow){ *ev->dst, sport, dport, ev->proto, 1, NULL };
+	*l = (struct last_flow){
+		.dst = *ev->dst, .sport = sport, .dport = dport, .proto = ev->proto, .valid = 1
+	};
 	return 0;
 }
 
@@ -772,26 +857,31 @@ static void note_answered(struct window_counters *c, const struct event *ev, uin
 	}
 }
 
+static int protocol_class(uint8_t proto)
+{
+	switch (proto) {
+	case IP_PROTO_TCP: return CLASS_TCP;
+	case IP_PROTO_UDP: return CLASS_UDP;
+	case IP_PROTO_ICMP: case IP_PROTO_ICMPV6: return CLASS_ICMP;
+	default: return CLASS_OTHER;
+	}
+}
+
 /* What one event adds to the counts of its side: opened, served or refused.
  * The pure ACKs of a flow it opened are the host receiving (a download's
  * acknowledgments), not sending. */
-static void count_side(struct window_counters *c, const struct event *ev)
+static void count_side(struct packet_counts *k, const struct event *ev, int class)
 {
 	if (ev->housekeeping)
 		return;
 	if (ev->refusal) {
-		c->refused += ev->packets;
+		k->refused += ev->packets;
 	} else if (ev->answer || ev->relay) {
-		c->served_packets += ev->packets;
-		c->served_bytes += ev->bytes;
+		k->served_packets += ev->packets;
+		k->served_bytes += ev->bytes;
 	} else if (!ev->acknowledgment) {
-		c->opened_packets += ev->packets;
-		c->opened_bytes += ev->bytes;
-		c->opened_tcp += ev->proto == IP_PROTO_TCP ? ev->packets : 0;
-		c->opened_udp += ev->proto == IP_PROTO_UDP ? ev->packets : 0;
-		c->opened_icmp += ev->proto == IP_PROTO_ICMP || ev->proto == IP_PROTO_ICMPV6
-					  ? ev->packets
-					  : 0;
+		k->opened_packets[class] += ev->packets;
+		k->opened_bytes += ev->bytes;
 	}
 }
 
@@ -898,22 +988,47 @@ static void count_destinations(struct window_table *t, struct window *w, struct 
 	t->stats.bytes += distinct_bytes(&s->seen) - before;
 }
 
-void window_table_prefetch(const struct window_table *t, const struct packet_info *p, int stage)
+/* The window of the packets counted last: the next ones' most likely. */
+static const struct window *recent_window(const struct window_table *t)
 {
-	const struct window *w = NULL;
-	for (int i = 0; i < t->n_open; i++) /* the window of the packets just counted */
+	for (int i = 0; i < t->n_open; i++)
 		if (t->open[i].start == t->recent_start)
-			w = &t->open[i];
-	if (!w || !w->cap)
+			return t->open[i].cap ? &t->open[i] : NULL;
+	return NULL;
+}
+
+/* Fetches the slot of the source with hash in w's table. */
+static void prefetch_slot(const struct window *w, uint64_t hash)
+{
+	__builtin_prefetch(&w->slots[(size_t)hash & (w->cap - 1)]);
+}
+
+/* Fetches the cache lines of the bytes [from, to). */
+static void prefetch_lines(const void *from, const void *to)
+{
+	for (uintptr_t line = (uintptr_t)from & ~(uintptr_t)63; line < (uintptr_t)to; line += 64)
+		__builtin_prefetch((const void *)line);
+}
+
+/* Fetches the hot part of the sample in that slot (prefetch_slot some
+ * packets before). */
+static void prefetch_sample(const struct window *w, uint64_t hash)
+{
+	const struct sample *s = find_slot(w, NULL, hash)->s;
+	if (s)
+		prefetch_lines(s, &s->seen);
+}
+
+/* When packet p (its source's hash) starts a new flow of its sample
+ * (fetched by prefetch_sample some packets before), fetches what that
+ * touches: the distinct values, the service terms, the sketches. */
+static void prefetch_flow(const struct window *w, const struct packet_info *p, uint64_t hash)
+{
+	const struct sample *s = find_slot(w, NULL, hash)->s;
+	if (!s || continues(&s->last, &p->dst, p->proto, p->has_ports, p->sport, p->dport))
 		return;
-	struct sample *const *slot = &w->slots[(size_t)distinct_hash_addr(&p->src) & (w->cap - 1)];
-	if (stage == 0) {
-		__builtin_prefetch(slot);
-	} else if (*slot) { /* the counters and the previous flow: the first three lines */
-		__builtin_prefetch(*slot);
-		__builtin_prefetch((const char *)*slot + 64);
-		__builtin_prefetch((const char *)*slot + 128);
-	}
+	prefetch_lines(&s->seen, &s->ns);
+	prefetch_lines(&s->ns.c.opened, &s->ns.c.refused_to + 1);
 }
 
 static int64_t event_window_start(struct window_table *t, int64_t ts)
@@ -972,36 +1087,30 @@ static int add_event(struct window_table *t, const struct event *ev, window_emit
 	}
 	if ((t->filter && !filter_monitored(t->filter, ev->src)) || !at_home(t, ev->src)) {
 		/* no sample of its own; what it answers counts for whom it answers */
-		credit_received(t, w, ev, NULL,
-				cached_location(t, ev->src, distinct_hash_addr(ev->src)));
+		credit_received(t, w, ev, NULL, cached_location(t, ev->src, ev->src_hash));
 		return closed;
 	}
 	struct sample *s;
-	int rc = add_sample(t, w, ev->src, &s);
+	int rc = add_sample(t, w, ev->src, ev->src_hash, &s);
 	if (out)
 		*out = s;
 	if (!s)
 		return rc < 0 ? rc : closed;
-	struct window_counters *c = &s->ns.c;
 	struct event relayed;
 	if (relays(t, s, ev)) {
 		relayed = *ev;
 		relayed.relay = 1;
 		ev = &relayed;
 	}
-	c->packets += ev->packets;
-	c->bytes += ev->bytes;
-	switch (ev->proto) {
-	case IP_PROTO_TCP: c->tcp_packets += ev->packets; break;
-	case IP_PROTO_UDP: c->udp_packets += ev->packets; break;
-	case IP_PROTO_ICMP: case IP_PROTO_ICMPV6: c->icmp_packets += ev->packets; break;
-	default: c->other_packets += ev->packets; break;
-	}
-	c->syn_sent += ev->syn_sent;
-	c->rst_sent += ev->rst_sent;
-	count_side(c, ev);
+	struct packet_counts *k = &s->counts;
+	int class = protocol_class(ev->proto);
+	k->packets[class] += ev->packets;
+	k->bytes += ev->bytes;
+	k->syn_sent += ev->syn_sent;
+	k->rst_sent += ev->rst_sent;
+	count_side(k, ev, class);
 	count_destinations(t, w, s, ev);
-	credit_received(t, w, ev, s, c->src_location);
+	credit_received(t, w, ev, s, s->location);
 	if (t->stats.bytes > t->stats.peak_bytes)
 		t->stats.peak_bytes = t->stats.bytes;
 	return closed;
@@ -1016,8 +1125,9 @@ static int is_housekeeping(uint8_t proto, uint8_t icmp_type)
 					    icmp_type == 143));
 }
 
-int window_table_add(struct window_table *t, const struct packet_info *p, window_emit_fn emit,
-		     void *ctx)
+/* window_table_add, src_hash the packet's distinct_hash_addr. */
+static int count_packet(struct window_table *t, const struct packet_info *p, uint64_t src_hash,
+			window_emit_fn emit, void *ctx)
 {
 	int tcp = p->proto == IP_PROTO_TCP, syn = tcp && (p->tcp_flags & TCP_SYN),
 	    ack = tcp && (p->tcp_flags & TCP_ACK);
@@ -1032,7 +1142,8 @@ int window_table_add(struct window_table *t, const struct packet_info *p, window
 	int echo_reply = (p->proto == IP_PROTO_ICMP && p->icmp_type == 0) ||
 			 (p->proto == IP_PROTO_ICMPV6 && p->icmp_type == 129);
 	struct event ev = {
-		.ts = p->ts_sec, .src = &p->src, .dst = &p->dst, .proto = p->proto,
+		.ts = p->ts_sec, .src = &p->src, .src_hash = src_hash, .dst = &p->dst,
+		.proto = p->proto,
 		.has_ports = p->has_ports, .sport = p->sport, .dport = p->dport,
 		.answer = icmp_error || echo_reply || refusing_rst || (syn && ack) ||
 			  (!syn && p->has_ports && p->sport < p->dport),
@@ -1053,6 +1164,65 @@ int window_table_add(struct window_table *t, const struct packet_info *p, window
 	};
 	t->stats.packets++;
 	return add_event(t, &ev, emit, ctx, NULL);
+}
+
+int window_table_add(struct window_table *t, const struct packet_info *p, window_emit_fn emit,
+		     void *ctx)
+{
+	return count_packet(t, p, distinct_hash_addr(&p->src), emit, ctx);
+}
+
+/* A batch is counted as a pipeline: a packet's record is fetched first
+ * (another thread wrote it), BATCH_DEPTH packets before it is counted; then
+ * its source is hashed and its slot in the window's table fetched, then the
+ * sample the slot points to, then, for a new flow, what that touches: each
+ * step some packets after the one before, so that the memory it needs has
+ * come by then. */
+#define BATCH_DEPTH 32
+#define SLOT_LAG 16   /* packets from fetching the record to hashing its source */
+#define SAMPLE_LAG 24 /* to fetching its sample */
+#define FLOW_LAG 28   /* to fetching what a new flow touches */
+#define HASHES_KEPT 32 /* a power of two above BATCH_DEPTH - SLOT_LAG */
+
+/* What counting reads of a packet record: its first 84 bytes. */
+static void prefetch_record(const struct packet_info *p)
+{
+	__builtin_prefetch(p);
+	__builtin_prefetch(&p->dst);
+	__builtin_prefetch(&p->payload_len);
+}
+
+/* Whether step i of the pipeline over n packets has a packet lag steps
+ * behind it, *j. */
+static int behind(size_t i, size_t lag, size_t n, size_t *j)
+{
+	*j = i - lag;
+	return i >= lag && *j < n;
+}
+
+int window_table_add_batch(struct window_table *t, const struct packet_info *p, size_t n,
+			   window_emit_fn emit, void *ctx)
+{
+	uint64_t hash[HASHES_KEPT];
+	int rc = 0;
+	size_t j;
+	for (size_t i = 0; i < n + BATCH_DEPTH && rc == 0; i++) {
+		const struct window *w = recent_window(t);
+		if (i < n)
+			prefetch_record(&p[i]);
+		if (behind(i, SLOT_LAG, n, &j)) {
+			hash[j % HASHES_KEPT] = distinct_hash_addr(&p[j].src);
+			if (w)
+				prefetch_slot(w, hash[j % HASHES_KEPT]);
+		}
+		if (w && behind(i, SAMPLE_LAG, n, &j))
+			prefetch_sample(w, hash[j % HASHES_KEPT]);
+		if (w && behind(i, FLOW_LAG, n, &j))
+			prefetch_flow(w, &p[j], hash[j % HASHES_KEPT]);
+		if (behind(i, BATCH_DEPTH, n, &j))
+			rc = count_packet(t, &p[j], hash[j % HASHES_KEPT], emit, ctx);
+	}
+	return rc;
 }
 
 /* What a flow record is to the conversation: an answer to
@@ -1203,6 +1373,7 @@ int window_table_add_flow(struct window_table *t, const struct flow_record *r, w
 	struct event ev = {
 		.ts = floor_div(r->start_ms, 1000),
 		.src = &r->src,
+		.src_hash = distinct_hash_addr(&r->src),
 		.dst = &r->dst,
 		.proto = r->proto,
 		.has_ports = (uint8_t)has_ports,
@@ -1234,6 +1405,7 @@ int window_table_add_alert(struct window_table *t, int64_t ts, const ip_addr *sr
 {
 	struct event ev = { .ts = ts,
 			    .src = src,
+			    .src_hash = distinct_hash_addr(src),
 			    .dst = dst,
 			    .proto = WINDOW_PROTO_ANY,
 			    .has_ports = 1,

@@ -131,10 +131,12 @@ void window_table_set_home(struct window_table *t, const struct filter_nets *hom
  * is counted in the stats and is no error. */
 int window_table_add(struct window_table *t, const struct packet_info *p, window_emit_fn emit,
 		     void *ctx);
-/* A hint for a packet that window_table_add will count soon (its source's
- * sample is likely out of cache): stage 0 fetches its slot in the window's
- * table, stage 1 (some packets later) the sample the slot points to. */
-void window_table_prefetch(const struct window_table *t, const struct packet_info *p, int stage);
+/* Counts the n packets of p in turn, as window_table_add does, and stops
+ * at the first error. Faster than a call a packet: while one packet is
+ * counted, the memory of those that follow is fetched (a sample a source,
+ * spread over megabytes). Returns 0 or the first error. */
+int window_table_add_batch(struct window_table *t, const struct packet_info *p, size_t n,
+			   window_emit_fn emit, void *ctx);
 /* Counts one flow record, as its reader's direction says (a connection
  * log's opener or answer), else as its flags and ports suggest. A flow that
  * lasted past the end of the window it started in is counted in each window
