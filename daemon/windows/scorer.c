@@ -14,6 +14,7 @@
 #include "report/report.h"
 #include "detector/scaler.h"
 #include "alerting/incident.h"
+#include "alerting/summary.h"
 #include "detector/sides.h"
 #include "detector/vectorize.h"
 #include "windows/gates.h"
@@ -173,19 +174,6 @@ struct related {
 	char text[ALERT_MAX_RELATED][48];
 };
 
-/* The behaviour an explanation speaks of: the families (feature_family)
- * of its two leading features with a positive Shapley value, as a name
- * ("fan-out+failures"), the leading one first. */
-static void behaviour_of(const struct alert_feature *f, int k, char *name, size_t len)
-{
-	const char *fam[2];
-	int n = 0;
-	for (int i = 0; i < k && n < 2; i++)
-		if (f[i].shap > 0 && (n == 0 || strcmp(fam[0], feature_family(f[i].name)) != 0))
-			fam[n++] = feature_family(f[i].name);
-	snprintf(name, len, "%s%s%s", n ? fam[0] : "none", n == 2 ? "+" : "", n == 2 ? fam[1] : "");
-}
-
 /* The score a sample must exceed: the largest of min_score, the model's
  * calibration and what recent windows imply. */
 static double alert_threshold(const struct scorer *s)
@@ -219,7 +207,7 @@ static void consider_alert(struct scorer *s, int64_t window_start, const struct 
 		for (int i = 0; i < lead; i++)
 			f[i] = (struct alert_feature){ m->features[top[i]], phi[top[i]],
 						       value[top[i]] };
-		behaviour_of(f, lead, behaviour, sizeof behaviour);
+		summary_behaviour(f, lead, behaviour, sizeof behaviour);
 		const struct incident *inc = NULL;
 		int served = v->side == BASELINE_SERVED;
 		int verdict = incident_note(s->incidents, src, window_start, behaviour, v->score,

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "features/feature_spec.h"
+
 /* A line being written: appends past its end are cut, never overflow. */
 struct line {
 	char *buf;
@@ -216,4 +218,15 @@ char *summary_write(char *buf, size_t len, const char *src, const char *behaviou
 		say_fanout(&l, c);
 	}
 	return buf;
+}
+
+void summary_behaviour(const struct alert_feature *f, int k, char *name, size_t len)
+{
+	const char *fam[2];
+	int n = 0;
+	for (int i = 0; i < k && n < 2; i++)
+		if (f[i].shap > 0 && f[i].value != 0 &&
+		    (n == 0 || strcmp(fam[0], feature_family(f[i].name)) != 0))
+			fam[n++] = feature_family(f[i].name);
+	snprintf(name, len, "%s%s%s", n ? fam[0] : "none", n == 2 ? "+" : "", n == 2 ? fam[1] : "");
 }

@@ -14,9 +14,17 @@
 
 #include <stddef.h>
 
+#include "alerting/alert.h"
 #include "features/window.h"
 
 #define SUMMARY_LEN 320 /* room for the longest line; longer ones are cut */
+
+/* The behaviour an explanation speaks of: the families (feature_family)
+ * of the two leading features of f[0..k) (by Shapley value, highest first)
+ * with a positive value that the sample has (a service it did not use can
+ * raise a score by its absence, but it is not what the source did), as a
+ * name ("fan-out+failures"), the leading one first; "none" without any. */
+void summary_behaviour(const struct alert_feature *f, int k, char *name, size_t len);
 
 /* Writes the line for source src (text), behaviour (as above; NULL or ""
  * or "none": told by what it opened) and the sample's counters c (NULL:

@@ -234,6 +234,33 @@ static void test_summary_families(void **state)
 
 /* An alert spooled by an earlier flowsad (@timestamp its scoring time, no
  * event.created) goes out under this contract; a current one as it is. */
+/* A behaviour names the two leading families that raised the score and
+ * that the sample has: a service it did not use, raising the score by its
+ * absence, is not named (it made a message say "tcp/3306 among them" of a
+ * resolver that had only forwarded DNS). */
+static void test_summary_behaviour(void **state)
+{
+	char name[160];
+	(void)state;
+	const struct alert_feature f[] = {
+		{ "host slow new_peers", 256, 1.09 },
+		{ "svc private->private tcp/3306", 9, 0 },
+		{ "host rise peers", 5, 0.69 },
+		{ "volume bytes", -2, 5.2 },
+	};
+	summary_behaviour(f, 4, name, sizeof name);
+	assert_string_equal(name, "fan-out");
+	const struct alert_feature g[] = {
+		{ "svc private->private tcp/22", 40, 3.0 },
+		{ "tcp syn_unanswered", 12, 2.1 },
+		{ "volume flows", 3, 2.0 },
+	};
+	summary_behaviour(g, 3, name, sizeof name);
+	assert_string_equal(name, "svc private->private tcp/22+failures");
+	summary_behaviour(g, 0, name, sizeof name);
+	assert_string_equal(name, "none");
+}
+
 static void test_alert_upgrade(void **state)
 {
 	(void)state;
@@ -444,6 +471,7 @@ int main(void)
 		cmocka_unit_test(test_alert_risk_mapping),
 		cmocka_unit_test(test_alert_upgrade),
 		cmocka_unit_test(test_summary_families),
+		cmocka_unit_test(test_summary_behaviour),
 		cmocka_unit_test(test_incident_spans_consecutive_windows),
 		cmocka_unit_test(test_incidents_kept_across_a_restart),
 		cmocka_unit_test(test_incident_news_is_alerted),
