@@ -1,4 +1,5 @@
-/* libFuzzer target: the baseline state file decoder. What it accepts must
+/* libFuzzer target: the baseline state file decoder, and a source's record
+ * (baseline_import_host) when the input has a record's length. What it accepts must
  * encode back to the same bytes (hosts in recency order, a checksum over
  * all), and give finite features for any sample observed after it. The
  * input's last four bytes are replaced by the checksum of the rest, so that
@@ -13,6 +14,32 @@
 #include "features/baseline.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* What a source's record the importer accepts exports back to the same
+ * bytes, and gives finite features to the source's next window. */
+static void import_record(const uint8_t *rec, size_t size)
+{
+	static uint8_t again[4096];
+	char err[256];
+	ip_addr src;
+	struct baseline *taker = baseline_new(64, 3600);
+	if (!taker)
+		abort();
+	if (size > sizeof again || baseline_import_host(taker, rec, size, err, sizeof err) != 0) {
+		baseline_free(taker);
+		return;
+	}
+	baseline_record_source(rec, &src);
+	if (baseline_export_host(taker, &src, again) != 1 || memcmp(again, rec, size) != 0)
+		abort();
+	struct window_counters c = { .packets = 10, .opened_packets = 10, .opened = 2 };
+	float out[BASELINE_N_FEATURES];
+	baseline_observe(taker, INT64_MAX / 4, &src, &c, out);
+	for (int i = 0; i < BASELINE_N_FEATURES; i++)
+		if (!isfinite(out[i]))
+			abort();
+	baseline_free(taker);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -32,6 +59,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint32_t crc = crc32_ieee(copy, size - 4);
 	memcpy(copy + size - 4, &crc, 4);
 	data = copy;
+	if (size == baseline_record_size()) /* the input as one source's record */
+		import_record(data, size);
 	if (baseline_decode(b, data, size, err, sizeof err) != 0) {
 		free(copy);
 		return 0;

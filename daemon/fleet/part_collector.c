@@ -63,12 +63,14 @@ struct model_ask {
 	char path[];
 };
 
-/* A merged window on its way to the loop (through ready, the queue). */
+/* A merged window on its way to the loop (through ready, the queue), or
+ * the memory of a partition's sources, ahead of its windows. */
 struct ready {
 	struct queue_link link;
 	int64_t start;
 	struct sample_set set;
 	struct alerted *done;
+	struct memory_batch *memory; /* non-NULL: this, not a window */
 };
 
 struct part_collector {
@@ -78,6 +80,7 @@ struct part_collector {
 	ev_async ready_w;
 	struct queue *ready; /* merged windows to the loop: READY_MAX at most */
 	struct queue *asks;  /* models to publish, to the thread; closed: it stops */
+	struct queue *kept;  /* sources' memory to keep, to the thread */
 	collected_fn fn;
 	void *ctx;
 	pthread_t thread;
@@ -272,8 +275,110 @@ static int new_lease(struct part_collector *p, const char *key)
 	return held;
 }
 
+/* --- the sources' memory ------------------------------------------------------------------- */
+
+#define MEMORY_PAIRS 256 /* field-value pairs an HSET at most */
+
+static void memory_of(const struct part_collector *p, uint32_t k, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s:memory:%u", p->prefix, k);
+}
+
+/* A partition's records of b in HSETs of at most MEMORY_PAIRS (after a
+ * DEL when b holds every source). Returns 0, or -1 when Redis did not take
+ * them. */
+static int keep_partition(struct part_collector *p, uint32_t k, const struct memory_batch *b)
+{
+	const char *argv[2 + 2 * MEMORY_PAIRS];
+	size_t len[2 + 2 * MEMORY_PAIRS];
+	ip_addr src[MEMORY_PAIRS];
+	char key[512];
+	int rc = 0;
+	memory_of(p, k, key, sizeof key);
+	if (b->full) {
+		redisReply *r = redis_sync_format(p->redis, key, "DEL %s", key);
+		rc = r && r->type != REDIS_REPLY_ERROR ? 0 : -1;
+		freeReplyObject(r);
+	}
+	argv[0] = "HSET", len[0] = 4, argv[1] = key, len[1] = strlen(key);
+	for (size_t i = 0; i < b->n && rc == 0;) {
+		int argc = 2;
+		for (; i < b->n && argc < 2 + 2 * MEMORY_PAIRS; i++) {
+			const uint8_t *rec = b->rec + i * b->size;
+			ip_addr *a = &src[(argc - 2) / 2];
+			baseline_record_source(rec, a);
+			if (part_wire_partition(a, p->c.n_parts) != k)
+				continue;
+			argv[argc] = (const char *)a->b, len[argc++] = sizeof a->b;
+			argv[argc] = (const char *)rec, len[argc++] = b->size;
+		}
+		if (argc == 2)
+			break;
+		redisReply *r = redis_sync_command(p->redis, key, argc, argv, len);
+		rc = r && r->type == REDIS_REPLY_INTEGER ? 0 : -1;
+		freeReplyObject(r);
+	}
+	return rc;
+}
+
+/* The memory the score thread shared, kept for the partitions held (a
+ * batch Redis refuses is not tried further: one timeout a batch at most). */
+static void keep_memory(struct part_collector *p)
+{
+	struct queue_link *l;
+	while ((l = queue_try_pop(p->kept))) {
+		struct memory_batch *b = queue_item(l, struct memory_batch, link);
+		int failed = 0;
+		for (uint32_t k = 0; k < p->c.n_parts && !failed; k++)
+			failed = p->owned[k] && keep_partition(p, k, b) < 0;
+		if (failed) {
+			pthread_mutex_lock(&p->lock);
+			p->st.memory_lost++;
+			pthread_mutex_unlock(&p->lock);
+		}
+		free(b);
+	}
+}
+
+/* What the scorer that held partition k kept of its sources, to the loop
+ * ahead of the partition's windows. */
+static void take_memory(struct part_collector *p, uint32_t k)
+{
+	char key[512];
+	memory_of(p, k, key, sizeof key);
+	redisReply *r = redis_sync_format(p->redis, key, "HGETALL %s", key);
+	size_t n = r && r->type == REDIS_REPLY_ARRAY ? r->elements / 2 : 0;
+	struct memory_batch *b = n ? memory_batch_new(n) : NULL;
+	struct ready *item = b ? malloc(sizeof *item) : NULL;
+	if (n && !item)
+		log_err("scorer: partition %u: out of memory to take its sources' memory", k);
+	for (size_t i = 0; item && i < n; i++) {
+		const redisReply *v = r->element[2 * i + 1];
+		if (v->type == REDIS_REPLY_STRING && v->len == b->size)
+			memcpy(b->rec + b->n++ * b->size, v->str, b->size);
+	}
+	freeReplyObject(r);
+	if (item && b->n) {
+		*item = (struct ready){ .memory = b };
+		if (queue_push(p->ready, &item->link, 0) == 0) { /* (closed: stopping) */
+			log_info("scorer: partition %u: the memory of %zu sources taken over", k,
+				 b->n);
+			return;
+		}
+	}
+	free(item);
+	free(b);
+}
+
+void part_collector_keep_memory(struct part_collector *p, struct memory_batch *b)
+{
+	if (queue_push(p->kept, &b->link, 0) < 0) /* (never closed) */
+		free(b);
+}
+
 /* Takes partition k: its lease (new, or still this scorer's), its group,
- * and what is pending in it. Returns whether it is held now. */
+ * the memory of its sources and what is pending in it. Returns whether it
+ * is held now. */
 static int take_partition(struct part_collector *p, uint32_t k)
 {
 	char key[512], stream[512];
@@ -290,6 +395,7 @@ static int take_partition(struct part_collector *p, uint32_t k)
 	}
 	freeReplyObject(a);
 	p->owned[k] = 1;
+	take_memory(p, k);
 	claim_pending(p, k);
 	return 1;
 }
@@ -824,6 +930,7 @@ static void *collecting(void *arg)
 			for (size_t n = READ_COUNT; p->owned[k] && n == READ_COUNT;)
 				got += n = read_partition(p, k);
 		hand_ready(p);
+		keep_memory(p);
 		acknowledge(p);
 		publish_model(p);
 		if (!got)
@@ -841,7 +948,12 @@ static void take_ready(struct ev_loop *loop, ev_async *w, int revents)
 	struct queue_link *l;
 	while ((l = queue_try_pop(p->ready))) {
 		struct ready *r = queue_item(l, struct ready, link);
-		p->fn(p->ctx, r->start, &r->set, r->done);
+		if (!r->memory)
+			p->fn(p->ctx, r->start, &r->set, r->done);
+		else if (p->c.memory)
+			p->c.memory(p->ctx, r->memory);
+		else
+			free(r->memory);
 		free(r);
 	}
 }
@@ -861,6 +973,9 @@ static void free_collector(struct part_collector *p)
 	while (p->asks && (l = queue_try_pop(p->asks)))
 		take_ask(p, l);
 	free(p->model);
+	while (p->kept && (l = queue_try_pop(p->kept)))
+		free(queue_item(l, struct memory_batch, link));
+	queue_free(p->kept);
 	queue_free(p->asks);
 	queue_free(p->ready);
 	redis_sync_free(p->redis);
@@ -888,7 +1003,8 @@ struct part_collector *part_collector_start(struct ev_loop *loop,
 	p->ctx = ctx;
 	for (uint32_t k = 0; k < c->n_parts; k++)
 		p->handed[k] = INT64_MIN;
-	if (!(p->ready = queue_new(READY_MAX)) || !(p->asks = queue_new(0))) {
+	if (!(p->ready = queue_new(READY_MAX)) || !(p->asks = queue_new(0)) ||
+	    !(p->kept = queue_new(0))) {
 		log_err("scorer: out of memory");
 		free_collector(p);
 		return NULL;
@@ -948,6 +1064,7 @@ void part_collector_pause(struct part_collector *p)
 		struct ready *r = queue_item(l, struct ready, link);
 		sample_set_free(&r->set);
 		alerted_free(r->done);
+		free(r->memory);
 		free(r);
 	}
 	ev_async_stop(p->loop, &p->ready_w);
@@ -961,6 +1078,7 @@ void part_collector_stop(struct part_collector *p)
 	/* the thread has ended: its client is the caller's now */
 	if (redis_sync_answering(p->redis)) {
 		redis_sync_stop_by(p->redis, stop_deadline(p));
+		keep_memory(p);
 		acknowledge(p);
 		leave(p);
 	} else {

@@ -18,7 +18,10 @@
  * before it died), so that they are not sent twice. Entries are
  * acknowledged and deleted once their window is scored and its alerts are
  * delivered (part_collector_delivered). The model a scorer takes into use
- * is published for the others (sensors need none).
+ * is published for the others (sensors need none). Each partition's
+ * sources' memory (baseline.h: their levels, peers, usual scores) is kept
+ * beside its stream, window by window, so that the scorer that takes the
+ * partition over goes on with it instead of seeing every source as new.
  *
  * Threads: the functions below run on the loop's thread; reading, merging
  * and acknowledging on a thread of the collector's own; the windows come
@@ -32,6 +35,7 @@
 
 #include "alerting/alerted.h"
 #include "features/sample.h"
+#include "windows/score_thread.h"
 
 struct part_collector_config {
 	const char *address, *password_file; /* [redis] */
@@ -40,6 +44,10 @@ struct part_collector_config {
 	const char *alert_stream;  /* [redis] stream */
 	uint32_t n_parts, deadline_seconds;
 	uint32_t window_seconds; /* what the model expects */
+	/* on the loop's thread, ahead of a partition's first window here: the
+	 * memory of its sources kept by the scorer that held it before (b is
+	 * memory's); NULL: none taken over */
+	void (*memory)(void *ctx, struct memory_batch *b);
 };
 
 /* A merged window, on the loop's thread: set and done are fn's. done: the
@@ -55,6 +63,7 @@ struct part_collector_stats {
 	uint64_t incomplete;	     /* windows merged without every sensor's part */
 	uint64_t claimed;	     /* entries claimed from other scorers */
 	uint64_t acked;		     /* entries acknowledged (and deleted) */
+	uint64_t memory_lost;	     /* sources' memory Redis did not take (batches) */
 	double merge_seconds;	     /* decoding and merging, in all */
 	int owned, sensors, scorers; /* partitions held; sensors and scorers known live */
 };
@@ -68,6 +77,11 @@ struct part_collector *part_collector_start(struct ev_loop *loop,
  * scored and their alerts delivered: their entries can go. */
 void part_collector_delivered(struct part_collector *p, uint64_t windows);
 void part_collector_stats(struct part_collector *p, struct part_collector_stats *out);
+/* The memory of some sources (b taken over; from any thread), kept in
+ * PREFIX:memory:K for the partitions held, for the scorer that takes one
+ * over (a field a source: its record); a batch of every source
+ * (b->full) also forgets the others. */
+void part_collector_keep_memory(struct part_collector *p, struct memory_batch *b);
 /* The model at path (just taken into use) to PREFIX:model, for scorers
  * that start without one. */
 void part_collector_publish_model(struct part_collector *p, const char *path);

@@ -105,6 +105,20 @@ static void window_collected(void *ctx, int64_t start, struct sample_set *set,
 	windows_take(r->windows, start, set, done);
 }
 
+/* The memory of a partition's sources, from the scorer that held it. */
+static void memory_taken(void *ctx, struct memory_batch *b)
+{
+	struct roles *r = ctx;
+	windows_take_memory(r->windows, b);
+}
+
+/* The memory of a window's sources (on the score thread), to keep. */
+static void memory_shared(void *ctx, struct memory_batch *b)
+{
+	struct roles *r = ctx;
+	part_collector_keep_memory(r->collector, b);
+}
+
 /* A scorer's view of [role] and [redis] (name: its buffer). Returns a
  * sysexits code. */
 static int collector_config(const struct roles *r, char *name, size_t len,
@@ -120,7 +134,8 @@ static int collector_config(const struct roles *r, char *name, size_t len,
 					      .n_parts = c->partitions,
 					      .deadline_seconds = c->merge_deadline,
 					      .window_seconds =
-						      windows_window_seconds(r->windows) };
+						      windows_window_seconds(r->windows),
+					      .memory = memory_taken };
 	return role_needs(r, name, len);
 }
 
@@ -143,6 +158,7 @@ int roles_start_collecting(struct roles *r)
 		return rc;
 	if (!(r->collector = part_collector_start(r->loop, &pc, window_collected, r)))
 		return EX_UNAVAILABLE;
+	windows_share_memory(r->windows, memory_shared, r);
 	time_t made;
 	if (windows_model_id(r->windows, &made)[0]) /* a model in use: for the others too */
 		part_collector_publish_model(r->collector, r->conf->model);
@@ -221,6 +237,10 @@ void roles_write_metrics(void *ctx, FILE *out)
 	metrics_value(out, "scorer_claimed_total", "counter",
 		      "Entries claimed that another scorer read and never acknowledged.", NULL,
 		      (double)s.claimed);
+	metrics_value(out, "scorer_memory_lost_total", "counter",
+		      "Batches of sources' memory Redis did not keep (a scorer taking the "
+		      "partition over would see those sources older).",
+		      NULL, (double)s.memory_lost);
 	metrics_value(out, "scorer_partitions", "gauge", "Partitions this scorer holds.", NULL,
 		      s.owned);
 	metrics_value(out, "scorer_sensors", "gauge", "Sensors heard within [role] deadline.", NULL,

@@ -15,7 +15,9 @@
 
 #define BASELINE_SAVE_SECONDS 300
 
-enum job_kind { JOB_WINDOW, JOB_MODEL, JOB_SETTINGS, JOB_COUNTS, JOB_EXPIRE, JOB_STOP };
+enum job_kind {
+	JOB_WINDOW, JOB_MODEL, JOB_SETTINGS, JOB_COUNTS, JOB_EXPIRE, JOB_SHARE, JOB_MEMORY, JOB_STOP
+};
 
 struct job {
 	struct queue_link link;
@@ -27,6 +29,9 @@ struct job {
 	struct scorer_settings settings;/* MODEL, SETTINGS (observer copied below) */
 	char observer[256];
 	uint64_t records, windows;      /* COUNTS */
+	memory_shared_fn share;         /* SHARE */
+	void *share_ctx;
+	struct memory_batch *memory;    /* MEMORY: taken over */
 };
 
 struct result {
@@ -54,6 +59,9 @@ struct score_thread {
 	time_t saved_at;
 	char observer[256];
 	struct result *collecting;      /* the window being scored */
+	memory_shared_fn share;         /* its sources' memory, after each window (NULL: kept) */
+	void *share_ctx;
+	time_t shared_all_at;           /* the last time every source's was shared */
 	struct job stop;                /* needs no memory at the end */
 };
 
@@ -179,6 +187,36 @@ void score_thread_expire_history(struct score_thread *t, int64_t now)
 	}
 }
 
+struct memory_batch *memory_batch_new(size_t n)
+{
+	size_t size = baseline_record_size();
+	struct memory_batch *b = malloc(sizeof *b + (n ? n : 1) * size);
+	if (b)
+		*b = (struct memory_batch){ .n = 0, .size = size };
+	return b;
+}
+
+void score_thread_share_memory(struct score_thread *t, memory_shared_fn fn, void *ctx)
+{
+	struct job *j = new_job(JOB_SHARE);
+	if (j) {
+		j->share = fn;
+		j->share_ctx = ctx;
+		push_job(t, j);
+	}
+}
+
+void score_thread_take_memory(struct score_thread *t, struct memory_batch *b)
+{
+	struct job *j = new_job(JOB_MEMORY);
+	if (!j) {
+		free(b);
+		return;
+	}
+	j->memory = b;
+	push_job(t, j);
+}
+
 void score_thread_counts(struct score_thread *t, struct score_counts *out)
 {
 	pthread_mutex_lock(&t->mu);
@@ -277,6 +315,44 @@ static void free_window(struct score_thread *t, struct job *j)
 	pthread_mutex_unlock(&t->mu);
 }
 
+/* The memory of the window's sources, or every MEMORY_FULL_SECONDS of
+ * every source, to whoever shares it. */
+static void share_memory(struct score_thread *t, const struct sample_set *set, time_t now)
+{
+	int full = now >= t->shared_all_at + MEMORY_FULL_SECONDS;
+	size_t n = full ? baseline_stats(t->baseline)->hosts : set->n;
+	struct memory_batch *b = t->share && n ? memory_batch_new(n) : NULL;
+	if (!b) {
+		if (t->share && n)
+			log_err("out of memory: the memory of %zu sources is not shared", n);
+		return;
+	}
+	if (full) {
+		b->full = 1;
+		b->n = baseline_export_hosts(t->baseline, b->rec, n);
+		t->shared_all_at = now;
+	} else {
+		for (size_t i = 0; i < set->n; i++)
+			b->n += (size_t)baseline_export_host(t->baseline, &set->s[i]->src,
+							     b->rec + b->n * b->size);
+	}
+	t->share(t->share_ctx, b);
+}
+
+/* Another process's memory of its sources, in place of this one's. */
+static void take_memory(struct score_thread *t, struct memory_batch *b)
+{
+	char err[256];
+	size_t bad = 0;
+	for (size_t i = 0; i < b->n; i++)
+		bad += baseline_import_host(t->baseline, b->rec + i * b->size, b->size, err,
+					    sizeof err) < 0;
+	if (bad)
+		log_warn("%zu of %zu sources' memory taken over were refused (%s)", bad, b->n,
+			 err);
+	free(b);
+}
+
 static void score_window(struct score_thread *t, struct job *j)
 {
 	struct result *r = calloc(1, sizeof *r);
@@ -301,6 +377,7 @@ static void score_window(struct score_thread *t, struct job *j)
 		r->r.suppressed = st->suppressed - suppressed;
 		r->r.threshold = st->threshold;
 	}
+	share_memory(t, &j->set, time(NULL));
 	if (t->history && j->set.n && history_append(t->history, &j->set) < 0)
 		r->r.history_failed = errno;
 	r->r.history_windows = t->history ? history_stats(t->history)->windows : 0;
@@ -354,6 +431,11 @@ static void *run(void *arg)
 				log_info("history: %d day(s) past the retention deleted", gone);
 			break;
 		}
+		case JOB_SHARE:
+			t->share = j->share;
+			t->share_ctx = j->share_ctx;
+			break;
+		case JOB_MEMORY: take_memory(t, j->memory); break;
 		case JOB_STOP: break;
 		}
 		if (kind == JOB_STOP)

@@ -19,6 +19,7 @@
 #include <ev.h>
 #include <stdint.h>
 
+#include "common/queue.h"
 #include "features/baseline.h"
 #include "store/history.h"
 #include "detector/model.h"
@@ -70,6 +71,29 @@ void score_thread_settings(struct score_thread *t, const struct scorer_settings 
 /* History chores, on the thread that appends to it. */
 void score_thread_history_counts(struct score_thread *t, uint64_t records, uint64_t windows);
 void score_thread_expire_history(struct score_thread *t, int64_t now);
+
+/* Sources' memory on its way between processes (a scorer's partitions,
+ * taken over by another): n records (baseline_export_host) of size bytes,
+ * back to back. */
+struct memory_batch {
+	struct queue_link link;
+	size_t n, size;
+	int full; /* every source remembered: what is not in it is forgotten */
+	uint8_t rec[];
+};
+/* A batch of room for n records (n = 0: none yet), or NULL without memory. */
+struct memory_batch *memory_batch_new(size_t n);
+/* Told, on the score thread, the memory of each window's sources once the
+ * window is scored, and every MEMORY_FULL_SECONDS the memory of every
+ * source (b is fn's). */
+#define MEMORY_FULL_SECONDS 300
+typedef void (*memory_shared_fn)(void *ctx, struct memory_batch *b);
+/* From the windows handed over from now on, their sources' memory goes to
+ * fn (a scorer's, for the scorer that may take its partitions over). */
+void score_thread_share_memory(struct score_thread *t, memory_shared_fn fn, void *ctx);
+/* Another process's memory of some sources (b taken over), taken in before
+ * the windows handed over after it are scored. */
+void score_thread_take_memory(struct score_thread *t, struct memory_batch *b);
 
 /* The thread's counts, as of the last window it finished. */
 void score_thread_counts(struct score_thread *t, struct score_counts *out);

@@ -158,6 +158,20 @@ void scoring_settings(struct scoring *w, const struct scorer_settings *set)
 	score_thread_settings(w->thread, set);
 }
 
+void scoring_share_memory(struct scoring *w, memory_shared_fn fn, void *ctx)
+{
+	if (w)
+		score_thread_share_memory(w->thread, fn, ctx);
+}
+
+void scoring_take_memory(struct scoring *w, struct memory_batch *b)
+{
+	if (w)
+		score_thread_take_memory(w->thread, b);
+	else
+		free(b);
+}
+
 void scoring_replayed(struct scoring *w, int64_t start, struct alerted *done)
 {
 	replays_add(&w->replays, start, done);

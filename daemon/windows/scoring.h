@@ -42,6 +42,10 @@ void scoring_settings(struct scoring *s, const struct scorer_settings *set);
 /* The window at start, about to be handed over, was scored before by a
  * scorer that delivered done's alerts (taken over): not sent again. */
 void scoring_replayed(struct scoring *s, int64_t start, struct alerted *done);
+/* The sources' memory, shared and taken over (score_thread.h). NULL: no
+ * sharing, b freed. */
+void scoring_share_memory(struct scoring *s, memory_shared_fn fn, void *ctx);
+void scoring_take_memory(struct scoring *s, struct memory_batch *b);
 /* A full count of the history (a retraining's), to the score thread. NULL: no-op. */
 void scoring_history_counts(struct scoring *s, uint64_t records, uint64_t windows);
 /* Each second: old history deleted when due. NULL: no-op. */

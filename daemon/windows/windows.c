@@ -146,6 +146,16 @@ void windows_take(struct windows *w, int64_t start, struct sample_set *set, stru
 	window_whole(w, start, set);
 }
 
+void windows_share_memory(struct windows *w, memory_shared_fn fn, void *ctx)
+{
+	scoring_share_memory(w->scoring, fn, ctx);
+}
+
+void windows_take_memory(struct windows *w, struct memory_batch *b)
+{
+	scoring_take_memory(w->scoring, b);
+}
+
 void windows_send_to(struct windows *w, const struct window_sink *sink)
 {
 	w->sink = sink ? *sink : (struct window_sink){ 0 };

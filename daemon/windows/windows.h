@@ -86,6 +86,11 @@ void windows_send_to(struct windows *w, const struct window_sink *sink);
  * NULL: none) holds the sources whose alerts of it were delivered before:
  * theirs are not sent again. */
 void windows_take(struct windows *w, int64_t start, struct sample_set *set, struct alerted *done);
+/* A scorer's sources' memory: shared after each window (score_thread.h),
+ * and taken over from the scorer that held a partition before, ahead of the
+ * windows taken after it. Without scoring: b is freed, nothing shared. */
+void windows_share_memory(struct windows *w, memory_shared_fn fn, void *ctx);
+void windows_take_memory(struct windows *w, struct memory_batch *b);
 /* fn(ctx) after each model taken into use (a scorer publishes it). */
 void windows_on_model(struct windows *w, void (*fn)(void *ctx), void *ctx);
 /* The window length the table counts with (0 before windows_open). */

@@ -562,6 +562,89 @@ int baseline_decode(struct baseline *b, const uint8_t *buf, size_t len, char *er
 	return 0;
 }
 
+/* --- one source's record ------------------------------------------------------------------------
+ * u32 version, u32 sizeof(struct host), the host, u32 CRC-32 of what is
+ * before it. */
+
+#define RECORD_HEADER 8
+
+size_t baseline_record_size(void)
+{
+	return RECORD_HEADER + sizeof(struct host) + 4;
+}
+
+static void write_record(const struct host *h, uint8_t *rec)
+{
+	uint32_t version = FORMAT_VERSION, hsize = sizeof(struct host);
+	memcpy(rec, &version, 4);
+	memcpy(rec + 4, &hsize, 4);
+	memcpy(rec + RECORD_HEADER, h, sizeof *h);
+	uint32_t crc = crc32_ieee(rec, RECORD_HEADER + sizeof *h);
+	memcpy(rec + RECORD_HEADER + sizeof *h, &crc, 4);
+}
+
+int baseline_export_host(const struct baseline *b, const ip_addr *src, uint8_t *rec)
+{
+	const struct host *h = find_host(b, src);
+	if (h)
+		write_record(h, rec);
+	return h != NULL;
+}
+
+size_t baseline_export_hosts(const struct baseline *b, uint8_t *rec, size_t max)
+{
+	size_t n = 0, size = baseline_record_size();
+	for (uint32_t h = b->head; h != NONE && n < max; h = b->next[h])
+		write_record(&b->hosts[h], rec + n++ * size);
+	return n;
+}
+
+void baseline_record_source(const uint8_t *rec, ip_addr *src)
+{
+	memcpy(src, rec + RECORD_HEADER + offsetof(struct host, src), sizeof *src);
+}
+
+int baseline_import_host(struct baseline *b, const uint8_t *rec, size_t len, char *err,
+			 size_t errlen)
+{
+	uint32_t version, hsize, crc;
+	struct host h;
+	if (len != baseline_record_size()) {
+		snprintf(err, errlen, "a record of %zu bytes, expected %zu", len,
+			 baseline_record_size());
+		return -EINVAL;
+	}
+	memcpy(&version, rec, 4);
+	memcpy(&hsize, rec + 4, 4);
+	memcpy(&crc, rec + len - 4, 4);
+	if (version != FORMAT_VERSION || hsize != sizeof h) {
+		snprintf(err, errlen, "a record of format %u (%u-byte hosts), expected %u (%zu)",
+			 version, hsize, FORMAT_VERSION, sizeof h);
+		return -EINVAL;
+	}
+	if (crc != crc32_ieee(rec, len - 4)) {
+		snprintf(err, errlen, "checksum mismatch: the record is damaged");
+		return -EINVAL;
+	}
+	memcpy(&h, rec + RECORD_HEADER, sizeof h);
+	if (!host_is_sane(&h)) {
+		snprintf(err, errlen, "a level is not finite");
+		return -EINVAL;
+	}
+	uint32_t i = b->index[find_slot(b, &h.src)];
+	if (i != NONE && b->hosts[i].windows && b->hosts[i].last > h.last)
+		return 0; /* what b saw since is newer */
+	if (i == NONE) {
+		i = take_host(b, &h.src);
+	} else {
+		unlink_host(b, i);
+		push_front(b, i);
+	}
+	b->hosts[i] = h;
+	b->latest = h.last > b->latest ? h.last : b->latest;
+	return 0;
+}
+
 int baseline_save(const struct baseline *b, const char *path, char *err, size_t errlen)
 {
 	uint8_t *buf;

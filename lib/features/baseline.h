@@ -144,4 +144,21 @@ int baseline_encode(const struct baseline *b, uint8_t **out, size_t *len)
 int baseline_decode(struct baseline *b, const uint8_t *buf, size_t len, char *err, size_t errlen)
 	__attribute__((warn_unused_result));
 
+/* One source's memory as a record of baseline_record_size() bytes, for
+ * another process to continue it (a scorer that takes a partition over):
+ * format, the source's memory, CRC-32. export writes src's into rec and
+ * returns 1, or 0 when b does not remember src. */
+size_t baseline_record_size(void);
+int baseline_export_host(const struct baseline *b, const ip_addr *src, uint8_t *rec);
+/* Every remembered source's record into rec, max at most (the most recently
+ * seen first). Returns how many were written. */
+size_t baseline_export_hosts(const struct baseline *b, uint8_t *rec, size_t max);
+/* The source a record (baseline_record_size() bytes) says it is of. */
+void baseline_record_source(const uint8_t *rec, ip_addr *src);
+/* Takes the memory a record holds (untrusted: checked) in place of b's of
+ * that source, unless b's saw a later window; the source becomes the most
+ * recently seen. Returns 0, or -EINVAL with the reason in err (b unchanged). */
+int baseline_import_host(struct baseline *b, const uint8_t *rec, size_t len, char *err,
+			 size_t errlen) __attribute__((warn_unused_result));
+
 #endif

@@ -320,13 +320,33 @@ for _ in $(seq 100); do grep -q "partition" "$T/y2.log" && break; sleep 0.1; don
 "$FLOWSAD" run -c "$T/whole3.conf" -r "$DATA/sample.pcap" --replay-pps 5000 2>"$T/s3.log" &
 s3_pid=$!
 pids+=("$s3_pid")
-for _ in $(seq 200); do grep -q "^flowsad: window" "$T/y1.log" && break; sleep 0.1; done
+# killed once it has scored a few windows: what it learnt of its sources is
+# the other's to go on with
+for _ in $(seq 300); do [ "$(grep -c '^flowsad: window' "$T/y1.log")" -ge 3 ] && break; sleep 0.1; done
 kill -9 "$y1_pid"
 wait "$s3_pid"
 check "after a scorer is killed, the other takes its partitions and scores everything" \
 	settled f3
 kill -TERM "$y2_pid"
 wait "$y2_pid"
+check "the scorer that took the partitions over took its sources' memory" \
+	grep -Eq "partition [0-9]+: the memory of [0-9]+ sources taken over" "$T/y2.log"
+# a source is new (host first_seen) in its first window only, as for one
+# scorer: none of the alerts after it calls it new
+new_later() { python3 -c 'import csv, json, sys
+first = {}
+for r in csv.DictReader(open(sys.argv[1])):
+    t = r["window_start"]
+    first[r["src_ip"]] = min(first.get(r["src_ip"], t), t)
+for f in sys.argv[2:]:
+    for line in open(f):
+        a = json.loads(line)
+        if a["event"]["kind"] == "alert" and first[a["source"]["ip"]] < a["event"]["start"] and \
+                any(e["feature"] == "host first_seen" and e["value"] > 0
+                    for e in a["flowsad"]["explanation"]):
+            print(a["event"]["start"], a["source"]["ip"])' "$@"; }
+check_eq "... and went on with it: no source is new to it after its first window" "" \
+	"$(new_later "$T/whole.csv" "$T/y1.jsonl" "$T/y2.jsonl")"
 check "the entries the killed one read and never acknowledged were claimed" \
 	grep -q "entries claimed that were read and never acknowledged" "$T/y2.log"
 check_eq "every sample was scored (by one or the other)" "$(sort -u "$T/whole.csv" | md5sum)" \

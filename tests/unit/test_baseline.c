@@ -357,6 +357,80 @@ static void test_state_file(void **state)
 	baseline_free(b);
 }
 
+/* A source's memory moved to another process record by record (a scorer
+ * taking a partition over) gives the same features and usual scores as
+ * if it had stayed; a record of a source the taker saw later is not taken;
+ * a damaged record is refused and changes nothing. */
+static void test_host_records(void **state)
+{
+	char err[256];
+	struct baseline *b = baseline_new(100, 86400), *taker = baseline_new(100, 86400);
+	float f1[BASELINE_N_FEATURES], f2[BASELINE_N_FEATURES];
+	size_t size = baseline_record_size();
+	uint8_t *rec = malloc(size);
+	(void)state;
+	assert_non_null(rec);
+	for (int w = 0; w < 10; w++)
+		for (int h = 0; h < 3; h++) {
+			uint64_t packets = (uint64_t)(100 * (h + 1) + w);
+			struct window_counters c = window(h, 2 + w % 3, packets);
+			ip_addr a = host(h);
+			baseline_observe(b, 60 * w, &a, &c, f1);
+			baseline_note_score(b, &a, 60 * w, BASELINE_OPENED, h + w, INFINITY);
+		}
+	ip_addr unknown = host(9), src;
+	assert_int_equal(baseline_export_host(b, &unknown, rec), 0);
+	for (int h = 0; h < 3; h++) {
+		ip_addr a = host(h);
+		assert_int_equal(baseline_export_host(b, &a, rec), 1);
+		baseline_record_source(rec, &src);
+		assert_memory_equal(&src, &a, sizeof a);
+		assert_int_equal(baseline_import_host(taker, rec, size, err, sizeof err), 0);
+	}
+	assert_int_equal(baseline_stats(taker)->hosts, 3);
+	/* every source at once: the most recently seen first */
+	uint8_t *all = malloc(4 * size);
+	assert_non_null(all);
+	assert_int_equal(baseline_export_hosts(b, all, 4), 3);
+	assert_int_equal(baseline_export_hosts(b, all, 2), 2);
+	baseline_record_source(all, &src);
+	ip_addr last = host(2);
+	assert_memory_equal(&src, &last, sizeof src);
+	assert_int_equal(baseline_export_host(b, &last, rec), 1);
+	assert_memory_equal(all, rec, size);
+	free(all);
+	for (int h = 0; h < 3; h++) {
+		struct window_counters c = window(h + 1, 4, 5000);
+		ip_addr a = host(h);
+		assert_true(baseline_usual_score(b, &a, BASELINE_OPENED) ==
+			    baseline_usual_score(taker, &a, BASELINE_OPENED));
+		baseline_observe(b, 600, &a, &c, f1);
+		baseline_observe(taker, 600, &a, &c, f2);
+		assert_memory_equal(f1, f2, sizeof f1);
+		assert_float_equal(f2[FIRST_SEEN], 0, 0);
+	}
+	/* the taker saw host 0 at 600 since: the older record is not taken */
+	ip_addr a0 = host(0);
+	struct baseline *old = baseline_new(100, 86400);
+	struct window_counters c = window(0, 2, 100);
+	baseline_observe(old, 0, &a0, &c, f1);
+	assert_int_equal(baseline_export_host(old, &a0, rec), 1);
+	assert_int_equal(baseline_import_host(taker, rec, size, err, sizeof err), 0);
+	baseline_observe(b, 660, &a0, &c, f1);
+	baseline_observe(taker, 660, &a0, &c, f2);
+	assert_memory_equal(f1, f2, sizeof f1);
+	/* damaged, or of another length: refused */
+	rec[size / 2] ^= 1;
+	assert_int_equal(baseline_import_host(taker, rec, size, err, sizeof err), -EINVAL);
+	assert_non_null(strstr(err, "checksum"));
+	rec[size / 2] ^= 1;
+	assert_int_equal(baseline_import_host(taker, rec, size - 1, err, sizeof err), -EINVAL);
+	free(rec);
+	baseline_free(old);
+	baseline_free(taker);
+	baseline_free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -370,6 +444,7 @@ int main(void)
 		cmocka_unit_test(test_received_rises_with_novelty),
 		cmocka_unit_test(test_bound_horizon_and_timeline),
 		cmocka_unit_test(test_state_file),
+		cmocka_unit_test(test_host_records),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
