@@ -489,8 +489,21 @@ int baseline_encode(const struct baseline *b, uint8_t **out, size_t *len)
 	return 0;
 }
 
+/* Whether t is a time the arithmetic on times (gaps, epochs) never
+ * overflows with: within a quarter of int64's range. */
+static int time_is_sane(int64_t t)
+{
+	return t >= -(INT64_MAX / 4) && t <= INT64_MAX / 4;
+}
+
 static int host_is_sane(const struct host *h)
 {
+	if (!time_is_sane(h->first) || !time_is_sane(h->last) || !time_is_sane(h->epoch) ||
+	    !time_is_sane(h->young_epoch))
+		return 0;
+	for (int side = 0; side < BASELINE_SIDES; side++)
+		if (!time_is_sane(h->score_last[side]))
+			return 0;
 	for (int s = 0; s < N_SCALES; s++)
 		for (int i = 0; i < N_LEVELS; i++)
 			if (!isfinite(h->mean[s][i]) || !isfinite(h->var[s][i]) || h->var[s][i] < 0)
@@ -538,7 +551,8 @@ int baseline_decode(struct baseline *b, const uint8_t *buf, size_t len, char *er
 		struct host h;
 		memcpy(&h, buf + FILE_HEADER + i * sizeof h, sizeof h);
 		if (!host_is_sane(&h)) {
-			snprintf(err, errlen, "host %llu: a level is not finite",
+			snprintf(err, errlen,
+				 "host %llu: a level is not finite, or a time out of range",
 				 (unsigned long long)i);
 			return -EINVAL;
 		}
@@ -628,7 +642,7 @@ int baseline_import_host(struct baseline *b, const uint8_t *rec, size_t len, cha
 	}
 	memcpy(&h, rec + RECORD_HEADER, sizeof h);
 	if (!host_is_sane(&h)) {
-		snprintf(err, errlen, "a level is not finite");
+		snprintf(err, errlen, "a level is not finite, or a time out of range");
 		return -EINVAL;
 	}
 	uint32_t i = b->index[find_slot(b, &h.src)];

@@ -161,57 +161,48 @@ check "no window was merged without a part" grep -q " 0 incomplete" "$T/x2.log"
 # (no fault: what the merge makes is what one process counts)
 printf '[window]\nlength = 1m\n[alerts]\nsuppress = 0\nmin_score = -100\n[retrain]\n' >"$T/one.conf"
 printf 'history_dir = %s/one.history\ninterval = 0\n' "$T" >>"$T/one.conf"
-conf s8a sensor f8
-conf s8b sensor f8
-conf x8 scorer f8 '[retrain]' "history_dir = $T/x8.history" 'interval = 0'
 "$FLOWSAD" run -c "$T/one.conf" -m "$T/model" -r "$DATA/sample.pcap" --samples "$T/one.csv" \
 	--jsonl "$T/one.jsonl" 2>"$T/one.log"
-scorer x8
-"$FLOWSAD" run -c "$T/s8a.conf" -r "$T/a.pcap" 2>"$T/s8a.log" &
-s8a_pid=$!
-pids+=("$s8a_pid")
-"$FLOWSAD" run -c "$T/s8b.conf" -r "$T/b.pcap" 2>"$T/s8b.log"
-wait "$s8a_pid"
-check "two sensors' halves are merged" settled f8
-# every window scored before the stop: as many sample rows as the one host wrote
-for _ in $(seq 300); do [ "$(wc -l <"$T/x8.csv")" -ge "$(wc -l <"$T/one.csv")" ] && break; sleep 0.1; done
-kill -TERM "$scorer_pid"
-wait "$scorer_pid"
 # alerts: id, score, raw score
 scores() { python3 -c 'import json, sys
 for line in open(sys.argv[1]):
     a = json.loads(line)
     if a["event"]["kind"] == "alert":
         print(a["event"]["id"], a["flowsad"]["score"], a["flowsad"]["raw_score"])' "$1" | sort; }
-check_eq "the merged samples are the one host's, row for row" "$(sort "$T/one.csv" | md5sum)" \
-	"$(sort "$T/x8.csv" | md5sum)"
-check_eq "... and so is the history, byte for byte" "$(cat "$T"/one.history/*.hist | md5sum)" \
-	"$(cat "$T"/x8.history/*.hist | md5sum)"
-check "... which is not empty" bash -c "find '$T/one.history' -name '*.hist' -size +1k | grep -q ."
-check_eq "the alerts are the one host's, scores too" "$(scores "$T/one.jsonl")" \
-	"$(scores "$T/x8.jsonl")"
-
-# --- two site mirrors: both sensors see every packet ---------------------------
-# each counts the hosts at home with it ([role] home): the workstations' site,
-# or the servers' with the uplink; the merge is again what one host counts
-conf s9a sensor f9 'home = 10.77.0.0/24, fe80::/10'
-conf s9b sensor f9 'home = 10.77.1.0/24,198.51.100.0/24'
-conf x9 scorer f9 '[retrain]' "history_dir = $T/x9.history" 'interval = 0'
-scorer x9
-"$FLOWSAD" run -c "$T/s9a.conf" -r "$DATA/sample.pcap" 2>"$T/s9a.log" &
-s9a_pid=$!
-pids+=("$s9a_pid")
-"$FLOWSAD" run -c "$T/s9b.conf" -r "$DATA/sample.pcap" 2>"$T/s9b.log"
-wait "$s9a_pid"
-check "two mirrors' views are merged" settled f9
-for _ in $(seq 300); do [ "$(wc -l <"$T/x9.csv")" -ge "$(wc -l <"$T/one.csv")" ] && break; sleep 0.1; done
-kill -TERM "$scorer_pid"
-wait "$scorer_pid"
-check_eq "the samples of overlapping views are the one host's, not doubled" \
-	"$(sort "$T/one.csv" | md5sum)" "$(sort "$T/x9.csv" | md5sum)"
-check_eq "... and so is the history" "$(cat "$T"/one.history/*.hist | md5sum)" \
-	"$(cat "$T"/x9.history/*.hist | md5sum)"
-check_eq "... and the alerts, scores too" "$(scores "$T/one.jsonl")" "$(scores "$T/x9.jsonl")"
+# as_one_host N CAPTURE_A CAPTURE_B WHAT [HOME_A HOME_B]: sensors sN{a,b} replay
+# the captures into scorer xN (prefix fN), which is stopped once it has
+# scored every window; its samples, history and alerts are the one host's
+as_one_host() {
+	local n=$1
+	conf "s${n}a" sensor "f$n" ${5:+"home = $5"}
+	conf "s${n}b" sensor "f$n" ${6:+"home = $6"}
+	conf "x$n" scorer "f$n" '[retrain]' "history_dir = $T/x$n.history" 'interval = 0'
+	scorer "x$n"
+	"$FLOWSAD" run -c "$T/s${n}a.conf" -r "$2" 2>"$T/s${n}a.log" &
+	local a_pid=$!
+	pids+=("$a_pid")
+	"$FLOWSAD" run -c "$T/s${n}b.conf" -r "$3" 2>"$T/s${n}b.log"
+	wait "$a_pid"
+	check "$4 are merged" settled "f$n"
+	# every window scored before the stop: as many sample rows as the one host wrote
+	for _ in $(seq 300); do
+		[ "$(wc -l <"$T/x$n.csv")" -ge "$(wc -l <"$T/one.csv")" ] && break
+		sleep 0.1
+	done
+	kill -TERM "$scorer_pid"
+	wait "$scorer_pid"
+	check_eq "... their samples are the one host's, row for row, never doubled" \
+		"$(sort "$T/one.csv" | md5sum)" "$(sort "$T/x$n.csv" | md5sum)"
+	check_eq "... and so is the history, byte for byte" "$(cat "$T"/one.history/*.hist | md5sum)" \
+		"$(cat "$T"/x$n.history/*.hist | md5sum)"
+	check_eq "... and the alerts, scores too" "$(scores "$T/one.jsonl")" "$(scores "$T/x$n.jsonl")"
+}
+as_one_host 8 "$T/a.pcap" "$T/b.pcap" "two sensors' halves"
+check "... the history is not empty" bash -c "find '$T/one.history' -name '*.hist' -size +1k | grep -q ."
+# two site mirrors, both seeing every packet: each counts the hosts at home
+# with it ([role] home), the workstations' site, or the servers' with the uplink
+as_one_host 9 "$DATA/sample.pcap" "$DATA/sample.pcap" "two mirrors' overlapping views" \
+	"10.77.0.0/24, fe80::/10" "10.77.1.0/24,198.51.100.0/24"
 
 # --- one seed, the master of the alert stream, SIGKILLed ----------------------
 # sensors and the scorer given that node alone: it named its cluster at their

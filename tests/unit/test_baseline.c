@@ -301,37 +301,52 @@ static void test_bound_horizon_and_timeline(void **state)
 	baseline_free(b);
 }
 
+/* Ten windows of hosts 0 .. n-1, each with its score. */
+static void remember_windows(struct baseline *b, int n)
+{
+	float f[BASELINE_N_FEATURES];
+	for (int w = 0; w < 10; w++)
+		for (int h = 0; h < n; h++) {
+			uint64_t packets = (uint64_t)(100 * (h + 1) + w);
+			struct window_counters c = window(h, 2 + w % 3, packets);
+			ip_addr a = host(h);
+			baseline_observe(b, 60 * w, &a, &c, f);
+			baseline_note_score(b, &a, 60 * w, BASELINE_OPENED, h + w, INFINITY);
+		}
+}
+
+/* Hosts 0 .. n-1 have the same usual scores in a and b, and their next
+ * window (at 600) the same features, none of them new. */
+static void assert_goes_on_alike(struct baseline *a, struct baseline *b, int n)
+{
+	float fa[BASELINE_N_FEATURES], fb[BASELINE_N_FEATURES];
+	for (int h = 0; h < n; h++) {
+		struct window_counters c = window(h + 1, 4, 5000);
+		ip_addr src = host(h);
+		assert_true(baseline_usual_score(a, &src, BASELINE_OPENED) ==
+			    baseline_usual_score(b, &src, BASELINE_OPENED));
+		baseline_observe(a, 600, &src, &c, fa);
+		baseline_observe(b, 600, &src, &c, fb);
+		assert_memory_equal(fa, fb, sizeof fa);
+		assert_float_equal(fb[FIRST_SEEN], 0, 0);
+	}
+}
+
 static void test_state_file(void **state)
 {
 	char path[] = "/tmp/flowsad-baseline-XXXXXX", err[256];
 	struct baseline *b = baseline_new(100, 86400), *back = baseline_new(100, 86400);
-	float f1[BASELINE_N_FEATURES], f2[BASELINE_N_FEATURES];
 	(void)state;
 
 	int fd = mkstemp(path);
 	assert_true(fd >= 0);
 	close(fd);
-	for (int w = 0; w < 10; w++)
-		for (int h = 0; h < 5; h++) {
-			struct window_counters c =
-				window(h, 2 + w % 3, (uint64_t)(100 * (h + 1) + w));
-			ip_addr a = host(h);
-			baseline_observe(b, 60 * w, &a, &c, f1);
-			baseline_note_score(b, &a, 60 * w, BASELINE_OPENED, h + w, INFINITY);
-		}
+	remember_windows(b, 5);
 	assert_int_equal(baseline_save(b, path, err, sizeof err), 0);
 	assert_int_equal(baseline_load(back, path, err, sizeof err), 0);
 	assert_int_equal(baseline_stats(back)->hosts, 5);
 	/* the same window gives the same features and usual scores after the round trip */
-	for (int h = 0; h < 5; h++) {
-		struct window_counters c = window(h + 1, 4, 5000);
-		ip_addr a = host(h);
-		assert_true(baseline_usual_score(b, &a, BASELINE_OPENED) ==
-			    baseline_usual_score(back, &a, BASELINE_OPENED));
-		baseline_observe(b, 600, &a, &c, f1);
-		baseline_observe(back, 600, &a, &c, f2);
-		assert_memory_equal(f1, f2, sizeof f1);
-	}
+	assert_goes_on_alike(b, back, 5);
 
 	uint8_t *buf;
 	size_t len;
@@ -370,14 +385,7 @@ static void test_host_records(void **state)
 	uint8_t *rec = malloc(size);
 	(void)state;
 	assert_non_null(rec);
-	for (int w = 0; w < 10; w++)
-		for (int h = 0; h < 3; h++) {
-			uint64_t packets = (uint64_t)(100 * (h + 1) + w);
-			struct window_counters c = window(h, 2 + w % 3, packets);
-			ip_addr a = host(h);
-			baseline_observe(b, 60 * w, &a, &c, f1);
-			baseline_note_score(b, &a, 60 * w, BASELINE_OPENED, h + w, INFINITY);
-		}
+	remember_windows(b, 3);
 	ip_addr unknown = host(9), src;
 	assert_int_equal(baseline_export_host(b, &unknown, rec), 0);
 	for (int h = 0; h < 3; h++) {
@@ -399,16 +407,7 @@ static void test_host_records(void **state)
 	assert_int_equal(baseline_export_host(b, &last, rec), 1);
 	assert_memory_equal(all, rec, size);
 	free(all);
-	for (int h = 0; h < 3; h++) {
-		struct window_counters c = window(h + 1, 4, 5000);
-		ip_addr a = host(h);
-		assert_true(baseline_usual_score(b, &a, BASELINE_OPENED) ==
-			    baseline_usual_score(taker, &a, BASELINE_OPENED));
-		baseline_observe(b, 600, &a, &c, f1);
-		baseline_observe(taker, 600, &a, &c, f2);
-		assert_memory_equal(f1, f2, sizeof f1);
-		assert_float_equal(f2[FIRST_SEEN], 0, 0);
-	}
+	assert_goes_on_alike(b, taker, 3);
 	/* the taker saw host 0 at 600 since: the older record is not taken */
 	ip_addr a0 = host(0);
 	struct baseline *old = baseline_new(100, 86400);
