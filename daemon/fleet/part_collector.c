@@ -284,10 +284,11 @@ static void memory_of(const struct part_collector *p, uint32_t k, char *buf, siz
 	snprintf(buf, len, "%s:memory:%u", p->prefix, k);
 }
 
-/* A partition's records of b in HSETs of at most MEMORY_PAIRS (after a
- * DEL when b holds every source). Returns 0, or -1 when Redis did not take
- * them. */
-static int keep_partition(struct part_collector *p, uint32_t k, const struct memory_batch *b)
+/* The records of b whose source is in partition k (part[i]: record i's), in
+ * HSETs of at most MEMORY_PAIRS (after a DEL when b holds every source).
+ * Returns 0, or -1 when Redis did not take them. */
+static int keep_partition(struct part_collector *p, uint32_t k, const struct memory_batch *b,
+			  const uint32_t *part)
 {
 	const char *argv[2 + 2 * MEMORY_PAIRS];
 	size_t len[2 + 2 * MEMORY_PAIRS];
@@ -304,11 +305,11 @@ static int keep_partition(struct part_collector *p, uint32_t k, const struct mem
 	for (size_t i = 0; i < b->n && rc == 0;) {
 		int argc = 2;
 		for (; i < b->n && argc < 2 + 2 * MEMORY_PAIRS; i++) {
+			if (part[i] != k)
+				continue;
 			const uint8_t *rec = b->rec + i * b->size;
 			ip_addr *a = &src[(argc - 2) / 2];
 			baseline_record_source(rec, a);
-			if (part_wire_partition(a, p->c.n_parts) != k)
-				continue;
 			argv[argc] = (const char *)a->b, len[argc++] = sizeof a->b;
 			argv[argc] = (const char *)rec, len[argc++] = b->size;
 		}
@@ -328,14 +329,21 @@ static void keep_memory(struct part_collector *p)
 	struct queue_link *l;
 	while ((l = queue_try_pop(p->kept))) {
 		struct memory_batch *b = queue_item(l, struct memory_batch, link);
-		int failed = 0;
+		uint32_t *part = malloc((b->n + 1) * sizeof *part);
+		int failed = !part;
+		for (size_t i = 0; part && i < b->n; i++) {
+			ip_addr src;
+			baseline_record_source(b->rec + i * b->size, &src);
+			part[i] = part_wire_partition(&src, p->c.n_parts);
+		}
 		for (uint32_t k = 0; k < p->c.n_parts && !failed; k++)
-			failed = p->owned[k] && keep_partition(p, k, b) < 0;
+			failed = p->owned[k] && keep_partition(p, k, b, part) < 0;
 		if (failed) {
 			pthread_mutex_lock(&p->lock);
 			p->st.memory_lost++;
 			pthread_mutex_unlock(&p->lock);
 		}
+		free(part);
 		free(b);
 	}
 }

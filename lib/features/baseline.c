@@ -519,34 +519,51 @@ static int host_is_sane(const struct host *h)
 	return 1;
 }
 
+/* Whether buf's format (u32 version, u32 host size, at fmt) is this
+ * version's, and, below, whether its last four bytes are the CRC-32 of the
+ * rest; what ("file", "record") names it in err otherwise. */
+static int format_is_ours(const uint8_t *fmt, const char *what, char *err, size_t errlen)
+{
+	uint32_t version, hsize;
+	memcpy(&version, fmt, 4);
+	memcpy(&hsize, fmt + 4, 4);
+	if (version == FORMAT_VERSION && hsize == sizeof(struct host))
+		return 1;
+	snprintf(err, errlen, "baseline %s of format %u (%u-byte hosts), expected %u (%zu)", what,
+		 version, hsize, FORMAT_VERSION, sizeof(struct host));
+	return 0;
+}
+
+static int checksum_holds(const uint8_t *buf, size_t len, const char *what, char *err,
+			  size_t errlen)
+{
+	uint32_t crc;
+	memcpy(&crc, buf + len - 4, 4);
+	if (crc == crc32_ieee(buf, len - 4))
+		return 1;
+	snprintf(err, errlen, "checksum mismatch: the %s is damaged", what);
+	return 0;
+}
+
 int baseline_decode(struct baseline *b, const uint8_t *buf, size_t len, char *err, size_t errlen)
 {
-	uint32_t version, hsize, crc;
 	uint64_t count;
 
 	if (len < FILE_HEADER + 4 || memcmp(buf, MAGIC, 8) != 0) {
 		snprintf(err, errlen, "not a flowsad baseline file");
 		return -EINVAL;
 	}
-	memcpy(&version, buf + 8, 4);
-	memcpy(&hsize, buf + 12, 4);
 	memcpy(&count, buf + 16, 8);
-	if (version != FORMAT_VERSION || hsize != sizeof(struct host)) {
-		snprintf(err, errlen, "baseline format %u (%u-byte hosts), expected %u (%zu)",
-			 version, hsize, FORMAT_VERSION, sizeof(struct host));
+	if (!format_is_ours(buf + 8, "file", err, errlen))
 		return -EINVAL;
-	}
 	if (count > (len - FILE_HEADER - 4) / sizeof(struct host) ||
 	    len != FILE_HEADER + count * sizeof(struct host) + 4) {
 		snprintf(err, errlen, "the file's length does not match its %llu hosts",
 			 (unsigned long long)count);
 		return -EINVAL;
 	}
-	memcpy(&crc, buf + len - 4, 4);
-	if (crc != crc32_ieee(buf, len - 4)) {
-		snprintf(err, errlen, "checksum mismatch: the file is damaged");
+	if (!checksum_holds(buf, len, "file", err, errlen))
 		return -EINVAL;
-	}
 	for (uint64_t i = 0; i < count; i++) {
 		struct host h;
 		memcpy(&h, buf + FILE_HEADER + i * sizeof h, sizeof h);
@@ -621,25 +638,15 @@ void baseline_record_source(const uint8_t *rec, ip_addr *src)
 int baseline_import_host(struct baseline *b, const uint8_t *rec, size_t len, char *err,
 			 size_t errlen)
 {
-	uint32_t version, hsize, crc;
 	struct host h;
 	if (len != baseline_record_size()) {
 		snprintf(err, errlen, "a record of %zu bytes, expected %zu", len,
 			 baseline_record_size());
 		return -EINVAL;
 	}
-	memcpy(&version, rec, 4);
-	memcpy(&hsize, rec + 4, 4);
-	memcpy(&crc, rec + len - 4, 4);
-	if (version != FORMAT_VERSION || hsize != sizeof h) {
-		snprintf(err, errlen, "a record of format %u (%u-byte hosts), expected %u (%zu)",
-			 version, hsize, FORMAT_VERSION, sizeof h);
+	if (!format_is_ours(rec, "record", err, errlen) ||
+	    !checksum_holds(rec, len, "record", err, errlen))
 		return -EINVAL;
-	}
-	if (crc != crc32_ieee(rec, len - 4)) {
-		snprintf(err, errlen, "checksum mismatch: the record is damaged");
-		return -EINVAL;
-	}
 	memcpy(&h, rec + RECORD_HEADER, sizeof h);
 	if (!host_is_sane(&h)) {
 		snprintf(err, errlen, "a level is not finite, or a time out of range");

@@ -1043,9 +1043,12 @@ static int64_t event_window_start(struct window_table *t, int64_t ts)
  * receiver's): its bytes received. s is the sender's sample, whose flow
  * remembers its receiver, or NULL when the sender has none here. */
 static void credit_received(struct window_table *t, struct window *w, const struct event *ev,
-			    const struct sample *s, int src_location)
+			    const struct sample *s)
 {
-	if (!ev->answer || ev->refusal || src_location == LOCATION_GLOBAL)
+	if (!ev->answer || ev->refusal)
+		return;
+	int src_location = s ? s->location : cached_location(t, ev->src, ev->src_hash);
+	if (src_location == LOCATION_GLOBAL)
 		return;
 	struct sample *r = s ? s->last.receiver : find_sample(w, ev->dst);
 	struct window_answer *a;
@@ -1087,7 +1090,7 @@ static int add_event(struct window_table *t, const struct event *ev, window_emit
 	}
 	if ((t->filter && !filter_monitored(t->filter, ev->src)) || !at_home(t, ev->src)) {
 		/* no sample of its own; what it answers counts for whom it answers */
-		credit_received(t, w, ev, NULL, cached_location(t, ev->src, ev->src_hash));
+		credit_received(t, w, ev, NULL);
 		return closed;
 	}
 	struct sample *s;
@@ -1110,7 +1113,7 @@ static int add_event(struct window_table *t, const struct event *ev, window_emit
 	k->rst_sent += ev->rst_sent;
 	count_side(k, ev, class);
 	count_destinations(t, w, s, ev);
-	credit_received(t, w, ev, s, s->location);
+	credit_received(t, w, ev, s);
 	if (t->stats.bytes > t->stats.peak_bytes)
 		t->stats.peak_bytes = t->stats.bytes;
 	return closed;
