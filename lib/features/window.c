@@ -759,11 +759,12 @@ struct event {
 	uint8_t proto, has_ports;
 	uint8_t answer;         /* it answers another host's initiative */
 	uint8_t refusal;        /* an answer that refuses it: a RST or an ICMP error */
-	uint8_t acknowledgment; /* a pure TCP ACK: it acknowledges data, sends none */
 	uint8_t housekeeping;   /* the link's (neighbour discovery, group membership) */
 	uint8_t relay;          /* opened to the service it serves: for its clients */
 	uint16_t sport, dport;
 	uint64_t packets, bytes, syn_sent, rst_sent;
+	/* of packets and bytes, the pure TCP ACKs: they acknowledge data, send none */
+	uint64_t ack_packets, ack_bytes;
 	/* what it tells about another sample: an answer to its SYNs, a RST, or an
 	 * ICMP unreachable quoting its packets */
 	const ip_addr *reply_to;
@@ -879,9 +880,9 @@ static void count_side(struct packet_counts *k, const struct event *ev, int clas
 	} else if (ev->answer || ev->relay) {
 		k->served_packets += ev->packets;
 		k->served_bytes += ev->bytes;
-	} else if (!ev->acknowledgment) {
-		k->opened_packets[class] += ev->packets;
-		k->opened_bytes += ev->bytes;
+	} else {
+		k->opened_packets[class] += ev->packets - ev->ack_packets;
+		k->opened_bytes += ev->bytes - ev->ack_bytes;
 	}
 }
 
@@ -1144,6 +1145,8 @@ static int count_packet(struct window_table *t, const struct packet_info *p, uin
 	int refusing_rst = rst && ack && !syn && p->tcp_seq == 0;
 	int echo_reply = (p->proto == IP_PROTO_ICMP && p->icmp_type == 0) ||
 			 (p->proto == IP_PROTO_ICMPV6 && p->icmp_type == 129);
+	int pure_ack =
+		ack && !(p->tcp_flags & (TCP_SYN | TCP_FIN | TCP_RST)) && p->payload_len == 0;
 	struct event ev = {
 		.ts = p->ts_sec, .src = &p->src, .src_hash = src_hash, .dst = &p->dst,
 		.proto = p->proto,
@@ -1151,13 +1154,13 @@ static int count_packet(struct window_table *t, const struct packet_info *p, uin
 		.answer = icmp_error || echo_reply || refusing_rst || (syn && ack) ||
 			  (!syn && p->has_ports && p->sport < p->dport),
 		.refusal = icmp_error || refusing_rst,
-		.acknowledgment = ack && !(p->tcp_flags & (TCP_SYN | TCP_FIN | TCP_RST)) &&
-				  p->payload_len == 0,
 		.housekeeping = is_housekeeping(p->proto, p->icmp_type),
 		.packets = 1,
 		.bytes = p->ip_len,
 		.syn_sent = syn && !ack,
 		.rst_sent = rst,
+		.ack_packets = (uint64_t)pure_ack,
+		.ack_bytes = pure_ack ? p->ip_len : 0,
 		.reply_to = icmp_error			   ? &p->inner_src
 			    : (syn && ack) || refusing_rst ? &p->dst
 							   : NULL,
@@ -1266,6 +1269,33 @@ static struct flow_role flow_role_of(const struct flow_record *r, int has_ports)
 	return f;
 }
 
+/* The payload a packet that sends data carries at least, on average: a
+ * request, a command, a keystroke's encrypted record. */
+#define RECORD_DATA_MIN 64
+
+/* The pure ACKs in a TCP record of the side that opened, and their bytes.
+ * A record sums its packets, so they are told from what its bytes can
+ * carry: each packet has at least a bare header (40 bytes over IPv4, 60
+ * over IPv6), what the record holds beyond its headers is at most its
+ * payload, and a packet that sends data carries RECORD_DATA_MIN of it. The
+ * packets left over, but for a SYN, a FIN and a RST, are acknowledgments: a
+ * download's record is hundreds of bare ACKs, its opener receiving (as a
+ * capture counts them), not sending. */
+static void record_acknowledgments(const struct flow_record *r, struct event *ev)
+{
+	uint64_t header = r->family == 6 ? 60 : 40;
+	if (r->proto != IP_PROTO_TCP || ev->answer || r->packets > r->bytes / header)
+		return; /* (bytes below the headers: a reader's payload count, not known) */
+	uint64_t payload = r->bytes - r->packets * header;
+	uint64_t own = (payload + RECORD_DATA_MIN - 1) / RECORD_DATA_MIN +
+		       !!(r->tcp_flags & TCP_SYN) + !!(r->tcp_flags & TCP_FIN) +
+		       !!(r->tcp_flags & TCP_RST);
+	if (own >= r->packets)
+		return;
+	ev->ack_packets = r->packets - own;
+	ev->ack_bytes = ev->ack_packets * header;
+}
+
 /* A flow's counts are spread over at most this many windows, its last ones:
  * what falls before them is counted late at once (a flow of days in minute
  * windows would otherwise cost a step a window, long closed). */
@@ -1313,7 +1343,8 @@ static int add_flow_pro_rata(struct window_table *t, const struct flow_record *r
 {
 	int64_t len = (int64_t)t->length * 1000;
 	int64_t w = floor_div(r->start_ms, len) * len, last = floor_div(r->end_ms - 1, len) * len;
-	uint64_t packets = 0, bytes = 0;
+	uint64_t packets = 0, bytes = 0, acks = ev.ack_packets;
+	uint64_t ack_size = acks ? ev.ack_bytes / acks : 0;
 	int unreach = ev.unreach != 0, rc = 0, first = 1;
 	int at_ends = r->proto == IP_PROTO_TCP && r->packets &&
 		      r->packets <= (uint64_t)((last - w) / len);
@@ -1345,6 +1376,10 @@ static int add_flow_pro_rata(struct window_table *t, const struct flow_record *r
 		ev.bytes = part_bytes > 0 ? (uint64_t)part_bytes : 0;
 		if (!ev.packets)
 			continue;
+		/* its acknowledgments by the same share */
+		ev.ack_packets = (uint64_t)((unsigned __int128)acks * ev.packets / r->packets);
+		ev.ack_bytes = ev.ack_packets * ack_size;
+		ev.ack_bytes = ev.ack_bytes < ev.bytes ? ev.ack_bytes : ev.bytes;
 		packets += ev.packets;
 		bytes += ev.bytes;
 		ev.ts = floor_div(from, 1000);
@@ -1395,6 +1430,7 @@ int window_table_add_flow(struct window_table *t, const struct flow_record *r, w
 		.rst = role.refused,
 		.unreach = unreach ? r->packets : 0,
 	};
+	record_acknowledgments(r, &ev);
 	int64_t len = (int64_t)t->length * 1000;
 	t->stats.packets++; /* a record is one event, however many windows it spans */
 	if (r->end_ms > (floor_div(r->start_ms, len) + 1) * len)

@@ -207,6 +207,51 @@ static void test_split_is_bounded(void **state)
 	window_table_free(t);
 }
 
+/* A download's record of its opener is its bare ACKs: what its bytes can
+ * carry beyond the headers (40 bytes a packet over IPv4) is a request, so
+ * its packets but those and the SYN are its receiving, not its sending. An
+ * upload's record carries data in every packet, all of it sent. */
+static void test_download_record_is_mostly_acknowledgments(void **state)
+{
+	struct windows down = { 0 }, up = { 0 };
+	struct flow_record d = flow(1800000000, 1800000001, 75, 4033);
+	struct flow_record u = flow(1800000000, 1800000001, 75, 75 * 1500);
+	(void)state;
+
+	counted_alone(&d, &down);
+	assert_int_equal(down.n, 1);
+	assert_int_equal(down.c[0].packets, 75);
+	assert_int_equal(down.c[0].bytes, 4033);
+	/* 4033 - 75 * 40 = 1033 bytes: 17 packets of 64, and the SYN */
+	assert_int_equal(down.c[0].opened_packets, 18);
+	assert_int_equal(down.c[0].opened_bytes, 4033 - 57 * 40);
+	counted_alone(&u, &up);
+	assert_int_equal(up.c[0].opened_packets, 75);
+	assert_int_equal(up.c[0].opened_bytes, 75 * 1500);
+}
+
+/* Split over windows, a download's acknowledgments go with its packets'
+ * shares: each window's part sends about as little. */
+static void test_split_download_shares_its_acknowledgments(void **state)
+{
+	struct windows w = { 0 };
+	struct flow_record d = flow(1800000000, 1800000120, 750, 40330);
+	(void)state;
+
+	counted_alone(&d, &w);
+	assert_int_equal(w.n, 2);
+	uint64_t sent = 0, packets = 0;
+	for (int i = 0; i < w.n; i++) {
+		sent += w.c[i].opened_packets;
+		packets += w.c[i].packets;
+		assert_true(w.c[i].opened_packets * 3 < w.c[i].packets);
+	}
+	assert_int_equal(packets, 750);
+	/* 40330 - 750 * 40 = 10330 bytes: 162 packets of 64, the SYN; rounding
+	 * down each part's acknowledgments leaves at most one more a window */
+	assert_in_range(sent, 163, 165);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -216,6 +261,8 @@ int main(void)
 		cmocka_unit_test(test_short_flow_is_whole),
 		cmocka_unit_test(test_parts_in_closed_windows_are_late),
 		cmocka_unit_test(test_split_is_bounded),
+		cmocka_unit_test(test_download_record_is_mostly_acknowledgments),
+		cmocka_unit_test(test_split_download_shares_its_acknowledgments),
 	};
 	return cmocka_run_group_tests_name("flow_windows", tests, NULL, NULL);
 }
