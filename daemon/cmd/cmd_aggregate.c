@@ -50,6 +50,7 @@ int cmd_aggregate(int argc, char **argv)
 	}
 	if ((rc = cli_apply_common(&common)) != EX_OK)
 		return rc;
+	cli_blas_unused();
 	if (optind >= argc) {
 		log_err("aggregate: no INPUT given");
 		return EX_USAGE;

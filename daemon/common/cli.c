@@ -255,6 +255,19 @@ int cli_apply_common(struct cli_common *c)
 	return EX_OK;
 }
 
+/* OpenBLAS's pthreads build starts its threads as it loads, and each spins
+ * (sched_yield) for about 2^28 cycles before it sleeps: 0.1 s of CPU that
+ * two threads reading a capture on two cores lose. Its shutdown is not in
+ * cblas.h but exported (its fork handler calls it); weak, for BLAS builds
+ * without it. */
+extern int blas_thread_shutdown_(void) __attribute__((weak));
+
+void cli_blas_unused(void)
+{
+	if (blas_thread_shutdown_)
+		(void)blas_thread_shutdown_();
+}
+
 /* Makes the folders of path that are missing (0750). */
 static void make_folders(char *path)
 {

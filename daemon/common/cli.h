@@ -92,6 +92,10 @@ int cli_parse_double(const char *name, const char *arg, double lo, double hi, do
  * [retrain] label files what the command line did not give. Returns a
  * sysexits code, logging why. */
 int cli_apply_common(struct cli_common *c);
+/* For a command that does no linear algebra (aggregate), after
+ * cli_apply_common: stops the BLAS threads, which would spin for a while on
+ * the cores that read the input. A later BLAS call starts them again. */
+void cli_blas_unused(void);
 /* The alert settings flowsad run takes from the -c file ([alerts] top_n and
  * min_score), or their defaults without one. */
 void cli_alert_settings(long *top_n, double *min_score);
