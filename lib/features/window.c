@@ -127,6 +127,9 @@ struct window_table {
 	 * page */
 	struct sample_block *spare;
 	size_t first_cap; /* slots a new window starts with: what the last one needed */
+	/* sources and services answered on lately, by hash of both: a relay's
+	 * first forward of a window may come before its first answer there */
+	struct { uint64_t key; int64_t window; } served_lately[1024];
 };
 
 int64_t window_start_of(int64_t t, uint32_t len)
@@ -910,30 +913,56 @@ static void note_opened(struct window_counters *c, uint64_t ip, uint64_t term)
 	set_bit(c->services, distinct_hash2(term, 0x73657276));
 }
 
+/* The key of a source (its address hash) and a service in the table's
+ * memory of what was served lately (never 0: an empty slot), and its slot. */
+static uint64_t served_key(const struct window_table *t, uint64_t src_hash, uint32_t service,
+			   size_t *slot)
+{
+	uint64_t key = (src_hash ^ (service * 0x9e3779b97f4a7c15ull)) | 1;
+	*slot = key & (sizeof t->served_lately / sizeof t->served_lately[0] - 1);
+	return key;
+}
+
+/* Whether the source (its address hash) answered on service in the window
+ * starting at window or in the one before. */
+static int served_lately(const struct window_table *t, uint64_t src_hash, uint32_t service,
+			 int64_t window)
+{
+	size_t slot;
+	uint64_t key = served_key(t, src_hash, service, &slot);
+	return t->served_lately[slot].key == key &&
+	       t->served_lately[slot].window >= window - (int64_t)t->length;
+}
+
 /* Whether ev, a flow the source opened, goes out to the internet on a
- * service it serves in the window: a DNS server forwarding its clients'
- * queries, a mail relay. What its clients make it do (a tunnel through the
- * resolver) is theirs. Inside the networks it is its own: a file server
- * reaching other hosts' SMB, a monitor checking the port of the backup
- * agent it also runs. */
+ * service it serves in the window, or served in the one before (a
+ * window's first forward comes before its first answer): a DNS server
+ * forwarding its clients' queries, a mail relay. What its clients make it
+ * do (a tunnel through the resolver) is theirs. Inside the networks it is
+ * its own: a file server reaching other hosts' SMB, a monitor checking the
+ * port of the backup agent it also runs. */
 static int relays(struct window_table *t, const struct sample *s, const struct event *ev)
 {
-	if (ev->answer || !ev->has_ports || !s->serving[0])
+	if (ev->answer || !ev->has_ports)
 		return 0;
 	uint32_t service = (uint32_t)ev->proto << 16 | ev->dport;
-	for (int i = 0; i < SERVING_KEPT && s->serving[i]; i++)
-		if (s->serving[i] == service)
-			return cached_location(t, ev->dst, distinct_hash_addr(ev->dst)) ==
-			       LOCATION_GLOBAL;
-	return 0;
+	int serving = 0;
+	for (int i = 0; i < SERVING_KEPT && s->serving[i] && !serving; i++)
+		serving = s->serving[i] == service;
+	return (serving || served_lately(t, ev->src_hash, service, s->ns.window_start)) &&
+	       cached_location(t, ev->dst, distinct_hash_addr(ev->dst)) == LOCATION_GLOBAL;
 }
 
 /* Remembers the service ev answered on, among the window's first
  * SERVING_KEPT (a resolver serves one; a host serving more relays on the
- * first few only). */
-static void keep_serving(struct sample *s, const struct event *ev)
+ * first few only), and in the table's memory of what was served lately. */
+static void keep_serving(struct window_table *t, struct sample *s, const struct event *ev)
 {
 	uint32_t service = (uint32_t)ev->proto << 16 | ev->sport;
+	size_t slot;
+	uint64_t key = served_key(t, ev->src_hash, service, &slot);
+	t->served_lately[slot].key = key;
+	t->served_lately[slot].window = s->ns.window_start;
 	for (int i = 0; i < SERVING_KEPT; i++) {
 		if (s->serving[i] == service)
 			return;
@@ -967,7 +996,7 @@ static void note_flow(struct window_table *t, struct sample *s, const struct eve
 	if (ev->answer) {
 		note_answered(&s->ns.c, ev, ip);
 		if (!ev->refusal && ev->has_ports)
-			keep_serving(s, ev);
+			keep_serving(t, s, ev);
 		return;
 	}
 	uint64_t term = opened_term(t, ev, ip);

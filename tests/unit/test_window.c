@@ -284,6 +284,42 @@ static void test_relay_is_serving(void **state)
 	window_table_free(t);
 }
 
+/* A resolver's first forward of a window may come before its first answer
+ * there: having answered on the service in the window before, it relays;
+ * two windows after its last answer, what it opens is its own. */
+static void test_relay_across_windows(void **state)
+{
+	struct window_table *t = window_table_new(60, 0, 100, NULL);
+	struct emitted e = { 0 };
+	(void)state;
+	struct packet_info ps[] = {
+		pkt(1, 1, 2, 17, 53, 0),  pkt(1, 2, 1, 17, 40000, 0), /* asked, answered */
+		pkt(61, 2, 9, 17, 53, 0), pkt(61, 1, 2, 17, 53, 0),   /* forwards first */
+		pkt(61, 2, 1, 17, 40000, 0),
+		pkt(181, 2, 9, 17, 53, 0), /* no answer since window 60 */
+	};
+	ps[1].sport = ps[4].sport = 53;
+	ps[2].dst.b[12] = ps[5].dst.b[12] = 198; /* the upstream is on the internet */
+	ps[2].dst.b[13] = ps[5].dst.b[13] = 51;
+	for (size_t i = 0; i < sizeof ps / sizeof ps[0]; i++)
+		window_table_add(t, &ps[i], collect, &e);
+	window_table_flush(t, collect, &e);
+	assert_int_equal(e.n, 5);
+	for (int i = 0; i < e.n; i++) {
+		if (e.last_octet[i] != 2)
+			continue;
+		const struct window_counters *c = &e.c[i];
+		if (e.start[i] == 60) { /* the forward before the answer: relayed */
+			assert_int_equal(c->served_packets, 2);
+			assert_int_equal(c->opened, 0);
+		} else if (e.start[i] == 180) { /* its own */
+			assert_int_equal(c->opened, 1);
+			assert_int_equal(c->served_packets, 0);
+		}
+	}
+	window_table_free(t);
+}
+
 /* A reset refuses a connection attempt when it answers a SYN (sequence
  * number zero, ACK set); a client's reset after the SYN-ACK it wanted (a
  * port check, a SYN scan) is its own packet: the server it checked was not
@@ -614,6 +650,7 @@ int main(void)
 		cmocka_unit_test(test_answer_before_its_host),
 		cmocka_unit_test(test_receiving_is_not_opening),
 		cmocka_unit_test(test_relay_is_serving),
+		cmocka_unit_test(test_relay_across_windows),
 		cmocka_unit_test(test_abort_is_no_refusal),
 		cmocka_unit_test(test_flow_synack_is_an_answer),
 		cmocka_unit_test(test_repeated_flows),
