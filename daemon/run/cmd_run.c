@@ -264,9 +264,11 @@ static void daemon_stop(struct daemon *d, const char *why)
 	if (!windows_learning(d->windows, &have, &need))
 		log_info("%" PRIu64 " frames; %" PRIu64 " windows scored, %" PRIu64 " alerts; held "
 			 "back: %" PRIu64 " repeats, %" PRIu64 " within their usual score, %" PRIu64
-			 " only answering; %" PRIu64 " incidents ended",
+			 " only answering, %" PRIu64 " told as a young service's users; %" PRIu64
+			 " incidents ended",
 			 tally.frames, n.scorer.windows, n.scorer.alerts, n.scorer.suppressed,
-			 n.scorer.usual, n.scorer.answering, n.scorer.incidents_ended);
+			 n.scorer.usual, n.scorer.answering, n.scorer.young_service_users,
+			 n.scorer.incidents_ended);
 	/* (a replay reads faster than windows score, as a scorer's backlog
 	 * comes: they wait by design) */
 	if (n.waits && !d->args->n_files && d->conf.role != CONFIG_ROLE_SCORER)

@@ -60,6 +60,10 @@ void run_metrics_alerts(void *ctx, FILE *out)
 		      "Samples above the threshold held back: what their source served was "
 		      "provoked by others (no new service, or a client alerted itself).",
 		      NULL, s ? (double)s->answering : 0);
+	metrics_value(out, "alerts_young_service_users_total", "counter",
+		      "Samples above the threshold held back: the first users of a service a host "
+		      "began serving lately, told as that host's alert.",
+		      NULL, s ? (double)s->young_service_users : 0);
 	metrics_value(out, "alert_threshold", "gauge",
 		      "The alert threshold of the last window scored.", NULL, s ? s->threshold : 0);
 	metrics_value(out, "score_pending_windows", "gauge",

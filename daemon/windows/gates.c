@@ -2,8 +2,10 @@
 #include "windows/gates.h"
 
 #include <math.h>
+#include <stdlib.h>
 
 #include "alerting/alert_select.h"
+#include "features/location.h"
 
 /* Served anomalies provoked by a source alerted for what it opened (a flood
  * answered, an exfiltration received) are that source's: a served sample
@@ -25,6 +27,72 @@ static void attribute_served(const struct sample_set *set, float *gated,
 	}
 }
 
+/* Sources that pass on what they opened, several of them clients of one
+ * host of the network that began serving lately (baseline_serves_young),
+ * tell one thing: a new service and its first users. The news is the
+ * server's: it passes on its served side with the highest of its clients'
+ * scores (unless it passes already), and they are held back as its users.
+ * A lone client stays its own (a scanner that a new service answered), and
+ * so do the clients of a host out on the internet: one serving a port for
+ * the first time here is no news of the network's, and what hosts fetch
+ * from it is their own doing (a pool that two miners join). */
+#define YOUNG_SERVICE_USERS 2
+
+/* Of the m samples of opened (passing on their opened side), those still
+ * passing that are among server's clients (its clients' sketch): how many,
+ * and into *best the index in opened of the highest score. With hold, they
+ * are held back as server's users. */
+static size_t users_of(const struct sample_set *set, float *gated, struct gate_pass *v,
+		       const size_t *opened, size_t m, size_t server, int hold, size_t *best)
+{
+	size_t users = 0;
+	*best = m;
+	for (size_t k = 0; k < m; k++) {
+		size_t j = opened[k];
+		if (j == server || gated[j] == -INFINITY ||
+		    !window_sketch_has(set->s[server]->c.clients, &set->s[j]->src))
+			continue;
+		users++;
+		*best = *best == m || gated[j] > gated[opened[*best]] ? k : *best;
+		if (hold) {
+			gated[j] = -INFINITY;
+			v[j].user_of = (long)server;
+		}
+	}
+	return users;
+}
+
+static void attribute_to_young_service(const struct sample_set *set, float *gated,
+				       struct gate_pass *v, double threshold,
+				       const struct baseline *b, struct gate_counts *n)
+{
+	size_t m = 0, best, *opened;
+	for (size_t j = 0; j < set->n; j++)
+		m += gated[j] != -INFINITY && v[j].side == BASELINE_OPENED;
+	/* most windows: too few passing to be a service's users */
+	if (!b || m < YOUNG_SERVICE_USERS || !(opened = malloc(m * sizeof *opened)))
+		return;
+	m = 0;
+	for (size_t j = 0; j < set->n; j++)
+		if (gated[j] != -INFINITY && v[j].side == BASELINE_OPENED)
+			opened[m++] = j;
+	for (size_t i = 0; i < set->n; i++) {
+		const struct net_sample *x = set->s[i];
+		if (!x->c.served_packets || x->c.src_location == LOCATION_GLOBAL ||
+		    users_of(set, gated, v, opened, m, i, 0, &best) < YOUNG_SERVICE_USERS ||
+		    !baseline_serves_young(b, &x->src, x->window_start))
+			continue;
+		size_t top = opened[best];
+		if (gated[i] == -INFINITY) {
+			gated[i] = gated[top];
+			v[i] = (struct gate_pass){ BASELINE_SERVED, gated[top], 0, threshold, NAN,
+						   top, -1 };
+		}
+		n->users += users_of(set, gated, v, opened, m, i, 1, &best);
+	}
+	free(opened);
+}
+
 void gates_apply(const struct sample_set *set, const float *open, const float *served,
 		 double threshold, int host_features, const struct baseline *b, float *gated,
 		 struct gate_pass *v, struct gate_counts *n)
@@ -32,6 +100,7 @@ void gates_apply(const struct sample_set *set, const float *open, const float *s
 	for (size_t i = 0; i < set->n; i++) {
 		const struct net_sample *x = set->s[i];
 		gated[i] = -INFINITY;
+		v[i].user_of = -1;
 		if (!alert_above(open[i], threshold) && !alert_above(served[i], threshold))
 			continue; /* most samples: no lookup of their source */
 		int news = host_features && x->host[BASELINE_NEW_SERVED] > 0;
@@ -51,9 +120,10 @@ void gates_apply(const struct sample_set *set, const float *open, const float *s
 				continue;
 			}
 			gated[i] = score;
-			v[i] = (struct gate_pass){ side, score, 0, threshold, usual };
+			v[i] = (struct gate_pass){ side, score, 0, threshold, usual, i, -1 };
 			break;
 		}
 	}
+	attribute_to_young_service(set, gated, v, threshold, b, n);
 	attribute_served(set, gated, v, n);
 }

@@ -16,10 +16,14 @@
  * and they have samples of their own. The side and score that pass go to
  * v[i]; samples that pass on no side get -INFINITY in gated.
  *
- * A served sample that passes is then held back too when a source that
- * passes on its opened side is among its clients (the clients' sketch):
- * served anomalies provoked by a source alerted for what it opened (a flood
- * answered, an exfiltration received) are that source's. */
+ * Then two attributions, by the clients' sketches. Sources passing on their
+ * opened side, two or more of them clients of one host of the network that
+ * began serving lately, are that service's first users: the host passes on
+ * its served side with their highest score, and they are held back
+ * (user_of). And a served sample that passes is held back when a source
+ * that passes on its opened side is among its clients: served anomalies
+ * provoked by a source alerted for what it opened (a flood answered, an
+ * exfiltration received) are that source's. */
 #ifndef FLOWSAD_GATES_H
 #define FLOWSAD_GATES_H
 
@@ -34,12 +38,15 @@ struct gate_pass {
 	float score; /* scaled */
 	float raw;   /* (the scorer's: left 0 here) */
 	double threshold, usual; /* the window's threshold, its source's usual score of the side */
+	size_t of;    /* the sample whose score it is: itself, or a user of its young service */
+	long user_of; /* a sample held back as a young service's user: the service's (else -1) */
 };
 
 /* Samples above the threshold held back, by reason (added to). */
 struct gate_counts {
 	uint64_t usual;     /* within their source's usual score of the side */
 	uint64_t answering; /* served, but provoked by others */
+	uint64_t users;     /* opened, but the first users of a young service, told as its */
 };
 
 /* Gates the samples of set: open and served [set->n] are their scaled
@@ -47,7 +54,7 @@ struct gate_counts {
  * whether the model has the host features (without them, no served sample
  * is news); b (NULL: none) is the sources' memory. Into gated [set->n] the
  * score that passed, or -INFINITY; into v [set->n], where one passed, its
- * side and scores. */
+ * side and scores, and for every sample user_of. */
 void gates_apply(const struct sample_set *set, const float *open, const float *served,
 		 double threshold, int host_features, const struct baseline *b, float *gated,
 		 struct gate_pass *v, struct gate_counts *n);

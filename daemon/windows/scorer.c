@@ -238,7 +238,7 @@ static void consider_alert(struct scorer *s, int64_t window_start, const struct 
 			.incident = verdict < 0 ? NULL : inc,
 			.related = rel->ip,
 			.n_related = rel->n,
-			.answered_by = rel->count,
+			.related_count = rel->count,
 			.counts = &sample->c,
 		};
 		json = alert_json(&a);
@@ -290,23 +290,42 @@ static int score_blocks(struct scorer *s, const struct sample_set *set, float *r
  * RELATED_SKETCH_MAX peers is passed over (its sketch would list it for
  * anyone). */
 #define RELATED_SKETCH_MAX 16
-static void related_of(const struct sample_set *set, const ip_addr *src, struct related *rel)
+static void related_add(struct related *rel, const ip_addr *ip)
+{
+	if (rel->n < ALERT_MAX_RELATED) {
+		ip_addr_str(ip, rel->text[rel->n]);
+		rel->ip[rel->n] = rel->text[rel->n];
+		rel->n++;
+	}
+	rel->count++;
+}
+
+static void refused_by(const struct sample_set *set, const ip_addr *src, struct related *rel)
 {
 	uint64_t bit = window_refused_bit(src);
-	rel->n = 0;
-	rel->count = 0;
 	for (size_t i = 0; i < set->n; i++) {
 		uint64_t r = set->s[i]->c.refused_to;
-		if (!(r & bit) || __builtin_popcountll(r) > RELATED_SKETCH_MAX ||
-		    ip_addr_equal(&set->s[i]->src, src))
-			continue;
-		if (rel->n < ALERT_MAX_RELATED) {
-			ip_addr_str(&set->s[i]->src, rel->text[rel->n]);
-			rel->ip[rel->n] = rel->text[rel->n];
-			rel->n++;
-		}
-		rel->count++;
+		if ((r & bit) && __builtin_popcountll(r) <= RELATED_SKETCH_MAX &&
+		    !ip_addr_equal(&set->s[i]->src, src))
+			related_add(rel, &set->s[i]->src);
 	}
+}
+
+/* The hosts an alert of sample row tells of: those that refused its probes
+ * (opened side), or those held back as the first users of its young service
+ * (served side: gates.h). */
+static void related_of(const struct sample_set *set, const struct gate_pass *v, size_t row,
+		       struct related *rel)
+{
+	rel->n = 0;
+	rel->count = 0;
+	if (v[row].side == BASELINE_OPENED) {
+		refused_by(set, &set->s[row]->src, rel);
+		return;
+	}
+	for (size_t j = 0; j < set->n; j++)
+		if (v[j].user_of == (long)row)
+			related_add(rel, &set->s[j]->src);
 }
 
 /* An incident's end to the sinks, as its alerts go. */
@@ -327,8 +346,9 @@ static void send_incident_end(void *ctx, const struct incident *inc)
 /* The alert of a picked sample: its vector made again from its side
  * (unscaled values for the analyst, scaled for the explanation). */
 static void alert_pick(struct scorer *s, int64_t window_start, const struct sample_set *set,
-		       const struct net_sample *sample, const struct gate_pass *v, int rank)
+		       size_t row, const struct gate_pass *v, int rank)
 {
+	const struct net_sample *sample = set->s[row];
 	size_t dim = (size_t)s->m->n_features;
 	float *value = malloc(2 * dim * sizeof *value);
 	char src[48];
@@ -341,10 +361,10 @@ static void alert_pick(struct scorer *s, int64_t window_start, const struct samp
 	feature_spec_vectorize(&s->spec, sample, value);
 	memcpy(value + dim, value, dim * sizeof *value);
 	scaler_apply(&s->m->scaler, value + dim, 1);
-	sides_keep(&s->sides, value + dim, v->side);
+	sides_keep(&s->sides, value + dim, v[row].side);
 	struct related rel;
-	related_of(set, &sample->src, &rel);
-	consider_alert(s, window_start, sample, src, value + dim, value, v, rank, &rel);
+	related_of(set, v, row, &rel);
+	consider_alert(s, window_start, sample, src, value + dim, value, &v[row], rank, &rel);
 	free(value);
 }
 
@@ -373,6 +393,7 @@ void scorer_score(struct scorer *s, int64_t window_start, const struct sample_se
 			    gated, v, &held);
 		s->st.usual += held.usual;
 		s->st.answering += held.answering;
+		s->st.young_service_users += held.users;
 		n_picks = alert_select(NULL, gated, n, (int)s->set.top_n, threshold, &picks);
 		calibrate_add(&s->recent, window_start, open_scaled, n);
 	}
@@ -380,8 +401,9 @@ void scorer_score(struct scorer *s, int64_t window_start, const struct sample_se
 		log_err("window %lld not scored (out of memory)", (long long)window_start);
 	for (long i = 0; i < n_picks; i++) {
 		struct gate_pass *p = &v[picks[i].row];
-		p->raw = p->side == BASELINE_SERVED ? served[picks[i].row] : open[picks[i].row];
-		alert_pick(s, window_start, set, set->s[picks[i].row], p, (int)i + 1);
+		p->raw = p->side == BASELINE_SERVED && p->of == picks[i].row ? served[p->of]
+									     : open[p->of];
+		alert_pick(s, window_start, set, picks[i].row, v, (int)i + 1);
 	}
 	incident_end_quiet(s->incidents, window_start, send_incident_end, s);
 	for (size_t i = 0; b && n_picks >= 0 && i < n; i++) {

@@ -41,6 +41,7 @@ struct scorer_stats {
 	uint64_t incidents_ended;
 	uint64_t usual;        /* above the threshold, but within their source's usual score */
 	uint64_t answering;    /* served above the threshold, but provoked by others */
+	uint64_t young_service_users; /* opened above it, but told as a young service's users */
 	double threshold;      /* the alert threshold of the last window scored */
 	int64_t last_window;   /* start of the last scored window (INT64_MIN: none) */
 };

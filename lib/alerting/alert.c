@@ -3,6 +3,7 @@
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "alerting/summary.h"
 #include "base/isotime.h"
@@ -144,8 +145,12 @@ static json_t *flowsad_object(const struct alert *a)
 			       a->side ? a->side : "opened");
 	if (fs && a->incident)
 		json_object_set_new(fs, "incident", incident_object(a->incident));
-	if (fs && a->answered_by)
-		json_object_set_new(fs, "answered_by", json_integer((json_int_t)a->answered_by));
+	/* absent when none: "answered_by" the refusals an opened side provoked,
+	 * "service_users" the clients a served side told of as its young service's users */
+	if (fs && a->related_count)
+		json_object_set_new(fs, a->side && !strcmp(a->side, "served") ? "service_users"
+									  : "answered_by",
+				    json_integer((json_int_t)a->related_count));
 	/* a source with too little past has no usual score: the field is left out */
 	if (fs && a->usual == a->usual)
 		json_object_set_new(fs, "usual_score", json_real(a->usual));

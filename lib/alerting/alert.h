@@ -40,9 +40,11 @@ struct alert {
 	double usual;                  /* its source's usual score (NAN: too little past) */
 	const char *behaviour;         /* what explains it, as families ("fan-out+failures") */
 	uint64_t repeats;              /* held back in its incident since its previous alert */
+	/* [n_related] the hosts it tells of: those that refused the source's
+	 * probes (opened side), or the first users of its young service (served) */
 	int n_related;
-	const char *const *related;    /* [n_related] hosts that refused the source's probes */
-	uint64_t answered_by;          /* how many did (related lists ALERT_MAX_RELATED at most) */
+	const char *const *related;
+	uint64_t related_count;        /* how many (related lists ALERT_MAX_RELATED at most) */
 	const struct incident *incident; /* the incident it belongs to (NULL: none) */
 	const struct window_counters *counts; /* the sample's, for message (NULL: none) */
 };

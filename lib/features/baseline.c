@@ -22,7 +22,7 @@
 #define SKETCH_WORDS (SKETCH_BITS / 64)
 #define NONE UINT32_MAX
 #define MAGIC "FLSDBASE"
-#define FORMAT_VERSION 4u
+#define FORMAT_VERSION 5u
 
 _Static_assert(SKETCH_BITS == WINDOW_PEER_BITS, "a window's peers and a host's share one sketch");
 
@@ -56,6 +56,8 @@ struct host {
 	 * had a repertoire ([0] this period, [1] the previous one) */
 	uint64_t young[2][SKETCH_WORDS];
 	int64_t young_epoch;
+	int64_t served_news; /* the latest window it served something new in, once established */
+	uint32_t served_news_set; /* served_news holds a window */
 	/* what it did over the last minutes (sums decayed with SLOW_HALFLIFE),
 	 * and the level of log(1 + sum) (half-life a day) */
 	float slow[N_SLOW], slow_mean[N_SLOW], slow_var[N_SLOW];
@@ -265,6 +267,13 @@ static double new_values(const uint64_t known[2][SKETCH_WORDS], const uint64_t *
 	return n > 0 ? n : 0;
 }
 
+/* Whether h has been seen for two YOUNG_PERIODs: what it does first is its
+ * repertoire, not news. */
+static int established(const struct host *h, int64_t window_start)
+{
+	return h->windows && window_start - h->first >= 2 * YOUNG_PERIOD;
+}
+
 /* How many of the window's peers h first reached in the last minutes (a
  * return to a peer that is young for it); the window's new peers become
  * young, once h has been seen for two periods (before, all it reaches is
@@ -282,10 +291,10 @@ static double young_returns(struct host *h, int64_t window_start, const uint64_t
 		h->young_epoch = epoch;
 	}
 	uint64_t hits[SKETCH_WORDS];
-	int established = h->windows && window_start - h->first >= 2 * YOUNG_PERIOD;
+	int grown = established(h, window_start);
 	for (int i = 0; i < SKETCH_WORDS; i++) {
 		hits[i] = peers[i] & (h->young[0][i] | h->young[1][i]);
-		if (established)
+		if (grown)
 			h->young[0][i] |= peers[i] & ~(h->peers[0][i] | h->peers[1][i]);
 	}
 	return window_sketch_count(hits);
@@ -425,6 +434,10 @@ void baseline_observe(struct baseline *b, int64_t window_start, const ip_addr *s
 		if (h->windows >= BASELINE_MIN_WINDOWS)
 			rises(h, x, out);
 	}
+	if (out[BASELINE_NEW_SERVED] > 0 && established(h, window_start)) {
+		h->served_news = window_start;
+		h->served_news_set = 1;
+	}
 	double young = young_returns(h, window_start, c->peers);
 	slow_sums(h, window_start, v, x, young, out, h->windows >= BASELINE_MIN_WINDOWS);
 	remember(h, window_start, c, x);
@@ -458,6 +471,12 @@ void baseline_note_score(struct baseline *b, const ip_addr *src, int64_t window_
 		   h->scored[side], gap, SCORE_HALFLIFE);
 	h->score_last[side] = window_start;
 	h->scored[side] += h->scored[side] < UINT32_MAX;
+}
+
+int baseline_serves_young(const struct baseline *b, const ip_addr *src, int64_t window_start)
+{
+	const struct host *h = find_host(b, src);
+	return h && h->served_news_set && window_start - h->served_news < 2 * YOUNG_PERIOD;
 }
 
 /* --- the state file ----------------------------------------------------------------------------
@@ -499,7 +518,8 @@ static int time_is_sane(int64_t t)
 static int host_is_sane(const struct host *h)
 {
 	if (!time_is_sane(h->first) || !time_is_sane(h->last) || !time_is_sane(h->epoch) ||
-	    !time_is_sane(h->young_epoch))
+	    !time_is_sane(h->young_epoch) || !time_is_sane(h->served_news) ||
+	    h->served_news_set > 1)
 		return 0;
 	for (int side = 0; side < BASELINE_SIDES; side++)
 		if (!time_is_sane(h->score_last[side]))

@@ -11,7 +11,8 @@
  *   - two 512-bit sketches of what it talked to (destination addresses,
  *     services), one for the current half of the horizon and one for the
  *     previous half, so that "seen within the horizon" needs no timestamps;
- *   - when it was first and last seen.
+ *   - when it was first and last seen, and when it last began serving
+ *     something new (baseline_serves_young).
  * From it, BASELINE_N_FEATURES values per sample (names in
  * baseline_feature_names; docs/features.md says why each exists):
  *   host first_seen     1 when the source is not remembered (new, evicted,
@@ -125,6 +126,12 @@ double baseline_usual_score(const struct baseline *b, const ip_addr *src, int si
  * flood raised it window after window all the same. */
 void baseline_note_score(struct baseline *b, const ip_addr *src, int64_t window_start, int side,
 			 double score, double threshold);
+
+/* Whether src, seen for some minutes before, began serving something new
+ * (host new_served) in the window that starts at window_start or in the
+ * minutes before it (twice the period a peer stays young): a service that
+ * appeared lately. */
+int baseline_serves_young(const struct baseline *b, const ip_addr *src, int64_t window_start);
 
 const struct baseline_stats *baseline_stats(const struct baseline *b);
 

@@ -104,7 +104,7 @@ static void test_alert_ecs_fields(void **state)
 			   .behaviour = "fan-out+failures",
 			   .n_related = 2,
 			   .related = refused,
-			   .answered_by = 2,
+			   .related_count = 2,
 			   .counts = &c };
 	char *text = alert_json(&a);
 	json_t *doc = json_loads(text, 0, NULL);
@@ -138,11 +138,27 @@ static void test_alert_ecs_fields(void **state)
 	free(text);
 	/* nobody answered: related.ip still names the source */
 	a.n_related = 0;
-	a.answered_by = 0;
+	a.related_count = 0;
 	text = alert_json(&a);
 	doc = json_loads(text, 0, NULL);
 	assert_int_equal(json_unpack(doc, "{s:{s:o}}", "related", "ip", &ips), 0);
 	assert_int_equal(json_array_size(ips), 1);
+	assert_null(json_object_get(json_object_get(doc, "flowsad"), "answered_by"));
+	json_decref(doc);
+	free(text);
+	/* a young service told for its users: they are its related hosts, counted
+	 * as service_users */
+	a.side = "served";
+	a.n_related = 2;
+	a.related_count = 3;
+	text = alert_json(&a);
+	doc = json_loads(text, 0, NULL);
+	json_int_t users = 0;
+	assert_int_equal(json_unpack(doc, "{s:{s:o}, s:{s:I}}", "related", "ip", &ips, "flowsad",
+				     "service_users", &users),
+			 0);
+	assert_int_equal(json_array_size(ips), 3);
+	assert_int_equal(users, 3);
 	assert_null(json_object_get(json_object_get(doc, "flowsad"), "answered_by"));
 	json_decref(doc);
 	free(text);

@@ -264,6 +264,38 @@ static void test_new_served(void **state)
 	baseline_free(b);
 }
 
+/* A service that appeared lately: a host seen for ten minutes that begins
+ * serving something new serves young for the ten minutes after; what a host
+ * serves in its first minutes is its repertoire, not news. */
+static void test_serves_young(void **state)
+{
+	struct baseline *b = baseline_new(100, 86400);
+	float f[BASELINE_N_FEATURES];
+	ip_addr a = host(1), fresh = host(2);
+	(void)state;
+
+	struct window_counters c = window(0, 3, 100);
+	c.served[0] = 1;
+	for (int64_t t = 0; t <= 600; t += 60)
+		baseline_observe(b, t, &a, &c, f);
+	assert_false(baseline_serves_young(b, &a, 600)); /* its first service: repertoire */
+	c.served[3] = 1u << 7; /* a second one, at 660 */
+	baseline_observe(b, 660, &a, &c, f);
+	assert_true(f[NEW_SERVED] > 0);
+	assert_true(baseline_serves_young(b, &a, 660));
+	baseline_observe(b, 1200, &a, &c, f); /* served on, known now */
+	assert_true(baseline_serves_young(b, &a, 1200));
+	assert_false(baseline_serves_young(b, &a, 1260)); /* ten minutes on */
+	/* a host that serves something new in its first minutes */
+	baseline_observe(b, 1260, &fresh, &c, f);
+	c.served[5] = 1;
+	baseline_observe(b, 1320, &fresh, &c, f);
+	assert_true(f[NEW_SERVED] > 0);
+	assert_false(baseline_serves_young(b, &fresh, 1320));
+	assert_false(baseline_serves_young(b, &(ip_addr){ 0 }, 1320)); /* unknown */
+	baseline_free(b);
+}
+
 static void test_bound_horizon_and_timeline(void **state)
 {
 	struct baseline *b = baseline_new(2, 3600);
@@ -441,6 +473,7 @@ int main(void)
 		cmocka_unit_test(test_returns_to_young_peers),
 		cmocka_unit_test(test_new_served),
 		cmocka_unit_test(test_received_rises_with_novelty),
+		cmocka_unit_test(test_serves_young),
 		cmocka_unit_test(test_bound_horizon_and_timeline),
 		cmocka_unit_test(test_state_file),
 		cmocka_unit_test(test_host_records),
