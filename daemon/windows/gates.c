@@ -27,30 +27,36 @@ static void attribute_served(const struct sample_set *set, float *gated,
 	}
 }
 
-/* Sources that pass on what they opened, several of them clients of one
- * host of the network that began serving lately (baseline_serves_young),
- * tell one thing: a new service and its first users. The news is the
- * server's: it passes on its served side with the highest of its clients'
- * scores (unless it passes already), and they are held back as its users.
- * A lone client stays its own (a scanner that a new service answered), and
- * so do the clients of a host out on the internet: one serving a port for
- * the first time here is no news of the network's, and what hosts fetch
- * from it is their own doing (a pool that two miners join). */
+/* Sources that pass on what they opened, two or more of them clients that
+ * one host of the network first answered in the last minutes while it
+ * serves something it began serving then (baseline_serves_young,
+ * baseline_young_client), tell one thing: a new service and its first
+ * users, who could not have used it before. The news is the server's: it
+ * passes on its served side with the highest of its users' scores (unless
+ * it passes already), and they are held back as its users. Its old clients
+ * (the monitor that checks it, everyone its resolver answers) stay their
+ * own, and so does a lone user (a scanner that a new service answered), and
+ * the clients of a host out on the internet: one serving a port for the
+ * first time here is no news of the network's, and what hosts fetch from it
+ * is their own doing (a pool that two miners join). */
 #define YOUNG_SERVICE_USERS 2
 
 /* Of the m samples of opened (passing on their opened side), those still
- * passing that are among server's clients (its clients' sketch): how many,
- * and into *best the index in opened of the highest score. With hold, they
- * are held back as server's users. */
+ * passing that server first answered lately (its clients' sketch, then its
+ * memory): how many, and into *best the index in opened of the highest
+ * score. With hold, they are held back as server's users. */
 static size_t users_of(const struct sample_set *set, float *gated, struct gate_pass *v,
-		       const size_t *opened, size_t m, size_t server, int hold, size_t *best)
+		       const size_t *opened, size_t m, size_t server, const struct baseline *b,
+		       int hold, size_t *best)
 {
+	const struct net_sample *x = set->s[server];
 	size_t users = 0;
 	*best = m;
 	for (size_t k = 0; k < m; k++) {
 		size_t j = opened[k];
 		if (j == server || gated[j] == -INFINITY ||
-		    !window_sketch_has(set->s[server]->c.clients, &set->s[j]->src))
+		    !window_sketch_has(x->c.clients, &set->s[j]->src) ||
+		    !baseline_young_client(b, &x->src, &set->s[j]->src))
 			continue;
 		users++;
 		*best = *best == m || gated[j] > gated[opened[*best]] ? k : *best;
@@ -79,8 +85,8 @@ static void attribute_to_young_service(const struct sample_set *set, float *gate
 	for (size_t i = 0; i < set->n; i++) {
 		const struct net_sample *x = set->s[i];
 		if (!x->c.served_packets || x->c.src_location == LOCATION_GLOBAL ||
-		    users_of(set, gated, v, opened, m, i, 0, &best) < YOUNG_SERVICE_USERS ||
-		    !baseline_serves_young(b, &x->src, x->window_start))
+		    !baseline_serves_young(b, &x->src, x->c.served) ||
+		    users_of(set, gated, v, opened, m, i, b, 0, &best) < YOUNG_SERVICE_USERS)
 			continue;
 		size_t top = opened[best];
 		if (gated[i] == -INFINITY) {
@@ -88,7 +94,7 @@ static void attribute_to_young_service(const struct sample_set *set, float *gate
 			v[i] = (struct gate_pass){ BASELINE_SERVED, gated[top], 0, threshold, NAN,
 						   top, -1 };
 		}
-		n->users += users_of(set, gated, v, opened, m, i, 1, &best);
+		n->users += users_of(set, gated, v, opened, m, i, b, 1, &best);
 	}
 	free(opened);
 }

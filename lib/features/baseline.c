@@ -52,12 +52,14 @@ struct host {
 	uint64_t peers[2][SKETCH_WORDS];    /* [0] this half-horizon, [1] the previous */
 	uint64_t services[2][SKETCH_WORDS];
 	uint64_t served[2][SKETCH_WORDS]; /* the services it answered on */
-	/* the peers it first reached within the last YOUNG_PERIODs, once it
-	 * had a repertoire ([0] this period, [1] the previous one) */
+	uint64_t clients[2][SKETCH_WORDS]; /* the peers it answered */
+	/* the peers it first reached, the services it first served and the
+	 * clients it first answered within the last YOUNG_PERIODs, once it had a
+	 * repertoire ([0] this period, [1] the previous one) */
 	uint64_t young[2][SKETCH_WORDS];
+	uint64_t young_served[2][SKETCH_WORDS];
+	uint64_t young_clients[2][SKETCH_WORDS];
 	int64_t young_epoch;
-	int64_t served_news; /* the latest window it served something new in, once established */
-	uint32_t served_news_set; /* served_news holds a window */
 	/* what it did over the last minutes (sums decayed with SLOW_HALFLIFE),
 	 * and the level of log(1 + sum) (half-life a day) */
 	float slow[N_SLOW], slow_mean[N_SLOW], slow_var[N_SLOW];
@@ -220,21 +222,28 @@ static uint32_t take_host(struct baseline *b, const ip_addr *src)
 
 /* --- features ------------------------------------------------------------------------------- */
 
-/* Moves the sketches to the half-horizon of window_start: the current half
- * becomes the previous one, and what is older is forgotten. */
-static void rotate_sketches(struct host *h, int64_t epoch)
+/* Moves n pairs of sketches (sketch[k][0] the current period, [1] the
+ * previous one) from period *at to epoch: the current one becomes the
+ * previous one, and what is older is forgotten. */
+static void rotate(uint64_t (*const *sketch)[SKETCH_WORDS], size_t n, int64_t *at, int64_t epoch)
 {
-	if (epoch <= h->epoch)
+	if (epoch <= *at)
 		return;
-	uint64_t(*sketch[])[SKETCH_WORDS] = { h->peers, h->services, h->served };
-	for (size_t k = 0; k < sizeof sketch / sizeof sketch[0]; k++) {
-		if (epoch == h->epoch + 1)
+	for (size_t k = 0; k < n; k++) {
+		if (epoch == *at + 1)
 			memcpy(sketch[k][1], sketch[k][0], sizeof sketch[k][0]);
 		else
 			memset(sketch[k][1], 0, sizeof sketch[k][1]);
 		memset(sketch[k][0], 0, sizeof sketch[k][0]);
 	}
-	h->epoch = epoch;
+	*at = epoch;
+}
+
+/* Moves the sketches to the half-horizon epoch. */
+static void rotate_sketches(struct host *h, int64_t epoch)
+{
+	uint64_t(*const sketch[])[SKETCH_WORDS] = { h->peers, h->services, h->served, h->clients };
+	rotate(sketch, sizeof sketch / sizeof sketch[0], &h->epoch, epoch);
 }
 
 /* The window's levels (v) and their logs (x). A volume's log starts at
@@ -267,35 +276,28 @@ static double new_values(const uint64_t known[2][SKETCH_WORDS], const uint64_t *
 	return n > 0 ? n : 0;
 }
 
-/* Whether h has been seen for two YOUNG_PERIODs: what it does first is its
- * repertoire, not news. */
-static int established(const struct host *h, int64_t window_start)
-{
-	return h->windows && window_start - h->first >= 2 * YOUNG_PERIOD;
-}
-
 /* How many of the window's peers h first reached in the last minutes (a
  * return to a peer that is young for it); the window's new peers become
- * young, once h has been seen for two periods (before, all it reaches is
- * its first repertoire). A beacon or a miner's session returns, window
- * after window, to where the host had never been until minutes before. */
-static double young_returns(struct host *h, int64_t window_start, const uint64_t *peers)
+ * young, and so do the services it serves and the clients it answers for
+ * the first time, once h has been seen for two periods (before, all it
+ * reaches or serves is its first repertoire). A beacon or a miner's session
+ * returns, window after window, to where the host had never been until
+ * minutes before. */
+static double young_returns(struct host *h, int64_t window_start, const struct window_counters *c)
 {
-	int64_t epoch = window_start / YOUNG_PERIOD - (window_start % YOUNG_PERIOD < 0);
-	if (epoch != h->young_epoch) {
-		if (epoch == h->young_epoch + 1)
-			memcpy(h->young[1], h->young[0], sizeof h->young[0]);
-		else
-			memset(h->young[1], 0, sizeof h->young[1]);
-		memset(h->young[0], 0, sizeof h->young[0]);
-		h->young_epoch = epoch;
-	}
+	uint64_t(*const young[])[SKETCH_WORDS] = { h->young, h->young_served, h->young_clients };
 	uint64_t hits[SKETCH_WORDS];
-	int grown = established(h, window_start);
+	int grown = h->windows && window_start - h->first >= 2 * YOUNG_PERIOD;
+	rotate(young, sizeof young / sizeof young[0], &h->young_epoch,
+	       window_start / YOUNG_PERIOD - (window_start % YOUNG_PERIOD < 0));
 	for (int i = 0; i < SKETCH_WORDS; i++) {
-		hits[i] = peers[i] & (h->young[0][i] | h->young[1][i]);
-		if (grown)
-			h->young[0][i] |= peers[i] & ~(h->peers[0][i] | h->peers[1][i]);
+		hits[i] = c->peers[i] & (h->young[0][i] | h->young[1][i]);
+		if (grown) {
+			h->young[0][i] |= c->peers[i] & ~(h->peers[0][i] | h->peers[1][i]);
+			h->young_served[0][i] |= c->served[i] & ~(h->served[0][i] | h->served[1][i]);
+			h->young_clients[0][i] |=
+				c->clients[i] & ~(h->clients[0][i] | h->clients[1][i]);
+		}
 	}
 	return window_sketch_count(hits);
 }
@@ -384,6 +386,7 @@ static void remember(struct host *h, int64_t window_start, const struct window_c
 		h->peers[0][i] |= c->peers[i];
 		h->services[0][i] |= c->services[i];
 		h->served[0][i] |= c->served[i];
+		h->clients[0][i] |= c->clients[i];
 	}
 	if (h->windows == 0)
 		h->first = window_start;
@@ -434,11 +437,7 @@ void baseline_observe(struct baseline *b, int64_t window_start, const ip_addr *s
 		if (h->windows >= BASELINE_MIN_WINDOWS)
 			rises(h, x, out);
 	}
-	if (out[BASELINE_NEW_SERVED] > 0 && established(h, window_start)) {
-		h->served_news = window_start;
-		h->served_news_set = 1;
-	}
-	double young = young_returns(h, window_start, c->peers);
+	double young = young_returns(h, window_start, c);
 	slow_sums(h, window_start, v, x, young, out, h->windows >= BASELINE_MIN_WINDOWS);
 	remember(h, window_start, c, x);
 }
@@ -473,10 +472,20 @@ void baseline_note_score(struct baseline *b, const ip_addr *src, int64_t window_
 	h->scored[side] += h->scored[side] < UINT32_MAX;
 }
 
-int baseline_serves_young(const struct baseline *b, const ip_addr *src, int64_t window_start)
+int baseline_serves_young(const struct baseline *b, const ip_addr *src, const uint64_t *served)
 {
 	const struct host *h = find_host(b, src);
-	return h && h->served_news_set && window_start - h->served_news < 2 * YOUNG_PERIOD;
+	uint64_t young = 0;
+	for (int i = 0; h && i < SKETCH_WORDS; i++)
+		young |= served[i] & (h->young_served[0][i] | h->young_served[1][i]);
+	return young != 0;
+}
+
+int baseline_young_client(const struct baseline *b, const ip_addr *src, const ip_addr *client)
+{
+	const struct host *h = find_host(b, src);
+	return h && (window_sketch_has(h->young_clients[0], client) ||
+		     window_sketch_has(h->young_clients[1], client));
 }
 
 /* --- the state file ----------------------------------------------------------------------------
@@ -518,8 +527,7 @@ static int time_is_sane(int64_t t)
 static int host_is_sane(const struct host *h)
 {
 	if (!time_is_sane(h->first) || !time_is_sane(h->last) || !time_is_sane(h->epoch) ||
-	    !time_is_sane(h->young_epoch) || !time_is_sane(h->served_news) ||
-	    h->served_news_set > 1)
+	    !time_is_sane(h->young_epoch))
 		return 0;
 	for (int side = 0; side < BASELINE_SIDES; side++)
 		if (!time_is_sane(h->score_last[side]))

@@ -9,10 +9,13 @@
  *     three time scales (half-lives of 1 min, 1 h, 1 day of event time),
  *     updated each window the source appears in;
  *   - two 512-bit sketches of what it talked to (destination addresses,
- *     services), one for the current half of the horizon and one for the
- *     previous half, so that "seen within the horizon" needs no timestamps;
- *   - when it was first and last seen, and when it last began serving
- *     something new (baseline_serves_young).
+ *     services; services served and clients answered), one for the current
+ *     half of the horizon and one for the previous half, so that "seen
+ *     within the horizon" needs no timestamps;
+ *   - when it was first and last seen;
+ *   - sketches of the peers it first reached, the services it first served
+ *     and the clients it first answered in the last minutes (young:
+ *     baseline_serves_young, baseline_young_client).
  * From it, BASELINE_N_FEATURES values per sample (names in
  * baseline_feature_names; docs/features.md says why each exists):
  *   host first_seen     1 when the source is not remembered (new, evicted,
@@ -127,11 +130,12 @@ double baseline_usual_score(const struct baseline *b, const ip_addr *src, int si
 void baseline_note_score(struct baseline *b, const ip_addr *src, int64_t window_start, int side,
 			 double score, double threshold);
 
-/* Whether src, seen for some minutes before, began serving something new
- * (host new_served) in the window that starts at window_start or in the
- * minutes before it (twice the period a peer stays young): a service that
- * appeared lately. */
-int baseline_serves_young(const struct baseline *b, const ip_addr *src, int64_t window_start);
+/* What src began serving in the last minutes (one or two YOUNG_PERIODs of
+ * baseline.c), once seen for some minutes: whether served (a window's
+ * sketch of the services src served, observed already) holds a service it
+ * first served then, and whether client is a peer it first answered then. */
+int baseline_serves_young(const struct baseline *b, const ip_addr *src, const uint64_t *served);
+int baseline_young_client(const struct baseline *b, const ip_addr *src, const ip_addr *client);
 
 const struct baseline_stats *baseline_stats(const struct baseline *b);
 

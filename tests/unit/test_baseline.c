@@ -44,6 +44,12 @@ static void set_bit(uint64_t *sketch, uint64_t hash)
 	sketch[bit / 64] |= 1ull << (bit & 63);
 }
 
+/* Sets peer's bit in a sketch of peers (as window_sketch_has tests it). */
+static void set_peer(uint64_t *sketch, const ip_addr *peer)
+{
+	set_bit(sketch, distinct_hash_addr(peer));
+}
+
 /* A window of a source that opened flows to peers [first, first + n) on one
  * service, sending `packets` packets. */
 static struct window_counters window(int first, int n, uint64_t packets)
@@ -264,35 +270,48 @@ static void test_new_served(void **state)
 	baseline_free(b);
 }
 
-/* A service that appeared lately: a host seen for ten minutes that begins
- * serving something new serves young for the ten minutes after; what a host
- * serves in its first minutes is its repertoire, not news. */
+/* What a host began serving lately: once it has been seen for ten minutes,
+ * a service it serves for the first time and the clients it answers for the
+ * first time are young for five to ten minutes; what it serves and whom it
+ * answers in its first minutes is its repertoire. */
 static void test_serves_young(void **state)
 {
 	struct baseline *b = baseline_new(100, 86400);
 	float f[BASELINE_N_FEATURES];
-	ip_addr a = host(1), fresh = host(2);
+	ip_addr a = host(1), fresh = host(2), old = host(3), user = host(4);
 	(void)state;
 
 	struct window_counters c = window(0, 3, 100);
 	c.served[0] = 1;
+	set_peer(c.clients, &old);
 	for (int64_t t = 0; t <= 600; t += 60)
 		baseline_observe(b, t, &a, &c, f);
-	assert_false(baseline_serves_young(b, &a, 600)); /* its first service: repertoire */
-	c.served[3] = 1u << 7; /* a second one, at 660 */
-	baseline_observe(b, 660, &a, &c, f);
+	assert_false(baseline_serves_young(b, &a, c.served)); /* its repertoire */
+	assert_false(baseline_young_client(b, &a, &old));
+	struct window_counters now = c;
+	now.served[3] = 1u << 7; /* a second service, at 660, to a new client */
+	set_peer(now.clients, &user);
+	baseline_observe(b, 660, &a, &now, f);
 	assert_true(f[NEW_SERVED] > 0);
-	assert_true(baseline_serves_young(b, &a, 660));
-	baseline_observe(b, 1200, &a, &c, f); /* served on, known now */
-	assert_true(baseline_serves_young(b, &a, 1200));
-	assert_false(baseline_serves_young(b, &a, 1260)); /* ten minutes on */
+	assert_true(baseline_serves_young(b, &a, now.served));
+	assert_false(baseline_serves_young(b, &a, c.served)); /* the old service alone */
+	assert_true(baseline_young_client(b, &a, &user));
+	assert_false(baseline_young_client(b, &a, &old));
+	baseline_observe(b, 840, &a, &now, f); /* served on, in the next period */
+	assert_true(baseline_serves_young(b, &a, now.served));
+	assert_true(baseline_young_client(b, &a, &user));
+	baseline_observe(b, 1260, &a, &now, f); /* two periods on: known, not young */
+	assert_false(baseline_serves_young(b, &a, now.served));
+	assert_false(baseline_young_client(b, &a, &user));
 	/* a host that serves something new in its first minutes */
 	baseline_observe(b, 1260, &fresh, &c, f);
 	c.served[5] = 1;
+	set_peer(c.clients, &user);
 	baseline_observe(b, 1320, &fresh, &c, f);
 	assert_true(f[NEW_SERVED] > 0);
-	assert_false(baseline_serves_young(b, &fresh, 1320));
-	assert_false(baseline_serves_young(b, &(ip_addr){ 0 }, 1320)); /* unknown */
+	assert_false(baseline_serves_young(b, &fresh, c.served));
+	assert_false(baseline_young_client(b, &fresh, &user));
+	assert_false(baseline_serves_young(b, &(ip_addr){ 0 }, c.served)); /* unknown */
 	baseline_free(b);
 }
 

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "alerting/alert_select.h"
+#include "features/distinct.h"
 #include "features/location.h"
 #include "windows/gates.h"
 #include "handed.h"
@@ -190,92 +191,79 @@ static void test_news_is_never_usual(void **state)
 	sample_set_free(&w.set);
 }
 
-/* Sets peer's bit in a clients' sketch (the bit window_sketch_has tests). */
-static void sketch_add(uint64_t *sketch, const ip_addr *peer)
+/* Sets peer's bit in a sketch of peers (the bit window_sketch_has tests). */
+static void set_peer(uint64_t *sketch, const ip_addr *peer)
 {
-	uint64_t one[WINDOW_PEER_WORDS];
-	for (int bit = 0; bit < WINDOW_PEER_BITS; bit++) {
-		memset(one, 0, sizeof one);
-		one[bit / 64] = 1ull << (bit % 64);
-		if (window_sketch_has(one, peer)) {
-			sketch[bit / 64] |= one[bit / 64];
-			return;
-		}
-	}
-	fail_msg("no bit of the sketch holds the peer");
+	uint64_t hash = distinct_hash_addr(peer);
+	sketch[(hash >> 55) / 64] |= 1ull << (hash >> 55 & 63);
+	assert_true(window_sketch_has(sketch, peer));
 }
 
-/* Several sources passing on what they opened, clients of a host of the
- * network that began serving lately, are its new service's first users: the
- * host passes on its served side with their highest score, they are held
- * back (user_of it). A lone user, a host on the internet, or a service
- * that is no longer young: each client is its own. */
+/* Several sources passing on what they opened, that a host of the network
+ * first answered lately while it serves a service it began serving then,
+ * are that service's first users: the host passes on its served side with
+ * their highest score, they are held back (user_of it). Its old clients, a
+ * lone user, a host on the internet, or a service no longer young: each
+ * client is its own. */
 static void test_young_service_told_for_its_users(void **state)
 {
 	struct baseline *b = baseline_new(16, 7 * 86400);
 	float out[BASELINE_N_FEATURES];
-	ip_addr server = host(1);
+	ip_addr server = host(1), old = host(5);
 	(void)state;
 	assert_non_null(b);
-	struct window_counters c = { .packets = 1 };
+	struct window_counters c = { .packets = 1, .served_packets = 12 };
 	c.served[0] = 1;
-	for (int64_t t = 0; t <= 660; t += 60) {
-		if (t == 660)
-			c.served[1] = 1; /* a new service, once the host is established */
+	set_peer(c.clients, &old); /* a client from the start */
+	for (int64_t t = 0; t <= 600; t += 60)
 		baseline_observe(b, t, &server, &c, out);
+	c.served[1] = 1; /* at 660, established: a new service, two new clients */
+	for (uint32_t i = 2; i <= 3; i++) {
+		ip_addr user = host(i);
+		set_peer(c.clients, &user);
 	}
-	assert_true(out[BASELINE_NEW_SERVED] > 0);
+	baseline_observe(b, 660, &server, &c, out);
 
-	static const int64_t when[] = { 660, 660 + 2 * 300 };
-	for (int young = 1; young >= 0; young--) {
-		struct window w = { 0 };
-		add(&w, NAN, 3, 0, 0);  /* the server: its serving under the threshold */
-		add(&w, 40, NAN, 0, 0); /* host(2), a user */
-		add(&w, 60, NAN, 0, 0); /* host(3), a user */
-		add(&w, 50, NAN, 0, 0); /* host(4), elsewhere */
-		add(&w, 5, NAN, 0, 0);  /* host(5), a client under the threshold */
-		for (uint32_t i = 2; i <= 5; i++)
-			if (i != 4)
-				sketch_add(w.set.s[0]->c.clients, &w.set.s[i - 1]->src);
-		w.set.s[0]->window_start = when[!young];
-		w.set.s[0]->c.served_packets = 12;
-		apply(&w, 1, b);
-		if (young) {
-			assert_float_equal(w.gated[0], 60, 0);
-			assert_int_equal(w.v[0].side, BASELINE_SERVED);
-			assert_int_equal(w.v[0].of, 2);
-			assert_true(w.gated[1] == -INFINITY && w.gated[2] == -INFINITY);
-			assert_int_equal(w.v[1].user_of, 0);
-			assert_int_equal(w.v[2].user_of, 0);
-			assert_int_equal(w.held.users, 2);
-		} else { /* ten minutes on: the clients are their own */
-			assert_true(w.gated[0] == -INFINITY);
-			assert_float_equal(w.gated[1], 40, 0);
-			assert_float_equal(w.gated[2], 60, 0);
-			assert_int_equal(w.v[1].user_of, -1);
-			assert_int_equal(w.held.users, 0);
-		}
-		assert_float_equal(w.gated[3], 50, 0);
-		assert_int_equal(w.v[3].user_of, -1);
-		assert_true(w.gated[4] == -INFINITY);
-		assert_int_equal(w.v[4].user_of, -1);
+	struct window w = { 0 };
+	add(&w, NAN, 3, 0, 0);  /* the server: its serving under the threshold */
+	add(&w, 40, NAN, 0, 0); /* host(2), a user */
+	add(&w, 60, NAN, 0, 0); /* host(3), a user */
+	add(&w, 50, NAN, 0, 0); /* host(4), elsewhere */
+	add(&w, 45, NAN, 0, 0); /* host(5), its old client */
+	w.set.s[0]->c = c;
+	apply(&w, 1, b);
+	assert_float_equal(w.gated[0], 60, 0);
+	assert_int_equal(w.v[0].side, BASELINE_SERVED);
+	assert_int_equal(w.v[0].of, 2);
+	assert_true(w.gated[1] == -INFINITY && w.gated[2] == -INFINITY);
+	assert_int_equal(w.v[1].user_of, 0);
+	assert_int_equal(w.v[2].user_of, 0);
+	assert_int_equal(w.held.users, 2);
+	assert_float_equal(w.gated[3], 50, 0);
+	assert_float_equal(w.gated[4], 45, 0);
+	assert_int_equal(w.v[3].user_of, -1);
+	assert_int_equal(w.v[4].user_of, -1);
 
-		if (young) { /* a lone user; then the server out on the internet */
-			w.open[2] = 5;
-			apply(&w, 1, b);
-			assert_true(w.gated[0] == -INFINITY);
-			assert_float_equal(w.gated[1], 40, 0);
-			assert_int_equal(w.held.users, 0);
-			w.open[2] = 60;
-			w.set.s[0]->c.src_location = LOCATION_GLOBAL;
-			apply(&w, 1, b);
-			assert_true(w.gated[0] == -INFINITY);
-			assert_int_equal(w.held.users, 0);
-			apply(&w, 1, NULL); /* no memory of the sources: no young service */
-			assert_int_equal(w.held.users, 0);
-		}
-		sample_set_free(&w.set);
-	}
+	w.open[2] = 5; /* a lone user passing: its own */
+	apply(&w, 1, b);
+	assert_true(w.gated[0] == -INFINITY);
+	assert_float_equal(w.gated[1], 40, 0);
+	assert_int_equal(w.held.users, 0);
+	w.open[2] = 60;
+	apply(&w, 1, NULL); /* no memory of the sources: no young service */
+	assert_int_equal(w.held.users, 0);
+	w.set.s[0]->c.src_location = LOCATION_GLOBAL; /* a host out on the internet */
+	apply(&w, 1, b);
+	assert_true(w.gated[0] == -INFINITY);
+	assert_int_equal(w.held.users, 0);
+	w.set.s[0]->c.src_location = LOCATION_PRIVATE;
+	baseline_observe(b, 1260, &server, &c, out); /* ten minutes on: known */
+	apply(&w, 1, b);
+	assert_true(w.gated[0] == -INFINITY);
+	assert_float_equal(w.gated[1], 40, 0);
+	assert_float_equal(w.gated[2], 60, 0);
+	assert_int_equal(w.held.users, 0);
+	sample_set_free(&w.set);
 	baseline_free(b);
 }
 
