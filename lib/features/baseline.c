@@ -294,7 +294,8 @@ static double young_returns(struct host *h, int64_t window_start, const struct w
 		hits[i] = c->peers[i] & (h->young[0][i] | h->young[1][i]);
 		if (grown) {
 			h->young[0][i] |= c->peers[i] & ~(h->peers[0][i] | h->peers[1][i]);
-			h->young_served[0][i] |= c->served[i] & ~(h->served[0][i] | h->served[1][i]);
+			h->young_served[0][i] |=
+				c->served[i] & ~(h->served[0][i] | h->served[1][i]);
 			h->young_clients[0][i] |=
 				c->clients[i] & ~(h->clients[0][i] | h->clients[1][i]);
 		}
