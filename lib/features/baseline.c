@@ -53,10 +53,11 @@ struct host {
 	uint64_t services[2][SKETCH_WORDS];
 	uint64_t served[2][SKETCH_WORDS]; /* the services it answered on */
 	uint64_t clients[2][SKETCH_WORDS]; /* the peers it answered */
-	/* the peers it first reached, the services it first served and the
-	 * clients it first answered within the last YOUNG_PERIODs, once it had a
+	/* the peers and services it first reached, the services it first served
+	 * and the clients it first answered within the last YOUNG_PERIODs, once it had a
 	 * repertoire ([0] this period, [1] the previous one) */
 	uint64_t young[2][SKETCH_WORDS];
+	uint64_t young_services[2][SKETCH_WORDS];
 	uint64_t young_served[2][SKETCH_WORDS];
 	uint64_t young_clients[2][SKETCH_WORDS];
 	int64_t young_epoch;
@@ -276,31 +277,36 @@ static double new_values(const uint64_t known[2][SKETCH_WORDS], const uint64_t *
 	return n > 0 ? n : 0;
 }
 
-/* How many of the window's peers h first reached in the last minutes (a
- * return to a peer that is young for it); the window's new peers become
- * young, and so do the services it serves and the clients it answers for
- * the first time, once h has been seen for two periods (before, all it
- * reaches or serves is its first repertoire). A beacon or a miner's session
- * returns, window after window, to where the host had never been until
- * minutes before. */
-static double young_returns(struct host *h, int64_t window_start, const struct window_counters *c)
+/* How many of the window's peers and services h first reached in the last
+ * minutes (returns to what is young for it: into young[0] and [1]); the
+ * window's new peers and services become young, and so do the services it
+ * serves and the clients it answers for the first time, once h has been seen
+ * for two periods (before, all it reaches or serves is its first
+ * repertoire). A beacon or a miner's session returns, window after window,
+ * to where the host had never been until minutes before: a new peer, or a
+ * port of a known one (its update mirror's, where it now mines). */
+static void young_returns(struct host *h, int64_t window_start, const struct window_counters *c,
+			  double *returns)
 {
-	uint64_t(*const young[])[SKETCH_WORDS] = { h->young, h->young_served, h->young_clients };
-	uint64_t hits[SKETCH_WORDS];
+	uint64_t(*const young[])[SKETCH_WORDS] = { h->young, h->young_services, h->young_served,
+						    h->young_clients };
+	uint64_t peers[SKETCH_WORDS], services[SKETCH_WORDS];
 	int grown = h->windows && window_start - h->first >= 2 * YOUNG_PERIOD;
 	rotate(young, sizeof young / sizeof young[0], &h->young_epoch,
 	       window_start / YOUNG_PERIOD - (window_start % YOUNG_PERIOD < 0));
 	for (int i = 0; i < SKETCH_WORDS; i++) {
-		hits[i] = c->peers[i] & (h->young[0][i] | h->young[1][i]);
-		if (grown) {
-			h->young[0][i] |= c->peers[i] & ~(h->peers[0][i] | h->peers[1][i]);
-			h->young_served[0][i] |=
-				c->served[i] & ~(h->served[0][i] | h->served[1][i]);
-			h->young_clients[0][i] |=
-				c->clients[i] & ~(h->clients[0][i] | h->clients[1][i]);
-		}
+		peers[i] = c->peers[i] & (h->young[0][i] | h->young[1][i]);
+		services[i] = c->services[i] & (h->young_services[0][i] | h->young_services[1][i]);
+		if (!grown)
+			continue;
+		h->young[0][i] |= c->peers[i] & ~(h->peers[0][i] | h->peers[1][i]);
+		h->young_services[0][i] |=
+			c->services[i] & ~(h->services[0][i] | h->services[1][i]);
+		h->young_served[0][i] |= c->served[i] & ~(h->served[0][i] | h->served[1][i]);
+		h->young_clients[0][i] |= c->clients[i] & ~(h->clients[0][i] | h->clients[1][i]);
 	}
-	return window_sketch_count(hits);
+	returns[0] = window_sketch_count(peers);
+	returns[1] = window_sketch_count(services);
 }
 
 /* New peers and services of the window against what h remembers. */
@@ -354,12 +360,13 @@ static void decay_step(float *mean, float *var, double x, uint32_t n, double gap
  * is over, its minutes fade without alerting on the host's next ordinary
  * windows. */
 static void slow_sums(struct host *h, int64_t window_start, const double *v, const double *x,
-		      double young, float *out, int rise)
+		      const double *young, float *out, int rise)
 {
 	double gap = h->windows ? (double)(window_start - h->last) : 0;
 	double keep = exp2(-(gap > 0 ? gap : 0) / SLOW_HALFLIFE);
-	const double add[N_SLOW] = { v[LEVEL_FLOWS], expm1(out[BASELINE_NEW_PEERS]) + young,
-				     expm1(out[BASELINE_NEW_SERVICES]), v[LEVEL_FAILURES] };
+	const double add[N_SLOW] = { v[LEVEL_FLOWS], expm1(out[BASELINE_NEW_PEERS]) + young[0],
+				     expm1(out[BASELINE_NEW_SERVICES]) + young[1],
+				     v[LEVEL_FAILURES] };
 	const int adds[N_SLOW] = { x[LEVEL_FLOWS] > h->mean[N_SCALES - 1][LEVEL_FLOWS],
 				   add[1] > 0.5, add[2] > 0.5, add[3] > 0.5 };
 	for (int i = 0; i < N_SLOW; i++) {
@@ -438,7 +445,8 @@ void baseline_observe(struct baseline *b, int64_t window_start, const ip_addr *s
 		if (h->windows >= BASELINE_MIN_WINDOWS)
 			rises(h, x, out);
 	}
-	double young = young_returns(h, window_start, c);
+	double young[2];
+	young_returns(h, window_start, c, young);
 	slow_sums(h, window_start, v, x, young, out, h->windows >= BASELINE_MIN_WINDOWS);
 	remember(h, window_start, c, x);
 }
