@@ -191,36 +191,48 @@ static void test_usual_score_counts_up_to_the_threshold(void **state)
 }
 
 /* A host that keeps returning to a peer it first reached minutes ago (a
- * beacon, a miner's session) adds to its minutes' new peers window after
- * window; one that returns to its usual peers does not, and neither do the
- * peers of a host's first minutes, its first repertoire. */
+ * beacon), or to a service it first used minutes ago on a peer it knew (a
+ * miner's session to its update mirror's port 3333), adds to its minutes'
+ * new peers or new services window after window; one that returns to its
+ * usual peers does not, and neither do the peers of a host's first minutes,
+ * its first repertoire. */
 static void test_returns_to_young_peers(void **state)
 {
 	struct baseline *b = baseline_new(100, 86400);
 	float beacon[BASELINE_N_FEATURES], usual[BASELINE_N_FEATURES];
-	float fresh[BASELINE_N_FEATURES];
-	ip_addr a = host(1), u = host(2), n = host(3);
+	float fresh[BASELINE_N_FEATURES], miner[BASELINE_N_FEATURES];
+	ip_addr a = host(1), u = host(2), n = host(3), m = host(4);
 	struct window_counters own = window(0, 3, 20), with_c2 = window(0, 3, 20);
+	struct window_counters mining = window(0, 3, 20);
 	(void)state;
 
 	set_bit(with_c2.peers, distinct_hash2(100, 7));
+	set_bit(mining.services, distinct_hash2(3333, 0x73657276));
 	for (int w = 0; w < 66; w++) { /* eleven minutes of its own peers */
 		baseline_observe(b, 10 * w, &a, &own, beacon);
 		baseline_observe(b, 10 * w, &u, &own, usual);
+		baseline_observe(b, 10 * w, &m, &own, miner);
 	}
-	float first = 0;
+	float first = 0, first_mined = 0;
 	for (int w = 66; w < 84; w++) { /* three minutes: a beacon to peer 100 */
 		baseline_observe(b, 10 * w, &a, &with_c2, beacon);
 		baseline_observe(b, 10 * w, &u, &own, usual);
 		baseline_observe(b, 10 * w, &n, &with_c2, fresh); /* its first minutes */
-		if (w == 67)
+		baseline_observe(b, 10 * w, &m, &mining, miner);
+		if (w == 67) {
 			first = beacon[BASELINE_SLOW_NEW_PEERS];
+			first_mined = miner[BASELINE_SLOW_NEW_SERVICES];
+		}
 		assert_true(usual[BASELINE_SLOW_NEW_PEERS] == 0);
+		assert_true(usual[BASELINE_SLOW_NEW_SERVICES] == 0);
 		assert_true(fresh[BASELINE_SLOW_NEW_PEERS] == 0);
 	}
 	assert_true(first > 0);
 	assert_true(beacon[BASELINE_SLOW_NEW_PEERS] > first); /* its minutes add up */
 	assert_true(beacon[1] == 0); /* no new peer in the window itself */
+	assert_true(first_mined > 0);
+	assert_true(miner[BASELINE_SLOW_NEW_SERVICES] > first_mined);
+	assert_true(miner[NEW_SERVICES] == 0 && miner[BASELINE_SLOW_NEW_PEERS] == 0);
 	baseline_free(b);
 }
 
