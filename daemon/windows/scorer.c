@@ -284,12 +284,8 @@ static int score_blocks(struct scorer *s, const struct sample_set *set, float *r
 	return rc;
 }
 
-/* The hosts that refused the source (RSTs, ICMP errors) in the window: the
- * answers its probing provoked, which its alert lists. From each host's
- * 64-bit sketch of the peers it refused; a host that refused more than
- * RELATED_SKETCH_MAX peers is passed over (its sketch would list it for
- * anyone). */
-#define RELATED_SKETCH_MAX 16
+/* Lists ip among an alert's related hosts (the first ALERT_MAX_RELATED) and
+ * counts it. */
 static void related_add(struct related *rel, const ip_addr *ip)
 {
 	if (rel->n < ALERT_MAX_RELATED) {
@@ -300,6 +296,12 @@ static void related_add(struct related *rel, const ip_addr *ip)
 	rel->count++;
 }
 
+/* The hosts that refused the source (RSTs, ICMP errors) in the window: the
+ * answers its probing provoked, which its alert lists. From each host's
+ * 64-bit sketch of the peers it refused; a host that refused more than
+ * RELATED_SKETCH_MAX peers is passed over (its sketch would list it for
+ * anyone). */
+#define RELATED_SKETCH_MAX 16
 static void refused_by(const struct sample_set *set, const ip_addr *src, struct related *rel)
 {
 	uint64_t bit = window_refused_bit(src);
