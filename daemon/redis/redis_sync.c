@@ -33,7 +33,7 @@ struct tries {
 struct conn {
 	redisContext *c;
 	unsigned generation; /* the node's when connected (redis_topology_generation) */
-	int wait;            /* a write here waits for a replica: -1 not asked yet */
+	struct redis_replicas replicas; /* whether a write here waits for a replica */
 };
 
 struct redis_sync {
@@ -216,7 +216,7 @@ static redisContext *connection(struct redis_sync *r, int i, char *why, size_t l
 	if (!n->c && (n->c = connect_to(r, redis_topology_host(r->topo, i), why, len)) != NULL) {
 		r->st.connects++;
 		n->generation = generation;
-		n->wait = -1;
+		redis_topology_replicas_reset(&n->replicas);
 		if (authenticate(r, n->c, why, len) < 0 || meet_nodes(r, n->c, why, len) < 0)
 			drop(n);
 	}
@@ -348,20 +348,26 @@ int redis_sync_replicated(struct redis_sync *r, const char *key, uint32_t timeou
 	char why[WHY_LEN];
 	if (!n || !n->c || bound(r, n->c, why, sizeof why) < 0)
 		return -1;
-	if (n->wait < 0) {
+	if (redis_topology_replicas_due(&n->replicas, duration_monotonic())) {
 		redisReply *a = redisCommand(n->c, "INFO replication");
-		if (!a)
+		if (!a) {
+			drop(n); /* no answer: the connection is of no more use */
 			return -1;
-		n->wait = redis_topology_wait_needed(a);
+		}
+		redis_topology_replicas_heard(&n->replicas, a, duration_monotonic());
 		freeReplyObject(a);
 	}
-	if (!n->wait)
+	if (!n->replicas.wait)
 		return 1;
 	char ms[REDIS_TOPOLOGY_WAIT_MS_LEN];
 	const char *argv[3];
-	int argc = redis_topology_wait_argv(timeout_ms, ms, argv);
+	/* WAIT gives up a tenth before the connection would: its answer that
+	 * no replica acknowledged is heard, and the connection kept */
+	int argc = redis_topology_wait_argv(timeout_ms - timeout_ms / 10, ms, argv);
 	redisReply *a = redisCommandArgv(n->c, argc, argv, NULL);
-	int rc = redis_topology_wait_answer(a);
+	int rc = redis_topology_replicas_waited(&n->replicas, a);
+	if (!a)
+		drop(n);
 	freeReplyObject(a);
 	return rc;
 }
