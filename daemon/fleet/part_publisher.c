@@ -112,8 +112,10 @@ static int send_window(struct part_publisher *p, const struct queued *w)
 		int give_up = p->stopping && duration_monotonic() + wait > p->drain_until;
 		pthread_mutex_unlock(&p->lock);
 		if (give_up) {
-			log_err("sensor: window %s not sent (%zu samples): Redis does not take it",
-				isotime_format(w->start, when), w->set.n);
+			log_err("sensor: window %s not sent by the stop's deadline (%zu samples, "
+				"%u of %u partitions sent): Redis did not take the others in time",
+				isotime_format(w->start, when), w->set.n, p->sent_parts,
+				p->c.n_parts);
 			return -1;
 		}
 		struct timespec ts = { (time_t)wait, (long)((wait - (time_t)wait) * 1e9) };

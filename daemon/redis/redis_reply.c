@@ -1,6 +1,7 @@
 /* The topology's replies, read once for both clients (redis_reply.h). */
 #include "redis/redis_reply.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,9 +54,34 @@ int redis_reply_cluster_nodes(const redisReply *a, struct hostport *nodes, int m
 	return n;
 }
 
-int redis_reply_replicas(const redisReply *a)
+/* The value of field NAME ("state", "lag") in a replica's line of INFO
+ * ("slave0:ip=...,port=...,state=online,offset=...,lag=0"), into buf;
+ * NULL when the line has none. */
+static const char *replica_field(const char *line, const char *name, char *buf, size_t len)
 {
-	static const char key[] = "connected_slaves:";
-	const char *at = a && a->type == REDIS_REPLY_STRING ? strstr(a->str, key) : NULL;
-	return at ? atoi(at + sizeof key - 1) : -1;
+	size_t n = strlen(name);
+	for (const char *at = strchr(line, ':'); at; at = strchr(at + 1, ',')) {
+		if (strncmp(at + 1, name, n) != 0 || at[1 + n] != '=')
+			continue;
+		snprintf(buf, len, "%.*s", (int)strcspn(at + 2 + n, ",\r\n"), at + 2 + n);
+		return buf;
+	}
+	return NULL;
+}
+
+int redis_reply_replicas_in_step(const redisReply *a, int max_lag)
+{
+	if (!a || a->type != REDIS_REPLY_STRING || !strstr(a->str, "connected_slaves:"))
+		return -1;
+	int n = 0;
+	char line[256], state[32], lag[16];
+	for (const char *at = a->str; at && *at; at = strchr(at, '\n'), at = at ? at + 1 : NULL) {
+		if (strncmp(at, "slave", 5) != 0 || !isdigit((unsigned char)at[5]))
+			continue;
+		snprintf(line, sizeof line, "%.*s", (int)strcspn(at, "\r\n"), at);
+		n += replica_field(line, "state", state, sizeof state) &&
+		     strcmp(state, "online") == 0 && replica_field(line, "lag", lag, sizeof lag) &&
+		     atoi(lag) <= max_lag;
+	}
+	return n;
 }

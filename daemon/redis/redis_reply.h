@@ -18,8 +18,12 @@ int redis_reply_master(const redisReply *a, struct hostport *master);
  * left out. Returns how many were written: 0 for anything else (an error
  * reply: a server without cluster support). */
 int redis_reply_cluster_nodes(const redisReply *a, struct hostport *nodes, int max);
-/* A master's replicas in its answer to INFO replication
- * ("connected_slaves:N"), or -1 when the reply does not say. */
-int redis_reply_replicas(const redisReply *a);
+/* A master's replicas in step with it, in its answer to INFO replication:
+ * those listed online ("slaveN:...,state=online,...,lag=L") whose last
+ * acknowledgement is at most max_lag seconds old (a replica acknowledges
+ * every second; one that hangs, SIGSTOPped or cut off, stays connected
+ * until the master's repl-timeout while its lag grows). -1 when the reply
+ * does not say ("connected_slaves:" missing: not INFO replication). */
+int redis_reply_replicas_in_step(const redisReply *a, int max_lag);
 
 #endif

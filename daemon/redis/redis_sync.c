@@ -17,10 +17,18 @@
 #define SAY_EVERY 30 /* seconds between two lines about no node answering */
 #define WHY_LEN	  160 /* how a node failed, for the line about no node answering */
 
-/* What one node did in a command's tries (a line of the message when none
- * answered). */
+/* How a try failed: in words, and whether the node answered (a
+ * redirection, a refusal) or stayed silent (no connection, no answer in
+ * time, not tried at all: stopping). */
+struct failure {
+	char why[WHY_LEN];
+	int answered;
+};
+
+/* What one node did in a command's tries (a line of the message when no
+ * node took the command). */
 struct tried {
-	int node, times;
+	int node, times, answered;
 	char why[WHY_LEN];
 };
 
@@ -29,11 +37,18 @@ struct tries {
 	int n, hops;
 };
 
+/* Fills f: answered or silent, and why. */
+static void failed(struct failure *f, int answered, const char *why, const char *detail)
+{
+	f->answered = answered;
+	snprintf(f->why, sizeof f->why, "%s%s", why, detail ? detail : "");
+}
+
 /* The connection to a node of the topology (same index). */
 struct conn {
 	redisContext *c;
 	unsigned generation; /* the node's when connected (redis_topology_generation) */
-	int wait;            /* a write here waits for a replica: -1 not asked yet */
+	struct redis_replicas replicas; /* whether a write here waits for a replica */
 };
 
 struct redis_sync {
@@ -116,37 +131,37 @@ static const char *failure_of(const redisContext *c)
 	return c->errstr[0] ? c->errstr : "no answer";
 }
 
-/* A connection to hp, or NULL with why. */
-static redisContext *connect_to(const struct redis_sync *r, const struct hostport *hp, char *why,
-				size_t len)
+/* A connection to hp, or NULL with f. */
+static redisContext *connect_to(const struct redis_sync *r, const struct hostport *hp,
+				struct failure *f)
 {
 	struct timeval tv = time_left(r);
 	if (out_of_time(tv)) {
-		snprintf(why, len, "not tried: stopping");
+		failed(f, 0, "not tried: stopping", NULL);
 		return NULL;
 	}
 	redisContext *c = hp->unix_socket ? redisConnectUnixWithTimeout(hp->host, tv)
 					  : redisConnectWithTimeout(hp->host, hp->port, tv);
 	if (c && !c->err && redisSetTimeout(c, tv) == REDIS_OK)
 		return c;
-	snprintf(why, len, "%s", c ? failure_of(c) : "out of memory");
+	failed(f, 0, c ? failure_of(c) : "out of memory", NULL);
 	redisFree(c);
 	return NULL;
 }
 
 /* The command's timeout on c, cut to end by stop_by. Returns 0, or -1
- * (with why) when stop_by has passed. */
-static int bound(const struct redis_sync *r, redisContext *c, char *why, size_t len)
+ * (with f) when stop_by has passed. */
+static int bound(const struct redis_sync *r, redisContext *c, struct failure *f)
 {
 	struct timeval tv = time_left(r);
 	if (!out_of_time(tv) && redisSetTimeout(c, tv) == REDIS_OK)
 		return 0;
-	snprintf(why, len, "not tried: stopping");
+	failed(f, 0, "not tried: stopping", NULL);
 	return -1;
 }
 
-/* AUTH on a new connection to a data node. Returns 0, or -1 with why. */
-static int authenticate(struct redis_sync *r, redisContext *c, char *why, size_t len)
+/* AUTH on a new connection to a data node. Returns 0, or -1 with f. */
+static int authenticate(struct redis_sync *r, redisContext *c, struct failure *f)
 {
 	const char *argv[3];
 	int argc = redis_topology_auth_argv(r->topo, argv);
@@ -156,9 +171,9 @@ static int authenticate(struct redis_sync *r, redisContext *c, char *why, size_t
 	int ok = a && a->type != REDIS_REPLY_ERROR;
 	if (a && !ok) {
 		log_warn("%s: redis AUTH refused: %s", r->who, a->str);
-		snprintf(why, len, "AUTH refused: %s", a->str);
+		failed(f, 1, "AUTH refused: ", a->str);
 	} else if (!a) {
-		snprintf(why, len, "AUTH: %s", failure_of(c));
+		failed(f, 0, "AUTH: ", failure_of(c));
 	}
 	freeReplyObject(a);
 	return ok ? 0 : -1;
@@ -168,11 +183,11 @@ static int authenticate(struct redis_sync *r, redisContext *c, char *why, size_t
  * fallback seeds when the seeds die. Returns 0, or -1 with why when the
  * connection failed (a refusal, a server without cluster support, is no
  * failure). */
-static int meet_nodes(struct redis_sync *r, redisContext *c, char *why, size_t len)
+static int meet_nodes(struct redis_sync *r, redisContext *c, struct failure *f)
 {
 	redisReply *a = redisCommand(c, "CLUSTER SLOTS");
 	if (!a) {
-		snprintf(why, len, "CLUSTER SLOTS: %s", failure_of(c));
+		failed(f, 0, "CLUSTER SLOTS: ", failure_of(c));
 		return -1;
 	}
 	(void)redis_topology_met(r->topo, a);
@@ -180,17 +195,17 @@ static int meet_nodes(struct redis_sync *r, redisContext *c, char *why, size_t l
 	return 0;
 }
 
-/* The master Sentinel node names, or -1 with why (the Sentinel lost). A
+/* The master Sentinel node names, or -1 with f (the Sentinel lost). A
  * connection to a Sentinel lasts one question. */
-static int ask_sentinel(struct redis_sync *r, int node, char *why, size_t len)
+static int ask_sentinel(struct redis_sync *r, int node, struct failure *f)
 {
 	const char *argv[3];
 	int argc = redis_topology_sentinel_argv(r->topo, argv);
-	redisContext *c = connect_to(r, redis_topology_host(r->topo, node), why, len);
+	redisContext *c = connect_to(r, redis_topology_host(r->topo, node), f);
 	redisReply *a = c ? redisCommandArgv(c, argc, argv, NULL) : NULL;
 	int master = redis_topology_sentinel_answer(r->topo, a);
 	if (c && master < 0)
-		snprintf(why, len, "%s", a ? "names no master by that name" : failure_of(c));
+		failed(f, a != NULL, a ? "names no master by that name" : failure_of(c), NULL);
 	freeReplyObject(a);
 	redisFree(c);
 	if (master < 0)
@@ -206,31 +221,31 @@ static void drop(struct conn *n)
 
 /* A connection to data node i, made (authenticated, and its cluster's
  * nodes met) when there is none; one to the host that had the slot before
- * is closed. NULL with why. */
-static redisContext *connection(struct redis_sync *r, int i, char *why, size_t len)
+ * is closed. NULL with f. */
+static redisContext *connection(struct redis_sync *r, int i, struct failure *f)
 {
 	struct conn *n = &r->conn[i];
 	unsigned generation = redis_topology_generation(r->topo, i);
 	if (n->c && n->generation != generation)
 		drop(n);
-	if (!n->c && (n->c = connect_to(r, redis_topology_host(r->topo, i), why, len)) != NULL) {
+	if (!n->c && (n->c = connect_to(r, redis_topology_host(r->topo, i), f)) != NULL) {
 		r->st.connects++;
 		n->generation = generation;
-		n->wait = -1;
-		if (authenticate(r, n->c, why, len) < 0 || meet_nodes(r, n->c, why, len) < 0)
+		redis_topology_replicas_reset(&n->replicas);
+		if (authenticate(r, n->c, f) < 0 || meet_nodes(r, n->c, f) < 0)
 			drop(n);
 	}
 	return n->c;
 }
 
-/* One formatted command on node i (after ASKING when asking). NULL with why
+/* One formatted command on node i (after ASKING when asking). NULL with f
  * when the connection failed (then dropped). */
 static redisReply *send_on(struct redis_sync *r, int i, const char *cmd, size_t len, int asking,
-			   char *why, size_t why_len)
+			   struct failure *f)
 {
-	redisContext *c = connection(r, i, why, why_len);
+	redisContext *c = connection(r, i, f);
 	void *reply = NULL;
-	if (!c || bound(r, c, why, why_len) < 0)
+	if (!c || bound(r, c, f) < 0)
 		return NULL;
 	if (asking)
 		redisAppendCommand(c, "ASKING");
@@ -238,13 +253,13 @@ static redisReply *send_on(struct redis_sync *r, int i, const char *cmd, size_t 
 	    (!asking || (redisGetReply(c, &reply) == REDIS_OK && (freeReplyObject(reply), 1))) &&
 	    redisGetReply(c, &reply) == REDIS_OK)
 		return reply;
-	snprintf(why, why_len, "%s", failure_of(c));
+	failed(f, 0, failure_of(c), NULL);
 	drop(&r->conn[i]);
 	return NULL;
 }
 
 /* What node did at a try: the last outcome kept, the tries counted. */
-static void note_try(struct tries *t, int node, const char *why)
+static void note_try(struct tries *t, int node, const struct failure *f)
 {
 	int i = 0;
 	while (i < t->n && t->t[i].node != node)
@@ -252,7 +267,8 @@ static void note_try(struct tries *t, int node, const char *why)
 	if (i == t->n)
 		t->t[t->n++] = (struct tried){ .node = node };
 	t->t[i].times++;
-	snprintf(t->t[i].why, sizeof t->t[i].why, "%s", why);
+	t->t[i].answered |= f->answered;
+	snprintf(t->t[i].why, sizeof t->t[i].why, "%s", f->why);
 	t->hops++;
 }
 
@@ -261,31 +277,48 @@ static const char *tries_word(int n)
 	return n == 1 ? "try" : "tries";
 }
 
-/* Each node tried, what it did last and how often, into buf. */
-static void describe_tries(const struct redis_sync *r, const struct tries *t, char *buf,
-			   size_t len)
+/* Each node tried, what it did last and how often, into buf; the number
+ * of nodes that answered at some try (a redirection, a refusal) returned. */
+static int describe_tries(const struct redis_sync *r, const struct tries *t, char *buf,
+			  size_t len)
 {
 	char hp[HOSTPORT_MAX + 8];
+	int answered = 0;
 	buf[0] = '\0';
 	for (int i = 0; i < t->n; i++) {
 		size_t at = strlen(buf);
 		hostport_format(redis_topology_host(r->topo, t->t[i].node), hp, sizeof hp);
-		snprintf(buf + at, len - at, "%s%s %s (%d %s)", i ? "; " : "", hp, t->t[i].why,
-			 t->t[i].times, tries_word(t->t[i].times));
+		snprintf(buf + at, len - at, "%s%s %s%s (%d %s)", i ? "; " : "", hp,
+			 t->t[i].answered ? "answered " : "", t->t[i].why, t->t[i].times,
+			 tries_word(t->t[i].times));
+		answered += t->t[i].answered;
 	}
+	return answered;
 }
 
-/* No node answered: said once in SAY_EVERY seconds at most, until one does,
- * with each node tried and how it failed (or what it answered). */
-static void say_failing(struct redis_sync *r, const struct tries *t)
+/* No node took the command about key: said once in SAY_EVERY seconds at
+ * most, until one does, with each node tried and how it failed (or what it
+ * answered): "no redis node answers" only when none did. A command the
+ * stop's deadline kept from any try is said as such. */
+static void say_failing(struct redis_sync *r, const char *key, const struct tries *t)
 {
 	time_t now = time(NULL);
-	char nodes[1024];
+	char nodes[1024], what[600], tried[64];
 	if (!r->failing && now >= r->said_at + SAY_EVERY) {
-		describe_tries(r, t, nodes, sizeof nodes);
-		log_warn("%s: no redis node answers (%d %s tried, %d %s: %s); %s", r->who, t->n,
-			 t->n == 1 ? "node" : "nodes", t->hops, tries_word(t->hops), nodes,
-			 out_of_time(time_left(r)) ? "given up: stopping" : "retrying");
+		int answered = describe_tries(r, t, nodes, sizeof nodes);
+		const char *then = out_of_time(time_left(r)) ? "given up: stopping" : "retrying";
+		snprintf(what, sizeof what, "%s%s", key ? "the command on " : "the command",
+			 key ? key : "");
+		snprintf(tried, sizeof tried, "%d %s tried", t->n, t->n == 1 ? "node" : "nodes");
+		if (!t->n)
+			log_info("%s: stopping: %s not sent to redis", r->who, what);
+		else if (!answered)
+			log_warn("%s: no redis node answers (%s, %d %s: %s); %s", r->who, tried,
+				 t->hops, tries_word(t->hops), nodes, then);
+		else
+			log_warn("%s: no redis node takes %s (%s, %d answered, %d %s: %s); %s",
+				 r->who, what, tried, answered, t->hops, tries_word(t->hops), nodes,
+				 then);
 		r->said = 1;
 		r->said_at = now;
 	}
@@ -307,19 +340,19 @@ static redisReply *send_formatted(struct redis_sync *r, const char *key, const c
 {
 	int i = redis_topology_node_for(r->topo, key), asking = 0;
 	struct tries tries = { .n = 0 };
-	char why[WHY_LEN];
+	struct failure f;
 	for (int hop = 0; hop < REDIS_TOPOLOGY_MAX_HOPS && !out_of_time(time_left(r)); hop++) {
 		if (redis_topology_is_sentinel(r->topo, i)) {
-			int master = ask_sentinel(r, i, why, sizeof why);
+			int master = ask_sentinel(r, i, &f);
 			if (master < 0)
-				note_try(&tries, i, why);
+				note_try(&tries, i, &f);
 			i = master >= 0 ? master : redis_topology_node_for(r->topo, key);
 			continue;
 		}
-		redisReply *a = send_on(r, i, cmd, len, asking, why, sizeof why);
+		redisReply *a = send_on(r, i, cmd, len, asking, &f);
 		if (!a) {
 			r->st.failures++;
-			note_try(&tries, i, why);
+			note_try(&tries, i, &f);
 			redis_topology_lost(r->topo, i);
 			i = redis_topology_node_for(r->topo, key);
 			asking = 0;
@@ -332,12 +365,13 @@ static redisReply *send_formatted(struct redis_sync *r, const char *key, const c
 			say_answering(r);
 			return a;
 		}
-		note_try(&tries, from, a->str);
+		failed(&f, 1, a->str, NULL);
+		note_try(&tries, from, &f);
 		asking = to == REDIS_REDIRECT_ASK;
 		r->st.redirects++;
 		freeReplyObject(a);
 	}
-	say_failing(r, &tries);
+	say_failing(r, key, &tries);
 	return NULL;
 }
 
@@ -345,23 +379,29 @@ int redis_sync_replicated(struct redis_sync *r, const char *key, uint32_t timeou
 {
 	int i = redis_topology_serving(r->topo, key);
 	struct conn *n = i >= 0 ? &r->conn[i] : NULL;
-	char why[WHY_LEN];
-	if (!n || !n->c || bound(r, n->c, why, sizeof why) < 0)
+	struct failure f;
+	if (!n || !n->c || bound(r, n->c, &f) < 0)
 		return -1;
-	if (n->wait < 0) {
+	if (redis_topology_replicas_due(&n->replicas, duration_monotonic())) {
 		redisReply *a = redisCommand(n->c, "INFO replication");
-		if (!a)
+		if (!a) {
+			drop(n); /* no answer: the connection is of no more use */
 			return -1;
-		n->wait = redis_topology_wait_needed(a);
+		}
+		redis_topology_replicas_heard(&n->replicas, a, duration_monotonic());
 		freeReplyObject(a);
 	}
-	if (!n->wait)
+	if (!n->replicas.wait)
 		return 1;
 	char ms[REDIS_TOPOLOGY_WAIT_MS_LEN];
 	const char *argv[3];
-	int argc = redis_topology_wait_argv(timeout_ms, ms, argv);
+	/* WAIT gives up a tenth before the connection would: its answer that
+	 * no replica acknowledged is heard, and the connection kept */
+	int argc = redis_topology_wait_argv(timeout_ms - timeout_ms / 10, ms, argv);
 	redisReply *a = redisCommandArgv(n->c, argc, argv, NULL);
-	int rc = redis_topology_wait_answer(a);
+	int rc = redis_topology_replicas_waited(&n->replicas, a);
+	if (!a)
+		drop(n);
 	freeReplyObject(a);
 	return rc;
 }

@@ -41,9 +41,10 @@ redisReply *redis_sync_command(struct redis_sync *r, const char *key, int argc, 
 redisReply *redis_sync_format(struct redis_sync *r, const char *key, const char *fmt, ...);
 
 /* Whether what was written to key's node (its master) reached a replica
- * within timeout_ms (WAIT 1): 1, also at once for a master without
- * replicas or whose INFO replication does not say (asked once a
- * connection); 0 when no replica acknowledged in time; -1 when the node
+ * within timeout_ms (WAIT 1): 1, also at once for a master without a
+ * replica in step or whose INFO replication does not say (asked as struct
+ * redis_replicas says: a connection's first write, after a WAIT no replica
+ * acknowledged); 0 when no replica acknowledged in time; -1 when the node
  * did not answer. */
 int redis_sync_replicated(struct redis_sync *r, const char *key, uint32_t timeout_ms);
 

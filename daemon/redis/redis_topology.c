@@ -237,7 +237,31 @@ int redis_topology_auth_argv(const struct redis_topology *t, const char *argv[3]
 
 int redis_topology_wait_needed(const redisReply *info)
 {
-	return redis_reply_replicas(info) > 0;
+	return redis_reply_replicas_in_step(info, REDIS_TOPOLOGY_REPLICA_LAG) > 0;
+}
+
+void redis_topology_replicas_reset(struct redis_replicas *w)
+{
+	*w = (struct redis_replicas){ .wait = -1 };
+}
+
+int redis_topology_replicas_due(const struct redis_replicas *w, double now)
+{
+	return w->wait < 0 || (!w->wait && now - w->asked_at >= REDIS_TOPOLOGY_REPLICAS_RECHECK);
+}
+
+void redis_topology_replicas_heard(struct redis_replicas *w, const redisReply *info, double now)
+{
+	w->wait = redis_topology_wait_needed(info);
+	w->asked_at = now;
+}
+
+int redis_topology_replicas_waited(struct redis_replicas *w, const redisReply *answer)
+{
+	int rc = redis_topology_wait_answer(answer);
+	if (rc == 0)
+		w->wait = -1;
+	return rc;
 }
 
 int redis_topology_wait_argv(uint32_t timeout_ms, char ms[REDIS_TOPOLOGY_WAIT_MS_LEN],

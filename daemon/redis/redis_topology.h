@@ -18,8 +18,11 @@
  * Sentinels are taken in turn: they name the new master.
  *
  * A write to a master with replicas waits (WAIT) for one of them, so that
- * a failover cannot take it: how many is read in the master's answer to
- * INFO replication, asked once a connection.
+ * a failover cannot take it, as long as one is in step with the master:
+ * read in the master's answer to INFO replication, asked at a connection's
+ * first write and again when a WAIT went unacknowledged (struct
+ * redis_replicas), so that a replica that hangs or dies costs one timeout,
+ * not one a write.
  *
  * Errors: 0 or -errno, the reason in the caller's buffer; constructors
  * NULL. Threads: one topology per client; not shared. */
@@ -105,11 +108,36 @@ const char *redis_topology_master_name(const struct redis_topology *t);
  * password), or 0 when there is no password. */
 int redis_topology_auth_argv(const struct redis_topology *t, const char *argv[3]);
 
+#define REDIS_TOPOLOGY_REPLICA_LAG 2	   /* seconds since a replica's last ack: in step */
+#define REDIS_TOPOLOGY_REPLICAS_RECHECK 30 /* seconds between two looks for a replica back */
+
 /* Whether a write on a master waits for one of its replicas, from the
- * master's answer to INFO replication: 1 when it has some; 0 when it has
- * none, or the answer does not say (INFO refused to an ACL user, no answer):
- * then no write waits. */
+ * master's answer to INFO replication: 1 when one is in step with it
+ * (redis_reply_replicas_in_step, REDIS_TOPOLOGY_REPLICA_LAG); 0 when none
+ * is (none at all, or each hangs), or the answer does not say (INFO
+ * refused to an ACL user, no answer): then no write waits. */
 int redis_topology_wait_needed(const redisReply *info);
+
+/* Whether the writes on one connection wait for a replica, kept by the
+ * client a connection: asked (INFO replication) before its first write,
+ * again after a WAIT that no replica acknowledged in time (the replica
+ * hangs or died: every write would wait the whole timeout), and while no
+ * write waits, every REDIS_TOPOLOGY_REPLICAS_RECHECK seconds (a replica
+ * may be back). Times are monotonic seconds. */
+struct redis_replicas {
+	int wait;	 /* 1 writes wait, 0 they do not, -1 to be asked */
+	double asked_at; /* when INFO answered last */
+};
+/* A new connection's: to be asked. */
+void redis_topology_replicas_reset(struct redis_replicas *w);
+/* Whether INFO replication is to be asked before the next write. */
+int redis_topology_replicas_due(const struct redis_replicas *w, double now);
+/* The master's answer to INFO replication (any reply: NULL, a refusal). */
+void redis_topology_replicas_heard(struct redis_replicas *w, const redisReply *info, double now);
+/* WAIT's answer (redis_topology_wait_answer, returned): none acknowledged
+ * in time makes INFO due again. */
+int redis_topology_replicas_waited(struct redis_replicas *w, const redisReply *answer);
+
 /* WAIT for one replica within timeout_ms into argv, the milliseconds
  * written into ms (borrowed by argv); returns argc. */
 int redis_topology_wait_argv(uint32_t timeout_ms, char ms[REDIS_TOPOLOGY_WAIT_MS_LEN],

@@ -28,7 +28,7 @@ struct redis_sink {
 	struct redis_topology *topo;
 	int node;
 	int redirects; /* MOVED followed since the last alert delivered or retry */
-	int wait;      /* an XADD here waits for a replica, asked each connection (-1: not yet) */
+	struct redis_replicas replicas; /* whether an XADD here waits for a replica */
 	char address[HOSTPORT_MAX + 8]; /* the node's, for messages */
 	uint64_t maxlen;
 	double connect_timeout, command_timeout;
@@ -246,6 +246,7 @@ static void on_deadline(struct ev_loop *loop, ev_timer *w, int revents)
 }
 
 static void send_next(struct redis_sink *r);
+static void become_ready(struct redis_sink *r);
 
 /* Leaves the node for node to (at once: no backoff). */
 static void reconnect_to(struct redis_sink *r, int to)
@@ -312,8 +313,8 @@ static void on_wait(redisAsyncContext *ac, void *reply_, void *privdata)
 	r->unacked = !reply;
 	if (reply_failed(r, reply, "WAIT"))
 		return;
-	if (redis_topology_wait_answer(reply) == 0)
-		r->st.unreplicated++; /* no replica took it in time */
+	if (redis_topology_replicas_waited(&r->replicas, reply) == 0)
+		r->st.unreplicated++; /* no replica took it in time: INFO asked again */
 	delivered(r);
 }
 
@@ -348,7 +349,7 @@ static void on_xadd(redisAsyncContext *ac, void *reply_, void *privdata)
 	r->unacked = !reply; /* lost with the connection: was it added? */
 	if (reply_failed(r, reply, "XADD"))
 		return;
-	if (r->wait > 0)
+	if (r->replicas.wait > 0)
 		wait_for_replica(r);
 	else
 		delivered(r);
@@ -362,6 +363,11 @@ static void send_next(struct redis_sink *r)
 
 	if (!r->ready || r->in_flight)
 		return;
+	if (redis_topology_replicas_due(&r->replicas, ev_now(r->loop))) {
+		r->ready = 0; /* INFO replication first (become_ready), then the XADD */
+		become_ready(r);
+		return;
+	}
 	int got = spool_peek(r->spool, &rec, &len);
 	if (got <= 0) {
 		if (got < 0)
@@ -451,7 +457,7 @@ static void become_ready(struct redis_sink *r)
 {
 	r->backoff = BACKOFF_FIRST;
 	r->unreachable = 0;
-	if (r->wait < 0) { /* has the master replicas? */
+	if (redis_topology_replicas_due(&r->replicas, ev_now(r->loop))) { /* a replica in step? */
 		const char *argv[] = { "INFO", "replication" };
 		if (redisAsyncCommandArgv(r->ac, on_replication, r, 2, argv, NULL) != REDIS_OK)
 			drop_connection(r, "cannot send INFO");
@@ -472,8 +478,8 @@ static void become_ready(struct redis_sink *r)
 }
 
 /* The master's answer to INFO replication: WAIT for a replica only where
- * there is one, or every alert would wait out the timeout. A refusal (an
- * ACL user without INFO) is no replica. */
+ * one is in step with the master, or every alert would wait out the
+ * timeout. A refusal (an ACL user without INFO) is no replica. */
 static void on_replication(redisAsyncContext *ac, void *reply_, void *privdata)
 {
 	struct redis_sink *r = privdata;
@@ -481,7 +487,7 @@ static void on_replication(redisAsyncContext *ac, void *reply_, void *privdata)
 
 	if (!current_reply(r, ac) || !reply)
 		return; /* (no reply: the connection went, and on_disconnect retries) */
-	r->wait = redis_topology_wait_needed(reply);
+	redis_topology_replicas_heard(&r->replicas, reply, ev_now(r->loop));
 	become_ready(r);
 }
 
@@ -619,7 +625,7 @@ static void connect_now(struct redis_sink *r)
 	}
 	ac->data = r;
 	r->ac = ac;
-	r->wait = -1;
+	redis_topology_replicas_reset(&r->replicas);
 	redisLibevAttach(r->loop, ac);
 	redisAsyncSetConnectCallback(ac, on_connect);
 	redisAsyncSetDisconnectCallback(ac, on_disconnect);

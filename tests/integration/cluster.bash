@@ -2,7 +2,8 @@
 # lib.bash): 3 masters and 3 replicas on private ports, stopped at exit.
 # start_cluster sets ports[] (the first three start as masters) and says
 # whether the cluster is up; owner KEY PORT names the master of KEY's slot,
-# has_replica PORT says whether that master has a live replica.
+# has_replica PORT says whether that master has a live replica, replica_of PORT
+# names one.
 
 pids=()
 cleanup() {
@@ -60,10 +61,12 @@ owner() {
 			if (s >= lo && s <= hi) { split($2, a, "@"); split(a[1], h, ":"); print h[2] } } }'
 }
 
-# whether node PORT is a master with a live replica
-has_replica() {
+# the port of a live replica of master PORT (nothing when it has none)
+replica_of() {
 	local id
 	id=$(redis-cli -p "$1" cluster myid)
-	redis-cli -p "$1" cluster nodes | awk -v id="$id" '$3 ~ /slave/ && $3 !~ /fail/ && $4 == id' |
-		grep -q .
+	redis-cli -p "$1" cluster nodes | awk -v id="$id" '$3 ~ /slave/ && $3 !~ /fail/ && $4 == id {
+		split($2, a, "@"); n = split(a[1], h, ":"); print h[n]; exit }'
 }
+# whether node PORT is a master with a live replica
+has_replica() { [ -n "$(replica_of "$1")" ]; }

@@ -204,54 +204,79 @@ check "... the history is not empty" bash -c "find '$T/one.history' -name '*.his
 as_one_host 9 "$DATA/sample.pcap" "$DATA/sample.pcap" "two mirrors' overlapping views" \
 	"10.77.0.0/24, fe80::/10" "10.77.1.0/24,198.51.100.0/24"
 
-# --- one seed, the master of the alert stream, SIGKILLed ----------------------
-# sensors and the scorer given that node alone: it named its cluster at their
-# first connection (CLUSTER SLOTS), and those nodes stand in for it when it
-# dies; the fleet's alerts are those of the run without a fault, once each
-prefix=
-for i in $(seq 50); do
-	seed=$(owner "f6x$i:alerts" "${ports[0]}")
-	has_replica "$seed" && { prefix=f6x$i; break; }
-done
-check "a stream of alerts whose master has a replica" test -n "$prefix"
-for n in sa6:sensor sb6:sensor x6:scorer; do SEEDS=127.0.0.1:$seed conf "${n%:*}" "${n#*:}" "$prefix"; done
-scorer x6
-x6_pid=$scorer_pid
-halves sa6 sb6 3000 3000
-for _ in $(seq 300); do [ "$(redis-cli -p "$seed" XLEN "$prefix:alerts")" != 0 ] && break; sleep 0.1; done
-before=$(redis-cli -p "$seed" XLEN "$prefix:alerts")
-kill -9 "$(cat "$T/n$seed/pid")"
-t_kill=$(date +%s%N)
-live=()
-for p in "${ports[@]}"; do [ "$p" = "$seed" ] || live+=("$p"); done
-ports=("${live[@]}")
-delay=none
-for _ in $(seq 300); do
-	if [ "$(redis-cli -c -p "${ports[0]}" XLEN "$prefix:alerts" 2>/dev/null)" -gt "$before" ] \
-		2>/dev/null; then
-		delay=$(((($(date +%s%N) - t_kill) / 1000000))) && break
+# --- one seed, the alert stream's master SIGKILLed ---------------------------
+# one_seed NAME SEED: sensors and a scorer given one node, as redis-cli -c is:
+# SEED "master" (the alert stream's master itself: the nodes it named at the
+# first connection, CLUSTER SLOTS, stand in for it when it dies) or "alive"
+# (another node, which survives: the scorer's alert sink follows MOVED to the
+# master, then, without a restart, to the replica promoted in its place).
+# Either way the fleet's alerts are those of the run without a fault, once
+# each, none left in a spool, the next one delivered within seconds of the
+# kill; the messages say which nodes answered
+one_seed() {
+	local name=$1 prefix= victim= seed= i p
+	for i in $(seq 50); do
+		victim=$(owner "$name$i:alerts" "${ports[0]}")
+		has_replica "$victim" && { prefix=$name$i; break; }
+	done
+	check "$2 seed: a stream of alerts whose master has a replica" test -n "$prefix"
+	seed=$victim
+	if [ "$2" = alive ]; then
+		for p in "${ports[@]}"; do [ "$p" != "$victim" ] && { seed=$p; break; }; done
 	fi
-	sleep 0.1
-done
-check "the alert after the seed's death is delivered within 15 s ($delay ms)" \
-	test "$delay" != none -a "${delay/none/99999}" -lt 15000
-ended "$sa_pid" 60
-a=$?
-ended "$sb_pid" 60
-check_eq "both sensors finish, their only seed killed while they sent" "0 0" "$a $?"
-check "the scorer merges every window, then acknowledges them" settled "$prefix"
-kill -TERM "$x6_pid"
-ended "$x6_pid" 20
-check_eq "... the samples of the sensor that saw everything" "$(sort "$T/whole.csv" | md5sum)" \
-	"$(sort "$T/x6.csv" | md5sum)"
-check_eq "... its alerts those of the run without a fault" "$(ids "$T/x1.jsonl")" "$(ids "$T/x6.jsonl")"
-check_eq "... each in the stream once" "$(ids "$T/x1.jsonl")" "$(stream_ids "$prefix")"
-check "... no window merged without a part" grep -q " 0 incomplete" "$T/x6.log"
-check "a sensor that found no node says which it tried and how each failed" grep -Eq \
-	"no redis node answers \([0-9]+ nodes tried, [0-9]+ tries: .*127\.0\.0\.1:$seed Connection refused" \
-	"$T/sa6.log" "$T/sb6.log" "$T/x6.log"
-check "a lone scorer never says a partition goes to another" \
-	bash -c "! grep -q 'goes to' '$T/x6.log'"
+	for i in a:sensor b:sensor x:scorer; do
+		SEEDS=127.0.0.1:$seed conf "$name${i%:*}" "${i#*:}" "$prefix"
+	done
+	scorer "${name}x"
+	local x_pid=$scorer_pid
+	halves "${name}a" "${name}b" 3000 3000
+	for _ in $(seq 300); do
+		[ "$(redis-cli -p "$victim" XLEN "$prefix:alerts")" != 0 ] && break
+		sleep 0.1
+	done
+	local before t_kill delay=none promoted=none now
+	before=$(redis-cli -p "$victim" XLEN "$prefix:alerts")
+	kill -9 "$(cat "$T/n$victim/pid")"
+	t_kill=$(date +%s%N)
+	live=()
+	for p in "${ports[@]}"; do [ "$p" = "$victim" ] || live+=("$p"); done
+	ports=("${live[@]}")
+	for _ in $(seq 300); do
+		now=$((($(date +%s%N) - t_kill) / 1000000))
+		[ "$promoted" = none ] && [ -n "$(owner "$prefix:alerts" "${ports[0]}")" ] &&
+			[ "$(owner "$prefix:alerts" "${ports[0]}")" != "$victim" ] && promoted=$now
+		[ "$(redis-cli -c -p "${ports[0]}" XLEN "$prefix:alerts" 2>/dev/null)" -gt "$before" ] \
+			2>/dev/null && { delay=$now; break; }
+		sleep 0.1
+	done
+	check "$2 seed: the alert after the master's death is delivered within 15 s ($delay ms; the replica promoted after $promoted ms)" \
+		test "$delay" != none -a "${delay/none/99999}" -lt 15000
+	ended "$sa_pid" 60
+	local a=$?
+	ended "$sb_pid" 60
+	check_eq "... both sensors finish" "0 0" "$a $?"
+	check "... the scorer merges every window, then acknowledges them" settled "$prefix"
+	kill -TERM "$x_pid"
+	ended "$x_pid" 20
+	check_eq "... the samples of the sensor that saw everything" \
+		"$(sort "$T/whole.csv" | md5sum)" "$(sort "$T/${name}x.csv" | md5sum)"
+	check_eq "... its alerts those of the run without a fault" "$(ids "$T/x1.jsonl")" \
+		"$(ids "$T/${name}x.jsonl")"
+	check_eq "... each in the stream once" "$(ids "$T/x1.jsonl")" "$(stream_ids "$prefix")"
+	check "... the alert sink lost the master and went on without a restart, none left in its spool" \
+		bash -c "grep -q 'redis 127.0.0.1:$victim: connection lost' '$T/${name}x.log' &&
+		! grep -q 'stay in the spool' '$T/${name}x.log'"
+	check "... no window merged without a part" grep -q " 0 incomplete" "$T/${name}x.log"
+	local logs=("$T/${name}a.log" "$T/${name}b.log" "$T/${name}x.log")
+	check "... a client that found no node to take a command names the dead one and those that answered" \
+		grep -Eq "no redis node takes the command on $prefix:[a-z0-9:]+ \([0-9]+ nodes tried, [1-9][0-9]* answered, .*127\.0\.0\.1:$victim Connection refused" \
+		"${logs[@]}"
+	check "... and never says that no node answers" bash -c "! grep -q 'no redis node answers' ${logs[*]}"
+	check "... a lone scorer never says a partition goes to another" \
+		bash -c "! grep -q 'goes to' '$T/${name}x.log'"
+}
+one_seed f6x master
+one_seed f6y alive
 
 # --- every node stopped (SIGSTOP): SIGTERM ends a sensor and a scorer ---------
 conf x7 scorer f7

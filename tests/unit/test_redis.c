@@ -103,7 +103,12 @@ static void test_replies(void **state)
 		   wrong = { .type = REDIS_REPLY_ARRAY, .elements = 2, .element = bad },
 		   nil = { .type = REDIS_REPLY_NIL },
 		   info = { .type = REDIS_REPLY_STRING,
-			    .str = "# Replication\r\nrole:master\r\nconnected_slaves:2\r\n" },
+			    .str = "# Replication\r\nrole:master\r\nconnected_slaves:3\r\n"
+				   "slave0:ip=10.0.0.2,port=6379,state=online,offset=90,lag=0\r\n"
+				   "slave1:ip=10.0.0.3,port=6379,state=online,offset=80,lag=9\r\n"
+				   "slave2:ip=10.0.0.4,port=6379,state=wait_bgsave,lag=0\r\n"
+				   "master_failover_state:no-failover\r\n" },
+		   none = { .type = REDIS_REPLY_STRING, .str = "connected_slaves:0\n" },
 		   other = { .type = REDIS_REPLY_STRING, .str = "# Replication\r\nrole:slave\r\n" };
 	struct hostport hp;
 	(void)state;
@@ -113,9 +118,12 @@ static void test_replies(void **state)
 	assert_int_equal(redis_reply_master(&wrong, &hp), 0);
 	assert_int_equal(redis_reply_master(&nil, &hp), 0);
 	assert_int_equal(redis_reply_master(NULL, &hp), 0);
-	assert_int_equal(redis_reply_replicas(&info), 2);
-	assert_int_equal(redis_reply_replicas(&other), -1);
-	assert_int_equal(redis_reply_replicas(&nil), -1);
+	/* in step: online and heard from within the lag; one hangs, one syncs */
+	assert_int_equal(redis_reply_replicas_in_step(&info, 2), 1);
+	assert_int_equal(redis_reply_replicas_in_step(&info, 10), 2);
+	assert_int_equal(redis_reply_replicas_in_step(&none, 2), 0);
+	assert_int_equal(redis_reply_replicas_in_step(&other, 2), -1);
+	assert_int_equal(redis_reply_replicas_in_step(&nil, 2), -1);
 }
 
 /* --- the topology, a pure state machine ------------------------------------------------------ */
@@ -314,7 +322,11 @@ static void test_topology_auth_and_wait(void **state)
 	char err[REDIS_ADDRESS_ERR], dir[] = "/tmp/flowsad-test-redis-XXXXXX", path[64], ms[12];
 	const char *argv[3];
 	redisReply info = { .type = REDIS_REPLY_STRING,
-			    .str = "# Replication\r\nrole:master\r\nconnected_slaves:1\r\n" },
+			    .str = "# Replication\r\nrole:master\r\nconnected_slaves:1\r\n"
+				   "slave0:ip=10.0.0.2,port=6379,state=online,offset=9,lag=1\r\n" },
+		   hangs = { .type = REDIS_REPLY_STRING,
+			     .str = "connected_slaves:1\r\n"
+				    "slave0:ip=10.0.0.2,port=6379,state=online,lag=7\r\n" },
 		   alone = { .type = REDIS_REPLY_STRING, .str = "connected_slaves:0\r\n" },
 		   refused = { .type = REDIS_REPLY_ERROR, .str = "NOPERM no INFO for you" },
 		   one = { .type = REDIS_REPLY_INTEGER, .integer = 1 },
@@ -345,6 +357,7 @@ static void test_topology_auth_and_wait(void **state)
 
 	assert_true(redis_topology_wait_needed(&info));
 	assert_false(redis_topology_wait_needed(&alone));
+	assert_false(redis_topology_wait_needed(&hangs));
 	assert_false(redis_topology_wait_needed(&refused));
 	assert_false(redis_topology_wait_needed(NULL));
 	assert_int_equal(redis_topology_wait_argv(250, ms, argv), 3);
@@ -355,6 +368,27 @@ static void test_topology_auth_and_wait(void **state)
 	assert_int_equal(redis_topology_wait_answer(&none), 0);
 	assert_int_equal(redis_topology_wait_answer(&refused), -1);
 	assert_int_equal(redis_topology_wait_answer(NULL), -1);
+
+	/* per connection: asked before the first write, again after a WAIT no
+	 * replica acknowledged, and now and then while none is waited for */
+	struct redis_replicas w;
+	redis_topology_replicas_reset(&w);
+	assert_true(redis_topology_replicas_due(&w, 100));
+	redis_topology_replicas_heard(&w, &info, 100);
+	assert_int_equal(w.wait, 1);
+	assert_false(redis_topology_replicas_due(&w, 1000)); /* waiting: WAIT says when not */
+	assert_int_equal(redis_topology_replicas_waited(&w, &one), 1);
+	assert_false(redis_topology_replicas_due(&w, 1000));
+	assert_int_equal(redis_topology_replicas_waited(&w, &none), 0);
+	assert_true(redis_topology_replicas_due(&w, 1000));
+	redis_topology_replicas_heard(&w, &hangs, 1000);
+	assert_int_equal(w.wait, 0);
+	assert_false(redis_topology_replicas_due(&w, 1000 + REDIS_TOPOLOGY_REPLICAS_RECHECK - 1));
+	assert_true(redis_topology_replicas_due(&w, 1000 + REDIS_TOPOLOGY_REPLICAS_RECHECK));
+	assert_int_equal(redis_topology_replicas_waited(&w, NULL), -1); /* no answer: as it was */
+	assert_int_equal(w.wait, 0);
+	redis_topology_replicas_heard(&w, NULL, 2000);
+	assert_int_equal(w.wait, 0);
 }
 
 /* --- against a real redis-server ------------------------------------------------------------ */
