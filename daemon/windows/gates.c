@@ -10,12 +10,13 @@
 /* Served anomalies provoked by a source alerted for what it opened (a flood
  * answered, an exfiltration received) are that source's: a served sample
  * whose clients' sketch holds a source passing on its opened side is held
- * back (counted as answering). */
+ * back (counted as answering). Not a young service told for its users (its
+ * score theirs): its other clients' alerts are their own stories. */
 static void attribute_served(const struct sample_set *set, float *gated,
 			     const struct gate_pass *v, struct gate_counts *n)
 {
 	for (size_t i = 0; i < set->n; i++) {
-		if (gated[i] == -INFINITY || v[i].side != BASELINE_SERVED)
+		if (gated[i] == -INFINITY || v[i].side != BASELINE_SERVED || v[i].of != i)
 			continue;
 		for (size_t j = 0; j < set->n; j++)
 			if (gated[j] != -INFINITY && v[j].side == BASELINE_OPENED &&
@@ -35,7 +36,9 @@ static void attribute_served(const struct sample_set *set, float *gated,
  * passes on its served side with the highest of its users' scores (unless
  * it passes already), and they are held back as its users. Its old clients
  * (the monitor that checks it, everyone its resolver answers) stay their
- * own, and so does a lone user (a scanner that a new service answered), and
+ * own, and so does a user that reaches anything else young for it (a share
+ * it pulls from while it uses the new service: its own news), a lone user
+ * (a scanner that a new service answered), and
  * the clients of a host out on the internet: one serving a port for the
  * first time here is no news of the network's, and what hosts fetch from it
  * is their own doing (a pool that two miners join). */
@@ -56,7 +59,8 @@ static size_t users_of(const struct sample_set *set, float *gated, struct gate_p
 		size_t j = opened[k];
 		if (j == server || gated[j] == -INFINITY ||
 		    !window_sketch_has(x->c.clients, &set->s[j]->src) ||
-		    !baseline_young_client(b, &x->src, &set->s[j]->src))
+		    !baseline_young_client(b, &x->src, &set->s[j]->src) ||
+		    baseline_young_besides(b, &set->s[j]->src, &set->s[j]->c, &x->src))
 			continue;
 		users++;
 		*best = *best == m || gated[j] > gated[opened[*best]] ? k : *best;

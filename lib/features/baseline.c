@@ -490,6 +490,23 @@ int baseline_serves_young(const struct baseline *b, const ip_addr *src, const ui
 	return young != 0;
 }
 
+int baseline_young_besides(const struct baseline *b, const ip_addr *src,
+			   const struct window_counters *c, const ip_addr *peer)
+{
+	const struct host *h = find_host(b, src);
+	uint64_t peers[SKETCH_WORDS];
+	int n_peers = 0, n_services = 0;
+	for (int i = 0; h && i < SKETCH_WORDS; i++) {
+		peers[i] = c->peers[i] & (h->young[0][i] | h->young[1][i]);
+		n_peers += __builtin_popcountll(peers[i]);
+		n_services += __builtin_popcountll(
+			c->services[i] & (h->young_services[0][i] | h->young_services[1][i]));
+	}
+	if (n_peers && window_sketch_has(peers, peer))
+		n_peers--;
+	return n_peers > 0 || n_services > 1;
+}
+
 int baseline_young_client(const struct baseline *b, const ip_addr *src, const ip_addr *client)
 {
 	const struct host *h = find_host(b, src);

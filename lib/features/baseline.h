@@ -136,6 +136,12 @@ void baseline_note_score(struct baseline *b, const ip_addr *src, int64_t window_
  * first served then, and whether client is a peer it first answered then. */
 int baseline_serves_young(const struct baseline *b, const ip_addr *src, const uint64_t *served);
 int baseline_young_client(const struct baseline *b, const ip_addr *src, const ip_addr *client);
+/* Whether src's window (counters c, observed already) reaches something
+ * young for src besides peer and one service of it: another peer first
+ * reached in the last minutes (this window too), or a second such service.
+ * What a host does besides using a new service is its own news. */
+int baseline_young_besides(const struct baseline *b, const ip_addr *src,
+			   const struct window_counters *c, const ip_addr *peer);
 
 const struct baseline_stats *baseline_stats(const struct baseline *b);
 

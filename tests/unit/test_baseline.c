@@ -324,6 +324,23 @@ static void test_serves_young(void **state)
 	assert_false(baseline_serves_young(b, &fresh, c.served));
 	assert_false(baseline_young_client(b, &fresh, &user));
 	assert_false(baseline_serves_young(b, &(ip_addr){ 0 }, c.served)); /* unknown */
+
+	/* a's window reaches user (first answered, and now first reached: young)
+	 * and, later, a peer it never reached besides: news besides user */
+	struct window_counters to = window(0, 3, 20);
+	baseline_observe(b, 1380, &a, &to, f);
+	set_peer(to.peers, &user);
+	baseline_observe(b, 1440, &a, &to, f);
+	assert_false(baseline_young_besides(b, &a, &to, &user));
+	assert_true(baseline_young_besides(b, &a, &to, &old)); /* user is young for a */
+	set_peer(to.peers, &fresh);
+	baseline_observe(b, 1500, &a, &to, f);
+	assert_true(baseline_young_besides(b, &a, &to, &user));
+	struct window_counters two = window(0, 3, 20); /* two young services */
+	set_bit(two.services, distinct_hash2(3333, 0x73657276));
+	set_bit(two.services, distinct_hash2(4444, 0x73657276));
+	baseline_observe(b, 1560, &a, &two, f);
+	assert_true(baseline_young_besides(b, &a, &two, &user));
 	baseline_free(b);
 }
 

@@ -43,6 +43,10 @@ static void add(struct window *w, float open, float served, float new_served, in
 	w->served[i] = served;
 }
 
+/* Sample i passed with score (cmocka's assert_float_equal takes -INFINITY
+ * for any score); a macro, for the failing line. */
+#define assert_gated(w, i, score) assert_true((w)->gated[i] == (float)(score))
+
 static void apply(struct window *w, int host_features, const struct baseline *b)
 {
 	memset(&w->held, 0, sizeof w->held);
@@ -64,7 +68,7 @@ static void test_threshold(void **state)
 	add(&w, (float)(THRESHOLD * (1 + ALERT_SCORE_PRECISION / 10)), NAN, 0, 0);
 	add(&w, (float)(THRESHOLD * (1 + ALERT_SCORE_PRECISION * 10)), NAN, 0, 0);
 	apply(&w, 1, NULL);
-	assert_float_equal(w.gated[0], 25, 0);
+	assert_gated(&w, 0, 25);
 	assert_int_equal(w.v[0].side, BASELINE_OPENED);
 	assert_float_equal(w.v[0].threshold, THRESHOLD, 0);
 	assert_true(isnan(w.v[0].usual)); /* no memory of the sources */
@@ -87,14 +91,14 @@ static void test_served_needs_news(void **state)
 	add(&w, 30, 40, 1, 0);  /* both: the opened side is the one told */
 	apply(&w, 1, NULL);
 	assert_true(w.gated[0] == -INFINITY);
-	assert_float_equal(w.gated[1], 40, 0);
+	assert_gated(&w, 1, 40);
 	assert_int_equal(w.v[1].side, BASELINE_SERVED);
-	assert_float_equal(w.gated[2], 30, 0);
+	assert_gated(&w, 2, 30);
 	assert_int_equal(w.v[2].side, BASELINE_OPENED);
 	assert_int_equal(w.held.answering, 1);
 	apply(&w, 0, NULL); /* a model without host features: no served news */
 	assert_true(w.gated[1] == -INFINITY);
-	assert_float_equal(w.gated[2], 30, 0);
+	assert_gated(&w, 2, 30);
 	assert_int_equal(w.held.answering, 2);
 	sample_set_free(&w.set);
 }
@@ -109,9 +113,9 @@ static void test_answers_go_to_who_provoked_them(void **state)
 	add(&w, 1, 45, 1, 1);   /* served it (its clients' sketch holds everyone) */
 	add(&w, 1, 45, 1, 0);   /* served others */
 	apply(&w, 1, NULL);
-	assert_float_equal(w.gated[0], 50, 0);
+	assert_gated(&w, 0, 50);
 	assert_true(w.gated[1] == -INFINITY);
-	assert_float_equal(w.gated[2], 45, 0);
+	assert_gated(&w, 2, 45);
 	assert_int_equal(w.held.answering, 1);
 	sample_set_free(&w.set);
 	/* without an opened sample passing, the same served sample is news */
@@ -119,7 +123,7 @@ static void test_answers_go_to_who_provoked_them(void **state)
 	add(&w, 5, NAN, 0, 0);
 	add(&w, 1, 45, 1, 1);
 	apply(&w, 1, NULL);
-	assert_float_equal(w.gated[1], 45, 0);
+	assert_gated(&w, 1, 45);
 	assert_int_equal(w.held.answering, 0);
 	sample_set_free(&w.set);
 }
@@ -147,9 +151,9 @@ static void test_usual_score_of_the_source(void **state)
 		}
 	apply(&w, 1, b);
 	assert_true(w.gated[0] == -INFINITY); /* 20: within host(1)'s usual 30 */
-	assert_float_equal(w.gated[1], 200, 0);
+	assert_gated(&w, 1, 200);
 	assert_true(w.v[1].usual >= 29 && w.v[1].usual < 200);
-	assert_float_equal(w.gated[2], 20, 0); /* no usual yet: the threshold alone */
+	assert_gated(&w, 2, 20); /* no usual yet: the threshold alone */
 	assert_int_equal(w.held.usual, 1);
 	baseline_free(b);
 	sample_set_free(&w.set);
@@ -182,7 +186,7 @@ static void test_news_is_never_usual(void **state)
 		}
 	apply(&w, 1, b);
 	for (size_t k = 0; k < n; k++) {
-		assert_float_equal(w.gated[k], 20, 0);
+		assert_gated(&w, k, 20);
 		assert_true(isnan(w.v[k].usual));
 	}
 	assert_true(w.gated[n] == -INFINITY); /* nothing new: within its usual 30 */
@@ -203,8 +207,8 @@ static void set_peer(uint64_t *sketch, const ip_addr *peer)
  * first answered lately while it serves a service it began serving then,
  * are that service's first users: the host passes on its served side with
  * their highest score, they are held back (user_of it). Its old clients, a
- * lone user, a host on the internet, or a service no longer young: each
- * client is its own. */
+ * user that reaches somewhere else new too, a lone user, a host on the
+ * internet, or a service no longer young: each client is its own. */
 static void test_young_service_told_for_its_users(void **state)
 {
 	struct baseline *b = baseline_new(16, 7 * 86400);
@@ -215,10 +219,19 @@ static void test_young_service_told_for_its_users(void **state)
 	struct window_counters c = { .packets = 1, .served_packets = 12 };
 	c.served[0] = 1;
 	set_peer(c.clients, &old); /* a client from the start */
-	for (int64_t t = 0; t <= 600; t += 60)
+	/* host(6), seen as long, at 660 reaches the server and a share it never
+	 * used: news besides the new service */
+	ip_addr puller = host(6), share = host(7);
+	struct window_counters pulls = { .packets = 1 };
+	for (int64_t t = 0; t <= 600; t += 60) {
 		baseline_observe(b, t, &server, &c, out);
-	c.served[1] = 1; /* at 660, established: a new service, two new clients */
-	for (uint32_t i = 2; i <= 3; i++) {
+		baseline_observe(b, t, &puller, &pulls, out);
+	}
+	set_peer(pulls.peers, &server);
+	set_peer(pulls.peers, &share);
+	baseline_observe(b, 660, &puller, &pulls, out);
+	c.served[1] = 1; /* at 660, established: a new service, three new clients */
+	for (uint32_t i = 2; i <= 6; i += i == 3 ? 3 : 1) {
 		ip_addr user = host(i);
 		set_peer(c.clients, &user);
 	}
@@ -230,24 +243,28 @@ static void test_young_service_told_for_its_users(void **state)
 	add(&w, 60, NAN, 0, 0); /* host(3), a user */
 	add(&w, 50, NAN, 0, 0); /* host(4), elsewhere */
 	add(&w, 45, NAN, 0, 0); /* host(5), its old client */
+	add(&w, 80, NAN, 0, 0); /* host(6), a new client that pulls from a share too */
 	w.set.s[0]->c = c;
+	w.set.s[5]->c = pulls;
 	apply(&w, 1, b);
-	assert_float_equal(w.gated[0], 60, 0);
+	assert_gated(&w, 0, 60);
 	assert_int_equal(w.v[0].side, BASELINE_SERVED);
 	assert_int_equal(w.v[0].of, 2);
 	assert_true(w.gated[1] == -INFINITY && w.gated[2] == -INFINITY);
 	assert_int_equal(w.v[1].user_of, 0);
 	assert_int_equal(w.v[2].user_of, 0);
 	assert_int_equal(w.held.users, 2);
-	assert_float_equal(w.gated[3], 50, 0);
-	assert_float_equal(w.gated[4], 45, 0);
+	assert_gated(&w, 3, 50);
+	assert_gated(&w, 4, 45);
 	assert_int_equal(w.v[3].user_of, -1);
 	assert_int_equal(w.v[4].user_of, -1);
+	assert_gated(&w, 5, 80); /* its own news */
+	assert_int_equal(w.v[5].user_of, -1);
 
 	w.open[2] = 5; /* a lone user passing: its own */
 	apply(&w, 1, b);
 	assert_true(w.gated[0] == -INFINITY);
-	assert_float_equal(w.gated[1], 40, 0);
+	assert_gated(&w, 1, 40);
 	assert_int_equal(w.held.users, 0);
 	w.open[2] = 60;
 	apply(&w, 1, NULL); /* no memory of the sources: no young service */
@@ -260,8 +277,8 @@ static void test_young_service_told_for_its_users(void **state)
 	baseline_observe(b, 1260, &server, &c, out); /* ten minutes on: known */
 	apply(&w, 1, b);
 	assert_true(w.gated[0] == -INFINITY);
-	assert_float_equal(w.gated[1], 40, 0);
-	assert_float_equal(w.gated[2], 60, 0);
+	assert_gated(&w, 1, 40);
+	assert_gated(&w, 2, 60);
 	assert_int_equal(w.held.users, 0);
 	sample_set_free(&w.set);
 	baseline_free(b);
