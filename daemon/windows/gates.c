@@ -28,20 +28,21 @@ static void attribute_served(const struct sample_set *set, float *gated,
 	}
 }
 
-/* Sources that pass on what they opened, two or more of them clients that
- * one host of the network first answered in the last minutes while it
- * serves something it began serving then (baseline_serves_young,
- * baseline_young_client), tell one thing: a new service and its first
- * users, who could not have used it before. The news is the server's: it
- * passes on its served side with the highest of its users' scores (unless
- * it passes already), and they are held back as its users. Its old clients
- * (the monitor that checks it, everyone its resolver answers) stay their
- * own, and so does a user that reaches anything else young for it (a share
- * it pulls from while it uses the new service: its own news), a lone user
- * (a scanner that a new service answered), and
- * the clients of a host out on the internet: one serving a port for the
- * first time here is no news of the network's, and what hosts fetch from it
- * is their own doing (a pool that two miners join). */
+/* A host of the network that serves something it began serving in the
+ * last minutes, to two or more clients it first answered then
+ * (baseline_serves_young, baseline_young_clients), is a new service with its
+ * first users, who could not have used it before: those of them that pass
+ * on what they opened, with nothing else young for them in the window
+ * (baseline_young_besides), tell its story, not theirs. The news is the
+ * server's: it passes on its served side with the highest of its users'
+ * scores (unless it passes already), and they are held back as its users.
+ * Its old clients (the monitor that checks it, everyone its resolver
+ * answers) stay their own; so does a user that reaches anything else young
+ * for it (a share it pulls from meanwhile, a scanner's sweep that the new
+ * service answered), the only new client of the window, and the clients of
+ * a host out on the internet: one serving a port for the first time here is
+ * no news of the network's, and what hosts fetch from it is their own doing
+ * (a pool that two miners join). */
 #define YOUNG_SERVICE_USERS 2
 
 /* Of the m samples of opened (passing on their opened side), those still
@@ -79,8 +80,8 @@ static void attribute_to_young_service(const struct sample_set *set, float *gate
 	size_t m = 0, best, *opened;
 	for (size_t j = 0; j < set->n; j++)
 		m += gated[j] != -INFINITY && v[j].side == BASELINE_OPENED;
-	/* most windows: too few passing to be a service's users */
-	if (!b || m < YOUNG_SERVICE_USERS || !(opened = malloc(m * sizeof *opened)))
+	/* most windows: none passing */
+	if (!b || !m || !(opened = malloc(m * sizeof *opened)))
 		return;
 	m = 0;
 	for (size_t j = 0; j < set->n; j++)
@@ -90,7 +91,8 @@ static void attribute_to_young_service(const struct sample_set *set, float *gate
 		const struct net_sample *x = set->s[i];
 		if (!x->c.served_packets || x->c.src_location == LOCATION_GLOBAL ||
 		    !baseline_serves_young(b, &x->src, x->c.served) ||
-		    users_of(set, gated, v, opened, m, i, b, 0, &best) < YOUNG_SERVICE_USERS)
+		    baseline_young_clients(b, &x->src, x->c.clients) < YOUNG_SERVICE_USERS ||
+		    !users_of(set, gated, v, opened, m, i, b, 0, &best))
 			continue;
 		size_t top = opened[best];
 		if (gated[i] == -INFINITY) {

@@ -17,10 +17,11 @@
  * v[i]; samples that pass on no side get -INFINITY in gated.
  *
  * Then two attributions, by the clients' sketches. Sources passing on their
- * opened side, two or more of them clients of one host of the network that
- * began serving lately, are that service's first users: the host passes on
- * its served side with their highest score, and they are held back
- * (user_of). And a served sample that passes is held back when a source
+ * opened side that a host of the network first answered lately, while it
+ * serves what it began serving then to two or more new clients, and with
+ * nothing else young for them, are that service's first users: the host
+ * passes on its served side with their highest score, and they are held
+ * back (user_of). And a served sample that passes is held back when a source
  * that passes on its opened side is among its clients: served anomalies
  * provoked by a source alerted for what it opened (a flood answered, an
  * exfiltration received) are that source's. */

@@ -507,6 +507,16 @@ int baseline_young_besides(const struct baseline *b, const ip_addr *src,
 	return n_peers > 0 || n_services > 1;
 }
 
+double baseline_young_clients(const struct baseline *b, const ip_addr *src,
+			      const uint64_t *clients)
+{
+	const struct host *h = find_host(b, src);
+	uint64_t young[SKETCH_WORDS] = { 0 };
+	for (int i = 0; h && i < SKETCH_WORDS; i++)
+		young[i] = clients[i] & (h->young_clients[0][i] | h->young_clients[1][i]);
+	return window_sketch_count(young);
+}
+
 int baseline_young_client(const struct baseline *b, const ip_addr *src, const ip_addr *client)
 {
 	const struct host *h = find_host(b, src);

@@ -136,6 +136,10 @@ void baseline_note_score(struct baseline *b, const ip_addr *src, int64_t window_
  * first served then, and whether client is a peer it first answered then. */
 int baseline_serves_young(const struct baseline *b, const ip_addr *src, const uint64_t *served);
 int baseline_young_client(const struct baseline *b, const ip_addr *src, const ip_addr *client);
+/* How many of clients (a window's sketch of the peers src answered) src
+ * first answered in the last minutes. */
+double baseline_young_clients(const struct baseline *b, const ip_addr *src,
+			      const uint64_t *clients);
 /* Whether src's window (counters c, observed already) reaches something
  * young for src besides peer and one service of it: another peer first
  * reached in the last minutes (this window too), or a second such service.

@@ -203,12 +203,13 @@ static void set_peer(uint64_t *sketch, const ip_addr *peer)
 	assert_true(window_sketch_has(sketch, peer));
 }
 
-/* Several sources passing on what they opened, that a host of the network
- * first answered lately while it serves a service it began serving then,
- * are that service's first users: the host passes on its served side with
- * their highest score, they are held back (user_of it). Its old clients, a
- * user that reaches somewhere else new too, a lone user, a host on the
- * internet, or a service no longer young: each client is its own. */
+/* Sources passing on what they opened, that a host of the network first
+ * answered lately while it serves a service it began serving then to two or
+ * more such new clients, are that service's first users: the host passes on
+ * its served side with their highest score, they are held back (user_of
+ * it). Its old clients, a user that reaches somewhere else new too, the
+ * only new client of the window, a host on the internet, or a service no
+ * longer young: each client is its own. */
 static void test_young_service_told_for_its_users(void **state)
 {
 	struct baseline *b = baseline_new(16, 7 * 86400);
@@ -261,11 +262,21 @@ static void test_young_service_told_for_its_users(void **state)
 	assert_gated(&w, 5, 80); /* its own news */
 	assert_int_equal(w.v[5].user_of, -1);
 
-	w.open[2] = 5; /* a lone user passing: its own */
+	w.open[2] = 5; /* one user passing of the service's three: its user still */
+	apply(&w, 1, b);
+	assert_gated(&w, 0, 40);
+	assert_int_equal(w.v[1].user_of, 0);
+	assert_int_equal(w.held.users, 1);
+	/* the same user the only new client it serves in the window: its own
+	 * (a scanner that the new service answered) */
+	memset(w.set.s[0]->c.clients, 0, sizeof w.set.s[0]->c.clients);
+	set_peer(w.set.s[0]->c.clients, &old);
+	set_peer(w.set.s[0]->c.clients, &w.set.s[1]->src);
 	apply(&w, 1, b);
 	assert_true(w.gated[0] == -INFINITY);
 	assert_gated(&w, 1, 40);
 	assert_int_equal(w.held.users, 0);
+	w.set.s[0]->c = c;
 	w.open[2] = 60;
 	apply(&w, 1, NULL); /* no memory of the sources: no young service */
 	assert_int_equal(w.held.users, 0);
