@@ -71,6 +71,26 @@ static void assert_same_sample(const struct net_sample *x, const struct net_samp
 	assert_memory_equal(&a, &b, sizeof a);
 }
 
+/* A whole table of 60 s windows into hw, and PARTS partial ones into hp:
+ * capture workers' (keep_distinct 0), or sensors' that keep their distinct
+ * values. */
+static void open_tables(struct window_table **whole, struct handed *hw,
+			struct window_table **part, struct handed *hp, int keep_distinct)
+{
+	*whole = window_table_new(60, 0, 100000, NULL);
+	memset(hw, 0, sizeof *hw);
+	window_table_hand_over(*whole, take, hw);
+	memset(hp, 0, PARTS * sizeof *hp);
+	for (int i = 0; i < PARTS; i++) {
+		part[i] = window_table_new(60, 0, 100000, NULL);
+		if (keep_distinct)
+			window_table_keep_distinct(part[i]);
+		else
+			window_table_set_partial(part[i]);
+		window_table_hand_over(part[i], take, &hp[i]);
+	}
+}
+
 /* The traffic counted whole, and in PARTS parts: by source (homes NULL), or
  * each part seeing every packet and counting the hosts of its homes[i];
  * each window's parts merged (stats to st) equal the whole, sample for
@@ -79,17 +99,13 @@ static void merge_equals_whole(const char *const *homes, struct merge_stats *st)
 {
 	size_t max = 40000;
 	struct packet_info *p = malloc(max * sizeof *p);
-	struct window_table *whole = window_table_new(60, 0, 100000, NULL), *part[PARTS];
-	struct handed hw = { 0 }, hp[PARTS];
+	struct window_table *whole, *part[PARTS];
+	struct handed hw, hp[PARTS];
 	struct filter_nets *home = calloc(PARTS, sizeof *home);
 	assert_non_null(p);
 	assert_non_null(home);
-	window_table_hand_over(whole, take, &hw);
-	memset(hp, 0, sizeof hp);
+	open_tables(&whole, &hw, part, hp, 0);
 	for (int i = 0; i < PARTS; i++) {
-		part[i] = window_table_new(60, 0, 100000, NULL);
-		window_table_set_partial(part[i]);
-		window_table_hand_over(part[i], take, &hp[i]);
 		if (homes) {
 			assert_int_equal(filter_add_nets(&home[i], homes[i]), 0);
 			window_table_set_home(part[i], &home[i]);
@@ -235,18 +251,12 @@ static void test_split_by_flow_beyond_the_exact_limit(void **state)
 	size_t max = 40000;
 	struct packet_info *p = malloc(max * sizeof *p);
 	int *part = malloc(max * sizeof *part);
-	struct window_table *whole = window_table_new(60, 0, 100000, NULL), *t[PARTS];
-	struct handed hw = { 0 }, hp[PARTS];
+	struct window_table *whole, *t[PARTS];
+	struct handed hw, hp[PARTS];
 	(void)state;
 	assert_non_null(p);
 	assert_non_null(part);
-	window_table_hand_over(whole, take, &hw);
-	memset(hp, 0, sizeof hp);
-	for (int i = 0; i < PARTS; i++) {
-		t[i] = window_table_new(60, 0, 100000, NULL);
-		window_table_keep_distinct(t[i]);
-		window_table_hand_over(t[i], take, &hp[i]);
-	}
+	open_tables(&whole, &hw, t, hp, 1);
 	size_t n = scan_minute(p, part, max);
 	for (size_t i = 0; i < n; i++) {
 		assert_int_equal(window_table_add(whole, &p[i], NULL, NULL), 0);
