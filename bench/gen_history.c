@@ -53,7 +53,7 @@ int main(int argc, char **argv)
 			for (uint32_t j = 0; j < k; j++) /* sorted by key, as windows emit them */
 				terms[i][j] = (struct window_term){
 					WINDOW_TERM(0, 6, 20 + j * 15 + rng_below(&r, 15)),
-					1 + (uint32_t)rng_below(&r, 50) };
+					1 + (uint32_t)rng_below(&r, 50), 0 };
 			s->c.terms = s->terms = terms[i];
 			s->c.n_terms = k;
 		}

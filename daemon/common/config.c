@@ -104,6 +104,7 @@ static const struct key keys[] = {
 	NUM("role", "mode", KEY_ROLE, role, 0, 0),
 	STR("role", "name", role_name),
 	STR("role", "home", role_home),
+	STR("role", "sensors", role_sensors),
 	NUM("role", "partitions", KEY_UINT, partitions, 1, 4096),
 	STR("role", "prefix", parts_prefix),
 	NUM("role", "deadline", KEY_DURATION, merge_deadline, 1, DURATION_MAX_SECONDS),

@@ -98,6 +98,7 @@ struct config {
 	int role;		 /* enum config_role */
 	char *role_name;	 /* this sensor's or scorer's name; NULL: the host name */
 	char *role_home;	 /* a sensor's hosts: addresses / CIDRs (NULL: every host) */
+	char *role_sensors;	 /* a scorer's: its sensors by name (NULL: those heard) */
 	uint32_t partitions;	 /* of each window's sources, by address hash */
 	char *parts_prefix;	 /* the partitions' streams: PREFIX:K */
 	uint32_t merge_deadline; /* seconds a window waits for sensors' parts */

@@ -145,6 +145,35 @@ static struct sensor *sensor_named(struct part_collector *p, const char *name)
 	return s;
 }
 
+/* The sensors [role] sensors names, waited for from the start as if each
+ * had spoken then: until it speaks, or for the deadline. Without them a
+ * window is merged once the sensors already heard have sent it, and a
+ * sensor that started after another's parts of a window came (a replay
+ * read in a moment, a sensor slow to reach Redis) was left out of it: the
+ * merge then depended on which process was faster. */
+static void expect_sensors(struct part_collector *p, const char *names)
+{
+	long long now = duration_wall_ms();
+	for (const char *s = names; s && *s;) {
+		size_t n = strcspn(s, ", \t");
+		char name[NAME_MAX_LEN];
+		struct sensor *x = NULL;
+		if (n > 0 && n < sizeof name) {
+			memcpy(name, s, n);
+			name[n] = '\0';
+			x = sensor_named(p, name);
+		}
+		if (x)
+			x->beat_ms = now;
+		else if (n > 0)
+			log_warn("scorer: [role] sensors: '%.*s' is not waited for (at most %d "
+				 "sensors of at most %d characters)",
+				 (int)n, s, MAX_SENSORS, NAME_MAX_LEN - 1);
+		s += n;
+		s += strspn(s, ", \t");
+	}
+}
+
 /* The sensors' lines: "live|done CLOSED_BEFORE MS". */
 static void refresh_sensors(struct part_collector *p)
 {
@@ -1011,6 +1040,7 @@ struct part_collector *part_collector_start(struct ev_loop *loop,
 	p->ctx = ctx;
 	for (uint32_t k = 0; k < c->n_parts; k++)
 		p->handed[k] = INT64_MIN;
+	expect_sensors(p, c->sensors);
 	if (!(p->ready = queue_new(READY_MAX)) || !(p->asks = queue_new(0)) ||
 	    !(p->kept = queue_new(0))) {
 		log_err("scorer: out of memory");

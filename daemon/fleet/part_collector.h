@@ -43,6 +43,10 @@ struct part_collector_config {
 	const char *prefix, *name; /* [role] */
 	const char *alert_stream;  /* [redis] stream */
 	uint32_t n_parts, deadline_seconds;
+	/* [role] sensors: the fleet's sensors by name, separated by commas or
+	 * blanks, waited for from the start as if each had just spoken (NULL:
+	 * only the sensors heard in Redis are waited for) */
+	const char *sensors;
 	uint32_t window_seconds; /* what the model expects */
 	/* on the loop's thread, ahead of a partition's first window here: the
 	 * memory of its sources kept by the scorer that held it before (b is

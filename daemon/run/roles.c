@@ -133,6 +133,7 @@ static int collector_config(const struct roles *r, char *name, size_t len,
 					      .alert_stream = c->stream,
 					      .n_parts = c->partitions,
 					      .deadline_seconds = c->merge_deadline,
+					      .sensors = c->role_sensors,
 					      .window_seconds =
 						      windows_window_seconds(r->windows),
 					      .memory = memory_taken };

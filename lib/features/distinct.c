@@ -7,6 +7,10 @@
 
 #define KIND_SHIFT 62
 #define VALUE_MASK ((1ull << KIND_SHIFT) - 1)
+/* A tagged value: its kind in the top bits, its mark in the lowest (a
+ * value is the same value marked or not: its place and its registers come
+ * from the bits between). */
+#define MARK 1ull
 
 static uint64_t mix(uint64_t z)
 {
@@ -58,11 +62,11 @@ static const uint64_t *entries(const struct distinct *d, uint32_t *n)
 	return d->slots ? d->slots : d->inline_slots;
 }
 
-/* One register update of kind's HyperLogLog from a tagged value. */
-static int hll_add(uint8_t *hll, uint64_t tagged)
+/* One register update of the HyperLogLog at regs from a tagged value.
+ * Returns 1 when it raised the register. */
+static int hll_raise(uint8_t *regs, uint64_t tagged)
 {
-	uint8_t *regs = hll + ((tagged >> KIND_SHIFT) << DISTINCT_HLL_BITS);
-	uint64_t v = tagged & VALUE_MASK;
+	uint64_t v = tagged & VALUE_MASK & ~MARK;
 	uint32_t idx = (uint32_t)(v >> (KIND_SHIFT - DISTINCT_HLL_BITS));
 	uint64_t rest = v << (64 - KIND_SHIFT + DISTINCT_HLL_BITS) |
 			(1ull << (64 - KIND_SHIFT + DISTINCT_HLL_BITS - 1));
@@ -71,6 +75,18 @@ static int hll_add(uint8_t *hll, uint64_t tagged)
 		return 0;
 	regs[idx] = rank;
 	return 1;
+}
+
+/* A tagged value into its kind's HyperLogLog, and into the marked values'
+ * when marked. Returns as distinct_add_marked. */
+static int hll_add(uint8_t *hll, uint64_t tagged)
+{
+	int rc = hll_raise(hll + ((tagged >> KIND_SHIFT) << DISTINCT_HLL_BITS), tagged) ?
+			 DISTINCT_ADDED : 0;
+	if (tagged & MARK &&
+	    hll_raise(hll + ((size_t)DISTINCT_KINDS << DISTINCT_HLL_BITS), tagged))
+		rc |= DISTINCT_MARKED;
+	return rc;
 }
 
 static int to_hll(struct distinct *d)
@@ -90,10 +106,16 @@ static int to_hll(struct distinct *d)
 	return 0;
 }
 
-/* Values are hashes already: their low bits index the table. */
+/* Values are hashes already: their low bits (above the mark) index the
+ * table. */
+static uint32_t home_slot(uint64_t v, uint32_t cap)
+{
+	return (uint32_t)(v >> 1) & (cap - 1);
+}
+
 static void place(uint64_t *slots, uint32_t cap, uint64_t v)
 {
-	uint32_t j = (uint32_t)v & (cap - 1);
+	uint32_t j = home_slot(v, cap);
 	while (slots[j])
 		j = (j + 1) & (cap - 1);
 	slots[j] = v;
@@ -130,7 +152,19 @@ static int own_values(struct distinct *d)
 	return 0;
 }
 
-/* Adds a value tagged with its kind (the top bits); as distinct_add. */
+/* A value found in the table marked when v is: returns DISTINCT_MARKED when
+ * that is new. */
+static int mark_known(struct distinct *d, uint64_t *slot, uint64_t v)
+{
+	if (!(v & MARK) || (*slot & MARK))
+		return 0;
+	*slot |= MARK;
+	d->marked++;
+	return DISTINCT_MARKED;
+}
+
+/* Adds a value tagged with its kind (the top bits) and mark (the lowest);
+ * as distinct_add_marked. */
 static int add_tagged(struct distinct *d, uint64_t v)
 {
 	int rc;
@@ -148,22 +182,34 @@ static int add_tagged(struct distinct *d, uint64_t v)
 			return hll_add(d->hll, v);
 	}
 	uint64_t *s = slots_of(d);
-	uint32_t j = (uint32_t)v & (d->cap - 1);
+	uint32_t j = home_slot(v, d->cap);
 	while (s[j]) {
-		if (s[j] == v)
-			return 0;
+		if ((s[j] | MARK) == (v | MARK))
+			return mark_known(d, &s[j], v);
 		j = (j + 1) & (d->cap - 1);
 	}
 	s[j] = v;
 	d->n++;
 	d->count[v >> KIND_SHIFT]++;
-	return 1;
+	d->marked += (uint32_t)(v & MARK);
+	return DISTINCT_ADDED | (v & MARK ? DISTINCT_MARKED : 0);
+}
+
+/* A hash tagged with its kind and mark; never 0 (0 marks empty slots). */
+static uint64_t tagged_value(int kind, uint64_t hash, int mark)
+{
+	uint64_t v = (hash & VALUE_MASK & ~MARK) | (uint64_t)kind << KIND_SHIFT;
+	return v | (uint64_t)!v << 1 | (mark ? MARK : 0);
 }
 
 int distinct_add(struct distinct *d, int kind, uint64_t hash)
 {
-	uint64_t v = (hash & VALUE_MASK) | (uint64_t)kind << KIND_SHIFT;
-	return add_tagged(d, v | !v); /* 0 marks empty slots */
+	return add_tagged(d, tagged_value(kind, hash, 0));
+}
+
+int distinct_add_marked(struct distinct *d, int kind, uint64_t hash, int mark)
+{
+	return add_tagged(d, tagged_value(kind, hash, mark));
 }
 
 uint32_t distinct_values(const struct distinct *d, uint64_t *out)
@@ -183,13 +229,15 @@ void distinct_adopt(struct distinct *d, const uint64_t *values, uint32_t n)
 		return;
 	d->slots = (uint64_t *)values; /* borrowed: never written, never freed */
 	d->n = n;
-	for (uint32_t i = 0; i < n; i++)
+	for (uint32_t i = 0; i < n; i++) {
 		d->count[values[i] >> KIND_SHIFT]++;
+		d->marked += (uint32_t)(values[i] & MARK);
+	}
 }
 
 int distinct_add_value(struct distinct *d, uint64_t value)
 {
-	return add_tagged(d, value | !value);
+	return add_tagged(d, value | (uint64_t)!value << 1);
 }
 
 const uint8_t *distinct_registers(const struct distinct *d)
@@ -227,11 +275,9 @@ int distinct_union(struct distinct *into, const struct distinct *from)
 	return 0;
 }
 
-uint64_t distinct_count(const struct distinct *d, int kind)
+/* The HyperLogLog estimate of the registers at regs. */
+static uint64_t estimate(const uint8_t *regs)
 {
-	if (!d->hll)
-		return d->count[kind];
-	const uint8_t *regs = d->hll + ((size_t)kind << DISTINCT_HLL_BITS);
 	const double m = 1u << DISTINCT_HLL_BITS, alpha = 0.7213 / (1 + 1.079 / m);
 	double sum = 0;
 	int zeros = 0;
@@ -243,6 +289,17 @@ uint64_t distinct_count(const struct distinct *d, int kind)
 	if (est <= 2.5 * m && zeros) /* small range: linear counting */
 		est = m * log(m / zeros);
 	return (uint64_t)(est + 0.5);
+}
+
+uint64_t distinct_count(const struct distinct *d, int kind)
+{
+	return d->hll ? estimate(d->hll + ((size_t)kind << DISTINCT_HLL_BITS)) : d->count[kind];
+}
+
+uint64_t distinct_count_marked(const struct distinct *d)
+{
+	return d->hll ? estimate(d->hll + ((size_t)DISTINCT_KINDS << DISTINCT_HLL_BITS))
+		      : d->marked;
 }
 
 void distinct_free(struct distinct *d)

@@ -17,11 +17,19 @@
 #define DISTINCT_EXACT_MAX 4096
 #define DISTINCT_INLINE 16
 #define DISTINCT_HLL_BITS 12
-#define DISTINCT_REGISTERS ((size_t)DISTINCT_KINDS << DISTINCT_HLL_BITS) /* bytes, all kinds */
+/* bytes: a HyperLogLog a kind, and one of the marked values */
+#define DISTINCT_REGISTERS ((size_t)(DISTINCT_KINDS + 1) << DISTINCT_HLL_BITS)
+
+/* What distinct_add_marked found: the value new, the value marked now (new
+ * and marked, or known before and marked at last). Once estimated: a
+ * register of its kind raised, a register of the marked values raised. */
+#define DISTINCT_ADDED 1
+#define DISTINCT_MARKED 2
 
 struct distinct {
 	uint32_t n, cap;                  /* exact mode: values held, slots */
 	uint32_t count[DISTINCT_KINDS];   /* exact counts per kind */
+	uint32_t marked;                  /* exact count of the marked values */
 	uint64_t *slots;                  /* NULL: the inline ones; 0 marks empty */
 	uint8_t *hll;                     /* [DISTINCT_KINDS << BITS] once estimated */
 	uint64_t inline_slots[DISTINCT_INLINE];
@@ -33,16 +41,28 @@ struct distinct {
  * -ENOMEM (the value is then not counted). The struct must
  * not move once values are added (the inline slots are used in place). */
 int distinct_add(struct distinct *d, int kind, uint64_t hash);
+/* Adds a value as distinct_add, marked when mark is set: the marked values
+ * are a subset counted on their own (the window table marks the flows a
+ * source opened), exact while the count is exact, then a HyperLogLog of
+ * them. A value known unmarked is marked when added marked: a mark is the
+ * OR of the adds, whatever their order. Returns DISTINCT_ADDED and
+ * DISTINCT_MARKED bits (0: nothing new), or -ENOMEM. */
+int distinct_add_marked(struct distinct *d, int kind, uint64_t hash, int mark);
 uint64_t distinct_count(const struct distinct *d, int kind);
+/* How many marked values (exact while exact, else estimated). */
+uint64_t distinct_count_marked(const struct distinct *d);
 void distinct_free(struct distinct *d);
 
 /* Two counts made apart (sensors, capture workers) made one: the union of
- * their values, exact while both are exact and the union stays within
- * DISTINCT_EXACT_MAX, else the registers' maximum (a HyperLogLog union).
+ * their values (and of their marks), exact while both are exact and the
+ * union stays within DISTINCT_EXACT_MAX, else the registers' maximum (a
+ * HyperLogLog union). Whether a count is exact depends on how many values
+ * it holds, not on the order they came in: a union is exact exactly when
+ * one count of all the values would be, and its estimate is that count's.
  * Returns 0 or -ENOMEM (into then holds part of from). */
 int distinct_union(struct distinct *into, const struct distinct *from);
 /* What a count is made of, to carry it elsewhere (features/part_wire.h):
- * while exact, its d->n values, each tagged with its kind, into out
+ * while exact, its d->n values, each tagged with its kind and mark, into out
  * (returns how many; 0 once estimated); once estimated, its
  * DISTINCT_REGISTERS registers (NULL while exact). */
 uint32_t distinct_values(const struct distinct *d, uint64_t *out);

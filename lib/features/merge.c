@@ -65,6 +65,7 @@ static void join_terms(struct merged_parts *m, struct net_sample *a, int a_is_co
 			t[k++] = b->c.terms[j++];
 		else { /* the same service in both */
 			t[k] = a->c.terms[i++];
+			t[k].flows |= b->c.terms[j].flows;
 			t[k++].count += b->c.terms[j++].count;
 		}
 	}
@@ -83,19 +84,22 @@ static void unanswered(struct window_counters *c)
 	c->syn_unanswered = c->syn_sent > answered ? c->syn_sent - answered : 0;
 }
 
-/* The distinct counts of a source in two parts: the union of their
- * values where both kept them (sensors: exact while small), else the sum
- * (capture workers: exact when the parts saw different flows). */
-static void join_distinct(struct net_sample *a, const struct net_sample *b)
+/* The distinct counts of a source in two parts (flows opened too): the
+ * union of their values where both kept them (sensors: exact while small),
+ * counted as a whole table counts its own; else the sum (capture workers:
+ * exact when the parts saw different flows). Returns whether they were
+ * joined as a union. */
+static int join_distinct(struct net_sample *a, const struct net_sample *b)
 {
 	struct window_counters *x = &a->c;
 	const struct window_counters *y = &b->c;
 	if (a->seen && b->seen && distinct_union(a->seen, b->seen) == 0) {
 		window_count_distinct(x, a->seen);
-		return;
+		return 1;
 	}
-	x->flows += y->flows;
+	x->flows += y->flows, x->opened += y->opened;
 	x->dst_ips += y->dst_ips, x->dst_ports += y->dst_ports, x->dst_pairs += y->dst_pairs;
+	return 0;
 }
 
 /* b's counts added to a: the same source in another part. */
@@ -107,11 +111,11 @@ static void join_sample(struct merged_parts *m, struct net_sample *a, int a_is_c
 	x->packets += y->packets, x->bytes += y->bytes;
 	x->tcp_packets += y->tcp_packets, x->udp_packets += y->udp_packets;
 	x->icmp_packets += y->icmp_packets, x->other_packets += y->other_packets;
-	join_distinct(a, b);
+	int united = join_distinct(a, b);
 	x->syn_sent += y->syn_sent, x->synack_received += y->synack_received;
 	x->rst_sent += y->rst_sent, x->rst_received += y->rst_received;
 	x->unreach_received += y->unreach_received;
-	x->opened += y->opened, x->opened_packets += y->opened_packets;
+	x->opened_packets += y->opened_packets;
 	x->opened_bytes += y->opened_bytes, x->received_bytes += y->received_bytes;
 	x->opened_tcp += y->opened_tcp, x->opened_udp += y->opened_udp;
 	x->opened_icmp += y->opened_icmp;
@@ -125,6 +129,8 @@ static void join_sample(struct merged_parts *m, struct net_sample *a, int a_is_c
 	}
 	unanswered(x);
 	join_terms(m, a, a_is_copy, b);
+	if (united)
+		window_count_terms(a->terms, x->n_terms, a->seen);
 }
 
 /* The sample of host to in v[n] (address order), or NULL. */

@@ -14,8 +14,11 @@
  * exact when the parts saw different flows, as tunnels do. Samples that
  * kept their distinct values (net_sample.seen: sensors' parts, read from
  * the wire by features/part_wire.h) count the union of them instead: exact
- * while exact, a HyperLogLog union beyond. Services and packets are summed:
- * exact when each flow was seen by one part. */
+ * while exact, a HyperLogLog union beyond, and their flows opened and
+ * services are then counted from the union as a whole table counts its own
+ * (window_count_distinct, window_count_terms): the same sample, in either
+ * regime. Packets, and services while exact, are summed: exact when each
+ * flow was seen by one part. */
 #ifndef FLOWSAD_MERGE_H
 #define FLOWSAD_MERGE_H
 

@@ -125,7 +125,7 @@ static int put_sample(struct part_buf *b, const struct net_sample *s)
 {
 	const struct window_counters *c = &s->c;
 	size_t most = 16 + (N_COUNTERS + 2) * VARINT_MAX + 4 * (1 + WINDOW_PEER_WORDS * 8) +
-		      (size_t)c->n_terms * 2 * VARINT_MAX;
+		      (size_t)c->n_terms * 3 * VARINT_MAX;
 	if (reserve(b, most) < 0)
 		return -ENOMEM;
 	put_bytes(b, s->src.b, 16);
@@ -140,6 +140,7 @@ static int put_sample(struct part_buf *b, const struct net_sample *s)
 	for (uint32_t i = 0; i < c->n_terms; i++) {
 		put_varint(b, c->terms[i].key - (i ? c->terms[i - 1].key : 0));
 		put_varint(b, c->terms[i].count);
+		put_varint(b, c->terms[i].flows);
 	}
 	return put_distinct(b, s->seen);
 }
@@ -328,7 +329,8 @@ static int get_terms(struct reader *r, struct decoded_part *d, struct net_sample
 		if (delta == 0 || key + delta < key)
 			fail(r, "expected term keys ascending");
 		key += delta;
-		t[i] = (struct window_term){ key, (uint32_t)get_bounded(r, UINT32_MAX, "a count") };
+		uint32_t count = (uint32_t)get_bounded(r, UINT32_MAX, "a count");
+		t[i] = (struct window_term){ key, count, get_varint(r, "a term's flows") };
 	}
 	d->n_terms += n;
 	s->c.n_terms = n;

@@ -16,9 +16,11 @@
  *            answers u32
  *   sample   address (16 bytes), v counters (see the encoder), v location,
  *            peers and services: a mask byte of the non-zero words, then
- *            those words (u64 each); v terms, each v key delta, v count;
- *            distinct: v 0 (none), 1 with v n and n tagged values (u64,
- *            ascending), or 2 with DISTINCT_REGISTERS register bytes
+ *            those words (u64 each); v terms, each v key delta, v count,
+ *            v flows (its sketch of flows); distinct: v 0 (none), 1 with v n
+ *            and n tagged values (u64, ascending; the lowest bit marks a
+ *            flow opened), or 2 with DISTINCT_REGISTERS register bytes (a
+ *            HyperLogLog a kind, then one of the flows opened)
  *   answer   address (16 bytes), v events, synack, rst, unreach, bytes
  * Samples come in address order; their keys ascend within a sample. */
 #ifndef FLOWSAD_PART_WIRE_H
@@ -29,7 +31,7 @@
 
 #include "features/sample.h"
 
-#define PART_WIRE_VERSION   2
+#define PART_WIRE_VERSION   3
 #define PART_WIRE_MAX_PARTS 4096
 
 struct part_header {

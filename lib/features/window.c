@@ -27,6 +27,7 @@ struct last_flow {
 	struct sample *receiver; /* an answering flow: the sample of the host it answers, if any */
 	uint16_t sport, dport;
 	uint8_t proto, valid;
+	uint8_t opened; /* a packet of it was counted as opened (its flow marked) */
 };
 
 #define TERMS_INLINE 4
@@ -195,8 +196,16 @@ static uint32_t term_slot(const struct window_term *terms, uint32_t cap, uint64_
 	return j;
 }
 
-/* Adds one flow to the service term key. Returns the bytes newly held. */
-static size_t count_term(struct sample *s, uint64_t key)
+/* The bit of a flow (its hash) in a service's sketch of flows. */
+static uint64_t term_flow_bit(uint64_t flow_hash)
+{
+	return 1ull << (flow_hash >> 32 & 63);
+}
+
+/* Adds one flow (its bit in the service's sketch) to the service term
+ * key, and to its count when counted is set. Returns the bytes newly
+ * held. */
+static size_t count_term(struct sample *s, uint64_t key, uint64_t flow_bit, int counted)
 {
 	size_t grown = 0;
 	if ((s->n_terms + 1) * 2 > s->cap_terms) {
@@ -219,12 +228,16 @@ static size_t count_term(struct sample *s, uint64_t key)
 	uint32_t j = term_slot(s->terms, s->cap_terms, key);
 	s->n_terms += !s->terms[j].key;
 	s->terms[j].key = key;
-	s->terms[j].count++;
+	s->terms[j].count += (uint32_t)counted;
+	s->terms[j].flows |= flow_bit;
 	return grown;
 existing_only:
 	if (s->cap_terms) {
 		j = term_slot(s->terms, s->cap_terms, key);
-		s->terms[j].count += s->terms[j].key == key;
+		if (s->terms[j].key == key) {
+			s->terms[j].count += (uint32_t)counted;
+			s->terms[j].flows |= flow_bit;
+		}
 	}
 	return 0;
 }
@@ -367,6 +380,27 @@ void window_count_distinct(struct window_counters *c, const struct distinct *see
 	c->dst_ports = distinct_count(seen, SEEN_PORT);
 	c->dst_pairs = distinct_count(seen, SEEN_PAIR);
 	c->flows = distinct_count(seen, SEEN_FLOW);
+	c->opened = distinct_count_marked(seen);
+}
+
+static int popcount64(uint64_t x);
+
+/* How many flows a service's sketch holds (linear counting; all 64 bits
+ * set reads as 63, the most it can tell). */
+static uint32_t term_flows(uint64_t sketch)
+{
+	int set = popcount64(sketch);
+	set -= set == 64;
+	return (uint32_t)(-64.0 * log(1.0 - set / 64.0) + 0.5);
+}
+
+void window_count_terms(struct window_term *terms, uint32_t n, const struct distinct *seen)
+{
+	if (!seen || !distinct_registers(seen))
+		return;
+	for (uint32_t i = 0; i < n; i++)
+		if (WINDOW_TERM_PROTO(terms[i].key) != WINDOW_PROTO_SID)
+			terms[i].count = term_flows(terms[i].flows);
 }
 
 static uint64_t sum_classes(const uint64_t *by_class)
@@ -407,6 +441,7 @@ static void finish_counters(struct sample *s)
 	window_count_distinct(c, &s->seen);
 	c->syn_unanswered = c->syn_sent > answered ? c->syn_sent - answered : 0;
 	compact_terms(s);
+	window_count_terms(s->terms, c->n_terms, &s->seen);
 }
 
 static void free_blocks(struct sample_block *b)
@@ -800,16 +835,27 @@ static int continues(const struct last_flow *l, const ip_addr *dst, uint8_t prot
 	       l->dport == (has_ports ? dport : 0) && ip_addr_equal(&l->dst, dst);
 }
 
-/* Whether ev continues the sample's previous flow; remembers it if not. */
+/* Whether a flow's packet ev is one it opened with (its flow is marked). */
+static int opens(const struct event *ev)
+{
+	return !ev->answer && !ev->relay;
+}
+
+/* Whether ev continues the sample's previous flow and adds nothing to it
+ * (a packet that opens a flow seen so far as answers does: it marks it);
+ * remembers it if not. */
 static int repeats_last_flow(struct sample *s, const struct event *ev)
 {
 	struct last_flow *l = &s->last;
 	uint16_t sport = ev->has_ports ? ev->sport : 0, dport = ev->has_ports ? ev->dport : 0;
-	if (continues(l, ev->dst, ev->proto, ev->has_ports, ev->sport, ev->dport))
-		return 1;
-	*l = (struct last_flow){
-		.dst = *ev->dst, .sport = sport, .dport = dport, .proto = ev->proto, .valid = 1
-	};
+	if (continues(l, ev->dst, ev->proto, ev->has_ports, ev->sport, ev->dport)) {
+		if (l->opened || !opens(ev))
+			return 1;
+		l->opened = 1;
+		return 0;
+	}
+	*l = (struct last_flow){ .dst = *ev->dst, .sport = sport, .dport = dport,
+				 .proto = ev->proto, .valid = 1, .opened = (uint8_t)opens(ev) };
 	return 0;
 }
 
@@ -982,14 +1028,17 @@ static uint64_t opened_term(struct window_table *t, const struct event *ev, uint
 	return WINDOW_TERM(cached_location(t, ev->dst, ip), ev->proto, service);
 }
 
-/* What a flow tells of the source's sides: the sketches of what it answered
- * or opened, and for a new flow it opened, its count and its service's.
- * Sketch bits set again change nothing: an estimated sample, which cannot
- * tell a new flow (a value may raise no register), sets them at every flow
- * change, so that they hold what a sensor seeing part of the flows sets. A
- * relayed flow is its clients' work, on no side of its own. */
+/* What a flow (flow_hash) tells of the source's sides: the sketches of
+ * what it answered or opened, and for a flow it opened, its service; its
+ * service's count when the flow is newly opened (opened_now) while the
+ * distinct values are exact. Sketch bits set again change nothing: an
+ * estimated sample, which cannot tell a new flow (a value may raise no
+ * register), sets them at every flow change, so that they hold what a
+ * sensor seeing part of the flows sets; its services are counted from
+ * their sketches of flows as the window closes. A relayed flow is its
+ * clients' work, on no side of its own. */
 static void note_flow(struct window_table *t, struct sample *s, const struct event *ev,
-		      uint64_t ip, int new_flow)
+		      uint64_t ip, uint64_t flow_hash, int opened_now)
 {
 	if (ev->relay)
 		return;
@@ -1001,10 +1050,7 @@ static void note_flow(struct window_table *t, struct sample *s, const struct eve
 	}
 	uint64_t term = opened_term(t, ev, ip);
 	note_opened(&s->ns.c, ip, term);
-	if (new_flow) {
-		t->stats.bytes += count_term(s, term);
-		s->ns.c.opened++;
-	}
+	t->stats.bytes += count_term(s, term, term_flow_bit(flow_hash), opened_now && !s->seen.hll);
 }
 
 /* Every flow of the source counts in its distinct values, whatever its side
@@ -1020,17 +1066,20 @@ static void count_destinations(struct window_table *t, struct window *w, struct 
 	uint64_t port = (uint64_t)ev->proto << 16 | (ev->has_ports ? ev->dport : 0);
 	uint64_t ip = distinct_hash_addr(ev->dst);
 
-	int new_flow = distinct_add(&s->seen, SEEN_FLOW,
-				    distinct_hash2(ip, port | (uint64_t)ev->sport << 32)) > 0;
+	uint64_t flow = distinct_hash2(ip, port | (uint64_t)ev->sport << 32);
+	/* a flow is marked opened by any packet it opened with (the flows
+	 * opened are then the same whatever the order, or the counter, of its
+	 * packets) */
+	int added = distinct_add_marked(&s->seen, SEEN_FLOW, flow, opens(ev));
 	/* while counts are exact, a flow seen before brings no new destination,
 	 * port or pair: most packets skip those (estimates must see every value).
 	 * The table may have grown even for a known flow: account for it below. */
-	if (new_flow || s->seen.hll) {
+	if (added > 0 || s->seen.hll) {
 		distinct_add(&s->seen, SEEN_IP, ip);
 		if (ev->has_ports)
 			distinct_add(&s->seen, SEEN_PORT, distinct_hash2(port, 0x706f7274));
 		distinct_add(&s->seen, SEEN_PAIR, distinct_hash2(ip, port));
-		note_flow(t, s, ev, ip, new_flow);
+		note_flow(t, s, ev, ip, flow, added > 0 && (added & DISTINCT_MARKED));
 	}
 	t->stats.bytes += distinct_bytes(&s->seen) - before;
 }
@@ -1504,7 +1553,7 @@ int window_table_add_alert(struct window_table *t, int64_t ts, const ip_addr *sr
 	if (rc == 0 && s) {
 		t->stats.bytes +=
 			count_term(s, WINDOW_TERM(cached_location(t, dst, distinct_hash_addr(dst)),
-						  WINDOW_PROTO_SID, sid));
+						  WINDOW_PROTO_SID, sid), 0, 1);
 	}
 	return rc;
 }

@@ -41,6 +41,9 @@
 struct window_term {
 	uint64_t key;
 	uint32_t count;
+	/* a sketch of the flows counted, one bit a flow by its hash: the count
+	 * where the sample's distinct values are estimated (window_count_terms) */
+	uint64_t flows;
 };
 
 /* Sketches of what a source opened flows to, one bit a value by its hash:
@@ -59,9 +62,9 @@ struct window_counters {
 	uint64_t dst_ips, dst_ports, dst_pairs;
 	uint64_t syn_sent, synack_received, rst_sent, rst_received, unreach_received;
 	uint64_t syn_unanswered;
-	uint64_t opened;                  /* flows the source opened (not answers; once
-					   * the distinct counts are estimated, those
-					   * that raised a register) */
+	uint64_t opened;                  /* flows the source opened (not answers): exact
+					   * while the distinct counts are, then estimated
+					   * as they are (window_count_distinct) */
 	uint64_t opened_packets, opened_bytes; /* what it sent that was not an answer */
 	uint64_t opened_tcp, opened_udp, opened_icmp; /* opened_packets by protocol */
 	uint64_t received_bytes;          /* bytes served to it by sources of the window */
@@ -200,10 +203,19 @@ void window_table_set_partial(struct window_table *t);
  * distinct values (net_sample.seen), so that the merge counts the union of
  * destinations, ports, pairs and flows, not their sum. */
 void window_table_keep_distinct(struct window_table *t);
-/* Sets c's destinations, ports, pairs and flows from the distinct values
- * seen (a sample's, or a merge's union of them). */
+/* Sets c's destinations, ports, pairs, flows and flows opened from the
+ * distinct values seen (a sample's, or a merge's union of them): one rule
+ * for a whole table and a merge, so that a sample is the same whoever
+ * counted it. */
 struct distinct;
 void window_count_distinct(struct window_counters *c, const struct distinct *seen);
+/* Where seen is estimated (beyond the exact limit a flow cannot be told
+ * new), sets each of the n services' counts from its sketch of flows
+ * (linear counting on 64 bits: exact for a few flows, within about 12 %
+ * at 100, saturating near 266; the features clip a service at 100); an
+ * IDS signature's count (a count of alerts, summed) stays. Exact: they
+ * stay as counted. */
+void window_count_terms(struct window_term *terms, uint32_t n, const struct distinct *seen);
 
 /* A closing window's samples handed over whole, instead of emitted one by
  * one: no copy of a window is made. The set (features/sample.h) holds them

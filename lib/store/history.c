@@ -111,7 +111,7 @@ int history_decode(const uint8_t *p, size_t len, struct net_sample *out, struct 
 	out->c.src_location = (int)(int32_t)get(p, 4);
 	p += 8;
 	for (uint32_t i = 0; i < n; i++, p += 12)
-		terms[i] = (struct window_term){ get(p, 8), (uint32_t)get(p + 8, 4) };
+		terms[i] = (struct window_term){ get(p, 8), (uint32_t)get(p + 8, 4), 0 };
 	if (has_opened) {
 		out->c.opened = get(p, 8);
 		out->c.opened_packets = get(p + 8, 8);

@@ -176,7 +176,9 @@ as_one_host() {
 	local n=$1
 	conf "s${n}a" sensor "f$n" ${5:+"home = $5"}
 	conf "s${n}b" sensor "f$n" ${6:+"home = $6"}
-	conf "x$n" scorer "f$n" '[retrain]' "history_dir = $T/x$n.history" 'interval = 0'
+	# the sensors named: the merge waits for both, whichever starts first
+	conf "x$n" scorer "f$n" "sensors = s${n}a, s${n}b" '[retrain]' \
+		"history_dir = $T/x$n.history" 'interval = 0'
 	scorer "x$n"
 	"$FLOWSAD" run -c "$T/s${n}a.conf" -r "$2" 2>"$T/s${n}a.log" &
 	local a_pid=$!

@@ -86,7 +86,7 @@ static void add_sample(struct sample_set *set, int src_loc, const uint32_t (*ter
 				     .src_location = src_loc };
 	for (int i = 0; i < n; i++)
 		wt[i] = (struct window_term){ WINDOW_TERM(terms[i][0], terms[i][1], terms[i][2]),
-					      terms[i][3] };
+					      terms[i][3], 0 };
 	c.terms = wt;
 	c.n_terms = (uint32_t)n;
 	ip_addr src = { 0 };

@@ -90,7 +90,7 @@ static void test_round_trip_and_segments(void **state)
 	struct history_stats st;
 	(void)state;
 	for (int i = 0; i < 8; i++)
-		terms[i] = (struct window_term){ (uint64_t)i << 40 | 443, (uint32_t)i + 1 };
+		terms[i] = (struct window_term){ (uint64_t)i << 40 | 443, (uint32_t)i + 1, 0 };
 	struct history *h = history_open(dir, 86400 * 30, 1, err, sizeof err);
 	assert_non_null(h);
 	const int64_t day = 1795910400; /* 2026-11-29 00:00 UTC */
@@ -139,7 +139,7 @@ static void test_round_trip_and_segments(void **state)
 static void test_torn_tail_is_cut(void **state)
 {
 	char err[256], path[256];
-	struct window_term terms[8] = { { 1, 1 } };
+	struct window_term terms[8] = { { 1, 1, 0 } };
 	struct stat sb;
 	(void)state;
 	struct history *h = history_open(dir, 86400, 1, err, sizeof err);
@@ -171,7 +171,7 @@ static void test_torn_tail_is_cut(void **state)
 static void test_decode_refuses_malformed(void **state)
 {
 	uint8_t buf[HISTORY_MAX_RECORD];
-	struct window_term terms[WINDOW_MAX_TERMS], t[2] = { { 5, 1 }, { 6, 2 } };
+	struct window_term terms[WINDOW_MAX_TERMS], t[2] = { { 5, 1, 0 }, { 6, 2, 0 } };
 	struct net_sample s = { .window_start = -60 }, out;
 	(void)state;
 	const size_t sides = 7 * 8 + 2 * WINDOW_PEER_WORDS * 8; /* opened by protocol, served */

@@ -71,6 +71,26 @@ static void assert_same_sample(const struct net_sample *x, const struct net_samp
 	assert_memory_equal(&a, &b, sizeof a);
 }
 
+/* A whole table of 60 s windows into hw, and PARTS partial ones into hp:
+ * capture workers' (keep_distinct 0), or sensors' that keep their distinct
+ * values. */
+static void open_tables(struct window_table **whole, struct handed *hw,
+			struct window_table **part, struct handed *hp, int keep_distinct)
+{
+	*whole = window_table_new(60, 0, 100000, NULL);
+	memset(hw, 0, sizeof *hw);
+	window_table_hand_over(*whole, take, hw);
+	memset(hp, 0, PARTS * sizeof *hp);
+	for (int i = 0; i < PARTS; i++) {
+		part[i] = window_table_new(60, 0, 100000, NULL);
+		if (keep_distinct)
+			window_table_keep_distinct(part[i]);
+		else
+			window_table_set_partial(part[i]);
+		window_table_hand_over(part[i], take, &hp[i]);
+	}
+}
+
 /* The traffic counted whole, and in PARTS parts: by source (homes NULL), or
  * each part seeing every packet and counting the hosts of its homes[i];
  * each window's parts merged (stats to st) equal the whole, sample for
@@ -79,17 +99,13 @@ static void merge_equals_whole(const char *const *homes, struct merge_stats *st)
 {
 	size_t max = 40000;
 	struct packet_info *p = malloc(max * sizeof *p);
-	struct window_table *whole = window_table_new(60, 0, 100000, NULL), *part[PARTS];
-	struct handed hw = { 0 }, hp[PARTS];
+	struct window_table *whole, *part[PARTS];
+	struct handed hw, hp[PARTS];
 	struct filter_nets *home = calloc(PARTS, sizeof *home);
 	assert_non_null(p);
 	assert_non_null(home);
-	window_table_hand_over(whole, take, &hw);
-	memset(hp, 0, sizeof hp);
+	open_tables(&whole, &hw, part, hp, 0);
 	for (int i = 0; i < PARTS; i++) {
-		part[i] = window_table_new(60, 0, 100000, NULL);
-		window_table_set_partial(part[i]);
-		window_table_hand_over(part[i], take, &hp[i]);
 		if (homes) {
 			assert_int_equal(filter_add_nets(&home[i], homes[i]), 0);
 			window_table_set_home(part[i], &home[i]);
@@ -156,6 +172,135 @@ static void test_overlapping_views_merge_to_the_whole(void **state)
 	merge_equals_whole(homes, &st);
 }
 
+/* Which part sees conversation k of a split by flow: the first of three
+ * sees three in five, so that a scanner's share there is beyond the exact
+ * limit while the others' stay exact. */
+static int flow_part(size_t k)
+{
+	return k % 5 < 3 ? 0 : (int)(k % 5) - 2;
+}
+
+/* A conversation from a to b: a SYN, and an answer (SYN-ACK and data,
+ * RST, an unreachable from a router, or none). */
+static size_t conversation(struct packet_info *p, int64_t t, ip_addr a, ip_addr b,
+			   uint16_t eph, uint16_t port, int how)
+{
+	size_t n = 0;
+	p[n++] = tcp(t, a, b, eph, port, TCP_SYN, 60);
+	if (how == 0) {
+		p[n++] = tcp(t, b, a, port, eph, TCP_SYN | TCP_ACK, 60);
+		p[n++] = tcp(t, b, a, port, eph, TCP_ACK, 1400);
+	} else if (how == 1) {
+		p[n++] = tcp(t, b, a, port, eph, TCP_RST | TCP_ACK, 40);
+	} else if (how == 2) {
+		p[n++] = unreachable(t, host(2000), a, b);
+	}
+	return n;
+}
+
+/* An echo request from a to b (ICMP type 8), or its reply (type 0). */
+static struct packet_info echo(int64_t t, ip_addr a, ip_addr b, int reply)
+{
+	return (struct packet_info){ .ts_sec = t, .wire_len = 98, .ip_len = 84, .family = 4,
+				     .proto = 1, .icmp_type = (uint8_t)(reply ? 0 : 8),
+				     .src = a, .dst = b };
+}
+
+/* One minute of flows beyond the exact limit: a scanner's 3000 hosts on
+ * port 22 and 2500 ports of one host (15,000 distinct values), a client's
+ * 120 services of 60 flows each (7,200 flows), a host that answers a ping
+ * before it sends its own to the same peer (one flow, answered then
+ * opened). part[i] says which part of a split by flow sees packet i. */
+static size_t scan_minute(struct packet_info *p, int *part, size_t max)
+{
+	size_t n = 0, k = 0, total = 3000 + 2500 + 120 * 60;
+	ip_addr scanner = host(7), client = host(8);
+	for (; k < total && n + 4 <= max; k++) {
+		int64_t t = (int64_t)(k * 59 / total);
+		size_t m;
+		if (k < 3000)
+			m = conversation(p + n, t, scanner, host(10000 + (uint32_t)k), 40000, 22,
+					 (int)(k % 4));
+		else if (k < 5500)
+			m = conversation(p + n, t, scanner, host(100), 40001,
+					 (uint16_t)(k - 2999), (int)(k % 4));
+		else
+			m = conversation(p + n, t, client, host(200 + (uint32_t)(k % 5)),
+					 (uint16_t)(50000 + (k - 5500) / 120),
+					 (uint16_t)(1000 + (k - 5500) % 120), 0);
+		for (size_t j = 0; j < m; j++)
+			part[n + j] = flow_part(k);
+		n += m;
+	}
+	p[n] = echo(59, host(9), host(300), 1);
+	p[n + 1] = echo(59, host(300), host(9), 0);
+	p[n + 2] = echo(59, host(9), host(300), 0);
+	for (int j = 0; j < 3; j++)
+		part[n + j] = j == 2; /* the answer and the request apart */
+	return n + 3;
+}
+
+/* A window beyond the exact limit counted whole, and by three sensors that
+ * each see a share of the flows (keeping their distinct values, as a
+ * sensor's table does): merged, every sample equals the whole's on every
+ * counter, its flows opened and services' counts included, whether its
+ * parts were exact (the client), or one was estimated already (the
+ * scanner). */
+static void test_split_by_flow_beyond_the_exact_limit(void **state)
+{
+	size_t max = 40000;
+	struct packet_info *p = malloc(max * sizeof *p);
+	int *part = malloc(max * sizeof *part);
+	struct window_table *whole, *t[PARTS];
+	struct handed hw, hp[PARTS];
+	(void)state;
+	assert_non_null(p);
+	assert_non_null(part);
+	open_tables(&whole, &hw, t, hp, 1);
+	size_t n = scan_minute(p, part, max);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(window_table_add(whole, &p[i], NULL, NULL), 0);
+		assert_int_equal(window_table_add(t[part[i]], &p[i], NULL, NULL), 0);
+	}
+	window_table_flush(whole, NULL, NULL);
+	struct sample_set parts[PARTS], merged;
+	for (int i = 0; i < PARTS; i++) {
+		window_table_flush(t[i], NULL, NULL);
+		assert_int_equal(hp[i].n, 1);
+		parts[i] = hp[i].set[0];
+	}
+	assert_int_equal(hw.n, 1);
+	/* the scanner (host 7) is first in address order, the client next */
+	assert_non_null(distinct_registers(parts[0].s[0]->seen));
+	assert_null(distinct_registers(parts[1].s[0]->seen));
+	assert_null(distinct_registers(parts[0].s[1]->seen));
+	assert_int_equal(sample_set_merge(parts, PARTS, &merged, NULL), 0);
+	assert_int_equal(merged.n, hw.set[0].n);
+	for (size_t k = 0; k < merged.n; k++)
+		assert_same_sample(merged.s[k], hw.set[0].s[k]);
+	const struct window_counters *scan = &merged.s[0]->c, *client = &merged.s[1]->c;
+	print_message("scanner: %llu flows opened of 5500; client: %llu of 7200, a service "
+		      "%u flows of 60\n", (unsigned long long)scan->opened,
+		      (unsigned long long)client->opened, client->terms[0].count);
+	assert_true(scan->opened > 5500 * 0.95 && scan->opened < 5500 * 1.05);
+	assert_true(client->opened > 7200 * 0.95 && client->opened < 7200 * 1.05);
+	assert_int_equal(client->n_terms, 120);
+	for (uint32_t i = 0; i < client->n_terms; i++)
+		assert_true(client->terms[i].count >= 45 && client->terms[i].count <= 75);
+	const struct net_sample *pinger = merged.s[2]; /* hosts 7, 8, 9 first */
+	ip_addr nine = host(9);
+	assert_memory_equal(&pinger->src, &nine, sizeof nine);
+	assert_int_equal(pinger->c.flows, 1);
+	assert_int_equal(pinger->c.opened, 1); /* answered first, opened after */
+	sample_set_free(&merged);
+	sample_set_free(&hw.set[0]);
+	for (int i = 0; i < PARTS; i++)
+		window_table_free(t[i]);
+	window_table_free(whole);
+	free(part);
+	free(p);
+}
+
 /* One source in two parts (reached two workers through two tunnels):
  * one sample, counts summed, services joined; an answer to a host nobody
  * has a sample of is counted unmatched. */
@@ -207,7 +352,8 @@ static void test_a_source_in_two_parts_is_joined(void **state)
 static void test_copies_merge(void **state)
 {
 	struct sample_set parts[2] = { { 0 }, { 0 } }, merged;
-	struct window_term terms[2][2] = { { { 10, 1 }, { 30, 2 } }, { { 20, 5 }, { 30, 1 } } };
+	struct window_term terms[2][2] = { { { 10, 1, 0 }, { 30, 2, 0 } },
+					   { { 20, 5, 0 }, { 30, 1, 0 } } };
 	(void)state;
 	for (int i = 0; i < 2; i++)
 		for (uint32_t h = 1; h <= 3; h++) {
@@ -232,6 +378,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parts_merge_to_the_whole),
 		cmocka_unit_test(test_overlapping_views_merge_to_the_whole),
+		cmocka_unit_test(test_split_by_flow_beyond_the_exact_limit),
 		cmocka_unit_test(test_a_source_in_two_parts_is_joined),
 		cmocka_unit_test(test_copies_merge),
 	};

@@ -636,8 +636,55 @@ static void test_distinct_exact_then_estimated(void **state)
 	print_message("HyperLogLog at 100000 distinct values: %+.2f %%\n", 100 * err);
 	assert_true(err > -0.05 && err < 0.05);
 	assert_int_equal(distinct_count(&d, 3), 10); /* small counts stay right */
-	assert_int_equal(distinct_bytes(&d), (size_t)DISTINCT_KINDS << DISTINCT_HLL_BITS);
+	assert_int_equal(distinct_bytes(&d), DISTINCT_REGISTERS);
 	distinct_free(&d);
+}
+
+/* Marked values (the flows a source opened) are counted on their own: a
+ * value is marked by any of its adds, in whatever order, exactly while the
+ * count is exact; beyond, the estimate of the marked values is the same
+ * whatever the order of the adds and however they were split and joined. */
+static void test_distinct_marks(void **state)
+{
+	struct distinct d = { 0 }, e = { 0 }, f = { 0 };
+	(void)state;
+	for (uint64_t i = 0; i < 100; i++) {
+		uint64_t h = distinct_hash(&i, sizeof i);
+		int mark = i % 3 == 0;
+		assert_int_equal(distinct_add_marked(&d, 3, h, 0), DISTINCT_ADDED);
+		assert_int_equal(distinct_add_marked(&d, 3, h, mark), mark ? DISTINCT_MARKED : 0);
+		assert_int_equal(distinct_add_marked(&d, 3, h, 0), 0); /* a mark stays */
+		assert_int_equal(distinct_add_marked(&e, 3, h, mark),
+				 DISTINCT_ADDED | (mark ? DISTINCT_MARKED : 0));
+	}
+	assert_int_equal(distinct_count(&d, 3), 100);
+	assert_int_equal(distinct_count_marked(&d), 34);
+	assert_int_equal(distinct_count_marked(&e), 34);
+	distinct_free(&d);
+	distinct_free(&e);
+	memset(&d, 0, sizeof d);
+	memset(&e, 0, sizeof e);
+	/* 9000 values, a third marked: d whole in reverse order, e and f each
+	 * half (exact) and joined */
+	for (uint64_t k = 0; k < 9000; k++) {
+		uint64_t i = 8999 - k, h = distinct_hash(&i, sizeof i), j = k;
+		assert_true(distinct_add_marked(&d, 3, h, i % 3 == 0) >= 0);
+		h = distinct_hash(&j, sizeof j);
+		assert_true(distinct_add_marked(j & 1 ? &e : &f, 3, h, j % 3 == 0) >= 0);
+	}
+	assert_non_null(d.hll);
+	assert_null(e.hll);
+	assert_int_equal(distinct_count_marked(&e) + distinct_count_marked(&f), 3000);
+	assert_int_equal(distinct_union(&e, &f), 0);
+	assert_non_null(e.hll);
+	assert_memory_equal(distinct_registers(&d), distinct_registers(&e), DISTINCT_REGISTERS);
+	uint64_t marked = distinct_count_marked(&d);
+	print_message("marked values estimated: %llu of 3000\n", (unsigned long long)marked);
+	assert_true(marked > 3000 * 0.95 && marked < 3000 * 1.05);
+	assert_int_equal(distinct_count(&d, 3), distinct_count(&e, 3));
+	distinct_free(&d);
+	distinct_free(&e);
+	distinct_free(&f);
 }
 
 int main(void)
@@ -659,6 +706,7 @@ int main(void)
 		cmocka_unit_test(test_refused_samples_are_returned),
 		cmocka_unit_test(test_distinct_inline_needs_no_heap),
 		cmocka_unit_test(test_distinct_exact_then_estimated),
+		cmocka_unit_test(test_distinct_marks),
 		cmocka_unit_test(test_address_order_and_reused_memory),
 		cmocka_unit_test(test_hand_over_whole_windows),
 	};
