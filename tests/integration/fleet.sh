@@ -206,6 +206,16 @@ check "... the history is not empty" bash -c "find '$T/one.history' -name '*.his
 # with it ([role] home), the workstations' site, or the servers' with the uplink
 as_one_host 9 "$DATA/sample.pcap" "$DATA/sample.pcap" "two mirrors' overlapping views" \
 	"10.77.0.0/24, fe80::/10" "10.77.1.0/24,198.51.100.0/24"
+# as the mirrors of two sites see it: the workstations' site its own hosts'
+# packets, the servers' site (with the uplink) every packet but those
+# between two workstations; the packets between the sites and the
+# workstations' to the internet in both views
+tcpdump -r "$DATA/sample.pcap" -w "$T/site-a.pcap" \
+	"net 10.77.0.0/24 or ip6 or (not ip and not ip6)" 2>/dev/null
+tcpdump -r "$DATA/sample.pcap" -w "$T/site-b.pcap" \
+	"ip and not (src net 10.77.0.0/24 and dst net 10.77.0.0/24)" 2>/dev/null
+as_one_host 10 "$T/site-a.pcap" "$T/site-b.pcap" "two site mirrors' views, crossing traffic in both," \
+	"10.77.0.0/24, fe80::/10" "10.77.1.0/24,198.51.100.0/24"
 
 # --- one seed, the alert stream's master SIGKILLed ---------------------------
 # one_seed NAME SEED: sensors and a scorer given one node, as redis-cli -c is:
