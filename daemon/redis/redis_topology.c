@@ -2,6 +2,7 @@
  * (redis_topology.h). */
 #include "redis/redis_topology.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -279,4 +280,19 @@ int redis_topology_wait_answer(const redisReply *a)
 	if (!a || a->type != REDIS_REPLY_INTEGER)
 		return -1;
 	return a->integer > 0;
+}
+
+/* Redis Cluster hashes only the part between the first '{' and the first
+ * '}' after it, when that part is not empty (CLUSTER KEYSLOT). */
+int redis_topology_slot_sibling(const char *key, const char *suffix, char *buf, size_t len)
+{
+	const char *open = strchr(key, '{'), *close = open ? strchr(open + 1, '}') : NULL;
+	int n;
+	if (open && close && close > open + 1)
+		n = snprintf(buf, len, "%s%s", key, suffix);
+	else if (!open && !strchr(key, '}'))
+		n = snprintf(buf, len, "{%s}%s", key, suffix);
+	else
+		return -EINVAL;
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }

@@ -146,4 +146,11 @@ int redis_topology_wait_argv(uint32_t timeout_ms, char ms[REDIS_TOPOLOGY_WAIT_MS
  * -1 when it is no answer (NULL, an error). */
 int redis_topology_wait_answer(const redisReply *a);
 
+/* A key that a Redis Cluster serves in key's slot (so that one script may
+ * write both), key followed by suffix, into buf[len]: key itself when its
+ * first {...} is a hash tag (a non-empty one), else key between braces, a
+ * tag of its own. Returns 0; -EINVAL when key holds braces that are no
+ * hash tag (no name can share its slot then), -ENAMETOOLONG. */
+int redis_topology_slot_sibling(const char *key, const char *suffix, char *buf, size_t len);
+
 #endif

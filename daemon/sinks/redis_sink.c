@@ -23,6 +23,7 @@
 struct redis_sink {
 	struct ev_loop *loop;
 	char *stream;
+	char *sent; /* once: the sets of alerts sent, a window's after it; NULL: plain XADD */
 	/* where the stream goes: the node tried now (a seed, a Sentinel to ask,
 	 * the master a MOVED reply or a Sentinel named), the topology's choice */
 	struct redis_topology *topo;
@@ -347,17 +348,66 @@ static void on_xadd(redisAsyncContext *ac, void *reply_, void *privdata)
 		return; /* a connection given up: its XADD stays spooled (unacked) */
 	r->in_flight = 0;
 	r->unacked = !reply; /* lost with the connection: was it added? */
-	if (reply_failed(r, reply, "XADD"))
+	if (reply_failed(r, reply, r->sent ? "EVAL (XADD once)" : "XADD"))
 		return;
+	if (reply->type == REDIS_REPLY_NIL) { /* once: another scorer's, or an earlier try's */
+		r->st.already++;
+		log_info("redis %s: an alert was in the stream already (its window was scored "
+			 "again: a takeover?): not added twice",
+			 r->address);
+		delivered(r);
+		return;
+	}
 	if (r->replicas.wait > 0)
 		wait_for_replica(r);
 	else
 		delivered(r);
 }
 
+/* Looks for the alert's source in its window's set, adds the entry (the
+ * XADD's arguments from ARGV[3] on) and marks it, as one step; nil when it
+ * was there. */
+static const char ONCE_SCRIPT[] =
+	"if redis.call('SISMEMBER', KEYS[2], ARGV[2]) == 1 then return false end "
+	"local id = redis.call('XADD', KEYS[1], unpack(ARGV, 3)) "
+	"redis.call('SADD', KEYS[2], ARGV[2]) "
+	"redis.call('EXPIRE', KEYS[2], ARGV[1]) "
+	"return id";
+
+#define ADD_ARGS_MAX 20
+#define TEXT(x) #x
+#define DECIMAL(x) TEXT(x)
+#define ONCE_SECONDS DECIMAL(REDIS_SINK_ONCE_SECONDS)
+
+/* The command that adds alert a (its JSON alert): XADD, or the script
+ * around it (once), with the set's key written into key[len]; the
+ * arguments borrowed from a, alert, maxlen and key. Returns argc. */
+static int add_argv(const struct redis_sink *r, const struct spooled *a, const char *alert,
+		    const char *maxlen, char *key, size_t len, const char *argv[ADD_ARGS_MAX])
+{
+	int n = 0;
+	if (r->sent) {
+		snprintf(key, len, "%s%s", r->sent, a->fields[1]);
+		argv[n++] = "EVAL", argv[n++] = ONCE_SCRIPT, argv[n++] = "2";
+		argv[n++] = r->stream, argv[n++] = key;
+		argv[n++] = ONCE_SECONDS, argv[n++] = a->fields[0];
+	} else {
+		argv[n++] = "XADD", argv[n++] = r->stream;
+	}
+	if (r->maxlen)
+		argv[n++] = "MAXLEN", argv[n++] = "~", argv[n++] = maxlen;
+	argv[n++] = "*";
+	argv[n++] = "src_ip", argv[n++] = a->fields[0];
+	argv[n++] = "window_start", argv[n++] = a->fields[1];
+	argv[n++] = "score", argv[n++] = a->fields[2];
+	argv[n++] = "alert", argv[n++] = alert;
+	return n;
+}
+
 static void send_next(struct redis_sink *r)
 {
-	char *rec = NULL, maxlen[24];
+	char *rec = NULL, maxlen[24], key[1024];
+	const char *argv[ADD_ARGS_MAX];
 	uint32_t len;
 	struct spooled a;
 
@@ -383,15 +433,8 @@ static void send_next(struct redis_sink *r)
 	}
 	snprintf(maxlen, sizeof maxlen, "%" PRIu64, r->maxlen);
 	char *upgraded = alert_upgrade(a.fields[3]); /* spooled by an earlier version */
-	const char *argv[] = { "XADD",	       r->stream,   "MAXLEN", "~",
-			       maxlen,	       "*",	    "src_ip", a.fields[0],
-			       "window_start", a.fields[1], "score",  a.fields[2],
-			       "alert",	       upgraded ? upgraded : a.fields[3] };
-	int argc = sizeof argv / sizeof argv[0];
-	if (r->maxlen == 0) { /* no trimming: drop MAXLEN ~ n */
-		memmove(&argv[2], &argv[5], sizeof argv[0] * (size_t)(argc - 5));
-		argc -= 3;
-	}
+	int argc = add_argv(r, &a, upgraded ? upgraded : a.fields[3], maxlen, key, sizeof key,
+			    argv);
 	int sent = redisAsyncCommandArgv(r->ac, on_xadd, r, argc, argv, NULL) == REDIS_OK;
 	free(upgraded); /* the command holds a copy */
 	free(rec);
@@ -638,6 +681,25 @@ static void on_retry(struct ev_loop *loop, ev_timer *w, int revents)
 	connect_now(w->data);
 }
 
+/* The prefix of the sets of alerts sent (once), in the stream's slot. A
+ * stream whose braces are no hash tag has none: its alerts are added with
+ * XADD, and said so. Returns -1 out of memory. */
+static int once_keys(struct redis_sink *r)
+{
+	char key[512];
+	int rc = redis_topology_slot_sibling(r->stream, ":sent:", key, sizeof key);
+	if (rc < 0) {
+		log_warn("redis: stream %s: %s: an alert of a window scored twice (a takeover) may "
+			 "be added twice",
+			 r->stream,
+			 rc == -EINVAL ? "its braces are no hash tag" : "the name is too long");
+		return 0;
+	}
+	if (!(r->sent = strdup(key)))
+		log_err("out of memory");
+	return r->sent ? 0 : -1;
+}
+
 struct redis_sink *redis_sink_new(struct ev_loop *loop, const struct redis_sink_config *cfg,
 				  struct spool *sp)
 {
@@ -661,6 +723,10 @@ struct redis_sink *redis_sink_new(struct ev_loop *loop, const struct redis_sink_
 	r->command_timeout = cfg->command_timeout_ms / 1000.0;
 	r->command_timeout_ms = cfg->command_timeout_ms;
 	r->backoff = BACKOFF_FIRST;
+	if (cfg->once && once_keys(r) < 0) {
+		redis_sink_free(r);
+		return NULL;
+	}
 	r->unacked = spool_stats(sp)->pending > 0; /* a crash may have come between XADD and pop */
 	r->dropped_logged = spool_stats(sp)->dropped;
 	ev_timer_init(&r->retry, on_retry, 0, 0);
@@ -688,6 +754,7 @@ void redis_sink_free(struct redis_sink *r)
 	}
 	release_held(r);
 	free(r->stream);
+	free(r->sent);
 	redis_topology_free(r->topo);
 	free(r);
 }

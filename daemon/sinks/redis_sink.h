@@ -11,7 +11,17 @@
  * (redis/redis_topology.h: each connection asks its cluster's nodes, so
  * that they stand in for seeds that died). When a connection drops with an XADD
  * unanswered, the next connection first looks for that alert among the
- * stream's newest entries, so it is sent once. */
+ * stream's newest entries, so it is sent once.
+ *
+ * A scorer's sink (once) adds each alert at most once whoever sends it: a
+ * window scored again after a takeover, or by a scorer that was thought
+ * dead, gives alerts of the same ids (a window, a source) that another
+ * scorer may have added already. Each XADD then runs inside a script
+ * (EVAL) that first looks for the alert's source in a set a window, beside
+ * the stream in its cluster slot ({STREAM}:sent:WINDOW, kept
+ * REDIS_SINK_ONCE_SECONDS after its last alert), adds the entry only when
+ * it is not there, and marks it: look, add and mark are one step in
+ * Redis, so no crash or race between two scorers comes between them. */
 #ifndef FLOWSAD_REDIS_SINK_H
 #define FLOWSAD_REDIS_SINK_H
 
@@ -21,12 +31,15 @@
 #include "alerting/alert_record.h"
 #include "store/spool.h"
 
+#define REDIS_SINK_ONCE_SECONDS 86400 /* how long an alert delivered is remembered (once) */
+
 struct redis_sink_config {
 	const char *address;        /* HOST:PORT or a unix socket path */
 	const char *password_file;  /* NULL: no AUTH */
 	const char *stream;
 	uint64_t maxlen;            /* 0: no MAXLEN */
 	uint32_t connect_timeout_ms, command_timeout_ms;
+	int once; /* each alert added at most once (a scorer's: above) */
 };
 
 struct redis_sink_stats {
@@ -37,6 +50,7 @@ struct redis_sink_stats {
 	uint64_t connects, failures;     /* connections made; attempts or commands that failed */
 	uint64_t redirects;              /* MOVED replies followed (Redis Cluster) */
 	uint64_t unreplicated;           /* alerts no replica acknowledged in time (WAIT) */
+	uint64_t already;                /* alerts found added already (once): not added again */
 	int connected;
 };
 

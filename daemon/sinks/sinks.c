@@ -50,9 +50,15 @@ static int open_redis(struct sinks *s, struct ev_loop *loop, const struct config
 	if (spool_stats(s->spool)->cut_bytes)
 		log_warn("spool: %" PRIu64 " bytes of a torn record cut at the end",
 			 spool_stats(s->spool)->cut_bytes);
-	/* a bad address or password file: the sink says which */
-	struct redis_sink_config rc = { c->redis, c->redis_password_file, c->stream, c->maxlen,
-					c->connect_timeout_ms, c->command_timeout_ms };
+	/* a bad address or password file: the sink says which; a scorer's
+	 * alerts may come twice (a window scored again after a takeover) */
+	struct redis_sink_config rc = { c->redis,
+					c->redis_password_file,
+					c->stream,
+					c->maxlen,
+					c->connect_timeout_ms,
+					c->command_timeout_ms,
+					.once = c->role == CONFIG_ROLE_SCORER };
 	return (s->redis = redis_sink_new(loop, &rc, s->spool)) ? EX_OK : EX_CONFIG;
 }
 

@@ -28,11 +28,12 @@ tcpdump -r "$DATA/sample.pcap" -w "$T/a.pcap" "not (ip and (tcp or udp)) or ($ha
 tcpdump -r "$DATA/sample.pcap" -w "$T/b.pcap" "ip and (tcp or udp) and ($half = 1)" 2>/dev/null
 
 # conf NAME MODE PREFIX [KEY = VALUE lines]: a sensor's or scorer's file
-# (SEEDS=...: other cluster seeds than all of them)
+# (SEEDS=...: other cluster seeds than all of them; STREAM=...: another
+# prefix's alert stream)
 conf() {
 	local f=$T/$1.conf
 	printf '[window]\nlength = 1m\n[alerts]\nsuppress = 0\nmin_score = -100\n' >"$f"
-	printf '[redis]\naddress = %s\nstream = %s:alerts\n' "${SEEDS:-$seeds}" "$3" >>"$f"
+	printf '[redis]\naddress = %s\nstream = %s:alerts\n' "${SEEDS:-$seeds}" "${STREAM:-$3}" >>"$f"
 	printf '[spool]\ndir = %s/spool-%s\n' "$T" "$1" >>"$f"
 	printf '[role]\nmode = %s\nname = %s\nprefix = %s\npartitions = 8\n' "$2" "$1" "$3" >>"$f"
 	shift 3
@@ -205,6 +206,16 @@ check "... the history is not empty" bash -c "find '$T/one.history' -name '*.his
 # with it ([role] home), the workstations' site, or the servers' with the uplink
 as_one_host 9 "$DATA/sample.pcap" "$DATA/sample.pcap" "two mirrors' overlapping views" \
 	"10.77.0.0/24, fe80::/10" "10.77.1.0/24,198.51.100.0/24"
+# as the mirrors of two sites see it: the workstations' site its own hosts'
+# packets, the servers' site (with the uplink) every packet but those
+# between two workstations; the packets between the sites and the
+# workstations' to the internet in both views
+tcpdump -r "$DATA/sample.pcap" -w "$T/site-a.pcap" \
+	"net 10.77.0.0/24 or ip6 or (not ip and not ip6)" 2>/dev/null
+tcpdump -r "$DATA/sample.pcap" -w "$T/site-b.pcap" \
+	"ip and not (src net 10.77.0.0/24 and dst net 10.77.0.0/24)" 2>/dev/null
+as_one_host 10 "$T/site-a.pcap" "$T/site-b.pcap" "two site mirrors' views, crossing traffic in both," \
+	"10.77.0.0/24, fe80::/10" "10.77.1.0/24,198.51.100.0/24"
 
 # --- one seed, the alert stream's master SIGKILLed ---------------------------
 # one_seed NAME SEED: sensors and a scorer given one node, as redis-cli -c is:
@@ -370,6 +381,23 @@ check "the entries the killed one read and never acknowledged were claimed" \
 check_eq "every sample was scored (by one or the other)" "$(sort -u "$T/whole.csv" | md5sum)" \
 	"$(sort -u "$T/y1.csv" "$T/y2.csv" | md5sum)"
 check_eq "no alert twice in the stream" "$(stream_ids f3 | uniq | wc -l)" "$(stream_ids f3 | wc -l)"
+# the same windows scored again into that stream, by a scorer that cannot
+# know what the others sent (as when a scorer joining or taking over reads
+# entries another still works on, or one thought dead sends late): each
+# alert is added once, whoever sends it (a window's set beside the stream)
+n=$(stream_ids f3 | wc -l)
+STREAM=f3 conf y3 scorer f3b
+conf whole3b sensor f3b
+scorer y3
+"$FLOWSAD" run -c "$T/whole3b.conf" -r "$DATA/sample.pcap" 2>"$T/s3b.log"
+check "a window scored a second time" settled f3b
+kill -TERM "$scorer_pid"
+wait "$scorer_pid"
+again=$(comm -12 <(ids "$T/y3.jsonl" | sort -u) <(ids "$T/y1.jsonl" "$T/y2.jsonl" | sort -u) | wc -l)
+check "... alerts again ($again) what the first scorers alerted" test "$again" -gt 0
+check_eq "... none added twice: the stream's $n alerts and the new ones, once each" \
+	"$(ids "$T/y1.jsonl" "$T/y2.jsonl" "$T/y3.jsonl" | uniq | wc -l)" "$(stream_ids f3 | wc -l)"
+check "... it says so" grep -q "an alert was in the stream already" "$T/y3.log"
 
 # --- a sensor killed mid-run ------------------------------------------------
 conf z1 scorer f4 'deadline = 3s'

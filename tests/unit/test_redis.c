@@ -317,6 +317,25 @@ static void test_topology_sentinels(void **state)
 	redis_topology_free(t);
 }
 
+/* Keys in a stream's slot, checked against the cluster's rule by hand:
+ * only a non-empty first {...} is hashed. */
+static void test_slot_sibling(void **state)
+{
+	char buf[64];
+	(void)state;
+	assert_int_equal(redis_topology_slot_sibling("flowsad:alerts", ":sent", buf, sizeof buf),
+			 0);
+	assert_string_equal(buf, "{flowsad:alerts}:sent");
+	assert_int_equal(redis_topology_slot_sibling("a{site1}b", ":sent", buf, sizeof buf), 0);
+	assert_string_equal(buf, "a{site1}b:sent");
+	assert_int_equal(redis_topology_slot_sibling("a{b", ":x", buf, sizeof buf), -EINVAL);
+	assert_int_equal(redis_topology_slot_sibling("a}b", ":x", buf, sizeof buf), -EINVAL);
+	assert_int_equal(redis_topology_slot_sibling("{}a", ":x", buf, sizeof buf), -EINVAL);
+	assert_int_equal(redis_topology_slot_sibling("flowsad:alerts", ":sent", buf, 21),
+			 -ENAMETOOLONG);
+	assert_int_equal(redis_topology_slot_sibling("flowsad:alerts", ":sent", buf, 22), 0);
+}
+
 static void test_topology_auth_and_wait(void **state)
 {
 	char err[REDIS_ADDRESS_ERR], dir[] = "/tmp/flowsad-test-redis-XXXXXX", path[64], ms[12];
@@ -635,6 +654,7 @@ int main(void)
 		cmocka_unit_test(test_address),
 		cmocka_unit_test(test_password_file),
 		cmocka_unit_test(test_replies),
+		cmocka_unit_test(test_slot_sibling),
 		cmocka_unit_test(test_topology_seeds_in_turn),
 		cmocka_unit_test(test_topology_back_to_one_seed),
 		cmocka_unit_test(test_topology_redirections),
