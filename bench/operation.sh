@@ -26,6 +26,10 @@
 #                         set without OPERATION_LABS: that lab alone
 #   OPERATION_ONLY="1 3"  these labs only (folder names; "long")
 #   OPERATION_PROTOCOLS="a b c if"  these protocols only (default all)
+#   OPERATION_THREADS=N   BLAS threads of each training (default 1: a run
+#                         then gives the same figures every time; more threads
+#                         sum in another order, and a model near a tie moves
+#                         a threshold and an alert or two)
 #   OPERATION_JOBS=N      runs of a lab at once (default: the cores). The
 #                         cold starts (b), paced on the wall clock, run beside
 #                         each other only, never beside a training.
@@ -37,6 +41,7 @@ flowsad=$BUILD/flowsad
 root=$BUILD/bench/operation
 w=10
 jobs=${OPERATION_JOBS:-$(nproc)}
+threads=${OPERATION_THREADS:-1}
 protocols=" ${OPERATION_PROTOCOLS:-a b c if} "
 only=${OPERATION_ONLY:-}
 report=bench/operation_report.py
@@ -170,8 +175,8 @@ evaluate() { # NAME ALERTS SCORES FROM
 protocol_a() { # NAME FORMAT CAPTURE TRAINING [TRAIN OPTIONS]
 	local n=$1 fmt=$2 cap=$3 benign=$4
 	shift 4
-	"$flowsad" train --window ${w}s --seed 1 --quiet --input-format "$fmt" "$@" -o "$out/$n.model" \
-		"$benign"
+	"$flowsad" train --window ${w}s --seed 1 --threads "$threads" --quiet --input-format "$fmt" "$@" \
+		-o "$out/$n.model" "$benign"
 	rm -f "$out/$n.jsonl"
 	"$flowsad" run -r "$cap" --input-format "$fmt" -m "$out/$n.model" --jsonl "$out/$n.jsonl" 2>"$out/$n.log"
 	"$flowsad" score --input-format "$fmt" -m "$out/$n.model" "$cap" >"$out/$n.scores"
