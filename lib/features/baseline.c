@@ -240,11 +240,16 @@ static void rotate(uint64_t (*const *sketch)[SKETCH_WORDS], size_t n, int64_t *a
 	*at = epoch;
 }
 
-/* Moves the sketches to the half-horizon epoch. */
-static void rotate_sketches(struct host *h, int64_t epoch)
+/* Moves the sketches to the half-horizon epoch, and the young ones to the
+ * YOUNG_PERIOD of window_start. */
+static void rotate_sketches(struct host *h, int64_t epoch, int64_t window_start)
 {
 	uint64_t(*const sketch[])[SKETCH_WORDS] = { h->peers, h->services, h->served, h->clients };
+	uint64_t(*const young[])[SKETCH_WORDS] = { h->young, h->young_services, h->young_served,
+						    h->young_clients };
 	rotate(sketch, sizeof sketch / sizeof sketch[0], &h->epoch, epoch);
+	rotate(young, sizeof young / sizeof young[0], &h->young_epoch,
+	       window_start / YOUNG_PERIOD - (window_start % YOUNG_PERIOD < 0));
 }
 
 /* The window's levels (v) and their logs (x). A volume's log starts at
@@ -288,12 +293,8 @@ static double new_values(const uint64_t known[2][SKETCH_WORDS], const uint64_t *
 static void young_returns(struct host *h, int64_t window_start, const struct window_counters *c,
 			  double *returns)
 {
-	uint64_t(*const young[])[SKETCH_WORDS] = { h->young, h->young_services, h->young_served,
-						    h->young_clients };
 	uint64_t peers[SKETCH_WORDS], services[SKETCH_WORDS];
 	int grown = h->windows && window_start - h->first >= 2 * YOUNG_PERIOD;
-	rotate(young, sizeof young / sizeof young[0], &h->young_epoch,
-	       window_start / YOUNG_PERIOD - (window_start % YOUNG_PERIOD < 0));
 	for (int i = 0; i < SKETCH_WORDS; i++) {
 		peers[i] = c->peers[i] & (h->young[0][i] | h->young[1][i]);
 		services[i] = c->services[i] & (h->young_services[0][i] | h->young_services[1][i]);
@@ -309,12 +310,19 @@ static void young_returns(struct host *h, int64_t window_start, const struct win
 	returns[1] = window_sketch_count(services);
 }
 
-/* New peers and services of the window against what h remembers. */
+/* New peers and services of the window against what h remembers. A
+ * service it serves is news while it is young too (first served in the
+ * last minutes): a host that starts serving is one for those minutes, not
+ * for the first window of them. */
 static void novelty(const struct host *h, const struct window_counters *c, float *out)
 {
+	uint64_t young[SKETCH_WORDS];
+	for (int i = 0; i < SKETCH_WORDS; i++)
+		young[i] = c->served[i] & (h->young_served[0][i] | h->young_served[1][i]);
 	out[BASELINE_NEW_PEERS] = (float)log1p(new_values(h->peers, c->peers));
 	out[BASELINE_NEW_SERVICES] = (float)log1p(new_values(h->services, c->services));
-	out[BASELINE_NEW_SERVED] = (float)log1p(new_values(h->served, c->served));
+	out[BASELINE_NEW_SERVED] =
+		(float)log1p(new_values(h->served, c->served) + window_sketch_count(young));
 }
 
 /* Largest positive deviation of x above h's levels, in its standard
@@ -432,7 +440,7 @@ void baseline_observe(struct baseline *b, int64_t window_start, const ip_addr *s
 		unlink_host(b, i);
 		push_front(b, i);
 	}
-	rotate_sketches(h, epoch);
+	rotate_sketches(h, epoch, window_start);
 	memset(out, 0, BASELINE_N_FEATURES * sizeof *out);
 	if (h->windows == 0) {
 		out[0] = 1;

@@ -35,8 +35,9 @@
  *                       that reaches a new peer or service); 0 until the source has been
  *                       seen in BASELINE_MIN_WINDOWS windows (its levels mean little before)
  *   host new_served     log(1 + services it answered on (served: protocol and
- *                       port, not refusals) and had not within the horizon):
- *                       a host that starts serving.
+ *                       port, not refusals) and had not within the horizon,
+ *                       or first in the last minutes, once it had a
+ *                       repertoire): a host that starts serving.
  *   host slow X         how far the sum of X over the last minutes (decayed,
  *                       half-life 5 min) is above the source's own level of
  *                       it (as the rises), for X in flows (opened), new_peers,

@@ -284,7 +284,8 @@ static void test_new_served(void **state)
 
 /* What a host began serving lately: once it has been seen for ten minutes,
  * a service it serves for the first time and the clients it answers for the
- * first time are young for five to ten minutes; what it serves and whom it
+ * first time are young for five to ten minutes (and the service news in its
+ * host new_served meanwhile); what it serves and whom it
  * answers in its first minutes is its repertoire. */
 static void test_serves_young(void **state)
 {
@@ -310,9 +311,11 @@ static void test_serves_young(void **state)
 	assert_true(baseline_young_client(b, &a, &user));
 	assert_false(baseline_young_client(b, &a, &old));
 	baseline_observe(b, 840, &a, &now, f); /* served on, in the next period */
+	assert_true(fabs(f[NEW_SERVED] - log1p(1)) < 0.05); /* news while young */
 	assert_true(baseline_serves_young(b, &a, now.served));
 	assert_true(baseline_young_client(b, &a, &user));
 	baseline_observe(b, 1260, &a, &now, f); /* two periods on: known, not young */
+	assert_true(f[NEW_SERVED] == 0);
 	assert_false(baseline_serves_young(b, &a, now.served));
 	assert_false(baseline_young_client(b, &a, &user));
 	/* a host that serves something new in its first minutes */
