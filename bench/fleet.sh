@@ -139,13 +139,13 @@ printf '| %-58s | %12s | %-10s |\n' "daemon: sensor window of $sent_samples samp
 printf '| %-58s | %12s | %-10s |\n' "daemon: sensor encodes and sends that window (s)" "$send" "< 1"
 printf '| %-58s | %12.0f | %-10s |\n' "daemon: scorer decodes and merges, partial samples /s" \
 	"$(echo "$merged_samples / $merge_s" | bc -l)" ">= 500000"
-printf '| %-58s | %12s | %-10s |\n' "takeover: scorer SIGKILLed -> survivor holds its partitions (s)" \
+printf '| %-58s | %12s | %-10s |\n' "takeover: scorer SIGKILLed -> its partitions taken (s)" \
 	"$tk_own" "lease 6 s"
-printf '| %-58s | %12s | %-10s |\n' "takeover: ... -> next alert of those partitions in stream (s)" \
+printf '| %-58s | %12s | %-10s |\n' "takeover: SIGKILL -> their next alert in the stream (s)" \
 	"$tk_alert" ""
-printf '| %-58s | %12s | %-10s |\n' "master death: stream's master SIGKILLed -> replica promoted (s)" \
+printf '| %-58s | %12s | %-10s |\n' "master death: SIGKILL -> replica promoted (s)" \
 	"$md_prom" ""
-printf '| %-58s | %12s | %-10s |\n' "master death: ... -> next alert in the stream (s)" "$md_alert" ""
+printf '| %-58s | %12s | %-10s |\n' "master death: SIGKILL -> next alert in the stream (s)" "$md_alert" ""
 echo
 echo "(faults: the median of $runs runs; each run, in s: takeover $tk_own_each and" \
 	"$tk_alert_each; master death $md_prom_each and $md_alert_each. Takeover: 2 scorers," \
