@@ -96,7 +96,7 @@ takeover_run() {
 # stream's slot, and until the stream holds one more alert. The dead node
 # leaves ports[].
 master_run() {
-	local n=$1 prefix='' victim='' seeds x s t0 before promoted=none alert=none i p alive live
+	local n=$1 prefix='' victim='' seeds x s t0 before promoted=none alert=none i p alive t_kill
 	for i in $(seq 50); do
 		victim=$(owner "md$n-$i:alerts" "${ports[0]}")
 		has_replica "$victim" && { prefix=md$n-$i; break; }
@@ -113,16 +113,8 @@ master_run() {
 		2>"$fault_dir/md$n-s.log" &
 	s=$!
 	pids+=("$s")
-	for _ in $(seq 300); do
-		[ "$(redis-cli -p "$victim" XLEN "$prefix:alerts" 2>/dev/null)" != 0 ] && break
-		sleep 0.1
-	done
-	before=$(redis-cli -p "$victim" XLEN "$prefix:alerts")
-	kill -9 "$(cat "$T/n$victim/pid")"
-	t0=$(date +%s%N)
-	live=()
-	for p in "${ports[@]}"; do [ "$p" = "$victim" ] || live+=("$p"); done
-	ports=("${live[@]}")
+	kill_stream_master "$prefix"
+	t0=$t_kill
 	alive=${ports[0]}
 	for _ in $(seq 1200); do # at most 60 s
 		if [ "$promoted" = none ]; then

@@ -70,3 +70,19 @@ replica_of() {
 }
 # whether node PORT is a master with a live replica
 has_replica() { [ -n "$(replica_of "$1")" ]; }
+# kill_stream_master PREFIX: once node $victim's stream PREFIX:alerts holds an
+# entry (30 s at most), SIGKILLs it and takes it out of ports; sets before
+# (the stream's length then) and t_kill (the kill's time, ns): the caller's
+# shellcheck disable=SC2034,SC2154
+kill_stream_master() {
+	for _ in $(seq 300); do
+		[ "$(redis-cli -p "$victim" XLEN "$1:alerts" 2>/dev/null)" != 0 ] && break
+		sleep 0.1
+	done
+	before=$(redis-cli -p "$victim" XLEN "$1:alerts")
+	kill -9 "$(cat "$T/n$victim/pid")"
+	t_kill=$(date +%s%N)
+	local live=() p
+	for p in "${ports[@]}"; do [ "$p" = "$victim" ] || live+=("$p"); done
+	ports=("${live[@]}")
+}

@@ -243,17 +243,8 @@ one_seed() {
 	scorer "${name}x"
 	local x_pid=$scorer_pid
 	halves "${name}a" "${name}b" 3000 3000
-	for _ in $(seq 300); do
-		[ "$(redis-cli -p "$victim" XLEN "$prefix:alerts")" != 0 ] && break
-		sleep 0.1
-	done
 	local before t_kill delay=none promoted=none now
-	before=$(redis-cli -p "$victim" XLEN "$prefix:alerts")
-	kill -9 "$(cat "$T/n$victim/pid")"
-	t_kill=$(date +%s%N)
-	live=()
-	for p in "${ports[@]}"; do [ "$p" = "$victim" ] || live+=("$p"); done
-	ports=("${live[@]}")
+	kill_stream_master "$prefix"
 	for _ in $(seq 300); do
 		now=$((($(date +%s%N) - t_kill) / 1000000))
 		[ "$promoted" = none ] && [ -n "$(owner "$prefix:alerts" "${ports[0]}")" ] &&
