@@ -45,17 +45,16 @@ static void attribute_served(const struct sample_set *set, float *gated,
  * (a pool that two miners join). */
 #define YOUNG_SERVICE_USERS 2
 
-/* Of the m samples of opened (passing on their opened side), those still
- * passing that server first answered lately (its clients' sketch, then its
- * memory): how many, and into *best the index in opened of the highest
- * score. With hold, they are held back as server's users. */
-static size_t users_of(const struct sample_set *set, float *gated, struct gate_pass *v,
-		       const size_t *opened, size_t m, size_t server, const struct baseline *b,
-		       int hold, size_t *best)
+/* Holds back as server's users the m samples of opened (passing on their
+ * opened side) still passing that server first answered lately (its
+ * clients' sketch, then its memory) with nothing else young for them.
+ * Returns how many; into *top the one of them with the highest score. */
+static size_t hold_users(const struct sample_set *set, float *gated, struct gate_pass *v,
+			 const size_t *opened, size_t m, size_t server, const struct baseline *b,
+			 size_t *top)
 {
 	const struct net_sample *x = set->s[server];
 	size_t users = 0;
-	*best = m;
 	for (size_t k = 0; k < m; k++) {
 		size_t j = opened[k];
 		if (j == server || gated[j] == -INFINITY ||
@@ -63,12 +62,10 @@ static size_t users_of(const struct sample_set *set, float *gated, struct gate_p
 		    !baseline_young_client(b, &x->src, &set->s[j]->src) ||
 		    baseline_young_besides(b, &set->s[j]->src, &set->s[j]->c, &x->src))
 			continue;
-		users++;
-		*best = *best == m || gated[j] > gated[opened[*best]] ? k : *best;
-		if (hold) {
-			gated[j] = -INFINITY;
-			v[j].user_of = (long)server;
-		}
+		if (!users++ || v[j].score > v[*top].score)
+			*top = j;
+		gated[j] = -INFINITY;
+		v[j].user_of = (long)server;
 	}
 	return users;
 }
@@ -77,7 +74,7 @@ static void attribute_to_young_service(const struct sample_set *set, float *gate
 				       struct gate_pass *v, double threshold,
 				       const struct baseline *b, struct gate_counts *n)
 {
-	size_t m = 0, best, *opened;
+	size_t m = 0, top, users, *opened;
 	for (size_t j = 0; j < set->n; j++)
 		m += gated[j] != -INFINITY && v[j].side == BASELINE_OPENED;
 	/* most windows: none passing */
@@ -92,15 +89,14 @@ static void attribute_to_young_service(const struct sample_set *set, float *gate
 		if (!x->c.served_packets || x->c.src_location == LOCATION_GLOBAL ||
 		    !baseline_serves_young(b, &x->src, x->c.served) ||
 		    baseline_young_clients(b, &x->src, x->c.clients) < YOUNG_SERVICE_USERS ||
-		    !users_of(set, gated, v, opened, m, i, b, 0, &best))
+		    !(users = hold_users(set, gated, v, opened, m, i, b, &top)))
 			continue;
-		size_t top = opened[best];
+		n->users += users;
 		if (gated[i] == -INFINITY) {
-			gated[i] = gated[top];
-			v[i] = (struct gate_pass){ BASELINE_SERVED, gated[top], 0, threshold, NAN,
+			gated[i] = v[top].score;
+			v[i] = (struct gate_pass){ BASELINE_SERVED, v[top].score, 0, threshold, NAN,
 						   top, -1 };
 		}
-		n->users += users_of(set, gated, v, opened, m, i, b, 1, &best);
 	}
 	free(opened);
 }
