@@ -81,24 +81,24 @@ static int calibrate(struct model *m, const float *x, size_t n, double q)
 {
 	float *s = malloc(3 * n * sizeof *s + 1), *open = s + n, *served = s + 2 * n;
 	struct sides sides;
-	int rc = s && sides_init(&sides, m) == 0 ? 0 : -1;
-	if (rc == 0) {
-		rc = deepsad_score(&m->det, x, n, s) < 0 ||
-				     sides_score(&sides, m, x, n, s, open, served) < 0
-			     ? -1
-			     : 0;
-		sides_free(&sides);
-	}
-	if (rc < 0) {
+	if (!s || sides_init(&sides, m) < 0) {
 		free(s);
 		return -1;
 	}
-	for (size_t i = 0; i < n;
-	     i++) { /* a row that did nothing on either side: its plain score */
-		float side =
-			sides_pick(open[i], served[i]) == BASELINE_SERVED ? served[i] : open[i];
+	if (deepsad_score(&m->det, x, n, s) < 0 ||
+	    sides_score(&sides, m, x, n, s, open, served) < 0) {
+		sides_free(&sides);
+		free(s);
+		return -1;
+	}
+	/* a row that did nothing on either side: its plain score */
+	for (size_t i = 0; i < n; i++) {
+		const float *row = x + i * (size_t)m->n_features;
+		int k = sides_pick(&sides, row, open[i], served[i]);
+		float side = k == BASELINE_SERVED ? served[i] : open[i];
 		s[i] = (float)deepsad_scaled(&m->det, side == side ? side : s[i]);
 	}
+	sides_free(&sides);
 	qsort(s, n, sizeof *s, cmp_float);
 	m->calib_quantile = q;
 	m->calib_threshold = stats_tail_quantile(s, n, q);

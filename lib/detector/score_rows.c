@@ -20,7 +20,7 @@ static int score_by_side(const struct model *m, float *x, size_t n, float *raw, 
 	if (rc == 0) {
 		rc = sides_score(&s, m, x, n, raw, open, served) < 0 ? -1 : 0;
 		for (size_t i = 0; rc == 0 && i < n; i++) {
-			int k = sides_pick(open[i], served[i]);
+			int k = sides_pick(&s, x + i * (size_t)m->n_features, open[i], served[i]);
 			raw[i] = k == BASELINE_SERVED ? served[i]
 				 : open[i] == open[i] ? open[i]
 						      : raw[i];

@@ -12,7 +12,7 @@ int sides_init(struct sides *s, const struct model *m)
 {
 	memset(s, 0, sizeof *s);
 	s->dim = m->n_features;
-	s->packets = -1;
+	s->packets = s->new_served = -1;
 	s->side = malloc((size_t)s->dim + 1);
 	s->nothing = calloc((size_t)s->dim + 1, sizeof *s->nothing);
 	if (!s->side || !s->nothing) {
@@ -25,6 +25,8 @@ int sides_init(struct sides *s, const struct model *m)
 		s->two_sided |= s->side[j] == BASELINE_SERVED;
 		if (strcmp(m->features[j], "volume packets") == 0)
 			s->packets = j;
+		if (strcmp(m->features[j], "host new_served") == 0)
+			s->new_served = j;
 	}
 	return 0;
 }
@@ -51,9 +53,14 @@ void sides_explain_only(const struct sides *s, float *phi, int side)
 			phi[j] = 0;
 }
 
-int sides_pick(float open, float served)
+int sides_pick(const struct sides *s, const float *row, float open, float served)
 {
-	return open != open && served == served ? BASELINE_SERVED : BASELINE_OPENED;
+	if (served != served)
+		return BASELINE_OPENED;
+	if (open != open)
+		return BASELINE_SERVED;
+	int news = s->new_served >= 0 && row[s->new_served] != s->nothing[s->new_served];
+	return news && served > open ? BASELINE_SERVED : BASELINE_OPENED;
 }
 
 /* Whether row has anything on side. */

@@ -9,8 +9,10 @@
  * nothing on the other one: the other side's features are set to the value
  * a source that did nothing there has (the scaled 0). The score of a
  * sample is its opened score; a source that opened nothing in the window
- * is scored by what it served; the alert decision (daemon/windows/gates.c) gates
- * the sides apart.
+ * is scored by what it served, and so is one that serves something new
+ * (host new_served) when that scores higher: the served side alerts only
+ * then (daemon/windows/gates.c gates the sides apart), and a host that
+ * starts serving ranks by it.
  *
  * Rows are scaled (scaler_apply with the model's scaler). Models of other
  * inputs (a matrix without these names) have one side: the opened side is
@@ -29,6 +31,7 @@ struct sides {
 	uint8_t *side;	/* [dim] BASELINE_OPENED or BASELINE_SERVED (feature_side) */
 	float *nothing; /* [dim] each feature's scaled 0: "did nothing there" */
 	int packets; /* the column of "volume packets" (-1: none): at nothing, it opened nothing */
+	int new_served; /* the column of "host new_served" (-1: none) */
 	int two_sided; /* the model has served features */
 };
 
@@ -43,9 +46,10 @@ void sides_free(struct sides *s);
 int sides_score(const struct sides *s, const struct model *m, const float *x, size_t n,
 		const float *raw, float *open, float *served) __attribute__((warn_unused_result));
 
-/* The side a sample is told by: opened, unless it opened nothing (open NAN)
- * and served something. */
-int sides_pick(float open, float served);
+/* The side a sample (row, scaled) is told by, given its scores from each
+ * side: opened, unless it opened nothing (open NAN) and served something,
+ * or it serves something new and its served score is the higher. */
+int sides_pick(const struct sides *s, const float *row, float open, float served);
 
 /* Row (scaled) as seen from side: the other side's features at nothing. */
 void sides_keep(const struct sides *s, float *row, int side);
