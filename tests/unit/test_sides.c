@@ -30,35 +30,46 @@ static void scaled(const struct model *m, float packets, float bytes, float new_
 	scaler_apply(&m->scaler, row, 1);
 }
 
-static void test_opened_unless_nothing_opened(void **state)
+/* The sides of the three-column model, for a test (setup and teardown). */
+static int sides_up(void **state)
 {
-	(void)state;
-	struct model m;
-	struct sides s;
-	float row[3];
+	static struct model m;
+	static struct sides s;
 	model_of_three(&m);
 	assert_int_equal(sides_init(&s, &m), 0);
+	*state = &s;
+	return 0;
+}
+
+static int sides_down(void **state)
+{
+	sides_free(*state);
+	return 0;
+}
+
+static void test_opened_unless_nothing_opened(void **state)
+{
+	const struct sides *s = *state;
+	struct model m;
+	float row[3];
+	model_of_three(&m);
 	scaled(&m, 10, 900, 0, row);
-	assert_int_equal(sides_pick(&s, row, 1.0f, NAN), BASELINE_OPENED);
-	assert_int_equal(sides_pick(&s, row, NAN, 4.0f), BASELINE_SERVED);
+	assert_int_equal(sides_pick(s, row, 1.0f, NAN), BASELINE_OPENED);
+	assert_int_equal(sides_pick(s, row, NAN, 4.0f), BASELINE_SERVED);
 	/* a higher served score of a service it long served tells nothing */
-	assert_int_equal(sides_pick(&s, row, 1.0f, 40.0f), BASELINE_OPENED);
-	sides_free(&s);
+	assert_int_equal(sides_pick(s, row, 1.0f, 40.0f), BASELINE_OPENED);
 }
 
 static void test_serving_something_new_ranks_by_it(void **state)
 {
-	(void)state;
+	const struct sides *s = *state;
 	struct model m;
-	struct sides s;
 	float row[3];
 	model_of_three(&m);
-	assert_int_equal(sides_init(&s, &m), 0);
 	scaled(&m, 10, 900, (float)log1p(1), row);
-	assert_int_equal(sides_pick(&s, row, 1.0f, 40.0f), BASELINE_SERVED);
-	assert_int_equal(sides_pick(&s, row, 50.0f, 40.0f), BASELINE_OPENED);
-	assert_int_equal(sides_pick(&s, row, 1.0f, NAN), BASELINE_OPENED);
-	sides_free(&s);
+	assert_int_equal(sides_pick(s, row, 1.0f, 40.0f), BASELINE_SERVED);
+	assert_int_equal(sides_pick(s, row, 50.0f, 40.0f), BASELINE_OPENED);
+	assert_int_equal(sides_pick(s, row, 1.0f, NAN), BASELINE_OPENED);
 }
 
 /* A model without the host features (a matrix, or no memory): as before. */
@@ -80,8 +91,10 @@ static void test_no_host_features(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_opened_unless_nothing_opened),
-		cmocka_unit_test(test_serving_something_new_ranks_by_it),
+		cmocka_unit_test_setup_teardown(test_opened_unless_nothing_opened, sides_up,
+						sides_down),
+		cmocka_unit_test_setup_teardown(test_serving_something_new_ranks_by_it, sides_up,
+						sides_down),
 		cmocka_unit_test(test_no_host_features),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
