@@ -17,6 +17,7 @@ struct retraining {
 	uint64_t runs, failures;
 	double last_seconds;
 	time_t last_start; /* of the last retraining (0: none yet) */
+	uint64_t grown_at; /* history windows at which a young model retrains (0: none) */
 };
 
 struct retraining *retraining_new(struct ev_loop *loop, const struct config *conf,
@@ -96,8 +97,20 @@ static void start_retraining(struct retraining *t, time_t now)
 		t->failures++;
 }
 
-/* A first model once the history holds min_windows windows; then one
- * every interval (0: none after the first). */
+/* Whether a model of a cold start has seen its history double, while
+ * the interval's schedule would still wait longer than that history
+ * spans: a first model of ten minutes knows one print job, one backup at
+ * most, and the day it would keep them for is long. */
+static int young_model_grown(const struct retraining *t, uint64_t have)
+{
+	uint64_t interval = t->conf->retrain_interval;
+	return t->grown_at && have >= t->grown_at && interval &&
+	       t->grown_at * windows_window_seconds(t->windows) < interval;
+}
+
+/* A first model once the history holds min_windows windows; then one each
+ * time the history has doubled, until that takes longer than the
+ * interval; then one every interval (0: none after the first). */
 void retraining_tick(struct retraining *t, time_t now)
 {
 	uint64_t have, need;
@@ -105,8 +118,15 @@ void retraining_tick(struct retraining *t, time_t now)
 	if (!c->history_dir || t->running || windows_stopping(t->windows) || !c->model)
 		return;
 	if (windows_learning(t->windows, &have, &need)) {
-		if (have >= need && now >= t->last_start + 10) /* failures retry after 10 s */
+		if (have >= need && now >= t->last_start + 10) { /* failures retry after 10 s */
+			t->grown_at = 2 * have;
 			start_retraining(t, now);
+		}
+	} else if (young_model_grown(t, have)) {
+		log_info("the history has grown to %llu windows since the first model",
+			 (unsigned long long)have);
+		t->grown_at = 2 * have;
+		start_retraining(t, now);
 	} else if (c->retrain_interval && now >= t->last_start + c->retrain_interval) {
 		if (t->last_start == 0) /* the interval runs from the start */
 			t->last_start = now;

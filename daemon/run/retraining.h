@@ -1,7 +1,8 @@
 /* retraining: the retraining worker (retrain/retrainer.h) wired to the
  * windows. A first model once the history holds [retrain] min_windows
- * windows (a cold start); then one every [retrain] interval (0: none after
- * the first). A model it makes is taken into use between windows
+ * windows (a cold start), again each time the history has doubled while
+ * it spans less than the interval; then one every [retrain] interval (0:
+ * none after the first). A model it makes is taken into use between windows
  * (windows_use_model), unless the windows are stopping.
  *
  * Threads: the loop's; the worker's result comes back on it (through a

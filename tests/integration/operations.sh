@@ -56,10 +56,11 @@ history_dir = $T/history
 min_windows = 3
 alert_quantile = 0.5
 EOF
-python3 "$tools/notify-listener.py" "$T/cold.notify" "$T/cold.msgs" 15 &
+python3 "$tools/notify-listener.py" "$T/cold.notify" "$T/cold.msgs" 30 &
 pids+=($!)
 wait_for 5 test -S "$T/cold.notify"
-NOTIFY_SOCKET=$T/cold.notify "$FLOWSAD" run -c "$T/cold.conf" -r "$pcap" --replay-pps 8000 \
+# (paced to about 20 s: a window closes every 3 s, time for the trainings in between)
+NOTIFY_SOCKET=$T/cold.notify "$FLOWSAD" run -c "$T/cold.conf" -r "$pcap" --replay-pps 2000 \
 	--jsonl "$T/cold.jsonl" 2>"$T/cold.log" &
 run_pid=$!
 pids+=("$run_pid")
@@ -68,6 +69,8 @@ check_eq "cold start: the replay ends normally" 0 $?
 check "it reports learning progress" grep -q "learning (2 of 3 windows)" "$T/cold.log"
 check "the first model is trained once the history holds 3 windows" \
 	grep -q "retrained in .* on 75 samples" "$T/cold.log"
+check "the young model is trained again once the history has doubled" \
+	grep -q "the history has grown to 6 windows since the first model" "$T/cold.log"
 check "the model was written" test -s "$T/cold.model"
 first=$(head -1 "$T/cold.jsonl" | python3 -c 'import json,sys; print(json.load(sys.stdin)["event"]["start"])')
 check "alerts follow, from the first window after the model ($first)" \
