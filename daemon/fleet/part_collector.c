@@ -21,7 +21,7 @@
 #include "redis/redis_topology.h"
 
 #define GROUP		 "flowsad-scorers"
-#define LEASE_MS	 6000 /* the fleet's lease is its holder's this long after its last renewal */
+#define LEASE_MS	 6000 /* the fleet's lease is its holder's this long after a renewal */
 #define READ_COUNT	 64   /* entries read at once */
 #define READY_MAX	 4    /* merged windows waiting for the loop at most */
 #define MAX_SENSORS	 256
@@ -518,30 +518,48 @@ static int64_t newest_delivered(struct part_collector *p)
 	return newest;
 }
 
+/* Whether the fleet's lease is still this scorer's: 1, or 0 (another's,
+ * none, or Redis did not say). */
+static int still_holding(struct part_collector *p)
+{
+	char key[512], holder[NAME_MAX_LEN];
+	key_of(p, "lease", key, sizeof key);
+	return lease_holder(p, key, holder) == 1 && strcmp(holder, p->name) == 0;
+}
+
+/* The three steps for the windows delivered up to window. */
+static void commit_window(struct part_collector *p, int64_t window)
+{
+	if (stage_held(p, window) < 0 || write_commit(p, window) < 0) {
+		pthread_mutex_lock(&p->lock);
+		p->st.memory_lost++;
+		pthread_mutex_unlock(&p->lock);
+		return;
+	}
+	p->committed = window;
+	forget_held(p, window);
+	if (fold_held(p) == 0)
+		p->folded = window;
+}
+
 static void acknowledge(struct part_collector *p);
 
-/* The memory of the windows delivered committed (the three steps), then
- * their entries acknowledged; what Redis did not take is tried again at
- * the next look, and the entries wait for it. */
+/* The memory of the windows delivered committed (the three steps; a fold
+ * that failed first), then their entries acknowledged; what Redis did not
+ * take is tried again at the next look, and the entries wait for it. A
+ * scorer that lost the lease (its holder's memory now) writes nothing. */
 static void commit(struct part_collector *p)
 {
 	hold_shared(p);
-	if (!p->n_owned) /* another scorer's memory now */
+	if (!p->n_owned)
 		forget_held(p, INT64_MAX);
 	int64_t window = newest_delivered(p);
-	if (p->folded < p->committed && fold_held(p) == 0)
-		p->folded = p->committed;
-	if (p->n_owned && p->folded == p->committed && window > p->committed) {
-		if (stage_held(p, window) < 0 || write_commit(p, window) < 0) {
-			pthread_mutex_lock(&p->lock);
-			p->st.memory_lost++;
-			pthread_mutex_unlock(&p->lock);
-		} else {
-			p->committed = window;
-			forget_held(p, window);
-			if (fold_held(p) == 0)
-				p->folded = window;
-		}
+	int due = p->folded < p->committed || window > p->committed;
+	if (p->n_owned && due && still_holding(p)) {
+		if (p->folded < p->committed && fold_held(p) == 0)
+			p->folded = p->committed;
+		if (p->folded == p->committed && window > p->committed)
+			commit_window(p, window);
 	}
 	acknowledge(p);
 }
@@ -1149,12 +1167,12 @@ int part_collector_fetch_model(const struct part_collector_config *c, const char
 /* Leaves cleanly: the partitions to the other scorers at once. */
 static void leave(struct part_collector *p)
 {
-	char key[512], holder[NAME_MAX_LEN];
+	char key[512];
 	for (uint32_t k = 0; k < p->c.n_parts; k++)
 		if (p->owned[k])
 			release_partition(p, k);
 	key_of(p, "lease", key, sizeof key);
-	if (lease_holder(p, key, holder) == 1 && strcmp(holder, p->name) == 0)
+	if (still_holding(p))
 		freeReplyObject(redis_sync_format(p->redis, key, "DEL %s", key));
 	key_of(p, "scorers", key, sizeof key);
 	freeReplyObject(redis_sync_format(p->redis, key, "HDEL %s %s", key, p->name));
