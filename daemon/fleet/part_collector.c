@@ -483,7 +483,8 @@ static void forget_held(struct part_collector *p, int64_t window)
 	size_t j = 0;
 	for (; j < p->n_held && p->held[j]->window <= window; j++)
 		free(p->held[j]);
-	memmove(p->held, p->held + j, (p->n_held - j) * sizeof *p->held);
+	if (j) /* (held is NULL before the first batch) */
+		memmove(p->held, p->held + j, (p->n_held - j) * sizeof *p->held);
 	p->n_held -= j;
 }
 
