@@ -390,8 +390,8 @@ static int stage_partition(struct part_collector *p, uint32_t k, const struct me
 	argv[0] = "HSET", len[0] = 4, argv[1] = key, len[1] = strlen(key);
 	argv[2] = "window", len[2] = 6, argv[3] = when, len[3] = strlen(when);
 	argv[4] = "full", len[4] = 4, argv[5] = "1", len[5] = 1;
-	int argc = b->full ? 6 : 4;
-	for (size_t i = 0; rc == 0 && argc > 2; argc = 2) {
+	int argc = b->full ? 6 : 4; /* the first HSET marks the window */
+	for (size_t i = 0; rc == 0; argc = 2) {
 		for (; i < b->n && argc < ARGS; i++) {
 			if (part[i] != k)
 				continue;
