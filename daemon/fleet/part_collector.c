@@ -655,22 +655,32 @@ static int take_partition(struct part_collector *p, uint32_t k, int fresh)
 	return 1;
 }
 
+static void release_partition(struct part_collector *p, uint32_t k);
+
 /* Takes every partition not held: the fleet's windows are this scorer's
- * to score, whole. */
+ * to score, whole. Taking over (none held), it goes on from the last
+ * commit, and takes all of them or none (tried again at the next look):
+ * a partition taken later would come without its sources' memory. */
 static void take_all(struct part_collector *p)
 {
 	int fresh = !p->n_owned;
 	int64_t window;
-	if (fresh) { /* taking over: from the last commit */
+	if (fresh) { /* the windows after the commit are scored (again) from here */
 		if (take_commit(p, &window) < 0)
 			return;
-		p->committed = p->folded = window;
-		if (window > p->handed)
-			p->handed = window;
+		p->committed = p->folded = p->handed = window;
 	}
 	for (uint32_t k = 0; k < p->c.n_parts; k++)
 		if (!p->owned[k] && take_partition(p, k, fresh))
 			log_info("scorer: partition %u taken", k);
+	if (!fresh || p->n_owned == (int)p->c.n_parts)
+		return;
+	log_warn("scorer: %d of %u partitions taken: they are given back, and all taken again "
+		 "at the next look",
+		 p->n_owned, p->c.n_parts);
+	for (uint32_t k = 0; k < p->c.n_parts; k++)
+		if (p->owned[k])
+			release_partition(p, k);
 }
 
 /* Lets partition k go: its parts not merged yet, and those merged whose
