@@ -32,13 +32,15 @@ tcpdump -r "$DATA/sample.pcap" -w "$T/b.pcap" "ip and (tcp or udp) and ($half = 
 
 # conf NAME MODE PREFIX [KEY = VALUE lines]: a sensor's or scorer's file
 # (SEEDS=...: other cluster seeds than all of them; STREAM=...: another
-# prefix's alert stream; SUPPRESS=...: seconds an incident holds repeats back)
+# prefix's alert stream; SUPPRESS=...: seconds an incident holds repeats back;
+# PARTITIONS=...: other than 8)
 conf() {
 	local f=$T/$1.conf
 	printf '[window]\nlength = 1m\n[alerts]\nsuppress = %s\nmin_score = -100\n' "${SUPPRESS:-0}" >"$f"
 	printf '[redis]\naddress = %s\nstream = %s:alerts\n' "${SEEDS:-$seeds}" "${STREAM:-$3}" >>"$f"
 	printf '[spool]\ndir = %s/spool-%s\n' "$T" "$1" >>"$f"
-	printf '[role]\nmode = %s\nname = %s\nprefix = %s\npartitions = 8\n' "$2" "$1" "$3" >>"$f"
+	printf '[role]\nmode = %s\nname = %s\nprefix = %s\npartitions = %s\n' "$2" "$1" "$3" \
+		"${PARTITIONS:-8}" >>"$f"
 	shift 3
 	[ $# -eq 0 ] || printf '%s\n' "$@" >>"$f"
 }
@@ -342,36 +344,45 @@ check_eq "... once each" "$(stream_ids f7 | uniq | wc -l)" "$(stream_ids f7 | wc
 # back here) and scores the windows after it again, whole: the stream's
 # alerts are one host's, id for id and score for score
 printf '[window]\nlength = 1m\n[alerts]\nsuppress = 3600\nmin_score = -100\n' >"$T/held.conf"
+# takeover A B PREFIX CAPTURE: scorer A, which takes every partition, and B,
+# which stands by, score what a sensor replays of CAPTURE; A is SIGKILLed
+# once it has scored 3 windows, B stopped once every entry is acknowledged;
+# the stream's alerts in $T/PREFIX.stream (PARTITIONS as conf's)
+takeover() {
+	local a_pid b_pid s_pid
+	SUPPRESS=3600 conf "$1" scorer "$3"
+	SUPPRESS=3600 conf "$2" scorer "$3"
+	conf "$3s" sensor "$3"
+	scorer "$1"
+	a_pid=$scorer_pid
+	for _ in $(seq 100); do
+		grep -q "partition $((${PARTITIONS:-8} - 1)) taken" "$T/$1.log" && break
+		sleep 0.1
+	done
+	scorer "$2"
+	b_pid=$scorer_pid
+	for _ in $(seq 100); do grep -q "stands by" "$T/$2.log" && break; sleep 0.1; done
+	check "a second scorer stands by while the first holds every partition" \
+		grep -q "scorer $1 scores the fleet's windows; this one stands by" "$T/$2.log"
+	"$FLOWSAD" run -c "$T/$3s.conf" -r "$4" --replay-pps 5000 2>"$T/$3s.log" &
+	s_pid=$!
+	pids+=("$s_pid")
+	for _ in $(seq 300); do [ "$(grep -c '^flowsad: window' "$T/$1.log")" -ge 3 ] && break; sleep 0.1; done
+	kill -9 "$a_pid"
+	wait "$s_pid"
+	check "after a scorer is killed, the other takes its partitions and scores everything" \
+		settled "$3"
+	kill -TERM "$b_pid"
+	wait "$b_pid"
+	redis-cli -c -p "${ports[0]}" --raw XRANGE "$3:alerts" - + | grep '^{' >"$T/$3.stream"
+}
 "$FLOWSAD" run -c "$T/held.conf" -m "$T/model" -r "$DATA/sample.pcap" --jsonl "$T/held.jsonl" \
 	2>/dev/null
-SUPPRESS=3600 conf y1 scorer f3
-SUPPRESS=3600 conf y2 scorer f3
-conf whole3 sensor f3
-scorer y1
-y1_pid=$scorer_pid
-for _ in $(seq 100); do grep -q "partition 7 taken" "$T/y1.log" && break; sleep 0.1; done
-scorer y2
-y2_pid=$scorer_pid
-for _ in $(seq 100); do grep -q "stands by" "$T/y2.log" && break; sleep 0.1; done
-check "a second scorer stands by while the first holds every partition" \
-	grep -q "scorer y1 scores the fleet's windows; this one stands by" "$T/y2.log"
-"$FLOWSAD" run -c "$T/whole3.conf" -r "$DATA/sample.pcap" --replay-pps 5000 2>"$T/s3.log" &
-s3_pid=$!
-pids+=("$s3_pid")
-# killed once it has scored a few windows: what it learnt of its sources is
-# the other's to go on with
-for _ in $(seq 300); do [ "$(grep -c '^flowsad: window' "$T/y1.log")" -ge 3 ] && break; sleep 0.1; done
-kill -9 "$y1_pid"
-wait "$s3_pid"
-check "after a scorer is killed, the other takes its partitions and scores everything" \
-	settled f3
-kill -TERM "$y2_pid"
-wait "$y2_pid"
+takeover y1 y2 f3 "$DATA/sample.pcap"
 check "the scorer that took the partitions over took its sources' memory" \
 	grep -Eq "partition [0-9]+: the memory of [0-9]+ sources taken over" "$T/y2.log"
 check "... and its calibration and open incidents" \
 	grep -q "the calibration and open incidents after window .* taken over" "$T/y2.log"
-redis-cli -c -p "${ports[0]}" --raw XRANGE f3:alerts - + | grep '^{' >"$T/f3.stream"
 n=$(scores "$T/held.jsonl" | wc -l)
 check_eq "the stream's alerts are one host's ($n): ids, scores, ranks, incidents" \
 	"$(scores "$T/held.jsonl")" "$(scores "$T/f3.stream")"
@@ -417,6 +428,18 @@ check "... alerts again ($again) what the first scorers alerted" test "$again" -
 check_eq "... none added twice: the stream's $n alerts and the new ones, once each" \
 	"$(ids "$T/y1.jsonl" "$T/y2.jsonl" "$T/y3.jsonl" | uniq | wc -l)" "$(stream_ids f3 | wc -l)"
 check "... it says so" grep -q "an alert was in the stream already" "$T/y3.log"
+
+# --- a scorer killed mid-run, many sources -----------------------------------
+# the same over a synthetic capture of 3,000 sources and 2 partitions: a
+# window's memory of a partition takes many HSETs, and the taker reads it all
+"$(dirname "$FLOWSAD")/bench/gen_pcap" "$T/many.pcap" 40000 3000 zipf 133 >/dev/null
+"$FLOWSAD" run -c "$T/held.conf" -m "$T/model" -r "$T/many.pcap" --jsonl "$T/many.jsonl" 2>/dev/null
+PARTITIONS=2 takeover y4 y5 f12 "$T/many.pcap"
+check "... with the memory of hundreds of sources a partition" \
+	grep -Eq "partition 1: the memory of [0-9]{3,} sources taken over" "$T/y5.log"
+n=$(scores "$T/many.jsonl" | wc -l)
+check_eq "... and the stream's alerts are one host's ($n)" "$(scores "$T/many.jsonl")" \
+	"$(scores "$T/f12.stream")"
 
 # --- a scorer joins, then the one scoring stops: each window scored once -----
 # a scorer that joins while windows are on their way takes none from the
