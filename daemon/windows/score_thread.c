@@ -327,14 +327,12 @@ static void share_memory(struct score_thread *t, int64_t window, const struct sa
 	uint8_t *state = NULL;
 	if (!t->share)
 		return;
-	if (t->scorer && scorer_state_encode(t->scorer, &state, &state_len) < 0)
-		state = NULL, state_len = 0;
-	struct memory_batch *b = memory_batch_new(n, state_len);
-	if (!b || (t->scorer && !state)) {
+	int no_state = t->scorer && scorer_state_encode(t->scorer, &state, &state_len) < 0;
+	struct memory_batch *b = no_state ? NULL : memory_batch_new(n, state_len);
+	if (!b) {
 		log_err("out of memory: the memory of window %lld is not shared",
 			(long long)window);
 		free(state);
-		free(b);
 		return;
 	}
 	b->window = window;
