@@ -18,9 +18,10 @@
 #include "common/log.h"
 #include "common/queue.h"
 #include "redis/redis_sync.h"
+#include "redis/redis_topology.h"
 
 #define GROUP		 "flowsad-scorers"
-#define LEASE_MS	 6000 /* a scorer's partitions are its own this long after its last word */
+#define LEASE_MS	 6000 /* the fleet's lease is its holder's this long after a renewal */
 #define READ_COUNT	 64   /* entries read at once */
 #define READY_MAX	 4    /* merged windows waiting for the loop at most */
 #define MAX_SENSORS	 256
@@ -52,7 +53,8 @@ struct waiting {
 };
 
 struct ack {
-	uint64_t seq; /* of the window handed (0: at once) */
+	uint64_t seq;  /* of the window handed (0: at once) */
+	int64_t start; /* the window's */
 	uint32_t k;
 	char id[ID_LEN];
 };
@@ -89,17 +91,23 @@ struct part_collector {
 	struct part_collector_stats st;
 	/* the thread's */
 	struct redis_sync *redis;
-	uint8_t *owned; /* [n_parts] */
+	uint8_t *owned;	 /* [n_parts] */
+	int n_owned;	 /* of them held: every one (the fleet's lease holder's), or none */
+	int standing_by; /* another scorer holds the fleet's lease */
 	struct sensor sensor[MAX_SENSORS];
 	int n_sensors;
 	struct waiting *w; /* by start */
 	size_t n_w, cap_w;
 	struct ack *acks;
 	size_t n_acks, cap_acks;
-	int64_t *handed;   /* [n_parts]: the newest window handed with each partition */
+	int64_t handed;	   /* the newest window handed: parts of it or older come late */
 	uint64_t n_handed; /* windows handed in all */
+	/* shared by the score thread, until their window's delivery */
+	struct memory_batch **held;
+	size_t n_held, cap_held;
+	int64_t committed, folded; /* the window of the last commit, and up to which it is folded */
 	int said_length;
-	int paused;		/* the thread has ended (part_collector_pause) */
+	int paused;		 /* the thread has ended (part_collector_pause) */
 	struct model_ask *model; /* the newest model asked for, not yet published */
 };
 
@@ -129,6 +137,15 @@ static redisReply *hash_lines(struct part_collector *p, const char *what)
 	if (a && a->type == REDIS_REPLY_ARRAY)
 		return a;
 	freeReplyObject(a);
+	return NULL;
+}
+
+/* The value of field name in a reply of field-value pairs, or NULL. */
+static const redisReply *field(const redisReply *fields, const char *name)
+{
+	for (size_t i = 0; i + 1 < fields->elements; i += 2)
+		if (fields->element[i]->str && strcmp(fields->element[i]->str, name) == 0)
+			return fields->element[i + 1];
 	return NULL;
 }
 
@@ -199,14 +216,9 @@ static int silent(const struct part_collector *p, const struct sensor *s, long l
 	return !s->done && now_ms - s->beat_ms > (long long)p->c.deadline_seconds * 1000;
 }
 
-static int cmp_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* This scorer's place among the live ones (said now): its index, and how
- * many there are in *n. */
-static int scorer_rank(struct part_collector *p, int *n)
+/* This scorer's line in PREFIX:scorers renewed; the live scorers counted
+ * (0: Redis did not say). */
+static int count_scorers(struct part_collector *p)
 {
 	char key[512], ms[24];
 	key_of(p, "scorers", key, sizeof key);
@@ -214,22 +226,15 @@ static int scorer_rank(struct part_collector *p, int *n)
 	snprintf(ms, sizeof ms, "%lld", now);
 	freeReplyObject(redis_sync_format(p->redis, key, "HSET %s %s %s", key, p->name, ms));
 	redisReply *a = hash_lines(p, "scorers");
-	const char *live[MAX_SCORERS];
-	int k = 0, rank = -1;
-	for (size_t i = 0; a && i + 1 < a->elements && k < MAX_SCORERS; i += 2)
-		if (a->element[i]->str && a->element[i + 1]->str &&
-		    now - atoll(a->element[i + 1]->str) < LEASE_MS)
-			live[k++] = a->element[i]->str;
-	qsort(live, (size_t)k, sizeof *live, cmp_name);
-	for (int i = 0; i < k; i++)
-		if (strcmp(live[i], p->name) == 0)
-			rank = i;
+	int n = 0;
+	for (size_t i = 0; a && i + 1 < a->elements; i += 2)
+		n += a->element[i]->str && a->element[i + 1]->str &&
+		     now - atoll(a->element[i + 1]->str) < LEASE_MS;
 	freeReplyObject(a);
-	*n = k;
-	return rank;
+	return n;
 }
 
-static void take_entry(struct part_collector *p, uint32_t k, const redisReply *e, int claimed);
+static int take_entry(struct part_collector *p, uint32_t k, const redisReply *e, int claimed);
 
 /* The entries of partition k that other scorers read and never
  * acknowledged (a dead one's, or this one's before a restart). */
@@ -237,7 +242,7 @@ static void claim_pending(struct part_collector *p, uint32_t k)
 {
 	char key[512], cursor[ID_LEN] = "0-0";
 	stream_of(p, k, key, sizeof key);
-	uint64_t claimed = 0;
+	uint64_t claimed = 0, committed = 0;
 	for (int rounds = 0; rounds < 10000; rounds++) {
 		redisReply *a = redis_sync_format(p->redis, key,
 						  "XAUTOCLAIM %s " GROUP " %s 0 %s COUNT 100", key,
@@ -251,7 +256,7 @@ static void claim_pending(struct part_collector *p, uint32_t k)
 			break;
 		}
 		for (size_t i = 0; i < a->element[1]->elements; i++)
-			take_entry(p, k, a->element[1]->element[i], 1);
+			committed += (uint64_t)take_entry(p, k, a->element[1]->element[i], 1);
 		claimed += a->element[1]->elements;
 		snprintf(cursor, sizeof cursor, "%s", a->element[0]->str);
 		freeReplyObject(a);
@@ -265,12 +270,10 @@ static void claim_pending(struct part_collector *p, uint32_t k)
 		log_info("scorer: partition %u: %" PRIu64 " entries claimed that were read and "
 			 "never acknowledged",
 			 k, claimed);
-}
-
-/* The key of partition k's lease. */
-static void lease_of(const struct part_collector *p, uint32_t k, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s:lease:%u", p->prefix, k);
+	if (committed)
+		log_info("scorer: partition %u: %" PRIu64 " of them of windows scored and kept "
+			 "before: acknowledged unscored",
+			 k, committed);
 }
 
 /* Who holds the lease at key, into holder[NAME_MAX_LEN]: 1 (a scorer,
@@ -285,15 +288,6 @@ static int lease_holder(struct part_collector *p, const char *key, char *holder)
 	return held;
 }
 
-/* Whether the lease at key is this scorer's: 1, 0 (another's, or none),
- * -1 (Redis did not say). */
-static int lease_is_mine(struct part_collector *p, const char *key)
-{
-	char holder[NAME_MAX_LEN];
-	int held = lease_holder(p, key, holder);
-	return held < 0 ? -1 : held && strcmp(holder, p->name) == 0;
-}
-
 /* The lease at key, new (SET NX): whether this scorer has it now. */
 static int new_lease(struct part_collector *p, const char *key)
 {
@@ -304,40 +298,105 @@ static int new_lease(struct part_collector *p, const char *key)
 	return held;
 }
 
-/* --- the sources' memory ------------------------------------------------------------------- */
+/* The fleet's lease (PREFIX:lease), renewed when it is this scorer's, taken
+ * when it is free: 1 (this scorer's), 0 (another's, named in
+ * holder[NAME_MAX_LEN]), -1 (Redis did not say). */
+static int hold_lease(struct part_collector *p, char *holder)
+{
+	char key[512];
+	key_of(p, "lease", key, sizeof key);
+	int held = lease_holder(p, key, holder);
+	if (held == 0 && new_lease(p, key)) {
+		if (p->n_owned)
+			log_info("scorer: the fleet's lease had gone (a failover?); taken again");
+		return 1;
+	}
+	if (held == 0)
+		held = lease_holder(p, key, holder); /* another took it meanwhile */
+	if (held != 1)
+		return -1;
+	if (strcmp(holder, p->name) != 0)
+		return 0;
+	freeReplyObject(redis_sync_format(p->redis, key, "PEXPIRE %s %d", key, LEASE_MS));
+	return 1;
+}
+
+/* --- the sources' memory and the scorer's state --------------------------------------------------
+ * What a scorer learnt by a window is committed in three steps once the window's alerts are
+ * delivered, so that a scorer killed at any point leaves the memory either as it was before the
+ * window (which the next scorer then scores again, whole, over it: the same alerts) or after it
+ * (the next scorer acknowledges the window's entries unscored):
+ * 1. the records of the window's sources to each partition's staged hash (a field a source, and
+ *    "window", the window; "full" when they are every source), in the slot of PREFIX:memory:K;
+ * 2. the commit: the window and the scorer's state (scorer_state_encode: its calibration, its
+ *    open incidents) to PREFIX:memory in one HSET;
+ * 3. each staged hash folded into PREFIX:memory:K (emptied first when "full") by a script, then
+ *    the window's entries acknowledged.
+ * A scorer that takes the partitions folds what was staged up to the commit's window, drops
+ * what was staged after it, and reads the memory. */
 
 #define MEMORY_PAIRS 256 /* field-value pairs an HSET at most */
+
+/* Folds a staged hash (KEYS[2]) of a window up to ARGV[1] into the memory (KEYS[1]); one
+ * staged after it is dropped. Fields of 16 bytes are sources' addresses. */
+static const char FOLD_SCRIPT[] =
+	"local w = tonumber(redis.call('HGET', KEYS[2], 'window')) "
+	"if w and w <= tonumber(ARGV[1]) then "
+	"if redis.call('HEXISTS', KEYS[2], 'full') == 1 then redis.call('DEL', KEYS[1]) end "
+	"local f = redis.call('HGETALL', KEYS[2]) "
+	"for i = 1, #f, 2 do "
+	"if #f[i] == 16 then redis.call('HSET', KEYS[1], f[i], f[i + 1]) end end end "
+	"redis.call('DEL', KEYS[2]) "
+	"return 1";
 
 static void memory_of(const struct part_collector *p, uint32_t k, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s:memory:%u", p->prefix, k);
 }
 
-/* The records of b whose source is in partition k (part[i]: record i's), in
- * HSETs of at most MEMORY_PAIRS (after a DEL when b holds every source).
- * Returns 0, or -1 when Redis did not take them. */
-static int keep_partition(struct part_collector *p, uint32_t k, const struct memory_batch *b,
-			  const uint32_t *part)
+/* The key of partition k's staged records (in the slot of its memory).
+ * Returns 0, or -1 when the prefix's braces give no such key (said). */
+static int staged_of(const struct part_collector *p, uint32_t k, char *buf, size_t len)
 {
-	const char *argv[2 + 2 * MEMORY_PAIRS];
-	size_t len[2 + 2 * MEMORY_PAIRS];
-	ip_addr src[MEMORY_PAIRS];
-	char key[512];
-	int rc = 0;
-	memory_of(p, k, key, sizeof key);
-	if (b->full) {
+	char memory[512];
+	memory_of(p, k, memory, sizeof memory);
+	if (redis_topology_slot_sibling(memory, ":staged", buf, len) == 0)
+		return 0;
+	log_err("scorer: %s: no key shares its slot ([role] prefix: braces that are no hash "
+		"tag?): the sources' memory is not kept",
+		memory);
+	return -1;
+}
+
+/* Step 1 for partition k: the records of b whose source is in k (part[i]:
+ * record i's) staged for the commit of window (after a DEL of what was
+ * staged, marked full, when b holds every source), in HSETs of at most
+ * MEMORY_PAIRS. Returns 0, or -1 when Redis did not take them. */
+static int stage_partition(struct part_collector *p, uint32_t k, const struct memory_batch *b,
+			   const uint32_t *part, int64_t window)
+{
+	enum { ARGS = 6 + 2 * MEMORY_PAIRS };
+	const char *argv[ARGS];
+	size_t len[ARGS];
+	ip_addr src[ARGS / 2];
+	char key[512], when[24];
+	int rc = staged_of(p, k, key, sizeof key);
+	if (rc == 0 && b->full) {
 		redisReply *r = redis_sync_format(p->redis, key, "DEL %s", key);
 		rc = r && r->type != REDIS_REPLY_ERROR ? 0 : -1;
 		freeReplyObject(r);
 	}
+	snprintf(when, sizeof when, "%lld", (long long)window);
 	argv[0] = "HSET", len[0] = 4, argv[1] = key, len[1] = strlen(key);
-	for (size_t i = 0; i < b->n && rc == 0;) {
-		int argc = 2;
-		for (; i < b->n && argc < 2 + 2 * MEMORY_PAIRS; i++) {
+	argv[2] = "window", len[2] = 6, argv[3] = when, len[3] = strlen(when);
+	argv[4] = "full", len[4] = 4, argv[5] = "1", len[5] = 1;
+	int argc = b->full ? 6 : 4; /* the first HSET marks the window */
+	for (size_t i = 0; rc == 0; argc = 2) {
+		for (; i < b->n && argc < ARGS; i++) {
 			if (part[i] != k)
 				continue;
 			const uint8_t *rec = b->rec + i * b->size;
-			ip_addr *a = &src[(argc - 2) / 2];
+			ip_addr *a = &src[argc / 2];
 			baseline_record_source(rec, a);
 			argv[argc] = (const char *)a->b, len[argc++] = sizeof a->b;
 			argv[argc] = (const char *)rec, len[argc++] = b->size;
@@ -351,60 +410,159 @@ static int keep_partition(struct part_collector *p, uint32_t k, const struct mem
 	return rc;
 }
 
-/* The memory the score thread shared, kept for the partitions held (a
- * batch Redis refuses is not tried further: one timeout a batch at most). */
-static void keep_memory(struct part_collector *p)
+/* Step 1: the memory of the batches held up to window, staged for every
+ * partition held. Returns 0, or -1 when Redis did not take it. */
+static int stage_held(struct part_collector *p, int64_t window)
 {
-	struct queue_link *l;
-	while ((l = queue_try_pop(p->kept))) {
-		struct memory_batch *b = queue_item(l, struct memory_batch, link);
+	int failed = 0;
+	for (size_t j = 0; j < p->n_held && !failed && p->held[j]->window <= window; j++) {
+		const struct memory_batch *b = p->held[j];
 		uint32_t *part = malloc((b->n + 1) * sizeof *part);
-		int failed = !part;
+		failed = !part;
 		for (size_t i = 0; part && i < b->n; i++) {
 			ip_addr src;
 			baseline_record_source(b->rec + i * b->size, &src);
 			part[i] = part_wire_partition(&src, p->c.n_parts);
 		}
 		for (uint32_t k = 0; k < p->c.n_parts && !failed; k++)
-			failed = p->owned[k] && keep_partition(p, k, b, part) < 0;
-		if (failed) {
-			pthread_mutex_lock(&p->lock);
-			p->st.memory_lost++;
-			pthread_mutex_unlock(&p->lock);
-		}
+			failed = p->owned[k] && stage_partition(p, k, b, part, window) < 0;
 		free(part);
+	}
+	return failed ? -1 : 0;
+}
+
+/* Step 2: window and the newest state held up to it, to PREFIX:memory.
+ * Returns 0, or -1 when Redis did not take them. */
+static int write_commit(struct part_collector *p, int64_t window)
+{
+	const struct memory_batch *last = NULL;
+	for (size_t j = 0; j < p->n_held && p->held[j]->window <= window; j++)
+		if (p->held[j]->state)
+			last = p->held[j];
+	char key[512];
+	key_of(p, "memory", key, sizeof key);
+	redisReply *r = last ? redis_sync_format(p->redis, key, "HSET %s window %lld state %b", key,
+						 (long long)window, last->state, last->state_len)
+			     : redis_sync_format(p->redis, key, "HSET %s window %lld", key,
+						 (long long)window);
+	int rc = r && r->type == REDIS_REPLY_INTEGER ? 0 : -1;
+	freeReplyObject(r);
+	return rc;
+}
+
+/* Step 3 for partition k: what was staged up to window folded into its
+ * memory, what was staged after it dropped. Returns 0, or -1. */
+static int fold_partition(struct part_collector *p, uint32_t k, int64_t window)
+{
+	char memory[512], staged[512], when[24];
+	memory_of(p, k, memory, sizeof memory);
+	if (staged_of(p, k, staged, sizeof staged) < 0)
+		return -1;
+	snprintf(when, sizeof when, "%lld", (long long)window);
+	redisReply *r = redis_sync_format(p->redis, memory, "EVAL %s 2 %s %s %s", FOLD_SCRIPT,
+					  memory, staged, when);
+	int rc = r && r->type == REDIS_REPLY_INTEGER ? 0 : -1;
+	if (r && r->type == REDIS_REPLY_ERROR)
+		log_warn("scorer: %s: the staged memory is not folded in: %s", memory, r->str);
+	freeReplyObject(r);
+	return rc;
+}
+
+/* Step 3 for every partition held, up to the commit's window. */
+static int fold_held(struct part_collector *p)
+{
+	for (uint32_t k = 0; k < p->c.n_parts; k++)
+		if (p->owned[k] && fold_partition(p, k, p->committed) < 0)
+			return -1;
+	return 0;
+}
+
+/* Forgets the batches held up to window (all of them when window is INT64_MAX). */
+static void forget_held(struct part_collector *p, int64_t window)
+{
+	size_t j = 0;
+	for (; j < p->n_held && p->held[j]->window <= window; j++)
+		free(p->held[j]);
+	if (j) /* (held is NULL before the first batch) */
+		memmove(p->held, p->held + j, (p->n_held - j) * sizeof *p->held);
+	p->n_held -= j;
+}
+
+/* The batches the score thread shared since the last look, held until their window is
+ * delivered. */
+static void hold_shared(struct part_collector *p)
+{
+	struct queue_link *l;
+	while ((l = queue_try_pop(p->kept))) {
+		struct memory_batch *b = queue_item(l, struct memory_batch, link);
+		if (grow_for_one(&p->held, &p->cap_held, p->n_held, sizeof *p->held, 16) == 0) {
+			p->held[p->n_held++] = b;
+			continue;
+		}
+		log_err("scorer: out of memory: the memory of window %lld is not kept",
+			(long long)b->window);
 		free(b);
 	}
 }
 
-/* What the scorer that held partition k kept of its sources, to the loop
- * ahead of the partition's windows. */
-static void take_memory(struct part_collector *p, uint32_t k)
+/* The newest window whose alerts are delivered (INT64_MIN: none since the
+ * last acknowledgement). */
+static int64_t newest_delivered(struct part_collector *p)
 {
-	char key[512];
-	memory_of(p, k, key, sizeof key);
-	redisReply *r = redis_sync_format(p->redis, key, "HGETALL %s", key);
-	size_t n = r && r->type == REDIS_REPLY_ARRAY ? r->elements / 2 : 0;
-	struct memory_batch *b = n ? memory_batch_new(n) : NULL;
-	struct ready *item = b ? malloc(sizeof *item) : NULL;
-	if (n && !item)
-		log_err("scorer: partition %u: out of memory to take its sources' memory", k);
-	for (size_t i = 0; item && i < n; i++) {
-		const redisReply *v = r->element[2 * i + 1];
-		if (v->type == REDIS_REPLY_STRING && v->len == b->size)
-			memcpy(b->rec + b->n++ * b->size, v->str, b->size);
+	pthread_mutex_lock(&p->lock);
+	uint64_t delivered = p->delivered;
+	pthread_mutex_unlock(&p->lock);
+	int64_t newest = INT64_MIN;
+	for (size_t i = 0; i < p->n_acks; i++)
+		if (p->acks[i].seq && p->acks[i].seq <= delivered && p->acks[i].start > newest)
+			newest = p->acks[i].start;
+	return newest;
+}
+
+/* Whether the fleet's lease is still this scorer's: 1, or 0 (another's,
+ * none, or Redis did not say). */
+static int still_holding(struct part_collector *p)
+{
+	char key[512], holder[NAME_MAX_LEN];
+	key_of(p, "lease", key, sizeof key);
+	return lease_holder(p, key, holder) == 1 && strcmp(holder, p->name) == 0;
+}
+
+/* The three steps for the windows delivered up to window. */
+static void commit_window(struct part_collector *p, int64_t window)
+{
+	if (stage_held(p, window) < 0 || write_commit(p, window) < 0) {
+		pthread_mutex_lock(&p->lock);
+		p->st.memory_lost++;
+		pthread_mutex_unlock(&p->lock);
+		return;
 	}
-	freeReplyObject(r);
-	if (item && b->n) {
-		*item = (struct ready){ .memory = b };
-		if (queue_push(p->ready, &item->link, 0) == 0) { /* (closed: stopping) */
-			log_info("scorer: partition %u: the memory of %zu sources taken over", k,
-				 b->n);
-			return;
-		}
+	p->committed = window;
+	forget_held(p, window);
+	if (fold_held(p) == 0)
+		p->folded = window;
+}
+
+static void acknowledge(struct part_collector *p);
+
+/* The memory of the windows delivered committed (the three steps; a fold
+ * that failed first), then their entries acknowledged; what Redis did not
+ * take is tried again at the next look, and the entries wait for it. A
+ * scorer that lost the lease (its holder's memory now) writes nothing. */
+static void commit(struct part_collector *p)
+{
+	hold_shared(p);
+	if (!p->n_owned)
+		forget_held(p, INT64_MAX);
+	int64_t window = newest_delivered(p);
+	int due = p->folded < p->committed || window > p->committed;
+	if (p->n_owned && due && still_holding(p)) {
+		if (p->folded < p->committed && fold_held(p) == 0)
+			p->folded = p->committed;
+		if (p->folded == p->committed && window > p->committed)
+			commit_window(p, window);
 	}
-	free(item);
-	free(b);
+	acknowledge(p);
 }
 
 void part_collector_keep_memory(struct part_collector *p, struct memory_batch *b)
@@ -413,15 +571,71 @@ void part_collector_keep_memory(struct part_collector *p, struct memory_batch *b
 		free(b);
 }
 
-/* Takes partition k: its lease (new, or still this scorer's), its group,
- * the memory of its sources and what is pending in it. Returns whether it
- * is held now. */
-static int take_partition(struct part_collector *p, uint32_t k)
+/* b to the loop, ahead of the windows: 0, or -1 (freed). */
+static int hand_memory(struct part_collector *p, struct memory_batch *b)
 {
-	char key[512], stream[512];
-	lease_of(p, k, key, sizeof key);
-	if (!new_lease(p, key) && lease_is_mine(p, key) != 1)
-		return 0;
+	struct ready *item = malloc(sizeof *item);
+	if (item) {
+		*item = (struct ready){ .memory = b };
+		if (queue_push(p->ready, &item->link, 0) == 0) /* (closed: stopping) */
+			return 0;
+	}
+	free(item);
+	free(b);
+	return -1;
+}
+
+/* The last commit: its window into *window (INT64_MIN: none), and its
+ * state to the loop. Returns 0, or -1 when Redis did not say. */
+static int take_commit(struct part_collector *p, int64_t *window)
+{
+	char key[512], when[ISOTIME_LEN];
+	key_of(p, "memory", key, sizeof key);
+	redisReply *a = redis_sync_format(p->redis, key, "HGETALL %s", key);
+	const redisReply *w = a && a->type == REDIS_REPLY_ARRAY ? field(a, "window") : NULL,
+			 *state = w ? field(a, "state") : NULL;
+	*window = w && w->str ? atoll(w->str) : INT64_MIN;
+	int rc = a && a->type == REDIS_REPLY_ARRAY ? 0 : -1;
+	struct memory_batch *b =
+		state && state->type == REDIS_REPLY_STRING ? memory_batch_new(0, state->len) : NULL;
+	if (b) {
+		memcpy(b->state, state->str, state->len);
+		b->window = *window;
+	}
+	freeReplyObject(a);
+	if (b && hand_memory(p, b) == 0)
+		log_info("scorer: the calibration and open incidents after window %s taken over",
+			 isotime_format(*window, when));
+	return rc;
+}
+
+/* Partition k's sources' memory, to the loop ahead of its windows. */
+static void take_memory(struct part_collector *p, uint32_t k)
+{
+	char key[512];
+	memory_of(p, k, key, sizeof key);
+	redisReply *r = redis_sync_format(p->redis, key, "HGETALL %s", key);
+	size_t n = r && r->type == REDIS_REPLY_ARRAY ? r->elements / 2 : 0;
+	struct memory_batch *b = n ? memory_batch_new(n, 0) : NULL;
+	if (n && !b)
+		log_err("scorer: partition %u: out of memory to take its sources' memory", k);
+	for (size_t i = 0; b && i < n; i++) {
+		const redisReply *v = r->element[2 * i + 1];
+		if (v->type == REDIS_REPLY_STRING && v->len == b->size)
+			memcpy(b->rec + b->n++ * b->size, v->str, b->size);
+	}
+	freeReplyObject(r);
+	size_t got = b ? b->n : 0;
+	if (b && hand_memory(p, b) == 0)
+		log_info("scorer: partition %u: the memory of %zu sources taken over", k, got);
+}
+
+/* Takes partition k: its group, and when the fleet's windows come to this
+ * scorer now (fresh), its sources' memory up to the last commit's window;
+ * then what is pending in it. Returns whether it is held now. */
+static int take_partition(struct part_collector *p, uint32_t k, int fresh)
+{
+	char stream[512];
 	stream_of(p, k, stream, sizeof stream);
 	redisReply *a = redis_sync_format(p->redis, stream, "XGROUP CREATE %s " GROUP " 0 MKSTREAM",
 					  stream);
@@ -431,34 +645,48 @@ static int take_partition(struct part_collector *p, uint32_t k)
 		return 0;
 	}
 	freeReplyObject(a);
+	if (fresh && fold_partition(p, k, p->committed) < 0)
+		return 0;
+	if (fresh)
+		take_memory(p, k);
 	p->owned[k] = 1;
-	take_memory(p, k);
+	p->n_owned++;
 	claim_pending(p, k);
 	return 1;
 }
 
-/* Renews the lease on k (taken again when none is there: a failover may
- * have lost it). Returns 0 when another scorer holds it now, its name in
- * holder[NAME_MAX_LEN]. */
-static int renew_partition(struct part_collector *p, uint32_t k, char *holder)
+static void release_partition(struct part_collector *p, uint32_t k);
+
+/* Takes every partition not held: the fleet's windows are this scorer's
+ * to score, whole. Taking over (none held), it goes on from the last
+ * commit, and takes all of them or none (tried again at the next look):
+ * a partition taken later would come without its sources' memory. */
+static void take_all(struct part_collector *p)
 {
-	char key[512];
-	lease_of(p, k, key, sizeof key);
-	int held = lease_holder(p, key, holder);
-	if (held == 0 && !new_lease(p, key))
-		held = lease_holder(p, key, holder); /* another took it meanwhile */
-	if (held == 0) {
-		log_info("scorer: partition %u: its lease had gone (a failover?); taken again", k);
-		return 1;
+	int fresh = !p->n_owned;
+	int64_t window;
+	if (fresh) { /* the windows after the commit are scored (again) from here */
+		if (take_commit(p, &window) < 0)
+			return;
+		p->committed = p->folded = p->handed = window;
 	}
-	if (held == 1 && strcmp(holder, p->name) == 0)
-		freeReplyObject(redis_sync_format(p->redis, key, "PEXPIRE %s %d", key, LEASE_MS));
-	return held != 1 || strcmp(holder, p->name) == 0; /* no answer: kept until Redis says */
+	for (uint32_t k = 0; k < p->c.n_parts; k++)
+		if (!p->owned[k] && take_partition(p, k, fresh))
+			log_info("scorer: partition %u taken", k);
+	if (!fresh || p->n_owned == (int)p->c.n_parts)
+		return;
+	log_warn("scorer: %d of %u partitions taken: they are given back, and all taken again "
+		 "at the next look",
+		 p->n_owned, p->c.n_parts);
+	for (uint32_t k = 0; k < p->c.n_parts; k++)
+		if (p->owned[k])
+			release_partition(p, k);
 }
 
-/* Lets partition k go: its parts not merged yet stay pending in the
- * group for the scorer that takes it (XAUTOCLAIM). */
-static void release_partition(struct part_collector *p, uint32_t k, int drop_lease)
+/* Lets partition k go: its parts not merged yet, and those merged whose
+ * memory is not committed, stay pending in the group for the scorer that
+ * takes it (XAUTOCLAIM). */
+static void release_partition(struct part_collector *p, uint32_t k)
 {
 	for (size_t i = 0; i < p->n_w; i++) {
 		struct waiting *w = &p->w[i];
@@ -477,51 +705,60 @@ static void release_partition(struct part_collector *p, uint32_t k, int drop_lea
 		else
 			free(p->w[i].p);
 	p->n_w = left;
+	left = 0;
+	for (size_t i = 0; i < p->n_acks; i++)
+		if (p->acks[i].k != k)
+			p->acks[left++] = p->acks[i];
+	p->n_acks = left;
 	p->owned[k] = 0;
-	if (!drop_lease)
-		return;
-	char key[512];
-	lease_of(p, k, key, sizeof key);
-	if (lease_is_mine(p, key) == 1)
-		freeReplyObject(redis_sync_format(p->redis, key, "DEL %s", key));
+	p->n_owned--;
 }
 
-/* The partitions this scorer should hold now: every n-th from its rank. */
+/* Gives every partition held up: scorer holder holds the fleet's lease. */
+static void give_all(struct part_collector *p, const char *holder)
+{
+	for (uint32_t k = 0; k < p->c.n_parts; k++)
+		if (p->owned[k]) {
+			log_info("scorer: partition %u goes to scorer %s, which holds the fleet's "
+				 "lease",
+				 k, holder);
+			release_partition(p, k);
+		}
+}
+
+/* One scorer scores the fleet's windows, whole: the holder of the fleet's
+ * lease holds every partition; the others stand by to take them over. */
 static void balance_partitions(struct part_collector *p)
 {
-	int n, rank = scorer_rank(p, &n), owned = 0;
 	char holder[NAME_MAX_LEN];
-	if (n == 0) /* Redis did not say who is there: nothing changes */
-		return;
-	for (uint32_t k = 0; k < p->c.n_parts; k++) {
-		int mine = rank >= 0 && (int)(k % (uint32_t)n) == rank;
-		if (p->owned[k] && !mine) {
-			log_info("scorer: partition %u goes to the scorer whose share it is now "
-				 "(%d scorers)", k, n);
-			release_partition(p, k, 1);
-		} else if (p->owned[k] && !renew_partition(p, k, holder)) {
-			log_info("scorer: partition %u goes to scorer %s, which holds its lease", k,
-				 holder);
-			release_partition(p, k, 1);
-		} else if (!p->owned[k] && mine && take_partition(p, k)) {
-			log_info("scorer: partition %u taken", k);
-		}
-		owned += p->owned[k];
-	}
+	int n = count_scorers(p);
+	int held = n ? hold_lease(p, holder) : -1; /* -1: Redis did not say: nothing changes */
+	if (held == 1 && p->n_owned < (int)p->c.n_parts)
+		take_all(p);
+	else if (held == 0 && p->n_owned)
+		give_all(p, holder);
+	if (held == 0 && !p->standing_by)
+		log_info("scorer: scorer %s scores the fleet's windows; this one stands by to take "
+			 "them over",
+			 holder);
+	if (held >= 0)
+		p->standing_by = held == 0;
 	long long now = duration_wall_ms();
 	int live = 0;
 	for (int i = 0; i < p->n_sensors; i++)
 		live += !p->sensor[i].done && !silent(p, &p->sensor[i], now);
 	pthread_mutex_lock(&p->lock);
-	p->st.owned = owned;
-	p->st.scorers = n;
+	p->st.owned = p->n_owned;
+	if (n)
+		p->st.scorers = n;
 	p->st.sensors = live;
 	pthread_mutex_unlock(&p->lock);
 }
 
 /* --- parts into windows ----------------------------------------------------------------------- */
 
-static void ack_later(struct part_collector *p, uint64_t seq, uint32_t k, const char *id)
+static void ack_later(struct part_collector *p, uint64_t seq, int64_t start, uint32_t k,
+		      const char *id)
 {
 	if (grow_for_one(&p->acks, &p->cap_acks, p->n_acks, sizeof *p->acks, 64) < 0) {
 		log_err("scorer: out of memory: entry %s stays pending", id);
@@ -529,6 +766,7 @@ static void ack_later(struct part_collector *p, uint64_t seq, uint32_t k, const 
 	}
 	struct ack *a = &p->acks[p->n_acks++];
 	a->seq = seq;
+	a->start = start;
 	a->k = k;
 	snprintf(a->id, sizeof a->id, "%s", id);
 }
@@ -546,14 +784,6 @@ static struct waiting *waiting_at(struct part_collector *p, int64_t start)
 	p->n_w++;
 	p->w[i] = (struct waiting){ .start = start, .first = duration_monotonic() };
 	return &p->w[i];
-}
-
-static const redisReply *field(const redisReply *fields, const char *name)
-{
-	for (size_t i = 0; i + 1 < fields->elements; i += 2)
-		if (fields->element[i]->str && strcmp(fields->element[i]->str, name) == 0)
-			return fields->element[i + 1];
-	return NULL;
 }
 
 /* Decodes entry e of partition k, checked against what this scorer reads. */
@@ -579,11 +809,15 @@ static void count_dropped(struct part_collector *p, uint64_t *counter)
 	pthread_mutex_unlock(&p->lock);
 }
 
-static void take_entry(struct part_collector *p, uint32_t k, const redisReply *e, int claimed)
+/* Entry e of partition k (claimed: read by a scorer before) to its
+ * window. Returns 1 when it is a claimed entry of a window committed
+ * before (its alerts delivered, its memory kept): acknowledged unscored;
+ * else 0. */
+static int take_entry(struct part_collector *p, uint32_t k, const redisReply *e, int claimed)
 {
 	if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 || !e->element[0]->str ||
 	    e->element[1]->type != REDIS_REPLY_ARRAY)
-		return;
+		return 0;
 	const char *id = e->element[0]->str;
 	const redisReply *sensor = field(e->element[1], "sensor"),
 			 *data = field(e->element[1], "data");
@@ -596,23 +830,28 @@ static void take_entry(struct part_collector *p, uint32_t k, const redisReply *e
 		if (p->said_length++ < 10)
 			log_err("scorer: %s:%u entry %s: %s; dropped", p->prefix, k, id, why);
 		count_dropped(p, &p->st.bad);
-		ack_later(p, 0, k, id);
-		return;
+		ack_later(p, 0, INT64_MIN, k, id);
+		return 0;
 	}
-	if (h.window_start <= p->handed[k]) {
+	if (claimed && h.window_start <= p->committed) {
+		sample_set_free(&x.set);
+		ack_later(p, 0, h.window_start, k, id);
+		return 1;
+	}
+	if (h.window_start <= p->handed) {
 		log_warn("scorer: a part of window %s from sensor %s came after the window was "
 			 "scored (%zu samples); dropped: raise [role] deadline?",
 			 isotime_format(h.window_start, when), sensor->str, x.set.n);
 		sample_set_free(&x.set);
 		count_dropped(p, &p->st.late);
-		ack_later(p, 0, k, id);
-		return;
+		ack_later(p, 0, h.window_start, k, id);
+		return 0;
 	}
 	struct waiting *w = waiting_at(p, h.window_start);
 	if (!w || grow_for_one(&w->p, &w->cap, w->n, sizeof *w->p, 8) < 0) {
 		log_err("scorer: out of memory: entry %s stays pending", id);
 		sample_set_free(&x.set);
-		return;
+		return 0;
 	}
 	snprintf(x.id, sizeof x.id, "%s", id);
 	snprintf(x.sensor, sizeof x.sensor, "%s", sensor->str);
@@ -627,6 +866,7 @@ static void take_entry(struct part_collector *p, uint32_t k, const redisReply *e
 	p->st.samples_in += x.set.n;
 	p->st.merge_seconds += duration_monotonic() - t0;
 	pthread_mutex_unlock(&p->lock);
+	return 0;
 }
 
 /* Reads what is new in partition k. Returns how many entries came. */
@@ -784,11 +1024,9 @@ static int hand_oldest(struct part_collector *p, int at_deadline, const char *mi
 		log_warn("scorer: window %s merged at the deadline without the parts of %s",
 			 isotime_format(w.start, when), missing);
 	p->n_handed++;
-	for (size_t i = 0; i < w.n; i++) {
-		ack_later(p, p->n_handed, w.p[i].k, w.p[i].id);
-		if (w.start > p->handed[w.p[i].k])
-			p->handed[w.p[i].k] = w.start;
-	}
+	for (size_t i = 0; i < w.n; i++)
+		ack_later(p, p->n_handed, w.start, w.p[i].k, w.p[i].id);
+	p->handed = w.start;
 	free(w.p);
 	memmove(&p->w[0], &p->w[1], --p->n_w * sizeof *p->w);
 	struct alerted *done = w.replayed ? alerted_in(p, w.start) : NULL;
@@ -811,18 +1049,16 @@ static void hand_ready(struct part_collector *p)
 	}
 }
 
-/* Acknowledges and deletes the entries of the windows delivered. */
+/* Acknowledges and deletes the entries of the windows committed (and
+ * folded), and those dropped. */
 static void acknowledge(struct part_collector *p)
 {
-	pthread_mutex_lock(&p->lock);
-	uint64_t delivered = p->delivered;
-	pthread_mutex_unlock(&p->lock);
 	size_t kept = 0, acked = 0;
 	for (size_t i = 0; i < p->n_acks; i++) {
 		struct ack *a = &p->acks[i];
 		char key[512];
 		stream_of(p, a->k, key, sizeof key);
-		redisReply *r = a->seq <= delivered
+		redisReply *r = a->seq == 0 || a->start <= p->folded
 					? redis_sync_format(p->redis, key, "XACK %s " GROUP " %s",
 							    key, a->id)
 					: NULL;
@@ -942,10 +1178,13 @@ int part_collector_fetch_model(const struct part_collector_config *c, const char
 /* Leaves cleanly: the partitions to the other scorers at once. */
 static void leave(struct part_collector *p)
 {
+	char key[512];
 	for (uint32_t k = 0; k < p->c.n_parts; k++)
 		if (p->owned[k])
-			release_partition(p, k, 1);
-	char key[512];
+			release_partition(p, k);
+	key_of(p, "lease", key, sizeof key);
+	if (still_holding(p))
+		freeReplyObject(redis_sync_format(p->redis, key, "DEL %s", key));
 	key_of(p, "scorers", key, sizeof key);
 	freeReplyObject(redis_sync_format(p->redis, key, "HDEL %s %s", key, p->name));
 }
@@ -967,8 +1206,7 @@ static void *collecting(void *arg)
 			for (size_t n = READ_COUNT; p->owned[k] && n == READ_COUNT;)
 				got += n = read_partition(p, k);
 		hand_ready(p);
-		keep_memory(p);
-		acknowledge(p);
+		commit(p);
 		publish_model(p);
 		if (!got)
 			wait_a_little(p);
@@ -1005,7 +1243,8 @@ static void free_collector(struct part_collector *p)
 	free(p->w);
 	free(p->acks);
 	free(p->owned);
-	free(p->handed);
+	forget_held(p, INT64_MAX);
+	free(p->held);
 	struct queue_link *l;
 	while (p->asks && (l = queue_try_pop(p->asks)))
 		take_ask(p, l);
@@ -1026,9 +1265,8 @@ struct part_collector *part_collector_start(struct ev_loop *loop,
 					    void *ctx)
 {
 	struct part_collector *p = calloc(1, sizeof *p);
-	if (!p || !(p->owned = calloc(c->n_parts, 1)) ||
-	    !(p->handed = malloc(c->n_parts * sizeof *p->handed)) ||
-	    !(p->prefix = strdup(c->prefix)) || !(p->name = strdup(c->name))) {
+	if (!p || !(p->owned = calloc(c->n_parts, 1)) || !(p->prefix = strdup(c->prefix)) ||
+	    !(p->name = strdup(c->name))) {
 		log_err("scorer: out of memory");
 		if (p)
 			free_collector(p);
@@ -1038,8 +1276,7 @@ struct part_collector *part_collector_start(struct ev_loop *loop,
 	p->loop = loop;
 	p->fn = fn;
 	p->ctx = ctx;
-	for (uint32_t k = 0; k < c->n_parts; k++)
-		p->handed[k] = INT64_MIN;
+	p->handed = p->committed = p->folded = INT64_MIN;
 	expect_sensors(p, c->sensors);
 	if (!(p->ready = queue_new(READY_MAX)) || !(p->asks = queue_new(0)) ||
 	    !(p->kept = queue_new(0))) {
@@ -1116,8 +1353,7 @@ void part_collector_stop(struct part_collector *p)
 	/* the thread has ended: its client is the caller's now */
 	if (redis_sync_answering(p->redis)) {
 		redis_sync_stop_by(p->redis, stop_deadline(p));
-		keep_memory(p);
-		acknowledge(p);
+		commit(p);
 		leave(p);
 	} else {
 		log_warn("scorer: redis does not answer: %zu entries stay pending, and the "

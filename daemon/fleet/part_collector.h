@@ -1,27 +1,31 @@
 /* part_collector: a scorer's windows, made of the sensors' partitions
- * (part_publisher.h). The scorers share the partitions: each one counts
- * the live scorers (PREFIX:scorers, a line each, renewed each second),
- * takes its share of the partitions by a lease (PREFIX:lease:K, renewed;
- * a dead scorer's leases expire and the others take its share), and reads
- * its partitions' streams in the consumer group "flowsad-scorers". A taken
- * partition's entries that another scorer read and never acknowledged are
- * claimed (XAUTOCLAIM), so a killed scorer's windows are scored by another.
+ * (part_publisher.h). One scorer scores the fleet's windows, each whole,
+ * as one host would: top_n, the threshold's calibration and the gates are
+ * about a whole window, and the sources' memory goes from one window to
+ * the next. It holds the fleet's lease (PREFIX:lease, renewed each second)
+ * and with it every partition, read in the consumer group
+ * "flowsad-scorers"; the other scorers (PREFIX:scorers, a line each,
+ * renewed each second) stand by, and when the lease expires (6 s after
+ * the last renewal) or is given up at a clean stop one of them takes it,
+ * with the entries the other read and never acknowledged (XAUTOCLAIM).
  *
  * A window is merged (features/merge.h) and handed to the loop when, for
- * every partition held, every sensor has sent its part or says it has
+ * every partition, every sensor has sent its part or says it has
  * closed the window (part_publisher.h), or has gone silent for [role]
  * deadline (said once), or when deadline has passed since the window's
  * first part came; what was missing is counted and said. Parts that come
  * for a window already handed are counted late, and dropped. A window
  * with entries claimed from another scorer comes with the sources whose
  * alerts of it the alert stream holds already (that scorer delivered them
- * before it died), so that they are not sent twice. Entries are
- * acknowledged and deleted once their window is scored and its alerts are
- * delivered (part_collector_delivered). The model a scorer takes into use
- * is published for the others (sensors need none). Each partition's
- * sources' memory (baseline.h: their levels, peers, usual scores) is kept
- * beside its stream, window by window, so that the scorer that takes the
- * partition over goes on with it instead of seeing every source as new.
+ * before it died), so that they are not sent twice. Once a window is
+ * scored and its alerts delivered (part_collector_delivered), what the
+ * scorer learnt by it (the sources' memory, baseline.h, in
+ * PREFIX:memory:K; the calibration and open incidents, scorer.h, in
+ * PREFIX:memory) is committed, and then its entries are acknowledged and
+ * deleted: the scorer that takes over goes on from the last commit, and
+ * scores the windows after it again, whole, over the memory they were
+ * scored over (the same alerts). The model a scorer takes into use is
+ * published for the others (sensors need none).
  *
  * Threads: the functions below run on the loop's thread; reading, merging
  * and acknowledging on a thread of the collector's own; the windows come
@@ -48,9 +52,9 @@ struct part_collector_config {
 	 * only the sensors heard in Redis are waited for) */
 	const char *sensors;
 	uint32_t window_seconds; /* what the model expects */
-	/* on the loop's thread, ahead of a partition's first window here: the
-	 * memory of its sources kept by the scorer that held it before (b is
-	 * memory's); NULL: none taken over */
+	/* on the loop's thread, ahead of the first window taken over: the
+	 * memory of the sources and the scorer's state that the scorer before
+	 * committed (b is memory's); NULL: none taken over */
 	void (*memory)(void *ctx, struct memory_batch *b);
 };
 
@@ -67,7 +71,7 @@ struct part_collector_stats {
 	uint64_t incomplete;	     /* windows merged without every sensor's part */
 	uint64_t claimed;	     /* entries claimed from other scorers */
 	uint64_t acked;		     /* entries acknowledged (and deleted) */
-	uint64_t memory_lost;	     /* sources' memory Redis did not take (batches) */
+	uint64_t memory_lost;	     /* commits Redis did not take (each tried again) */
 	double merge_seconds;	     /* decoding and merging, in all */
 	int owned, sensors, scorers; /* partitions held; sensors and scorers known live */
 };
@@ -81,10 +85,11 @@ struct part_collector *part_collector_start(struct ev_loop *loop,
  * scored and their alerts delivered: their entries can go. */
 void part_collector_delivered(struct part_collector *p, uint64_t windows);
 void part_collector_stats(struct part_collector *p, struct part_collector_stats *out);
-/* The memory of some sources (b taken over; from any thread), kept in
- * PREFIX:memory:K for the partitions held, for the scorer that takes one
- * over (a field a source: its record); a batch of every source
- * (b->full) also forgets the others. */
+/* The memory of the sources of a window scored and the scorer's state
+ * after it (b taken over; from any thread), committed once the window's
+ * alerts are delivered, for the scorer that takes over (PREFIX:memory:K,
+ * a field a source: its record; a batch of every source, b->full, also
+ * forgets the others). */
 void part_collector_keep_memory(struct part_collector *p, struct memory_batch *b);
 /* The model at path (just taken into use) to PREFIX:model, for scorers
  * that start without one. */
@@ -96,11 +101,12 @@ int part_collector_fetch_model(const struct part_collector_config *c, const char
  * pending in the streams, for the next scorer to claim), within the
  * command timeout whatever Redis does. NULL: no-op. */
 void part_collector_pause(struct part_collector *p);
-/* After the last window was scored: acknowledges what was delivered (the
- * rest stays pending), gives the partitions up to the other scorers at
- * once, and frees; within the command timeout, and at once when Redis did
- * not answer the last command (then everything stays pending, for the
- * scorer that takes the partitions when their leases expire). NULL: no-op. */
+/* After the last window was scored: commits and acknowledges what was
+ * delivered (the rest stays pending), gives the lease up to the other
+ * scorers at once, and frees; within the command timeout, and at once
+ * when Redis did not answer the last command (then everything stays
+ * pending, for the scorer that takes over when the lease expires). NULL:
+ * no-op. */
 void part_collector_stop(struct part_collector *p);
 
 #endif

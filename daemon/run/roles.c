@@ -239,8 +239,8 @@ void roles_write_metrics(void *ctx, FILE *out)
 		      "Entries claimed that another scorer read and never acknowledged.", NULL,
 		      (double)s.claimed);
 	metrics_value(out, "scorer_memory_lost_total", "counter",
-		      "Batches of sources' memory Redis did not keep (a scorer taking the "
-		      "partition over would see those sources older).",
+		      "Commits of the sources' memory Redis did not take (tried again; a "
+		      "scorer taking over meanwhile scores those windows again).",
 		      NULL, (double)s.memory_lost);
 	metrics_value(out, "scorer_partitions", "gauge", "Partitions this scorer holds.", NULL,
 		      s.owned);

@@ -187,12 +187,14 @@ void score_thread_expire_history(struct score_thread *t, int64_t now)
 	}
 }
 
-struct memory_batch *memory_batch_new(size_t n)
+struct memory_batch *memory_batch_new(size_t n, size_t state_len)
 {
 	size_t size = baseline_record_size();
-	struct memory_batch *b = malloc(sizeof *b + (n ? n : 1) * size);
+	struct memory_batch *b = malloc(sizeof *b + (n ? n : 1) * size + state_len);
 	if (b)
-		*b = (struct memory_batch){ .n = 0, .size = size };
+		*b = (struct memory_batch){ .n = 0, .size = size, .window = INT64_MIN,
+					    .state = state_len ? b->rec + n * size : NULL,
+					    .state_len = state_len };
 	return b;
 }
 
@@ -316,17 +318,27 @@ static void free_window(struct score_thread *t, struct job *j)
 }
 
 /* The memory of the window's sources, or every MEMORY_FULL_SECONDS of
- * every source, to whoever shares it. */
-static void share_memory(struct score_thread *t, const struct sample_set *set, time_t now)
+ * every source, with the scorer's state, to whoever shares it. */
+static void share_memory(struct score_thread *t, int64_t window, const struct sample_set *set,
+			 time_t now)
 {
 	int full = now >= t->shared_all_at + MEMORY_FULL_SECONDS;
-	size_t n = full ? baseline_stats(t->baseline)->hosts : set->n;
-	struct memory_batch *b = t->share && n ? memory_batch_new(n) : NULL;
+	size_t n = full ? baseline_stats(t->baseline)->hosts : set->n, state_len = 0;
+	uint8_t *state = NULL;
+	if (!t->share)
+		return;
+	int no_state = t->scorer && scorer_state_encode(t->scorer, &state, &state_len) < 0;
+	struct memory_batch *b = no_state ? NULL : memory_batch_new(n, state_len);
 	if (!b) {
-		if (t->share && n)
-			log_err("out of memory: the memory of %zu sources is not shared", n);
+		log_err("out of memory: the memory of window %lld is not shared",
+			(long long)window);
+		free(state);
 		return;
 	}
+	b->window = window;
+	if (state_len)
+		memcpy(b->state, state, state_len);
+	free(state);
 	if (full) {
 		b->full = 1;
 		b->n = baseline_export_hosts(t->baseline, b->rec, n);
@@ -349,6 +361,13 @@ static void take_memory(struct score_thread *t, struct memory_batch *b)
 					    sizeof err) < 0;
 	if (bad)
 		log_warn("%zu of %zu sources' memory taken over were refused (%s)", bad, b->n,
+			 err);
+	if (b->state && !t->scorer)
+		log_warn("the calibration and open incidents taken over are dropped: no model yet");
+	else if (b->state && scorer_state_decode(t->scorer, b->state, b->state_len, err,
+						  sizeof err) < 0)
+		log_warn("the calibration and open incidents taken over were refused (%s): this "
+			 "scorer's go on",
 			 err);
 	free(b);
 }
@@ -377,7 +396,7 @@ static void score_window(struct score_thread *t, struct job *j)
 		r->r.suppressed = st->suppressed - suppressed;
 		r->r.threshold = st->threshold;
 	}
-	share_memory(t, &j->set, time(NULL));
+	share_memory(t, j->start, &j->set, time(NULL));
 	if (t->history && j->set.n && history_append(t->history, &j->set) < 0)
 		r->r.history_failed = errno;
 	r->r.history_windows = t->history ? history_stats(t->history)->windows : 0;

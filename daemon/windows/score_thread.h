@@ -74,25 +74,30 @@ void score_thread_expire_history(struct score_thread *t, int64_t now);
 
 /* Sources' memory on its way between processes (a scorer's partitions,
  * taken over by another): n records (baseline_export_host) of size bytes,
- * back to back. */
+ * back to back, and the scorer's state (scorer_state_encode) after the
+ * same window. */
 struct memory_batch {
 	struct queue_link link;
 	size_t n, size;
-	int full; /* every source remembered: what is not in it is forgotten */
+	int full;	  /* every source remembered: what is not in it is forgotten */
+	int64_t window;	  /* the memory is that after this window (INT64_MIN: none) */
+	uint8_t *state;	  /* state_len bytes in the batch, after the records (NULL: none) */
+	size_t state_len;
 	uint8_t rec[];
 };
-/* A batch of room for n records (n = 0: none yet), or NULL without memory. */
-struct memory_batch *memory_batch_new(size_t n);
-/* Told, on the score thread, the memory of each window's sources once the
- * window is scored, and every MEMORY_FULL_SECONDS the memory of every
- * source (b is fn's). */
+/* A batch of room for n records (n = 0: none yet) and a state of
+ * state_len bytes (0: none), or NULL without memory; one free() frees it. */
+struct memory_batch *memory_batch_new(size_t n, size_t state_len);
+/* Told, on the score thread, after each window scored, the memory of its
+ * sources, or every MEMORY_FULL_SECONDS of every source, with the scorer's
+ * state then (b is fn's): a batch every window, also one without sources. */
 #define MEMORY_FULL_SECONDS 300
 typedef void (*memory_shared_fn)(void *ctx, struct memory_batch *b);
 /* From the windows handed over from now on, their sources' memory goes to
  * fn (a scorer's, for the scorer that may take its partitions over). */
 void score_thread_share_memory(struct score_thread *t, memory_shared_fn fn, void *ctx);
-/* Another process's memory of some sources (b taken over), taken in before
- * the windows handed over after it are scored. */
+/* Another process's memory of some sources and its scorer's state (b taken
+ * over), taken in before the windows handed over after it are scored. */
 void score_thread_take_memory(struct score_thread *t, struct memory_batch *b);
 
 /* The thread's counts, as of the last window it finished. */

@@ -1,11 +1,14 @@
 #include "windows/scorer.h"
 
+#include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "alerting/alert.h"
+#include "base/crc32.h"
 #include "detector/calibrate.h"
 #include "features/distinct.h"
 #include "detector/explain.h"
@@ -164,6 +167,77 @@ const struct scorer_stats *scorer_stats(const struct scorer *s)
 struct incident_table *scorer_incidents(struct scorer *s)
 {
 	return s->incidents;
+}
+
+/* --- the state carried from window to window ----------------------------------------------------
+ * MAGIC, u32 version, u32 sizeof(struct calibrator), the calibrator, u32 CRC-32 of everything
+ * before it, then the open incidents (incident_table_encode: checked on their own). */
+
+static const char STATE_MAGIC[8] = "FSADSCS";
+#define STATE_VERSION 1
+#define STATE_HEAD    (8 + 4 + 4 + sizeof(struct calibrator) + 4)
+
+int scorer_state_encode(const struct scorer *s, uint8_t **out, size_t *len)
+{
+	uint8_t *inc, *buf;
+	size_t n;
+	uint32_t head[2] = { STATE_VERSION, sizeof(struct calibrator) };
+	if (incident_table_encode(s->incidents, &inc, &n) < 0)
+		return -ENOMEM;
+	if (!(buf = malloc(STATE_HEAD + n))) {
+		free(inc);
+		return -ENOMEM;
+	}
+	memcpy(buf, STATE_MAGIC, 8);
+	memcpy(buf + 8, head, sizeof head);
+	memcpy(buf + 16, &s->recent, sizeof s->recent);
+	uint32_t crc = crc32_ieee(buf, STATE_HEAD - 4);
+	memcpy(buf + STATE_HEAD - 4, &crc, 4);
+	memcpy(buf + STATE_HEAD, inc, n);
+	free(inc);
+	*out = buf;
+	*len = STATE_HEAD + n;
+	return 0;
+}
+
+/* Whether c, read from elsewhere, is a calibration this scorer could have made. */
+static int calibrator_is_sane(const struct calibrator *c)
+{
+	if (c->quantile != SCORER_RECENT_QUANTILE || c->halflife != SCORER_RECENT_HALFLIFE ||
+	    !isfinite(c->weight) || c->weight < 0)
+		return 0;
+	for (int i = 0; i < CALIBRATE_BINS; i++)
+		if (!isfinite(c->bins[i]) || c->bins[i] < 0)
+			return 0;
+	return 1;
+}
+
+int scorer_state_decode(struct scorer *s, const uint8_t *buf, size_t len, char *err, size_t errlen)
+{
+	uint32_t head[2], crc;
+	struct calibrator c;
+	if (len < STATE_HEAD || memcmp(buf, STATE_MAGIC, 8) != 0) {
+		snprintf(err, errlen, "not a flowsad scorer's state");
+		return -EINVAL;
+	}
+	memcpy(head, buf + 8, sizeof head);
+	memcpy(&crc, buf + STATE_HEAD - 4, 4);
+	if (head[0] != STATE_VERSION || head[1] != sizeof c) {
+		snprintf(err, errlen,
+			 "scorer's state format %u (%u-byte calibration), expected %u (%zu)",
+			 head[0], head[1], STATE_VERSION, sizeof c);
+		return -EINVAL;
+	}
+	memcpy(&c, buf + 16, sizeof c);
+	if (crc != crc32_ieee(buf, STATE_HEAD - 4) || !calibrator_is_sane(&c)) {
+		snprintf(err, errlen, "the scorer's calibration is damaged");
+		return -EINVAL;
+	}
+	int rc = incident_table_decode(s->incidents, buf + STATE_HEAD, len - STATE_HEAD, err,
+				       errlen);
+	if (rc == 0)
+		s->recent = c;
+	return rc;
 }
 
 /* The hosts an alert's source provoked answers from (related_of). */

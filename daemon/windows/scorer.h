@@ -84,4 +84,16 @@ const struct scorer_stats *scorer_stats(const struct scorer *s);
  * across a restart. */
 struct incident_table *scorer_incidents(struct scorer *s);
 
+/* What the scorer carries from window to window besides the sources'
+ * memory (the recent scores' calibration, the open incidents), as bytes
+ * (*out malloc'd, *len long), so that another scorer goes on from it as
+ * this one would have (a fleet's takeover). Returns 0 or -ENOMEM. */
+int scorer_state_encode(const struct scorer *s, uint8_t **out, size_t *len)
+	__attribute__((warn_unused_result));
+/* Replaces s's calibration and open incidents with those encoded in buf.
+ * Returns 0; -EINVAL with the reason in err when buf is no state of this
+ * format and of s's window length, or is damaged (s unchanged); -ENOMEM. */
+int scorer_state_decode(struct scorer *s, const uint8_t *buf, size_t len, char *err,
+			size_t errlen) __attribute__((warn_unused_result));
+
 #endif

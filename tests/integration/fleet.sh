@@ -3,10 +3,13 @@
 # replicas): the sample capture split in two by flow, each half replayed
 # into a sensor of its own, gives a scorer the same samples and alerts as
 # one sensor that sees everything; a master killed while they send loses
-# nothing; a scorer killed mid-run has its partitions and pending entries
-# taken by another (XAUTOCLAIM), no window lost and no alert twice; a
-# sensor killed mid-run is waited for no longer than the deadline, and a
-# quiet live sensor not at all (its clock says how far its windows are closed);
+# nothing; a scorer killed mid-run has its partitions, its last commit and
+# its pending entries taken by the one standing by (XAUTOCLAIM), and the
+# stream's alerts are one host's; a scorer that joins takes nothing from
+# the one scoring, which hands over at once when it stops: each window
+# scored once; a sensor killed mid-run is waited for no longer than the
+# deadline, and a quiet live sensor not at all (its clock says how far its
+# windows are closed);
 # the only seed given, a master, killed: the nodes it named stand in for it;
 # every node stopped: SIGTERM still ends a sensor and a scorer within 10 s.
 # Without a fault, two sensors and a scorer make the samples, history and
@@ -29,13 +32,15 @@ tcpdump -r "$DATA/sample.pcap" -w "$T/b.pcap" "ip and (tcp or udp) and ($half = 
 
 # conf NAME MODE PREFIX [KEY = VALUE lines]: a sensor's or scorer's file
 # (SEEDS=...: other cluster seeds than all of them; STREAM=...: another
-# prefix's alert stream)
+# prefix's alert stream; SUPPRESS=...: seconds an incident holds repeats back;
+# PARTITIONS=...: other than 8)
 conf() {
 	local f=$T/$1.conf
-	printf '[window]\nlength = 1m\n[alerts]\nsuppress = 0\nmin_score = -100\n' >"$f"
+	printf '[window]\nlength = 1m\n[alerts]\nsuppress = %s\nmin_score = -100\n' "${SUPPRESS:-0}" >"$f"
 	printf '[redis]\naddress = %s\nstream = %s:alerts\n' "${SEEDS:-$seeds}" "${STREAM:-$3}" >>"$f"
 	printf '[spool]\ndir = %s/spool-%s\n' "$T" "$1" >>"$f"
-	printf '[role]\nmode = %s\nname = %s\nprefix = %s\npartitions = 8\n' "$2" "$1" "$3" >>"$f"
+	printf '[role]\nmode = %s\nname = %s\nprefix = %s\npartitions = %s\n' "$2" "$1" "$3" \
+		"${PARTITIONS:-8}" >>"$f"
 	shift 3
 	[ $# -eq 0 ] || printf '%s\n' "$@" >>"$f"
 }
@@ -164,12 +169,16 @@ printf '[window]\nlength = 1m\n[alerts]\nsuppress = 0\nmin_score = -100\n[retrai
 printf 'history_dir = %s/one.history\ninterval = 0\n' "$T" >>"$T/one.conf"
 "$FLOWSAD" run -c "$T/one.conf" -m "$T/model" -r "$DATA/sample.pcap" --samples "$T/one.csv" \
 	--jsonl "$T/one.jsonl" 2>"$T/one.log"
-# alerts: id, score, raw score
+# alerts of the JSON lines FILE...: id, score, raw score, rank, and its
+# incident: id, alerts, repeats held back
 scores() { python3 -c 'import json, sys
-for line in open(sys.argv[1]):
-    a = json.loads(line)
-    if a["event"]["kind"] == "alert":
-        print(a["event"]["id"], a["flowsad"]["score"], a["flowsad"]["raw_score"])' "$1" | sort; }
+for f in sys.argv[1:]:
+    for line in open(f):
+        e = json.loads(line)
+        a, i = e["flowsad"], e["flowsad"].get("incident", {})
+        if e["event"]["kind"] == "alert":
+            print(e["event"]["id"], a["score"], a["raw_score"], a["rank"], i.get("id"),
+                  i.get("alerts"), i.get("repeats"))' "$@" | sort; }
 # as_one_host N CAPTURE_A CAPTURE_B WHAT [HOME_A HOME_B]: sensors sN{a,b} replay
 # the captures into scorer xN (prefix fN), which is stopped once it has
 # scored every window; its samples, history and alerts are the one host's
@@ -329,28 +338,58 @@ check_eq "... the scorer's alerts ($n) all reach the stream once Redis is back: 
 check_eq "... once each" "$(stream_ids f7 | uniq | wc -l)" "$(stream_ids f7 | wc -l)"
 
 # --- a scorer killed mid-run ------------------------------------------------
-conf y1 scorer f3
-conf y2 scorer f3
-conf whole3 sensor f3
-scorer y1
-y1_pid=$scorer_pid
-scorer y2
-y2_pid=$scorer_pid
-for _ in $(seq 100); do grep -q "partition" "$T/y2.log" && break; sleep 0.1; done
-"$FLOWSAD" run -c "$T/whole3.conf" -r "$DATA/sample.pcap" --replay-pps 5000 2>"$T/s3.log" &
-s3_pid=$!
-pids+=("$s3_pid")
-# killed once it has scored a few windows: what it learnt of its sources is
-# the other's to go on with
-for _ in $(seq 300); do [ "$(grep -c '^flowsad: window' "$T/y1.log")" -ge 3 ] && break; sleep 0.1; done
-kill -9 "$y1_pid"
-wait "$s3_pid"
-check "after a scorer is killed, the other takes its partitions and scores everything" \
-	settled f3
-kill -TERM "$y2_pid"
-wait "$y2_pid"
+# one scorer scores every window, whole; the other stands by. Killed once
+# it has scored a few windows, the other goes on from its last commit (the
+# sources' memory, the calibration, the open incidents, which hold repeats
+# back here) and scores the windows after it again, whole: the stream's
+# alerts are one host's, id for id and score for score
+printf '[window]\nlength = 1m\n[alerts]\nsuppress = 3600\nmin_score = -100\n' >"$T/held.conf"
+# takeover A B PREFIX CAPTURE: scorer A, which takes every partition, and B,
+# which stands by, score what a sensor replays of CAPTURE; A is SIGKILLed
+# once it has scored 3 windows, B stopped once every entry is acknowledged;
+# the stream's alerts in $T/PREFIX.stream (PARTITIONS as conf's)
+takeover() {
+	local a_pid b_pid s_pid
+	SUPPRESS=3600 conf "$1" scorer "$3"
+	SUPPRESS=3600 conf "$2" scorer "$3"
+	conf "$3s" sensor "$3"
+	scorer "$1"
+	a_pid=$scorer_pid
+	for _ in $(seq 100); do
+		grep -q "partition $((${PARTITIONS:-8} - 1)) taken" "$T/$1.log" && break
+		sleep 0.1
+	done
+	scorer "$2"
+	b_pid=$scorer_pid
+	for _ in $(seq 100); do grep -q "stands by" "$T/$2.log" && break; sleep 0.1; done
+	check "a second scorer stands by while the first holds every partition" \
+		grep -q "scorer $1 scores the fleet's windows; this one stands by" "$T/$2.log"
+	"$FLOWSAD" run -c "$T/$3s.conf" -r "$4" --replay-pps 5000 2>"$T/$3s.log" &
+	s_pid=$!
+	pids+=("$s_pid")
+	for _ in $(seq 300); do [ "$(grep -c '^flowsad: window' "$T/$1.log")" -ge 3 ] && break; sleep 0.1; done
+	kill -9 "$a_pid"
+	wait "$s_pid"
+	check "after a scorer is killed, the other takes its partitions and scores everything" \
+		settled "$3"
+	kill -TERM "$b_pid"
+	wait "$b_pid"
+	redis-cli -c -p "${ports[0]}" --raw XRANGE "$3:alerts" - + | grep '^{' >"$T/$3.stream"
+}
+"$FLOWSAD" run -c "$T/held.conf" -m "$T/model" -r "$DATA/sample.pcap" --jsonl "$T/held.jsonl" \
+	2>/dev/null
+takeover y1 y2 f3 "$DATA/sample.pcap"
 check "the scorer that took the partitions over took its sources' memory" \
 	grep -Eq "partition [0-9]+: the memory of [0-9]+ sources taken over" "$T/y2.log"
+check "... and its calibration and open incidents" \
+	grep -q "the calibration and open incidents after window .* taken over" "$T/y2.log"
+n=$(scores "$T/held.jsonl" | wc -l)
+check_eq "the stream's alerts are one host's ($n): ids, scores, ranks, incidents" \
+	"$(scores "$T/held.jsonl")" "$(scores "$T/f3.stream")"
+# (an alert the killed one wrote to its JSON lines, but whose XADD it did
+# not live to send, is in both scorers' lines: the same)
+check_eq "... and so are the scorers' JSON lines" "$(scores "$T/held.jsonl")" \
+	"$(scores "$T/y1.jsonl" "$T/y2.jsonl" | uniq)"
 # a source is new (host first_seen) in its first window only, as for one
 # scorer: none of the alerts after it calls it new
 new_later() { python3 -c 'import csv, json, sys
@@ -389,6 +428,57 @@ check "... alerts again ($again) what the first scorers alerted" test "$again" -
 check_eq "... none added twice: the stream's $n alerts and the new ones, once each" \
 	"$(ids "$T/y1.jsonl" "$T/y2.jsonl" "$T/y3.jsonl" | uniq | wc -l)" "$(stream_ids f3 | wc -l)"
 check "... it says so" grep -q "an alert was in the stream already" "$T/y3.log"
+
+# --- a scorer killed mid-run, many sources -----------------------------------
+# the same over a synthetic capture of 3,000 sources and 2 partitions: a
+# window's memory of a partition takes many HSETs, and the taker reads it all
+"$(dirname "$FLOWSAD")/bench/gen_pcap" "$T/many.pcap" 40000 3000 zipf 133 >/dev/null
+"$FLOWSAD" run -c "$T/held.conf" -m "$T/model" -r "$T/many.pcap" --jsonl "$T/many.jsonl" 2>/dev/null
+PARTITIONS=2 takeover y4 y5 f12 "$T/many.pcap"
+check "... with the memory of hundreds of sources a partition" \
+	grep -Eq "partition 1: the memory of [0-9]{3,} sources taken over" "$T/y5.log"
+n=$(scores "$T/many.jsonl" | wc -l)
+check_eq "... and the stream's alerts are one host's ($n)" "$(scores "$T/many.jsonl")" \
+	"$(scores "$T/f12.stream")"
+
+# --- a scorer joins, then the one scoring stops: each window scored once -----
+# a scorer that joins while windows are on their way takes none from the
+# one that scores them (it stands by), and one that stops cleanly hands the
+# rest over at once: each window is scored once, whole, by one of them, and
+# together their samples, history and alerts are the one host's
+for i in h1 h2; do
+	conf "$i" scorer f11 '[retrain]' "history_dir = $T/$i.history" 'interval = 0'
+done
+conf s11 sensor f11
+scorer h1
+h1_pid=$scorer_pid
+for _ in $(seq 100); do grep -q "partition 7 taken" "$T/h1.log" && break; sleep 0.1; done
+"$FLOWSAD" run -c "$T/s11.conf" -r "$DATA/sample.pcap" --replay-pps 5000 2>"$T/s11.log" &
+s11_pid=$!
+pids+=("$s11_pid")
+for _ in $(seq 300); do grep -q "^flowsad: window" "$T/h1.log" && break; sleep 0.1; done
+scorer h2
+h2_pid=$scorer_pid
+for _ in $(seq 300); do [ "$(grep -c '^flowsad: window' "$T/h1.log")" -ge 3 ] && break; sleep 0.1; done
+kill -TERM "$h1_pid"
+wait "$h1_pid"
+wait "$s11_pid"
+check "a scorer that joins stands by, and takes over from one that stops" settled f11
+# both scorers' sample rows, under one header
+rows() { cat "$T/h1.csv"; tail -n +2 "$T/h2.csv"; }
+for _ in $(seq 300); do [ "$(rows | wc -l)" -ge "$(wc -l <"$T/one.csv")" ] && break; sleep 0.1; done
+kill -TERM "$h2_pid"
+wait "$h2_pid"
+check "... each scored windows ($(grep -c '^flowsad: window' "$T/h1.log") and $(grep -c \
+	'^flowsad: window' "$T/h2.log"))" grep -q "^flowsad: window" "$T/h1.log" "$T/h2.log"
+check_eq "... each window once: their samples are the one host's, row for row" \
+	"$(sort "$T/one.csv" | md5sum)" "$(rows | sort | md5sum)"
+check_eq "... and so are their histories, byte for byte" "$(cat "$T"/one.history/*.hist | md5sum)" \
+	"$(cat "$T"/h1.history/*.hist "$T"/h2.history/*.hist | md5sum)"
+check_eq "... and their JSON lines, each alert in one" "$(scores "$T/one.jsonl")" \
+	"$(scores "$T/h1.jsonl" "$T/h2.jsonl")"
+redis-cli -c -p "${ports[0]}" --raw XRANGE f11:alerts - + | grep '^{' >"$T/f11.stream"
+check_eq "... and the stream's alerts" "$(scores "$T/one.jsonl")" "$(scores "$T/f11.stream")"
 
 # --- a sensor killed mid-run ------------------------------------------------
 conf z1 scorer f4 'deadline = 3s'
