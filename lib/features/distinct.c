@@ -174,13 +174,9 @@ static int add_tagged(struct distinct *d, uint64_t v)
 		return hll_add(d->hll, v);
 	if (d->cap == 0)
 		d->cap = DISTINCT_INLINE;
-	if ((d->n + 1) * 4 > d->cap * 3) { /* keep the load under 3/4 */
-		rc = d->n >= DISTINCT_EXACT_MAX ? to_hll(d) : grow(d);
-		if (rc < 0)
-			return rc;
-		if (d->hll)
-			return hll_add(d->hll, v);
-	}
+	/* keep the load under 3/4 (at the limit the table holds its values) */
+	if ((d->n + 1) * 4 > d->cap * 3 && d->n < DISTINCT_EXACT_MAX && (rc = grow(d)) < 0)
+		return rc;
 	uint64_t *s = slots_of(d);
 	uint32_t j = home_slot(v, d->cap);
 	while (s[j]) {
@@ -188,6 +184,9 @@ static int add_tagged(struct distinct *d, uint64_t v)
 			return mark_known(d, &s[j], v);
 		j = (j + 1) & (d->cap - 1);
 	}
+	/* a value beyond the limit: estimated from now on, as a union beyond it is */
+	if (d->n >= DISTINCT_EXACT_MAX)
+		return (rc = to_hll(d)) < 0 ? rc : hll_add(d->hll, v);
 	s[j] = v;
 	d->n++;
 	d->count[v >> KIND_SHIFT]++;
