@@ -62,7 +62,8 @@ shape_cfg() {
 		packet 'sa=10.128.0.0, sa[1]=drnd(128, 143), sa[2:2]=drnd(), da=10.99.0.1' \
 			'tcp(sp=drnd(1024, 65000), dp=80, syn, window=64240)' ;;
 	zipf)
-		for j in $(seq 0 20); do
+		packet 'sa=10.0.0.1, da=10.99.0.0, da[3]=drnd(1, 254)' "$(l4 443 'drnd(1024, 1039)')"
+		for j in $(seq 1 20); do
 			p=${ports[j % ${#ports[@]}]}
 			packet "sa=10.0.0.0, sa[0:4]=drnd($((base + (1 << j))), $((base + (2 << j) - 1))), da=10.99.0.0, da[3]=drnd(1, 254)" \
 				"$(l4 "$p" 'drnd(1024, 1039)')"
@@ -248,7 +249,7 @@ cpu_row() {
 	printf '| %-40s | %10s | %6s | %8.2f | %12s | %-50s |\n' "$(label "$1")" "$sent" "$loss" "$per" "$per_core" "$note"
 }
 
-for shape in ${SHAPES:-flood zipf long}; do
+for shape in ${SHAPES-flood zipf long}; do
 	cfg=$out/$shape.cfg
 	shape_cfg "$shape" >"$cfg"
 	send 0 $((secs * 1500000)) "$secs"
