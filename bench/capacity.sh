@@ -249,6 +249,9 @@ cpu_row() {
 	printf '| %-40s | %10s | %6s | %8.2f | %12s | %-50s |\n' "$(label "$1")" "$sent" "$loss" "$per" "$per_core" "$note"
 }
 
+echo "(BENCH=capacity, $(date -u '+%F %H:%M') UTC, commit $(git rev-parse --short HEAD 2>/dev/null || echo -)," \
+	"$(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the start; the sender on CPU 0)"
+echo
 for shape in ${SHAPES-flood zipf long}; do
 	cfg=$out/$shape.cfg
 	shape_cfg "$shape" >"$cfg"
