@@ -212,6 +212,7 @@ ceiling() {
 	local top top_loss lo=0 hi good=0 fail mid
 	trial "$1" 0 "$secs"
 	top=$rate top_loss=$loss hi=$rate
+	echo "$shape $1: full speed, reached $rate, lost $loss" >>"$out/steps.log"
 	if [ "$loss" = 0 ]; then
 		printf '| %-40s | %12s | %12s | %12s | %-22s |\n' "$(label "$1")" ">= $top" "$top" 0 "none (sender's limit)"
 		return
@@ -220,8 +221,10 @@ ceiling() {
 	for _ in $(seq "$steps"); do
 		mid=$(((lo + hi) / 2))
 		trial "$1" "$mid" "$secs"
+		echo "$shape $1: asked $mid, reached $rate, lost $loss" >>"$out/steps.log"
 		if [ "$loss" = 0 ]; then
-			lo=$mid good=$rate
+			# beside a busy capture the sender may fall short of the rate asked
+			lo=$mid good=$((rate > good ? rate : good))
 		else
 			hi=$mid fail="$rate ($loss lost)"
 		fi
@@ -252,6 +255,7 @@ cpu_row() {
 echo "(BENCH=capacity, $(date -u '+%F %H:%M') UTC, commit $(git rev-parse --short HEAD 2>/dev/null || echo -)," \
 	"$(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the start; the sender on CPU 0)"
 echo
+: >"$out/steps.log" # every step of the bisections
 for shape in ${SHAPES-flood zipf long}; do
 	cfg=$out/$shape.cfg
 	shape_cfg "$shape" >"$cfg"
