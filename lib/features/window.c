@@ -448,8 +448,8 @@ static void finish_counters(struct sample *s)
 /* A new block, zeroed: mapped with its pages populated at once. A page
  * fault a page (its trap, its zeroing and its charge one page at a time)
  * cost the counting thread a quarter of its time on a flood of new
- * sources, where every window's blocks are new: the score thread frees the
- * blocks of the windows it is handed. NULL when out of memory. */
+ * sources, where every window's blocks are new when windows are handed
+ * over (their consumer frees the blocks). NULL when out of memory. */
 static struct sample_block *block_new(void)
 {
 	void *b = mmap(NULL, sizeof(struct sample_block), PROT_READ | PROT_WRITE,
