@@ -14,9 +14,10 @@
 # Per shape: the sender's own ceiling with nothing capturing; each capture's highest rate with
 # 0 loss (kernel drops, and for flowsad packets counted late), by bisection between 0 and the
 # rate the sender reaches beside it, STEPS halvings of RATE_SECONDS of traffic each; and its
-# CPU-seconds per million packets at COMMON_PPS for CPU_SECONDS (the capture process's user + system time from
-# /proc, from the send's start until the packets are drained; flowsad's until the window is
-# scored, its capture and score threads apart). Every send is bounded in packets and in time.
+# CPU-seconds per million packets at COMMON_PPS for CPU_SECONDS (the capture process's user +
+# system time from /proc, from the send's start until the packets are drained; flowsad's until
+# the window is scored, its capture and score threads apart). Every send is bounded in packets
+# and in time.
 #
 # Memory (MEMORY=0 skips it): capture files of N SYNs from N sources (bench/gen_flood) read by
 # each tool, peak RSS; N = 100 k, 1 M, 4 M (MEM_SOURCES), less that of 1,000 sources.
@@ -110,7 +111,7 @@ capture_cmd() { # KIND: the command line in cmd[]
 	nfpcapd) rm -rf "$out/nf" && mkdir -p "$out/nf"
 		cmd=(nfpcapd -i "$tb" -b 64 -B 4194304 -w "$out/nf" -t 60) ;;
 	flowsad*) cmd=("$BUILD/flowsad" run -c "$out/live-${1#flowsad}.conf" -i "$tb"
-		-m "$out/1m.model" --jsonl /dev/null) ;;
+		-m "$model" --jsonl /dev/null) ;;
 	esac
 }
 model=$out/1m.model
