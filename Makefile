@@ -38,7 +38,8 @@ BUILD_PKGS := gcc make pkg-config libpcap-dev libev-dev libopenblas-dev libhired
 TEST_PKGS := libcmocka-dev redis-server redis-tools softflowd nfdump tcpdump tshark \
 	tcpreplay iproute2 valgrind clang libclang-rt-14-dev python3 curl systemd procps prometheus \
 	chromium
-BENCH_PKGS := python3-torch python3-numpy python3-sklearn bc time xz-utils
+# netsniff-ng for trafgen, BENCH=capacity's sender.
+BENCH_PKGS := python3-torch python3-numpy python3-sklearn bc time xz-utils netsniff-ng
 # `make deb`: the Debian tools (tests/integration/package.sh adds logrotate, to rotate a file).
 DEB_PKGS := debhelper dpkg-dev fakeroot lintian logrotate
 # `make run` (tests/tools/demo.sh): Redis, editcap to cut the capture, python3 to print.

@@ -3,7 +3,7 @@
 #   SEEDS=N      ODDS seeds (default 10)
 #   ROWS, DIM, EPOCHS   size of the speed run (default 20000 x 1000, 3 epochs)
 #   BENCH="ingest flows"  only these sections (detector ingest flows retrain operation live
-#                         fleet replay quality; default all)
+#                         capacity fleet replay quality; default all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -177,6 +177,10 @@ fi
 
 if want live; then
 	bash bench/live.sh
+fi
+
+if want capacity; then
+	bash bench/capacity.sh
 fi
 
 if want fleet; then
