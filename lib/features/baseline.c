@@ -282,6 +282,14 @@ static double new_values(const uint64_t known[2][SKETCH_WORDS], const uint64_t *
 	return n > 0 ? n : 0;
 }
 
+/* The values of a window's sketch w that a host first saw in the last
+ * minutes (either of its young sketches), into out. */
+static void young_of(const uint64_t young[2][SKETCH_WORDS], const uint64_t *w, uint64_t *out)
+{
+	for (int i = 0; i < SKETCH_WORDS; i++)
+		out[i] = w[i] & (young[0][i] | young[1][i]);
+}
+
 /* How many of the window's peers and services h first reached in the last
  * minutes (returns to what is young for it: into young[0] and [1]); the
  * window's new peers and services become young, and so do the services it
@@ -295,11 +303,9 @@ static void young_returns(struct host *h, int64_t window_start, const struct win
 {
 	uint64_t peers[SKETCH_WORDS], services[SKETCH_WORDS];
 	int grown = h->windows && window_start - h->first >= 2 * YOUNG_PERIOD;
-	for (int i = 0; i < SKETCH_WORDS; i++) {
-		peers[i] = c->peers[i] & (h->young[0][i] | h->young[1][i]);
-		services[i] = c->services[i] & (h->young_services[0][i] | h->young_services[1][i]);
-		if (!grown)
-			continue;
+	young_of(h->young, c->peers, peers);
+	young_of(h->young_services, c->services, services);
+	for (int i = 0; grown && i < SKETCH_WORDS; i++) {
 		h->young[0][i] |= c->peers[i] & ~(h->peers[0][i] | h->peers[1][i]);
 		h->young_services[0][i] |=
 			c->services[i] & ~(h->services[0][i] | h->services[1][i]);
@@ -317,8 +323,7 @@ static void young_returns(struct host *h, int64_t window_start, const struct win
 static void novelty(const struct host *h, const struct window_counters *c, float *out)
 {
 	uint64_t young[SKETCH_WORDS];
-	for (int i = 0; i < SKETCH_WORDS; i++)
-		young[i] = c->served[i] & (h->young_served[0][i] | h->young_served[1][i]);
+	young_of(h->young_served, c->served, young);
 	out[BASELINE_NEW_PEERS] = (float)log1p(new_values(h->peers, c->peers));
 	out[BASELINE_NEW_SERVICES] = (float)log1p(new_values(h->services, c->services));
 	out[BASELINE_NEW_SERVED] =
@@ -492,23 +497,28 @@ void baseline_note_score(struct baseline *b, const ip_addr *src, int64_t window_
 int baseline_serves_young(const struct baseline *b, const ip_addr *src, const uint64_t *served)
 {
 	const struct host *h = find_host(b, src);
-	uint64_t young = 0;
-	for (int i = 0; h && i < SKETCH_WORDS; i++)
-		young |= served[i] & (h->young_served[0][i] | h->young_served[1][i]);
-	return young != 0;
+	uint64_t young[SKETCH_WORDS] = { 0 };
+	if (h)
+		young_of(h->young_served, served, young);
+	for (int i = 0; i < SKETCH_WORDS; i++)
+		if (young[i])
+			return 1;
+	return 0;
 }
 
 int baseline_young_besides(const struct baseline *b, const ip_addr *src,
 			   const struct window_counters *c, const ip_addr *peer)
 {
 	const struct host *h = find_host(b, src);
-	uint64_t peers[SKETCH_WORDS];
+	uint64_t peers[SKETCH_WORDS], services[SKETCH_WORDS];
 	int n_peers = 0, n_services = 0;
-	for (int i = 0; h && i < SKETCH_WORDS; i++) {
-		peers[i] = c->peers[i] & (h->young[0][i] | h->young[1][i]);
+	if (!h)
+		return 0;
+	young_of(h->young, c->peers, peers);
+	young_of(h->young_services, c->services, services);
+	for (int i = 0; i < SKETCH_WORDS; i++) {
 		n_peers += __builtin_popcountll(peers[i]);
-		n_services += __builtin_popcountll(
-			c->services[i] & (h->young_services[0][i] | h->young_services[1][i]));
+		n_services += __builtin_popcountll(services[i]);
 	}
 	if (n_peers && window_sketch_has(peers, peer))
 		n_peers--;
@@ -520,8 +530,8 @@ double baseline_young_clients(const struct baseline *b, const ip_addr *src,
 {
 	const struct host *h = find_host(b, src);
 	uint64_t young[SKETCH_WORDS] = { 0 };
-	for (int i = 0; h && i < SKETCH_WORDS; i++)
-		young[i] = clients[i] & (h->young_clients[0][i] | h->young_clients[1][i]);
+	if (h)
+		young_of(h->young_clients, clients, young);
 	return window_sketch_count(young);
 }
 

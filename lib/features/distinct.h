@@ -31,7 +31,7 @@ struct distinct {
 	uint32_t count[DISTINCT_KINDS];   /* exact counts per kind */
 	uint32_t marked;                  /* exact count of the marked values */
 	uint64_t *slots;                  /* NULL: the inline ones; 0 marks empty */
-	uint8_t *hll;                     /* [DISTINCT_KINDS << BITS] once estimated */
+	uint8_t *hll;                     /* [DISTINCT_REGISTERS] once estimated */
 	uint64_t inline_slots[DISTINCT_INLINE];
 };
 
