@@ -25,7 +25,6 @@
 #define READ_COUNT	 64   /* entries read at once */
 #define READY_MAX	 4    /* merged windows waiting for the loop at most */
 #define MAX_SENSORS	 256
-#define MAX_SCORERS	 256
 #define NAME_MAX_LEN	 128
 #define ID_LEN		 48
 #define ALERTS_LOOKED_AT 2000 /* newest alerts searched for a replayed window's */
@@ -885,7 +884,9 @@ static size_t read_partition(struct part_collector *p, uint32_t k)
 			take_entry(p, k, entries->element[i], 0);
 		n = entries->elements;
 	} else if (a && a->type == REDIS_REPLY_ERROR && strncmp(a->str, "NOGROUP", 7) == 0) {
-		p->owned[k] = 0; /* the stream went (deleted by hand?): taken again */
+		/* the stream went (deleted by hand?): taken again at the next look */
+		p->owned[k] = 0;
+		p->n_owned--;
 	}
 	freeReplyObject(a);
 	return n;

@@ -351,7 +351,6 @@ static void on_xadd(redisAsyncContext *ac, void *reply_, void *privdata)
 	if (reply_failed(r, reply, r->sent ? "EVAL (XADD once)" : "XADD"))
 		return;
 	if (reply->type == REDIS_REPLY_NIL) { /* once: another scorer's, or an earlier try's */
-		r->st.already++;
 		log_info("redis %s: an alert was in the stream already (its window was scored "
 			 "again: a takeover?): not added twice",
 			 r->address);

@@ -50,7 +50,6 @@ struct redis_sink_stats {
 	uint64_t connects, failures;     /* connections made; attempts or commands that failed */
 	uint64_t redirects;              /* MOVED replies followed (Redis Cluster) */
 	uint64_t unreplicated;           /* alerts no replica acknowledged in time (WAIT) */
-	uint64_t already;                /* alerts found added already (once): not added again */
 	int connected;
 };
 

@@ -384,15 +384,28 @@ void window_count_distinct(struct window_counters *c, const struct distinct *see
 	c->opened = distinct_count_marked(seen);
 }
 
-static int popcount64(uint64_t x);
+/* Bits set in a word, without the POPCNT instruction (not in the x86-64
+ * baseline: the compiler's builtin is then a table lookup a byte). */
+static int popcount64(uint64_t x)
+{
+	x -= (x >> 1) & 0x5555555555555555ull;
+	x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+	x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+	return (int)((x * 0x0101010101010101ull) >> 56);
+}
 
-/* How many flows a service's sketch holds (linear counting; all 64 bits
- * set reads as 63, the most it can tell). */
+/* Linear counting: how many distinct values set `set` of a sketch's
+ * `bits` bits (all of them set reads as one fewer, the most it can tell). */
+static double linear_count(int set, int bits)
+{
+	set -= set >= bits;
+	return -bits * log(1.0 - (double)set / bits);
+}
+
+/* How many flows a service's sketch holds. */
 static uint32_t term_flows(uint64_t sketch)
 {
-	int set = popcount64(sketch);
-	set -= set == 64;
-	return (uint32_t)(-64.0 * log(1.0 - set / 64.0) + 0.5);
+	return (uint32_t)(linear_count(popcount64(sketch), 64) + 0.5);
 }
 
 void window_count_terms(struct window_term *terms, uint32_t n, const struct distinct *seen)
@@ -908,24 +921,12 @@ uint64_t window_refused_bit(const ip_addr *peer)
 	return 1ull << (distinct_hash_addr(peer) >> 58);
 }
 
-/* Bits set in a word, without the POPCNT instruction (not in the x86-64
- * baseline: the compiler's builtin is then a table lookup a byte). */
-static int popcount64(uint64_t x)
-{
-	x -= (x >> 1) & 0x5555555555555555ull;
-	x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
-	x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
-	return (int)((x * 0x0101010101010101ull) >> 56);
-}
-
 double window_sketch_count(const uint64_t *sketch)
 {
 	int pop = 0;
 	for (int i = 0; i < WINDOW_PEER_WORDS; i++)
 		pop += popcount64(sketch[i]);
-	if (pop >= WINDOW_PEER_BITS) /* saturated: the most it can tell */
-		pop = WINDOW_PEER_BITS - 1;
-	return -WINDOW_PEER_BITS * log(1.0 - (double)pop / WINDOW_PEER_BITS);
+	return linear_count(pop, WINDOW_PEER_BITS);
 }
 
 /* A flow the source answered, to destination hash ip: served (a client,
